@@ -1,0 +1,41 @@
+# amo-analysis — the two commands: `make report` and `make test` (both set up .venv when needed).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA ?= data/sample_portfolio.csv
+LANG_REPORT ?= en
+
+.PHONY: setup report test test-fast lab notebooks bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "amo-analysis needs Python >= 3.11 (found " + sys.version.split()[0] + "); set PYTHON=python3.11 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m ipykernel install --sys-prefix --name amo-analysis --display-name "Python (amo-analysis)" >/dev/null
+	touch $(STAMP)
+
+## Run the whole suite on the bundled sample (or DATA=...) and print where the report is.
+report: $(STAMP)
+	$(VENV)/bin/amo-analysis run --data $(DATA) --lang $(LANG_REPORT)
+
+## Package tests, then nbval over notebooks/ (stored key numbers must not change).
+test: $(STAMP)
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -m "not slow" -p no:cacheprovider
+
+## JupyterLab on notebooks/ with the suite's kernel.
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+## Re-execute the notebooks in place on the bundled sample (refreshes the outputs nbval checks).
+notebooks: $(STAMP)
+	$(PY) -m amo_analysis.notebook_tools refresh
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,133 @@
+"""One translation table for everything a report writes, and number formatting per language.
+
+`translate("median", "fr")` → "médiane". Numbers: English uses "1,234.5" and "−18%"; French uses a
+narrow no-break space for thousands, a decimal comma and a no-break space before "%" and "€"
+("1 234,5 €", "−18 %"). Percentages are given as fractions (−0.18 → "−18 %").
+"""
+
+from __future__ import annotations
+
+import math
+
+LANGUAGES = ("en", "fr")
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+MINUS = "\u2212"
+
+TRANSLATIONS: dict[str, dict[str, str]] = {
+    "yes": {"en": "yes", "fr": "oui"},
+    "no": {"en": "no", "fr": "non"},
+    "with": {"en": "with {practice}", "fr": "avec {practice}"},
+    "without": {"en": "without {practice}", "fr": "sans {practice}"},
+    "group": {"en": "group", "fr": "groupe"},
+    "all_projects": {"en": "all projects", "fr": "tous les projets"},
+    "projects": {"en": "projects", "fr": "projets"},
+    "n": {"en": "n", "fr": "n"},
+    "median": {"en": "median", "fr": "médiane"},
+    "mean": {"en": "mean", "fr": "moyenne"},
+    "quantile": {"en": "quantile", "fr": "quantile"},
+    "estimate": {"en": "estimate", "fr": "estimation"},
+    "ci_low": {"en": "95% CI low", "fr": "IC 95 % bas"},
+    "ci_high": {"en": "95% CI high", "fr": "IC 95 % haut"},
+    "interval": {"en": "95% interval", "fr": "intervalle à 95 %"},
+    "value": {"en": "value", "fr": "valeur"},
+    "item": {"en": "item", "fr": "élément"},
+    "share": {"en": "share", "fr": "part"},
+    "count": {"en": "count", "fr": "nombre"},
+    "budget_drift": {"en": "budget drift", "fr": "dérive budgétaire"},
+    "schedule_slip": {"en": "schedule slip", "fr": "glissement du planning"},
+    "adoption_m3": {"en": "adoption at M+3", "fr": "adoption à M+3"},
+    "outcome_class": {"en": "outcome", "fr": "issue du projet"},
+    "successful": {"en": "successful", "fr": "réussi"},
+    "challenged": {"en": "challenged", "fr": "en difficulté"},
+    "failed": {"en": "failed", "fr": "échec"},
+    "covariate": {"en": "covariate", "fr": "covariable"},
+    "smd": {"en": "standardised mean difference", "fr": "différence moyenne standardisée"},
+    "mean_treated": {"en": "mean with {practice}", "fr": "moyenne avec {practice}"},
+    "mean_control": {"en": "mean without {practice}", "fr": "moyenne sans {practice}"},
+    "projects_in_file": {"en": "projects analysed", "fr": "projets analysés"},
+    "projects_finished": {"en": "projects finished (cost known)", "fr": "projets terminés (coût connu)"},
+    "projects_with": {"en": "projects with {practice}", "fr": "projets avec {practice}"},
+    "period": {"en": "period (start dates)", "fr": "période (dates de début)"},
+    "rows_excluded": {"en": "rows excluded (--drop-invalid)", "fr": "lignes exclues (--drop-invalid)"},
+    "personal_dropped": {"en": "personal-data columns dropped", "fr": "colonnes de données personnelles retirées"},
+    "source": {"en": "source", "fr": "source"},
+    "checksum": {"en": "input checksum", "fr": "empreinte des données"},
+    "cost_unit": {"en": "cost unit", "fr": "unité de coût"},
+    "detection": {"en": "format detected", "fr": "format détecté"},
+    "missing_values": {"en": "missing values", "fr": "valeurs manquantes"},
+    "column": {"en": "column", "fr": "colonne"},
+    "none": {"en": "none", "fr": "aucune"},
+    "report_title": {"en": "{practice} portfolio analysis", "fr": "Analyse du portefeuille : effet de l'{practice}"},
+    "key_figures": {"en": "Key figures", "fr": "Chiffres clés"},
+    "full_reports": {"en": "Full reports", "fr": "Rapports détaillés"},
+    "data_quality": {"en": "Data quality", "fr": "Qualité des données"},
+    "generated": {"en": "Generated", "fr": "Généré le"},
+    "parameters": {"en": "parameters", "fr": "paramètres"},
+    "version": {"en": "amo-analysis version", "fr": "version d'amo-analysis"},
+    "method": {"en": "method", "fr": "méthode"},
+    "finding": {"en": "finding", "fr": "résultat"},
+    "density": {"en": "projects", "fr": "projets"},
+    "notes": {"en": "notes", "fr": "remarques"},
+    "excluded_rows_note": {
+        "en": "{n} row(s) were excluded because they break the data contract (listed in the data-quality section).",
+        "fr": "{n} ligne(s) ont été exclues car elles ne respectent pas le contrat de données (voir la qualité des données)."},
+    "supported": {"en": "supported", "fr": "étayée"},
+    "contradicted": {"en": "contradicted", "fr": "contredite"},
+    "inconclusive": {"en": "inconclusive", "fr": "non concluante"},
+    "synthetic_note": {
+        "en": "The bundled sample is synthetic: its numbers describe no real project.",
+        "fr": "L'échantillon fourni est synthétique : ses chiffres ne décrivent aucun projet réel."},
+}
+
+
+def translate(key: str, lang: str = "en", **values: object) -> str:
+    """The text for `key` in `lang` (English when a French text is missing), with `{names}` filled."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"language {lang!r} is not supported; use one of {', '.join(LANGUAGES)}")
+    entry = TRANSLATIONS.get(key)
+    text = key if entry is None else entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text
+
+
+def format_number(value: float | None, lang: str = "en", decimals: int = 0) -> str:
+    """1234.5 → "1,234.5" (en) or "1 234,5" (fr, narrow no-break space); None/NaN → "–"."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    text = f"{abs(value):,.{decimals}f}"
+    if lang == "fr":
+        text = text.replace(",", NNBSP).replace(".", ",")
+    sign = MINUS if value < 0 and float(f"{abs(value):.{decimals}f}") != 0 else ""
+    return sign + text
+
+
+def format_percent(fraction: float | None, lang: str = "en", decimals: int = 0,
+                   signed: bool = False) -> str:
+    """A fraction as a percentage: −0.18 → "−18%" (en) / "−18 %" (fr); `signed` adds "+"."""
+    if fraction is None or (isinstance(fraction, float) and not math.isfinite(fraction)):
+        return "–"
+    text = format_number(fraction * 100, lang, decimals)
+    if signed and not text.startswith(MINUS) and fraction * 100 >= 0.5 * 10 ** -decimals:
+        text = "+" + text
+    return text + (NBSP + "%" if lang == "fr" else "%")
+
+
+def format_points(fraction: float | None, lang: str = "en", decimals: int = 1) -> str:
+    """A difference of shares in percentage points: 0.052 → "+5.2 pp" / "+5,2 pts"."""
+    if fraction is None or (isinstance(fraction, float) and not math.isfinite(fraction)):
+        return "–"
+    text = format_number(fraction * 100, lang, decimals)
+    if not text.startswith(MINUS) and fraction > 0:
+        text = "+" + text
+    return text + (NBSP + "pts" if lang == "fr" else " pp")
+
+
+def format_money(value: float | None, unit: str = "EUR", lang: str = "en", decimals: int = 0) -> str:
+    """An amount with its unit: 1234.5 EUR → "€1,235" (en) / "1 235 €" (fr); other units as words."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    number = format_number(value, lang, decimals)
+    if unit.upper() == "EUR":
+        return f"{number}{NBSP}€" if lang == "fr" else f"€{number}" if not number.startswith(MINUS) \
+            else f"{MINUS}€{number[1:]}"
+    return f"{number}{NBSP}{unit}" if lang == "fr" else f"{number} {unit}"

@@ -1,0 +1,125 @@
+"""What a notebook needs from a run: the portfolio, and where its figures, tables and results go.
+
+A notebook opens its run with `open_run(...)` from its parameters cell. Run by `amo-analysis run`,
+it reads the Parquet portfolio the runner validated once and saves everything into the run folder;
+opened by hand in JupyterLab with the default parameters, it loads the bundled sample and saves
+nothing (figures are shown inline only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from . import results as results_mod
+from .i18n import translate
+from .paths import SAMPLE_PORTFOLIO
+from .plots import apply_theme
+from .portfolio import Portfolio, load_portfolio
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with = + - @ get a leading apostrophe (no spreadsheet formula injection)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
+    return out
+
+
+@dataclass
+class RunContext:
+    portfolio: Portfolio
+    notebook: str
+    run_dir: Path | None = None
+    lang: str = "en"
+    seed: int = 0
+    records: list[dict] = field(default_factory=list)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        return self.portfolio.data
+
+    @property
+    def practice(self) -> str:
+        return self.portfolio.practice_name
+
+    def t(self, key: str, **values) -> str:
+        """Translate `key` into the run's language (the practice name is filled in)."""
+        return translate(key, self.lang, practice=self.practice, **values)
+
+    def save_figure(self, fig, name: str):
+        """Save `fig` as PNG and SVG in `figures/` of the run (when there is a run); return it."""
+        if self.run_dir is not None:
+            folder = self.run_dir / "figures"
+            folder.mkdir(parents=True, exist_ok=True)
+            stem = f"{self.notebook}_{name}"
+            fig.savefig(folder / f"{stem}.png", bbox_inches="tight")
+            fig.savefig(folder / f"{stem}.svg", bbox_inches="tight", metadata={"Date": None})
+        return fig
+
+    def show_figure(self, fig, name: str, summary: bool = False) -> None:
+        """Save and display a figure once (and free its memory); `summary` puts it on index.html."""
+        from IPython.display import display
+
+        self.save_figure(fig, name)
+        if summary and self.run_dir is not None:
+            self.record(f"figure.{self.notebook}.{name}", None, kind="figure",
+                        path=f"figures/{self.notebook}_{name}.png", label=name)
+        display(fig)
+        plt.close(fig)
+
+    def save_table(self, table: pd.DataFrame, name: str) -> pd.DataFrame:
+        """Save a key table as CSV and XLSX in `tables/` of the run (when there is a run); return it."""
+        if self.run_dir is not None:
+            folder = self.run_dir / "tables"
+            folder.mkdir(parents=True, exist_ok=True)
+            safe = neutralise_formulas(table)
+            stem = f"{self.notebook}_{name}"
+            safe.to_csv(folder / f"{stem}.csv", index=False)
+            safe.to_excel(folder / f"{stem}.xlsx", index=False)
+        return table
+
+    def record_quantiles(self, table: pd.DataFrame, headline_quantiles=(0.5, 0.8)) -> pd.DataFrame:
+        """Record every row of a `describe.tail_table` (outcome, group, quantile) and return it.
+
+        Rows for all projects at `headline_quantiles` go on the summary page.
+        """
+        for row in table.itertuples(index=False):
+            group = {True: "with", False: "without"}.get(row.group, str(row.group))
+            pct = f"P{round(row.quantile * 100)}"
+            label = f"{self.t(row.outcome)}, {pct}" + ("" if group == "all" else f" ({self.t(group)})")
+            self.record(f"{row.outcome}.{pct.lower()}.{group}", row.estimate, ci_low=row.ci_low,
+                        ci_high=row.ci_high, n=row.n, unit="fraction", label=label,
+                        method="sample quantile, exact order-statistic CI",
+                        headline=group == "all" and row.quantile in headline_quantiles)
+        self.save_table(table, "tails")
+        return table
+
+    def record(self, name: str, value, **fields) -> dict:
+        """Record a headline number (with interval, n, method, unit) for `results.json`."""
+        rec = results_mod.make_record(name, value, notebook=self.notebook, **fields)
+        self.records = [r for r in self.records if r["name"] != name] + [rec]
+        if self.run_dir is not None:
+            results_mod.write_records(self.run_dir, self.notebook, self.records)
+        return rec
+
+
+def open_run(notebook: str, portfolio_path: str | None = None, data_source: str | None = None,
+             mapping: str | None = None, run_dir: str | None = None, lang: str = "en",
+             seed: int = 0) -> RunContext:
+    """The notebook's view of the run (see module docstring for the two modes)."""
+    apply_theme()
+    if portfolio_path:
+        portfolio = Portfolio.load(portfolio_path)
+    else:
+        portfolio = load_portfolio(data_source or SAMPLE_PORTFOLIO, mapping)
+    folder = Path(run_dir) if run_dir else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=lang, seed=int(seed))

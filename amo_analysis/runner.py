@@ -1,0 +1,197 @@
+"""Run the notebook suite on one portfolio, atomically, into `reports/<run-id>/`.
+
+1. validate the source once (a user error stops here: nothing is written);
+2. write the validated portfolio as Parquet into a hidden temporary folder `reports/.<run-id>.partial`;
+3. execute each notebook of `notebooks/` with papermill (kernel named explicitly), passing the
+   Parquet path, the run folder, the language, the seed and the user's parameters;
+4. export each executed notebook to HTML (code hidden, offline), merge the records of every
+   notebook into `results.json` and write the `index.html` summary;
+5. rename the temporary folder to `reports/<run-id>` and point `reports/latest` at it.
+A failure or an interrupt (SIGINT/SIGTERM) at any step removes the temporary folder, so
+`reports/latest` keeps pointing at the previous good run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from . import results as results_mod
+from .errors import InputError
+from .i18n import LANGUAGES, translate
+from .paths import KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_PORTFOLIO, SAMPLE_PORTFOLIO_24
+from .portfolio import load_portfolio
+from .report import build_index, export_notebook_html
+
+RESERVED_PARAMETERS = ("portfolio_path", "run_dir", "lang", "seed", "data_source", "mapping")
+
+
+class NotebookFailed(Exception):
+    """A notebook raised while executing: names the notebook, the cell and the error."""
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    index: Path
+    results: Path
+    notebooks: list[str]
+
+
+def list_notebooks(only: list[str] | None = None, folder: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The suite's notebooks in order (`NN_name.ipynb`), optionally only those named in `only`."""
+    notebooks = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        wanted = {name.removesuffix(".ipynb") for name in only}
+        unknown = wanted - {p.stem for p in notebooks} - {p.stem.split("_", 1)[0] for p in notebooks}
+        if unknown:
+            raise InputError(f"--only names no notebook called {', '.join(sorted(unknown))}; "
+                             f"the notebooks are: {', '.join(p.stem for p in notebooks)}.")
+        notebooks = [p for p in notebooks if p.stem in wanted or p.stem.split("_", 1)[0] in wanted]
+    return notebooks
+
+
+def ensure_kernel() -> str:
+    """Make sure the suite's Jupyter kernel points at this Python; returns its name."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (amo-analysis)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+def _run_id(checksum: str, now: dt.datetime) -> str:
+    digest = checksum.split(":")[-1][:8]
+    return f"{now:%Y%m%d-%H%M%S}-{digest}"
+
+
+def _point_latest(out: Path, run_dir: Path) -> None:
+    """Atomically make `out/latest` point at `run_dir` (a relative symlink; a copy where links fail)."""
+    latest = out / "latest"
+    tmp_link = out / f".latest-{os.getpid()}"
+    try:
+        if tmp_link.exists() or tmp_link.is_symlink():
+            tmp_link.unlink()
+        tmp_link.symlink_to(run_dir.name, target_is_directory=True)
+        if latest.exists() and not latest.is_symlink():
+            shutil.rmtree(latest)
+        os.replace(tmp_link, latest)
+    except OSError:
+        if latest.is_symlink():
+            latest.unlink()
+        elif latest.exists():
+            shutil.rmtree(latest)
+        shutil.copytree(run_dir, latest)
+
+
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM turned into an exception so the partial run folder is removed on the way out."""
+
+
+def _raise_interrupted(signum, _frame):
+    raise _Interrupted(signal.Signals(signum).name)
+
+
+def _execute(nb: Path, target: Path, parameters: dict, kernel: str) -> None:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        pm.execute_notebook(str(nb), str(target), parameters=parameters, kernel_name=kernel,
+                            cwd=str(nb.parent), progress_bar=False, log_output=False)
+    except PapermillExecutionError as exc:
+        raise NotebookFailed(
+            f"notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: "
+            f"{exc.ename}: {exc.evalue}") from exc
+
+
+def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = None,
+              out: str | os.PathLike = REPORTS_DIR, lang: str = "en", parameters: dict | None = None,
+              only: list[str] | None = None, drop_invalid: bool = False, seed: int = 0,
+              sheet: str | None = None, table: str | None = None, query: str | None = None,
+              notebooks_dir: Path = NOTEBOOKS_DIR,
+              progress: Callable[[str], None] = lambda _msg: None,
+              clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> RunOutcome:
+    """Run the suite on `data` (see module docstring). User errors raise `InputError`."""
+    if lang not in LANGUAGES:
+        raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
+    parameters = dict(parameters or {})
+    clash = sorted(set(parameters) & set(RESERVED_PARAMETERS))
+    if clash:
+        raise InputError(f"-p {clash[0]}=… is set by the runner itself; use the matching option instead.")
+    notebooks = list_notebooks(only, notebooks_dir)
+    if not notebooks:
+        raise InputError(f"no notebook found in {notebooks_dir}.")
+    portfolio = load_portfolio(data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table,
+                               query=query)
+    kernel = ensure_kernel()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    now = clock()
+    run_id = _run_id(portfolio.checksum, now)
+    partial = out / f".{run_id}.partial"
+    final = out / run_id
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM,)}
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        if partial.exists():
+            shutil.rmtree(partial)
+        partial.mkdir()
+        portfolio_path = portfolio.save(partial / "data")
+        executed = []
+        for i, nb in enumerate(notebooks, 1):
+            progress(f"[{i}/{len(notebooks)}] {nb.stem}")
+            target = partial / nb.name
+            _execute(nb, target, {
+                "portfolio_path": str(portfolio_path.resolve()), "run_dir": str(partial.resolve()),
+                "lang": lang, "seed": seed, **parameters}, kernel)
+            executed.append(target)
+        progress("writing HTML reports")
+        footer = (f"{portfolio.source_name} · {portfolio.checksum} · amo-analysis {__version__} · "
+                  f"{now:%Y-%m-%d %H:%M} UTC")
+        reports = []
+        for target in executed:
+            html = target.with_suffix(".html")
+            title = export_notebook_html(target, html, footer=footer,
+                                         back_label=translate("key_figures", lang))
+            reports.append({"href": html.name, "title": title})
+        sample_paths = {SAMPLE_PORTFOLIO.resolve(), SAMPLE_PORTFOLIO_24.resolve()}
+        is_sample = isinstance(data, (str, os.PathLike)) and "://" not in str(data) and \
+            Path(data).resolve() in sample_paths
+        document = {
+            "generated": {"at": now.isoformat(timespec="seconds"), "run_id": run_id},
+            "package_version": __version__,
+            "run": {"lang": lang, "seed": seed, "parameters": parameters,
+                    "notebooks": [p.stem for p in executed], "drop_invalid": drop_invalid,
+                    "sample": is_sample},
+            "provenance": portfolio.provenance(),
+            "results": results_mod.merge_records(partial),
+        }
+        (partial / "results.json").write_text(results_mod.dumps(document), encoding="utf-8")
+        build_index(partial, document, reports, lang)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(partial, final)
+        _point_latest(out, final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return RunOutcome(run_dir=final, index=final / "index.html", results=final / "results.json",
+                      notebooks=[p.stem for p in notebooks])

@@ -1,0 +1,27 @@
+import json
+import math
+
+import numpy as np
+
+from amo_analysis.results import dumps, make_record, merge_records, write_records
+
+
+def test_record_is_json_safe():
+    rec = make_record("x", np.float64(0.25), ci_low=float("nan"), ci_high=np.float32(0.5), n=np.int64(10),
+                      unit="fraction", method="m", notebook="01_a", headline=np.bool_(True))
+    text = json.dumps(rec)
+    back = json.loads(text)
+    assert back["value"] == 0.25 and back["ci_low"] is None and back["n"] == 10 and back["headline"] is True
+    assert math.isclose(back["ci_high"], 0.5)
+
+
+def test_write_and_merge_in_notebook_order(tmp_path):
+    write_records(tmp_path, "02_b", [make_record("b", 2.0)])
+    write_records(tmp_path, "01_a", [make_record("a1", 1.0), make_record("a2", 1.5)])
+    assert [r["name"] for r in merge_records(tmp_path)] == ["a1", "a2", "b"]
+
+
+def test_dumps_is_deterministic():
+    doc = {"b": [make_record("x", 1 / 3)], "a": {"z": 1, "y": float("inf")}}
+    assert dumps(doc) == dumps(json.loads(dumps(doc)))
+    assert json.loads(dumps(doc))["a"]["y"] is None

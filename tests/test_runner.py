@@ -1,0 +1,111 @@
+"""The runner end to end on the bundled sample: run folder, results.json, HTML, atomicity."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from amo_analysis.paths import NOTEBOOKS_DIR, SAMPLE_PORTFOLIO
+from amo_analysis.report import external_references
+from amo_analysis.runner import NotebookFailed, list_notebooks, run_suite
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    outcome = run_suite(SAMPLE_PORTFOLIO, out=out, seed=0)
+    return out, outcome
+
+
+def test_run_writes_a_complete_folder(sample_run):
+    out, outcome = sample_run
+    run = outcome.run_dir
+    assert run.parent == out and (out / "latest").resolve() == run.resolve()
+    assert not list(out.glob(".*.partial"))
+    for nb in list_notebooks():
+        assert (run / nb.name).exists(), nb.name
+        html = (run / nb.with_suffix(".html").name).read_text(encoding="utf-8")
+        assert external_references(html) == []
+        assert "Traceback" not in html
+    index = (run / "index.html").read_text(encoding="utf-8")
+    assert external_references(index) == []
+    for nb in list_notebooks():
+        assert f'href="{nb.stem}.html"' in index
+    assert list((run / "figures").glob("*.png")) and list((run / "figures").glob("*.svg"))
+    assert list((run / "tables").glob("*.csv")) and list((run / "tables").glob("*.xlsx"))
+
+
+def test_results_json_carries_estimates_and_provenance(sample_run):
+    _, outcome = sample_run
+    doc = json.loads(outcome.results.read_text(encoding="utf-8"))
+    assert doc["provenance"]["n_projects"] == 120
+    assert doc["provenance"]["checksum"].startswith("sha256:")
+    assert doc["package_version"] and doc["run"]["seed"] == 0 and doc["run"]["sample"] is True
+    estimates = [r for r in doc["results"] if r.get("kind") != "figure"]
+    assert estimates, "no estimate recorded"
+    for rec in estimates:
+        assert {"value", "ci_low", "ci_high", "n", "method", "unit"} <= set(rec), rec["name"]
+    median = next(r for r in estimates if r["name"] == "budget_drift.p50.all")
+    assert median["ci_low"] <= median["value"] <= median["ci_high"]
+
+
+def test_same_input_and_seed_give_identical_results(sample_run, tmp_path):
+    _, first = sample_run
+    second = run_suite(SAMPLE_PORTFOLIO, out=tmp_path, seed=0)
+    a = json.loads(first.results.read_text(encoding="utf-8"))
+    b = json.loads(second.results.read_text(encoding="utf-8"))
+    a.pop("generated"), b.pop("generated")
+    assert a == b
+
+
+def _failing_notebooks(tmp_path):
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    shutil.copy(NOTEBOOKS_DIR / "01_portfolio_overview.ipynb", folder)
+    cells = [new_markdown_cell("# Broken"),
+             new_code_cell("portfolio_path = None\nrun_dir = None\nlang = 'en'\nseed = 0", metadata={"tags": ["parameters"]}),
+             new_code_cell("x = 1"), new_code_cell("1 / 0")]
+    meta = {"kernelspec": {"name": "amo-analysis", "display_name": "Python (amo-analysis)", "language": "python"},
+            "language_info": {"name": "python"}}
+    nbformat.write(new_notebook(cells=cells, metadata=meta), folder / "02_broken.ipynb")
+    return folder
+
+
+def test_failed_notebook_is_named_and_leaves_nothing(tmp_path):
+    out = tmp_path / "reports"
+    with pytest.raises(NotebookFailed, match=r"02_broken\.ipynb failed at cell .*ZeroDivisionError"):
+        run_suite(SAMPLE_PORTFOLIO, out=out, notebooks_dir=_failing_notebooks(tmp_path))
+    assert [p.name for p in out.iterdir()] == []
+
+
+def test_sigterm_halfway_keeps_latest_on_previous_run(sample_run, tmp_path):
+    out = tmp_path / "reports"
+    shutil.copytree(sample_run[0], out, symlinks=True)
+    before = os.readlink(out / "latest")
+    proc = subprocess.Popen([sys.executable, "-m", "amo_analysis", "run", "--data", str(SAMPLE_PORTFOLIO),
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob(".*.partial/01_*.ipynb")):
+        time.sleep(0.2)
+    assert list(out.glob(".*.partial")), "the run never started writing"
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    assert not list(out.glob(".*.partial"))
+    assert os.readlink(out / "latest") == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in sample_run[0].iterdir())
+
+
+def test_only_selects_notebooks_and_rejects_unknown():
+    assert [p.stem for p in list_notebooks(["01"])] == ["01_portfolio_overview"]
+    from amo_analysis.errors import InputError
+    with pytest.raises(InputError, match="no notebook called 99_nothing"):
+        list_notebooks(["99_nothing"])
