@@ -34,13 +34,23 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--query", help="SQL query to run on a SQLite/DuckDB file or a database URL")
     parser.add_argument("--drop-invalid", action="store_true",
                         help="exclude rows that break the data contract instead of stopping (reported)")
+    parser.add_argument("--pseudonymise", action="store_true",
+                        help="replace project ids and project names by salted hashes (the salt is never written)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one sentence on stderr (exit code 2), like every
+    other input error, instead of argparse's usage block."""
+
+    def error(self, message: str):
+        self.exit(EXIT_INPUT_ERROR, f"error: {message} (see '{self.prog} --help').\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="amo-analysis", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="amo-analysis", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"amo-analysis {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the notebook suite and write the HTML reports")
     run.add_argument("--data", required=True, help="portfolio export (CSV, XLSX, Parquet, SQLite, DuckDB) or database URL")
@@ -76,7 +86,7 @@ def cmd_run(args) -> int:
     outcome = run_suite(args.data, mapping=args.mapping, out=args.out, lang=args.lang,
                         parameters=parameters, only=args.only or None, drop_invalid=args.drop_invalid,
                         seed=args.seed, sheet=args.sheet, table=args.table, query=args.query,
-                        progress=lambda msg: print(msg, flush=True))
+                        pseudonymise=args.pseudonymise, progress=lambda msg: print(msg, flush=True))
     print(f"Report: {outcome.index}")
     latest = Path(args.out) / "latest" / "index.html"
     print(f"Latest: {latest}")
@@ -88,7 +98,8 @@ def cmd_validate(args) -> int:
 
     try:
         portfolio = load_portfolio(args.source, args.mapping, drop_invalid=args.drop_invalid,
-                                   sheet=args.sheet, table=args.table, query=args.query)
+                                   sheet=args.sheet, table=args.table, query=args.query,
+                                   pseudonymise=args.pseudonymise)
     except ContractError as exc:
         print(f"{exc.file}: {len(exc.problems)} problem(s) break the portfolio contract:")
         print(exc.report())

@@ -79,6 +79,13 @@ def data_quality_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
 
 
+def column_mapping_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
+    """How each header of the user's file was read: canonical name, or kept as an extra column."""
+    rows = [(src, canon) for src, canon in portfolio.recognised.items()]
+    rows += [(src, "—") for src in portfolio.unrecognised]
+    return pd.DataFrame(rows, columns=[translate("source", lang), translate("column", lang)])
+
+
 def missing_values_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
     """Missing values per canonical column that has any, with the share of projects."""
     n = max(len(portfolio.data), 1)

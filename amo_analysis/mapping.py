@@ -505,8 +505,8 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
                              f"([columns] table, or ignore = [...])")
         automatic[header] = target
         claimed_by[target] = header
-        if header != target:
-            report.notes.append(f"'{header}' recognised as {target}" + (f" ({how})" if how else ""))
+        if how:  # exact synonyms are listed in `recognised`; only say how a looser match was made
+            report.notes.append(f"'{header}' recognised as {target} ({how})")
 
     renames = {**explicit, **automatic}
     report.recognised = {h: renames[h] for h in remaining if h in renames}

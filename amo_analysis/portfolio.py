@@ -96,6 +96,26 @@ class Portfolio:
         )
 
 
+# Header words that mark an extra column as the project's name (pseudonymised with the ids).
+_NAME_WORDS = frozenset({"name", "names", "nom", "noms", "libelle", "intitule", "title", "titre",
+                         "designation"})
+
+
+def project_name_columns(data: pd.DataFrame) -> list[str]:
+    """Extra (non-canonical) text columns whose header names a project ("Project name", "Nom du
+    projet", "Libellé"): `pseudonymise` hashes them together with ``project_id``."""
+    from .columns import BY_NAME
+
+    found = []
+    for column in data.columns:
+        name = str(column)
+        if name in BY_NAME or not (data[column].dtype == object or pd.api.types.is_string_dtype(data[column])):
+            continue
+        if set(mapping_mod.normalise_header(name).split()) & _NAME_WORDS:
+            found.append(name)
+    return found
+
+
 def _problem_dict(p: Problem) -> dict:
     return {"row": p.row, "column": p.column, "value": None if p.value is None else str(p.value),
             "rule": p.rule, "sentence": p.sentence()}
@@ -120,7 +140,8 @@ def load_portfolio(
     or `table`). `mapping` is a TOML mapping file or a `Mapping`. Strict by default: any row that
     breaks the contract raises `ContractError` listing every offending cell; `drop_invalid=True`
     excludes those rows instead and records them. `cost_unit` overrides the mapping's unit.
-    `pseudonymise` replaces project ids by salted hashes (the salt is never stored).
+    `pseudonymise` replaces project ids and project names (`project_name_columns`) by salted
+    hashes (`salt`, or a fresh random one; never stored).
     """
     raw, info = sources.read_source(source, sheet=sheet, table=table, query=query)
     if mapping is not None and not isinstance(mapping, mapping_mod.Mapping):
@@ -133,7 +154,7 @@ def load_portfolio(
         thousands=info.thousands, drop_invalid=drop_invalid, tolerances=tolerances)
     data = result.data
     if pseudonymise:
-        data = privacy.pseudonymise(data, columns=("project_id",), salt=salt)
+        data = privacy.pseudonymise(data, columns=("project_id", *project_name_columns(data)), salt=salt)
     attrs = dict(mapped.attrs)
     unit = cost_unit or attrs.get("cost_unit") or "EUR"
     if len(data) == 0:

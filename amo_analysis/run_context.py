@@ -85,6 +85,18 @@ class RunContext:
             safe.to_excel(folder / f"{stem}.xlsx", index=False)
         return table
 
+    def show_table(self, table: pd.DataFrame, name: str | None = None, decimals: int = 3) -> None:
+        """Display a table without its index, numbers rounded, text left-aligned (saved when named)."""
+        from IPython.display import display
+
+        if name:
+            self.save_table(table, name)
+        styled = (table.style.hide(axis="index")
+                  .format(precision=decimals, na_rep="–", thousands=None)
+                  .set_properties(**{"text-align": "left"})
+                  .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
+        display(styled)
+
     def record_quantiles(self, table: pd.DataFrame, headline_quantiles=(0.5, 0.8)) -> pd.DataFrame:
         """Record every row of a `describe.tail_table` (outcome, group, quantile) and return it.
 

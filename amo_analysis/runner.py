@@ -123,10 +123,13 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
               out: str | os.PathLike = REPORTS_DIR, lang: str = "en", parameters: dict | None = None,
               only: list[str] | None = None, drop_invalid: bool = False, seed: int = 0,
               sheet: str | None = None, table: str | None = None, query: str | None = None,
-              notebooks_dir: Path = NOTEBOOKS_DIR,
+              pseudonymise: bool = False, notebooks_dir: Path = NOTEBOOKS_DIR,
               progress: Callable[[str], None] = lambda _msg: None,
               clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> RunOutcome:
-    """Run the suite on `data` (see module docstring). User errors raise `InputError`."""
+    """Run the suite on `data` (see module docstring). User errors raise `InputError`.
+
+    `pseudonymise` replaces project ids and names by salted hashes before anything is written
+    (a fresh random salt per run, stored nowhere)."""
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
     parameters = dict(parameters or {})
@@ -137,7 +140,7 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
     if not notebooks:
         raise InputError(f"no notebook found in {notebooks_dir}.")
     portfolio = load_portfolio(data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table,
-                               query=query)
+                               query=query, pseudonymise=pseudonymise)
     kernel = ensure_kernel()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -177,6 +180,7 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
             "package_version": __version__,
             "run": {"lang": lang, "seed": seed, "parameters": parameters,
                     "notebooks": [p.stem for p in executed], "drop_invalid": drop_invalid,
+                    "pseudonymise": pseudonymise,
                     "sample": is_sample},
             "provenance": portfolio.provenance(),
             "results": results_mod.merge_records(partial),

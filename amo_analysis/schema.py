@@ -323,8 +323,10 @@ def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thous
     series = pd.Series(out, index=s.index, dtype="float64")
     if is_share:
         valid = series.dropna()
+        # Percent scale when most values are above 1 (all within [0, 100]): one 1.5 among fractions
+        # is an error to report, not a reason to divide the whole column by 100.
         as_percent = percent_signs > 0 or (
-            len(valid) > 0 and valid.between(0, 100).all() and (valid > 1).any())
+            len(valid) > 0 and valid.between(0, 100).all() and 2 * int((valid > 1).sum()) > len(valid))
         if as_percent:
             why = "given with % signs" if percent_signs else "read as percentages"
             ctx.notes.append(f"{col.name} {why} (max {_fmt(round(valid.max(), 6))}): divided by 100")
@@ -888,8 +890,9 @@ def data_dictionary_markdown() -> str:
         "## Percentages",
         "",
         "`adoption_m3` is a fraction in [0, 1]. A column written with `%` signs, or whose values all "
-        "lie in [0, 100] with at least one above 1, is read as percentages and divided by 100 (the "
-        "conversion is reported). A value still above 1 after that (e.g. 130 %) is an error.",
+        "lie in [0, 100] with most of them above 1, is read as percentages and divided by 100 (the "
+        "conversion is reported). A value still above 1 after that (e.g. 130 %, or 1.5 among "
+        "fractions) is an error.",
         "",
         "## Outcome class",
         "",

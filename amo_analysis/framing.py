@@ -1,0 +1,644 @@
+"""Framing questions and pitfalls: how often they occur and how they go with failure, drift, delay, adoption.
+
+Definitions
+-----------
+* *Failure*: outcome class "failed" (cancelled, or drift or slip above the failure tolerance);
+  *failed or challenged*: anything but "successful". Projects without an outcome class (ongoing)
+  are left out.
+* *Risk ratio* (RR): risk of failure with the exposure ÷ risk without it (for `framing_score`: per
+  additional question answered). Estimated by modified Poisson regression (Zou 2004): a Poisson GLM
+  with log link on the 0/1 failure indicator and robust (sandwich, HC0 by default) standard errors,
+  adjusted for size and type (`size_type_covariates`). For one binary exposure and no covariate it
+  reproduces the 2×2-table risk ratio and Katz's log interval exactly.
+* *Well framed*: `framing_score` ≥ a threshold (a parameter, 7 by default) versus the others.
+* Pitfall associations: quantile regressions (median, P80) of ln(cost_actual/budget_planned) and the
+  median of ln(duration ratio), reported as percent changes of the final-cost (duration) ratio
+  (exp(b) − 1); adoption by a fractional logit, as a difference in percentage points. All adjusted
+  for the pre-treatment covariates and the practice (`amo`). They are associations, not causes:
+  a pitfall may be a symptom of what also drives drift.
+
+Everything user-caused that cannot be estimated raises `FramingError` (an `InputError`) with one
+sentence; the table builders catch it and put the sentence in the row's `note`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.stats.weightstats import DescrStatsW
+
+from . import claims as claims_mod
+from .columns import FRAMING_COLUMNS, FRAMING_QUESTIONS, PITFALL_COLUMNS, PITFALLS
+from .describe import default_covariates, share_ci
+from .effects import EffectError, estimate_effect
+from .errors import InputError
+from .i18n import translate
+
+FAILURE_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "failed": ("failed",),
+    "failed_or_challenged": ("failed", "challenged"),
+}
+DEFAULT_THRESHOLD = 7
+WELL_FRAMED = "well_framed"
+
+FRAMING_CLAIM = claims_mod.Claim(
+    "framing_failure_rr", "answering the ten framing questions nearly halves the risk of major failure",
+    "failed", 0.5, "ratio")
+SCOPE_CREEP_CLAIM = claims_mod.Claim(
+    "scope_creep_drift", "scope creep → 20–30 % budget drift", "budget_drift", 0.25, "relative")
+SCOPE_CREEP_RANGE = (0.20, 0.30)
+REQUIREMENTS_CLAIM = claims_mod.Claim(
+    "poor_requirements_adoption", "poorly gathered requirements → adoption below 50 %",
+    "adoption_m3", 0.5, "level")
+
+# Pitfall outcome measures: (key, outcome column, method, quantile, what the number means)
+PITFALL_MEASURES: tuple[tuple[str, str, str, float | None, str], ...] = (
+    ("drift_median", "log_cost_ratio", "quantile", 0.5, "percent change of the median final-cost ratio"),
+    ("drift_p80", "log_cost_ratio", "quantile", 0.8, "percent change of the P80 final-cost ratio"),
+    ("slip_median", "log_duration_ratio", "quantile", 0.5, "percent change of the median duration ratio"),
+    ("adoption_mean", "adoption_m3", "fractional_logit", None, "difference in mean adoption, percentage points"),
+)
+
+
+class FramingError(InputError):
+    """The portfolio cannot support this framing or pitfall estimate (one sentence says why)."""
+
+
+@dataclass(frozen=True)
+class RiskRatio:
+    """One risk ratio with its 95 % interval (ratio scale; 1 = no association)."""
+
+    exposure: str
+    outcome: str
+    model: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+    n_events: int
+    n_exposed: int | None
+    covariates: tuple[str, ...]
+    note: str = ""
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        row["covariates"] = ", ".join(self.covariates)
+        return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+def question_label(code: str, lang: str = "en") -> str:
+    """Readable label of a framing question, pitfall or derived exposure."""
+    for table in (FRAMING_QUESTIONS, PITFALLS):
+        for name, en, fr in table:
+            if name == code:
+                return fr if lang == "fr" else en
+    fixed = {"framing_score": ("Framing score (per question)", "Score de cadrage (par question)"),
+             WELL_FRAMED: ("Well framed (score ≥ threshold)", "Bien cadré (score ≥ seuil)")}
+    if code in fixed:
+        return fixed[code][1 if lang == "fr" else 0]
+    return code
+
+
+def with_framing_columns(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """A copy with `log_budget` and `well_framed` (= framing_score ≥ threshold; missing stays missing)."""
+    if not 0 <= threshold <= 10:
+        raise FramingError(f"The well-framed threshold must be between 0 and 10 questions, not {threshold!r}.")
+    out = data.copy()
+    if "log_budget" not in out and "budget_planned" in out:
+        out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
+    if "framing_score" in out:
+        score = pd.to_numeric(out["framing_score"], errors="coerce").astype("float64")
+        out[WELL_FRAMED] = (score >= threshold).astype("float64").where(score.notna())
+    return out
+
+
+def failure_indicator(data: pd.DataFrame, outcome: str = "failed") -> pd.Series:
+    """1.0 when the project's outcome class is in `FAILURE_OUTCOMES[outcome]`, 0.0 otherwise, NaN unknown."""
+    if outcome not in FAILURE_OUTCOMES:
+        raise FramingError(f"Failure outcome must be one of {', '.join(FAILURE_OUTCOMES)}, not {outcome!r}.")
+    if "outcome_class" not in data:
+        raise FramingError("The portfolio has no outcome_class column: validate it first (schema.validate_portfolio).")
+    cls = data["outcome_class"]
+    known = cls.notna()
+    return cls.isin(FAILURE_OUTCOMES[outcome]).astype("float64").where(known)
+
+
+def size_type_covariates(data: pd.DataFrame) -> list[str]:
+    """Size and type adjustment for the risk ratios: log_budget, complexity, project_type (those that vary)."""
+    return [c for c in default_covariates(data) if c != "organisation"]
+
+
+def _as_float(series: pd.Series, name: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series) or series.dtype == object:
+        return series.astype("float64")
+    return pd.to_numeric(series, errors="coerce").astype("float64")
+
+
+def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
+    parts = []
+    for c in covariates:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            parts.append(s.astype("float64").rename(c))
+        else:
+            dummies = pd.get_dummies(s.astype(str), prefix=c, drop_first=True, dtype="float64")
+            parts.append(dummies)
+    if not parts:
+        return pd.DataFrame(index=frame.index)
+    design = pd.concat(parts, axis=1)
+    return design.loc[:, design.std(ddof=0) > 0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Risk ratios (modified Poisson)
+# ---------------------------------------------------------------------------------------------
+
+def _exposure_words(exposure: str) -> str:
+    return f"'{exposure}' ({question_label(exposure)})" if exposure != question_label(exposure) else f"'{exposure}'"
+
+
+def _prepare_rr(data, exposure, outcome, covariates, need_amo):
+    for col in [exposure] + list(covariates) + (["amo"] if need_amo else []):
+        if col not in data:
+            raise FramingError(f"The portfolio has no column {_exposure_words(col)}: this risk ratio cannot be estimated.")
+    y = failure_indicator(data, outcome)
+    frame = pd.DataFrame({"_y": y, "_x": _as_float(data[exposure], exposure)}, index=data.index)
+    if need_amo:
+        frame["_amo"] = _as_float(data["amo"], "amo")
+    frame = pd.concat([frame, data[list(covariates)]], axis=1).dropna()
+    label = outcome.replace("_", " ")
+    frame = _drop_eventless_levels(frame, covariates)
+    n = len(frame)
+    if n == 0:
+        raise FramingError(f"No project has both a known outcome and a value for {_exposure_words(exposure)}.")
+    events = int(frame["_y"].sum())
+    if events == 0:
+        raise FramingError(f"None of the {n} projects with a known outcome is {label}: "
+                           f"a risk ratio of {label} cannot be estimated.")
+    if events == n:
+        raise FramingError(f"All {n} projects with a known outcome are {label}: "
+                           f"a risk ratio of {label} cannot be estimated.")
+    x = frame["_x"]
+    binary = set(x.unique()) <= {0.0, 1.0}
+    if x.nunique() < 2:
+        if binary and x.iloc[0] == 0:
+            raise FramingError(f"No project has {_exposure_words(exposure)} (nobody answered or observed it): "
+                               "its risk ratio cannot be estimated.")
+        if binary:
+            raise FramingError(f"Every project has {_exposure_words(exposure)}: there is no comparison "
+                               "group, so its risk ratio cannot be estimated.")
+        raise FramingError(f"{_exposure_words(exposure)} takes a single value ({x.iloc[0]:g}): "
+                           "its risk ratio cannot be estimated.")
+    if binary:
+        for value, words in ((1.0, "with"), (0.0, "without")):
+            part = frame.loc[x == value, "_y"]
+            if part.sum() == 0:
+                raise FramingError(f"No project {words} {_exposure_words(exposure)} is {label} "
+                                   f"(0 of {len(part)}): the risk ratio has no finite interval.")
+    return frame, events, (int(x.sum()) if binary else None)
+
+
+def _drop_eventless_levels(frame: pd.DataFrame, covariates) -> pd.DataFrame:
+    """Drop the projects of a category level (e.g. a project type) with no event at all.
+
+    Under the log-linear model such a level's coefficient is −∞ and its projects carry no
+    information on the other coefficients (their score contributions vanish), so dropping them is
+    the limit of the fit, not a change of the estimand; `n` then counts the projects kept.
+    """
+    for c in covariates:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        events = frame.groupby(s.astype(str))["_y"].sum()
+        empty = events.index[events == 0]
+        if len(empty) and len(empty) < len(events):
+            frame = frame[~s.astype(str).isin(empty)]
+    return frame
+
+
+def _fit_poisson(y, X, cov_type):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.GLM(y, X, family=sm.families.Poisson()).fit(cov_type=cov_type)
+    if not res.converged or not np.all(np.isfinite(res.bse)) or np.abs(res.params.iloc[1:]).max() > 15:
+        raise FramingError("The risk-ratio model did not converge (too few projects or events for "
+                           f"{X.shape[1]} parameters).")
+    return res
+
+
+def _check_rows(n: int, events: int, k: int, exposure: str) -> None:
+    """At least one event per model parameter (a lenient floor; 5–10 are usually advised)."""
+    if n < k + 2 or events < k:
+        raise FramingError(f"Only {events} events among {n} projects for {k} parameters: the risk ratio of "
+                           f"{_exposure_words(exposure)} cannot be adjusted reliably (at least one event "
+                           "per parameter is needed; fewer covariates or more projects).")
+
+
+def risk_ratio(data: pd.DataFrame, exposure: str, outcome: str = "failed", covariates=(),
+               *, adjust_amo: bool = False, cov_type: str = "HC0", conf_level: float = 0.95) -> RiskRatio:
+    """Adjusted risk ratio of `outcome` for `exposure` (modified Poisson, robust SEs).
+
+    `exposure` is a 0/1 (bool) column, or a number (RR per unit, e.g. per framing question).
+    With `adjust_amo`, the practice is added as a covariate. Raises FramingError when degenerate.
+    """
+    covariates = [c for c in covariates if c != exposure]
+    frame, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, adjust_amo)
+    X = pd.concat([pd.Series(1.0, index=frame.index, name="const"), frame["_x"].rename(exposure),
+                   *( [frame["_amo"].rename("amo")] if adjust_amo else []),
+                   _design(frame, covariates)], axis=1)
+    _check_rows(len(frame), events, X.shape[1], exposure)
+    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+        X = X.loc[:, ~X.T.duplicated()]
+        if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+            raise FramingError(f"{_exposure_words(exposure)} is determined by the covariates "
+                               f"({', '.join(covariates)}): its risk ratio cannot be separated from theirs.")
+    res = _fit_poisson(frame["_y"].to_numpy(), X, cov_type)
+    b, se = float(res.params.iloc[1]), float(res.bse.iloc[1])
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    model = "adjusted" + (f" + {'amo'}" if adjust_amo else "") if covariates or adjust_amo else "crude"
+    return RiskRatio(exposure, outcome, model, math.exp(b), math.exp(b - z * se), math.exp(b + z * se),
+                     float(res.pvalues.iloc[1]), len(frame), events, n_exposed, tuple(covariates))
+
+
+def risk_ratio_by_practice(data: pd.DataFrame, exposure: str, outcome: str = "failed", covariates=(),
+                           *, cov_type: str = "HC0", conf_level: float = 0.95) -> list[RiskRatio]:
+    """Exposure × practice interaction: RR without the practice, with it, and their ratio.
+
+    The ratio of risk ratios is exp(interaction coefficient); 1 = the association is the same with
+    and without the practice. Intervals from the robust covariance (delta method on the log scale).
+    """
+    covariates = [c for c in covariates if c not in (exposure, "amo")]
+    frame, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, True)
+    if frame["_amo"].nunique() < 2:
+        raise FramingError("All projects have the same practice value: an interaction with it cannot be estimated.")
+    for value, words in ((1.0, "with"), (0.0, "without")):
+        part = frame[frame["_amo"] == value]
+        if part["_x"].nunique() < 2 or part["_y"].sum() == 0:
+            raise FramingError(f"Among projects {words} the practice, {_exposure_words(exposure)} or the outcome "
+                               "does not vary: the interaction cannot be estimated.")
+        if n_exposed is not None:
+            for xv, xw in ((1.0, "with"), (0.0, "without")):
+                if part.loc[part["_x"] == xv, "_y"].sum() == 0:
+                    raise FramingError(f"No project {words} the practice and {xw} {_exposure_words(exposure)} is "
+                                       f"{outcome.replace('_', ' ')}: the interaction has no finite interval.")
+    inter = (frame["_x"] * frame["_amo"]).rename("interaction")
+    X = pd.concat([pd.Series(1.0, index=frame.index, name="const"), frame["_x"].rename(exposure),
+                   frame["_amo"].rename("amo"), inter, _design(frame, covariates)], axis=1)
+    _check_rows(len(frame), events, X.shape[1], exposure)
+    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+        raise FramingError(f"The interaction of {_exposure_words(exposure)} with the practice is collinear "
+                           "with the covariates: it cannot be estimated.")
+    res = _fit_poisson(frame["_y"].to_numpy(), X, cov_type)
+    cov = res.cov_params().to_numpy()
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    out = []
+    for model, weights in (("without amo", [0, 1, 0, 0]), ("with amo", [0, 1, 0, 1]),
+                           ("ratio with/without amo", [0, 0, 0, 1])):
+        c = np.zeros(X.shape[1])
+        c[:4] = weights
+        b = float(c @ res.params.to_numpy())
+        se = float(math.sqrt(c @ cov @ c))
+        p = float(2 * stats.norm.sf(abs(b / se))) if se > 0 else float("nan")
+        out.append(RiskRatio(exposure, outcome, model, math.exp(b), math.exp(b - z * se),
+                             math.exp(b + z * se), p, len(frame), events, n_exposed, tuple(covariates)))
+    return out
+
+
+def _missing_rr(exposure, outcome, model, covariates, reason) -> RiskRatio:
+    nan = float("nan")
+    return RiskRatio(exposure, outcome, model, nan, nan, nan, nan, 0, 0, None, tuple(covariates), reason)
+
+
+def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), covariates=None,
+                       threshold: int = DEFAULT_THRESHOLD, lang: str = "en") -> pd.DataFrame:
+    """Risk ratios of failure for the framing score, 'well framed' and each question, three ways.
+
+    Models: "adjusted" (size and type), "adjusted + amo" (the practice as a covariate), and the
+    interaction with the practice ("without amo", "with amo", "ratio with/without amo"). A row that
+    cannot be estimated has NaN numbers and the reason in `note`.
+    """
+    data = with_framing_columns(data, threshold)
+    covariates = size_type_covariates(data) if covariates is None else list(covariates)
+    exposures = [e for e in ("framing_score", WELL_FRAMED, *FRAMING_COLUMNS)]
+    rows = []
+    for outcome in outcomes:
+        for exposure in exposures:
+            for adjust_amo in (False, True):
+                model = "adjusted + amo" if adjust_amo else "adjusted"
+                try:
+                    rr = risk_ratio(data, exposure, outcome, covariates, adjust_amo=adjust_amo)
+                    rr = RiskRatio(**{**asdict(rr), "model": model, "covariates": rr.covariates})
+                except InputError as exc:
+                    rr = _missing_rr(exposure, outcome, model, covariates, str(exc))
+                rows.append(rr.as_row())
+            try:
+                rows.extend(r.as_row() for r in risk_ratio_by_practice(data, exposure, outcome, covariates))
+            except InputError as exc:
+                rows.extend(_missing_rr(exposure, outcome, m, covariates, str(exc)).as_row()
+                            for m in ("without amo", "with amo", "ratio with/without amo"))
+    table = pd.DataFrame(rows)
+    table.insert(1, "label", table["exposure"].map(lambda e: question_label(e, lang)))
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing: descriptive tables and the claim
+# ---------------------------------------------------------------------------------------------
+
+def framing_score_distribution(data: pd.DataFrame) -> pd.DataFrame:
+    """Number of projects per framing score (0–10), overall and per practice group."""
+    if "framing_score" not in data or data["framing_score"].notna().sum() == 0:
+        raise FramingError("The portfolio has no framing_score (nor the ten framing answers).")
+    score = pd.to_numeric(data["framing_score"], errors="coerce")
+    table = pd.DataFrame({"framing_score": range(11)})
+    table["all"] = table["framing_score"].map(score.value_counts()).fillna(0).astype(int)
+    for value, name in ((True, "with"), (False, "without")):
+        counts = score[data["amo"].astype("boolean") == value].value_counts()
+        table[name] = table["framing_score"].map(counts).fillna(0).astype(int)
+    return table
+
+
+def question_answer_rates(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Share of projects answering each framing question (Wilson 95 % CI), overall and per group."""
+    rows = []
+    for code in FRAMING_COLUMNS:
+        if code not in data:
+            continue
+        answered = data[code].astype("boolean")
+        row = {"question": code, "label": question_label(code, lang)}
+        for name, mask in (("all", answered.notna()), ("with", data["amo"].astype("boolean") == True),  # noqa: E712
+                           ("without", data["amo"].astype("boolean") == False)):  # noqa: E712
+            part = answered[mask.fillna(False).astype(bool)].dropna()
+            share, low, high = share_ci(int(part.sum()), len(part))
+            row.update({f"share_{name}": share, f"ci_low_{name}": low, f"ci_high_{name}": high})
+        row["n"] = int(answered.notna().sum())
+        rows.append(row)
+    if not rows:
+        raise FramingError("The portfolio has none of the ten framing answers (framing_q01…q10).")
+    return pd.DataFrame(rows)
+
+
+def framing_claim(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, covariates=None,
+                  claim: claims_mod.Claim = FRAMING_CLAIM) -> pd.DataFrame:
+    """The claim check: RR of failure, well framed (score ≥ threshold) vs the others, with a verdict.
+
+    Adjusted for size and type with the practice as a covariate. One-row table: estimate, interval,
+    n, verdict (claims.verdict against the claimed 0.5 with null 1) and `note` when not estimable.
+    """
+    data = with_framing_columns(data, threshold)
+    covariates = size_type_covariates(data) if covariates is None else list(covariates)
+    try:
+        rr = risk_ratio(data, WELL_FRAMED, claim.outcome, covariates, adjust_amo=True)
+        row = rr.as_row()
+        row["verdict"] = claims_mod.verdict(rr.ci_low, rr.ci_high, claim.value, claim.null_value)
+    except InputError as exc:
+        row = _missing_rr(WELL_FRAMED, claim.outcome, "adjusted + amo", covariates, str(exc)).as_row()
+        row["verdict"] = claims_mod.INCONCLUSIVE
+    row.update({"claim": claim.text, "claimed": claim.value, "threshold": threshold})
+    return pd.DataFrame([row])
+
+
+# ---------------------------------------------------------------------------------------------
+# Pitfalls
+# ---------------------------------------------------------------------------------------------
+
+def _present_pitfalls(data: pd.DataFrame) -> list[str]:
+    found = [p for p in PITFALL_COLUMNS if p in data]
+    if not found:
+        raise FramingError("The portfolio has none of the five pitfall columns "
+                           f"({', '.join(PITFALL_COLUMNS)}).")
+    return found
+
+
+def pitfall_prevalence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Share of projects with each pitfall (Wilson 95 % CI), overall and with / without the practice."""
+    rows = []
+    amo = data["amo"].astype("boolean")
+    for code in _present_pitfalls(data):
+        seen = data[code].astype("boolean")
+        row = {"pitfall": code, "label": question_label(code, lang)}
+        for name, mask in (("all", seen.notna()), ("with", amo == True), ("without", amo == False)):  # noqa: E712
+            part = seen[mask.fillna(False).astype(bool)].dropna()
+            share, low, high = share_ci(int(part.sum()), len(part))
+            row.update({f"share_{name}": share, f"ci_low_{name}": low, f"ci_high_{name}": high})
+        row["n"] = int(seen.notna().sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pitfall_cooccurrence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Share of projects with both pitfalls (row and column); the diagonal is each pitfall's prevalence."""
+    found = _present_pitfalls(data)
+    flags = data[found].astype("boolean").dropna().astype("float64")
+    if len(flags) == 0:
+        raise FramingError("No project has all pitfall columns filled in.")
+    matrix = flags.T.dot(flags) / len(flags)
+    labels = [question_label(c, lang) for c in found]
+    matrix.index, matrix.columns = labels, labels
+    return matrix
+
+
+MIN_ROWS_PER_PARAMETER = 5
+
+
+def _check_quantile_rows(frame: pd.DataFrame, outcome: str, code: str, covariates: list[str]) -> None:
+    """Regressions here need `MIN_ROWS_PER_PARAMETER` complete projects per parameter."""
+    used = frame[[outcome, code] + covariates].dropna()
+    k = 2 + _design(used, covariates).shape[1]
+    need = MIN_ROWS_PER_PARAMETER * k
+    if len(used) < need:
+        raise FramingError(f"Only {len(used)} projects with {outcome} known for {k} parameters: the adjusted "
+                           f"association of {question_label(code)} needs at least {need} "
+                           f"({MIN_ROWS_PER_PARAMETER} per parameter).")
+
+
+def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: str = "en") -> pd.DataFrame:
+    """Adjusted association of each pitfall with drift (median, P80), slip (median) and adoption.
+
+    Covariates default to `describe.default_covariates` plus the practice (`amo`). Drift and slip
+    rows are percent changes of the final-cost / duration ratio (exp of the quantile-regression
+    coefficient − 1); adoption rows are percentage-point differences (fractional logit AME).
+    """
+    data = with_framing_columns(data)
+    covariates = (default_covariates(data) if covariates is None else list(covariates))
+    covariates = [c for c in covariates if c != "amo"] + ["amo"]
+    rows = []
+    for code in _present_pitfalls(data):
+        for key, outcome, method, q, meaning in PITFALL_MEASURES:
+            row = {"pitfall": code, "label": question_label(code, lang), "measure": key, "meaning": meaning}
+            try:
+                if outcome not in data or data[outcome].notna().sum() == 0:
+                    raise FramingError(f"The portfolio has no {outcome} values.")
+                frame = data.assign(**{code: data[code].astype("boolean")})
+                _check_quantile_rows(frame, outcome, code, covariates)
+                opts = {"quantile": q} if method == "quantile" else {}
+                res = estimate_effect(frame, outcome, code, covariates, method=method, seed=seed, **opts)
+                if method == "quantile":
+                    res = res.as_percent_change()
+                row.update({"estimate": res.estimate, "ci_low": float(res.ci_low), "ci_high": float(res.ci_high),
+                            "p_value": res.p_value, "n": res.n, "n_with": res.n_treated, "scale": res.scale,
+                            "note": ""})
+            except (InputError, EffectError) as exc:
+                nan = float("nan")
+                row.update({"estimate": nan, "ci_low": nan, "ci_high": nan, "p_value": nan, "n": 0,
+                            "n_with": 0, "scale": "", "note": str(exc)})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def range_verdict(ci_low: float, ci_high: float, claimed_low: float, claimed_high: float,
+                  null: float = 0.0) -> str:
+    """Verdict for a claimed range: contradicted when the interval misses the whole range, supported
+    when it overlaps the range and excludes the null, inconclusive otherwise (or no interval)."""
+    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+        return claims_mod.INCONCLUSIVE
+    if ci_high < claimed_low or ci_low > claimed_high:
+        return claims_mod.CONTRADICTED
+    if null < ci_low or null > ci_high:
+        return claims_mod.SUPPORTED
+    return claims_mod.INCONCLUSIVE
+
+
+def below_verdict(ci_low: float, ci_high: float, bound: float) -> str:
+    """Verdict for "the level is below `bound`": supported when the whole interval is below it,
+    contradicted when the whole interval is at or above it, inconclusive otherwise."""
+    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+        return claims_mod.INCONCLUSIVE
+    if ci_high < bound:
+        return claims_mod.SUPPORTED
+    if ci_low >= bound:
+        return claims_mod.CONTRADICTED
+    return claims_mod.INCONCLUSIVE
+
+
+def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed: int = 0) -> pd.DataFrame:
+    """The two pitfall claims with verdicts.
+
+    * scope creep → 20–30 % drift: the adjusted percent change of the median final-cost ratio with
+      scope creep (from `pitfall_effects`) against the range 20–30 % (`range_verdict`);
+    * poor requirements → adoption below 50 %: mean adoption at M+3 of the projects with poorly
+      gathered requirements, with a t 95 % interval, against 50 % (`below_verdict`).
+    """
+    effects = pitfall_effects(data, seed=seed) if effects is None else effects
+    rows = []
+    scope = effects[(effects["pitfall"] == "scope_creep") & (effects["measure"] == "drift_median")]
+    if len(scope):
+        r = scope.iloc[0]
+        rows.append({"claim": SCOPE_CREEP_CLAIM.text, "key": SCOPE_CREEP_CLAIM.key,
+                     "measure": "adjusted percent change of the median final-cost ratio",
+                     "claimed_low": SCOPE_CREEP_RANGE[0], "claimed_high": SCOPE_CREEP_RANGE[1],
+                     "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
+                     "unit": "percent change",
+                     "verdict": range_verdict(r["ci_low"], r["ci_high"], *SCOPE_CREEP_RANGE), "note": r["note"]})
+    else:
+        rows.append({"claim": SCOPE_CREEP_CLAIM.text, "key": SCOPE_CREEP_CLAIM.key, "estimate": float("nan"),
+                     "verdict": claims_mod.INCONCLUSIVE, "note": "The portfolio has no scope_creep column."})
+    row = {"claim": REQUIREMENTS_CLAIM.text, "key": REQUIREMENTS_CLAIM.key,
+           "measure": "mean adoption at M+3 of projects with poorly gathered requirements",
+           "claimed_low": float("nan"), "claimed_high": REQUIREMENTS_CLAIM.value, "unit": "fraction"}
+    try:
+        if "poor_requirements" not in data or "adoption_m3" not in data:
+            raise FramingError("The portfolio has no poor_requirements or adoption_m3 column.")
+        mask = data["poor_requirements"].astype("boolean").fillna(False).astype(bool)
+        values = data.loc[mask, "adoption_m3"].dropna().astype("float64")
+        if len(values) < 2:
+            raise FramingError(f"Only {len(values)} project(s) with poorly gathered requirements have a known "
+                               "adoption: their mean adoption has no interval.")
+        low, high = DescrStatsW(values.to_numpy()).tconfint_mean()
+        row.update({"estimate": float(values.mean()), "ci_low": float(low), "ci_high": float(high),
+                    "n": len(values), "verdict": below_verdict(low, high, REQUIREMENTS_CLAIM.value), "note": ""})
+    except InputError as exc:
+        row.update({"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": 0,
+                    "verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})
+    rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text, records and figures
+# ---------------------------------------------------------------------------------------------
+
+def _fmt(v) -> str:
+    return "   nan" if v is None or not np.isfinite(v) else f"{v:.3f}"
+
+
+def claims_text(framing: pd.DataFrame, pitfalls: pd.DataFrame) -> str:
+    """The three claim checks as fixed-width text (3 decimals), for the notebooks' regression check."""
+    lines = []
+    for table in (framing, pitfalls):
+        for r in table.to_dict("records"):
+            key = r.get("key", FRAMING_CLAIM.key) if "key" in r else FRAMING_CLAIM.key
+            lines.append(f"{key:<28} estimate={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
+                         f"{_fmt(r['ci_high'])}] n={int(r['n'])} verdict={r['verdict']}")
+    return "\n".join(lines)
+
+
+def notes_text(table: pd.DataFrame) -> str:
+    """The distinct reasons why estimates are missing, one per line ("" when none)."""
+    notes = [n for n in dict.fromkeys(table.get("note", pd.Series(dtype=str)).fillna("")) if n]
+    return "\n".join(notes)
+
+
+def record_framing(ctx, claim_table: pd.DataFrame, pitfall_claim_table: pd.DataFrame) -> None:
+    """Record the framing RR claim and the two pitfall claims (headline) in the run's results."""
+    r = claim_table.iloc[0]
+    ctx.record("framing.failure_rr.well_framed", r["estimate"], ci_low=r["ci_low"], ci_high=r["ci_high"],
+               n=int(r["n"]), unit="ratio", headline=True, verdict=r["verdict"], claim=r["claim"],
+               label=f"Risk ratio of failure, framing score ≥ {int(r['threshold'])} vs below",
+               method="modified Poisson (robust HC0), adjusted for size, type and the practice",
+               note=r["note"])
+    for p in pitfall_claim_table.to_dict("records"):
+        unit = p.get("unit") or ""
+        ctx.record(f"pitfalls.{p['key']}", p["estimate"], ci_low=p.get("ci_low"), ci_high=p.get("ci_high"),
+                   n=int(p.get("n") or 0), unit="percent change" if unit == "percent change" else "fraction",
+                   headline=True, verdict=p["verdict"], claim=p["claim"], label=p.get("measure", p["claim"]),
+                   method=("median quantile regression of ln(cost ratio), adjusted" if unit == "percent change"
+                           else "mean with t interval"), note=p.get("note", ""))
+
+
+def forest_plot(table: pd.DataFrame, outcome: str = "failed", model: str = "adjusted + amo", lang: str = "en"):
+    """Risk ratios (log axis) with their 95 % intervals, one line per exposure; estimable rows only."""
+    import matplotlib.pyplot as plt
+
+    part = table[(table["outcome"] == outcome) & (table["model"] == model)].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 0.8 + 0.38 * max(len(part), 1)))
+    y = np.arange(len(part))
+    ok = part["estimate"].notna().to_numpy()
+    ax.errorbar(part.loc[ok, "estimate"], y[ok],
+                xerr=[part.loc[ok, "estimate"] - part.loc[ok, "ci_low"], part.loc[ok, "ci_high"] - part.loc[ok, "estimate"]],
+                fmt="s", color="#0072B2", ecolor="black", capsize=3)
+    for i in y[~ok]:
+        ax.text(1, i, "not estimable" if lang == "en" else "non estimable", ha="center", va="center",
+                fontsize=8, color="grey")
+    ax.axvline(1, color="black", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yticks(y, part["label"].astype(str))
+    ax.invert_yaxis()
+    ax.set_xlabel(("risk ratio of " if lang == "en" else "rapport de risques : ") + translate(outcome, lang)
+                  + (" (log scale)" if lang == "en" else " (échelle log)"))
+    fig.tight_layout()
+    return fig
+
+
+def cooccurrence_heatmap(matrix: pd.DataFrame, lang: str = "en"):
+    """Heat map of the pitfall co-occurrence shares (diagonal = prevalence)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(6.5, 5.2))
+    sns.heatmap(matrix.astype(float), annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, ax=ax,
+                cbar_kws={"label": "share of projects" if lang == "en" else "part des projets"})
+    ax.set_title("Pitfalls observed together" if lang == "en" else "Écueils observés ensemble")
+    fig.tight_layout()
+    return fig
