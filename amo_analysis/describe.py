@@ -186,14 +186,23 @@ def covariate_balance(data: pd.DataFrame, covariates=None, weights=None) -> pd.D
 
     One row per covariate (categories expanded), `covariate` as a column; covariates default to
     `default_covariates(data)`. See `effects.balance_table` for the definition.
+    When the data cannot support a comparison (every project with the practice, or none, or no
+    covariate that varies) the table is empty and ``attrs["why"]`` says why, in one sentence.
     """
-    from .effects import balance_table
+    from .effects import EffectError, balance_table
 
     covariates = default_covariates(data) if covariates is None else list(covariates)
-    table = balance_table(data, "amo", covariates, weights=weights)
+    try:
+        table = balance_table(data, "amo", covariates, weights=weights)
+    except EffectError as exc:
+        empty = pd.DataFrame(columns=["covariate", "mean_treated", "mean_control", "smd_unweighted"])
+        empty.attrs["why"] = f"Covariate balance not computed: {exc}"
+        return empty
     return table.rename_axis("covariate").reset_index()
 
 
 def balance_text(balance: pd.DataFrame) -> str:
-    """The balance table as fixed-width text, 3 decimals."""
+    """The balance table as fixed-width text, 3 decimals (or why it is empty)."""
+    if balance.empty and balance.attrs.get("why"):
+        return balance.attrs["why"]
     return balance.to_string(index=False, float_format=lambda v: f"{v:.3f}")

@@ -10,7 +10,8 @@ Definitions used throughout (units are those of the outcome column unless stated
   covariates are expanded to dummies (first level dropped, levels without variation dropped).
 * Rows with a missing value in any used column are dropped and counted in `notes`.
 
-Methods (`method=`): "difference", "ols", "ipw", "aipw", "quantile", "fractional_logit".
+Methods (`method=`): "difference", "ols", "ipw", "aipw", "quantile", "fractional_logit",
+"log_linear" (ratio of means, reported as a percent change).
 Inference comes from statsmodels / scipy: HC3 or cluster-robust OLS, GMM sandwich standard errors
 of `statsmodels.treatment.treatment_effects.TreatmentEffect` for IPW / AIPW (they account for the
 estimated propensity score, as Stata's `teffects` does), QuantReg's kernel sandwich, delta-method
@@ -51,7 +52,7 @@ __all__ = [
     "overlap_summary",
 ]
 
-METHODS = ("difference", "ols", "ipw", "aipw", "quantile", "fractional_logit")
+METHODS = ("difference", "ols", "ipw", "aipw", "quantile", "fractional_logit", "log_linear")
 
 #: propensity scores outside this band are reported as extreme (Crump et al. 2009 use 0.1/0.9;
 #: 0.05/0.95 is the common, less aggressive choice).
@@ -67,6 +68,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
              "propensity_covariates": None, "link": "logit"},
     "quantile": {"quantile": 0.5, "ci": "analytic", "n_resamples": 999},
     "fractional_logit": {"cov_type": "HC0", "min_clusters": 20},
+    "log_linear": {"cov_type": "HC0", "min_clusters": 20},
 }
 
 
@@ -691,6 +693,7 @@ def _ols(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
     details["coefficients"] = dict(zip(names, map(float, res.params)))
     details["assumption"] = "constant effect, outcome linear in the covariates"
     details["r_squared"] = float(res.rsquared)
+    details["residual_sd"] = float(math.sqrt(res.mse_resid)) if res.df_resid > 0 else float("nan")
     return _result(prep, outcome, treatment, "ols", "ATE",
                    res.params[j], (ci[0], ci[1]), res.pvalues[j], res.bse[j], "difference",
                    prep.covariates, conf_level, notes, details)
@@ -966,6 +969,58 @@ def _fractional_logit(prep, outcome, treatment, seed, conf_level, opts) -> Effec
                    "percentage points", prep.covariates, conf_level, notes, details)
 
 
+def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
+    """Ratio of means from a log-linear model E[y | t, x] = exp(a + b·t + x'g), fitted as a Poisson
+    GLM (quasi-likelihood: y need not be a count) with robust standard errors; effect = exp(b) − 1."""
+    y = prep.y
+    if y.min() < 0:
+        raise EffectError(
+            f"A ratio of means needs a non-negative outcome; '{outcome}' has value {y.min():g}."
+        )
+    for g, name in ((1, "treated"), (0, "untreated")):
+        if y[prep.t == g].sum() <= 0:
+            raise EffectError(
+                f"Every {name} row has '{outcome}' = 0; a ratio of means is undefined."
+            )
+    X, names = _exog(prep)
+    _require_rows(len(y), X.shape[1], "constant, treatment and covariates")
+    notes = list(prep.notes)
+    alpha = 1 - conf_level
+    cov_type = str(opts["cov_type"])
+    details: dict = {"se_type": cov_type}
+    fit_kw: dict = {"cov_type": cov_type}
+    if prep.groups is not None:
+        codes = pd.factorize(prep.groups)[0]
+        n_groups = int(codes.max() + 1)
+        details["n_clusters"] = n_groups
+        if n_groups >= int(opts["min_clusters"]):
+            fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
+            details["se_type"] = "cluster"
+        else:
+            notes.append(
+                f"Only {n_groups} clusters (fewer than {opts['min_clusters']}): {cov_type} standard "
+                "errors are used; they ignore within-cluster correlation."
+            )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sm.GLM(y, X, family=sm.families.Poisson()).fit(**fit_kw)
+    if not res.converged or not np.all(np.isfinite(res.params)):
+        raise EffectError(f"The log-linear model of '{outcome}' did not converge.")
+    j = 1
+    b, se_b = float(res.params[j]), float(res.bse[j])
+    ci_b = np.asarray(res.conf_int(alpha=alpha))[j]
+    details["log_scale"] = {"estimate": b, "ci_low": float(ci_b[0]), "ci_high": float(ci_b[1]),
+                            "std_error": se_b}
+    details["coefficients_log"] = dict(zip(names, map(float, res.params)))
+    details["assumption"] = ("the treated/untreated ratio of expected outcomes is the same for every "
+                             "covariate value (log-linear mean model)")
+    notes.append("Percent change = exp(coefficient of the treatment in a log-linear (Poisson "
+                 "quasi-likelihood) model) − 1: the adjusted ratio of mean outcomes minus 1.")
+    return _result(prep, outcome, treatment, "log_linear", "ratio of means − 1",
+                   math.expm1(b), (math.expm1(ci_b[0]), math.expm1(ci_b[1])), float(res.pvalues[j]),
+                   math.exp(b) * se_b, "percent change", prep.covariates, conf_level, notes, details)
+
+
 # --------------------------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------------------------
@@ -986,6 +1041,7 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
         link ["logit"|"probit"].
       quantile: quantile [0.5], ci ["analytic"|"bootstrap"], n_resamples [999].
       fractional_logit: cov_type ["HC0"], min_clusters [20].
+      log_linear: cov_type ["HC0"], min_clusters [20]; result on the "percent change" scale.
     Raises EffectError (an InputError) with one sentence for any degenerate input.
     """
     if method not in METHODS:
@@ -1021,6 +1077,7 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
         "ols": _ols,
         "quantile": _quantile,
         "fractional_logit": _fractional_logit,
+        "log_linear": _log_linear,
     }
     if method in ("ipw", "aipw"):
         return _weighting(prep, outcome, treatment, seed, conf_level, opts, method)

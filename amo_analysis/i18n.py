@@ -8,6 +8,8 @@ narrow no-break space for thousands, a decimal comma and a no-break space before
 from __future__ import annotations
 
 import math
+import tomllib
+from pathlib import Path
 
 LANGUAGES = ("en", "fr")
 NBSP = "\u00a0"
@@ -131,3 +133,27 @@ def format_money(value: float | None, unit: str = "EUR", lang: str = "en", decim
         return f"{number}{NBSP}€" if lang == "fr" else f"€{number}" if not number.startswith(MINUS) \
             else f"{MINUS}€{number[1:]}"
     return f"{number}{NBSP}{unit}" if lang == "fr" else f"{number} {unit}"
+
+
+# Narrative of the notebooks (`narrative.toml` beside this file): each Markdown cell's English text,
+# exactly as in the notebook, and its French text. The HTML export of a `--lang fr` run swaps them; a
+# test checks that every Markdown cell of every notebook is there, so a changed English paragraph
+# cannot leave a stale French one behind.
+NARRATIVE_FILE = Path(__file__).with_name("narrative.toml")
+
+
+def _load_narrative() -> dict[str, dict[str, str]]:
+    with NARRATIVE_FILE.open("rb") as fh:
+        paragraphs = tomllib.load(fh).get("paragraph", [])
+    return {p["en"].strip(): {k: v.strip() for k, v in p.items() if k != "en"} for p in paragraphs}
+
+
+NARRATIVE: dict[str, dict[str, str]] = _load_narrative()
+
+
+def narrative(english: str, lang: str = "en") -> str:
+    """The text of a notebook Markdown cell in `lang` (the English text itself when not translated)."""
+    if lang == "en":
+        return english
+    return NARRATIVE.get(english.strip(), {}).get(lang, english)
+

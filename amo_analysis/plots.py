@@ -96,6 +96,12 @@ def outcome_class_bars(table: pd.DataFrame, lang: str = "en"):
 
 def love_plot(balance: pd.DataFrame, lang: str = "en", threshold: float = 0.1):
     """Standardised mean differences per covariate (before, and after weighting when present)."""
+    if balance.empty:  # nothing to compare: say why instead of plotting
+        fig, ax = plt.subplots(figsize=(6.5, 1.2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, balance.attrs.get("why", "No covariate to compare."), ha="center", va="center",
+                wrap=True)
+        return fig
     balance = balance.copy()
     label_col = "covariate" if "covariate" in balance else balance.columns[0]
     fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.35 * len(balance)))

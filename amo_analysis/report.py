@@ -16,7 +16,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from .i18n import format_money, format_number, format_percent, format_points, translate
+from .i18n import format_money, format_number, format_percent, format_points, narrative, translate
 from .paths import TEMPLATES_DIR
 
 EXTERNAL_REF = re.compile(
@@ -43,9 +43,17 @@ def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
-def export_notebook_html(ipynb: Path, html: Path, *, footer: str, back_label: str) -> str:
+def translate_narrative(nb: nbformat.NotebookNode, lang: str) -> nbformat.NotebookNode:
+    """Replace each Markdown cell's English text by its translation in `lang` (see i18n.NARRATIVE)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = narrative(cell.source, lang)
+    return nb
+
+
+def export_notebook_html(ipynb: Path, html: Path, *, footer: str, back_label: str, lang: str = "en") -> str:
     """Write `html` from the executed notebook `ipynb`, code cells hidden; returns the page title."""
-    nb = nbformat.read(ipynb, as_version=4)
+    nb = translate_narrative(nbformat.read(ipynb, as_version=4), lang)
     title = notebook_title(nb, ipynb.stem)
     exporter = HTMLExporter(
         template_name="amo", extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")],
@@ -55,7 +63,8 @@ def export_notebook_html(ipynb: Path, html: Path, *, footer: str, back_label: st
                                     enabled=True)
     exporter.register_preprocessor(remover, enabled=True)
     body, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": title}, "amo_footer": footer, "amo_back": back_label})
+        nb, resources={"metadata": {"name": title}, "amo_footer": footer, "amo_back": back_label,
+                       "language_code": lang})
     problems = external_references(body)
     if problems:
         raise RuntimeError(f"{html.name} would load external resources: {problems[:3]}")

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from . import results as results_mod
-from .i18n import translate
+from .i18n import NNBSP, TRANSLATIONS, translate
 from .paths import SAMPLE_PORTFOLIO
 from .plots import apply_theme
 from .portfolio import Portfolio, load_portfolio
@@ -91,8 +91,18 @@ class RunContext:
 
         if name:
             self.save_table(table, name)
+        if table.empty and table.attrs.get("why"):  # nothing to show: say why (as text, escaped)
+            from html import escape
+
+            from IPython.display import HTML
+
+            display(HTML(f"<p>{escape(str(table.attrs['why']))}</p>"))
+            return
+        # escape="html": cell text from the user's file (project or organisation names) is shown
+        # as text, never interpreted as markup (Styler does not escape by default).
         styled = (table.style.hide(axis="index")
-                  .format(precision=decimals, na_rep="–", thousands=None)
+                  .format(precision=decimals, na_rep="–", thousands=None, escape="html")
+                  .format_index(escape="html", axis=1)
                   .set_properties(**{"text-align": "left"})
                   .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
         display(styled)

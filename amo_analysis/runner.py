@@ -169,7 +169,7 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         reports = []
         for target in executed:
             html = target.with_suffix(".html")
-            title = export_notebook_html(target, html, footer=footer,
+            title = export_notebook_html(target, html, footer=footer, lang=lang,
                                          back_label=translate("key_figures", lang))
             reports.append({"href": html.name, "title": title})
         sample_paths = {SAMPLE_PORTFOLIO.resolve(), SAMPLE_PORTFOLIO_24.resolve()}

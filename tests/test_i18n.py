@@ -37,3 +37,28 @@ def test_missing_values_render_as_dash():
 
 def test_rounding_to_zero_has_no_minus_sign():
     assert format_number(-0.004, "en", 2) == "0.00"
+
+
+def test_every_notebook_paragraph_has_a_french_text():
+    import nbformat
+
+    from amo_analysis.i18n import NARRATIVE
+    from amo_analysis.paths import NOTEBOOKS_DIR
+
+    missing = []
+    for path in sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown" and not NARRATIVE.get(cell.source.strip(), {}).get("fr"):
+                missing.append(f"{path.name}: {cell.source.strip()[:60]!r}")
+    assert missing == [], "add these paragraphs to amo_analysis/narrative.toml:\n" + "\n".join(missing)
+
+
+def test_french_export_swaps_the_narrative():
+    import nbformat
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    from amo_analysis.report import translate_narrative
+
+    nb = new_notebook(cells=[new_markdown_cell("## What the portfolio holds"), new_markdown_cell("untranslated")])
+    out = translate_narrative(nb, "fr")
+    assert [c.source for c in out.cells] == ["## Ce que contient le portefeuille", "untranslated"]

@@ -1,0 +1,473 @@
+"""Reference-class forecast of a new project's final cost and duration (Flyvbjerg's method).
+
+The portfolio's finished projects are the reference class. The forecast works on the log ratios
+y = ln(cost_actual / budget_planned) and ln(duration_actual / duration_planned) of the *completed*
+projects (cancelled ones never reached a final cost; ongoing ones have none yet):
+
+* **quantile regression** (n ≥ `MIN_REGRESSION` usable projects and ≥ 5 per parameter): a median
+  regression (statsmodels QuantReg) of y on the practice (`amo`) and the new project's known
+  features among ln(budget_planned), complexity, project_type, organisation and framing_score gives
+  the project's median m(x); the spread around it is the distribution of **cross-fitted residuals**
+  (10 folds, seeded: each project's residual comes from a fit that did not see it). The predictive
+  distribution of y is m(x) + residual (a split-conformal construction).
+* **nearest projects** (smaller portfolios): the empirical distribution of y among the `n_neighbours`
+  (20) most similar projects with the same practice value (distance: standardised |Δ| on numeric
+  features, 1 for a different category).
+
+From that distribution: quantile q is the ⌈(m+1)·q⌉-th smallest of the m values (the finite-sample
+conformal rank; when it exceeds m the quantile is not given — nothing is widened silently), the
+chance of overrunning by more than t is the share of values above ln(1 + t). Final cost = budget ×
+exp(quantile). The *contingency* at an accepted risk r (P80 by default) is the uplift P_r / budget
+− 1; it sits next to the common "budget + 10 %" rule and the chance that 10 % is enough.
+A forecast resting on fewer than `MIN_COMPARABLE` (10) projects says so in its `note`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+from statsmodels.regression.quantile_regression import QuantReg
+
+from .describe import share_ci
+from .errors import InputError
+
+MIN_REGRESSION = 40
+MIN_COMPARABLE = 10
+N_NEIGHBOURS = 20
+FOLDS = 10
+ROWS_PER_PARAMETER = 5
+THRESHOLDS = (0.10, 0.50, 1.00)
+FEATURES = ("log_budget", "complexity", "project_type", "organisation", "framing_score")
+CATEGORICAL = ("project_type", "organisation")
+TARGETS = {"cost": ("log_cost_ratio", "budget_planned", "cost_actual"),
+           "duration": ("log_duration_ratio", "duration_planned_days", "duration_actual_days")}
+AMO_CHOICES = ("as_given", "yes", "no", "both")
+
+
+class ForecastError(InputError):
+    """A new project or option the forecast cannot use (one sentence says why)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+def new_project(budget: float, duration: float | None = None, project_type: str | None = None,
+                complexity: int | None = None, organisation: str | None = None,
+                framing_score: int | None = None, amo: bool | None = None,
+                project_id: str = "new project") -> pd.DataFrame:
+    """A one-row DataFrame describing a project about to start (budget in the cost unit, duration in days)."""
+    return pd.DataFrame([{"project_id": project_id, "amo": amo, "budget_planned": budget,
+                          "duration_planned_days": duration, "project_type": project_type,
+                          "complexity": complexity, "organisation": organisation,
+                          "framing_score": framing_score}])
+
+
+def _pct(q: float) -> str:
+    return f"p{round(q * 100)}"
+
+
+def _thr(t: float) -> str:
+    return f"{round(t * 100)}"
+
+
+def _check_new(new: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(new, pd.DataFrame) or len(new) == 0:
+        raise ForecastError("Give at least one new project (a DataFrame with budget_planned).")
+    if "budget_planned" not in new:
+        raise ForecastError("The new projects have no budget_planned column: a forecast needs the planned budget.")
+    out = new.copy().reset_index(drop=True)
+    if "project_id" not in out:
+        out["project_id"] = [f"new-{i + 1}" for i in range(len(out))]
+    checks = (("budget_planned", 0, None, "must be a number greater than 0", True),
+              ("duration_planned_days", 0, None, "must be a number of days greater than 0", False),
+              ("complexity", 1, 5, "must be between 1 and 5", False),
+              ("framing_score", 0, 10, "must be between 0 and 10 questions", False))
+    for col, lo, hi, rule, required in checks:
+        if col not in out:
+            out[col] = np.nan
+            continue
+        values = pd.to_numeric(out[col], errors="coerce")
+        for i, (raw, v) in enumerate(zip(out[col], values)):
+            blank = raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA
+            if blank and not required:
+                continue
+            bad = pd.isna(v) or (v <= lo if col in ("budget_planned", "duration_planned_days") else v < lo) \
+                or (hi is not None and v > hi)
+            if bad:
+                raise ForecastError(f"New project {out.at[i, 'project_id']!s}, {col} = {raw!r}: {rule}.")
+        out[col] = values.astype("float64")
+    out["log_budget"] = np.log(out["budget_planned"])
+    return out
+
+
+def _scenarios(new: pd.DataFrame, amo: str) -> pd.DataFrame:
+    if amo not in AMO_CHOICES:
+        raise ForecastError(f"amo must be one of {', '.join(AMO_CHOICES)}, not {amo!r}.")
+    if amo == "both":
+        return pd.concat([new.assign(amo=False), new.assign(amo=True)]).sort_index(kind="stable").reset_index(drop=True)
+    if amo in ("yes", "no"):
+        return new.assign(amo=amo == "yes")
+    if "amo" not in new or new["amo"].isna().any():
+        raise ForecastError("Say whether each new project has the practice (column amo), or ask for amo='both'.")
+    return new.assign(amo=new["amo"].astype(bool))
+
+
+def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
+    col = TARGETS[target][0]
+    for needed in (col, "amo", "budget_planned"):
+        if needed not in reference:
+            raise ForecastError(f"The reference portfolio has no column '{needed}': validate it first "
+                                "(schema.validate_portfolio or load_portfolio).")
+    ref = reference.copy()
+    ref["log_budget"] = np.log(ref["budget_planned"].astype("float64"))
+    keep = ref[col].notna() & np.isfinite(ref[col].astype("float64")) & ref["amo"].notna()
+    if "status" in ref:
+        keep &= ~ref["status"].isin(["cancelled", "ongoing"]).fillna(False).astype(bool)
+    ref = ref[keep].copy()
+    ref["_y"] = ref[col].astype("float64")
+    ref["amo"] = ref["amo"].astype(bool)
+    return ref
+
+
+class _Reference:
+    """The usable reference rows of one target, with the features they can offer."""
+
+    def __init__(self, ref: pd.DataFrame):
+        self.ref = ref
+        self.features = [f for f in FEATURES if f in ref and ref[f].dropna().nunique() >= 2]
+        self.levels = {f: set(ref[f].dropna().astype(str)) for f in self.features if f in CATEGORICAL}
+        self.usable: dict[tuple, pd.DataFrame] = {}
+
+    def features_for(self, project: pd.Series, notes: list[str]) -> tuple[str, ...]:
+        used = []
+        for f in self.features:
+            value = project.get(f)
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                continue
+            if f in CATEGORICAL and str(value) not in self.levels[f]:
+                notes.append(f"{f} {value!r} does not occur in the reference portfolio and was not used")
+                continue
+            used.append(f)
+        return tuple(used)
+
+    def rows(self, features: tuple[str, ...]) -> pd.DataFrame:
+        if features not in self.usable:
+            self.usable[features] = self.ref.dropna(subset=list(features))
+        return self.usable[features]
+
+
+# ---------------------------------------------------------------------------------------------
+# The two predictive distributions
+# ---------------------------------------------------------------------------------------------
+
+def _design(frame: pd.DataFrame, features: list[str], levels: dict) -> np.ndarray:
+    cols = [np.ones(len(frame)), frame["amo"].astype(float).to_numpy()]
+    for f in features:
+        if f in CATEGORICAL:
+            values = frame[f].astype(str).to_numpy()
+            cols.extend((values == level).astype(float) for level in levels[f][1:])
+        else:
+            cols.append(frame[f].astype(float).to_numpy())
+    return np.column_stack(cols)
+
+
+def _quantreg(y: np.ndarray, X: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return QuantReg(y, X).fit(q=0.5, max_iter=5000).params
+
+
+class _RegressionModel:
+    """Median quantile regression + cross-fitted residuals (see module docstring)."""
+
+    def __init__(self, ref: pd.DataFrame, features: list[str], seed: int, folds: int):
+        self.features = features
+        self.levels = {f: sorted(ref[f].astype(str).unique()) for f in features if f in CATEGORICAL}
+        X = _design(ref, features, self.levels)
+        y = ref["_y"].to_numpy()
+        self.n, self.k = X.shape
+        self.params = _quantreg(y, X)
+        fold = np.random.default_rng(seed).permutation(self.n) % folds
+        resid = np.empty(self.n)
+        for f in range(folds):
+            test = fold == f
+            resid[test] = y[test] - X[test] @ _quantreg(y[~test], X[~test])
+        self.values = np.sort(resid)
+
+    def distribution(self, project: pd.DataFrame) -> np.ndarray:
+        centre = float((_design(project, self.features, self.levels) @ self.params)[0])
+        return centre + self.values
+
+
+def _nearest(ref: pd.DataFrame, project: pd.Series, features: list[str], k: int) -> np.ndarray:
+    group = ref[ref["amo"] == bool(project["amo"])]
+    if len(group) == 0:
+        return np.array([])
+    dist = np.zeros(len(group))
+    for f in features:
+        if f in CATEGORICAL:
+            dist += (group[f].astype(str).to_numpy() != str(project[f])).astype(float)
+        else:
+            sd = float(ref[f].astype(float).std()) or 1.0
+            dist += np.abs(group[f].astype(float).to_numpy() - float(project[f])) / sd
+    order = np.argsort(dist, kind="stable")[:k]
+    return np.sort(group["_y"].to_numpy()[order])
+
+
+def conformal_quantile(values: np.ndarray, q: float) -> float:
+    """The ⌈(m+1)·q⌉-th smallest of m sorted values; NaN when that rank exceeds m (too few values)."""
+    m = len(values)
+    rank = math.ceil((m + 1) * q - 1e-9)
+    return float(values[rank - 1]) if 1 <= rank <= m else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+
+def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5, 0.8, 0.9), seed: int = 0,
+             *, amo: str = "as_given", accepted_risk: float = 0.8, thresholds=THRESHOLDS,
+             min_regression: int = MIN_REGRESSION, n_neighbours: int = N_NEIGHBOURS,
+             folds: int = FOLDS) -> pd.DataFrame:
+    """Forecast final cost and duration of each new project from the validated `reference` portfolio.
+
+    One row per new project (two with `amo="both"`: without then with the practice). Columns:
+    project_id, amo, budget_planned, duration_planned_days, method / method_duration ("quantile
+    regression" or "nearest projects"), n_reference / n_reference_duration (projects the forecast
+    rests on), cost_pNN and duration_pNN (cost unit, days) for each quantile, chance_cost_overrun_TT
+    and chance_duration_overrun_TT (probability of exceeding the plan by more than TT %),
+    contingency (uplift over the budget to hold at `accepted_risk`, a fraction), chance_10pct_enough
+    (probability that budget + 10 % covers the final cost), few_comparables and note.
+    """
+    quantiles = sorted({float(q) for q in quantiles} | {float(accepted_risk)})
+    if any(not 0 < q < 1 for q in quantiles):
+        raise ForecastError(f"Quantiles and the accepted risk must be strictly between 0 and 1, got {quantiles}.")
+    if folds < 2 or n_neighbours < 1:
+        raise ForecastError("folds must be at least 2 and n_neighbours at least 1.")
+    thresholds = tuple(float(t) for t in thresholds)
+    if 0.10 not in thresholds:
+        thresholds = tuple(sorted(thresholds + (0.10,)))
+    projects = _scenarios(_check_new(new_projects), amo)
+    refs = {t: _Reference(_reference(reference, t)) for t in TARGETS}
+    cache: dict = {}
+    rows = []
+    for i, project in enumerate(projects.to_dict("records")):
+        row = {"project_id": project["project_id"], "amo": bool(project["amo"]),
+               "budget_planned": float(project["budget_planned"]),
+               "duration_planned_days": float(project["duration_planned_days"])}
+        notes: list[str] = []
+        for target, (_, plan_col, _) in TARGETS.items():
+            suffix = "" if target == "cost" else "_duration"
+            plan = float(project[plan_col])
+            if not np.isfinite(plan):
+                values, method, n_used = np.array([]), "none", 0
+                notes.append(f"no planned {target}: no {target} forecast")
+            else:
+                features = refs[target].features_for(project, notes)
+                usable = refs[target].rows(features)
+                key = (target, features)
+                if key not in cache:
+                    k_params = 2 + sum(usable[f].astype(str).nunique() - 1 if f in CATEGORICAL else 1
+                                       for f in features)
+                    regression = (len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params)
+                                  and usable["amo"].nunique() == 2)
+                    cache[key] = _RegressionModel(usable, list(features), seed, folds) if regression else None
+                model = cache[key]
+                if model is not None:
+                    values = model.distribution(pd.DataFrame([project]))
+                    method, n_used = "quantile regression", len(usable)
+                else:
+                    values = _nearest(usable, pd.Series(project), list(features), n_neighbours)
+                    method, n_used = "nearest projects", len(values)
+                if n_used == 0:
+                    notes.append(f"no comparable finished project for the {target} forecast")
+                elif n_used < MIN_COMPARABLE:
+                    notes.append(f"the {target} forecast rests on only {n_used} comparable projects "
+                                 f"(fewer than {MIN_COMPARABLE}): read it as indicative")
+            row[f"method{suffix}"] = method
+            row[f"n_reference{suffix}"] = int(n_used)
+            for q in quantiles:
+                y_q = conformal_quantile(values, q)
+                row[f"{target}_{_pct(q)}"] = plan * math.exp(y_q) if np.isfinite(y_q) else float("nan")
+                if n_used and not np.isfinite(y_q):
+                    notes.append(f"too few comparable projects to give the {target} {_pct(q).upper()}")
+            for t in thresholds:
+                row[f"chance_{target}_overrun_{_thr(t)}"] = (float(np.mean(values > math.log1p(t)))
+                                                            if len(values) else float("nan"))
+        row["contingency"] = row[f"cost_{_pct(accepted_risk)}"] / row["budget_planned"] - 1
+        row["accepted_risk"] = float(accepted_risk)
+        row["chance_10pct_enough"] = 1 - row["chance_cost_overrun_10"]
+        row["few_comparables"] = min(row["n_reference"], row["n_reference_duration"] or row["n_reference"]) < MIN_COMPARABLE
+        row["note"] = "; ".join(dict.fromkeys(notes))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Calibration and backtest
+# ---------------------------------------------------------------------------------------------
+
+def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float = 0.8) -> pd.DataFrame:
+    """Share of projects whose actual cost (duration) exceeded the forecast quantile, with Wilson CIs.
+
+    `forecasts` from `forecast` (amo as given) and `actual` holding cost_actual and
+    duration_actual_days, row-aligned. A well-calibrated P80 is exceeded by about 20 % of projects.
+    Rows: target (cost / duration) × group (all / with / without).
+    """
+    rows = []
+    for target, (_, _, actual_col) in TARGETS.items():
+        predicted = forecasts[f"{target}_{_pct(quantile)}"].to_numpy(dtype=float)
+        observed = actual[actual_col].to_numpy(dtype=float)
+        ok = np.isfinite(predicted) & np.isfinite(observed)
+        amo = forecasts["amo"].to_numpy(dtype=bool)
+        for group, mask in (("all", ok), ("with", ok & amo), ("without", ok & ~amo)):
+            above = int((observed[mask] > predicted[mask]).sum())
+            share, low, high = share_ci(above, int(mask.sum()))
+            rows.append({"target": target, "group": group, "quantile": quantile, "n": int(mask.sum()),
+                         "exceeded": above, "share_exceeded": share, "ci_low": low, "ci_high": high,
+                         "expected": 1 - quantile})
+    return pd.DataFrame(rows)
+
+
+def backtest(portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: float = 0.8, seed: int = 0,
+             **options) -> tuple[pd.DataFrame, str]:
+    """Forecast the later completed projects from the earlier ones (by start_date) and check calibration.
+
+    Projects are ordered by start_date (file order when absent); the first `share_earlier` of the
+    completed projects set the split date, every project started before it is the reference, and the
+    completed projects started on or after it are forecast with their own practice value. Returns
+    (`calibration` table, one sentence describing the split or why it could not be made).
+    """
+    if not 0 < share_earlier < 1:
+        raise ForecastError(f"share_earlier must be strictly between 0 and 1, not {share_earlier!r}.")
+    data = portfolio.copy()
+    done = data["log_cost_ratio"].notna()
+    if "status" in data:
+        done &= (data["status"] == "completed").fillna(False).astype(bool)
+    if "start_date" in data and data["start_date"].notna().any():
+        order = pd.to_datetime(data["start_date"])
+        how = "start date"
+    else:
+        order = pd.Series(np.arange(len(data)), index=data.index)
+        how = "file order (no start_date)"
+    completed = order[done].sort_values(kind="stable")
+    n_early = int(round(len(completed) * share_earlier))
+    if n_early < MIN_COMPARABLE or len(completed) - n_early < MIN_COMPARABLE:
+        empty = calibration(pd.DataFrame({"amo": [], f"cost_{_pct(quantile)}": [], f"duration_{_pct(quantile)}": []}),
+                            pd.DataFrame({"cost_actual": [], "duration_actual_days": []}), quantile)
+        return empty, (f"Only {len(completed)} completed projects: a backtest needs at least {MIN_COMPARABLE} "
+                       f"earlier and {MIN_COMPARABLE} later ones, so it was not run.")
+    split = completed.iloc[n_early]
+    earlier = data[order < split]
+    later = data.loc[completed.index[completed >= split]]
+    inputs = later.drop(columns=[c for c in ("cost_actual", "duration_actual_days") if c in later])
+    result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options)
+    table = calibration(result, later.reset_index(drop=True), quantile)
+    methods = ", ".join(sorted(set(result["method"])))
+    text = (f"Split by {how}: {len(earlier)} projects started before {split if how == 'file order (no start_date)' else f'{split:%Y-%m-%d}'} "
+            f"form the reference; the {len(later)} completed projects started from then on were forecast "
+            f"({methods}).")
+    return table, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Words, text and records
+# ---------------------------------------------------------------------------------------------
+
+def method_paragraph(table: pd.DataFrame) -> str:
+    """How the forecast was computed, in one paragraph (English), from a `forecast` table."""
+    row = table.iloc[0]
+    n, method = int(row["n_reference"]), row["method"]
+    if method == "quantile regression":
+        how = (f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
+               f"features, fitted on the {n} completed projects of the portfolio; the spread around that "
+               f"median is the distribution of {FOLDS}-fold cross-fitted residuals (each project's residual "
+               "comes from a fit that did not see it)")
+    elif method == "nearest projects":
+        how = (f"the empirical distribution of ln(final cost ÷ budget) among the {n} most similar completed "
+               "projects with the same practice value (the portfolio is too small for a regression: fewer "
+               f"than {MIN_REGRESSION} usable projects or {ROWS_PER_PARAMETER} per parameter)")
+    else:
+        how = "no usable reference project"
+    text = (f"Reference-class forecast: the portfolio's completed projects are the reference class. The cost "
+            f"distribution comes from {how}; durations are forecast the same way "
+            f"({row['method_duration']}, {int(row['n_reference_duration'])} projects). A quantile P is the "
+            "⌈(m+1)·P⌉-th smallest of the m reference values (not given when m is too small); the chance "
+            "of an overrun is the share of reference values above it. Final cost = budget × exp(quantile).")
+    if bool(table["few_comparables"].any()):
+        text += (f" Warning: part of this forecast rests on fewer than {MIN_COMPARABLE} comparable projects; "
+                 "nothing was widened to compensate, so read it as indicative.")
+    return text
+
+
+def forecast_text(table: pd.DataFrame) -> str:
+    """Key columns of a forecast as fixed-width text (3 decimals; money rounded to units)."""
+    cols = ["project_id", "amo", "method", "n_reference"] + [c for c in table.columns if c.startswith("cost_p")] + \
+        [c for c in table.columns if c.startswith("chance_cost")] + ["contingency", "chance_10pct_enough"] + \
+        [c for c in table.columns if c.startswith("duration_p")]
+    shown = table[cols].copy()
+    for c in cols:
+        if c.startswith(("cost_p", "duration_p")):
+            shown[c] = shown[c].map(lambda v: "nan" if not np.isfinite(v) else f"{v:.0f}")
+    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def calibration_text(table: pd.DataFrame) -> str:
+    """A calibration table as fixed-width text (3 decimals)."""
+    return table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def record_forecast(ctx, table: pd.DataFrame, calib: pd.DataFrame | None = None) -> None:
+    """Record each scenario's P80 cost and contingency (headline), and the backtest calibration."""
+    for r in table.to_dict("records"):
+        group = "with" if r["amo"] else "without"
+        label_group = ctx.t(group)
+        pct = _pct(r["accepted_risk"])
+        method = f"reference-class forecast ({r['method']}, {r['n_reference']} projects)"
+        ctx.record(f"forecast.cost_{pct}.{group}", r[f"cost_{pct}"], n=r["n_reference"], unit=ctx.portfolio.cost_unit,
+                   label=f"Forecast final cost {pct.upper()} ({label_group})", method=method, headline=True,
+                   note=r["note"])
+        ctx.record(f"forecast.contingency.{group}", r["contingency"], n=r["n_reference"], unit="fraction",
+                   label=f"Contingency to hold at {pct.upper()} ({label_group})", method=method, headline=True)
+        ctx.record(f"forecast.chance_10pct_enough.{group}", r["chance_10pct_enough"], n=r["n_reference"],
+                   unit="fraction", label=f"Chance that budget + 10 % is enough ({label_group})", method=method,
+                   headline=False)
+    if calib is not None:
+        for r in calib.to_dict("records"):
+            if r["n"]:
+                ctx.record(f"forecast.backtest.{r['target']}.{r['group']}", r["share_exceeded"], ci_low=r["ci_low"],
+                           ci_high=r["ci_high"], n=r["n"], unit="fraction", headline=r["group"] == "all",
+                           label=f"Backtest: share of later projects above their {r['target']} "
+                                 f"P{round(r['quantile'] * 100)} (expected {r['expected']:.0%})",
+                           method="earlier projects forecast the later ones; Wilson 95 % CI")
+
+
+def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"):
+    """Final-cost forecast ranges (P50 to the highest quantile) per scenario, with budget and budget + 10 %."""
+    import matplotlib.pyplot as plt
+
+    qcols = sorted([c for c in table.columns if c.startswith("cost_p")], key=lambda c: int(c[6:]))
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.8 * len(table)))
+    labels = []
+    for i, r in enumerate(table.to_dict("records")):
+        values = [r[c] for c in qcols]
+        ax.plot([v for v in values if np.isfinite(v)], [i] * sum(np.isfinite(values)), color="black", lw=1)
+        for c, marker in zip(qcols, "o^sDv"):
+            if np.isfinite(r[c]):
+                ax.scatter(r[c], i, marker=marker, s=50, color="#0072B2", zorder=3,
+                           label=c[5:].upper() if i == 0 else None)
+        labels.append(f"{r['project_id']} – {'with' if r['amo'] else 'without'} {practice}" if lang == "en"
+                      else f"{r['project_id']} – {'avec' if r['amo'] else 'sans'} {practice}")
+    budget = float(table["budget_planned"].iloc[0])
+    ax.axvline(budget, color="grey", ls="--", lw=1, label="budget")
+    ax.axvline(budget * 1.1, color="#D55E00", ls=":", lw=1.2, label="budget + 10 %")
+    ax.set_yticks(range(len(table)), labels)
+    ax.set_ylim(-0.7, len(table) - 0.3)
+    ax.set_xlabel("forecast final cost" if lang == "en" else "coût final prévu")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=5, frameon=False)
+    fig.tight_layout()
+    return fig
