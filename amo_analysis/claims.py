@@ -59,3 +59,14 @@ def verdict(ci_low: float | None, ci_high: float | None, claimed: float, null: f
     if null < ci_low or null > ci_high:
         return SUPPORTED
     return INCONCLUSIVE
+
+
+CONSISTENT = "consistent"
+
+
+def consistency(ci_low: float | None, ci_high: float | None, assumed: float) -> str:
+    """For an assumption rather than an effect: *consistent* when the interval contains the assumed
+    value, *contradicted* when it excludes it, *inconclusive* when there is no interval."""
+    if ci_low is None or ci_high is None or not (math.isfinite(ci_low) and math.isfinite(ci_high)):
+        return INCONCLUSIVE
+    return CONSISTENT if ci_low <= assumed <= ci_high else CONTRADICTED

@@ -76,7 +76,43 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--style", default="fr", choices=["fr", "en"])
     sample.add_argument("--out", default="sample_portfolio.csv")
+    fc = sub.add_parser("forecast", help="reference-class forecast of a new project's final cost and duration")
+    fc.add_argument("--data", required=True, help="reference portfolio (same sources as run)")
+    _source_options(fc)
+    fc.add_argument("--budget", type=float, required=True, help="planned budget (cost unit of the portfolio)")
+    fc.add_argument("--duration", type=float, help="planned duration in days")
+    fc.add_argument("--type", dest="project_type", help="project type (e.g. ERP)")
+    fc.add_argument("--complexity", type=int, help="complexity 1-5")
+    fc.add_argument("--organisation", help="organisation running the project")
+    fc.add_argument("--framing", type=int, help="number of the ten framing questions answered (0-10)")
+    fc.add_argument("--amo", default="both", choices=["yes", "no", "both"], help="with or without the practice")
+    fc.add_argument("--risk", type=float, default=0.8, help="accepted risk for the contingency (default P80)")
+    fc.add_argument("--seed", type=int, default=0)
+    fc.add_argument("--json", help="also write the forecast table to this JSON file")
     return parser
+
+
+def cmd_forecast(args) -> int:
+    import json
+
+    from . import forecast as fc_mod
+    from .portfolio import load_portfolio
+
+    portfolio = load_portfolio(args.data, args.mapping, drop_invalid=args.drop_invalid,
+                               sheet=args.sheet, table=args.table, query=args.query)
+    project = fc_mod.new_project(args.budget, args.duration, args.project_type, args.complexity,
+                                 args.organisation, args.framing)
+    table = fc_mod.forecast(portfolio.data, project, seed=args.seed, amo=args.amo, accepted_risk=args.risk)
+    print(fc_mod.forecast_text(table))
+    print()
+    print(fc_mod.method_paragraph(table))
+    for note in dict.fromkeys(n for n in table["note"] if n):
+        print(f"note: {note}")
+    if args.json:
+        records = json.loads(table.to_json(orient="records"))
+        Path(args.json).write_text(json.dumps(records, indent=2, ensure_ascii=False), encoding="utf-8")
+        print(f"Wrote {args.json}")
+    return 0
 
 
 def cmd_run(args) -> int:
@@ -153,7 +189,8 @@ def cmd_sample(args) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "template": cmd_template, "sample": cmd_sample}
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "template": cmd_template, "sample": cmd_sample,
+            "forecast": cmd_forecast}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -198,9 +198,14 @@ class _RegressionModel:
             resid[test] = y[test] - X[test] @ _quantreg(y[~test], X[~test])
         self.values = np.sort(resid)
 
-    def distribution(self, project: pd.DataFrame) -> np.ndarray:
-        centre = float((_design(project, self.features, self.levels) @ self.params)[0])
-        return centre + self.values
+    def distribution(self, project: dict) -> np.ndarray:
+        x = [1.0, float(bool(project["amo"]))]
+        for f in self.features:
+            if f in CATEGORICAL:
+                x.extend(float(str(project[f]) == level) for level in self.levels[f][1:])
+            else:
+                x.append(float(project[f]))
+        return float(np.dot(x, self.params)) + self.values
 
 
 def _nearest(ref: pd.DataFrame, project: pd.Series, features: list[str], k: int) -> np.ndarray:
@@ -278,7 +283,7 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5
                     cache[key] = _RegressionModel(usable, list(features), seed, folds) if regression else None
                 model = cache[key]
                 if model is not None:
-                    values = model.distribution(pd.DataFrame([project]))
+                    values = model.distribution(project)
                     method, n_used = "quantile regression", len(usable)
                 else:
                     values = _nearest(usable, pd.Series(project), list(features), n_neighbours)

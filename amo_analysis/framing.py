@@ -111,12 +111,16 @@ def question_label(code: str, lang: str = "en") -> str:
 
 
 def with_framing_columns(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """A copy with `log_budget` and `well_framed` (= framing_score ≥ threshold; missing stays missing)."""
+    """A copy with `log_budget`, `framing_score` (from the ten answers when absent) and `well_framed`
+    (= framing_score ≥ threshold; missing stays missing)."""
     if not 0 <= threshold <= 10:
         raise FramingError(f"The well-framed threshold must be between 0 and 10 questions, not {threshold!r}.")
     out = data.copy()
     if "log_budget" not in out and "budget_planned" in out:
         out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
+    if "framing_score" not in out and all(q in out for q in FRAMING_COLUMNS):
+        answers = out[list(FRAMING_COLUMNS)].astype("float64")
+        out["framing_score"] = answers.sum(axis=1).where(answers.notna().all(axis=1))
     if "framing_score" in out:
         score = pd.to_numeric(out["framing_score"], errors="coerce").astype("float64")
         out[WELL_FRAMED] = (score >= threshold).astype("float64").where(score.notna())

@@ -120,3 +120,77 @@ def love_plot(balance: pd.DataFrame, lang: str = "en", threshold: float = 0.1):
     ax.legend(loc="lower right", frameon=True)
     fig.tight_layout()
     return fig
+
+
+def cost_distributions(cost_without, cost_with_total, budget: float, lang: str = "en",
+                       practice: str = "AMO", unit: str = "EUR"):
+    """Simulated final cost without vs with the practice (fee included), overlaid, budget marked."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    both = np.concatenate([cost_without, cost_with_total])
+    bins = np.linspace(np.quantile(both, 0.001), np.quantile(both, 0.995), 60)
+    ax.hist(cost_without, bins=bins, alpha=0.55, color=OKABE_ITO[1], hatch="//", edgecolor="black",
+            linewidth=0.3, label=translate("without", lang, practice=practice))
+    ax.hist(cost_with_total, bins=bins, alpha=0.55, color=OKABE_ITO[0], edgecolor="black", linewidth=0.3,
+            label=translate("with", lang, practice=practice))
+    ax.axvline(budget, color="black", ls="--", lw=1)
+    ax.set_xlabel(f"{translate('final_cost', lang)} ({unit})")
+    ax.set_ylabel(translate("draws", lang))
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def ratio_histogram(values, lang: str = "en", xlabel_key: str = "prevented_per_euro"):
+    """Histogram of a per-draw ratio (e.g. drift prevented per unit of fee), 1 and 0 marked."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    lo, hi = np.quantile(values, [0.005, 0.995])
+    ax.hist(np.clip(values, lo, hi), bins=60, color=OKABE_ITO[2], edgecolor="black", linewidth=0.3)
+    for x, style in ((0, "-"), (1, "--")):
+        ax.axvline(x, color="black", ls=style, lw=1)
+    ax.set_xlabel(translate(xlabel_key, lang))
+    ax.set_ylabel(translate("draws", lang))
+    fig.tight_layout()
+    return fig
+
+
+EVIDENCE_MARKERS = {"peer-reviewed": "D", "practitioner study": "s", "vendor survey": "^",
+                    "self-reported survey": "v", "consultancy claim": "P"}
+
+
+def benchmark_plot(comparison: pd.DataFrame, lang: str = "en"):
+    """Published benchmarks (open markers, shape = kind of evidence; a bar for ranges) beside the
+    same figure on the portfolio (black dot with its 95 % interval), one row per comparable figure.
+
+    Takes the table of `benchmarks.compare_with_benchmarks`; rows without a portfolio estimate are left out.
+    """
+    rows = comparison[np.isfinite(comparison["estimate"].astype("float64"))].reset_index(drop=True)
+    if rows.empty:
+        fig, ax = plt.subplots(figsize=(6.5, 1.2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, translate("bench_nothing", lang), ha="center", va="center", wrap=True)
+        return fig
+    fig, ax = plt.subplots(figsize=(8, 0.9 + 0.42 * len(rows)))
+    y = np.arange(len(rows))
+    low = (rows["estimate"] - rows["ci_low"]).clip(lower=0)
+    high = (rows["ci_high"] - rows["estimate"]).clip(lower=0)
+    ax.errorbar(rows["estimate"], y, xerr=[low.fillna(0), high.fillna(0)], fmt="o", color="black",
+                ecolor="black", elinewidth=1.2, capsize=3, label=translate("bench_portfolio", lang), zorder=3)
+    shown = set()
+    for i, r in rows.iterrows():
+        marker = EVIDENCE_MARKERS.get(r["evidence"], "o")
+        label = translate(f"evidence.{r['evidence']}", lang)
+        if np.isfinite(r["benchmark_high"]):
+            ax.plot([r["benchmark"], r["benchmark_high"]], [i, i], color=OKABE_ITO[3], lw=5, alpha=0.45,
+                    solid_capstyle="butt", zorder=2)
+        ax.scatter([r["benchmark"]], [i], marker=marker, s=60, facecolor="white", edgecolor=OKABE_ITO[3],
+                   linewidths=1.6, zorder=4, label=None if label in shown else label)
+        shown.add(label)
+    ax.set_yticks(y, [f"{f}\n{c}" for f, c in zip(rows["figure"], rows["citation"])], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="grey", lw=0.8)
+    percent_axis(ax, "x", lang)
+    ax.set_title(translate("bench_title", lang))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / max(len(rows), 1) - 0.04), ncol=3,
+              frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -123,6 +123,14 @@ class RunContext:
         self.save_table(table, "tails")
         return table
 
+    def record_rows(self, table: pd.DataFrame, prefix: str, headline=(), method: str = "") -> None:
+        """Record each row of a summary table (name, label, value, ci_low, ci_high, unit, n)."""
+        for row in table.to_dict("records"):
+            self.record(f"{prefix}.{row['name']}", row["value"], ci_low=row.get("ci_low"),
+                        ci_high=row.get("ci_high"), n=row.get("n"), unit=row.get("unit", ""),
+                        label=row.get("label", row["name"]), method=method,
+                        headline=row["name"] in headline)
+
     def record(self, name: str, value, **fields) -> dict:
         """Record a headline number (with interval, n, method, unit) for `results.json`."""
         rec = results_mod.make_record(name, value, notebook=self.notebook, **fields)

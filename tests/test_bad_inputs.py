@@ -7,6 +7,8 @@ behaviour instead."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -14,8 +16,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import (assert_nothing_written, assert_one_sentence_error, cli_subprocess, portfolio_frame,
-                      sha256, write_csv)
+from conftest import (CliResult, assert_nothing_written, assert_one_sentence_error, portfolio_frame, sha256,
+                      write_csv)
 
 from amo_analysis.portfolio import load_portfolio
 from amo_analysis.sources import read_source
@@ -257,17 +259,29 @@ def test_the_battery_has_at_least_30_distinct_errors():
     assert len({c[0] for c in CASES}) == len(CASES) >= 30
 
 
-@pytest.mark.parametrize("name", ["empty file", "negative budget", "password-protected workbook", "--lang xx",
-                                  "file of several hundred MB"])
-def test_real_process_exit_code_and_no_traceback(tmp_path, name):
-    build, needles = next(c[1:] for c in CASES if c[0] == name)
-    source, extra = build(tmp_path)
-    before = sha256(source) if source.stat().st_size < 10**6 else None
-    out = tmp_path / "reports"
-    result = cli_subprocess("run", "--data", source, "--out", out, *extra)
-    assert_one_sentence_error(result, *(n.replace("{name}", source.name) for n in needles))
-    assert before is None or sha256(source) == before
-    assert_nothing_written(out)
+REAL_PROCESS_CASES = ["empty file", "negative budget", "password-protected workbook", "--lang xx",
+                      "file of several hundred MB"]
+
+
+def test_real_process_exit_code_and_no_traceback(tmp_path):
+    """A few cases through a real `python -m amo_analysis` (started together to save time)."""
+    started = []
+    for i, name in enumerate(REAL_PROCESS_CASES):
+        build, needles = next(c[1:] for c in CASES if c[0] == name)
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        source, extra = build(folder)
+        out = folder / "reports"
+        proc = subprocess.Popen([sys.executable, "-m", "amo_analysis", "run", "--data", str(source), "--out",
+                                 str(out), *map(str, extra)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        started.append((name, proc, source, sha256(source), out, needles))
+    for name, proc, source, before, out, needles in started:
+        stdout, stderr = proc.communicate(timeout=300)
+        result = CliResult(proc.returncode, stdout, stderr)
+        assert_one_sentence_error(result, *(n.replace("{name}", source.name) for n in needles))
+        assert sha256(source) == before, name
+        assert_nothing_written(out)
 
 
 def test_validate_reports_every_bad_row_on_stdout_with_exit_2(tmp_path, run_cli):

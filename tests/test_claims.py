@@ -27,3 +27,10 @@ def test_each_amo_claim_has_both_readings():
     for base in ("amo_budget_drift", "amo_delay", "amo_adoption"):
         assert {f"{base}.relative", f"{base}.pp"} <= keys
     assert all(c.null_value == 0 and not math.isnan(c.value) for c in AMO_CLAIMS)
+
+
+def test_consistency_of_an_assumption():
+    from amo_analysis.claims import CONSISTENT, consistency
+    assert consistency(0.1, 0.3, 0.267) == CONSISTENT
+    assert consistency(0.3, 0.5, 0.0) == CONTRADICTED
+    assert consistency(float("nan"), 0.5, 0.0) == INCONCLUSIVE

@@ -1,0 +1,104 @@
+"""Tests of amo_analysis.forecast: calibration on synthetic data, small references, inputs, CLI."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from amo_analysis import forecast as fc
+from amo_analysis import schema, synth
+from amo_analysis.cli import main
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return schema.derive_metrics(synth.make_portfolio(4_000, 11))
+
+
+def test_p80_is_calibrated_on_held_out_synthetic_projects(synthetic):
+    reference, held = synthetic.iloc[:2_000], synthetic.iloc[2_000:]
+    held = held[held["status"] == "completed"].reset_index(drop=True)
+    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1)
+    assert set(result["method"]) == {"quantile regression"}
+    assert (result["n_reference"] > 1_500).all()
+    table = fc.calibration(result, held, 0.8)
+    for group in ("with", "without"):
+        for target in ("cost", "duration"):
+            share = table[(table.group == group) & (table.target == target)]["share_exceeded"].iloc[0]
+            assert 0.15 <= share <= 0.25, (group, target, share)
+
+
+def test_forecast_columns_and_scenarios(synthetic):
+    new = fc.new_project(100_000, 200, "ERP", 3, framing_score=6)
+    table = fc.forecast(synthetic.iloc[:1_000], new, amo="both")
+    assert list(table["amo"]) == [False, True]
+    for q in ("p50", "p80", "p90"):
+        assert table[f"cost_{q}"].notna().all()
+    assert (table["cost_p50"] <= table["cost_p80"]).all() and (table["cost_p80"] <= table["cost_p90"]).all()
+    assert table["contingency"].iloc[0] == pytest.approx(table["cost_p80"].iloc[0] / 100_000 - 1)
+    assert table["chance_10pct_enough"].iloc[0] == pytest.approx(1 - table["chance_cost_overrun_10"].iloc[0])
+    assert (table["chance_cost_overrun_10"] >= table["chance_cost_overrun_50"]).all()
+    # the practice lowers the planted cost ratio: its forecast median is lower
+    assert table["cost_p50"].iloc[1] < table["cost_p50"].iloc[0]
+    assert "nearest" not in fc.method_paragraph(table)
+
+
+def test_small_reference_uses_nearest_projects_and_says_so():
+    small = schema.derive_metrics(synth.make_portfolio(24, 7))
+    table = fc.forecast(small, fc.new_project(250_000, 300, "CRM", 2), amo="both")
+    assert set(table["method"]) == {"nearest projects"}
+    assert (table["n_reference"] < fc.MIN_COMPARABLE).any() or table["few_comparables"].any()
+    assert table["note"].str.contains("fewer than 10").any()
+    assert "most similar" in fc.method_paragraph(table) and "indicative" in fc.method_paragraph(table)
+
+
+def test_conformal_quantile_gives_nothing_when_too_few_values():
+    values = np.arange(1.0, 6.0)  # 5 values
+    assert fc.conformal_quantile(values, 0.5) == 3.0
+    assert np.isnan(fc.conformal_quantile(values, 0.9))  # rank ceil(6*0.9)=6 > 5
+
+
+def test_unknown_type_is_dropped_with_a_note(synthetic):
+    table = fc.forecast(synthetic.iloc[:500], fc.new_project(80_000, 150, "Quantum", 2, amo=True))
+    assert "'Quantum' does not occur" in table.loc[0, "note"]
+    assert np.isfinite(table.loc[0, "cost_p80"])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"budget": -5}, "budget_planned = -5"),
+    ({"budget": 1000, "complexity": 9}, "complexity = 9"),
+])
+def test_bad_new_project_gives_a_sentence(synthetic, kwargs, message):
+    with pytest.raises(fc.ForecastError, match=message):
+        fc.forecast(synthetic.iloc[:200], fc.new_project(**kwargs), amo="yes")
+
+
+def test_missing_practice_value_needs_a_choice(synthetic):
+    with pytest.raises(fc.ForecastError, match="amo='both'"):
+        fc.forecast(synthetic.iloc[:200], fc.new_project(1000))
+
+
+def test_backtest_splits_by_start_date(synthetic):
+    table, text = fc.backtest(synthetic.iloc[:600], folds=5)
+    assert "Split by start date" in text
+    assert table.loc[table.group == "all", "n"].min() > 100
+    all_cost = table[(table.group == "all") & (table.target == "cost")]["share_exceeded"].iloc[0]
+    assert 0.08 < all_cost < 0.35
+    tiny, why = fc.backtest(synthetic.iloc[:15])
+    assert "not run" in why and (tiny["n"] == 0).all()
+
+
+def test_cli_forecast_prints_and_writes_json(tmp_path, capsys):
+    data = tmp_path / "portfolio.csv"
+    synth.write_portfolio_csv(synth.make_portfolio(120, 3), data, style="en")
+    out = tmp_path / "forecast.json"
+    code = main(["forecast", "--data", str(data), "--budget", "75000", "--duration", "180", "--type", "ERP",
+                 "--complexity", "3", "--framing", "7", "--amo", "both", "--json", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "cost_p80" in printed and "Reference-class forecast" in printed
+    records = json.loads(out.read_text())
+    assert [r["amo"] for r in records] == [False, True] and records[0]["cost_p80"] > 0
+    assert main(["forecast", "--data", str(data), "--budget", "0"]) == 2
+    assert "budget_planned" in capsys.readouterr().err
