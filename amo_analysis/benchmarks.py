@@ -15,6 +15,7 @@ between sources and this portfolio: the quality notes say how.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -70,14 +71,10 @@ def _bootstrap_ci(samples: tuple, statistic, seed: int, vectorized: bool, paired
                   n_resamples: int = N_RESAMPLES) -> tuple[float, float]:
     """95 % BCa bootstrap interval (percentile when BCa is undefined, e.g. a constant sample)."""
     for method in ("BCa", "percentile"):
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = stats.bootstrap(samples, statistic, n_resamples=n_resamples, method=method,
-                                      vectorized=vectorized, paired=paired,
-                                      rng=np.random.default_rng(seed))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # BCa on a degenerate resample warns, then we fall back
+            res = stats.bootstrap(samples, statistic, n_resamples=n_resamples, method=method,
+                                  vectorized=vectorized, paired=paired, rng=np.random.default_rng(seed))
         low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
         if math.isfinite(low) and math.isfinite(high):
             return low, high

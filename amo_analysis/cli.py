@@ -145,7 +145,8 @@ def cmd_validate(args) -> int:
     print(f"{prov['source']}: {prov['n_projects']} projects can be analysed ({prov['checksum']}).")
     for line in prov["detection"]:
         print(f"  detected: {line}")
-    print(f"  {len(prov['recognised_columns'])} columns recognised")
+    for source, canonical in prov["recognised_columns"].items():
+        print(f"  column {source!r} → {canonical}")
     for name in prov["unrecognised_columns"]:
         print(f"  column {name!r} kept as an extra column")
     for p in prov["personal_columns_dropped"]:

@@ -68,7 +68,7 @@ _OPTIONS: dict[str, dict[str, Any]] = {
              "propensity_covariates": None, "link": "logit"},
     "quantile": {"quantile": 0.5, "ci": "analytic", "n_resamples": 999},
     "fractional_logit": {"cov_type": "HC0", "min_clusters": 20},
-    "log_linear": {"cov_type": "HC0", "min_clusters": 20},
+    "log_linear": {"cov_type": "HC0", "min_clusters": 20, "small_sample": True},
 }
 
 
@@ -1009,6 +1009,17 @@ def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
     j = 1
     b, se_b = float(res.params[j]), float(res.bse[j])
     ci_b = np.asarray(res.conf_int(alpha=alpha))[j]
+    p_value = float(res.pvalues[j])
+    df_small = len(y) - X.shape[1]
+    if opts["small_sample"] and details["se_type"] != "cluster" and df_small > 0:
+        # statsmodels' GLM treats HC1–HC3 as HC0, so the HC1 scaling sqrt(n/(n−k)) and a t(n − k)
+        # reference are applied here (as for the weighting methods).
+        se_b *= math.sqrt(len(y) / df_small)
+        crit = st.t.ppf(1 - alpha / 2, df_small)
+        ci_b = np.array([b - crit * se_b, b + crit * se_b])
+        p_value = float(2 * st.t.sf(abs(b / se_b), df_small))
+        details["se_type"] = f"{cov_type} × sqrt(n/(n−k)), t({df_small}) reference"
+        details["df"] = df_small
     details["log_scale"] = {"estimate": b, "ci_low": float(ci_b[0]), "ci_high": float(ci_b[1]),
                             "std_error": se_b}
     details["coefficients_log"] = dict(zip(names, map(float, res.params)))
@@ -1017,7 +1028,7 @@ def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
     notes.append("Percent change = exp(coefficient of the treatment in a log-linear (Poisson "
                  "quasi-likelihood) model) − 1: the adjusted ratio of mean outcomes minus 1.")
     return _result(prep, outcome, treatment, "log_linear", "ratio of means − 1",
-                   math.expm1(b), (math.expm1(ci_b[0]), math.expm1(ci_b[1])), float(res.pvalues[j]),
+                   math.expm1(b), (math.expm1(ci_b[0]), math.expm1(ci_b[1])), p_value,
                    math.exp(b) * se_b, "percent change", prep.covariates, conf_level, notes, details)
 
 
@@ -1041,7 +1052,8 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
         link ["logit"|"probit"].
       quantile: quantile [0.5], ci ["analytic"|"bootstrap"], n_resamples [999].
       fractional_logit: cov_type ["HC0"], min_clusters [20].
-      log_linear: cov_type ["HC0"], min_clusters [20]; result on the "percent change" scale.
+      log_linear: cov_type ["HC0"], min_clusters [20], small_sample [True: SE × sqrt(n/(n−k)) with
+        t(n−k), unless clustered]; result on the "percent change" scale.
     Raises EffectError (an InputError) with one sentence for any degenerate input.
     """
     if method not in METHODS:

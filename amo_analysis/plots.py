@@ -194,3 +194,70 @@ def benchmark_plot(comparison: pd.DataFrame, lang: str = "en"):
               frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+_FOREST_METHODS = {  # method -> (marker, colour): two channels, so a grey printout still works
+    "difference": ("o", OKABE_ITO[7]), "ols": ("s", OKABE_ITO[0]), "ipw": ("^", OKABE_ITO[2]),
+    "aipw": ("D", OKABE_ITO[4]), "quantile": ("v", OKABE_ITO[5]),
+    "fractional_logit": ("P", OKABE_ITO[1]), "log_linear": ("X", OKABE_ITO[1]),
+}
+
+
+def effects_forest(estimates: pd.DataFrame, claims: pd.DataFrame | None = None, lang: str = "en"):
+    """Forest plot of every effect estimate with its 95 % interval (`portfolio_effects.estimate_all`).
+
+    One panel per outcome and reading (relative change | percentage points), a vertical line at 0,
+    one marker shape and colour per method; the published claim on the same reading is a black
+    star on its own row. Estimates that could not be computed are listed as "not estimable".
+    """
+    from .i18n import format_points
+
+    keys = list(dict.fromkeys(zip(estimates["measure"], estimates["scale"])))
+    measures = list(dict.fromkeys(m for m, _ in keys)) or [""]
+    scales = ["percent change", "percentage points"]
+    heights = [max(2, max((len(estimates[(estimates["measure"] == m) & (estimates["scale"] == s)])
+                           for s in scales), default=1) + 1) for m in measures]
+    fig, axes = plt.subplots(len(measures), 2, figsize=(11, 0.9 + 0.32 * sum(heights)), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for i, measure in enumerate(measures):
+        for j, scale in enumerate(scales):
+            ax = axes[i][j]
+            part = estimates[(estimates["measure"] == measure) & (estimates["scale"] == scale)]
+            if part.empty:
+                ax.axis("off")
+                continue
+            labels = []
+            for k, row in enumerate(part.itertuples(index=False)):
+                if row.method == "quantile":
+                    name = translate("pe_method_quantile", lang, p=round(row.quantile * 100))
+                else:
+                    name = translate(f"pe_method_{row.method}", lang)
+                labels.append(name)
+                marker, colour = _FOREST_METHODS.get(row.method, ("o", OKABE_ITO[7]))
+                if np.isfinite(row.estimate):
+                    ax.hlines(k, row.ci_low, row.ci_high, color=colour, lw=1.6)
+                    ax.plot(row.estimate, k, marker=marker, color=colour, markeredgecolor="black",
+                            markersize=7, linestyle="none", zorder=3)
+                else:
+                    ax.text(0.01, k, translate("pe_no_estimate", lang), va="center", ha="left",
+                            fontsize=8, color="dimgrey", style="italic",
+                            transform=matplotlib.transforms.blended_transform_factory(ax.transAxes,
+                                                                                     ax.transData))
+            if claims is not None and not claims.empty:
+                claim = claims[(claims["measure"] == measure) & (claims["scale"] == scale)]
+                for row in claim.itertuples(index=False):
+                    labels.append(translate("pe_claim_marker", lang))
+                    ax.plot(row.claimed, len(labels) - 1, marker="*", color="black", markersize=13,
+                            linestyle="none", zorder=4)
+            ax.axvline(0, color="black", lw=0.9)
+            ax.set_yticks(range(len(labels)), labels, fontsize=8)
+            ax.set_ylim(len(labels) - 0.5, -0.5)
+            if scale == "percent change":
+                percent_axis(ax, "x", lang)
+            else:
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_points(v, lang, 0)))
+            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
+            reading = translate("pe_scale_pct" if scale == "percent change" else "pe_scale_pp", lang)
+            ax.set_title(f"{translate(measure, lang)} — {reading}", fontsize=10)
+    fig.tight_layout()
+    return fig

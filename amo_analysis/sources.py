@@ -854,6 +854,17 @@ def _mask_url(url: str) -> str:
         return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
+_SQL_SKIP = re.compile(
+    r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\$[A-Za-z_0-9]*\$).*?\1", re.DOTALL)
+
+
+def _statement_count(sql: str) -> int:
+    """How many SQL statements `sql` holds (`;` outside comments, quotes and dollar-quoted text;
+    one trailing `;` allowed)."""
+    bare = _SQL_SKIP.sub(" ", sql)
+    return len([part for part in bare.split(";") if part.strip()])
+
+
 def _read_url(url: str, table: str | None, query: str | None) -> tuple[pd.DataFrame, SourceInfo]:
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
@@ -896,6 +907,10 @@ def _read_url(url: str, table: str | None, query: str | None) -> tuple[pd.DataFr
     except Exception as exc:
         raise InputError(f"{masked}: the database URL cannot be used ({clean(_first_line(exc))}).") from exc
 
+    if query is not None and _statement_count(query) > 1:
+        # Several statements would run outside the read-only transaction ("COMMIT; DELETE ...").
+        raise InputError(f"{masked}: the query holds more than one SQL statement; give a single SELECT "
+                         "(amo-analysis only reads from a database).")
     read_only_sql = {
         "postgresql": "SET TRANSACTION READ ONLY",
         "oracle": "SET TRANSACTION READ ONLY",

@@ -26,7 +26,7 @@ def test_validate_accepts_the_bundled_samples(sample):
     result = cli("validate", sample)
     assert result.returncode == 0, result.stderr
     assert "projects can be analysed" in result.stdout
-    assert "recognised as budget_planned" in result.stdout
+    assert "→ budget_planned" in result.stdout
 
 
 def test_validate_lists_every_bad_row_and_exits_2(tmp_path):

@@ -50,7 +50,7 @@ def test_planted_log_linear_risk_ratio_is_recovered():
 def test_framing_risk_ratio_on_synthetic_portfolio_agrees_with_large_population():
     # The population (its organisations and their random effects) is drawn once; the estimate on a
     # random sample of 3 000 projects must cover the population value of the same adjusted RR.
-    big = _synthetic(100_000, 5)
+    big = _synthetic(60_000, 5)
     small = big.sample(3_000, random_state=1)
     cov = framing.size_type_covariates(small)
     truth = framing.risk_ratio(big, "framing_score", "failed", cov, adjust_amo=True)
