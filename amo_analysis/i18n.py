@@ -119,6 +119,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "pe_residual_sd": {"en": "residual SD", "fr": "écart-type résiduel"},
     "pe_claim_marker": {"en": "published claim", "fr": "affirmation publiée"},
     "pe_no_estimate": {"en": "not estimable", "fr": "non estimable"},
+    "pe_assumption": {"en": "assumption for projects needed", "fr": "hypothèse du nombre de projets nécessaires"},
     # benchmarks (notebook 06)
     "reference_figure": {"en": "reference figure", "fr": "chiffre de référence"},
     "citation": {"en": "source", "fr": "source"},

@@ -493,3 +493,16 @@ def claims_text(claims: pd.DataFrame) -> str:
     """Fixed-width text of the claims check (3 decimals) for the notebook's regression check."""
     return _fixed(claims[["claim", "method", "estimate", "ci_low", "ci_high", "verdict",
                           "projects_needed"]])
+
+
+def claims_notes(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """For each claim with something to add: the power assumption and why a method was replaced
+    or an estimate is missing."""
+    keep = (claims["assumption"] != "") | (claims["note"] != "")
+    part = claims[keep]
+    return pd.DataFrame({
+        translate("pe_claim", lang): part["text"],
+        translate("pe_reading", lang): part["scale"].map(lambda s: _scale_label(s, lang)),
+        translate("pe_assumption", lang): part["assumption"],
+        translate("notes", lang): part["note"],
+    })

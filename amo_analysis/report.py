@@ -81,7 +81,7 @@ def format_value(value: float | None, unit: str, lang: str, cost_unit: str = "EU
                               signed=unit == "percent change")
     if unit == "percentage points":
         return format_points(value, lang)
-    if unit == "cost":
+    if unit == "cost" or unit == cost_unit:
         return format_money(value, cost_unit, lang)
     if unit == "count":
         return format_number(value, lang)
@@ -92,6 +92,17 @@ def format_value(value: float | None, unit: str, lang: str, cost_unit: str = "EU
 
 def figure_data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def key_figure_sections(records: list[dict], reports: list[dict], lang: str, cost_unit: str) -> list[dict]:
+    """The summary's key figures grouped by notebook: [{"title", "href", "rows"}], in run order."""
+    sections = []
+    for report in reports:
+        stem = report["href"].removesuffix(".html")
+        rows = key_figure_rows([r for r in records if r.get("notebook") == stem], lang, cost_unit)
+        if rows:
+            sections.append({"title": report["title"], "href": report["href"], "rows": rows})
+    return sections
 
 
 def key_figure_rows(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
@@ -142,7 +153,7 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
     page = env.get_template("index.html.j2").render(
         lang=lang, title=translate("report_title", lang, practice=practice),
         lead=f"{prov.get('source')} · {prov.get('n_projects')} {translate('projects', lang)}",
-        warnings=warnings, t=t, key_figures=key_figure_rows(document["results"], lang, cost_unit),
+        warnings=warnings, t=t, sections=key_figure_sections(document["results"], reports, lang, cost_unit),
         figures=figures, quality=quality, reports=reports,
         generated_at=document.get("generated", {}).get("at", ""), source=prov.get("source", ""),
         checksum=prov.get("checksum", ""), parameters=run.get("parameters", {}),

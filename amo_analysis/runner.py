@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -111,12 +112,44 @@ def _execute(nb: Path, target: Path, parameters: dict, kernel: str) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     try:
+        # No `cwd=`: papermill would chdir the whole process, which races between parallel runs.
         pm.execute_notebook(str(nb), str(target), parameters=parameters, kernel_name=kernel,
-                            cwd=str(nb.parent), progress_bar=False, log_output=False)
+                            progress_bar=False, log_output=False)
     except PapermillExecutionError as exc:
         raise NotebookFailed(
             f"notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: "
             f"{exc.ename}: {exc.evalue}") from exc
+
+
+def default_jobs(n_notebooks: int) -> int:
+    """Notebooks run at once: one per core, at most 4 (each has its own kernel)."""
+    return max(1, min(os.cpu_count() or 1, 4, n_notebooks))
+
+
+def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: str, jobs: int,
+                 progress: Callable[[str], None]) -> list[Path]:
+    """Execute the notebooks (in parallel, separate kernels) into `folder`; first failure wins."""
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    def one(nb: Path) -> float:
+        start = time.perf_counter()
+        _execute(nb, folder / nb.name, parameters, kernel)
+        return time.perf_counter() - start
+
+    done_count = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(one, nb): nb for nb in notebooks}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in finished:
+                if future.exception() is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise future.exception()
+                done_count += 1
+                progress(f"[{done_count}/{len(notebooks)}] {futures[future].stem} ({future.result():.1f} s)")
+    return [folder / nb.name for nb in notebooks]
 
 
 def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = None,
@@ -124,6 +157,7 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
               only: list[str] | None = None, drop_invalid: bool = False, seed: int = 0,
               sheet: str | None = None, table: str | None = None, query: str | None = None,
               pseudonymise: bool = False, notebooks_dir: Path = NOTEBOOKS_DIR,
+              jobs: int | None = None,
               progress: Callable[[str], None] = lambda _msg: None,
               clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> RunOutcome:
     """Run the suite on `data` (see module docstring). User errors raise `InputError`.
@@ -141,7 +175,10 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         raise InputError(f"no notebook found in {notebooks_dir}.")
     portfolio = load_portfolio(data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table,
                                query=query, pseudonymise=pseudonymise)
+    is_sample = "://" not in str(data) and \
+        Path(data).resolve() in {SAMPLE_PORTFOLIO.resolve(), SAMPLE_PORTFOLIO_24.resolve()}
     kernel = ensure_kernel()
+    jobs = jobs or default_jobs(len(notebooks))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     now = clock()
@@ -155,14 +192,9 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
             shutil.rmtree(partial)
         partial.mkdir()
         portfolio_path = portfolio.save(partial / "data")
-        executed = []
-        for i, nb in enumerate(notebooks, 1):
-            progress(f"[{i}/{len(notebooks)}] {nb.stem}")
-            target = partial / nb.name
-            _execute(nb, target, {
-                "portfolio_path": str(portfolio_path.resolve()), "run_dir": str(partial.resolve()),
-                "lang": lang, "seed": seed, **parameters}, kernel)
-            executed.append(target)
+        executed = _execute_all(notebooks, partial, {
+            "portfolio_path": str(portfolio_path.resolve()), "run_dir": str(partial.resolve()),
+            "lang": lang, "seed": seed, **parameters}, kernel, jobs, progress)
         progress("writing HTML reports")
         footer = (f"{portfolio.source_name} · {portfolio.checksum} · amo-analysis {__version__} · "
                   f"{now:%Y-%m-%d %H:%M} UTC")
@@ -172,9 +204,6 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
             title = export_notebook_html(target, html, footer=footer, lang=lang,
                                          back_label=translate("key_figures", lang))
             reports.append({"href": html.name, "title": title})
-        sample_paths = {SAMPLE_PORTFOLIO.resolve(), SAMPLE_PORTFOLIO_24.resolve()}
-        is_sample = isinstance(data, (str, os.PathLike)) and "://" not in str(data) and \
-            Path(data).resolve() in sample_paths
         document = {
             "generated": {"at": now.isoformat(timespec="seconds"), "run_id": run_id},
             "package_version": __version__,

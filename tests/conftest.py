@@ -4,8 +4,6 @@ and the checks every user error must pass (exit 2, one sentence, input untouched
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,13 +69,6 @@ def run_cli(capsys):
         return CliResult(code, captured.out, captured.err)
 
     return call
-
-
-def cli_subprocess(*argv, timeout: int = 600) -> CliResult:
-    """The real command in a fresh interpreter (real exit code, real stderr)."""
-    done = subprocess.run([sys.executable, "-m", "amo_analysis", *map(str, argv)], capture_output=True,
-                          text=True, timeout=timeout)
-    return CliResult(done.returncode, done.stdout, done.stderr)
 
 
 def assert_one_sentence_error(result: CliResult, *needles: str) -> str:

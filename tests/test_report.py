@@ -47,7 +47,7 @@ def test_index_escapes_user_text_and_formats_values(tmp_path):
                        "excluded_rows": [5], "personal_columns_dropped": [{"column": "Chef", "reason": "r"}],
                        "detection": ["delimiter ';'"], "practice_name": "AMO", "cost_unit": "EUR"},
         "results": [{"name": "a", "label": "Drift <img src=x onerror=alert(1)>", "value": -0.18, "ci_low": -0.3,
-                     "ci_high": -0.05, "n": 24, "unit": "percent change", "method": "ols", "headline": True,
+                     "ci_high": -0.05, "n": 24, "unit": "percent change", "method": "ols", "headline": True, "notebook": "01_x",
                      "verdict": "supported"},
                     {"name": "b", "label": "not shown", "value": 1.0, "unit": "count"}],
     }
