@@ -78,6 +78,7 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "contradicted": {"en": "contradicted", "fr": "contredite"},
     "inconclusive": {"en": "inconclusive", "fr": "non concluante"},
     "consistent": {"en": "consistent", "fr": "compatible"},
+    "not_estimated": {"en": "Not estimated:", "fr": "Non estimé :"},
     "final_cost": {"en": "final cost", "fr": "coût final"},
     "draws": {"en": "simulated draws", "fr": "tirages simulés"},
     "prevented_per_euro": {"en": "drift prevented per unit of fee", "fr": "dérive évitée par unité d'honoraires"},

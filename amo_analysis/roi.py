@@ -235,7 +235,7 @@ def _mean_ci(values: pd.Series, seed: int) -> tuple[float, float, float]:
     return float(x.mean()), float(ci.low), float(ci.high)
 
 
-def example_vs_portfolio(data: pd.DataFrame, result: RoiResult, seed: int = 0,
+def example_vs_portfolio(data: pd.DataFrame, result: RoiResult | None, seed: int = 0,
                          example: PublishedExample = PublishedExample()) -> pd.DataFrame:
     """Each assumption the published example implies, beside what this portfolio says, with a verdict.
 
@@ -262,10 +262,30 @@ def example_vs_portfolio(data: pd.DataFrame, result: RoiResult, seed: int = 0,
             est, low, high = quantile_ci(shares, 0.5)
             rows.append(("fee share of the budget", decoded["fee"] / example.budget, est, low, high,
                          "fraction", int(len(shares))))
-    per_euro = result.summary().set_index("name").loc["prevented_per_euro"]
-    rows.append(("net saving per unit of fee", decoded["net saving per unit of fee"],
-                 per_euro["value"] - 1, per_euro["ci_low"] - 1, per_euro["ci_high"] - 1, "ratio",
-                 result.n_projects))
+    if result is not None:  # None when the portfolio could not support the simulation
+        per_euro = result.summary().set_index("name").loc["prevented_per_euro"]
+        rows.append(("net saving per unit of fee", decoded["net saving per unit of fee"],
+                     per_euro["value"] - 1, per_euro["ci_low"] - 1, per_euro["ci_high"] - 1, "ratio",
+                     result.n_projects))
     table = pd.DataFrame(rows, columns=["assumption", "implied", "estimate", "ci_low", "ci_high", "unit", "n"])
     table["verdict"] = [consistency(r.ci_low, r.ci_high, r.implied) for r in table.itertuples()]
     return table
+
+
+def describe_run(result: RoiResult) -> str:
+    """One sentence: the fee used and what the simulation rests on."""
+    return f"Fee: {result.fee:,.0f} ({result.fee_source}). " + " ".join(result.notes)
+
+
+def summary_text(result: RoiResult | None) -> str:
+    """The ROI summary as fixed-width text (3 decimals), or why there is none."""
+    if result is None:
+        return "not estimated"
+    table = result.summary()[["name", "value", "ci_low", "ci_high"]]
+    return table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def assumptions_text(table: pd.DataFrame) -> str:
+    """`example_vs_portfolio` as fixed-width text (3 decimals)."""
+    return table[["assumption", "implied", "estimate", "verdict"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3f}")

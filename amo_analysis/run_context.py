@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from . import results as results_mod
+from .errors import InputError
 from .i18n import NNBSP, TRANSLATIONS, translate
 from .paths import SAMPLE_PORTFOLIO
 from .plots import apply_theme
@@ -100,12 +101,31 @@ class RunContext:
             return
         # escape="html": cell text from the user's file (project or organisation names) is shown
         # as text, never interpreted as markup (Styler does not escape by default).
-        styled = (table.style.hide(axis="index")
-                  .format(precision=decimals, na_rep="–", thousands=None, escape="html")
+        shown = table.rename(columns=lambda c: self.t(c) if c in TRANSLATIONS else c)
+        if not shown.columns.is_unique:  # a translated header would clash with another: keep the keys
+            shown = table
+        styled = (shown.style.hide(axis="index")
+                  .format(precision=decimals, na_rep="–", escape="html",
+                          decimal="," if self.lang == "fr" else ".",
+                          thousands=NNBSP if self.lang == "fr" else None)
                   .format_index(escape="html", axis=1)
                   .set_properties(**{"text-align": "left"})
                   .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
         display(styled)
+
+    def attempt(self, function, *args, **kwargs):
+        """Call `function`; when the data cannot support it (an `InputError`), show the sentence
+        saying why and return None, so the rest of the report still renders."""
+        from html import escape
+
+        from IPython.display import HTML, display
+
+        try:
+            return function(*args, **kwargs)
+        except InputError as exc:
+            display(HTML(f"<p class='amo-missing'><strong>{escape(self.t('not_estimated'))}</strong> "
+                         f"{escape(str(exc))}</p>"))
+            return None
 
     def record_quantiles(self, table: pd.DataFrame, headline_quantiles=(0.5, 0.8)) -> pd.DataFrame:
         """Record every row of a `describe.tail_table` (outcome, group, quantile) and return it.

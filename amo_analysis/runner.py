@@ -17,7 +17,10 @@ import datetime as dt
 import os
 import shutil
 import signal
+import json
+import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,12 +110,12 @@ def _raise_interrupted(signum, _frame):
     raise _Interrupted(signal.Signals(signum).name)
 
 
-def _execute(nb: Path, target: Path, parameters: dict, kernel: str) -> None:
+def execute_one(nb: Path, target: Path, parameters: dict, kernel: str) -> None:
+    """Execute one notebook with papermill in this process; a failing cell raises `NotebookFailed`."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        # No `cwd=`: papermill would chdir the whole process, which races between parallel runs.
         pm.execute_notebook(str(nb), str(target), parameters=parameters, kernel_name=kernel,
                             progress_bar=False, log_output=False)
     except PapermillExecutionError as exc:
@@ -126,29 +129,70 @@ def default_jobs(n_notebooks: int) -> int:
     return max(1, min(os.cpu_count() or 1, 4, n_notebooks))
 
 
+def _execute_in_child(nb: Path, target: Path, parameters: dict, kernel: str,
+                      children: dict, lock: threading.Lock) -> float:
+    """Run `execute_one` in a child process (its own session, so an interrupt can end it and its
+    kernel at once); returns the seconds it took."""
+    start = time.perf_counter()
+    error_file = target.with_suffix(".error.json")
+    command = [sys.executable, "-m", "amo_analysis.runner", str(nb), str(target), kernel,
+               json.dumps(parameters), str(error_file)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    with lock:
+        children[nb] = proc
+    _, stderr = proc.communicate()
+    with lock:
+        children.pop(nb, None)
+    if proc.returncode != 0:
+        if error_file.exists():
+            message = json.loads(error_file.read_text(encoding="utf-8"))["message"]
+            error_file.unlink()
+            raise NotebookFailed(message)
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise NotebookFailed(f"notebook {nb.name} stopped (exit code {proc.returncode}): {tail[0]}")
+    return time.perf_counter() - start
+
+
+def _kill(children: dict, lock: threading.Lock) -> None:
+    with lock:
+        procs = list(children.values())
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: str, jobs: int,
                  progress: Callable[[str], None]) -> list[Path]:
-    """Execute the notebooks (in parallel, separate kernels) into `folder`; first failure wins."""
+    """Execute the notebooks in parallel child processes (separate kernels) into `folder`.
+
+    The first failure, or an interrupt, ends every other notebook still running."""
     from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
-    def one(nb: Path) -> float:
-        start = time.perf_counter()
-        _execute(nb, folder / nb.name, parameters, kernel)
-        return time.perf_counter() - start
-
+    children: dict = {}
+    lock = threading.Lock()
     done_count = 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(one, nb): nb for nb in notebooks}
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {pool.submit(_execute_in_child, nb, folder / nb.name, parameters, kernel, children, lock): nb
+               for nb in notebooks}
+    try:
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
             for future in finished:
                 if future.exception() is not None:
-                    for other in pending:
-                        other.cancel()
                     raise future.exception()
                 done_count += 1
                 progress(f"[{done_count}/{len(notebooks)}] {futures[future].stem} ({future.result():.1f} s)")
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        _kill(children, lock)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return [folder / nb.name for nb in notebooks]
 
 
@@ -228,3 +272,18 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
             signal.signal(sig, handler)
     return RunOutcome(run_dir=final, index=final / "index.html", results=final / "results.json",
                       notebooks=[p.stem for p in notebooks])
+
+
+def _child_main(argv: list[str]) -> int:
+    """Entry point of a child process: execute one notebook, write a failure as JSON."""
+    nb, target, kernel, parameters, error_file = argv
+    try:
+        execute_one(Path(nb), Path(target), json.loads(parameters), kernel)
+    except NotebookFailed as exc:
+        Path(error_file).write_text(json.dumps({"message": str(exc)}), encoding="utf-8")
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))

@@ -113,3 +113,14 @@ def all_output_text(folder: Path) -> dict[Path, str]:
         else:
             texts[path] = path.read_bytes().decode("utf-8", "replace")
     return texts
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """One full run of the suite on the bundled 120-project sample (seed 0), shared by every test
+    that checks a complete run (runner, browser): a full run takes about a minute."""
+    from amo_analysis.paths import SAMPLE_PORTFOLIO
+    from amo_analysis.runner import run_suite
+
+    out = tmp_path_factory.mktemp("sample_reports")
+    return out, run_suite(SAMPLE_PORTFOLIO, out=out, seed=0)

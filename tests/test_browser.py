@@ -6,9 +6,9 @@ files (or inline data: URIs) — any other request is blocked and fails the test
 image (`naturalWidth > 0`). A full-page screenshot of each page is saved in the run folder
 (`screenshots/`) and must be a real, non-blank PNG.
 
-By default the run covers the notebooks in `BROWSER_NOTEBOOKS` (a full suite run takes minutes);
-set AMO_BROWSER_RUN_DIR to an existing run folder (e.g. `reports/latest` after `amo-analysis run`) to
-check every page of that run instead, or AMO_BROWSER_ALL_NOTEBOOKS=1 to run the whole suite here.
+The run is the session's full run on the bundled sample (`sample_run` in conftest.py), so every page
+is checked; set AMO_BROWSER_RUN_DIR to an existing run folder (e.g. `reports/latest` after
+`amo-analysis run`) to check that run's pages instead.
 
 Skipped only when Chromium or Playwright is missing on a developer machine; with CI=true a missing
 browser is a failure (`.ci/run` installs `chromium`).
@@ -23,22 +23,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from amo_analysis import paths, runner
+from amo_analysis import runner
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_SCHEMES = ("file:", "data:")
-# The overview (tables, figures, the summary's figure) and the benchmark report; every report page
-# shares one template, so two pages plus index.html exercise it without a minutes-long full run.
-BROWSER_NOTEBOOKS = ("01", "06")
 EXISTING_RUN = os.environ.get("AMO_BROWSER_RUN_DIR")
-ONLY = None if os.environ.get("AMO_BROWSER_ALL_NOTEBOOKS") == "1" else list(BROWSER_NOTEBOOKS)
 
 
 def _pages() -> list[str]:
     if EXISTING_RUN:
         return ["index.html"] + sorted(p.name for p in Path(EXISTING_RUN).glob("[0-9][0-9]_*.html"))
-    return ["index.html"] + [f"{nb.stem}.html" for nb in runner.list_notebooks(ONLY)]
+    return ["index.html"] + [f"{nb.stem}.html" for nb in runner.list_notebooks()]
 
 
 PAGES = _pages()
@@ -79,11 +75,10 @@ def browser_context(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
+def run_dir(request) -> Path:
     if EXISTING_RUN:
         return Path(EXISTING_RUN).resolve()
-    outcome = runner.run_suite(paths.SAMPLE_PORTFOLIO, out=tmp_path_factory.mktemp("reports"), only=ONLY)
-    return outcome.run_dir
+    return request.getfixturevalue("sample_run")[1].run_dir  # the session's full run (conftest)
 
 
 def open_page(context, url: str) -> dict:
