@@ -918,17 +918,9 @@ def _quantreg_fit(y: np.ndarray, X: np.ndarray, q: float):
         return QuantReg(y, X).fit(q=q, max_iter=5000)
 
 
-def _fractional_logit(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
-    y = prep.y
-    if y.min() < 0 or y.max() > 1:
-        bad = y[(y < 0) | (y > 1)][0]
-        raise EffectError(
-            f"Fractional logit needs outcome '{outcome}' in [0, 1]; found value {bad:g}."
-        )
-    X, names = _exog(prep)
-    _require_rows(len(y), X.shape[1], "constant, treatment and covariates")
-    notes = list(prep.notes)
-    alpha = 1 - conf_level
+def _glm_covariance(prep, opts, notes: list[str]) -> tuple[dict, dict]:
+    """GLM fit options: robust `cov_type`, or cluster-robust when there are enough clusters
+    (fewer: the robust type, with a note). Returns (fit keyword arguments, details)."""
     cov_type = str(opts["cov_type"])
     details: dict = {"se_type": cov_type}
     fit_kw: dict = {"cov_type": cov_type}
@@ -944,6 +936,21 @@ def _fractional_logit(prep, outcome, treatment, seed, conf_level, opts) -> Effec
                 f"Only {n_groups} clusters (fewer than {opts['min_clusters']}): {cov_type} standard "
                 "errors are used; they ignore within-cluster correlation."
             )
+    return fit_kw, details
+
+
+def _fractional_logit(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
+    y = prep.y
+    if y.min() < 0 or y.max() > 1:
+        bad = y[(y < 0) | (y > 1)][0]
+        raise EffectError(
+            f"Fractional logit needs outcome '{outcome}' in [0, 1]; found value {bad:g}."
+        )
+    X, names = _exog(prep)
+    _require_rows(len(y), X.shape[1], "constant, treatment and covariates")
+    notes = list(prep.notes)
+    alpha = 1 - conf_level
+    fit_kw, details = _glm_covariance(prep, opts, notes)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = sm.GLM(y, X, family=sm.families.Binomial())
@@ -986,21 +993,7 @@ def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
     _require_rows(len(y), X.shape[1], "constant, treatment and covariates")
     notes = list(prep.notes)
     alpha = 1 - conf_level
-    cov_type = str(opts["cov_type"])
-    details: dict = {"se_type": cov_type}
-    fit_kw: dict = {"cov_type": cov_type}
-    if prep.groups is not None:
-        codes = pd.factorize(prep.groups)[0]
-        n_groups = int(codes.max() + 1)
-        details["n_clusters"] = n_groups
-        if n_groups >= int(opts["min_clusters"]):
-            fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
-            details["se_type"] = "cluster"
-        else:
-            notes.append(
-                f"Only {n_groups} clusters (fewer than {opts['min_clusters']}): {cov_type} standard "
-                "errors are used; they ignore within-cluster correlation."
-            )
+    fit_kw, details = _glm_covariance(prep, opts, notes)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = sm.GLM(y, X, family=sm.families.Poisson()).fit(**fit_kw)
@@ -1018,7 +1011,7 @@ def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
         crit = st.t.ppf(1 - alpha / 2, df_small)
         ci_b = np.array([b - crit * se_b, b + crit * se_b])
         p_value = float(2 * st.t.sf(abs(b / se_b), df_small))
-        details["se_type"] = f"{cov_type} × sqrt(n/(n−k)), t({df_small}) reference"
+        details["se_type"] = f"{opts['cov_type']} × sqrt(n/(n−k)), t({df_small}) reference"
         details["df"] = df_small
     details["log_scale"] = {"estimate": b, "ci_low": float(ci_b[0]), "ci_high": float(ci_b[1]),
                             "std_error": se_b}

@@ -33,6 +33,7 @@ from statsmodels.regression.quantile_regression import QuantReg
 
 from .describe import share_ci
 from .errors import InputError
+from .i18n import format_number, format_percent, translate
 
 MIN_REGRESSION = 40
 MIN_COMPARABLE = 10
@@ -451,6 +452,35 @@ def record_forecast(ctx, table: pd.DataFrame, calib: pd.DataFrame | None = None)
                            method="earlier projects forecast the later ones; Wilson 95 % CI")
 
 
+SUMMARY_ROWS = (  # (column prefix, label, unit) of the readable forecast table
+    ("cost_p", "final cost", "cost"), ("duration_p", "duration (days)", "days"),
+)
+
+
+def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en") -> pd.DataFrame:
+    """The forecast as a reader wants it: one row per quantity, one column per scenario
+    (with / without the practice), numbers formatted in the report's language."""
+    columns = {}
+    for r in table.to_dict("records"):
+        name = translate("with" if r["amo"] else "without", lang, practice=practice)
+        if table["project_id"].nunique() > 1:
+            name = f"{r['project_id']} – {name}"
+        col = {}
+        for c, v in r.items():
+            if c.startswith(("cost_p", "duration_p")):
+                label = ("final cost " if c.startswith("cost") else "duration (days) ") + c.split("_")[-1].upper()
+                col[label] = format_number(v, lang)
+            elif c.startswith("chance_"):
+                col[c.removeprefix("chance_").replace("_", " ")] = format_percent(v, lang)
+            elif c == "contingency":
+                col[f"contingency at P{round(r.get('accepted_risk', 0.8) * 100)}"] = format_percent(v, lang)
+        col["reference projects"] = str(r.get("n_reference", ""))
+        col["method"] = str(r.get("method", ""))
+        columns[name] = col
+    out = pd.DataFrame(columns)
+    return out.rename_axis("quantity").reset_index()
+
+
 def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"):
     """Final-cost forecast ranges (P50 to the highest quantile) per scenario, with budget and budget + 10 %."""
     import matplotlib.pyplot as plt
@@ -473,6 +503,9 @@ def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"
     ax.set_yticks(range(len(table)), labels)
     ax.set_ylim(-0.7, len(table) - 0.3)
     ax.set_xlabel("forecast final cost" if lang == "en" else "coût final prévu")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=5, frameon=False)
+    ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(
+        lambda v, _pos: format_number(v, lang)))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=5, frameon=False)
     fig.tight_layout()
     return fig

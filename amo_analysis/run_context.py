@@ -113,6 +113,14 @@ class RunContext:
                   .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
         display(styled)
 
+    def say(self, text: str) -> None:
+        """Display a paragraph of plain text (escaped: it may quote the user's data)."""
+        from html import escape
+
+        from IPython.display import HTML, display
+
+        display(HTML("<p>" + escape(text).replace("\n\n", "</p><p>") + "</p>"))
+
     def attempt(self, function, *args, **kwargs):
         """Call `function`; when the data cannot support it (an `InputError`), show the sentence
         saying why and return None, so the rest of the report still renders."""

@@ -54,7 +54,6 @@ def test_every_notebook_paragraph_has_a_french_text():
 
 
 def test_french_export_swaps_the_narrative():
-    import nbformat
     from nbformat.v4 import new_markdown_cell, new_notebook
 
     from amo_analysis.report import translate_narrative
