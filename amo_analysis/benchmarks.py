@@ -37,6 +37,10 @@ BENCHMARK_COLUMNS = ("key", "figure", "citation", "value", "value_high", "unit",
 # Benchmark rows put on the summary page (index.html) by `record_benchmarks`.
 HEADLINE_KEYS = ("hbr2011_mean_cost_overrun", "standish2015_failed")
 N_RESAMPLES = 9999
+# Above this many projects the bootstrap intervals are replaced by the analytic intervals they converge
+# to (t interval of a mean; influence-function normal interval of a worst-share mean): the BCa
+# jackknife alone costs n refits (quadratic), and at such n both give the same interval.
+LARGE_N = 5000
 TAIL_FRACTION = 1 / 6  # Flyvbjerg & Budzier's "one in six" black swans
 
 
@@ -90,8 +94,32 @@ def mean_with_ci(values, seed: int = 0) -> PortfolioFigure:
     estimate = float(x.mean())
     if n < 2 or np.ptp(x) == 0:
         return PortfolioFigure(estimate, np.nan, np.nan, n)
+    if n > LARGE_N:
+        low, high = stats.t.interval(0.95, n - 1, loc=estimate, scale=stats.sem(x))
+        return PortfolioFigure(estimate, float(low), float(high), n)
     low, high = _bootstrap_ci((x,), np.mean, seed, vectorized=True)
     return PortfolioFigure(estimate, low, high, n)
+
+
+def _tail_mean_normal_ci(r: np.ndarray, v: np.ndarray, fraction: float) -> tuple[float, float]:
+    """95 % normal interval of the worst-share mean from its influence function (large n).
+
+    With p the share kept, q the cut-off of `r`, T the mean of `v` above it and m = E[v | r = q]
+    (mean of `v` over the ~sqrt(n) projects ranked nearest the cut-off):
+    Var(T) ≈ [Var(v | r > q) + (1 − p)(T − m)²] / (p n) — the asymptotic variance the bootstrap
+    estimates (for v = r it is the classical expected-shortfall variance, m = q).
+    """
+    n = len(r)
+    k = max(1, math.ceil(fraction * n))
+    order = np.argsort(-r, kind="stable")
+    top = v[order[:k]]
+    estimate = float(top.mean())
+    h = max(5, int(math.sqrt(n)))
+    m = float(v[order[max(0, k - h):min(n, k + h)]].mean())
+    p = k / n
+    variance = (top.var(ddof=1) + (1 - p) * (estimate - m) ** 2) / (p * n)
+    half = stats.norm.ppf(0.975) * math.sqrt(variance)
+    return estimate - half, estimate + half
 
 
 def _tail_mean(ranking, values, fraction: float = TAIL_FRACTION, axis: int = -1) -> float:
@@ -114,6 +142,9 @@ def worst_share_mean(ranking, values, seed: int = 0, fraction: float = TAIL_FRAC
         return NAN_FIGURE
     r, v = frame["r"].to_numpy(), frame["v"].to_numpy()
     estimate = _tail_mean(r, v, fraction)
+    if n > LARGE_N:
+        low, high = _tail_mean_normal_ci(r, v, fraction)
+        return PortfolioFigure(estimate, low, high, n)
     low, high = _bootstrap_ci((r, v), lambda a, b: _tail_mean(a, b, fraction), seed, vectorized=False,
                               paired=True, n_resamples=1999)
     return PortfolioFigure(estimate, low, high, n)
@@ -168,6 +199,17 @@ def _worst_sixth(column: str) -> Callable[[pd.DataFrame, int], PortfolioFigure]:
 _BOOT = f"mean, seeded bootstrap 95% CI (BCa, {N_RESAMPLES} resamples)"
 _WILSON = "share, Wilson 95% CI"
 _TAIL = "mean over the worst sixth by budget drift, seeded paired bootstrap 95% CI (BCa, 1999 resamples)"
+_LARGE_N_METHOD = {  # the method actually used above LARGE_N projects
+    _BOOT: f"mean, t 95% CI (n > {LARGE_N}: the bootstrap interval converges to it)",
+    _TAIL: (f"mean over the worst sixth by budget drift, normal 95% CI from the influence function "
+            f"(n > {LARGE_N}: the bootstrap interval converges to it)"),
+}
+
+
+def metric_method(metric_key: str, n: int) -> str:
+    """How metric `metric_key` was computed on n projects (bootstrap at most LARGE_N, analytic above)."""
+    method = METRICS[metric_key].method
+    return _LARGE_N_METHOD.get(method, method) if n > LARGE_N else method
 
 # The portfolio metrics a benchmark row may name in `portfolio_metric` (key → how to compute it).
 METRICS: dict[str, Metric] = {
@@ -339,7 +381,7 @@ def compare_with_benchmarks(data: pd.DataFrame, benchmarks: pd.DataFrame, seed: 
         if key:
             fig = portfolio_metric(data, key, seed)
             row.update(estimate=fig.estimate, ci_low=fig.ci_low, ci_high=fig.ci_high, n=fig.n,
-                       method=METRICS[key].method)
+                       method=metric_method(key, fig.n))
             if math.isfinite(fig.estimate):
                 row["comparison"] = _comparison(fig.estimate, fig.ci_low, fig.ci_high, bench["value"],
                                                 bench["value_high"], lang)

@@ -67,6 +67,25 @@ def new_project(budget: float, duration: float | None = None, project_type: str 
                           "framing_score": framing_score}])
 
 
+def typical_project(reference: pd.DataFrame, budget: float | None = None, duration: float | None = None,
+                    project_type: str | None = None, complexity: int | None = None,
+                    organisation: str | None = None, framing_score: int | None = None) -> pd.DataFrame:
+    """`new_project` with every value left as None filled from the reference portfolio: median budget
+    and planned duration, most common project type, median complexity (organisation and framing
+    score stay unused when not given)."""
+    def typical(column, value, how):
+        if value is not None or column not in reference or reference[column].dropna().empty:
+            return value
+        values = reference[column].dropna()
+        return float(values.median()) if how == "median" else values.mode().iloc[0]
+
+    complexity = typical("complexity", complexity, "median")
+    return new_project(typical("budget_planned", budget, "median"),
+                       typical("duration_planned_days", duration, "median"),
+                       typical("project_type", project_type, "mode"),
+                       None if complexity is None else int(round(complexity)), organisation, framing_score)
+
+
 def _pct(q: float) -> str:
     return f"p{round(q * 100)}"
 

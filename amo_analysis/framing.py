@@ -594,14 +594,48 @@ def notes_text(table: pd.DataFrame) -> str:
     return "\n".join(notes)
 
 
+def require_framing(data: pd.DataFrame) -> bool:
+    """True when the portfolio has framing answers or a framing score; else a sentence saying so."""
+    if "framing_score" not in data or data["framing_score"].isna().all():
+        raise FramingError("The portfolio has no framing_score (nor the ten framing answers), so the framing "
+                           "analysis is left out.")
+    return True
+
+
+def require_pitfalls(data: pd.DataFrame) -> bool:
+    """True when the portfolio records at least one of the five pitfalls; else a sentence saying so."""
+    if not _present_pitfalls(data):
+        raise FramingError("The portfolio records none of the five pitfalls (scope_creep, poor_requirements, "
+                           "no_sponsor, integrator_lockin, late_change_mgmt), so the pitfall analysis is left out.")
+    return True
+
+
+def claims_check(data: pd.DataFrame, threshold: int, pitfall_table: pd.DataFrame | None,
+                 seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The framing claim and the pitfall claims; a table is empty when its data are absent."""
+    has_framing = "framing_score" in data and data["framing_score"].notna().any()
+    framing_table = framing_claim(data, threshold) if has_framing else pd.DataFrame()
+    pitfall_table_claims = pitfall_claims(data, pitfall_table, seed) if pitfall_table is not None \
+        else pd.DataFrame()
+    return framing_table, pitfall_table_claims
+
+
 def record_framing(ctx, claim_table: pd.DataFrame, pitfall_claim_table: pd.DataFrame) -> None:
     """Record the framing RR claim and the two pitfall claims (headline) in the run's results."""
-    r = claim_table.iloc[0]
+    if not claim_table.empty:
+        _record_framing_claim(ctx, claim_table.iloc[0])
+    _record_pitfall_claims(ctx, pitfall_claim_table)
+
+
+def _record_framing_claim(ctx, r) -> None:
     ctx.record("framing.failure_rr.well_framed", r["estimate"], ci_low=r["ci_low"], ci_high=r["ci_high"],
                n=int(r["n"]), unit="ratio", headline=True, verdict=r["verdict"], claim=r["claim"],
                label=f"Risk ratio of failure, framing score ≥ {int(r['threshold'])} vs below",
                method="modified Poisson (robust HC0), adjusted for size, type and the practice",
                note=r["note"])
+
+
+def _record_pitfall_claims(ctx, pitfall_claim_table: pd.DataFrame) -> None:
     for p in pitfall_claim_table.to_dict("records"):
         unit = p.get("unit") or ""
         ctx.record(f"pitfalls.{p['key']}", p["estimate"], ci_low=p.get("ci_low"), ci_high=p.get("ci_high"),

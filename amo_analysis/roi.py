@@ -109,6 +109,14 @@ def _design(frame: pd.DataFrame, covariates: list[str], columns: pd.Index | None
     return x
 
 
+def default_budget(data: pd.DataFrame, cost_unit: str = "EUR") -> float:
+    """75 000 € (the published example's project) for a portfolio in euros; otherwise, where that
+    figure means nothing (hours, person-days, another currency), the portfolio's median budget."""
+    if cost_unit.upper() == "EUR" or "budget_planned" not in data:
+        return DEFAULT_BUDGET
+    return float(data["budget_planned"].median())
+
+
 def simulate_roi(data: pd.DataFrame, *, budget: float = DEFAULT_BUDGET, fee: float | None = None,
                  fee_share: float | None = None, project: dict | None = None,
                  covariates: list[str] | None = None, n_draws: int = 10_000, n_bootstrap: int = 200,

@@ -155,6 +155,37 @@ def test_worst_sixth_mean_takes_the_top_sixth_by_drift():
     assert bm.portfolio_metric(data, "worst sixth mean schedule_slip", seed=1).estimate == pytest.approx(0.75)
 
 
+def _fat_tailed(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    drift = np.exp(rng.normal(0, 0.5, n)) - 1 + (rng.random(n) < 0.07) * rng.exponential(1, n)
+    return drift, 0.5 * drift + rng.normal(0, 0.2, n)
+
+
+def _percentile_bootstrap(statistic, arrays, seed: int = 0, resamples: int = 400) -> tuple[float, float]:
+    rng = np.random.default_rng(seed)
+    n = len(arrays[0])
+    values = [statistic(*(a[idx] for a in arrays)) for idx in rng.integers(0, n, (resamples, n))]
+    return tuple(np.percentile(values, [2.5, 97.5]))
+
+
+def test_large_portfolios_use_the_analytic_intervals_the_bootstrap_converges_to():
+    n = bm.LARGE_N + 1000
+    drift, slip = _fat_tailed(n)
+    data = frame(drift, slip)
+    tail = lambda r, v: bm._tail_mean(r, v)  # noqa: E731
+    for key, arrays, stat in (("mean budget_drift", (drift,), np.mean),
+                              ("worst sixth mean budget_drift", (drift, drift), tail),
+                              ("worst sixth mean schedule_slip", (drift, slip), tail)):
+        fig = bm.portfolio_metric(data, key, seed=0)
+        low, high = _percentile_bootstrap(stat, arrays)
+        width = high - low
+        assert fig.ci_low == pytest.approx(low, abs=0.12 * width), key
+        assert fig.ci_high == pytest.approx(high, abs=0.12 * width), key
+        assert "converges" in bm.metric_method(key, n) and "converges" not in bm.metric_method(key, 120)
+    table = bm.compare_with_benchmarks(data, bm.load_benchmarks())
+    assert table.loc[table["portfolio_metric"] == "mean budget_drift", "method"].str.contains("t 95%").all()
+
+
 def test_too_few_projects_or_missing_column_gives_no_estimate_and_a_reason(shipped):
     tiny = frame([0.1, 0.4, 0.2])
     assert math.isnan(bm.portfolio_metric(tiny, "worst sixth mean budget_drift").estimate)

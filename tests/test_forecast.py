@@ -102,3 +102,17 @@ def test_cli_forecast_prints_and_writes_json(tmp_path, capsys):
     assert [r["amo"] for r in records] == [False, True] and records[0]["cost_p80"] > 0
     assert main(["forecast", "--data", str(data), "--budget", "0"]) == 2
     assert "budget_planned" in capsys.readouterr().err
+
+
+def test_typical_project_fills_only_what_is_missing():
+    import pandas as pd
+
+    from amo_analysis.forecast import typical_project
+
+    reference = pd.DataFrame({"budget_planned": [100.0, 200.0, 900.0], "duration_planned_days": [10.0, 30.0, 50.0],
+                              "project_type": ["ERP", "CRM", "CRM"], "complexity": [1, 2, 4]})
+    row = typical_project(reference).iloc[0]
+    assert (row["budget_planned"], row["duration_planned_days"], row["project_type"], row["complexity"]) == \
+        (200.0, 30.0, "CRM", 2)
+    given = typical_project(reference, budget=5.0, project_type="ERP").iloc[0]
+    assert given["budget_planned"] == 5.0 and given["project_type"] == "ERP" and given["complexity"] == 2

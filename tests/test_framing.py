@@ -139,3 +139,19 @@ def test_verdict_helpers():
     assert framing.below_verdict(0.55, 0.7, 0.5) == CONTRADICTED
     assert framing.below_verdict(0.4, 0.6, 0.5) == INCONCLUSIVE
     assert framing.below_verdict(float("nan"), 0.6, 0.5) == INCONCLUSIVE
+
+
+def test_missing_framing_or_pitfall_data_is_a_sentence_not_a_crash():
+    import pandas as pd
+    import pytest
+
+    from amo_analysis import framing
+
+    bare = pd.DataFrame({"amo": [True, False], "budget_planned": [1.0, 2.0], "outcome_class": ["failed", "successful"]})
+    with pytest.raises(framing.FramingError, match="no framing_score"):
+        framing.require_framing(bare)
+    with pytest.raises(framing.FramingError, match="none of the five pitfalls"):
+        framing.require_pitfalls(bare)
+    claim, pitfalls = framing.claims_check(bare, 7, None)
+    assert claim.empty and pitfalls.empty
+    assert framing.require_pitfalls(bare.assign(scope_creep=[True, False])) is True

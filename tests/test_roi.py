@@ -79,3 +79,11 @@ def test_example_vs_portfolio_flags_a_contradicted_assumption():
     assert table.loc["baseline drift without the practice", "verdict"] == "contradicted"
     assert table.loc["fee share of the budget", "estimate"] == pytest.approx(0.08)
     assert set(table["verdict"]) <= {"consistent", "contradicted", "inconclusive"}
+
+
+def test_default_budget_is_the_published_example_in_euros_else_the_median():
+    from amo_analysis.roi import default_budget
+
+    data = pd.DataFrame({"budget_planned": [100.0, 300.0, 1_000.0]})
+    assert default_budget(data, "EUR") == 75_000
+    assert default_budget(data, "hours") == 300.0

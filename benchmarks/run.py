@@ -1,0 +1,416 @@
+"""Benchmark of amo-analysis: suite vs floor, scaling of every stage, report sizes.
+
+    python benchmarks/run.py                       # sizes 100 10000 100000 1000000, 3 repeats
+    python benchmarks/run.py --quick               # sizes 100 10000, 1 repeat (a smoke run)
+    python benchmarks/run.py --sizes 100 100000 --repeats 5 --out /tmp/RESULTS.md
+
+1. Sample suite: the whole runner (`runner.run_suite`) on the bundled 120-project sample, against the
+   floor measured in the same run: papermill executing as many notebooks, the same way (parallel child
+   processes, same kernel), whose only cell imports pandas, matplotlib, seaborn and statsmodels.
+2. Scaling: synthetic portfolios (`synth.make_portfolio`, written as a French Excel CSV export). In a
+   fresh child process per size and repeat, each stage is timed by calling the package function a
+   notebook calls; the child's peak resident memory (`ru_maxrss`) is the stage peak. Then the whole
+   runner on that CSV (end to end), with the peak of the summed resident memory of the runner and
+   every process under it (sampled every 0.1 s with psutil).
+3. Size of every HTML report of each end-to-end run.
+Times are medians over the repeats (seconds). Generated data lives in a temporary folder only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STACK_IMPORTS = "import pandas, matplotlib, matplotlib.pyplot, seaborn, statsmodels.api"
+STAGES = ("load_csv", "map_validate", "write_parquet", "load_parquet", "overview", "effects", "framing",
+          "forecast", "roi", "benchmarks")
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+def _median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _ram_gb() -> float | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        return None
+
+
+def machine() -> dict:
+    """The machine and the versions the numbers were measured with."""
+    versions = {}
+    for pkg in ("amo-analysis", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",
+                "pyarrow", "pandera", "papermill", "nbconvert", "ipykernel"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = "absent"
+    ram = _ram_gb()
+    return {"cpu": _cpu_model(), "cores": os.cpu_count(), "ram_gb": round(ram, 1) if ram else None,
+            "os": platform.platform(), "python": platform.python_version(), "versions": versions}
+
+
+class TreeMemory:
+    """Peak of the summed RSS (bytes) of this process and all its descendants, sampled in a thread."""
+
+    def __init__(self, interval: float = 0.1):
+        import psutil
+
+        self._psutil = psutil
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _sample(self) -> int:
+        me = self._psutil.Process()
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                total += proc.memory_info().rss
+            except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
+                pass
+        return total
+
+    def _loop(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def _peak_rss_self() -> int:
+    """Peak resident memory of this process in bytes (Linux reports kB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _child(args: list[str], timeout: float | None = None) -> dict:
+    """Run this script's hidden sub-command in a fresh Python; return the JSON it prints last."""
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=str(ROOT))
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark child {args} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ---- data ------------------------------------------------------------------------------------------
+def make_csv(n: int, folder: Path, seed: int = 0) -> Path:
+    """A synthetic portfolio of n projects as a French Excel CSV (cached in `folder`)."""
+    path = folder / f"portfolio_{n}.csv"
+    if not path.exists():
+        from amo_analysis import synth
+
+        synth.write_portfolio_csv(synth.make_portfolio(n, seed), path, style="fr")
+    return path
+
+
+# ---- stages (one child per size and repeat) --------------------------------------------------------
+def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
+    """Seconds of each stage on `csv`, calling the functions the notebooks call, and peak RSS."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from amo_analysis import benchmarks, describe, forecast, framing, plots, portfolio, roi, sources
+    from amo_analysis import portfolio_effects as pe
+
+    times: dict[str, float] = {}
+
+    def timed(name, fn, *a, **k):
+        start = time.perf_counter()
+        out = fn(*a, **k)
+        times[name] = time.perf_counter() - start
+        return out
+
+    timed("load_csv", sources.read_source, csv)
+    start = time.perf_counter()
+    port = portfolio.load_portfolio(csv)
+    times["map_validate"] = max(0.0, time.perf_counter() - start - times["load_csv"])
+    parquet = timed("write_parquet", port.save, work / "data")
+    port = timed("load_parquet", portfolio.Portfolio.load, parquet)
+    data = port.data
+
+    def overview():
+        d = describe.with_model_columns(data)
+        describe.portfolio_summary(port)
+        describe.data_quality_table(port)
+        describe.missing_values_table(port)
+        describe.tail_table(d)
+        classes = describe.outcome_class_table(d)
+        balance = describe.covariate_balance(d)
+        for fig in (plots.outcome_distributions(d, describe.OUTCOMES, describe.group_labels(d, "AMO"), "en", seed),
+                    plots.outcome_class_bars(describe.label_groups(classes, "AMO")), plots.love_plot(balance)):
+            fig.savefig(work / "fig.png")
+            plt.close(fig)
+
+    def effects():
+        d = describe.with_model_columns(data)
+        covs = pe.resolve_covariates(d, None)
+        pe.weighted_balance(d, covs)
+        est = pe.estimate_all(d, covs, seed=seed)
+        claims = pe.claims_check(est, len(d))
+        pe.detectable_effects(est)
+        fig = plots.effects_forest(est, claims)
+        plt.close(fig)
+
+    def framing_stage():
+        d = framing.with_framing_columns(data)
+        framing.question_answer_rates(d)
+        framing.framing_risk_table(d)
+        framing.pitfall_prevalence(d)
+        framing.pitfall_cooccurrence(d)
+        table = framing.pitfall_effects(d, seed=seed)
+        framing.framing_claim(d)
+        framing.pitfall_claims(d, table, seed)
+
+    def forecast_stage():
+        project = forecast.new_project(250000, 300, "ERP", 3)
+        forecast.forecast(data, project, (0.5, 0.8, 0.9), seed, amo="both", accepted_risk=0.8)
+        forecast.backtest(data, quantile=0.8, seed=seed)
+
+    def roi_stage():
+        result = roi.simulate_roi(data, budget=75000, project=roi.project_profile(), n_draws=10000, seed=seed)
+        roi.example_vs_portfolio(data, result, seed)
+
+    def benchmarks_stage():
+        benchmarks.compare_with_benchmarks(data, benchmarks.load_benchmarks(), seed)
+
+    for name, fn in (("overview", overview), ("effects", effects), ("framing", framing_stage),
+                     ("forecast", forecast_stage), ("roi", roi_stage), ("benchmarks", benchmarks_stage)):
+        timed(name, fn)
+    return {"times": times, "peak_rss": _peak_rss_self(), "n": len(data)}
+
+
+def end_to_end(csv: Path, out: Path) -> dict:
+    """The whole runner on `csv`: seconds, peak summed RSS of the process tree, HTML sizes."""
+    from amo_analysis import runner
+
+    with TreeMemory() as mem:
+        start = time.perf_counter()
+        outcome = runner.run_suite(csv, out=out)
+        seconds = time.perf_counter() - start
+    html = {p.name: p.stat().st_size for p in sorted(outcome.run_dir.glob("*.html"))}
+    return {"seconds": seconds, "peak_tree_rss": mem.peak, "html": html}
+
+
+# ---- floor -----------------------------------------------------------------------------------------
+def floor_notebooks(folder: Path, count: int) -> list[Path]:
+    """`count` notebooks that only import the stack (named like the suite's, so the runner accepts them)."""
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(STACK_IMPORTS)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        path = folder / f"{i + 1:02d}_floor.ipynb"
+        nbformat.write(nb, path)
+        paths.append(path)
+    return paths
+
+
+def floor_seconds(count: int, work: Path) -> float:
+    """Papermill executing `count` import-only notebooks exactly as the runner executes its own."""
+    from amo_analysis import runner
+
+    notebooks = floor_notebooks(work / "floor_src", count)
+    out = work / "floor_out"
+    out.mkdir(parents=True, exist_ok=True)
+    kernel = runner.ensure_kernel()
+    start = time.perf_counter()
+    runner._execute_all(notebooks, out, {}, kernel, runner.default_jobs(len(notebooks)), lambda _m: None)
+    return time.perf_counter() - start
+
+
+def suite_seconds(work: Path) -> dict:
+    from amo_analysis import paths, runner
+
+    start = time.perf_counter()
+    outcome = runner.run_suite(paths.SAMPLE_PORTFOLIO, out=work / "suite_reports")
+    seconds = time.perf_counter() - start
+    html = {p.name: p.stat().st_size for p in sorted(outcome.run_dir.glob("*.html"))}
+    return {"seconds": seconds, "notebooks": len(outcome.notebooks), "html": html}
+
+
+# ---- report ----------------------------------------------------------------------------------------
+def _fmt_s(v) -> str:
+    if v is None:
+        return "–"
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
+
+
+def _fmt_mb(v) -> str:
+    return "–" if v is None else f"{v / 2**20:,.0f}"
+
+
+def markdown(result: dict) -> str:
+    m = result["machine"]
+    lines = ["# Benchmark results", "",
+             f"Measured {result['date']} with `python benchmarks/run.py {' '.join(result['argv'])}` "
+             f"(medians of {result['repeats']} run(s); seconds unless stated).", "",
+             f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}, Python {m['python']}.",
+             "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", ""]
+    s = result.get("suite")
+    if s:
+        ratio = s["suite"] / s["floor"]
+        lines += ["## 1. Sample suite against the floor", "",
+                  "| what | seconds |", "|---|---:|",
+                  f"| suite on the bundled sample ({s['notebooks']} notebooks, `runner.run_suite`) | {s['suite']:.1f} |",
+                  f"| floor: papermill running {s['notebooks']} import-only notebooks the same way | {s['floor']:.1f} |",
+                  f"| ratio (target ≤ 1.5) | **{ratio:.2f}** |", "",
+                  f"Runs: suite {', '.join(f'{x:.1f}' for x in s['suite_runs'])}; "
+                  f"floor {', '.join(f'{x:.1f}' for x in s['floor_runs'])}.", ""]
+    rows = result.get("scaling", [])
+    if rows:
+        lines += ["## 2. Scaling on synthetic portfolios", "",
+                  "Stage seconds (each stage calls the package functions its notebook calls, in one process); "
+                  "`end to end` is the whole runner from the CSV (validation, 6 notebooks in parallel, HTML); "
+                  "peak memory: stages = peak RSS of the stage process, end to end = peak summed RSS of the "
+                  "runner and every process under it.", "",
+                  "| stage | " + " | ".join(f"{r['n']:,}" for r in rows) + " |",
+                  "|---|" + "---:|" * len(rows)]
+        for stage in STAGES:
+            lines.append(f"| {stage} | " + " | ".join(_fmt_s(r["times"].get(stage)) for r in rows) + " |")
+        lines.append("| **sum of stages** | " + " | ".join(_fmt_s(sum(v for v in r["times"].values())) for r in rows) + " |")
+        lines.append("| **end to end** | " + " | ".join(_fmt_s(r.get("e2e")) for r in rows) + " |")
+        lines.append("| peak MB, stages | " + " | ".join(_fmt_mb(r.get("peak_rss")) for r in rows) + " |")
+        lines.append("| peak MB, end to end (tree) | " + " | ".join(_fmt_mb(r.get("peak_tree_rss")) for r in rows) + " |")
+        lines.append("| CSV size MB | " + " | ".join(_fmt_mb(r.get("csv_bytes")) for r in rows) + " |")
+        lines.append("")
+        by_n = {r["n"]: r for r in rows}
+        if 100_000 in by_n and 1_000_000 in by_n and by_n[100_000].get("e2e") and by_n[1_000_000].get("e2e"):
+            lines += [f"End to end 1 000 000 ÷ 100 000 = **{by_n[1_000_000]['e2e'] / by_n[100_000]['e2e']:.1f} ×** "
+                      "(target ≤ 12).", ""]
+        if 100_000 in by_n and 1_000_000 in by_n:
+            per = [f"{st} {by_n[1_000_000]['times'][st] / by_n[100_000]['times'][st]:.1f}×"
+                   for st in STAGES if by_n[100_000]["times"].get(st) and by_n[1_000_000]["times"].get(st)]
+            lines += ["Per-stage growth 100 000 → 1 000 000: " + ", ".join(per) + ".", ""]
+    html_rows = [(label, html) for label, html in result.get("html", []) if html]
+    if html_rows:
+        names = sorted({name for _, html in html_rows for name in html})
+        lines += ["## 3. HTML report sizes (kB; target ≤ 5 MB each)", "",
+                  "| report | " + " | ".join(label for label, _ in html_rows) + " |",
+                  "|---|" + "---:|" * len(html_rows)]
+        for name in names:
+            lines.append(f"| {name} | " + " | ".join(
+                "–" if name not in html else f"{html[name] / 1024:,.0f}" for _, html in html_rows) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# ---- main ------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="sizes 100 10000, one repeat")
+    parser.add_argument("--no-suite", action="store_true", help="skip the sample suite against the floor")
+    parser.add_argument("--no-e2e", action="store_true", help="skip end-to-end runs of the scaling sizes")
+    parser.add_argument("--e2e-max", type=int, default=None,
+                        help="largest size run end to end (default: all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeats = [100, 10_000], 1
+    result = {"machine": machine(), "argv": argv if argv is not None else sys.argv[1:],
+              "repeats": args.repeats, "date": time.strftime("%Y-%m-%d"), "scaling": [], "html": []}
+    with tempfile.TemporaryDirectory(prefix="amo-bench-") as tmp:
+        work = Path(tmp)
+        if not args.no_suite:
+            suite_runs, floor_runs, html = [], [], {}
+            for r in range(args.repeats):
+                f = _child(["_floor", str(work / f"floor{r}")])
+                s = _child(["_suite", str(work / f"suite{r}")])
+                floor_runs.append(f["seconds"])
+                suite_runs.append(s["seconds"])
+                html, count = s["html"], s["notebooks"]
+                print(f"suite {s['seconds']:.1f} s, floor {f['seconds']:.1f} s", file=sys.stderr)
+            result["suite"] = {"suite": _median(suite_runs), "floor": _median(floor_runs), "notebooks": count,
+                               "suite_runs": suite_runs, "floor_runs": floor_runs}
+            result["html"].append(("sample (120)", html))
+        for n in args.sizes:
+            csv = make_csv(n, work)
+            runs = [_child(["_stages", str(csv), str(work / f"stages_{n}_{r}")]) for r in range(args.repeats)]
+            row = {"n": n, "csv_bytes": csv.stat().st_size,
+                   "times": {st: _median([r["times"].get(st) for r in runs]) for st in STAGES},
+                   "peak_rss": max(r["peak_rss"] for r in runs)}
+            print(f"n={n}: " + ", ".join(f"{k} {_fmt_s(v)}" for k, v in row["times"].items()), file=sys.stderr)
+            if not args.no_e2e and (args.e2e_max is None or n <= args.e2e_max):
+                e2e = [_child(["_e2e", str(csv), str(work / f"e2e_{n}_{r}")]) for r in range(args.repeats)]
+                row["e2e"] = _median([e["seconds"] for e in e2e])
+                row["peak_tree_rss"] = max(e["peak_tree_rss"] for e in e2e)
+                result["html"].append((f"{n:,}", e2e[-1]["html"]))
+                print(f"n={n}: end to end {row['e2e']:.1f} s, peak {_fmt_mb(row['peak_tree_rss'])} MB",
+                      file=sys.stderr)
+            result["scaling"].append(row)
+            csv.unlink()
+    text = markdown(result)
+    args.out.write_text(text + "\n", encoding="utf-8")
+    (args.out.with_suffix(".json")).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(text)
+    return 0
+
+
+def _sub(argv: list[str]) -> int:
+    """Hidden sub-commands run in fresh child processes (each prints one JSON line)."""
+    command, *rest = argv
+    if command == "_floor":
+        work = Path(rest[0])
+        from amo_analysis import runner
+
+        out = {"seconds": floor_seconds(len(runner.list_notebooks()), work)}
+    elif command == "_suite":
+        out = suite_seconds(Path(rest[0]))
+    elif command == "_stages":
+        work = Path(rest[1])
+        work.mkdir(parents=True, exist_ok=True)
+        out = stage_times(Path(rest[0]), work)
+    elif command == "_e2e":
+        out = end_to_end(Path(rest[0]), Path(rest[1]))
+    else:
+        raise SystemExit(f"unknown sub-command {command}")
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1].startswith("_"):
+        sys.exit(_sub(sys.argv[1:]))
+    sys.exit(main())
