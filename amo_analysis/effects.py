@@ -60,7 +60,8 @@ EXTREME_PROPENSITY = (0.05, 0.95)
 
 # Options each method accepts (anything else is a typo and raises EffectError).
 _OPTIONS: dict[str, dict[str, Any]] = {
-    "difference": {"n_resamples": 9_999, "bootstrap_method": "BCa", "permutation_resamples": 9_999},
+    "difference": {"n_resamples": 9_999, "bootstrap_method": "BCa", "permutation_resamples": 9_999,
+                   "large_n": 5_000},
     "ols": {"cov_type": "HC3", "min_clusters": 20, "few_clusters": "hc3"},
     "ipw": {"estimand": "ATE", "trim": None, "ci": "gmm", "small_sample": True, "n_resamples": 999,
             "propensity_covariates": None, "link": "logit"},
@@ -614,6 +615,9 @@ def _difference(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
     def diff(x, y, axis=-1):
         return np.mean(x, axis=axis) - np.mean(y, axis=axis)
 
+    large_n = opts.get("large_n")
+    if large_n is not None and len(yt) + len(yc) > int(large_n):
+        return _welch_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes, int(large_n))
     rng = np.random.default_rng(seed)
     method = str(opts["bootstrap_method"])
     n_boot = int(opts["n_resamples"])
@@ -646,6 +650,24 @@ def _difference(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
     return _result(prep, outcome, treatment, "difference", "unadjusted difference in means",
                    diff(yt, yc), ci, perm.pvalue, boot.standard_error, "difference", (),
                    conf_level, notes, details)
+
+
+def _welch_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes, large_n) -> EffectResult:
+    """Difference in means with Welch's t interval and p-value (used above `large_n` rows, where the
+    bootstrap interval and the permutation p-value converge to them; the BCa jackknife is quadratic)."""
+    test = st.ttest_ind(yt, yc, equal_var=False)
+    ci = test.confidence_interval(confidence_level=conf_level)
+    se = float(np.sqrt(yt.var(ddof=1) / len(yt) + yc.var(ddof=1) / len(yc)))
+    notes.append(f"More than {large_n} rows: Welch t interval and p-value instead of the bootstrap and "
+                 "permutation test (at this size they give the same interval and p-value).")
+    if prep.groups is not None:
+        notes.append("Clusters are ignored by the difference method: the interval and p-value "
+                     "assume independent rows.")
+    details = {"mean_treated": float(yt.mean()), "mean_control": float(yc.mean()),
+               "se_type": "Welch (unequal variances)", "welch_df": float(test.df), "seed": seed}
+    return _result(prep, outcome, treatment, "difference", "unadjusted difference in means",
+                   float(yt.mean() - yc.mean()), (float(ci.low), float(ci.high)), float(test.pvalue), se,
+                   "difference", (), conf_level, notes, details)
 
 
 def _ols(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
@@ -1037,7 +1059,8 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
 
     Options by method (defaults in brackets):
       difference: n_resamples [9999] bootstrap draws, bootstrap_method ["BCa"|"percentile"],
-        permutation_resamples [9999] (exact permutation p when there are no more arrangements).
+        permutation_resamples [9999] (exact permutation p when there are no more arrangements),
+        large_n [5000]: above this many rows Welch's t interval and p instead (None: always resample).
       ols: cov_type ["HC3"], min_clusters [20], few_clusters ["hc3"|"crv3"] used below min_clusters.
       ipw / aipw: estimand ["ATE"|"ATT" (ipw only)], trim [None, e.g. (0.05, 0.95)],
         ci ["gmm"|"bootstrap"], small_sample [True: GMM SE × sqrt(n/(n−k)) with t(n−k);

@@ -604,9 +604,7 @@ def require_framing(data: pd.DataFrame) -> bool:
 
 def require_pitfalls(data: pd.DataFrame) -> bool:
     """True when the portfolio records at least one of the five pitfalls; else a sentence saying so."""
-    if not _present_pitfalls(data):
-        raise FramingError("The portfolio records none of the five pitfalls (scope_creep, poor_requirements, "
-                           "no_sponsor, integrator_lockin, late_change_mgmt), so the pitfall analysis is left out.")
+    _present_pitfalls(data)  # raises with the sentence when none is there
     return True
 
 

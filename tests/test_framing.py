@@ -150,7 +150,7 @@ def test_missing_framing_or_pitfall_data_is_a_sentence_not_a_crash():
     bare = pd.DataFrame({"amo": [True, False], "budget_planned": [1.0, 2.0], "outcome_class": ["failed", "successful"]})
     with pytest.raises(framing.FramingError, match="no framing_score"):
         framing.require_framing(bare)
-    with pytest.raises(framing.FramingError, match="none of the five pitfalls"):
+    with pytest.raises(framing.FramingError, match="none of the five pitfall columns"):
         framing.require_pitfalls(bare)
     claim, pitfalls = framing.claims_check(bare, 7, None)
     assert claim.empty and pitfalls.empty
