@@ -31,7 +31,7 @@ test-fast: $(STAMP)
 
 ## JupyterLab on notebooks/ with the suite's kernel.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 ## Re-execute the notebooks in place on the bundled sample (refreshes the outputs nbval checks).
 notebooks: $(STAMP)
