@@ -37,5 +37,11 @@ lab: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) -m amo_analysis.notebook_tools refresh
 
+## Benchmark: sample suite vs floor, scaling to 10^6 projects, report sizes → benchmarks/RESULTS.md
+## (BENCH_ARGS="--quick" for a short smoke run; see benchmarks/README.md).
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

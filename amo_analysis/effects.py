@@ -57,6 +57,7 @@ METHODS = ("difference", "ols", "ipw", "aipw", "quantile", "fractional_logit", "
 #: propensity scores outside this band are reported as extreme (Crump et al. 2009 use 0.1/0.9;
 #: 0.05/0.95 is the common, less aggressive choice).
 EXTREME_PROPENSITY = (0.05, 0.95)
+_QR_RANK_ROWS = 5_000  # above this many rows `_drop_collinear` ranks columns through one QR
 
 # Options each method accepts (anything else is a typo and raises EffectError).
 _OPTIONS: dict[str, dict[str, Any]] = {
@@ -288,18 +289,34 @@ def _drop_collinear(design: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     (kept in the order given), with a note."""
     if design.shape[1] == 0:
         return design
-    current = np.ones((len(design), 1))
-    rank = 1
     kept: list[str] = []
     dropped: list[str] = []
-    for col in design.columns:
-        cand = np.column_stack([current, design[col].to_numpy()])
-        r = np.linalg.matrix_rank(cand)
-        if r > rank:
-            kept.append(col)
-            current, rank = cand, r
-        else:
-            dropped.append(col)
+    n = len(design)
+    if n > _QR_RANK_ROWS:
+        # X = QR with Q orthonormal, so any set of columns of X has the singular values of the same
+        # columns of the small R: one O(n k²) factorisation instead of one SVD of n rows per term.
+        # The tolerance is numpy's matrix_rank default for the n-row matrix.
+        R = np.linalg.qr(np.column_stack([np.ones(n), design.to_numpy(dtype="float64")]), mode="r")
+        chosen, rank = [0], 1
+        for i, col in enumerate(design.columns, start=1):
+            sv = np.linalg.svd(R[:, chosen + [i]], compute_uv=False)
+            r = int((sv > sv.max() * max(n, len(chosen) + 1) * np.finfo(float).eps).sum())
+            if r > rank:
+                kept.append(col)
+                chosen, rank = chosen + [i], r
+            else:
+                dropped.append(col)
+    else:
+        current = np.ones((n, 1))
+        rank = 1
+        for col in design.columns:
+            cand = np.column_stack([current, design[col].to_numpy()])
+            r = np.linalg.matrix_rank(cand)
+            if r > rank:
+                kept.append(col)
+                current, rank = cand, r
+            else:
+                dropped.append(col)
     if dropped:
         notes.append(
             "Dropped covariate term(s) that are exact linear combinations of other terms: "

@@ -146,7 +146,7 @@ class RunContext:
             label = f"{self.t(row.outcome)}, {pct}" + ("" if group == "all" else f" ({self.t(group)})")
             self.record(f"{row.outcome}.{pct.lower()}.{group}", row.estimate, ci_low=row.ci_low,
                         ci_high=row.ci_high, n=row.n, unit="fraction", label=label,
-                        method="sample quantile, exact order-statistic CI",
+                        method=self.t("m_quantile_exact"),
                         headline=group == "all" and row.quantile in headline_quantiles)
         self.save_table(table, "tails")
         return table

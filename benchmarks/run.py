@@ -322,6 +322,7 @@ def markdown(result: dict) -> str:
             per = [f"{st} {by_n[1_000_000]['times'][st] / by_n[100_000]['times'][st]:.1f}×"
                    for st in STAGES if by_n[100_000]["times"].get(st) and by_n[1_000_000]["times"].get(st)]
             lines += ["Per-stage growth 100 000 → 1 000 000: " + ", ".join(per) + ".", ""]
+    lines += _targets(result)
     html_rows = [(label, html) for label, html in result.get("html", []) if html]
     if html_rows:
         names = sorted({name for _, html in html_rows for name in html})
@@ -335,6 +336,34 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _verdict(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def _targets(result: dict) -> list[str]:
+    """The issue's targets, each met / not met / not measured by this run."""
+    by_n = {r["n"]: r for r in result.get("scaling", [])}
+    suite = result.get("suite")
+    big, mid = by_n.get(1_000_000, {}), by_n.get(100_000, {})
+    html = [size for _, sizes in result.get("html", []) for size in sizes.values()]
+    growth = (big["e2e"] / mid["e2e"]) if big.get("e2e") and mid.get("e2e") else None
+    rows = [
+        ("sample suite ≤ 1.5 × floor", None if not suite else suite["suite"] / suite["floor"] <= 1.5,
+         f"{suite['suite'] / suite['floor']:.2f} ×" if suite else "–"),
+        ("1 000 000 projects end to end ≤ 120 s", None if not big.get("e2e") else big["e2e"] <= 120,
+         _fmt_s(big.get("e2e"))),
+        ("1 000 000 projects peak memory ≤ 4 GB", None if not big.get("peak_tree_rss") else
+         big["peak_tree_rss"] <= 4 * 2**30, _fmt_mb(big.get("peak_tree_rss")) + (" MB" if big.get("peak_tree_rss") else "")),
+        ("100 000 → 1 000 000 end to end ≤ 12 ×", None if growth is None else growth <= 12,
+         "–" if growth is None else f"{growth:.1f} ×"),
+        ("every HTML report ≤ 5 MB (sizes run end to end)", None if not html else max(html) <= 5 * 2**20,
+         "–" if not html else f"largest {max(html) / 2**20:.2f} MB"),
+    ]
+    out = ["## Targets", "", "| target | measured | verdict |", "|---|---:|---|"]
+    out += [f"| {name} | {value} | {_verdict(ok)} |" for name, ok, value in rows]
+    return out + [""]
+
+
 # ---- main ------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -346,7 +375,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e2e-max", type=int, default=None,
                         help="largest size run end to end (default: all)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--render", type=Path, default=None,
+                        help="only rewrite --out from a saved RESULTS.json (no measurement)")
     args = parser.parse_args(argv)
+    if args.render is not None:
+        text = markdown(json.loads(args.render.read_text(encoding="utf-8")))
+        args.out.write_text(text + "\n", encoding="utf-8")
+        print(text)
+        return 0
     if args.quick:
         args.sizes, args.repeats = [100, 10_000], 1
     result = {"machine": machine(), "argv": argv if argv is not None else sys.argv[1:],

@@ -614,3 +614,40 @@ def test_synth_naive_difference_is_fine_when_assignment_is_random():
     r = estimate_effect(df, "log_cost_ratio", "amo", method="difference", n_resamples=999,
                         permutation_resamples=999)
     assert abs(r.estimate - truth) < 4 * r.std_error
+
+
+# --- large-n code paths (performance; same statistics) ------------------------------------------
+
+def test_difference_above_large_n_is_welch_and_agrees_with_the_bootstrap():
+    rng = np.random.default_rng(5)
+    n = 6_000
+    t = rng.random(n) < 0.4
+    y = np.where(t, 0.1, 0.0) + rng.lognormal(0, 0.8, n)
+    df = pd.DataFrame({"y": y, "t": t})
+    fast = estimate_effect(df, "y", "t", method="difference")
+    welch = stats.ttest_ind(y[t], y[~t], equal_var=False)
+    assert fast.p_value == pytest.approx(welch.pvalue)
+    assert (fast.ci_low, fast.ci_high) == (pytest.approx(welch.confidence_interval().low),
+                                          pytest.approx(welch.confidence_interval().high))
+    assert any("Welch" in note for note in fast.notes)
+    slow = estimate_effect(df, "y", "t", method="difference", large_n=None, n_resamples=999,
+                           bootstrap_method="percentile", permutation_resamples=999)
+    assert "Welch" not in " ".join(slow.notes)
+    assert fast.estimate == pytest.approx(slow.estimate)
+    width = slow.ci_high - slow.ci_low
+    assert fast.ci_low == pytest.approx(slow.ci_low, abs=0.1 * width)
+    assert fast.ci_high == pytest.approx(slow.ci_high, abs=0.1 * width)
+
+
+def test_collinear_terms_are_dropped_the_same_way_above_the_qr_threshold():
+    from amo_analysis import effects as eff
+
+    rng = np.random.default_rng(2)
+    for n in (200, eff._QR_RANK_ROWS + 500):
+        a, b = rng.normal(size=n), rng.integers(0, 3, n).astype(float)
+        design = pd.DataFrame({"a": a, "b": b, "a_plus_b": a + 2 * b, "c": rng.normal(size=n),
+                               "const_like": np.full(n, 3.0)})
+        notes: list[str] = []
+        kept = eff._drop_collinear(design, notes)
+        assert list(kept.columns) == ["a", "b", "c"], n
+        assert "a_plus_b" in notes[0] and "const_like" in notes[0]
