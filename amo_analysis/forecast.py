@@ -452,12 +452,13 @@ def record_forecast(ctx, table: pd.DataFrame, calib: pd.DataFrame | None = None)
         group = "with" if r["amo"] else "without"
         label_group = ctx.t(group)
         pct = _pct(r["accepted_risk"])
-        method = f"reference-class forecast ({r['method']}, {r['n_reference']} projects)"
+        method = ctx.t("fc_method", method=r["method"], n=r["n_reference"])
+        p = pct[1:]
         ctx.record(f"forecast.cost_{pct}.{group}", r[f"cost_{pct}"], n=r["n_reference"], unit=ctx.portfolio.cost_unit,
-                   label=f"Forecast final cost {pct.upper()} ({label_group})", method=method, headline=True,
+                   label=ctx.t("fc_cost_label", p=p, scenario=label_group), method=method, headline=True,
                    note=r["note"])
         ctx.record(f"forecast.contingency.{group}", r["contingency"], n=r["n_reference"], unit="fraction",
-                   label=f"Contingency to hold at {pct.upper()} ({label_group})", method=method, headline=True)
+                   label=ctx.t("fc_contingency_label", p=p, scenario=label_group), method=method, headline=True)
         ctx.record(f"forecast.chance_10pct_enough.{group}", r["chance_10pct_enough"], n=r["n_reference"],
                    unit="fraction", label=f"Chance that budget + 10 % is enough ({label_group})", method=method,
                    headline=False)
@@ -466,14 +467,10 @@ def record_forecast(ctx, table: pd.DataFrame, calib: pd.DataFrame | None = None)
             if r["n"]:
                 ctx.record(f"forecast.backtest.{r['target']}.{r['group']}", r["share_exceeded"], ci_low=r["ci_low"],
                            ci_high=r["ci_high"], n=r["n"], unit="fraction", headline=r["group"] == "all",
-                           label=f"Backtest: share of later projects above their {r['target']} "
-                                 f"P{round(r['quantile'] * 100)} (expected {r['expected']:.0%})",
-                           method="earlier projects forecast the later ones; Wilson 95 % CI")
-
-
-SUMMARY_ROWS = (  # (column prefix, label, unit) of the readable forecast table
-    ("cost_p", "final cost", "cost"), ("duration_p", "duration (days)", "days"),
-)
+                           label=ctx.t("fc_backtest_label", target=ctx.t(f"fc_{r['target']}"),
+                                       p=round(r["quantile"] * 100),
+                                       expected=format_percent(r["expected"], ctx.lang)),
+                           method=ctx.t("fc_backtest_method"))
 
 
 def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en") -> pd.DataFrame:

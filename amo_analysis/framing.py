@@ -628,19 +628,18 @@ def record_framing(ctx, claim_table: pd.DataFrame, pitfall_claim_table: pd.DataF
 def _record_framing_claim(ctx, r) -> None:
     ctx.record("framing.failure_rr.well_framed", r["estimate"], ci_low=r["ci_low"], ci_high=r["ci_high"],
                n=int(r["n"]), unit="ratio", headline=True, verdict=r["verdict"], claim=r["claim"],
-               label=f"Risk ratio of failure, framing score ≥ {int(r['threshold'])} vs below",
-               method="modified Poisson (robust HC0), adjusted for size, type and the practice",
+               label=ctx.t("fr_rr_label", threshold=int(r["threshold"])), method=ctx.t("fr_rr_method"),
                note=r["note"])
 
 
 def _record_pitfall_claims(ctx, pitfall_claim_table: pd.DataFrame) -> None:
     for p in pitfall_claim_table.to_dict("records"):
-        unit = p.get("unit") or ""
+        drift = (p.get("unit") or "") == "percent change"  # scope creep → drift; else requirements → adoption
         ctx.record(f"pitfalls.{p['key']}", p["estimate"], ci_low=p.get("ci_low"), ci_high=p.get("ci_high"),
-                   n=int(p.get("n") or 0), unit="percent change" if unit == "percent change" else "fraction",
-                   headline=True, verdict=p["verdict"], claim=p["claim"], label=p.get("measure", p["claim"]),
-                   method=("median quantile regression of ln(cost ratio), adjusted" if unit == "percent change"
-                           else "mean with t interval"), note=p.get("note", ""))
+                   n=int(p.get("n") or 0), unit="percent change" if drift else "fraction",
+                   headline=True, verdict=p["verdict"], claim=p["claim"],
+                   label=ctx.t("fr_scope_label" if drift else "fr_req_label"),
+                   method=ctx.t("fr_scope_method" if drift else "fr_req_method"), note=p.get("note", ""))
 
 
 def forest_plot(table: pd.DataFrame, outcome: str = "failed", model: str = "adjusted + amo", lang: str = "en"):

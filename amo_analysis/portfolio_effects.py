@@ -25,7 +25,7 @@ import pandas as pd
 from . import claims as claims_mod
 from . import describe, effects, power
 from .errors import InputError
-from .i18n import translate
+from .i18n import TRANSLATIONS, translate
 
 __all__ = [
     "SPECS", "ESTIMATE_COLUMNS", "resolve_covariates", "covariates_text", "estimate_all",
@@ -399,16 +399,17 @@ def record_effects(ctx, estimates: pd.DataFrame, claims: pd.DataFrame | None = N
         extra = {"note": row["note"]} if row["note"] else {}
         ctx.record(_name(row), _num(row["estimate"]), ci_low=_num(row["ci_low"]),
                    ci_high=_num(row["ci_high"]), n=int(row["n"]),
-                   method=_method_label(row["method"], row["quantile"], "en"), unit=row["scale"],
+                   method=_method_label(row["method"], row["quantile"], lang), unit=row["scale"],
                    label=label, p_value=_num(row["p_value"]),
                    headline=(row["outcome"], row["method"], row["scale"]) in headline, **extra)
     for _, row in (claims if claims is not None else pd.DataFrame()).iterrows():
-        label = translate("pe_claim_label", lang, text=row["text"],
-                          reading=_scale_label(row["scale"], lang))
+        claim_key = "claim_" + str(row["claim"]).split(".")[0]  # the claim's text in the report language
+        text = translate(claim_key, lang) if claim_key in TRANSLATIONS else row["text"]
+        label = translate("pe_claim_label", lang, text=text, reading=_scale_label(row["scale"], lang))
         needed = None if pd.isna(row["projects_needed"]) else int(row["projects_needed"])
         ctx.record(f"claim.{row['claim']}", _num(row["estimate"]), ci_low=_num(row["ci_low"]),
                    ci_high=_num(row["ci_high"]), n=int(row["n"]),
-                   method=_method_label(row["method"], None, "en") if row["method"] else "",
+                   method=_method_label(row["method"], None, lang) if row["method"] else "",
                    unit=row["scale"], label=label, verdict=row["verdict"], claimed=row["claimed"],
                    projects_needed=needed, assumption=row["assumption"], note=row["note"],
                    headline=True)

@@ -25,6 +25,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from .errors import InputError
+from .i18n import translate
 
 DEFAULT_BUDGET = 75_000.0
 DEFAULT_FEE_SHARE = 0.10
@@ -64,28 +65,27 @@ class RoiResult:
         counts = np.bincount(self.replicate, minlength=self.n_bootstrap)
         return sums[counts > 0] / counts[counts > 0]
 
-    def _summary(self, values: np.ndarray, name: str, unit: str, label: str, interval: bool = True) -> dict:
+    def _summary(self, values: np.ndarray, name: str, unit: str, interval: bool = True) -> dict:
         low = high = None
         if interval:
             low, high = (float(v) for v in np.quantile(self._by_replicate(values), [0.025, 0.975]))
-        return {"name": name, "label": label, "value": float(values.mean()), "ci_low": low,
+        return {"name": name, "value": float(values.mean()), "ci_low": low,
                 "ci_high": high, "unit": unit}
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, lang: str = "en") -> pd.DataFrame:
         """One row per reported quantity: value (mean over draws), 95 % interval over bootstrap fits."""
         fee = self.fee
         rows = [
-            self._summary(self.cost_without, "total_without", "cost", "expected total cost without the practice"),
-            self._summary(self.total_with, "total_with", "cost", "expected total cost with the practice (fee included)"),
-            self._summary(self.saving, "saving", "cost", "expected saving (fee included)"),
-            self._summary(self.prevented / fee, "prevented_per_euro", "ratio",
-                          "drift prevented per unit of fee"),
+            self._summary(self.cost_without, "total_without", "cost"),
+            self._summary(self.total_with, "total_with", "cost"),
+            self._summary(self.saving, "saving", "cost"),
+            self._summary(self.prevented / fee, "prevented_per_euro", "ratio"),
             # Already integrated over the effect's uncertainty: an interval over fits would be 0…1.
-            self._summary((self.saving > 0).astype(float), "p_pays_for_itself", "share",
-                          "probability that the practice pays for itself", interval=False),
-            self._summary(self.prevented, "break_even_fee", "cost",
-                          "break-even fee (expected drift prevented)"),
+            self._summary((self.saving > 0).astype(float), "p_pays_for_itself", "share", interval=False),
+            self._summary(self.prevented, "break_even_fee", "cost"),
         ]
+        for row in rows:
+            row["label"] = translate(f"roi_{row['name']}", lang)
         table = pd.DataFrame(rows)
         table["n"] = self.n_projects
         return table
