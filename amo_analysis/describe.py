@@ -59,9 +59,9 @@ def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
         (translate("projects_finished", lang), int(d["cost_actual"].notna().sum())),
         (translate("projects_with", lang, practice=practice), int(d["amo"].sum())),
     ]
-    if "start_date" in d and d["start_date"].notna().any():
-        start = pd.to_datetime(d["start_date"])
-        rows.append((translate("period", lang), f"{start.min():%Y-%m-%d} – {start.max():%Y-%m-%d}"))
+    period = portfolio.period()
+    if period:
+        rows.append((translate("period", lang), f"{period[0]} – {period[1]}"))
     rows.append((translate("cost_unit", lang), portfolio.cost_unit))
     rows.append((translate("checksum", lang), portfolio.checksum[:19]))
     return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])

@@ -66,7 +66,15 @@ class Portfolio:
             "practice_name": self.practice_name,
             "row_label": self.row_label,
             "n_projects": self.n_projects,
+            "period": self.period(),
         }
+
+    def period(self) -> list[str] | None:
+        """First and last start dates (ISO), or None when the portfolio has no start dates."""
+        if "start_date" not in self.data or self.data["start_date"].isna().all():
+            return None
+        start = pd.to_datetime(self.data["start_date"])
+        return [f"{start.min():%Y-%m-%d}", f"{start.max():%Y-%m-%d}"]
 
     def save(self, folder: str | os.PathLike) -> Path:
         """Write `portfolio.parquet` and `provenance.json` into `folder`; returns the Parquet path."""

@@ -152,7 +152,9 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
     page = env.get_template("index.html.j2").render(
         lang=lang, title=translate("report_title", lang, practice=practice),
-        lead=f"{prov.get('source')} · {prov.get('n_projects')} {translate('projects', lang)}",
+        lead=" · ".join([str(prov.get("source")), f"{prov.get('n_projects')} {translate('projects', lang)}"]
+                        + ([f"{translate('period', lang)} {prov['period'][0]} – {prov['period'][1]}"]
+                           if prov.get("period") else [])),
         warnings=warnings, t=t, sections=key_figure_sections(document["results"], reports, lang, cost_unit),
         figures=figures, quality=quality, reports=reports,
         generated_at=document.get("generated", {}).get("at", ""), source=prov.get("source", ""),
