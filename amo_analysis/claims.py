@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 SUPPORTED, CONTRADICTED, INCONCLUSIVE = "supported", "contradicted", "inconclusive"
-VERDICTS = (SUPPORTED, CONTRADICTED, INCONCLUSIVE)
 
 
 @dataclass(frozen=True)

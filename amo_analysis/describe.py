@@ -43,10 +43,15 @@ def share_ci(count: int, n: int, conf_level: float = 0.95) -> tuple[float, float
     return count / n, float(low), float(high)
 
 
+def _group_names(practice: str, lang: str) -> dict:
+    return {True: translate("with", lang, practice=practice),
+            False: translate("without", lang, practice=practice),
+            "all": translate("all_projects", lang)}
+
+
 def group_labels(data: pd.DataFrame, practice: str, lang: str = "en") -> pd.Series:
     """'with AMO' / 'without AMO' for each project (the practice column is `amo`)."""
-    return data["amo"].map({True: translate("with", lang, practice=practice),
-                            False: translate("without", lang, practice=practice)})
+    return data["amo"].map(_group_names(practice, lang))
 
 
 def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
@@ -144,9 +149,11 @@ def default_covariates(data: pd.DataFrame) -> list[str]:
 
 
 def with_model_columns(data: pd.DataFrame) -> pd.DataFrame:
-    """The portfolio plus `log_budget` = ln(budget_planned), the size covariate used by models."""
+    """A copy of the portfolio plus `log_budget` = ln(budget_planned), the size covariate every model
+    uses (the one place it is computed)."""
     out = data.copy()
-    out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
+    if "budget_planned" in out:
+        out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
     return out
 
 
@@ -160,9 +167,7 @@ def tail_table(data: pd.DataFrame, outcomes=OUTCOMES, quantiles=TAIL_QUANTILES) 
 
 def label_groups(table: pd.DataFrame, practice: str, lang: str = "en") -> pd.DataFrame:
     """Replace the True/False/"all" group keys of a table by readable labels."""
-    labels = {True: translate("with", lang, practice=practice),
-              False: translate("without", lang, practice=practice),
-              "all": translate("all_projects", lang)}
+    labels = _group_names(practice, lang)
     return table.assign(group=table["group"].map(lambda g: labels.get(g, g)))
 
 

@@ -957,6 +957,15 @@ def _quantreg_fit(y: np.ndarray, X: np.ndarray, q: float):
         return QuantReg(y, X).fit(q=q, max_iter=5000)
 
 
+def _glm_setup(prep, opts):
+    """What both GLM methods start from: design matrix (enough rows checked), notes, fit options."""
+    X, names = _exog(prep)
+    _require_rows(len(prep.y), X.shape[1], "constant, treatment and covariates")
+    notes = list(prep.notes)
+    fit_kw, details = _glm_covariance(prep, opts, notes)
+    return X, names, notes, fit_kw, details
+
+
 def _glm_covariance(prep, opts, notes: list[str]) -> tuple[dict, dict]:
     """GLM fit options: robust `cov_type`, or cluster-robust when there are enough clusters
     (fewer: the robust type, with a note). Returns (fit keyword arguments, details)."""
@@ -985,11 +994,8 @@ def _fractional_logit(prep, outcome, treatment, seed, conf_level, opts) -> Effec
         raise EffectError(
             f"Fractional logit needs outcome '{outcome}' in [0, 1]; found value {bad:g}."
         )
-    X, names = _exog(prep)
-    _require_rows(len(y), X.shape[1], "constant, treatment and covariates")
-    notes = list(prep.notes)
+    X, names, notes, fit_kw, details = _glm_setup(prep, opts)
     alpha = 1 - conf_level
-    fit_kw, details = _glm_covariance(prep, opts, notes)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = sm.GLM(y, X, family=sm.families.Binomial())
@@ -1028,11 +1034,8 @@ def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
             raise EffectError(
                 f"Every {name} row has '{outcome}' = 0; a ratio of means is undefined."
             )
-    X, names = _exog(prep)
-    _require_rows(len(y), X.shape[1], "constant, treatment and covariates")
-    notes = list(prep.notes)
+    X, names, notes, fit_kw, details = _glm_setup(prep, opts)
     alpha = 1 - conf_level
-    fit_kw, details = _glm_covariance(prep, opts, notes)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = sm.GLM(y, X, family=sm.families.Poisson()).fit(**fit_kw)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.regression.quantile_regression import QuantReg
 
-from .describe import share_ci
+from .describe import share_ci, with_model_columns
 from .errors import InputError
 from .i18n import format_number, format_percent, translate
 
@@ -120,8 +120,7 @@ def _check_new(new: pd.DataFrame) -> pd.DataFrame:
             if bad:
                 raise ForecastError(f"New project {out.at[i, 'project_id']!s}, {col} = {raw!r}: {rule}.")
         out[col] = values.astype("float64")
-    out["log_budget"] = np.log(out["budget_planned"])
-    return out
+    return with_model_columns(out)
 
 
 def _scenarios(new: pd.DataFrame, amo: str) -> pd.DataFrame:
@@ -142,8 +141,7 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
         if needed not in reference:
             raise ForecastError(f"The reference portfolio has no column '{needed}': validate it first "
                                 "(schema.validate_portfolio or load_portfolio).")
-    ref = reference.copy()
-    ref["log_budget"] = np.log(ref["budget_planned"].astype("float64"))
+    ref = with_model_columns(reference)
     keep = ref[col].notna() & np.isfinite(ref[col].astype("float64")) & ref["amo"].notna()
     if "status" in ref:
         keep &= ~ref["status"].isin(["cancelled", "ongoing"]).fillna(False).astype(bool)

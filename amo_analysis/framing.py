@@ -35,7 +35,7 @@ from statsmodels.stats.weightstats import DescrStatsW
 
 from . import claims as claims_mod
 from .columns import FRAMING_COLUMNS, FRAMING_QUESTIONS, PITFALL_COLUMNS, PITFALLS
-from .describe import default_covariates, share_ci
+from .describe import default_covariates, share_ci, with_model_columns
 from .effects import EffectError, estimate_effect
 from .errors import InputError
 from .i18n import translate
@@ -115,9 +115,7 @@ def with_framing_columns(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD)
     (= framing_score ≥ threshold; missing stays missing)."""
     if not 0 <= threshold <= 10:
         raise FramingError(f"The well-framed threshold must be between 0 and 10 questions, not {threshold!r}.")
-    out = data.copy()
-    if "log_budget" not in out and "budget_planned" in out:
-        out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
+    out = with_model_columns(data)
     if "framing_score" not in out and all(q in out for q in FRAMING_COLUMNS):
         answers = out[list(FRAMING_COLUMNS)].astype("float64")
         out["framing_score"] = answers.sum(axis=1).where(answers.notna().all(axis=1))

@@ -81,7 +81,6 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "not_estimated": {"en": "Not estimated:", "fr": "Non estimé :"},
     "final_cost": {"en": "final cost", "fr": "coût final"},
     "draws": {"en": "simulated draws", "fr": "tirages simulés"},
-    "prevented_per_euro": {"en": "drift prevented per unit of fee", "fr": "dérive évitée par unité d'honoraires"},
     "quantity": {"en": "quantity", "fr": "grandeur"},
     "unit": {"en": "unit", "fr": "unité"},
     "status": {"en": "status", "fr": "statut"},

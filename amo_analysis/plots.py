@@ -140,7 +140,7 @@ def cost_distributions(cost_without, cost_with_total, budget: float, lang: str =
     return fig
 
 
-def ratio_histogram(values, lang: str = "en", xlabel_key: str = "prevented_per_euro"):
+def ratio_histogram(values, lang: str = "en", xlabel_key: str = "roi_prevented_per_euro"):
     """Histogram of a per-draw ratio (e.g. drift prevented per unit of fee), 1 and 0 marked."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
     lo, hi = np.quantile(values, [0.005, 0.995])

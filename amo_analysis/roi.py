@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from .describe import with_model_columns
 from .errors import InputError
 from .i18n import translate
 
@@ -117,7 +118,7 @@ def default_budget(data: pd.DataFrame, cost_unit: str = "EUR") -> float:
     return float(data["budget_planned"].median())
 
 
-def simulate_roi(data: pd.DataFrame, *, budget: float = DEFAULT_BUDGET, fee: float | None = None,
+def simulate_roi(data: pd.DataFrame, *, budget: float | None = None, cost_unit: str = "EUR", fee: float | None = None,
                  fee_share: float | None = None, project: dict | None = None,
                  covariates: list[str] | None = None, n_draws: int = 10_000, n_bootstrap: int = 200,
                  seed: int = 0) -> RoiResult:
@@ -126,12 +127,14 @@ def simulate_roi(data: pd.DataFrame, *, budget: float = DEFAULT_BUDGET, fee: flo
     `data` is a portfolio with `log_cost_ratio`, `amo`, `budget_planned` and the covariates;
     `project` gives the new project's covariate values (defaults: the portfolio's median complexity,
     most common type and organisation); `fee` (money) or `fee_share` (of the budget) sets the fee,
-    by default `portfolio_fee_share(data)`. Covariates default to log budget and complexity.
+    by default `portfolio_fee_share(data)`; `budget` defaults to `default_budget(data, cost_unit)`.
+    Covariates default to log budget and complexity.
     """
+    if budget is None:
+        budget = default_budget(data, cost_unit)
     if budget <= 0:
         raise InputError(f"the ROI budget must be positive (got {budget}).")
-    frame = data.copy()
-    frame["log_budget"] = np.log(frame["budget_planned"].astype(float))
+    frame = with_model_columns(data)
     covariates = [c for c in (covariates if covariates is not None else ["log_budget", "complexity"])
                   if c in frame and frame[c].notna().any()]
     used = frame.dropna(subset=["log_cost_ratio", "amo", *covariates])
