@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import paths
+from . import paths, scale
 from .describe import share_ci
 from .errors import ContractError, InputError, Problem
 from .i18n import format_number, format_percent, translate
@@ -40,7 +40,7 @@ N_RESAMPLES = 9999
 # Above this many projects the bootstrap intervals are replaced by the analytic intervals they converge
 # to (t interval of a mean; influence-function normal interval of a worst-share mean): the BCa
 # jackknife alone costs n refits (quadratic), and at such n both give the same interval.
-LARGE_N = 5000
+LARGE_N = scale.ANALYTIC_N  # see `scale`
 TAIL_FRACTION = 1 / 6  # Flyvbjerg & Budzier's "one in six" black swans
 
 

@@ -37,8 +37,10 @@ from statsmodels.tools.sm_exceptions import (
     PerfectSeparationError,
     PerfectSeparationWarning,
 )
-from statsmodels.treatment.treatment_effects import TreatmentEffect
+from statsmodels.treatment.treatment_effects import (_AIPWGMM, _IPWGMM, TreatmentEffect,
+                                                      TreatmentEffectResults, ate_ipw)
 
+from amo_analysis import scale
 from amo_analysis.errors import InputError
 
 __all__ = [
@@ -57,12 +59,19 @@ METHODS = ("difference", "ols", "ipw", "aipw", "quantile", "fractional_logit", "
 #: propensity scores outside this band are reported as extreme (Crump et al. 2009 use 0.1/0.9;
 #: 0.05/0.95 is the common, less aggressive choice).
 EXTREME_PROPENSITY = (0.05, 0.95)
-_QR_RANK_ROWS = 5_000  # above this many rows `_drop_collinear` ranks columns through one QR
+_QR_RANK_ROWS = 5_000  # above this many rows column ranks come from one QR factorisation
+
+# Above `scale.LARGE_N` rows these run on a seeded subsample (iterative refits over every row: QuantReg's
+# IRLS, the weighting estimators' GMM with numerical derivatives); see `scale`.
+SUBSAMPLED_METHODS = ("ipw", "aipw", "quantile")
+_METHOD_WORDS = {"ipw": "The IPW estimate (propensity model and GMM)",
+                 "aipw": "The AIPW estimate (outcome and propensity models and GMM)",
+                 "quantile": "The quantile regression"}
 
 # Options each method accepts (anything else is a typo and raises EffectError).
 _OPTIONS: dict[str, dict[str, Any]] = {
     "difference": {"n_resamples": 9_999, "bootstrap_method": "BCa", "permutation_resamples": 9_999,
-                   "large_n": 5_000},
+                   "large_n": scale.ANALYTIC_N},
     "ols": {"cov_type": "HC3", "min_clusters": 20, "few_clusters": "hc3"},
     "ipw": {"estimand": "ATE", "trim": None, "ci": "gmm", "small_sample": True, "n_resamples": 999,
             "propensity_covariates": None, "link": "logit"},
@@ -273,7 +282,8 @@ def _expand_covariates(frame: pd.DataFrame, covariates: list[str], drop_first: b
     if not parts:
         return pd.DataFrame(index=frame.index)
     design = pd.concat(parts, axis=1)
-    constant = [c for c in design.columns if design[c].nunique(dropna=False) <= 1]
+    values = design.to_numpy(dtype="float64")
+    constant = list(design.columns[(values == values[:1]).all(axis=0)]) if len(values) else []
     if constant:
         design = design.drop(columns=constant)
         if notes is not None:
@@ -299,8 +309,7 @@ def _drop_collinear(design: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         R = np.linalg.qr(np.column_stack([np.ones(n), design.to_numpy(dtype="float64")]), mode="r")
         chosen, rank = [0], 1
         for i, col in enumerate(design.columns, start=1):
-            sv = np.linalg.svd(R[:, chosen + [i]], compute_uv=False)
-            r = int((sv > sv.max() * max(n, len(chosen) + 1) * np.finfo(float).eps).sum())
+            r = _rank_of_columns(R, chosen + [i], n)
             if r > rank:
                 kept.append(col)
                 chosen, rank = chosen + [i], r
@@ -325,12 +334,25 @@ def _drop_collinear(design: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     return design[kept]
 
 
+def _rank_of_columns(R: np.ndarray, columns: list[int], n: int) -> int:
+    """Rank of the chosen columns of an n-row matrix X = QR, from its small R factor (same singular
+    values) with numpy's matrix_rank tolerance for the n-row matrix."""
+    sv = np.linalg.svd(R[:, columns], compute_uv=False)
+    return int((sv > sv.max() * max(n, len(columns)) * np.finfo(float).eps).sum())
+
+
 def _check_treatment_identified(design: pd.DataFrame, t: np.ndarray, treatment: str) -> None:
     """EffectError when the covariates determine the treatment exactly (linear span)."""
     if design.shape[1] == 0:
         return
-    base = np.column_stack([np.ones(len(t)), design.to_numpy()])
-    if np.linalg.matrix_rank(np.column_stack([base, t])) == np.linalg.matrix_rank(base):
+    full = np.column_stack([np.ones(len(t)), design.to_numpy(), t])
+    k = full.shape[1]
+    if len(t) > _QR_RANK_ROWS:
+        R = np.linalg.qr(full, mode="r")
+        same = _rank_of_columns(R, list(range(k)), len(t)) == _rank_of_columns(R, list(range(k - 1)), len(t))
+    else:
+        same = np.linalg.matrix_rank(full) == np.linalg.matrix_rank(full[:, :-1])
+    if same:
         raise EffectError(
             f"Treatment '{treatment}' is an exact linear function of the covariates "
             f"({', '.join(map(str, design.columns))}); its effect cannot be separated from theirs."
@@ -825,11 +847,7 @@ def _weighting(prep, outcome, treatment, seed, conf_level, opts, method: str) ->
     alpha = 1 - conf_level
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        te = te_for(y, t, X_out, ps_res)
-        if method == "ipw":
-            res = te.ipw(effect_group=effect_group)
-        else:
-            res = te.aipw()
+        res = _gmm_results(te_for(y, t, X_out, ps_res), method, effect_group)
     estimate = float(np.asarray(res.effect)[0])
     if ci_kind == "gmm":
         se = float(np.asarray(res.sd)[0])
@@ -900,6 +918,33 @@ def _weighting(prep, outcome, treatment, seed, conf_level, opts, method: str) ->
     estimand_text = {"ATE": "ATE", "ATT": "ATT"}[estimand]
     return _result(prep, outcome, treatment, method, estimand_text, estimate, ci, p, se,
                    "difference", prep.covariates, conf_level, notes, details, t=t)
+
+
+def _gmm_results(te: TreatmentEffect, method: str, effect_group) -> TreatmentEffectResults:
+    """`te.ipw(effect_group=…)` / `te.aipw()` with their GMM evaluated at the closed-form solution.
+
+    statsmodels starts its exactly identified GMM at the closed-form estimates (which set every
+    moment condition to zero) and then runs Nelder–Mead for up to 5 000 iterations, each a pass over
+    all rows — minutes at 10⁵ projects — only to stay at that point (within the optimiser's
+    tolerance). Here the same GMM is built the same way and its optimiser is given no iteration,
+    so it returns the closed-form point and the sandwich covariance is computed there: the same
+    estimator, exactly at its solution.
+    """
+    no_iterations = {"optim_method": "nm", "optim_args": {"maxiter": 0, "disp": False}, "maxiter": 1}
+    endog, ps_res = te.model_pool.endog, te.results_select
+    if method == "ipw":
+        probt = {"all": None, 1: te.prob_select}[effect_group]
+        point = ate_ipw(endog, te.treatment, te.prob_select, weighted=True, probt=probt)
+        gmm = _IPWGMM(endog, ps_res, None, teff=te, effect_group=effect_group)
+        start = np.concatenate((point[:2], ps_res.params))
+        label = "IPW"
+    else:
+        ate, pom0, _pom1 = te.aipw(return_results=False)
+        gmm = _AIPWGMM(endog, ps_res, None, teff=te)
+        start = np.concatenate(([ate, pom0], te.results0.params, te.results1.params, ps_res.params))
+        label = "AIPW"
+    res_gmm = gmm.fit(start_params=start, inv_weights=np.eye(len(start)), **no_iterations)
+    return TreatmentEffectResults(te, res_gmm, label, start_params=start, effect_group=effect_group)
 
 
 def _quantile(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
@@ -1080,7 +1125,8 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
     Options by method (defaults in brackets):
       difference: n_resamples [9999] bootstrap draws, bootstrap_method ["BCa"|"percentile"],
         permutation_resamples [9999] (exact permutation p when there are no more arrangements),
-        large_n [5000]: above this many rows Welch's t interval and p instead (None: always resample).
+        large_n [scale.ANALYTIC_N = 5000]: above this many rows Welch's t interval and p instead
+        (None: always resample).
       ols: cov_type ["HC3"], min_clusters [20], few_clusters ["hc3"|"crv3"] used below min_clusters.
       ipw / aipw: estimand ["ATE"|"ATT" (ipw only)], trim [None, e.g. (0.05, 0.95)],
         ci ["gmm"|"bootstrap"], small_sample [True: GMM SE × sqrt(n/(n−k)) with t(n−k);
@@ -1090,7 +1136,9 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
       fractional_logit: cov_type ["HC0"], min_clusters [20].
       log_linear: cov_type ["HC0"], min_clusters [20], small_sample [True: SE × sqrt(n/(n−k)) with
         t(n−k), unless clustered]; result on the "percent change" scale.
-    Raises EffectError (an InputError) with one sentence for any degenerate input.
+    Above `scale.LARGE_N` rows, ipw, aipw and quantile run on a seeded subsample of
+    `scale.SUBSAMPLE_ROWS` rows (their notes say so). Raises EffectError (an InputError) with one
+    sentence for any degenerate input.
     """
     if method not in METHODS:
         raise EffectError(f"Unknown method {method!r}; choose one of: {', '.join(METHODS)}.")
@@ -1111,7 +1159,14 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
     extra = None
     if method in ("ipw", "aipw") and opts.get("propensity_covariates") is not None:
         extra = _as_list(opts["propensity_covariates"])
+    subsample_note = None
+    if method in SUBSAMPLED_METHODS and len(data) > scale.LARGE_N:
+        rows = scale.subsample_positions(len(data), seed)
+        subsample_note = scale.subsample_note(_METHOD_WORDS[method], len(rows), len(data), seed)
+        data = data.iloc[rows]
     prep = _prepare(data, outcome, treatment, covariates_used, cluster, extra_covariates=extra)
+    if subsample_note:
+        prep.notes.append(subsample_note)
     if method == "difference" and covariates:
         prep.notes.append("The difference method ignores covariates: "
                           + ", ".join(covariates) + " (use ols, ipw or aipw to adjust).")

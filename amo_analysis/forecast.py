@@ -9,7 +9,9 @@ projects (cancelled ones never reached a final cost; ongoing ones have none yet)
   features among ln(budget_planned), complexity, project_type, organisation and framing_score gives
   the project's median m(x); the spread around it is the distribution of **cross-fitted residuals**
   (10 folds, seeded: each project's residual comes from a fit that did not see it). The predictive
-  distribution of y is m(x) + residual (a split-conformal construction).
+  distribution of y is m(x) + residual (a split-conformal construction). Above `scale.LARGE_N`
+  usable projects the median regression is fitted on a seeded random `scale.SUBSAMPLE_ROWS` of them
+  and the residuals are those of all the others (plain split conformal), stated in each row's note.
 * **nearest projects** (smaller portfolios): the empirical distribution of y among the `n_neighbours`
   (20) most similar projects with the same practice value (distance: standardised |Δ| on numeric
   features, 1 for a different category).
@@ -31,6 +33,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.regression.quantile_regression import QuantReg
 
+from . import scale
 from .describe import share_ci, with_model_columns
 from .errors import InputError
 from .i18n import format_number, format_percent, translate
@@ -111,14 +114,14 @@ def _check_new(new: pd.DataFrame) -> pd.DataFrame:
             out[col] = np.nan
             continue
         values = pd.to_numeric(out[col], errors="coerce")
-        for i, (raw, v) in enumerate(zip(out[col], values)):
-            blank = raw is None or (isinstance(raw, float) and math.isnan(raw)) or raw is pd.NA
-            if blank and not required:
-                continue
-            bad = pd.isna(v) or (v <= lo if col in ("budget_planned", "duration_planned_days") else v < lo) \
-                or (hi is not None and v > hi)
-            if bad:
-                raise ForecastError(f"New project {out.at[i, 'project_id']!s}, {col} = {raw!r}: {rule}.")
+        blank = out[col].isna()
+        too_low = values <= lo if col in ("budget_planned", "duration_planned_days") else values < lo
+        bad = (values.isna() | too_low | (values > hi if hi is not None else False))
+        if not required:
+            bad &= ~blank
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ForecastError(f"New project {out.at[i, 'project_id']!s}, {col} = {out[col].tolist()[i]!r}: {rule}.")
         out[col] = values.astype("float64")
     return with_model_columns(out)
 
@@ -160,17 +163,23 @@ class _Reference:
         self.levels = {f: set(ref[f].dropna().astype(str)) for f in self.features if f in CATEGORICAL}
         self.usable: dict[tuple, pd.DataFrame] = {}
 
-    def features_for(self, project: pd.Series, notes: list[str]) -> tuple[str, ...]:
-        used = []
-        for f in self.features:
-            value = project.get(f)
-            if value is None or (not isinstance(value, str) and pd.isna(value)):
+    def feature_masks(self, projects: pd.DataFrame, notes: list[list[str]], rows: np.ndarray) -> np.ndarray:
+        """Which of `self.features` each project can use (projects × features, bool): a feature is
+        used when the project gives it and, for a category, the level occurs in the reference (else
+        the project's note says it was not used). Only projects where `rows` is True get notes."""
+        mask = np.zeros((len(projects), len(self.features)), dtype=bool)
+        for j, f in enumerate(self.features):
+            if f not in projects:
                 continue
-            if f in CATEGORICAL and str(value) not in self.levels[f]:
-                notes.append(f"{f} {value!r} does not occur in the reference portfolio and was not used")
-                continue
-            used.append(f)
-        return tuple(used)
+            given = projects[f].notna().to_numpy()
+            if f in CATEGORICAL:
+                known = projects[f].astype(str).isin(self.levels[f]).to_numpy()
+                for i in np.flatnonzero(given & ~known & rows):
+                    notes[i].append(f"{f} {projects[f].iloc[i]!r} does not occur in the reference portfolio "
+                                    "and was not used")
+                given = given & known
+            mask[:, j] = given
+        return mask
 
     def rows(self, features: tuple[str, ...]) -> pd.DataFrame:
         if features not in self.usable:
@@ -200,7 +209,12 @@ def _quantreg(y: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 
 class _RegressionModel:
-    """Median quantile regression + cross-fitted residuals (see module docstring)."""
+    """Median quantile regression + out-of-fit residuals (see module docstring).
+
+    Up to `scale.LARGE_N` projects: fitted on all of them, residuals cross-fitted over `folds`
+    folds. Above: fitted on a seeded subsample of `scale.SUBSAMPLE_ROWS` projects, residuals of all
+    the others (split conformal: none of them was seen by the fit); `note` says so.
+    """
 
     def __init__(self, ref: pd.DataFrame, features: list[str], seed: int, folds: int):
         self.features = features
@@ -208,22 +222,26 @@ class _RegressionModel:
         X = _design(ref, features, self.levels)
         y = ref["_y"].to_numpy()
         self.n, self.k = X.shape
-        self.params = _quantreg(y, X)
-        fold = np.random.default_rng(seed).permutation(self.n) % folds
-        resid = np.empty(self.n)
-        for f in range(folds):
-            test = fold == f
-            resid[test] = y[test] - X[test] @ _quantreg(y[~test], X[~test])
+        self.note = None
+        if self.n > scale.LARGE_N:
+            fit = np.zeros(self.n, dtype=bool)
+            fit[scale.subsample_positions(self.n, seed)] = True
+            self.params = _quantreg(y[fit], X[fit])
+            resid = y[~fit] - X[~fit] @ self.params
+            self.note = (f"median regression fitted on a random {int(fit.sum()):,} of the {self.n:,} reference "
+                         f"projects (seed {seed}), spread from the residuals of the other {int((~fit).sum()):,}")
+        else:
+            self.params = _quantreg(y, X)
+            fold = np.random.default_rng(seed).permutation(self.n) % folds
+            resid = np.empty(self.n)
+            for f in range(folds):
+                test = fold == f
+                resid[test] = y[test] - X[test] @ _quantreg(y[~test], X[~test])
         self.values = np.sort(resid)
 
-    def distribution(self, project: dict) -> np.ndarray:
-        x = [1.0, float(bool(project["amo"]))]
-        for f in self.features:
-            if f in CATEGORICAL:
-                x.extend(float(str(project[f]) == level) for level in self.levels[f][1:])
-            else:
-                x.append(float(project[f]))
-        return float(np.dot(x, self.params)) + self.values
+    def medians(self, projects: pd.DataFrame) -> np.ndarray:
+        """The fitted median m(x) of ln(actual ÷ plan) for each project (rows of `projects`)."""
+        return _design(projects, self.features, self.levels) @ self.params
 
 
 def _nearest(ref: pd.DataFrame, project: pd.Series, features: list[str], k: int) -> np.ndarray:
@@ -276,58 +294,78 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5
         thresholds = tuple(sorted(thresholds + (0.10,)))
     projects = _scenarios(_check_new(new_projects), amo)
     refs = {t: _Reference(_reference(reference, t)) for t in TARGETS}
+    n = len(projects)
+    notes: list[list[str]] = [[] for _ in range(n)]
+    out = pd.DataFrame({"project_id": projects["project_id"].tolist(),
+                        "amo": projects["amo"].astype(bool).to_numpy(),
+                        "budget_planned": projects["budget_planned"].to_numpy(dtype=float),
+                        "duration_planned_days": projects["duration_planned_days"].to_numpy(dtype=float)})
     cache: dict = {}
-    rows = []
-    for i, project in enumerate(projects.to_dict("records")):
-        row = {"project_id": project["project_id"], "amo": bool(project["amo"]),
-               "budget_planned": float(project["budget_planned"]),
-               "duration_planned_days": float(project["duration_planned_days"])}
-        notes: list[str] = []
-        for target, (_, plan_col, _) in TARGETS.items():
-            suffix = "" if target == "cost" else "_duration"
-            plan = float(project[plan_col])
-            if not np.isfinite(plan):
-                values, method, n_used = np.array([]), "none", 0
-                notes.append(f"no planned {target}: no {target} forecast")
-            else:
-                features = refs[target].features_for(project, notes)
-                usable = refs[target].rows(features)
-                key = (target, features)
-                if key not in cache:
-                    k_params = 2 + sum(usable[f].astype(str).nunique() - 1 if f in CATEGORICAL else 1
-                                       for f in features)
-                    regression = (len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params)
-                                  and usable["amo"].nunique() == 2)
-                    cache[key] = _RegressionModel(usable, list(features), seed, folds) if regression else None
-                model = cache[key]
-                if model is not None:
-                    values = model.distribution(project)
-                    method, n_used = "quantile regression", len(usable)
-                else:
-                    values = _nearest(usable, pd.Series(project), list(features), n_neighbours)
-                    method, n_used = "nearest projects", len(values)
-                if n_used == 0:
-                    notes.append(f"no comparable finished project for the {target} forecast")
-                elif n_used < MIN_COMPARABLE:
-                    notes.append(f"the {target} forecast rests on only {n_used} comparable projects "
-                                 f"(fewer than {MIN_COMPARABLE}): read it as indicative")
-            row[f"method{suffix}"] = method
-            row[f"n_reference{suffix}"] = int(n_used)
-            for q in quantiles:
-                y_q = conformal_quantile(values, q)
-                row[f"{target}_{_pct(q)}"] = plan * math.exp(y_q) if np.isfinite(y_q) else float("nan")
-                if n_used and not np.isfinite(y_q):
-                    notes.append(f"too few comparable projects to give the {target} {_pct(q).upper()}")
-            for t in thresholds:
-                row[f"chance_{target}_overrun_{_thr(t)}"] = (float(np.mean(values > math.log1p(t)))
-                                                            if len(values) else float("nan"))
-        row["contingency"] = row[f"cost_{_pct(accepted_risk)}"] / row["budget_planned"] - 1
-        row["accepted_risk"] = float(accepted_risk)
-        row["chance_10pct_enough"] = 1 - row["chance_cost_overrun_10"]
-        row["few_comparables"] = min(row["n_reference"], row["n_reference_duration"] or row["n_reference"]) < MIN_COMPARABLE
-        row["note"] = "; ".join(dict.fromkeys(notes))
-        rows.append(row)
-    return pd.DataFrame(rows)
+    for target, (_, plan_col, _) in TARGETS.items():
+        suffix = "" if target == "cost" else "_duration"
+        plan = projects[plan_col].to_numpy(dtype=float)
+        planned = np.isfinite(plan)
+        method = np.full(n, "none", dtype=object)
+        n_used = np.zeros(n, dtype=np.int64)
+        y_q = {q: np.full(n, np.nan) for q in quantiles}
+        chance = {t: np.full(n, np.nan) for t in thresholds}
+        for i in np.flatnonzero(~planned):
+            notes[i].append(f"no planned {target}: no {target} forecast")
+        ref = refs[target]
+        masks = ref.feature_masks(projects, notes, planned)
+        codes = masks.astype(np.int64) @ (1 << np.arange(masks.shape[1], dtype=np.int64))
+        for code in np.unique(codes[planned]):
+            idx = np.flatnonzero(planned & (codes == code))
+            features = tuple(f for j, f in enumerate(ref.features) if code >> j & 1)
+            usable = ref.rows(features)
+            key = (target, features)
+            if key not in cache:
+                k_params = 2 + sum(usable[f].astype(str).nunique() - 1 if f in CATEGORICAL else 1
+                                   for f in features)
+                regression = (len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params)
+                              and usable["amo"].nunique() == 2)
+                cache[key] = _RegressionModel(usable, list(features), seed, folds) if regression else None
+            model = cache[key]
+            if model is not None:
+                median = model.medians(projects.iloc[idx])
+                method[idx], n_used[idx] = "quantile regression", len(usable)
+                for q in quantiles:
+                    y_q[q][idx] = median + conformal_quantile(model.values, q)
+                for t in thresholds:
+                    above = len(model.values) - np.searchsorted(model.values, math.log1p(t) - median, side="right")
+                    chance[t][idx] = above / len(model.values)
+                if model.note:
+                    for i in idx:
+                        notes[i].append(model.note)
+                continue
+            for i in idx:  # nearest projects: only for small reference portfolios
+                values = _nearest(usable, projects.iloc[i], list(features), n_neighbours)
+                method[i], n_used[i] = "nearest projects", len(values)
+                for q in quantiles:
+                    y_q[q][i] = conformal_quantile(values, q)
+                for t in thresholds:
+                    chance[t][i] = float(np.mean(values > math.log1p(t))) if len(values) else np.nan
+        for i in np.flatnonzero(planned & (n_used == 0)):
+            notes[i].append(f"no comparable finished project for the {target} forecast")
+        for i in np.flatnonzero(planned & (n_used > 0) & (n_used < MIN_COMPARABLE)):
+            notes[i].append(f"the {target} forecast rests on only {n_used[i]} comparable projects "
+                            f"(fewer than {MIN_COMPARABLE}): read it as indicative")
+        out[f"method{suffix}"] = method.tolist()
+        out[f"n_reference{suffix}"] = n_used
+        for q in quantiles:
+            finite = np.isfinite(y_q[q])
+            out[f"{target}_{_pct(q)}"] = np.where(finite, plan * np.exp(np.where(finite, y_q[q], 0.0)), np.nan)
+            for i in np.flatnonzero((n_used > 0) & ~finite):
+                notes[i].append(f"too few comparable projects to give the {target} {_pct(q).upper()}")
+        for t in thresholds:
+            out[f"chance_{target}_overrun_{_thr(t)}"] = chance[t]
+    out["contingency"] = out[f"cost_{_pct(accepted_risk)}"] / out["budget_planned"] - 1
+    out["accepted_risk"] = float(accepted_risk)
+    out["chance_10pct_enough"] = 1 - out["chance_cost_overrun_10"]
+    n_duration = out["n_reference_duration"].where(out["n_reference_duration"] > 0, out["n_reference"])
+    out["few_comparables"] = np.minimum(out["n_reference"], n_duration) < MIN_COMPARABLE
+    out["note"] = ["; ".join(dict.fromkeys(x)) for x in notes]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,7 +443,13 @@ def method_paragraph(table: pd.DataFrame) -> str:
     """How the forecast was computed, in one paragraph (English), from a `forecast` table."""
     row = table.iloc[0]
     n, method = int(row["n_reference"]), row["method"]
-    if method == "quantile regression":
+    if method == "quantile regression" and n > scale.LARGE_N:
+        how = (f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
+               f"features, fitted on a random {scale.SUBSAMPLE_ROWS:,} of the {n:,} completed projects of the "
+               f"portfolio (to bound the run time); the spread around that median is the distribution of the "
+               f"residuals of the other {n - scale.SUBSAMPLE_ROWS:,} projects, none of which the fit saw "
+               "(split conformal)")
+    elif method == "quantile regression":
         how = (f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
                f"features, fitted on the {n} completed projects of the portfolio; the spread around that "
                f"median is the distribution of {FOLDS}-fold cross-fitted residuals (each project's residual "

@@ -34,6 +34,7 @@ from scipy import stats
 from statsmodels.stats.weightstats import DescrStatsW
 
 from . import claims as claims_mod
+from . import scale
 from .columns import FRAMING_COLUMNS, FRAMING_QUESTIONS, PITFALL_COLUMNS, PITFALLS
 from .describe import default_covariates, share_ci, with_model_columns
 from .effects import EffectError, estimate_effect
@@ -322,15 +323,30 @@ def _missing_rr(exposure, outcome, model, covariates, reason) -> RiskRatio:
     return RiskRatio(exposure, outcome, model, nan, nan, nan, nan, 0, 0, None, tuple(covariates), reason)
 
 
+def _subsample_for_models(data: pd.DataFrame, seed: int, what: str) -> tuple[pd.DataFrame, str]:
+    """Large portfolios: the seeded subsample the models of this module are fitted on (see `scale`)."""
+    data, note = scale.model_rows(data, seed, what)
+    return data, note or ""
+
+
+def _add_note(table: pd.DataFrame, note: str) -> pd.DataFrame:
+    """Append `note` to every row's note (the reason an estimate is missing, if any)."""
+    if note:
+        table["note"] = [f"{n} {note}".strip() for n in table["note"].fillna("")]
+    return table
+
+
 def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), covariates=None,
-                       threshold: int = DEFAULT_THRESHOLD, lang: str = "en") -> pd.DataFrame:
+                       threshold: int = DEFAULT_THRESHOLD, lang: str = "en", seed: int = 0) -> pd.DataFrame:
     """Risk ratios of failure for the framing score, 'well framed' and each question, three ways.
 
     Models: "adjusted" (size and type), "adjusted + amo" (the practice as a covariate), and the
     interaction with the practice ("without amo", "with amo", "ratio with/without amo"). A row that
-    cannot be estimated has NaN numbers and the reason in `note`.
+    cannot be estimated has NaN numbers and the reason in `note`. Above `scale.LARGE_N` projects the
+    models are fitted on a subsample drawn with `seed`, and every note says so.
     """
     data = with_framing_columns(data, threshold)
+    data, note = _subsample_for_models(data, seed, "Each risk ratio (modified Poisson GLM)")
     covariates = size_type_covariates(data) if covariates is None else list(covariates)
     exposures = [e for e in ("framing_score", WELL_FRAMED, *FRAMING_COLUMNS)]
     rows = []
@@ -349,7 +365,7 @@ def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), cov
             except InputError as exc:
                 rows.extend(_missing_rr(exposure, outcome, m, covariates, str(exc)).as_row()
                             for m in ("without amo", "with amo", "ratio with/without amo"))
-    table = pd.DataFrame(rows)
+    table = _add_note(pd.DataFrame(rows), note)
     table.insert(1, "label", table["exposure"].map(lambda e: question_label(e, lang)))
     return table
 
@@ -392,13 +408,15 @@ def question_answer_rates(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 
 def framing_claim(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, covariates=None,
-                  claim: claims_mod.Claim = FRAMING_CLAIM) -> pd.DataFrame:
+                  claim: claims_mod.Claim = FRAMING_CLAIM, seed: int = 0) -> pd.DataFrame:
     """The claim check: RR of failure, well framed (score ≥ threshold) vs the others, with a verdict.
 
     Adjusted for size and type with the practice as a covariate. One-row table: estimate, interval,
-    n, verdict (claims.verdict against the claimed 0.5 with null 1) and `note` when not estimable.
+    n, verdict (claims.verdict against the claimed 0.5 with null 1) and `note` when not estimable
+    (or fitted on a subsample: above `scale.LARGE_N` projects, drawn with `seed`).
     """
     data = with_framing_columns(data, threshold)
+    data, note = _subsample_for_models(data, seed, "The risk ratio (modified Poisson GLM)")
     covariates = size_type_covariates(data) if covariates is None else list(covariates)
     try:
         rr = risk_ratio(data, WELL_FRAMED, claim.outcome, covariates, adjust_amo=True)
@@ -408,7 +426,7 @@ def framing_claim(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, covari
         row = _missing_rr(WELL_FRAMED, claim.outcome, "adjusted + amo", covariates, str(exc)).as_row()
         row["verdict"] = claims_mod.INCONCLUSIVE
     row.update({"claim": claim.text, "claimed": claim.value, "threshold": threshold})
-    return pd.DataFrame([row])
+    return _add_note(pd.DataFrame([row]), note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,8 +489,10 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
     Covariates default to `describe.default_covariates` plus the practice (`amo`). Drift and slip
     rows are percent changes of the final-cost / duration ratio (exp of the quantile-regression
     coefficient − 1); adoption rows are percentage-point differences (fractional logit AME).
+    Above `scale.LARGE_N` projects the models are fitted on a subsample drawn with `seed` (noted).
     """
     data = with_framing_columns(data)
+    data, note = _subsample_for_models(data, seed, "Each association (quantile regression or fractional logit)")
     covariates = (default_covariates(data) if covariates is None else list(covariates))
     covariates = [c for c in covariates if c != "amo"] + ["amo"]
     rows = []
@@ -496,7 +516,7 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
                 row.update({"estimate": nan, "ci_low": nan, "ci_high": nan, "p_value": nan, "n": 0,
                             "n_with": 0, "scale": "", "note": str(exc)})
             rows.append(row)
-    return pd.DataFrame(rows)
+    return _add_note(pd.DataFrame(rows), note)
 
 
 def range_verdict(ci_low: float, ci_high: float, claimed_low: float, claimed_high: float,
@@ -610,7 +630,7 @@ def claims_check(data: pd.DataFrame, threshold: int, pitfall_table: pd.DataFrame
                  seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The framing claim and the pitfall claims; a table is empty when its data are absent."""
     has_framing = "framing_score" in data and data["framing_score"].notna().any()
-    framing_table = framing_claim(data, threshold) if has_framing else pd.DataFrame()
+    framing_table = framing_claim(data, threshold, seed=seed) if has_framing else pd.DataFrame()
     pitfall_table_claims = pitfall_claims(data, pitfall_table, seed) if pitfall_table is not None \
         else pd.DataFrame()
     return framing_table, pitfall_table_claims

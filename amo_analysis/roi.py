@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from . import scale
 from .describe import with_model_columns
 from .errors import InputError
 from .i18n import translate
@@ -150,6 +151,8 @@ def simulate_roi(data: pd.DataFrame, *, budget: float | None = None, cost_unit: 
     if fee <= 0:
         raise InputError(f"the ROI fee must be positive (got {fee}).")
 
+    n_finished = len(used)
+    used, subsample_note = scale.model_rows(used, seed, "The ROI model (OLS and its bootstrap refits)")
     x = _design(used, covariates)
     numeric_cols = [c for c in covariates if pd.api.types.is_numeric_dtype(used[c])]
     new = {"log_budget": np.log(budget)}
@@ -179,8 +182,10 @@ def simulate_roi(data: pd.DataFrame, *, budget: float | None = None, cost_unit: 
     residuals = np.vstack(residual_sets)[replicate, (picks * len(used)).astype(int)]
     mu = np.asarray(mus)[replicate]
     beta = np.asarray(betas)[replicate]
-    notes = [f"{len(used)} finished projects ({n_with} with the practice); covariates: "
+    notes = [f"{n_finished} finished projects ({n_with} with the practice); covariates: "
              f"{', '.join(covariates) or 'none'}; {n_bootstrap} bootstrap fits, {n_draws} draws, seed {seed}."]
+    if subsample_note:
+        notes.append(subsample_note)
     return RoiResult(budget=float(budget), fee=float(fee), fee_source=fee_source,
                      cost_without=budget * np.exp(mu + residuals),
                      cost_with=budget * np.exp(mu + beta + residuals), replicate=replicate,
@@ -241,6 +246,9 @@ def _mean_ci(values: pd.Series, seed: int) -> tuple[float, float, float]:
     x = values.dropna().to_numpy(dtype=float)
     if len(x) < 3:
         return float(np.mean(x)) if len(x) else float("nan"), float("nan"), float("nan")
+    if len(x) > scale.ANALYTIC_N:  # the percentile interval converges to the t interval
+        low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+        return float(x.mean()), float(low), float(high)
     ci = stats.bootstrap((x,), np.mean, n_resamples=4999, method="percentile",
                          random_state=np.random.default_rng(seed)).confidence_interval
     return float(x.mean()), float(ci.low), float(ci.high)

@@ -192,7 +192,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     def framing_stage():
         d = framing.with_framing_columns(data)
         framing.question_answer_rates(d)
-        framing.framing_risk_table(d)
+        framing.framing_risk_table(d, seed=seed)
         framing.pitfall_prevalence(d)
         framing.pitfall_cooccurrence(d)
         table = framing.pitfall_effects(d, seed=seed)

@@ -1,0 +1,46 @@
+"""Large portfolios: which estimators work on a seeded random subsample, and the sentence that says so.
+
+Up to `LARGE_N` projects every estimator uses every project. Above it, the estimators whose cost is
+far above linear in the number of projects — iterative fits repeated many times (quantile
+regressions, the framing risk-ratio GLMs), resampling (bootstrap refits) — run on a random
+subsample of `SUBSAMPLE_ROWS` projects drawn with the run's seed. The estimate is then the
+subsample's, its interval reflects the subsample's size (wider than the whole portfolio would give,
+so conservative, never overstated), and the result's note says so. Cheap estimators (counts,
+means, OLS, the weighting estimators) always use every project.
+
+Separately, above `ANALYTIC_N` projects a bootstrap interval of a simple statistic (a mean, a
+difference of means) is replaced by the analytic interval it converges to (t / Welch): the bootstrap
+costs thousands of passes over the data (BCa's jackknife is even quadratic) for the same interval.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+LARGE_N = 20_000
+SUBSAMPLE_ROWS = 10_000
+ANALYTIC_N = 5_000
+
+
+def subsample_positions(n: int, seed: int, rows: int = SUBSAMPLE_ROWS) -> np.ndarray:
+    """Sorted positions of a seeded random subsample of `rows` of `n` items (all of them when n ≤ rows)."""
+    if n <= rows:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, rows, replace=False))
+
+
+def subsample_note(what: str, rows: int, n: int, seed: int) -> str:
+    """The sentence a result carries when `what` was fitted on `rows` of `n` projects."""
+    return (f"{what} was fitted on a random subsample of {rows:,} of the {n:,} projects (seed {seed}) to "
+            f"bound the run time; the interval reflects {rows:,} projects, wider than the whole portfolio "
+            "would give.")
+
+
+def model_rows(frame: pd.DataFrame, seed: int, what: str, *, limit: int = LARGE_N,
+               rows: int = SUBSAMPLE_ROWS) -> tuple[pd.DataFrame, str | None]:
+    """`frame` itself when it has at most `limit` rows, else a seeded subsample of `rows` rows (file
+    order kept) and the note that says so."""
+    if len(frame) <= limit:
+        return frame, None
+    return frame.iloc[subsample_positions(len(frame), seed, rows)], subsample_note(what, rows, len(frame), seed)
