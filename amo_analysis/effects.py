@@ -61,12 +61,14 @@ METHODS = ("difference", "ols", "ipw", "aipw", "quantile", "fractional_logit", "
 EXTREME_PROPENSITY = (0.05, 0.95)
 _QR_RANK_ROWS = 5_000  # above this many rows column ranks come from one QR factorisation
 
-# Above `scale.LARGE_N` rows these run on a seeded subsample (iterative refits over every row: QuantReg's
-# IRLS, the weighting estimators' GMM with numerical derivatives); see `scale`.
-SUBSAMPLED_METHODS = ("ipw", "aipw", "quantile")
+# Above `scale.LARGE_N` rows these run on a seeded subsample (iterative fits over every row: QuantReg's
+# and the GLMs' IRLS, the weighting estimators' GMM and margins with numerical derivatives); see `scale`.
+SUBSAMPLED_METHODS = ("ipw", "aipw", "quantile", "fractional_logit", "log_linear")
 _METHOD_WORDS = {"ipw": "The IPW estimate (propensity model and GMM)",
                  "aipw": "The AIPW estimate (outcome and propensity models and GMM)",
-                 "quantile": "The quantile regression"}
+                 "quantile": "The quantile regression",
+                 "fractional_logit": "The fractional logit (and its average marginal effect)",
+                 "log_linear": "The log-linear GLM"}
 
 # Options each method accepts (anything else is a typo and raises EffectError).
 _OPTIONS: dict[str, dict[str, Any]] = {
@@ -294,19 +296,25 @@ def _expand_covariates(frame: pd.DataFrame, covariates: list[str], drop_first: b
     return design
 
 
-def _drop_collinear(design: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+def _r_factor(design: pd.DataFrame, t: np.ndarray | None = None) -> np.ndarray:
+    """R of the QR factorisation of [1, design, t]. X = QR with Q orthonormal, so any set of columns
+    of X has the singular values of the same columns of the small R: one O(n k²) factorisation
+    answers every rank question about X's columns (see `_rank_of_columns`)."""
+    parts = [np.ones(len(design)), design.to_numpy(dtype="float64")] + ([] if t is None else [t])
+    return np.linalg.qr(np.column_stack(parts), mode="r")
+
+
+def _drop_collinear(design: pd.DataFrame, notes: list[str], R: np.ndarray | None = None) -> pd.DataFrame:
     """Drop covariate terms that are exact linear combinations of the constant and earlier terms
-    (kept in the order given), with a note."""
+    (kept in the order given), with a note. `R`: `_r_factor` of this design (computed when needed)."""
     if design.shape[1] == 0:
         return design
     kept: list[str] = []
     dropped: list[str] = []
     n = len(design)
     if n > _QR_RANK_ROWS:
-        # X = QR with Q orthonormal, so any set of columns of X has the singular values of the same
-        # columns of the small R: one O(n k²) factorisation instead of one SVD of n rows per term.
-        # The tolerance is numpy's matrix_rank default for the n-row matrix.
-        R = np.linalg.qr(np.column_stack([np.ones(n), design.to_numpy(dtype="float64")]), mode="r")
+        # one factorisation instead of one SVD of n rows per term; numpy's matrix_rank tolerance
+        R = _r_factor(design) if R is None else R
         chosen, rank = [0], 1
         for i, col in enumerate(design.columns, start=1):
             r = _rank_of_columns(R, chosen + [i], n)
@@ -341,16 +349,18 @@ def _rank_of_columns(R: np.ndarray, columns: list[int], n: int) -> int:
     return int((sv > sv.max() * max(n, len(columns)) * np.finfo(float).eps).sum())
 
 
-def _check_treatment_identified(design: pd.DataFrame, t: np.ndarray, treatment: str) -> None:
-    """EffectError when the covariates determine the treatment exactly (linear span)."""
+def _check_treatment_identified(design: pd.DataFrame, t: np.ndarray, treatment: str,
+                                R: np.ndarray | None = None, columns: list[int] | None = None) -> None:
+    """EffectError when the covariates determine the treatment exactly (linear span). With `R` (the
+    `_r_factor` of [1, covariates, t]), `columns` are the positions in it of the constant and the
+    covariates in `design`; the treatment is R's last column."""
     if design.shape[1] == 0:
         return
-    full = np.column_stack([np.ones(len(t)), design.to_numpy(), t])
-    k = full.shape[1]
-    if len(t) > _QR_RANK_ROWS:
-        R = np.linalg.qr(full, mode="r")
-        same = _rank_of_columns(R, list(range(k)), len(t)) == _rank_of_columns(R, list(range(k - 1)), len(t))
+    if R is not None:
+        base = columns if columns is not None else list(range(R.shape[1] - 1))
+        same = _rank_of_columns(R, base + [R.shape[1] - 1], len(t)) == _rank_of_columns(R, base, len(t))
     else:
+        full = np.column_stack([np.ones(len(t)), design.to_numpy(), t])
         same = np.linalg.matrix_rank(full) == np.linalg.matrix_rank(full[:, :-1])
     if same:
         raise EffectError(
@@ -402,9 +412,11 @@ def _prepare(data: pd.DataFrame, outcome: str, treatment: str, covariates: list[
             "no effect to estimate."
         )
     design = _expand_covariates(frame, covariates, drop_first=True, notes=notes)
-    design = _drop_collinear(design, notes)
+    R = _r_factor(design, t) if len(t) > _QR_RANK_ROWS and design.shape[1] else None
+    terms = list(design.columns)
+    design = _drop_collinear(design, notes, None if R is None else R[:, :-1])
     _require_rows(len(y), 2 + design.shape[1], "constant, treatment and covariates")
-    _check_treatment_identified(design, t, treatment)
+    _check_treatment_identified(design, t, treatment, R, [0] + [1 + terms.index(c) for c in design.columns])
     groups = frame[cluster].to_numpy() if cluster else None
     return _Prepared(y=y, t=t, X=design, groups=groups, index=frame.index, notes=notes,
                      covariates=tuple(covariates), treatment_name=str(treatment))
@@ -1136,7 +1148,7 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
       fractional_logit: cov_type ["HC0"], min_clusters [20].
       log_linear: cov_type ["HC0"], min_clusters [20], small_sample [True: SE × sqrt(n/(n−k)) with
         t(n−k), unless clustered]; result on the "percent change" scale.
-    Above `scale.LARGE_N` rows, ipw, aipw and quantile run on a seeded subsample of
+    Above `scale.LARGE_N` rows, `SUBSAMPLED_METHODS` run on a seeded subsample of
     `scale.SUBSAMPLE_ROWS` rows (their notes say so). Raises EffectError (an InputError) with one
     sentence for any degenerate input.
     """

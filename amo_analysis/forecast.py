@@ -160,7 +160,7 @@ class _Reference:
     def __init__(self, ref: pd.DataFrame):
         self.ref = ref
         self.features = [f for f in FEATURES if f in ref and ref[f].dropna().nunique() >= 2]
-        self.levels = {f: set(ref[f].dropna().astype(str)) for f in self.features if f in CATEGORICAL}
+        self.levels = {f: set(ref[f].dropna().astype(str).unique()) for f in self.features if f in CATEGORICAL}
         self.usable: dict[tuple, pd.DataFrame] = {}
 
     def feature_masks(self, projects: pd.DataFrame, notes: list[list[str]], rows: np.ndarray) -> np.ndarray:

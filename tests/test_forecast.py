@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from amo_analysis import forecast as fc
@@ -116,3 +117,37 @@ def test_typical_project_fills_only_what_is_missing():
         (200.0, 30.0, "CRM", 2)
     given = typical_project(reference, budget=5.0, project_type="ERP").iloc[0]
     assert given["budget_planned"] == 5.0 and given["project_type"] == "ERP" and given["complexity"] == 2
+
+
+def test_large_reference_uses_split_conformal_and_stays_calibrated():
+    # Above scale.LARGE_N usable projects the median regression is fitted on a seeded subsample and the
+    # spread comes from the residuals of all the others (split conformal): P80 is still exceeded by
+    # about 20 % of held-out projects, and the notes and method paragraph say how it was computed.
+    from amo_analysis import scale
+
+    data = schema.derive_metrics(synth.make_portfolio(32_000, 21))
+    reference, held = data.iloc[:28_000], data.iloc[28_000:]
+    held = held[held["status"] == "completed"].reset_index(drop=True)
+    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1)
+    assert set(result["method"]) == {"quantile regression"}
+    assert (result["n_reference"] > scale.LARGE_N).all()
+    assert result["note"].str.contains(f"random {scale.SUBSAMPLE_ROWS:,} of the").all()
+    assert "split conformal" in fc.method_paragraph(result)
+    table = fc.calibration(result, held, 0.8)
+    for target in ("cost", "duration"):
+        share = table[(table.group == "all") & (table.target == target)]["share_exceeded"].iloc[0]
+        assert 0.17 <= share <= 0.23, (target, share)
+
+
+@pytest.mark.parametrize("size", [300, 16])  # quantile regression, nearest projects
+def test_a_batch_of_projects_gets_the_forecasts_each_would_get_alone(size):
+    reference = schema.derive_metrics(synth.make_portfolio(size, 5))
+    projects = schema.derive_metrics(synth.make_portfolio(7, 6)).drop(columns=["cost_actual", "duration_actual_days"])
+    projects["project_type"] = projects["project_type"].astype(str)
+    projects.loc[3, "project_type"] = "Quantum"  # a level the reference lacks: noted, not used
+    projects.loc[5, "complexity"] = np.nan       # a feature the project does not give
+    batch = fc.forecast(reference, projects, amo="both", seed=2, folds=3)
+    alone = pd.concat([fc.forecast(reference, projects.iloc[[i]], amo="both", seed=2, folds=3) for i in range(len(projects))],
+                      ignore_index=True)
+    pd.testing.assert_frame_equal(batch, alone, check_exact=False, rtol=1e-12)
+    assert "'Quantum' does not occur" in batch["note"].iloc[6]
