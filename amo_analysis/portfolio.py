@@ -80,7 +80,7 @@ class Portfolio:
         """Write `portfolio.parquet` and `provenance.json` into `folder`; returns the Parquet path."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        frame = self.data.copy()
+        frame = self.data.copy(deep=False)  # a new frame over the same arrays: its attrs only are dropped
         frame.attrs = {}
         path = folder / PORTFOLIO_FILE
         frame.to_parquet(path)

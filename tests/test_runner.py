@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from amo_analysis.paths import NOTEBOOKS_DIR, SAMPLE_PORTFOLIO
 from amo_analysis.report import external_references
-from amo_analysis.runner import NotebookFailed, list_notebooks, run_suite
+from amo_analysis.runner import NotebookFailed, list_notebooks, run_suite, start_order
 
 
 def test_run_writes_a_complete_folder(sample_run):
@@ -98,6 +98,16 @@ def test_sigterm_halfway_keeps_latest_on_previous_run(sample_run, tmp_path):
     assert not list(out.glob(".*.partial"))
     assert os.readlink(out / "latest") == before
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in sample_run[0].iterdir())
+
+
+def test_heaviest_notebooks_start_first_and_reports_keep_suite_order(sample_run):
+    suite = list_notebooks()
+    started = start_order(suite)
+    assert sorted(started) == suite
+    assert [p.stem for p in started[:3]] == ["02_amo_effects", "04_new_project_forecast", "03_framing_and_pitfalls"]
+    index = sample_run[1].index.read_text(encoding="utf-8")
+    positions = [index.find(f"{p.stem}.html") for p in suite]
+    assert -1 not in positions and positions == sorted(positions)
 
 
 def test_only_selects_notebooks_and_rejects_unknown():
