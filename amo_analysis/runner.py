@@ -129,8 +129,22 @@ def default_jobs(n_notebooks: int) -> int:
     return max(1, min(os.cpu_count() or 1, 4, n_notebooks))
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def child_environment(jobs: int) -> dict:
+    """Environment of a notebook's process (and its kernel): the cores shared among the `jobs`
+    notebooks running at once. Without it each kernel's BLAS starts a thread per core and the
+    kernels fight over them (measured: framing notebook 25.5 s → 19.9 s at 10⁵ projects)."""
+    env = dict(os.environ)
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    for name in THREAD_VARIABLES:
+        env.setdefault(name, threads)
+    return env
+
+
 def _execute_in_child(nb: Path, target: Path, parameters: dict, kernel: str,
-                      children: dict, lock: threading.Lock) -> float:
+                      children: dict, lock: threading.Lock, env: dict | None = None) -> float:
     """Run `execute_one` in a child process (its own session, so an interrupt can end it and its
     kernel at once); returns the seconds it took."""
     start = time.perf_counter()
@@ -138,7 +152,7 @@ def _execute_in_child(nb: Path, target: Path, parameters: dict, kernel: str,
     command = [sys.executable, "-m", "amo_analysis.runner", str(nb), str(target), kernel,
                json.dumps(parameters), str(error_file)]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
     with lock:
         children[nb] = proc
     _, stderr = proc.communicate()
@@ -180,18 +194,19 @@ def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: 
     """Execute the notebooks in parallel child processes (separate kernels) into `folder`.
 
     The first failure, or an interrupt, ends every other notebook still running."""
-    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     children: dict = {}
     lock = threading.Lock()
     done_count = 0
     pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = {pool.submit(_execute_in_child, nb, folder / nb.name, parameters, kernel, children, lock): nb
+    env = child_environment(jobs)
+    futures = {pool.submit(_execute_in_child, nb, folder / nb.name, parameters, kernel, children, lock, env): nb
                for nb in start_order(notebooks)}
     try:
         pending = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 if future.exception() is not None:
                     raise future.exception()

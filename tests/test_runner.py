@@ -14,7 +14,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from amo_analysis.paths import NOTEBOOKS_DIR, SAMPLE_PORTFOLIO
 from amo_analysis.report import external_references
-from amo_analysis.runner import NotebookFailed, list_notebooks, run_suite, start_order
+from amo_analysis.runner import (THREAD_VARIABLES, NotebookFailed, child_environment, list_notebooks, run_suite,
+                                 start_order)
 
 
 def test_run_writes_a_complete_folder(sample_run):
@@ -108,6 +109,33 @@ def test_heaviest_notebooks_start_first_and_reports_keep_suite_order(sample_run)
     index = sample_run[1].index.read_text(encoding="utf-8")
     positions = [index.find(f"{p.stem}.html") for p in suite]
     assert -1 not in positions and positions == sorted(positions)
+
+
+def test_progress_is_reported_as_each_notebook_finishes(tmp_path):
+    from amo_analysis.runner import _execute_all, ensure_kernel
+
+    meta = {"kernelspec": {"name": "amo-analysis", "display_name": "Python (amo-analysis)", "language": "python"},
+            "language_info": {"name": "python"}}
+    folder, out = tmp_path / "nbs", tmp_path / "out"
+    folder.mkdir(), out.mkdir()
+    for name, code in (("01_fast", "x = 1"), ("02_slow", "import time\ntime.sleep(8)")):
+        nbformat.write(new_notebook(cells=[new_code_cell(code)], metadata=meta), folder / f"{name}.ipynb")
+    heard = []
+    _execute_all(sorted(folder.glob("*.ipynb")), out, {}, ensure_kernel(), 2,
+                 lambda message: heard.append((time.monotonic(), message)))
+    done = time.monotonic()
+    assert [m.split()[1] for _, m in heard] == ["01_fast", "02_slow"]
+    assert done - heard[0][0] > 4  # the fast one was announced while the slow one still ran
+
+
+def test_notebooks_running_at_once_share_the_cores(monkeypatch):
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert {child_environment(4)[name] for name in THREAD_VARIABLES} == {"2"}
+    assert child_environment(16)["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # the user's own setting wins
+    assert child_environment(4)["OPENBLAS_NUM_THREADS"] == "3"
 
 
 def test_only_selects_notebooks_and_rejects_unknown():
