@@ -150,8 +150,9 @@ def default_covariates(data: pd.DataFrame) -> list[str]:
 
 def with_model_columns(data: pd.DataFrame) -> pd.DataFrame:
     """A copy of the portfolio plus `log_budget` = ln(budget_planned), the size covariate every model
-    uses (the one place it is computed)."""
-    out = data.copy()
+    uses (the one place it is computed). Shallow: with pandas' copy-on-write the columns are shared
+    until someone writes to them, so a million-row portfolio is not duplicated."""
+    out = data.copy(deep=False)
     if "budget_planned" in out:
         out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
     return out

@@ -144,11 +144,12 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
         if needed not in reference:
             raise ForecastError(f"The reference portfolio has no column '{needed}': validate it first "
                                 "(schema.validate_portfolio or load_portfolio).")
-    ref = with_model_columns(reference)
+    used = [c for c in dict.fromkeys([col, "amo", "budget_planned", "status", *FEATURES]) if c in reference]
+    ref = with_model_columns(reference[used])
     keep = ref[col].notna() & np.isfinite(ref[col].astype("float64")) & ref["amo"].notna()
     if "status" in ref:
         keep &= ~ref["status"].isin(["cancelled", "ongoing"]).fillna(False).astype(bool)
-    ref = ref[keep].copy()
+    ref = ref[keep]
     ref["_y"] = ref[col].astype("float64")
     ref["amo"] = ref["amo"].astype(bool)
     return ref
@@ -405,7 +406,7 @@ def backtest(portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: floa
     """
     if not 0 < share_earlier < 1:
         raise ForecastError(f"share_earlier must be strictly between 0 and 1, not {share_earlier!r}.")
-    data = portfolio.copy()
+    data = portfolio
     done = data["log_cost_ratio"].notna()
     if "status" in data:
         done &= (data["status"] == "completed").fillna(False).astype(bool)

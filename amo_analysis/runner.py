@@ -31,8 +31,6 @@ from . import results as results_mod
 from .errors import InputError
 from .i18n import LANGUAGES, translate
 from .paths import KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_PORTFOLIO, SAMPLE_PORTFOLIO_24
-from .portfolio import load_portfolio
-from .report import build_index, export_notebook_html
 
 RESERVED_PARAMETERS = ("portfolio_path", "run_dir", "lang", "seed", "data_source", "mapping")
 
@@ -179,6 +177,17 @@ def start_order(notebooks: list[Path]) -> list[Path]:
     return sorted(notebooks, key=lambda nb: -NOTEBOOK_WEIGHT.get(nb.stem, 0))
 
 
+def _release_memory() -> None:
+    """Give freed memory back to the system (Arrow's allocator keeps it for reuse otherwise:
+    ~270 MB after loading a million projects), so the notebooks' kernels can have it."""
+    import gc
+
+    import pyarrow
+
+    gc.collect()
+    pyarrow.default_memory_pool().release_unused()
+
+
 def _kill(children: dict, lock: threading.Lock) -> None:
     with lock:
         procs = list(children.values())
@@ -234,6 +243,11 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
 
     `pseudonymise` replaces project ids and names by salted hashes before anything is written
     (a fresh random salt per run, stored nowhere)."""
+    # imported here, not at the top: a notebook's child process (`python -m amo_analysis.runner`)
+    # then loads papermill only, not pandas, pandera and nbconvert (seconds per notebook)
+    from .portfolio import load_portfolio
+    from .report import build_index, export_notebook_html
+
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
     parameters = dict(parameters or {})
@@ -264,6 +278,7 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         portfolio_path = portfolio.save(partial / "data")
         source_name, checksum, provenance = portfolio.source_name, portfolio.checksum, portfolio.provenance()
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
+        _release_memory()
         executed = _execute_all(notebooks, partial, {
             "portfolio_path": str(portfolio_path.resolve()), "run_dir": str(partial.resolve()),
             "lang": lang, "seed": seed, **parameters}, kernel, jobs, progress)
