@@ -41,6 +41,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import columns as cols
 from .mapping import normalise_header, parse_bool_value, recognise_header
@@ -89,6 +91,14 @@ _PHONE_FR_PLAIN = re.compile(r"0[1-9]\d{8}")
 _PHONE_NA = re.compile(r"(?:\+?1[ .\-]?)?\(\d{3}\)[ .\-]?\d{3}[ .\-]\d{4}|\d{3}[ .\-]\d{3}[ .\-]\d{4}")
 _PHONE_GROUPS = re.compile(r"\(?\d{1,4}\)?(?:[ .\-]\(?\d{1,4}\)?){2,}")
 _AMOUNT = re.compile(r"[+\-]?\d{1,3}(?:([ .,'\u00a0\u202f])\d{3})(?:\1\d{3})*(?:[.,]\d+)?")
+# RE2 patterns for `_text_counts`: an "@" or 8 digits (ASCII, or any non-ASCII character); then
+# what is never a phone number: ASCII digits with no "+", as a plain number (but for the French
+# 10-digit form) or an amount grouped by three.
+_AT_OR_EIGHT_DIGITS = r"^(?:[^@]*@|(?:[^0-9\x{80}-\x{10ffff}]*[0-9\x{80}-\x{10ffff}]){8})"
+_PLAIN_NUMBER = r"^[0-9]+(?:[.,][0-9]+)?$"
+_FRENCH_PHONE_DIGITS = r"^0[1-9][0-9]{8}$"
+_GROUPED_AMOUNT = ("^-?[0-9]{1,3}(?:" + "|".join(f"(?:[{sep}][0-9]{{3}})+" for sep in " .,'\u00a0\u202f")
+                   + r")(?:[.,][0-9]+)?$")
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T].*)?|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?:[ T].*)?")
 
 
@@ -140,7 +150,7 @@ def _all_flags(series: pd.Series, numbers_ok: bool) -> bool:
     """True when the column has at least one filled cell and each reads as yes/no (or, when
     `numbers_ok`, as a number)."""
     filled = 0
-    for value in series:
+    for value in (series.dropna().unique() if isinstance(series.dtype, pd.StringDtype) else series):
         if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
             continue
         if isinstance(value, str) and not value.strip():
@@ -178,13 +188,35 @@ def _header_reason(header: str, series: pd.Series) -> str | None:
     return None
 
 
+def _text_counts(series: pd.Series):
+    """(text, number of cells) for each distinct text cell of `series` that may hold an e-mail
+    address or a phone number.
+
+    In a text column (as read from CSV) the cells that cannot are set aside vectorised: an address
+    needs an "@" and 6 characters; a phone number needs 8 digits (each ASCII or not ASCII at all),
+    and a plain number or an amount grouped by three with no "+" or "@" is none (see
+    `looks_like_phone`).
+    """
+    if not isinstance(series.dtype, pd.StringDtype):
+        yield from series[series.map(lambda v: isinstance(v, str)).astype(bool)].value_counts().items()
+        return
+    cells = pa.array(series.array)
+    cells = cells.filter(pc.greater_equal(pc.utf8_length(cells), 6))
+    cells = cells.filter(pc.match_substring_regex(cells, _AT_OR_EIGHT_DIGITS))
+    counts = pc.value_counts(cells)
+    values = counts.field("values")
+    never = pc.or_(pc.and_not(pc.match_substring_regex(values, _PLAIN_NUMBER),
+                              pc.match_substring_regex(values, _FRENCH_PHONE_DIGITS)),
+                   pc.match_substring_regex(values, _GROUPED_AMOUNT))
+    keep = pc.invert(never)
+    yield from zip(values.filter(keep).to_pylist(), counts.field("counts").filter(keep).to_pylist())
+
+
 def _content_reason(series: pd.Series) -> str | None:
     if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         return None
-    is_text = series.map(lambda v: isinstance(v, str)).astype(bool)
-    counts = series[is_text].value_counts()
     n_mail = n_phone = 0
-    for value, count in counts.items():
+    for value, count in _text_counts(series):
         if looks_like_email(value):
             n_mail += int(count)
         elif looks_like_phone(value):

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from . import columns
 from .errors import ContractError, InputError, Problem
@@ -279,47 +281,94 @@ def _rows_phrase(rows, row_label: str) -> str:
     return f"{row_label}{'s' if len(rows) > 1 else ''} {_rows_text(rows)}"
 
 
-def _memo(fn):
-    """`fn` with its results (and ValueErrors) cached per distinct text cell: exports repeat values."""
+_MARKER_LENGTH = max(map(len, MISSING_MARKERS))
+
+
+def _text_column(s: pd.Series) -> bool:
+    """True for a column of text cells (as read from a CSV file): its cells are read per distinct value."""
+    return isinstance(s.dtype, pd.StringDtype)
+
+
+def _by_value(s: pd.Series, read, errors: tuple = ()) -> tuple[np.ndarray, list[tuple[bool, object]]]:
+    """`read` applied once per distinct cell: cell i's outcome is `outcomes[codes[i]]`, either
+    (True, what `read` returned) or (False, the exception of a class in `errors` it raised).
+
+    A text column is factorised (its missing cells are read as the column's missing value). Other
+    columns are read cell by cell (text cells once per distinct text): equal values of different
+    types (1, 1.0, True) may read differently.
+    """
+    def attempt(value):
+        try:
+            return True, read(value)
+        except errors as exc:
+            return False, exc
+
+    if _text_column(s):
+        codes, uniques = pd.factorize(s)
+        outcomes = [attempt(v) for v in uniques] + [attempt(s.dtype.na_value)]
+        return np.where(codes < 0, len(uniques), codes), outcomes
     cache: dict[str, tuple[bool, object]] = {}
-
-    def call(value):
+    outcomes = []
+    for value in s.tolist():
         if not isinstance(value, str):
-            return fn(value)
-        hit = cache.get(value)
-        if hit is None:
-            try:
-                hit = (True, fn(value))
-            except (ValueError, TypeError, OverflowError) as exc:
-                hit = (False, exc)
-            cache[value] = hit
-        if hit[0]:
-            return hit[1]
-        raise hit[1]
-
-    return call
+            outcomes.append(attempt(value))
+            continue
+        if value not in cache:
+            cache[value] = attempt(value)
+        outcomes.append(cache[value])
+    return np.arange(len(s)), outcomes
 
 
-def _cells(s: pd.Series):
-    return zip(s.index, s.tolist())
+def _mask(found) -> np.ndarray:
+    """A pyarrow boolean array as a numpy mask, missing as False."""
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
+def _per_cell(codes: np.ndarray, per_outcome: list, dtype) -> np.ndarray:
+    """One value per cell from one value per outcome (see `_by_value`)."""
+    return np.asarray(per_outcome, dtype=dtype)[codes]
+
+
+def _plain_numbers(s: pd.Series, decimal, thousands, whole: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mask and values of the cells of a text column written as plain numbers ("-1234", or "12,5"
+    with a decimal comma; integers only when `whole`), converted vectorised to what `_to_float`
+    reads. Cells in any other form, and other columns, are left to `_to_float` (mask False)."""
+    mask = np.zeros(len(s), dtype=bool)
+    values = np.full(len(s), np.nan)
+    dec = decimal or "."
+    if not _text_column(s) or dec not in ",." or (thousands and (thousands.isdigit() or thousands in "+-")):
+        return mask, values
+    pattern = "^-?[0-9]+$" if whole else "^-?[0-9]+(?:" + re.escape(dec) + "[0-9]+)?$"
+    cells = pyarrow.array(s.array)
+    found = pc.match_substring_regex(cells, pattern)
+    plain = pc.replace_substring(pc.filter(cells, found), dec, ".")
+    mask = _mask(found)
+    values[mask] = pc.cast(plain, pyarrow.float64()).to_numpy(zero_copy_only=False)
+    return mask, values
 
 
 def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thousands) -> pd.Series:
     is_share = col.name == "adoption_m3"
-    read = _memo(lambda v: _to_float(v, decimal, thousands, allow_percent=is_share))
-    out, percent_signs = [], 0
-    for idx, value in _cells(s):
-        try:
-            number, pct = read(value)
-        except ValueError:
+    plain, out = _plain_numbers(s, decimal, thousands, whole=col.kind == "int")
+    rest = s[~plain]
+    codes, outcomes = _by_value(rest, lambda v: _to_float(v, decimal, thousands, allow_percent=is_share),
+                                (ValueError,))
+    read = _per_cell(codes, [good for good, _ in outcomes], bool)
+    given = _per_cell(codes, [good and r[0] is not None for good, r in outcomes], bool)
+    number = _per_cell(codes, [r[0] if good and r[0] is not None else np.nan for good, r in outcomes], float)
+    percent_signs = int(_per_cell(codes, [good and r[1] for good, r in outcomes], bool).sum())
+    fraction = np.zeros(len(rest), dtype=bool)
+    if col.kind == "int":
+        fraction = given & ~_per_cell(codes, [good and r[0] is not None and float(r[0]).is_integer()
+                                              for good, r in outcomes], bool)
+    report = ~read | fraction
+    for idx, value, unread in zip(rest.index[report], rest[report].tolist(), ~read[report]):
+        if unread:
             hint = f" (decimal mark is '{decimal or '.'}')" if isinstance(value, str) else ""
             ctx.problem(idx, col.name, value, f"text in a numeric column{hint}")
-            number, pct = None, False
-        percent_signs += pct
-        if number is not None and col.kind == "int" and not float(number).is_integer():
+        else:
             ctx.problem(idx, col.name, value, "must be a whole number")
-            number = None
-        out.append(np.nan if number is None else number)
+    out[~plain] = np.where(report, np.nan, number)
     series = pd.Series(out, index=s.index, dtype="float64")
     if is_share:
         valid = series.dropna()
@@ -341,32 +390,34 @@ def _convert_bool(s: pd.Series, col: columns.Column, ctx: _Ctx, vocabulary: dict
     from .mapping import parse_bool_value
 
     yes, no = vocabulary.get(col.name, ((), ()))
-    read = _memo(lambda v: parse_bool_value(v, yes=tuple(yes), no=tuple(no)))
-    out, blanks = [], 0
-    for idx, value in _cells(s):
-        try:
-            parsed = read(value)
-        except (ValueError, TypeError):
+    codes, outcomes = _by_value(s, lambda v: parse_bool_value(v, yes=tuple(yes), no=tuple(no)),
+                                (ValueError, TypeError))
+    # per cell: 1 yes, 0 no, -1 blank, -2 not a yes/no value
+    state = _per_cell(codes, [(-1 if r is None else int(bool(r))) if good else -2 for good, r in outcomes],
+                      np.int8)
+    blank, unreadable = state == -1, state == -2
+    missing = state < 0
+    if col.name == "amo":
+        report = unreadable | blank
+    else:
+        report = unreadable
+        if col.name in blank_means_no:
+            missing = unreadable
+            if blank.any():
+                ctx.blank_no[col.name] = int(blank.sum())
+    for idx, value, bad in zip(s.index[report], s[report].tolist(), unreadable[report]):
+        if bad:
             ctx.problem(idx, col.name, value, "not a yes/no value (expected e.g. oui/non, yes/no, 1/0, x/blank)")
-            out.append(pd.NA)
-            continue
-        if parsed is not None:
-            out.append(bool(parsed))
-        elif col.name == "amo":
-            ctx.problem(idx, col.name, None, "blank practice value: every project must say yes or no")
-            out.append(pd.NA)
-        elif col.name in blank_means_no:
-            blanks += 1
-            out.append(False)
         else:
-            out.append(pd.NA)
-    if blanks:
-        ctx.blank_no[col.name] = blanks
-    return pd.Series(out, index=s.index, dtype="boolean")
+            ctx.problem(idx, col.name, None, "blank practice value: every project must say yes or no")
+    return pd.Series(pd.arrays.BooleanArray(state == 1, missing), index=s.index)
 
 
 def _convert_text(s: pd.Series, col: columns.Column, ctx: _Ctx) -> pd.Series:
-    values = [_to_text(v) for v in s]
+    if _text_column(s) and col.name != "status":
+        return _text_cells(s)
+    codes, outcomes = _by_value(s, _to_text)
+    values = [text for _, text in outcomes]
     if col.name == "status":
         renamed: dict[str, str] = {}
         for i, v in enumerate(values):
@@ -380,7 +431,20 @@ def _convert_text(s: pd.Series, col: columns.Column, ctx: _Ctx) -> pd.Series:
             # unknown words stay as they are: the schema's allowed-values check reports them
         if renamed:
             ctx.notes.append("status: " + ", ".join(f"'{k}' read as {v}" for k, v in renamed.items()))
-    return pd.Series(values, index=s.index, dtype="str")
+    return pd.Series(_per_cell(codes, values, object), index=s.index, dtype="str")
+
+
+def _text_cells(s: pd.Series) -> pd.Series:
+    """`_to_text` over a text column: a cell longer than any missing marker, with no whitespace at
+    either end, is kept as it is (vectorised); the other cells are read per distinct value."""
+    cells = pyarrow.array(s.array)
+    kept = _mask(pc.and_(pc.greater(pc.utf8_length(cells), _MARKER_LENGTH),
+                         pc.equal(pc.utf8_trim_whitespace(cells), cells)))
+    codes, outcomes = _by_value(s[~kept], _to_text)
+    slots = np.full(len(s), len(outcomes))  # kept cells point past the outcomes, at a null
+    slots[~kept] = codes
+    read = pyarrow.array([text for _, text in outcomes] + [None], type=cells.type).take(slots)
+    return pd.Series(pd.array(pc.if_else(kept, cells, read), dtype="str"), index=s.index)
 
 
 def _split_date(value: object) -> tuple | None:
@@ -395,10 +459,17 @@ def _split_date(value: object) -> tuple | None:
     return None
 
 
+def _distinct_texts(s: pd.Series) -> set[str]:
+    """The distinct text cells of `s`."""
+    if _text_column(s):
+        return set(s.dropna().unique())
+    return {v for v in s.tolist() if isinstance(v, str)}
+
+
 def _date_order_evidence(s: pd.Series) -> str | None:
     """'day' when a first field > 12 proves day/month order, 'month' when a second field does, else None."""
     firsts, seconds = [], []
-    for value in {v for v in s.tolist() if isinstance(v, str)}:
+    for value in _distinct_texts(s):
         if not _is_blank(value):
             parts = _split_date(value)
             if parts and parts[0] == "dmy":
@@ -412,8 +483,7 @@ def _date_order_evidence(s: pd.Series) -> str | None:
 
 
 def _has_dmy(s: pd.Series) -> bool:
-    texts = {v for v in s.tolist() if isinstance(v, str)}
-    return any(not _is_blank(v) and (_split_date(v) or ("",))[0] == "dmy" for v in texts)
+    return any(not _is_blank(v) and (_split_date(v) or ("",))[0] == "dmy" for v in _distinct_texts(s))
 
 
 def _read_date(value: object, order: str, date_format: str | None) -> pd.Timestamp:
@@ -435,35 +505,27 @@ def _read_date(value: object, order: str, date_format: str | None) -> pd.Timesta
 
 
 def _convert_date(s: pd.Series, col: columns.Column, ctx: _Ctx, order: str, date_format: str | None) -> pd.Series:
-    read = _memo(lambda v: _read_date(v, order, date_format))
-    out = []
-    for idx, value in _cells(s):
-        if _is_blank(value):
-            out.append(pd.NaT)
-            continue
-        try:
-            ts = read(value)
-        except (ValueError, TypeError, OverflowError):
-            expected = f"format {date_format}" if date_format else "e.g. 2024-03-31 or 31/03/2024"
-            ctx.problem(idx, col.name, value, f"not a date ({expected})")
-            ts = pd.NaT
-        out.append(ts)
-    return pd.Series(pd.to_datetime(pd.Series(out, index=s.index, dtype="object")), index=s.index).astype("datetime64[us]")
+    codes, outcomes = _by_value(s, lambda v: None if _is_blank(v) else _read_date(v, order, date_format),
+                                (ValueError, TypeError, OverflowError))
+    unread = ~_per_cell(codes, [good for good, _ in outcomes], bool)
+    expected = f"format {date_format}" if date_format else "e.g. 2024-03-31 or 31/03/2024"
+    for idx, value in zip(s.index[unread], s[unread].tolist()):
+        ctx.problem(idx, col.name, value, f"not a date ({expected})")
+    stamps = pd.Series([ts if good and ts is not None else pd.NaT for good, ts in outcomes], dtype="object")
+    return pd.Series(pd.to_datetime(stamps).astype("datetime64[us]").to_numpy()[codes], index=s.index)
 
 
 def _convert_extra(s: pd.Series, decimal, thousands) -> pd.Series:
     """An unrecognised column: numeric when every non-blank cell reads as a number, else unchanged."""
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s
-    values = []
-    for value in s:
-        try:
-            number, _ = _to_float(value, decimal, thousands)
-        except ValueError:
-            return s
-        values.append(np.nan if number is None else number)
-    if all(_is_blank(v) for v in s):
+    plain, values = _plain_numbers(s, decimal, thousands, whole=False)
+    codes, outcomes = _by_value(s[~plain], lambda v: _to_float(v, decimal, thousands)[0], (ValueError,))
+    if not all(good for good, _ in outcomes):
         return s
+    if not plain.any() and all(number is None for _, number in outcomes):  # every cell blank
+        return s
+    values[~plain] = _per_cell(codes, [np.nan if number is None else number for _, number in outcomes], float)
     return pd.Series(values, index=s.index, dtype="float64")
 
 
@@ -482,7 +544,9 @@ def coerce_types(df: pd.DataFrame, *, file: str, row_label: str = "line", decima
     other date columns), day first otherwise; `date_format` forces a strptime format for text.
     `status` is normalised to completed/cancelled/ongoing (French words accepted); unknown words are
     left for the schema to report. Unrecognised columns are kept, numeric when every cell parses.
-    The index (user row numbers) and `df.attrs` are kept. Problem cells become missing.
+    The index (user row numbers) and `df.attrs` are kept. Problem cells become missing. Text
+    columns (as read from CSV) are converted vectorised and per distinct value, other columns cell
+    by cell; the result is the same.
     """
     attrs = dict(df.attrs)
     ctx = _Ctx(file, row_label, attrs.get("source_headers"))
@@ -664,9 +728,10 @@ def _pandera_problems(data: pd.DataFrame, raw: pd.DataFrame, ctx: _Ctx, known: s
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
     problems = []
-    by_value: dict[tuple[str, str], list[int]] = {}
+    by_value: dict[tuple[str, str], list[int]] = {}  # rows of each repeated id
     if "project_id" in data:
-        for idx, v in data["project_id"].items():
+        ids = data["project_id"]
+        for idx, v in ids[ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()].items():
             if not _is_blank(v):
                 by_value.setdefault(("project_id", v), []).append(_row(idx))
     for case in cases.itertuples(index=False):
@@ -757,9 +822,10 @@ def validate_portfolio(df: pd.DataFrame, *, file: str, row_label: str = "line", 
         if not drop_invalid or any(p.row is None for p in problems):
             raise ContractError(file, problems)
         bad = {p.row for p in problems}
-        keep = [i for i in typed.index if _row(i) not in bad]
+        rows = typed.index if pd.api.types.is_integer_dtype(typed.index) else typed.index.map(_row)
+        keep = typed.index[~rows.isin(list(bad))]
         excluded = sorted(bad)
-        if not keep:
+        if len(keep) == 0:
             raise InputError(f"{file}: no row left after excluding the {len(excluded)} "
                              f"{row_label}{'s' if len(excluded) > 1 else ''} with problems "
                              f"(first: {problems[0].sentence()})", problems)

@@ -9,13 +9,16 @@ No renaming or type conversion happens here (that is `mapping` and `schema`): te
 strings, typed sources keep their native cell types. The returned DataFrame's index is the row
 number as the user sees it ("source_row"): the physical CSV line (header = line 1), the Excel row
 number, or the 1-based record number for Parquet and SQL. Input files are never modified.
+
+Text files are parsed by pyarrow's CSV reader when their layout lets it give exactly what the `csv`
+module gives (the usual case: a million lines in seconds), else by the `csv` module line by line.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
-import io
 import os
 import re
 import sqlite3
@@ -25,7 +28,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from .errors import InputError, Problem
 
@@ -284,6 +291,11 @@ def _decode(raw: bytes, name: str, notes: list[str]) -> tuple[str, str]:
 
 def _decode_legacy(raw: bytes, utf8_error: UnicodeDecodeError, name: str, notes: list[str]) -> tuple[str, str]:
     """cp1252 for the whole file, or line by line when some lines hold UTF-8 accents and others cp1252."""
+    if raw.decode("utf-8", "ignore").isascii():  # no line holds UTF-8 accents: plain cp1252
+        try:
+            return raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            raise _binary_error(name) from utf8_error
     lines = raw.split(b"\n")
     decoded, legacy_lines, utf8_accented = [], [], False
     for number, line in enumerate(lines, start=1):
@@ -309,9 +321,17 @@ def _binary_error(name: str) -> InputError:
                       "export it as CSV or .xlsx.")
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
 def _records(text: str, delimiter: str, limit: int | None = None):
-    """Yield (first physical line number, fields) for each CSV record, quotes honoured."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True)
+    """Yield (first physical line number, fields) for each CSV record, quotes honoured.
+
+    Lines end at \\n, \\r\\n or \\r (as `io.StringIO(newline="")` splits them); they are read lazily,
+    so reading the first records of a large text costs nothing for the rest.
+    """
+    lines = (m.group() for m in _LINE.finditer(text))
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True)
     previous_end = 0
     count = 0
     for fields in reader:
@@ -354,15 +374,28 @@ def _sniff_delimiter(text: str) -> tuple[str | None, str]:
     return delim, f"delimiter {delim!r} detected" if delim != "\t" else "delimiter tab detected"
 
 
+@dataclass
+class _TextTable:
+    """A parsed text file: its header, one Series per header cell (index = physical line of each
+    data row, blank cells missing) and the notes made while parsing."""
+
+    header_line: int
+    header: list[str]
+    columns: list[pd.Series]
+    notes: list[str]
+
+
 def _read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     name = path.name
     info = SourceInfo(display_name=name, kind="csv", row_label="line")
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise InputError(f"{name}: the file is empty: it has no header and no data rows.")
     text, info.encoding = _decode(raw, name, info.notes)
+    del raw
 
-    first_line = text.split("\n", 1)[0].strip().strip('"')
+    end = text.find("\n")
+    first_line = (text if end < 0 else text[:end]).strip().strip('"')
     sep_hint = re.fullmatch(r"sep=(.)", first_line, re.IGNORECASE)
     if sep_hint:
         delimiter = sep_hint.group(1)
@@ -375,6 +408,48 @@ def _read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
         info.notes.append(note)
     info.delimiter = delimiter
 
+    table = _parse_text_fast(text, delimiter, bool(sep_hint)) or _parse_text(text, delimiter, bool(sep_hint), name)
+    del text
+    info.header_row = table.header_line
+    info.notes.extend(table.notes)
+    header, columns = table.header, table.columns
+    keep = _check_header(header, name,
+                         where=lambda j: f"column {j + 1}",
+                         first_value_row=lambda j: columns[j].first_valid_index(),
+                         row_label="line", notes=info.notes)
+    header = [header[j] for j in keep]
+    columns = [columns[j] for j in keep]
+
+    samples = [col.iloc[:_NUMBER_SAMPLE_RECORDS].dropna().tolist() for col in columns]
+    info.decimal, info.thousands = _detect_number_format(samples, delimiter, info.notes)
+    df = pd.DataFrame(dict(zip(header, columns)), index=columns[0].index)
+    df.columns = pd.Index(header)
+    return df, info
+
+
+def _header_names(fields: list[str]) -> list[str]:
+    return [h.strip().lstrip("\ufeff").strip() for h in fields]
+
+
+def _locate_header(records: list) -> tuple[int, list[str]]:
+    """Position of the header among the non-blank `records`, and a note for each title line above it.
+
+    Title lines (one filled cell each, then a row of ≥ 3 filled cells, mostly text, within the first
+    lines) are skipped, as Excel "save as CSV" keeps them.
+    """
+    if len(_filled(records[0][1])) <= 1:
+        for i, (_, fields) in enumerate(records[:HEADER_SEARCH_ROWS]):
+            cells = _filled(fields)
+            if len(cells) > 1:
+                if len(cells) >= 3 and sum(_classify_number(c) is None for c in cells) > len(cells) / 2:
+                    return i, [f"line {line} skipped: it looks like a title above the header "
+                               f"({(_filled(skipped) or [''])[0].strip()!r})" for line, skipped in records[:i]]
+                break
+    return 0, []
+
+
+def _parse_text(text: str, delimiter: str | None, sep_hint: bool, name: str) -> _TextTable:
+    """Every record through the `csv` module: any layout, ragged lines reported."""
     try:
         records = list(_records(text, delimiter or "\x1f"))
     except csv.Error as exc:
@@ -384,24 +459,10 @@ def _read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     records = [(line, fields) for line, fields in records if not _is_blank(fields)]
     if not records:
         raise InputError(f"{name}: the file is empty: it has no header and no data rows.")
-
-    # Title lines above the header (one filled cell each, then a row of ≥ 3 filled cells, mostly
-    # text, within the first lines) are skipped, as Excel "save as CSV" keeps them.
-    if len(_filled(records[0][1])) <= 1:
-        for i, (_, fields) in enumerate(records[:HEADER_SEARCH_ROWS]):
-            cells = _filled(fields)
-            if len(cells) > 1:
-                if len(cells) >= 3 and sum(_classify_number(c) is None for c in cells) > len(cells) / 2:
-                    for line, skipped in records[:i]:
-                        info.notes.append(f"line {line} skipped: it looks like a title above the header "
-                                          f"({(_filled(skipped) or [''])[0].strip()!r})")
-                    records = records[i:]
-                break
-
-    header_line, header_fields = records[0]
-    info.header_row = header_line
-    header = [h.strip().lstrip("\ufeff").strip() for h in header_fields]
-    data = records[1:]
+    start, notes = _locate_header(records)
+    header_line, header_fields = records[start]
+    header = _header_names(header_fields)
+    data = records[start + 1:]
     if not data:
         raise InputError(f"{name}: the file has a header (line {header_line}) but no data rows.")
 
@@ -417,38 +478,144 @@ def _read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
             [Problem(name, f"has {c} fields but the header has {n_header}", row=ln, row_label="line")
              for ln, c in ragged])
     if any(len(f) > n_header for _, f in data):
-        info.notes.append("empty cells beyond the last header column were ignored")
+        notes.append("empty cells beyond the last header column were ignored")
     short = sum(1 for _, f in data if len(f) < n_header)
     if short:
-        info.notes.append(f"{short} line{'s have' if short > 1 else ' has'} fewer fields than the header; "
-                          "the missing cells are read as empty")
+        notes.append(f"{short} line{'s have' if short > 1 else ' has'} fewer fields than the header; "
+                     "the missing cells are read as empty")
 
-    index = [line for line, _ in data]
+    index = pd.Index([line for line, _ in data], name="source_row")
     padded = [f if len(f) == n_header else (f[:n_header] if len(f) > n_header else f + [""] * (n_header - len(f)))
               for _, f in data]
-    columns = [[v if v and not v.isspace() else None for v in col] for col in zip(*padded)]
-
-    keep = _check_header(header, columns, name,
-                         where=lambda j: f"column {j + 1}",
-                         first_value_row=lambda j: next(index[i] for i, v in enumerate(columns[j]) if v is not None),
-                         row_label="line", notes=info.notes)
-    header = [header[j] for j in keep]
-    columns = [columns[j] for j in keep]
-
-    info.decimal, info.thousands = _detect_number_format(columns, delimiter, info.notes)
-    df = pd.DataFrame({h: col for h, col in zip(header, columns)}, index=pd.Index(index, name="source_row"))
-    df.columns = pd.Index(header)
-    return df, info
+    columns = [pd.Series([v if v and not v.isspace() else None for v in col], index=index) for col in zip(*padded)]
+    return _TextTable(header_line, header, columns, notes)
 
 
-def _check_header(header, columns, name, where, first_value_row, row_label, notes) -> list[int]:
+def _parse_text_fast(text: str, delimiter: str | None, sep_hint: bool) -> _TextTable | None:
+    """The table `_parse_text` would return, parsed by pyarrow's CSV reader, or None when the file
+    has anything that reader could read differently: no delimiter or a non-ASCII one, a lone \\r
+    line break, a quoted value spanning lines or a quote outside a well-formed quoted value, a line
+    whose field count differs from the header's (short, ragged, or only spaces), a value above the
+    `csv` module's size limit, or no data row. Only the lines up to the header go through the `csv`
+    module.
+    """
+    if delimiter is None or not delimiter.isascii():  # pyarrow takes a one-byte delimiter
+        return None
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # unpaired surrogates
+        return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    if b'"' in data and not _well_quoted(text, delimiter):
+        return None
+    head = []
+    try:
+        for number, (line, fields) in enumerate(_records(text, delimiter)):
+            if (sep_hint and number == 0) or _is_blank(fields):
+                continue
+            head.append((line, fields))
+            if len(_filled(fields)) > 1 or len(head) >= HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        return None
+    if not head:
+        return None
+    start, notes = _locate_header(head)
+    header_line, header_fields = head[start]
+    header = _header_names(header_fields)
+
+    offset = 0  # first byte of the line after the header
+    for _ in range(header_line):
+        offset = data.find(b"\n", offset) + 1
+        if offset == 0:
+            return None
+    names = [str(j) for j in range(len(header))]
+    try:
+        table = pa_csv.read_csv(
+            pa.BufferReader(pa.py_buffer(data)[offset:]),
+            read_options=pa_csv.ReadOptions(column_names=names),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                              escape_char=False, newlines_in_values=False,
+                                              ignore_empty_lines=True),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                  null_values=[]))
+    except pa.ArrowInvalid:
+        return None
+    lines = _data_lines(data, offset, header_line + 1, table.num_rows)
+    if len(lines) != table.num_rows or table.num_rows == 0:
+        return None
+    if any(pc.max(pc.binary_length(col)).as_py() > csv.field_size_limit() for col in table.columns):
+        return None
+
+    cells, blanks = [], []
+    for col in table.columns:
+        blank = pc.or_(pc.equal(col, ""), pc.utf8_is_space(col))
+        if pc.any(blank).as_py():
+            col = pc.if_else(blank, pa.scalar(None, pa.large_string()), col)
+            blanks.append(blank)
+        cells.append(col)
+    if len(blanks) == len(cells):  # only then can a row be blank in every column
+        filled = pc.invert(functools.reduce(pc.and_, blanks))
+        cells = [col.filter(filled) for col in cells]
+        lines = lines[filled.to_numpy()]
+        if not len(lines):
+            return None
+    index = pd.Index(lines, name="source_row")
+    columns = [pd.Series(pd.array(col, dtype="str"), index=index) if col.null_count < len(col)
+               else pd.Series([None] * len(col), index=index, dtype=object) for col in cells]
+    return _TextTable(header_line, header, columns, notes)
+
+
+_QUOTED_VALUE = re.compile(r'"(?:[^"\r\n]|"")*"')
+
+
+def _well_quoted(text: str, delimiter: str) -> bool:
+    """True when every quote belongs to a quoted value that holds no line break and starts and ends
+    at field boundaries (the values pyarrow and the `csv` module read alike).
+
+    Where no closing quote comes before the line break, the pattern ends the value at the first
+    quote of a doubled "", which leaves the second one unmatched: the file is declined.
+    """
+    if "\x00" in text:
+        return False
+    marked = _QUOTED_VALUE.sub("\x00", text)  # one NUL per quoted value
+    if '"' in marked:
+        return False
+    n = marked.count("\x00")
+    starts = marked.startswith("\x00") + marked.count(delimiter + "\x00") + marked.count("\n\x00")
+    ends = marked.endswith("\x00") + sum(marked.count("\x00" + edge) for edge in (delimiter, "\r", "\n"))
+    return starts == n == ends
+
+
+def _data_lines(data: bytes, offset: int, first_line: int, n_records: int) -> np.ndarray:
+    """Physical line numbers of the non-empty lines of `data[offset:]` (an empty line holds nothing,
+    or only \\r before its \\n), the first line being `first_line`; `n_records` lines read give the
+    answer without looking for empty ones."""
+    n_lines = data.count(b"\n", offset) + (0 if data.endswith(b"\n") or offset >= len(data) else 1)
+    if n_lines == n_records:
+        return np.arange(first_line, first_line + n_lines)
+    buf = np.frombuffer(data, np.uint8, offset=offset)
+    breaks = np.flatnonzero(buf == 10)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(buf)]))
+    if starts[-1] == len(buf):  # nothing after the last line break
+        starts, ends = starts[:-1], ends[:-1]
+    length = ends - starts
+    empty = (length == 0) | ((length == 1) & (buf[np.minimum(starts, len(buf) - 1)] == 13))
+    return first_line + np.flatnonzero(~empty)
+
+
+def _check_header(header, name, where, first_value_row, row_label, notes) -> list[int]:
     """Indices of columns to keep: empty header cells over empty columns are dropped; an empty
-    header over data, or a name used twice, is an `InputError`."""
+    header over data, or a name used twice, is an `InputError`. `first_value_row(j)` is the row of
+    the first value under header cell j, or None when the column is empty."""
     keep = []
     for j, h in enumerate(header):
         if h == "":
-            if any(v is not None for v in columns[j]):
-                row = first_value_row(j)
+            row = first_value_row(j)
+            if row is not None:
                 raise InputError(f"{name}: {where(j)} of the header is empty but {row_label} {row} has a value "
                                  "there; give that column a name.")
             notes.append(f"{where(j)} has no header and no data: ignored")
@@ -499,16 +666,16 @@ def _classify_number(cell: str) -> tuple[str | None, str | None, str | None] | N
     return None
 
 
-def _detect_number_format(columns, delimiter: str | None, notes: list[str]) -> tuple[str, str | None]:
-    """Decimal mark and thousands separator shown by the numeric-looking cells of a text table."""
+def _detect_number_format(samples: list[list[str]], delimiter: str | None,
+                          notes: list[str]) -> tuple[str, str | None]:
+    """Decimal mark and thousands separator shown by the numeric-looking cells of a text table
+    (`samples`: the filled cells of the first data rows, one list per column)."""
     decimal_votes: Counter = Counter()
     thousands_votes: Counter = Counter()
     ambiguous: Counter = Counter()
     examples: dict[tuple[str, str], str] = {}
-    for col in columns:
-        for value in col[:_NUMBER_SAMPLE_RECORDS]:
-            if value is None:
-                continue
+    for col in samples:
+        for value in col:
             found = _classify_number(value)
             if found is None:
                 continue
@@ -684,9 +851,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]
 
     columns = [[cells[j] for _, cells in data] for j in range(len(header))]
     index = [r for r, _ in data]
-    _check_header(header, columns, f"{where}",
+    _check_header(header, f"{where}",
                   where=lambda j: f"cell {get_column_letter(first + j + 1)}{header_row_number}",
-                  first_value_row=lambda j: index[0], row_label="row", notes=info.notes)
+                  first_value_row=lambda j: index[0] if any(v is not None for v in columns[j]) else None,
+                  row_label="row", notes=info.notes)
     df = pd.DataFrame({j: col for j, col in enumerate(columns)}, index=pd.Index(index, name="source_row"))
     df.columns = pd.Index(header)
     return df, info

@@ -212,3 +212,34 @@ def test_pseudonymise_without_salt_is_random_per_call():
 def test_pseudonymise_unknown_column():
     with pytest.raises(KeyError, match="'nope'"):
         privacy.pseudonymise(pd.DataFrame({"project_id": ["A"]}), columns=("nope",), salt="s")
+
+
+# --------------------------------------------------------------------------- text columns, vectorised
+
+
+def test_text_columns_are_judged_as_cell_by_cell():
+    """A text column (str dtype, as read from CSV) sets aside vectorised the cells that cannot be an
+    address or a phone number; the same cells held as Python objects are all read: same verdicts."""
+    df = pd.DataFrame({
+        "Contact": ["jean@exemple.fr", "", None, "n/a"],
+        "Téléphone": ["+33 6 12 34 56 78", "06.12.34.56.78", "0612345678", "12 345 678"],
+        "Montant": ["1 234 567,89", "12\u00a0345\u00a0678", "0612345678", "99"],
+        "Code": ["PRJ-000001", "2024-01-15", "(555) 123-4567", "12/07/2019"],
+        "Remarque": ["appeler le ٠٦١٢٣٤٥٦٧٨", "voir a@b.cd", "RAS", "+12 345 678"],
+        "Sponsor (oui/non)": ["oui", "non", "", None],
+    })
+    assert all(isinstance(df[c].dtype, pd.StringDtype) for c in df)
+    found = privacy.find_personal_columns(df)
+    assert [(p.column, p.reason) for p in found] == [(p.column, p.reason)
+                                                     for p in privacy.find_personal_columns(df.astype(object))]
+    assert {p.column for p in found} == {"Contact", "Téléphone", "Montant", "Code", "Remarque"}
+
+
+def test_cells_set_aside_are_never_addresses_or_phone_numbers():
+    rng = np.random.default_rng(7)
+    alphabet = np.array(list("0123456789" * 6 + " .-,()+@'/:abZé") + ["\u00a0", "\u202f", "\u0661", "\uff11"])
+    texts = ["".join(rng.choice(alphabet, size=rng.integers(4, 20))) for _ in range(20_000)]
+    kept = {text for text, _ in privacy._text_counts(pd.Series(texts, dtype="str"))}
+    flagged = [t for t in texts if privacy.looks_like_email(t) or privacy.looks_like_phone(t)]
+    assert len(flagged) > 50
+    assert [t for t in flagged if t not in kept] == []

@@ -510,3 +510,61 @@ def test_nullable_extension_dtypes_from_parquet():
     d = validate_portfolio(df, file="data.parquet").data
     assert d["budget_planned"].tolist() == [100.0, 200.0, 300.0]
     assert d["complexity"].isna().tolist() == [False, True, False]
+
+
+# ------------------------------------------------------------------------------- text columns read by value
+
+_AWKWARD_CELLS = {
+    "project_id": ["P1", " P2 ", "NA", "P-000004", "p5", "P1", "", "P\u00a08", "ÄÖÜ-9", "İİİİİ10", "  ", "P12"],
+    "amo": ["oui", " Non ", "x", "", "peut-être", "1", "0,0", "VRAI", "✓", "n/a", "Flex", "seq"],
+    "budget_planned": ["1000", "-5", "+5", "1\u00a0234,5", "1.234,5", "12 k€", "€12", "12,", "٣٤", "1e3", None,
+                       "—"],
+    "cost_actual": ["1100", "1100,25", "1,100.25", " 9 ", "\u22127", "1 000", "12%", "", "NaN", "1,5", "3.5", "x"],
+    "complexity": ["1", "2,0", "2,5", "5", " 3 ", "0", "3.0", "", "4", "9", "-1", "2"],
+    "adoption_m3": ["0,5", "50 %", "", "0,25", "1", "0,75", "0,1", "0", "1,5", "0,9", "0,3", "0,2"],
+    "start_date": ["31/12/2024", "2024-01-05", "12/31/2024", None, "30/02/2024", "1.2.2023", "n/a", "2024-13-01",
+                   " 03/04/2024 ", "05-06-2024", "hier", "2023/07/08"],
+    "status": ["terminé", "En cours", "ANNULÉ", "", "unknown", "completed", " clos ", "open", "done", "NA",
+               "terminé", "en_cours"],
+    "organisation": ["Hôpital Nord", "  spaced  ", "NA", "none", "abcd", "abcde", "\u3000lead", "trail\u00a0", None,
+                     "İİİİİ", "x\ny", "Mutuelle"],
+    "Extra": ["12,5", "3", "", "-1", "1\u00a0000,5", "NA", "7", "8", "9", "10", "11", "12"],
+}
+
+
+@pytest.mark.parametrize("decimal, thousands", [(",", "\u00a0"), (".", ","), (",", "."), (None, None)])
+def test_text_columns_read_by_value_match_cell_by_cell_reading(decimal, thousands):
+    """A text column (str dtype, as read from CSV) is read vectorised and per distinct value; the same
+    cells held as Python objects are read one by one: frames, problems and notes must be identical."""
+    as_text = pd.DataFrame(_AWKWARD_CELLS, index=range(2, 14))
+    as_text.attrs["bool_vocabulary"] = {"amo": (("Flex",), ("Seq",))}
+    as_objects = as_text.astype(object)
+    as_objects.attrs = dict(as_text.attrs)
+    assert all(isinstance(as_text[c].dtype, pd.StringDtype) for c in as_text)
+    fast = schema.coerce_types(as_text, file="f.csv", decimal=decimal, thousands=thousands)
+    slow = schema.coerce_types(as_objects, file="f.csv", decimal=decimal, thousands=thousands)
+    extra_text = not pd.api.types.is_float_dtype(fast[0]["Extra"])
+    pd.testing.assert_frame_equal(fast[0].drop(columns="Extra"), slow[0].drop(columns="Extra"), check_exact=True)
+    # an extra column left as text keeps its own dtype (str or object)
+    pd.testing.assert_series_equal(fast[0]["Extra"], slow[0]["Extra"], check_exact=True, check_dtype=not extra_text)
+    assert fast[1] == slow[1] and fast[2] == slow[2]
+    assert fast[1]  # the cells above do break rules
+
+
+def test_text_columns_without_problems_read_by_value_match_cell_by_cell_reading():
+    n = 3000
+    df = pd.DataFrame({
+        "project_id": [f"PRJ-{i:06d}" for i in range(n)],
+        "amo": [("oui", "non", " Oui")[i % 3] for i in range(n)],
+        "budget_planned": [str(1000 + i * 7) for i in range(n)],
+        "cost_actual": [f"{1000 + i},{i % 100:02d}" for i in range(n)],
+        "complexity": [str(1 + i % 5) for i in range(n)],
+        "adoption_m3": [f"0,{i % 10}" for i in range(n)],
+        "start_date": [f"{1 + i % 28:02d}/{1 + i % 12:02d}/20{10 + i % 15}" for i in range(n)],
+        "framing_q01": [("oui", "", "non")[i % 3] for i in range(n)],
+        "status": [("terminé", "en cours", "annulé")[i % 3] for i in range(n)],
+    }, index=range(2, n + 2))
+    fast = schema.coerce_types(df, file="f.csv", decimal=",", thousands=None)
+    slow = schema.coerce_types(df.astype(object), file="f.csv", decimal=",", thousands=None)
+    pd.testing.assert_frame_equal(fast[0], slow[0], check_exact=True)
+    assert fast[1] == slow[1] == [] and fast[2] == slow[2]

@@ -12,6 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from amo_analysis import sources
 from amo_analysis.errors import InputError
 from amo_analysis.sources import SourceInfo, read_source
 
@@ -521,3 +522,159 @@ def test_typed_sources_drop_blank_records_and_refuse_duplicate_columns(tmp_path)
     db = _sqlite(tmp_path / "dup.sqlite")
     with pytest.raises(InputError, match=r"dup\.sqlite: the query result has the column 'id' 2 times"):
         read_source(db, query="SELECT id, budget, id FROM projets")
+
+
+# --------------------------------------------------------------------------------------------
+# text files: pyarrow's reader (fast path) against the csv module (fallback), cell for cell
+
+
+def _read_each_way(path, monkeypatch):
+    """read_source(path) by the fast path (asserting it was taken) and by the fallback, each as
+    ("ok", frame, info) or ("error", message, problems)."""
+    def run():
+        try:
+            df, info = read_source(path)
+            return "ok", df, info
+        except InputError as exc:
+            return "error", str(exc), exc.problems
+
+    def no_fallback(*args):
+        raise AssertionError("the fast path declined this file")
+
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_parse_text", no_fallback)
+        fast = run()
+    with monkeypatch.context() as m:
+        m.setattr(sources, "_parse_text_fast", lambda *args: None)
+        fallback = run()
+    return fast, fallback
+
+
+def _assert_same(fast, fallback):
+    assert fast[0] == fallback[0], (fast, fallback)
+    if fast[0] == "error":
+        assert fast[1:] == fallback[1:]
+        return
+    pd.testing.assert_frame_equal(fast[1], fallback[1], check_exact=True)
+    assert list(fast[1].dtypes) == list(fallback[1].dtypes)
+    assert fast[2] == fallback[2]
+
+
+FAST_PATH_FILES = {
+    "quoted_delimiters.csv": 'id;nom;budget;note\r\nP1;"Refonte; CRM";10,5;ok\r\nP2;"dit ""urgent""";20;""\r\n'
+                             'P3;Site;30,25;"x"\r\n',
+    "blank_lines.csv": "id;nom;budget\n\nP1;a;1,5\r\n\r\n;;\n ; \u00a0;\nP2;b;2\n\n\n",
+    "bom.csv": "\ufeffProjet,Budget,Statut\nP1,100,ok\nP2,200,ok\n",
+    "cp1252.csv": ("Identifiant projet;Budget prévu (€);Coût réel;Commentaire\r\n"
+                   f"P-001;1{NBSP}234,56;1{NBSP}500,00;Déjà livré\r\nP-002;980,5;1020,75;coût en €\r\n"
+                   "P-003;12,0;;\r\n").encode("cp1252"),
+    "narrow_nbsp.csv": f"id;budget;cout\nA;1{NNBSP}234{NNBSP}567,5;2,5\nB;12{NNBSP}000;7,25\n",
+    "spaces_in_cells.csv": f"a;b;c\n1;{NBSP};x\n2;\u2003;\u3000y\n3; z ;\x1c\n",
+    "title_and_sep.csv": "sep=;\nPortefeuille 2024;;;\n;;;\nid;budget;cout;statut\nP1;1,5;2;ok\nP2;2;3;ko\n",
+    "empty_column.csv": " id ;;cout;\nP1;;3;\nP2;;4;\n",
+    "no_final_newline.csv": "id;budget;cout\n1;2;3\n4;5;6",
+    "tab.tsv": "a b\tc\td\n1\t2,5\tx\n3\t4\ty\n",
+    "pipe.txt": "a|b|c\n1|2.5|x\n3|4.25|y\n",
+    "utf16.txt": "id\tbudget\tcoût\nP1\t1,5\t2\n".encode("utf-16"),
+    "mixed.csv": "id;libellé\nP1;café\n".encode() + "P2;été\n".encode("cp1252"),
+    "english.csv": 'id,budget,actual\nP1,"1,234.56",1500.25\nP2,"12,345,678",99.5\nP3,7.5,8\n',
+    "duplicate_header.csv": "id;Budget;cout;Budget\n1;2;3;4\n",
+    "empty_header_over_data.csv": "id;;cout\n1;;3\n2;x;4\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAST_PATH_FILES))
+def test_fast_path_reads_awkward_files_as_the_csv_module_does(tmp_path, monkeypatch, name):
+    content = FAST_PATH_FILES[name]
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    _assert_same(*_read_each_way(path, monkeypatch))
+
+
+@pytest.mark.parametrize("text, delimiter", [
+    ('id;nom;budget\nP1;"ERP\nphase 2";20\nP2;x;3\n', ";"),   # quoted line break
+    ("a;b;c\r1;2;3\r4;5;6\r", ";"),                           # old Mac line breaks
+    ("a;b;c\n1;2;3\n1;2;3;4\n", ";"),                         # ragged line
+    ("a,b,c\n1,2\n4,5,6\n", ","),                             # short line
+    ("a;b;c\n1;2;3;;\n4;5;6\n", ";"),                         # empty cells beyond the header
+    ('a;b;c\n1;ab"c;3\n2;"x"y;4\n', ";"),                     # quotes inside values
+    ('a;b;c\n1; "x";3\n', ";"),                                # a quote after a space
+    ('a;b\n"x""\ny";2\n', ";"),                                # a doubled quote, then a line break
+    ("a;b;c\n1;2;3\n   \n4;5;6\n", ";"),                      # a line of spaces only
+    ("a;b;c\n1;" + "x" * 140_000 + ";3\n", ";"),               # a value above the csv module's limit
+    ("id;b;c\n;;\n ; ;\n", ";"),                               # no data row
+    ("projet\nA\nB\n", None),                                 # no delimiter
+    ("sep=€\na€b€c\n1€2€3\n", "€"),                           # a delimiter pyarrow cannot take
+])
+def test_fast_path_declines_what_it_could_read_differently(text, delimiter):
+    assert sources._parse_text_fast(text, delimiter, False) is None
+
+
+def test_random_quoting_reads_the_same_whenever_the_fast_path_takes_it():
+    import random
+
+    rng = random.Random(3)
+    pieces = ['"', '""', ";", "a", " ", NBSP, "1", ",", "\n", "\r\n", "é", '"x"', '";"', '"a""b"']
+    taken = 0
+    for _ in range(3000):
+        lines = []
+        for _ in range(rng.randint(1, 5)):
+            fields = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 3))) for _ in range(3)]
+            lines.append(";".join('"' + f.replace('"', '""') + '"' if rng.random() < 0.4 else f for f in fields))
+        text = "h1;h2;h3\n" + "".join(line + rng.choice(["\n", "\r\n"]) for line in lines)
+        fast = sources._parse_text_fast(text, ";", False)
+        if fast is None:
+            continue
+        taken += 1
+        slow = sources._parse_text(text, ";", False, "f.csv")
+        assert (fast.header_line, fast.header, fast.notes) == (slow.header_line, slow.header, slow.notes), text
+        for got, expected in zip(fast.columns, slow.columns, strict=True):
+            pd.testing.assert_series_equal(got, expected, check_exact=True, obj=repr(text))
+            assert got.dtype == expected.dtype, text
+    assert taken > 100
+
+
+def test_bad_cell_is_reported_on_its_line_by_both_paths(tmp_path, monkeypatch):
+    from amo_analysis.errors import ContractError
+    from amo_analysis.portfolio import load_portfolio
+
+    lines = ["Identifiant projet;AMO (oui/non);Budget prévu;Coût réel;Durée prévue (jours);Durée réelle (jours);"
+             "Organisation"]
+    for i in range(1, 41):
+        lines.append(f"P{i};{'oui' if i % 2 else 'non'};1{NBSP}000,5;1100;100;105;\"Hôpital; Nord\"")
+    lines[10:10] = ["", ";;;;;;"]            # blank lines: data row i is on line i + 1, then i + 3
+    lines[30] = lines[30].replace("1100", "12 k€")
+    path = _write(tmp_path, "portefeuille.csv", "\r\n".join(lines) + "\r\n", "cp1252")
+
+    results = []
+    for fast in (True, False):
+        with monkeypatch.context() as m:
+            if not fast:
+                m.setattr(sources, "_parse_text_fast", lambda *args: None)
+            with pytest.raises(ContractError) as err:
+                load_portfolio(path)
+        results.append([p.__dict__ for p in err.value.problems])
+    assert results[0] == results[1]
+    assert [(p["row"], p["column"], p["value"]) for p in results[0]] == [(31, "Coût réel", "12 k€")]
+
+
+def test_large_file_is_read_by_the_fast_path(tmp_path, monkeypatch):
+    rows = "".join(f"P{i};{i % 7},5;{'oui' if i % 3 else ''};{i * 37 % 1000}\n" for i in range(20_000))
+    path = _write(tmp_path, "big.csv", "id;budget;amo;cout\n" + rows + "\n;;;\n")
+    fast, fallback = _read_each_way(path, monkeypatch)
+    _assert_same(fast, fallback)
+    assert len(fast[1]) == 20_000 and fast[1].index[-1] == 20_001
+
+
+def test_pyarrow_whitespace_is_pythons():
+    """The fast paths test blank cells with pyarrow (utf8_is_space, utf8_trim_whitespace) where the
+    csv-module path uses str.isspace and str.strip: both must see the same characters as spaces."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    is_space = pc.utf8_is_space(pa.array(chars)).to_pylist()
+    assert [c for c, s in zip(chars, is_space) if s != c.isspace()] == []
+    padded = pa.array(["x" + c + "x" + c for c in chars])
+    stripped = pc.utf8_trim_whitespace(padded).to_pylist()
+    assert [c for c, s in zip(chars, stripped) if s != ("x" + c + "x" + c).strip()] == []
