@@ -347,6 +347,9 @@ def _plain_numbers(s: pd.Series, decimal, thousands, whole: bool) -> tuple[np.nd
     return mask, values
 
 
+_LARGEST_WHOLE = 2**53  # the largest integer a float64 holds exactly
+
+
 def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thousands) -> pd.Series:
     is_share = col.name == "adoption_m3"
     plain, out = _plain_numbers(s, decimal, thousands, whole=col.kind == "int")
@@ -381,7 +384,10 @@ def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thous
             ctx.notes.append(f"{col.name} {why} (max {_fmt(round(valid.max(), 6))}): divided by 100")
             series = series / 100
     if col.kind == "int":
-        return series.astype("Int64")
+        too_large = series.abs() > _LARGEST_WHOLE  # beyond it a float is no longer a whole number
+        for idx in series.index[too_large.to_numpy()]:
+            ctx.problem(idx, col.name, s[idx], f"too large for a whole number (at most {_LARGEST_WHOLE:,})")
+        return series.mask(too_large).astype("Int64")
     return series
 
 

@@ -87,6 +87,13 @@ def test_text_in_numeric_column_is_reported_not_guessed():
     assert "line 2, column 'budget_planned', value '12 k€'" in problems[0].sentence()
 
 
+def test_whole_number_too_large_for_a_float_is_a_problem_not_a_crash():
+    df = frame(2, complexity=["123456789012345678901234", "3"])
+    (p,) = problems_of(df)
+    assert (p.row, p.column, p.value) == (2, "complexity", "123456789012345678901234")
+    assert p.rule.startswith("too large for a whole number")
+
+
 def test_whole_number_column_rejects_fractions():
     df = frame(2, complexity=["2,5", "3"])
     (p,) = problems_of(df, decimal=",")
