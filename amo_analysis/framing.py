@@ -323,14 +323,9 @@ def _missing_rr(exposure, outcome, model, covariates, reason) -> RiskRatio:
     return RiskRatio(exposure, outcome, model, nan, nan, nan, nan, 0, 0, None, tuple(covariates), reason)
 
 
-def _subsample_for_models(data: pd.DataFrame, seed: int, what: str) -> tuple[pd.DataFrame, str]:
-    """Large portfolios: the seeded subsample the models of this module are fitted on (see `scale`)."""
-    data, note = scale.model_rows(data, seed, what)
-    return data, note or ""
-
-
-def _add_note(table: pd.DataFrame, note: str) -> pd.DataFrame:
-    """Append `note` to every row's note (the reason an estimate is missing, if any)."""
+def _add_note(table: pd.DataFrame, note: str | None) -> pd.DataFrame:
+    """Append `note` (from `scale.model_rows`) to every row's note (the reason an estimate is
+    missing, if any)."""
     if note:
         table["note"] = [f"{n} {note}".strip() for n in table["note"].fillna("")]
     return table
@@ -346,7 +341,7 @@ def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), cov
     models are fitted on a subsample drawn with `seed`, and every note says so.
     """
     data = with_framing_columns(data, threshold)
-    data, note = _subsample_for_models(data, seed, "Each risk ratio (modified Poisson GLM)")
+    data, note = scale.model_rows(data, seed, "Each risk ratio (modified Poisson GLM)")
     covariates = size_type_covariates(data) if covariates is None else list(covariates)
     exposures = [e for e in ("framing_score", WELL_FRAMED, *FRAMING_COLUMNS)]
     rows = []
@@ -416,7 +411,7 @@ def framing_claim(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, covari
     (or fitted on a subsample: above `scale.LARGE_N` projects, drawn with `seed`).
     """
     data = with_framing_columns(data, threshold)
-    data, note = _subsample_for_models(data, seed, "The risk ratio (modified Poisson GLM)")
+    data, note = scale.model_rows(data, seed, "The risk ratio (modified Poisson GLM)")
     covariates = size_type_covariates(data) if covariates is None else list(covariates)
     try:
         rr = risk_ratio(data, WELL_FRAMED, claim.outcome, covariates, adjust_amo=True)
@@ -492,7 +487,7 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
     Above `scale.LARGE_N` projects the models are fitted on a subsample drawn with `seed` (noted).
     """
     data = with_framing_columns(data)
-    data, note = _subsample_for_models(data, seed, "Each association (quantile regression or fractional logit)")
+    data, note = scale.model_rows(data, seed, "Each association (quantile regression or fractional logit)")
     covariates = (default_covariates(data) if covariates is None else list(covariates))
     covariates = [c for c in covariates if c != "amo"] + ["amo"]
     rows = []

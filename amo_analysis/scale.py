@@ -1,12 +1,12 @@
 """Large portfolios: which estimators work on a seeded random subsample, and the sentence that says so.
 
-Up to `LARGE_N` projects every estimator uses every project. Above it, the estimators whose cost is
-far above linear in the number of projects — iterative fits repeated many times (quantile
-regressions, the framing risk-ratio GLMs), resampling (bootstrap refits) — run on a random
-subsample of `SUBSAMPLE_ROWS` projects drawn with the run's seed. The estimate is then the
-subsample's, its interval reflects the subsample's size (wider than the whole portfolio would give,
-so conservative, never overstated), and the result's note says so. Cheap estimators (counts,
-means, OLS, the weighting estimators) always use every project.
+Up to `LARGE_N` projects every estimator uses every project. Above it, the estimators that pass
+over every row tens to hundreds of times — iterative fits (quantile regressions, GLMs such as the
+framing risk ratios), GMM with numerical derivatives (IPW, AIPW), resampling (bootstrap refits) —
+run on a random subsample of `SUBSAMPLE_ROWS` projects drawn with the run's seed. The estimate is
+then the subsample's, its interval reflects the subsample's size (wider than the whole portfolio
+would give, so conservative, never overstated), and the result's note says so. Counts, shares,
+means, outcome quantiles, the raw difference and OLS always use every project.
 
 Separately, above `ANALYTIC_N` projects a bootstrap interval of a simple statistic (a mean, a
 difference of means) is replaced by the analytic interval it converges to (t / Welch): the bootstrap

@@ -36,8 +36,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 STACK_IMPORTS = "import pandas, matplotlib, matplotlib.pyplot, seaborn, statsmodels.api"
-STAGES = ("load_csv", "map_validate", "write_parquet", "load_parquet", "overview", "effects", "framing",
-          "forecast", "roi", "benchmarks")
+# The effect families of notebook 02 are timed apart (`effects_*`); `render_html` is the HTML export
+# of the six executed notebooks and the summary page, timed inside the end-to-end run.
+EFFECT_FAMILIES = {"effects_difference": ("difference",), "effects_ols": ("ols",),
+                   "effects_ipw_aipw": ("ipw", "aipw"), "effects_quantile": ("quantile",),
+                   "effects_glm": ("fractional_logit", "log_linear")}
+STAGES = ("load_csv", "map_validate", "write_parquet", "load_parquet", "overview", *EFFECT_FAMILIES,
+          "effects_balance_claims", "framing", "forecast", "roi", "benchmarks", "render_html")
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
@@ -147,6 +152,8 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    import pandas as pd
+
     from amo_analysis import benchmarks, describe, forecast, framing, plots, portfolio, roi, sources
     from amo_analysis import portfolio_effects as pe
 
@@ -179,12 +186,17 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
             fig.savefig(work / "fig.png")
             plt.close(fig)
 
-    def effects():
-        d = describe.with_model_columns(data)
-        covs = pe.resolve_covariates(d, None)
-        pe.weighted_balance(d, covs)
-        est = pe.estimate_all(d, covs, seed=seed)
-        claims = pe.claims_check(est, len(d))
+    d_effects = describe.with_model_columns(data)
+    covs = pe.resolve_covariates(d_effects, None)
+    estimates = []
+
+    def effect_family(methods):
+        return lambda: estimates.append(pe.estimate_all(d_effects, covs, seed=seed, methods=methods))
+
+    def effects_balance_claims():
+        pe.weighted_balance(d_effects, covs)
+        est = pd.concat(estimates, ignore_index=True)
+        claims = pe.claims_check(est, len(d_effects))
         pe.detectable_effects(est)
         fig = plots.effects_forest(est, claims)
         plt.close(fig)
@@ -211,7 +223,9 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     def benchmarks_stage():
         benchmarks.compare_with_benchmarks(data, benchmarks.load_benchmarks(), seed)
 
-    for name, fn in (("overview", overview), ("effects", effects), ("framing", framing_stage),
+    for name, fn in (("overview", overview),
+                     *((family, effect_family(methods)) for family, methods in EFFECT_FAMILIES.items()),
+                     ("effects_balance_claims", effects_balance_claims), ("framing", framing_stage),
                      ("forecast", forecast_stage), ("roi", roi_stage), ("benchmarks", benchmarks_stage)):
         timed(name, fn)
     return {"times": times, "peak_rss": _peak_rss_self(), "n": len(data)}
@@ -221,12 +235,18 @@ def end_to_end(csv: Path, out: Path) -> dict:
     """The whole runner on `csv`: seconds, peak summed RSS of the process tree, HTML sizes."""
     from amo_analysis import runner
 
+    heard: dict[str, float] = {}
+
+    def progress(message: str) -> None:
+        heard.setdefault(message, time.perf_counter())
+
     with TreeMemory() as mem:
         start = time.perf_counter()
-        outcome = runner.run_suite(csv, out=out)
+        outcome = runner.run_suite(csv, out=out, progress=progress)
         seconds = time.perf_counter() - start
     html = {p.name: p.stat().st_size for p in sorted(outcome.run_dir.glob("*.html"))}
-    return {"seconds": seconds, "peak_tree_rss": mem.peak, "html": html}
+    render = start + seconds - heard["writing HTML reports"]
+    return {"seconds": seconds, "peak_tree_rss": mem.peak, "html": html, "render_html": render}
 
 
 # ---- floor -----------------------------------------------------------------------------------------
@@ -300,7 +320,9 @@ def markdown(result: dict) -> str:
     rows = result.get("scaling", [])
     if rows:
         lines += ["## 2. Scaling on synthetic portfolios", "",
-                  "Stage seconds (each stage calls the package functions its notebook calls, in one process); "
+                  "Stage seconds (each stage calls the package functions its notebook calls, in one process; "
+                  "`effects_*` are the model families of notebook 02, `render_html` the HTML export timed "
+                  "inside the end-to-end run); "
                   "`end to end` is the whole runner from the CSV (validation, 6 notebooks in parallel, HTML); "
                   "peak memory: stages = peak RSS of the stage process, end to end = peak summed RSS of the "
                   "runner and every process under it.", "",
@@ -308,7 +330,7 @@ def markdown(result: dict) -> str:
                   "|---|" + "---:|" * len(rows)]
         for stage in STAGES:
             lines.append(f"| {stage} | " + " | ".join(_fmt_s(r["times"].get(stage)) for r in rows) + " |")
-        lines.append("| **sum of stages** | " + " | ".join(_fmt_s(sum(v for v in r["times"].values())) for r in rows) + " |")
+        lines.append("| **sum of stages** | " + " | ".join(_fmt_s(sum(v for v in r["times"].values() if v)) for r in rows) + " |")
         lines.append("| **end to end** | " + " | ".join(_fmt_s(r.get("e2e")) for r in rows) + " |")
         lines.append("| peak MB, stages | " + " | ".join(_fmt_mb(r.get("peak_rss")) for r in rows) + " |")
         lines.append("| peak MB, end to end (tree) | " + " | ".join(_fmt_mb(r.get("peak_tree_rss")) for r in rows) + " |")
@@ -411,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_e2e and (args.e2e_max is None or n <= args.e2e_max):
                 e2e = [_child(["_e2e", str(csv), str(work / f"e2e_{n}_{r}")]) for r in range(args.repeats)]
                 row["e2e"] = _median([e["seconds"] for e in e2e])
+                row["times"]["render_html"] = _median([e["render_html"] for e in e2e])
                 row["peak_tree_rss"] = max(e["peak_tree_rss"] for e in e2e)
                 result["html"].append((f"{n:,}", e2e[-1]["html"]))
                 print(f"n={n}: end to end {row['e2e']:.1f} s, peak {_fmt_mb(row['peak_tree_rss'])} MB",
