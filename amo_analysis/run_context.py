@@ -8,6 +8,7 @@ nothing (figures are shown inline only).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,21 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def png_bytes(fig) -> bytes:
+    """The figure as PNG (savefig resolution, tight bounding box)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _screen_width(png: bytes) -> int:
+    """Display width in CSS pixels of a PNG rendered at savefig.dpi: its size at figure.dpi, so a
+    figure shows at the size the inline backend would give it, drawn with more pixels."""
+    width = int.from_bytes(png[16:20], "big")  # IHDR: the width follows the 8-byte signature and tag
+    saved = plt.rcParams["savefig.dpi"]
+    return width if saved == "figure" else round(width * plt.rcParams["figure.dpi"] / float(saved))
+
+
 @dataclass
 class RunContext:
     portfolio: Portfolio
@@ -54,25 +70,28 @@ class RunContext:
         """Translate `key` into the run's language (the practice name is filled in)."""
         return translate(key, self.lang, practice=self.practice, **values)
 
-    def save_figure(self, fig, name: str):
-        """Save `fig` as PNG and SVG in `figures/` of the run (when there is a run); return it."""
+    def save_figure(self, fig, name: str, png: bytes | None = None):
+        """Save `fig` as PNG (`png` when already rendered) and SVG in `figures/` of the run (when
+        there is a run); return it."""
         if self.run_dir is not None:
             folder = self.run_dir / "figures"
             folder.mkdir(parents=True, exist_ok=True)
             stem = f"{self.notebook}_{name}"
-            fig.savefig(folder / f"{stem}.png", bbox_inches="tight")
+            (folder / f"{stem}.png").write_bytes(png if png is not None else png_bytes(fig))
             fig.savefig(folder / f"{stem}.svg", bbox_inches="tight", metadata={"Date": None})
         return fig
 
     def show_figure(self, fig, name: str, summary: bool = False) -> None:
-        """Save and display a figure once (and free its memory); `summary` puts it on index.html."""
-        from IPython.display import display
+        """Save and display a figure (rendered once as PNG for both) and free its memory;
+        `summary` puts it on index.html."""
+        from IPython.display import Image, display
 
-        self.save_figure(fig, name)
+        png = png_bytes(fig)
+        self.save_figure(fig, name, png)
         if summary and self.run_dir is not None:
             self.record(f"figure.{self.notebook}.{name}", None, kind="figure",
                         path=f"figures/{self.notebook}_{name}.png", label=name)
-        display(fig)
+        display(Image(data=png, format="png", width=_screen_width(png)))
         plt.close(fig)
 
     def save_table(self, table: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -14,6 +14,7 @@ A failure or an interrupt (SIGINT/SIGTERM) at any step removes the temporary fol
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import os
 import queue
@@ -116,8 +117,10 @@ def execute_one(nb: Path, target: Path, parameters: dict, kernel: str) -> None:
     from papermill.exceptions import PapermillExecutionError
 
     try:
+        # written once at the end (or at the failing cell), not twice per cell: papermill's per-cell
+        # saves serialise and validate the whole notebook, figures included, each time
         pm.execute_notebook(str(nb), str(target), parameters=parameters, kernel_name=kernel,
-                            progress_bar=False, log_output=False)
+                            progress_bar=False, log_output=False, request_save_on_cell_execute=False)
     except PapermillExecutionError as exc:
         raise NotebookFailed(
             f"notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: "
@@ -189,6 +192,13 @@ class _Worker:
             pass
 
 
+def _end_workers(workers: list[_Worker]) -> None:
+    """Kill and reap `workers` (those already ended are left as they are)."""
+    for worker in workers:
+        worker.kill()
+        worker.close()
+
+
 def _execute_on_worker(nb: Path, target: Path, parameters: dict, kernel: str, idle: "queue.Queue",
                        workers: list, lock: threading.Lock, env: dict) -> float:
     """Run one notebook on an idle worker (started when none is idle); returns the seconds it took."""
@@ -227,14 +237,19 @@ def _release_memory() -> None:
 
 
 def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: str, jobs: int,
-                 progress: Callable[[str], None]) -> list[Path]:
+                 progress: Callable[[str], None], workers: list[_Worker] | None = None,
+                 on_done: Callable[[Path], None] | None = None) -> list[Path]:
     """Execute the notebooks on `jobs` worker processes (each notebook its own kernel) into `folder`.
 
-    The first failure, or an interrupt, ends every other notebook still running."""
+    `workers`: processes already started (more are started as needed); `on_done(executed)` runs in
+    this thread as each notebook finishes, while the others still run. The first failure, or an
+    interrupt, ends every other notebook still running; every worker is ended on return."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-    workers: list[_Worker] = []
+    workers = list(workers or [])
     idle: queue.Queue = queue.Queue()
+    for worker in workers:
+        idle.put(worker)
     lock = threading.Lock()
     done_count = 0
     pool = ThreadPoolExecutor(max_workers=jobs)
@@ -251,6 +266,8 @@ def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: 
                     raise future.exception()
                 done_count += 1
                 progress(f"[{done_count}/{len(notebooks)}] {futures[future].stem} ({future.result():.1f} s)")
+                if on_done is not None:
+                    on_done(folder / futures[future].name)
     except BaseException:
         for future in futures:
             future.cancel()
@@ -277,10 +294,9 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
 
     `pseudonymise` replaces project ids and names by salted hashes before anything is written
     (a fresh random salt per run, stored nowhere)."""
-    # imported here, not at the top: a notebook's child process (`python -m amo_analysis.runner`)
+    # imported here, not at the top: a worker process (`python -m amo_analysis.runner --worker`)
     # then loads papermill only, not pandas, pandera and nbconvert (seconds per notebook)
     from .portfolio import load_portfolio
-    from .report import build_index, export_notebook_html
 
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
@@ -291,14 +307,20 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
     notebooks = list_notebooks(only, notebooks_dir)
     if not notebooks:
         raise InputError(f"no notebook found in {notebooks_dir}.")
-    portfolio = load_portfolio(data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table,
-                               query=query, pseudonymise=pseudonymise)
+    jobs = jobs or default_jobs(len(notebooks))
+    # the workers start (and import papermill) while the source is validated
+    workers = [_Worker(child_environment(jobs)) for _ in range(jobs)]
+    try:
+        portfolio = load_portfolio(data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table,
+                                   query=query, pseudonymise=pseudonymise)
+        kernel = ensure_kernel()
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        _end_workers(workers)
+        raise
     is_sample = "://" not in str(data) and \
         Path(data).resolve() in {SAMPLE_PORTFOLIO.resolve(), SAMPLE_PORTFOLIO_24.resolve()}
-    kernel = ensure_kernel()
-    jobs = jobs or default_jobs(len(notebooks))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     now = clock()
     run_id = _run_id(portfolio.checksum, now)
     partial = out / f".{run_id}.partial"
@@ -313,18 +335,26 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         source_name, checksum, provenance = portfolio.source_name, portfolio.checksum, portfolio.provenance()
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
         _release_memory()
-        executed = _execute_all(notebooks, partial, {
-            "portfolio_path": str(portfolio_path.resolve()), "run_dir": str(partial.resolve()),
-            "lang": lang, "seed": seed, **parameters}, kernel, jobs, progress)
-        progress("writing HTML reports")
         footer = (f"{source_name} · {checksum} · amo-analysis {__version__} · "
                   f"{now:%Y-%m-%d %H:%M} UTC")
-        reports = []
-        for target in executed:
-            html = target.with_suffix(".html")
-            title = export_notebook_html(target, html, footer=footer, lang=lang,
-                                         back_label=translate("key_figures", lang))
-            reports.append({"href": html.name, "title": title})
+        titles: dict[str, str] = {}
+        # nbconvert is imported while the first notebooks run; each report is written as soon as its
+        # notebook has finished, while the others still run
+        threading.Thread(target=importlib.import_module, args=(f"{__package__}.report",), daemon=True).start()
+
+        def export_html(executed: Path) -> None:
+            from .report import export_notebook_html
+
+            titles[executed.name] = export_notebook_html(executed, executed.with_suffix(".html"), footer=footer,
+                                                         lang=lang, back_label=translate("key_figures", lang))
+
+        executed = _execute_all(notebooks, partial, {
+            "portfolio_path": str(portfolio_path.resolve()), "run_dir": str(partial.resolve()),
+            "lang": lang, "seed": seed, **parameters}, kernel, jobs, progress, workers, export_html)
+        progress("writing the summary page")
+        from .report import build_index
+
+        reports = [{"href": target.with_suffix(".html").name, "title": titles[target.name]} for target in executed]
         document = {
             "generated": {"at": now.isoformat(timespec="seconds"), "run_id": run_id},
             "package_version": __version__,
@@ -342,6 +372,7 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         os.replace(partial, final)
         _point_latest(out, final)
     except BaseException:
+        _end_workers(workers)
         shutil.rmtree(partial, ignore_errors=True)
         raise
     finally:

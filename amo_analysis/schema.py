@@ -21,15 +21,18 @@ import numbers
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
 from . import columns
 from .errors import ContractError, InputError, Problem
+
+if TYPE_CHECKING:  # pandera is imported where the contract is checked (notebooks reading Parquet skip it)
+    import pandera.pandas as pa
 
 # A cost drift above this (as a fraction: 10.0 = +1000 %) is kept but flagged in `extreme_outlier`.
 EXTREME_DRIFT = 10.0
@@ -110,6 +113,8 @@ def bound_rule(col: columns.Column) -> str | None:
 
 
 def _checks(col: columns.Column) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     rule = bound_rule(col)
     if col.allowed:
         return [pa.Check.isin(list(col.allowed), error=rule)]
@@ -130,6 +135,8 @@ def portfolio_schema() -> pa.DataFrameSchema:
     catalogue, `project_id` unique, `project_id` and `amo` never blank, required columns present
     (the two durations count as present once derived from the dates). Extra columns are allowed.
     """
+    import pandera.pandas as pa
+
     spec = {}
     for col in columns.COLUMNS:
         spec[col.name] = pa.Column(
@@ -728,6 +735,8 @@ def _missing_columns_message(file: str, missing: list[str], found) -> str:
 
 
 def _pandera_problems(data: pd.DataFrame, raw: pd.DataFrame, ctx: _Ctx, known: set) -> list[Problem]:
+    import pandera.pandas as pa
+
     try:
         portfolio_schema().validate(data, lazy=True)
         return []

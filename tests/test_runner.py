@@ -90,9 +90,10 @@ def test_sigterm_halfway_keeps_latest_on_previous_run(sample_run, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "amo_analysis", "run", "--data", str(SAMPLE_PORTFOLIO),
                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 120
-    while time.time() < deadline and not list(out.glob(".*.partial/01_*.ipynb")):
+    while time.time() < deadline and not list(out.glob(".*.partial/data/portfolio.parquet")):
         time.sleep(0.2)
     assert list(out.glob(".*.partial")), "the run never started writing"
+    time.sleep(3)  # the notebooks are running
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     assert proc.returncode != 0
