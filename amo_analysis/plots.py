@@ -27,7 +27,7 @@ MAX_POINTS = 2000
 def apply_theme() -> None:
     """The suite's one theme (call once per notebook; idempotent)."""
     sns.set_theme(context="notebook", style="whitegrid", palette=OKABE_ITO,
-                  rc={"figure.dpi": 100, "savefig.dpi": 150, "axes.titleweight": "bold",
+                  rc={"figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold",
                       "svg.fonttype": "none", "figure.autolayout": False})
 
 

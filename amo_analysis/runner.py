@@ -294,10 +294,6 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
 
     `pseudonymise` replaces project ids and names by salted hashes before anything is written
     (a fresh random salt per run, stored nowhere)."""
-    # imported here, not at the top: a worker process (`python -m amo_analysis.runner --worker`)
-    # then loads papermill only, not pandas, pandera and nbconvert (seconds per notebook)
-    from .portfolio import load_portfolio
-
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
     parameters = dict(parameters or {})
@@ -311,6 +307,10 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
     # the workers start (and import papermill) while the source is validated
     workers = [_Worker(child_environment(jobs)) for _ in range(jobs)]
     try:
+        # imported here, not at the top: a worker process (`python -m amo_analysis.runner --worker`)
+        # then loads papermill only, not pandas, pandera and nbconvert (seconds per notebook)
+        from .portfolio import load_portfolio
+
         portfolio = load_portfolio(data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table,
                                    query=query, pseudonymise=pseudonymise)
         kernel = ensure_kernel()
