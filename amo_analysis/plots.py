@@ -69,7 +69,7 @@ def outcome_distributions(data: pd.DataFrame, outcomes, group: pd.Series, lang: 
     fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(4.2 * max(len(outcomes), 1), 4.2),
                              squeeze=False)
     order = sorted(group.dropna().unique())
-    frame = data[outcomes].assign(_group=group)  # only the plotted columns: seaborn scans what it gets
+    frame = data[outcomes].assign(_group=group)  # only the plotted columns, not a copy of the portfolio
     for ax, outcome in zip(axes[0], outcomes):
         part = frame[["_group", outcome]].dropna(subset=[outcome])
         _group_boxes(ax, [part.loc[part["_group"] == name, outcome].to_numpy(dtype=float) for name in order],
