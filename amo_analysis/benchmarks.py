@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from . import paths, scale
-from .describe import share_ci
+from .describe import mean_t_ci, share_ci
 from .errors import ContractError, InputError, Problem
 from .i18n import format_number, format_percent, translate
 
@@ -95,8 +95,7 @@ def mean_with_ci(values, seed: int = 0) -> PortfolioFigure:
     if n < 2 or np.ptp(x) == 0:
         return PortfolioFigure(estimate, np.nan, np.nan, n)
     if n > LARGE_N:
-        low, high = stats.t.interval(0.95, n - 1, loc=estimate, scale=stats.sem(x))
-        return PortfolioFigure(estimate, float(low), float(high), n)
+        return PortfolioFigure(estimate, *mean_t_ci(x), n)
     low, high = _bootstrap_ci((x,), np.mean, seed, vectorized=True)
     return PortfolioFigure(estimate, low, high, n)
 

@@ -35,6 +35,14 @@ def quantile_ci(values, q: float, conf_level: float = 0.95) -> tuple[float, floa
     return estimate, (low if np.isfinite(low) else np.nan), (high if np.isfinite(high) else np.nan)
 
 
+def mean_t_ci(values, conf_level: float = 0.95) -> tuple[float, float]:
+    """Student t interval of the mean of `values` (what a bootstrap interval of a mean converges to
+    on large samples; `scale.ANALYTIC_N`)."""
+    x = np.asarray(values, dtype="float64")
+    low, high = stats.t.interval(conf_level, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    return float(low), float(high)
+
+
 def share_ci(count: int, n: int, conf_level: float = 0.95) -> tuple[float, float, float]:
     """A share count/n with its Wilson interval, as fractions."""
     if n == 0:

@@ -350,14 +350,14 @@ def _rank_of_columns(R: np.ndarray, columns: list[int], n: int) -> int:
 
 
 def _check_treatment_identified(design: pd.DataFrame, t: np.ndarray, treatment: str,
-                                R: np.ndarray | None = None, columns: list[int] | None = None) -> None:
+                                R: np.ndarray | None = None, columns: list[int] = ()) -> None:
     """EffectError when the covariates determine the treatment exactly (linear span). With `R` (the
     `_r_factor` of [1, covariates, t]), `columns` are the positions in it of the constant and the
     covariates in `design`; the treatment is R's last column."""
     if design.shape[1] == 0:
         return
     if R is not None:
-        base = columns if columns is not None else list(range(R.shape[1] - 1))
+        base = list(columns)
         same = _rank_of_columns(R, base + [R.shape[1] - 1], len(t)) == _rank_of_columns(R, base, len(t))
     else:
         full = np.column_stack([np.ones(len(t)), design.to_numpy(), t])
@@ -1172,10 +1172,8 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
     if method in ("ipw", "aipw") and opts.get("propensity_covariates") is not None:
         extra = _as_list(opts["propensity_covariates"])
     subsample_note = None
-    if method in SUBSAMPLED_METHODS and len(data) > scale.LARGE_N:
-        rows = scale.subsample_positions(len(data), seed)
-        subsample_note = scale.subsample_note(_METHOD_WORDS[method], len(rows), len(data), seed)
-        data = data.iloc[rows]
+    if method in SUBSAMPLED_METHODS:
+        data, subsample_note = scale.model_rows(data, seed, _METHOD_WORDS[method])
     prep = _prepare(data, outcome, treatment, covariates_used, cluster, extra_covariates=extra)
     if subsample_note:
         prep.notes.append(subsample_note)

@@ -29,7 +29,7 @@ from .i18n import TRANSLATIONS, translate
 
 __all__ = [
     "SPECS", "ESTIMATE_COLUMNS", "resolve_covariates", "covariates_text", "estimate_all",
-    "primary_rows", "claims_check", "detectable_effects", "weighted_balance", "overlap_text",
+    "primary_rows", "claims_check", "detectable_effects", "weighted_balance", "balance_note", "overlap_text",
     "record_effects", "estimates_display", "missing_display", "claims_display",
     "detectable_display", "estimates_text", "claims_text",
 ]
@@ -346,6 +346,11 @@ def weighted_balance(data: pd.DataFrame, covariates, treatment: str = "amo") -> 
     table.attrs["note"] = ("Balance before (unweighted) and after stabilised inverse-probability "
                            "weighting; |SMD| below 0.1 is usually taken as balanced.")
     return table
+
+
+def balance_note(balance: pd.DataFrame) -> str:
+    """The sentence shown with a `weighted_balance` table: how it was weighted, or why not."""
+    return balance.attrs.get("note") or balance.attrs.get("why", "")
 
 
 def overlap_text(data: pd.DataFrame, covariates, treatment: str = "amo") -> str:

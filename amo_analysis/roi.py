@@ -25,7 +25,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from . import scale
-from .describe import with_model_columns
+from .describe import mean_t_ci, with_model_columns
 from .errors import InputError
 from .i18n import translate
 
@@ -62,6 +62,11 @@ class RoiResult:
     def prevented(self) -> np.ndarray:
         return self.cost_without - self.cost_with
 
+    @property
+    def prevented_per_euro(self) -> np.ndarray:
+        """Drift prevented per unit of fee, (cost_without − cost_with) / fee, each draw."""
+        return self.prevented / self.fee
+
     def _by_replicate(self, values: np.ndarray) -> np.ndarray:
         sums = np.bincount(self.replicate, weights=values, minlength=self.n_bootstrap)
         counts = np.bincount(self.replicate, minlength=self.n_bootstrap)
@@ -76,12 +81,11 @@ class RoiResult:
 
     def summary(self, lang: str = "en") -> pd.DataFrame:
         """One row per reported quantity: value (mean over draws), 95 % interval over bootstrap fits."""
-        fee = self.fee
         rows = [
             self._summary(self.cost_without, "total_without", "cost"),
             self._summary(self.total_with, "total_with", "cost"),
             self._summary(self.saving, "saving", "cost"),
-            self._summary(self.prevented / fee, "prevented_per_euro", "ratio"),
+            self._summary(self.prevented_per_euro, "prevented_per_euro", "ratio"),
             # Already integrated over the effect's uncertainty: an interval over fits would be 0…1.
             self._summary((self.saving > 0).astype(float), "p_pays_for_itself", "share", interval=False),
             self._summary(self.prevented, "break_even_fee", "cost"),
@@ -247,8 +251,7 @@ def _mean_ci(values: pd.Series, seed: int) -> tuple[float, float, float]:
     if len(x) < 3:
         return float(np.mean(x)) if len(x) else float("nan"), float("nan"), float("nan")
     if len(x) > scale.ANALYTIC_N:  # the percentile interval converges to the t interval
-        low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
-        return float(x.mean()), float(low), float(high)
+        return (float(x.mean()), *mean_t_ci(x))
     ci = stats.bootstrap((x,), np.mean, n_resamples=4999, method="percentile",
                          random_state=np.random.default_rng(seed)).confidence_interval
     return float(x.mean()), float(ci.low), float(ci.high)

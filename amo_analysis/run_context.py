@@ -41,14 +41,6 @@ def png_bytes(fig) -> bytes:
     return buffer.getvalue()
 
 
-def _screen_width(png: bytes) -> int:
-    """Display width in CSS pixels of a PNG rendered at savefig.dpi: its size at figure.dpi, so a
-    figure shows at the size the inline backend would give it, drawn with more pixels."""
-    width = int.from_bytes(png[16:20], "big")  # IHDR: the width follows the 8-byte signature and tag
-    saved = plt.rcParams["savefig.dpi"]
-    return width if saved == "figure" else round(width * plt.rcParams["figure.dpi"] / float(saved))
-
-
 @dataclass
 class RunContext:
     portfolio: Portfolio
@@ -91,7 +83,7 @@ class RunContext:
         if summary and self.run_dir is not None:
             self.record(f"figure.{self.notebook}.{name}", None, kind="figure",
                         path=f"figures/{self.notebook}_{name}.png", label=name)
-        display(Image(data=png, format="png", width=_screen_width(png)))
+        display(Image(data=png, format="png"))  # the theme saves at screen resolution
         plt.close(fig)
 
     def save_table(self, table: pd.DataFrame, name: str) -> pd.DataFrame:
