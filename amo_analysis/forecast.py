@@ -245,19 +245,36 @@ class _RegressionModel:
         return _design(projects, self.features, self.levels) @ self.params
 
 
-def _nearest(ref: pd.DataFrame, project: pd.Series, features: list[str], k: int) -> np.ndarray:
-    group = ref[ref["amo"] == bool(project["amo"])]
-    if len(group) == 0:
-        return np.array([])
-    dist = np.zeros(len(group))
-    for f in features:
-        if f in CATEGORICAL:
-            dist += (group[f].astype(str).to_numpy() != str(project[f])).astype(float)
-        else:
-            sd = float(ref[f].astype(float).std()) or 1.0
-            dist += np.abs(group[f].astype(float).to_numpy() - float(project[f])) / sd
-    order = np.argsort(dist, kind="stable")[:k]
-    return np.sort(group["_y"].to_numpy()[order])
+class _NearestProjects:
+    """The `k` most similar reference projects with the same practice value (one usable set of
+    reference rows and features): distance = number of differing categories + Σ |difference| ÷
+    standard deviation (over these rows) of each numeric feature. The arrays are built once, not
+    once per project."""
+
+    def __init__(self, ref: pd.DataFrame, features: list[str]):
+        self.amo = ref["amo"].to_numpy(dtype=bool)
+        self.y = ref["_y"].to_numpy()
+        self.columns = []  # (feature, values, standard deviation; None for a category)
+        for f in features:
+            if f in CATEGORICAL:
+                self.columns.append((f, ref[f].astype(str).to_numpy(), None))
+            else:
+                values = ref[f].astype(float)
+                self.columns.append((f, values.to_numpy(), float(values.std()) or 1.0))
+
+    def values(self, project: pd.Series, k: int) -> np.ndarray:
+        """The sorted outcomes (ln ratios) of the `k` projects nearest to `project`."""
+        group = self.amo == bool(project["amo"])
+        if not group.any():
+            return np.array([])
+        dist = np.zeros(int(group.sum()))
+        for f, values, sd in self.columns:
+            if sd is None:
+                dist += (values[group] != str(project[f])).astype(float)
+            else:
+                dist += np.abs(values[group] - float(project[f])) / sd
+        order = np.argsort(dist, kind="stable")[:k]
+        return np.sort(self.y[group][order])
 
 
 def conformal_quantile(values: np.ndarray, q: float) -> float:
@@ -325,9 +342,10 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5
                                    for f in features)
                 regression = (len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params)
                               and usable["amo"].nunique() == 2)
-                cache[key] = _RegressionModel(usable, list(features), seed, folds) if regression else None
+                cache[key] = (_RegressionModel(usable, list(features), seed, folds) if regression
+                              else _NearestProjects(usable, list(features)))
             model = cache[key]
-            if model is not None:
+            if isinstance(model, _RegressionModel):
                 median = model.medians(projects.iloc[idx])
                 method[idx], n_used[idx] = "quantile regression", len(usable)
                 for q in quantiles:
@@ -340,7 +358,7 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5
                         notes[i].append(model.note)
                 continue
             for i in idx:  # nearest projects: only for small reference portfolios
-                values = _nearest(usable, projects.iloc[i], list(features), n_neighbours)
+                values = model.values(projects.iloc[i], n_neighbours)
                 method[i], n_used[i] = "nearest projects", len(values)
                 for q in quantiles:
                     y_q[q][i] = conformal_quantile(values, q)

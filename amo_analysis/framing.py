@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import math
 import warnings
+import dataclasses
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.stats.weightstats import DescrStatsW
 
 from . import claims as claims_mod
@@ -148,19 +150,24 @@ def _as_float(series: pd.Series, name: str) -> pd.Series:
     return pd.to_numeric(series, errors="coerce").astype("float64")
 
 
-def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
-    parts = []
+def _covariate_columns(frame: pd.DataFrame, covariates: list[str]) -> dict[str, np.ndarray]:
+    """Design columns of the covariates on `frame` (complete rows): a number as it is, a category as
+    0/1 indicators of its levels but the first (sorted, as `pd.get_dummies(drop_first=True)` names
+    them); columns that do not vary are left out."""
+    columns: dict[str, np.ndarray] = {}
     for c in covariates:
         s = frame[c]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            parts.append(s.astype("float64").rename(c))
+            columns[c] = s.to_numpy(dtype="float64")
         else:
-            dummies = pd.get_dummies(s.astype(str), prefix=c, drop_first=True, dtype="float64")
-            parts.append(dummies)
-    if not parts:
-        return pd.DataFrame(index=frame.index)
-    design = pd.concat(parts, axis=1)
-    return design.loc[:, design.std(ddof=0) > 0]
+            values = s.astype(str).to_numpy()
+            for level in np.unique(values)[1:]:
+                columns[f"{c}_{level}"] = (values == level).astype("float64")
+    return {name: v for name, v in columns.items() if v.std() > 0}
+
+
+def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(_covariate_columns(frame, covariates), index=frame.index)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,70 +178,96 @@ def _exposure_words(exposure: str) -> str:
     return f"'{exposure}' ({question_label(exposure)})" if exposure != question_label(exposure) else f"'{exposure}'"
 
 
-def _prepare_rr(data, exposure, outcome, covariates, need_amo):
+@dataclass
+class _RiskRows:
+    """The projects a risk ratio rests on (known outcome, exposure, practice when needed and
+    covariates), as arrays: `y` the 0/1 outcome, `x` the exposure, `amo` the practice (None when
+    not needed), `covariates` those columns on the same rows."""
+
+    y: np.ndarray
+    x: np.ndarray
+    amo: np.ndarray | None
+    covariates: pd.DataFrame
+
+
+def _prepare_rr(data, exposure, outcome, covariates, need_amo, failure: pd.Series | None = None) -> tuple:
+    """(`_RiskRows`, number of events, number exposed or None for a numeric exposure); raises
+    FramingError when the risk ratio cannot be estimated. `failure`: `failure_indicator(data,
+    outcome)` when already computed."""
     for col in [exposure] + list(covariates) + (["amo"] if need_amo else []):
         if col not in data:
             raise FramingError(f"The portfolio has no column {_exposure_words(col)}: this risk ratio cannot be estimated.")
-    y = failure_indicator(data, outcome)
-    frame = pd.DataFrame({"_y": y, "_x": _as_float(data[exposure], exposure)}, index=data.index)
-    if need_amo:
-        frame["_amo"] = _as_float(data["amo"], "amo")
-    frame = pd.concat([frame, data[list(covariates)]], axis=1).dropna()
+    y = (failure_indicator(data, outcome) if failure is None else failure).to_numpy(dtype="float64")
+    x = _as_float(data[exposure], exposure).to_numpy(dtype="float64")
+    amo = _as_float(data["amo"], "amo").to_numpy(dtype="float64") if need_amo else None
+    keep = ~np.isnan(y) & ~np.isnan(x)
+    if amo is not None:
+        keep &= ~np.isnan(amo)
+    for c in covariates:
+        keep &= data[c].notna().to_numpy()
+    kept_covariates = data.loc[keep, list(covariates)]
+    with_events = _rows_with_events(kept_covariates, y[keep])
+    keep[keep] = with_events
+    rows = _RiskRows(y[keep], x[keep], None if amo is None else amo[keep], kept_covariates[with_events])
     label = outcome.replace("_", " ")
-    frame = _drop_eventless_levels(frame, covariates)
-    n = len(frame)
+    n = len(rows.y)
     if n == 0:
         raise FramingError(f"No project has both a known outcome and a value for {_exposure_words(exposure)}.")
-    events = int(frame["_y"].sum())
+    events = int(rows.y.sum())
     if events == 0:
         raise FramingError(f"None of the {n} projects with a known outcome is {label}: "
                            f"a risk ratio of {label} cannot be estimated.")
     if events == n:
         raise FramingError(f"All {n} projects with a known outcome are {label}: "
                            f"a risk ratio of {label} cannot be estimated.")
-    x = frame["_x"]
-    binary = set(x.unique()) <= {0.0, 1.0}
-    if x.nunique() < 2:
-        if binary and x.iloc[0] == 0:
+    x = rows.x
+    distinct = np.unique(x)
+    binary = bool(np.isin(distinct, (0.0, 1.0)).all())
+    if len(distinct) < 2:
+        if binary and x[0] == 0:
             raise FramingError(f"No project has {_exposure_words(exposure)} (nobody answered or observed it): "
                                "its risk ratio cannot be estimated.")
         if binary:
             raise FramingError(f"Every project has {_exposure_words(exposure)}: there is no comparison "
                                "group, so its risk ratio cannot be estimated.")
-        raise FramingError(f"{_exposure_words(exposure)} takes a single value ({x.iloc[0]:g}): "
+        raise FramingError(f"{_exposure_words(exposure)} takes a single value ({x[0]:g}): "
                            "its risk ratio cannot be estimated.")
     if binary:
         for value, words in ((1.0, "with"), (0.0, "without")):
-            part = frame.loc[x == value, "_y"]
+            part = rows.y[x == value]
             if part.sum() == 0:
                 raise FramingError(f"No project {words} {_exposure_words(exposure)} is {label} "
                                    f"(0 of {len(part)}): the risk ratio has no finite interval.")
-    return frame, events, (int(x.sum()) if binary else None)
+    return rows, events, (int(x.sum()) if binary else None)
 
 
-def _drop_eventless_levels(frame: pd.DataFrame, covariates) -> pd.DataFrame:
-    """Drop the projects of a category level (e.g. a project type) with no event at all.
+def _rows_with_events(covariates: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    """The rows (of `covariates`, outcome `y`) left after dropping the projects of a category level
+    (e.g. a project type) with no event at all, one category after the other (a mask).
 
     Under the log-linear model such a level's coefficient is −∞ and its projects carry no
     information on the other coefficients (their score contributions vanish), so dropping them is
     the limit of the fit, not a change of the estimand; `n` then counts the projects kept.
     """
-    for c in covariates:
-        s = frame[c]
+    kept = np.ones(len(y), dtype=bool)
+    for c in covariates.columns:
+        s = covariates[c]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             continue
-        events = frame.groupby(s.astype(str))["_y"].sum()
-        empty = events.index[events == 0]
-        if len(empty) and len(empty) < len(events):
-            frame = frame[~s.astype(str).isin(empty)]
-    return frame
+        levels, codes = np.unique(s.astype(str).to_numpy(), return_inverse=True)
+        present = np.bincount(codes[kept], minlength=len(levels)) > 0
+        events = np.bincount(codes[kept], weights=y[kept], minlength=len(levels))
+        empty = present & (events == 0)
+        if empty.any() and empty.sum() < present.sum():
+            kept &= ~empty[codes]
+    return kept
 
 
 def _fit_poisson(y, X, cov_type):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sm.GLM(y, X, family=sm.families.Poisson()).fit(cov_type=cov_type)
-    if not res.converged or not np.all(np.isfinite(res.bse)) or np.abs(res.params.iloc[1:]).max() > 15:
+        res = GLM(y, X, family=families.Poisson()).fit(cov_type=cov_type)
+    if not res.converged or not np.all(np.isfinite(res.bse)) or np.abs(res.params[1:]).max() > 15:
         raise FramingError("The risk-ratio model did not converge (too few projects or events for "
                            f"{X.shape[1]} parameters).")
     return res
@@ -256,22 +289,26 @@ def risk_ratio(data: pd.DataFrame, exposure: str, outcome: str = "failed", covar
     With `adjust_amo`, the practice is added as a covariate. Raises FramingError when degenerate.
     """
     covariates = [c for c in covariates if c != exposure]
-    frame, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, adjust_amo)
-    X = pd.concat([pd.Series(1.0, index=frame.index, name="const"), frame["_x"].rename(exposure),
-                   *( [frame["_amo"].rename("amo")] if adjust_amo else []),
-                   _design(frame, covariates)], axis=1)
-    _check_rows(len(frame), events, X.shape[1], exposure)
-    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
-        X = X.loc[:, ~X.T.duplicated()]
-        if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+    return _risk_ratio(data, exposure, outcome, covariates, adjust_amo, cov_type, conf_level)
+
+
+def _risk_ratio(data, exposure, outcome, covariates, adjust_amo, cov_type, conf_level,
+                failure: pd.Series | None = None) -> RiskRatio:
+    rows, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, adjust_amo, failure)
+    X = np.column_stack([np.ones(len(rows.y)), rows.x, *([rows.amo] if adjust_amo else []),
+                         *_covariate_columns(rows.covariates, covariates).values()])
+    _check_rows(len(rows.y), events, X.shape[1], exposure)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        X = X[:, np.sort(np.unique(X, axis=1, return_index=True)[1])]  # each distinct column once
+        if np.linalg.matrix_rank(X) < X.shape[1]:
             raise FramingError(f"{_exposure_words(exposure)} is determined by the covariates "
                                f"({', '.join(covariates)}): its risk ratio cannot be separated from theirs.")
-    res = _fit_poisson(frame["_y"].to_numpy(), X, cov_type)
-    b, se = float(res.params.iloc[1]), float(res.bse.iloc[1])
+    res = _fit_poisson(rows.y, X, cov_type)
+    b, se = float(res.params[1]), float(res.bse[1])
     z = stats.norm.ppf(0.5 + conf_level / 2)
     model = "adjusted" + (f" + {'amo'}" if adjust_amo else "") if covariates or adjust_amo else "crude"
     return RiskRatio(exposure, outcome, model, math.exp(b), math.exp(b - z * se), math.exp(b + z * se),
-                     float(res.pvalues.iloc[1]), len(frame), events, n_exposed, tuple(covariates))
+                     float(res.pvalues[1]), len(rows.y), events, n_exposed, tuple(covariates))
 
 
 def risk_ratio_by_practice(data: pd.DataFrame, exposure: str, outcome: str = "failed", covariates=(),
@@ -282,39 +319,43 @@ def risk_ratio_by_practice(data: pd.DataFrame, exposure: str, outcome: str = "fa
     and without the practice. Intervals from the robust covariance (delta method on the log scale).
     """
     covariates = [c for c in covariates if c not in (exposure, "amo")]
-    frame, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, True)
-    if frame["_amo"].nunique() < 2:
+    return _risk_ratio_by_practice(data, exposure, outcome, covariates, cov_type, conf_level)
+
+
+def _risk_ratio_by_practice(data, exposure, outcome, covariates, cov_type, conf_level,
+                            failure: pd.Series | None = None) -> list[RiskRatio]:
+    rows, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, True, failure)
+    if len(np.unique(rows.amo)) < 2:
         raise FramingError("All projects have the same practice value: an interaction with it cannot be estimated.")
     for value, words in ((1.0, "with"), (0.0, "without")):
-        part = frame[frame["_amo"] == value]
-        if part["_x"].nunique() < 2 or part["_y"].sum() == 0:
+        part = rows.amo == value
+        if len(np.unique(rows.x[part])) < 2 or rows.y[part].sum() == 0:
             raise FramingError(f"Among projects {words} the practice, {_exposure_words(exposure)} or the outcome "
                                "does not vary: the interaction cannot be estimated.")
         if n_exposed is not None:
             for xv, xw in ((1.0, "with"), (0.0, "without")):
-                if part.loc[part["_x"] == xv, "_y"].sum() == 0:
+                if rows.y[part & (rows.x == xv)].sum() == 0:
                     raise FramingError(f"No project {words} the practice and {xw} {_exposure_words(exposure)} is "
                                        f"{outcome.replace('_', ' ')}: the interaction has no finite interval.")
-    inter = (frame["_x"] * frame["_amo"]).rename("interaction")
-    X = pd.concat([pd.Series(1.0, index=frame.index, name="const"), frame["_x"].rename(exposure),
-                   frame["_amo"].rename("amo"), inter, _design(frame, covariates)], axis=1)
-    _check_rows(len(frame), events, X.shape[1], exposure)
-    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+    X = np.column_stack([np.ones(len(rows.y)), rows.x, rows.amo, rows.x * rows.amo,
+                         *_covariate_columns(rows.covariates, covariates).values()])
+    _check_rows(len(rows.y), events, X.shape[1], exposure)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
         raise FramingError(f"The interaction of {_exposure_words(exposure)} with the practice is collinear "
                            "with the covariates: it cannot be estimated.")
-    res = _fit_poisson(frame["_y"].to_numpy(), X, cov_type)
-    cov = res.cov_params().to_numpy()
+    res = _fit_poisson(rows.y, X, cov_type)
+    cov = res.cov_params()
     z = stats.norm.ppf(0.5 + conf_level / 2)
     out = []
     for model, weights in (("without amo", [0, 1, 0, 0]), ("with amo", [0, 1, 0, 1]),
                            ("ratio with/without amo", [0, 0, 0, 1])):
         c = np.zeros(X.shape[1])
         c[:4] = weights
-        b = float(c @ res.params.to_numpy())
+        b = float(c @ res.params)
         se = float(math.sqrt(c @ cov @ c))
         p = float(2 * stats.norm.sf(abs(b / se))) if se > 0 else float("nan")
         out.append(RiskRatio(exposure, outcome, model, math.exp(b), math.exp(b - z * se),
-                             math.exp(b + z * se), p, len(frame), events, n_exposed, tuple(covariates)))
+                             math.exp(b + z * se), p, len(rows.y), events, n_exposed, tuple(covariates)))
     return out
 
 
@@ -346,17 +387,23 @@ def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), cov
     exposures = [e for e in ("framing_score", WELL_FRAMED, *FRAMING_COLUMNS)]
     rows = []
     for outcome in outcomes:
+        try:  # once per outcome, not once per model
+            failure = failure_indicator(data, outcome)
+        except InputError:
+            failure = None  # each row then says why
         for exposure in exposures:
+            used = [c for c in covariates if c != exposure]
             for adjust_amo in (False, True):
                 model = "adjusted + amo" if adjust_amo else "adjusted"
                 try:
-                    rr = risk_ratio(data, exposure, outcome, covariates, adjust_amo=adjust_amo)
-                    rr = RiskRatio(**{**asdict(rr), "model": model, "covariates": rr.covariates})
+                    rr = _risk_ratio(data, exposure, outcome, used, adjust_amo, "HC0", 0.95, failure)
+                    rr = dataclasses.replace(rr, model=model)
                 except InputError as exc:
                     rr = _missing_rr(exposure, outcome, model, covariates, str(exc))
                 rows.append(rr.as_row())
             try:
-                rows.extend(r.as_row() for r in risk_ratio_by_practice(data, exposure, outcome, covariates))
+                rows.extend(r.as_row() for r in _risk_ratio_by_practice(
+                    data, exposure, outcome, [c for c in used if c != "amo"], "HC0", 0.95, failure))
             except InputError as exc:
                 rows.extend(_missing_rr(exposure, outcome, m, covariates, str(exc)).as_row()
                             for m in ("without amo", "with amo", "ratio with/without amo"))

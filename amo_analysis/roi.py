@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 from . import scale
 from .describe import mean_t_ci, with_model_columns
@@ -177,7 +177,7 @@ def simulate_roi(data: pd.DataFrame, *, budget: float | None = None, cost_unit: 
     mus, betas, residual_sets = [], [], []
     for _ in range(n_bootstrap):
         idx = rng.integers(0, len(used), len(used))
-        fit = sm.OLS(y[idx], design[idx]).fit(method="pinv")
+        fit = OLS(y[idx], design[idx]).fit(method="pinv")
         mus.append(float(point @ fit.params))
         betas.append(float(fit.params[1]))
         residual_sets.append(fit.resid)

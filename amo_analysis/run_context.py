@@ -34,10 +34,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def png_bytes(fig) -> bytes:
-    """The figure as PNG (savefig resolution, tight bounding box)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
+def svg_text(fig) -> str:
+    """The figure as SVG (tight bounding box; text kept as text, so it stays sharp, searchable and
+    editable; no date, so the same figure gives the same file)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buffer.getvalue()
 
 
@@ -62,28 +63,28 @@ class RunContext:
         """Translate `key` into the run's language (the practice name is filled in)."""
         return translate(key, self.lang, practice=self.practice, **values)
 
-    def save_figure(self, fig, name: str, png: bytes | None = None):
-        """Save `fig` as PNG (`png` when already rendered) and SVG in `figures/` of the run (when
-        there is a run); return it."""
+    def save_figure(self, fig, name: str, svg: str | None = None):
+        """Save `fig` as SVG (`svg` when already rendered) in `figures/` of the run (when there is a
+        run); return it."""
         if self.run_dir is not None:
             folder = self.run_dir / "figures"
             folder.mkdir(parents=True, exist_ok=True)
-            stem = f"{self.notebook}_{name}"
-            (folder / f"{stem}.png").write_bytes(png if png is not None else png_bytes(fig))
-            fig.savefig(folder / f"{stem}.svg", bbox_inches="tight", metadata={"Date": None})
+            (folder / f"{self.notebook}_{name}.svg").write_text(svg if svg is not None else svg_text(fig),
+                                                                 encoding="utf-8")
         return fig
 
     def show_figure(self, fig, name: str, summary: bool = False) -> None:
-        """Save and display a figure (rendered once as PNG for both) and free its memory;
-        `summary` puts it on index.html."""
-        from IPython.display import Image, display
+        """Save and display a figure, rendered once as SVG for both (vector: sharp on screen and in
+        print, and smaller than a PNG of these charts), and free its memory; `summary` puts it on
+        index.html."""
+        from IPython.display import display
 
-        png = png_bytes(fig)
-        self.save_figure(fig, name, png)
+        svg = svg_text(fig)
+        self.save_figure(fig, name, svg)
         if summary and self.run_dir is not None:
             self.record(f"figure.{self.notebook}.{name}", None, kind="figure",
-                        path=f"figures/{self.notebook}_{name}.png", label=name)
-        display(Image(data=png, format="png"))  # the theme saves at screen resolution
+                        path=f"figures/{self.notebook}_{name}.svg", label=name)
+        display({"image/svg+xml": svg}, raw=True)  # raw: IPython's SVG class would parse it again
         plt.close(fig)
 
     def save_table(self, table: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -158,7 +159,8 @@ class RunContext:
             self.record(f"{row.outcome}.{pct.lower()}.{group}", row.estimate, ci_low=row.ci_low,
                         ci_high=row.ci_high, n=row.n, unit="fraction", label=label,
                         method=self.t("m_quantile_exact"),
-                        headline=group == "all" and row.quantile in headline_quantiles)
+                        headline=group == "all" and row.quantile in headline_quantiles, write=False)
+        self.save_records()
         self.save_table(table, "tails")
         return table
 
@@ -168,15 +170,22 @@ class RunContext:
             self.record(f"{prefix}.{row['name']}", row["value"], ci_low=row.get("ci_low"),
                         ci_high=row.get("ci_high"), n=row.get("n"), unit=row.get("unit", ""),
                         label=row.get("label", row["name"]), method=method,
-                        headline=row["name"] in headline)
+                        headline=row["name"] in headline, write=False)
+        self.save_records()
 
-    def record(self, name: str, value, **fields) -> dict:
-        """Record a headline number (with interval, n, method, unit) for `results.json`."""
+    def record(self, name: str, value, *, write: bool = True, **fields) -> dict:
+        """Record a headline number (with interval, n, method, unit) for `results.json`; the
+        notebook's records file is rewritten at once unless `write` is False (a caller recording
+        many then calls `save_records` once)."""
         rec = results_mod.make_record(name, value, notebook=self.notebook, **fields)
         self.records = [r for r in self.records if r["name"] != name] + [rec]
+        if write:
+            self.save_records()
+        return rec
+
+    def save_records(self) -> None:
         if self.run_dir is not None:
             results_mod.write_records(self.run_dir, self.notebook, self.records)
-        return rec
 
 
 def open_run(notebook: str, portfolio_path: str | None = None, data_source: str | None = None,

@@ -4,8 +4,8 @@
 2. write the validated portfolio as Parquet into a hidden temporary folder `reports/.<run-id>.partial`;
 3. execute each notebook of `notebooks/` with papermill (kernel named explicitly), passing the
    Parquet path, the run folder, the language, the seed and the user's parameters;
-4. export each executed notebook to HTML (code hidden, offline), merge the records of every
-   notebook into `results.json` and write the `index.html` summary;
+4. export each executed notebook to HTML (code hidden, offline) in the process that executed it,
+   merge the records of every notebook into `results.json` and write the `index.html` summary;
 5. rename the temporary folder to `reports/<run-id>` and point `reports/latest` at it.
 A failure or an interrupt (SIGINT/SIGTERM) at any step removes the temporary folder, so
 `reports/latest` keeps pointing at the previous good run.
@@ -14,7 +14,6 @@ A failure or an interrupt (SIGINT/SIGTERM) at any step removes the temporary fol
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import os
 import queue
@@ -27,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NoReturn
 
 from . import __version__
 from . import results as results_mod
@@ -111,16 +110,17 @@ def _raise_interrupted(signum, _frame):
     raise _Interrupted(signal.Signals(signum).name)
 
 
-def execute_one(nb: Path, target: Path, parameters: dict, kernel: str) -> None:
-    """Execute one notebook with papermill in this process; a failing cell raises `NotebookFailed`."""
+def execute_one(nb: Path, target: Path, parameters: dict, kernel: str):
+    """Execute one notebook with papermill in this process and return it (a `NotebookNode`);
+    a failing cell raises `NotebookFailed`."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     try:
         # written once at the end (or at the failing cell), not twice per cell: papermill's per-cell
         # saves serialise and validate the whole notebook, figures included, each time
-        pm.execute_notebook(str(nb), str(target), parameters=parameters, kernel_name=kernel,
-                            progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+        return pm.execute_notebook(str(nb), str(target), parameters=parameters, kernel_name=kernel,
+                                   progress_bar=False, log_output=False, request_save_on_cell_execute=False)
     except PapermillExecutionError as exc:
         raise NotebookFailed(
             f"notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: "
@@ -149,18 +149,22 @@ def child_environment(jobs: int) -> dict:
 class _Worker:
     """A child process, in its own session, that imports papermill once and executes the notebooks
     sent to it one after the other (a JSON line per notebook on stdin, a JSON reply per line on
-    stdout). Its own session lets an interrupt end it and its kernel at once; reusing it saves
-    starting Python and importing papermill for every notebook (about 4 s of CPU each here)."""
+    stdout), writing each one's HTML page when asked. Its own session lets an interrupt end it and
+    its kernel at once; reusing it saves starting Python and importing papermill for every notebook
+    (about 4 s of CPU each here). It imports papermill (and nbconvert, with `pages`) as soon as it
+    starts, while the runner validates the source."""
 
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, pages: bool = False):
         self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([sys.executable, "-m", "amo_analysis.runner", "--worker"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+        command = [sys.executable, "-m", "amo_analysis.runner", "--worker"] + (["--pages"] if pages else [])
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
                                      start_new_session=True, env=env, text=True, encoding="utf-8")
 
-    def run(self, nb: Path, target: Path, parameters: dict, kernel: str) -> None:
-        """Execute `nb` into `target`; a failure raises `NotebookFailed` naming the notebook."""
-        task = {"nb": str(nb), "target": str(target), "parameters": parameters, "kernel": kernel}
+    def run(self, nb: Path, target: Path, parameters: dict, kernel: str, page: dict | None = None) -> str | None:
+        """Execute `nb` into `target`, and write its HTML page next to it when `page` gives the
+        page's options (`footer`, `back_label`, `lang`): returns the page's title (None without a
+        page). A failure raises `NotebookFailed` naming the notebook."""
+        task = {"nb": str(nb), "target": str(target), "parameters": parameters, "kernel": kernel, "page": page}
         try:
             self.proc.stdin.write(json.dumps(task) + "\n")
             self.proc.stdin.flush()
@@ -172,9 +176,10 @@ class _Worker:
             self.log.seek(0)
             tail = self.log.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
             raise NotebookFailed(f"notebook {nb.name} stopped (exit code {code}): {tail[0]}")
-        error = json.loads(line).get("error")
-        if error:
-            raise NotebookFailed(error)
+        reply = json.loads(line)
+        if reply.get("error"):
+            raise NotebookFailed(reply["error"])
+        return reply.get("title")
 
     def close(self) -> None:
         """Let the process finish (end of its input) and reap it."""
@@ -199,30 +204,40 @@ def _end_workers(workers: list[_Worker]) -> None:
         worker.close()
 
 
-def _execute_on_worker(nb: Path, target: Path, parameters: dict, kernel: str, idle: "queue.Queue",
-                       workers: list, lock: threading.Lock, env: dict) -> float:
-    """Run one notebook on an idle worker (started when none is idle); returns the seconds it took."""
+def _execute_on_worker(nb: Path, target: Path, parameters: dict, kernel: str, page: dict | None,
+                       idle: "queue.Queue", workers: list, lock: threading.Lock,
+                       env: dict) -> tuple[float, str | None]:
+    """Run one notebook on an idle worker (started when none is idle); returns the seconds it took
+    and its page's title."""
     start = time.perf_counter()
     try:
         worker = idle.get_nowait()
     except queue.Empty:
-        worker = _Worker(env)
+        worker = _Worker(env, pages=page is not None)
         with lock:
             workers.append(worker)
-    worker.run(nb, target, parameters, kernel)
+    title = worker.run(nb, target, parameters, kernel, page)
     idle.put(worker)  # not after a failure: the run stops and every worker is killed
-    return time.perf_counter() - start
+    return time.perf_counter() - start, title
 
 
-# Relative compute of the suite's notebooks on a large portfolio (benchmarks/RESULTS.md): the heaviest
-# start first so that the last notebook to finish is a light one (longest-processing-time first).
+# Relative compute of the suite's notebooks, measured (benchmarks/RESULTS.md): the heaviest start
+# first so that the last notebook to finish is a light one (longest-processing-time first). On a
+# large portfolio the effect models and the forecast dominate; on a small one (below
+# `SMALL_PORTFOLIO` projects) framing's 72 risk-ratio models and the effect models do, and the rest
+# is mostly starting the kernel.
 NOTEBOOK_WEIGHT = {"02_amo_effects": 5, "04_new_project_forecast": 3, "03_framing_and_pitfalls": 2,
                    "01_portfolio_overview": 1}
+NOTEBOOK_WEIGHT_SMALL = {"03_framing_and_pitfalls": 5, "02_amo_effects": 4, "01_portfolio_overview": 2,
+                         "04_new_project_forecast": 2}
+SMALL_PORTFOLIO = 5_000
 
 
-def start_order(notebooks: list[Path]) -> list[Path]:
-    """The notebooks in the order they are started: heaviest first, then in suite order."""
-    return sorted(notebooks, key=lambda nb: -NOTEBOOK_WEIGHT.get(nb.stem, 0))
+def start_order(notebooks: list[Path], n_projects: int | None = None) -> list[Path]:
+    """The notebooks in the order they are started: heaviest first for a portfolio of `n_projects`
+    (None: a large one), then in suite order."""
+    weight = NOTEBOOK_WEIGHT_SMALL if n_projects is not None and n_projects < SMALL_PORTFOLIO else NOTEBOOK_WEIGHT
+    return sorted(notebooks, key=lambda nb: -weight.get(nb.stem, 0))
 
 
 def _release_memory() -> None:
@@ -238,12 +253,15 @@ def _release_memory() -> None:
 
 def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: str, jobs: int,
                  progress: Callable[[str], None], workers: list[_Worker] | None = None,
-                 on_done: Callable[[Path], None] | None = None) -> list[Path]:
-    """Execute the notebooks on `jobs` worker processes (each notebook its own kernel) into `folder`.
+                 page: dict | None = None, n_projects: int | None = None) -> dict[Path, str | None]:
+    """Execute the notebooks on `jobs` worker processes (each notebook its own kernel) into `folder`;
+    returns {executed notebook: its page's title}, in the order given.
 
-    `workers`: processes already started (more are started as needed); `on_done(executed)` runs in
-    this thread as each notebook finishes, while the others still run. The first failure, or an
-    interrupt, ends every other notebook still running; every worker is ended on return."""
+    `workers`: processes already started (more are started as needed); `page`: the options of the
+    HTML pages (see `_Worker.run`), each written by its notebook's worker as soon as the notebook
+    has finished, while the others still run; `n_projects`: the portfolio's size (see
+    `start_order`). The first failure, or an interrupt, ends every other notebook still running;
+    every worker is ended on return."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     workers = list(workers or [])
@@ -254,9 +272,10 @@ def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: 
     done_count = 0
     pool = ThreadPoolExecutor(max_workers=jobs)
     env = child_environment(jobs)
-    futures = {pool.submit(_execute_on_worker, nb, folder / nb.name, parameters, kernel, idle, workers, lock,
-                           env): nb
-               for nb in start_order(notebooks)}
+    futures = {pool.submit(_execute_on_worker, nb, folder / nb.name, parameters, kernel, page, idle, workers,
+                           lock, env): nb
+               for nb in start_order(notebooks, n_projects)}
+    titles: dict[Path, str | None] = {}
     try:
         pending = set(futures)
         while pending:
@@ -265,9 +284,8 @@ def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: 
                 if future.exception() is not None:
                     raise future.exception()
                 done_count += 1
-                progress(f"[{done_count}/{len(notebooks)}] {futures[future].stem} ({future.result():.1f} s)")
-                if on_done is not None:
-                    on_done(folder / futures[future].name)
+                seconds, titles[futures[future]] = future.result()
+                progress(f"[{done_count}/{len(notebooks)}] {futures[future].stem} ({seconds:.1f} s)")
     except BaseException:
         for future in futures:
             future.cancel()
@@ -279,7 +297,7 @@ def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: 
         pool.shutdown(wait=True, cancel_futures=True)
         for worker in workers:
             worker.close()
-    return [folder / nb.name for nb in notebooks]
+    return {folder / nb.name: titles[nb] for nb in notebooks}
 
 
 def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = None,
@@ -304,11 +322,11 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
     if not notebooks:
         raise InputError(f"no notebook found in {notebooks_dir}.")
     jobs = jobs or default_jobs(len(notebooks))
-    # the workers start (and import papermill) while the source is validated
-    workers = [_Worker(child_environment(jobs)) for _ in range(jobs)]
+    # the workers start (and import papermill and nbconvert) while the source is validated
+    workers = [_Worker(child_environment(jobs), pages=True) for _ in range(jobs)]
     try:
         # imported here, not at the top: a worker process (`python -m amo_analysis.runner --worker`)
-        # then loads papermill only, not pandas, pandera and nbconvert (seconds per notebook)
+        # then loads papermill and nbconvert only, not pandas and pandera (seconds per notebook)
         from .portfolio import load_portfolio
 
         portfolio = load_portfolio(data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table,
@@ -333,28 +351,20 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         partial.mkdir()
         portfolio_path = portfolio.save(partial / "data")
         source_name, checksum, provenance = portfolio.source_name, portfolio.checksum, portfolio.provenance()
+        n_projects = portfolio.n_projects
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
         _release_memory()
         footer = (f"{source_name} · {checksum} · amo-analysis {__version__} · "
                   f"{now:%Y-%m-%d %H:%M} UTC")
-        titles: dict[str, str] = {}
-        # nbconvert is imported while the first notebooks run; each report is written as soon as its
-        # notebook has finished, while the others still run
-        threading.Thread(target=importlib.import_module, args=(f"{__package__}.report",), daemon=True).start()
-
-        def export_html(executed: Path) -> None:
-            from .report import export_notebook_html
-
-            titles[executed.name] = export_notebook_html(executed, executed.with_suffix(".html"), footer=footer,
-                                                         lang=lang, back_label=translate("key_figures", lang))
-
-        executed = _execute_all(notebooks, partial, {
+        page = {"footer": footer, "back_label": translate("key_figures", lang), "lang": lang}
+        titles = _execute_all(notebooks, partial, {
             "portfolio_path": str(portfolio_path.resolve()), "run_dir": str(partial.resolve()),
-            "lang": lang, "seed": seed, **parameters}, kernel, jobs, progress, workers, export_html)
+            "lang": lang, "seed": seed, **parameters}, kernel, jobs, progress, workers, page, n_projects)
+        executed = list(titles)
         progress("writing the summary page")
         from .report import build_index
 
-        reports = [{"href": target.with_suffix(".html").name, "title": titles[target.name]} for target in executed]
+        reports = [{"href": target.with_suffix(".html").name, "title": title} for target, title in titles.items()]
         document = {
             "generated": {"at": now.isoformat(timespec="seconds"), "run_id": run_id},
             "package_version": __version__,
@@ -382,24 +392,47 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
                       notebooks=[p.stem for p in notebooks])
 
 
-def _worker_main() -> int:
-    """Entry point of a worker process (`_Worker`): execute each notebook named on stdin, reply on stdout."""
+def _worker_main(pages: bool) -> NoReturn:
+    """Entry point of a worker process (`_Worker`): execute each notebook named on stdin (and write
+    its page when the task asks), reply on stdout."""
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything else printed goes to the log
+    # jsonschema (under nbformat, under papermill) builds an RFC 3987 parser when it is imported if
+    # the optional `rfc3987-syntax` is installed, as JupyterLab's dependencies install it: 2.2 s of
+    # CPU (python-jsonschema/jsonschema#1392, #1521) for IRI format checks that validating a
+    # notebook never makes. This process goes without them.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import papermill  # noqa: F401  (before the first task: the runner is still validating the source)
+
+    if pages:
+        from .report import _notebook_exporter
+
+        _notebook_exporter()
     for line in sys.stdin:
         task = json.loads(line)
         nb = Path(task["nb"])
         try:
-            execute_one(nb, Path(task["target"]), task["parameters"], task["kernel"])
+            executed = execute_one(nb, Path(task["target"]), task["parameters"], task["kernel"])
             reply = {}
+            if task.get("page"):
+                from .report import export_notebook_html
+
+                target = Path(task["target"])
+                reply["title"] = export_notebook_html(target, target.with_suffix(".html"), nb=executed,
+                                                      **task["page"])
         except NotebookFailed as exc:
             reply = {"error": str(exc)}
         except Exception as exc:  # the kernel died, papermill could not start it, …
             reply = {"error": f"notebook {nb.name} stopped: {type(exc).__name__}: {exc}"}
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
-    return 0
+    # every kernel was shut down with its notebook: skip the interpreter's teardown of papermill,
+    # nbclient and zmq (about 0.5 s per worker, paid at the very end of every run)
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
-    sys.exit(_worker_main() if sys.argv[1:] == ["--worker"] else 2)
+    if sys.argv[1:2] == ["--worker"]:
+        _worker_main(pages="--pages" in sys.argv[2:])
+    sys.exit(2)

@@ -1,12 +1,14 @@
 """Benchmark of amo-analysis: suite vs floor, scaling of every stage, report sizes.
 
-    python benchmarks/run.py                       # sizes 100 10000 100000 1000000, 3 repeats
+    python benchmarks/run.py                       # sizes 100 10000 100000 1000000, 3 repeats (7 for 1.)
     python benchmarks/run.py --quick               # sizes 100 10000, 1 repeat (a smoke run)
     python benchmarks/run.py --sizes 100 100000 --repeats 5 --out /tmp/RESULTS.md
 
 1. Sample suite: the whole runner (`runner.run_suite`) on the bundled 120-project sample, against the
    floor measured in the same run: papermill executing as many notebooks, the same way (parallel child
    processes, same kernel), whose only cell imports pandas, matplotlib, seaborn and statsmodels.
+   Floor and suite alternate, `--suite-repeats` pairs (7): the runs are short and their timing varies
+   a lot on a shared machine.
 2. Scaling: synthetic portfolios (`synth.make_portfolio`, written as a French Excel CSV export). In a
    fresh child process per size and repeat, each stage is timed by calling the package function a
    notebook calls; the child's peak resident memory (`ru_maxrss`) is the stage peak. Then the whole
@@ -37,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 STACK_IMPORTS = "import pandas, matplotlib, matplotlib.pyplot, seaborn, statsmodels.api"
 # The effect families of notebook 02 are timed apart (`effects_*`); `render_html` is the HTML export
-# of the six executed notebooks and the summary page, timed inside the end-to-end run.
+# of the six executed notebooks and the summary page, timed on the end-to-end run's notebooks.
 EFFECT_FAMILIES = {"effects_difference": ("difference",), "effects_ols": ("ols",),
                    "effects_ipw_aipw": ("ipw", "aipw"), "effects_quantile": ("quantile",),
                    "effects_glm": ("fractional_logit", "log_linear")}
@@ -156,6 +158,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
 
     from amo_analysis import benchmarks, describe, forecast, framing, plots, portfolio, roi, sources
     from amo_analysis import portfolio_effects as pe
+    from amo_analysis.run_context import svg_text
 
     times: dict[str, float] = {}
 
@@ -183,7 +186,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
         balance = describe.covariate_balance(d)
         for fig in (plots.outcome_distributions(d, describe.OUTCOMES, describe.group_labels(d, "AMO"), "en", seed),
                     plots.outcome_class_bars(describe.label_groups(classes, "AMO")), plots.love_plot(balance)):
-            fig.savefig(work / "fig.png")
+            svg_text(fig)  # rendered as the notebook renders it
             plt.close(fig)
 
     d_effects = describe.with_model_columns(data)
@@ -199,6 +202,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
         claims = pe.claims_check(est, len(d_effects))
         pe.detectable_effects(est)
         fig = plots.effects_forest(est, claims)
+        svg_text(fig)
         plt.close(fig)
 
     def framing_stage():
@@ -233,29 +237,25 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
 
 def end_to_end(csv: Path, out: Path) -> dict:
     """The whole runner on `csv`: seconds, peak summed RSS of the process tree, HTML sizes, and the
-    seconds spent writing the HTML pages (reports are written as notebooks finish, so the export
-    calls themselves are timed)."""
+    seconds it takes to write the HTML pages (the workers write them as their notebooks finish, so
+    they are written again afterwards, here, from the executed notebooks, and timed)."""
     from amo_analysis import report, runner
 
-    render = [0.0]
-
-    def timed(function):
-        def call(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                render[0] += time.perf_counter() - start
-        return call
-
-    report.export_notebook_html = timed(report.export_notebook_html)
-    report.build_index = timed(report.build_index)
     with TreeMemory() as mem:
         start = time.perf_counter()
         outcome = runner.run_suite(csv, out=out)
         seconds = time.perf_counter() - start
     html = {p.name: p.stat().st_size for p in sorted(outcome.run_dir.glob("*.html"))}
-    return {"seconds": seconds, "peak_tree_rss": mem.peak, "html": html, "render_html": render[0]}
+    document = json.loads(outcome.results.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as scratch:
+        start = time.perf_counter()
+        reports = [{"href": f"{nb}.html",
+                    "title": report.export_notebook_html(outcome.run_dir / f"{nb}.ipynb", Path(scratch) / f"{nb}.html",
+                                                         footer="", back_label="")}
+                   for nb in outcome.notebooks]
+        report.build_index(outcome.run_dir, document, reports, document["run"]["lang"])
+        render = time.perf_counter() - start
+    return {"seconds": seconds, "peak_tree_rss": mem.peak, "html": html, "render_html": render}
 
 
 # ---- floor -----------------------------------------------------------------------------------------
@@ -319,19 +319,22 @@ def markdown(result: dict) -> str:
     s = result.get("suite")
     if s:
         ratio = s["suite"] / s["floor"]
+        paired = sorted(x / f for x, f in zip(s["suite_runs"], s["floor_runs"]))
         lines += ["## 1. Sample suite against the floor", "",
                   "| what | seconds |", "|---|---:|",
                   f"| suite on the bundled sample ({s['notebooks']} notebooks, `runner.run_suite`) | {s['suite']:.1f} |",
                   f"| floor: papermill running {s['notebooks']} import-only notebooks the same way | {s['floor']:.1f} |",
                   f"| ratio (target ≤ 1.5) | **{ratio:.2f}** |", "",
-                  f"Runs: suite {', '.join(f'{x:.1f}' for x in s['suite_runs'])}; "
-                  f"floor {', '.join(f'{x:.1f}' for x in s['floor_runs'])}.", ""]
+                  f"Medians of {len(paired)} runs, floor and suite alternating. Runs: suite "
+                  f"{', '.join(f'{x:.1f}' for x in s['suite_runs'])}; floor "
+                  f"{', '.join(f'{x:.1f}' for x in s['floor_runs'])}. Ratio of each suite run to the floor "
+                  f"run just before it: {paired[0]:.2f}–{paired[-1]:.2f}, median {_median(paired):.2f}.", ""]
     rows = result.get("scaling", [])
     if rows:
         lines += ["## 2. Scaling on synthetic portfolios", "",
                   "Stage seconds (each stage calls the package functions its notebook calls, in one process; "
-                  "`effects_*` are the model families of notebook 02, `render_html` the HTML export timed "
-                  "inside the end-to-end run); "
+                  "`effects_*` are the model families of notebook 02, `render_html` the HTML export of the "
+                  "end-to-end run's executed notebooks and summary page, timed after that run); "
                   "`end to end` is the whole runner from the CSV (validation, 6 notebooks in parallel, HTML); "
                   "peak memory: stages = peak RSS of the stage process, end to end = peak summed RSS of the "
                   "runner and every process under it.", "",
@@ -400,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000, 100_000, 1_000_000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--suite-repeats", type=int, default=7,
+                        help="pairs of floor and suite runs (short runs whose timing varies a lot on a "
+                             "shared machine: more of them than --repeats)")
     parser.add_argument("--quick", action="store_true", help="sizes 100 10000, one repeat")
     parser.add_argument("--no-suite", action="store_true", help="skip the sample suite against the floor")
     parser.add_argument("--no-e2e", action="store_true", help="skip end-to-end runs of the scaling sizes")
@@ -415,14 +421,14 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
         return 0
     if args.quick:
-        args.sizes, args.repeats = [100, 10_000], 1
+        args.sizes, args.repeats, args.suite_repeats = [100, 10_000], 1, 1
     result = {"machine": machine(), "argv": argv if argv is not None else sys.argv[1:],
-              "repeats": args.repeats, "date": time.strftime("%Y-%m-%d"), "scaling": [], "html": []}
+              "repeats": args.repeats, "suite_repeats": args.suite_repeats, "date": time.strftime("%Y-%m-%d"), "scaling": [], "html": []}
     with tempfile.TemporaryDirectory(prefix="amo-bench-") as tmp:
         work = Path(tmp)
         if not args.no_suite:
             suite_runs, floor_runs, html = [], [], {}
-            for r in range(args.repeats):
+            for r in range(args.suite_repeats):
                 f = _child(["_floor", str(work / f"floor{r}")])
                 s = _child(["_suite", str(work / f"suite{r}")])
                 floor_runs.append(f["seconds"])

@@ -1,5 +1,6 @@
 """The runner end to end on the bundled sample: run folder, results.json, HTML, atomicity."""
 
+import base64
 import json
 import os
 import shutil
@@ -32,7 +33,12 @@ def test_run_writes_a_complete_folder(sample_run):
     assert external_references(index) == []
     for nb in list_notebooks():
         assert f'href="{nb.stem}.html"' in index
-    assert list((run / "figures").glob("*.png")) and list((run / "figures").glob("*.svg"))
+    figures = sorted((run / "figures").glob("*.svg"))
+    assert figures and not list((run / "figures").glob("*.png"))
+    for svg in figures:  # each page shows exactly the figure saved for print
+        stem = next(nb.stem for nb in list_notebooks() if svg.stem.startswith(f"{nb.stem}_"))
+        page = (run / f"{stem}.html").read_text(encoding="utf-8")
+        assert base64.b64encode(svg.read_bytes()).decode("ascii") in page, svg.name
     assert list((run / "tables").glob("*.csv")) and list((run / "tables").glob("*.xlsx"))
 
 
@@ -104,9 +110,14 @@ def test_sigterm_halfway_keeps_latest_on_previous_run(sample_run, tmp_path):
 
 def test_heaviest_notebooks_start_first_and_reports_keep_suite_order(sample_run):
     suite = list_notebooks()
-    started = start_order(suite)
+    started = start_order(suite)  # a large portfolio: the effect models and the forecast dominate
     assert sorted(started) == suite
     assert [p.stem for p in started[:3]] == ["02_amo_effects", "04_new_project_forecast", "03_framing_and_pitfalls"]
+    small = start_order(suite, n_projects=120)  # a small one: framing's 72 models, then the effects
+    assert sorted(small) == suite
+    assert [p.stem for p in small] == ["03_framing_and_pitfalls", "02_amo_effects", "01_portfolio_overview",
+                                       "04_new_project_forecast", "05_roi_simulation", "06_benchmark_report"]
+    assert start_order(suite, n_projects=50_000) == started
     index = sample_run[1].index.read_text(encoding="utf-8")
     positions = [index.find(f"{p.stem}.html") for p in suite]
     assert -1 not in positions and positions == sorted(positions)
