@@ -23,9 +23,9 @@ sentence; the table builders catch it and put the sentence in the row's `note`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
-import dataclasses
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -166,10 +166,6 @@ def _covariate_columns(frame: pd.DataFrame, covariates: list[str]) -> dict[str, 
     return {name: v for name, v in columns.items() if v.std() > 0}
 
 
-def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(_covariate_columns(frame, covariates), index=frame.index)
-
-
 # ---------------------------------------------------------------------------------------------
 # Risk ratios (modified Poisson)
 # ---------------------------------------------------------------------------------------------
@@ -282,18 +278,15 @@ def _check_rows(n: int, events: int, k: int, exposure: str) -> None:
 
 
 def risk_ratio(data: pd.DataFrame, exposure: str, outcome: str = "failed", covariates=(),
-               *, adjust_amo: bool = False, cov_type: str = "HC0", conf_level: float = 0.95) -> RiskRatio:
+               *, adjust_amo: bool = False, cov_type: str = "HC0", conf_level: float = 0.95,
+               failure: pd.Series | None = None) -> RiskRatio:
     """Adjusted risk ratio of `outcome` for `exposure` (modified Poisson, robust SEs).
 
     `exposure` is a 0/1 (bool) column, or a number (RR per unit, e.g. per framing question).
-    With `adjust_amo`, the practice is added as a covariate. Raises FramingError when degenerate.
+    With `adjust_amo`, the practice is added as a covariate. `failure`: `failure_indicator(data,
+    outcome)` when the caller has it already. Raises FramingError when degenerate.
     """
     covariates = [c for c in covariates if c != exposure]
-    return _risk_ratio(data, exposure, outcome, covariates, adjust_amo, cov_type, conf_level)
-
-
-def _risk_ratio(data, exposure, outcome, covariates, adjust_amo, cov_type, conf_level,
-                failure: pd.Series | None = None) -> RiskRatio:
     rows, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, adjust_amo, failure)
     X = np.column_stack([np.ones(len(rows.y)), rows.x, *([rows.amo] if adjust_amo else []),
                          *_covariate_columns(rows.covariates, covariates).values()])
@@ -312,18 +305,14 @@ def _risk_ratio(data, exposure, outcome, covariates, adjust_amo, cov_type, conf_
 
 
 def risk_ratio_by_practice(data: pd.DataFrame, exposure: str, outcome: str = "failed", covariates=(),
-                           *, cov_type: str = "HC0", conf_level: float = 0.95) -> list[RiskRatio]:
+                           *, cov_type: str = "HC0", conf_level: float = 0.95,
+                           failure: pd.Series | None = None) -> list[RiskRatio]:
     """Exposure × practice interaction: RR without the practice, with it, and their ratio.
 
     The ratio of risk ratios is exp(interaction coefficient); 1 = the association is the same with
     and without the practice. Intervals from the robust covariance (delta method on the log scale).
     """
     covariates = [c for c in covariates if c not in (exposure, "amo")]
-    return _risk_ratio_by_practice(data, exposure, outcome, covariates, cov_type, conf_level)
-
-
-def _risk_ratio_by_practice(data, exposure, outcome, covariates, cov_type, conf_level,
-                            failure: pd.Series | None = None) -> list[RiskRatio]:
     rows, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, True, failure)
     if len(np.unique(rows.amo)) < 2:
         raise FramingError("All projects have the same practice value: an interaction with it cannot be estimated.")
@@ -392,18 +381,17 @@ def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), cov
         except InputError:
             failure = None  # each row then says why
         for exposure in exposures:
-            used = [c for c in covariates if c != exposure]
             for adjust_amo in (False, True):
                 model = "adjusted + amo" if adjust_amo else "adjusted"
                 try:
-                    rr = _risk_ratio(data, exposure, outcome, used, adjust_amo, "HC0", 0.95, failure)
+                    rr = risk_ratio(data, exposure, outcome, covariates, adjust_amo=adjust_amo, failure=failure)
                     rr = dataclasses.replace(rr, model=model)
                 except InputError as exc:
                     rr = _missing_rr(exposure, outcome, model, covariates, str(exc))
                 rows.append(rr.as_row())
             try:
-                rows.extend(r.as_row() for r in _risk_ratio_by_practice(
-                    data, exposure, outcome, [c for c in used if c != "amo"], "HC0", 0.95, failure))
+                rows.extend(r.as_row() for r in risk_ratio_by_practice(data, exposure, outcome, covariates,
+                                                                        failure=failure))
             except InputError as exc:
                 rows.extend(_missing_rr(exposure, outcome, m, covariates, str(exc)).as_row()
                             for m in ("without amo", "with amo", "ratio with/without amo"))
@@ -517,7 +505,7 @@ MIN_ROWS_PER_PARAMETER = 5
 def _check_quantile_rows(frame: pd.DataFrame, outcome: str, code: str, covariates: list[str]) -> None:
     """Regressions here need `MIN_ROWS_PER_PARAMETER` complete projects per parameter."""
     used = frame[[outcome, code] + covariates].dropna()
-    k = 2 + _design(used, covariates).shape[1]
+    k = 2 + len(_covariate_columns(used, covariates))
     need = MIN_ROWS_PER_PARAMETER * k
     if len(used) < need:
         raise FramingError(f"Only {len(used)} projects with {outcome} known for {k} parameters: the adjusted "

@@ -42,6 +42,14 @@ def svg_text(fig) -> str:
     return buffer.getvalue()
 
 
+def figure_description(fig, name: str) -> str:
+    """A short text alternative for `fig`: its panel titles (else its axis labels), else `name`."""
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    if not titles:
+        titles = [label for ax in fig.axes for label in (ax.get_ylabel(), ax.get_xlabel()) if label]
+    return " · ".join(dict.fromkeys(titles)) or name.replace("_", " ")
+
+
 @dataclass
 class RunContext:
     portfolio: Portfolio
@@ -84,7 +92,9 @@ class RunContext:
         if summary and self.run_dir is not None:
             self.record(f"figure.{self.notebook}.{name}", None, kind="figure",
                         path=f"figures/{self.notebook}_{name}.svg", label=name)
-        display({"image/svg+xml": svg}, raw=True)  # raw: IPython's SVG class would parse it again
+        # raw: IPython's SVG class would parse it again; the alt text names what the figure shows
+        display({"image/svg+xml": svg}, metadata={"image/svg+xml": {"alt": figure_description(fig, name)}},
+                raw=True)
         plt.close(fig)
 
     def save_table(self, table: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -1,4 +1,6 @@
+import base64
 import json
+import re
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -66,3 +68,43 @@ def test_format_value_by_unit():
     assert format_value(0.052, "percentage points", "en") == "+5.2 pp"
     assert format_value(75000, "cost", "en") == "€75,000"
     assert format_value(None, "fraction", "en") == "–"
+
+
+def test_pages_keep_what_nbconvert_adds_figures_get_their_description(tmp_path):
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>'
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Figures"),
+        new_code_cell("show()", outputs=[
+            new_output("display_data", data={"image/svg+xml": svg},
+                       metadata={"image/svg+xml": {"alt": "Budget drift · <with> & without"}}),
+            new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+            new_output("stream", name="stdout", text="text\n")]),
+    ])
+    path = tmp_path / "01_f.ipynb"
+    nbformat.write(nb, path)
+    html = tmp_path / "01_f.html"
+    export_notebook_html(path, html, footer="", back_label="Summary")
+    text = html.read_text(encoding="utf-8")
+    images = re.findall(r"<img\b[^>]*>", text)
+    assert len(images) == 2 and all(" alt=" in img for img in images)
+    assert 'alt="Budget drift · &lt;with&gt; &amp; without"' in images[0]
+    assert base64.b64encode(svg.encode()).decode() in images[0]
+    areas = re.findall(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>', text)
+    assert len(areas) == 3 and all('tabindex="0"' in a for a in areas)
+
+
+def test_a_figure_is_described_by_its_titles_else_its_labels_else_its_name():
+    import matplotlib.pyplot as plt
+
+    from amo_analysis.run_context import figure_description
+
+    fig, axes = plt.subplots(1, 2)
+    axes[0].set_title("Budget drift")
+    axes[1].set_title("Schedule slip")
+    assert figure_description(fig, "distributions") == "Budget drift · Schedule slip"
+    fig2, ax = plt.subplots()
+    ax.set_ylabel("Share")
+    assert figure_description(fig2, "x") == "Share"
+    fig3, _ = plt.subplots()
+    assert figure_description(fig3, "love_plot") == "love plot"
+    plt.close("all")
