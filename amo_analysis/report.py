@@ -102,14 +102,11 @@ def export_notebook_html(ipynb: Path, html: Path, *, footer: str, back_label: st
                          nb: nbformat.NotebookNode | None = None) -> str:
     """Write `html` from the executed notebook `ipynb` (or `nb`, that notebook already in memory;
     it is changed), code cells hidden; returns the page title."""
-    if nb is None:
-        import nbformat
-
-        nb = nbformat.read(ipynb, as_version=4)
-    nb = translate_narrative(nb, lang)
-    title = notebook_title(nb, ipynb.stem)
     import nbconvert.exporters.html as nbconvert_html
+    import nbformat
 
+    nb = translate_narrative(nbformat.read(ipynb, as_version=4) if nb is None else nb, lang)
+    title = notebook_title(nb, ipynb.stem)
     with mock.patch.object(nbconvert_html, "BeautifulSoup", _Unparsed):
         body, _ = _notebook_exporter().from_notebook_node(
             nb, resources={"metadata": {"name": title}, "amo_footer": footer, "amo_back": back_label,
