@@ -300,9 +300,10 @@ def _by_value(s: pd.Series, read, errors: tuple = ()) -> tuple[np.ndarray, list[
     """`read` applied once per distinct cell: cell i's outcome is `outcomes[codes[i]]`, either
     (True, what `read` returned) or (False, the exception of a class in `errors` it raised).
 
-    A text column is factorised (its missing cells are read as the column's missing value). Other
-    columns are read cell by cell (text cells once per distinct text): equal values of different
-    types (1, 1.0, True) may read differently.
+    A text column is factorised (its missing cells are read as the column's missing value), and so
+    is a column of one type (numbers, booleans, dates: a Parquet or SQL source), its missing cells
+    read as the first missing cell. Mixed (object) columns are read cell by cell (text cells once
+    per distinct text): equal values of different types (1, 1.0, True) may read differently.
     """
     def attempt(value):
         try:
@@ -310,10 +311,16 @@ def _by_value(s: pd.Series, read, errors: tuple = ()) -> tuple[np.ndarray, list[
         except errors as exc:
             return False, exc
 
-    if _text_column(s):
+    if _text_column(s) or s.dtype != object:
         codes, uniques = pd.factorize(s)
-        outcomes = [attempt(v) for v in uniques] + [attempt(s.dtype.na_value)]
-        return np.where(codes < 0, len(uniques), codes), outcomes
+        missing = codes < 0
+        if _text_column(s):
+            na = [attempt(s.dtype.na_value)]
+        else:  # Python scalars, as the cell-by-cell reading gets them (np.int64 is no int)
+            uniques = uniques.tolist()
+            na = [attempt(s[missing].tolist()[0])] if missing.any() else []
+        outcomes = [attempt(v) for v in uniques] + na
+        return np.where(missing, len(uniques), codes), outcomes
     cache: dict[str, tuple[bool, object]] = {}
     outcomes = []
     for value in s.tolist():

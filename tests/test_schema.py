@@ -575,3 +575,28 @@ def test_text_columns_without_problems_read_by_value_match_cell_by_cell_reading(
     slow = schema.coerce_types(df.astype(object), file="f.csv", decimal=",", thousands=None)
     pd.testing.assert_frame_equal(fast[0], slow[0], check_exact=True)
     assert fast[1] == slow[1] == [] and fast[2] == slow[2]
+
+
+def test_a_typed_column_is_read_once_per_distinct_value_as_python_scalars():
+    from amo_analysis.schema import _by_value
+
+    seen = []
+
+    def read(value):
+        seen.append(value)
+        if value is not pd.NA and value == 3:
+            raise ValueError("three")
+        return value
+
+    column = pd.Series([1, 3, 1, None, 2, None, 3], dtype="Int64")
+    codes, outcomes = _by_value(column, read, (ValueError,))
+    assert len(seen) == 4 and {type(v) for v in seen if v is not pd.NA} == {int}
+    per_cell = [outcomes[c] for c in codes]
+    assert [ok for ok, _ in per_cell] == [True, False, True, True, True, True, False]
+    assert [repr(v) for ok, v in per_cell if ok] == ["1", "1", "<NA>", "2", "<NA>"]
+    floats = pd.Series([0.5, float("nan"), 0.5])
+    codes, outcomes = _by_value(floats, lambda v: v * 2)
+    assert [outcomes[c][1] for c in codes][::2] == [1.0, 1.0] and math.isnan(outcomes[codes[1]][1])
+    mixed = pd.Series([1, "1", 1.0], dtype=object)  # read cell by cell: equal values, other types
+    _, outcomes = _by_value(mixed, lambda v: type(v).__name__)
+    assert [r for _, r in outcomes] == ["int", "str", "float"]
