@@ -23,10 +23,9 @@ sentence; the table builders catch it and put the sentence in the row's `note`.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -385,7 +384,7 @@ def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), cov
                 model = "adjusted + amo" if adjust_amo else "adjusted"
                 try:
                     rr = risk_ratio(data, exposure, outcome, covariates, adjust_amo=adjust_amo, failure=failure)
-                    rr = dataclasses.replace(rr, model=model)
+                    rr = replace(rr, model=model)
                 except InputError as exc:
                     rr = _missing_rr(exposure, outcome, model, covariates, str(exc))
                 rows.append(rr.as_row())

@@ -269,7 +269,6 @@ def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: 
     for worker in workers:
         idle.put(worker)
     lock = threading.Lock()
-    done_count = 0
     pool = ThreadPoolExecutor(max_workers=jobs)
     env = child_environment(jobs)
     futures = {pool.submit(_execute_on_worker, nb, folder / nb.name, parameters, kernel, page, idle, workers,
@@ -283,9 +282,8 @@ def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: 
             for future in finished:
                 if future.exception() is not None:
                     raise future.exception()
-                done_count += 1
                 seconds, titles[futures[future]] = future.result()
-                progress(f"[{done_count}/{len(notebooks)}] {futures[future].stem} ({seconds:.1f} s)")
+                progress(f"[{len(titles)}/{len(notebooks)}] {futures[future].stem} ({seconds:.1f} s)")
     except BaseException:
         for future in futures:
             future.cancel()

@@ -314,13 +314,10 @@ def _by_value(s: pd.Series, read, errors: tuple = ()) -> tuple[np.ndarray, list[
     if _text_column(s) or s.dtype != object:
         codes, uniques = pd.factorize(s)
         missing = codes < 0
-        if _text_column(s):
-            na = [attempt(s.dtype.na_value)]
-        else:  # Python scalars, as the cell-by-cell reading gets them (np.int64 is no int)
-            uniques = uniques.tolist()
-            na = [attempt(s[missing].tolist()[0])] if missing.any() else []
-        outcomes = [attempt(v) for v in uniques] + na
-        return np.where(missing, len(uniques), codes), outcomes
+        # Python scalars, as the cell-by-cell reading gets them (np.int64 is no int); the first
+        # missing cell stands for all of them
+        values = uniques.tolist() + s[missing].tolist()[:1]
+        return np.where(missing, len(uniques), codes), [attempt(v) for v in values]
     cache: dict[str, tuple[bool, object]] = {}
     outcomes = []
     for value in s.tolist():
@@ -565,8 +562,8 @@ def coerce_types(df: pd.DataFrame, *, file: str, row_label: str = "line", decima
     `status` is normalised to completed/cancelled/ongoing (French words accepted); unknown words are
     left for the schema to report. Unrecognised columns are kept, numeric when every cell parses.
     The index (user row numbers) and `df.attrs` are kept. Problem cells become missing. Text
-    columns (as read from CSV) are converted vectorised and per distinct value, other columns cell
-    by cell; the result is the same.
+    columns (as read from CSV) are converted vectorised and per distinct value, typed columns
+    (Parquet, SQL) per distinct value, mixed columns cell by cell; the result is the same.
     """
     attrs = dict(df.attrs)
     ctx = _Ctx(file, row_label, attrs.get("source_headers"))
