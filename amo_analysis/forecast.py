@@ -8,13 +8,18 @@ projects (cancelled ones never reached a final cost; ongoing ones have none yet)
   regression (statsmodels QuantReg) of y on the practice (`amo`) and the new project's known
   features among ln(budget_planned), complexity, project_type, organisation and framing_score gives
   the project's median m(x); the spread around it is the distribution of **cross-fitted residuals**
-  (10 folds, seeded: each project's residual comes from a fit that did not see it). The predictive
-  distribution of y is m(x) + residual (a split-conformal construction). Above `scale.LARGE_N`
-  usable projects the median regression is fitted on a seeded random `scale.SUBSAMPLE_ROWS` of them
-  and the residuals are those of all the others (plain split conformal), stated in each row's note.
+  (10 folds, seeded: each project's residual comes from a fit that did not see it) **of the reference
+  projects with the same practice value** as the forecast scenario (a group-wise, "Mondrian",
+  split-conformal construction: the practice may thin the tail, not only shift the median). A
+  practice group with fewer than `MIN_GROUP_RESIDUALS` residuals uses the residuals of both groups
+  pooled instead, and the forecast's note says so. The predictive distribution of y is
+  m(x) + residual. Above `scale.LARGE_N` usable projects the median regression is fitted on a seeded
+  random `scale.SUBSAMPLE_ROWS` of them and the residuals are those of all the others (plain split
+  conformal), stated in each row's note.
 * **nearest projects** (smaller portfolios): the empirical distribution of y among the `n_neighbours`
   (20) most similar projects with the same practice value (distance: standardised |Δ| on numeric
-  features, 1 for a different category).
+  features, 1 for a different category). Every project tied with the k-th nearest on distance is
+  kept (so a forecast may rest on more than k projects): a tie is never cut by row position.
 
 From that distribution: quantile q is the ⌈(m+1)·q⌉-th smallest of the m values (the finite-sample
 conformal rank; when it exceeds m the quantile is not given — nothing is widened silently), the
@@ -22,6 +27,13 @@ chance of overrunning by more than t is the share of values above ln(1 + t). Fin
 exp(quantile). The *contingency* at an accepted risk r (P80 by default) is the uplift P_r / budget
 − 1; it sits next to the common "budget + 10 %" rule and the chance that 10 % is enough.
 A forecast resting on fewer than `MIN_COMPARABLE` (10) projects says so in its `note`.
+
+**Order-free.** The forecast depends on the reference rows as a set, never on their order in the
+export: the usable rows are put in a canonical order fixed by their own values (outcome, practice,
+budget, features; see `_canonical_order`) before any order-dependent step — the seeded fold
+assignment, the seeded subsample of large portfolios, QuantReg (whose solution need not be unique, so
+it must always see the same rows in the same order) and the sums behind standard deviations — and
+nearest-neighbour ties are all kept. A shuffled export gives the same numbers, bit for bit.
 """
 
 from __future__ import annotations
@@ -43,6 +55,14 @@ MIN_COMPARABLE = 10
 N_NEIGHBOURS = 20
 FOLDS = 10
 ROWS_PER_PARAMETER = 5
+# Fewest cross-fitted residuals of one practice group for that group to get its own spread: with
+# m = 20 residuals the conformal ranks ⌈(m+1)·q⌉ of P80, P90 and P95 (17, 19, 20) are all ≤ m, so
+# those quantiles stay defined (P90 needs m ≥ 9, P95 m ≥ 19). Below it the group's forecasts use the
+# residuals of both groups pooled and their note says so.
+MIN_GROUP_RESIDUALS = 20
+# A nearest-neighbour distance (sum of standardised |Δ|, no unit) at most TIE_TOLERANCE × max(d, 1)
+# above the k-th distance d ties with it: rounding in the last bits is not a difference of similarity.
+TIE_TOLERANCE = 1e-9
 THRESHOLDS = (0.10, 0.50, 1.00)
 FEATURES = ("log_budget", "complexity", "project_type", "organisation", "framing_score")
 CATEGORICAL = ("project_type", "organisation")
@@ -152,7 +172,32 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
     ref = ref[keep]
     ref["_y"] = ref[col].astype("float64")
     ref["amo"] = ref["amo"].astype(bool)
-    return ref
+    return _canonical_order(ref)
+
+
+def _canonical_order(ref: pd.DataFrame) -> pd.DataFrame:
+    """`ref` with its rows sorted by their own values, so that every later step sees the same rows in
+    the same order whatever the order of the export: sort keys, most significant first, are the
+    outcome `_y` (ln ratio), the practice, budget_planned and each of `FEATURES` (numbers by value,
+    categories by their text, missing values after the others). Rows equal on every key are equal on
+    every column the forecast uses, so their relative order cannot change any result. Index reset."""
+    keys = []
+    for c in ("_y", "amo", "budget_planned", *FEATURES):
+        if c not in ref:
+            continue
+        column = ref[c]
+        missing = column.isna().to_numpy()
+        if isinstance(column.dtype, pd.CategoricalDtype):  # rank of the text of each category, not its code
+            rank = pd.factorize(column.cat.categories.astype(str), sort=True)[0]
+            codes = column.cat.codes.to_numpy()
+            value = np.where(codes >= 0, rank[codes], -1)
+        elif c in CATEGORICAL:
+            value = pd.factorize(column.astype(str), sort=True)[0]
+        else:
+            value = np.where(missing, 0.0, pd.to_numeric(column, errors="coerce").astype("float64").to_numpy())
+        keys.extend((missing, value))
+    order = np.lexsort(keys[::-1])  # np.lexsort sorts by its last key first
+    return ref.iloc[order].reset_index(drop=True)
 
 
 class _Reference:
@@ -210,11 +255,13 @@ def _quantreg(y: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 
 class _RegressionModel:
-    """Median quantile regression + out-of-fit residuals (see module docstring).
+    """Median quantile regression + out-of-fit residuals per practice group (see module docstring).
 
     Up to `scale.LARGE_N` projects: fitted on all of them, residuals cross-fitted over `folds`
-    folds. Above: fitted on a seeded subsample of `scale.SUBSAMPLE_ROWS` projects, residuals of all
-    the others (split conformal: none of them was seen by the fit); `note` says so.
+    folds (assigned by a seeded permutation of the canonically ordered rows). Above: fitted on a
+    seeded subsample of `scale.SUBSAMPLE_ROWS` projects, residuals of all the others (split
+    conformal: none of them was seen by the fit); `note` says so. Residuals (ln ratio units) are kept
+    pooled (`values`) and per practice group (`by_group[amo]`), each sorted ascending.
     """
 
     def __init__(self, ref: pd.DataFrame, features: list[str], seed: int, folds: int):
@@ -222,6 +269,7 @@ class _RegressionModel:
         self.levels = {f: sorted(ref[f].astype(str).unique()) for f in features if f in CATEGORICAL}
         X = _design(ref, features, self.levels)
         y = ref["_y"].to_numpy()
+        amo = ref["amo"].to_numpy(dtype=bool)
         self.n, self.k = X.shape
         self.note = None
         if self.n > scale.LARGE_N:
@@ -229,6 +277,7 @@ class _RegressionModel:
             fit[scale.subsample_positions(self.n, seed)] = True
             self.params = _quantreg(y[fit], X[fit])
             resid = y[~fit] - X[~fit] @ self.params
+            resid_amo = amo[~fit]
             self.note = (f"median regression fitted on a random {int(fit.sum()):,} of the {self.n:,} reference "
                          f"projects (seed {seed}), spread from the residuals of the other {int((~fit).sum()):,}")
         else:
@@ -238,7 +287,18 @@ class _RegressionModel:
             for f in range(folds):
                 test = fold == f
                 resid[test] = y[test] - X[test] @ _quantreg(y[~test], X[~test])
+            resid_amo = amo
         self.values = np.sort(resid)
+        self.by_group = {group: np.sort(resid[resid_amo == group]) for group in (False, True)}
+
+    def spread(self, amo: bool) -> tuple[np.ndarray, bool]:
+        """(sorted residuals, own) for a scenario with practice value `amo`: the residuals of that
+        practice group when it has at least `MIN_GROUP_RESIDUALS` of them (own = True), else the
+        pooled residuals of both groups (own = False)."""
+        values = self.by_group[bool(amo)]
+        if len(values) >= MIN_GROUP_RESIDUALS:
+            return values, True
+        return self.values, False
 
     def medians(self, projects: pd.DataFrame) -> np.ndarray:
         """The fitted median m(x) of ln(actual ÷ plan) for each project (rows of `projects`)."""
@@ -248,8 +308,8 @@ class _RegressionModel:
 class _NearestProjects:
     """The `k` most similar reference projects with the same practice value (one usable set of
     reference rows and features): distance = number of differing categories + Σ |difference| ÷
-    standard deviation (over these rows) of each numeric feature. The arrays are built once, not
-    once per project."""
+    standard deviation (over these rows) of each numeric feature; all projects tied at the k-th
+    distance are kept. The arrays are built once, not once per project."""
 
     def __init__(self, ref: pd.DataFrame, features: list[str]):
         self.amo = ref["amo"].to_numpy(dtype=bool)
@@ -263,7 +323,8 @@ class _NearestProjects:
                 self.columns.append((f, values.to_numpy(), float(values.std()) or 1.0))
 
     def values(self, project: pd.Series, k: int) -> np.ndarray:
-        """The sorted outcomes (ln ratios) of the `k` projects nearest to `project`."""
+        """The sorted outcomes (ln ratios) of the `k` projects nearest to `project`, plus every
+        project tied on distance with the k-th nearest (so possibly more than k)."""
         group = self.amo == bool(project["amo"])
         if not group.any():
             return np.array([])
@@ -273,8 +334,11 @@ class _NearestProjects:
                 dist += (values[group] != str(project[f])).astype(float)
             else:
                 dist += np.abs(values[group] - float(project[f])) / sd
-        order = np.argsort(dist, kind="stable")[:k]
-        return np.sort(self.y[group][order])
+        y = self.y[group]
+        if len(dist) > k:  # keep every project tied with the k-th nearest: never cut a tie by position
+            cut = np.partition(dist, k - 1)[k - 1]
+            y = y[dist <= cut + TIE_TOLERANCE * max(cut, 1.0)]
+        return np.sort(y)
 
 
 def conformal_quantile(values: np.ndarray, q: float) -> float:
@@ -301,6 +365,11 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5
     and chance_duration_overrun_TT (probability of exceeding the plan by more than TT %),
     contingency (uplift over the budget to hold at `accepted_risk`, a fraction), chance_10pct_enough
     (probability that budget + 10 % covers the final cost), few_comparables and note.
+
+    The spread of each scenario comes from reference projects with its own practice value (nearest
+    projects of that group; the group's residuals for the regression, or the pooled residuals when
+    the group has fewer than `MIN_GROUP_RESIDUALS`, said in the note). The result depends on the
+    reference rows and `seed`, not on the order of the rows (see the module docstring).
     """
     quantiles = sorted({float(q) for q in quantiles} | {float(accepted_risk)})
     if any(not 0 < q < 1 for q in quantiles):
@@ -313,6 +382,7 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5
     projects = _scenarios(_check_new(new_projects), amo)
     refs = {t: _Reference(_reference(reference, t)) for t in TARGETS}
     n = len(projects)
+    scenario_amo = projects["amo"].to_numpy(dtype=bool)
     notes: list[list[str]] = [[] for _ in range(n)]
     out = pd.DataFrame({"project_id": projects["project_id"].tolist(),
                         "amo": projects["amo"].astype(bool).to_numpy(),
@@ -346,13 +416,24 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5
                               else _NearestProjects(usable, list(features)))
             model = cache[key]
             if isinstance(model, _RegressionModel):
-                median = model.medians(projects.iloc[idx])
                 method[idx], n_used[idx] = "quantile regression", len(usable)
-                for q in quantiles:
-                    y_q[q][idx] = median + conformal_quantile(model.values, q)
-                for t in thresholds:
-                    above = len(model.values) - np.searchsorted(model.values, math.log1p(t) - median, side="right")
-                    chance[t][idx] = above / len(model.values)
+                for group in (False, True):  # the spread of the scenario's own practice group
+                    sub = idx[scenario_amo[idx] == group]
+                    if not len(sub):
+                        continue
+                    median = model.medians(projects.iloc[sub])
+                    values, own = model.spread(group)
+                    for q in quantiles:
+                        y_q[q][sub] = median + conformal_quantile(values, q)
+                    for t in thresholds:
+                        above = len(values) - np.searchsorted(values, math.log1p(t) - median, side="right")
+                        chance[t][sub] = above / len(values)
+                    if not own:
+                        for i in sub:
+                            notes[i].append(
+                                f"the {target} spread uses the residuals of both practice groups pooled: only "
+                                f"{len(model.by_group[group])} reference projects {'with' if group else 'without'} "
+                                f"the practice, fewer than {MIN_GROUP_RESIDUALS}")
                 if model.note:
                     for i in idx:
                         notes[i].append(model.note)
@@ -417,10 +498,12 @@ def backtest(portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: floa
              **options) -> tuple[pd.DataFrame, str]:
     """Forecast the later completed projects from the earlier ones (by start_date) and check calibration.
 
-    Projects are ordered by start_date (file order when absent); the first `share_earlier` of the
-    completed projects set the split date, every project started before it is the reference, and the
-    completed projects started on or after it are forecast with their own practice value. Returns
-    (`calibration` table, one sentence describing the split or why it could not be made).
+    Projects are ordered by start_date; the first `share_earlier` of the completed projects set the
+    split date, every project started before it is the reference, and the completed projects started
+    on or after it are forecast with their own practice value (projects started on the split date
+    are all on the same side, so the split does not depend on row order). Only when there is no
+    start_date is the file order taken as the order of the projects, and the sentence says so.
+    Returns (`calibration` table, one sentence describing the split or why it could not be made).
     """
     if not 0 < share_earlier < 1:
         raise ForecastError(f"share_earlier must be strictly between 0 and 1, not {share_earlier!r}.")
@@ -467,16 +550,17 @@ def method_paragraph(table: pd.DataFrame) -> str:
                f"features, fitted on a random {scale.SUBSAMPLE_ROWS:,} of the {n:,} completed projects of the "
                f"portfolio (to bound the run time); the spread around that median is the distribution of the "
                f"residuals of the other {n - scale.SUBSAMPLE_ROWS:,} projects, none of which the fit saw "
-               "(split conformal)")
+               "(split conformal), taken among the projects with the same practice value")
     elif method == "quantile regression":
         how = (f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
                f"features, fitted on the {n} completed projects of the portfolio; the spread around that "
-               f"median is the distribution of {FOLDS}-fold cross-fitted residuals (each project's residual "
-               "comes from a fit that did not see it)")
+               f"median is the distribution of the {FOLDS}-fold cross-fitted residuals (each project's residual "
+               "comes from a fit that did not see it) of the projects with the same practice value")
     elif method == "nearest projects":
         how = (f"the empirical distribution of ln(final cost ÷ budget) among the {n} most similar completed "
-               "projects with the same practice value (the portfolio is too small for a regression: fewer "
-               f"than {MIN_REGRESSION} usable projects or {ROWS_PER_PARAMETER} per parameter)")
+               "projects with the same practice value (all projects tied at the cut-off distance are kept; "
+               f"the portfolio is too small for a regression: fewer than {MIN_REGRESSION} usable projects or "
+               f"{ROWS_PER_PARAMETER} per parameter)")
     else:
         how = "no usable reference project"
     text = (f"Reference-class forecast: the portfolio's completed projects are the reference class. The cost "
@@ -484,6 +568,12 @@ def method_paragraph(table: pd.DataFrame) -> str:
             f"({row['method_duration']}, {int(row['n_reference_duration'])} projects). A quantile P is the "
             "⌈(m+1)·P⌉-th smallest of the m reference values (not given when m is too small); the chance "
             "of an overrun is the share of reference values above it. Final cost = budget × exp(quantile).")
+    if method == "quantile regression":
+        text += (" Each practice group gets its own spread, so the practice can change the tail and not only "
+                 f"the median; a group with fewer than {MIN_GROUP_RESIDUALS} reference projects uses the residuals "
+                 "of both groups pooled.")
+        if bool(table["note"].str.contains("pooled", regex=False).any()):
+            text += " That is the case here: see the notes."
     if bool(table["few_comparables"].any()):
         text += (f" Warning: part of this forecast rests on fewer than {MIN_COMPARABLE} comparable projects; "
                  "nothing was widened to compensate, so read it as indicative.")

@@ -548,38 +548,13 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
     return _add_note(pd.DataFrame(rows), note)
 
 
-def range_verdict(ci_low: float, ci_high: float, claimed_low: float, claimed_high: float,
-                  null: float = 0.0) -> str:
-    """Verdict for a claimed range: contradicted when the interval misses the whole range, supported
-    when it overlaps the range and excludes the null, inconclusive otherwise (or no interval)."""
-    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
-        return claims_mod.INCONCLUSIVE
-    if ci_high < claimed_low or ci_low > claimed_high:
-        return claims_mod.CONTRADICTED
-    if null < ci_low or null > ci_high:
-        return claims_mod.SUPPORTED
-    return claims_mod.INCONCLUSIVE
-
-
-def below_verdict(ci_low: float, ci_high: float, bound: float) -> str:
-    """Verdict for "the level is below `bound`": supported when the whole interval is below it,
-    contradicted when the whole interval is at or above it, inconclusive otherwise."""
-    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
-        return claims_mod.INCONCLUSIVE
-    if ci_high < bound:
-        return claims_mod.SUPPORTED
-    if ci_low >= bound:
-        return claims_mod.CONTRADICTED
-    return claims_mod.INCONCLUSIVE
-
-
 def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed: int = 0) -> pd.DataFrame:
     """The two pitfall claims with verdicts.
 
     * scope creep → 20–30 % drift: the adjusted percent change of the median final-cost ratio with
-      scope creep (from `pitfall_effects`) against the range 20–30 % (`range_verdict`);
+      scope creep (from `pitfall_effects`) against the range 20–30 % (`claims.range_verdict`);
     * poor requirements → adoption below 50 %: mean adoption at M+3 of the projects with poorly
-      gathered requirements, with a t 95 % interval, against 50 % (`below_verdict`).
+      gathered requirements, with a t 95 % interval, against 50 % (`claims.below_verdict`).
     """
     effects = pitfall_effects(data, seed=seed) if effects is None else effects
     rows = []
@@ -591,7 +566,7 @@ def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed
                      "claimed_low": SCOPE_CREEP_RANGE[0], "claimed_high": SCOPE_CREEP_RANGE[1],
                      "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
                      "unit": "percent change",
-                     "verdict": range_verdict(r["ci_low"], r["ci_high"], *SCOPE_CREEP_RANGE), "note": r["note"]})
+                     "verdict": claims_mod.range_verdict(r["ci_low"], r["ci_high"], *SCOPE_CREEP_RANGE), "note": r["note"]})
     else:
         rows.append({"claim": SCOPE_CREEP_CLAIM.text, "key": SCOPE_CREEP_CLAIM.key, "estimate": float("nan"),
                      "verdict": claims_mod.INCONCLUSIVE, "note": "The portfolio has no scope_creep column."})
@@ -608,7 +583,7 @@ def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed
                                "adoption: their mean adoption has no interval.")
         low, high = DescrStatsW(values.to_numpy()).tconfint_mean()
         row.update({"estimate": float(values.mean()), "ci_low": float(low), "ci_high": float(high),
-                    "n": len(values), "verdict": below_verdict(low, high, REQUIREMENTS_CLAIM.value), "note": ""})
+                    "n": len(values), "verdict": claims_mod.below_verdict(low, high, REQUIREMENTS_CLAIM.value), "note": ""})
     except InputError as exc:
         row.update({"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": 0,
                     "verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})

@@ -77,6 +77,9 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "supported": {"en": "supported", "fr": "étayée"},
     "contradicted": {"en": "contradicted", "fr": "contredite"},
     "inconclusive": {"en": "inconclusive", "fr": "non concluante"},
+    "smaller than claimed": {"en": "smaller than claimed", "fr": "plus faible qu'annoncé"},
+    "larger than claimed": {"en": "larger than claimed", "fr": "plus fort qu'annoncé"},
+    "opposite direction": {"en": "opposite direction", "fr": "sens inverse"},
     "consistent": {"en": "consistent", "fr": "compatible"},
     "not_estimated": {"en": "Not estimated:", "fr": "Non estimé :"},
     "final_cost": {"en": "final cost", "fr": "coût final"},
@@ -165,6 +168,14 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "target": {"en": "forecast of", "fr": "prévision de"},
     "assumption": {"en": "assumption", "fr": "hypothèse"},
     "implied": {"en": "implied value", "fr": "valeur implicite"},
+    "net_reading": {"en": "net reading (82 500 includes the fee)",
+                    "fr": "lecture nette (82 500 inclut les honoraires)"},
+    "gross_reading": {"en": "gross reading (82 500 excludes the fee)",
+                      "fr": "lecture brute (82 500 hors honoraires)"},
+    "implied_net": {"en": "implied, net reading", "fr": "valeur implicite, lecture nette"},
+    "verdict_net": {"en": "verdict, net reading", "fr": "verdict, lecture nette"},
+    "implied_gross": {"en": "implied, gross reading", "fr": "valeur implicite, lecture brute"},
+    "verdict_gross": {"en": "verdict, gross reading", "fr": "verdict, lecture brute"},
     "name": {"en": "quantity", "fr": "grandeur"},
     "definition": {"en": "definition", "fr": "définition"},
     "figure": {"en": "figure", "fr": "chiffre"},
@@ -187,6 +198,52 @@ TRANSLATIONS: dict[str, dict[str, str]] = {
     "pe_reading": {"en": "reading", "fr": "lecture"},
     "pe_scale_pct": {"en": "relative change", "fr": "variation relative"},
     "pe_scale_pp": {"en": "percentage points", "fr": "points de pourcentage"},
+    "pe_scale_mean_pct": {"en": "relative change of the mean", "fr": "variation relative de la moyenne"},
+    "design_label": {"en": "share of projects in organisations where the practice varies",
+                     "fr": "part des projets dans des organisations où la pratique varie"},
+    "pe_organisations_needed": {"en": "organisations needed", "fr": "organisations nécessaires"},
+    "design_none": {
+        "en": "Projects are treated as independent: the portfolio has {n} organisation(s) to consider. "
+              "Intervals: HC2 standard errors with Bell–McCaffrey degrees of freedom.",
+        "fr": "Les projets sont traités comme indépendants : le portefeuille compte {n} organisation(s) à "
+              "considérer. Intervalles : erreurs types HC2 avec degrés de liberté de Bell–McCaffrey."},
+    "design_project": {
+        "en": "The practice varies within organisations ({share} of the projects are in an organisation "
+              "that has both): organisation fixed effects keep the comparison within organisations, and "
+              "errors are not clustered because the practice is not assigned per organisation (Abadie et "
+              "al. 2023). Intervals: HC2 with Bell–McCaffrey degrees of freedom.",
+        "fr": "La pratique varie au sein des organisations ({share} des projets sont dans une organisation "
+              "qui a les deux) : des effets fixes par organisation gardent la comparaison à l'intérieur des "
+              "organisations, et les erreurs ne sont pas groupées car la pratique n'est pas attribuée par "
+              "organisation (Abadie et al. 2023). Intervalles : HC2 avec degrés de liberté de Bell–McCaffrey."},
+    "design_mixed": {
+        "en": "The practice varies within some organisations only ({share} of the projects): organisation "
+              "fixed effects keep the comparison within them, and since part of the practice is decided per "
+              "organisation, errors are clustered by organisation ({n} organisations; CR2 with "
+              "Bell–McCaffrey degrees of freedom).",
+        "fr": "La pratique ne varie qu'au sein de certaines organisations ({share} des projets) : des effets "
+              "fixes par organisation gardent la comparaison en leur sein et, comme une partie de la pratique "
+              "se décide par organisation, les erreurs sont groupées par organisation ({n} organisations ; "
+              "CR2 avec degrés de liberté de Bell–McCaffrey)."},
+    "design_organisation": {
+        "en": "The practice is decided per organisation ({share} of the projects are in an organisation that "
+              "has both; {n_with} organisation(s) with it, {n_without} without): organisation is not adjusted "
+              "for (it would absorb the practice) and errors are clustered by organisation ({n} "
+              "organisations; CR2 with Bell–McCaffrey degrees of freedom, about one per organisation).",
+        "fr": "La pratique se décide par organisation ({share} des projets sont dans une organisation qui a "
+              "les deux ; {n_with} organisation(s) avec, {n_without} sans) : l'organisation n'est pas une "
+              "variable d'ajustement (elle absorberait la pratique) et les erreurs sont groupées par "
+              "organisation ({n} organisations ; CR2 avec degrés de liberté de Bell–McCaffrey, environ un "
+              "par organisation)."},
+    "design_user_cluster": {
+        "en": "Errors are clustered on `{cluster}` as requested (CR2 with Bell–McCaffrey degrees of freedom).",
+        "fr": "Les erreurs sont groupées sur `{cluster}` comme demandé (CR2 avec degrés de liberté de "
+              "Bell–McCaffrey)."},
+    "design_too_few": {
+        "en": "Too few organisations for any verdict: {n_with} organisation(s) with the practice and "
+              "{n_without} without; at least {minimum} on each side are needed for an interval.",
+        "fr": "Trop peu d'organisations pour un verdict : {n_with} organisation(s) avec la pratique et "
+              "{n_without} sans ; il en faut au moins {minimum} de chaque côté pour un intervalle."},
     "pe_method_difference": {"en": "raw difference", "fr": "différence brute"},
     "pe_method_ols": {"en": "adjusted OLS", "fr": "MCO ajustés"},
     "pe_method_ipw": {"en": "IPW", "fr": "IPW (pondération inverse)"},
@@ -295,6 +352,10 @@ def format_money(value: float | None, unit: str = "EUR", lang: str = "en", decim
 # exactly as in the notebook, and its French text. The HTML export of a `--lang fr` run swaps them; a
 # test checks that every Markdown cell of every notebook is there, so a changed English paragraph
 # cannot leave a stale French one behind.
+#: the translation key of each effect scale's name
+SCALE_KEYS = {"percent change": "pe_scale_pct", "percent change of the mean": "pe_scale_mean_pct",
+              "percentage points": "pe_scale_pp"}
+
 NARRATIVE_FILE = Path(__file__).with_name("narrative.toml")
 
 

@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from .i18n import format_percent, translate  # noqa: E402
+from .i18n import SCALE_KEYS, format_percent, translate  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GROUP_MARKERS = ["o", "s"]
@@ -224,7 +224,8 @@ _FOREST_METHODS = {  # method -> (marker, colour): two channels, so a grey print
 def effects_forest(estimates: pd.DataFrame, claims: pd.DataFrame | None = None, lang: str = "en"):
     """Forest plot of every effect estimate with its 95 % interval (`portfolio_effects.estimate_all`).
 
-    One panel per outcome and reading (relative change | percentage points), a vertical line at 0,
+    One panel per outcome and reading (relative change | relative change of the mean | percentage
+    points, the columns present), a vertical line at 0,
     one marker shape and colour per method; the published claim on the same reading is a black
     star on its own row. Estimates that could not be computed are listed as "not estimable".
     """
@@ -232,10 +233,13 @@ def effects_forest(estimates: pd.DataFrame, claims: pd.DataFrame | None = None, 
 
     keys = list(dict.fromkeys(zip(estimates["measure"], estimates["scale"])))
     measures = list(dict.fromkeys(m for m, _ in keys)) or [""]
-    scales = ["percent change", "percentage points"]
+    present = set(estimates["scale"])
+    scales = [s for s in ("percent change", "percent change of the mean", "percentage points") if s in present]
+    scales = scales or ["percent change", "percentage points"]
     heights = [max(2, max((len(estimates[(estimates["measure"] == m) & (estimates["scale"] == s)])
                            for s in scales), default=1) + 1) for m in measures]
-    fig, axes = plt.subplots(len(measures), 2, figsize=(11, 0.9 + 0.32 * sum(heights)), squeeze=False,
+    fig, axes = plt.subplots(len(measures), len(scales), figsize=(5.5 * len(scales), 0.9 + 0.32 * sum(heights)),
+                             squeeze=False,
                              gridspec_kw={"height_ratios": heights})
     for i, measure in enumerate(measures):
         for j, scale in enumerate(scales):
@@ -270,12 +274,12 @@ def effects_forest(estimates: pd.DataFrame, claims: pd.DataFrame | None = None, 
             ax.axvline(0, color="black", lw=0.9)
             ax.set_yticks(range(len(labels)), labels, fontsize=8)
             ax.set_ylim(len(labels) - 0.5, -0.5)
-            if scale == "percent change":
+            if scale != "percentage points":
                 percent_axis(ax, "x", lang)
             else:
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_points(v, lang, 0)))
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(5))
-            reading = translate("pe_scale_pct" if scale == "percent change" else "pe_scale_pp", lang)
+            reading = translate(SCALE_KEYS[scale], lang)
             ax.set_title(f"{translate(measure, lang)} — {reading}", fontsize=10)
     fig.tight_layout()
     return fig

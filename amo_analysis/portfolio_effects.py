@@ -8,7 +8,16 @@ pre-treatment covariates: associations, not proof of causation. Two readings per
   exp(effect on ln(actual/planned)) − 1 (−0.18 = final cost 18 % lower relative to plan);
   adoption as a ratio of mean adoption − 1 (log-linear model);
 * **percentage points**: the plain difference of budget drift, schedule slip or adoption at M+3
-  (fractions: −0.18 = 18 pp lower).
+  (fractions: −0.18 = 18 pp lower);
+* **relative change of the mean** (drift and slip): adjusted mean drift with ÷ without − 1
+  (−0.18 = the mean drift is 18 % lower, e.g. 25 % → 20.5 %), from the OLS fit of the drift with
+  Fieller's interval.
+
+The claims check draws its verdicts from regression adjustment (OLS) with HC2 — CR2 when errors are
+clustered by organisation — and Bell–McCaffrey degrees of freedom: the inference whose false-alarm
+rate the test suite measures on 24-project and organisation-level null portfolios (`design` decides
+the covariates and the clustering). AIPW, IPW, the raw difference and the quantile regressions are
+shown beside it as checks.
 
 All numbers are fractions. Every estimator call is wrapped: when the data cannot support an
 estimate the row keeps a NaN estimate and one sentence in `note` saying why.
@@ -24,19 +33,22 @@ import pandas as pd
 
 from . import claims as claims_mod
 from . import describe, effects, power
+from .design import MIN_ORGANISATIONS_PER_GROUP, AssignmentDesign, assignment_design
 from .errors import InputError
-from .i18n import TRANSLATIONS, translate
+from .i18n import SCALE_KEYS, TRANSLATIONS, format_percent, translate
 
 __all__ = [
-    "SPECS", "ESTIMATE_COLUMNS", "resolve_covariates", "covariates_text", "estimate_all",
+    "SPECS", "ESTIMATE_COLUMNS", "resolve_covariates", "covariates_text", "design_for", "design_text",
+    "record_design", "estimate_all", "claims_for",
     "primary_rows", "claims_check", "detectable_effects", "weighted_balance", "balance_note", "overlap_text",
     "record_effects", "estimates_display", "missing_display", "claims_display",
     "detectable_display", "estimates_text", "claims_text",
 ]
 
-PCT, PP = "percent change", "percentage points"
-READING_SCALE = {"relative": PCT, "pp": PP}
-PRIMARY_METHODS = ("aipw", "ols")  # the adjusted estimate the claims check uses, in preference order
+PCT, PP, MEAN_PCT = "percent change", "percentage points", "percent change of the mean"
+READING_SCALE = {"relative": PCT, "pp": PP, "relative_mean": MEAN_PCT}
+UNIT_NAMES = {PCT: "pct", PP: "pp", MEAN_PCT: "mean_pct"}  # the scale's part of a record name
+PRIMARY_METHODS = ("ols",)  # the estimate the claims check uses: size measured (tests/test_claims_size.py)
 DEFAULT_QUANTILES = (0.5, 0.8, 0.9)
 
 ESTIMATE_COLUMNS = ["measure", "outcome", "scale", "method", "quantile", "estimand", "estimate",
@@ -47,23 +59,27 @@ ESTIMATE_COLUMNS = ["measure", "outcome", "scale", "method", "quantile", "estima
 @dataclass(frozen=True)
 class Spec:
     """One model family: `outcome` column modelled, the `measure` (claim outcome) it informs and
-    the `scale` its estimates are reported on."""
+    the `scale` its estimates are reported on. `ratio_of_means`: the OLS row reports the adjusted
+    mean with ÷ without − 1 (Fieller interval) instead of the difference."""
 
     outcome: str
     measure: str
     scale: str
     methods: tuple[str, ...]
     log_outcome: bool = False
+    ratio_of_means: bool = False
 
 
 _TAIL = ("difference", "ols", "ipw", "aipw", "quantile")
 SPECS: tuple[Spec, ...] = (
     Spec("log_cost_ratio", "budget_drift", PCT, _TAIL, log_outcome=True),
     Spec("budget_drift", "budget_drift", PP, _TAIL),
+    Spec("budget_drift", "budget_drift", MEAN_PCT, ("ols",), ratio_of_means=True),
     Spec("log_duration_ratio", "schedule_slip", PCT, _TAIL, log_outcome=True),
     Spec("schedule_slip", "schedule_slip", PP, _TAIL),
+    Spec("schedule_slip", "schedule_slip", MEAN_PCT, ("ols",), ratio_of_means=True),
     Spec("adoption_m3", "adoption_m3", PP, ("difference", "ols", "ipw", "aipw", "fractional_logit")),
-    Spec("adoption_m3", "adoption_m3", PCT, ("log_linear",)),
+    Spec("adoption_m3", "adoption_m3", PCT, ("ols", "log_linear"), ratio_of_means=True),
 )
 
 
@@ -87,6 +103,37 @@ def covariates_text(covariates: list[str], given: bool = False, lang: str = "en"
     names = ", ".join(f"`{c}`" for c in covariates) or translate("none", lang)
     key = "pe_covariates_given" if given else "pe_covariates_default"
     return translate(key, lang, covariates=names)
+
+
+def design_for(data: pd.DataFrame, covariates: list[str], cluster: str | None = None,
+               treatment: str = "amo") -> AssignmentDesign:
+    """How the practice is spread over organisations and the covariates and clustering that follow
+    (`design.assignment_design`)."""
+    return assignment_design(data, covariates, cluster, treatment)
+
+
+def design_text(design: AssignmentDesign, lang: str = "en") -> str:
+    """The sentence(s) saying which case holds, what is adjusted for and how intervals are computed
+    (and, when there are too few organisations, that no verdict can be drawn)."""
+    share = format_percent(design.share_within, lang) if math.isfinite(design.share_within) else "–"
+    values = {"n": design.n_organisations, "share": share, "n_with": design.n_with,
+              "n_without": design.n_without, "cluster": design.cluster}
+    key = "design_user_cluster" if design.user_cluster else f"design_{design.level}"
+    text = translate(key, lang, **values)
+    if not design.enough:
+        text += " " + translate("design_too_few", lang, minimum=MIN_ORGANISATIONS_PER_GROUP, **values)
+    return text
+
+
+def record_design(ctx, design: AssignmentDesign) -> None:
+    """Record how the practice is assigned (`design.level`, share of projects in organisations where it
+    varies) so that runs can be compared."""
+    ctx.record("design.share_within_organisations",
+               None if not math.isfinite(design.share_within) else design.share_within,
+               unit="fraction", method=design.level, n=design.n_organisations,
+               label=translate("design_label", getattr(ctx, "lang", "en")), level=design.level,
+               cluster=design.cluster or "", organisations_with=design.n_with,
+               organisations_without=design.n_without, headline=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,6 +178,9 @@ def _quantile_problem(res: effects.EffectResult, q: float) -> str | None:
 
 
 def _fill(row: dict, res: effects.EffectResult, spec: Spec) -> None:
+    if spec.ratio_of_means and res.method == "ols":
+        _fill_ratio(row, res)
+        return
     if spec.log_outcome:
         res = res.as_percent_change()
     row.update({"estimand": res.estimand, "estimate": res.estimate, "ci_low": res.ci_low,
@@ -139,6 +189,24 @@ def _fill(row: dict, res: effects.EffectResult, spec: Spec) -> None:
                 "n": res.n, "n_treated": res.n_treated,
                 "residual_sd": res.details.get("residual_sd", np.nan),
                 "note": " ".join(res.notes)})
+
+
+def _fill_ratio(row: dict, res: effects.EffectResult) -> None:
+    """The OLS fit's adjusted mean with ÷ without − 1 and its Fieller interval (`effects._ols`)."""
+    ratio = res.details["ratio_of_means"]
+    nan = float("nan")
+    note = ("Relative change of the mean = adjusted mean with ÷ adjusted mean without − 1 "
+            f"({ratio['treated_mean']:.3f} ÷ {ratio['control_mean']:.3f}); Fieller interval.")
+    if ratio["estimate"] is None or ratio["ci_low"] is None:
+        note = (f"The adjusted mean without the practice ({ratio['control_mean']:.3f}) is too close to 0 "
+                "for a relative reading: its interval is unbounded.")
+    row.update({"estimand": "ratio of adjusted means − 1",
+                "estimate": nan if ratio["estimate"] is None else ratio["estimate"],
+                "ci_low": nan if ratio["ci_low"] is None else ratio["ci_low"],
+                "ci_high": nan if ratio["ci_high"] is None else ratio["ci_high"],
+                "p_value": res.p_value, "std_error": nan, "n": res.n, "n_treated": res.n_treated,
+                "residual_sd": res.details.get("residual_sd", nan), "control_mean": ratio["control_mean"],
+                "note": " ".join(list(res.notes) + [note])})
 
 
 def estimate_all(data: pd.DataFrame, covariates=None, seed: int = 0, cluster: str | None = None,
@@ -157,6 +225,7 @@ def estimate_all(data: pd.DataFrame, covariates=None, seed: int = 0, cluster: st
         data = describe.with_model_columns(data)
     covariates = resolve_covariates(data, covariates)
     rows = []
+    fits: dict = {}  # one fit per (outcome, method, quantile), shared by the readings that use it
     for spec in specs:
         control_mean = _control_mean(data, spec.outcome, treatment)
         for method in spec.methods:
@@ -167,8 +236,17 @@ def estimate_all(data: pd.DataFrame, covariates=None, seed: int = 0, cluster: st
                 row = _row(spec, method, q, control_mean)
                 options = {"quantile": q} if q is not None else {}
                 try:
-                    res = effects.estimate_effect(data, spec.outcome, treatment, covariates,
-                                                  method=method, cluster=cluster, seed=seed, **options)
+                    key = (spec.outcome, method, q)
+                    if key not in fits:
+                        try:
+                            fits[key] = effects.estimate_effect(data, spec.outcome, treatment, covariates,
+                                                                method=method, cluster=cluster, seed=seed,
+                                                                **options)
+                        except (InputError, np.linalg.LinAlgError) as exc:
+                            fits[key] = exc
+                    if isinstance(fits[key], Exception):
+                        raise fits[key]
+                    res = fits[key]
                     problem = _quantile_problem(res, q) if q is not None else None
                     if problem:
                         row["note"] = problem
@@ -228,11 +306,13 @@ def _power_inputs(estimates: pd.DataFrame, measure: str, scale: str, claimed: fl
         effect = math.log1p(claimed)
         assumption = (f"claimed change read as ln(1 {claimed:+.2f}) = {effect:+.3f} on "
                       f"ln(actual/planned), residual SD {sd:.3f}")
-    elif scale == PCT:  # relative adoption: claimed share of the untreated mean, in points
-        base = float(ols["control_mean"])
+    elif scale in (PCT, MEAN_PCT):  # relative change of a mean: claimed share of the mean without
+        ratio_row = estimates[(estimates["outcome"] == outcome) & (estimates["method"] == "ols")
+                              & (estimates["scale"] == scale)]
+        base = float(ratio_row["control_mean"].iloc[0] if len(ratio_row) else ols["control_mean"])
         effect = claimed * base
-        assumption = (f"claimed relative change × untreated mean {base:.3f} = {effect:+.3f} in "
-                      f"adoption, residual SD {sd:.3f}")
+        assumption = (f"claimed relative change × mean without the practice {base:.3f} = {effect:+.3f} "
+                      f"in {outcome}, residual SD {sd:.3f}")
     else:
         effect = claimed
         assumption = f"claimed difference {claimed:+.2f}, residual SD {sd:.3f}"
@@ -242,23 +322,30 @@ def _power_inputs(estimates: pd.DataFrame, measure: str, scale: str, claimed: fl
 
 
 def claims_check(estimates: pd.DataFrame, n_projects: int | None = None,
-                 claims=claims_mod.AMO_CLAIMS, alpha: float = 0.05, power_level: float = 0.8) -> pd.DataFrame:
-    """Each claim beside this portfolio's primary adjusted estimate, with a verdict.
+                 claims=claims_mod.AMO_CLAIMS, alpha: float = 0.05, power_level: float = 0.8,
+                 design: AssignmentDesign | None = None) -> pd.DataFrame:
+    """Each claim beside this portfolio's primary adjusted estimate (OLS, `PRIMARY_METHODS`), with a
+    verdict (`claims.verdict`: supported, smaller / larger than claimed, opposite direction,
+    inconclusive).
 
-    Verdict (`claims.verdict`): supported (interval excludes 0 and contains the claim),
-    contradicted (interval excludes the claim) or inconclusive. For inconclusive claims,
-    `projects_needed` = total projects for a two-sided t-test (`power.projects_needed`) to detect
-    the claimed effect, with the residual SD of this portfolio's OLS fit on the model scale (the
-    `assumption` column states it). `n_projects` = projects in the portfolio (for comparison).
+    For inconclusive claims, `projects_needed` = total projects for a two-sided t-test
+    (`power.projects_needed`) to detect the claimed effect with the residual SD of this portfolio's
+    OLS fit on the model scale (the `assumption` column states it). When `design` clusters by
+    organisation, `organisations_needed` counts organisations instead (each organisation's mean one
+    observation, `AssignmentDesign.organisations_needed`), and when it has fewer than
+    `design.MIN_ORGANISATIONS_PER_GROUP` organisations on a side no verdict is drawn at all: the note
+    says so. `n_projects` = projects in the portfolio (for comparison).
     """
     primary = primary_rows(estimates)
+    clustered = design is not None and design.clustered and not design.user_cluster
+    too_few = design is not None and not design.enough
     rows = []
     for claim in claims:
         scale = READING_SCALE.get(claim.reading)
         match = primary[(primary["measure"] == claim.outcome) & (primary["scale"] == scale)]
         base = {"claim": claim.key, "text": claim.text, "measure": claim.outcome,
                 "reading": claim.reading, "scale": scale, "claimed": claim.value,
-                "claim_n_projects": claim.n_projects}
+                "claim_n_projects": claim.n_projects, "organisations_needed": pd.NA}
         if match.empty:
             rows.append({**base, "method": "", "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                          "n": 0, "verdict": claims_mod.INCONCLUSIVE, "projects_needed": pd.NA,
@@ -266,27 +353,54 @@ def claims_check(estimates: pd.DataFrame, n_projects: int | None = None,
             continue
         row = match.iloc[0]
         low, high = row["ci_low"], row["ci_high"]
+        notes = [row["why_not"]] if row["why_not"] else []
+        if not math.isfinite(row["estimate"]) or not (math.isfinite(low) and math.isfinite(high)):
+            notes.append(f"No interval: {row['note']}")
+        if too_few:
+            low = high = np.nan
+            notes.append(translate("design_too_few", "en", n_with=design.n_with, n_without=design.n_without,
+                                   minimum=MIN_ORGANISATIONS_PER_GROUP))
         verdict = claims_mod.verdict(low if math.isfinite(low) else None,
                                      high if math.isfinite(high) else None,
                                      claim.value, claim.null_value)
-        note = row["why_not"]
-        if not math.isfinite(row["estimate"]):
-            note = (note + " " if note else "") + f"No estimate: {row['note']}"
-        needed, assumption = pd.NA, ""
+        needed, organisations, assumption = pd.NA, pd.NA, ""
         if verdict == claims_mod.INCONCLUSIVE:
             effect, sd, ratio, assumption, problem = _power_inputs(estimates, claim.outcome, scale,
                                                                    claim.value)
-            if problem:
-                note = (note + " " if note else "") + f"Projects needed not computed: {problem}"
+            if clustered and effect is not None:
+                outcome = next(s.outcome for s in SPECS if s.measure == claim.outcome and s.scale == scale)
+                organisations = design.organisations_needed(outcome, effect, alpha, power_level)
+                organisations = pd.NA if organisations is None else organisations
+                assumption = (f"claimed effect {effect:+.3f} on '{outcome}' against the spread of "
+                              f"organisation means ({design.between_sd.get(outcome, float('nan')):.3f}), "
+                              f"organisations with/without in today's proportion ({design.n_with}:"
+                              f"{design.n_without}), two-sided 5 % test, 80 % power")
+            elif problem:
+                notes.append(f"Projects needed not computed: {problem}")
             else:
                 needed = power.projects_needed(effect, sd, ratio=ratio, alpha=alpha, power=power_level)
         rows.append({**base, "method": row["method"], "estimate": row["estimate"], "ci_low": low,
                      "ci_high": high, "n": int(row["n"]), "verdict": verdict,
-                     "projects_needed": needed, "assumption": assumption, "note": note.strip()})
+                     "projects_needed": needed, "organisations_needed": organisations,
+                     "assumption": assumption, "note": " ".join(notes).strip()})
     table = pd.DataFrame(rows)
     table["projects_needed"] = table["projects_needed"].astype("Int64")
+    table["organisations_needed"] = table["organisations_needed"].astype("Int64")
     table["n_projects"] = n_projects if n_projects is not None else int(estimates["n"].max() or 0)
     return table
+
+
+def claims_for(data: pd.DataFrame, covariates=None, cluster: str | None = None,
+               claims=claims_mod.AMO_CLAIMS, treatment: str = "amo") -> pd.DataFrame:
+    """The claims check alone, as the effects notebook draws it: the assignment design
+    (`design_for`), the OLS fits of `PRIMARY_METHODS` only, and `claims_check`. What the size and
+    power simulations of the test suite run on each simulated portfolio."""
+    if "log_budget" not in data and "budget_planned" in data:
+        data = describe.with_model_columns(data)
+    design = design_for(data, resolve_covariates(data, covariates), cluster, treatment)
+    estimates = estimate_all(data, design.covariates, cluster=design.cluster, treatment=treatment,
+                             methods=PRIMARY_METHODS)
+    return claims_check(estimates, len(data), claims=claims, design=design)
 
 
 def detectable_effects(estimates: pd.DataFrame, alpha: float = 0.05, power_level: float = 0.8) -> pd.DataFrame:
@@ -375,13 +489,16 @@ def _method_label(method: str, q, lang: str = "en") -> str:
 
 
 def _scale_label(scale: str, lang: str = "en") -> str:
-    return translate("pe_scale_pct" if scale == PCT else "pe_scale_pp", lang)
+    return translate(SCALE_KEYS[scale], lang)
 
 
 def _name(row) -> str:
     q = "" if row["method"] != "quantile" else f"_p{round(float(row['quantile']) * 100)}"
-    unit = "pct" if row["scale"] == PCT else "pp"
-    return f"effect.{row['outcome']}.{row['method']}{q}.{unit}"
+    return f"effect.{row['outcome']}.{row['method']}{q}.{UNIT_NAMES[row['scale']]}"
+
+
+def _count(value):
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _num(value):
@@ -389,12 +506,15 @@ def _num(value):
 
 
 def record_effects(ctx, estimates: pd.DataFrame, claims: pd.DataFrame | None = None,
-                   detectable: pd.DataFrame | None = None) -> None:
-    """Record every estimate, claim verdict and minimum detectable effect through `ctx.record`.
+                   detectable: pd.DataFrame | None = None, design: AssignmentDesign | None = None) -> None:
+    """Record every estimate, claim verdict and minimum detectable effect (and, given `design`, how the
+    practice is assigned: `record_design`) through `ctx.record`.
 
-    Headline (index.html): the primary adjusted percent changes of cost and duration (AIPW, else
-    OLS) and every claim row (with its verdict)."""
+    Headline (index.html): the primary adjusted percent changes of cost and duration (OLS) and every
+    claim row (with its verdict)."""
     lang = getattr(ctx, "lang", "en")
+    if design is not None:
+        record_design(ctx, design)
     primary = primary_rows(estimates)
     headline = {(r["outcome"], r["method"], r["scale"]) for _, r in primary.iterrows()
                 if r["scale"] == PCT and r["method"] in PRIMARY_METHODS}
@@ -416,11 +536,10 @@ def record_effects(ctx, estimates: pd.DataFrame, claims: pd.DataFrame | None = N
                    ci_high=_num(row["ci_high"]), n=int(row["n"]),
                    method=_method_label(row["method"], None, lang) if row["method"] else "",
                    unit=row["scale"], label=label, verdict=row["verdict"], claimed=row["claimed"],
-                   projects_needed=needed, assumption=row["assumption"], note=row["note"],
-                   headline=True)
+                   projects_needed=needed, organisations_needed=_count(row.get("organisations_needed")),
+                   assumption=row["assumption"], note=row["note"], headline=True)
     for _, row in (detectable if detectable is not None else pd.DataFrame()).iterrows():
-        unit = "pct" if row["scale"] == PCT else "pp"
-        ctx.record(f"mde.{row['outcome']}.{unit}", _num(row["mde_increase"]),
+        ctx.record(f"mde.{row['outcome']}.{UNIT_NAMES[row['scale']]}", _num(row["mde_increase"]),
                    n=int(row["n_treated"] + row["n_control"]), unit=row["scale"],
                    method="two-sided t-test, 5 % level, 80 % power, OLS residual SD",
                    label=f"{ctx.t(row['measure'])} — {translate('pe_mde', lang)} "
@@ -467,6 +586,8 @@ def claims_display(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         translate("n", lang): claims["n"],
         translate("pe_verdict", lang): claims["verdict"].map(lambda v: translate(v, lang)),
         translate("pe_projects_needed", lang): claims["projects_needed"],
+        translate("pe_organisations_needed", lang): claims.get("organisations_needed",
+                                                             pd.Series(pd.NA, index=claims.index)),
     })
 
 
@@ -491,14 +612,14 @@ def estimates_text(estimates: pd.DataFrame) -> str:
     """Fixed-width text of the estimates (3 decimals) for the notebook's regression check."""
     shown = estimates.assign(method=[m if m != "quantile" else f"q{round(q * 100)}"
                                      for m, q in zip(estimates["method"], estimates["quantile"])],
-                             scale=estimates["scale"].map({PCT: "pct", PP: "pp"}))
+                             scale=estimates["scale"].map(UNIT_NAMES))
     return _fixed(shown[["outcome", "scale", "method", "estimate", "ci_low", "ci_high", "n"]])
 
 
 def claims_text(claims: pd.DataFrame) -> str:
     """Fixed-width text of the claims check (3 decimals) for the notebook's regression check."""
     return _fixed(claims[["claim", "method", "estimate", "ci_low", "ci_high", "verdict",
-                          "projects_needed"]])
+                          "projects_needed", "organisations_needed"]])
 
 
 def claims_notes(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:

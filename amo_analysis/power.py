@@ -8,6 +8,10 @@ group (same units as the effect). `ratio` = n_control / n_treated.
 from __future__ import annotations
 
 import math
+import warnings
+from statistics import NormalDist
+
+import numpy as np
 
 from statsmodels.stats.power import TTestIndPower
 
@@ -51,8 +55,16 @@ def projects_needed(effect: float, sd: float, ratio: float = 1.0, alpha: float =
     if not (ratio > 0 and math.isfinite(ratio)):
         raise InputError(f"ratio (control / treated) must be positive; got {ratio}.")
     d = abs(effect) / sd
-    n1 = TTestIndPower().solve_power(effect_size=d, nobs1=None, alpha=alpha, power=power,
-                                     ratio=ratio, alternative="two-sided")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n1 = TTestIndPower().solve_power(effect_size=d, nobs1=None, alpha=alpha, power=power,
+                                         ratio=ratio, alternative="two-sided")
+    n1 = float(np.squeeze(n1))
+    if not math.isfinite(n1):
+        # the root finder gives up when so few projects are needed that the t-test has < 2 per
+        # group; the normal approximation is then an upper bound of the tiny answer
+        z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
+        n1 = (1 + 1 / ratio) * (z / d) ** 2
     n_treated = math.ceil(float(n1) - 1e-9)
     n_control = math.ceil(ratio * float(n1) - 1e-9)
     return int(max(n_treated, 2) + max(n_control, 2))

@@ -172,7 +172,7 @@ def key_figure_rows(records: list[dict], lang: str, cost_unit: str) -> list[dict
                      "interval": interval, "n": rec.get("n") if rec.get("n") is not None else "",
                      "method": rec.get("method", ""),
                      "verdict": translate(verdict, lang) if verdict else "",
-                     "verdict_class": verdict or ""})
+                     "verdict_class": (verdict or "").replace(" ", "-")})
     return rows
 
 

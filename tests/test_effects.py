@@ -213,7 +213,7 @@ def test_small_sample_scaling_of_gmm_standard_errors(big):
     df = big.head(100)
     exact = estimate_effect(df, "y", "t", ["x1", "x2"], method="aipw", small_sample=False)
     scaled = estimate_effect(df, "y", "t", ["x1", "x2"], method="aipw")
-    k = scaled.details["k_gmm_params"]  # effect, control mean, 2 × 3 outcome, 3 propensity
+    k = scaled.details["k_params"]  # 3 propensity, 2 × 3 outcome, 2 potential-outcome means
     assert k == 11 and scaled.details["df"] == 100 - k
     assert scaled.estimate == exact.estimate
     assert scaled.std_error == pytest.approx(exact.std_error * math.sqrt(100 / 89))
@@ -228,9 +228,15 @@ def test_ols_matches_greene_linear_probability_model():
     res = estimate_effect(d, "GRADE", "PSI", ["GPA", "TUCE"], method="ols", cov_type="nonrobust")
     assert res.estimate == pytest.approx(0.3786, abs=5e-5)
     assert res.std_error == pytest.approx(0.1392, abs=5e-4)
-    hc3 = estimate_effect(d, "GRADE", "PSI", ["GPA", "TUCE"], method="ols")
+    hc3 = estimate_effect(d, "GRADE", "PSI", ["GPA", "TUCE"], method="ols", cov_type="HC3")
     assert hc3.details["se_type"] == "HC3" and hc3.estimate == pytest.approx(res.estimate)
     assert hc3.std_error != pytest.approx(res.std_error, rel=1e-3)
+    assert hc3.details["df"] == 32 - 4  # t(n − k) reference, not normal
+    hc2 = estimate_effect(d, "GRADE", "PSI", ["GPA", "TUCE"], method="ols")  # the default
+    assert hc2.details["se_type"] == "HC2, Bell–McCaffrey df"
+    fit = sm.OLS(d["GRADE"], sm.add_constant(d[["PSI", "GPA", "TUCE"]])).fit(cov_type="HC2")
+    assert hc2.std_error == pytest.approx(fit.bse["PSI"], rel=1e-10)
+    assert 4 < hc2.details["df"] < 28
 
 
 def test_fractional_logit_matches_greene_logit_and_hand_ame():
@@ -364,16 +370,20 @@ def test_categorical_covariates_expand_to_dummies(big):
     assert {"region=north", "region=south"} <= set(coefs) and "region=east" not in coefs
 
 
-def test_cluster_robust_and_few_cluster_fallback(big):
+def test_cluster_robust_default_is_cr2_with_bell_mccaffrey_df_at_any_cluster_count(big):
     df = big.assign(firm=np.arange(len(big)) % 40)
     res = estimate_effect(df, "y", "t", ["x1", "x2"], cluster="firm")
-    assert res.details["se_type"].startswith("cluster") and res.details["df"] == 39
+    assert res.details["se_type"] == "CR2 cluster-robust, Bell–McCaffrey df"
+    assert res.details["n_clusters"] == 40 and 5 < res.details["df"] <= 39
     few = df.assign(firm=np.arange(len(df)) % 5)
-    fb = estimate_effect(few, "y", "t", ["x1", "x2"], cluster="firm")
+    cr2 = estimate_effect(few, "y", "t", ["x1", "x2"], cluster="firm")
+    assert cr2.details["se_type"].startswith("CR2") and cr2.details["df"] <= 4 + 1e-9
+    assert not any("Only 5 clusters" in n for n in cr2.notes)
+    # statsmodels' covariances stay available, with the old few-cluster rules
+    fb = estimate_effect(few, "y", "t", ["x1", "x2"], cluster="firm", cov_type="HC3")
     assert fb.details["se_type"] == "HC3"
-    assert any("Only 5 clusters" in n and "wild cluster bootstrap is not implemented" in n
-               for n in fb.notes)
-    cr3 = estimate_effect(few, "y", "t", ["x1", "x2"], cluster="firm", few_clusters="crv3")
+    assert any("Only 5 clusters" in n and "Bell–McCaffrey" in n for n in fb.notes)
+    cr3 = estimate_effect(few, "y", "t", ["x1", "x2"], cluster="firm", cov_type="HC3", few_clusters="crv3")
     assert cr3.details["df"] == 4 and "CR3" in cr3.details["se_type"]
 
 
@@ -666,22 +676,20 @@ def test_treatment_determined_by_kept_covariates_is_caught_the_same_way_at_any_s
     assert any("twice_a" in note for note in res.notes) and res.n == n
 
 
-@pytest.mark.parametrize("method, effect_group", [("ipw", "all"), ("ipw", 1), ("aipw", "all")])
-def test_gmm_at_closed_form_solution_matches_statsmodels_optimised_gmm(method, effect_group):
-    # statsmodels runs Nelder–Mead from the closed-form point; evaluating the same GMM at that point
-    # must give the same effect, potential-outcome means and sandwich standard errors.
+@pytest.mark.parametrize("method, estimand", [("ipw", "ATE"), ("ipw", "ATT"), ("aipw", "ATE")])
+def test_analytic_sandwich_matches_statsmodels_gmm_with_numerical_derivatives(method, estimand):
+    # An independent implementation: statsmodels' TreatmentEffect GMM (numerical derivatives). On data
+    # whose propensities all lie within [0.01, 0.99] (so its clipping does not act) and covariates of
+    # unit scale (so its fixed derivative step is accurate) both give the same effect and SE.
     from statsmodels.treatment.treatment_effects import TreatmentEffect
-
-    from amo_analysis.effects import _gmm_results
 
     data = confounded(800, seed=12)
     X = sm.add_constant(data[["x1", "x2"]].to_numpy())
     t = data["t"].to_numpy(int)
     ps = sm.Logit(t, X).fit(disp=0)
+    assert 0.01 < ps.predict().min() and ps.predict().max() < 0.99
     te = TreatmentEffect(sm.OLS(data["y"].to_numpy(), X), t, results_select=ps)
-    reference = te.ipw(effect_group=effect_group) if method == "ipw" else te.aipw()
-    ours = _gmm_results(te, method, effect_group)
-    np.testing.assert_allclose(np.asarray(ours.effect), np.asarray(reference.effect), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(np.asarray(ours.sd), np.asarray(reference.sd), rtol=1e-3)
-    # and it is the exact solution: every moment condition is zero there
-    assert np.abs(ours.results_gmm.model.momcond_mean(ours.results_gmm.params)).max() < 1e-10
+    reference = (te.ipw(effect_group="all" if estimand == "ATE" else 1) if method == "ipw" else te.aipw())
+    ours = estimate_effect(data, "y", "t", ["x1", "x2"], method=method, estimand=estimand, small_sample=False)
+    assert ours.estimate == pytest.approx(float(np.asarray(reference.effect)[0]), rel=1e-6)
+    assert ours.std_error == pytest.approx(float(np.asarray(reference.sd)[0]), rel=2e-3)

@@ -1,4 +1,5 @@
-"""Tests of amo_analysis.forecast: calibration on synthetic data, small references, inputs, CLI."""
+"""Tests of amo_analysis.forecast: calibration on synthetic data (overall and per practice group), small
+references, order-free results on heaped (tied) portfolios, inputs, CLI."""
 
 import json
 
@@ -151,3 +152,107 @@ def test_a_batch_of_projects_gets_the_forecasts_each_would_get_alone(size):
                       ignore_index=True)
     pd.testing.assert_frame_equal(batch, alone, check_exact=False, rtol=1e-12)
     assert "'Quantum' does not occur" in batch["note"].iloc[6]
+
+
+# ---------------------------------------------------------------------------------------------
+# Order-free forecasts and a spread per practice group
+# ---------------------------------------------------------------------------------------------
+
+def _heaped_portfolio(size: int, seed: int) -> pd.DataFrame:
+    """A synthetic portfolio whose budgets are heaped on 50 000 / 100 000, planned durations on whole
+    hundreds of days and actual costs (durations) on thousands (tens of days), as real exports are
+    round: many projects tie on distance and on outcome."""
+    data = synth.make_portfolio(size, seed)
+    heaped = np.where(data["budget_planned"] < 75_000, 50_000.0, 100_000.0)
+    data["cost_actual"] = np.round(data["cost_actual"] * heaped / data["budget_planned"], -3)
+    data["budget_planned"] = heaped
+    data["duration_planned_days"] = np.round(data["duration_planned_days"], -2)
+    data["duration_actual_days"] = np.round(data["duration_actual_days"], -1)
+    return schema.derive_metrics(data)
+
+
+@pytest.mark.parametrize("size, method", [(38, "nearest projects"), (150, "quantile regression")])
+def test_forecast_does_not_depend_on_the_order_of_the_rows(size, method):
+    reference = _heaped_portfolio(size, 4)
+    new = pd.concat([fc.new_project(100_000, 300), fc.new_project(50_000, 200),
+                     fc.new_project(100_000, 400, "ERP", 3)], ignore_index=True)
+    table = fc.forecast(reference, new, amo="both", seed=3)
+    assert set(table["method"]) == {method}
+    if method == "nearest projects":  # neighbours tied at the cut-off are all kept, not cut by position
+        assert (table["n_reference"] > fc.N_NEIGHBOURS).any()
+    shuffled = reference.iloc[np.random.default_rng(8).permutation(len(reference))]
+    for copy in (shuffled, reference.iloc[::-1], shuffled.reset_index(drop=True)):
+        pd.testing.assert_frame_equal(fc.forecast(copy, new, amo="both", seed=3), table, check_exact=True)
+    # the backtest splits by start date: the same split and calibration whatever the row order
+    calib, text = fc.backtest(reference, seed=3)
+    assert "Split by start date" in text and calib["n"].max() > 0
+    for copy in (shuffled, reference.iloc[::-1]):
+        calib_copy, text_copy = fc.backtest(copy, seed=3)
+        pd.testing.assert_frame_equal(calib_copy, calib, check_exact=True)
+        assert text_copy == text
+
+
+def _two_spread_portfolio(n: int, seed: int, n_with: int | None = None, sd_with: float = 0.15,
+                          sd_without: float = 0.45) -> pd.DataFrame:
+    """Completed projects whose ln(actual ÷ plan) of cost and duration have a standard deviation of
+    `sd_with` with the practice and `sd_without` without it (normal noise, seeded), around a median
+    that depends on the practice and complexity. Budgets (EUR) and planned durations (days) are
+    round. `n_with` projects have the practice (half of them by default)."""
+    rng = np.random.default_rng(seed)
+    amo = np.zeros(n, dtype=bool)
+    amo[rng.permutation(n)[: n // 2 if n_with is None else n_with]] = True
+    budget = rng.choice([50_000.0, 100_000.0, 200_000.0, 500_000.0], n)
+    duration = rng.choice([100.0, 200.0, 300.0], n)
+    complexity = rng.integers(1, 6, n).astype(float)
+    sd = np.where(amo, sd_with, sd_without)
+    log_cost = 0.25 - 0.10 * amo + 0.05 * (complexity - 3) + 0.03 * np.log(budget / 1e5) + sd * rng.normal(0, 1, n)
+    log_duration = 0.20 - 0.08 * amo + 0.04 * (complexity - 3) + sd * rng.normal(0, 1, n)
+    return pd.DataFrame({"project_id": [f"S{seed}-{i:04d}" for i in range(n)], "amo": amo,
+                         "budget_planned": budget, "duration_planned_days": duration,
+                         "cost_actual": budget * np.exp(log_cost),
+                         "duration_actual_days": duration * np.exp(log_duration),
+                         "project_type": rng.choice(["ERP", "CRM", "Data/BI"], n), "complexity": complexity,
+                         "status": "completed", "log_cost_ratio": log_cost, "log_duration_ratio": log_duration})
+
+
+def test_each_practice_group_gets_its_own_spread():
+    # With-practice outcomes spread 3 times less: so must the forecast (P90 ÷ P50), not only its median.
+    table = fc.forecast(_two_spread_portfolio(400, 1), fc.new_project(100_000, 200, "ERP", 3), amo="both")
+    assert set(table["method"]) == {"quantile regression"}
+    for target in ("cost", "duration"):
+        spread = np.log(table[f"{target}_p90"] / table[f"{target}_p50"])
+        assert spread.iloc[1] < 0.5 * spread.iloc[0], (target, spread.tolist())
+    assert not table["note"].str.contains("pooled").any()
+
+
+def test_a_practice_group_too_small_for_its_own_spread_uses_the_pooled_residuals_and_says_so():
+    reference = _two_spread_portfolio(70, 2, n_with=12)
+    table = fc.forecast(reference, fc.new_project(100_000, 200), amo="both")
+    assert set(table["method"]) == {"quantile regression"}
+    without, with_ = table["note"]
+    assert "pooled" not in without
+    for target in ("cost", "duration"):
+        assert (f"the {target} spread uses the residuals of both practice groups pooled: only 12 reference "
+                f"projects with the practice, fewer than {fc.MIN_GROUP_RESIDUALS}") in with_
+    assert np.isfinite(table[["cost_p80", "cost_p90", "duration_p90"]].to_numpy()).all()
+    assert "That is the case here" in fc.method_paragraph(table)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size, method", [(200, "quantile regression"), (38, "nearest projects")])
+def test_p80_is_exceeded_about_20_percent_of_the_time_in_each_practice_group(size, method):
+    # Log-ratio SD 0.15 with the practice, 0.45 without. One pooled set of residuals would put the
+    # with-practice P80 far too high (exceeded ~8 %) and the without one too low (~31 %).
+    exceeded = {}
+    for rep in range(20):
+        reference, held = _two_spread_portfolio(size, 100 + rep), _two_spread_portfolio(400, 1_000 + rep)
+        inputs = held.drop(columns=["cost_actual", "duration_actual_days", "log_cost_ratio", "log_duration_ratio"])
+        result = fc.forecast(reference, inputs, seed=rep)
+        assert set(result["method"]) == {method}
+        for r in fc.calibration(result, held, 0.8).to_dict("records"):
+            counts = exceeded.setdefault((r["target"], r["group"]), [0, 0])
+            counts[0] += r["exceeded"]
+            counts[1] += r["n"]
+    for (target, group), (above, n) in exceeded.items():
+        assert n == 20 * (400 if group == "all" else 200)
+        assert 0.13 <= above / n <= 0.27, (target, group, above / n)

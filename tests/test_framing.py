@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from amo_analysis import framing, schema, synth
-from amo_analysis.claims import CONTRADICTED, INCONCLUSIVE, SUPPORTED
+from amo_analysis import claims as claims_mod
+from amo_analysis.claims import INCONCLUSIVE, LARGER, OPPOSITE, SMALLER, SUPPORTED
 
 
 def _synthetic(n, seed):
@@ -132,13 +133,15 @@ def test_small_portfolio_pitfall_effects_say_why():
 
 
 def test_verdict_helpers():
-    assert framing.range_verdict(0.1, 0.25, 0.2, 0.3) == SUPPORTED
-    assert framing.range_verdict(0.35, 0.5, 0.2, 0.3) == CONTRADICTED
-    assert framing.range_verdict(-0.1, 0.25, 0.2, 0.3) == INCONCLUSIVE
-    assert framing.below_verdict(0.3, 0.45, 0.5) == SUPPORTED
-    assert framing.below_verdict(0.55, 0.7, 0.5) == CONTRADICTED
-    assert framing.below_verdict(0.4, 0.6, 0.5) == INCONCLUSIVE
-    assert framing.below_verdict(float("nan"), 0.6, 0.5) == INCONCLUSIVE
+    assert claims_mod.range_verdict(0.1, 0.25, 0.2, 0.3) == SUPPORTED
+    assert claims_mod.range_verdict(0.35, 0.5, 0.2, 0.3) == LARGER
+    assert claims_mod.range_verdict(0.02, 0.15, 0.2, 0.3) == SMALLER
+    assert claims_mod.range_verdict(-0.3, -0.05, 0.2, 0.3) == OPPOSITE
+    assert claims_mod.range_verdict(-0.1, 0.25, 0.2, 0.3) == INCONCLUSIVE
+    assert claims_mod.below_verdict(0.3, 0.45, 0.5) == SUPPORTED
+    assert claims_mod.below_verdict(0.55, 0.7, 0.5) == LARGER
+    assert claims_mod.below_verdict(0.4, 0.6, 0.5) == INCONCLUSIVE
+    assert claims_mod.below_verdict(float("nan"), 0.6, 0.5) == INCONCLUSIVE
 
 
 def test_missing_framing_or_pitfall_data_is_a_sentence_not_a_crash():

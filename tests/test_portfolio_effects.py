@@ -52,12 +52,13 @@ def row(table, outcome, method, scale=None, q=None):
 def test_estimate_all_has_every_outcome_method_and_scale(medium):
     data, est = medium
     assert list(est.columns) == pe.ESTIMATE_COLUMNS
-    # drift and slip: 4 methods + 3 quantiles on two scales each; adoption: 5 (pp) + 1 (relative)
-    assert len(est) == 2 * 2 * 7 + 5 + 1
+    # drift and slip: 4 methods + 3 quantiles on two scales each, plus the OLS relative change of the
+    # mean; adoption: 5 (pp) + 2 (relative: OLS ratio of adjusted means, log-linear)
+    assert len(est) == 2 * (2 * 7 + 1) + 5 + 2
     assert est["estimate"].notna().all(), est.loc[est["estimate"].isna(), "note"].tolist()
     assert (est["ci_low"] <= est["estimate"]).all() and (est["estimate"] <= est["ci_high"]).all()
     assert set(est.loc[est["outcome"].isin(["log_cost_ratio", "log_duration_ratio"]), "scale"]) == {pe.PCT}
-    assert set(est.loc[est["outcome"].isin(["budget_drift", "schedule_slip"]), "scale"]) == {pe.PP}
+    assert set(est.loc[est["outcome"].isin(["budget_drift", "schedule_slip"]), "scale"]) == {pe.PP, pe.MEAN_PCT}
     assert sorted(est.loc[est["method"] == "quantile", "quantile"].unique()) == [0.5, 0.8, 0.9]
     assert est.attrs["covariates"] == ["log_budget", "complexity", "project_type", "organisation"]
     # n counts the projects whose outcome is known
@@ -90,7 +91,8 @@ def test_methods_filter_and_string_covariates():
 def large():
     data = synthetic(2000, 2024)
     return data, pe.estimate_all(data, seed=0, methods=("difference", "ols", "aipw", "log_linear"),
-                                 specs=pe.SPECS[:1] + pe.SPECS[5:])
+                                 specs=tuple(s for s in pe.SPECS if s.outcome in ("log_cost_ratio", "adoption_m3")
+                                             and s.scale == pe.PCT))
 
 
 def test_adjusted_estimates_recover_planted_cost_effect_and_naive_does_not(large):
@@ -107,16 +109,16 @@ def test_adjusted_estimates_recover_planted_cost_effect_and_naive_does_not(large
     assert math.log1p(naive["estimate"]) - truth > 4 * naive["std_error"] / (1 + naive["estimate"])
 
 
-def test_claims_on_large_portfolio_use_aipw_and_are_not_inconclusive(large):
+def test_claims_on_large_portfolio_use_ols_and_are_not_inconclusive(large):
     data, est = large
     claims = pe.claims_check(est, len(data), claims=[c for c in claims_mod.AMO_CLAIMS
                                                      if c.key in ("amo_budget_drift.relative",
                                                                   "amo_adoption.relative")])
     by = claims.set_index("claim")
-    assert by.loc["amo_budget_drift.relative", "method"] == "aipw"
-    assert by.loc["amo_adoption.relative", "method"] == "log_linear"
+    assert by.loc["amo_budget_drift.relative", "method"] == "ols"
+    assert by.loc["amo_adoption.relative", "method"] == "ols"  # the OLS ratio of adjusted means
     # planted −14 % cost: the −18 % relative claim is within reach of a 2 000-project interval
-    assert by.loc["amo_budget_drift.relative", "verdict"] in (claims_mod.SUPPORTED, claims_mod.CONTRADICTED)
+    assert by.loc["amo_budget_drift.relative", "verdict"] in (claims_mod.SUPPORTED, claims_mod.SMALLER)
     assert pd.isna(by.loc["amo_budget_drift.relative", "projects_needed"])
 
 
@@ -124,7 +126,7 @@ def test_claims_on_large_portfolio_use_aipw_and_are_not_inconclusive(large):
 # Claims check logic on a hand-made estimates table
 # --------------------------------------------------------------------------------------------
 
-def fake_estimates(aipw=(-0.20, -0.35, -0.05), ols=(-0.15, -0.30, 0.02), residual_sd=0.4):
+def fake_estimates(ols=(-0.20, -0.35, -0.05), aipw=(-0.15, -0.30, 0.02), residual_sd=0.4):
     rows = []
     for spec in pe.SPECS:
         for method in spec.methods:
@@ -141,33 +143,44 @@ def fake_estimates(aipw=(-0.20, -0.35, -0.05), ols=(-0.15, -0.30, 0.02), residua
 
 def test_claims_verdicts_and_primary_method():
     claims = pe.claims_check(fake_estimates(), 100).set_index("claim")
-    # AIPW interval (−35 %, −5 %) excludes 0 and holds −18 % / −16 %: supported
-    assert claims.loc["amo_budget_drift.relative", "method"] == "aipw"
-    assert claims.loc["amo_budget_drift.relative", "verdict"] == claims_mod.SUPPORTED
+    # OLS interval (−35 %, −5 %) excludes 0 and holds −18 % / −16 %: supported, on every reading
+    for reading in ("relative", "pp", "relative_mean"):
+        assert claims.loc[f"amo_budget_drift.{reading}", "method"] == "ols"
+        assert claims.loc[f"amo_budget_drift.{reading}", "verdict"] == claims_mod.SUPPORTED
     assert claims.loc["amo_delay.pp", "verdict"] == claims_mod.SUPPORTED
-    # +26 % adoption lies outside (−35 %, −5 %): contradicted
-    assert claims.loc["amo_adoption.pp", "verdict"] == claims_mod.CONTRADICTED
-    assert claims["projects_needed"].isna().all()
+    # +26 % adoption lies on the other side of 0 from (−35 %, −5 %): opposite direction
+    assert claims.loc["amo_adoption.pp", "verdict"] == claims_mod.OPPOSITE
+    assert claims["projects_needed"].isna().all() and claims["organisations_needed"].isna().all()
 
 
-def test_inconclusive_falls_back_to_ols_and_counts_projects_needed():
+def test_inconclusive_claims_count_projects_needed():
     est = fake_estimates()
-    est.loc[est["method"] == "log_linear", ["estimate", "ci_low", "ci_high"]] = (0.1, -0.1, 0.4)
-    est.loc[est["method"] == "aipw", ["estimate", "ci_low", "ci_high"]] = np.nan
-    est.loc[est["method"] == "aipw", "note"] = "The propensity model separates."
+    est.loc[est["method"] == "ols", ["estimate", "ci_low", "ci_high"]] = (-0.1, -0.3, 0.1)
+    est.loc[(est["method"] == "ols") & (est["outcome"] == "adoption_m3"), ["estimate", "ci_low", "ci_high"]] = (
+        0.1, -0.1, 0.4)
     claims = pe.claims_check(est, 100).set_index("claim")
     rel = claims.loc["amo_budget_drift.relative"]
     assert rel["method"] == "ols" and rel["verdict"] == claims_mod.INCONCLUSIVE
-    assert "AIPW not estimable: The propensity model separates." in rel["note"]
     # relative reading: ln(0.82) on the log outcome, residual SD 0.4, 60 control for 40 treated
     assert rel["projects_needed"] == power.projects_needed(math.log(0.82), 0.4, ratio=60 / 40)
     assert "ln(1 -0.18)" in rel["assumption"]
     pp = claims.loc["amo_budget_drift.pp"]
     assert pp["projects_needed"] == power.projects_needed(-0.18, 0.4, ratio=1.5)
-    # relative adoption comes from the log-linear row, projects needed in points of the untreated mean
+    # relative readings of a mean: the claim as points of the untreated mean
+    mean = claims.loc["amo_budget_drift.relative_mean"]
+    assert mean["projects_needed"] == power.projects_needed(-0.18 * 0.5, 0.4, ratio=1.5)
     adoption = claims.loc["amo_adoption.relative"]
-    assert adoption["method"] == "log_linear"
+    assert adoption["method"] == "ols"
     assert adoption["projects_needed"] == power.projects_needed(0.26 * 0.5, 0.4, ratio=1.5)
+
+
+def test_missing_ols_estimate_gives_no_verdict_and_says_why():
+    est = fake_estimates()
+    est.loc[est["method"] == "ols", ["estimate", "ci_low", "ci_high"]] = np.nan
+    est.loc[est["method"] == "ols", "note"] = "Only 5 complete rows."
+    claims = pe.claims_check(est, 100).set_index("claim")
+    rel = claims.loc["amo_budget_drift.relative"]
+    assert rel["verdict"] == claims_mod.INCONCLUSIVE and "Only 5 complete rows." in rel["note"]
 
 
 def test_claim_without_any_estimate_says_why():
@@ -277,9 +290,11 @@ def test_record_effects_writes_every_estimate_and_claim(tmp_path):
     claim = names["claim.amo_delay.pp"]
     assert claim["verdict"] == "supported" and claim["headline"] is True
     assert claim["unit"] == "percentage points" and claim["claimed"] == -0.16
-    aipw = names["effect.log_cost_ratio.aipw.pct"]
-    assert aipw["headline"] is True and aipw["value"] == -0.2 and aipw["unit"] == "percent change"
-    assert names["effect.log_cost_ratio.ols.pct"]["headline"] is False
+    assert names["claim.amo_delay.relative_mean"]["unit"] == "percent change of the mean"
+    ols = names["effect.log_cost_ratio.ols.pct"]
+    assert ols["headline"] is True and ols["value"] == -0.2 and ols["unit"] == "percent change"
+    assert names["effect.log_cost_ratio.aipw.pct"]["headline"] is False
+    assert names["effect.budget_drift.ols.mean_pct"]["unit"] == "percent change of the mean"
     assert names["effect.budget_drift.aipw.pp"]["headline"] is False
 
 
@@ -290,7 +305,7 @@ def test_text_and_display_tables():
     claims = pe.claims_check(est, 100)
     assert "supported" in pe.claims_text(claims)
     shown = pe.claims_display(claims, "fr")
-    assert "contredite" in set(shown["verdict"]) and "affirmation publiée" in shown.columns
+    assert "sens inverse" in set(shown["verdict"]) and "affirmation publiée" in shown.columns
     assert len(pe.missing_display(est)) == 0
 
 
@@ -304,7 +319,7 @@ def test_forest_plot_has_a_panel_per_reading_and_marks_claims():
     claims = pe.claims_check(est, 100)
     fig = plots.effects_forest(est, claims)
     visible = [ax for ax in fig.axes if ax.axison]
-    assert len(visible) == 6
+    assert len(visible) == 8  # drift and slip: three readings each; adoption: two
     stars = [line for ax in visible for line in ax.get_lines() if line.get_marker() == "*"]
     assert len(stars) == len(claims)
     markers = {line.get_marker() for ax in visible for line in ax.get_lines()}
