@@ -53,7 +53,7 @@ def make_record(name: str, value: float | None, *, ci_low: float | None = None,
 def write_records(run_dir: str | os.PathLike, notebook: str, records: list[dict]) -> Path:
     """Write (replace) one notebook's records into `run_dir/results/<notebook>.json`."""
     folder = Path(run_dir) / RESULTS_SUBDIR
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True)  # never re-creates a run folder the runner has removed
     path = folder / f"{notebook}.json"
     path.write_text(json.dumps(_clean(records), indent=1, ensure_ascii=False, sort_keys=True),
                     encoding="utf-8")

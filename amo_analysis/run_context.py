@@ -76,7 +76,7 @@ class RunContext:
         run); return it."""
         if self.run_dir is not None:
             folder = self.run_dir / "figures"
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(exist_ok=True)  # never re-creates a run folder the runner has removed
             (folder / f"{self.notebook}_{name}.svg").write_text(svg if svg is not None else svg_text(fig),
                                                                  encoding="utf-8")
         return fig
@@ -101,7 +101,7 @@ class RunContext:
         """Save a key table as CSV and XLSX in `tables/` of the run (when there is a run); return it."""
         if self.run_dir is not None:
             folder = self.run_dir / "tables"
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(exist_ok=True)  # never re-creates a run folder the runner has removed
             safe = neutralise_formulas(table)
             stem = f"{self.notebook}_{name}"
             safe.to_csv(folder / f"{stem}.csv", index=False)

@@ -381,13 +381,31 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         _point_latest(out, final)
     except BaseException:
         _end_workers(workers)
-        shutil.rmtree(partial, ignore_errors=True)
+        _remove_partial(partial)
         raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return RunOutcome(run_dir=final, index=final / "index.html", results=final / "results.json",
                       notebooks=[p.stem for p in notebooks])
+
+
+#: how long a notebook's kernel may outlive its killed worker: ipykernel checks once a second that
+#: its parent is alive and exits when it is not; a cell still running until then may write into the
+#: run folder (it never re-creates the folder itself: `RunContext` makes sub-folders without parents)
+KERNEL_GRACE_SECONDS = 3.0
+
+
+def _remove_partial(partial: Path) -> None:
+    """Remove a failed or interrupted run's folder, and remove it again if a kernel that outlived its
+    worker wrote into it while it was being removed (watched for `KERNEL_GRACE_SECONDS`)."""
+    deadline = time.monotonic() + KERNEL_GRACE_SECONDS
+    while True:
+        shutil.rmtree(partial, ignore_errors=True)
+        while partial.exists() is False and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not partial.exists() or time.monotonic() >= deadline + KERNEL_GRACE_SECONDS:
+            return
 
 
 def _worker_main(pages: bool) -> NoReturn:

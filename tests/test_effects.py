@@ -693,3 +693,21 @@ def test_analytic_sandwich_matches_statsmodels_gmm_with_numerical_derivatives(me
     ours = estimate_effect(data, "y", "t", ["x1", "x2"], method=method, estimand=estimand, small_sample=False)
     assert ours.estimate == pytest.approx(float(np.asarray(reference.effect)[0]), rel=1e-6)
     assert ours.std_error == pytest.approx(float(np.asarray(reference.sd)[0]), rel=2e-3)
+
+
+@pytest.mark.parametrize("method", ["ols", "aipw", "difference"])
+def test_a_numerical_failure_inside_an_estimator_is_a_stated_reason(monkeypatch, big, method):
+    # whatever breaks inside (a singular matrix, an overflow), the caller gets one EffectError
+    # sentence — which the effects table shows as the reason — never a traceback
+    from amo_analysis import effects, robust, weighting
+
+    def singular(*_args, **_kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(robust, "robust_covariance", singular)
+    monkeypatch.setattr(weighting, "aipw", singular)
+    cluster = "firm" if method == "difference" else None
+    data = big.assign(firm=np.arange(len(big)) % 10)
+    with pytest.raises(effects.EffectError, match=f"The {method} estimate of 'y' failed numerically "
+                                                  r"\(LinAlgError: Singular matrix\)"):
+        estimate_effect(data, "y", "t", ["x1", "x2"], method=method, cluster=cluster)
