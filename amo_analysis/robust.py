@@ -54,7 +54,7 @@ class RobustCovariance:
     _R: np.ndarray
     _AQ: np.ndarray
     _Q: np.ndarray
-    _codes: np.ndarray
+    _codes: np.ndarray | None  # cluster of each row (None: each row its own cluster)
 
     def _ell(self, contrast) -> np.ndarray:
         if isinstance(contrast, (int, np.integer)):
@@ -73,10 +73,7 @@ class RobustCovariance:
         errors). NaN when the contrast is not estimable from the residuals (variance 0)."""
         ell = self._ell(contrast)
         a = self._AQ @ np.linalg.solve(self._R.T, ell)          # n
-        G = self.n_clusters
-        a2 = np.bincount(self._codes, weights=a * a, minlength=G)  # Σ_g a_i² per cluster
-        B = np.zeros((G, self._Q.shape[1]))
-        np.add.at(B, self._codes, a[:, None] * self._Q)          # Σ_g a_i Q_i per cluster
+        a2, B = _cluster_sums(a * a, a[:, None] * self._Q, self._codes, self.n_clusters)
         trace = a2.sum() - (B * B).sum()
         BtB = B.T @ B
         trace_sq = (a2 * a2).sum() - 2 * (a2 * (B * B).sum(axis=1)).sum() + (BtB * BtB).sum()
@@ -94,7 +91,7 @@ def robust_covariance(X: np.ndarray, resid: np.ndarray, groups=None) -> RobustCo
     n, p = X.shape
     Q, R = np.linalg.qr(X)
     if groups is None:
-        codes = np.arange(n)
+        codes = None
         G = n
         h = (Q * Q).sum(axis=1)
         one_minus = 1.0 - h
@@ -121,11 +118,20 @@ def robust_covariance(X: np.ndarray, resid: np.ndarray, groups=None) -> RobustCo
             AQ[rows] = Qg + (U * (f * s)) @ Vt
             Ae[rows] = e[rows] + U @ (f * (U.T @ e[rows]))
         kind = "CR2"
-    meat_q = np.zeros((G, p))
-    np.add.at(meat_q, codes, Ae[:, None] * Q)  # Q_g' A_g e_g per cluster (A_g symmetric)
+    _, meat_q = _cluster_sums(None, Ae[:, None] * Q, codes, G)  # Q_g' A_g e_g per cluster (A_g symmetric)
     Rinv = np.linalg.inv(R)
     vcov = Rinv @ (meat_q.T @ meat_q) @ Rinv.T
     return RobustCovariance(vcov=vcov, kind=kind, n=n, n_clusters=G, _R=R, _AQ=AQ, _Q=Q, _codes=codes)
+
+
+def _cluster_sums(values, rows: np.ndarray, codes, G: int):
+    """Per-cluster sums of a vector `values` (None: skipped) and of the rows of a matrix `rows`;
+    without clusters (`codes` None) each row is its own cluster and they are returned as they are."""
+    if codes is None:
+        return values, rows
+    sums = np.zeros((G, rows.shape[1]))
+    np.add.at(sums, codes, rows)
+    return (None if values is None else np.bincount(codes, weights=values, minlength=G)), sums
 
 
 def fieller_interval(num: float, den: float, var_num: float, var_den: float, cov: float,

@@ -59,6 +59,14 @@ class RunContext:
     seed: int = 0
     records: list[dict] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # the run folder is made once, here, when the notebook starts; figures, tables and records
+        # then make their sub-folders without parents, so a kernel that outlives an interrupted run
+        # cannot re-create the folder the runner removed
+        if self.run_dir is not None:
+            self.run_dir = Path(self.run_dir)
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+
     @property
     def data(self) -> pd.DataFrame:
         return self.portfolio.data
@@ -208,6 +216,4 @@ def open_run(notebook: str, portfolio_path: str | None = None, data_source: str 
     else:
         portfolio = load_portfolio(data_source or SAMPLE_PORTFOLIO, mapping)
     folder = Path(run_dir) if run_dir else None
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
     return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=lang, seed=int(seed))
