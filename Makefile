@@ -41,7 +41,7 @@ lab: $(STAMP)
 
 ## Re-execute the notebooks in place on the bundled sample (refreshes the outputs nbval checks).
 notebooks: $(STAMP)
-	$(PY) -m amo_analysis.notebook_tools refresh
+	$(PY) -m amo_analysis.suite.notebook_tools refresh
 
 ## Benchmark: sample suite vs floor, scaling to 10^6 projects, report sizes → benchmarks/RESULTS.md
 ## (BENCH_ARGS="--quick" for a short smoke run; see benchmarks/README.md).

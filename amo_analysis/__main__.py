@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from amo_analysis.suite.cli import main
 
 sys.exit(main())

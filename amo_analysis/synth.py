@@ -80,8 +80,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from . import columns, paths
-from .errors import InputError
+from amo_analysis import paths
+from amo_analysis.ingest import columns
+from amo_analysis.errors import InputError
 
 # ---- fixed shape of the data-generating process (documented in the module docstring) ----------
 MEDIAN_BUDGET = 250_000.0

@@ -156,9 +156,16 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
 
     import pandas as pd
 
-    from amo_analysis import benchmarks, describe, forecast, framing, plots, portfolio, roi, sources
-    from amo_analysis import portfolio_effects as pe
-    from amo_analysis.run_context import svg_text
+    from amo_analysis.analyses import references
+    from amo_analysis.analyses import overview
+    from amo_analysis.analyses import forecast
+    from amo_analysis.analyses import framing
+    from amo_analysis.report import plots
+    from amo_analysis.ingest import portfolio
+    from amo_analysis.analyses import roi
+    from amo_analysis.ingest import sources
+    from amo_analysis.analyses import effects as pe
+    from amo_analysis.report.run_context import svg_text
 
     times: dict[str, float] = {}
 
@@ -177,19 +184,19 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     data = port.data
 
     def overview():
-        d = describe.with_model_columns(data)
-        describe.portfolio_summary(port)
-        describe.data_quality_table(port)
-        describe.missing_values_table(port)
-        describe.tail_table(d)
-        classes = describe.outcome_class_table(d)
-        balance = describe.covariate_balance(d)
-        for fig in (plots.outcome_distributions(d, describe.OUTCOMES, describe.group_labels(d, "AMO"), "en", seed),
-                    plots.outcome_class_bars(describe.label_groups(classes, "AMO")), plots.love_plot(balance)):
+        d = overview.with_model_columns(data)
+        overview.portfolio_summary(port)
+        overview.data_quality_table(port)
+        overview.missing_values_table(port)
+        overview.tail_table(d)
+        classes = overview.outcome_class_table(d)
+        balance = overview.covariate_balance(d)
+        for fig in (plots.outcome_distributions(d, overview.OUTCOMES, overview.group_labels(d, "AMO"), "en", seed),
+                    plots.outcome_class_bars(overview.label_groups(classes, "AMO")), plots.love_plot(balance)):
             svg_text(fig)  # rendered as the notebook renders it
             plt.close(fig)
 
-    d_effects = describe.with_model_columns(data)
+    d_effects = overview.with_model_columns(data)
     covs = pe.resolve_covariates(d_effects, None)
     estimates = []
 
@@ -225,7 +232,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
         roi.example_vs_portfolio(data, result, seed)
 
     def benchmarks_stage():
-        benchmarks.compare_with_benchmarks(data, benchmarks.load_benchmarks(), seed)
+        references.compare_with_benchmarks(data, references.load_benchmarks(), seed)
 
     for name, fn in (("overview", overview),
                      *((family, effect_family(methods)) for family, methods in EFFECT_FAMILIES.items()),
@@ -239,7 +246,8 @@ def end_to_end(csv: Path, out: Path) -> dict:
     """The whole runner on `csv`: seconds, peak summed RSS of the process tree, HTML sizes, and the
     seconds it takes to write the HTML pages (the workers write them as their notebooks finish, so
     they are written again afterwards, here, from the executed notebooks, and timed)."""
-    from amo_analysis import report, runner
+    from amo_analysis.report import html
+    from amo_analysis.suite import runner
 
     with TreeMemory() as mem:
         start = time.perf_counter()
@@ -250,10 +258,10 @@ def end_to_end(csv: Path, out: Path) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
         reports = [{"href": f"{nb}.html",
-                    "title": report.export_notebook_html(outcome.run_dir / f"{nb}.ipynb", Path(scratch) / f"{nb}.html",
+                    "title": html.export_notebook_html(outcome.run_dir / f"{nb}.ipynb", Path(scratch) / f"{nb}.html",
                                                          footer="", back_label="")}
                    for nb in outcome.notebooks]
-        report.build_index(outcome.run_dir, document, reports, document["run"]["lang"])
+        html.build_index(outcome.run_dir, document, reports, document["run"]["lang"])
         render = time.perf_counter() - start
     return {"seconds": seconds, "peak_tree_rss": mem.peak, "html": html, "render_html": render}
 
@@ -277,7 +285,7 @@ def floor_notebooks(folder: Path, count: int) -> list[Path]:
 
 def floor_seconds(count: int, work: Path) -> float:
     """Papermill executing `count` import-only notebooks exactly as the runner executes its own."""
-    from amo_analysis import runner
+    from amo_analysis.suite import runner
 
     notebooks = floor_notebooks(work / "floor_src", count)
     out = work / "floor_out"
@@ -289,7 +297,8 @@ def floor_seconds(count: int, work: Path) -> float:
 
 
 def suite_seconds(work: Path) -> dict:
-    from amo_analysis import paths, runner
+    from amo_analysis import paths
+    from amo_analysis.suite import runner
 
     start = time.perf_counter()
     outcome = runner.run_suite(paths.SAMPLE_PORTFOLIO, out=work / "suite_reports")
@@ -467,7 +476,7 @@ def _sub(argv: list[str]) -> int:
     command, *rest = argv
     if command == "_floor":
         work = Path(rest[0])
-        from amo_analysis import runner
+        from amo_analysis.suite import runner
 
         out = {"seconds": floor_seconds(len(runner.list_notebooks()), work)}
     elif command == "_suite":

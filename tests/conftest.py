@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from amo_analysis.cli import main
+from amo_analysis.suite.cli import main
 from amo_analysis.synth import make_portfolio
 
 
@@ -57,7 +57,7 @@ class CliResult:
 
 @pytest.fixture
 def run_cli(capsys):
-    """`run_cli(*argv)`: `amo_analysis.cli.main` in-process; returns code, stdout and stderr."""
+    """`run_cli(*argv)`: `amo_analysis.suite.cli.main` in-process; returns code, stdout and stderr."""
 
     def call(*argv) -> CliResult:
         capsys.readouterr()
@@ -120,7 +120,7 @@ def sample_run(tmp_path_factory):
     """One full run of the suite on the bundled 120-project sample (seed 0), shared by every test
     that checks a complete run (runner, browser): a full run takes about a minute."""
     from amo_analysis.paths import SAMPLE_PORTFOLIO
-    from amo_analysis.runner import run_suite
+    from amo_analysis.suite.runner import run_suite
 
     out = tmp_path_factory.mktemp("sample_reports")
     return out, run_suite(SAMPLE_PORTFOLIO, out=out, seed=0)

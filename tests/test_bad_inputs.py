@@ -19,8 +19,8 @@ import pytest
 from conftest import (CliResult, assert_nothing_written, assert_one_sentence_error, portfolio_frame, sha256,
                       write_csv)
 
-from amo_analysis.portfolio import load_portfolio
-from amo_analysis.sources import read_source
+from amo_analysis.ingest.portfolio import load_portfolio
+from amo_analysis.ingest.sources import read_source
 
 N = 20
 
@@ -347,7 +347,7 @@ def test_data_on_another_sheet_is_found_and_noted(tmp_path, run_cli):
 
 
 def test_absurd_outlier_is_kept_flagged_and_does_not_move_the_median(tmp_path):
-    from amo_analysis import describe
+    from amo_analysis.analyses import overview
 
     clean = load_portfolio(write_csv(portfolio_frame(40), tmp_path / "clean.csv")).data
     df = portfolio_frame(40)
@@ -359,8 +359,8 @@ def test_absurd_outlier_is_kept_flagged_and_does_not_move_the_median(tmp_path):
     assert bool(data.loc[5, "extreme_outlier"]) and int(data["extreme_outlier"].sum()) == 1
     assert any("kept and flagged in extreme_outlier" in n and "line 5: +5000%" in n for n in portfolio.notes)
     # the overview reports medians and percentiles (robust), not means: one absurd project barely moves them
-    tails = describe.tail_table(data)
-    tails_clean = describe.tail_table(clean)
+    tails = overview.tail_table(data)
+    tails_clean = overview.tail_table(clean)
     pick = (tails["outcome"] == "budget_drift") & (tails["group"] == "all") & (tails["quantile"] == 0.5)
     median, median_clean = tails.loc[pick, "estimate"].item(), tails_clean.loc[pick, "estimate"].item()
     assert abs(median - median_clean) < 0.05
@@ -370,7 +370,7 @@ def test_absurd_outlier_is_kept_flagged_and_does_not_move_the_median(tmp_path):
 @pytest.fixture(scope="module")
 def degenerate_run(tmp_path_factory):
     """The overview notebook on 4 projects, every one with the practice (too few, and one group)."""
-    from amo_analysis.runner import run_suite
+    from amo_analysis.suite.runner import run_suite
 
     tmp = tmp_path_factory.mktemp("degenerate")
     tiny = portfolio_frame(4)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from amo_analysis import runner
+from amo_analysis.suite import runner
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -56,7 +56,7 @@ def test_every_notebook_paragraph_has_a_french_text():
 def test_french_export_swaps_the_narrative():
     from nbformat.v4 import new_markdown_cell, new_notebook
 
-    from amo_analysis.report import translate_narrative
+    from amo_analysis.report.html import translate_narrative
 
     nb = new_notebook(cells=[new_markdown_cell("## What the portfolio holds"), new_markdown_cell("untranslated")])
     out = translate_narrative(nb, "fr")

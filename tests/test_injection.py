@@ -12,7 +12,7 @@ import pytest
 
 from conftest import portfolio_frame, write_csv
 
-from amo_analysis.run_context import neutralise_formulas
+from amo_analysis.report.run_context import neutralise_formulas
 
 SCRIPT = "<script>alert('pwned')</script>"
 IMG = '<img src=x onerror="alert(1)">'
@@ -26,7 +26,7 @@ LIVE = [SCRIPT, "<img src=x onerror", "<img src=y onerror", "<b>bold</b>", "<i o
 def hostile_run(tmp_path_factory):
     """One run of the overview notebook on a portfolio whose organisation names, project ids, file
     name and practice name carry markup or formulas."""
-    from amo_analysis.runner import run_suite
+    from amo_analysis.suite.runner import run_suite
 
     tmp = tmp_path_factory.mktemp("hostile")
     df = portfolio_frame(40)
@@ -93,8 +93,8 @@ def test_neutralise_formulas_prefixes_every_dangerous_text_cell():
 
 
 def test_save_table_writes_neutralised_csv_and_xlsx(tmp_path):
-    from amo_analysis.portfolio import load_portfolio
-    from amo_analysis.run_context import RunContext
+    from amo_analysis.ingest.portfolio import load_portfolio
+    from amo_analysis.report.run_context import RunContext
 
     portfolio = load_portfolio(write_csv(portfolio_frame(10), tmp_path / "p.csv"))
     ctx = RunContext(portfolio=portfolio, notebook="99_test", run_dir=tmp_path / "run")

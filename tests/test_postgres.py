@@ -13,7 +13,7 @@ import socket
 import pytest
 
 from amo_analysis.errors import InputError
-from amo_analysis.portfolio import load_portfolio
+from amo_analysis.ingest.portfolio import load_portfolio
 from amo_analysis.synth import make_portfolio
 
 URL = os.environ.get("AMO_TEST_POSTGRES_URL")

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import all_output_text, portfolio_frame, write_csv
 
-from amo_analysis.portfolio import load_portfolio
+from amo_analysis.ingest.portfolio import load_portfolio
 
 N = 30
 PEOPLE = ["Jeanne Xyzzy-Dupont", "Marcel Quuxley", "Ada Plughworth"]
@@ -49,7 +49,7 @@ def secrets_in(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def private_run(tmp_path_factory):
     """`amo-analysis run --pseudonymise` (in-process) on the planted portfolio."""
-    from amo_analysis.cli import main
+    from amo_analysis.suite.cli import main
 
     tmp = tmp_path_factory.mktemp("private")
     source = write_csv(planted_frame(), tmp / "portfolio.csv", sep=";")

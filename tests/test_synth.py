@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from amo_analysis import columns, paths
+from amo_analysis import paths
+from amo_analysis.ingest import columns
 from amo_analysis.errors import InputError
 from amo_analysis.synth import (FRENCH_LABELS, PlantedEffects, make_portfolio, write_bundled_samples,
                                 write_portfolio_csv)

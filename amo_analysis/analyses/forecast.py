@@ -1,0 +1,678 @@
+"""Reference-class forecast of a new project's final cost and duration (Flyvbjerg's method).
+
+The portfolio's finished projects are the reference class. The forecast works on the log ratios
+y = ln(cost_actual / budget_planned) and ln(duration_actual / duration_planned) of the *completed*
+projects (cancelled ones never reached a final cost; ongoing ones have none yet):
+
+* **quantile regression** (n ≥ `MIN_REGRESSION` usable projects and ≥ 5 per parameter): a median
+  regression (statsmodels QuantReg) of y on the practice (`amo`) and the new project's known
+  features among ln(budget_planned), complexity, project_type, organisation and framing_score gives
+  the project's median m(x); the spread around it is the distribution of **cross-fitted residuals**
+  (10 folds, seeded: each project's residual comes from a fit that did not see it) **of the reference
+  projects with the same practice value** as the forecast scenario (a group-wise, "Mondrian",
+  split-conformal construction: the practice may thin the tail, not only shift the median). A
+  practice group with fewer than `MIN_GROUP_RESIDUALS` residuals uses the residuals of both groups
+  pooled instead, and the forecast's note says so. The predictive distribution of y is
+  m(x) + residual. Above `scale.LARGE_N` usable projects the median regression is fitted on a seeded
+  random `scale.SUBSAMPLE_ROWS` of them and the residuals are those of all the others (plain split
+  conformal), stated in each row's note.
+* **nearest projects** (smaller portfolios): the empirical distribution of y among the `n_neighbours`
+  (20) most similar projects with the same practice value (distance: standardised |Δ| on numeric
+  features, 1 for a different category). Every project tied with the k-th nearest on distance is
+  kept (so a forecast may rest on more than k projects): a tie is never cut by row position.
+
+From that distribution: quantile q is the ⌈(m+1)·q⌉-th smallest of the m values (the finite-sample
+conformal rank; when it exceeds m the quantile is not given — nothing is widened silently), the
+chance of overrunning by more than t is the share of values above ln(1 + t). Final cost = budget ×
+exp(quantile). The *contingency* at an accepted risk r (P80 by default) is the uplift P_r / budget
+− 1; it sits next to the common "budget + 10 %" rule and the chance that 10 % is enough.
+A forecast resting on fewer than `MIN_COMPARABLE` (10) projects says so in its `note`.
+
+**Order-free.** The forecast depends on the reference rows as a set, never on their order in the
+export: the usable rows are put in a canonical order fixed by their own values (outcome, practice,
+budget, features; see `_canonical_order`) before any order-dependent step — the seeded fold
+assignment, the seeded subsample of large portfolios, QuantReg (whose solution need not be unique, so
+it must always see the same rows in the same order) and the sums behind standard deviations — and
+nearest-neighbour ties are all kept. A shuffled export gives the same numbers, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+from statsmodels.regression.quantile_regression import QuantReg
+
+from amo_analysis.stats import scale
+from amo_analysis.analyses.overview import share_ci, with_model_columns
+from amo_analysis.errors import InputError
+from amo_analysis.i18n import format_number, format_percent, translate
+
+MIN_REGRESSION = 40
+MIN_COMPARABLE = 10
+N_NEIGHBOURS = 20
+FOLDS = 10
+ROWS_PER_PARAMETER = 5
+# Fewest cross-fitted residuals of one practice group for that group to get its own spread: with
+# m = 20 residuals the conformal ranks ⌈(m+1)·q⌉ of P80, P90 and P95 (17, 19, 20) are all ≤ m, so
+# those quantiles stay defined (P90 needs m ≥ 9, P95 m ≥ 19). Below it the group's forecasts use the
+# residuals of both groups pooled and their note says so.
+MIN_GROUP_RESIDUALS = 20
+# A nearest-neighbour distance (sum of standardised |Δ|, no unit) at most TIE_TOLERANCE × max(d, 1)
+# above the k-th distance d ties with it: rounding in the last bits is not a difference of similarity.
+TIE_TOLERANCE = 1e-9
+THRESHOLDS = (0.10, 0.50, 1.00)
+FEATURES = ("log_budget", "complexity", "project_type", "organisation", "framing_score")
+CATEGORICAL = ("project_type", "organisation")
+TARGETS = {"cost": ("log_cost_ratio", "budget_planned", "cost_actual"),
+           "duration": ("log_duration_ratio", "duration_planned_days", "duration_actual_days")}
+AMO_CHOICES = ("as_given", "yes", "no", "both")
+
+
+class ForecastError(InputError):
+    """A new project or option the forecast cannot use (one sentence says why)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+def new_project(budget: float, duration: float | None = None, project_type: str | None = None,
+                complexity: int | None = None, organisation: str | None = None,
+                framing_score: int | None = None, amo: bool | None = None,
+                project_id: str = "new project") -> pd.DataFrame:
+    """A one-row DataFrame describing a project about to start (budget in the cost unit, duration in days)."""
+    return pd.DataFrame([{"project_id": project_id, "amo": amo, "budget_planned": budget,
+                          "duration_planned_days": duration, "project_type": project_type,
+                          "complexity": complexity, "organisation": organisation,
+                          "framing_score": framing_score}])
+
+
+def typical_project(reference: pd.DataFrame, budget: float | None = None, duration: float | None = None,
+                    project_type: str | None = None, complexity: int | None = None,
+                    organisation: str | None = None, framing_score: int | None = None) -> pd.DataFrame:
+    """`new_project` with every value left as None filled from the reference portfolio: median budget
+    and planned duration, most common project type, median complexity (organisation and framing
+    score stay unused when not given)."""
+    def typical(column, value, how):
+        if value is not None or column not in reference or reference[column].dropna().empty:
+            return value
+        values = reference[column].dropna()
+        return float(values.median()) if how == "median" else values.mode().iloc[0]
+
+    complexity = typical("complexity", complexity, "median")
+    return new_project(typical("budget_planned", budget, "median"),
+                       typical("duration_planned_days", duration, "median"),
+                       typical("project_type", project_type, "mode"),
+                       None if complexity is None else int(round(complexity)), organisation, framing_score)
+
+
+def _pct(q: float) -> str:
+    return f"p{round(q * 100)}"
+
+
+def _thr(t: float) -> str:
+    return f"{round(t * 100)}"
+
+
+def _check_new(new: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(new, pd.DataFrame) or len(new) == 0:
+        raise ForecastError("Give at least one new project (a DataFrame with budget_planned).")
+    if "budget_planned" not in new:
+        raise ForecastError("The new projects have no budget_planned column: a forecast needs the planned budget.")
+    out = new.copy().reset_index(drop=True)
+    if "project_id" not in out:
+        out["project_id"] = [f"new-{i + 1}" for i in range(len(out))]
+    checks = (("budget_planned", 0, None, "must be a number greater than 0", True),
+              ("duration_planned_days", 0, None, "must be a number of days greater than 0", False),
+              ("complexity", 1, 5, "must be between 1 and 5", False),
+              ("framing_score", 0, 10, "must be between 0 and 10 questions", False))
+    for col, lo, hi, rule, required in checks:
+        if col not in out:
+            out[col] = np.nan
+            continue
+        values = pd.to_numeric(out[col], errors="coerce")
+        blank = out[col].isna()
+        too_low = values <= lo if col in ("budget_planned", "duration_planned_days") else values < lo
+        bad = (values.isna() | too_low | (values > hi if hi is not None else False))
+        if not required:
+            bad &= ~blank
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ForecastError(f"New project {out.at[i, 'project_id']!s}, {col} = {out[col].tolist()[i]!r}: {rule}.")
+        out[col] = values.astype("float64")
+    return with_model_columns(out)
+
+
+def _scenarios(new: pd.DataFrame, amo: str) -> pd.DataFrame:
+    if amo not in AMO_CHOICES:
+        raise ForecastError(f"amo must be one of {', '.join(AMO_CHOICES)}, not {amo!r}.")
+    if amo == "both":
+        return pd.concat([new.assign(amo=False), new.assign(amo=True)]).sort_index(kind="stable").reset_index(drop=True)
+    if amo in ("yes", "no"):
+        return new.assign(amo=amo == "yes")
+    if "amo" not in new or new["amo"].isna().any():
+        raise ForecastError("Say whether each new project has the practice (column amo), or ask for amo='both'.")
+    return new.assign(amo=new["amo"].astype(bool))
+
+
+def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
+    col = TARGETS[target][0]
+    for needed in (col, "amo", "budget_planned"):
+        if needed not in reference:
+            raise ForecastError(f"The reference portfolio has no column '{needed}': validate it first "
+                                "(schema.validate_portfolio or load_portfolio).")
+    used = [c for c in dict.fromkeys([col, "amo", "budget_planned", "status", *FEATURES]) if c in reference]
+    ref = with_model_columns(reference[used])
+    keep = ref[col].notna() & np.isfinite(ref[col].astype("float64")) & ref["amo"].notna()
+    if "status" in ref:
+        keep &= ~ref["status"].isin(["cancelled", "ongoing"]).fillna(False).astype(bool)
+    ref = ref[keep]
+    ref["_y"] = ref[col].astype("float64")
+    ref["amo"] = ref["amo"].astype(bool)
+    return _canonical_order(ref)
+
+
+def _canonical_order(ref: pd.DataFrame) -> pd.DataFrame:
+    """`ref` with its rows sorted by their own values, so that every later step sees the same rows in
+    the same order whatever the order of the export: sort keys, most significant first, are the
+    outcome `_y` (ln ratio), the practice, budget_planned and each of `FEATURES` (numbers by value,
+    categories by their text, missing values after the others). Rows equal on every key are equal on
+    every column the forecast uses, so their relative order cannot change any result. Index reset."""
+    keys = []
+    for c in ("_y", "amo", "budget_planned", *FEATURES):
+        if c not in ref:
+            continue
+        column = ref[c]
+        missing = column.isna().to_numpy()
+        if isinstance(column.dtype, pd.CategoricalDtype):  # rank of the text of each category, not its code
+            rank = pd.factorize(column.cat.categories.astype(str), sort=True)[0]
+            codes = column.cat.codes.to_numpy()
+            value = np.where(codes >= 0, rank[codes], -1)
+        elif c in CATEGORICAL:
+            value = pd.factorize(column.astype(str), sort=True)[0]
+        else:
+            value = np.where(missing, 0.0, pd.to_numeric(column, errors="coerce").astype("float64").to_numpy())
+        keys.extend((missing, value))
+    order = np.lexsort(keys[::-1])  # np.lexsort sorts by its last key first
+    return ref.iloc[order].reset_index(drop=True)
+
+
+class _Reference:
+    """The usable reference rows of one target, with the features they can offer."""
+
+    def __init__(self, ref: pd.DataFrame):
+        self.ref = ref
+        self.features = [f for f in FEATURES if f in ref and ref[f].dropna().nunique() >= 2]
+        self.levels = {f: set(ref[f].dropna().astype(str).unique()) for f in self.features if f in CATEGORICAL}
+        self.usable: dict[tuple, pd.DataFrame] = {}
+
+    def feature_masks(self, projects: pd.DataFrame, notes: list[list[str]], rows: np.ndarray) -> np.ndarray:
+        """Which of `self.features` each project can use (projects × features, bool): a feature is
+        used when the project gives it and, for a category, the level occurs in the reference (else
+        the project's note says it was not used). Only projects where `rows` is True get notes."""
+        mask = np.zeros((len(projects), len(self.features)), dtype=bool)
+        for j, f in enumerate(self.features):
+            if f not in projects:
+                continue
+            given = projects[f].notna().to_numpy()
+            if f in CATEGORICAL:
+                known = projects[f].astype(str).isin(self.levels[f]).to_numpy()
+                for i in np.flatnonzero(given & ~known & rows):
+                    notes[i].append(f"{f} {projects[f].iloc[i]!r} does not occur in the reference portfolio "
+                                    "and was not used")
+                given = given & known
+            mask[:, j] = given
+        return mask
+
+    def rows(self, features: tuple[str, ...]) -> pd.DataFrame:
+        if features not in self.usable:
+            self.usable[features] = self.ref.dropna(subset=list(features))
+        return self.usable[features]
+
+
+# ---------------------------------------------------------------------------------------------
+# The two predictive distributions
+# ---------------------------------------------------------------------------------------------
+
+def _design(frame: pd.DataFrame, features: list[str], levels: dict) -> np.ndarray:
+    cols = [np.ones(len(frame)), frame["amo"].astype(float).to_numpy()]
+    for f in features:
+        if f in CATEGORICAL:
+            values = frame[f].astype(str).to_numpy()
+            cols.extend((values == level).astype(float) for level in levels[f][1:])
+        else:
+            cols.append(frame[f].astype(float).to_numpy())
+    return np.column_stack(cols)
+
+
+def _quantreg(y: np.ndarray, X: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return QuantReg(y, X).fit(q=0.5, max_iter=5000).params
+
+
+class _RegressionModel:
+    """Median quantile regression + out-of-fit residuals per practice group (see module docstring).
+
+    Up to `scale.LARGE_N` projects: fitted on all of them, residuals cross-fitted over `folds`
+    folds (assigned by a seeded permutation of the canonically ordered rows). Above: fitted on a
+    seeded subsample of `scale.SUBSAMPLE_ROWS` projects, residuals of all the others (split
+    conformal: none of them was seen by the fit); `note` says so. Residuals (ln ratio units) are kept
+    pooled (`values`) and per practice group (`by_group[amo]`), each sorted ascending.
+    """
+
+    def __init__(self, ref: pd.DataFrame, features: list[str], seed: int, folds: int):
+        self.features = features
+        self.levels = {f: sorted(ref[f].astype(str).unique()) for f in features if f in CATEGORICAL}
+        X = _design(ref, features, self.levels)
+        y = ref["_y"].to_numpy()
+        amo = ref["amo"].to_numpy(dtype=bool)
+        self.n, self.k = X.shape
+        self.note = None
+        if self.n > scale.LARGE_N:
+            fit = np.zeros(self.n, dtype=bool)
+            fit[scale.subsample_positions(self.n, seed)] = True
+            self.params = _quantreg(y[fit], X[fit])
+            resid = y[~fit] - X[~fit] @ self.params
+            resid_amo = amo[~fit]
+            self.note = (f"median regression fitted on a random {int(fit.sum()):,} of the {self.n:,} reference "
+                         f"projects (seed {seed}), spread from the residuals of the other {int((~fit).sum()):,}")
+        else:
+            self.params = _quantreg(y, X)
+            fold = np.random.default_rng(seed).permutation(self.n) % folds
+            resid = np.empty(self.n)
+            for f in range(folds):
+                test = fold == f
+                resid[test] = y[test] - X[test] @ _quantreg(y[~test], X[~test])
+            resid_amo = amo
+        self.values = np.sort(resid)
+        self.by_group = {group: np.sort(resid[resid_amo == group]) for group in (False, True)}
+
+    def spread(self, amo: bool) -> tuple[np.ndarray, bool]:
+        """(sorted residuals, own) for a scenario with practice value `amo`: the residuals of that
+        practice group when it has at least `MIN_GROUP_RESIDUALS` of them (own = True), else the
+        pooled residuals of both groups (own = False)."""
+        values = self.by_group[bool(amo)]
+        if len(values) >= MIN_GROUP_RESIDUALS:
+            return values, True
+        return self.values, False
+
+    def medians(self, projects: pd.DataFrame) -> np.ndarray:
+        """The fitted median m(x) of ln(actual ÷ plan) for each project (rows of `projects`)."""
+        return _design(projects, self.features, self.levels) @ self.params
+
+
+class _NearestProjects:
+    """The `k` most similar reference projects with the same practice value (one usable set of
+    reference rows and features): distance = number of differing categories + Σ |difference| ÷
+    standard deviation (over these rows) of each numeric feature; all projects tied at the k-th
+    distance are kept. The arrays are built once, not once per project."""
+
+    def __init__(self, ref: pd.DataFrame, features: list[str]):
+        self.amo = ref["amo"].to_numpy(dtype=bool)
+        self.y = ref["_y"].to_numpy()
+        self.columns = []  # (feature, values, standard deviation; None for a category)
+        for f in features:
+            if f in CATEGORICAL:
+                self.columns.append((f, ref[f].astype(str).to_numpy(), None))
+            else:
+                values = ref[f].astype(float)
+                self.columns.append((f, values.to_numpy(), float(values.std()) or 1.0))
+
+    def values(self, project: pd.Series, k: int) -> np.ndarray:
+        """The sorted outcomes (ln ratios) of the `k` projects nearest to `project`, plus every
+        project tied on distance with the k-th nearest (so possibly more than k)."""
+        group = self.amo == bool(project["amo"])
+        if not group.any():
+            return np.array([])
+        dist = np.zeros(int(group.sum()))
+        for f, values, sd in self.columns:
+            if sd is None:
+                dist += (values[group] != str(project[f])).astype(float)
+            else:
+                dist += np.abs(values[group] - float(project[f])) / sd
+        y = self.y[group]
+        if len(dist) > k:  # keep every project tied with the k-th nearest: never cut a tie by position
+            cut = np.partition(dist, k - 1)[k - 1]
+            y = y[dist <= cut + TIE_TOLERANCE * max(cut, 1.0)]
+        return np.sort(y)
+
+
+def conformal_quantile(values: np.ndarray, q: float) -> float:
+    """The ⌈(m+1)·q⌉-th smallest of m sorted values; NaN when that rank exceeds m (too few values)."""
+    m = len(values)
+    rank = math.ceil((m + 1) * q - 1e-9)
+    return float(values[rank - 1]) if 1 <= rank <= m else float("nan")
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+
+def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5, 0.8, 0.9), seed: int = 0,
+             *, amo: str = "as_given", accepted_risk: float = 0.8, thresholds=THRESHOLDS,
+             min_regression: int = MIN_REGRESSION, n_neighbours: int = N_NEIGHBOURS,
+             folds: int = FOLDS) -> pd.DataFrame:
+    """Forecast final cost and duration of each new project from the validated `reference` portfolio.
+
+    One row per new project (two with `amo="both"`: without then with the practice). Columns:
+    project_id, amo, budget_planned, duration_planned_days, method / method_duration ("quantile
+    regression" or "nearest projects"), n_reference / n_reference_duration (projects the forecast
+    rests on), cost_pNN and duration_pNN (cost unit, days) for each quantile, chance_cost_overrun_TT
+    and chance_duration_overrun_TT (probability of exceeding the plan by more than TT %),
+    contingency (uplift over the budget to hold at `accepted_risk`, a fraction), chance_10pct_enough
+    (probability that budget + 10 % covers the final cost), few_comparables and note.
+
+    The spread of each scenario comes from reference projects with its own practice value (nearest
+    projects of that group; the group's residuals for the regression, or the pooled residuals when
+    the group has fewer than `MIN_GROUP_RESIDUALS`, said in the note). The result depends on the
+    reference rows and `seed`, not on the order of the rows (see the module docstring).
+    """
+    quantiles = sorted({float(q) for q in quantiles} | {float(accepted_risk)})
+    if any(not 0 < q < 1 for q in quantiles):
+        raise ForecastError(f"Quantiles and the accepted risk must be strictly between 0 and 1, got {quantiles}.")
+    if folds < 2 or n_neighbours < 1:
+        raise ForecastError("folds must be at least 2 and n_neighbours at least 1.")
+    thresholds = tuple(float(t) for t in thresholds)
+    if 0.10 not in thresholds:
+        thresholds = tuple(sorted(thresholds + (0.10,)))
+    projects = _scenarios(_check_new(new_projects), amo)
+    refs = {t: _Reference(_reference(reference, t)) for t in TARGETS}
+    n = len(projects)
+    scenario_amo = projects["amo"].to_numpy(dtype=bool)
+    notes: list[list[str]] = [[] for _ in range(n)]
+    out = pd.DataFrame({"project_id": projects["project_id"].tolist(),
+                        "amo": projects["amo"].astype(bool).to_numpy(),
+                        "budget_planned": projects["budget_planned"].to_numpy(dtype=float),
+                        "duration_planned_days": projects["duration_planned_days"].to_numpy(dtype=float)})
+    cache: dict = {}
+    for target, (_, plan_col, _) in TARGETS.items():
+        suffix = "" if target == "cost" else "_duration"
+        plan = projects[plan_col].to_numpy(dtype=float)
+        planned = np.isfinite(plan)
+        method = np.full(n, "none", dtype=object)
+        n_used = np.zeros(n, dtype=np.int64)
+        y_q = {q: np.full(n, np.nan) for q in quantiles}
+        chance = {t: np.full(n, np.nan) for t in thresholds}
+        for i in np.flatnonzero(~planned):
+            notes[i].append(f"no planned {target}: no {target} forecast")
+        ref = refs[target]
+        masks = ref.feature_masks(projects, notes, planned)
+        codes = masks.astype(np.int64) @ (1 << np.arange(masks.shape[1], dtype=np.int64))
+        for code in np.unique(codes[planned]):
+            idx = np.flatnonzero(planned & (codes == code))
+            features = tuple(f for j, f in enumerate(ref.features) if code >> j & 1)
+            usable = ref.rows(features)
+            key = (target, features)
+            if key not in cache:
+                k_params = 2 + sum(usable[f].astype(str).nunique() - 1 if f in CATEGORICAL else 1
+                                   for f in features)
+                regression = (len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params)
+                              and usable["amo"].nunique() == 2)
+                cache[key] = (_RegressionModel(usable, list(features), seed, folds) if regression
+                              else _NearestProjects(usable, list(features)))
+            model = cache[key]
+            if isinstance(model, _RegressionModel):
+                method[idx], n_used[idx] = "quantile regression", len(usable)
+                for group in (False, True):  # the spread of the scenario's own practice group
+                    sub = idx[scenario_amo[idx] == group]
+                    if not len(sub):
+                        continue
+                    median = model.medians(projects.iloc[sub])
+                    values, own = model.spread(group)
+                    for q in quantiles:
+                        y_q[q][sub] = median + conformal_quantile(values, q)
+                    for t in thresholds:
+                        above = len(values) - np.searchsorted(values, math.log1p(t) - median, side="right")
+                        chance[t][sub] = above / len(values)
+                    if not own:
+                        for i in sub:
+                            notes[i].append(
+                                f"the {target} spread uses the residuals of both practice groups pooled: only "
+                                f"{len(model.by_group[group])} reference projects {'with' if group else 'without'} "
+                                f"the practice, fewer than {MIN_GROUP_RESIDUALS}")
+                if model.note:
+                    for i in idx:
+                        notes[i].append(model.note)
+                continue
+            for i in idx:  # nearest projects: only for small reference portfolios
+                values = model.values(projects.iloc[i], n_neighbours)
+                method[i], n_used[i] = "nearest projects", len(values)
+                for q in quantiles:
+                    y_q[q][i] = conformal_quantile(values, q)
+                for t in thresholds:
+                    chance[t][i] = float(np.mean(values > math.log1p(t))) if len(values) else np.nan
+        for i in np.flatnonzero(planned & (n_used == 0)):
+            notes[i].append(f"no comparable finished project for the {target} forecast")
+        for i in np.flatnonzero(planned & (n_used > 0) & (n_used < MIN_COMPARABLE)):
+            notes[i].append(f"the {target} forecast rests on only {n_used[i]} comparable projects "
+                            f"(fewer than {MIN_COMPARABLE}): read it as indicative")
+        out[f"method{suffix}"] = method.tolist()
+        out[f"n_reference{suffix}"] = n_used
+        for q in quantiles:
+            finite = np.isfinite(y_q[q])
+            out[f"{target}_{_pct(q)}"] = np.where(finite, plan * np.exp(np.where(finite, y_q[q], 0.0)), np.nan)
+            for i in np.flatnonzero((n_used > 0) & ~finite):
+                notes[i].append(f"too few comparable projects to give the {target} {_pct(q).upper()}")
+        for t in thresholds:
+            out[f"chance_{target}_overrun_{_thr(t)}"] = chance[t]
+    out["contingency"] = out[f"cost_{_pct(accepted_risk)}"] / out["budget_planned"] - 1
+    out["accepted_risk"] = float(accepted_risk)
+    out["chance_10pct_enough"] = 1 - out["chance_cost_overrun_10"]
+    n_duration = out["n_reference_duration"].where(out["n_reference_duration"] > 0, out["n_reference"])
+    out["few_comparables"] = np.minimum(out["n_reference"], n_duration) < MIN_COMPARABLE
+    out["note"] = ["; ".join(dict.fromkeys(x)) for x in notes]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Calibration and backtest
+# ---------------------------------------------------------------------------------------------
+
+def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float = 0.8) -> pd.DataFrame:
+    """Share of projects whose actual cost (duration) exceeded the forecast quantile, with Wilson CIs.
+
+    `forecasts` from `forecast` (amo as given) and `actual` holding cost_actual and
+    duration_actual_days, row-aligned. A well-calibrated P80 is exceeded by about 20 % of projects.
+    Rows: target (cost / duration) × group (all / with / without).
+    """
+    rows = []
+    for target, (_, _, actual_col) in TARGETS.items():
+        predicted = forecasts[f"{target}_{_pct(quantile)}"].to_numpy(dtype=float)
+        observed = actual[actual_col].to_numpy(dtype=float)
+        ok = np.isfinite(predicted) & np.isfinite(observed)
+        amo = forecasts["amo"].to_numpy(dtype=bool)
+        for group, mask in (("all", ok), ("with", ok & amo), ("without", ok & ~amo)):
+            above = int((observed[mask] > predicted[mask]).sum())
+            share, low, high = share_ci(above, int(mask.sum()))
+            rows.append({"target": target, "group": group, "quantile": quantile, "n": int(mask.sum()),
+                         "exceeded": above, "share_exceeded": share, "ci_low": low, "ci_high": high,
+                         "expected": 1 - quantile})
+    return pd.DataFrame(rows)
+
+
+def backtest(portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: float = 0.8, seed: int = 0,
+             **options) -> tuple[pd.DataFrame, str]:
+    """Forecast the later completed projects from the earlier ones (by start_date) and check calibration.
+
+    Projects are ordered by start_date; the first `share_earlier` of the completed projects set the
+    split date, every project started before it is the reference, and the completed projects started
+    on or after it are forecast with their own practice value (projects started on the split date
+    are all on the same side, so the split does not depend on row order). Only when there is no
+    start_date is the file order taken as the order of the projects, and the sentence says so.
+    Returns (`calibration` table, one sentence describing the split or why it could not be made).
+    """
+    if not 0 < share_earlier < 1:
+        raise ForecastError(f"share_earlier must be strictly between 0 and 1, not {share_earlier!r}.")
+    data = portfolio
+    done = data["log_cost_ratio"].notna()
+    if "status" in data:
+        done &= (data["status"] == "completed").fillna(False).astype(bool)
+    if "start_date" in data and data["start_date"].notna().any():
+        order = pd.to_datetime(data["start_date"])
+        how = "start date"
+    else:
+        order = pd.Series(np.arange(len(data)), index=data.index)
+        how = "file order (no start_date)"
+    completed = order[done].sort_values(kind="stable")
+    n_early = int(round(len(completed) * share_earlier))
+    if n_early < MIN_COMPARABLE or len(completed) - n_early < MIN_COMPARABLE:
+        empty = calibration(pd.DataFrame({"amo": [], f"cost_{_pct(quantile)}": [], f"duration_{_pct(quantile)}": []}),
+                            pd.DataFrame({"cost_actual": [], "duration_actual_days": []}), quantile)
+        return empty, (f"Only {len(completed)} completed projects: a backtest needs at least {MIN_COMPARABLE} "
+                       f"earlier and {MIN_COMPARABLE} later ones, so it was not run.")
+    split = completed.iloc[n_early]
+    earlier = data[order < split]
+    later = data.loc[completed.index[completed >= split]]
+    inputs = later.drop(columns=[c for c in ("cost_actual", "duration_actual_days") if c in later])
+    result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options)
+    table = calibration(result, later.reset_index(drop=True), quantile)
+    methods = ", ".join(sorted(set(result["method"])))
+    text = (f"Split by {how}: {len(earlier)} projects started before {split if how == 'file order (no start_date)' else f'{split:%Y-%m-%d}'} "
+            f"form the reference; the {len(later)} completed projects started from then on were forecast "
+            f"({methods}).")
+    return table, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Words, text and records
+# ---------------------------------------------------------------------------------------------
+
+def method_paragraph(table: pd.DataFrame) -> str:
+    """How the forecast was computed, in one paragraph (English), from a `forecast` table."""
+    row = table.iloc[0]
+    n, method = int(row["n_reference"]), row["method"]
+    if method == "quantile regression" and n > scale.LARGE_N:
+        how = (f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
+               f"features, fitted on a random {scale.SUBSAMPLE_ROWS:,} of the {n:,} completed projects of the "
+               f"portfolio (to bound the run time); the spread around that median is the distribution of the "
+               f"residuals of the other {n - scale.SUBSAMPLE_ROWS:,} projects, none of which the fit saw "
+               "(split conformal), taken among the projects with the same practice value")
+    elif method == "quantile regression":
+        how = (f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
+               f"features, fitted on the {n} completed projects of the portfolio; the spread around that "
+               f"median is the distribution of the {FOLDS}-fold cross-fitted residuals (each project's residual "
+               "comes from a fit that did not see it) of the projects with the same practice value")
+    elif method == "nearest projects":
+        how = (f"the empirical distribution of ln(final cost ÷ budget) among the {n} most similar completed "
+               "projects with the same practice value (all projects tied at the cut-off distance are kept; "
+               f"the portfolio is too small for a regression: fewer than {MIN_REGRESSION} usable projects or "
+               f"{ROWS_PER_PARAMETER} per parameter)")
+    else:
+        how = "no usable reference project"
+    text = (f"Reference-class forecast: the portfolio's completed projects are the reference class. The cost "
+            f"distribution comes from {how}; durations are forecast the same way "
+            f"({row['method_duration']}, {int(row['n_reference_duration'])} projects). A quantile P is the "
+            "⌈(m+1)·P⌉-th smallest of the m reference values (not given when m is too small); the chance "
+            "of an overrun is the share of reference values above it. Final cost = budget × exp(quantile).")
+    if method == "quantile regression":
+        text += (" Each practice group gets its own spread, so the practice can change the tail and not only "
+                 f"the median; a group with fewer than {MIN_GROUP_RESIDUALS} reference projects uses the residuals "
+                 "of both groups pooled.")
+        if bool(table["note"].str.contains("pooled", regex=False).any()):
+            text += " That is the case here: see the notes."
+    if bool(table["few_comparables"].any()):
+        text += (f" Warning: part of this forecast rests on fewer than {MIN_COMPARABLE} comparable projects; "
+                 "nothing was widened to compensate, so read it as indicative.")
+    return text
+
+
+def forecast_text(table: pd.DataFrame) -> str:
+    """Key columns of a forecast as fixed-width text (3 decimals; money rounded to units)."""
+    cols = ["project_id", "amo", "method", "n_reference"] + [c for c in table.columns if c.startswith("cost_p")] + \
+        [c for c in table.columns if c.startswith("chance_cost")] + ["contingency", "chance_10pct_enough"] + \
+        [c for c in table.columns if c.startswith("duration_p")]
+    shown = table[cols].copy()
+    for c in cols:
+        if c.startswith(("cost_p", "duration_p")):
+            shown[c] = shown[c].map(lambda v: "nan" if not np.isfinite(v) else f"{v:.0f}")
+    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def calibration_text(table: pd.DataFrame) -> str:
+    """A calibration table as fixed-width text (3 decimals)."""
+    return table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def record_forecast(ctx, table: pd.DataFrame, calib: pd.DataFrame | None = None) -> None:
+    """Record each scenario's P80 cost and contingency (headline), and the backtest calibration."""
+    for r in table.to_dict("records"):
+        group = "with" if r["amo"] else "without"
+        label_group = ctx.t(group)
+        pct = _pct(r["accepted_risk"])
+        method = ctx.t("fc_method", method=r["method"], n=r["n_reference"])
+        p = pct[1:]
+        ctx.record(f"forecast.cost_{pct}.{group}", r[f"cost_{pct}"], n=r["n_reference"], unit=ctx.portfolio.cost_unit,
+                   label=ctx.t("fc_cost_label", p=p, scenario=label_group), method=method, headline=True,
+                   note=r["note"])
+        ctx.record(f"forecast.contingency.{group}", r["contingency"], n=r["n_reference"], unit="fraction",
+                   label=ctx.t("fc_contingency_label", p=p, scenario=label_group), method=method, headline=True)
+        ctx.record(f"forecast.chance_10pct_enough.{group}", r["chance_10pct_enough"], n=r["n_reference"],
+                   unit="fraction", label=f"Chance that budget + 10 % is enough ({label_group})", method=method,
+                   headline=False)
+    if calib is not None:
+        for r in calib.to_dict("records"):
+            if r["n"]:
+                ctx.record(f"forecast.backtest.{r['target']}.{r['group']}", r["share_exceeded"], ci_low=r["ci_low"],
+                           ci_high=r["ci_high"], n=r["n"], unit="fraction", headline=r["group"] == "all",
+                           label=ctx.t("fc_backtest_label", target=ctx.t(f"fc_{r['target']}"),
+                                       p=round(r["quantile"] * 100),
+                                       expected=format_percent(r["expected"], ctx.lang)),
+                           method=ctx.t("fc_backtest_method"))
+
+
+def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en") -> pd.DataFrame:
+    """The forecast as a reader wants it: one row per quantity, one column per scenario
+    (with / without the practice), numbers formatted in the report's language."""
+    columns = {}
+    for r in table.to_dict("records"):
+        name = translate("with" if r["amo"] else "without", lang, practice=practice)
+        if table["project_id"].nunique() > 1:
+            name = f"{r['project_id']} – {name}"
+        col = {}
+        for c, v in r.items():
+            if c.startswith(("cost_p", "duration_p")):
+                label = ("final cost " if c.startswith("cost") else "duration (days) ") + c.split("_")[-1].upper()
+                col[label] = format_number(v, lang)
+            elif c.startswith("chance_"):
+                col[c.removeprefix("chance_").replace("_", " ")] = format_percent(v, lang)
+            elif c == "contingency":
+                col[f"contingency at P{round(r.get('accepted_risk', 0.8) * 100)}"] = format_percent(v, lang)
+        col["reference projects"] = str(r.get("n_reference", ""))
+        col["method"] = str(r.get("method", ""))
+        columns[name] = col
+    out = pd.DataFrame(columns)
+    return out.rename_axis("quantity").reset_index()
+
+
+def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"):
+    """Final-cost forecast ranges (P50 to the highest quantile) per scenario, with budget and budget + 10 %."""
+    import matplotlib.pyplot as plt
+
+    qcols = sorted([c for c in table.columns if c.startswith("cost_p")], key=lambda c: int(c[6:]))
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.8 * len(table)))
+    labels = []
+    for i, r in enumerate(table.to_dict("records")):
+        values = [r[c] for c in qcols]
+        ax.plot([v for v in values if np.isfinite(v)], [i] * sum(np.isfinite(values)), color="black", lw=1)
+        for c, marker in zip(qcols, "o^sDv"):
+            if np.isfinite(r[c]):
+                ax.scatter(r[c], i, marker=marker, s=50, color="#0072B2", zorder=3,
+                           label=c[5:].upper() if i == 0 else None)
+        labels.append(f"{r['project_id']} – {'with' if r['amo'] else 'without'} {practice}" if lang == "en"
+                      else f"{r['project_id']} – {'avec' if r['amo'] else 'sans'} {practice}")
+    budget = float(table["budget_planned"].iloc[0])
+    ax.axvline(budget, color="grey", ls="--", lw=1, label="budget")
+    ax.axvline(budget * 1.1, color="#D55E00", ls=":", lw=1.2, label="budget + 10 %")
+    ax.set_yticks(range(len(table)), labels)
+    ax.set_ylim(-0.7, len(table) - 0.3)
+    ax.set_xlabel("forecast final cost" if lang == "en" else "coût final prévu")
+    ax.xaxis.set_major_locator(plt.MaxNLocator(5))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(
+        lambda v, _pos: format_number(v, lang)))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=5, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,701 @@
+"""Framing questions and pitfalls: how often they occur and how they go with failure, drift, delay, adoption.
+
+Definitions
+-----------
+* *Failure*: outcome class "failed" (cancelled, or drift or slip above the failure tolerance);
+  *failed or challenged*: anything but "successful". Projects without an outcome class (ongoing)
+  are left out.
+* *Risk ratio* (RR): risk of failure with the exposure ÷ risk without it (for `framing_score`: per
+  additional question answered). Estimated by modified Poisson regression (Zou 2004): a Poisson GLM
+  with log link on the 0/1 failure indicator and robust (sandwich, HC0 by default) standard errors,
+  adjusted for size and type (`size_type_covariates`). For one binary exposure and no covariate it
+  reproduces the 2×2-table risk ratio and Katz's log interval exactly.
+* *Well framed*: `framing_score` ≥ a threshold (a parameter, 7 by default) versus the others.
+* Pitfall associations: quantile regressions (median, P80) of ln(cost_actual/budget_planned) and the
+  median of ln(duration ratio), reported as percent changes of the final-cost (duration) ratio
+  (exp(b) − 1); adoption by a fractional logit, as a difference in percentage points. All adjusted
+  for the pre-treatment covariates and the practice (`amo`). They are associations, not causes:
+  a pitfall may be a symptom of what also drives drift.
+
+Everything user-caused that cannot be estimated raises `FramingError` (an `InputError`) with one
+sentence; the table builders catch it and put the sentence in the row's `note`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.stats.weightstats import DescrStatsW
+
+from amo_analysis.stats import claims as claims_mod
+from amo_analysis.stats import scale
+from amo_analysis.ingest.columns import FRAMING_COLUMNS, FRAMING_QUESTIONS, PITFALL_COLUMNS, PITFALLS
+from amo_analysis.analyses.overview import default_covariates, share_ci, with_model_columns
+from amo_analysis.stats.effects import EffectError, estimate_effect
+from amo_analysis.errors import InputError
+from amo_analysis.i18n import translate
+
+FAILURE_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "failed": ("failed",),
+    "failed_or_challenged": ("failed", "challenged"),
+}
+DEFAULT_THRESHOLD = 7
+WELL_FRAMED = "well_framed"
+
+FRAMING_CLAIM = claims_mod.Claim(
+    "framing_failure_rr", "answering the ten framing questions nearly halves the risk of major failure",
+    "failed", 0.5, "ratio")
+SCOPE_CREEP_CLAIM = claims_mod.Claim(
+    "scope_creep_drift", "scope creep → 20–30 % budget drift", "budget_drift", 0.25, "relative")
+SCOPE_CREEP_RANGE = (0.20, 0.30)
+REQUIREMENTS_CLAIM = claims_mod.Claim(
+    "poor_requirements_adoption", "poorly gathered requirements → adoption below 50 %",
+    "adoption_m3", 0.5, "level")
+
+# Pitfall outcome measures: (key, outcome column, method, quantile, what the number means)
+PITFALL_MEASURES: tuple[tuple[str, str, str, float | None, str], ...] = (
+    ("drift_median", "log_cost_ratio", "quantile", 0.5, "percent change of the median final-cost ratio"),
+    ("drift_p80", "log_cost_ratio", "quantile", 0.8, "percent change of the P80 final-cost ratio"),
+    ("slip_median", "log_duration_ratio", "quantile", 0.5, "percent change of the median duration ratio"),
+    ("adoption_mean", "adoption_m3", "fractional_logit", None, "difference in mean adoption, percentage points"),
+)
+
+
+class FramingError(InputError):
+    """The portfolio cannot support this framing or pitfall estimate (one sentence says why)."""
+
+
+@dataclass(frozen=True)
+class RiskRatio:
+    """One risk ratio with its 95 % interval (ratio scale; 1 = no association)."""
+
+    exposure: str
+    outcome: str
+    model: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+    n_events: int
+    n_exposed: int | None
+    covariates: tuple[str, ...]
+    note: str = ""
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        row["covariates"] = ", ".join(self.covariates)
+        return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+def question_label(code: str, lang: str = "en") -> str:
+    """Readable label of a framing question, pitfall or derived exposure."""
+    for table in (FRAMING_QUESTIONS, PITFALLS):
+        for name, en, fr in table:
+            if name == code:
+                return fr if lang == "fr" else en
+    fixed = {"framing_score": ("Framing score (per question)", "Score de cadrage (par question)"),
+             WELL_FRAMED: ("Well framed (score ≥ threshold)", "Bien cadré (score ≥ seuil)")}
+    if code in fixed:
+        return fixed[code][1 if lang == "fr" else 0]
+    return code
+
+
+def with_framing_columns(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """A copy with `log_budget`, `framing_score` (from the ten answers when absent) and `well_framed`
+    (= framing_score ≥ threshold; missing stays missing)."""
+    if not 0 <= threshold <= 10:
+        raise FramingError(f"The well-framed threshold must be between 0 and 10 questions, not {threshold!r}.")
+    out = with_model_columns(data)
+    if "framing_score" not in out and all(q in out for q in FRAMING_COLUMNS):
+        answers = out[list(FRAMING_COLUMNS)].astype("float64")
+        out["framing_score"] = answers.sum(axis=1).where(answers.notna().all(axis=1))
+    if "framing_score" in out:
+        score = pd.to_numeric(out["framing_score"], errors="coerce").astype("float64")
+        out[WELL_FRAMED] = (score >= threshold).astype("float64").where(score.notna())
+    return out
+
+
+def failure_indicator(data: pd.DataFrame, outcome: str = "failed") -> pd.Series:
+    """1.0 when the project's outcome class is in `FAILURE_OUTCOMES[outcome]`, 0.0 otherwise, NaN unknown."""
+    if outcome not in FAILURE_OUTCOMES:
+        raise FramingError(f"Failure outcome must be one of {', '.join(FAILURE_OUTCOMES)}, not {outcome!r}.")
+    if "outcome_class" not in data:
+        raise FramingError("The portfolio has no outcome_class column: validate it first (schema.validate_portfolio).")
+    cls = data["outcome_class"]
+    known = cls.notna()
+    return cls.isin(FAILURE_OUTCOMES[outcome]).astype("float64").where(known)
+
+
+def size_type_covariates(data: pd.DataFrame) -> list[str]:
+    """Size and type adjustment for the risk ratios: log_budget, complexity, project_type (those that vary)."""
+    return [c for c in default_covariates(data) if c != "organisation"]
+
+
+def _as_float(series: pd.Series, name: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series) or series.dtype == object:
+        return series.astype("float64")
+    return pd.to_numeric(series, errors="coerce").astype("float64")
+
+
+def _covariate_columns(frame: pd.DataFrame, covariates: list[str]) -> dict[str, np.ndarray]:
+    """Design columns of the covariates on `frame` (complete rows): a number as it is, a category as
+    0/1 indicators of its levels but the first (sorted, as `pd.get_dummies(drop_first=True)` names
+    them); columns that do not vary are left out."""
+    columns: dict[str, np.ndarray] = {}
+    for c in covariates:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            columns[c] = s.to_numpy(dtype="float64")
+        else:
+            values = s.astype(str).to_numpy()
+            for level in np.unique(values)[1:]:
+                columns[f"{c}_{level}"] = (values == level).astype("float64")
+    return {name: v for name, v in columns.items() if v.std() > 0}
+
+
+# ---------------------------------------------------------------------------------------------
+# Risk ratios (modified Poisson)
+# ---------------------------------------------------------------------------------------------
+
+def _exposure_words(exposure: str) -> str:
+    return f"'{exposure}' ({question_label(exposure)})" if exposure != question_label(exposure) else f"'{exposure}'"
+
+
+@dataclass
+class _RiskRows:
+    """The projects a risk ratio rests on (known outcome, exposure, practice when needed and
+    covariates), as arrays: `y` the 0/1 outcome, `x` the exposure, `amo` the practice (None when
+    not needed), `covariates` those columns on the same rows."""
+
+    y: np.ndarray
+    x: np.ndarray
+    amo: np.ndarray | None
+    covariates: pd.DataFrame
+
+
+def _prepare_rr(data, exposure, outcome, covariates, need_amo, failure: pd.Series | None = None) -> tuple:
+    """(`_RiskRows`, number of events, number exposed or None for a numeric exposure); raises
+    FramingError when the risk ratio cannot be estimated. `failure`: `failure_indicator(data,
+    outcome)` when already computed."""
+    for col in [exposure] + list(covariates) + (["amo"] if need_amo else []):
+        if col not in data:
+            raise FramingError(f"The portfolio has no column {_exposure_words(col)}: this risk ratio cannot be estimated.")
+    y = (failure_indicator(data, outcome) if failure is None else failure).to_numpy(dtype="float64")
+    x = _as_float(data[exposure], exposure).to_numpy(dtype="float64")
+    amo = _as_float(data["amo"], "amo").to_numpy(dtype="float64") if need_amo else None
+    keep = ~np.isnan(y) & ~np.isnan(x)
+    if amo is not None:
+        keep &= ~np.isnan(amo)
+    for c in covariates:
+        keep &= data[c].notna().to_numpy()
+    kept_covariates = data.loc[keep, list(covariates)]
+    with_events = _rows_with_events(kept_covariates, y[keep])
+    keep[keep] = with_events
+    rows = _RiskRows(y[keep], x[keep], None if amo is None else amo[keep], kept_covariates[with_events])
+    label = outcome.replace("_", " ")
+    n = len(rows.y)
+    if n == 0:
+        raise FramingError(f"No project has both a known outcome and a value for {_exposure_words(exposure)}.")
+    events = int(rows.y.sum())
+    if events == 0:
+        raise FramingError(f"None of the {n} projects with a known outcome is {label}: "
+                           f"a risk ratio of {label} cannot be estimated.")
+    if events == n:
+        raise FramingError(f"All {n} projects with a known outcome are {label}: "
+                           f"a risk ratio of {label} cannot be estimated.")
+    x = rows.x
+    distinct = np.unique(x)
+    binary = bool(np.isin(distinct, (0.0, 1.0)).all())
+    if len(distinct) < 2:
+        if binary and x[0] == 0:
+            raise FramingError(f"No project has {_exposure_words(exposure)} (nobody answered or observed it): "
+                               "its risk ratio cannot be estimated.")
+        if binary:
+            raise FramingError(f"Every project has {_exposure_words(exposure)}: there is no comparison "
+                               "group, so its risk ratio cannot be estimated.")
+        raise FramingError(f"{_exposure_words(exposure)} takes a single value ({x[0]:g}): "
+                           "its risk ratio cannot be estimated.")
+    if binary:
+        for value, words in ((1.0, "with"), (0.0, "without")):
+            part = rows.y[x == value]
+            if part.sum() == 0:
+                raise FramingError(f"No project {words} {_exposure_words(exposure)} is {label} "
+                                   f"(0 of {len(part)}): the risk ratio has no finite interval.")
+    return rows, events, (int(x.sum()) if binary else None)
+
+
+def _rows_with_events(covariates: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    """The rows (of `covariates`, outcome `y`) left after dropping the projects of a category level
+    (e.g. a project type) with no event at all, one category after the other (a mask).
+
+    Under the log-linear model such a level's coefficient is −∞ and its projects carry no
+    information on the other coefficients (their score contributions vanish), so dropping them is
+    the limit of the fit, not a change of the estimand; `n` then counts the projects kept.
+    """
+    kept = np.ones(len(y), dtype=bool)
+    for c in covariates.columns:
+        s = covariates[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        levels, codes = np.unique(s.astype(str).to_numpy(), return_inverse=True)
+        present = np.bincount(codes[kept], minlength=len(levels)) > 0
+        events = np.bincount(codes[kept], weights=y[kept], minlength=len(levels))
+        empty = present & (events == 0)
+        if empty.any() and empty.sum() < present.sum():
+            kept &= ~empty[codes]
+    return kept
+
+
+def _fit_poisson(y, X, cov_type):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = GLM(y, X, family=families.Poisson()).fit(cov_type=cov_type)
+    if not res.converged or not np.all(np.isfinite(res.bse)) or np.abs(res.params[1:]).max() > 15:
+        raise FramingError("The risk-ratio model did not converge (too few projects or events for "
+                           f"{X.shape[1]} parameters).")
+    return res
+
+
+def _check_rows(n: int, events: int, k: int, exposure: str) -> None:
+    """At least one event per model parameter (a lenient floor; 5–10 are usually advised)."""
+    if n < k + 2 or events < k:
+        raise FramingError(f"Only {events} events among {n} projects for {k} parameters: the risk ratio of "
+                           f"{_exposure_words(exposure)} cannot be adjusted reliably (at least one event "
+                           "per parameter is needed; fewer covariates or more projects).")
+
+
+def risk_ratio(data: pd.DataFrame, exposure: str, outcome: str = "failed", covariates=(),
+               *, adjust_amo: bool = False, cov_type: str = "HC0", conf_level: float = 0.95,
+               failure: pd.Series | None = None) -> RiskRatio:
+    """Adjusted risk ratio of `outcome` for `exposure` (modified Poisson, robust SEs).
+
+    `exposure` is a 0/1 (bool) column, or a number (RR per unit, e.g. per framing question).
+    With `adjust_amo`, the practice is added as a covariate. `failure`: `failure_indicator(data,
+    outcome)` when the caller has it already. Raises FramingError when degenerate.
+    """
+    covariates = [c for c in covariates if c != exposure]
+    rows, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, adjust_amo, failure)
+    X = np.column_stack([np.ones(len(rows.y)), rows.x, *([rows.amo] if adjust_amo else []),
+                         *_covariate_columns(rows.covariates, covariates).values()])
+    _check_rows(len(rows.y), events, X.shape[1], exposure)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        X = X[:, np.sort(np.unique(X, axis=1, return_index=True)[1])]  # each distinct column once
+        if np.linalg.matrix_rank(X) < X.shape[1]:
+            raise FramingError(f"{_exposure_words(exposure)} is determined by the covariates "
+                               f"({', '.join(covariates)}): its risk ratio cannot be separated from theirs.")
+    res = _fit_poisson(rows.y, X, cov_type)
+    b, se = float(res.params[1]), float(res.bse[1])
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    model = "adjusted" + (f" + {'amo'}" if adjust_amo else "") if covariates or adjust_amo else "crude"
+    return RiskRatio(exposure, outcome, model, math.exp(b), math.exp(b - z * se), math.exp(b + z * se),
+                     float(res.pvalues[1]), len(rows.y), events, n_exposed, tuple(covariates))
+
+
+def risk_ratio_by_practice(data: pd.DataFrame, exposure: str, outcome: str = "failed", covariates=(),
+                           *, cov_type: str = "HC0", conf_level: float = 0.95,
+                           failure: pd.Series | None = None) -> list[RiskRatio]:
+    """Exposure × practice interaction: RR without the practice, with it, and their ratio.
+
+    The ratio of risk ratios is exp(interaction coefficient); 1 = the association is the same with
+    and without the practice. Intervals from the robust covariance (delta method on the log scale).
+    """
+    covariates = [c for c in covariates if c not in (exposure, "amo")]
+    rows, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, True, failure)
+    if len(np.unique(rows.amo)) < 2:
+        raise FramingError("All projects have the same practice value: an interaction with it cannot be estimated.")
+    for value, words in ((1.0, "with"), (0.0, "without")):
+        part = rows.amo == value
+        if len(np.unique(rows.x[part])) < 2 or rows.y[part].sum() == 0:
+            raise FramingError(f"Among projects {words} the practice, {_exposure_words(exposure)} or the outcome "
+                               "does not vary: the interaction cannot be estimated.")
+        if n_exposed is not None:
+            for xv, xw in ((1.0, "with"), (0.0, "without")):
+                if rows.y[part & (rows.x == xv)].sum() == 0:
+                    raise FramingError(f"No project {words} the practice and {xw} {_exposure_words(exposure)} is "
+                                       f"{outcome.replace('_', ' ')}: the interaction has no finite interval.")
+    X = np.column_stack([np.ones(len(rows.y)), rows.x, rows.amo, rows.x * rows.amo,
+                         *_covariate_columns(rows.covariates, covariates).values()])
+    _check_rows(len(rows.y), events, X.shape[1], exposure)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise FramingError(f"The interaction of {_exposure_words(exposure)} with the practice is collinear "
+                           "with the covariates: it cannot be estimated.")
+    res = _fit_poisson(rows.y, X, cov_type)
+    cov = res.cov_params()
+    z = stats.norm.ppf(0.5 + conf_level / 2)
+    out = []
+    for model, weights in (("without amo", [0, 1, 0, 0]), ("with amo", [0, 1, 0, 1]),
+                           ("ratio with/without amo", [0, 0, 0, 1])):
+        c = np.zeros(X.shape[1])
+        c[:4] = weights
+        b = float(c @ res.params)
+        se = float(math.sqrt(c @ cov @ c))
+        p = float(2 * stats.norm.sf(abs(b / se))) if se > 0 else float("nan")
+        out.append(RiskRatio(exposure, outcome, model, math.exp(b), math.exp(b - z * se),
+                             math.exp(b + z * se), p, len(rows.y), events, n_exposed, tuple(covariates)))
+    return out
+
+
+def _missing_rr(exposure, outcome, model, covariates, reason) -> RiskRatio:
+    nan = float("nan")
+    return RiskRatio(exposure, outcome, model, nan, nan, nan, nan, 0, 0, None, tuple(covariates), reason)
+
+
+def _add_note(table: pd.DataFrame, note: str | None) -> pd.DataFrame:
+    """Append `note` (from `scale.model_rows`) to every row's note (the reason an estimate is
+    missing, if any)."""
+    if note:
+        table["note"] = [f"{n} {note}".strip() for n in table["note"].fillna("")]
+    return table
+
+
+def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), covariates=None,
+                       threshold: int = DEFAULT_THRESHOLD, lang: str = "en", seed: int = 0) -> pd.DataFrame:
+    """Risk ratios of failure for the framing score, 'well framed' and each question, three ways.
+
+    Models: "adjusted" (size and type), "adjusted + amo" (the practice as a covariate), and the
+    interaction with the practice ("without amo", "with amo", "ratio with/without amo"). A row that
+    cannot be estimated has NaN numbers and the reason in `note`. Above `scale.LARGE_N` projects the
+    models are fitted on a subsample drawn with `seed`, and every note says so.
+    """
+    data = with_framing_columns(data, threshold)
+    data, note = scale.model_rows(data, seed, "Each risk ratio (modified Poisson GLM)")
+    covariates = size_type_covariates(data) if covariates is None else list(covariates)
+    exposures = [e for e in ("framing_score", WELL_FRAMED, *FRAMING_COLUMNS)]
+    rows = []
+    for outcome in outcomes:
+        try:  # once per outcome, not once per model
+            failure = failure_indicator(data, outcome)
+        except InputError:
+            failure = None  # each row then says why
+        for exposure in exposures:
+            for adjust_amo in (False, True):
+                model = "adjusted + amo" if adjust_amo else "adjusted"
+                try:
+                    rr = risk_ratio(data, exposure, outcome, covariates, adjust_amo=adjust_amo, failure=failure)
+                    rr = replace(rr, model=model)
+                except InputError as exc:
+                    rr = _missing_rr(exposure, outcome, model, covariates, str(exc))
+                rows.append(rr.as_row())
+            try:
+                rows.extend(r.as_row() for r in risk_ratio_by_practice(data, exposure, outcome, covariates,
+                                                                        failure=failure))
+            except InputError as exc:
+                rows.extend(_missing_rr(exposure, outcome, m, covariates, str(exc)).as_row()
+                            for m in ("without amo", "with amo", "ratio with/without amo"))
+    table = _add_note(pd.DataFrame(rows), note)
+    table.insert(1, "label", table["exposure"].map(lambda e: question_label(e, lang)))
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing: descriptive tables and the claim
+# ---------------------------------------------------------------------------------------------
+
+def framing_score_distribution(data: pd.DataFrame) -> pd.DataFrame:
+    """Number of projects per framing score (0–10), overall and per practice group."""
+    if "framing_score" not in data or data["framing_score"].notna().sum() == 0:
+        raise FramingError("The portfolio has no framing_score (nor the ten framing answers).")
+    score = pd.to_numeric(data["framing_score"], errors="coerce")
+    table = pd.DataFrame({"framing_score": range(11)})
+    table["all"] = table["framing_score"].map(score.value_counts()).fillna(0).astype(int)
+    for value, name in ((True, "with"), (False, "without")):
+        counts = score[data["amo"].astype("boolean") == value].value_counts()
+        table[name] = table["framing_score"].map(counts).fillna(0).astype(int)
+    return table
+
+
+def question_answer_rates(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Share of projects answering each framing question (Wilson 95 % CI), overall and per group."""
+    rows = []
+    for code in FRAMING_COLUMNS:
+        if code not in data:
+            continue
+        answered = data[code].astype("boolean")
+        row = {"question": code, "label": question_label(code, lang)}
+        for name, mask in (("all", answered.notna()), ("with", data["amo"].astype("boolean") == True),  # noqa: E712
+                           ("without", data["amo"].astype("boolean") == False)):  # noqa: E712
+            part = answered[mask.fillna(False).astype(bool)].dropna()
+            share, low, high = share_ci(int(part.sum()), len(part))
+            row.update({f"share_{name}": share, f"ci_low_{name}": low, f"ci_high_{name}": high})
+        row["n"] = int(answered.notna().sum())
+        rows.append(row)
+    if not rows:
+        raise FramingError("The portfolio has none of the ten framing answers (framing_q01…q10).")
+    return pd.DataFrame(rows)
+
+
+def framing_claim(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, covariates=None,
+                  claim: claims_mod.Claim = FRAMING_CLAIM, seed: int = 0) -> pd.DataFrame:
+    """The claim check: RR of failure, well framed (score ≥ threshold) vs the others, with a verdict.
+
+    Adjusted for size and type with the practice as a covariate. One-row table: estimate, interval,
+    n, verdict (claims.verdict against the claimed 0.5 with null 1) and `note` when not estimable
+    (or fitted on a subsample: above `scale.LARGE_N` projects, drawn with `seed`).
+    """
+    data = with_framing_columns(data, threshold)
+    data, note = scale.model_rows(data, seed, "The risk ratio (modified Poisson GLM)")
+    covariates = size_type_covariates(data) if covariates is None else list(covariates)
+    try:
+        rr = risk_ratio(data, WELL_FRAMED, claim.outcome, covariates, adjust_amo=True)
+        row = rr.as_row()
+        row["verdict"] = claims_mod.verdict(rr.ci_low, rr.ci_high, claim.value, claim.null_value)
+    except InputError as exc:
+        row = _missing_rr(WELL_FRAMED, claim.outcome, "adjusted + amo", covariates, str(exc)).as_row()
+        row["verdict"] = claims_mod.INCONCLUSIVE
+    row.update({"claim": claim.text, "claimed": claim.value, "threshold": threshold})
+    return _add_note(pd.DataFrame([row]), note)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pitfalls
+# ---------------------------------------------------------------------------------------------
+
+def _present_pitfalls(data: pd.DataFrame) -> list[str]:
+    found = [p for p in PITFALL_COLUMNS if p in data]
+    if not found:
+        raise FramingError("The portfolio has none of the five pitfall columns "
+                           f"({', '.join(PITFALL_COLUMNS)}).")
+    return found
+
+
+def pitfall_prevalence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Share of projects with each pitfall (Wilson 95 % CI), overall and with / without the practice."""
+    rows = []
+    amo = data["amo"].astype("boolean")
+    for code in _present_pitfalls(data):
+        seen = data[code].astype("boolean")
+        row = {"pitfall": code, "label": question_label(code, lang)}
+        for name, mask in (("all", seen.notna()), ("with", amo == True), ("without", amo == False)):  # noqa: E712
+            part = seen[mask.fillna(False).astype(bool)].dropna()
+            share, low, high = share_ci(int(part.sum()), len(part))
+            row.update({f"share_{name}": share, f"ci_low_{name}": low, f"ci_high_{name}": high})
+        row["n"] = int(seen.notna().sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pitfall_cooccurrence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Share of projects with both pitfalls (row and column); the diagonal is each pitfall's prevalence."""
+    found = _present_pitfalls(data)
+    flags = data[found].astype("boolean").dropna().astype("float64")
+    if len(flags) == 0:
+        raise FramingError("No project has all pitfall columns filled in.")
+    matrix = flags.T.dot(flags) / len(flags)
+    labels = [question_label(c, lang) for c in found]
+    matrix.index, matrix.columns = labels, labels
+    return matrix
+
+
+MIN_ROWS_PER_PARAMETER = 5
+
+
+def _check_quantile_rows(frame: pd.DataFrame, outcome: str, code: str, covariates: list[str]) -> None:
+    """Regressions here need `MIN_ROWS_PER_PARAMETER` complete projects per parameter."""
+    used = frame[[outcome, code] + covariates].dropna()
+    k = 2 + len(_covariate_columns(used, covariates))
+    need = MIN_ROWS_PER_PARAMETER * k
+    if len(used) < need:
+        raise FramingError(f"Only {len(used)} projects with {outcome} known for {k} parameters: the adjusted "
+                           f"association of {question_label(code)} needs at least {need} "
+                           f"({MIN_ROWS_PER_PARAMETER} per parameter).")
+
+
+def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: str = "en") -> pd.DataFrame:
+    """Adjusted association of each pitfall with drift (median, P80), slip (median) and adoption.
+
+    Covariates default to `describe.default_covariates` plus the practice (`amo`). Drift and slip
+    rows are percent changes of the final-cost / duration ratio (exp of the quantile-regression
+    coefficient − 1); adoption rows are percentage-point differences (fractional logit AME).
+    Above `scale.LARGE_N` projects the models are fitted on a subsample drawn with `seed` (noted).
+    """
+    data = with_framing_columns(data)
+    data, note = scale.model_rows(data, seed, "Each association (quantile regression or fractional logit)")
+    covariates = (default_covariates(data) if covariates is None else list(covariates))
+    covariates = [c for c in covariates if c != "amo"] + ["amo"]
+    rows = []
+    for code in _present_pitfalls(data):
+        for key, outcome, method, q, meaning in PITFALL_MEASURES:
+            row = {"pitfall": code, "label": question_label(code, lang), "measure": key, "meaning": meaning}
+            try:
+                if outcome not in data or data[outcome].notna().sum() == 0:
+                    raise FramingError(f"The portfolio has no {outcome} values.")
+                frame = data.assign(**{code: data[code].astype("boolean")})
+                _check_quantile_rows(frame, outcome, code, covariates)
+                opts = {"quantile": q} if method == "quantile" else {}
+                res = estimate_effect(frame, outcome, code, covariates, method=method, seed=seed, **opts)
+                if method == "quantile":
+                    res = res.as_percent_change()
+                row.update({"estimate": res.estimate, "ci_low": float(res.ci_low), "ci_high": float(res.ci_high),
+                            "p_value": res.p_value, "n": res.n, "n_with": res.n_treated, "scale": res.scale,
+                            "note": ""})
+            except (InputError, EffectError) as exc:
+                nan = float("nan")
+                row.update({"estimate": nan, "ci_low": nan, "ci_high": nan, "p_value": nan, "n": 0,
+                            "n_with": 0, "scale": "", "note": str(exc)})
+            rows.append(row)
+    return _add_note(pd.DataFrame(rows), note)
+
+
+def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed: int = 0) -> pd.DataFrame:
+    """The two pitfall claims with verdicts.
+
+    * scope creep → 20–30 % drift: the adjusted percent change of the median final-cost ratio with
+      scope creep (from `pitfall_effects`) against the range 20–30 % (`claims.range_verdict`);
+    * poor requirements → adoption below 50 %: mean adoption at M+3 of the projects with poorly
+      gathered requirements, with a t 95 % interval, against 50 % (`claims.below_verdict`).
+    """
+    effects = pitfall_effects(data, seed=seed) if effects is None else effects
+    rows = []
+    scope = effects[(effects["pitfall"] == "scope_creep") & (effects["measure"] == "drift_median")]
+    if len(scope):
+        r = scope.iloc[0]
+        rows.append({"claim": SCOPE_CREEP_CLAIM.text, "key": SCOPE_CREEP_CLAIM.key,
+                     "measure": "adjusted percent change of the median final-cost ratio",
+                     "claimed_low": SCOPE_CREEP_RANGE[0], "claimed_high": SCOPE_CREEP_RANGE[1],
+                     "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
+                     "unit": "percent change",
+                     "verdict": claims_mod.range_verdict(r["ci_low"], r["ci_high"], *SCOPE_CREEP_RANGE), "note": r["note"]})
+    else:
+        rows.append({"claim": SCOPE_CREEP_CLAIM.text, "key": SCOPE_CREEP_CLAIM.key, "estimate": float("nan"),
+                     "verdict": claims_mod.INCONCLUSIVE, "note": "The portfolio has no scope_creep column."})
+    row = {"claim": REQUIREMENTS_CLAIM.text, "key": REQUIREMENTS_CLAIM.key,
+           "measure": "mean adoption at M+3 of projects with poorly gathered requirements",
+           "claimed_low": float("nan"), "claimed_high": REQUIREMENTS_CLAIM.value, "unit": "fraction"}
+    try:
+        if "poor_requirements" not in data or "adoption_m3" not in data:
+            raise FramingError("The portfolio has no poor_requirements or adoption_m3 column.")
+        mask = data["poor_requirements"].astype("boolean").fillna(False).astype(bool)
+        values = data.loc[mask, "adoption_m3"].dropna().astype("float64")
+        if len(values) < 2:
+            raise FramingError(f"Only {len(values)} project(s) with poorly gathered requirements have a known "
+                               "adoption: their mean adoption has no interval.")
+        low, high = DescrStatsW(values.to_numpy()).tconfint_mean()
+        row.update({"estimate": float(values.mean()), "ci_low": float(low), "ci_high": float(high),
+                    "n": len(values), "verdict": claims_mod.below_verdict(low, high, REQUIREMENTS_CLAIM.value), "note": ""})
+    except InputError as exc:
+        row.update({"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": 0,
+                    "verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})
+    rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text, records and figures
+# ---------------------------------------------------------------------------------------------
+
+def _fmt(v) -> str:
+    return "   nan" if v is None or not np.isfinite(v) else f"{v:.3f}"
+
+
+def claims_text(framing: pd.DataFrame, pitfalls: pd.DataFrame) -> str:
+    """The three claim checks as fixed-width text (3 decimals), for the notebooks' regression check."""
+    lines = []
+    for table in (framing, pitfalls):
+        for r in table.to_dict("records"):
+            key = r.get("key", FRAMING_CLAIM.key) if "key" in r else FRAMING_CLAIM.key
+            lines.append(f"{key:<28} estimate={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
+                         f"{_fmt(r['ci_high'])}] n={int(r['n'])} verdict={r['verdict']}")
+    return "\n".join(lines)
+
+
+def notes_text(table: pd.DataFrame) -> str:
+    """The distinct reasons why estimates are missing, one per line ("" when none)."""
+    notes = [n for n in dict.fromkeys(table.get("note", pd.Series(dtype=str)).fillna("")) if n]
+    return "\n".join(notes)
+
+
+def require_framing(data: pd.DataFrame) -> bool:
+    """True when the portfolio has framing answers or a framing score; else a sentence saying so."""
+    if "framing_score" not in data or data["framing_score"].isna().all():
+        raise FramingError("The portfolio has no framing_score (nor the ten framing answers), so the framing "
+                           "analysis is left out.")
+    return True
+
+
+def require_pitfalls(data: pd.DataFrame) -> bool:
+    """True when the portfolio records at least one of the five pitfalls; else a sentence saying so."""
+    _present_pitfalls(data)  # raises with the sentence when none is there
+    return True
+
+
+def claims_check(data: pd.DataFrame, threshold: int, pitfall_table: pd.DataFrame | None,
+                 seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The framing claim and the pitfall claims; a table is empty when its data are absent."""
+    has_framing = "framing_score" in data and data["framing_score"].notna().any()
+    framing_table = framing_claim(data, threshold, seed=seed) if has_framing else pd.DataFrame()
+    pitfall_table_claims = pitfall_claims(data, pitfall_table, seed) if pitfall_table is not None \
+        else pd.DataFrame()
+    return framing_table, pitfall_table_claims
+
+
+def record_framing(ctx, claim_table: pd.DataFrame, pitfall_claim_table: pd.DataFrame) -> None:
+    """Record the framing RR claim and the two pitfall claims (headline) in the run's results."""
+    if not claim_table.empty:
+        _record_framing_claim(ctx, claim_table.iloc[0])
+    _record_pitfall_claims(ctx, pitfall_claim_table)
+
+
+def _record_framing_claim(ctx, r) -> None:
+    ctx.record("framing.failure_rr.well_framed", r["estimate"], ci_low=r["ci_low"], ci_high=r["ci_high"],
+               n=int(r["n"]), unit="ratio", headline=True, verdict=r["verdict"], claim=r["claim"],
+               label=ctx.t("fr_rr_label", threshold=int(r["threshold"])), method=ctx.t("fr_rr_method"),
+               note=r["note"])
+
+
+def _record_pitfall_claims(ctx, pitfall_claim_table: pd.DataFrame) -> None:
+    for p in pitfall_claim_table.to_dict("records"):
+        drift = (p.get("unit") or "") == "percent change"  # scope creep → drift; else requirements → adoption
+        ctx.record(f"pitfalls.{p['key']}", p["estimate"], ci_low=p.get("ci_low"), ci_high=p.get("ci_high"),
+                   n=int(p.get("n") or 0), unit="percent change" if drift else "fraction",
+                   headline=True, verdict=p["verdict"], claim=p["claim"],
+                   label=ctx.t("fr_scope_label" if drift else "fr_req_label"),
+                   method=ctx.t("fr_scope_method" if drift else "fr_req_method"), note=p.get("note", ""))
+
+
+def forest_plot(table: pd.DataFrame, outcome: str = "failed", model: str = "adjusted + amo", lang: str = "en"):
+    """Risk ratios (log axis) with their 95 % intervals, one line per exposure; estimable rows only."""
+    import matplotlib.pyplot as plt
+
+    part = table[(table["outcome"] == outcome) & (table["model"] == model)].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 0.8 + 0.38 * max(len(part), 1)))
+    y = np.arange(len(part))
+    ok = part["estimate"].notna().to_numpy()
+    ax.errorbar(part.loc[ok, "estimate"], y[ok],
+                xerr=[part.loc[ok, "estimate"] - part.loc[ok, "ci_low"], part.loc[ok, "ci_high"] - part.loc[ok, "estimate"]],
+                fmt="s", color="#0072B2", ecolor="black", capsize=3)
+    for i in y[~ok]:
+        ax.text(1, i, "not estimable" if lang == "en" else "non estimable", ha="center", va="center",
+                fontsize=8, color="grey")
+    ax.axvline(1, color="black", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yticks(y, part["label"].astype(str))
+    ax.invert_yaxis()
+    ax.set_xlabel(("risk ratio of " if lang == "en" else "rapport de risques : ") + translate(outcome, lang)
+                  + (" (log scale)" if lang == "en" else " (échelle log)"))
+    fig.tight_layout()
+    return fig
+
+
+def cooccurrence_heatmap(matrix: pd.DataFrame, lang: str = "en"):
+    """Heat map of the pitfall co-occurrence shares (diagonal = prevalence)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    fig, ax = plt.subplots(figsize=(6.5, 5.2))
+    sns.heatmap(matrix.astype(float), annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, ax=ax,
+                cbar_kws={"label": "share of projects" if lang == "en" else "part des projets"})
+    ax.set_title("Pitfalls observed together" if lang == "en" else "Écueils observés ensemble")
+    fig.tight_layout()
+    return fig

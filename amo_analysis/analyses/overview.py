@@ -1,0 +1,222 @@
+"""Descriptive statistics of a portfolio: what it holds, its data quality, and outcome quantiles.
+
+Fractions throughout (0.27 = 27 % over budget). Every quantile comes with a distribution-free
+confidence interval (order statistics, `scipy.stats.quantile_test`), every share with a Wilson
+interval (`statsmodels.stats.proportion.proportion_confint`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from amo_analysis.ingest.columns import OUTCOME_CLASSES
+from amo_analysis.i18n import translate
+from amo_analysis.ingest.portfolio import Portfolio
+
+OUTCOMES = ("budget_drift", "schedule_slip", "adoption_m3")
+TAIL_QUANTILES = (0.5, 0.8, 0.9)
+
+
+def quantile_ci(values, q: float, conf_level: float = 0.95) -> tuple[float, float, float]:
+    """Sample quantile `q` of `values` and its exact distribution-free CI (order statistics).
+
+    Returns (estimate, ci_low, ci_high); an end of the interval is NaN when the sample is too
+    small to bound it at this confidence (e.g. the P90 of 10 projects has no finite upper bound).
+    """
+    x = np.asarray(pd.Series(values, dtype="float64").dropna())
+    if len(x) == 0:
+        return (np.nan, np.nan, np.nan)
+    estimate = float(np.quantile(x, q))
+    ci = stats.quantile_test(x, q=estimate, p=q).confidence_interval(conf_level)
+    low, high = float(ci.low), float(ci.high)
+    return estimate, (low if np.isfinite(low) else np.nan), (high if np.isfinite(high) else np.nan)
+
+
+def mean_t_ci(values, conf_level: float = 0.95) -> tuple[float, float]:
+    """Student t interval of the mean of `values` (what a bootstrap interval of a mean converges to
+    on large samples; `scale.ANALYTIC_N`)."""
+    x = np.asarray(values, dtype="float64")
+    low, high = stats.t.interval(conf_level, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    return float(low), float(high)
+
+
+def share_ci(count: int, n: int, conf_level: float = 0.95) -> tuple[float, float, float]:
+    """A share count/n with its Wilson interval, as fractions."""
+    if n == 0:
+        return (np.nan, np.nan, np.nan)
+    low, high = proportion_confint(count, n, alpha=1 - conf_level, method="wilson")
+    return count / n, float(low), float(high)
+
+
+def _group_names(practice: str, lang: str) -> dict:
+    return {True: translate("with", lang, practice=practice),
+            False: translate("without", lang, practice=practice),
+            "all": translate("all_projects", lang)}
+
+
+def group_labels(data: pd.DataFrame, practice: str, lang: str = "en") -> pd.Series:
+    """'with AMO' / 'without AMO' for each project (the practice column is `amo`)."""
+    return data["amo"].map(_group_names(practice, lang))
+
+
+def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
+    """What the portfolio holds: projects, finished projects, practice share, period, unit."""
+    d = portfolio.data
+    practice = portfolio.practice_name
+    rows = [
+        (translate("source", lang), portfolio.source_name),
+        (translate("projects_in_file", lang), len(d)),
+        (translate("projects_finished", lang), int(d["cost_actual"].notna().sum())),
+        (translate("projects_with", lang, practice=practice), int(d["amo"].sum())),
+    ]
+    period = portfolio.period()
+    if period:
+        rows.append((translate("period", lang), f"{period[0]} – {period[1]}"))
+    rows.append((translate("cost_unit", lang), portfolio.cost_unit))
+    rows.append((translate("checksum", lang), portfolio.checksum[:19]))
+    return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
+
+
+def data_quality_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
+    """Detection, exclusions, personal data dropped and notes, one line each."""
+    rows = [(translate("detection", lang), line) for line in portfolio.detection]
+    rows.append((translate("rows_excluded", lang), len(portfolio.excluded_rows)))
+    for problem in portfolio.problems:
+        rows.append(("", problem["sentence"]))
+    dropped = ", ".join(f"{p['column']} ({p['reason']})" for p in portfolio.personal_columns)
+    rows.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
+    rows.extend((translate("notes", lang), note) for note in portfolio.notes)
+    return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
+
+
+def column_mapping_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
+    """How each header of the user's file was read: canonical name, or kept as an extra column."""
+    rows = [(src, canon) for src, canon in portfolio.recognised.items()]
+    rows += [(src, "—") for src in portfolio.unrecognised]
+    return pd.DataFrame(rows, columns=[translate("source", lang), translate("column", lang)])
+
+
+def missing_values_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
+    """Missing values per canonical column that has any, with the share of projects."""
+    n = max(len(portfolio.data), 1)
+    rows = [(col, cnt, cnt / n) for col, cnt in portfolio.missing.items() if cnt]
+    return pd.DataFrame(rows, columns=[translate("column", lang), translate("missing_values", lang),
+                                       translate("share", lang)])
+
+
+def outcome_quantiles(data: pd.DataFrame, outcome: str, by: str | None = "amo",
+                      quantiles=TAIL_QUANTILES, conf_level: float = 0.95) -> pd.DataFrame:
+    """Quantiles of `outcome` (overall and per value of `by`) with their exact CIs.
+
+    Columns: group, quantile, estimate, ci_low, ci_high, n. `group` is "all" or the value of `by`.
+    """
+    groups = [("all", data)]
+    if by is not None:
+        groups += [(key, part) for key, part in data.groupby(by, sort=True)]
+    rows = []
+    for key, part in groups:
+        values = part[outcome].dropna()
+        for q in quantiles:
+            est, low, high = quantile_ci(values, q, conf_level)
+            rows.append({"group": key, "quantile": q, "estimate": est, "ci_low": low,
+                         "ci_high": high, "n": int(len(values))})
+    return pd.DataFrame(rows)
+
+
+def outcome_class_table(data: pd.DataFrame, by: str = "amo", conf_level: float = 0.95) -> pd.DataFrame:
+    """Counts and shares (Wilson CI) of successful / challenged / failed per group."""
+    rows = []
+    known = data.dropna(subset=["outcome_class"])
+    for key, part in [("all", known)] + list(known.groupby(by, sort=True)):
+        n = len(part)
+        for cls in OUTCOME_CLASSES:
+            count = int((part["outcome_class"] == cls).sum())
+            share, low, high = share_ci(count, n, conf_level)
+            rows.append({"group": key, "outcome_class": cls, "count": count, "n": n,
+                         "share": share, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows)
+
+
+def default_covariates(data: pd.DataFrame) -> list[str]:
+    """Pre-treatment covariates present in the portfolio, in a sensible default order.
+
+    Size (log of planned budget), complexity, project type and organisation: the things that decide
+    who gets the practice and also drive drift. Framing and pitfalls are left out on purpose: the
+    practice may change them (they can be mediators), and adjusting for them would hide its effect.
+    """
+    covariates = []
+    if "log_budget" in data or "budget_planned" in data:
+        covariates.append("log_budget")
+    for col in ("complexity", "project_type", "organisation"):
+        if col in data and data[col].notna().any() and data[col].nunique(dropna=True) > 1:
+            covariates.append(col)
+    return covariates
+
+
+def with_model_columns(data: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the portfolio plus `log_budget` = ln(budget_planned), the size covariate every model
+    uses (the one place it is computed). Shallow: with pandas' copy-on-write the columns are shared
+    until someone writes to them, so a million-row portfolio is not duplicated."""
+    out = data.copy(deep=False)
+    if "budget_planned" in out:
+        out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
+    return out
+
+
+def tail_table(data: pd.DataFrame, outcomes=OUTCOMES, quantiles=TAIL_QUANTILES) -> pd.DataFrame:
+    """Median and tail quantiles of each outcome, overall and per practice group, with exact CIs."""
+    parts = [outcome_quantiles(data, o, "amo", quantiles).assign(outcome=o)
+             for o in outcomes if o in data and data[o].notna().any()]
+    table = pd.concat(parts, ignore_index=True)
+    return table[["outcome", "group", "quantile", "estimate", "ci_low", "ci_high", "n"]]
+
+
+def label_groups(table: pd.DataFrame, practice: str, lang: str = "en") -> pd.DataFrame:
+    """Replace the True/False/"all" group keys of a table by readable labels."""
+    labels = _group_names(practice, lang)
+    return table.assign(group=table["group"].map(lambda g: labels.get(g, g)))
+
+
+def headline_counts(portfolio: Portfolio) -> str:
+    """One line with the counts a reader checks first (used as a regression check of the sample)."""
+    d = portfolio.data
+    finished = int(d["cost_actual"].notna().sum())
+    return (f"projects={len(d)} with_{portfolio.practice_name}={int(d['amo'].sum())} "
+            f"finished={finished} excluded={len(portfolio.excluded_rows)} "
+            f"personal_columns_dropped={len(portfolio.personal_columns)}")
+
+
+def tail_text(tails: pd.DataFrame) -> str:
+    """The tail table as fixed-width text, 3 decimals (fractions)."""
+    shown = tails.assign(group=tails["group"].astype(str))
+    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def covariate_balance(data: pd.DataFrame, covariates=None, weights=None) -> pd.DataFrame:
+    """Standardised mean differences between projects with and without the practice.
+
+    One row per covariate (categories expanded), `covariate` as a column; covariates default to
+    `default_covariates(data)`. See `effects.balance_table` for the definition.
+    When the data cannot support a comparison (every project with the practice, or none, or no
+    covariate that varies) the table is empty and ``attrs["why"]`` says why, in one sentence.
+    """
+    from amo_analysis.stats.effects import EffectError, balance_table
+
+    covariates = default_covariates(data) if covariates is None else list(covariates)
+    try:
+        table = balance_table(data, "amo", covariates, weights=weights)
+    except EffectError as exc:
+        empty = pd.DataFrame(columns=["covariate", "mean_treated", "mean_control", "smd_unweighted"])
+        empty.attrs["why"] = f"Covariate balance not computed: {exc}"
+        return empty
+    return table.rename_axis("covariate").reset_index()
+
+
+def balance_text(balance: pd.DataFrame) -> str:
+    """The balance table as fixed-width text, 3 decimals (or why it is empty)."""
+    if balance.empty and balance.attrs.get("why"):
+        return balance.attrs["why"]
+    return balance.to_string(index=False, float_format=lambda v: f"{v:.3f}")

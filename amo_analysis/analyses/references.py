@@ -1,0 +1,460 @@
+"""Published reference figures (`data/benchmarks.csv`) and the same figures computed on a portfolio.
+
+Each benchmark row is one comparable figure: its value (a fraction: 0.27 = 27 % mean overrun; a share
+0.19 = 19 % of projects), an optional upper end for published ranges (`value_high`), its definition,
+population, source and kind of evidence, a quality note, and `portfolio_metric`: the key of the
+function in `METRICS` that computes the same figure on a portfolio (empty = not comparable).
+
+Portfolio means come with a seeded bootstrap interval (`scipy.stats.bootstrap`, BCa; cost overruns
+are fat-tailed, so a t interval would be too optimistic), shares with a Wilson interval
+(`describe.share_ci`). A comparison says "lower" or "higher" only when the 95 % interval excludes the
+benchmark (its whole range, for ranges); otherwise "similar". Definitions and populations differ
+between sources and this portfolio: the quality notes say how.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from amo_analysis import paths
+from amo_analysis.stats import scale
+from amo_analysis.analyses.overview import mean_t_ci, share_ci
+from amo_analysis.errors import ContractError, InputError, Problem
+from amo_analysis.i18n import format_number, format_percent, translate
+
+EVIDENCE_KINDS = ("peer-reviewed", "practitioner study", "vendor survey", "self-reported survey",
+                  "consultancy claim")
+UNITS = ("fraction", "percent change", "ratio", "qualitative")
+BENCHMARK_COLUMNS = ("key", "figure", "citation", "value", "value_high", "unit", "definition", "population",
+                     "n_projects", "year", "source", "evidence", "quality_note", "portfolio_metric")
+# Benchmark rows put on the summary page (index.html) by `record_benchmarks`.
+HEADLINE_KEYS = ("hbr2011_mean_cost_overrun", "standish2015_failed")
+N_RESAMPLES = 9999
+# Above this many projects the bootstrap intervals are replaced by the analytic intervals they converge
+# to (t interval of a mean; influence-function normal interval of a worst-share mean): the BCa
+# jackknife alone costs n refits (quadratic), and at such n both give the same interval.
+LARGE_N = scale.ANALYTIC_N  # see `scale`
+TAIL_FRACTION = 1 / 6  # Flyvbjerg & Budzier's "one in six" black swans
+
+
+class PortfolioFigure(NamedTuple):
+    """A figure computed on the portfolio: estimate with its 95 % interval and the projects it rests on."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How to compute one benchmark figure on a portfolio.
+
+    `compute(data, seed)` returns a `PortfolioFigure` (NaN where it cannot); `needs` names the columns
+    it reads; below `min_n` usable projects the estimate is not computed.
+    """
+
+    description: str
+    method: str
+    needs: tuple[str, ...]
+    compute: Callable[[pd.DataFrame, int], PortfolioFigure]
+    min_n: int = 2
+
+
+NAN_FIGURE = PortfolioFigure(np.nan, np.nan, np.nan, 0)
+
+
+def _bootstrap_ci(samples: tuple, statistic, seed: int, vectorized: bool, paired: bool = False,
+                  n_resamples: int = N_RESAMPLES) -> tuple[float, float]:
+    """95 % BCa bootstrap interval (percentile when BCa is undefined, e.g. a constant sample)."""
+    for method in ("BCa", "percentile"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # BCa on a degenerate resample warns, then we fall back
+            res = stats.bootstrap(samples, statistic, n_resamples=n_resamples, method=method,
+                                  vectorized=vectorized, paired=paired, rng=np.random.default_rng(seed))
+        low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        if math.isfinite(low) and math.isfinite(high):
+            return low, high
+    return np.nan, np.nan
+
+
+def mean_with_ci(values, seed: int = 0) -> PortfolioFigure:
+    """Mean of `values` (NaN dropped) with its seeded 95 % bootstrap interval (BCa)."""
+    x = pd.Series(values, dtype="float64").dropna().to_numpy()
+    n = len(x)
+    if n == 0:
+        return NAN_FIGURE
+    estimate = float(x.mean())
+    if n < 2 or np.ptp(x) == 0:
+        return PortfolioFigure(estimate, np.nan, np.nan, n)
+    if n > LARGE_N:
+        return PortfolioFigure(estimate, *mean_t_ci(x), n)
+    low, high = _bootstrap_ci((x,), np.mean, seed, vectorized=True)
+    return PortfolioFigure(estimate, low, high, n)
+
+
+def _tail_mean_normal_ci(r: np.ndarray, v: np.ndarray, fraction: float) -> tuple[float, float]:
+    """95 % normal interval of the worst-share mean from its influence function (large n).
+
+    With p the share kept, q the cut-off of `r`, T the mean of `v` above it and m = E[v | r = q]
+    (mean of `v` over the ~sqrt(n) projects ranked nearest the cut-off):
+    Var(T) ≈ [Var(v | r > q) + (1 − p)(T − m)²] / (p n) — the asymptotic variance the bootstrap
+    estimates (for v = r it is the classical expected-shortfall variance, m = q).
+    """
+    n = len(r)
+    k = max(1, math.ceil(fraction * n))
+    order = np.argsort(-r, kind="stable")
+    top = v[order[:k]]
+    estimate = float(top.mean())
+    h = max(5, int(math.sqrt(n)))
+    m = float(v[order[max(0, k - h):min(n, k + h)]].mean())
+    p = k / n
+    variance = (top.var(ddof=1) + (1 - p) * (estimate - m) ** 2) / (p * n)
+    half = stats.norm.ppf(0.975) * math.sqrt(variance)
+    return estimate - half, estimate + half
+
+
+def _tail_mean(ranking, values, fraction: float = TAIL_FRACTION, axis: int = -1) -> float:
+    """Mean of `values` over the ceil(fraction × n) projects with the largest `ranking`."""
+    k = max(1, math.ceil(fraction * len(ranking)))
+    top = np.argsort(-np.asarray(ranking), kind="stable")[:k]
+    return float(np.asarray(values)[top].mean())
+
+
+def worst_share_mean(ranking, values, seed: int = 0, fraction: float = TAIL_FRACTION) -> PortfolioFigure:
+    """Mean of `values` over the worst `fraction` of projects ranked by `ranking` (ties: file order).
+
+    With the default 1/6 this stands for Flyvbjerg & Budzier's "1 in 6" black swans. The interval is a
+    seeded paired bootstrap (BCa) of the whole statistic: which projects are "worst" varies too.
+    """
+    frame = pd.DataFrame({"r": pd.Series(ranking, dtype="float64").to_numpy(),
+                          "v": pd.Series(values, dtype="float64").to_numpy()}).dropna()
+    n = len(frame)
+    if n == 0:
+        return NAN_FIGURE
+    r, v = frame["r"].to_numpy(), frame["v"].to_numpy()
+    estimate = _tail_mean(r, v, fraction)
+    if n > LARGE_N:
+        low, high = _tail_mean_normal_ci(r, v, fraction)
+        return PortfolioFigure(estimate, low, high, n)
+    low, high = _bootstrap_ci((r, v), lambda a, b: _tail_mean(a, b, fraction), seed, vectorized=False,
+                              paired=True, n_resamples=1999)
+    return PortfolioFigure(estimate, low, high, n)
+
+
+def share_where(condition: pd.Series, base: pd.Series | None = None) -> PortfolioFigure:
+    """Share of projects where `condition` holds, among those where it is known (and `base` is True)."""
+    known = condition.notna()
+    if base is not None:
+        known &= base.fillna(False).astype(bool)
+    n = int(known.sum())
+    count = int(condition[known].astype(bool).sum())
+    estimate, low, high = share_ci(count, n)
+    return PortfolioFigure(estimate, low, high, n)
+
+
+def _threshold(column: str, op: str, limit: float) -> Callable[[pd.DataFrame, int], PortfolioFigure]:
+    compare = {">": np.greater, "<=": np.less_equal}[op]
+
+    def compute(data: pd.DataFrame, _seed: int) -> PortfolioFigure:
+        values = data[column].astype("float64")
+        return share_where(compare(values, limit).where(values.notna()))
+    return compute
+
+
+def _share_class(cls: str) -> Callable[[pd.DataFrame, int], PortfolioFigure]:
+    def compute(data: pd.DataFrame, _seed: int) -> PortfolioFigure:
+        classes = data["outcome_class"]
+        return share_where((classes == cls).where(classes.notna()))
+    return compute
+
+
+def _share_flag(column: str) -> Callable[[pd.DataFrame, int], PortfolioFigure]:
+    def compute(data: pd.DataFrame, _seed: int) -> PortfolioFigure:
+        return share_where(data[column].astype("boolean"))
+    return compute
+
+
+def _flag_among_unsuccessful(data: pd.DataFrame, _seed: int) -> PortfolioFigure:
+    unsuccessful = data["outcome_class"].isin(["challenged", "failed"])
+    return share_where(data["poor_requirements"].astype("boolean"), base=unsuccessful)
+
+
+def _mean(column: str) -> Callable[[pd.DataFrame, int], PortfolioFigure]:
+    return lambda data, seed: mean_with_ci(data[column], seed)
+
+
+def _worst_sixth(column: str) -> Callable[[pd.DataFrame, int], PortfolioFigure]:
+    return lambda data, seed: worst_share_mean(data["budget_drift"], data[column], seed)
+
+
+_BOOT = f"mean, seeded bootstrap 95% CI (BCa, {N_RESAMPLES} resamples)"
+_WILSON = "share, Wilson 95% CI"
+_TAIL = "mean over the worst sixth by budget drift, seeded paired bootstrap 95% CI (BCa, 1999 resamples)"
+_LARGE_N_METHOD = {  # the method actually used above LARGE_N projects
+    _BOOT: f"mean, t 95% CI (n > {LARGE_N}: the bootstrap interval converges to it)",
+    _TAIL: (f"mean over the worst sixth by budget drift, normal 95% CI from the influence function "
+            f"(n > {LARGE_N}: the bootstrap interval converges to it)"),
+}
+
+
+def metric_method(metric_key: str, n: int) -> str:
+    """How metric `metric_key` was computed on n projects (bootstrap at most LARGE_N, analytic above)."""
+    method = METRICS[metric_key].method
+    return _LARGE_N_METHOD.get(method, method) if n > LARGE_N else method
+
+# The portfolio metrics a benchmark row may name in `portfolio_metric` (key → how to compute it).
+METRICS: dict[str, Metric] = {
+    "mean budget_drift": Metric("mean budget drift (cost_actual / budget_planned − 1)", _BOOT,
+                                ("budget_drift",), _mean("budget_drift")),
+    "mean schedule_slip": Metric("mean schedule slip (actual / planned duration − 1)", _BOOT,
+                                 ("schedule_slip",), _mean("schedule_slip")),
+    "worst sixth mean budget_drift": Metric("mean budget drift of the worst sixth of projects", _TAIL,
+                                            ("budget_drift",), _worst_sixth("budget_drift"), min_n=12),
+    "worst sixth mean schedule_slip": Metric(
+        "mean schedule slip of the worst sixth of projects by budget drift", _TAIL,
+        ("budget_drift", "schedule_slip"), _worst_sixth("schedule_slip"), min_n=12),
+    "share budget_drift > 0": Metric("share of projects over budget", _WILSON, ("budget_drift",),
+                                     _threshold("budget_drift", ">", 0.0)),
+    "share budget_drift > 2": Metric("share of projects more than 200 % over budget", _WILSON,
+                                     ("budget_drift",), _threshold("budget_drift", ">", 2.0)),
+    "share budget_drift <= 0.1": Metric("share of projects at most 10 % over budget", _WILSON,
+                                        ("budget_drift",), _threshold("budget_drift", "<=", 0.1)),
+    "share schedule_slip <= 0.1": Metric("share of projects at most 10 % late", _WILSON,
+                                         ("schedule_slip",), _threshold("schedule_slip", "<=", 0.1)),
+    **{f"share outcome_class == {cls}": Metric(f"share of {cls} projects", _WILSON, ("outcome_class",),
+                                               _share_class(cls))
+       for cls in ("successful", "challenged", "failed")},
+    "share scope_creep": Metric("share of projects with scope creep recorded", _WILSON, ("scope_creep",),
+                                _share_flag("scope_creep")),
+    "share poor_requirements among unsuccessful": Metric(
+        "share of challenged or failed projects with poorly gathered requirements recorded", _WILSON,
+        ("poor_requirements", "outcome_class"), _flag_among_unsuccessful),
+}
+
+
+def portfolio_metric(data: pd.DataFrame, metric_key: str, seed: int = 0) -> PortfolioFigure:
+    """Compute benchmark metric `metric_key` (a key of `METRICS`) on the portfolio `data`.
+
+    Returns (estimate, ci_low, ci_high, n) as fractions; NaN estimate when a needed column is
+    absent or fewer than the metric's minimum number of projects have it.
+    """
+    if metric_key not in METRICS:
+        raise InputError(f"portfolio metric {metric_key!r} is unknown; known metrics: "
+                         f"{', '.join(METRICS)}.")
+    metric = METRICS[metric_key]
+    if any(col not in data for col in metric.needs):
+        return NAN_FIGURE
+    figure = metric.compute(data, seed)
+    if figure.n < metric.min_n:
+        return PortfolioFigure(np.nan, np.nan, np.nan, figure.n)
+    return figure
+
+
+def _why_missing(data: pd.DataFrame, metric_key: str, n: int) -> str:
+    metric = METRICS[metric_key]
+    absent = [col for col in metric.needs if col not in data]
+    if absent:
+        return f"the portfolio has no {', '.join(absent)} column"
+    return f"{n} project(s) have the data, at least {metric.min_n} are needed"
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _check_row(file: str, line: int, row: dict, seen: set) -> list[Problem]:
+    """Every problem of one benchmark row (line = its line number in the CSV)."""
+    problems = []
+
+    def bad(column: str, value: object, rule: str) -> None:
+        problems.append(Problem(file, rule, line, column, value))
+
+    key = row["key"].strip()
+    if not key:
+        bad("key", None, "every benchmark needs a key.")
+    elif key in seen:
+        bad("key", key, "this key is used by an earlier row; keys must be unique.")
+    seen.add(key)
+    for column in ("figure", "citation", "source"):
+        if not row[column].strip():
+            bad(column, None, f"'{column}' must not be empty.")
+    unit = row["unit"].strip()
+    if unit not in UNITS:
+        bad("unit", unit, f"unit must be one of {', '.join(UNITS)}.")
+    value = _number(row["value"]) if row["value"].strip() else None
+    if row["value"].strip() and value is None:
+        bad("value", row["value"], "value must be a number (fractions: 0.27 for 27 %).")
+    elif value is None and unit != "qualitative":
+        bad("value", None, "value is required unless the unit is 'qualitative'.")
+    if row["value_high"].strip():
+        high = _number(row["value_high"])
+        if high is None:
+            bad("value_high", row["value_high"], "value_high must be a number (upper end of a range).")
+        elif value is not None and high < value:
+            bad("value_high", row["value_high"], f"value_high must not be below value ({value}).")
+    for column in ("n_projects", "year"):
+        text = row[column].strip()
+        if text and (not text.isdigit()):
+            bad(column, text, f"{column} must be a whole number (or empty when unknown).")
+    if row["evidence"].strip() not in EVIDENCE_KINDS:
+        bad("evidence", row["evidence"], f"evidence must be one of {', '.join(EVIDENCE_KINDS)}.")
+    metric = row["portfolio_metric"].strip()
+    if metric and metric not in METRICS:
+        bad("portfolio_metric", metric, f"unknown portfolio metric; use one of {', '.join(METRICS)} "
+                                        "or leave it empty when the figure is not comparable.")
+    if metric and unit != "fraction":
+        bad("portfolio_metric", metric, "only figures in the 'fraction' unit can be compared with a "
+                                        "portfolio metric.")
+    return problems
+
+
+def load_benchmarks(path: str | Path | None = paths.BENCHMARKS_CSV) -> pd.DataFrame:
+    """Read and validate the benchmark table (UTF-8 CSV, one row per figure; None = the bundled one).
+
+    Raises `InputError` when the file is missing or lacks a column, `ContractError` listing every
+    bad cell (line numbers as in the file, header = line 1). Numbers come back as floats (NaN = empty).
+    """
+    path = Path(paths.BENCHMARKS_CSV if path is None else path)
+    if not path.is_file():
+        raise InputError(f"{path}: the benchmark file does not exist.")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: cannot be read as a UTF-8 CSV table ({exc}).") from exc
+    missing = [c for c in BENCHMARK_COLUMNS if c not in raw.columns]
+    if missing:
+        raise InputError(f"{path}: column(s) {', '.join(repr(c) for c in missing)} are missing; a benchmark "
+                         f"table has the columns {', '.join(BENCHMARK_COLUMNS)}.")
+    problems: list[Problem] = []
+    seen: set = set()
+    for i, row in enumerate(raw.to_dict("records")):
+        problems += _check_row(path.name, i + 2, row, seen)
+    if problems:
+        raise ContractError(path.name, problems)
+    table = raw[list(BENCHMARK_COLUMNS)].apply(lambda s: s.str.strip())
+    for column in ("value", "value_high", "n_projects", "year"):
+        table[column] = pd.to_numeric(table[column].replace("", np.nan), errors="raise").astype("float64")
+    return table
+
+
+def _comparison(estimate: float, low: float, high: float, value: float, value_high: float,
+                lang: str) -> str:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return translate("bench_no_interval", lang)
+    top = value_high if math.isfinite(value_high) else value
+    if high < value:
+        return translate("bench_lower", lang)
+    if low > top:
+        return translate("bench_higher", lang)
+    return translate("bench_similar_range" if top != value else "bench_similar", lang)
+
+
+def compare_with_benchmarks(data: pd.DataFrame, benchmarks: pd.DataFrame, seed: int = 0,
+                            lang: str = "en") -> pd.DataFrame:
+    """Each benchmark side by side with the same figure on the portfolio.
+
+    Columns: key, figure, citation, evidence, unit, benchmark, benchmark_high, portfolio_metric,
+    estimate, ci_low, ci_high, n, method, comparison (plain words), quality_note. Rows without a
+    portfolio metric say "not comparable"; rows the data cannot support say why.
+    """
+    rows = []
+    for bench in benchmarks.to_dict("records"):
+        key = bench["portfolio_metric"]
+        row = {"key": bench["key"], "figure": bench["figure"], "citation": bench["citation"],
+               "evidence": bench["evidence"], "unit": bench["unit"], "benchmark": bench["value"],
+               "benchmark_high": bench["value_high"], "portfolio_metric": key,
+               "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0, "method": "",
+               "comparison": translate("bench_not_comparable", lang), "quality_note": bench["quality_note"]}
+        if key:
+            fig = portfolio_metric(data, key, seed)
+            row.update(estimate=fig.estimate, ci_low=fig.ci_low, ci_high=fig.ci_high, n=fig.n,
+                       method=metric_method(key, fig.n))
+            if math.isfinite(fig.estimate):
+                row["comparison"] = _comparison(fig.estimate, fig.ci_low, fig.ci_high, bench["value"],
+                                                bench["value_high"], lang)
+            else:
+                row["comparison"] = translate("bench_not_computed", lang,
+                                              why=_why_missing(data, key, fig.n))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["n"] = table["n"].astype("int64")
+    return table
+
+
+def _format_value(value: float, high: float, unit: str, lang: str) -> str:
+    if not math.isfinite(value):
+        return "–"
+    if unit == "ratio":
+        text = format_number(value, lang, 2)
+        return text if not math.isfinite(high) else f"{text}–{format_number(high, lang, 2)}"
+    signed = unit == "percent change"
+    text = format_percent(value, lang, signed=signed)
+    return text if not math.isfinite(high) else f"{text}–{format_percent(high, lang, signed=signed)}"
+
+
+def benchmark_table(comparison: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The comparison as a reader sees it: percentages, the portfolio's interval, evidence kind."""
+    rows = []
+    for r in comparison.itertuples(index=False):
+        if math.isfinite(r.estimate):
+            portfolio = format_percent(r.estimate, lang)
+            if math.isfinite(r.ci_low) and math.isfinite(r.ci_high):
+                portfolio += f" [{format_percent(r.ci_low, lang)} … {format_percent(r.ci_high, lang)}]"
+        else:
+            portfolio = "–"
+        rows.append({translate("reference_figure", lang): r.figure,
+                     translate("citation", lang): r.citation,
+                     translate("evidence", lang): translate(f"evidence.{r.evidence}", lang),
+                     translate("benchmark", lang): _format_value(r.benchmark, r.benchmark_high, r.unit, lang),
+                     translate("portfolio_ci", lang): portfolio,
+                     translate("n", lang): r.n if r.n else "–",
+                     translate("comparison", lang): r.comparison})
+    return pd.DataFrame(rows)
+
+
+def sources_table(benchmarks: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Where each figure comes from, on whom, and its caveats (one row per benchmark)."""
+    table = benchmarks[["citation", "figure", "definition", "population", "n_projects", "year", "evidence",
+                        "source", "quality_note"]].copy()
+    table["evidence"] = table["evidence"].map(lambda e: translate(f"evidence.{e}", lang))
+    for column in ("n_projects", "year"):
+        table[column] = table[column].map(lambda v: "–" if not math.isfinite(v) else str(int(v)))
+    return table
+
+
+def comparison_text(comparison: pd.DataFrame) -> str:
+    """The comparable rows as fixed-width text, 3 decimals (a regression check of the sample)."""
+    shown = comparison.loc[comparison["portfolio_metric"] != "",
+                           ["key", "benchmark", "estimate", "ci_low", "ci_high", "n"]]
+    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def record_benchmarks(ctx, comparison: pd.DataFrame, headline_keys=HEADLINE_KEYS) -> list[dict]:
+    """Record every computed comparison (portfolio estimate, interval, benchmark) in the run's results.
+
+    Rows whose key is in `headline_keys` go on the summary page; the label names the benchmark.
+    """
+    records = []
+    for r in comparison.itertuples(index=False):
+        if not math.isfinite(r.estimate):
+            continue
+        bench = _format_value(r.benchmark, r.benchmark_high, r.unit, ctx.lang)
+        label = ctx.t("bench_record_label", figure=r.figure, benchmark=bench, citation=r.citation)
+        records.append(ctx.record(
+            f"benchmark.{r.key}", r.estimate, ci_low=r.ci_low, ci_high=r.ci_high, n=r.n, unit="fraction",
+            method=r.method, label=label, headline=r.key in headline_keys, benchmark=r.benchmark,
+            benchmark_high=r.benchmark_high, comparison=r.comparison, evidence=r.evidence))
+    return records

@@ -1,0 +1,187 @@
+"""A validated portfolio and the one function that makes it: `load_portfolio`.
+
+The flow is one-directional: `sources` reads the raw table, `mapping` names its columns, `privacy`
+drops personal data, `schema` types, validates and derives metrics. The result, a `Portfolio`,
+carries the data and its provenance (what was detected, recognised, dropped, excluded and why).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from amo_analysis.ingest import mapping as mapping_mod
+from amo_analysis.ingest import privacy
+from amo_analysis.ingest import schema
+from amo_analysis.ingest import sources
+from amo_analysis.errors import InputError, Problem
+
+PORTFOLIO_FILE = "portfolio.parquet"
+PROVENANCE_FILE = "provenance.json"
+
+
+@dataclass
+class Portfolio:
+    """Validated project table (one row per project, canonical + derived columns) and its provenance.
+
+    `data.index` holds each project's row number in the user's file (CSV line or Excel row), so every
+    message can point back at the source.
+    """
+
+    data: pd.DataFrame
+    source_name: str
+    checksum: str
+    detection: list[str] = field(default_factory=list)
+    recognised: dict[str, str] = field(default_factory=dict)
+    unrecognised: list[str] = field(default_factory=list)
+    personal_columns: list[dict] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+    excluded_rows: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    missing: dict[str, int] = field(default_factory=dict)
+    cost_unit: str = "EUR"
+    practice_name: str = "AMO"
+    row_label: str = "line"
+
+    @property
+    def n_projects(self) -> int:
+        return len(self.data)
+
+    def provenance(self) -> dict:
+        """Everything about where the data came from, JSON-serialisable (no data values)."""
+        return {
+            "source": self.source_name,
+            "checksum": self.checksum,
+            "detection": list(self.detection),
+            "recognised_columns": dict(self.recognised),
+            "unrecognised_columns": list(self.unrecognised),
+            "personal_columns_dropped": list(self.personal_columns),
+            "problems": list(self.problems),
+            "excluded_rows": [int(r) for r in self.excluded_rows],
+            "notes": list(self.notes),
+            "missing_values": {k: int(v) for k, v in self.missing.items()},
+            "cost_unit": self.cost_unit,
+            "practice_name": self.practice_name,
+            "row_label": self.row_label,
+            "n_projects": self.n_projects,
+            "period": self.period(),
+        }
+
+    def period(self) -> list[str] | None:
+        """First and last start dates (ISO), or None when the portfolio has no start dates."""
+        if "start_date" not in self.data or self.data["start_date"].isna().all():
+            return None
+        start = pd.to_datetime(self.data["start_date"])
+        return [f"{start.min():%Y-%m-%d}", f"{start.max():%Y-%m-%d}"]
+
+    def save(self, folder: str | os.PathLike) -> Path:
+        """Write `portfolio.parquet` and `provenance.json` into `folder`; returns the Parquet path."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        frame = self.data.copy(deep=False)  # a new frame over the same arrays: its attrs only are dropped
+        frame.attrs = {}
+        path = folder / PORTFOLIO_FILE
+        frame.to_parquet(path)
+        (folder / PROVENANCE_FILE).write_text(
+            json.dumps(self.provenance(), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, parquet_path: str | os.PathLike) -> "Portfolio":
+        """Read a portfolio saved by `save` (the runner does this once per run)."""
+        parquet_path = Path(parquet_path)
+        data = pd.read_parquet(parquet_path)
+        prov = json.loads((parquet_path.parent / PROVENANCE_FILE).read_text(encoding="utf-8"))
+        return cls(
+            data=data, source_name=prov["source"], checksum=prov["checksum"],
+            detection=prov["detection"], recognised=prov["recognised_columns"],
+            unrecognised=prov["unrecognised_columns"], personal_columns=prov["personal_columns_dropped"],
+            problems=prov["problems"], excluded_rows=prov["excluded_rows"], notes=prov["notes"],
+            missing=prov["missing_values"], cost_unit=prov["cost_unit"],
+            practice_name=prov["practice_name"], row_label=prov["row_label"],
+        )
+
+
+# Header words that mark an extra column as the project's name (pseudonymised with the ids).
+_NAME_WORDS = frozenset({"name", "names", "nom", "noms", "libelle", "intitule", "title", "titre",
+                         "designation"})
+
+
+def project_name_columns(data: pd.DataFrame) -> list[str]:
+    """Extra (non-canonical) text columns whose header names a project ("Project name", "Nom du
+    projet", "Libellé"): `pseudonymise` hashes them together with ``project_id``."""
+    from amo_analysis.ingest.columns import BY_NAME
+
+    found = []
+    for column in data.columns:
+        name = str(column)
+        if name in BY_NAME or not (data[column].dtype == object or pd.api.types.is_string_dtype(data[column])):
+            continue
+        if set(mapping_mod.normalise_header(name).split()) & _NAME_WORDS:
+            found.append(name)
+    return found
+
+
+def _problem_dict(p: Problem) -> dict:
+    return {"row": p.row, "column": p.column, "value": None if p.value is None else str(p.value),
+            "rule": p.rule, "sentence": p.sentence()}
+
+
+def load_portfolio(
+    source: str | os.PathLike,
+    mapping: str | os.PathLike | mapping_mod.Mapping | None = None,
+    *,
+    drop_invalid: bool = False,
+    sheet: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    tolerances: schema.OutcomeTolerances = schema.OutcomeTolerances(),
+    cost_unit: str | None = None,
+    pseudonymise: bool = False,
+    salt: str | None = None,
+) -> Portfolio:
+    """Read, map, strip personal data from, validate and enrich a portfolio export.
+
+    `source` is a file (CSV/TSV, XLSX, Parquet, SQLite, DuckDB) or a SQLAlchemy URL (with `query`
+    or `table`). `mapping` is a TOML mapping file or a `Mapping`. Strict by default: any row that
+    breaks the contract raises `ContractError` listing every offending cell; `drop_invalid=True`
+    excludes those rows instead and records them. `cost_unit` overrides the mapping's unit.
+    `pseudonymise` replaces project ids and project names (`project_name_columns`) by salted
+    hashes (`salt`, or a fresh random one; never stored).
+    """
+    raw, info = sources.read_source(source, sheet=sheet, table=table, query=query)
+    if mapping is not None and not isinstance(mapping, mapping_mod.Mapping):
+        mapping = mapping_mod.load_mapping(mapping)
+    mapped, report = mapping_mod.apply_mapping(raw, mapping, info.display_name)
+    cleaned, personal = privacy.drop_personal_columns(mapped)
+    cleaned.attrs = dict(mapped.attrs)
+    result = schema.validate_portfolio(
+        cleaned, file=info.display_name, row_label=info.row_label, decimal=info.decimal,
+        thousands=info.thousands, drop_invalid=drop_invalid, tolerances=tolerances)
+    data = result.data
+    if pseudonymise:
+        data = privacy.pseudonymise(data, columns=("project_id", *project_name_columns(data)), salt=salt)
+    attrs = dict(mapped.attrs)
+    unit = cost_unit or attrs.get("cost_unit") or "EUR"
+    if len(data) == 0:
+        raise InputError(f"{info.display_name} has no project left to analyse.")
+    return Portfolio(
+        data=data,
+        source_name=info.display_name,
+        checksum=info.checksum,
+        detection=info.describe(),
+        recognised=dict(report.recognised),
+        unrecognised=[c for c in report.unrecognised if c not in {p.column for p in personal}],
+        personal_columns=[{"column": p.column, "reason": p.reason} for p in personal],
+        problems=[_problem_dict(p) for p in result.problems],
+        excluded_rows=list(result.excluded_rows),
+        notes=list(report.notes) + list(result.notes),
+        missing=dict(result.missing),
+        cost_unit=unit,
+        practice_name=attrs.get("practice_name") or "AMO",
+        row_label=info.row_label,
+    )

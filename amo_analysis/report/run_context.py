@@ -1,0 +1,219 @@
+"""What a notebook needs from a run: the portfolio, and where its figures, tables and results go.
+
+A notebook opens its run with `open_run(...)` from its parameters cell. Run by `amo-analysis run`,
+it reads the Parquet portfolio the runner validated once and saves everything into the run folder;
+opened by hand in JupyterLab with the default parameters, it loads the bundled sample and saves
+nothing (figures are shown inline only).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from amo_analysis.report import results as results_mod
+from amo_analysis.errors import InputError
+from amo_analysis.i18n import NNBSP, TRANSLATIONS, translate
+from amo_analysis.paths import SAMPLE_PORTFOLIO
+from amo_analysis.report.plots import apply_theme
+from amo_analysis.ingest.portfolio import Portfolio, load_portfolio
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with = + - @ get a leading apostrophe (no spreadsheet formula injection)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
+    return out
+
+
+def svg_text(fig) -> str:
+    """The figure as SVG (tight bounding box; text kept as text, so it stays sharp, searchable and
+    editable; no date, so the same figure gives the same file)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def figure_description(fig, name: str) -> str:
+    """A short text alternative for `fig`: its panel titles (else its axis labels), else `name`."""
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    if not titles:
+        titles = [label for ax in fig.axes for label in (ax.get_ylabel(), ax.get_xlabel()) if label]
+    return " · ".join(dict.fromkeys(titles)) or name.replace("_", " ")
+
+
+@dataclass
+class RunContext:
+    portfolio: Portfolio
+    notebook: str
+    run_dir: Path | None = None
+    lang: str = "en"
+    seed: int = 0
+    records: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # the run folder is made once, here, when the notebook starts; figures, tables and records
+        # then make their sub-folders without parents, so a kernel that outlives an interrupted run
+        # cannot re-create the folder the runner removed
+        if self.run_dir is not None:
+            self.run_dir = Path(self.run_dir)
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        return self.portfolio.data
+
+    @property
+    def practice(self) -> str:
+        return self.portfolio.practice_name
+
+    def t(self, key: str, **values) -> str:
+        """Translate `key` into the run's language (the practice name is filled in)."""
+        return translate(key, self.lang, practice=self.practice, **values)
+
+    def save_figure(self, fig, name: str, svg: str | None = None):
+        """Save `fig` as SVG (`svg` when already rendered) in `figures/` of the run (when there is a
+        run); return it."""
+        if self.run_dir is not None:
+            folder = self.run_dir / "figures"
+            folder.mkdir(exist_ok=True)  # never re-creates a run folder the runner has removed
+            (folder / f"{self.notebook}_{name}.svg").write_text(svg if svg is not None else svg_text(fig),
+                                                                 encoding="utf-8")
+        return fig
+
+    def show_figure(self, fig, name: str, summary: bool = False) -> None:
+        """Save and display a figure, rendered once as SVG for both (vector: sharp on screen and in
+        print, and smaller than a PNG of these charts), and free its memory; `summary` puts it on
+        index.html."""
+        from IPython.display import display
+
+        svg = svg_text(fig)
+        self.save_figure(fig, name, svg)
+        if summary and self.run_dir is not None:
+            self.record(f"figure.{self.notebook}.{name}", None, kind="figure",
+                        path=f"figures/{self.notebook}_{name}.svg", label=name)
+        # raw: IPython's SVG class would parse it again; the alt text names what the figure shows
+        display({"image/svg+xml": svg}, metadata={"image/svg+xml": {"alt": figure_description(fig, name)}},
+                raw=True)
+        plt.close(fig)
+
+    def save_table(self, table: pd.DataFrame, name: str) -> pd.DataFrame:
+        """Save a key table as CSV and XLSX in `tables/` of the run (when there is a run); return it."""
+        if self.run_dir is not None:
+            folder = self.run_dir / "tables"
+            folder.mkdir(exist_ok=True)  # never re-creates a run folder the runner has removed
+            safe = neutralise_formulas(table)
+            stem = f"{self.notebook}_{name}"
+            safe.to_csv(folder / f"{stem}.csv", index=False)
+            safe.to_excel(folder / f"{stem}.xlsx", index=False)
+        return table
+
+    def show_table(self, table: pd.DataFrame, name: str | None = None, decimals: int = 3) -> None:
+        """Display a table without its index, numbers rounded, text left-aligned (saved when named)."""
+        from IPython.display import display
+
+        if name:
+            self.save_table(table, name)
+        if table.empty and table.attrs.get("why"):  # nothing to show: say why (as text, escaped)
+            from html import escape
+
+            from IPython.display import HTML
+
+            display(HTML(f"<p>{escape(str(table.attrs['why']))}</p>"))
+            return
+        # escape="html": cell text from the user's file (project or organisation names) is shown
+        # as text, never interpreted as markup (Styler does not escape by default).
+        shown = table.rename(columns=lambda c: self.t(c) if c in TRANSLATIONS else c)
+        if not shown.columns.is_unique:  # a translated header would clash with another: keep the keys
+            shown = table
+        styled = (shown.style.hide(axis="index")
+                  .format(precision=decimals, na_rep="–", escape="html",
+                          decimal="," if self.lang == "fr" else ".",
+                          thousands=NNBSP if self.lang == "fr" else None)
+                  .format_index(escape="html", axis=1)
+                  .set_properties(**{"text-align": "left"})
+                  .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
+        display(styled)
+
+    def say(self, text: str) -> None:
+        """Display a paragraph of plain text (escaped: it may quote the user's data)."""
+        from html import escape
+
+        from IPython.display import HTML, display
+
+        display(HTML("<p>" + escape(text).replace("\n\n", "</p><p>") + "</p>"))
+
+    def attempt(self, function, *args, **kwargs):
+        """Call `function`; when the data cannot support it (an `InputError`), show the sentence
+        saying why and return None, so the rest of the report still renders."""
+        from html import escape
+
+        from IPython.display import HTML, display
+
+        try:
+            return function(*args, **kwargs)
+        except InputError as exc:
+            display(HTML(f"<p class='amo-missing'><strong>{escape(self.t('not_estimated'))}</strong> "
+                         f"{escape(str(exc))}</p>"))
+            return None
+
+    def record_quantiles(self, table: pd.DataFrame, headline_quantiles=(0.5, 0.8)) -> pd.DataFrame:
+        """Record every row of a `describe.tail_table` (outcome, group, quantile) and return it.
+
+        Rows for all projects at `headline_quantiles` go on the summary page.
+        """
+        for row in table.itertuples(index=False):
+            group = {True: "with", False: "without"}.get(row.group, str(row.group))
+            pct = f"P{round(row.quantile * 100)}"
+            label = f"{self.t(row.outcome)}, {pct}" + ("" if group == "all" else f" ({self.t(group)})")
+            self.record(f"{row.outcome}.{pct.lower()}.{group}", row.estimate, ci_low=row.ci_low,
+                        ci_high=row.ci_high, n=row.n, unit="fraction", label=label,
+                        method=self.t("m_quantile_exact"),
+                        headline=group == "all" and row.quantile in headline_quantiles, write=False)
+        self.save_records()
+        self.save_table(table, "tails")
+        return table
+
+    def record_rows(self, table: pd.DataFrame, prefix: str, headline=(), method: str = "") -> None:
+        """Record each row of a summary table (name, label, value, ci_low, ci_high, unit, n)."""
+        for row in table.to_dict("records"):
+            self.record(f"{prefix}.{row['name']}", row["value"], ci_low=row.get("ci_low"),
+                        ci_high=row.get("ci_high"), n=row.get("n"), unit=row.get("unit", ""),
+                        label=row.get("label", row["name"]), method=method,
+                        headline=row["name"] in headline, write=False)
+        self.save_records()
+
+    def record(self, name: str, value, *, write: bool = True, **fields) -> dict:
+        """Record a headline number (with interval, n, method, unit) for `results.json`; the
+        notebook's records file is rewritten at once unless `write` is False (a caller recording
+        many then calls `save_records` once)."""
+        rec = results_mod.make_record(name, value, notebook=self.notebook, **fields)
+        self.records = [r for r in self.records if r["name"] != name] + [rec]
+        if write:
+            self.save_records()
+        return rec
+
+    def save_records(self) -> None:
+        if self.run_dir is not None:
+            results_mod.write_records(self.run_dir, self.notebook, self.records)
+
+
+def open_run(notebook: str, portfolio_path: str | None = None, data_source: str | None = None,
+             mapping: str | None = None, run_dir: str | None = None, lang: str = "en",
+             seed: int = 0) -> RunContext:
+    """The notebook's view of the run (see module docstring for the two modes)."""
+    apply_theme()
+    if portfolio_path:
+        portfolio = Portfolio.load(portfolio_path)
+    else:
+        portfolio = load_portfolio(data_source or SAMPLE_PORTFOLIO, mapping)
+    folder = Path(run_dir) if run_dir else None
+    return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=lang, seed=int(seed))

@@ -1,0 +1,1 @@
+"""Generic, file-free statistics: effect estimators, robust inference, power, claims and verdicts, assignment design, large-n policy."""

@@ -1,0 +1,1 @@
+"""The command line and the runner that executes the notebooks with papermill."""

@@ -1,0 +1,454 @@
+"""Run the notebook suite on one portfolio, atomically, into `reports/<run-id>/`.
+
+1. validate the source once (a user error stops here: nothing is written);
+2. write the validated portfolio as Parquet into a hidden temporary folder `reports/.<run-id>.partial`;
+3. execute each notebook of `notebooks/` with papermill (kernel named explicitly), passing the
+   Parquet path, the run folder, the language, the seed and the user's parameters;
+4. export each executed notebook to HTML (code hidden, offline) in the process that executed it,
+   merge the records of every notebook into `results.json` and write the `index.html` summary;
+5. rename the temporary folder to `reports/<run-id>` and point `reports/latest` at it.
+A failure or an interrupt (SIGINT/SIGTERM) at any step removes the temporary folder, so
+`reports/latest` keeps pointing at the previous good run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, NoReturn
+
+from amo_analysis import __version__
+from amo_analysis.report import results as results_mod
+from amo_analysis.errors import InputError
+from amo_analysis.i18n import LANGUAGES, translate
+from amo_analysis.paths import KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_PORTFOLIO, SAMPLE_PORTFOLIO_24
+
+RESERVED_PARAMETERS = ("portfolio_path", "run_dir", "lang", "seed", "data_source", "mapping")
+
+
+class NotebookFailed(Exception):
+    """A notebook raised while executing: names the notebook, the cell and the error."""
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    index: Path
+    results: Path
+    notebooks: list[str]
+
+
+def list_notebooks(only: list[str] | None = None, folder: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The suite's notebooks in order (`NN_name.ipynb`), optionally only those named in `only`."""
+    notebooks = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        wanted = {name.removesuffix(".ipynb") for name in only}
+        unknown = wanted - {p.stem for p in notebooks} - {p.stem.split("_", 1)[0] for p in notebooks}
+        if unknown:
+            raise InputError(f"--only names no notebook called {', '.join(sorted(unknown))}; "
+                             f"the notebooks are: {', '.join(p.stem for p in notebooks)}.")
+        notebooks = [p for p in notebooks if p.stem in wanted or p.stem.split("_", 1)[0] in wanted]
+    return notebooks
+
+
+def ensure_kernel() -> str:
+    """Make sure the suite's Jupyter kernel points at this Python; returns its name."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        if Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+            return KERNEL_NAME
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    install(kernel_name=KERNEL_NAME, display_name="Python (amo-analysis)", prefix=sys.prefix)
+    return KERNEL_NAME
+
+
+def _run_id(checksum: str, now: dt.datetime) -> str:
+    digest = checksum.split(":")[-1][:8]
+    return f"{now:%Y%m%d-%H%M%S}-{digest}"
+
+
+def _point_latest(out: Path, run_dir: Path) -> None:
+    """Atomically make `out/latest` point at `run_dir` (a relative symlink; a copy where links fail)."""
+    latest = out / "latest"
+    tmp_link = out / f".latest-{os.getpid()}"
+    try:
+        if tmp_link.exists() or tmp_link.is_symlink():
+            tmp_link.unlink()
+        tmp_link.symlink_to(run_dir.name, target_is_directory=True)
+        if latest.exists() and not latest.is_symlink():
+            shutil.rmtree(latest)
+        os.replace(tmp_link, latest)
+    except OSError:
+        if latest.is_symlink():
+            latest.unlink()
+        elif latest.exists():
+            shutil.rmtree(latest)
+        shutil.copytree(run_dir, latest)
+
+
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM turned into an exception so the partial run folder is removed on the way out."""
+
+
+def _raise_interrupted(signum, _frame):
+    raise _Interrupted(signal.Signals(signum).name)
+
+
+def execute_one(nb: Path, target: Path, parameters: dict, kernel: str):
+    """Execute one notebook with papermill in this process and return it (a `NotebookNode`);
+    a failing cell raises `NotebookFailed`."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        # written once at the end (or at the failing cell), not twice per cell: papermill's per-cell
+        # saves serialise and validate the whole notebook, figures included, each time
+        return pm.execute_notebook(str(nb), str(target), parameters=parameters, kernel_name=kernel,
+                                   progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+    except PapermillExecutionError as exc:
+        raise NotebookFailed(
+            f"notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: "
+            f"{exc.ename}: {exc.evalue}") from exc
+
+
+def default_jobs(n_notebooks: int) -> int:
+    """Notebooks run at once: one per core, at most 4 (each has its own kernel)."""
+    return max(1, min(os.cpu_count() or 1, 4, n_notebooks))
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def child_environment(jobs: int) -> dict:
+    """Environment of a notebook's process (and its kernel): the cores shared among the `jobs`
+    notebooks running at once. Without it each kernel's BLAS starts a thread per core and the
+    kernels fight over them (measured: framing notebook 25.5 s → 19.9 s at 10⁵ projects)."""
+    env = dict(os.environ)
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    for name in THREAD_VARIABLES:
+        env.setdefault(name, threads)
+    return env
+
+
+class _Worker:
+    """A child process, in its own session, that imports papermill once and executes the notebooks
+    sent to it one after the other (a JSON line per notebook on stdin, a JSON reply per line on
+    stdout), writing each one's HTML page when asked. Its own session lets an interrupt end it and
+    its kernel at once; reusing it saves starting Python and importing papermill for every notebook
+    (about 4 s of CPU each here). It imports papermill (and nbconvert, with `pages`) as soon as it
+    starts, while the runner validates the source."""
+
+    def __init__(self, env: dict, pages: bool = False):
+        self.log = tempfile.TemporaryFile()
+        command = [sys.executable, "-m", "amo_analysis.suite.runner", "--worker"] + (["--pages"] if pages else [])
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                                     start_new_session=True, env=env, text=True, encoding="utf-8")
+
+    def run(self, nb: Path, target: Path, parameters: dict, kernel: str, page: dict | None = None) -> str | None:
+        """Execute `nb` into `target`, and write its HTML page next to it when `page` gives the
+        page's options (`footer`, `back_label`, `lang`): returns the page's title (None without a
+        page). A failure raises `NotebookFailed` naming the notebook."""
+        task = {"nb": str(nb), "target": str(target), "parameters": parameters, "kernel": kernel, "page": page}
+        try:
+            self.proc.stdin.write(json.dumps(task) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except (BrokenPipeError, ValueError):
+            line = ""
+        if not line:  # the process ended (killed, or crashed outside papermill)
+            code = self.proc.wait()
+            self.log.seek(0)
+            tail = self.log.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+            raise NotebookFailed(f"notebook {nb.name} stopped (exit code {code}): {tail[0]}")
+        reply = json.loads(line)
+        if reply.get("error"):
+            raise NotebookFailed(reply["error"])
+        return reply.get("title")
+
+    def close(self) -> None:
+        """Let the process finish (end of its input) and reap it."""
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.kill()
+        self.log.close()
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _end_workers(workers: list[_Worker]) -> None:
+    """Kill and reap `workers` (those already ended are left as they are)."""
+    for worker in workers:
+        worker.kill()
+        worker.close()
+
+
+def _execute_on_worker(nb: Path, target: Path, parameters: dict, kernel: str, page: dict | None,
+                       idle: "queue.Queue", workers: list, lock: threading.Lock,
+                       env: dict) -> tuple[float, str | None]:
+    """Run one notebook on an idle worker (started when none is idle); returns the seconds it took
+    and its page's title."""
+    start = time.perf_counter()
+    try:
+        worker = idle.get_nowait()
+    except queue.Empty:
+        worker = _Worker(env, pages=page is not None)
+        with lock:
+            workers.append(worker)
+    title = worker.run(nb, target, parameters, kernel, page)
+    idle.put(worker)  # not after a failure: the run stops and every worker is killed
+    return time.perf_counter() - start, title
+
+
+# Relative compute of the suite's notebooks, measured (benchmarks/RESULTS.md): the heaviest start
+# first so that the last notebook to finish is a light one (longest-processing-time first). On a
+# large portfolio the effect models and the forecast dominate; on a small one (below
+# `SMALL_PORTFOLIO` projects) framing's 72 risk-ratio models and the effect models do, and the rest
+# is mostly starting the kernel.
+NOTEBOOK_WEIGHT = {"02_amo_effects": 5, "04_new_project_forecast": 3, "03_framing_and_pitfalls": 2,
+                   "01_portfolio_overview": 1}
+NOTEBOOK_WEIGHT_SMALL = {"03_framing_and_pitfalls": 5, "02_amo_effects": 4, "01_portfolio_overview": 2,
+                         "04_new_project_forecast": 2}
+SMALL_PORTFOLIO = 5_000
+
+
+def start_order(notebooks: list[Path], n_projects: int | None = None) -> list[Path]:
+    """The notebooks in the order they are started: heaviest first for a portfolio of `n_projects`
+    (None: a large one), then in suite order."""
+    weight = NOTEBOOK_WEIGHT_SMALL if n_projects is not None and n_projects < SMALL_PORTFOLIO else NOTEBOOK_WEIGHT
+    return sorted(notebooks, key=lambda nb: -weight.get(nb.stem, 0))
+
+
+def _release_memory() -> None:
+    """Give freed memory back to the system (Arrow's allocator keeps it for reuse otherwise:
+    ~270 MB after loading a million projects), so the notebooks' kernels can have it."""
+    import gc
+
+    import pyarrow
+
+    gc.collect()
+    pyarrow.default_memory_pool().release_unused()
+
+
+def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: str, jobs: int,
+                 progress: Callable[[str], None], workers: list[_Worker] | None = None,
+                 page: dict | None = None, n_projects: int | None = None) -> dict[Path, str | None]:
+    """Execute the notebooks on `jobs` worker processes (each notebook its own kernel) into `folder`;
+    returns {executed notebook: its page's title}, in the order given.
+
+    `workers`: processes already started (more are started as needed); `page`: the options of the
+    HTML pages (see `_Worker.run`), each written by its notebook's worker as soon as the notebook
+    has finished, while the others still run; `n_projects`: the portfolio's size (see
+    `start_order`). The first failure, or an interrupt, ends every other notebook still running;
+    every worker is ended on return."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    workers = list(workers or [])
+    idle: queue.Queue = queue.Queue()
+    for worker in workers:
+        idle.put(worker)
+    lock = threading.Lock()
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    env = child_environment(jobs)
+    futures = {pool.submit(_execute_on_worker, nb, folder / nb.name, parameters, kernel, page, idle, workers,
+                           lock, env): nb
+               for nb in start_order(notebooks, n_projects)}
+    titles: dict[Path, str | None] = {}
+    try:
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                if future.exception() is not None:
+                    raise future.exception()
+                seconds, titles[futures[future]] = future.result()
+                progress(f"[{len(titles)}/{len(notebooks)}] {futures[future].stem} ({seconds:.1f} s)")
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        with lock:
+            for worker in workers:
+                worker.kill()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for worker in workers:
+            worker.close()
+    return {folder / nb.name: titles[nb] for nb in notebooks}
+
+
+def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = None,
+              out: str | os.PathLike = REPORTS_DIR, lang: str = "en", parameters: dict | None = None,
+              only: list[str] | None = None, drop_invalid: bool = False, seed: int = 0,
+              sheet: str | None = None, table: str | None = None, query: str | None = None,
+              pseudonymise: bool = False, notebooks_dir: Path = NOTEBOOKS_DIR,
+              jobs: int | None = None,
+              progress: Callable[[str], None] = lambda _msg: None,
+              clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> RunOutcome:
+    """Run the suite on `data` (see module docstring). User errors raise `InputError`.
+
+    `pseudonymise` replaces project ids and names by salted hashes before anything is written
+    (a fresh random salt per run, stored nowhere)."""
+    if lang not in LANGUAGES:
+        raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
+    parameters = dict(parameters or {})
+    clash = sorted(set(parameters) & set(RESERVED_PARAMETERS))
+    if clash:
+        raise InputError(f"-p {clash[0]}=… is set by the runner itself; use the matching option instead.")
+    notebooks = list_notebooks(only, notebooks_dir)
+    if not notebooks:
+        raise InputError(f"no notebook found in {notebooks_dir}.")
+    jobs = jobs or default_jobs(len(notebooks))
+    # the workers start (and import papermill and nbconvert) while the source is validated
+    workers = [_Worker(child_environment(jobs), pages=True) for _ in range(jobs)]
+    try:
+        # imported here, not at the top: a worker process (`python -m amo_analysis.suite.runner --worker`)
+        # then loads papermill and nbconvert only, not pandas and pandera (seconds per notebook)
+        from amo_analysis.ingest.portfolio import load_portfolio
+
+        portfolio = load_portfolio(data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table,
+                                   query=query, pseudonymise=pseudonymise)
+        kernel = ensure_kernel()
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        _end_workers(workers)
+        raise
+    is_sample = "://" not in str(data) and \
+        Path(data).resolve() in {SAMPLE_PORTFOLIO.resolve(), SAMPLE_PORTFOLIO_24.resolve()}
+    now = clock()
+    run_id = _run_id(portfolio.checksum, now)
+    partial = out / f".{run_id}.partial"
+    final = out / run_id
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM,)}
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        if partial.exists():
+            shutil.rmtree(partial)
+        partial.mkdir()
+        portfolio_path = portfolio.save(partial / "data")
+        source_name, checksum, provenance = portfolio.source_name, portfolio.checksum, portfolio.provenance()
+        n_projects = portfolio.n_projects
+        portfolio = None  # every notebook reads the Parquet file: free the table while they run
+        _release_memory()
+        footer = (f"{source_name} · {checksum} · amo-analysis {__version__} · "
+                  f"{now:%Y-%m-%d %H:%M} UTC")
+        page = {"footer": footer, "back_label": translate("key_figures", lang), "lang": lang}
+        titles = _execute_all(notebooks, partial, {
+            "portfolio_path": str(portfolio_path.resolve()), "run_dir": str(partial.resolve()),
+            "lang": lang, "seed": seed, **parameters}, kernel, jobs, progress, workers, page, n_projects)
+        executed = list(titles)
+        progress("writing the summary page")
+        from amo_analysis.report.html import build_index
+
+        reports = [{"href": target.with_suffix(".html").name, "title": title} for target, title in titles.items()]
+        document = {
+            "generated": {"at": now.isoformat(timespec="seconds"), "run_id": run_id},
+            "package_version": __version__,
+            "run": {"lang": lang, "seed": seed, "parameters": parameters,
+                    "notebooks": [p.stem for p in executed], "drop_invalid": drop_invalid,
+                    "pseudonymise": pseudonymise,
+                    "sample": is_sample},
+            "provenance": provenance,
+            "results": results_mod.merge_records(partial),
+        }
+        (partial / "results.json").write_text(results_mod.dumps(document), encoding="utf-8")
+        build_index(partial, document, reports, lang)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(partial, final)
+        _point_latest(out, final)
+    except BaseException:
+        _end_workers(workers)
+        _remove_partial(partial)
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return RunOutcome(run_dir=final, index=final / "index.html", results=final / "results.json",
+                      notebooks=[p.stem for p in notebooks])
+
+
+#: how long a notebook's kernel may outlive its killed worker: ipykernel checks once a second that
+#: its parent is alive and exits when it is not; a cell still running until then may write into the
+#: run folder (it never re-creates the folder itself: `RunContext` makes sub-folders without parents)
+KERNEL_GRACE_SECONDS = 3.0
+
+
+def _remove_partial(partial: Path) -> None:
+    """Remove a failed or interrupted run's folder, and remove it again if a kernel that outlived its
+    worker wrote into it while it was being removed (watched for `KERNEL_GRACE_SECONDS`)."""
+    deadline = time.monotonic() + KERNEL_GRACE_SECONDS
+    while True:
+        shutil.rmtree(partial, ignore_errors=True)
+        while partial.exists() is False and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not partial.exists() or time.monotonic() >= deadline + KERNEL_GRACE_SECONDS:
+            return
+
+
+def _worker_main(pages: bool) -> NoReturn:
+    """Entry point of a worker process (`_Worker`): execute each notebook named on stdin (and write
+    its page when the task asks), reply on stdout."""
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything else printed goes to the log
+    # jsonschema (under nbformat, under papermill) builds an RFC 3987 parser when it is imported if
+    # the optional `rfc3987-syntax` is installed, as JupyterLab's dependencies install it: 2.2 s of
+    # CPU (python-jsonschema/jsonschema#1392, #1521) for IRI format checks that validating a
+    # notebook never makes. This process goes without them.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import papermill  # noqa: F401  (before the first task: the runner is still validating the source)
+
+    if pages:
+        from amo_analysis.report.html import _notebook_exporter
+
+        _notebook_exporter()
+    for line in sys.stdin:
+        task = json.loads(line)
+        nb = Path(task["nb"])
+        try:
+            executed = execute_one(nb, Path(task["target"]), task["parameters"], task["kernel"])
+            reply = {}
+            if task.get("page"):
+                from amo_analysis.report.html import export_notebook_html
+
+                target = Path(task["target"])
+                reply["title"] = export_notebook_html(target, target.with_suffix(".html"), nb=executed,
+                                                      **task["page"])
+        except NotebookFailed as exc:
+            reply = {"error": str(exc)}
+        except Exception as exc:  # the kernel died, papermill could not start it, …
+            reply = {"error": f"notebook {nb.name} stopped: {type(exc).__name__}: {exc}"}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+    # every kernel was shut down with its notebook: skip the interpreter's teardown of papermill,
+    # nbclient and zmq (about 0.5 s per worker, paid at the very end of every run)
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        _worker_main(pages="--pages" in sys.argv[2:])
+    sys.exit(2)

@@ -1,0 +1,192 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from amo_analysis.errors import InputError
+from amo_analysis.analyses.roi import (READINGS, decode_published_example, drift_cut_cis, interval_stability,
+                              portfolio_fee_share, published_figures, simulate_roi)
+
+
+def planted(n=4000, level=0.2, effect=-0.3, sd=0.1, seed=1):
+    rng = np.random.default_rng(seed)
+    amo = rng.random(n) < 0.4
+    return pd.DataFrame({"amo": amo, "budget_planned": 100_000.0, "complexity": 3,
+                         "log_cost_ratio": level + effect * amo + rng.normal(0, sd, n),
+                         "amo_cost": np.where(amo, 8_000.0, np.nan)})
+
+
+def test_both_readings_reproduce_the_published_numbers():
+    table = decode_published_example().set_index("quantity")
+    for reading in READINGS:
+        implied = table[f"{reading}_reading"]
+        stated = published_figures(75_000, implied["fee"], implied["baseline drift without the practice"],
+                                   implied["residual drift with the practice"], reading)
+        assert stated["total_without"] == pytest.approx(95_000, rel=1e-12)
+        assert stated["total_with"] == pytest.approx(82_500, rel=1e-12)
+        assert stated["saving"] == pytest.approx(12_500, rel=1e-12)
+        assert stated["per_euro"] == pytest.approx(12_500 / 7_500, rel=1e-12)
+        assert round(stated["per_euro"], 1) == 1.7                       # the article's "1.7"
+        assert implied["fee"] == 7_500
+    # The readings differ in what 82 500 is: the other reading's assumptions give other figures.
+    net = table["net_reading"]
+    assert published_figures(75_000, 7_500, net["baseline drift without the practice"],
+                             net["residual drift with the practice"], "gross")["total_with"] == 75_000
+
+
+def test_what_each_reading_implies():
+    t = decode_published_example().set_index("quantity")
+    net, gross = t["net_reading"], t["gross_reading"]
+    assert net["baseline drift without the practice"] == gross["baseline drift without the practice"] == \
+        pytest.approx(0.2667, abs=1e-4)
+    # net: 82 500 includes the fee: no drift at all with the practice, 12 500 is the net saving.
+    assert net["residual drift with the practice"] == pytest.approx(0.0)
+    assert net["drift cut, in points"] == pytest.approx(0.2667, abs=1e-4)
+    assert net["relative drift cut"] == pytest.approx(1.0)
+    assert net["net saving"] == pytest.approx(12_500) and net["gross drift prevented"] == pytest.approx(20_000)
+    assert net["net saving per unit of fee"] == pytest.approx(1.6667, abs=1e-4)
+    assert net["gross drift prevented per unit of fee"] == pytest.approx(2.6667, abs=1e-4)
+    # gross: 82 500 excludes the fee: 10 % residual drift, 12 500 is the drift prevented.
+    assert gross["residual drift with the practice"] == pytest.approx(0.10)
+    assert gross["drift cut, in points"] == pytest.approx(0.1667, abs=1e-4)
+    assert gross["relative drift cut"] == pytest.approx(0.625)
+    assert gross["gross drift prevented"] == pytest.approx(12_500) and gross["net saving"] == pytest.approx(5_000)
+    assert gross["gross drift prevented per unit of fee"] == pytest.approx(1.6667, abs=1e-4)
+    assert gross["net saving per unit of fee"] == pytest.approx(0.6667, abs=1e-4)
+    assert gross["total cost with the practice, fee included"] == pytest.approx(90_000)
+    with pytest.raises(ValueError, match="unknown reading"):
+        published_figures(75_000, 7_500, 0.2, 0.1, "literal")
+
+
+def test_simulation_recovers_planted_costs():
+    # Known answer: cost_without = B·exp(0.2 + e), cost_with = B·exp(0.2 − 0.3 + e), e ~ N(0, 0.1²);
+    # E[exp(e)] = exp(0.005). With 4 000 projects the effect's SE is ~0.003, so 1 % tolerances are generous.
+    result = simulate_roi(planted(), budget=75_000, fee=5_000, covariates=[], n_draws=20_000, seed=3)
+    s = result.summary().set_index("name")
+    lognormal = np.exp(0.005)
+    without = 75_000 * np.exp(0.2) * lognormal
+    with_ = 75_000 * np.exp(-0.1) * lognormal
+    assert s.loc["total_without", "value"] == pytest.approx(without, rel=0.01)
+    assert s.loc["total_with", "value"] == pytest.approx(with_ + 5_000, rel=0.01)
+    assert s.loc["break_even_fee", "value"] == pytest.approx(without - with_, rel=0.02)
+    assert s.loc["prevented_per_euro", "value"] == pytest.approx((without - with_) / 5_000, rel=0.02)
+    low, high = s.loc["break_even_fee", ["ci_low", "ci_high"]]
+    assert low < without - with_ < high
+    assert s.loc["p_pays_for_itself", "value"] == 1.0
+
+
+def test_interval_of_the_cost_without_does_not_depend_on_the_number_of_draws():
+    # Residual sd 0.3 on 150 projects: with ~50 draws per bootstrap refit (10 000 draws, 200 refits)
+    # the old per-draw averages gave an interval ~20 % wider than with 20 000 draws at the same seed.
+    data = planted(n=150, sd=0.3)
+    for seed in (0, 1):
+        widths = []
+        for n_draws in (10_000, 20_000):
+            s = simulate_roi(data, budget=75_000, covariates=[], n_draws=n_draws, seed=seed).summary()
+            low, high = s.set_index("name").loc["total_without", ["ci_low", "ci_high"]]
+            widths.append(high - low)
+        assert widths[1] / widths[0] - 1 == pytest.approx(0, abs=0.03)
+    table = interval_stability(data, n_draws=2_000, budget=75_000, covariates=[], seed=2)
+    assert list(table["n_draws"]) == [2_000, 4_000]
+    assert abs(table["width_change"].iloc[1]) < 0.03 and table["width"].iloc[0] > 0
+
+
+def test_exact_expectations_are_the_limit_of_the_draws():
+    # Each refit's exact expectation (mean over all its residuals) is what its draws average to.
+    result = simulate_roi(planted(n=150, sd=0.3), budget=75_000, covariates=[], n_bootstrap=20,
+                          n_draws=400_000, seed=4)
+    counts = np.bincount(result.replicate, minlength=20)
+    by_fit = np.bincount(result.replicate, weights=result.cost_without, minlength=20) / counts
+    assert by_fit == pytest.approx(result.expected_without, rel=0.01)
+    by_fit_with = np.bincount(result.replicate, weights=result.cost_with, minlength=20) / counts
+    assert by_fit_with == pytest.approx(result.expected_with, rel=0.01)
+    pays = np.bincount(result.replicate, weights=(result.saving > 0).astype(float), minlength=20) / counts
+    assert pays == pytest.approx(result.p_pays, abs=0.01)
+    s = result.summary().set_index("name")
+    assert s.loc["total_without", "value"] == pytest.approx(result.cost_without.mean(), rel=0.01)
+
+
+def test_no_effect_means_the_fee_is_lost():
+    result = simulate_roi(planted(effect=0.0), budget=75_000, fee=7_500, covariates=[], seed=0)
+    s = result.summary().set_index("name")
+    assert s.loc["saving", "value"] == pytest.approx(-7_500, abs=600)
+    assert s.loc["p_pays_for_itself", "value"] < 0.2
+
+
+def test_seeded_and_deterministic():
+    a = simulate_roi(planted(n=200), seed=5)
+    b = simulate_roi(planted(n=200), seed=5)
+    c = simulate_roi(planted(n=200), seed=6)
+    pd.testing.assert_frame_equal(a.summary(), b.summary())
+    np.testing.assert_array_equal(a.cost_without, b.cost_without)
+    np.testing.assert_array_equal(a.cost_with, b.cost_with)
+    assert not a.summary().equals(c.summary())
+    # The summary rests on the seeded refits only: the same at any number of draws.
+    pd.testing.assert_frame_equal(simulate_roi(planted(n=200), n_draws=1_000, seed=5).summary(), a.summary())
+
+
+def test_fee_defaults_to_portfolio_median_share():
+    share, source = portfolio_fee_share(planted(n=100))
+    assert share == pytest.approx(0.08) and "median" in source
+    assert portfolio_fee_share(planted(n=100).drop(columns="amo_cost"))[0] == 0.10
+
+
+def test_too_few_projects_is_a_sentence():
+    with pytest.raises(InputError, match="at least 12 finished projects"):
+        simulate_roi(planted(n=8))
+    with pytest.raises(InputError, match="budget must be positive"):
+        simulate_roi(planted(), budget=0)
+
+
+def test_example_vs_portfolio_flags_a_contradicted_assumption():
+    from amo_analysis.analyses.roi import example_vs_portfolio
+
+    data = planted(n=600, level=0.05, effect=0.0)
+    data["budget_drift"] = np.exp(data["log_cost_ratio"]) - 1
+    result = simulate_roi(data, budget=75_000, covariates=[], seed=0)
+    table = example_vs_portfolio(data, result).set_index("assumption")
+    # Baseline drift here is ~5 %, far from the example's implied 26.7 % (both readings): contradicted.
+    assert table.loc["baseline drift without the practice", "verdict_net"] == "contradicted"
+    assert table.loc["baseline drift without the practice", "verdict_gross"] == "contradicted"
+    assert table.loc["fee share of the budget", "estimate"] == pytest.approx(0.08)
+    assert set(table["verdict_net"]) | set(table["verdict_gross"]) <= {"consistent", "contradicted", "inconclusive"}
+
+
+def test_example_vs_portfolio_tells_the_two_readings_apart():
+    from amo_analysis.analyses.roi import example_vs_portfolio
+
+    # Planted: mean drift 26.7 % without the practice and 10 % with it (the gross reading), fee 10 %.
+    base, resid = np.log(95_000 / 75_000) - 0.005, np.log(82_500 / 75_000) - 0.005
+    data = planted(n=3000, level=base, effect=resid - base, seed=3)
+    data["amo_cost"] = np.where(data["amo"], 10_000.0, np.nan)
+    data["budget_drift"] = np.exp(data["log_cost_ratio"]) - 1
+    result = simulate_roi(data, budget=75_000, fee=7_500, covariates=[], seed=0)
+    table = example_vs_portfolio(data, result).set_index("assumption")
+    for row in ("residual drift with the practice", "drift cut, in points", "relative drift cut",
+                "gross drift prevented per unit of fee", "net saving per unit of fee"):
+        assert table.loc[row, "verdict_gross"] == "consistent", row
+        assert table.loc[row, "verdict_net"] == "contradicted", row
+    assert table.loc["baseline drift without the practice", ["verdict_net", "verdict_gross"]].tolist() == \
+        ["consistent", "consistent"]
+    assert table.loc["drift cut, in points", "implied_gross"] == pytest.approx(1 / 6)
+
+
+def test_drift_cut_intervals_bootstrap_and_analytic_agree():
+    rng = np.random.default_rng(7)
+    without, with_ = pd.Series(0.25 + rng.normal(0, 0.2, 6_000)), pd.Series(0.10 + rng.normal(0, 0.2, 4_000))
+    analytic = drift_cut_cis(without, with_, seed=0)                       # above ANALYTIC_N: Welch / delta
+    boot = drift_cut_cis(without.iloc[:5_000], with_, seed=0)              # bootstrap
+    for key in ("points", "relative"):
+        assert analytic[key][1] < analytic[key][0] < analytic[key][2]
+        assert boot[key][1] < boot[key][0] < boot[key][2]
+        assert analytic[key][2] - analytic[key][1] == pytest.approx(boot[key][2] - boot[key][1], rel=0.15)
+    # A baseline drift whose interval reaches 0: no relative interval.
+    near_zero = drift_cut_cis(pd.Series(rng.normal(0, 0.2, 50)), pd.Series(rng.normal(0, 0.2, 50)), seed=0)
+    assert np.isnan(near_zero["relative"][1]) and np.isfinite(near_zero["points"][1])
+
+
+def test_default_budget_is_the_published_example_in_euros_else_the_median():
+    from amo_analysis.analyses.roi import default_budget
+
+    data = pd.DataFrame({"budget_planned": [100.0, 300.0, 1_000.0]})
+    assert default_budget(data, "EUR") == 75_000
+    assert default_budget(data, "hours") == 300.0

@@ -1,0 +1,25 @@
+"""Figures: point layers stay vector on small portfolios and become one image on large ones."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pytest
+
+from amo_analysis.analyses import overview
+from amo_analysis.report import plots
+from amo_analysis.report.run_context import svg_text
+from amo_analysis.ingest.schema import derive_metrics
+from amo_analysis.synth import make_portfolio
+
+
+@pytest.mark.parametrize("n", [120, 3000])
+def test_point_layers_are_vector_up_to_vector_points_then_an_image(n):
+    data = overview.with_model_columns(derive_metrics(make_portfolio(n, 3)))
+    fig = plots.outcome_distributions(data, overview.OUTCOMES, overview.group_labels(data, "AMO"), "en", 0)
+    svg = svg_text(fig)
+    plt.close(fig)
+    points = min(n, plots.MAX_POINTS)
+    assert ("<image" in svg) is (points > plots.VECTOR_POINTS)
+    # a vector point is one <use> element per marker; an image layer keeps the file small
+    assert svg.count("<use ") >= (points if points <= plots.VECTOR_POINTS else 0)
+    assert len(svg) < 250_000

@@ -1,0 +1,157 @@
+"""The runner end to end on the bundled sample: run folder, results.json, HTML, atomicity."""
+
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from amo_analysis.paths import NOTEBOOKS_DIR, SAMPLE_PORTFOLIO
+from amo_analysis.report.html import external_references
+from amo_analysis.suite.runner import (THREAD_VARIABLES, NotebookFailed, child_environment, list_notebooks, run_suite,
+                                 start_order)
+
+
+def test_run_writes_a_complete_folder(sample_run):
+    out, outcome = sample_run
+    run = outcome.run_dir
+    assert run.parent == out and (out / "latest").resolve() == run.resolve()
+    assert not list(out.glob(".*.partial"))
+    for nb in list_notebooks():
+        assert (run / nb.name).exists(), nb.name
+        html = (run / nb.with_suffix(".html").name).read_text(encoding="utf-8")
+        assert external_references(html) == []
+        assert "Traceback" not in html
+    index = (run / "index.html").read_text(encoding="utf-8")
+    assert external_references(index) == []
+    for nb in list_notebooks():
+        assert f'href="{nb.stem}.html"' in index
+    figures = sorted((run / "figures").glob("*.svg"))
+    assert figures and not list((run / "figures").glob("*.png"))
+    for svg in figures:  # each page shows exactly the figure saved for print
+        stem = next(nb.stem for nb in list_notebooks() if svg.stem.startswith(f"{nb.stem}_"))
+        page = (run / f"{stem}.html").read_text(encoding="utf-8")
+        assert base64.b64encode(svg.read_bytes()).decode("ascii") in page, svg.name
+    assert list((run / "tables").glob("*.csv")) and list((run / "tables").glob("*.xlsx"))
+
+
+def test_results_json_carries_estimates_and_provenance(sample_run):
+    _, outcome = sample_run
+    doc = json.loads(outcome.results.read_text(encoding="utf-8"))
+    assert doc["provenance"]["n_projects"] == 120
+    assert doc["provenance"]["checksum"].startswith("sha256:")
+    assert doc["package_version"] and doc["run"]["seed"] == 0 and doc["run"]["sample"] is True
+    estimates = [r for r in doc["results"] if r.get("kind") != "figure"]
+    assert estimates, "no estimate recorded"
+    for rec in estimates:
+        assert {"value", "ci_low", "ci_high", "n", "method", "unit"} <= set(rec), rec["name"]
+    median = next(r for r in estimates if r["name"] == "budget_drift.p50.all")
+    assert median["ci_low"] <= median["value"] <= median["ci_high"]
+
+
+def test_same_input_and_seed_give_identical_results(sample_run, tmp_path):
+    # The notebooks with random steps (bootstraps, permutations, Monte Carlo) run again, in another
+    # process and folder, with the same seed: their records must equal the full run's exactly.
+    _, full = sample_run
+    again = run_suite(SAMPLE_PORTFOLIO, out=tmp_path, seed=0, only=["02", "05"])
+    first, second = (json.loads(o.results.read_text(encoding="utf-8")) for o in (full, again))
+    assert first["generated"]["run_id"] != "" and set(first) == set(second)
+    stems = set(second["run"]["notebooks"])
+    assert stems == {"02_amo_effects", "05_roi_simulation"}
+    assert [r for r in first["results"] if r["notebook"] in stems] == second["results"]
+    assert first["provenance"] == second["provenance"]
+
+
+def _failing_notebooks(tmp_path):
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    shutil.copy(NOTEBOOKS_DIR / "01_portfolio_overview.ipynb", folder)
+    cells = [new_markdown_cell("# Broken"),
+             new_code_cell("portfolio_path = None\nrun_dir = None\nlang = 'en'\nseed = 0", metadata={"tags": ["parameters"]}),
+             new_code_cell("x = 1"), new_code_cell("1 / 0")]
+    meta = {"kernelspec": {"name": "amo-analysis", "display_name": "Python (amo-analysis)", "language": "python"},
+            "language_info": {"name": "python"}}
+    nbformat.write(new_notebook(cells=cells, metadata=meta), folder / "02_broken.ipynb")
+    return folder
+
+
+def test_failed_notebook_is_named_and_leaves_nothing(tmp_path):
+    out = tmp_path / "reports"
+    with pytest.raises(NotebookFailed, match=r"02_broken\.ipynb failed at cell .*ZeroDivisionError"):
+        run_suite(SAMPLE_PORTFOLIO, out=out, notebooks_dir=_failing_notebooks(tmp_path))
+    assert [p.name for p in out.iterdir()] == []
+
+
+def test_sigterm_halfway_keeps_latest_on_previous_run(sample_run, tmp_path):
+    out = tmp_path / "reports"
+    shutil.copytree(sample_run[0], out, symlinks=True)
+    before = os.readlink(out / "latest")
+    proc = subprocess.Popen([sys.executable, "-m", "amo_analysis", "run", "--data", str(SAMPLE_PORTFOLIO),
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob(".*.partial/data/portfolio.parquet")):
+        time.sleep(0.2)
+    assert list(out.glob(".*.partial")), "the run never started writing"
+    time.sleep(3)  # the notebooks are running
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    assert not list(out.glob(".*.partial"))
+    assert os.readlink(out / "latest") == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in sample_run[0].iterdir())
+
+
+def test_heaviest_notebooks_start_first_and_reports_keep_suite_order(sample_run):
+    suite = list_notebooks()
+    started = start_order(suite)  # a large portfolio: the effect models and the forecast dominate
+    assert sorted(started) == suite
+    assert [p.stem for p in started[:3]] == ["02_amo_effects", "04_new_project_forecast", "03_framing_and_pitfalls"]
+    small = start_order(suite, n_projects=120)  # a small one: framing's 72 models, then the effects
+    assert sorted(small) == suite
+    assert [p.stem for p in small] == ["03_framing_and_pitfalls", "02_amo_effects", "01_portfolio_overview",
+                                       "04_new_project_forecast", "05_roi_simulation", "06_benchmark_report"]
+    assert start_order(suite, n_projects=50_000) == started
+    index = sample_run[1].index.read_text(encoding="utf-8")
+    positions = [index.find(f"{p.stem}.html") for p in suite]
+    assert -1 not in positions and positions == sorted(positions)
+
+
+def test_progress_is_reported_as_each_notebook_finishes(tmp_path):
+    from amo_analysis.suite.runner import _execute_all, ensure_kernel
+
+    meta = {"kernelspec": {"name": "amo-analysis", "display_name": "Python (amo-analysis)", "language": "python"},
+            "language_info": {"name": "python"}}
+    folder, out = tmp_path / "nbs", tmp_path / "out"
+    folder.mkdir(), out.mkdir()
+    for name, code in (("01_fast", "x = 1"), ("02_slow", "import time\ntime.sleep(8)")):
+        nbformat.write(new_notebook(cells=[new_code_cell(code)], metadata=meta), folder / f"{name}.ipynb")
+    heard = []
+    _execute_all(sorted(folder.glob("*.ipynb")), out, {}, ensure_kernel(), 2,
+                 lambda message: heard.append((time.monotonic(), message)))
+    done = time.monotonic()
+    assert [m.split()[1] for _, m in heard] == ["01_fast", "02_slow"]
+    assert done - heard[0][0] > 4  # the fast one was announced while the slow one still ran
+
+
+def test_notebooks_running_at_once_share_the_cores(monkeypatch):
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert {child_environment(4)[name] for name in THREAD_VARIABLES} == {"2"}
+    assert child_environment(16)["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # the user's own setting wins
+    assert child_environment(4)["OPENBLAS_NUM_THREADS"] == "3"
+
+
+def test_only_selects_notebooks_and_rejects_unknown():
+    assert [p.stem for p in list_notebooks(["01"])] == ["01_portfolio_overview"]
+    from amo_analysis.errors import InputError
+    with pytest.raises(InputError, match="no notebook called 99_nothing"):
+        list_notebooks(["99_nothing"])

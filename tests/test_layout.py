@@ -1,0 +1,64 @@
+"""The package's layout follows the data: ingest → stats → analyses → report → suite, imports pointing one
+way only (`../shared/ARCHITECTURE.md`). `errors`, `paths` and `i18n` (words) are foundations any layer may
+use; `ingest` and `stats` use nothing else of ours, not even each other."""
+
+import ast
+from pathlib import Path
+
+import amo_analysis
+
+PACKAGE = Path(amo_analysis.__file__).parent
+FOUNDATIONS = {"errors", "paths", "i18n"}
+LEVEL = {"ingest": 1, "stats": 1, "synth": 1.5, "analyses": 2, "report": 3, "suite": 4, "__main__": 5}
+
+
+def layer_of(dotted: str) -> str | None:
+    """The layer of `amo_analysis.x.y` (None for the foundations and the package itself)."""
+    parts = dotted.split(".")
+    if parts[0] != "amo_analysis" or len(parts) == 1 or parts[1] in FOUNDATIONS or parts[1] not in LEVEL:
+        return None
+    return parts[1]
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every `amo_analysis…` module imported anywhere in `path` (function-level imports included)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            base = node.module
+            found.update(f"{base}.{alias.name}" if base == "amo_analysis" else base for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("amo_analysis")}
+
+
+def test_imports_point_one_way_only():
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).with_suffix("")
+        own = relative.parts[0] if relative.parts[0] != "__init__" else None
+        if own in FOUNDATIONS or own is None:
+            assert not {layer_of(m) for m in imports_of(path)} - {None} or own is None, path
+            continue
+        for module in imports_of(path):
+            target = layer_of(module)
+            if target is None or target == own:
+                continue
+            if LEVEL[target] >= LEVEL[own] or {own, target} == {"ingest", "stats"}:
+                wrong.append(f"{relative} imports {module}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_relative_imports_are_not_used():
+    # absolute imports say where a module sits in the layout; a relative one hides it
+    relative = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                if any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(ast.parse(p.read_text("utf-8"))))]
+    assert not relative
+
+
+def test_the_listing_shows_the_pipeline():
+    folders = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+    assert folders == ["analyses", "ingest", "report", "stats", "suite"]
+    for folder in folders:  # light: a kernel imports a subpackage without loading its modules
+        tree = ast.parse((PACKAGE / folder / "__init__.py").read_text("utf-8"))
+        assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))], folder
