@@ -10,8 +10,14 @@ LANG_REPORT ?= en
 # the package again (~0.5 s of CPU each). Up to date, this takes a few milliseconds.
 BYTECODE = $(PY) -m compileall -q amo_analysis
 
-.PHONY: setup report test test-fast lab notebooks bench clean
+.PHONY: help setup report test test-fast lint lab notebooks bench clean
+.DEFAULT_GOAL := help
 
+## Show these targets with what each does (the default goal).
+help:
+	@awk '/^## /{text = substr($$0, 4); next} /^[a-z-]+:/{if (text != "") {split($$0, t, ":"); printf "  make %-11s %s\n", t[1], text}; text = ""; next} {text = ""}' $(MAKEFILE_LIST)
+
+## Create .venv and install the package with its test tools (done by the other targets when needed).
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -32,6 +38,7 @@ report: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
+## The package tests without the slow statistical simulations (no nbval).
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m "not slow" -p no:cacheprovider
 
@@ -43,12 +50,12 @@ lab: $(STAMP)
 notebooks: $(STAMP)
 	$(PY) -m amo_analysis.suite.notebook_tools refresh
 
-## Benchmark: sample suite vs floor, scaling to 10^6 projects, report sizes → benchmarks/RESULTS.md
-## (BENCH_ARGS="--quick" for a short smoke run; see benchmarks/README.md).
 BENCH_ARGS ?=
+## Benchmark: sample suite vs floor, scaling to 10^6 projects, report sizes → benchmarks/RESULTS.md (BENCH_ARGS="--quick": a short smoke run).
 bench: $(STAMP)
 	@$(BYTECODE)
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
+## Remove .venv and build leftovers.
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

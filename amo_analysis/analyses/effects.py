@@ -227,36 +227,34 @@ def estimate_all(data: pd.DataFrame, covariates=None, seed: int = 0, cluster: st
         data = overview.with_model_columns(data)
     covariates = resolve_covariates(data, covariates)
     rows = []
-    fits: dict = {}  # one fit per (outcome, method, quantile), shared by the readings that use it
+    fits: dict = {}  # one fit (or the reason there is none) per (outcome, method, quantile), shared by readings
+
+    def fit(outcome: str, method: str, q: float | None):
+        if (outcome, method, q) not in fits:
+            options = {"quantile": q} if q is not None else {}
+            try:
+                fits[outcome, method, q] = effects.estimate_effect(data, outcome, treatment, covariates,
+                                                                   method=method, cluster=cluster, seed=seed,
+                                                                   **options)
+            except (InputError, np.linalg.LinAlgError) as exc:
+                fits[outcome, method, q] = str(exc)
+        return fits[outcome, method, q]
+
     for spec in specs:
         control_mean = _control_mean(data, spec.outcome, treatment)
         for method in spec.methods:
             if methods is not None and method not in methods:
                 continue
-            qs = list(quantiles) if method == "quantile" else [None]
-            for q in qs:
+            for q in (list(quantiles) if method == "quantile" else [None]):
                 row = _row(spec, method, q, control_mean)
-                options = {"quantile": q} if q is not None else {}
-                try:
-                    key = (spec.outcome, method, q)
-                    if key not in fits:
-                        try:
-                            fits[key] = effects.estimate_effect(data, spec.outcome, treatment, covariates,
-                                                                method=method, cluster=cluster, seed=seed,
-                                                                **options)
-                        except (InputError, np.linalg.LinAlgError) as exc:
-                            fits[key] = exc
-                    if isinstance(fits[key], Exception):
-                        raise fits[key]
-                    res = fits[key]
-                    problem = _quantile_problem(res, q) if q is not None else None
-                    if problem:
-                        row["note"] = problem
+                res = fit(spec.outcome, method, q)
+                problem = res if isinstance(res, str) else (_quantile_problem(res, q) if q is not None else None)
+                if problem:
+                    row["note"] = problem
+                    if not isinstance(res, str):
                         row["n"], row["n_treated"] = res.n, res.n_treated
-                    else:
-                        _fill(row, res, spec)
-                except (InputError, np.linalg.LinAlgError) as exc:
-                    row["note"] = str(exc)
+                else:
+                    _fill(row, res, spec)
                 rows.append(row)
     table = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
     table["n"] = table["n"].astype("int64")

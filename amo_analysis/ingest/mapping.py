@@ -324,9 +324,15 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
     except OSError as exc:
         raise InputError(f"mapping file {where} cannot be read: {exc.strerror or exc}") from None
     try:
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _fail(where, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        text = raw_bytes.decode("utf-8-sig")  # Notepad's "UTF-8" adds a BOM
+    except UnicodeDecodeError:
+        # Notepad's "ANSI" on a French Windows is cp1252; TOML is UTF-8 by definition, but a header
+        # such as "Coût réel" typed there is meant as it reads (CRLF line ends are TOML already)
+        try:
+            text = raw_bytes.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise _fail(where, f"is neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it as "
+                               "UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

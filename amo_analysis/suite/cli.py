@@ -8,12 +8,58 @@ from __future__ import annotations
 
 import argparse
 import ast
+import codecs
+import os
+import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 from amo_analysis import __version__
 from amo_analysis.errors import EXIT_INPUT_ERROR, ContractError, InputError
 from amo_analysis.paths import REPORTS_DIR
+
+
+#: what a console that cannot show a character prints instead (Windows consoles and redirected
+#: output use the system code page, cp1252 in France; some CI logs are ASCII)
+CONSOLE_FALLBACKS = {"\u2192": "->", "\u2190": "<-", "\u2014": "-", "\u2013": "-", "\u2212": "-",
+                     "\u2026": "...", "\u00ab": '"', "\u00bb": '"', "\u201c": '"', "\u201d": '"',
+                     "\u2018": "'", "\u2019": "'", "\u2264": "<=", "\u2265": ">=", "\u00d7": "x",
+                     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u00b7": "-", "\u2022": "-",
+                     "\u20ac": "EUR", "\u00b2": "2", "\u00b3": "3", "\u2074": "4"}
+
+
+def _console_fallback(error: UnicodeEncodeError) -> tuple[str, int]:
+    """Codec error handler: an ASCII look-alike for each character the console's encoding lacks
+    (accents dropped when they must be: é → e), "?" when there is none."""
+    chars = error.object[error.start:error.end]
+    out = []
+    for ch in chars:
+        text = CONSOLE_FALLBACKS.get(ch)
+        if text is None:
+            text = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            try:
+                text.encode(error.encoding)
+            except (UnicodeEncodeError, LookupError):
+                text = "?"
+        out.append(text or "?")
+    return "".join(out), error.end
+
+
+codecs.register_error("amo_analysis.console", _console_fallback)
+
+
+def make_console_safe(*streams) -> None:
+    """Let every message reach any console: characters the stream's encoding cannot show are
+    written as look-alikes (→ as ->, « » as quotes) instead of ending the run with a
+    UnicodeEncodeError. A display problem never fails a command."""
+    for stream in streams or (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="amo_analysis.console")
+            except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
+                pass
 
 
 def parse_parameter(text: str) -> tuple[str, object]:
@@ -89,7 +135,43 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--risk", type=float, default=0.8, help="accepted risk for the contingency (default P80)")
     fc.add_argument("--seed", type=int, default=0)
     fc.add_argument("--json", help="also write the forecast table to this JSON file")
+
+    lab = sub.add_parser("lab", help="open JupyterLab on the notebooks with the suite's kernel (as `make lab`)")
+    lab.add_argument("--notebooks", default=None, help="folder to open (default: the suite's notebooks/)")
+    lab.add_argument("--port", type=int, help="port for JupyterLab (default: its own choice)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    lab.add_argument("--print-command", action="store_true", help="print the command instead of running it")
     return parser
+
+
+def lab_command(notebooks: str | os.PathLike | None = None, port: int | None = None,
+                no_browser: bool = False) -> list[str]:
+    """The JupyterLab command `amo-analysis lab` runs: this Python's jupyter, the notebooks folder,
+    `--allow-root` when running as root (containers), the options given."""
+    from amo_analysis.paths import NOTEBOOKS_DIR
+
+    folder = Path(notebooks) if notebooks else NOTEBOOKS_DIR
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder of notebooks.")
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    if port is not None:
+        command.append(f"--port={port}")
+    if no_browser:
+        command.append("--no-browser")
+    return command
+
+
+def cmd_lab(args) -> int:
+    from amo_analysis.suite.runner import ensure_kernel
+
+    command = lab_command(args.notebooks, args.port, args.no_browser)
+    if args.print_command:
+        print(subprocess.list2cmdline(command) if os.name == "nt" else " ".join(command))
+        return 0
+    print(f"Kernel: {ensure_kernel()} · JupyterLab on {command[4].split('=', 1)[1]} (Ctrl+C to stop)", flush=True)
+    return subprocess.call(command)
 
 
 def cmd_forecast(args) -> int:
@@ -191,10 +273,11 @@ def cmd_sample(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "template": cmd_template, "sample": cmd_sample,
-            "forecast": cmd_forecast}
+            "forecast": cmd_forecast, "lab": cmd_lab}
 
 
 def main(argv: list[str] | None = None) -> int:
+    make_console_safe()
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

@@ -83,9 +83,19 @@ def _run_id(checksum: str, now: dt.datetime) -> str:
     return f"{now:%Y%m%d-%H%M%S}-{digest}"
 
 
+LATEST_NOTE = "latest.txt"
+
+
 def _point_latest(out: Path, run_dir: Path) -> None:
-    """Atomically make `out/latest` point at `run_dir` (a relative symlink; a copy where links fail)."""
+    """Make `out/latest` lead to `run_dir`, and write its name in `out/latest.txt` (for scripts).
+
+    Where symbolic links work, `latest` is a relative link replaced atomically. Where they do not (a
+    Windows account without developer mode), `latest/` becomes a folder of small pages that redirect
+    to the same pages of the newest run (`index.html` and each notebook's page): opening
+    `latest/index.html` still shows the newest report, and no run ever fails because a link could
+    not be made."""
     latest = out / "latest"
+    (out / LATEST_NOTE).write_text(run_dir.name + "\n", encoding="utf-8")
     tmp_link = out / f".latest-{os.getpid()}"
     try:
         if tmp_link.exists() or tmp_link.is_symlink():
@@ -95,11 +105,25 @@ def _point_latest(out: Path, run_dir: Path) -> None:
             shutil.rmtree(latest)
         os.replace(tmp_link, latest)
     except OSError:
-        if latest.is_symlink():
-            latest.unlink()
-        elif latest.exists():
-            shutil.rmtree(latest)
-        shutil.copytree(run_dir, latest)
+        if tmp_link.is_symlink():
+            tmp_link.unlink()
+        _write_redirects(latest, run_dir)
+
+
+def _write_redirects(latest: Path, run_dir: Path) -> None:
+    """`latest/` as redirect pages to the HTML pages of `run_dir` (replacing a link or an older one)."""
+    if latest.is_symlink() or latest.is_file():
+        latest.unlink()
+    elif latest.exists():
+        shutil.rmtree(latest)
+    latest.mkdir()
+    for page in sorted(run_dir.glob("*.html")):
+        target = f"../{run_dir.name}/{page.name}"
+        latest.joinpath(page.name).write_text(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+            f"<meta http-equiv=\"refresh\" content=\"0; url={target}\"><title>{run_dir.name}</title></head>"
+            f"<body><p><a href=\"{target}\">{run_dir.name}/{page.name}</a></p></body></html>\n",
+            encoding="utf-8")
 
 
 class _Interrupted(KeyboardInterrupt):

@@ -304,9 +304,11 @@ def test_toml_syntax_error_names_file_and_line(tmp_path):
 def test_missing_file_and_non_utf8_file(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         m.load_mapping(tmp_path / "nope.toml")
-    path = tmp_path / "latin.toml"
+    path = tmp_path / "latin.toml"  # Notepad's "ANSI" on a French Windows: read as cp1252
     path.write_bytes('cost_unit = "€"\n'.encode("cp1252"))
-    with pytest.raises(InputError, match="not UTF-8"):
+    assert m.load_mapping(path).cost_unit == "€"
+    path.write_bytes(b'cost_unit = "\x81\xff"\n')  # 0x81 is neither UTF-8 here nor a cp1252 character
+    with pytest.raises(InputError, match="neither UTF-8 nor Windows-1252"):
         m.load_mapping(path)
 
 
