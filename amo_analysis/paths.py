@@ -10,6 +10,7 @@ DATA_DIR = REPO_ROOT / "data"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 REPORTS_DIR = REPO_ROOT / "reports"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
+LOCALES_DIR = PACKAGE_DIR / "locales"  # the words of the reports, per language (see i18n)
 SAMPLE_PORTFOLIO = DATA_DIR / "sample_portfolio.csv"
 SAMPLE_PORTFOLIO_24 = DATA_DIR / "sample_portfolio_24.csv"
 BENCHMARKS_CSV = DATA_DIR / "benchmarks.csv"

@@ -421,9 +421,9 @@ def make_portfolio(n: int = 120, seed: int = 0, *, effects: PlantedEffects = Pla
 # ---- CSV writing ---------------------------------------------------------------------------------
 _STYLES = {
     "fr": {"header": "header_fr", "sep": ";", "decimal": ",", "date": "%d/%m/%Y", "yes": "oui", "no": "non",
-           "encoding": "cp1252"},
+           "encoding": "cp1252", "translate_values": True, "lineterminator": "\r\n"},
     "en": {"header": "header_en", "sep": ",", "decimal": ".", "date": "%Y-%m-%d", "yes": "yes", "no": "no",
-           "encoding": "utf-8"},
+           "encoding": "utf-8", "translate_values": False, "lineterminator": "\n"},
 }
 
 
@@ -465,9 +465,9 @@ def write_portfolio_csv(df: pd.DataFrame, path: str | os.PathLike, *, style: str
         col = columns.BY_NAME.get(name)
         headers.append(getattr(col, st["header"]) if col is not None else str(name))
         out[len(headers) - 1] = _format_column(df[name].reset_index(drop=True), name, st,
-                                               translate=(style == "fr")).to_numpy()
+                                               translate=st["translate_values"]).to_numpy()
     out.columns = headers
-    text = out.to_csv(sep=st["sep"], index=False, lineterminator="\r\n" if style == "fr" else "\n")
+    text = out.to_csv(sep=st["sep"], index=False, lineterminator=st["lineterminator"])
     Path(path).write_bytes(text.encode(st["encoding"]))
 
 

@@ -69,6 +69,9 @@ CATEGORICAL = ("project_type", "organisation")
 TARGETS = {"cost": ("log_cost_ratio", "budget_planned", "cost_actual"),
            "duration": ("log_duration_ratio", "duration_planned_days", "duration_actual_days")}
 AMO_CHOICES = ("as_given", "yes", "no", "both")
+#: Headers of the backtest table beyond report.run_context.CANONICAL_COLUMNS: column → translation key,
+#: for `ctx.show_table(..., labels=forecast.HEADERS)` (notebook 04)
+HEADERS: dict[str, str] = {column: column for column in ("target", "exceeded", "share_exceeded", "expected")}
 
 
 class ForecastError(InputError):
@@ -163,7 +166,7 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
     for needed in (col, "amo", "budget_planned"):
         if needed not in reference:
             raise ForecastError(f"The reference portfolio has no column '{needed}': validate it first "
-                                "(schema.validate_portfolio or load_portfolio).")
+                                "(contract.validate_portfolio or load_portfolio).")
     used = [c for c in dict.fromkeys([col, "amo", "budget_planned", "status", *FEATURES]) if c in reference]
     ref = with_model_columns(reference[used])
     keep = ref[col].notna() & np.isfinite(ref[col].astype("float64")) & ref["amo"].notna()
@@ -662,14 +665,13 @@ def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"
             if np.isfinite(r[c]):
                 ax.scatter(r[c], i, marker=marker, s=50, color="#0072B2", zorder=3,
                            label=c[5:].upper() if i == 0 else None)
-        labels.append(f"{r['project_id']} – {'with' if r['amo'] else 'without'} {practice}" if lang == "en"
-                      else f"{r['project_id']} – {'avec' if r['amo'] else 'sans'} {practice}")
+        labels.append(f"{r['project_id']} – {translate('with' if r['amo'] else 'without', lang, practice=practice)}")
     budget = float(table["budget_planned"].iloc[0])
     ax.axvline(budget, color="grey", ls="--", lw=1, label="budget")
     ax.axvline(budget * 1.1, color="#D55E00", ls=":", lw=1.2, label="budget + 10 %")
     ax.set_yticks(range(len(table)), labels)
     ax.set_ylim(-0.7, len(table) - 0.3)
-    ax.set_xlabel("forecast final cost" if lang == "en" else "coût final prévu")
+    ax.set_xlabel(translate("fc_axis_cost", lang))
     ax.xaxis.set_major_locator(plt.MaxNLocator(5))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(
         lambda v, _pos: format_number(v, lang)))

@@ -67,6 +67,18 @@ PITFALL_MEASURES: tuple[tuple[str, str, str, float | None, str], ...] = (
     ("adoption_mean", "adoption_m3", "fractional_logit", None, "difference in mean adoption, percentage points"),
 )
 
+#: Headers of this module's tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
+#: key, for `ctx.show_table(..., labels=framing.HEADERS)` (notebook 03). The `all` column of
+#: `framing_score_distribution` is shown as named.
+HEADERS: dict[str, str] = {column: column for column in (
+    "framing_score", "with", "without",  # framing_score_distribution
+    "question", "pitfall", "share_all", "ci_low_all", "ci_high_all", "share_with", "ci_low_with",
+    "ci_high_with", "share_without", "ci_low_without", "ci_high_without",  # answer rates, prevalence
+    "exposure", "model", "n_events", "n_exposed", "covariates",  # risk ratios
+    "measure", "meaning", "n_with", "scale",  # pitfall effects
+    "key", "claimed_low", "claimed_high", "threshold",  # claims
+)}
+
 
 class FramingError(InputError):
     """The portfolio cannot support this framing or pitfall estimate (one sentence says why)."""
@@ -100,16 +112,14 @@ class RiskRatio:
 # ---------------------------------------------------------------------------------------------
 
 def question_label(code: str, lang: str = "en") -> str:
-    """Readable label of a framing question, pitfall or derived exposure."""
+    """Readable label of a framing question, pitfall or derived exposure (the questions' and
+    pitfalls' labels are defined with their columns in ingest/columns.py, the others in the locale files)."""
     for table in (FRAMING_QUESTIONS, PITFALLS):
         for name, en, fr in table:
             if name == code:
-                return fr if lang == "fr" else en
-    fixed = {"framing_score": ("Framing score (per question)", "Score de cadrage (par question)"),
-             WELL_FRAMED: ("Well framed (score ≥ threshold)", "Bien cadré (score ≥ seuil)")}
-    if code in fixed:
-        return fixed[code][1 if lang == "fr" else 0]
-    return code
+                return {"en": en, "fr": fr}.get(lang, en)
+    fixed = {"framing_score": "fr_label_framing_score", WELL_FRAMED: "fr_label_well_framed"}
+    return translate(fixed[code], lang) if code in fixed else code
 
 
 def with_framing_columns(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
@@ -132,7 +142,7 @@ def failure_indicator(data: pd.DataFrame, outcome: str = "failed") -> pd.Series:
     if outcome not in FAILURE_OUTCOMES:
         raise FramingError(f"Failure outcome must be one of {', '.join(FAILURE_OUTCOMES)}, not {outcome!r}.")
     if "outcome_class" not in data:
-        raise FramingError("The portfolio has no outcome_class column: validate it first (schema.validate_portfolio).")
+        raise FramingError("The portfolio has no outcome_class column: validate it first (contract.validate_portfolio).")
     cls = data["outcome_class"]
     known = cls.notna()
     return cls.isin(FAILURE_OUTCOMES[outcome]).astype("float64").where(known)
@@ -676,14 +686,12 @@ def forest_plot(table: pd.DataFrame, outcome: str = "failed", model: str = "adju
                 xerr=[part.loc[ok, "estimate"] - part.loc[ok, "ci_low"], part.loc[ok, "ci_high"] - part.loc[ok, "estimate"]],
                 fmt="s", color="#0072B2", ecolor="black", capsize=3)
     for i in y[~ok]:
-        ax.text(1, i, "not estimable" if lang == "en" else "non estimable", ha="center", va="center",
-                fontsize=8, color="grey")
+        ax.text(1, i, translate("fr_not_estimable", lang), ha="center", va="center", fontsize=8, color="grey")
     ax.axvline(1, color="black", lw=0.8)
     ax.set_xscale("log")
     ax.set_yticks(y, part["label"].astype(str))
     ax.invert_yaxis()
-    ax.set_xlabel(("risk ratio of " if lang == "en" else "rapport de risques : ") + translate(outcome, lang)
-                  + (" (log scale)" if lang == "en" else " (échelle log)"))
+    ax.set_xlabel(translate("fr_forest_axis", lang, outcome=translate(outcome, lang)))
     fig.tight_layout()
     return fig
 
@@ -695,7 +703,7 @@ def cooccurrence_heatmap(matrix: pd.DataFrame, lang: str = "en"):
 
     fig, ax = plt.subplots(figsize=(6.5, 5.2))
     sns.heatmap(matrix.astype(float), annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, ax=ax,
-                cbar_kws={"label": "share of projects" if lang == "en" else "part des projets"})
-    ax.set_title("Pitfalls observed together" if lang == "en" else "Écueils observés ensemble")
+                cbar_kws={"label": translate("fr_cooccurrence_share", lang)})
+    ax.set_title(translate("fr_cooccurrence_title", lang))
     fig.tight_layout()
     return fig

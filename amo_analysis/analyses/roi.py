@@ -49,6 +49,13 @@ DEFAULT_BUDGET = 75_000.0
 DEFAULT_FEE_SHARE = 0.10
 MIN_PROJECTS = 12
 N_RESAMPLES = 4999
+#: Headers of this module's tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
+#: key, for `ctx.show_table(..., labels=roi.HEADERS)` (notebook 05)
+HEADERS: dict[str, str] = {column: column for column in (
+    "name",  # RoiResult.summary
+    "net_reading", "gross_reading",  # decode_published_example
+    "assumption", "implied_net", "verdict_net", "implied_gross", "verdict_gross",  # example_vs_portfolio
+)}
 
 
 @dataclass

@@ -1,1 +1,2 @@
-"""Reading: table files and databases, header mapping, personal data, cells, the contract, derived metrics, the Portfolio."""
+"""Reading, one way: sources (text, excel, tables) → cells → mapping → privacy → contract → metrics →
+portfolio; `columns` is the catalogue, `dictionary` writes the data dictionary (see `portfolio`)."""

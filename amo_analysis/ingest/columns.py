@@ -2,8 +2,9 @@
 
 One row of a portfolio is one project. This module is the single place that says which columns
 exist, what they mean and which header names a user's export may give them; `mapping` uses the
-headers to recognise columns, `schema` uses the types and bounds to validate them, `synth` uses the
-French headers to write the bundled sample, and `data/DATA_DICTIONARY.md` is written from it.
+headers to recognise columns, `contract` uses the types and bounds to validate them, `synth` uses the
+French headers to write the bundled sample, and `dictionary` writes `data/DATA_DICTIONARY.md` from it.
+Every ingest module may import it; it imports none.
 
 Units: money columns are in the run's cost unit (EUR by default; effort in hours or person-days
 works the same way), durations are in calendar days, shares are fractions in [0, 1].
@@ -191,7 +192,7 @@ def template_frames(lang: str = "en"):
     import pandas as pd
 
     inputs = [c for c in COLUMNS if c.role != "derived"]
-    header = [(c.header_fr if lang == "fr" else c.header_en) or c.name for c in inputs]
+    header = [getattr(c, f"header_{lang}") or c.name for c in inputs]
     empty = pd.DataFrame(columns=header)
     dictionary = pd.DataFrame(
         [{"canonical name": c.name, "English header": c.header_en, "French header": c.header_fr,

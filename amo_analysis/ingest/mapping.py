@@ -1,8 +1,12 @@
 """Recognise the columns of a user's export and give them their canonical names.
 
+Where it sits: sources → cells → **mapping** → privacy → contract → metrics → portfolio. From
+`cells` it takes only the text normalisation of yes/no values (`normalise_value`, `strip_accents`),
+to check a mapping file's practice values; `privacy` uses its header recognition.
+
 `apply_mapping` renames the columns of a raw table (as read from CSV, Excel, SQL...) to the
-canonical names of `columns.COLUMNS`; it never touches the values (the `schema` module parses
-types). Columns are recognised in this order:
+canonical names of `columns.COLUMNS`; it never touches the values (`cells` reads them, `contract`
+types them). Columns are recognised in this order:
 
 1. the explicit renames of a mapping file's ``[columns]`` table;
 2. the practice column named by the mapping file (renamed to the canonical ``amo``);
@@ -50,36 +54,17 @@ user's file}``, so later messages can name the column as the user sees it).
 from __future__ import annotations
 
 import difflib
-import math
-import numbers
 import os
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from amo_analysis.ingest import columns as cols
+from amo_analysis.ingest.cells import normalise_value, strip_accents
 from amo_analysis.errors import InputError
-
-YES_VALUES: frozenset[str] = frozenset({
-    "oui", "o", "yes", "y", "vrai", "true", "t", "1", "x", "avec", "with", "ok",
-    "✓", "✔", "☑",
-})
-"""Normalised cell values read as True (see `normalise_value`)."""
-
-NO_VALUES: frozenset[str] = frozenset({
-    "non", "n", "no", "faux", "false", "f", "0", "sans", "without",
-    "✗", "✘", "☐",
-})
-"""Normalised cell values read as False. A blank cell is not here: it is missing, and each
-column decides whether missing means "no" (see `Mapping.blank_means_no`)."""
-
-MISSING_VALUES: frozenset[str] = frozenset({"", "na", "n/a", "nan", "null", "<na>", "nat"})
-"""Normalised cell values read as missing by `parse_bool_value`."""
 
 DEFAULT_BLANK_MEANS_NO: tuple[str, ...] = cols.FRAMING_COLUMNS + cols.PITFALL_COLUMNS
 
@@ -107,7 +92,7 @@ class Mapping:
     practice_name: str = "AMO"
     """How reports name the practice ("PMO", "Agile delivery", ...)."""
     practice_yes: tuple[str, ...] = ()
-    """Extra values meaning "has the practice" (compared after `normalise_value`)."""
+    """Extra values meaning "has the practice" (compared after `cells.normalise_value`)."""
     practice_no: tuple[str, ...] = ()
     """Extra values meaning "does not have the practice"."""
     blank_means_no: tuple[str, ...] = DEFAULT_BLANK_MEANS_NO
@@ -137,11 +122,6 @@ class MappingReport:
 # --------------------------------------------------------------------------- text normalisation
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def normalise_header(text: str) -> str:
     """Header as compared for matching: lower case, accents removed, every run of punctuation,
     symbols, ``_`` or whitespace turned into one space, trimmed.
@@ -149,7 +129,7 @@ def normalise_header(text: str) -> str:
     "Budget prévu (k€)" -> "budget prevu k"; "BUDGET_PREVU" -> "budget prevu". Trailing
     parentheses are kept here; `header_variants` also tries the header without them.
     """
-    text = _strip_accents(str(text)).casefold()
+    text = strip_accents(str(text)).casefold()
     text = re.sub(r"[^0-9a-z]+", " ", text)
     return text.strip()
 
@@ -179,13 +159,6 @@ def header_variants(text: str) -> list[str]:
     trailing parenthesis or bracket in turn ("Budget (k€) (HT)" -> "budget k ht", "budget k",
     "budget"); empty forms are left out."""
     return [key for key, _ in _variants(text)]
-
-
-def normalise_value(value: str) -> str:
-    """Cell text as compared with the yes/no vocabularies: trimmed, lower case, accents removed,
-    inner whitespace collapsed ("  Oui " -> "oui", "VRAI" -> "vrai")."""
-    text = _strip_accents(str(value)).casefold().strip()
-    return re.sub(r"\s+", " ", text)
 
 
 # --------------------------------------------------------------------------- built-in vocabulary
@@ -232,62 +205,6 @@ def recognise_header(header: str) -> tuple[str | None, str]:
 def canonical_targets() -> tuple[str, ...]:
     """Canonical names a mapping file may map a source column to (every non-derived column)."""
     return cols.INPUT_COLUMNS
-
-
-# --------------------------------------------------------------------------- values
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float | np.floating):
-        return math.isnan(value)
-    return False
-
-
-def parse_bool_value(value: object, yes=(), no=()) -> bool | None:
-    """Read one cell as yes/no.
-
-    Returns None for a missing cell (None, NaN, blank text, "NA"...), True for `YES_VALUES` or
-    the extra `yes` values, False for `NO_VALUES` or the extra `no` values (all compared after
-    `normalise_value`; the extra values are checked first), True/False for booleans and the
-    numbers 1/0. Raises ValueError for anything else.
-    """
-    if _is_missing(value):
-        return None
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, numbers.Number):
-        if value == 1:
-            return True
-        if value == 0:
-            return False
-        raise ValueError(f"{value!r} is not a yes/no value (only 1 and 0 are, among numbers)")
-    text = normalise_value(value)
-    extra_yes = {normalise_value(v) for v in yes}
-    extra_no = {normalise_value(v) for v in no}
-    if text in extra_yes:
-        return True
-    if text in extra_no:
-        return False
-    if text in MISSING_VALUES:
-        return None
-    if text in YES_VALUES:
-        return True
-    if text in NO_VALUES:
-        return False
-    try:
-        number = float(text.replace(",", "."))
-    except ValueError:
-        number = None
-    if number == 1.0:
-        return True
-    if number == 0.0:
-        return False
-    known_yes = ", ".join(sorted({*YES_VALUES, *extra_yes} - {"✓", "✔", "☑"}))
-    known_no = ", ".join(sorted({*NO_VALUES, *extra_no} - {"✗", "✘", "☐"}))
-    raise ValueError(f"{str(value)!r} is not a recognised yes/no value "
-                     f"(yes: {known_yes}; no: {known_no}; blank: missing)")
 
 
 # --------------------------------------------------------------------------- mapping file

@@ -1,8 +1,17 @@
 """A validated portfolio and the one function that makes it: `load_portfolio`.
 
-The flow is one-directional: `sources` reads the raw table, `mapping` names its columns, `privacy`
-drops personal data, `schema` types, validates and derives metrics. The result, a `Portfolio`,
+Where it sits: the end of the flow, which runs one way:
+
+    sources → cells → mapping → privacy → contract → metrics → portfolio
+
+`sources` reads the raw table (with `text`, `excel` or `tables`), `mapping` names its columns,
+`privacy` drops personal data, `contract` reads the cells (with `cells`), types and validates them,
+and hands the typed table to `metrics` for the derived columns. Imports follow the flow and never
+come back: `columns` (the catalogue), `cells` and `metrics` import nothing of the package; `mapping`
+imports `cells`; `privacy` imports `cells` and `mapping`; `contract` imports `cells` and `metrics`;
+this module imports the stages (tests/ingest/test_flow.py checks it). The result, a `Portfolio`,
 carries the data and its provenance (what was detected, recognised, dropped, excluded and why).
+`dictionary` writes the data dictionary beside this flow.
 """
 
 from __future__ import annotations
@@ -14,9 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from amo_analysis.ingest import contract
 from amo_analysis.ingest import mapping as mapping_mod
+from amo_analysis.ingest import metrics
 from amo_analysis.ingest import privacy
-from amo_analysis.ingest import schema
 from amo_analysis.ingest import sources
 from amo_analysis.errors import InputError, Problem
 
@@ -139,7 +149,7 @@ def load_portfolio(
     sheet: str | None = None,
     table: str | None = None,
     query: str | None = None,
-    tolerances: schema.OutcomeTolerances = schema.OutcomeTolerances(),
+    tolerances: metrics.OutcomeTolerances = metrics.OutcomeTolerances(),
     cost_unit: str | None = None,
     pseudonymise: bool = False,
     salt: str | None = None,
@@ -159,7 +169,7 @@ def load_portfolio(
     mapped, report = mapping_mod.apply_mapping(raw, mapping, info.display_name)
     cleaned, personal = privacy.drop_personal_columns(mapped)
     cleaned.attrs = dict(mapped.attrs)
-    result = schema.validate_portfolio(
+    result = contract.validate_portfolio(
         cleaned, file=info.display_name, row_label=info.row_label, decimal=info.decimal,
         thousands=info.thousands, drop_invalid=drop_invalid, tolerances=tolerances)
     data = result.data

@@ -1,5 +1,9 @@
 """Personal data never reaches a report: find it, drop it, and pseudonymise project ids on request.
 
+Where it sits: sources → cells → mapping → **privacy** → contract → metrics → portfolio. It runs on
+the mapped table, before any cell is typed; it asks `cells` whether a column holds only yes/no values
+or numbers (`parse_bool_value`, `looks_numeric`) and `mapping` whether a header is a canonical column.
+
 A column is personal when its header names a person or a way to reach one, or when its cells hold
 e-mail addresses or phone numbers:
 
@@ -33,8 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
-import numbers
 import re
 import secrets
 from dataclasses import dataclass
@@ -45,7 +47,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from amo_analysis.ingest import columns as cols
-from amo_analysis.ingest.mapping import normalise_header, parse_bool_value, recognise_header
+from amo_analysis.ingest.cells import is_missing, is_unfilled, looks_numeric, parse_bool_value
+from amo_analysis.ingest.mapping import normalise_header, recognise_header
 
 # Headers naming a way to reach or identify a person: always personal.
 _CONTACT_PHRASES: tuple[str, ...] = (
@@ -151,9 +154,7 @@ def _all_flags(series: pd.Series, numbers_ok: bool) -> bool:
     `numbers_ok`, as a number)."""
     filled = 0
     for value in (series.dropna().unique() if isinstance(series.dtype, pd.StringDtype) else series):
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            continue
-        if isinstance(value, str) and not value.strip():
+        if is_unfilled(value):
             continue
         filled += 1
         try:
@@ -161,13 +162,7 @@ def _all_flags(series: pd.Series, numbers_ok: bool) -> bool:
             continue
         except ValueError:
             pass
-        if not numbers_ok:
-            return False
-        if isinstance(value, numbers.Number):
-            continue
-        try:
-            float(re.sub(r"[\s\u00a0\u202f]", "", str(value)).replace(",", "."))
-        except ValueError:
+        if not numbers_ok or not looks_numeric(value):
             return False
     return filled > 0
 
@@ -268,11 +263,6 @@ def _id_text(value: object) -> str:
     return str(value)
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float | np.floating) and math.isnan(value))
-
-
 def pseudonymise(df: pd.DataFrame, columns=("project_id",), salt: str | None = None) -> pd.DataFrame:
     """Copy of `df` where each value of `columns` is replaced by "P-" + the first 12 hex digits of
     its HMAC-SHA-256 keyed with `salt` (a fresh random salt when None, so pseudonyms then differ
@@ -285,13 +275,13 @@ def pseudonymise(df: pd.DataFrame, columns=("project_id",), salt: str | None = N
     key = (salt if salt is not None else secrets.token_hex(32)).encode("utf-8")
     out = df.copy()
     for column in columns:
-        texts = {v: _id_text(v) for v in df[column].unique() if not _is_missing(v)}
+        texts = {v: _id_text(v) for v in df[column].unique() if not is_missing(v)}
         codes = {text: "P-" + hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
                  for text in set(texts.values())}
         if len(set(codes.values())) != len(codes):
             raise RuntimeError(f"two values of {column!r} got the same pseudonym; use another salt")
         out[column] = pd.Series(
-            [None if _is_missing(v) else codes[texts[v]] for v in df[column]],
+            [None if is_missing(v) else codes[texts[v]] for v in df[column]],
             index=df.index, dtype=object)
     out.attrs = dict(df.attrs)
     return out

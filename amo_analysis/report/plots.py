@@ -124,11 +124,11 @@ def love_plot(balance: pd.DataFrame, lang: str = "en", threshold: float = 0.1):
     label_col = "covariate" if "covariate" in balance else balance.columns[0]
     fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.35 * len(balance)))
     y = np.arange(len(balance))
-    ax.scatter(balance["smd_unweighted"], y, marker="o", color=OKABE_ITO[3], label="unweighted"
-               if lang == "en" else "non pondéré", zorder=3)
+    ax.scatter(balance["smd_unweighted"], y, marker="o", color=OKABE_ITO[3],
+               label=translate("plot_unweighted", lang), zorder=3)
     if "smd_weighted" in balance:
         ax.scatter(balance["smd_weighted"], y, marker="s", facecolor="white", edgecolor=OKABE_ITO[0],
-                   label="weighted" if lang == "en" else "pondéré", zorder=3)
+                   label=translate("plot_weighted", lang), zorder=3)
     for x in (-threshold, threshold):
         ax.axvline(x, color="grey", ls="--", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)

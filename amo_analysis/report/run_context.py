@@ -9,6 +9,7 @@ nothing (figures are shown inline only).
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,12 +18,29 @@ import pandas as pd
 
 from amo_analysis.report import results as results_mod
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import NNBSP, TRANSLATIONS, translate
+from amo_analysis.i18n import TRANSLATIONS, number_style, translate
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report.plots import apply_theme
 from amo_analysis.ingest.portfolio import Portfolio, load_portfolio
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+#: The column names that mean the same thing in every table of the analyses, each a key of the locale
+#: files: `RunContext.show_table` translates these wherever they appear. Any other column is shown as
+#: named unless the caller maps it to a key with `labels=` (a module keeps the mapping of its own
+#: tables' columns beside them, e.g. `analyses.framing.HEADERS`); tables whose headers an analysis
+#: already wrote in the run's language pass none.
+CANONICAL_COLUMNS: frozenset[str] = frozenset({
+    # an estimate, its interval and what it is
+    "estimate", "ci_low", "ci_high", "n", "p", "p_value", "unit", "value", "quantity", "label", "note",
+    # groups, outcomes and shares
+    "group", "outcome", "outcome_class", "quantile", "share", "count",
+    # covariate balance (analyses.overview and analyses.effects)
+    "covariate", "mean_treated", "mean_control", "mean_treated_weighted", "mean_control_weighted",
+    "smd_unweighted", "smd_weighted",
+    # claims checked against the data
+    "claim", "claimed", "verdict",
+})
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -36,9 +54,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def svg_text(fig) -> str:
     """The figure as SVG (tight bounding box; text kept as text, so it stays sharp, searchable and
-    editable; no date, so the same figure gives the same file)."""
+    editable; no date and fixed clip-path ids, so the same figure gives the same file)."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with plt.rc_context({"svg.hashsalt": "amo-analysis"}):  # else matplotlib draws random ids
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buffer.getvalue()
 
 
@@ -112,14 +131,26 @@ class RunContext:
             folder.mkdir(exist_ok=True)  # never re-creates a run folder the runner has removed
             safe = neutralise_formulas(table)
             stem = f"{self.notebook}_{name}"
-            safe.to_csv(folder / f"{stem}.csv", index=False)
+            # CRLF rows (as Excel writes them): a cell holding a bare carriage return is then quoted
+            # instead of starting a new row where a formula could open a cell
+            safe.to_csv(folder / f"{stem}.csv", index=False, lineterminator="\r\n")
             safe.to_excel(folder / f"{stem}.xlsx", index=False)
         return table
 
-    def show_table(self, table: pd.DataFrame, name: str | None = None, decimals: int = 3) -> None:
-        """Display a table without its index, numbers rounded, text left-aligned (saved when named)."""
+    def show_table(self, table: pd.DataFrame, name: str | None = None, decimals: int = 3,
+                   labels: Mapping[str, str] | None = None) -> None:
+        """Display a table without its index, numbers rounded, text left-aligned (saved when named,
+        with its own column names).
+
+        Headers: a column is shown translated when `labels` maps it to a translation key, or when it
+        is one of `CANONICAL_COLUMNS`; any other column is shown as named. `labels` may name columns
+        the table does not have (one mapping can serve all the tables of a module).
+        """
         from IPython.display import display
 
+        unknown = sorted(key for key in (labels or {}).values() if key not in TRANSLATIONS)
+        if unknown:
+            raise KeyError(f"labels= names no translation key: {', '.join(unknown)}")
         if name:
             self.save_table(table, name)
         if table.empty and table.attrs.get("why"):  # nothing to show: say why (as text, escaped)
@@ -131,13 +162,14 @@ class RunContext:
             return
         # escape="html": cell text from the user's file (project or organisation names) is shown
         # as text, never interpreted as markup (Styler does not escape by default).
-        shown = table.rename(columns=lambda c: self.t(c) if c in TRANSLATIONS else c)
-        if not shown.columns.is_unique:  # a translated header would clash with another: keep the keys
+        keys = {c: c for c in table.columns if c in CANONICAL_COLUMNS} | dict(labels or {})
+        shown = table.rename(columns=lambda c: self.t(keys[c]) if c in keys else c)
+        if not shown.columns.is_unique:  # a translated header would clash with another: keep the names
             shown = table
+        numbers = number_style(self.lang)
         styled = (shown.style.hide(axis="index")
-                  .format(precision=decimals, na_rep="–", escape="html",
-                          decimal="," if self.lang == "fr" else ".",
-                          thousands=NNBSP if self.lang == "fr" else None)
+                  .format(precision=decimals, na_rep="–", escape="html", decimal=numbers["decimal"],
+                          thousands=numbers["table_thousands"] or None)
                   .format_index(escape="html", axis=1)
                   .set_properties(**{"text-align": "left"})
                   .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))

@@ -250,14 +250,15 @@ def cmd_template(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     empty, dictionary = template_frames(args.lang)
     csv_path, xlsx_path = out / "portfolio_template.csv", out / "portfolio_template.xlsx"
-    sep = ";" if args.lang == "fr" else ","
+    from amo_analysis.i18n import NUMBER_STYLES, translate
+
+    sep = NUMBER_STYLES[args.lang]["list_separator"]  # ";" where the decimal mark is a comma
     empty.to_csv(csv_path, index=False, sep=sep, encoding="utf-8-sig")
     import pandas as pd
 
     with pd.ExcelWriter(xlsx_path) as writer:
-        empty.to_excel(writer, sheet_name="Projects" if args.lang == "en" else "Projets", index=False)
-        dictionary.to_excel(writer, sheet_name="Dictionary" if args.lang == "en" else "Dictionnaire",
-                            index=False)
+        empty.to_excel(writer, sheet_name=translate("template_sheet_projects", args.lang), index=False)
+        dictionary.to_excel(writer, sheet_name=translate("template_sheet_dictionary", args.lang), index=False)
     print(f"Wrote {csv_path} and {xlsx_path}")
     return 0
 

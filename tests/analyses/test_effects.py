@@ -18,7 +18,7 @@ from amo_analysis.stats import power
 from amo_analysis.analyses import effects as pe
 from amo_analysis.analyses.overview import with_model_columns
 from amo_analysis.report.run_context import RunContext
-from amo_analysis.ingest.schema import derive_metrics
+from amo_analysis.ingest.metrics import derive_metrics
 from amo_analysis.synth import PlantedEffects, make_portfolio
 
 FAST = ("difference", "ols", "ipw", "aipw", "fractional_logit", "log_linear")

@@ -9,13 +9,13 @@ import pytest
 
 from amo_analysis.analyses import forecast as fc
 from amo_analysis import synth
-from amo_analysis.ingest import schema
+from amo_analysis.ingest import metrics
 from amo_analysis.suite.cli import main
 
 
 @pytest.fixture(scope="module")
 def synthetic():
-    return schema.derive_metrics(synth.make_portfolio(4_000, 11))
+    return metrics.derive_metrics(synth.make_portfolio(4_000, 11))
 
 
 def test_p80_is_calibrated_on_held_out_synthetic_projects(synthetic):
@@ -47,7 +47,7 @@ def test_forecast_columns_and_scenarios(synthetic):
 
 
 def test_small_reference_uses_nearest_projects_and_says_so():
-    small = schema.derive_metrics(synth.make_portfolio(16, 7))
+    small = metrics.derive_metrics(synth.make_portfolio(16, 7))
     table = fc.forecast(small, fc.new_project(250_000, 300, "CRM", 2), amo="both")
     assert set(table["method"]) == {"nearest projects"}
     few = table["n_reference"] < fc.MIN_COMPARABLE
@@ -127,7 +127,7 @@ def test_large_reference_uses_split_conformal_and_stays_calibrated():
     # about 20 % of held-out projects, and the notes and method paragraph say how it was computed.
     from amo_analysis.stats import scale
 
-    data = schema.derive_metrics(synth.make_portfolio(32_000, 21))
+    data = metrics.derive_metrics(synth.make_portfolio(32_000, 21))
     reference, held = data.iloc[:28_000], data.iloc[28_000:]
     held = held[held["status"] == "completed"].reset_index(drop=True)
     result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1)
@@ -143,8 +143,8 @@ def test_large_reference_uses_split_conformal_and_stays_calibrated():
 
 @pytest.mark.parametrize("size", [300, 16])  # quantile regression, nearest projects
 def test_a_batch_of_projects_gets_the_forecasts_each_would_get_alone(size):
-    reference = schema.derive_metrics(synth.make_portfolio(size, 5))
-    projects = schema.derive_metrics(synth.make_portfolio(7, 6)).drop(columns=["cost_actual", "duration_actual_days"])
+    reference = metrics.derive_metrics(synth.make_portfolio(size, 5))
+    projects = metrics.derive_metrics(synth.make_portfolio(7, 6)).drop(columns=["cost_actual", "duration_actual_days"])
     projects["project_type"] = projects["project_type"].astype(str)
     projects.loc[3, "project_type"] = "Quantum"  # a level the reference lacks: noted, not used
     projects.loc[5, "complexity"] = np.nan       # a feature the project does not give
@@ -169,7 +169,7 @@ def _heaped_portfolio(size: int, seed: int) -> pd.DataFrame:
     data["budget_planned"] = heaped
     data["duration_planned_days"] = np.round(data["duration_planned_days"], -2)
     data["duration_actual_days"] = np.round(data["duration_actual_days"], -1)
-    return schema.derive_metrics(data)
+    return metrics.derive_metrics(data)
 
 
 @pytest.mark.parametrize("size, method", [(38, "nearest projects"), (150, "quantile regression")])

@@ -8,13 +8,13 @@ import pytest
 
 from amo_analysis import synth
 from amo_analysis.analyses import framing
-from amo_analysis.ingest import schema
+from amo_analysis.ingest import metrics
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats.claims import INCONCLUSIVE, LARGER, OPPOSITE, SMALLER, SUPPORTED
 
 
 def _synthetic(n, seed):
-    return framing.with_framing_columns(schema.derive_metrics(synth.make_portfolio(n, seed)))
+    return framing.with_framing_columns(metrics.derive_metrics(synth.make_portfolio(n, seed)))
 
 
 def _two_by_two(a, n1, c, n0):

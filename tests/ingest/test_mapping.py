@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from amo_analysis.ingest import columns as cols
+from amo_analysis.ingest import cells
 from amo_analysis.ingest import mapping as m
 from amo_analysis.errors import InputError
 
@@ -237,7 +238,7 @@ def test_apply_mapping_with_user_file_renames_practice_and_attrs(tmp_path):
     assert any("ignored" in n and "'Comments'" in n for n in report.notes)
     # The vocabulary carried in attrs is what parse_bool_value needs.
     yes, no = df.attrs["bool_vocabulary"]["amo"]
-    assert [m.parse_bool_value(v, yes, no) for v in df["amo"]] == [True, False, True]
+    assert [cells.parse_bool_value(v, yes, no) for v in df["amo"]] == [True, False, True]
 
 
 def test_default_attrs_without_mapping():
@@ -357,27 +358,27 @@ def test_practice_as_plain_column_name(tmp_path):
     (np.int64(0), False),
 ])
 def test_parse_bool_value(value, expected):
-    assert m.parse_bool_value(value) is expected
+    assert cells.parse_bool_value(value) is expected
 
 
 @pytest.mark.parametrize("value", ["peut-être", "maybe", "2", 2, 0.5, "oui/non"])
 def test_parse_bool_value_unknown_raises(value):
     with pytest.raises(ValueError, match="yes/no"):
-        m.parse_bool_value(value)
+        cells.parse_bool_value(value)
 
 
 def test_parse_bool_value_extra_vocabulary_is_normalised_and_wins():
-    assert m.parse_bool_value(" FLEX", yes=("Flex",), no=("Seq",)) is True
-    assert m.parse_bool_value("séq", yes=("Flex",), no=("Seq",)) is False
+    assert cells.parse_bool_value(" FLEX", yes=("Flex",), no=("Seq",)) is True
+    assert cells.parse_bool_value("séq", yes=("Flex",), no=("Seq",)) is False
     with pytest.raises(ValueError, match="flex"):
-        m.parse_bool_value("agile", yes=("Flex",), no=("Seq",))
+        cells.parse_bool_value("agile", yes=("Flex",), no=("Seq",))
     # An extra value may reuse a built-in word with the opposite meaning.
-    assert m.parse_bool_value("N", yes=("N",)) is True
+    assert cells.parse_bool_value("N", yes=("N",)) is True
 
 
 def test_yes_and_no_vocabularies_are_disjoint_and_normalised():
-    assert not (m.YES_VALUES & m.NO_VALUES)
-    assert "" not in m.NO_VALUES and "" not in m.YES_VALUES
-    assert all(m.normalise_value(v) == v for v in m.YES_VALUES | m.NO_VALUES)
-    assert {"oui", "o", "yes", "y", "vrai", "true", "1", "x", "avec", "with"} <= m.YES_VALUES
-    assert {"non", "n", "no", "faux", "false", "0", "sans", "without"} <= m.NO_VALUES
+    assert not (cells.YES_VALUES & cells.NO_VALUES)
+    assert "" not in cells.NO_VALUES and "" not in cells.YES_VALUES
+    assert all(cells.normalise_value(v) == v for v in cells.YES_VALUES | cells.NO_VALUES)
+    assert {"oui", "o", "yes", "y", "vrai", "true", "1", "x", "avec", "with"} <= cells.YES_VALUES
+    assert {"non", "n", "no", "faux", "false", "0", "sans", "without"} <= cells.NO_VALUES

@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from amo_analysis.ingest import sources
+from amo_analysis.ingest import text as text_reader
 from amo_analysis.errors import InputError
 from amo_analysis.ingest.sources import SourceInfo, read_source
 
@@ -542,10 +542,10 @@ def _read_each_way(path, monkeypatch):
         raise AssertionError("the fast path declined this file")
 
     with monkeypatch.context() as m:
-        m.setattr(sources, "_parse_text", no_fallback)
+        m.setattr(text_reader, "_parse_text", no_fallback)
         fast = run()
     with monkeypatch.context() as m:
-        m.setattr(sources, "_parse_text_fast", lambda *args: None)
+        m.setattr(text_reader, "_parse_text_fast", lambda *args: None)
         fallback = run()
     return fast, fallback
 
@@ -607,7 +607,7 @@ def test_fast_path_reads_awkward_files_as_the_csv_module_does(tmp_path, monkeypa
     ("sep=€\na€b€c\n1€2€3\n", "€"),                           # a delimiter pyarrow cannot take
 ])
 def test_fast_path_declines_what_it_could_read_differently(text, delimiter):
-    assert sources._parse_text_fast(text, delimiter, False) is None
+    assert text_reader._parse_text_fast(text, delimiter, False) is None
 
 
 def test_random_quoting_reads_the_same_whenever_the_fast_path_takes_it():
@@ -622,11 +622,11 @@ def test_random_quoting_reads_the_same_whenever_the_fast_path_takes_it():
             fields = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 3))) for _ in range(3)]
             lines.append(";".join('"' + f.replace('"', '""') + '"' if rng.random() < 0.4 else f for f in fields))
         text = "h1;h2;h3\n" + "".join(line + rng.choice(["\n", "\r\n"]) for line in lines)
-        fast = sources._parse_text_fast(text, ";", False)
+        fast = text_reader._parse_text_fast(text, ";", False)
         if fast is None:
             continue
         taken += 1
-        slow = sources._parse_text(text, ";", False, "f.csv")
+        slow = text_reader._parse_text(text, ";", False, "f.csv")
         assert (fast.header_line, fast.header, fast.notes) == (slow.header_line, slow.header, slow.notes), text
         for got, expected in zip(fast.columns, slow.columns, strict=True):
             pd.testing.assert_series_equal(got, expected, check_exact=True, obj=repr(text))
@@ -650,7 +650,7 @@ def test_bad_cell_is_reported_on_its_line_by_both_paths(tmp_path, monkeypatch):
     for fast in (True, False):
         with monkeypatch.context() as m:
             if not fast:
-                m.setattr(sources, "_parse_text_fast", lambda *args: None)
+                m.setattr(text_reader, "_parse_text_fast", lambda *args: None)
             with pytest.raises(ContractError) as err:
                 load_portfolio(path)
         results.append([p.__dict__ for p in err.value.problems])

@@ -8,7 +8,7 @@ import pytest
 from amo_analysis.analyses import overview
 from amo_analysis.report import plots
 from amo_analysis.report.run_context import svg_text
-from amo_analysis.ingest.schema import derive_metrics
+from amo_analysis.ingest.metrics import derive_metrics
 from amo_analysis.synth import make_portfolio
 
 

@@ -578,7 +578,7 @@ SYNTH_COVARIATES = ["log_budget", "complexity", "project_type", "organisation"]
 
 @pytest.fixture(scope="module")
 def synth_confounded():
-    from amo_analysis.ingest.schema import derive_metrics
+    from amo_analysis.ingest.metrics import derive_metrics
     from amo_analysis.synth import make_portfolio
 
     df = derive_metrics(make_portfolio(2000, seed=2024))
@@ -616,7 +616,7 @@ def test_synth_naive_difference_is_biased_when_confounded(synth_confounded, outc
 
 
 def test_synth_naive_difference_is_fine_when_assignment_is_random():
-    from amo_analysis.ingest.schema import derive_metrics
+    from amo_analysis.ingest.metrics import derive_metrics
     from amo_analysis.synth import PlantedEffects, make_portfolio
 
     df = derive_metrics(make_portfolio(2000, seed=2024, effects=PlantedEffects(confounding=0.0)))
@@ -713,3 +713,20 @@ def test_a_numerical_failure_inside_an_estimator_is_a_stated_reason(monkeypatch,
     with pytest.raises(effects.EffectError, match=f"The {method} estimate of 'y' failed numerically "
                                                   r"\(LinAlgError: Singular matrix\)"):
         estimate_effect(data, "y", "t", ["x1", "x2"], method=method, cluster=cluster)
+
+
+def test_each_method_subsamples_large_portfolios_with_the_words_of_its_registry_entry(monkeypatch, small):
+    # one registry drives the behaviour: estimate_effect asks `scale.model_rows` for a subsample exactly for
+    # the methods marked subsampled, with the words that open their note
+    from amo_analysis.stats import scale
+    from amo_analysis.stats.effects import METHODS, REGISTRY, SUBSAMPLED_METHODS
+
+    asked = []
+    monkeypatch.setattr(scale, "model_rows", lambda frame, seed, what: (asked.append(what), (frame, None))[1])
+    for method in METHODS:
+        try:
+            estimate_effect(small, "y", "t", ["x1"], method=method)
+        except EffectError:  # e.g. the fractional logit of an outcome outside [0, 1]: asked before fitting
+            pass
+    assert asked == [REGISTRY[m].subsample_words for m in SUBSAMPLED_METHODS]
+    assert asked[2] == "The quantile regression"

@@ -9,7 +9,7 @@ import pytest
 from amo_analysis import synth
 from amo_analysis.analyses import framing
 from amo_analysis.stats import scale
-from amo_analysis.ingest import schema
+from amo_analysis.ingest import metrics
 from amo_analysis.stats.effects import estimate_effect
 from amo_analysis.analyses.roi import simulate_roi
 from stats.test_effects import TAU, confounded
@@ -65,7 +65,7 @@ def test_cheap_estimators_use_every_row(large, method):
 
 
 def test_framing_models_on_a_large_portfolio_use_the_subsample_and_say_so():
-    data = framing.with_framing_columns(schema.derive_metrics(synth.make_portfolio(N_LARGE, 8)))
+    data = framing.with_framing_columns(metrics.derive_metrics(synth.make_portfolio(N_LARGE, 8)))
     table = framing.framing_risk_table(data, outcomes=("failed",), seed=1)
     estimated = table[table["estimate"].notna()]
     assert len(estimated) > 20 and (estimated["n"] <= scale.SUBSAMPLE_ROWS).all()

@@ -156,3 +156,12 @@ def test_mapping_files_as_notepad_saves_them(tmp_path, variant):
     result = cli("validate", data, "--mapping", mapping)
     assert result.returncode == 0, result.stderr.decode()
     assert "'Budget prévu' -> budget_planned" in result.stdout.decode("utf-8").replace("→", "->")
+
+
+def test_the_lock_file_of_an_open_workbook_is_not_taken_for_a_portfolio(tmp_path):
+    lock = tmp_path / "~$Portefeuille.xlsx"  # what Excel writes beside a workbook it has open
+    lock.write_bytes(b"\x0bElodie" + b"\x00" * 40)
+    result = cli("validate", lock)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "lock file Excel keeps beside a workbook that is open" in err
+    assert "Portefeuille.xlsx" in err and len(err.strip().splitlines()) == 1

@@ -1,4 +1,4 @@
-"""Tests for amo_analysis.ingest.schema: typing, the pandera contract, derived metrics, the data dictionary."""
+"""Tests for amo_analysis.ingest.contract (typing, the pandera contract), metrics and the data dictionary."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ import pytest
 
 from amo_analysis import paths
 from amo_analysis.ingest import columns
-from amo_analysis.ingest import schema
+from amo_analysis.ingest import contract
+from amo_analysis.ingest import dictionary
+from amo_analysis.ingest import metrics
 from amo_analysis.errors import ContractError, InputError
-from amo_analysis.ingest.schema import OutcomeTolerances, validate_portfolio
+from amo_analysis.ingest.contract import validate_portfolio
+from amo_analysis.ingest.metrics import OutcomeTolerances
 
 FIRST_LINE = 2  # CSV: header is line 1
 
@@ -335,7 +338,7 @@ def test_contract_error_lists_every_offending_cell_in_row_order():
 # ------------------------------------------------------------------------------- pandera
 
 def test_schema_is_pandera_and_built_from_the_catalogue():
-    s = schema.portfolio_schema()
+    s = contract.portfolio_schema()
     assert isinstance(s, pa.DataFrameSchema)
     assert set(columns.INPUT_COLUMNS) <= set(s.columns)
     assert s.columns["project_id"].unique and not s.columns["amo"].nullable
@@ -415,7 +418,7 @@ def test_outcome_tolerances_are_parameters():
     loose = OutcomeTolerances(on_target=0.25, failure=0.6)
     assert validate_portfolio(df, file="data.csv", tolerances=loose).data["outcome_class"].iloc[0] == "successful"
     strict = OutcomeTolerances(on_target=0.05, failure=0.15)
-    assert schema.derive_metrics(validate_portfolio(df, file="d").data, strict)["outcome_class"].iloc[0] == "failed"
+    assert metrics.derive_metrics(validate_portfolio(df, file="d").data, strict)["outcome_class"].iloc[0] == "failed"
 
 
 def test_extreme_drift_kept_and_flagged():
@@ -470,7 +473,7 @@ def test_attrs_are_kept():
 
 
 def test_coerce_types_returns_problems_instead_of_raising():
-    typed, problems, notes = schema.coerce_types(frame(2, budget_planned=["x", "3"]), file="f.csv")
+    typed, problems, notes = contract.coerce_types(frame(2, budget_planned=["x", "3"]), file="f.csv")
     assert [(p.row, p.column, p.value) for p in problems] == [(2, "budget_planned", "x")]
     assert pd.isna(typed["budget_planned"].iloc[0]) and typed["budget_planned"].iloc[1] == 3.0
 
@@ -478,14 +481,13 @@ def test_coerce_types_returns_problems_instead_of_raising():
 # ------------------------------------------------------------------------------- data dictionary
 
 def test_data_dictionary_file_is_in_sync():
-    text = schema.data_dictionary_markdown()
+    text = dictionary.data_dictionary_markdown()
     committed = (paths.DATA_DIR / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
-    assert committed == text, "run: python -c \"from amo_analysis import schema, paths; " \
-        "(paths.DATA_DIR / 'DATA_DICTIONARY.md').write_text(schema.data_dictionary_markdown(), encoding='utf-8')\""
+    assert committed == text, "run: python -m amo_analysis.ingest.dictionary"
 
 
 def test_data_dictionary_lists_every_column_with_its_rule():
-    text = schema.data_dictionary_markdown()
+    text = dictionary.data_dictionary_markdown()
     for col in columns.COLUMNS:
         assert f"| `{col.name}` |" in text
         if col.header_fr:
@@ -550,8 +552,8 @@ def test_text_columns_read_by_value_match_cell_by_cell_reading(decimal, thousand
     as_objects = as_text.astype(object)
     as_objects.attrs = dict(as_text.attrs)
     assert all(isinstance(as_text[c].dtype, pd.StringDtype) for c in as_text)
-    fast = schema.coerce_types(as_text, file="f.csv", decimal=decimal, thousands=thousands)
-    slow = schema.coerce_types(as_objects, file="f.csv", decimal=decimal, thousands=thousands)
+    fast = contract.coerce_types(as_text, file="f.csv", decimal=decimal, thousands=thousands)
+    slow = contract.coerce_types(as_objects, file="f.csv", decimal=decimal, thousands=thousands)
     extra_text = not pd.api.types.is_float_dtype(fast[0]["Extra"])
     pd.testing.assert_frame_equal(fast[0].drop(columns="Extra"), slow[0].drop(columns="Extra"), check_exact=True)
     # an extra column left as text keeps its own dtype (str or object)
@@ -573,14 +575,14 @@ def test_text_columns_without_problems_read_by_value_match_cell_by_cell_reading(
         "framing_q01": [("oui", "", "non")[i % 3] for i in range(n)],
         "status": [("terminé", "en cours", "annulé")[i % 3] for i in range(n)],
     }, index=range(2, n + 2))
-    fast = schema.coerce_types(df, file="f.csv", decimal=",", thousands=None)
-    slow = schema.coerce_types(df.astype(object), file="f.csv", decimal=",", thousands=None)
+    fast = contract.coerce_types(df, file="f.csv", decimal=",", thousands=None)
+    slow = contract.coerce_types(df.astype(object), file="f.csv", decimal=",", thousands=None)
     pd.testing.assert_frame_equal(fast[0], slow[0], check_exact=True)
     assert fast[1] == slow[1] == [] and fast[2] == slow[2]
 
 
 def test_a_typed_column_is_read_once_per_distinct_value_as_python_scalars():
-    from amo_analysis.ingest.schema import _by_value
+    from amo_analysis.ingest.cells import by_value as _by_value
 
     seen = []
 

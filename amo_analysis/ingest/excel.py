@@ -1,0 +1,147 @@
+"""Excel workbooks (.xlsx, .xlsm): the sheet, the header row, the data rows with their native cell types.
+
+Where it sits: one of the readers `sources.read_source` dispatches to. `read_xlsx` opens the
+workbook read-only (computed values, not formulas), reads the named sheet or else the first sheet
+with a table header (a row with at least 3 filled cells, at least half of them text, within the
+first rows), skips title rows above the header and a trailing total row, and keeps each cell as
+openpyxl gives it (numbers, datetimes, text); the index is the Excel row number.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header
+from amo_analysis.errors import InputError
+
+TOTAL_ROW = re.compile(r"^\s*(total|totaux|totals|somme|sum|grand total)\b", re.IGNORECASE)
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _find_header(rows: list[tuple]) -> int | None:
+    """0-based position of the header among `rows`: ≥ 3 filled cells, at least half of them text."""
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        filled = [v for v in row if _present(v)]
+        if len(filled) >= 3 and sum(isinstance(v, str) for v in filled) >= len(filled) / 2:
+            return i
+    return None
+
+
+def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
+    """The table in one sheet of a workbook (`sheet`, or the first with a table header), and what was found."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    name = path.name
+    info = SourceInfo(display_name=name, kind="xlsx", row_label="row")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors, ...)
+            raise InputError(f"{name}: the workbook is corrupted and cannot be opened ({type(exc).__name__}); "
+                             "open it in Excel and save it again as .xlsx, or export a CSV.") from exc
+        try:
+            sheets = {ws.title: ws for ws in wb.worksheets}
+            names = list(sheets)
+            if sheet is not None:
+                if sheet not in sheets:
+                    raise InputError(f"{name}: there is no sheet {sheet!r}; the sheets are "
+                                     + ", ".join(repr(s) for s in names) + ".")
+                candidates = [sheet]
+            else:
+                candidates = names
+            chosen = None
+            skipped = []
+            first_with_data = None
+            for title in candidates:
+                ws = sheets[title]
+                ws.reset_dimensions()
+                rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+                if not any(_present(v) for r in rows for v in r):
+                    if sheet is not None:
+                        raise InputError(f"{name}: sheet {sheet!r} is empty.")
+                    skipped.append((title, "is empty"))
+                    continue
+                if first_with_data is None:
+                    first_with_data = title
+                h = _find_header(rows)
+                if h is None:
+                    skipped.append((title, "has no table header"))
+                    if sheet is None:
+                        continue
+                chosen = (title, rows, h)
+                break
+        finally:
+            wb.close()
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        info.notes.append(f"Excel reader: {message}")
+
+    if chosen is None:
+        if first_with_data is None:
+            raise InputError(f"{name}: the workbook has no data (every sheet is empty).")
+        raise InputError(f"{name}: no sheet has a table header (a row with at least 3 filled cells, at least half "
+                         f"of them text, within the first {HEADER_SEARCH_ROWS} rows); sheets: "
+                         + ", ".join(repr(s) for s in names) + ".")
+    title, rows, h = chosen
+    where = f"{name}, sheet {title!r}"
+    if h is None:
+        raise InputError(f"{where}: no table header found (a row with at least 3 filled cells, at least "
+                         "half of them text, "
+                         f"within the first {HEADER_SEARCH_ROWS} rows).")
+    info.sheet = title
+    if sheet is None and skipped:
+        info.notes.append(f"sheet {title!r} used: " + "; ".join(f"sheet {t!r} {why}" for t, why in skipped))
+    if len(names) > 1:
+        info.notes.append(f"the workbook has {len(names)} sheets; sheet {title!r} was read")
+
+    header_row_number = h + 1
+    info.header_row = header_row_number
+    if h > 0:
+        info.notes.append(f"header found on row {header_row_number}; "
+                          f"row{'s' if h > 1 else ''} above it skipped (title)")
+    header_cells = rows[h]
+    filled = [j for j, v in enumerate(header_cells) if _present(v)]
+    first, last = filled[0], filled[-1]
+    for j in range(first, last + 1):
+        if not _present(header_cells[j]):
+            raise InputError(f"{where}, cell {get_column_letter(j + 1)}{header_row_number} of the header is "
+                             "empty (merged header cells?); give every column its own header cell.")
+    header = [str(header_cells[j]).strip().lstrip("\ufeff").strip() for j in range(first, last + 1)]
+
+    data = []
+    for offset, row in enumerate(rows[h + 1:], start=h + 2):
+        if not any(_present(v) for v in row):
+            continue
+        for j, v in enumerate(row):
+            if (j < first or j > last) and _present(v):
+                raise InputError(f"{where}, cell {get_column_letter(j + 1)}{offset} has a value but no header "
+                                 "above it (merged header cells?); give that column a header.")
+        cells = [row[j] if j < len(row) else None for j in range(first, last + 1)]
+        data.append((offset, [v if _present(v) else None for v in cells]))
+
+    if data:
+        last_row, last_cells = data[-1]
+        label = next((v for v in last_cells if v is not None), None)
+        if isinstance(label, str) and TOTAL_ROW.match(label):
+            data.pop()
+            info.notes.append(f"row {last_row} ({label.strip()!r}) dropped: it looks like a total row")
+    if not data:
+        raise InputError(f"{where}: the sheet has a header (row {header_row_number}) but no data rows.")
+
+    columns = [[cells[j] for _, cells in data] for j in range(len(header))]
+    index = [r for r, _ in data]
+    check_header(header, f"{where}",
+                 where=lambda j: f"cell {get_column_letter(first + j + 1)}{header_row_number}",
+                 first_value_row=lambda j: index[0] if any(v is not None for v in columns[j]) else None,
+                 row_label="row", notes=info.notes)
+    df = pd.DataFrame({j: col for j, col in enumerate(columns)}, index=pd.Index(index, name="source_row"))
+    df.columns = pd.Index(header)
+    return df, info

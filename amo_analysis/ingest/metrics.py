@@ -1,0 +1,103 @@
+"""Derived metrics: budget drift, schedule slip, log ratios, the outcome class, and the formulas of
+the two columns completed from others (durations from the dates, `framing_score` from the answers).
+
+Where it sits: sources → cells → mapping → privacy → contract → **metrics** → portfolio. Input: a
+typed portfolio (as `contract.coerce_types` makes it, or a synthetic frame in tests and benchmarks).
+`contract.validate_portfolio` calls `duration_days` and `framing_score` while it completes the
+table, and `derive_metrics` last. Imports nothing else of the package.
+
+Units: money in the run's cost unit, durations in calendar days, drifts as fractions (0.27 = 27 %),
+log ratios as natural logarithms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# A cost drift above this (as a fraction: 10.0 = +1000 %) is kept but flagged in `extreme_outlier`.
+EXTREME_DRIFT = 10.0
+# Comparisons against the outcome tolerances allow this much floating-point slack (1.1 / 1 − 1 is
+# 0.10000000000000009, which must count as "on target" at a 10 % tolerance).
+_TOLERANCE_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class OutcomeTolerances:
+    """Standish-style resolution thresholds, as fractions (0.10 = 10 %)."""
+
+    on_target: float = 0.10   # drift and slip both <= on_target (and not cancelled) -> "successful"
+    failure: float = 0.50     # cancelled, or drift > failure, or slip > failure -> "failed"; otherwise "challenged"
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns completed from others
+# ---------------------------------------------------------------------------------------------
+
+def duration_days(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Calendar days from `start` to `end` (float64): missing where either date is missing or where
+    `end` is before `start` (`contract` reports those)."""
+    before = end.notna() & start.notna() & (end < start)
+    return (end - start).dt.days.astype("float64").where(~before)
+
+
+def framing_score(answers: pd.DataFrame) -> pd.Series:
+    """Number of yes among the ten framing answers (boolean columns framing_q01…q10), Int64;
+    missing on a row with an unanswered question."""
+    complete = answers.notna().all(axis=1)
+    return answers.fillna(False).astype(int).sum(axis=1).where(complete).astype("Int64")
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived metrics
+# ---------------------------------------------------------------------------------------------
+
+def _num(df: pd.DataFrame, name: str) -> pd.Series:
+    if name in df:
+        return pd.to_numeric(df[name], errors="coerce").astype("float64")
+    return pd.Series(np.nan, index=df.index, dtype="float64")
+
+
+def derive_metrics(df: pd.DataFrame, tolerances: OutcomeTolerances = OutcomeTolerances()) -> pd.DataFrame:
+    """Add the derived columns to a typed portfolio (returns a copy; attrs kept).
+
+    - `budget_drift` = cost_actual / budget_planned − 1 (fraction; 0.27 = 27 % over budget);
+    - `schedule_slip` = duration_actual_days / duration_planned_days − 1 (fraction);
+    - `log_cost_ratio` = ln(cost_actual / budget_planned), missing when cost_actual is 0 or missing;
+    - `log_duration_ratio` = ln(duration_actual_days / duration_planned_days), missing when the
+      actual duration is 0 or missing;
+    - `outcome_class`: "failed" when cancelled, or drift or slip > `tolerances.failure`;
+      "successful" when drift and slip are both ≤ `tolerances.on_target`; "challenged" otherwise;
+      missing when the project is ongoing, or not cancelled and a needed drift/slip is unknown
+      (comparisons allow 1e-9 of floating-point slack);
+    - `extreme_outlier`: True when budget_drift > +1000 % (the row is kept).
+    """
+    out = df.copy()
+    budget, cost = _num(df, "budget_planned"), _num(df, "cost_actual")
+    planned, actual = _num(df, "duration_planned_days"), _num(df, "duration_actual_days")
+    cost_ratio, duration_ratio = cost / budget, actual / planned
+    out["budget_drift"] = cost_ratio - 1
+    out["schedule_slip"] = duration_ratio - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["log_cost_ratio"] = np.log(cost_ratio.where(cost_ratio > 0))
+        out["log_duration_ratio"] = np.log(duration_ratio.where(duration_ratio > 0))
+
+    drift, slip = out["budget_drift"], out["schedule_slip"]
+    fail_limit = tolerances.failure + _TOLERANCE_SLACK
+    ok_limit = tolerances.on_target + _TOLERANCE_SLACK
+    status = df["status"] if "status" in df else pd.Series(pd.NA, index=df.index, dtype="object")
+    cancelled = (status == "cancelled").fillna(False).astype(bool)
+    ongoing = (status == "ongoing").fillna(False).astype(bool)
+    failed = cancelled | (drift > fail_limit) | (slip > fail_limit)
+    both_known = drift.notna() & slip.notna()
+    successful = both_known & (drift <= ok_limit) & (slip <= ok_limit)
+    outcome = pd.Series(np.where(successful, "successful", "challenged"), index=df.index, dtype="object")
+    outcome = outcome.where(both_known, None)
+    outcome[failed] = "failed"
+    outcome[ongoing & ~cancelled] = None
+    out["outcome_class"] = pd.Series(outcome, index=df.index, dtype="str")
+    out["extreme_outlier"] = (drift > EXTREME_DRIFT).astype(bool)
+    out.attrs = dict(df.attrs)
+    return out

@@ -1,0 +1,109 @@
+"""What a reader learned about one source (`SourceInfo`), and the header rule the file readers share.
+
+Where it sits: the base of the readers. `text`, `excel` and `tables` each return a raw table and a
+`SourceInfo`; `sources.read_source` picks the reader, adds the checksum and re-exports
+`SourceInfo`. `check_header` is the header rule of text and Excel files: an empty header cell over an
+empty column is dropped, an empty header cell over data or a name used twice is an `InputError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from amo_analysis.errors import InputError
+
+HEADER_SEARCH_ROWS = 20
+
+_MARK_NAMES = {
+    ",": "comma",
+    ".": "point",
+    " ": "space",
+    "\u00a0": "non-breaking space (U+00A0)",
+    "\u202f": "narrow non-breaking space (U+202F)",
+    "\t": "tab",
+    ";": "semicolon",
+    "|": "pipe",
+}
+
+
+@dataclass
+class SourceInfo:
+    """What was read and how: the provenance and detection report of one source.
+
+    `row_label` is the word for `DataFrame.index` values in messages: "line" (CSV, header = line 1),
+    "row" (Excel row number) or "record" (1-based, Parquet and SQL). `checksum` is "sha256:<hex>" of
+    the file bytes, or for a database URL of the query text plus the CSV serialisation of the result.
+    """
+
+    display_name: str
+    kind: str
+    row_label: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    table: str | None = None
+    query: str | None = None
+    checksum: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> list[str]:
+        """Readable lines for the `validate` command, one fact a line."""
+        lines = [f"source: {self.display_name} ({self.kind})"]
+        if self.encoding:
+            lines.append(f"encoding: {self.encoding}")
+        if self.delimiter:
+            lines.append(f"delimiter: {mark_text(self.delimiter)}")
+        if self.decimal:
+            lines.append(f"decimal mark: {mark_text(self.decimal)}")
+        if self.kind == "csv":
+            lines.append("thousands separator: "
+                         + (mark_text(self.thousands) if self.thousands else "none"))
+        if self.sheet is not None:
+            lines.append(f"sheet: {self.sheet!r}")
+        if self.header_row is not None:
+            lines.append(f"header: {self.row_label} {self.header_row}")
+        if self.table is not None:
+            lines.append(f"table: {self.table!r}")
+        if self.query is not None:
+            lines.append(f"query: {' '.join(self.query.split())}")
+        if self.checksum:
+            lines.append(f"checksum: {self.checksum}")
+        lines.extend(f"note: {n}" for n in self.notes)
+        return lines
+
+
+def mark_name(mark: str | None) -> str:
+    return _MARK_NAMES.get(mark or "", repr(mark))
+
+
+def mark_text(mark: str) -> str:
+    """'comma ','' for printable marks, just the name for spaces and tabs."""
+    return mark_name(mark) if mark.isspace() else f"{mark_name(mark)} {mark!r}"
+
+
+def check_header(header, name, where, first_value_row, row_label, notes) -> list[int]:
+    """Indices of columns to keep: empty header cells over empty columns are dropped; an empty
+    header over data, or a name used twice, is an `InputError`. `first_value_row(j)` is the row of
+    the first value under header cell j, or None when the column is empty."""
+    keep = []
+    for j, h in enumerate(header):
+        if h == "":
+            row = first_value_row(j)
+            if row is not None:
+                raise InputError(f"{name}: {where(j)} of the header is empty but {row_label} {row} has a value "
+                                 "there; give that column a name.")
+            notes.append(f"{where(j)} has no header and no data: ignored")
+            continue
+        keep.append(j)
+    positions: dict[str, list[int]] = {}
+    for j in keep:
+        positions.setdefault(header[j], []).append(j)
+    for h, js in positions.items():
+        if len(js) > 1:
+            places = " and ".join(where(j) for j in js)
+            raise InputError(f"{name}: the header has {h!r} {len(js)} times ({places}); "
+                             "each column needs a distinct name.")
+    return keep

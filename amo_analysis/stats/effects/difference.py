@@ -1,0 +1,116 @@
+"""The unadjusted difference in means, treated − control, in outcome units.
+
+Without clusters: scipy's bootstrap interval (BCa by default, stratified by group) with the bootstrap
+standard error and a permutation-test p-value (exact when there are no more arrangements than
+resamples); above `large_n` rows Welch's t interval and p-value, which they converge to. With
+clusters: CR2 standard error and Bell–McCaffrey degrees of freedom of the OLS of the outcome on the
+treatment alone.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import scipy.stats as st
+
+from amo_analysis.stats import robust
+from amo_analysis.stats.effects.prepare import _result
+from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
+
+
+#: what every difference-in-means result estimates
+ESTIMAND = "unadjusted difference in means"
+
+
+def _mean_difference(x, y, axis=-1):
+    """mean(x) − mean(y) along `axis` (vectorised for scipy's resampling)."""
+    return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
+
+def _difference(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
+    """Treated − control mean of the outcome (covariates are not used): clustered, Welch or resampled."""
+    yt, yc = prep.y[prep.t == 1], prep.y[prep.t == 0]
+    notes = list(prep.notes)
+    if len(yt) < 2 or len(yc) < 2:
+        raise EffectError(
+            f"The difference in means needs at least 2 treated and 2 untreated rows; got "
+            f"{len(yt)} treated and {len(yc)} untreated."
+        )
+    if prep.groups is not None:
+        return _clustered_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes)
+    large_n = opts.get("large_n")
+    if large_n is not None and len(yt) + len(yc) > int(large_n):
+        return _welch_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes, int(large_n))
+    return _resampled_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes, opts)
+
+
+def _resampled_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes, opts) -> EffectResult:
+    """Bootstrap interval (`bootstrap_method`, falling back to percentile when BCa is undefined) and
+    standard error, permutation-test p-value; every resampling seeded with `seed`."""
+    method = str(opts["bootstrap_method"])
+    n_boot = int(opts["n_resamples"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        boot = st.bootstrap((yt, yc), _mean_difference, n_resamples=n_boot, vectorized=True,
+                            confidence_level=conf_level, method=method, rng=np.random.default_rng(seed))
+    ci = (boot.confidence_interval.low, boot.confidence_interval.high)
+    if not (np.isfinite(ci[0]) and np.isfinite(ci[1])) and method.lower() != "percentile":
+        notes.append(f"The {method} bootstrap interval was undefined; percentile interval used.")
+        method = "percentile"
+        boot = st.bootstrap((yt, yc), _mean_difference, n_resamples=n_boot, vectorized=True,
+                            confidence_level=conf_level, method=method,
+                            rng=np.random.default_rng(seed))
+        ci = (boot.confidence_interval.low, boot.confidence_interval.high)
+    n_perm = int(opts["permutation_resamples"])
+    arrangements = math.comb(len(yt) + len(yc), len(yt))
+    perm = st.permutation_test((yt, yc), _mean_difference, permutation_type="independent", vectorized=True,
+                               n_resamples=n_perm, alternative="two-sided",
+                               rng=np.random.default_rng(seed))
+    details = {
+        "mean_treated": float(yt.mean()), "mean_control": float(yc.mean()),
+        "bootstrap_method": method, "bootstrap_reps": n_boot,
+        "permutation_exact": arrangements <= n_perm,
+        "permutation_reps": min(arrangements, n_perm), "seed": seed,
+    }
+    return _result(prep, outcome, treatment, "difference", ESTIMAND,
+                   _mean_difference(yt, yc), ci, perm.pvalue, boot.standard_error, "difference", (),
+                   conf_level, notes, details, model=boot, reference=Reference(f"{method} bootstrap"))
+
+
+def _clustered_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes) -> EffectResult:
+    """Difference in means with clusters: OLS of the outcome on the treatment alone, CR2 standard
+    error and Bell–McCaffrey degrees of freedom (`robust`), so that a treatment decided per cluster
+    is judged on about as many degrees of freedom as there are clusters."""
+    X = np.column_stack([np.ones(len(prep.y)), prep.t])
+    beta = np.linalg.lstsq(X, prep.y, rcond=None)[0]
+    rc = robust.robust_covariance(X, prep.y - X @ beta, prep.groups)
+    est, se, df = float(beta[1]), rc.se(1), rc.df(1)
+    if not (se > 0 and math.isfinite(df) and df > 0):
+        raise EffectError(f"The difference in '{outcome}' has no usable cluster-robust standard error "
+                          "(too few clusters on one side).")
+    crit = float(st.t.ppf((1 + conf_level) / 2, df))
+    p = float(2 * st.t.sf(abs(est / se), df))
+    details = {"mean_treated": float(yt.mean()), "mean_control": float(yc.mean()),
+               "se_type": "CR2 cluster-robust, Bell–McCaffrey df", "df": float(df),
+               "n_clusters": rc.n_clusters, "seed": seed}
+    return _result(prep, outcome, treatment, "difference", ESTIMAND, est,
+                   (est - crit * se, est + crit * se), p, se, "difference", (), conf_level, notes, details,
+                   model=rc, reference=Reference("t", float(df)))
+
+
+def _welch_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes, large_n) -> EffectResult:
+    """Difference in means with Welch's t interval and p-value (used above `large_n` rows, where the
+    bootstrap interval and the permutation p-value converge to them; the BCa jackknife is quadratic)."""
+    test = st.ttest_ind(yt, yc, equal_var=False)
+    ci = test.confidence_interval(confidence_level=conf_level)
+    se = float(np.sqrt(yt.var(ddof=1) / len(yt) + yc.var(ddof=1) / len(yc)))
+    notes.append(f"More than {large_n} rows: Welch t interval and p-value instead of the bootstrap and "
+                 "permutation test (at this size they give the same interval and p-value).")
+    details = {"mean_treated": float(yt.mean()), "mean_control": float(yc.mean()),
+               "se_type": "Welch (unequal variances)", "welch_df": float(test.df), "seed": seed}
+    return _result(prep, outcome, treatment, "difference", ESTIMAND,
+                   float(yt.mean() - yc.mean()), (float(ci.low), float(ci.high)), float(test.pvalue), se,
+                   "difference", (), conf_level, notes, details, model=test,
+                   reference=Reference("t", float(test.df)))
