@@ -28,6 +28,10 @@ exp(quantile). The *contingency* at an accepted risk r (P80 by default) is the u
 − 1; it sits next to the common "budget + 10 %" rule and the chance that 10 % is enough.
 A forecast resting on fewer than `MIN_COMPARABLE` (10) projects says so in its `note`.
 
+(This module runs past the ~600 lines a module should keep to: the forecast, its backtest and the
+texts and records notebook 04 shows from them share one set of constants and column names, and the
+notebook's own module is the one place a maintainer looks for all of it.)
+
 **Order-free.** The forecast depends on the reference rows as a set, never on their order in the
 export: the usable rows are put in a canonical order fixed by their own values (outcome, practice,
 budget, features; see `_canonical_order`) before any order-dependent step — the seeded fold
