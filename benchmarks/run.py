@@ -157,7 +157,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     import pandas as pd
 
     from amo_analysis.analyses import references
-    from amo_analysis.analyses import overview
+    from amo_analysis.analyses import overview as overview_mod
     from amo_analysis.analyses import forecast
     from amo_analysis.analyses import framing
     from amo_analysis.report import plots
@@ -184,19 +184,19 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     data = port.data
 
     def overview():
-        d = overview.with_model_columns(data)
-        overview.portfolio_summary(port)
-        overview.data_quality_table(port)
-        overview.missing_values_table(port)
-        overview.tail_table(d)
-        classes = overview.outcome_class_table(d)
-        balance = overview.covariate_balance(d)
-        for fig in (plots.outcome_distributions(d, overview.OUTCOMES, overview.group_labels(d, "AMO"), "en", seed),
-                    plots.outcome_class_bars(overview.label_groups(classes, "AMO")), plots.love_plot(balance)):
+        d = overview_mod.with_model_columns(data)
+        overview_mod.portfolio_summary(port)
+        overview_mod.data_quality_table(port)
+        overview_mod.missing_values_table(port)
+        overview_mod.tail_table(d)
+        classes = overview_mod.outcome_class_table(d)
+        balance = overview_mod.covariate_balance(d)
+        for fig in (plots.outcome_distributions(d, overview_mod.OUTCOMES, overview_mod.group_labels(d, "AMO"), "en", seed),
+                    plots.outcome_class_bars(overview_mod.label_groups(classes, "AMO")), plots.love_plot(balance)):
             svg_text(fig)  # rendered as the notebook renders it
             plt.close(fig)
 
-    d_effects = overview.with_model_columns(data)
+    d_effects = overview_mod.with_model_columns(data)
     covs = pe.resolve_covariates(d_effects, None)
     estimates = []
 
@@ -246,7 +246,7 @@ def end_to_end(csv: Path, out: Path) -> dict:
     """The whole runner on `csv`: seconds, peak summed RSS of the process tree, HTML sizes, and the
     seconds it takes to write the HTML pages (the workers write them as their notebooks finish, so
     they are written again afterwards, here, from the executed notebooks, and timed)."""
-    from amo_analysis.report import html
+    from amo_analysis.report import html as report_html
     from amo_analysis.suite import runner
 
     with TreeMemory() as mem:
@@ -258,10 +258,10 @@ def end_to_end(csv: Path, out: Path) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
         reports = [{"href": f"{nb}.html",
-                    "title": html.export_notebook_html(outcome.run_dir / f"{nb}.ipynb", Path(scratch) / f"{nb}.html",
+                    "title": report_html.export_notebook_html(outcome.run_dir / f"{nb}.ipynb", Path(scratch) / f"{nb}.html",
                                                          footer="", back_label="")}
                    for nb in outcome.notebooks]
-        html.build_index(outcome.run_dir, document, reports, document["run"]["lang"])
+        report_html.build_index(outcome.run_dir, document, reports, document["run"]["lang"])
         render = time.perf_counter() - start
     return {"seconds": seconds, "peak_tree_rss": mem.peak, "html": html, "render_html": render}
 
