@@ -34,9 +34,13 @@ report: $(STAMP)
 	@$(BYTECODE)
 	$(VENV)/bin/amo-analysis run --data $(DATA) --lang $(LANG_REPORT)
 
-## Package tests, then nbval over notebooks/ (stored key numbers must not change).
-test: $(STAMP)
+## Package tests, then nbval over notebooks/ (stored key numbers must not change); lint first.
+test: lint
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+## Lint: ruff's checks of the package, the tests and the benchmark harness (rules in pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check amo_analysis tests benchmarks
 
 ## The package tests without the slow statistical simulations (no nbval).
 test-fast: $(STAMP)
