@@ -53,21 +53,22 @@ from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import format_number, format_percent, translate
+from amo_analysis.defaults import DEFAULTS
 
-MIN_REGRESSION = 40
-MIN_COMPARABLE = 10
-N_NEIGHBOURS = 20
-FOLDS = 10
-ROWS_PER_PARAMETER = 5
+MIN_REGRESSION = DEFAULTS.forecast_min_regression
+MIN_COMPARABLE = DEFAULTS.forecast_min_comparable
+N_NEIGHBOURS = DEFAULTS.forecast_neighbours
+FOLDS = DEFAULTS.forecast_folds
+ROWS_PER_PARAMETER = DEFAULTS.forecast_rows_per_parameter
 # Fewest cross-fitted residuals of one practice group for that group to get its own spread: with
 # m = 20 residuals the conformal ranks ⌈(m+1)·q⌉ of P80, P90 and P95 (17, 19, 20) are all ≤ m, so
 # those quantiles stay defined (P90 needs m ≥ 9, P95 m ≥ 19). Below it the group's forecasts use the
 # residuals of both groups pooled and their note says so.
-MIN_GROUP_RESIDUALS = 20
+MIN_GROUP_RESIDUALS = DEFAULTS.forecast_min_group_residuals
 # A nearest-neighbour distance (sum of standardised |Δ|, no unit) at most TIE_TOLERANCE × max(d, 1)
 # above the k-th distance d ties with it: rounding in the last bits is not a difference of similarity.
 TIE_TOLERANCE = 1e-9
-THRESHOLDS = (0.10, 0.50, 1.00)
+THRESHOLDS = DEFAULTS.overrun_thresholds
 FEATURES = ("log_budget", "complexity", "project_type", "organisation", "framing_score")
 CATEGORICAL = ("project_type", "organisation")
 TARGETS = {"cost": ("log_cost_ratio", "budget_planned", "cost_actual"),
@@ -359,8 +360,8 @@ def conformal_quantile(values: np.ndarray, q: float) -> float:
 # Entry point
 # ---------------------------------------------------------------------------------------------
 
-def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=(0.5, 0.8, 0.9), seed: int = 0,
-             *, amo: str = "as_given", accepted_risk: float = 0.8, thresholds=THRESHOLDS,
+def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=DEFAULTS.quantiles,
+             seed: int = DEFAULTS.seed, *, amo: str = "as_given", accepted_risk: float = DEFAULTS.accepted_risk, thresholds=THRESHOLDS,
              min_regression: int = MIN_REGRESSION, n_neighbours: int = N_NEIGHBOURS,
              folds: int = FOLDS) -> pd.DataFrame:
     """Forecast final cost and duration of each new project from the validated `reference` portfolio.

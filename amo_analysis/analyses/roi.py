@@ -44,10 +44,11 @@ from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import mean_t_ci, with_model_columns
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import translate
+from amo_analysis.defaults import DEFAULTS
 
-DEFAULT_BUDGET = 75_000.0
-DEFAULT_FEE_SHARE = 0.10
-MIN_PROJECTS = 12
+DEFAULT_BUDGET = DEFAULTS.roi_budget_eur
+DEFAULT_FEE_SHARE = DEFAULTS.roi_fee_share
+MIN_PROJECTS = DEFAULTS.roi_min_projects
 N_RESAMPLES = 4999
 #: Headers of this module's tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
 #: key, for `ctx.show_table(..., labels=roi.HEADERS)` (notebook 05)
@@ -162,7 +163,7 @@ def default_budget(data: pd.DataFrame, cost_unit: str = "EUR") -> float:
 
 def simulate_roi(data: pd.DataFrame, *, budget: float | None = None, cost_unit: str = "EUR", fee: float | None = None,
                  fee_share: float | None = None, project: dict | None = None,
-                 covariates: list[str] | None = None, n_draws: int = 10_000, n_bootstrap: int = 200,
+                 covariates: list[str] | None = None, n_draws: int = DEFAULTS.roi_draws, n_bootstrap: int = DEFAULTS.roi_bootstrap,
                  seed: int = 0) -> RoiResult:
     """Expected costs with and without the practice for one project, and draws of its cost (see the
     module docstring).

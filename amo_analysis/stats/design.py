@@ -36,14 +36,15 @@ import pandas as pd
 
 from amo_analysis.stats import power
 from amo_analysis.errors import InputError
+from amo_analysis.defaults import DEFAULTS
 
 __all__ = ["AssignmentDesign", "assignment_design", "WITHIN_SHARE_FE", "WITHIN_SHARE_CLUSTER",
            "MIN_ORGANISATIONS_PER_GROUP", "NONE", "PROJECT", "MIXED", "ORGANISATION"]
 
 ORGANISATION_COLUMN = "organisation"
-WITHIN_SHARE_FE = 0.8
-WITHIN_SHARE_CLUSTER = 0.5
-MIN_ORGANISATIONS_PER_GROUP = 2
+WITHIN_SHARE_FE = DEFAULTS.within_share_fe
+WITHIN_SHARE_CLUSTER = DEFAULTS.within_share_cluster
+MIN_ORGANISATIONS_PER_GROUP = DEFAULTS.min_organisations_per_group
 NONE, PROJECT, MIXED, ORGANISATION = "none", "project", "mixed", "organisation"
 
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-LARGE_N = 20_000
-SUBSAMPLE_ROWS = 10_000
-ANALYTIC_N = 5_000
+from amo_analysis.defaults import DEFAULTS
+
+LARGE_N = DEFAULTS.large_n
+SUBSAMPLE_ROWS = DEFAULTS.subsample_rows
+ANALYTIC_N = DEFAULTS.analytic_n
 
 
 def subsample_positions(n: int, seed: int, rows: int = SUBSAMPLE_ROWS) -> np.ndarray:

@@ -22,10 +22,11 @@ from amo_analysis.stats.effects.prepare import (
     _treatment_array,
 )
 from amo_analysis.stats.effects.result import EffectError
+from amo_analysis.defaults import DEFAULTS
 
 #: propensity scores outside this band are reported as extreme (Crump et al. 2009 use 0.1/0.9;
 #: 0.05/0.95 is the common, less aggressive choice).
-EXTREME_PROPENSITY = (0.05, 0.95)
+EXTREME_PROPENSITY = DEFAULTS.extreme_propensity
 
 
 def _fit_propensity(t: np.ndarray, Z: np.ndarray, link: str, label: str,

@@ -21,6 +21,7 @@ from amo_analysis.stats.effects.ipw import _aipw, _ipw
 from amo_analysis.stats.effects.prepare import _Prepared
 from amo_analysis.stats.effects.regression import _ols, _quantile
 from amo_analysis.stats.effects.result import EffectError, EffectResult
+from amo_analysis.defaults import DEFAULTS
 
 __all__ = ["Method", "REGISTRY", "METHODS", "SUBSAMPLED_METHODS", "describe_methods"]
 
@@ -73,7 +74,8 @@ _WEIGHTING_DOC = ("trim None, a propensity band such as (0.05, 0.95) or True (`E
 
 REGISTRY: Mapping[str, Method] = MappingProxyType({m.name: m for m in (
     Method("difference", _difference,
-           {"n_resamples": 9_999, "bootstrap_method": "BCa", "permutation_resamples": 9_999,
+           {"n_resamples": DEFAULTS.difference_resamples, "bootstrap_method": "BCa",
+            "permutation_resamples": DEFAULTS.difference_resamples,
             "large_n": scale.ANALYTIC_N},
            "unadjusted; n_resamples bootstrap draws, bootstrap_method 'BCa' or 'percentile', "
            "permutation_resamples (exact permutation p when there are no more arrangements), large_n: "
@@ -81,22 +83,22 @@ REGISTRY: Mapping[str, Method] = MappingProxyType({m.name: m for m in (
            "clusters: CR2 SE, Bell–McCaffrey df.",
            uses_covariates=False),
     Method("ols", _ols,
-           {"cov_type": "HC2", "min_clusters": 20, "few_clusters": "hc3"},
+           {"cov_type": "HC2", "min_clusters": DEFAULTS.min_clusters, "few_clusters": "hc3"},
            "cov_type 'HC2' (CR2 with clusters; Bell–McCaffrey df) or a statsmodels type with t(n − k) "
            "(clustered: CR1 with t(G − 1) from min_clusters clusters, below it few_clusters 'hc3' or "
            "'crv3')."),
     Method("ipw", _ipw,
-           {"estimand": "ATE", "trim": None, "ci": "sandwich", "small_sample": True, "n_resamples": 999,
-            "propensity_covariates": None, "link": "logit"},
+           {"estimand": "ATE", "trim": None, "ci": "sandwich", "small_sample": True,
+            "n_resamples": DEFAULTS.weighting_resamples, "propensity_covariates": None, "link": "logit"},
            "estimand 'ATE' or 'ATT'; " + _WEIGHTING_DOC,
            subsample_words="The IPW estimate (propensity model and GMM)"),
     Method("aipw", _aipw,
-           {"estimand": "ATE", "trim": None, "ci": "sandwich", "small_sample": True, "n_resamples": 999,
-            "propensity_covariates": None, "link": "logit"},
+           {"estimand": "ATE", "trim": None, "ci": "sandwich", "small_sample": True,
+            "n_resamples": DEFAULTS.weighting_resamples, "propensity_covariates": None, "link": "logit"},
            "estimand 'ATE' only; " + _WEIGHTING_DOC,
            subsample_words="The AIPW estimate (outcome and propensity models and GMM)"),
     Method("quantile", _quantile,
-           {"quantile": 0.5, "ci": "analytic", "n_resamples": 999},
+           {"quantile": 0.5, "ci": "analytic", "n_resamples": DEFAULTS.weighting_resamples},
            "quantile a fraction (0.5 = median); ci 'analytic' (kernel sandwich) or 'bootstrap'; "
            "n_resamples bootstrap draws.",
            subsample_words="The quantile regression"),
