@@ -39,6 +39,7 @@ from amo_analysis.stats import scale
 from amo_analysis.ingest.columns import FRAMING_COLUMNS, FRAMING_QUESTIONS, PITFALL_COLUMNS, PITFALLS
 from amo_analysis.analyses.overview import default_covariates, share_ci, with_model_columns
 from amo_analysis.stats.effects import EffectError, estimate_effect
+from amo_analysis.stats.sensitivity import evalue
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import translate
 
@@ -77,7 +78,7 @@ HEADERS: dict[str, str] = {column: column for column in (
     "exposure", "model", "n_events", "n_exposed", "covariates",  # risk ratios
     "measure", "meaning", "n_with", "scale",  # pitfall effects
     "key", "claimed_low", "claimed_high", "threshold",  # claims
-)}
+)} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci"}  # E-values
 
 
 class FramingError(InputError):
@@ -599,6 +600,109 @@ def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed
                     "verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})
     rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Could something unmeasured explain it? E-values of the risk ratios of failure
+# ---------------------------------------------------------------------------------------------
+
+#: the risk ratios given E-values: adjusted for size and type with the practice as a covariate (the
+#: model of the framing claim)
+EVALUE_MODEL = "adjusted + amo"
+EVALUE_COLUMNS = ["exposure", "label", "outcome", "estimate", "ci_low", "ci_high", "evalue", "evalue_ci", "n",
+                  "note"]
+
+
+def pitfall_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), covariates=None, lang: str = "en",
+                       seed: int = 0) -> pd.DataFrame:
+    """Risk ratios of failure (ratio scale; 1 = no association) for each pitfall present, per outcome,
+    adjusted for size and type with the practice as a covariate (`EVALUE_MODEL`, modified Poisson
+    as `risk_ratio`). Same columns as `framing_risk_table`; a row that cannot be estimated has NaN
+    numbers and the reason in `note`. Above `scale.LARGE_N` projects: a subsample drawn with `seed`."""
+    data = with_framing_columns(data)
+    data, note = scale.model_rows(data, seed, "Each risk ratio (modified Poisson GLM)")
+    covariates = size_type_covariates(data) if covariates is None else list(covariates)
+    rows = []
+    for outcome in outcomes:
+        try:
+            failure = failure_indicator(data, outcome)
+        except InputError:
+            failure = None  # each row then says why
+        for code in _present_pitfalls(data):
+            frame = data.assign(**{code: data[code].astype("boolean")})
+            try:
+                rr = replace(risk_ratio(frame, code, outcome, covariates, adjust_amo=True, failure=failure),
+                             model=EVALUE_MODEL)
+            except InputError as exc:
+                rr = _missing_rr(code, outcome, EVALUE_MODEL, covariates, str(exc))
+            rows.append(rr.as_row())
+    table = _add_note(pd.DataFrame(rows), note)
+    table.insert(1, "label", table["exposure"].map(lambda e: question_label(e, lang)))
+    return table
+
+
+def add_evalues(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a risk-ratio table with `evalue` (E-value of the estimate) and `evalue_ci` (of the
+    interval limit closer to 1; 1 when the interval includes 1), both on the risk-ratio scale (≥ 1;
+    `stats.sensitivity.evalue` with the risk ratio used as it is, VanderWeele & Ding 2017). NaN
+    where the risk ratio is not estimated."""
+    point, limit = [], []
+    for r in table[["estimate", "ci_low", "ci_high"]].itertuples(index=False):
+        if all(np.isfinite(v) and v > 0 for v in r):
+            e = evalue(r.estimate, r.ci_low, r.ci_high, measure="RR")
+            point.append(e.point)
+            limit.append(e.ci)
+        else:
+            point.append(float("nan"))
+            limit.append(float("nan"))
+    return table.assign(evalue=np.asarray(point, dtype=float), evalue_ci=np.asarray(limit, dtype=float))
+
+
+def evalue_table(data: pd.DataFrame, risks: pd.DataFrame | None = None, lang: str = "en",
+                 seed: int = 0) -> pd.DataFrame:
+    """E-values of the risk ratios of failure, framing then pitfalls, outcome by outcome: the
+    `EVALUE_MODEL` rows of `risks` (a `framing_risk_table`; None leaves framing out) and the pitfall
+    risk ratios (`pitfall_risk_table`, when the portfolio records pitfalls). Columns `EVALUE_COLUMNS`:
+    the risk ratio (estimate, ci_low, ci_high; per question for the framing score), `evalue`,
+    `evalue_ci` (see `add_evalues`), n and the note of a missing estimate. Empty, with
+    ``attrs["why"]`` in `lang`, when there is nothing to show."""
+    parts = []
+    if risks is not None and not risks.empty:
+        parts.append(risks[risks["model"] == EVALUE_MODEL])
+    if any(p in data for p in PITFALL_COLUMNS):
+        parts.append(pitfall_risk_table(data, lang=lang, seed=seed))
+    if not parts:
+        empty = pd.DataFrame(columns=EVALUE_COLUMNS)
+        empty.attrs["why"] = translate("ev_none", lang)
+        return empty
+    table = pd.concat(parts, ignore_index=True)
+    order = {o: i for i, o in enumerate(FAILURE_OUTCOMES)}
+    table = table.sort_values("outcome", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+    return add_evalues(table)[EVALUE_COLUMNS]
+
+
+def evalue_text(table: pd.DataFrame) -> str:
+    """The E-value table as fixed-width text, 3 decimals (the notebook's regression check)."""
+    lines = [f"{r['exposure']:<18} {r['outcome']:<20} rr={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
+             f"{_fmt(r['ci_high'])}] evalue={_fmt(r['evalue'])} evalue_ci={_fmt(r['evalue_ci'])}"
+             for r in table.to_dict("records")]
+    return "\n".join(lines)
+
+
+def record_evalues(ctx, table: pd.DataFrame) -> None:
+    """Record one E-value per row: `sensitivity.framing.<exposure>.<outcome>.evalue` and
+    `sensitivity.pitfall.<pitfall>.<outcome>.evalue`; value = E-value of the risk ratio (unit "ratio"),
+    `evalue_ci` = that of the interval limit closer to 1, `rr`, `rr_ci_low`, `rr_ci_high` the risk ratio
+    itself, `model` (adjusted + amo); value null and the reason in `note` when not estimated."""
+    for r in table.to_dict("records"):
+        kind = "pitfall" if r["exposure"] in PITFALL_COLUMNS else "framing"
+        ctx.record(f"sensitivity.{kind}.{r['exposure']}.{r['outcome']}.evalue", r["evalue"], n=int(r["n"]),
+                   unit="ratio", method=ctx.t("ev_method"),
+                   label=ctx.t("ev_label", label=question_label(r["exposure"], ctx.lang), outcome=ctx.t(r["outcome"])),
+                   evalue_ci=r["evalue_ci"], rr=r["estimate"], rr_ci_low=r["ci_low"], rr_ci_high=r["ci_high"],
+                   exposure=r["exposure"], outcome=r["outcome"], model=EVALUE_MODEL, note=r["note"] or "",
+                   write=False)
+    ctx.save_records()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -283,3 +283,59 @@ def effects_forest(estimates: pd.DataFrame, claims: pd.DataFrame | None = None, 
             ax.set_title(f"{translate(measure, lang)} — {reading}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+_BOUND_STYLES = [(OKABE_ITO[1], "//"), (OKABE_ITO[2], ".."), (OKABE_ITO[4], "xx"), (OKABE_ITO[5], "\\\\")]
+
+
+def sensitivity_bounds(bounds: pd.DataFrame, lang: str = "en", scales=("percent change",)):
+    """Benchmark bounds of the claim readings (`analyses.sensitivity.claims_sensitivity(...).bounds`)
+    on the given `scales` (default: the relative readings; the percentage-point readings of the same
+    fits move alike and are in the table): one panel per outcome, one bar per row — the estimate itself
+    (grey), then the estimate had a confounder 1×, 2×, 3× as strong as each measured covariate been
+    adjusted for (one colour and hatch per covariate) — with its 95 % interval and a line at 0.
+    Reading a bar: "a confounder as strong as the budget would move −14 % to −6 %". Rows that could
+    not be computed are left out."""
+    from amo_analysis.i18n import TRANSLATIONS, format_points
+
+    shown = bounds[np.isfinite(bounds["estimate"].astype("float64")) & bounds["scale"].isin(list(scales))] \
+        if not bounds.empty else bounds
+    if shown.empty:
+        fig, ax = plt.subplots(figsize=(6.5, 1.2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, translate("sens_plot_nothing", lang), ha="center", va="center", wrap=True)
+        return fig
+    panels = list(dict.fromkeys(zip(shown["measure"], shown["scale"])))
+    benchmarks = [b for b in dict.fromkeys(shown["benchmark"]) if b]
+    order = sorted(dict.fromkeys(zip(shown["benchmark"], shown["k"])),
+                   key=lambda bk: (bk[0] != "", benchmarks.index(bk[0]) if bk[0] else -1, bk[1]))
+    styles = {b: _BOUND_STYLES[i % len(_BOUND_STYLES)] for i, b in enumerate(benchmarks)}
+
+    def label(bench: str, k: float) -> str:
+        if not bench:
+            return translate("sens_plot_estimate", lang)
+        key = f"sens_benchmark_{bench}"
+        words = translate(key, lang) if key in TRANSLATIONS else bench
+        return translate("sens_plot_bound", lang, k=f"{k:g}", benchmark=words)
+
+    fig, axes = plt.subplots(1, len(panels), squeeze=False, sharey=True,
+                             figsize=(1.6 + 3.6 * len(panels), 1.0 + 0.3 * len(order)))
+    for ax, (measure, scale) in zip(axes[0], panels):
+        part = shown[(shown["measure"] == measure) & (shown["scale"] == scale)]
+        for row in part.itertuples(index=False):
+            y = order.index((row.benchmark, row.k))
+            colour, hatch = styles[row.benchmark] if row.benchmark else ("#9a9a9a", "")
+            ax.barh(y, row.estimate, color=colour, hatch=hatch, edgecolor="black", linewidth=0.5, alpha=0.85,
+                    xerr=[[max(row.estimate - row.ci_low, 0.0)], [max(row.ci_high - row.estimate, 0.0)]],
+                    error_kw={"ecolor": "black", "elinewidth": 1, "capsize": 2})
+        ax.axvline(0, color="black", lw=0.9)
+        if scale == "percentage points":
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_points(v, lang, 0)))
+        else:
+            percent_axis(ax, "x", lang)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(4))
+        ax.set_title(f"{translate(measure, lang)} — {translate(SCALE_KEYS[scale], lang)}", fontsize=10)
+    axes[0][0].set_yticks(range(len(order)), [label(b, k) for b, k in order], fontsize=8)
+    axes[0][0].set_ylim(len(order) - 0.5, -0.5)
+    fig.tight_layout()
+    return fig

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.stats as st
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.2 s less to import
 
 from amo_analysis.errors import InputError
 
@@ -491,7 +491,7 @@ def ols_estimator(outcome: str, treatment: str) -> Estimator:
             else:
                 parts.append(pd.get_dummies(s.astype("category"), prefix=col, drop_first=True, dtype=float))
         X = pd.concat([*parts, frame[treatment].astype(float).rename("__practice__")], axis=1)
-        fit = sm.OLS(frame[outcome].astype(float), X).fit()
+        fit = OLS(frame[outcome].astype(float), X).fit()
         return float(fit.params["__practice__"]), float(fit.bse["__practice__"])
 
     return estimate

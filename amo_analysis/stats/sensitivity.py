@@ -43,7 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.stats as st
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.2 s less to import
+from statsmodels.tools.tools import add_constant
 
 from amo_analysis.errors import InputError
 
@@ -343,12 +344,12 @@ def benchmark_partial_r2(data: pd.DataFrame, outcome: str, treatment: str, covar
     y = pd.to_numeric(frame[outcome], errors="coerce").to_numpy(dtype=float)
     if not np.all(np.isfinite(y)):
         raise InputError(f"Outcome '{outcome}' must be numeric.")
-    X = sm.add_constant(design, has_constant="add")
+    X = add_constant(design, has_constant="add")
     if len(frame) <= X.shape[1] + 1:
         raise InputError(f"{len(frame)} complete rows are too few for {X.shape[1] + 1} coefficients.")
-    fit_d = sm.OLS(d, X).fit()
+    fit_d = OLS(d, X).fit()
     XD = X.assign(__practice__=d)
-    fit_y = sm.OLS(y, XD).fit()
+    fit_y = OLS(y, XD).fit()
     return BenchmarkR2("+".join(bench), _group_partial_r2(fit_d, names), _group_partial_r2(fit_y, names),
                        int(fit_d.df_resid), int(fit_y.df_resid), len(frame))
 

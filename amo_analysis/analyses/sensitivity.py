@@ -1,0 +1,734 @@
+"""Could something unmeasured explain it? Sensitivity of the claims check to an unmeasured confounder,
+refutation tests, and the balance additions of the effects notebook (`02_amo_effects`).
+
+**Which estimates.** Each claim reading the claims check draws from an OLS coefficient
+(`CLAIM_READINGS`): the relative readings of cost and delay (the coefficient of the practice on
+ln(actual ÷ planned), read as exp(β) − 1), the percentage-point readings of drift, slip and adoption
+(the coefficient on the fraction itself) and the relative reading of adoption (the coefficient ÷ the
+adjusted mean adoption without the practice, `effects`' OLS ratio of adjusted means; the mean is held
+fixed). The relative change of the mean drift or slip uses the same OLS fit as the percentage-point
+reading (same t, same robustness value) and is not repeated. Fits use the covariates and the
+assignment design of the claims check (`effects.design_for`).
+
+**Numbers per reading** (`stats.sensitivity`, Cinelli & Hazlett 2020; VanderWeele & Ding 2017):
+
+* `partial_r2`: share (fraction) of the outcome's residual variance the practice explains, t²/(t² + dof);
+* `rv`: robustness value RV(q = 1), the share of residual variance (fraction) an unmeasured confounder
+  must explain in *both* the practice and the outcome to bring the estimate to 0; `rv_alpha`:
+  RV(q = 1, α = 0.05), the share that makes it no longer significant at 5 %. Both follow sensemakr's
+  convention: the *classical* OLS t-statistic and residual degrees of freedom (n − parameters), not the
+  HC2 / CR2 standard errors of the claims check (with clustering these can be far wider);
+* `evalue` (risk-ratio scale, ≥ 1): the E-value of the standardised difference d = β ÷ residual SD of
+  the OLS fit (outcome units cancel), converted with RR ≈ exp(0.91·d) (VanderWeele 2017; approximate,
+  assumes a roughly normal outcome — overruns are fat-tailed, so read it as a rough guide); `evalue_ci`
+  for the interval limit closer to 1 (interval exp(0.91·d ± 1.78·se(d)));
+* benchmark bounds (`bounds`): the estimate and its 95 % interval had a confounder 1×, 2×, 3× as strong
+  as each numeric covariate adjusted for (log budget, complexity) been adjusted for, on the reading's
+  own scale (fractions: percent change or percentage points).
+
+**Verdict and sentence** (one per reading, in the report's language, words from the locale files):
+*robust* when RV(α = 0.05) exceeds the share of residual variance that the strongest numeric covariate
+explains (the larger of its partial R² with the practice and with the outcome): a confounder as strong as
+the budget could neither erase the estimate nor bring its interval to 0; *direction only* when RV exceeds
+that share but RV(α = 0.05) does not (it could not erase the estimate, but could make it no longer
+significant); *fragile* when RV does not exceed it; *uncertain* when the claims check's own
+interval (HC2 / CR2, Bell–McCaffrey) already includes 0 or cannot be computed; *unanchored* when no
+numeric covariate is there to compare with; *not assessed* (with the reason) when the fit fails.
+
+**Refuters** (`stats.refuters`) on the log cost and duration ratios and on adoption at M+3, with
+`REFUTER_DRAWS` draws: placebo practice (shuffled across organisations when the design clusters by
+organisation), random common cause, data subsets (80 %) and dummy outcome; above `scale.LARGE_N`
+projects they run on a seeded subsample.
+
+**Balance additions**: variance ratios per covariate before and after inverse-probability weighting
+(flagged outside 0.5–2) and Kish's effective sample size of the weights per group.
+
+Every random step takes the run's `seed`. Nothing is compared with a language name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.stats as st
+from statsmodels.regression.linear_model import OLS
+
+from amo_analysis.analyses import effects as pe
+from amo_analysis.analyses import overview
+from amo_analysis.errors import InputError
+from amo_analysis.i18n import TRANSLATIONS, format_number, format_percent, format_points, translate
+from amo_analysis.stats import claims as claims_mod
+from amo_analysis.stats import effects, refuters, scale
+from amo_analysis.stats import sensitivity as sens
+from amo_analysis.stats.design import AssignmentDesign
+
+__all__ = [
+    "CLAIM_READINGS", "BENCHMARK_MULTIPLIERS", "REFUTER_DRAWS", "REFUTED_OUTCOMES", "ClaimsSensitivity",
+    "claim_readings", "claims_sensitivity", "sentence", "sentences", "sentences_markdown",
+    "sensitivity_display", "sensitivity_text", "refute_outcomes", "refutation_sentence",
+    "refutation_display", "ipw_weights", "WeightDiagnostics", "weight_diagnostics", "variance_ratio_table",
+    "variance_ratio_display", "weights_ess",
+    "ess_display", "record_sensitivity", "record_refutations",
+]
+
+ROBUST, DIRECTION, FRAGILE = "robust", "direction only", "fragile"
+UNCERTAIN, UNANCHORED, NOT_ASSESSED = "uncertain", "unanchored", "not assessed"
+#: how each reading's coefficient β (outcome units) becomes the reading's number
+LOG, IDENTITY, RATIO = "exp(β) − 1", "β", "β ÷ adjusted mean without the practice"
+#: multipliers k of "a confounder k times as strong as the covariate"
+BENCHMARK_MULTIPLIERS = (1, 2, 3)
+ALPHA = 0.05
+#: draws per refuter: enough for the verdicts, small enough to add well under a second (vectorised OLS)
+REFUTER_DRAWS = {"placebo_practice": 200, "random_common_cause": 50, "data_subsets": 100, "dummy_outcome": 100}
+#: outcomes the refuters run on (model scale: log ratios, and adoption as a fraction)
+REFUTED_OUTCOMES = ("log_cost_ratio", "log_duration_ratio", "adoption_m3")
+SUBSET_FRACTION = 0.8
+VARIANCE_RATIO_RANGE = (0.5, 2.0)
+
+SUMMARY_COLUMNS = ["claim", "text", "measure", "outcome", "reading", "scale", "transform", "estimate",
+                   "ci_low", "ci_high", "coefficient", "se", "t", "dof", "n", "residual_sd", "partial_r2",
+                   "rv", "rv_alpha", "d", "evalue", "evalue_ci", "established", "benchmark",
+                   "benchmark_share", "verdict", "note"]
+BOUND_COLUMNS = ["claim", "measure", "scale", "benchmark", "k", "r2dz_x", "r2yz_dx", "estimate", "ci_low",
+                 "ci_high", "reaches_zero", "note"]
+
+
+# --------------------------------------------------------------------------------------------
+# Which readings
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimReading:
+    """A claim reading drawn from an OLS coefficient: the claim, the modelled `outcome` column, the
+    `scale` of the reading (`effects.PCT` or `effects.PP`) and how β becomes it (`transform`)."""
+
+    claim: claims_mod.Claim
+    outcome: str
+    scale: str
+    transform: str
+
+
+def claim_readings(claims=claims_mod.AMO_CLAIMS) -> list[ClaimReading]:
+    """The readings of `claims` drawn from an OLS coefficient (module docstring), in claim order."""
+    out = []
+    for claim in claims:
+        scale_name = pe.READING_SCALE.get(claim.reading)
+        if scale_name not in (pe.PCT, pe.PP):
+            continue  # relative change of a mean: the percentage-point reading's fit
+        spec = next((s for s in pe.SPECS if s.measure == claim.outcome and s.scale == scale_name), None)
+        if spec is None or "ols" not in spec.methods:
+            continue
+        transform = LOG if spec.log_outcome else RATIO if spec.ratio_of_means else IDENTITY
+        out.append(ClaimReading(claim, spec.outcome, scale_name, transform))
+    return out
+
+
+CLAIM_READINGS = tuple(r.claim.key for r in claim_readings())
+
+
+# --------------------------------------------------------------------------------------------
+# Sensitivity of each claim reading
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClaimsSensitivity:
+    """`summary`: one row per claim reading (`SUMMARY_COLUMNS`): `estimate`, `ci_low`, `ci_high` on the
+    reading's scale (fractions; the interval is the claims check's, HC2 / CR2 with Bell–McCaffrey df),
+    `coefficient` and classical `se` of the practice in outcome units (log ratio or fraction), `t`,
+    `dof` (residual degrees of freedom), `partial_r2`, `rv`, `rv_alpha`, `benchmark_share` (fractions of
+    residual variance), `d` (standardised difference), `evalue`, `evalue_ci` (risk-ratio scale),
+    `verdict` and `note` (why something is missing). `bounds`: one row per reading × benchmark × k
+    (`BOUND_COLUMNS`; k = 0 is the estimate itself with its classical 95 % interval), the adjusted
+    `estimate`, `ci_low`, `ci_high` on the reading's scale, `r2dz_x`, `r2yz_dx` (fractions) and
+    `reaches_zero` (the adjusted interval includes 0 or the estimate changed sign)."""
+
+    summary: pd.DataFrame
+    bounds: pd.DataFrame
+
+
+def _to_reading(values, transform: str, control_mean: float):
+    values = np.asarray(values, dtype=float)
+    if transform == LOG:
+        return np.expm1(values)
+    if transform == RATIO:
+        return values / control_mean
+    return values
+
+
+def _numeric_benchmarks(data: pd.DataFrame, covariates: list[str]) -> list[str]:
+    """The numeric (not yes/no, not categorical) covariates that vary: the benchmarks."""
+    out = []
+    for c in covariates:
+        if c not in data:
+            continue
+        s = data[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.nunique(dropna=True) > 1:
+            out.append(c)
+    return out
+
+
+def _fit(data: pd.DataFrame, outcome: str, design: AssignmentDesign, treatment: str):
+    """The classical OLS fit of `outcome` on a constant, the practice and `design.covariates`, on the rows
+    of the claims check (those without a cluster label left out when it clusters; clustering changes
+    the standard errors only): (result, coefficient, classical se, residual dof)."""
+    if design.cluster is not None and design.cluster in data:
+        data = data[data[design.cluster].notna()]
+    res = effects.estimate_effect(data, outcome, treatment, design.covariates, method="ols", cov_type="nonrobust")
+    fit = res.model  # columns: constant, practice, covariates (`effects.regression._ols`)
+    return res, float(fit.params[1]), float(fit.bse[1]), float(fit.df_resid)
+
+
+def _benchmark_strengths(res, benchmarks: list[str]) -> dict:
+    """Partial R² of each benchmark column with the outcome (from the outcome fit itself: t² / (t² + dof))
+    and with the practice (OLS of the practice on the same constant and covariates), as
+    `stats.sensitivity.benchmark_partial_r2` computes them, without refitting the outcome; a sentence
+    instead when the column is not in the fit."""
+    fit = res.model
+    names = list(res.details.get("coefficients", {}))
+    X = np.asarray(fit.model.exog)
+    others = [i for i in range(X.shape[1]) if i != 1]
+    fit_d = None
+    out = {}
+    for b in benchmarks:
+        if b not in names:
+            out[b] = f"'{b}' is not in the fit (left out as collinear with the other covariates)."
+            continue
+        if fit_d is None:
+            fit_d = OLS(X[:, 1], X[:, others]).fit()
+        j = names.index(b)
+        ty, td = float(fit.tvalues[j]), float(fit_d.tvalues[others.index(j)])
+        out[b] = sens.BenchmarkR2(b, td * td / (td * td + fit_d.df_resid), ty * ty / (ty * ty + fit.df_resid),
+                                  int(fit_d.df_resid), int(fit.df_resid), int(res.n))
+    return out
+
+
+def _claims_interval(estimates: pd.DataFrame | None, reading: ClaimReading, data, design, treatment,
+                     control_mean: float) -> tuple[float, float]:
+    """The claims check's 95 % interval of the reading (its scale): the OLS row of `estimates`
+    (`effects.estimate_all`), else a fresh OLS fit with the design's HC2 / CR2 errors."""
+    if estimates is not None:
+        part = estimates[(estimates["outcome"] == reading.outcome) & (estimates["method"] == "ols")
+                         & (estimates["scale"] == reading.scale)]
+        if len(part):
+            return float(part["ci_low"].iloc[0]), float(part["ci_high"].iloc[0])
+    res = effects.estimate_effect(data, reading.outcome, treatment, design.covariates, method="ols",
+                                  cluster=design.cluster)
+    low, high = _to_reading([res.ci_low, res.ci_high], reading.transform, control_mean)
+    return float(low), float(high)
+
+
+def _bound_rows(reading: ClaimReading, coef, se, dof, strengths: dict, control_mean: float,
+                kd, alpha: float) -> list[dict]:
+    crit = float(st.t.ppf(1 - alpha / 2, dof))
+    low, high = _to_reading([coef - crit * se, coef + crit * se], reading.transform, control_mean)
+    base = {"claim": reading.claim.key, "measure": reading.claim.outcome, "scale": reading.scale}
+    rows = [{**base, "benchmark": "", "k": 0.0, "r2dz_x": 0.0, "r2yz_dx": 0.0,
+             "estimate": float(_to_reading(coef, reading.transform, control_mean)), "ci_low": float(low),
+             "ci_high": float(high), "reaches_zero": bool(low <= 0 <= high), "note": ""}]
+    for name, strength in strengths.items():
+        for k in kd:
+            row = {**base, "benchmark": name, "k": float(k), "r2dz_x": np.nan, "r2yz_dx": np.nan,
+                   "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "reaches_zero": False, "note": ""}
+            if isinstance(strength, str):
+                row["note"] = strength
+                rows.append(row)
+                continue
+            try:
+                b = sens.benchmark_bounds(coef, se, dof, strength.r2dxj_x, strength.r2yxj_dx, kd=[k],
+                                          label=name, alpha=alpha).iloc[0]
+            except InputError as exc:
+                row["note"] = str(exc)
+                rows.append(row)
+                continue
+            est, lo, hi = _to_reading([b["adjusted_estimate"], b["adjusted_lower"], b["adjusted_upper"]],
+                                      reading.transform, control_mean)
+            flipped = np.sign(b["adjusted_estimate"]) != np.sign(coef)
+            row.update(r2dz_x=float(b["r2dz_x"]), r2yz_dx=float(b["r2yz_dx"]), estimate=float(est),
+                       ci_low=float(lo), ci_high=float(hi), reaches_zero=bool(flipped or lo <= 0 <= hi))
+            rows.append(row)
+    return rows
+
+
+def claims_sensitivity(data: pd.DataFrame, design: AssignmentDesign, estimates: pd.DataFrame | None = None, *,
+                       claims=claims_mod.AMO_CLAIMS, treatment: str = "amo", kd=BENCHMARK_MULTIPLIERS,
+                       alpha: float = ALPHA) -> ClaimsSensitivity:
+    """Sensitivity of each claim reading drawn from OLS (module docstring) to an unmeasured confounder,
+    with the covariates and clustering of `design` (`effects.design_for`). `estimates`
+    (`effects.estimate_all` with the same design) gives the claims check's intervals; without it they
+    are refitted. Never raises for what the data cannot support: the row's `verdict` is "not
+    assessed" and `note` says why."""
+    if "log_budget" not in data and "budget_planned" in data:
+        data = overview.with_model_columns(data)
+    benchmarks = _numeric_benchmarks(data, list(design.covariates))
+    fits: dict = {}
+    rows, bounds = [], []
+    for reading in claim_readings(claims):
+        claim = reading.claim
+        row = dict.fromkeys(SUMMARY_COLUMNS, np.nan)
+        row.update(claim=claim.key, text=claim.text, measure=claim.outcome, outcome=reading.outcome,
+                   reading=claim.reading, scale=reading.scale, transform=reading.transform, n=0,
+                   established=False, benchmark="", verdict=NOT_ASSESSED, note="")
+        if reading.outcome not in fits:
+            try:
+                fit = _fit(data, reading.outcome, design, treatment)
+                fits[reading.outcome] = (fit, _benchmark_strengths(fit[0], benchmarks))
+            except (InputError, np.linalg.LinAlgError) as exc:
+                fits[reading.outcome] = str(exc)
+        got = fits[reading.outcome]
+        if isinstance(got, str):
+            row["note"] = got
+            rows.append(row)
+            continue
+        (res, coef, se, dof), strengths = got
+        control_mean = float(res.details.get("ratio_of_means", {}).get("control_mean", np.nan))
+        if reading.transform == RATIO and not (math.isfinite(control_mean) and control_mean > 0):
+            row["note"] = (f"The adjusted mean of '{reading.outcome}' without the practice ({control_mean:.3f}) "
+                           "is not positive: no relative reading.")
+            rows.append(row)
+            continue
+        if not (se > 0 and dof >= 2):
+            row["note"] = f"The OLS fit of '{reading.outcome}' leaves {dof:g} residual degrees of freedom."
+            rows.append(row)
+            continue
+        stats_ = sens.sensitivity_stats(coef, se, dof, q=1.0, alpha=alpha)
+        resid_sd = float(res.details.get("residual_sd", np.nan))
+        try:
+            ci = _claims_interval(estimates, reading, data, design, treatment, control_mean)
+        except (InputError, np.linalg.LinAlgError):
+            ci = (np.nan, np.nan)
+        established = design.enough and all(math.isfinite(v) for v in ci) and not ci[0] <= 0 <= ci[1]
+        row.update(estimate=float(_to_reading(coef, reading.transform, control_mean)), ci_low=ci[0], ci_high=ci[1],
+                   coefficient=coef, se=se, t=stats_.t, dof=dof, n=int(res.n), residual_sd=resid_sd,
+                   partial_r2=stats_.partial_r2, rv=stats_.rv_q, rv_alpha=stats_.rv_qa,
+                   established=bool(established))
+        notes = []
+        if not design.enough:
+            notes.append("Too few organisations on a side for the claims check's interval.")
+        if resid_sd > 0 and math.isfinite(resid_sd):
+            ev = sens.evalue_from_difference(coef / resid_sd, se=se / resid_sd)
+            row.update(d=coef / resid_sd, evalue=ev.point, evalue_ci=ev.ci)
+        else:
+            notes.append("No E-value: the OLS fit leaves no residual spread.")
+        usable = {b: s for b, s in strengths.items() if not isinstance(s, str)}
+        notes += [f"Benchmark '{b}' not computed: {s}" for b, s in strengths.items() if isinstance(s, str)]
+        if usable:
+            name, strength = max(usable.items(), key=lambda kv: max(kv[1].r2dxj_x, kv[1].r2yxj_dx))
+            share = max(strength.r2dxj_x, strength.r2yxj_dx)
+            row.update(benchmark=name, benchmark_share=share)
+        if not established:
+            row["verdict"] = UNCERTAIN
+        elif not usable:
+            row["verdict"] = UNANCHORED
+        else:
+            share = row["benchmark_share"]
+            row["verdict"] = FRAGILE if stats_.rv_q <= share else ROBUST if stats_.rv_qa > share else DIRECTION
+        row["note"] = " ".join(notes)
+        rows.append(row)
+        bounds += _bound_rows(reading, coef, se, dof, strengths, control_mean, kd, alpha)
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    summary["n"] = summary["n"].astype("int64")
+    return ClaimsSensitivity(summary, pd.DataFrame(bounds, columns=BOUND_COLUMNS))
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences and tables
+# --------------------------------------------------------------------------------------------
+
+
+def _share_text(value: float, lang: str) -> str:
+    """A share of residual variance as a percentage, one decimal below 10 %."""
+    return format_percent(value, lang, decimals=0 if value >= 0.095 else 1)
+
+
+def _reading_value(value: float, scale_name: str, lang: str) -> str:
+    if scale_name == pe.PP:
+        return format_points(value, lang)
+    return format_percent(value, lang, decimals=0 if abs(value) >= 0.095 else 1, signed=True)
+
+
+def _benchmark_words(name: str, lang: str) -> str:
+    key = f"sens_benchmark_{name}"
+    return translate(key, lang) if key in TRANSLATIONS else f"`{name}`"
+
+
+_VERDICT_KEYS = {ROBUST: "sens_robust", DIRECTION: "sens_direction", FRAGILE: "sens_fragile",
+                 UNCERTAIN: "sens_uncertain", UNANCHORED: "sens_unanchored"}
+
+
+def sentence(row, lang: str = "en") -> str:
+    """The plain sentence of one `summary` row in `lang`, e.g. "Robust: an unmeasured factor would have
+    to explain more than 18 % of what is left of both the practice and the cost drift to erase the
+    estimate (−14 %, relative change) — more than the budget does (4 %)."."""
+    if row["verdict"] == NOT_ASSESSED:
+        return translate("sens_not_assessed", lang, about=translate(f"sens_about_{row['measure']}", lang),
+                         reading=translate(pe.SCALE_KEYS[row["scale"]], lang), why=row["note"])
+    values = {"rv": _share_text(row["rv"], lang), "rv_alpha": _share_text(row["rv_alpha"], lang), "outcome": translate(f"sens_outcome_{row['measure']}", lang),
+              "estimate": _reading_value(row["estimate"], row["scale"], lang),
+              "reading": translate(pe.SCALE_KEYS[row["scale"]], lang),
+              "benchmark": _benchmark_words(row["benchmark"], lang) if row["benchmark"] else "",
+              "share": _share_text(row["benchmark_share"], lang) if row["benchmark"] else ""}
+    return translate(_VERDICT_KEYS[row["verdict"]], lang, **values)
+
+
+def sentences(result: ClaimsSensitivity, lang: str = "en") -> list[str]:
+    """One sentence per claim reading, in `summary` order."""
+    return [sentence(row, lang) for _, row in result.summary.iterrows()]
+
+
+def sentences_markdown(result: ClaimsSensitivity, lang: str = "en") -> str:
+    """The sentences as a Markdown list, each after its claim and reading (or why there is none)."""
+    if result.summary.empty:
+        return translate("sens_nothing", lang)
+    lines = []
+    for _, row in result.summary.iterrows():
+        key = "claim_" + row["claim"].split(".")[0]
+        text = translate(key, lang) if key in TRANSLATIONS else row["text"]
+        head = translate("pe_claim_label", lang, text=text, reading=translate(pe.SCALE_KEYS[row["scale"]], lang))
+        lines.append(f"- **{head}** — {sentence(row, lang)}")
+    return "\n".join(lines)
+
+
+def sensitivity_display(result: ClaimsSensitivity, lang: str = "en") -> pd.DataFrame:
+    """Readable table: claim, reading, estimate, partial R², RV, RV at 5 %, E-value (point and
+    interval), strongest benchmark and its share, verdict (fractions shown as numbers, 3 decimals)."""
+    s = result.summary
+    return pd.DataFrame({
+        translate("pe_measure", lang): s["measure"].map(lambda m: translate(m, lang)),
+        translate("pe_reading", lang): s["scale"].map(lambda v: translate(pe.SCALE_KEYS[v], lang)),
+        translate("estimate", lang): s["estimate"],
+        translate("sens_partial_r2", lang): s["partial_r2"],
+        translate("sens_rv", lang): s["rv"],
+        translate("sens_rv_alpha", lang): s["rv_alpha"],
+        translate("sens_evalue", lang): s["evalue"],
+        translate("sens_evalue_ci", lang): s["evalue_ci"],
+        translate("sens_strongest", lang): [_benchmark_words(b, lang) if b else "–" for b in s["benchmark"]],
+        translate("sens_strongest_share", lang): s["benchmark_share"],
+        translate("pe_verdict", lang): s["verdict"].map(lambda v: translate(f"sens_verdict_{v.replace(' ', '_')}", lang)),
+    })
+
+
+def sensitivity_text(result: ClaimsSensitivity, refutations: pd.DataFrame | None = None) -> str:
+    """Fixed-width text of the sensitivity numbers (3 decimals) and the refuters' verdicts, for the
+    notebook's regression check."""
+    s = result.summary[["claim", "coefficient", "t", "dof", "partial_r2", "rv", "rv_alpha", "evalue",
+                        "benchmark", "benchmark_share", "verdict"]]
+    text = s.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="nan")
+    if refutations is not None and not refutations.empty:
+        r = refutations[["outcome", "key", "passed", "p_value"]]
+        text += "\n" + r.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="nan")
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Refuters
+# --------------------------------------------------------------------------------------------
+
+REFUTATION_COLUMNS = ["outcome", "key", "estimate", "se", "refuted_estimate", "ci_low", "ci_high", "p_value",
+                      "passed", "n", "draws", "stands_out", "model_p", "shuffled", "mean_abs_change_se",
+                      "same_sign", "sd_ratio", "unit", "share_significant", "note"]
+
+
+def refute_outcomes(data: pd.DataFrame, design: AssignmentDesign, seed: int = 0, *, treatment: str = "amo",
+                    outcomes=REFUTED_OUTCOMES, draws=None) -> pd.DataFrame:
+    """The four refuters (`stats.refuters`) on each outcome of `outcomes`, OLS with `design`'s
+    covariates, placebo practices and subsets by organisation when `design` clusters. Seeds: `seed`
+    (placebo), `seed` + 1 (common cause), + 2 (subsets), + 3 (dummy outcome), the same for each outcome.
+    One row per outcome × refuter (`REFUTATION_COLUMNS`): estimates in outcome units (log ratio or
+    fraction), `p_value` (NaN where the refuter has none), `passed`; a refuter that cannot run keeps
+    `passed` NA and says why in `note`. Above `scale.LARGE_N` projects, a seeded subsample is used."""
+    draws = {**REFUTER_DRAWS, **(draws or {})}
+    data, subsample_note = scale.model_rows(data, seed, "The refutation tests")
+    rows = []
+    for outcome in outcomes:
+        base = dict.fromkeys(REFUTATION_COLUMNS, np.nan)
+        if outcome not in data:
+            continue
+        frame = data
+        clusters = None
+        if design.cluster is not None and design.cluster in data:
+            clusters = design.cluster
+        calls = {
+            "placebo_practice": lambda: refuters.placebo_practice(
+                frame, outcome, treatment, design.covariates, clusters=clusters,
+                draws=draws["placebo_practice"], seed=seed, alpha=ALPHA),
+            "random_common_cause": lambda: refuters.random_common_cause(
+                frame, outcome, treatment, design.covariates, draws=draws["random_common_cause"], seed=seed + 1),
+            "data_subsets": lambda: refuters.data_subsets(
+                frame, outcome, treatment, design.covariates, clusters=clusters, fraction=SUBSET_FRACTION,
+                draws=draws["data_subsets"], seed=seed + 2),
+            "dummy_outcome": lambda: refuters.dummy_outcome(
+                frame, outcome, treatment, design.covariates, draws=draws["dummy_outcome"], seed=seed + 3,
+                alpha=ALPHA),
+        }
+        for key, call in calls.items():
+            row = {**base, "outcome": outcome, "key": key, "passed": pd.NA, "draws": draws[key],
+                   "shuffled": "", "unit": "", "note": subsample_note or ""}
+            try:
+                r = call()
+            except (InputError, np.linalg.LinAlgError) as exc:
+                row["note"] = (row["note"] + " " + str(exc)).strip()
+                rows.append(row)
+                continue
+            d = r.details
+            row.update(estimate=r.estimate, se=r.se, refuted_estimate=r.refuted_estimate, ci_low=r.ci_low,
+                       ci_high=r.ci_high, p_value=r.p_value, passed=bool(r.passed),
+                       n=int(frame[[outcome, treatment, *design.covariates]].dropna().shape[0]),
+                       draws=int(d.get("draws", draws[key])), stands_out=d.get("stands_out", np.nan),
+                       model_p=d.get("model_p", np.nan), shuffled=d.get("shuffled", ""),
+                       mean_abs_change_se=d.get("mean_abs_change_se", np.nan),
+                       same_sign=d.get("same_sign", np.nan), sd_ratio=d.get("sd_ratio", np.nan),
+                       unit=("organisations" if clusters is not None else "projects") if key == "data_subsets" else "",
+                       share_significant=d.get("share_significant", np.nan))
+            if key == "data_subsets":
+                row["draws"] = int(d.get("usable", draws[key]))
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=REFUTATION_COLUMNS)
+    table["passed"] = table["passed"].astype("boolean")
+    return table
+
+
+_SHUFFLED_KEYS = {"across projects": "refute_how_projects", "across organisations": "refute_how_organisations",
+                  "across organisations (all assignments)": "refute_how_organisations_all",
+                  "within organisations": "refute_how_within"}
+
+
+def refutation_sentence(row, lang: str = "en") -> str:
+    """What one refuter's result means, in one sentence in `lang` (or why it did not run)."""
+    if pd.isna(row["passed"]):
+        return translate("refute_not_run", lang, why=row["note"])
+    draws = int(row["draws"])
+    key = row["key"]
+    if key == "placebo_practice":
+        how = translate(_SHUFFLED_KEYS[row["shuffled"]], lang) if row["shuffled"] in _SHUFFLED_KEYS else row["shuffled"]
+        significant = row["model_p"] <= ALPHA
+        case = ("stands_out" if row["stands_out"] else "alarm") if significant else \
+            ("stands_out_not_significant" if row["stands_out"] else "not_significant")
+        return translate(f"refute_placebo_{case}", lang, draws=draws, how=how,
+                         p=format_number(row["p_value"], lang, 3), share=format_percent(row["p_value"], lang))
+    if key == "random_common_cause":
+        return translate("refute_common_cause_" + ("pass" if row["passed"] else "fail"), lang, draws=draws,
+                         change=format_number(row["mean_abs_change_se"], lang, 2), tolerance=format_number(0.25, lang, 2))
+    if key == "data_subsets":
+        unit = translate(f"refute_unit_{row['unit']}", lang)
+        case = "pass" if row["passed"] else ("sign" if row["same_sign"] < 0.9 else "spread")
+        return translate(f"refute_subsets_{case}", lang, draws=draws, unit=unit,
+                         fraction=format_percent(SUBSET_FRACTION, lang),
+                         same_sign=format_percent(row["same_sign"], lang),
+                         sd_ratio=format_number(row["sd_ratio"], lang, 2))
+    return translate("refute_dummy_" + ("pass" if row["passed"] else "fail"), lang, draws=draws,
+                     share=format_percent(row["share_significant"], lang), alpha=format_percent(ALPHA, lang))
+
+
+def refutation_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Readable refuters' table: outcome, check, result (passed / alarm / not run), p-value, estimate,
+    mean refuted estimate (outcome units) and the one-sentence meaning."""
+    def result(v):
+        return translate("refute_not_run_short", lang) if pd.isna(v) else translate(
+            "refute_passed" if v else "refute_failed", lang)
+
+    return pd.DataFrame({
+        translate("pe_measure", lang): table["outcome"].map(lambda o: translate(f"refute_outcome_{o}", lang)),
+        translate("refute_check", lang): table["key"].map(lambda k: translate(f"refute_{k}", lang)),
+        translate("refute_result", lang): table["passed"].map(result),
+        translate("p_value", lang): table["p_value"],
+        translate("estimate", lang): table["estimate"],
+        translate("refute_refuted_estimate", lang): table["refuted_estimate"],
+        translate("meaning", lang): [refutation_sentence(row, lang) for _, row in table.iterrows()],
+    })
+
+
+# --------------------------------------------------------------------------------------------
+# Balance additions
+# --------------------------------------------------------------------------------------------
+
+
+def ipw_weights(data: pd.DataFrame, covariates, treatment: str = "amo") -> tuple[pd.Series | None, str]:
+    """Stabilised ATE inverse-probability weights (`stats.effects.ipw_weights`, the weights of the balance
+    table) aligned with `data` (NaN where a row was not used), or None and the reason."""
+    try:
+        w = effects.ipw_weights(data, treatment, list(covariates))
+    except (InputError, np.linalg.LinAlgError) as exc:
+        return None, str(exc)
+    return w.reindex(data.index), ""
+
+
+@dataclass
+class WeightDiagnostics:
+    """The balance additions: `variance_ratios` (`variance_ratio_table`) and `ess` (`weights_ess`), from
+    one fit of the propensity model."""
+
+    variance_ratios: pd.DataFrame
+    ess: pd.DataFrame
+
+
+def weight_diagnostics(data: pd.DataFrame, covariates, treatment: str = "amo") -> WeightDiagnostics:
+    """Variance ratios and effective sample sizes of the stabilised IPW weights, fitted once."""
+    weights, why = ipw_weights(data, covariates, treatment)
+    return WeightDiagnostics(variance_ratio_table(data, covariates, treatment, weights, why),
+                             weights_ess(data, covariates, treatment, weights, why))
+
+
+def variance_ratio_table(data: pd.DataFrame, covariates, treatment: str = "amo", weights=None,
+                         why: str | None = None) -> pd.DataFrame:
+    """Variance ratio (variance with ÷ without the practice; a pure number) of each covariate column,
+    unweighted and after stabilised inverse-probability weighting, each flagged outside 0.5–2
+    (`stats.sensitivity.variance_ratios`). `weights` (aligned with `data`) and `why` as `ipw_weights`
+    returns them; fitted here when both are None. Columns: covariate, variance_ratio, flagged,
+    variance_ratio_weighted, flagged_weighted. `attrs["note"]` says when the weighted ratios are
+    missing; an empty table has `attrs["why"]`."""
+    covariates = list(covariates)
+    low, high = VARIANCE_RATIO_RANGE
+    try:
+        plain = sens.variance_ratios(data, treatment, covariates, low=low, high=high)
+    except InputError as exc:
+        empty = pd.DataFrame(columns=["covariate", "variance_ratio", "flagged", "variance_ratio_weighted",
+                                      "flagged_weighted"])
+        empty.attrs["why"] = f"Variance ratios not computed: {exc}"
+        return empty
+    table = plain[["variance_ratio", "flagged"]].copy()
+    if weights is None and why is None:
+        weights, why = ipw_weights(data, covariates, treatment)
+    if weights is not None:
+        weighted = sens.variance_ratios(data, treatment, covariates, weights=np.asarray(weights, dtype=float),
+                                        low=low, high=high)
+        table["variance_ratio_weighted"] = weighted["variance_ratio"].reindex(table.index)
+        table["flagged_weighted"] = weighted["flagged"].reindex(table.index).astype("boolean")
+        table.attrs["note"] = ""
+    else:
+        table["variance_ratio_weighted"] = np.nan
+        table["flagged_weighted"] = pd.array([pd.NA] * len(table), dtype="boolean")
+        table.attrs["note"] = f"Weighted variance ratios not available: {why}"
+    out = table.rename_axis("covariate").reset_index()
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def variance_ratio_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Readable variance-ratio table (flags as yes / no)."""
+    if table.empty:
+        out = pd.DataFrame()
+        out.attrs = dict(table.attrs)
+        return out
+
+    def flag(v):
+        return "–" if pd.isna(v) else translate("yes" if v else "no", lang)
+
+    return pd.DataFrame({
+        translate("covariate", lang): table["covariate"],
+        translate("sens_vr_unweighted", lang): table["variance_ratio"],
+        translate("sens_vr_flag_unweighted", lang): table["flagged"].map(flag),
+        translate("sens_vr_weighted", lang): table["variance_ratio_weighted"],
+        translate("sens_vr_flag_weighted", lang): table["flagged_weighted"].map(flag),
+    })
+
+
+def weights_ess(data: pd.DataFrame, covariates, treatment: str = "amo", weights=None,
+                why: str | None = None) -> pd.DataFrame:
+    """Kish's effective sample size (projects) of the stabilised IPW weights with the practice, without
+    and overall, beside the number of projects, and their ratio (fraction): how many equally weighted
+    projects the weighted comparison is worth. `weights` and `why` as for `variance_ratio_table`.
+    Columns: group ("treated", "control", "all"), n, ess, ess_share. An empty table has
+    `attrs["why"]`."""
+    if weights is None and why is None:
+        weights, why = ipw_weights(data, covariates, treatment)
+    if weights is None:
+        empty = pd.DataFrame(columns=["group", "n", "ess", "ess_share"])
+        empty.attrs["why"] = f"Effective sample size not computed: {why}"
+        return empty
+    w = np.asarray(weights, dtype=float)
+    keep = np.isfinite(w)
+    practice = data[treatment].to_numpy()[keep]
+    try:
+        table = sens.effective_sample_size(w[keep], np.asarray(practice, dtype=float))
+    except (InputError, TypeError, ValueError) as exc:
+        empty = pd.DataFrame(columns=["group", "n", "ess", "ess_share"])
+        empty.attrs["why"] = f"Effective sample size not computed: {exc}"
+        return empty
+    return table.reset_index()
+
+
+def ess_display(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> pd.DataFrame:
+    """Readable effective-sample-size table."""
+    if table.empty:
+        out = pd.DataFrame()
+        out.attrs = dict(table.attrs)
+        return out
+    words = {"treated": translate("with", lang, practice=practice),
+             "control": translate("without", lang, practice=practice), "all": translate("all_projects", lang)}
+    return pd.DataFrame({
+        translate("group", lang): table["group"].map(words),
+        translate("n", lang): table["n"],
+        translate("sens_ess", lang): table["ess"],
+        translate("sens_ess_share", lang): table["ess_share"],
+    })
+
+
+# --------------------------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------------------------
+
+
+def _num(value):
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def record_sensitivity(ctx, result: ClaimsSensitivity) -> None:
+    """Record, for each claim reading `<claim>` (e.g. `amo_budget_drift.relative`):
+
+    * `sensitivity.<claim>` (headline): value = RV (fraction), label = the plain sentence, `robustness`
+      = robust / direction only / fragile / uncertain / unanchored / not assessed, `benchmark`, `benchmark_share`;
+    * `sensitivity.<claim>.rv`, `.rv_alpha`, `.partial_r2` (fractions of residual variance);
+    * `sensitivity.<claim>.evalue` (risk-ratio scale; `evalue_ci` for the interval, `d`);
+    * `sensitivity.<claim>.bound.<benchmark>.<k>x`: the estimate on the reading's scale (its `unit`)
+      with its 95 % interval had a confounder k times as strong as the benchmark been adjusted for."""
+    lang = getattr(ctx, "lang", "en")
+    method = translate("sens_method", lang)
+    for _, row in result.summary.iterrows():
+        name = f"sensitivity.{row['claim']}"
+        n = int(row["n"]) if row["n"] else None
+        ctx.record(name, _num(row["rv"]), n=n, unit="fraction", method=method, label=sentence(row, lang),
+                   robustness=row["verdict"], benchmark=row["benchmark"], benchmark_share=_num(row["benchmark_share"]),
+                   note=row["note"], headline=True, write=False)
+        if row["verdict"] == NOT_ASSESSED:
+            continue
+        about = f"{translate(row['measure'], lang)} ({translate(pe.SCALE_KEYS[row['scale']], lang)})"
+        for part, key, unit in (("rv", "sens_rv", "fraction"), ("rv_alpha", "sens_rv_alpha", "fraction"),
+                                ("partial_r2", "sens_partial_r2", "fraction")):
+            ctx.record(f"{name}.{part}", _num(row[part]), n=n, unit=unit, method=method,
+                       label=f"{translate(key, lang)} — {about}", t=_num(row["t"]), dof=_num(row["dof"]),
+                       headline=False, write=False)
+        ctx.record(f"{name}.evalue", _num(row["evalue"]), n=n, unit="ratio",
+                   method=translate("sens_evalue_method", lang), label=f"{translate('sens_evalue', lang)} — {about}",
+                   evalue_ci=_num(row["evalue_ci"]), d=_num(row["d"]), headline=False, write=False)
+    for _, b in result.bounds[result.bounds["k"] > 0].iterrows():
+        label = translate("sens_bound_label", lang, k=f"{b['k']:g}", benchmark=_benchmark_words(b["benchmark"], lang),
+                          about=f"{translate(b['measure'], lang)} ({translate(pe.SCALE_KEYS[b['scale']], lang)})")
+        extra = {"note": b["note"]} if b["note"] else {}
+        ctx.record(f"sensitivity.{b['claim']}.bound.{b['benchmark']}.{b['k']:g}x", _num(b["estimate"]),
+                   ci_low=_num(b["ci_low"]), ci_high=_num(b["ci_high"]), unit=b["scale"], method=method,
+                   label=label, r2dz_x=_num(b["r2dz_x"]), r2yz_dx=_num(b["r2yz_dx"]),
+                   reaches_zero=bool(b["reaches_zero"]), headline=False, write=False, **extra)
+    ctx.save_records()
+
+
+def record_refutations(ctx, table: pd.DataFrame) -> None:
+    """Record `refute.<outcome>.<key>` for each refuter row: value = mean refuted estimate (outcome
+    units: log ratio or fraction) with the 2.5–97.5 % range of the refuted estimates as ci_low /
+    ci_high, `passed` (None when it could not run), `p_value`, `estimate` (the original), label = the
+    one-sentence meaning."""
+    lang = getattr(ctx, "lang", "en")
+    units = {"log_cost_ratio": "log ratio", "log_duration_ratio": "log ratio"}
+    for _, row in table.iterrows():
+        ctx.record(f"refute.{row['outcome']}.{row['key']}", _num(row["refuted_estimate"]),
+                   ci_low=_num(row["ci_low"]), ci_high=_num(row["ci_high"]),
+                   n=None if pd.isna(row["n"]) else int(row["n"]), unit=units.get(row["outcome"], "percentage points"),
+                   method=translate(f"refute_{row['key']}", lang), label=refutation_sentence(row, lang),
+                   passed=None if pd.isna(row["passed"]) else bool(row["passed"]), p_value=_num(row["p_value"]),
+                   estimate=_num(row["estimate"]), draws=None if pd.isna(row["draws"]) else int(row["draws"]),
+                   note=row["note"], headline=False, write=False)
+    ctx.save_records()
