@@ -38,9 +38,10 @@ report: $(STAMP)
 test: lint
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
-## Lint: ruff's checks of the package, the tests and the benchmark harness (rules in pyproject.toml).
+## Lint: ruff's checks and its format check of the package, the tests and the benchmark harness (rules in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check amo_analysis tests benchmarks
+	$(VENV)/bin/ruff format --check amo_analysis tests benchmarks
 
 ## The package tests without the slow statistical simulations (no nbval).
 test-fast: $(STAMP)

@@ -54,8 +54,11 @@ for _lang, (_words, _) in _LOCALES.items():
 del _lang, _words, _key, _text
 
 #: the translation key of each effect scale's name
-SCALE_KEYS = {"percent change": "pe_scale_pct", "percent change of the mean": "pe_scale_mean_pct",
-              "percentage points": "pe_scale_pp"}
+SCALE_KEYS = {
+    "percent change": "pe_scale_pct",
+    "percent change of the mean": "pe_scale_mean_pct",
+    "percentage points": "pe_scale_pp",
+}
 
 
 def _check_language(lang: str) -> None:
@@ -82,7 +85,7 @@ def _missing(value: float | None) -> bool:
 
 
 def _split_sign(text: str) -> tuple[str, str]:
-    """"−1,234" → ("−", "1,234"); "1,234" → ("", "1,234")."""
+    """ "−1,234" → ("−", "1,234"); "1,234" → ("", "1,234")."""
     return (MINUS, text[1:]) if text.startswith(MINUS) else ("", text)
 
 
@@ -97,13 +100,12 @@ def format_number(value: float | None, lang: str = "en", decimals: int = 0) -> s
     return sign + text
 
 
-def format_percent(fraction: float | None, lang: str = "en", decimals: int = 0,
-                   signed: bool = False) -> str:
+def format_percent(fraction: float | None, lang: str = "en", decimals: int = 0, signed: bool = False) -> str:
     """A fraction as a percentage: −0.18 → "−18%" (en) / "−18 %" (fr); `signed` adds "+"."""
     if _missing(fraction):
         return "–"
     sign, number = _split_sign(format_number(fraction * 100, lang, decimals))
-    if signed and not sign and fraction * 100 >= 0.5 * 10 ** -decimals:
+    if signed and not sign and fraction * 100 >= 0.5 * 10**-decimals:
         sign = "+"
     return number_style(lang)["percent"].format(sign=sign, number=number)
 

@@ -122,12 +122,24 @@ _JUMP_MIN, _JUMP_SCALE, _JUMP_MAX = 0.55, 0.35, 2.3
 # French labels written by write_portfolio_csv(style="fr") (the schema reads the French statuses).
 FRENCH_LABELS: dict[str, dict[str, str]] = {
     "status": {"completed": "terminé", "cancelled": "annulé", "ongoing": "en cours"},
-    "project_type": {"ERP": "ERP", "CRM": "CRM", "Custom development": "Développement spécifique",
-                     "Infrastructure": "Infrastructure", "Data/BI": "Data/BI", "Web portal": "Portail web"},
-    "sector": {"Public administration": "Administration publique", "Healthcare": "Santé",
-               "Banking & insurance": "Banque-assurance", "Manufacturing": "Industrie",
-               "Retail": "Distribution", "Energy": "Énergie", "Education": "Enseignement",
-               "Transport": "Transport"},
+    "project_type": {
+        "ERP": "ERP",
+        "CRM": "CRM",
+        "Custom development": "Développement spécifique",
+        "Infrastructure": "Infrastructure",
+        "Data/BI": "Data/BI",
+        "Web portal": "Portail web",
+    },
+    "sector": {
+        "Public administration": "Administration publique",
+        "Healthcare": "Santé",
+        "Banking & insurance": "Banque-assurance",
+        "Manufacturing": "Industrie",
+        "Retail": "Distribution",
+        "Energy": "Énergie",
+        "Education": "Enseignement",
+        "Transport": "Transport",
+    },
 }
 
 # Seeds of the bundled samples (chosen so the 120-project sample shows the typical picture: AMO
@@ -169,8 +181,10 @@ class PlantedEffects:
         for name in ("pitfall_log_cost", "pitfall_log_duration", "pitfall_adoption_logit"):
             value = tuple(float(v) for v in getattr(self, name))
             if len(value) != len(columns.PITFALL_COLUMNS):
-                raise ValueError(f"PlantedEffects.{name} needs {len(columns.PITFALL_COLUMNS)} values "
-                                 f"(one per pitfall: {', '.join(columns.PITFALL_COLUMNS)}).")
+                raise ValueError(
+                    f"PlantedEffects.{name} needs {len(columns.PITFALL_COLUMNS)} values "
+                    f"(one per pitfall: {', '.join(columns.PITFALL_COLUMNS)})."
+                )
             object.__setattr__(self, name, value)
         spread = _FRAMING_MATURITY * _MATURITY_BOUND
         d = self.amo_framing_answer_prob
@@ -187,10 +201,12 @@ class PlantedEffects:
     def _parts(self, outcome: str) -> tuple[float, float, tuple[float, ...]]:
         table = {
             "log_cost": (self.amo_log_cost, self.framing_log_cost_per_question, self.pitfall_log_cost),
-            "log_duration": (self.amo_log_duration, self.framing_log_duration_per_question,
-                             self.pitfall_log_duration),
-            "adoption_logit": (self.amo_adoption_logit, self.framing_adoption_logit_per_question,
-                               self.pitfall_adoption_logit),
+            "log_duration": (self.amo_log_duration, self.framing_log_duration_per_question, self.pitfall_log_duration),
+            "adoption_logit": (
+                self.amo_adoption_logit,
+                self.framing_adoption_logit_per_question,
+                self.pitfall_adoption_logit,
+            ),
         }
         if outcome not in table:
             raise ValueError(f"outcome must be one of {sorted(table)}, not {outcome!r}.")
@@ -217,8 +233,10 @@ def _check_parameters(n, n_organisations, share_unfinished, share_cancelled) -> 
         if not 0 <= value < 1:
             raise InputError(f"{name} must be a fraction in [0, 1), not {value!r}.")
     if share_unfinished + 1.4 * share_cancelled >= 1:
-        raise InputError("share_unfinished + 1.4 × share_cancelled must stay below 1 "
-                         f"(got {share_unfinished} and {share_cancelled}).")
+        raise InputError(
+            "share_unfinished + 1.4 × share_cancelled must stay below 1 "
+            f"(got {share_unfinished} and {share_cancelled})."
+        )
 
 
 def _organisation_names(k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -242,9 +260,16 @@ def _mean_over(values: np.ndarray, mask: np.ndarray) -> float:
     return float(values[mask].mean()) if mask.any() else float("nan")
 
 
-def make_portfolio(n: int = 120, seed: int = 0, *, effects: PlantedEffects = PlantedEffects(),
-                   start_year: int = 2018, n_organisations: int = 5, share_unfinished: float = 0.05,
-                   share_cancelled: float = 0.04) -> pd.DataFrame:
+def make_portfolio(
+    n: int = 120,
+    seed: int = 0,
+    *,
+    effects: PlantedEffects = PlantedEffects(),
+    start_year: int = 2018,
+    n_organisations: int = 5,
+    share_unfinished: float = 0.05,
+    share_cancelled: float = 0.04,
+) -> pd.DataFrame:
     """Draw a synthetic portfolio of `n` projects (see the module docstring for the process).
 
     Columns are the canonical input columns of `columns.py` (no derived column); money in EUR,
@@ -274,8 +299,7 @@ def make_portfolio(n: int = 120, seed: int = 0, *, effects: PlantedEffects = Pla
     lb = np.log(budget / MEDIAN_BUDGET)
     complexity = np.clip(np.round(3 + 0.9 * lb + rng.normal(0, 0.7, n)), 1, 5).astype(np.int64)
     cx = complexity - 3.0
-    duration_planned = np.round(np.clip(np.exp(np.log(300) + 0.35 * lb + 0.08 * cx
-                                               + rng.normal(0, 0.2, n)), 90, 900))
+    duration_planned = np.round(np.clip(np.exp(np.log(300) + 0.35 * lb + 0.08 * cx + rng.normal(0, 0.2, n)), 90, 900))
     team_size = np.maximum(2.0, np.round(np.exp(np.log(6) + 0.55 * lb + rng.normal(0, 0.3, n))))
     m = maturity[org]
 
@@ -290,8 +314,10 @@ def make_portfolio(n: int = 120, seed: int = 0, *, effects: PlantedEffects = Pla
     p_frame0 = np.asarray(FRAMING_BASE)[None, :] + _FRAMING_MATURITY * m[:, None]
     pit_factor0 = 1 + _PITFALL_COMPLEXITY * cx - _PITFALL_MATURITY * m
     framing = {a: u_framing < p_frame0 + effects.amo_framing_answer_prob * a for a in (0, 1)}
-    pitfalls = {a: u_pitfall < np.asarray(PITFALL_BASE)[None, :]
-                * (pit_factor0 - effects.amo_pitfall_reduction * a)[:, None] for a in (0, 1)}
+    pitfalls = {
+        a: u_pitfall < np.asarray(PITFALL_BASE)[None, :] * (pit_factor0 - effects.amo_pitfall_reduction * a)[:, None]
+        for a in (0, 1)
+    }
 
     # ---- shared outcome noise (identical under both potential outcomes) ----------------------------
     e_cost = rng.normal(0, _SD_LOG_COST, n)
@@ -310,8 +336,7 @@ def make_portfolio(n: int = 120, seed: int = 0, *, effects: PlantedEffects = Pla
         _, phi, pis = effects._parts(outcome)
         base = mu + org_eff[org] + type_eff[ptype] + b_lb * lb + b_cx * cx
         direct = effects.direct(outcome)
-        return {a: base + direct * a + phi * n_answered[a] + pitfall_float[a] @ np.asarray(pis)
-                for a in (0, 1)}
+        return {a: base + direct * a + phi * n_answered[a] + pitfall_float[a] @ np.asarray(pis) for a in (0, 1)}
 
     y_cost = linear("log_cost", 0.09, org_cost, _TYPE_LOG_COST, 0.10, 0.05)
     y_duration = linear("log_duration", 0.08, org_duration, _TYPE_LOG_DURATION, 0.06, 0.04)
@@ -321,17 +346,18 @@ def make_portfolio(n: int = 120, seed: int = 0, *, effects: PlantedEffects = Pla
     ongoing = u_status < share_unfinished
     cancelled = ~ongoing & (u_status < share_unfinished + share_cancelled * (1 + 0.2 * cx))
     completed = ~ongoing & ~cancelled
-    status_code = np.where(ongoing, columns.STATUSES.index("ongoing"),
-                           np.where(cancelled, columns.STATUSES.index("cancelled"),
-                                    columns.STATUSES.index("completed")))
+    status_code = np.where(
+        ongoing,
+        columns.STATUSES.index("ongoing"),
+        np.where(cancelled, columns.STATUSES.index("cancelled"), columns.STATUSES.index("completed")),
+    )
 
     # ---- potential observed-scale outcomes, rounded as in an export --------------------------------
     cost_pot, dur_pot, adopt_pot = {}, {}, {}
     for a in (0, 1):
         full_cost = budget * np.exp(y_cost[a] + e_cost + jump)
         cost_pot[a] = np.round(np.where(cancelled, full_cost * spent_share, full_cost))
-        dur_pot[a] = np.maximum(1.0, np.round(duration_planned
-                                              * np.exp(y_duration[a] + e_duration + 0.5 * jump)))
+        dur_pot[a] = np.maximum(1.0, np.round(duration_planned * np.exp(y_duration[a] + e_duration + 0.5 * jump)))
         adopt_pot[a] = np.clip(np.round(expit(y_adopt[a] + e_adoption - 0.3 * jumped), 3), 0.001, 0.999)
 
     cost_actual = np.where(ongoing, np.nan, np.where(amo, cost_pot[1], cost_pot[0]))
@@ -345,8 +371,11 @@ def make_portfolio(n: int = 120, seed: int = 0, *, effects: PlantedEffects = Pla
     offset_days = np.where(ongoing, 4 * 365 + np.floor(start_offset * 548), np.floor(start_offset * 4 * 365))
     start = origin + offset_days.astype("timedelta64[D]")
     golive_planned = start + duration_planned.astype(np.int64).astype("timedelta64[D]")
-    golive_actual = np.where(completed, start + np.nan_to_num(duration_actual).astype(np.int64)
-                             .astype("timedelta64[D]"), np.datetime64("NaT"))
+    golive_actual = np.where(
+        completed,
+        start + np.nan_to_num(duration_actual).astype(np.int64).astype("timedelta64[D]"),
+        np.datetime64("NaT"),
+    )
 
     # ---- frame --------------------------------------------------------------------------------------
     data = {
@@ -381,8 +410,13 @@ def make_portfolio(n: int = 120, seed: int = 0, *, effects: PlantedEffects = Pla
     treated = amo
 
     def summary(diff, rows, label, planted=None, completed_too=False):
-        out = {"ate": _mean_over(diff, rows), "att": _mean_over(diff, rows & treated),
-               "n": int(rows.sum()), "n_treated": int((rows & treated).sum()), "rows": label}
+        out = {
+            "ate": _mean_over(diff, rows),
+            "att": _mean_over(diff, rows & treated),
+            "n": int(rows.sum()),
+            "n_treated": int((rows & treated).sum()),
+            "rows": label,
+        }
         if planted is not None:
             out["planted"] = float(planted)
         if completed_too:
@@ -407,23 +441,50 @@ def make_portfolio(n: int = 120, seed: int = 0, *, effects: PlantedEffects = Pla
         "adoption_logit": summary(d_adopt_logit, completed, done_label, effects.amo_adoption_logit),
     }
     lc = true["log_cost_ratio"]
-    true["cost_ratio_pct_change"] = {"ate": float(np.expm1(lc["ate"])), "att": float(np.expm1(lc["att"])),
-                                     "planted": float(np.expm1(effects.amo_log_cost)), "rows": cost_label}
+    true["cost_ratio_pct_change"] = {
+        "ate": float(np.expm1(lc["ate"])),
+        "att": float(np.expm1(lc["att"])),
+        "planted": float(np.expm1(effects.amo_log_cost)),
+        "rows": cost_label,
+    }
     df.attrs["true_effects"] = true
     df.attrs["planted_effects"] = dataclasses.asdict(effects)
     df.attrs["direct_effects"] = {o: effects.direct(o) for o in ("log_cost", "log_duration", "adoption_logit")}
-    df.attrs["generator"] = {"n": n, "seed": seed, "start_year": int(start_year), "n_organisations": k_org,
-                             "share_unfinished": float(share_unfinished),
-                             "share_cancelled": float(share_cancelled)}
+    df.attrs["generator"] = {
+        "n": n,
+        "seed": seed,
+        "start_year": int(start_year),
+        "n_organisations": k_org,
+        "share_unfinished": float(share_unfinished),
+        "share_cancelled": float(share_cancelled),
+    }
     return df
 
 
 # ---- CSV writing ---------------------------------------------------------------------------------
 _STYLES = {
-    "fr": {"header": "header_fr", "sep": ";", "decimal": ",", "date": "%d/%m/%Y", "yes": "oui", "no": "non",
-           "encoding": "cp1252", "translate_values": True, "lineterminator": "\r\n"},
-    "en": {"header": "header_en", "sep": ",", "decimal": ".", "date": "%Y-%m-%d", "yes": "yes", "no": "no",
-           "encoding": "utf-8", "translate_values": False, "lineterminator": "\n"},
+    "fr": {
+        "header": "header_fr",
+        "sep": ";",
+        "decimal": ",",
+        "date": "%d/%m/%Y",
+        "yes": "oui",
+        "no": "non",
+        "encoding": "cp1252",
+        "translate_values": True,
+        "lineterminator": "\r\n",
+    },
+    "en": {
+        "header": "header_en",
+        "sep": ",",
+        "decimal": ".",
+        "date": "%Y-%m-%d",
+        "yes": "yes",
+        "no": "no",
+        "encoding": "utf-8",
+        "translate_values": False,
+        "lineterminator": "\n",
+    },
 }
 
 
@@ -436,8 +497,7 @@ def _format_number(value, decimal: str) -> str:
 
 
 def _format_column(s: pd.Series, name: str, style: dict, translate: bool) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.dropna().map(type).eq(bool).all()
-                                         and s.notna().any()):
+    if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.dropna().map(type).eq(bool).all() and s.notna().any()):
         return s.map(lambda v: "" if v is None or pd.isna(v) else (style["yes"] if v else style["no"]))
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.strftime(style["date"]).fillna("")
@@ -464,8 +524,9 @@ def write_portfolio_csv(df: pd.DataFrame, path: str | os.PathLike, *, style: str
     for name in df.columns:
         col = columns.BY_NAME.get(name)
         headers.append(getattr(col, st["header"]) if col is not None else str(name))
-        out[len(headers) - 1] = _format_column(df[name].reset_index(drop=True), name, st,
-                                               translate=st["translate_values"]).to_numpy()
+        out[len(headers) - 1] = _format_column(
+            df[name].reset_index(drop=True), name, st, translate=st["translate_values"]
+        ).to_numpy()
     out.columns = headers
     text = out.to_csv(sep=st["sep"], index=False, lineterminator=st["lineterminator"])
     Path(path).write_bytes(text.encode(st["encoding"]))

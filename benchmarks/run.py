@@ -40,11 +40,27 @@ sys.path.insert(0, str(ROOT))
 STACK_IMPORTS = "import pandas, matplotlib, matplotlib.pyplot, seaborn, statsmodels.api"
 # The effect families of notebook 02 are timed apart (`effects_*`); `render_html` is the HTML export
 # of the six executed notebooks and the summary page, timed on the end-to-end run's notebooks.
-EFFECT_FAMILIES = {"effects_difference": ("difference",), "effects_ols": ("ols",),
-                   "effects_ipw_aipw": ("ipw", "aipw"), "effects_quantile": ("quantile",),
-                   "effects_glm": ("fractional_logit", "log_linear")}
-STAGES = ("load_csv", "map_validate", "write_parquet", "load_parquet", "overview", *EFFECT_FAMILIES,
-          "effects_balance_claims", "framing", "forecast", "roi", "benchmarks", "render_html")
+EFFECT_FAMILIES = {
+    "effects_difference": ("difference",),
+    "effects_ols": ("ols",),
+    "effects_ipw_aipw": ("ipw", "aipw"),
+    "effects_quantile": ("quantile",),
+    "effects_glm": ("fractional_logit", "log_linear"),
+}
+STAGES = (
+    "load_csv",
+    "map_validate",
+    "write_parquet",
+    "load_parquet",
+    "overview",
+    *EFFECT_FAMILIES,
+    "effects_balance_claims",
+    "framing",
+    "forecast",
+    "roi",
+    "benchmarks",
+    "render_html",
+)
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
@@ -73,15 +89,33 @@ def _ram_gb() -> float | None:
 def machine() -> dict:
     """The machine and the versions the numbers were measured with."""
     versions = {}
-    for pkg in ("amo-analysis", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn",
-                "pyarrow", "pandera", "papermill", "nbconvert", "ipykernel"):
+    for pkg in (
+        "amo-analysis",
+        "pandas",
+        "numpy",
+        "scipy",
+        "statsmodels",
+        "matplotlib",
+        "seaborn",
+        "pyarrow",
+        "pandera",
+        "papermill",
+        "nbconvert",
+        "ipykernel",
+    ):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = "absent"
     ram = _ram_gb()
-    return {"cpu": _cpu_model(), "cores": os.cpu_count(), "ram_gb": round(ram, 1) if ram else None,
-            "os": platform.platform(), "python": platform.python_version(), "versions": versions}
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "ram_gb": round(ram, 1) if ram else None,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
 
 
 class TreeMemory:
@@ -128,8 +162,13 @@ def _peak_rss_self() -> int:
 
 def _child(args: list[str], timeout: float | None = None) -> dict:
     """Run this script's hidden sub-command in a fresh Python; return the JSON it prints last."""
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(ROOT),
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child {args} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -191,8 +230,11 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
         overview_mod.tail_table(d)
         classes = overview_mod.outcome_class_table(d)
         balance = overview_mod.covariate_balance(d)
-        for fig in (plots.outcome_distributions(d, overview_mod.OUTCOMES, overview_mod.group_labels(d, "AMO"), "en", seed),
-                    plots.outcome_class_bars(overview_mod.label_groups(classes, "AMO")), plots.love_plot(balance)):
+        for fig in (
+            plots.outcome_distributions(d, overview_mod.OUTCOMES, overview_mod.group_labels(d, "AMO"), "en", seed),
+            plots.outcome_class_bars(overview_mod.label_groups(classes, "AMO")),
+            plots.love_plot(balance),
+        ):
             svg_text(fig)  # rendered as the notebook renders it
             plt.close(fig)
 
@@ -234,10 +276,15 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     def benchmarks_stage():
         references.compare_with_benchmarks(data, references.load_benchmarks(), seed)
 
-    for name, fn in (("overview", overview),
-                     *((family, effect_family(methods)) for family, methods in EFFECT_FAMILIES.items()),
-                     ("effects_balance_claims", effects_balance_claims), ("framing", framing_stage),
-                     ("forecast", forecast_stage), ("roi", roi_stage), ("benchmarks", benchmarks_stage)):
+    for name, fn in (
+        ("overview", overview),
+        *((family, effect_family(methods)) for family, methods in EFFECT_FAMILIES.items()),
+        ("effects_balance_claims", effects_balance_claims),
+        ("framing", framing_stage),
+        ("forecast", forecast_stage),
+        ("roi", roi_stage),
+        ("benchmarks", benchmarks_stage),
+    ):
         timed(name, fn)
     return {"times": times, "peak_rss": _peak_rss_self(), "n": len(data)}
 
@@ -257,10 +304,15 @@ def end_to_end(csv: Path, out: Path) -> dict:
     document = json.loads(outcome.results.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
-        reports = [{"href": f"{nb}.html",
-                    "title": report_html.export_notebook_html(outcome.run_dir / f"{nb}.ipynb", Path(scratch) / f"{nb}.html",
-                                                         footer="", back_label="")}
-                   for nb in outcome.notebooks]
+        reports = [
+            {
+                "href": f"{nb}.html",
+                "title": report_html.export_notebook_html(
+                    outcome.run_dir / f"{nb}.ipynb", Path(scratch) / f"{nb}.html", footer="", back_label=""
+                ),
+            }
+            for nb in outcome.notebooks
+        ]
         report_html.build_index(outcome.run_dir, document, reports, document["run"]["lang"])
         render = time.perf_counter() - start
     return {"seconds": seconds, "peak_tree_rss": mem.peak, "html": html, "render_html": render}
@@ -320,61 +372,92 @@ def _fmt_mb(v) -> str:
 
 def markdown(result: dict) -> str:
     m = result["machine"]
-    lines = ["# Benchmark results", "",
-             f"Measured {result['date']} with `python benchmarks/run.py {' '.join(result['argv'])}` "
-             f"(medians of {result['repeats']} run(s); seconds unless stated).", "",
-             f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}, Python {m['python']}.",
-             "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {result['date']} with `python benchmarks/run.py {' '.join(result['argv'])}` "
+        f"(medians of {result['repeats']} run(s); seconds unless stated).",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}, Python {m['python']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        "",
+    ]
     s = result.get("suite")
     if s:
         ratio = s["suite"] / s["floor"]
         paired = sorted(x / f for x, f in zip(s["suite_runs"], s["floor_runs"]))
-        lines += ["## 1. Sample suite against the floor", "",
-                  "| what | seconds |", "|---|---:|",
-                  f"| suite on the bundled sample ({s['notebooks']} notebooks, `runner.run_suite`) | {s['suite']:.1f} |",
-                  f"| floor: papermill running {s['notebooks']} import-only notebooks the same way | {s['floor']:.1f} |",
-                  f"| ratio (target ≤ 1.5) | **{ratio:.2f}** |", "",
-                  f"Medians of {len(paired)} runs, floor and suite alternating. Runs: suite "
-                  f"{', '.join(f'{x:.1f}' for x in s['suite_runs'])}; floor "
-                  f"{', '.join(f'{x:.1f}' for x in s['floor_runs'])}. Ratio of each suite run to the floor "
-                  f"run just before it: {paired[0]:.2f}–{paired[-1]:.2f}, median {_median(paired):.2f}.", ""]
+        lines += [
+            "## 1. Sample suite against the floor",
+            "",
+            "| what | seconds |",
+            "|---|---:|",
+            f"| suite on the bundled sample ({s['notebooks']} notebooks, `runner.run_suite`) | {s['suite']:.1f} |",
+            f"| floor: papermill running {s['notebooks']} import-only notebooks the same way | {s['floor']:.1f} |",
+            f"| ratio (target ≤ 1.5) | **{ratio:.2f}** |",
+            "",
+            f"Medians of {len(paired)} runs, floor and suite alternating. Runs: suite "
+            f"{', '.join(f'{x:.1f}' for x in s['suite_runs'])}; floor "
+            f"{', '.join(f'{x:.1f}' for x in s['floor_runs'])}. Ratio of each suite run to the floor "
+            f"run just before it: {paired[0]:.2f}–{paired[-1]:.2f}, median {_median(paired):.2f}.",
+            "",
+        ]
     rows = result.get("scaling", [])
     if rows:
-        lines += ["## 2. Scaling on synthetic portfolios", "",
-                  "Stage seconds (each stage calls the package functions its notebook calls, in one process; "
-                  "`effects_*` are the model families of notebook 02, `render_html` the HTML export of the "
-                  "end-to-end run's executed notebooks and summary page, timed after that run); "
-                  "`end to end` is the whole runner from the CSV (validation, 6 notebooks in parallel, HTML); "
-                  "peak memory: stages = peak RSS of the stage process, end to end = peak summed RSS of the "
-                  "runner and every process under it.", "",
-                  "| stage | " + " | ".join(f"{r['n']:,}" for r in rows) + " |",
-                  "|---|" + "---:|" * len(rows)]
+        lines += [
+            "## 2. Scaling on synthetic portfolios",
+            "",
+            "Stage seconds (each stage calls the package functions its notebook calls, in one process; "
+            "`effects_*` are the model families of notebook 02, `render_html` the HTML export of the "
+            "end-to-end run's executed notebooks and summary page, timed after that run); "
+            "`end to end` is the whole runner from the CSV (validation, 6 notebooks in parallel, HTML); "
+            "peak memory: stages = peak RSS of the stage process, end to end = peak summed RSS of the "
+            "runner and every process under it.",
+            "",
+            "| stage | " + " | ".join(f"{r['n']:,}" for r in rows) + " |",
+            "|---|" + "---:|" * len(rows),
+        ]
         for stage in STAGES:
             lines.append(f"| {stage} | " + " | ".join(_fmt_s(r["times"].get(stage)) for r in rows) + " |")
-        lines.append("| **sum of stages** | " + " | ".join(_fmt_s(sum(v for v in r["times"].values() if v)) for r in rows) + " |")
+        lines.append(
+            "| **sum of stages** | " + " | ".join(_fmt_s(sum(v for v in r["times"].values() if v)) for r in rows) + " |"
+        )
         lines.append("| **end to end** | " + " | ".join(_fmt_s(r.get("e2e")) for r in rows) + " |")
         lines.append("| peak MB, stages | " + " | ".join(_fmt_mb(r.get("peak_rss")) for r in rows) + " |")
-        lines.append("| peak MB, end to end (tree) | " + " | ".join(_fmt_mb(r.get("peak_tree_rss")) for r in rows) + " |")
+        lines.append(
+            "| peak MB, end to end (tree) | " + " | ".join(_fmt_mb(r.get("peak_tree_rss")) for r in rows) + " |"
+        )
         lines.append("| CSV size MB | " + " | ".join(_fmt_mb(r.get("csv_bytes")) for r in rows) + " |")
         lines.append("")
         by_n = {r["n"]: r for r in rows}
         if 100_000 in by_n and 1_000_000 in by_n and by_n[100_000].get("e2e") and by_n[1_000_000].get("e2e"):
-            lines += [f"End to end 1 000 000 ÷ 100 000 = **{by_n[1_000_000]['e2e'] / by_n[100_000]['e2e']:.1f} ×** "
-                      "(target ≤ 12).", ""]
+            lines += [
+                f"End to end 1 000 000 ÷ 100 000 = **{by_n[1_000_000]['e2e'] / by_n[100_000]['e2e']:.1f} ×** "
+                "(target ≤ 12).",
+                "",
+            ]
         if 100_000 in by_n and 1_000_000 in by_n:
-            per = [f"{st} {by_n[1_000_000]['times'][st] / by_n[100_000]['times'][st]:.1f}×"
-                   for st in STAGES if by_n[100_000]["times"].get(st) and by_n[1_000_000]["times"].get(st)]
+            per = [
+                f"{st} {by_n[1_000_000]['times'][st] / by_n[100_000]['times'][st]:.1f}×"
+                for st in STAGES
+                if by_n[100_000]["times"].get(st) and by_n[1_000_000]["times"].get(st)
+            ]
             lines += ["Per-stage growth 100 000 → 1 000 000: " + ", ".join(per) + ".", ""]
     lines += _targets(result)
     html_rows = [(label, html) for label, html in result.get("html", []) if html]
     if html_rows:
         names = sorted({name for _, html in html_rows for name in html})
-        lines += ["## 3. HTML report sizes (kB; target ≤ 5 MB each)", "",
-                  "| report | " + " | ".join(label for label, _ in html_rows) + " |",
-                  "|---|" + "---:|" * len(html_rows)]
+        lines += [
+            "## 3. HTML report sizes (kB; target ≤ 5 MB each)",
+            "",
+            "| report | " + " | ".join(label for label, _ in html_rows) + " |",
+            "|---|" + "---:|" * len(html_rows),
+        ]
         for name in names:
-            lines.append(f"| {name} | " + " | ".join(
-                "–" if name not in html else f"{html[name] / 1024:,.0f}" for _, html in html_rows) + " |")
+            lines.append(
+                f"| {name} | "
+                + " | ".join("–" if name not in html else f"{html[name] / 1024:,.0f}" for _, html in html_rows)
+                + " |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -391,16 +474,31 @@ def _targets(result: dict) -> list[str]:
     html = [size for _, sizes in result.get("html", []) for size in sizes.values()]
     growth = (big["e2e"] / mid["e2e"]) if big.get("e2e") and mid.get("e2e") else None
     rows = [
-        ("sample suite ≤ 1.5 × floor", None if not suite else suite["suite"] / suite["floor"] <= 1.5,
-         f"{suite['suite'] / suite['floor']:.2f} ×" if suite else "–"),
-        ("1 000 000 projects end to end ≤ 120 s", None if not big.get("e2e") else big["e2e"] <= 120,
-         _fmt_s(big.get("e2e"))),
-        ("1 000 000 projects peak memory ≤ 4 GB", None if not big.get("peak_tree_rss") else
-         big["peak_tree_rss"] <= 4 * 2**30, _fmt_mb(big.get("peak_tree_rss")) + (" MB" if big.get("peak_tree_rss") else "")),
-        ("100 000 → 1 000 000 end to end ≤ 12 ×", None if growth is None else growth <= 12,
-         "–" if growth is None else f"{growth:.1f} ×"),
-        ("every HTML report ≤ 5 MB (sizes run end to end)", None if not html else max(html) <= 5 * 2**20,
-         "–" if not html else f"largest {max(html) / 2**20:.2f} MB"),
+        (
+            "sample suite ≤ 1.5 × floor",
+            None if not suite else suite["suite"] / suite["floor"] <= 1.5,
+            f"{suite['suite'] / suite['floor']:.2f} ×" if suite else "–",
+        ),
+        (
+            "1 000 000 projects end to end ≤ 120 s",
+            None if not big.get("e2e") else big["e2e"] <= 120,
+            _fmt_s(big.get("e2e")),
+        ),
+        (
+            "1 000 000 projects peak memory ≤ 4 GB",
+            None if not big.get("peak_tree_rss") else big["peak_tree_rss"] <= 4 * 2**30,
+            _fmt_mb(big.get("peak_tree_rss")) + (" MB" if big.get("peak_tree_rss") else ""),
+        ),
+        (
+            "100 000 → 1 000 000 end to end ≤ 12 ×",
+            None if growth is None else growth <= 12,
+            "–" if growth is None else f"{growth:.1f} ×",
+        ),
+        (
+            "every HTML report ≤ 5 MB (sizes run end to end)",
+            None if not html else max(html) <= 5 * 2**20,
+            "–" if not html else f"largest {max(html) / 2**20:.2f} MB",
+        ),
     ]
     out = ["## Targets", "", "| target | measured | verdict |", "|---|---:|---|"]
     out += [f"| {name} | {value} | {_verdict(ok)} |" for name, ok, value in rows]
@@ -412,17 +510,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000, 100_000, 1_000_000])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--suite-repeats", type=int, default=7,
-                        help="pairs of floor and suite runs (short runs whose timing varies a lot on a "
-                             "shared machine: more of them than --repeats)")
+    parser.add_argument(
+        "--suite-repeats",
+        type=int,
+        default=7,
+        help="pairs of floor and suite runs (short runs whose timing varies a lot on a "
+        "shared machine: more of them than --repeats)",
+    )
     parser.add_argument("--quick", action="store_true", help="sizes 100 10000, one repeat")
     parser.add_argument("--no-suite", action="store_true", help="skip the sample suite against the floor")
     parser.add_argument("--no-e2e", action="store_true", help="skip end-to-end runs of the scaling sizes")
-    parser.add_argument("--e2e-max", type=int, default=None,
-                        help="largest size run end to end (default: all)")
+    parser.add_argument("--e2e-max", type=int, default=None, help="largest size run end to end (default: all)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
-    parser.add_argument("--render", type=Path, default=None,
-                        help="only rewrite --out from a saved RESULTS.json (no measurement)")
+    parser.add_argument(
+        "--render", type=Path, default=None, help="only rewrite --out from a saved RESULTS.json (no measurement)"
+    )
     args = parser.parse_args(argv)
     if args.render is not None:
         text = markdown(json.loads(args.render.read_text(encoding="utf-8")))
@@ -431,8 +533,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.sizes, args.repeats, args.suite_repeats = [100, 10_000], 1, 1
-    result = {"machine": machine(), "argv": argv if argv is not None else sys.argv[1:],
-              "repeats": args.repeats, "suite_repeats": args.suite_repeats, "date": time.strftime("%Y-%m-%d"), "scaling": [], "html": []}
+    result = {
+        "machine": machine(),
+        "argv": argv if argv is not None else sys.argv[1:],
+        "repeats": args.repeats,
+        "suite_repeats": args.suite_repeats,
+        "date": time.strftime("%Y-%m-%d"),
+        "scaling": [],
+        "html": [],
+    }
     with tempfile.TemporaryDirectory(prefix="amo-bench-") as tmp:
         work = Path(tmp)
         if not args.no_suite:
@@ -444,15 +553,23 @@ def main(argv: list[str] | None = None) -> int:
                 suite_runs.append(s["seconds"])
                 html, count = s["html"], s["notebooks"]
                 print(f"suite {s['seconds']:.1f} s, floor {f['seconds']:.1f} s", file=sys.stderr)
-            result["suite"] = {"suite": _median(suite_runs), "floor": _median(floor_runs), "notebooks": count,
-                               "suite_runs": suite_runs, "floor_runs": floor_runs}
+            result["suite"] = {
+                "suite": _median(suite_runs),
+                "floor": _median(floor_runs),
+                "notebooks": count,
+                "suite_runs": suite_runs,
+                "floor_runs": floor_runs,
+            }
             result["html"].append(("sample (120)", html))
         for n in args.sizes:
             csv = make_csv(n, work)
             runs = [_child(["_stages", str(csv), str(work / f"stages_{n}_{r}")]) for r in range(args.repeats)]
-            row = {"n": n, "csv_bytes": csv.stat().st_size,
-                   "times": {st: _median([r["times"].get(st) for r in runs]) for st in STAGES},
-                   "peak_rss": max(r["peak_rss"] for r in runs)}
+            row = {
+                "n": n,
+                "csv_bytes": csv.stat().st_size,
+                "times": {st: _median([r["times"].get(st) for r in runs]) for st in STAGES},
+                "peak_rss": max(r["peak_rss"] for r in runs),
+            }
             print(f"n={n}: " + ", ".join(f"{k} {_fmt_s(v)}" for k, v in row["times"].items()), file=sys.stderr)
             if not args.no_e2e and (args.e2e_max is None or n <= args.e2e_max):
                 e2e = [_child(["_e2e", str(csv), str(work / f"e2e_{n}_{r}")]) for r in range(args.repeats)]
@@ -460,8 +577,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["times"]["render_html"] = _median([e["render_html"] for e in e2e])
                 row["peak_tree_rss"] = max(e["peak_tree_rss"] for e in e2e)
                 result["html"].append((f"{n:,}", e2e[-1]["html"]))
-                print(f"n={n}: end to end {row['e2e']:.1f} s, peak {_fmt_mb(row['peak_tree_rss'])} MB",
-                      file=sys.stderr)
+                print(f"n={n}: end to end {row['e2e']:.1f} s, peak {_fmt_mb(row['peak_tree_rss'])} MB", file=sys.stderr)
             result["scaling"].append(row)
             csv.unlink()
     text = markdown(result)

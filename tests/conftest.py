@@ -38,8 +38,11 @@ def portfolio_frame(n: int = 20, seed: int = 0) -> pd.DataFrame:
         elif pd.api.types.is_datetime64_any_dtype(s):
             out[col] = s.dt.strftime("%Y-%m-%d").fillna("")
         else:
-            out[col] = s.map(lambda v: "" if pd.isna(v) else (str(int(v)) if isinstance(v, float) and
-                                                               float(v).is_integer() else str(v)))
+            out[col] = s.map(
+                lambda v: (
+                    "" if pd.isna(v) else (str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v))
+                )
+            )
     return out.astype(object)
 
 
@@ -105,8 +108,9 @@ def all_output_text(folder: Path) -> dict[Path, str]:
             import openpyxl
 
             wb = openpyxl.load_workbook(path, read_only=True)
-            texts[path] = "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
-                                    for v in row if v is not None)
+            texts[path] = "\n".join(
+                str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None
+            )
             wb.close()
         elif path.suffix == ".parquet":
             texts[path] = pd.read_parquet(path).to_csv() + path.read_bytes().decode("utf-8", "replace")

@@ -17,8 +17,7 @@ def test_each_public_name_is_the_object_of_its_module(name):
 
 
 def test_importing_the_package_loads_no_layer():
-    code = ("import sys, amo_analysis; "
-            "print(sorted(m for m in sys.modules if m.startswith('amo_analysis.')))")
+    code = "import sys, amo_analysis; print(sorted(m for m in sys.modules if m.startswith('amo_analysis.')))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
 

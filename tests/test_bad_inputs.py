@@ -16,8 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from conftest import (CliResult, assert_nothing_written, assert_one_sentence_error, portfolio_frame, sha256,
-                      write_csv)
+from conftest import CliResult, assert_nothing_written, assert_one_sentence_error, portfolio_frame, sha256, write_csv
 
 from amo_analysis.ingest.portfolio import load_portfolio
 from amo_analysis.ingest.sources import read_source
@@ -33,8 +32,14 @@ def spoil(tmp_path: Path, name: str, **cells) -> Path:
     return write_csv(df, tmp_path / name)
 
 
-def write_xlsx(path: Path, frame: pd.DataFrame, sheet: str = "Projects", before: list[list] = (),
-               after: list[list] = (), other_sheets: dict[str, list[list]] | None = None) -> Path:
+def write_xlsx(
+    path: Path,
+    frame: pd.DataFrame,
+    sheet: str = "Projects",
+    before: list[list] = (),
+    after: list[list] = (),
+    other_sheets: dict[str, list[list]] | None = None,
+) -> Path:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for title, rows in (other_sheets or {}).items():
@@ -63,12 +68,14 @@ def _text(name, content: bytes | str):
         path = tmp / name
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         return path, []
+
     return build
 
 
 def _cell(name, col, k, value, *extra):
     def build(tmp):
         return spoil(tmp, name, **{col: (k, value)}), list(extra)
+
     return build
 
 
@@ -77,6 +84,7 @@ def _frame(name, change, *extra):
         df = portfolio_frame(N)
         df = change(df)
         return write_csv(df, tmp / name), list(extra)
+
     return build
 
 
@@ -84,12 +92,14 @@ def _mapping(toml: str):
     def build(tmp):
         (tmp / "map.toml").write_text(toml, encoding="utf-8")
         return write_csv(portfolio_frame(N), tmp / "ok.csv"), ["--mapping", tmp / "map.toml"]
+
     return build
 
 
 def _csv_with(*extra):
     def build(tmp):
         return write_csv(portfolio_frame(N), tmp / "ok.csv"), list(extra)
+
     return build
 
 
@@ -143,20 +153,24 @@ def _sqlite(query=None, table=None):
         con.close()
         extra = (["--query", query] if query else []) + (["--table", table] if table else [])
         return path, extra
+
     return build
 
 
 def _sqlite_url(query):
     """A SQLite file given as a database URL: (URL, file to check, extra args)."""
+
     def build(tmp):
         path, _ = _sqlite()(tmp)
         return f"sqlite:///{path}", path, ["--query", query]
+
     return build
 
 
 def _url(url):
     def build(tmp):
         return url, None, ["--query", "SELECT 1"]
+
     return build
 
 
@@ -178,79 +192,163 @@ CASES = [
     ("header only", _text("header.csv", HEADER + "\n"), ["{name}", "no data rows"]),
     ("binary file", _text("binary.csv", bytes(range(256)) * 40), ["{name}", "binary"]),
     ("undecodable UTF-16", _text("utf16.csv", b"\xff\xfe\x00\xd8"), ["{name}", "UTF-16"]),
-    ("unknown 8-bit encoding", _text("legacy.csv", HEADER.encode() + b"\nP1,\x81\x8d\x8f\x90\x9d\x00\n"),
-     ["{name}", "binary"]),
+    (
+        "unknown 8-bit encoding",
+        _text("legacy.csv", HEADER.encode() + b"\nP1,\x81\x8d\x8f\x90\x9d\x00\n"),
+        ["{name}", "binary"],
+    ),
     ("file does not exist", _missing_file, ["nowhere.csv", "does not exist"]),
     ("a folder", _folder, ["folder.csv", "folder"]),
-    ("missing required column", _frame("nocost.csv", lambda d: d.drop(columns=["cost_actual"])),
-     ["{name}", "cost_actual"]),
-    ("duplicated column names", _frame("dupcol.csv", lambda d: d.rename(columns={"sector": "organisation"})),
-     ["{name}", "'organisation' 2 times"]),
-    ("value holding the delimiter, unquoted", _text("ragged.csv", HEADER + "\n" + ",".join(
-        portfolio_frame(1).iloc[0]) + "\nP2,yes,1,2,3\nP3,no,1,200,000,3,4," + "," * 40 + "x\n"),
-     ["{name}", "line 4", "delimiter"]),
-    ("wrong delimiter guessed (header and rows disagree)", _text("mixed.csv", HEADER.replace(",", ";") + "\n" + "\n".join(
-        ",".join(r) for r in portfolio_frame(N).itertuples(index=False)) + "\n"), ["{name}", "header", "line"]),
-    ("data under an empty header cell", _text("nohead.csv", "project_id,,amo\nP1,x,yes\n"),
-     ["{name}", "column 2", "line 2"]),
+    (
+        "missing required column",
+        _frame("nocost.csv", lambda d: d.drop(columns=["cost_actual"])),
+        ["{name}", "cost_actual"],
+    ),
+    (
+        "duplicated column names",
+        _frame("dupcol.csv", lambda d: d.rename(columns={"sector": "organisation"})),
+        ["{name}", "'organisation' 2 times"],
+    ),
+    (
+        "value holding the delimiter, unquoted",
+        _text(
+            "ragged.csv",
+            HEADER
+            + "\n"
+            + ",".join(portfolio_frame(1).iloc[0])
+            + "\nP2,yes,1,2,3\nP3,no,1,200,000,3,4,"
+            + "," * 40
+            + "x\n",
+        ),
+        ["{name}", "line 4", "delimiter"],
+    ),
+    (
+        "wrong delimiter guessed (header and rows disagree)",
+        _text(
+            "mixed.csv",
+            HEADER.replace(",", ";")
+            + "\n"
+            + "\n".join(",".join(r) for r in portfolio_frame(N).itertuples(index=False))
+            + "\n",
+        ),
+        ["{name}", "header", "line"],
+    ),
+    (
+        "data under an empty header cell",
+        _text("nohead.csv", "project_id,,amo\nP1,x,yes\n"),
+        ["{name}", "column 2", "line 2"],
+    ),
     # contract rules, one cell each (row k is line k + 2)
-    ("duplicated project ids", _cell("dupid.csv", "project_id", 5, "PRJ-0001"),
-     ["{name}", "line 2", "'project_id'", "PRJ-0001", "duplicate"]),
+    (
+        "duplicated project ids",
+        _cell("dupid.csv", "project_id", 5, "PRJ-0001"),
+        ["{name}", "line 2", "'project_id'", "PRJ-0001", "duplicate"],
+    ),
     ("blank project id", _cell("blankid.csv", "project_id", 3, ""), ["{name}", "line 5", "'project_id'", "empty"]),
-    ("text in a numeric column", _cell("text.csv", "budget_planned", 4, "about 100k"),
-     ["{name}", "line 6", "'budget_planned'", "about 100k"]),
-    ("negative budget", _cell("negbudget.csv", "budget_planned", 2, "-5000"),
-     ["{name}", "line 4", "'budget_planned'", "-5000", "greater than 0"]),
-    ("zero budget", _cell("zerobudget.csv", "budget_planned", 7, "0"),
-     ["{name}", "line 9", "'budget_planned'", "'0'"]),
+    (
+        "text in a numeric column",
+        _cell("text.csv", "budget_planned", 4, "about 100k"),
+        ["{name}", "line 6", "'budget_planned'", "about 100k"],
+    ),
+    (
+        "negative budget",
+        _cell("negbudget.csv", "budget_planned", 2, "-5000"),
+        ["{name}", "line 4", "'budget_planned'", "-5000", "greater than 0"],
+    ),
+    ("zero budget", _cell("zerobudget.csv", "budget_planned", 7, "0"), ["{name}", "line 9", "'budget_planned'", "'0'"]),
     ("negative cost", _cell("negcost.csv", "cost_actual", 1, "-12"), ["{name}", "line 3", "'cost_actual'", "-12"]),
-    ("negative duration", _cell("negdur.csv", "duration_planned_days", 0, "-30"),
-     ["{name}", "line 2", "'duration_planned_days'", "-30"]),
-    ("unparseable date", _cell("date.csv", "start_date", 6, "2021-13-45"),
-     ["{name}", "line 8", "'start_date'", "2021-13-45"]),
-    ("go-live before start", _cell("golive.csv", "golive_actual", 8, "1999-01-01"),
-     ["{name}", "line 10", "'golive_actual'", "1999-01-01", "before start_date"]),
-    ("adoption above 1 among fractions", _cell("adopt.csv", "adoption_m3", 9, "1.5"),
-     ["{name}", "line 11", "'adoption_m3'", "1.5", "between 0 and 1"]),
-    ("adoption above 100 %", _cell("adopt_pct.csv", "adoption_m3", 9, "130%"),
-     ["{name}", "line 11", "'adoption_m3'", "130%"]),
-    ("practice neither yes nor no", _cell("practice.csv", "amo", 10, "maybe"),
-     ["{name}", "line 12", "'amo'", "maybe", "yes/no"]),
-    ("complexity off the 1-5 scale", _cell("complexity.csv", "complexity", 11, "9"),
-     ["{name}", "line 13", "'complexity'", "'9'"]),
+    (
+        "negative duration",
+        _cell("negdur.csv", "duration_planned_days", 0, "-30"),
+        ["{name}", "line 2", "'duration_planned_days'", "-30"],
+    ),
+    (
+        "unparseable date",
+        _cell("date.csv", "start_date", 6, "2021-13-45"),
+        ["{name}", "line 8", "'start_date'", "2021-13-45"],
+    ),
+    (
+        "go-live before start",
+        _cell("golive.csv", "golive_actual", 8, "1999-01-01"),
+        ["{name}", "line 10", "'golive_actual'", "1999-01-01", "before start_date"],
+    ),
+    (
+        "adoption above 1 among fractions",
+        _cell("adopt.csv", "adoption_m3", 9, "1.5"),
+        ["{name}", "line 11", "'adoption_m3'", "1.5", "between 0 and 1"],
+    ),
+    (
+        "adoption above 100 %",
+        _cell("adopt_pct.csv", "adoption_m3", 9, "130%"),
+        ["{name}", "line 11", "'adoption_m3'", "130%"],
+    ),
+    (
+        "practice neither yes nor no",
+        _cell("practice.csv", "amo", 10, "maybe"),
+        ["{name}", "line 12", "'amo'", "maybe", "yes/no"],
+    ),
+    (
+        "complexity off the 1-5 scale",
+        _cell("complexity.csv", "complexity", 11, "9"),
+        ["{name}", "line 13", "'complexity'", "'9'"],
+    ),
     ("unknown status", _cell("status.csv", "status", 12, "frozen"), ["{name}", "line 14", "'status'", "frozen"]),
     # spreadsheets and other files
     ("merged header cells", _xlsx_merged, ["merged.xlsx", "D1", "merged"]),
     ("unknown sheet", _xlsx_no_sheet, ["book.xlsx", "'Nope'", "'Projects'"]),
     ("sheet without a table header", _xlsx_no_header, ["noheader.xlsx", "header"]),
-    ("password-protected workbook", _text("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512),
-     ["locked.xlsx", "password"]),
+    (
+        "password-protected workbook",
+        _text("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512),
+        ["locked.xlsx", "password"],
+    ),
     ("corrupted (truncated) workbook", _xlsx_corrupt, ["corrupt.xlsx", "corrupted"]),
-    ("HTML saved as .xls", _text("export.xls", "<html><table><tr><td>1</td></tr></table></html>"),
-     ["export.xls", "not a real Excel"]),
+    (
+        "HTML saved as .xls",
+        _text("export.xls", "<html><table><tr><td>1</td></tr></table></html>"),
+        ["export.xls", "not a real Excel"],
+    ),
     ("zip archive", _zip_not_table, ["export.zip", "zip archive"]),
     ("corrupted Parquet", _text("data.parquet", b"not parquet at all"), ["data.parquet", "Parquet"]),
     ("file of several hundred MB", _huge, ["huge.csv", "600 MB", "500 MB limit"]),
     # databases
-    ("SQL query that fails", _sqlite(query="SELECT * FROM no_such_table"),
-     ["portfolio.sqlite", "query failed", "no_such_table"]),
+    (
+        "SQL query that fails",
+        _sqlite(query="SELECT * FROM no_such_table"),
+        ["portfolio.sqlite", "query failed", "no_such_table"],
+    ),
     ("unknown table", _sqlite(table="projets"), ["portfolio.sqlite", "'projets'", "'projects'"]),
     ("table and query both", _sqlite(query="SELECT 1", table="projects"), ["portfolio.sqlite", "not both"]),
-    ("several statements in a database URL query", _sqlite_url("SELECT * FROM projects; DELETE FROM projects"),
-     ["sqlite:///", "more than one SQL statement"]),
-    ("database URL of an unknown kind", _url("nosuchdb://user:pw@host/db"),
-     ["nosuchdb://user:***@host/db", "unknown database kind"]),
+    (
+        "several statements in a database URL query",
+        _sqlite_url("SELECT * FROM projects; DELETE FROM projects"),
+        ["sqlite:///", "more than one SQL statement"],
+    ),
+    (
+        "database URL of an unknown kind",
+        _url("nosuchdb://user:pw@host/db"),
+        ["nosuchdb://user:***@host/db", "unknown database kind"],
+    ),
     ("query on a CSV", _csv_with("--query", "SELECT 1"), ["ok.csv", "database sources"]),
     ("sheet on a CSV", _csv_with("--sheet", "Projects"), ["ok.csv", "'sheet' only applies"]),
     # mapping files
     ("mapping file missing", _csv_with("--mapping", "/nonexistent/map.toml"), ["map.toml", "does not exist"]),
     ("mapping TOML syntax error", _mapping("columns = [\n"), ["map.toml", "TOML syntax error"]),
-    ("mapping names a column that does not exist", _mapping('[columns]\n"Ghost" = "budget_planned"\n'),
-     ["map.toml", "'Ghost'", "ok.csv has no such column"]),
-    ("mapping names a practice column that does not exist", _mapping('practice = { column = "Model" }\n'),
-     ["map.toml", "'Model'", "no such column"]),
-    ("mapping to a non-canonical name", _mapping('[columns]\n"budget_planned" = "budget_plan"\n'),
-     ["map.toml", "'budget_plan'", "did you mean 'budget_planned'"]),
+    (
+        "mapping names a column that does not exist",
+        _mapping('[columns]\n"Ghost" = "budget_planned"\n'),
+        ["map.toml", "'Ghost'", "ok.csv has no such column"],
+    ),
+    (
+        "mapping names a practice column that does not exist",
+        _mapping('practice = { column = "Model" }\n'),
+        ["map.toml", "'Model'", "no such column"],
+    ),
+    (
+        "mapping to a non-canonical name",
+        _mapping('[columns]\n"budget_planned" = "budget_plan"\n'),
+        ["map.toml", "'budget_plan'", "did you mean 'budget_planned'"],
+    ),
     ("mapping with an unknown setting", _mapping("colums = 3\n"), ["map.toml", "'colums'"]),
     # command-line values
     ("--lang xx", _csv_with("--lang", "xx"), ["--lang", "'xx'"]),
@@ -292,9 +390,12 @@ def test_real_process_exit_code_and_no_traceback(tmp_path):
         folder.mkdir()
         source, extra = build(folder)
         out = folder / "reports"
-        proc = subprocess.Popen([sys.executable, "-m", "amo_analysis", "run", "--data", str(source), "--out",
-                                 str(out), *map(str, extra)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "amo_analysis", "run", "--data", str(source), "--out", str(out), *map(str, extra)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         started.append((name, proc, source, sha256(source), out, needles))
     for name, proc, source, before, out, needles in started:
         stdout, stderr = proc.communicate(timeout=300)
@@ -338,8 +439,12 @@ def test_total_row_at_the_bottom_of_an_excel_export_is_dropped_and_noted(tmp_pat
 
 
 def test_data_on_another_sheet_is_found_and_noted(tmp_path, run_cli):
-    path = write_xlsx(tmp_path / "book.xlsx", portfolio_frame(N), sheet="Data",
-                      other_sheets={"Read me": [["This workbook lists our projects."]], "Empty": []})
+    path = write_xlsx(
+        tmp_path / "book.xlsx",
+        portfolio_frame(N),
+        sheet="Data",
+        other_sheets={"Read me": [["This workbook lists our projects."]], "Empty": []},
+    )
     result = run_cli("validate", path)
     assert result.code == 0, result.err
     assert f"{N} projects can be analysed" in result.out

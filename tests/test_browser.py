@@ -25,8 +25,16 @@ import pytest
 
 from amo_analysis.suite import runner
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOCAL_SCHEMES = ("file:", "data:")
 EXISTING_RUN = os.environ.get("AMO_BROWSER_RUN_DIR")
 
@@ -42,15 +50,22 @@ PAGES = _pages()
 
 def _chromium() -> str | None:
     """The Chromium binary: $AMO_CHROMIUM, else `chromium` / `chromium-browser` on PATH."""
-    candidates = [os.environ.get("AMO_CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"),
-                  "/usr/bin/chromium"]
+    candidates = [
+        os.environ.get("AMO_CHROMIUM"),
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+        "/usr/bin/chromium",
+    ]
     return next((c for c in candidates if c and Path(c).is_file() and os.access(c, os.X_OK)), None)
 
 
 def _unavailable(reason: str):
     if os.environ.get("CI") == "true":
-        pytest.fail(f"browser test cannot run in CI: {reason} (install Debian's chromium package and the "
-                    f"'test' extra, which brings playwright)", pytrace=False)
+        pytest.fail(
+            f"browser test cannot run in CI: {reason} (install Debian's chromium package and the "
+            f"'test' extra, which brings playwright)",
+            pytrace=False,
+        )
     pytest.skip(reason)
 
 
@@ -66,8 +81,13 @@ def browser_context(tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh user-data-dir
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900}, offline=True)
+            str(profile),
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
+            offline=True,
+        )
         try:
             yield context
         finally:
@@ -101,9 +121,11 @@ def open_page(context, url: str) -> dict:
     page.wait_for_load_state("networkidle", timeout=30_000)
     seen["images"] = page.evaluate(
         "() => Array.from(document.images).map(i => ({src: i.currentSrc.slice(0, 60), complete: i.complete,"
-        " width: i.naturalWidth, height: i.naturalHeight}))")
-    seen["links"] = page.evaluate("() => Array.from(document.querySelectorAll('a[href]'))"
-                                  ".map(a => a.getAttribute('href'))")
+        " width: i.naturalWidth, height: i.naturalHeight}))"
+    )
+    seen["links"] = page.evaluate(
+        "() => Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"
+    )
     seen["page"] = page
     return seen
 

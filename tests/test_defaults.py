@@ -54,14 +54,20 @@ def test_modules_take_their_numbers_from_the_defaults():
     from amo_analysis.stats.effects import EXTREME_PROPENSITY, REGISTRY
 
     assert (scale.LARGE_N, scale.SUBSAMPLE_ROWS, scale.ANALYTIC_N) == (
-        DEFAULTS.large_n, DEFAULTS.subsample_rows, DEFAULTS.analytic_n)
+        DEFAULTS.large_n,
+        DEFAULTS.subsample_rows,
+        DEFAULTS.analytic_n,
+    )
     assert tuple(effects.DEFAULT_QUANTILES) == tuple(overview.TAIL_QUANTILES) == DEFAULTS.quantiles
     assert EXTREME_PROPENSITY == DEFAULTS.extreme_propensity
     assert REGISTRY["difference"].options["n_resamples"] == DEFAULTS.difference_resamples
     assert REGISTRY["ols"].options["min_clusters"] == DEFAULTS.min_clusters
     assert design.MIN_ORGANISATIONS_PER_GROUP == DEFAULTS.min_organisations_per_group
     assert (forecast.MIN_REGRESSION, forecast.N_NEIGHBOURS, forecast.MIN_GROUP_RESIDUALS) == (
-        DEFAULTS.forecast_min_regression, DEFAULTS.forecast_neighbours, DEFAULTS.forecast_min_group_residuals)
+        DEFAULTS.forecast_min_regression,
+        DEFAULTS.forecast_neighbours,
+        DEFAULTS.forecast_min_group_residuals,
+    )
     assert (roi.DEFAULT_BUDGET, roi.DEFAULT_FEE_SHARE) == (DEFAULTS.roi_budget_eur, DEFAULTS.roi_fee_share)
 
 
@@ -69,7 +75,9 @@ def test_defaults_are_frozen_and_documented():
     with pytest.raises(dataclasses.FrozenInstanceError):
         DEFAULTS.conf_level = 0.9
     source = Path(__import__("amo_analysis.defaults", fromlist=["x"]).__file__).read_text(encoding="utf-8")
-    undocumented = [f.name for f in dataclasses.fields(Defaults)
-                    if f"{f.name}:" in source and "#:" not in source.split(f"    {f.name}:")[1].split("\n")[0]
-                    ]
+    undocumented = [
+        f.name
+        for f in dataclasses.fields(Defaults)
+        if f"{f.name}:" in source and "#:" not in source.split(f"    {f.name}:")[1].split("\n")[0]
+    ]
     assert not undocumented, undocumented

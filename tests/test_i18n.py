@@ -12,8 +12,20 @@ import pytest
 
 import amo_analysis
 from amo_analysis import i18n
-from amo_analysis.i18n import (LANGUAGES, MINUS, NBSP, NNBSP, NUMBERS_TABLE, SCALE_KEYS, TRANSLATIONS,
-                               format_money, format_number, format_percent, format_points, translate)
+from amo_analysis.i18n import (
+    LANGUAGES,
+    MINUS,
+    NBSP,
+    NNBSP,
+    NUMBERS_TABLE,
+    SCALE_KEYS,
+    TRANSLATIONS,
+    format_money,
+    format_number,
+    format_percent,
+    format_points,
+    translate,
+)
 from amo_analysis.paths import LOCALES_DIR, NOTEBOOKS_DIR, REPO_ROOT
 
 PACKAGE = Path(amo_analysis.__file__).parent
@@ -103,8 +115,7 @@ def test_locale_files_have_the_same_keys_and_placeholders():
         for table in (other, other[NUMBERS_TABLE]):
             reference = english if table is other else english[NUMBERS_TABLE]
             assert set(table) == set(reference), lang
-            differ = [k for k in table if k != NUMBERS_TABLE
-                      and placeholders(table[k]) != placeholders(reference[k])]
+            differ = [k for k in table if k != NUMBERS_TABLE and placeholders(table[k]) != placeholders(reference[k])]
             assert differ == [], f"{lang}.toml: other {{placeholders}} than en.toml in {differ}"
         words = {k: v for k, v in other.items() if k != NUMBERS_TABLE}
         assert all(isinstance(v, str) and v for v in words.values()), lang
@@ -120,6 +131,7 @@ def test_translations_are_the_locale_files():
 def literal_keys(tree: ast.AST) -> set[str]:
     """The string literals given as first argument to `translate(...)` or `<something>.t(...)`
     (both branches of `"a" if x else "b"` included)."""
+
     def strings(node):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return {node.value}
@@ -130,8 +142,13 @@ def literal_keys(tree: ast.AST) -> set[str]:
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and node.args:
-            name = node.func.id if isinstance(node.func, ast.Name) else \
-                node.func.attr if isinstance(node.func, ast.Attribute) else None
+            name = (
+                node.func.id
+                if isinstance(node.func, ast.Name)
+                else node.func.attr
+                if isinstance(node.func, ast.Attribute)
+                else None
+            )
             if name in ("translate", "t"):
                 found |= strings(node.args[0])
     return found
@@ -170,8 +187,15 @@ def test_locale_files_are_package_data():
 
 
 def test_number_formats_come_from_the_locale_files(monkeypatch):
-    style = dict(i18n.NUMBER_STYLES["fr"], decimal="·", thousands="'", percent="{sign}{number} pc",
-                 points="{sign}{number} pt", euro="EUR {sign}{number}", money="{unit} {sign}{number}")
+    style = dict(
+        i18n.NUMBER_STYLES["fr"],
+        decimal="·",
+        thousands="'",
+        percent="{sign}{number} pc",
+        points="{sign}{number} pt",
+        euro="EUR {sign}{number}",
+        money="{unit} {sign}{number}",
+    )
     monkeypatch.setitem(i18n.NUMBER_STYLES, "fr", style)
     assert format_number(-1234.5, "fr", 1) == f"{MINUS}1'234·5"
     assert format_percent(0.125, "fr", 1, signed=True) == "+12·5 pc"
@@ -206,9 +230,11 @@ LANGUAGE_NAMES = set(LANGUAGES)
 def language_comparisons(source: str) -> list[int]:
     """Lines comparing a language: `lang ==`/`!=` (any `lang` name or attribute), or `== "fr"` /
     `!= "en"` and the like (either side), or `in ("fr", ...)` against a literal of language names."""
+
     def is_lang(node):
-        return (isinstance(node, ast.Name) and node.id in ("lang", "language")) or \
-            (isinstance(node, ast.Attribute) and node.attr in ("lang", "language"))
+        return (isinstance(node, ast.Name) and node.id in ("lang", "language")) or (
+            isinstance(node, ast.Attribute) and node.attr in ("lang", "language")
+        )
 
     def is_name(node):
         return isinstance(node, ast.Constant) and node.value in LANGUAGE_NAMES
@@ -220,17 +246,22 @@ def language_comparisons(source: str) -> list[int]:
         operands = [node.left, *node.comparators]
         for op, left, right in zip(node.ops, operands, operands[1:]):
             equality = isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot))
-            membership = isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.Tuple, ast.List, ast.Set)) \
+            membership = (
+                isinstance(op, (ast.In, ast.NotIn))
+                and isinstance(right, (ast.Tuple, ast.List, ast.Set))
                 and any(is_name(e) for e in right.elts)
+            )
             if (equality and (is_lang(left) or is_lang(right) or is_name(left) or is_name(right))) or membership:
                 lines.append(node.lineno)
     return sorted(lines)
 
 
 def test_language_comparison_scan_finds_the_usual_forms():
-    found = language_comparisons('a = x if lang == "en" else y\nif self.lang != "fr": pass\n'
-                                 'b = "fr" == style\nc = lang in ("fr",)\n'
-                                 '# lang == "fr" in a comment\nd = "lang == \'fr\'"\ne = lang in LANGUAGES\n')
+    found = language_comparisons(
+        'a = x if lang == "en" else y\nif self.lang != "fr": pass\n'
+        'b = "fr" == style\nc = lang in ("fr",)\n'
+        '# lang == "fr" in a comment\nd = "lang == \'fr\'"\ne = lang in LANGUAGES\n'
+    )
     assert found == [1, 2, 3, 4]
 
 
@@ -241,5 +272,7 @@ def test_no_code_compares_language_names():
         if lines:
             found[path.relative_to(PACKAGE).as_posix()] = lines
     over = {f: lines for f, lines in found.items() if len(lines) > PENDING.get(f, 0)}
-    assert over == {}, ("put what differs between languages in amo_analysis/locales/*.toml (a key, or a "
-                        f"[numbers] setting) instead of comparing language names: {over}")
+    assert over == {}, (
+        "put what differs between languages in amo_analysis/locales/*.toml (a key, or a "
+        f"[numbers] setting) instead of comparing language names: {over}"
+    )

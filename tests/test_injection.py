@@ -17,7 +17,7 @@ from amo_analysis.report.run_context import neutralise_formulas
 SCRIPT = "<script>alert('pwned')</script>"
 IMG = '<img src=x onerror="alert(1)">'
 QUOTES = "Acme \"Ltd\" & O'Brien's <b>bold</b>"
-FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+SUM(1,2)", "-2+3", "@cmd"]
+FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+SUM(1,2)", "-2+3", "@cmd"]
 # What must never appear verbatim in a page: live markup from the data.
 LIVE = [SCRIPT, "<img src=x onerror", "<img src=y onerror", "<b>bold</b>", "<i onmouseover", "<script>id()"]
 
@@ -37,8 +37,7 @@ def hostile_run(tmp_path_factory):
     df = df.rename(columns={"amo": "Model"})
     source = write_csv(df, tmp / "x<img src=y onerror=alert(3)>.csv")
     mapping = tmp / "map.toml"
-    mapping.write_text('practice = { column = "Model", name = "<i onmouseover=alert(4)>AMO</i>" }\n',
-                       encoding="utf-8")
+    mapping.write_text('practice = { column = "Model", name = "<i onmouseover=alert(4)>AMO</i>" }\n', encoding="utf-8")
     outcome = run_suite(source, mapping=mapping, out=tmp / "reports", only=["01"])
     return outcome
 
@@ -72,10 +71,12 @@ def test_no_csv_or_xlsx_cell_starts_a_formula(hostile_run):
                 cells = [c for row in csv.reader(fh) for c in row]
         else:
             wb = openpyxl.load_workbook(path)
-            assert all(cell.data_type != "f" for ws in wb.worksheets for row in ws.iter_rows() for cell in row), \
+            assert all(cell.data_type != "f" for ws in wb.worksheets for row in ws.iter_rows() for cell in row), (
                 path.name
-            cells = [str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row
-                     if c is not None]
+            )
+            cells = [
+                str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None
+            ]
         for cell in cells:
             seen_payload |= any(f in cell for f in FORMULAS)
             if cell[:1] in ("=", "+", "-", "@") and not NUMBER.match(cell):

@@ -51,8 +51,11 @@ def test_imports_point_one_way_only():
 
 def test_relative_imports_are_not_used():
     # absolute imports say where a module sits in the layout; a relative one hides it
-    relative = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-                if any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(ast.parse(p.read_text("utf-8"))))]
+    relative = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if any(isinstance(n, ast.ImportFrom) and n.level for n in ast.walk(ast.parse(p.read_text("utf-8"))))
+    ]
     assert not relative
 
 

@@ -23,10 +23,14 @@ TABLE = f"amo_portfolio_{os.getpid()}"
 
 if not URL:
     if REQUIRED:
-        pytest.fail("AMO_REQUIRE_POSTGRES=1 but AMO_TEST_POSTGRES_URL is not set: .ci/run should have "
-                    "started PostgreSQL and exported it", pytrace=False)
-    pytest.skip("no PostgreSQL server: set AMO_TEST_POSTGRES_URL (see .ci/run) to run these tests",
-                allow_module_level=True)
+        pytest.fail(
+            "AMO_REQUIRE_POSTGRES=1 but AMO_TEST_POSTGRES_URL is not set: .ci/run should have "
+            "started PostgreSQL and exported it",
+            pytrace=False,
+        )
+    pytest.skip(
+        "no PostgreSQL server: set AMO_TEST_POSTGRES_URL (see .ci/run) to run these tests", allow_module_level=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,18 +79,22 @@ def test_load_portfolio_from_a_table(engine):
 
 
 def test_the_loader_session_is_read_only(engine):
-    portfolio = load_portfolio(URL, query=f"SELECT current_setting('transaction_read_only') AS read_only_flag, "
-                                          f'p.* FROM "{TABLE}" p')
+    portfolio = load_portfolio(
+        URL, query=f"SELECT current_setting('transaction_read_only') AS read_only_flag, p.* FROM \"{TABLE}\" p"
+    )
     assert set(portfolio.data["read_only_flag"]) == {"on"}
 
 
-@pytest.mark.parametrize("sql, why", [
-    ('WITH gone AS (DELETE FROM "{t}" RETURNING *) SELECT * FROM gone', "read-only transaction"),
-    ('UPDATE "{t}" SET budget_planned = 1 RETURNING *', "read-only transaction"),
-    ('CREATE TABLE "{t}_copy" AS SELECT * FROM "{t}"', "read-only transaction"),
-    ('COMMIT; DELETE FROM "{t}"; SELECT * FROM "{t}"', "more than one SQL statement"),
-    ('SELECT 1 AS x; CREATE TABLE "{t}_copy" AS SELECT 1 AS y', "more than one SQL statement"),
-])
+@pytest.mark.parametrize(
+    "sql, why",
+    [
+        ('WITH gone AS (DELETE FROM "{t}" RETURNING *) SELECT * FROM gone', "read-only transaction"),
+        ('UPDATE "{t}" SET budget_planned = 1 RETURNING *', "read-only transaction"),
+        ('CREATE TABLE "{t}_copy" AS SELECT * FROM "{t}"', "read-only transaction"),
+        ('COMMIT; DELETE FROM "{t}"; SELECT * FROM "{t}"', "more than one SQL statement"),
+        ('SELECT 1 AS x; CREATE TABLE "{t}_copy" AS SELECT 1 AS y', "more than one SQL statement"),
+    ],
+)
 def test_a_query_that_writes_fails_and_changes_nothing(engine, sql, why):
     before = row_count(engine)
     with pytest.raises(InputError, match=why):

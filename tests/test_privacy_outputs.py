@@ -41,8 +41,12 @@ def planted_frame():
 
 
 def secrets_in(text: str) -> list[str]:
-    needles = PEOPLE + EMAILS + PHONES + ["06 11 22 33 44", "12 34 56 78", "Xyzzy", "Quuxley", "Plughworth",
-                                          "SECRETID", "Zanzibar"]
+    needles = (
+        PEOPLE
+        + EMAILS
+        + PHONES
+        + ["06 11 22 33 44", "12 34 56 78", "Xyzzy", "Quuxley", "Plughworth", "SECRETID", "Zanzibar"]
+    )
     return [n for n in needles if n in text]
 
 

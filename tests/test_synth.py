@@ -13,8 +13,7 @@ import statsmodels.formula.api as smf
 from amo_analysis import paths
 from amo_analysis.ingest import columns
 from amo_analysis.errors import InputError
-from amo_analysis.synth import (FRENCH_LABELS, PlantedEffects, make_portfolio, write_bundled_samples,
-                                write_portfolio_csv)
+from amo_analysis.synth import FRENCH_LABELS, PlantedEffects, make_portfolio, write_bundled_samples, write_portfolio_csv
 
 EXPECTED_COLUMNS = [c.name for c in columns.COLUMNS if c.role != "derived" and c.name != "framing_score"]
 NO_MEDIATION = PlantedEffects(amo_framing_answer_prob=0.0, amo_pitfall_reduction=0.0)
@@ -31,10 +30,13 @@ def big_random() -> pd.DataFrame:
 
 
 def _with_outcomes(df: pd.DataFrame) -> pd.DataFrame:
-    return df.assign(lcr=np.log(df.cost_actual / df.budget_planned), lb=np.log(df.budget_planned),
-                     ldr=np.log(df.duration_actual_days / df.duration_planned_days),
-                     drift=df.cost_actual / df.budget_planned - 1,
-                     framing=df[list(columns.FRAMING_COLUMNS)].sum(axis=1))
+    return df.assign(
+        lcr=np.log(df.cost_actual / df.budget_planned),
+        lb=np.log(df.budget_planned),
+        ldr=np.log(df.duration_actual_days / df.duration_planned_days),
+        drift=df.cost_actual / df.budget_planned - 1,
+        framing=df[list(columns.FRAMING_COLUMNS)].sum(axis=1),
+    )
 
 
 # ---- determinism ------------------------------------------------------------------------------------
@@ -89,8 +91,14 @@ def test_values_respect_catalogue_bounds_and_ranges(big):
     lb = np.log(big.budget_planned)
     assert np.corrcoef(lb, big.complexity)[0, 1] > 0.5
     assert np.corrcoef(lb, np.log(big.duration_planned_days))[0, 1] > 0.5
-    assert set(big.project_type.unique()) == {"ERP", "CRM", "Custom development", "Infrastructure",
-                                              "Data/BI", "Web portal"}
+    assert set(big.project_type.unique()) == {
+        "ERP",
+        "CRM",
+        "Custom development",
+        "Infrastructure",
+        "Data/BI",
+        "Web portal",
+    }
 
 
 def test_missing_values_follow_status_and_dates_are_consistent(big):
@@ -190,14 +198,18 @@ def test_correct_adjustment_recovers_total_and_direct_effects():
     x = "lb + complexity + C(project_type) + C(organisation)"
     total = smf.ols(f"lcr ~ amo + {x}", df).fit()
     # 4 standard errors: a correctly specified OLS is unbiased by construction
-    assert abs(total.params["amo[T.True]"] - df.attrs["true_effects"]["log_cost_ratio"]["ate"]) \
+    assert (
+        abs(total.params["amo[T.True]"] - df.attrs["true_effects"]["log_cost_ratio"]["ate"])
         < 4 * total.bse["amo[T.True]"]
+    )
     pit = " + ".join(columns.PITFALL_COLUMNS)
     med = smf.ols(f"lcr ~ amo + framing + {pit} + {x}", df).fit()
-    for term, planted in (("amo[T.True]", eff.direct("log_cost")),
-                          ("framing", eff.framing_log_cost_per_question),
-                          ("scope_creep[T.True]", eff.pitfall_log_cost[0]),
-                          ("integrator_lockin[T.True]", eff.pitfall_log_cost[3])):
+    for term, planted in (
+        ("amo[T.True]", eff.direct("log_cost")),
+        ("framing", eff.framing_log_cost_per_question),
+        ("scope_creep[T.True]", eff.pitfall_log_cost[0]),
+        ("integrator_lockin[T.True]", eff.pitfall_log_cost[3]),
+    ):
         assert abs(med.params[term] - planted) < 4 * med.bse[term], term
     # the naive comparison is far off
     naive = smf.ols("lcr ~ amo", df).fit()
@@ -275,8 +287,15 @@ def test_csv_round_trip(tmp_path, style):
         expected[name] = expected[name].astype(str)
         back[name] = back[name].astype(str)
     expected["complexity"] = expected["complexity"].astype("int64")
-    for name in ("budget_planned", "cost_actual", "duration_planned_days", "duration_actual_days",
-                 "adoption_m3", "amo_cost", "team_size"):
+    for name in (
+        "budget_planned",
+        "cost_actual",
+        "duration_planned_days",
+        "duration_actual_days",
+        "adoption_m3",
+        "amo_cost",
+        "team_size",
+    ):
         back[name] = back[name].astype(float)
     pd.testing.assert_frame_equal(back, expected.reset_index(drop=True), check_categorical=False)
 
@@ -298,11 +317,14 @@ def test_fr_csv_decimal_comma_and_blank_missing(tmp_path):
 # ---- bundled files ------------------------------------------------------------------------------------
 def test_bundled_samples_are_in_sync(tmp_path):
     written = write_bundled_samples(tmp_path)
-    for key, committed in (("sample_portfolio", paths.SAMPLE_PORTFOLIO),
-                           ("sample_portfolio_24", paths.SAMPLE_PORTFOLIO_24)):
+    for key, committed in (
+        ("sample_portfolio", paths.SAMPLE_PORTFOLIO),
+        ("sample_portfolio_24", paths.SAMPLE_PORTFOLIO_24),
+    ):
         assert committed.exists(), f"{committed} missing: run write_bundled_samples()"
-        assert written[key].read_bytes() == committed.read_bytes(), \
+        assert written[key].read_bytes() == committed.read_bytes(), (
             f"{committed.name} differs from a regeneration: run write_bundled_samples() and commit"
+        )
 
 
 def test_bundled_sample_shows_the_intended_picture():

@@ -40,11 +40,28 @@ from amo_analysis.errors import InputError
 from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, format_percent, translate
 
 __all__ = [
-    "SPECS", "ESTIMATE_COLUMNS", "resolve_covariates", "covariates_text", "design_for", "design_text",
-    "record_design", "estimate_all", "claims_for",
-    "primary_rows", "claims_check", "detectable_effects", "weighted_balance", "balance_note", "overlap_text",
-    "record_effects", "estimates_display", "missing_display", "claims_display",
-    "detectable_display", "estimates_text", "claims_text",
+    "SPECS",
+    "ESTIMATE_COLUMNS",
+    "resolve_covariates",
+    "covariates_text",
+    "design_for",
+    "design_text",
+    "record_design",
+    "estimate_all",
+    "claims_for",
+    "primary_rows",
+    "claims_check",
+    "detectable_effects",
+    "weighted_balance",
+    "balance_note",
+    "overlap_text",
+    "record_effects",
+    "estimates_display",
+    "missing_display",
+    "claims_display",
+    "detectable_display",
+    "estimates_text",
+    "claims_text",
 ]
 
 PCT, PP, MEAN_PCT = "percent change", "percentage points", "percent change of the mean"
@@ -53,9 +70,24 @@ UNIT_NAMES = {PCT: "pct", PP: "pp", MEAN_PCT: "mean_pct"}  # the scale's part of
 PRIMARY_METHODS = ("ols",)  # the estimate the claims check uses: size measured (tests/stats/test_claims_size.py)
 DEFAULT_QUANTILES = (0.5, 0.8, 0.9)
 
-ESTIMATE_COLUMNS = ["measure", "outcome", "scale", "method", "quantile", "estimand", "estimate",
-                    "ci_low", "ci_high", "p_value", "std_error", "n", "n_treated", "residual_sd",
-                    "control_mean", "note"]
+ESTIMATE_COLUMNS = [
+    "measure",
+    "outcome",
+    "scale",
+    "method",
+    "quantile",
+    "estimand",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "std_error",
+    "n",
+    "n_treated",
+    "residual_sd",
+    "control_mean",
+    "note",
+]
 
 
 @dataclass(frozen=True)
@@ -107,8 +139,9 @@ def covariates_text(covariates: list[str], given: bool = False, lang: str = "en"
     return translate(key, lang, covariates=names)
 
 
-def design_for(data: pd.DataFrame, covariates: list[str], cluster: str | None = None,
-               treatment: str = "amo") -> AssignmentDesign:
+def design_for(
+    data: pd.DataFrame, covariates: list[str], cluster: str | None = None, treatment: str = "amo"
+) -> AssignmentDesign:
     """How the practice is spread over organisations and the covariates and clustering that follow
     (`design.assignment_design`)."""
     return assignment_design(data, covariates, cluster, treatment)
@@ -118,8 +151,13 @@ def design_text(design: AssignmentDesign, lang: str = "en") -> str:
     """The sentence(s) saying which case holds, what is adjusted for and how intervals are computed
     (and, when there are too few organisations, that no verdict can be drawn)."""
     share = format_percent(design.share_within, lang) if math.isfinite(design.share_within) else "–"
-    values = {"n": design.n_organisations, "share": share, "n_with": design.n_with,
-              "n_without": design.n_without, "cluster": design.cluster}
+    values = {
+        "n": design.n_organisations,
+        "share": share,
+        "n_with": design.n_with,
+        "n_without": design.n_without,
+        "cluster": design.cluster,
+    }
     key = "design_user_cluster" if design.user_cluster else f"design_{design.level}"
     text = translate(key, lang, **values)
     if not design.enough:
@@ -130,12 +168,19 @@ def design_text(design: AssignmentDesign, lang: str = "en") -> str:
 def record_design(ctx, design: AssignmentDesign) -> None:
     """Record how the practice is assigned (`design.level`, share of projects in organisations where it
     varies) so that runs can be compared."""
-    ctx.record("design.share_within_organisations",
-               None if not math.isfinite(design.share_within) else design.share_within,
-               unit="fraction", method=design.level, n=design.n_organisations,
-               label=translate("design_label", getattr(ctx, "lang", "en")), level=design.level,
-               cluster=design.cluster or "", organisations_with=design.n_with,
-               organisations_without=design.n_without, headline=False)
+    ctx.record(
+        "design.share_within_organisations",
+        None if not math.isfinite(design.share_within) else design.share_within,
+        unit="fraction",
+        method=design.level,
+        n=design.n_organisations,
+        label=translate("design_label", getattr(ctx, "lang", "en")),
+        level=design.level,
+        cluster=design.cluster or "",
+        organisations_with=design.n_with,
+        organisations_without=design.n_without,
+        headline=False,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,10 +189,24 @@ def record_design(ctx, design: AssignmentDesign) -> None:
 
 
 def _row(spec: Spec, method: str, q: float | None, control_mean: float) -> dict:
-    return {"measure": spec.measure, "outcome": spec.outcome, "scale": spec.scale, "method": method,
-            "quantile": np.nan if q is None else float(q), "estimand": "", "estimate": np.nan,
-            "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "std_error": np.nan, "n": 0,
-            "n_treated": 0, "residual_sd": np.nan, "control_mean": control_mean, "note": ""}
+    return {
+        "measure": spec.measure,
+        "outcome": spec.outcome,
+        "scale": spec.scale,
+        "method": method,
+        "quantile": np.nan if q is None else float(q),
+        "estimand": "",
+        "estimate": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "p_value": np.nan,
+        "std_error": np.nan,
+        "n": 0,
+        "n_treated": 0,
+        "residual_sd": np.nan,
+        "control_mean": control_mean,
+        "note": "",
+    }
 
 
 def _control_mean(data: pd.DataFrame, outcome: str, treatment: str) -> float:
@@ -170,12 +229,13 @@ def _quantile_problem(res: effects.EffectResult, q: float) -> str | None:
     or infinite interval), else None."""
     k = len(res.details.get("coefficients", {}))
     low, high = res.ci_low, res.ci_high
-    collapsed = (not (math.isfinite(low) and math.isfinite(high))
-                 or high - low <= 1e-6 * max(1.0, abs(res.estimate)))
+    collapsed = not (math.isfinite(low) and math.isfinite(high)) or high - low <= 1e-6 * max(1.0, abs(res.estimate))
     if collapsed or res.n < MIN_ROWS_PER_QUANTREG_PARAMETER * k:
-        return (f"Quantile regression at P{round(q * 100)} is not estimable here: {res.n} projects "
-                f"for {k} parameters (at least {MIN_ROWS_PER_QUANTREG_PARAMETER * k} needed); the fit "
-                "interpolates the data and its interval is not reliable.")
+        return (
+            f"Quantile regression at P{round(q * 100)} is not estimable here: {res.n} projects "
+            f"for {k} parameters (at least {MIN_ROWS_PER_QUANTREG_PARAMETER * k} needed); the fit "
+            "interpolates the data and its interval is not reliable."
+        )
     return None
 
 
@@ -185,35 +245,63 @@ def _fill(row: dict, res: effects.EffectResult, spec: Spec) -> None:
         return
     if spec.log_outcome:
         res = res.as_percent_change()
-    row.update({"estimand": res.estimand, "estimate": res.estimate, "ci_low": res.ci_low,
-                "ci_high": res.ci_high, "p_value": res.p_value,
-                "std_error": np.nan if res.std_error is None else res.std_error,
-                "n": res.n, "n_treated": res.n_treated,
-                "residual_sd": res.details.get("residual_sd", np.nan),
-                "note": " ".join(res.notes)})
+    row.update(
+        {
+            "estimand": res.estimand,
+            "estimate": res.estimate,
+            "ci_low": res.ci_low,
+            "ci_high": res.ci_high,
+            "p_value": res.p_value,
+            "std_error": np.nan if res.std_error is None else res.std_error,
+            "n": res.n,
+            "n_treated": res.n_treated,
+            "residual_sd": res.details.get("residual_sd", np.nan),
+            "note": " ".join(res.notes),
+        }
+    )
 
 
 def _fill_ratio(row: dict, res: effects.EffectResult) -> None:
     """The OLS fit's adjusted mean with ÷ without − 1 and its Fieller interval (`effects._ols`)."""
     ratio = res.details["ratio_of_means"]
     nan = float("nan")
-    note = ("Relative change of the mean = adjusted mean with ÷ adjusted mean without − 1 "
-            f"({ratio['treated_mean']:.3f} ÷ {ratio['control_mean']:.3f}); Fieller interval.")
+    note = (
+        "Relative change of the mean = adjusted mean with ÷ adjusted mean without − 1 "
+        f"({ratio['treated_mean']:.3f} ÷ {ratio['control_mean']:.3f}); Fieller interval."
+    )
     if ratio["estimate"] is None or ratio["ci_low"] is None:
-        note = (f"The adjusted mean without the practice ({ratio['control_mean']:.3f}) is too close to 0 "
-                "for a relative reading: its interval is unbounded.")
-    row.update({"estimand": "ratio of adjusted means − 1",
-                "estimate": nan if ratio["estimate"] is None else ratio["estimate"],
-                "ci_low": nan if ratio["ci_low"] is None else ratio["ci_low"],
-                "ci_high": nan if ratio["ci_high"] is None else ratio["ci_high"],
-                "p_value": res.p_value, "std_error": nan, "n": res.n, "n_treated": res.n_treated,
-                "residual_sd": res.details.get("residual_sd", nan), "control_mean": ratio["control_mean"],
-                "note": " ".join(list(res.notes) + [note])})
+        note = (
+            f"The adjusted mean without the practice ({ratio['control_mean']:.3f}) is too close to 0 "
+            "for a relative reading: its interval is unbounded."
+        )
+    row.update(
+        {
+            "estimand": "ratio of adjusted means − 1",
+            "estimate": nan if ratio["estimate"] is None else ratio["estimate"],
+            "ci_low": nan if ratio["ci_low"] is None else ratio["ci_low"],
+            "ci_high": nan if ratio["ci_high"] is None else ratio["ci_high"],
+            "p_value": res.p_value,
+            "std_error": nan,
+            "n": res.n,
+            "n_treated": res.n_treated,
+            "residual_sd": res.details.get("residual_sd", nan),
+            "control_mean": ratio["control_mean"],
+            "note": " ".join(list(res.notes) + [note]),
+        }
+    )
 
 
-def estimate_all(data: pd.DataFrame, covariates=None, seed: int = 0, cluster: str | None = None,
-                 quantiles=DEFAULT_QUANTILES, *, treatment: str = "amo", methods=None,
-                 specs: tuple[Spec, ...] = SPECS) -> pd.DataFrame:
+def estimate_all(
+    data: pd.DataFrame,
+    covariates=None,
+    seed: int = 0,
+    cluster: str | None = None,
+    quantiles=DEFAULT_QUANTILES,
+    *,
+    treatment: str = "amo",
+    methods=None,
+    specs: tuple[Spec, ...] = SPECS,
+) -> pd.DataFrame:
     """Every effect of `treatment` on every outcome of `specs`, one row per outcome × method × scale.
 
     Columns `ESTIMATE_COLUMNS`: estimate / ci_low / ci_high / std_error on `scale` (fractions),
@@ -233,9 +321,9 @@ def estimate_all(data: pd.DataFrame, covariates=None, seed: int = 0, cluster: st
         if (outcome, method, q) not in fits:
             options = {"quantile": q} if q is not None else {}
             try:
-                fits[outcome, method, q] = effects.estimate_effect(data, outcome, treatment, covariates,
-                                                                   method=method, cluster=cluster, seed=seed,
-                                                                   **options)
+                fits[outcome, method, q] = effects.estimate_effect(
+                    data, outcome, treatment, covariates, method=method, cluster=cluster, seed=seed, **options
+                )
             except (InputError, np.linalg.LinAlgError) as exc:
                 fits[outcome, method, q] = str(exc)
         return fits[outcome, method, q]
@@ -245,7 +333,7 @@ def estimate_all(data: pd.DataFrame, covariates=None, seed: int = 0, cluster: st
         for method in spec.methods:
             if methods is not None and method not in methods:
                 continue
-            for q in (list(quantiles) if method == "quantile" else [None]):
+            for q in list(quantiles) if method == "quantile" else [None]:
                 row = _row(spec, method, q, control_mean)
                 res = fit(spec.outcome, method, q)
                 problem = res if isinstance(res, str) else (_quantile_problem(res, q) if q is not None else None)
@@ -304,26 +392,36 @@ def _power_inputs(estimates: pd.DataFrame, measure: str, scale: str, claimed: fl
     ratio = n_c / n_t if n_t else 1.0
     if spec.log_outcome:
         effect = math.log1p(claimed)
-        assumption = (f"claimed change read as ln(1 {claimed:+.2f}) = {effect:+.3f} on "
-                      f"ln(actual/planned), residual SD {sd:.3f}")
+        assumption = (
+            f"claimed change read as ln(1 {claimed:+.2f}) = {effect:+.3f} on ln(actual/planned), residual SD {sd:.3f}"
+        )
     elif scale in (PCT, MEAN_PCT):  # relative change of a mean: claimed share of the mean without
-        ratio_row = estimates[(estimates["outcome"] == outcome) & (estimates["method"] == "ols")
-                              & (estimates["scale"] == scale)]
+        ratio_row = estimates[
+            (estimates["outcome"] == outcome) & (estimates["method"] == "ols") & (estimates["scale"] == scale)
+        ]
         base = float(ratio_row["control_mean"].iloc[0] if len(ratio_row) else ols["control_mean"])
         effect = claimed * base
-        assumption = (f"claimed relative change × mean without the practice {base:.3f} = {effect:+.3f} "
-                      f"in {outcome}, residual SD {sd:.3f}")
+        assumption = (
+            f"claimed relative change × mean without the practice {base:.3f} = {effect:+.3f} "
+            f"in {outcome}, residual SD {sd:.3f}"
+        )
     else:
         effect = claimed
         assumption = f"claimed difference {claimed:+.2f}, residual SD {sd:.3f}"
-    assumption += (f"; same untreated/treated ratio ({ratio:.2f}) and covariate adjustment as "
-                   "here, two-sided 5 % test, 80 % power")
+    assumption += (
+        f"; same untreated/treated ratio ({ratio:.2f}) and covariate adjustment as here, two-sided 5 % test, 80 % power"
+    )
     return effect, sd, ratio, assumption, None
 
 
-def claims_check(estimates: pd.DataFrame, n_projects: int | None = None,
-                 claims=claims_mod.AMO_CLAIMS, alpha: float = 0.05, power_level: float = 0.8,
-                 design: AssignmentDesign | None = None) -> pd.DataFrame:
+def claims_check(
+    estimates: pd.DataFrame,
+    n_projects: int | None = None,
+    claims=claims_mod.AMO_CLAIMS,
+    alpha: float = 0.05,
+    power_level: float = 0.8,
+    design: AssignmentDesign | None = None,
+) -> pd.DataFrame:
     """Each claim beside this portfolio's primary adjusted estimate (OLS, `PRIMARY_METHODS`), with a
     verdict (`claims.verdict`: supported, smaller / larger than claimed, opposite direction,
     inconclusive).
@@ -343,13 +441,31 @@ def claims_check(estimates: pd.DataFrame, n_projects: int | None = None,
     for claim in claims:
         scale = READING_SCALE.get(claim.reading)
         match = primary[(primary["measure"] == claim.outcome) & (primary["scale"] == scale)]
-        base = {"claim": claim.key, "text": claim.text, "measure": claim.outcome,
-                "reading": claim.reading, "scale": scale, "claimed": claim.value,
-                "claim_n_projects": claim.n_projects, "organisations_needed": pd.NA}
+        base = {
+            "claim": claim.key,
+            "text": claim.text,
+            "measure": claim.outcome,
+            "reading": claim.reading,
+            "scale": scale,
+            "claimed": claim.value,
+            "claim_n_projects": claim.n_projects,
+            "organisations_needed": pd.NA,
+        }
         if match.empty:
-            rows.append({**base, "method": "", "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                         "n": 0, "verdict": claims_mod.INCONCLUSIVE, "projects_needed": pd.NA,
-                         "assumption": "", "note": "No estimate on this reading."})
+            rows.append(
+                {
+                    **base,
+                    "method": "",
+                    "estimate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "n": 0,
+                    "verdict": claims_mod.INCONCLUSIVE,
+                    "projects_needed": pd.NA,
+                    "assumption": "",
+                    "note": "No estimate on this reading.",
+                }
+            )
             continue
         row = match.iloc[0]
         low, high = row["ci_low"], row["ci_high"]
@@ -358,31 +474,50 @@ def claims_check(estimates: pd.DataFrame, n_projects: int | None = None,
             notes.append(f"No interval: {row['note']}")
         if too_few:
             low = high = np.nan
-            notes.append(translate("design_too_few", "en", n_with=design.n_with, n_without=design.n_without,
-                                   minimum=MIN_ORGANISATIONS_PER_GROUP))
-        verdict = claims_mod.verdict(low if math.isfinite(low) else None,
-                                     high if math.isfinite(high) else None,
-                                     claim.value, claim.null_value)
+            notes.append(
+                translate(
+                    "design_too_few",
+                    "en",
+                    n_with=design.n_with,
+                    n_without=design.n_without,
+                    minimum=MIN_ORGANISATIONS_PER_GROUP,
+                )
+            )
+        verdict = claims_mod.verdict(
+            low if math.isfinite(low) else None, high if math.isfinite(high) else None, claim.value, claim.null_value
+        )
         needed, organisations, assumption = pd.NA, pd.NA, ""
         if verdict == claims_mod.INCONCLUSIVE:
-            effect, sd, ratio, assumption, problem = _power_inputs(estimates, claim.outcome, scale,
-                                                                   claim.value)
+            effect, sd, ratio, assumption, problem = _power_inputs(estimates, claim.outcome, scale, claim.value)
             if clustered and effect is not None:
                 outcome = next(s.outcome for s in SPECS if s.measure == claim.outcome and s.scale == scale)
                 organisations = design.organisations_needed(outcome, effect, alpha, power_level)
                 organisations = pd.NA if organisations is None else organisations
-                assumption = (f"claimed effect {effect:+.3f} on '{outcome}' against the spread of "
-                              f"organisation means ({design.between_sd.get(outcome, float('nan')):.3f}), "
-                              f"organisations with/without in today's proportion ({design.n_with}:"
-                              f"{design.n_without}), two-sided 5 % test, 80 % power")
+                assumption = (
+                    f"claimed effect {effect:+.3f} on '{outcome}' against the spread of "
+                    f"organisation means ({design.between_sd.get(outcome, float('nan')):.3f}), "
+                    f"organisations with/without in today's proportion ({design.n_with}:"
+                    f"{design.n_without}), two-sided 5 % test, 80 % power"
+                )
             elif problem:
                 notes.append(f"Projects needed not computed: {problem}")
             else:
                 needed = power.projects_needed(effect, sd, ratio=ratio, alpha=alpha, power=power_level)
-        rows.append({**base, "method": row["method"], "estimate": row["estimate"], "ci_low": low,
-                     "ci_high": high, "n": int(row["n"]), "verdict": verdict,
-                     "projects_needed": needed, "organisations_needed": organisations,
-                     "assumption": assumption, "note": " ".join(notes).strip()})
+        rows.append(
+            {
+                **base,
+                "method": row["method"],
+                "estimate": row["estimate"],
+                "ci_low": low,
+                "ci_high": high,
+                "n": int(row["n"]),
+                "verdict": verdict,
+                "projects_needed": needed,
+                "organisations_needed": organisations,
+                "assumption": assumption,
+                "note": " ".join(notes).strip(),
+            }
+        )
     table = pd.DataFrame(rows)
     table["projects_needed"] = table["projects_needed"].astype("Int64")
     table["organisations_needed"] = table["organisations_needed"].astype("Int64")
@@ -390,16 +525,22 @@ def claims_check(estimates: pd.DataFrame, n_projects: int | None = None,
     return table
 
 
-def claims_for(data: pd.DataFrame, covariates=None, cluster: str | None = None,
-               claims=claims_mod.AMO_CLAIMS, treatment: str = "amo") -> pd.DataFrame:
+def claims_for(
+    data: pd.DataFrame,
+    covariates=None,
+    cluster: str | None = None,
+    claims=claims_mod.AMO_CLAIMS,
+    treatment: str = "amo",
+) -> pd.DataFrame:
     """The claims check alone, as the effects notebook draws it: the assignment design
     (`design_for`), the OLS fits of `PRIMARY_METHODS` only, and `claims_check`. What the size and
     power simulations of the test suite run on each simulated portfolio."""
     if "log_budget" not in data and "budget_planned" in data:
         data = overview.with_model_columns(data)
     design = design_for(data, resolve_covariates(data, covariates), cluster, treatment)
-    estimates = estimate_all(data, design.covariates, cluster=design.cluster, treatment=treatment,
-                             methods=PRIMARY_METHODS)
+    estimates = estimate_all(
+        data, design.covariates, cluster=design.cluster, treatment=treatment, methods=PRIMARY_METHODS
+    )
     return claims_check(estimates, len(data), claims=claims, design=design)
 
 
@@ -413,9 +554,17 @@ def detectable_effects(estimates: pd.DataFrame, alpha: float = 0.05, power_level
     rows = []
     for spec in SPECS:
         ols = _ols_row(estimates, spec.outcome)
-        row = {"measure": spec.measure, "outcome": spec.outcome, "scale": spec.scale,
-               "n_treated": 0, "n_control": 0, "residual_sd": np.nan, "mde_decrease": np.nan,
-               "mde_increase": np.nan, "note": ""}
+        row = {
+            "measure": spec.measure,
+            "outcome": spec.outcome,
+            "scale": spec.scale,
+            "n_treated": 0,
+            "n_control": 0,
+            "residual_sd": np.nan,
+            "mde_decrease": np.nan,
+            "mde_increase": np.nan,
+            "note": "",
+        }
         if ols is None:
             continue
         n_t, n_c, sd = int(ols["n_treated"]), int(ols["n"] - ols["n_treated"]), ols["residual_sd"]
@@ -457,8 +606,10 @@ def weighted_balance(data: pd.DataFrame, covariates, treatment: str = "amo") -> 
         table.attrs["note"] = f"Balance after weighting not available: {exc}"
         return table
     table = overview.covariate_balance(data, covariates, weights=weights)
-    table.attrs["note"] = ("Balance before (unweighted) and after stabilised inverse-probability "
-                           "weighting; |SMD| below 0.1 is usually taken as balanced.")
+    table.attrs["note"] = (
+        "Balance before (unweighted) and after stabilised inverse-probability "
+        "weighting; |SMD| below 0.1 is usually taken as balanced."
+    )
     return table
 
 
@@ -473,8 +624,10 @@ def overlap_text(data: pd.DataFrame, covariates, treatment: str = "amo") -> str:
         s = effects.overlap_summary(data, treatment, covariates)
     except InputError as exc:
         return f"Overlap not assessed: {exc}"
-    return (f"{s['verdict']} Propensity range with the practice {s['treated_min']:.2f}–"
-            f"{s['treated_max']:.2f}, without {s['control_min']:.2f}–{s['control_max']:.2f}.")
+    return (
+        f"{s['verdict']} Propensity range with the practice {s['treated_min']:.2f}–"
+        f"{s['treated_max']:.2f}, without {s['control_min']:.2f}–{s['control_max']:.2f}."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -505,8 +658,13 @@ def _num(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
-def record_effects(ctx, estimates: pd.DataFrame, claims: pd.DataFrame | None = None,
-                   detectable: pd.DataFrame | None = None, design: AssignmentDesign | None = None) -> None:
+def record_effects(
+    ctx,
+    estimates: pd.DataFrame,
+    claims: pd.DataFrame | None = None,
+    detectable: pd.DataFrame | None = None,
+    design: AssignmentDesign | None = None,
+) -> None:
     """Record every estimate, claim verdict and minimum detectable effect (and, given `design`, how the
     practice is assigned: `record_design`) through `ctx.record`.
 
@@ -516,92 +674,131 @@ def record_effects(ctx, estimates: pd.DataFrame, claims: pd.DataFrame | None = N
     if design is not None:
         record_design(ctx, design)
     primary = primary_rows(estimates)
-    headline = {(r["outcome"], r["method"], r["scale"]) for _, r in primary.iterrows()
-                if r["scale"] == PCT and r["method"] in PRIMARY_METHODS}
+    headline = {
+        (r["outcome"], r["method"], r["scale"])
+        for _, r in primary.iterrows()
+        if r["scale"] == PCT and r["method"] in PRIMARY_METHODS
+    }
     for _, row in estimates.iterrows():
-        label = (f"{ctx.t(row['measure'])} — {_method_label(row['method'], row['quantile'], lang)} "
-                 f"({_scale_label(row['scale'], lang)})")
+        label = (
+            f"{ctx.t(row['measure'])} — {_method_label(row['method'], row['quantile'], lang)} "
+            f"({_scale_label(row['scale'], lang)})"
+        )
         extra = {"note": row["note"]} if row["note"] else {}
-        ctx.record(_name(row), _num(row["estimate"]), ci_low=_num(row["ci_low"]),
-                   ci_high=_num(row["ci_high"]), n=int(row["n"]),
-                   method=_method_label(row["method"], row["quantile"], lang), unit=row["scale"],
-                   label=label, p_value=_num(row["p_value"]),
-                   headline=(row["outcome"], row["method"], row["scale"]) in headline, **extra)
+        ctx.record(
+            _name(row),
+            _num(row["estimate"]),
+            ci_low=_num(row["ci_low"]),
+            ci_high=_num(row["ci_high"]),
+            n=int(row["n"]),
+            method=_method_label(row["method"], row["quantile"], lang),
+            unit=row["scale"],
+            label=label,
+            p_value=_num(row["p_value"]),
+            headline=(row["outcome"], row["method"], row["scale"]) in headline,
+            **extra,
+        )
     for _, row in (claims if claims is not None else pd.DataFrame()).iterrows():
         claim_key = "claim_" + str(row["claim"]).split(".")[0]  # the claim's text in the report language
         text = translate(claim_key, lang) if claim_key in TRANSLATIONS else row["text"]
         label = translate("pe_claim_label", lang, text=text, reading=_scale_label(row["scale"], lang))
         needed = None if pd.isna(row["projects_needed"]) else int(row["projects_needed"])
-        ctx.record(f"claim.{row['claim']}", _num(row["estimate"]), ci_low=_num(row["ci_low"]),
-                   ci_high=_num(row["ci_high"]), n=int(row["n"]),
-                   method=_method_label(row["method"], None, lang) if row["method"] else "",
-                   unit=row["scale"], label=label, verdict=row["verdict"], claimed=row["claimed"],
-                   projects_needed=needed, organisations_needed=_count(row.get("organisations_needed")),
-                   assumption=row["assumption"], note=row["note"], headline=True)
+        ctx.record(
+            f"claim.{row['claim']}",
+            _num(row["estimate"]),
+            ci_low=_num(row["ci_low"]),
+            ci_high=_num(row["ci_high"]),
+            n=int(row["n"]),
+            method=_method_label(row["method"], None, lang) if row["method"] else "",
+            unit=row["scale"],
+            label=label,
+            verdict=row["verdict"],
+            claimed=row["claimed"],
+            projects_needed=needed,
+            organisations_needed=_count(row.get("organisations_needed")),
+            assumption=row["assumption"],
+            note=row["note"],
+            headline=True,
+        )
     for _, row in (detectable if detectable is not None else pd.DataFrame()).iterrows():
-        ctx.record(f"mde.{row['outcome']}.{UNIT_NAMES[row['scale']]}", _num(row["mde_increase"]),
-                   n=int(row["n_treated"] + row["n_control"]), unit=row["scale"],
-                   method="two-sided t-test, 5 % level, 80 % power, OLS residual SD",
-                   label=f"{ctx.t(row['measure'])} — {translate('pe_mde', lang)} "
-                         f"({_scale_label(row['scale'], lang)})",
-                   mde_decrease=_num(row["mde_decrease"]), note=row["note"], headline=False)
+        ctx.record(
+            f"mde.{row['outcome']}.{UNIT_NAMES[row['scale']]}",
+            _num(row["mde_increase"]),
+            n=int(row["n_treated"] + row["n_control"]),
+            unit=row["scale"],
+            method="two-sided t-test, 5 % level, 80 % power, OLS residual SD",
+            label=f"{ctx.t(row['measure'])} — {translate('pe_mde', lang)} ({_scale_label(row['scale'], lang)})",
+            mde_decrease=_num(row["mde_decrease"]),
+            note=row["note"],
+            headline=False,
+        )
 
 
 def estimates_display(estimates: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Readable table of the estimates (labels, estimate, interval, n); missing ones show '–'."""
-    return pd.DataFrame({
-        translate("pe_measure", lang): estimates["measure"].map(lambda m: translate(m, lang)),
-        translate("pe_reading", lang): estimates["scale"].map(lambda s: _scale_label(s, lang)),
-        translate("method", lang): [_method_label(m, q, lang) for m, q in
-                                    zip(estimates["method"], estimates["quantile"])],
-        translate("estimate", lang): estimates["estimate"],
-        translate("ci_low", lang): estimates["ci_low"],
-        translate("ci_high", lang): estimates["ci_high"],
-        "p": estimates["p_value"],
-        translate("n", lang): estimates["n"],
-    })
+    return pd.DataFrame(
+        {
+            translate("pe_measure", lang): estimates["measure"].map(lambda m: translate(m, lang)),
+            translate("pe_reading", lang): estimates["scale"].map(lambda s: _scale_label(s, lang)),
+            translate("method", lang): [
+                _method_label(m, q, lang) for m, q in zip(estimates["method"], estimates["quantile"])
+            ],
+            translate("estimate", lang): estimates["estimate"],
+            translate("ci_low", lang): estimates["ci_low"],
+            translate("ci_high", lang): estimates["ci_high"],
+            "p": estimates["p_value"],
+            translate("n", lang): estimates["n"],
+        }
+    )
 
 
 def missing_display(estimates: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The estimates that could not be computed, each with the sentence saying why."""
     gone = estimates[estimates["estimate"].isna()]
-    return pd.DataFrame({
-        translate("pe_measure", lang): gone["measure"].map(lambda m: translate(m, lang)),
-        translate("pe_reading", lang): gone["scale"].map(lambda s: _scale_label(s, lang)),
-        translate("method", lang): [_method_label(m, q, lang) for m, q in zip(gone["method"], gone["quantile"])],
-        translate("pe_why", lang): gone["note"],
-    })
+    return pd.DataFrame(
+        {
+            translate("pe_measure", lang): gone["measure"].map(lambda m: translate(m, lang)),
+            translate("pe_reading", lang): gone["scale"].map(lambda s: _scale_label(s, lang)),
+            translate("method", lang): [_method_label(m, q, lang) for m, q in zip(gone["method"], gone["quantile"])],
+            translate("pe_why", lang): gone["note"],
+        }
+    )
 
 
 def claims_display(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Readable claims-check table."""
-    return pd.DataFrame({
-        translate("pe_claim", lang): claims["text"],
-        translate("pe_reading", lang): claims["scale"].map(lambda s: _scale_label(s, lang)),
-        translate("pe_claimed", lang): claims["claimed"],
-        translate("method", lang): [_method_label(m, None, lang) if m else "–" for m in claims["method"]],
-        translate("estimate", lang): claims["estimate"],
-        translate("ci_low", lang): claims["ci_low"],
-        translate("ci_high", lang): claims["ci_high"],
-        translate("n", lang): claims["n"],
-        translate("pe_verdict", lang): claims["verdict"].map(lambda v: translate(v, lang)),
-        translate("pe_projects_needed", lang): claims["projects_needed"],
-        translate("pe_organisations_needed", lang): claims.get("organisations_needed",
-                                                             pd.Series(pd.NA, index=claims.index)),
-    })
+    return pd.DataFrame(
+        {
+            translate("pe_claim", lang): claims["text"],
+            translate("pe_reading", lang): claims["scale"].map(lambda s: _scale_label(s, lang)),
+            translate("pe_claimed", lang): claims["claimed"],
+            translate("method", lang): [_method_label(m, None, lang) if m else "–" for m in claims["method"]],
+            translate("estimate", lang): claims["estimate"],
+            translate("ci_low", lang): claims["ci_low"],
+            translate("ci_high", lang): claims["ci_high"],
+            translate("n", lang): claims["n"],
+            translate("pe_verdict", lang): claims["verdict"].map(lambda v: translate(v, lang)),
+            translate("pe_projects_needed", lang): claims["projects_needed"],
+            translate("pe_organisations_needed", lang): claims.get(
+                "organisations_needed", pd.Series(pd.NA, index=claims.index)
+            ),
+        }
+    )
 
 
 def detectable_display(detectable: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> pd.DataFrame:
     """Readable minimum-detectable-effect table."""
-    return pd.DataFrame({
-        translate("pe_measure", lang): detectable["measure"].map(lambda m: translate(m, lang)),
-        translate("pe_reading", lang): detectable["scale"].map(lambda s: _scale_label(s, lang)),
-        translate("pe_n_with", lang, practice=practice): detectable["n_treated"],
-        translate("pe_n_without", lang, practice=practice): detectable["n_control"],
-        translate("pe_residual_sd", lang): detectable["residual_sd"],
-        translate("pe_mde_decrease", lang): detectable["mde_decrease"],
-        translate("pe_mde_increase", lang): detectable["mde_increase"],
-    })
+    return pd.DataFrame(
+        {
+            translate("pe_measure", lang): detectable["measure"].map(lambda m: translate(m, lang)),
+            translate("pe_reading", lang): detectable["scale"].map(lambda s: _scale_label(s, lang)),
+            translate("pe_n_with", lang, practice=practice): detectable["n_treated"],
+            translate("pe_n_without", lang, practice=practice): detectable["n_control"],
+            translate("pe_residual_sd", lang): detectable["residual_sd"],
+            translate("pe_mde_decrease", lang): detectable["mde_decrease"],
+            translate("pe_mde_increase", lang): detectable["mde_increase"],
+        }
+    )
 
 
 def _fixed(frame: pd.DataFrame) -> str:
@@ -610,16 +807,22 @@ def _fixed(frame: pd.DataFrame) -> str:
 
 def estimates_text(estimates: pd.DataFrame) -> str:
     """Fixed-width text of the estimates (3 decimals) for the notebook's regression check."""
-    shown = estimates.assign(method=[m if m != "quantile" else f"q{round(q * 100)}"
-                                     for m, q in zip(estimates["method"], estimates["quantile"])],
-                             scale=estimates["scale"].map(UNIT_NAMES))
+    shown = estimates.assign(
+        method=[
+            m if m != "quantile" else f"q{round(q * 100)}" for m, q in zip(estimates["method"], estimates["quantile"])
+        ],
+        scale=estimates["scale"].map(UNIT_NAMES),
+    )
     return _fixed(shown[["outcome", "scale", "method", "estimate", "ci_low", "ci_high", "n"]])
 
 
 def claims_text(claims: pd.DataFrame) -> str:
     """Fixed-width text of the claims check (3 decimals) for the notebook's regression check."""
-    return _fixed(claims[["claim", "method", "estimate", "ci_low", "ci_high", "verdict",
-                          "projects_needed", "organisations_needed"]])
+    return _fixed(
+        claims[
+            ["claim", "method", "estimate", "ci_low", "ci_high", "verdict", "projects_needed", "organisations_needed"]
+        ]
+    )
 
 
 def claims_notes(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
@@ -627,9 +830,11 @@ def claims_notes(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     or an estimate is missing."""
     keep = (claims["assumption"] != "") | (claims["note"] != "")
     part = claims[keep]
-    return pd.DataFrame({
-        translate("pe_claim", lang): part["text"],
-        translate("pe_reading", lang): part["scale"].map(lambda s: _scale_label(s, lang)),
-        translate("pe_assumption", lang): part["assumption"],
-        translate("notes", lang): part["note"],
-    })
+    return pd.DataFrame(
+        {
+            translate("pe_claim", lang): part["text"],
+            translate("pe_reading", lang): part["scale"].map(lambda s: _scale_label(s, lang)),
+            translate("pe_assumption", lang): part["assumption"],
+            translate("notes", lang): part["note"],
+        }
+    )

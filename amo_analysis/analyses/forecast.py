@@ -71,8 +71,10 @@ TIE_TOLERANCE = 1e-9
 THRESHOLDS = DEFAULTS.overrun_thresholds
 FEATURES = ("log_budget", "complexity", "project_type", "organisation", "framing_score")
 CATEGORICAL = ("project_type", "organisation")
-TARGETS = {"cost": ("log_cost_ratio", "budget_planned", "cost_actual"),
-           "duration": ("log_duration_ratio", "duration_planned_days", "duration_actual_days")}
+TARGETS = {
+    "cost": ("log_cost_ratio", "budget_planned", "cost_actual"),
+    "duration": ("log_duration_ratio", "duration_planned_days", "duration_actual_days"),
+}
 AMO_CHOICES = ("as_given", "yes", "no", "both")
 #: Headers of the backtest table beyond report.run_context.CANONICAL_COLUMNS: column → translation key,
 #: for `ctx.show_table(..., labels=forecast.HEADERS)` (notebook 04)
@@ -87,23 +89,47 @@ class ForecastError(InputError):
 # Inputs
 # ---------------------------------------------------------------------------------------------
 
-def new_project(budget: float, duration: float | None = None, project_type: str | None = None,
-                complexity: int | None = None, organisation: str | None = None,
-                framing_score: int | None = None, amo: bool | None = None,
-                project_id: str = "new project") -> pd.DataFrame:
+
+def new_project(
+    budget: float,
+    duration: float | None = None,
+    project_type: str | None = None,
+    complexity: int | None = None,
+    organisation: str | None = None,
+    framing_score: int | None = None,
+    amo: bool | None = None,
+    project_id: str = "new project",
+) -> pd.DataFrame:
     """A one-row DataFrame describing a project about to start (budget in the cost unit, duration in days)."""
-    return pd.DataFrame([{"project_id": project_id, "amo": amo, "budget_planned": budget,
-                          "duration_planned_days": duration, "project_type": project_type,
-                          "complexity": complexity, "organisation": organisation,
-                          "framing_score": framing_score}])
+    return pd.DataFrame(
+        [
+            {
+                "project_id": project_id,
+                "amo": amo,
+                "budget_planned": budget,
+                "duration_planned_days": duration,
+                "project_type": project_type,
+                "complexity": complexity,
+                "organisation": organisation,
+                "framing_score": framing_score,
+            }
+        ]
+    )
 
 
-def typical_project(reference: pd.DataFrame, budget: float | None = None, duration: float | None = None,
-                    project_type: str | None = None, complexity: int | None = None,
-                    organisation: str | None = None, framing_score: int | None = None) -> pd.DataFrame:
+def typical_project(
+    reference: pd.DataFrame,
+    budget: float | None = None,
+    duration: float | None = None,
+    project_type: str | None = None,
+    complexity: int | None = None,
+    organisation: str | None = None,
+    framing_score: int | None = None,
+) -> pd.DataFrame:
     """`new_project` with every value left as None filled from the reference portfolio: median budget
     and planned duration, most common project type, median complexity (organisation and framing
     score stay unused when not given)."""
+
     def typical(column, value, how):
         if value is not None or column not in reference or reference[column].dropna().empty:
             return value
@@ -111,10 +137,14 @@ def typical_project(reference: pd.DataFrame, budget: float | None = None, durati
         return float(values.median()) if how == "median" else values.mode().iloc[0]
 
     complexity = typical("complexity", complexity, "median")
-    return new_project(typical("budget_planned", budget, "median"),
-                       typical("duration_planned_days", duration, "median"),
-                       typical("project_type", project_type, "mode"),
-                       None if complexity is None else int(round(complexity)), organisation, framing_score)
+    return new_project(
+        typical("budget_planned", budget, "median"),
+        typical("duration_planned_days", duration, "median"),
+        typical("project_type", project_type, "mode"),
+        None if complexity is None else int(round(complexity)),
+        organisation,
+        framing_score,
+    )
 
 
 def _pct(q: float) -> str:
@@ -133,10 +163,12 @@ def _check_new(new: pd.DataFrame) -> pd.DataFrame:
     out = new.copy().reset_index(drop=True)
     if "project_id" not in out:
         out["project_id"] = [f"new-{i + 1}" for i in range(len(out))]
-    checks = (("budget_planned", 0, None, "must be a number greater than 0", True),
-              ("duration_planned_days", 0, None, "must be a number of days greater than 0", False),
-              ("complexity", 1, 5, "must be between 1 and 5", False),
-              ("framing_score", 0, 10, "must be between 0 and 10 questions", False))
+    checks = (
+        ("budget_planned", 0, None, "must be a number greater than 0", True),
+        ("duration_planned_days", 0, None, "must be a number of days greater than 0", False),
+        ("complexity", 1, 5, "must be between 1 and 5", False),
+        ("framing_score", 0, 10, "must be between 0 and 10 questions", False),
+    )
     for col, lo, hi, rule, required in checks:
         if col not in out:
             out[col] = np.nan
@@ -144,7 +176,7 @@ def _check_new(new: pd.DataFrame) -> pd.DataFrame:
         values = pd.to_numeric(out[col], errors="coerce")
         blank = out[col].isna()
         too_low = values <= lo if col in ("budget_planned", "duration_planned_days") else values < lo
-        bad = (values.isna() | too_low | (values > hi if hi is not None else False))
+        bad = values.isna() | too_low | (values > hi if hi is not None else False)
         if not required:
             bad &= ~blank
         if bad.any():
@@ -170,8 +202,10 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
     col = TARGETS[target][0]
     for needed in (col, "amo", "budget_planned"):
         if needed not in reference:
-            raise ForecastError(f"The reference portfolio has no column '{needed}': validate it first "
-                                "(contract.validate_portfolio or load_portfolio).")
+            raise ForecastError(
+                f"The reference portfolio has no column '{needed}': validate it first "
+                "(contract.validate_portfolio or load_portfolio)."
+            )
     used = [c for c in dict.fromkeys([col, "amo", "budget_planned", "status", *FEATURES]) if c in reference]
     ref = with_model_columns(reference[used])
     keep = ref[col].notna() & np.isfinite(ref[col].astype("float64")) & ref["amo"].notna()
@@ -229,8 +263,9 @@ class _Reference:
             if f in CATEGORICAL:
                 known = projects[f].astype(str).isin(self.levels[f]).to_numpy()
                 for i in np.flatnonzero(given & ~known & rows):
-                    notes[i].append(f"{f} {projects[f].iloc[i]!r} does not occur in the reference portfolio "
-                                    "and was not used")
+                    notes[i].append(
+                        f"{f} {projects[f].iloc[i]!r} does not occur in the reference portfolio and was not used"
+                    )
                 given = given & known
             mask[:, j] = given
         return mask
@@ -244,6 +279,7 @@ class _Reference:
 # ---------------------------------------------------------------------------------------------
 # The two predictive distributions
 # ---------------------------------------------------------------------------------------------
+
 
 def _design(frame: pd.DataFrame, features: list[str], levels: dict) -> np.ndarray:
     cols = [np.ones(len(frame)), frame["amo"].astype(float).to_numpy()]
@@ -286,8 +322,10 @@ class _RegressionModel:
             self.params = _quantreg(y[fit], X[fit])
             resid = y[~fit] - X[~fit] @ self.params
             resid_amo = amo[~fit]
-            self.note = (f"median regression fitted on a random {int(fit.sum()):,} of the {self.n:,} reference "
-                         f"projects (seed {seed}), spread from the residuals of the other {int((~fit).sum()):,}")
+            self.note = (
+                f"median regression fitted on a random {int(fit.sum()):,} of the {self.n:,} reference "
+                f"projects (seed {seed}), spread from the residuals of the other {int((~fit).sum()):,}"
+            )
         else:
             self.params = _quantreg(y, X)
             fold = np.random.default_rng(seed).permutation(self.n) % folds
@@ -360,10 +398,20 @@ def conformal_quantile(values: np.ndarray, q: float) -> float:
 # Entry point
 # ---------------------------------------------------------------------------------------------
 
-def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=DEFAULTS.quantiles,
-             seed: int = DEFAULTS.seed, *, amo: str = "as_given", accepted_risk: float = DEFAULTS.accepted_risk, thresholds=THRESHOLDS,
-             min_regression: int = MIN_REGRESSION, n_neighbours: int = N_NEIGHBOURS,
-             folds: int = FOLDS) -> pd.DataFrame:
+
+def forecast(
+    reference: pd.DataFrame,
+    new_projects: pd.DataFrame,
+    quantiles=DEFAULTS.quantiles,
+    seed: int = DEFAULTS.seed,
+    *,
+    amo: str = "as_given",
+    accepted_risk: float = DEFAULTS.accepted_risk,
+    thresholds=THRESHOLDS,
+    min_regression: int = MIN_REGRESSION,
+    n_neighbours: int = N_NEIGHBOURS,
+    folds: int = FOLDS,
+) -> pd.DataFrame:
     """Forecast final cost and duration of each new project from the validated `reference` portfolio.
 
     One row per new project (two with `amo="both"`: without then with the practice). Columns:
@@ -392,10 +440,14 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=DEFA
     n = len(projects)
     scenario_amo = projects["amo"].to_numpy(dtype=bool)
     notes: list[list[str]] = [[] for _ in range(n)]
-    out = pd.DataFrame({"project_id": projects["project_id"].tolist(),
-                        "amo": projects["amo"].astype(bool).to_numpy(),
-                        "budget_planned": projects["budget_planned"].to_numpy(dtype=float),
-                        "duration_planned_days": projects["duration_planned_days"].to_numpy(dtype=float)})
+    out = pd.DataFrame(
+        {
+            "project_id": projects["project_id"].tolist(),
+            "amo": projects["amo"].astype(bool).to_numpy(),
+            "budget_planned": projects["budget_planned"].to_numpy(dtype=float),
+            "duration_planned_days": projects["duration_planned_days"].to_numpy(dtype=float),
+        }
+    )
     cache: dict = {}
     for target, (_, plan_col, _) in TARGETS.items():
         suffix = "" if target == "cost" else "_duration"
@@ -416,12 +468,15 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=DEFA
             usable = ref.rows(features)
             key = (target, features)
             if key not in cache:
-                k_params = 2 + sum(usable[f].astype(str).nunique() - 1 if f in CATEGORICAL else 1
-                                   for f in features)
-                regression = (len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params)
-                              and usable["amo"].nunique() == 2)
-                cache[key] = (_RegressionModel(usable, list(features), seed, folds) if regression
-                              else _NearestProjects(usable, list(features)))
+                k_params = 2 + sum(usable[f].astype(str).nunique() - 1 if f in CATEGORICAL else 1 for f in features)
+                regression = (
+                    len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params) and usable["amo"].nunique() == 2
+                )
+                cache[key] = (
+                    _RegressionModel(usable, list(features), seed, folds)
+                    if regression
+                    else _NearestProjects(usable, list(features))
+                )
             model = cache[key]
             if isinstance(model, _RegressionModel):
                 method[idx], n_used[idx] = "quantile regression", len(usable)
@@ -441,7 +496,8 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=DEFA
                             notes[i].append(
                                 f"the {target} spread uses the residuals of both practice groups pooled: only "
                                 f"{len(model.by_group[group])} reference projects {'with' if group else 'without'} "
-                                f"the practice, fewer than {MIN_GROUP_RESIDUALS}")
+                                f"the practice, fewer than {MIN_GROUP_RESIDUALS}"
+                            )
                 if model.note:
                     for i in idx:
                         notes[i].append(model.note)
@@ -456,8 +512,10 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=DEFA
         for i in np.flatnonzero(planned & (n_used == 0)):
             notes[i].append(f"no comparable finished project for the {target} forecast")
         for i in np.flatnonzero(planned & (n_used > 0) & (n_used < MIN_COMPARABLE)):
-            notes[i].append(f"the {target} forecast rests on only {n_used[i]} comparable projects "
-                            f"(fewer than {MIN_COMPARABLE}): read it as indicative")
+            notes[i].append(
+                f"the {target} forecast rests on only {n_used[i]} comparable projects "
+                f"(fewer than {MIN_COMPARABLE}): read it as indicative"
+            )
         out[f"method{suffix}"] = method.tolist()
         out[f"n_reference{suffix}"] = n_used
         for q in quantiles:
@@ -480,6 +538,7 @@ def forecast(reference: pd.DataFrame, new_projects: pd.DataFrame, quantiles=DEFA
 # Calibration and backtest
 # ---------------------------------------------------------------------------------------------
 
+
 def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float = 0.8) -> pd.DataFrame:
     """Share of projects whose actual cost (duration) exceeded the forecast quantile, with Wilson CIs.
 
@@ -496,14 +555,25 @@ def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float =
         for group, mask in (("all", ok), ("with", ok & amo), ("without", ok & ~amo)):
             above = int((observed[mask] > predicted[mask]).sum())
             share, low, high = share_ci(above, int(mask.sum()))
-            rows.append({"target": target, "group": group, "quantile": quantile, "n": int(mask.sum()),
-                         "exceeded": above, "share_exceeded": share, "ci_low": low, "ci_high": high,
-                         "expected": 1 - quantile})
+            rows.append(
+                {
+                    "target": target,
+                    "group": group,
+                    "quantile": quantile,
+                    "n": int(mask.sum()),
+                    "exceeded": above,
+                    "share_exceeded": share,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "expected": 1 - quantile,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def backtest(portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: float = 0.8, seed: int = 0,
-             **options) -> tuple[pd.DataFrame, str]:
+def backtest(
+    portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: float = 0.8, seed: int = 0, **options
+) -> tuple[pd.DataFrame, str]:
     """Forecast the later completed projects from the earlier ones (by start_date) and check calibration.
 
     Projects are ordered by start_date; the first `share_earlier` of the completed projects set the
@@ -528,10 +598,15 @@ def backtest(portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: floa
     completed = order[done].sort_values(kind="stable")
     n_early = int(round(len(completed) * share_earlier))
     if n_early < MIN_COMPARABLE or len(completed) - n_early < MIN_COMPARABLE:
-        empty = calibration(pd.DataFrame({"amo": [], f"cost_{_pct(quantile)}": [], f"duration_{_pct(quantile)}": []}),
-                            pd.DataFrame({"cost_actual": [], "duration_actual_days": []}), quantile)
-        return empty, (f"Only {len(completed)} completed projects: a backtest needs at least {MIN_COMPARABLE} "
-                       f"earlier and {MIN_COMPARABLE} later ones, so it was not run.")
+        empty = calibration(
+            pd.DataFrame({"amo": [], f"cost_{_pct(quantile)}": [], f"duration_{_pct(quantile)}": []}),
+            pd.DataFrame({"cost_actual": [], "duration_actual_days": []}),
+            quantile,
+        )
+        return empty, (
+            f"Only {len(completed)} completed projects: a backtest needs at least {MIN_COMPARABLE} "
+            f"earlier and {MIN_COMPARABLE} later ones, so it was not run."
+        )
     split = completed.iloc[n_early]
     earlier = data[order < split]
     later = data.loc[completed.index[completed >= split]]
@@ -539,9 +614,11 @@ def backtest(portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: floa
     result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options)
     table = calibration(result, later.reset_index(drop=True), quantile)
     methods = ", ".join(sorted(set(result["method"])))
-    text = (f"Split by {how}: {len(earlier)} projects started before {split if how == 'file order (no start_date)' else f'{split:%Y-%m-%d}'} "
-            f"form the reference; the {len(later)} completed projects started from then on were forecast "
-            f"({methods}).")
+    text = (
+        f"Split by {how}: {len(earlier)} projects started before {split if how == 'file order (no start_date)' else f'{split:%Y-%m-%d}'} "
+        f"form the reference; the {len(later)} completed projects started from then on were forecast "
+        f"({methods})."
+    )
     return table, text
 
 
@@ -549,50 +626,67 @@ def backtest(portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: floa
 # Words, text and records
 # ---------------------------------------------------------------------------------------------
 
+
 def method_paragraph(table: pd.DataFrame) -> str:
     """How the forecast was computed, in one paragraph (English), from a `forecast` table."""
     row = table.iloc[0]
     n, method = int(row["n_reference"]), row["method"]
     if method == "quantile regression" and n > scale.LARGE_N:
-        how = (f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
-               f"features, fitted on a random {scale.SUBSAMPLE_ROWS:,} of the {n:,} completed projects of the "
-               f"portfolio (to bound the run time); the spread around that median is the distribution of the "
-               f"residuals of the other {n - scale.SUBSAMPLE_ROWS:,} projects, none of which the fit saw "
-               "(split conformal), taken among the projects with the same practice value")
+        how = (
+            f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
+            f"features, fitted on a random {scale.SUBSAMPLE_ROWS:,} of the {n:,} completed projects of the "
+            f"portfolio (to bound the run time); the spread around that median is the distribution of the "
+            f"residuals of the other {n - scale.SUBSAMPLE_ROWS:,} projects, none of which the fit saw "
+            "(split conformal), taken among the projects with the same practice value"
+        )
     elif method == "quantile regression":
-        how = (f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
-               f"features, fitted on the {n} completed projects of the portfolio; the spread around that "
-               f"median is the distribution of the {FOLDS}-fold cross-fitted residuals (each project's residual "
-               "comes from a fit that did not see it) of the projects with the same practice value")
+        how = (
+            f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
+            f"features, fitted on the {n} completed projects of the portfolio; the spread around that "
+            f"median is the distribution of the {FOLDS}-fold cross-fitted residuals (each project's residual "
+            "comes from a fit that did not see it) of the projects with the same practice value"
+        )
     elif method == "nearest projects":
-        how = (f"the empirical distribution of ln(final cost ÷ budget) among the {n} most similar completed "
-               "projects with the same practice value (all projects tied at the cut-off distance are kept; "
-               f"the portfolio is too small for a regression: fewer than {MIN_REGRESSION} usable projects or "
-               f"{ROWS_PER_PARAMETER} per parameter)")
+        how = (
+            f"the empirical distribution of ln(final cost ÷ budget) among the {n} most similar completed "
+            "projects with the same practice value (all projects tied at the cut-off distance are kept; "
+            f"the portfolio is too small for a regression: fewer than {MIN_REGRESSION} usable projects or "
+            f"{ROWS_PER_PARAMETER} per parameter)"
+        )
     else:
         how = "no usable reference project"
-    text = (f"Reference-class forecast: the portfolio's completed projects are the reference class. The cost "
-            f"distribution comes from {how}; durations are forecast the same way "
-            f"({row['method_duration']}, {int(row['n_reference_duration'])} projects). A quantile P is the "
-            "⌈(m+1)·P⌉-th smallest of the m reference values (not given when m is too small); the chance "
-            "of an overrun is the share of reference values above it. Final cost = budget × exp(quantile).")
+    text = (
+        f"Reference-class forecast: the portfolio's completed projects are the reference class. The cost "
+        f"distribution comes from {how}; durations are forecast the same way "
+        f"({row['method_duration']}, {int(row['n_reference_duration'])} projects). A quantile P is the "
+        "⌈(m+1)·P⌉-th smallest of the m reference values (not given when m is too small); the chance "
+        "of an overrun is the share of reference values above it. Final cost = budget × exp(quantile)."
+    )
     if method == "quantile regression":
-        text += (" Each practice group gets its own spread, so the practice can change the tail and not only "
-                 f"the median; a group with fewer than {MIN_GROUP_RESIDUALS} reference projects uses the residuals "
-                 "of both groups pooled.")
+        text += (
+            " Each practice group gets its own spread, so the practice can change the tail and not only "
+            f"the median; a group with fewer than {MIN_GROUP_RESIDUALS} reference projects uses the residuals "
+            "of both groups pooled."
+        )
         if bool(table["note"].str.contains("pooled", regex=False).any()):
             text += " That is the case here: see the notes."
     if bool(table["few_comparables"].any()):
-        text += (f" Warning: part of this forecast rests on fewer than {MIN_COMPARABLE} comparable projects; "
-                 "nothing was widened to compensate, so read it as indicative.")
+        text += (
+            f" Warning: part of this forecast rests on fewer than {MIN_COMPARABLE} comparable projects; "
+            "nothing was widened to compensate, so read it as indicative."
+        )
     return text
 
 
 def forecast_text(table: pd.DataFrame) -> str:
     """Key columns of a forecast as fixed-width text (3 decimals; money rounded to units)."""
-    cols = ["project_id", "amo", "method", "n_reference"] + [c for c in table.columns if c.startswith("cost_p")] + \
-        [c for c in table.columns if c.startswith("chance_cost")] + ["contingency", "chance_10pct_enough"] + \
-        [c for c in table.columns if c.startswith("duration_p")]
+    cols = (
+        ["project_id", "amo", "method", "n_reference"]
+        + [c for c in table.columns if c.startswith("cost_p")]
+        + [c for c in table.columns if c.startswith("chance_cost")]
+        + ["contingency", "chance_10pct_enough"]
+        + [c for c in table.columns if c.startswith("duration_p")]
+    )
     shown = table[cols].copy()
     for c in cols:
         if c.startswith(("cost_p", "duration_p")):
@@ -613,23 +707,53 @@ def record_forecast(ctx, table: pd.DataFrame, calib: pd.DataFrame | None = None)
         pct = _pct(r["accepted_risk"])
         method = ctx.t("fc_method", method=r["method"], n=r["n_reference"])
         p = pct[1:]
-        ctx.record(f"forecast.cost_{pct}.{group}", r[f"cost_{pct}"], n=r["n_reference"], unit=ctx.portfolio.cost_unit,
-                   label=ctx.t("fc_cost_label", p=p, scenario=label_group), method=method, headline=True,
-                   note=r["note"])
-        ctx.record(f"forecast.contingency.{group}", r["contingency"], n=r["n_reference"], unit="fraction",
-                   label=ctx.t("fc_contingency_label", p=p, scenario=label_group), method=method, headline=True)
-        ctx.record(f"forecast.chance_10pct_enough.{group}", r["chance_10pct_enough"], n=r["n_reference"],
-                   unit="fraction", label=f"Chance that budget + 10 % is enough ({label_group})", method=method,
-                   headline=False)
+        ctx.record(
+            f"forecast.cost_{pct}.{group}",
+            r[f"cost_{pct}"],
+            n=r["n_reference"],
+            unit=ctx.portfolio.cost_unit,
+            label=ctx.t("fc_cost_label", p=p, scenario=label_group),
+            method=method,
+            headline=True,
+            note=r["note"],
+        )
+        ctx.record(
+            f"forecast.contingency.{group}",
+            r["contingency"],
+            n=r["n_reference"],
+            unit="fraction",
+            label=ctx.t("fc_contingency_label", p=p, scenario=label_group),
+            method=method,
+            headline=True,
+        )
+        ctx.record(
+            f"forecast.chance_10pct_enough.{group}",
+            r["chance_10pct_enough"],
+            n=r["n_reference"],
+            unit="fraction",
+            label=f"Chance that budget + 10 % is enough ({label_group})",
+            method=method,
+            headline=False,
+        )
     if calib is not None:
         for r in calib.to_dict("records"):
             if r["n"]:
-                ctx.record(f"forecast.backtest.{r['target']}.{r['group']}", r["share_exceeded"], ci_low=r["ci_low"],
-                           ci_high=r["ci_high"], n=r["n"], unit="fraction", headline=r["group"] == "all",
-                           label=ctx.t("fc_backtest_label", target=ctx.t(f"fc_{r['target']}"),
-                                       p=round(r["quantile"] * 100),
-                                       expected=format_percent(r["expected"], ctx.lang)),
-                           method=ctx.t("fc_backtest_method"))
+                ctx.record(
+                    f"forecast.backtest.{r['target']}.{r['group']}",
+                    r["share_exceeded"],
+                    ci_low=r["ci_low"],
+                    ci_high=r["ci_high"],
+                    n=r["n"],
+                    unit="fraction",
+                    headline=r["group"] == "all",
+                    label=ctx.t(
+                        "fc_backtest_label",
+                        target=ctx.t(f"fc_{r['target']}"),
+                        p=round(r["quantile"] * 100),
+                        expected=format_percent(r["expected"], ctx.lang),
+                    ),
+                    method=ctx.t("fc_backtest_method"),
+                )
 
 
 def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en") -> pd.DataFrame:
@@ -668,8 +792,9 @@ def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"
         ax.plot([v for v in values if np.isfinite(v)], [i] * sum(np.isfinite(values)), color="black", lw=1)
         for c, marker in zip(qcols, "o^sDv"):
             if np.isfinite(r[c]):
-                ax.scatter(r[c], i, marker=marker, s=50, color="#0072B2", zorder=3,
-                           label=c[5:].upper() if i == 0 else None)
+                ax.scatter(
+                    r[c], i, marker=marker, s=50, color="#0072B2", zorder=3, label=c[5:].upper() if i == 0 else None
+                )
         labels.append(f"{r['project_id']} – {translate('with' if r['amo'] else 'without', lang, practice=practice)}")
     budget = float(table["budget_planned"].iloc[0])
     ax.axvline(budget, color="grey", ls="--", lw=1, label="budget")
@@ -678,8 +803,7 @@ def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"
     ax.set_ylim(-0.7, len(table) - 0.3)
     ax.set_xlabel(translate("fc_axis_cost", lang))
     ax.xaxis.set_major_locator(plt.MaxNLocator(5))
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(
-        lambda v, _pos: format_number(v, lang)))
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _pos: format_number(v, lang)))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=5, frameon=False)
     fig.tight_layout()
     return fig

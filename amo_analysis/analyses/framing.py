@@ -51,14 +51,19 @@ DEFAULT_THRESHOLD = 7
 WELL_FRAMED = "well_framed"
 
 FRAMING_CLAIM = claims_mod.Claim(
-    "framing_failure_rr", "answering the ten framing questions nearly halves the risk of major failure",
-    "failed", 0.5, "ratio")
+    "framing_failure_rr",
+    "answering the ten framing questions nearly halves the risk of major failure",
+    "failed",
+    0.5,
+    "ratio",
+)
 SCOPE_CREEP_CLAIM = claims_mod.Claim(
-    "scope_creep_drift", "scope creep → 20–30 % budget drift", "budget_drift", 0.25, "relative")
+    "scope_creep_drift", "scope creep → 20–30 % budget drift", "budget_drift", 0.25, "relative"
+)
 SCOPE_CREEP_RANGE = (0.20, 0.30)
 REQUIREMENTS_CLAIM = claims_mod.Claim(
-    "poor_requirements_adoption", "poorly gathered requirements → adoption below 50 %",
-    "adoption_m3", 0.5, "level")
+    "poor_requirements_adoption", "poorly gathered requirements → adoption below 50 %", "adoption_m3", 0.5, "level"
+)
 
 # Pitfall outcome measures: (key, outcome column, method, quantile, what the number means)
 PITFALL_MEASURES: tuple[tuple[str, str, str, float | None, str], ...] = (
@@ -71,14 +76,38 @@ PITFALL_MEASURES: tuple[tuple[str, str, str, float | None, str], ...] = (
 #: Headers of this module's tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
 #: key, for `ctx.show_table(..., labels=framing.HEADERS)` (notebook 03). The `all` column of
 #: `framing_score_distribution` is shown as named.
-HEADERS: dict[str, str] = {column: column for column in (
-    "framing_score", "with", "without",  # framing_score_distribution
-    "question", "pitfall", "share_all", "ci_low_all", "ci_high_all", "share_with", "ci_low_with",
-    "ci_high_with", "share_without", "ci_low_without", "ci_high_without",  # answer rates, prevalence
-    "exposure", "model", "n_events", "n_exposed", "covariates",  # risk ratios
-    "measure", "meaning", "n_with", "scale",  # pitfall effects
-    "key", "claimed_low", "claimed_high", "threshold",  # claims
-)} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci"}  # E-values
+HEADERS: dict[str, str] = {
+    column: column
+    for column in (
+        "framing_score",
+        "with",
+        "without",  # framing_score_distribution
+        "question",
+        "pitfall",
+        "share_all",
+        "ci_low_all",
+        "ci_high_all",
+        "share_with",
+        "ci_low_with",
+        "ci_high_with",
+        "share_without",
+        "ci_low_without",
+        "ci_high_without",  # answer rates, prevalence
+        "exposure",
+        "model",
+        "n_events",
+        "n_exposed",
+        "covariates",  # risk ratios
+        "measure",
+        "meaning",
+        "n_with",
+        "scale",  # pitfall effects
+        "key",
+        "claimed_low",
+        "claimed_high",
+        "threshold",  # claims
+    )
+} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci"}  # E-values
 
 
 class FramingError(InputError):
@@ -112,6 +141,7 @@ class RiskRatio:
 # Inputs
 # ---------------------------------------------------------------------------------------------
 
+
 def question_label(code: str, lang: str = "en") -> str:
     """Readable label of a framing question, pitfall or derived exposure (the questions' and
     pitfalls' labels are defined with their columns in ingest/columns.py, the others in the locale files)."""
@@ -143,7 +173,9 @@ def failure_indicator(data: pd.DataFrame, outcome: str = "failed") -> pd.Series:
     if outcome not in FAILURE_OUTCOMES:
         raise FramingError(f"Failure outcome must be one of {', '.join(FAILURE_OUTCOMES)}, not {outcome!r}.")
     if "outcome_class" not in data:
-        raise FramingError("The portfolio has no outcome_class column: validate it first (contract.validate_portfolio).")
+        raise FramingError(
+            "The portfolio has no outcome_class column: validate it first (contract.validate_portfolio)."
+        )
     cls = data["outcome_class"]
     known = cls.notna()
     return cls.isin(FAILURE_OUTCOMES[outcome]).astype("float64").where(known)
@@ -180,6 +212,7 @@ def _covariate_columns(frame: pd.DataFrame, covariates: list[str]) -> dict[str, 
 # Risk ratios (modified Poisson)
 # ---------------------------------------------------------------------------------------------
 
+
 def _exposure_words(exposure: str) -> str:
     return f"'{exposure}' ({question_label(exposure)})" if exposure != question_label(exposure) else f"'{exposure}'"
 
@@ -202,7 +235,9 @@ def _prepare_rr(data, exposure, outcome, covariates, need_amo, failure: pd.Serie
     outcome)` when already computed."""
     for col in [exposure] + list(covariates) + (["amo"] if need_amo else []):
         if col not in data:
-            raise FramingError(f"The portfolio has no column {_exposure_words(col)}: this risk ratio cannot be estimated.")
+            raise FramingError(
+                f"The portfolio has no column {_exposure_words(col)}: this risk ratio cannot be estimated."
+            )
     y = (failure_indicator(data, outcome) if failure is None else failure).to_numpy(dtype="float64")
     x = _as_float(data[exposure], exposure).to_numpy(dtype="float64")
     amo = _as_float(data["amo"], "amo").to_numpy(dtype="float64") if need_amo else None
@@ -221,29 +256,38 @@ def _prepare_rr(data, exposure, outcome, covariates, need_amo, failure: pd.Serie
         raise FramingError(f"No project has both a known outcome and a value for {_exposure_words(exposure)}.")
     events = int(rows.y.sum())
     if events == 0:
-        raise FramingError(f"None of the {n} projects with a known outcome is {label}: "
-                           f"a risk ratio of {label} cannot be estimated.")
+        raise FramingError(
+            f"None of the {n} projects with a known outcome is {label}: a risk ratio of {label} cannot be estimated."
+        )
     if events == n:
-        raise FramingError(f"All {n} projects with a known outcome are {label}: "
-                           f"a risk ratio of {label} cannot be estimated.")
+        raise FramingError(
+            f"All {n} projects with a known outcome are {label}: a risk ratio of {label} cannot be estimated."
+        )
     x = rows.x
     distinct = np.unique(x)
     binary = bool(np.isin(distinct, (0.0, 1.0)).all())
     if len(distinct) < 2:
         if binary and x[0] == 0:
-            raise FramingError(f"No project has {_exposure_words(exposure)} (nobody answered or observed it): "
-                               "its risk ratio cannot be estimated.")
+            raise FramingError(
+                f"No project has {_exposure_words(exposure)} (nobody answered or observed it): "
+                "its risk ratio cannot be estimated."
+            )
         if binary:
-            raise FramingError(f"Every project has {_exposure_words(exposure)}: there is no comparison "
-                               "group, so its risk ratio cannot be estimated.")
-        raise FramingError(f"{_exposure_words(exposure)} takes a single value ({x[0]:g}): "
-                           "its risk ratio cannot be estimated.")
+            raise FramingError(
+                f"Every project has {_exposure_words(exposure)}: there is no comparison "
+                "group, so its risk ratio cannot be estimated."
+            )
+        raise FramingError(
+            f"{_exposure_words(exposure)} takes a single value ({x[0]:g}): its risk ratio cannot be estimated."
+        )
     if binary:
         for value, words in ((1.0, "with"), (0.0, "without")):
             part = rows.y[x == value]
             if part.sum() == 0:
-                raise FramingError(f"No project {words} {_exposure_words(exposure)} is {label} "
-                                   f"(0 of {len(part)}): the risk ratio has no finite interval.")
+                raise FramingError(
+                    f"No project {words} {_exposure_words(exposure)} is {label} "
+                    f"(0 of {len(part)}): the risk ratio has no finite interval."
+                )
     return rows, events, (int(x.sum()) if binary else None)
 
 
@@ -274,22 +318,33 @@ def _fit_poisson(y, X, cov_type):
         warnings.simplefilter("ignore")
         res = GLM(y, X, family=families.Poisson()).fit(cov_type=cov_type)
     if not res.converged or not np.all(np.isfinite(res.bse)) or np.abs(res.params[1:]).max() > 15:
-        raise FramingError("The risk-ratio model did not converge (too few projects or events for "
-                           f"{X.shape[1]} parameters).")
+        raise FramingError(
+            f"The risk-ratio model did not converge (too few projects or events for {X.shape[1]} parameters)."
+        )
     return res
 
 
 def _check_rows(n: int, events: int, k: int, exposure: str) -> None:
     """At least one event per model parameter (a lenient floor; 5–10 are usually advised)."""
     if n < k + 2 or events < k:
-        raise FramingError(f"Only {events} events among {n} projects for {k} parameters: the risk ratio of "
-                           f"{_exposure_words(exposure)} cannot be adjusted reliably (at least one event "
-                           "per parameter is needed; fewer covariates or more projects).")
+        raise FramingError(
+            f"Only {events} events among {n} projects for {k} parameters: the risk ratio of "
+            f"{_exposure_words(exposure)} cannot be adjusted reliably (at least one event "
+            "per parameter is needed; fewer covariates or more projects)."
+        )
 
 
-def risk_ratio(data: pd.DataFrame, exposure: str, outcome: str = "failed", covariates=(),
-               *, adjust_amo: bool = False, cov_type: str = "HC0", conf_level: float = 0.95,
-               failure: pd.Series | None = None) -> RiskRatio:
+def risk_ratio(
+    data: pd.DataFrame,
+    exposure: str,
+    outcome: str = "failed",
+    covariates=(),
+    *,
+    adjust_amo: bool = False,
+    cov_type: str = "HC0",
+    conf_level: float = 0.95,
+    failure: pd.Series | None = None,
+) -> RiskRatio:
     """Adjusted risk ratio of `outcome` for `exposure` (modified Poisson, robust SEs).
 
     `exposure` is a 0/1 (bool) column, or a number (RR per unit, e.g. per framing question).
@@ -298,25 +353,51 @@ def risk_ratio(data: pd.DataFrame, exposure: str, outcome: str = "failed", covar
     """
     covariates = [c for c in covariates if c != exposure]
     rows, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, adjust_amo, failure)
-    X = np.column_stack([np.ones(len(rows.y)), rows.x, *([rows.amo] if adjust_amo else []),
-                         *_covariate_columns(rows.covariates, covariates).values()])
+    X = np.column_stack(
+        [
+            np.ones(len(rows.y)),
+            rows.x,
+            *([rows.amo] if adjust_amo else []),
+            *_covariate_columns(rows.covariates, covariates).values(),
+        ]
+    )
     _check_rows(len(rows.y), events, X.shape[1], exposure)
     if np.linalg.matrix_rank(X) < X.shape[1]:
         X = X[:, np.sort(np.unique(X, axis=1, return_index=True)[1])]  # each distinct column once
         if np.linalg.matrix_rank(X) < X.shape[1]:
-            raise FramingError(f"{_exposure_words(exposure)} is determined by the covariates "
-                               f"({', '.join(covariates)}): its risk ratio cannot be separated from theirs.")
+            raise FramingError(
+                f"{_exposure_words(exposure)} is determined by the covariates "
+                f"({', '.join(covariates)}): its risk ratio cannot be separated from theirs."
+            )
     res = _fit_poisson(rows.y, X, cov_type)
     b, se = float(res.params[1]), float(res.bse[1])
     z = stats.norm.ppf(0.5 + conf_level / 2)
     model = "adjusted" + (f" + {'amo'}" if adjust_amo else "") if covariates or adjust_amo else "crude"
-    return RiskRatio(exposure, outcome, model, math.exp(b), math.exp(b - z * se), math.exp(b + z * se),
-                     float(res.pvalues[1]), len(rows.y), events, n_exposed, tuple(covariates))
+    return RiskRatio(
+        exposure,
+        outcome,
+        model,
+        math.exp(b),
+        math.exp(b - z * se),
+        math.exp(b + z * se),
+        float(res.pvalues[1]),
+        len(rows.y),
+        events,
+        n_exposed,
+        tuple(covariates),
+    )
 
 
-def risk_ratio_by_practice(data: pd.DataFrame, exposure: str, outcome: str = "failed", covariates=(),
-                           *, cov_type: str = "HC0", conf_level: float = 0.95,
-                           failure: pd.Series | None = None) -> list[RiskRatio]:
+def risk_ratio_by_practice(
+    data: pd.DataFrame,
+    exposure: str,
+    outcome: str = "failed",
+    covariates=(),
+    *,
+    cov_type: str = "HC0",
+    conf_level: float = 0.95,
+    failure: pd.Series | None = None,
+) -> list[RiskRatio]:
     """Exposure × practice interaction: RR without the practice, with it, and their ratio.
 
     The ratio of risk ratios is exp(interaction coefficient); 1 = the association is the same with
@@ -329,32 +410,61 @@ def risk_ratio_by_practice(data: pd.DataFrame, exposure: str, outcome: str = "fa
     for value, words in ((1.0, "with"), (0.0, "without")):
         part = rows.amo == value
         if len(np.unique(rows.x[part])) < 2 or rows.y[part].sum() == 0:
-            raise FramingError(f"Among projects {words} the practice, {_exposure_words(exposure)} or the outcome "
-                               "does not vary: the interaction cannot be estimated.")
+            raise FramingError(
+                f"Among projects {words} the practice, {_exposure_words(exposure)} or the outcome "
+                "does not vary: the interaction cannot be estimated."
+            )
         if n_exposed is not None:
             for xv, xw in ((1.0, "with"), (0.0, "without")):
                 if rows.y[part & (rows.x == xv)].sum() == 0:
-                    raise FramingError(f"No project {words} the practice and {xw} {_exposure_words(exposure)} is "
-                                       f"{outcome.replace('_', ' ')}: the interaction has no finite interval.")
-    X = np.column_stack([np.ones(len(rows.y)), rows.x, rows.amo, rows.x * rows.amo,
-                         *_covariate_columns(rows.covariates, covariates).values()])
+                    raise FramingError(
+                        f"No project {words} the practice and {xw} {_exposure_words(exposure)} is "
+                        f"{outcome.replace('_', ' ')}: the interaction has no finite interval."
+                    )
+    X = np.column_stack(
+        [
+            np.ones(len(rows.y)),
+            rows.x,
+            rows.amo,
+            rows.x * rows.amo,
+            *_covariate_columns(rows.covariates, covariates).values(),
+        ]
+    )
     _check_rows(len(rows.y), events, X.shape[1], exposure)
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise FramingError(f"The interaction of {_exposure_words(exposure)} with the practice is collinear "
-                           "with the covariates: it cannot be estimated.")
+        raise FramingError(
+            f"The interaction of {_exposure_words(exposure)} with the practice is collinear "
+            "with the covariates: it cannot be estimated."
+        )
     res = _fit_poisson(rows.y, X, cov_type)
     cov = res.cov_params()
     z = stats.norm.ppf(0.5 + conf_level / 2)
     out = []
-    for model, weights in (("without amo", [0, 1, 0, 0]), ("with amo", [0, 1, 0, 1]),
-                           ("ratio with/without amo", [0, 0, 0, 1])):
+    for model, weights in (
+        ("without amo", [0, 1, 0, 0]),
+        ("with amo", [0, 1, 0, 1]),
+        ("ratio with/without amo", [0, 0, 0, 1]),
+    ):
         c = np.zeros(X.shape[1])
         c[:4] = weights
         b = float(c @ res.params)
         se = float(math.sqrt(c @ cov @ c))
         p = float(2 * stats.norm.sf(abs(b / se))) if se > 0 else float("nan")
-        out.append(RiskRatio(exposure, outcome, model, math.exp(b), math.exp(b - z * se),
-                             math.exp(b + z * se), p, len(rows.y), events, n_exposed, tuple(covariates)))
+        out.append(
+            RiskRatio(
+                exposure,
+                outcome,
+                model,
+                math.exp(b),
+                math.exp(b - z * se),
+                math.exp(b + z * se),
+                p,
+                len(rows.y),
+                events,
+                n_exposed,
+                tuple(covariates),
+            )
+        )
     return out
 
 
@@ -371,8 +481,14 @@ def _add_note(table: pd.DataFrame, note: str | None) -> pd.DataFrame:
     return table
 
 
-def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), covariates=None,
-                       threshold: int = DEFAULT_THRESHOLD, lang: str = "en", seed: int = 0) -> pd.DataFrame:
+def framing_risk_table(
+    data: pd.DataFrame,
+    outcomes=tuple(FAILURE_OUTCOMES),
+    covariates=None,
+    threshold: int = DEFAULT_THRESHOLD,
+    lang: str = "en",
+    seed: int = 0,
+) -> pd.DataFrame:
     """Risk ratios of failure for the framing score, 'well framed' and each question, three ways.
 
     Models: "adjusted" (size and type), "adjusted + amo" (the practice as a covariate), and the
@@ -400,11 +516,14 @@ def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), cov
                     rr = _missing_rr(exposure, outcome, model, covariates, str(exc))
                 rows.append(rr.as_row())
             try:
-                rows.extend(r.as_row() for r in risk_ratio_by_practice(data, exposure, outcome, covariates,
-                                                                        failure=failure))
+                rows.extend(
+                    r.as_row() for r in risk_ratio_by_practice(data, exposure, outcome, covariates, failure=failure)
+                )
             except InputError as exc:
-                rows.extend(_missing_rr(exposure, outcome, m, covariates, str(exc)).as_row()
-                            for m in ("without amo", "with amo", "ratio with/without amo"))
+                rows.extend(
+                    _missing_rr(exposure, outcome, m, covariates, str(exc)).as_row()
+                    for m in ("without amo", "with amo", "ratio with/without amo")
+                )
     table = _add_note(pd.DataFrame(rows), note)
     table.insert(1, "label", table["exposure"].map(lambda e: question_label(e, lang)))
     return table
@@ -413,6 +532,7 @@ def framing_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), cov
 # ---------------------------------------------------------------------------------------------
 # Framing: descriptive tables and the claim
 # ---------------------------------------------------------------------------------------------
+
 
 def framing_score_distribution(data: pd.DataFrame) -> pd.DataFrame:
     """Number of projects per framing score (0–10), overall and per practice group."""
@@ -435,8 +555,11 @@ def question_answer_rates(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
             continue
         answered = data[code].astype("boolean")
         row = {"question": code, "label": question_label(code, lang)}
-        for name, mask in (("all", answered.notna()), ("with", data["amo"].astype("boolean") == True),  # noqa: E712
-                           ("without", data["amo"].astype("boolean") == False)):  # noqa: E712
+        for name, mask in (
+            ("all", answered.notna()),
+            ("with", data["amo"].astype("boolean") == True),  # noqa: E712
+            ("without", data["amo"].astype("boolean") == False),
+        ):  # noqa: E712
             part = answered[mask.fillna(False).astype(bool)].dropna()
             share, low, high = share_ci(int(part.sum()), len(part))
             row.update({f"share_{name}": share, f"ci_low_{name}": low, f"ci_high_{name}": high})
@@ -447,8 +570,13 @@ def question_answer_rates(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def framing_claim(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, covariates=None,
-                  claim: claims_mod.Claim = FRAMING_CLAIM, seed: int = 0) -> pd.DataFrame:
+def framing_claim(
+    data: pd.DataFrame,
+    threshold: int = DEFAULT_THRESHOLD,
+    covariates=None,
+    claim: claims_mod.Claim = FRAMING_CLAIM,
+    seed: int = 0,
+) -> pd.DataFrame:
     """The claim check: RR of failure, well framed (score ≥ threshold) vs the others, with a verdict.
 
     Adjusted for size and type with the practice as a covariate. One-row table: estimate, interval,
@@ -473,11 +601,11 @@ def framing_claim(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, covari
 # Pitfalls
 # ---------------------------------------------------------------------------------------------
 
+
 def _present_pitfalls(data: pd.DataFrame) -> list[str]:
     found = [p for p in PITFALL_COLUMNS if p in data]
     if not found:
-        raise FramingError("The portfolio has none of the five pitfall columns "
-                           f"({', '.join(PITFALL_COLUMNS)}).")
+        raise FramingError(f"The portfolio has none of the five pitfall columns ({', '.join(PITFALL_COLUMNS)}).")
     return found
 
 
@@ -518,9 +646,11 @@ def _check_quantile_rows(frame: pd.DataFrame, outcome: str, code: str, covariate
     k = 2 + len(_covariate_columns(used, covariates))
     need = MIN_ROWS_PER_PARAMETER * k
     if len(used) < need:
-        raise FramingError(f"Only {len(used)} projects with {outcome} known for {k} parameters: the adjusted "
-                           f"association of {question_label(code)} needs at least {need} "
-                           f"({MIN_ROWS_PER_PARAMETER} per parameter).")
+        raise FramingError(
+            f"Only {len(used)} projects with {outcome} known for {k} parameters: the adjusted "
+            f"association of {question_label(code)} needs at least {need} "
+            f"({MIN_ROWS_PER_PARAMETER} per parameter)."
+        )
 
 
 def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: str = "en") -> pd.DataFrame:
@@ -533,7 +663,7 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
     """
     data = with_framing_columns(data)
     data, note = scale.model_rows(data, seed, "Each association (quantile regression or fractional logit)")
-    covariates = (default_covariates(data) if covariates is None else list(covariates))
+    covariates = default_covariates(data) if covariates is None else list(covariates)
     covariates = [c for c in covariates if c != "amo"] + ["amo"]
     rows = []
     for code in _present_pitfalls(data):
@@ -548,13 +678,32 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
                 res = estimate_effect(frame, outcome, code, covariates, method=method, seed=seed, **opts)
                 if method == "quantile":
                     res = res.as_percent_change()
-                row.update({"estimate": res.estimate, "ci_low": float(res.ci_low), "ci_high": float(res.ci_high),
-                            "p_value": res.p_value, "n": res.n, "n_with": res.n_treated, "scale": res.scale,
-                            "note": ""})
+                row.update(
+                    {
+                        "estimate": res.estimate,
+                        "ci_low": float(res.ci_low),
+                        "ci_high": float(res.ci_high),
+                        "p_value": res.p_value,
+                        "n": res.n,
+                        "n_with": res.n_treated,
+                        "scale": res.scale,
+                        "note": "",
+                    }
+                )
             except (InputError, EffectError) as exc:
                 nan = float("nan")
-                row.update({"estimate": nan, "ci_low": nan, "ci_high": nan, "p_value": nan, "n": 0,
-                            "n_with": 0, "scale": "", "note": str(exc)})
+                row.update(
+                    {
+                        "estimate": nan,
+                        "ci_low": nan,
+                        "ci_high": nan,
+                        "p_value": nan,
+                        "n": 0,
+                        "n_with": 0,
+                        "scale": "",
+                        "note": str(exc),
+                    }
+                )
             rows.append(row)
     return _add_note(pd.DataFrame(rows), note)
 
@@ -572,32 +721,72 @@ def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed
     scope = effects[(effects["pitfall"] == "scope_creep") & (effects["measure"] == "drift_median")]
     if len(scope):
         r = scope.iloc[0]
-        rows.append({"claim": SCOPE_CREEP_CLAIM.text, "key": SCOPE_CREEP_CLAIM.key,
-                     "measure": "adjusted percent change of the median final-cost ratio",
-                     "claimed_low": SCOPE_CREEP_RANGE[0], "claimed_high": SCOPE_CREEP_RANGE[1],
-                     "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "n": r["n"],
-                     "unit": "percent change",
-                     "verdict": claims_mod.range_verdict(r["ci_low"], r["ci_high"], *SCOPE_CREEP_RANGE), "note": r["note"]})
+        rows.append(
+            {
+                "claim": SCOPE_CREEP_CLAIM.text,
+                "key": SCOPE_CREEP_CLAIM.key,
+                "measure": "adjusted percent change of the median final-cost ratio",
+                "claimed_low": SCOPE_CREEP_RANGE[0],
+                "claimed_high": SCOPE_CREEP_RANGE[1],
+                "estimate": r["estimate"],
+                "ci_low": r["ci_low"],
+                "ci_high": r["ci_high"],
+                "n": r["n"],
+                "unit": "percent change",
+                "verdict": claims_mod.range_verdict(r["ci_low"], r["ci_high"], *SCOPE_CREEP_RANGE),
+                "note": r["note"],
+            }
+        )
     else:
-        rows.append({"claim": SCOPE_CREEP_CLAIM.text, "key": SCOPE_CREEP_CLAIM.key, "estimate": float("nan"),
-                     "verdict": claims_mod.INCONCLUSIVE, "note": "The portfolio has no scope_creep column."})
-    row = {"claim": REQUIREMENTS_CLAIM.text, "key": REQUIREMENTS_CLAIM.key,
-           "measure": "mean adoption at M+3 of projects with poorly gathered requirements",
-           "claimed_low": float("nan"), "claimed_high": REQUIREMENTS_CLAIM.value, "unit": "fraction"}
+        rows.append(
+            {
+                "claim": SCOPE_CREEP_CLAIM.text,
+                "key": SCOPE_CREEP_CLAIM.key,
+                "estimate": float("nan"),
+                "verdict": claims_mod.INCONCLUSIVE,
+                "note": "The portfolio has no scope_creep column.",
+            }
+        )
+    row = {
+        "claim": REQUIREMENTS_CLAIM.text,
+        "key": REQUIREMENTS_CLAIM.key,
+        "measure": "mean adoption at M+3 of projects with poorly gathered requirements",
+        "claimed_low": float("nan"),
+        "claimed_high": REQUIREMENTS_CLAIM.value,
+        "unit": "fraction",
+    }
     try:
         if "poor_requirements" not in data or "adoption_m3" not in data:
             raise FramingError("The portfolio has no poor_requirements or adoption_m3 column.")
         mask = data["poor_requirements"].astype("boolean").fillna(False).astype(bool)
         values = data.loc[mask, "adoption_m3"].dropna().astype("float64")
         if len(values) < 2:
-            raise FramingError(f"Only {len(values)} project(s) with poorly gathered requirements have a known "
-                               "adoption: their mean adoption has no interval.")
+            raise FramingError(
+                f"Only {len(values)} project(s) with poorly gathered requirements have a known "
+                "adoption: their mean adoption has no interval."
+            )
         low, high = DescrStatsW(values.to_numpy()).tconfint_mean()
-        row.update({"estimate": float(values.mean()), "ci_low": float(low), "ci_high": float(high),
-                    "n": len(values), "verdict": claims_mod.below_verdict(low, high, REQUIREMENTS_CLAIM.value), "note": ""})
+        row.update(
+            {
+                "estimate": float(values.mean()),
+                "ci_low": float(low),
+                "ci_high": float(high),
+                "n": len(values),
+                "verdict": claims_mod.below_verdict(low, high, REQUIREMENTS_CLAIM.value),
+                "note": "",
+            }
+        )
     except InputError as exc:
-        row.update({"estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "n": 0,
-                    "verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})
+        row.update(
+            {
+                "estimate": float("nan"),
+                "ci_low": float("nan"),
+                "ci_high": float("nan"),
+                "n": 0,
+                "verdict": claims_mod.INCONCLUSIVE,
+                "note": str(exc),
+            }
+        )
     rows.append(row)
     return pd.DataFrame(rows)
 
@@ -609,12 +798,12 @@ def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed
 #: the risk ratios given E-values: adjusted for size and type with the practice as a covariate (the
 #: model of the framing claim)
 EVALUE_MODEL = "adjusted + amo"
-EVALUE_COLUMNS = ["exposure", "label", "outcome", "estimate", "ci_low", "ci_high", "evalue", "evalue_ci", "n",
-                  "note"]
+EVALUE_COLUMNS = ["exposure", "label", "outcome", "estimate", "ci_low", "ci_high", "evalue", "evalue_ci", "n", "note"]
 
 
-def pitfall_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), covariates=None, lang: str = "en",
-                       seed: int = 0) -> pd.DataFrame:
+def pitfall_risk_table(
+    data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), covariates=None, lang: str = "en", seed: int = 0
+) -> pd.DataFrame:
     """Risk ratios of failure (ratio scale; 1 = no association) for each pitfall present, per outcome,
     adjusted for size and type with the practice as a covariate (`EVALUE_MODEL`, modified Poisson
     as `risk_ratio`). Same columns as `framing_risk_table`; a row that cannot be estimated has NaN
@@ -631,8 +820,9 @@ def pitfall_risk_table(data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), cov
         for code in _present_pitfalls(data):
             frame = data.assign(**{code: data[code].astype("boolean")})
             try:
-                rr = replace(risk_ratio(frame, code, outcome, covariates, adjust_amo=True, failure=failure),
-                             model=EVALUE_MODEL)
+                rr = replace(
+                    risk_ratio(frame, code, outcome, covariates, adjust_amo=True, failure=failure), model=EVALUE_MODEL
+                )
             except InputError as exc:
                 rr = _missing_rr(code, outcome, EVALUE_MODEL, covariates, str(exc))
             rows.append(rr.as_row())
@@ -658,8 +848,9 @@ def add_evalues(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(evalue=np.asarray(point, dtype=float), evalue_ci=np.asarray(limit, dtype=float))
 
 
-def evalue_table(data: pd.DataFrame, risks: pd.DataFrame | None = None, lang: str = "en",
-                 seed: int = 0) -> pd.DataFrame:
+def evalue_table(
+    data: pd.DataFrame, risks: pd.DataFrame | None = None, lang: str = "en", seed: int = 0
+) -> pd.DataFrame:
     """E-values of the risk ratios of failure, framing then pitfalls, outcome by outcome: the
     `EVALUE_MODEL` rows of `risks` (a `framing_risk_table`; None leaves framing out) and the pitfall
     risk ratios (`pitfall_risk_table`, when the portfolio records pitfalls). Columns `EVALUE_COLUMNS`:
@@ -683,9 +874,11 @@ def evalue_table(data: pd.DataFrame, risks: pd.DataFrame | None = None, lang: st
 
 def evalue_text(table: pd.DataFrame) -> str:
     """The E-value table as fixed-width text, 3 decimals (the notebook's regression check)."""
-    lines = [f"{r['exposure']:<18} {r['outcome']:<20} rr={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
-             f"{_fmt(r['ci_high'])}] evalue={_fmt(r['evalue'])} evalue_ci={_fmt(r['evalue_ci'])}"
-             for r in table.to_dict("records")]
+    lines = [
+        f"{r['exposure']:<18} {r['outcome']:<20} rr={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
+        f"{_fmt(r['ci_high'])}] evalue={_fmt(r['evalue'])} evalue_ci={_fmt(r['evalue_ci'])}"
+        for r in table.to_dict("records")
+    ]
     return "\n".join(lines)
 
 
@@ -696,18 +889,30 @@ def record_evalues(ctx, table: pd.DataFrame) -> None:
     itself, `model` (adjusted + amo); value null and the reason in `note` when not estimated."""
     for r in table.to_dict("records"):
         kind = "pitfall" if r["exposure"] in PITFALL_COLUMNS else "framing"
-        ctx.record(f"sensitivity.{kind}.{r['exposure']}.{r['outcome']}.evalue", r["evalue"], n=int(r["n"]),
-                   unit="ratio", method=ctx.t("ev_method"),
-                   label=ctx.t("ev_label", label=question_label(r["exposure"], ctx.lang), outcome=ctx.t(r["outcome"])),
-                   evalue_ci=r["evalue_ci"], rr=r["estimate"], rr_ci_low=r["ci_low"], rr_ci_high=r["ci_high"],
-                   exposure=r["exposure"], outcome=r["outcome"], model=EVALUE_MODEL, note=r["note"] or "",
-                   write=False)
+        ctx.record(
+            f"sensitivity.{kind}.{r['exposure']}.{r['outcome']}.evalue",
+            r["evalue"],
+            n=int(r["n"]),
+            unit="ratio",
+            method=ctx.t("ev_method"),
+            label=ctx.t("ev_label", label=question_label(r["exposure"], ctx.lang), outcome=ctx.t(r["outcome"])),
+            evalue_ci=r["evalue_ci"],
+            rr=r["estimate"],
+            rr_ci_low=r["ci_low"],
+            rr_ci_high=r["ci_high"],
+            exposure=r["exposure"],
+            outcome=r["outcome"],
+            model=EVALUE_MODEL,
+            note=r["note"] or "",
+            write=False,
+        )
     ctx.save_records()
 
 
 # ---------------------------------------------------------------------------------------------
 # Text, records and figures
 # ---------------------------------------------------------------------------------------------
+
 
 def _fmt(v) -> str:
     return "   nan" if v is None or not np.isfinite(v) else f"{v:.3f}"
@@ -719,8 +924,10 @@ def claims_text(framing: pd.DataFrame, pitfalls: pd.DataFrame) -> str:
     for table in (framing, pitfalls):
         for r in table.to_dict("records"):
             key = r.get("key", FRAMING_CLAIM.key) if "key" in r else FRAMING_CLAIM.key
-            lines.append(f"{key:<28} estimate={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
-                         f"{_fmt(r['ci_high'])}] n={int(r['n'])} verdict={r['verdict']}")
+            lines.append(
+                f"{key:<28} estimate={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
+                f"{_fmt(r['ci_high'])}] n={int(r['n'])} verdict={r['verdict']}"
+            )
     return "\n".join(lines)
 
 
@@ -733,8 +940,9 @@ def notes_text(table: pd.DataFrame) -> str:
 def require_framing(data: pd.DataFrame) -> bool:
     """True when the portfolio has framing answers or a framing score; else a sentence saying so."""
     if "framing_score" not in data or data["framing_score"].isna().all():
-        raise FramingError("The portfolio has no framing_score (nor the ten framing answers), so the framing "
-                           "analysis is left out.")
+        raise FramingError(
+            "The portfolio has no framing_score (nor the ten framing answers), so the framing analysis is left out."
+        )
     return True
 
 
@@ -744,13 +952,13 @@ def require_pitfalls(data: pd.DataFrame) -> bool:
     return True
 
 
-def claims_check(data: pd.DataFrame, threshold: int, pitfall_table: pd.DataFrame | None,
-                 seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def claims_check(
+    data: pd.DataFrame, threshold: int, pitfall_table: pd.DataFrame | None, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The framing claim and the pitfall claims; a table is empty when its data are absent."""
     has_framing = "framing_score" in data and data["framing_score"].notna().any()
     framing_table = framing_claim(data, threshold, seed=seed) if has_framing else pd.DataFrame()
-    pitfall_table_claims = pitfall_claims(data, pitfall_table, seed) if pitfall_table is not None \
-        else pd.DataFrame()
+    pitfall_table_claims = pitfall_claims(data, pitfall_table, seed) if pitfall_table is not None else pd.DataFrame()
     return framing_table, pitfall_table_claims
 
 
@@ -762,20 +970,39 @@ def record_framing(ctx, claim_table: pd.DataFrame, pitfall_claim_table: pd.DataF
 
 
 def _record_framing_claim(ctx, r) -> None:
-    ctx.record("framing.failure_rr.well_framed", r["estimate"], ci_low=r["ci_low"], ci_high=r["ci_high"],
-               n=int(r["n"]), unit="ratio", headline=True, verdict=r["verdict"], claim=r["claim"],
-               label=ctx.t("fr_rr_label", threshold=int(r["threshold"])), method=ctx.t("fr_rr_method"),
-               note=r["note"])
+    ctx.record(
+        "framing.failure_rr.well_framed",
+        r["estimate"],
+        ci_low=r["ci_low"],
+        ci_high=r["ci_high"],
+        n=int(r["n"]),
+        unit="ratio",
+        headline=True,
+        verdict=r["verdict"],
+        claim=r["claim"],
+        label=ctx.t("fr_rr_label", threshold=int(r["threshold"])),
+        method=ctx.t("fr_rr_method"),
+        note=r["note"],
+    )
 
 
 def _record_pitfall_claims(ctx, pitfall_claim_table: pd.DataFrame) -> None:
     for p in pitfall_claim_table.to_dict("records"):
         drift = (p.get("unit") or "") == "percent change"  # scope creep → drift; else requirements → adoption
-        ctx.record(f"pitfalls.{p['key']}", p["estimate"], ci_low=p.get("ci_low"), ci_high=p.get("ci_high"),
-                   n=int(p.get("n") or 0), unit="percent change" if drift else "fraction",
-                   headline=True, verdict=p["verdict"], claim=p["claim"],
-                   label=ctx.t("fr_scope_label" if drift else "fr_req_label"),
-                   method=ctx.t("fr_scope_method" if drift else "fr_req_method"), note=p.get("note", ""))
+        ctx.record(
+            f"pitfalls.{p['key']}",
+            p["estimate"],
+            ci_low=p.get("ci_low"),
+            ci_high=p.get("ci_high"),
+            n=int(p.get("n") or 0),
+            unit="percent change" if drift else "fraction",
+            headline=True,
+            verdict=p["verdict"],
+            claim=p["claim"],
+            label=ctx.t("fr_scope_label" if drift else "fr_req_label"),
+            method=ctx.t("fr_scope_method" if drift else "fr_req_method"),
+            note=p.get("note", ""),
+        )
 
 
 def forest_plot(table: pd.DataFrame, outcome: str = "failed", model: str = "adjusted + amo", lang: str = "en"):
@@ -786,9 +1013,15 @@ def forest_plot(table: pd.DataFrame, outcome: str = "failed", model: str = "adju
     fig, ax = plt.subplots(figsize=(7, 0.8 + 0.38 * max(len(part), 1)))
     y = np.arange(len(part))
     ok = part["estimate"].notna().to_numpy()
-    ax.errorbar(part.loc[ok, "estimate"], y[ok],
-                xerr=[part.loc[ok, "estimate"] - part.loc[ok, "ci_low"], part.loc[ok, "ci_high"] - part.loc[ok, "estimate"]],
-                fmt="s", color="#0072B2", ecolor="black", capsize=3)
+    ax.errorbar(
+        part.loc[ok, "estimate"],
+        y[ok],
+        xerr=[part.loc[ok, "estimate"] - part.loc[ok, "ci_low"], part.loc[ok, "ci_high"] - part.loc[ok, "estimate"]],
+        fmt="s",
+        color="#0072B2",
+        ecolor="black",
+        capsize=3,
+    )
     for i in y[~ok]:
         ax.text(1, i, translate("fr_not_estimable", lang), ha="center", va="center", fontsize=8, color="grey")
     ax.axvline(1, color="black", lw=0.8)
@@ -806,8 +1039,16 @@ def cooccurrence_heatmap(matrix: pd.DataFrame, lang: str = "en"):
     import seaborn as sns
 
     fig, ax = plt.subplots(figsize=(6.5, 5.2))
-    sns.heatmap(matrix.astype(float), annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, ax=ax,
-                cbar_kws={"label": translate("fr_cooccurrence_share", lang)})
+    sns.heatmap(
+        matrix.astype(float),
+        annot=True,
+        fmt=".0%",
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        ax=ax,
+        cbar_kws={"label": translate("fr_cooccurrence_share", lang)},
+    )
     ax.set_title(translate("fr_cooccurrence_title", lang))
     fig.tight_layout()
     return fig

@@ -42,14 +42,27 @@ INFINITE_MEAN = "infinite mean"
 INFINITE_VARIANCE = "infinite variance"
 FINITE_VARIANCE = "finite variance"
 NO_POWER_LAW = "no power-law tail"
-_READING_KEYS = {INFINITE_MEAN: "tl_reading_infinite_mean", INFINITE_VARIANCE: "tl_reading_infinite_variance",
-                 FINITE_VARIANCE: "tl_reading_finite", NO_POWER_LAW: "tl_reading_thin"}
-_COMPARE_KEYS = {INFINITE_MEAN: "tl_compare_in_line", INFINITE_VARIANCE: "tl_compare_fat",
-                 FINITE_VARIANCE: "tl_compare_thinner", NO_POWER_LAW: "tl_compare_thinner"}
+_READING_KEYS = {
+    INFINITE_MEAN: "tl_reading_infinite_mean",
+    INFINITE_VARIANCE: "tl_reading_infinite_variance",
+    FINITE_VARIANCE: "tl_reading_finite",
+    NO_POWER_LAW: "tl_reading_thin",
+}
+_COMPARE_KEYS = {
+    INFINITE_MEAN: "tl_compare_in_line",
+    INFINITE_VARIANCE: "tl_compare_fat",
+    FINITE_VARIANCE: "tl_compare_thinner",
+    NO_POWER_LAW: "tl_compare_thinner",
+}
 
 #: Headers of `tail_table` beyond report.run_context.CANONICAL_COLUMNS: column → translation key
-HEADERS: dict[str, str] = {"method": "method", "alpha": "tl_alpha", "k": "tl_k", "threshold": "tl_threshold",
-                           "n_overruns": "tl_n_overruns"}
+HEADERS: dict[str, str] = {
+    "method": "method",
+    "alpha": "tl_alpha",
+    "k": "tl_k",
+    "threshold": "tl_threshold",
+    "n_overruns": "tl_n_overruns",
+}
 
 
 def regime(alpha: float) -> str:
@@ -101,12 +114,19 @@ def cost_ratios(data: pd.DataFrame) -> np.ndarray:
 
 def _rescaled(fit: TailFit, scale: float, n: int, m: int) -> TailFit:
     """A fit made on ratios divided by `scale`, put back in the portfolio's ratio units and counts."""
-    return replace(fit, threshold=fit.threshold * scale, n=n, n_overruns=m,
-                   scale=None if fit.scale is None else fit.scale * scale)
+    return replace(
+        fit, threshold=fit.threshold * scale, n=n, n_overruns=m, scale=None if fit.scale is None else fit.scale * scale
+    )
 
 
-def cost_tail(data: pd.DataFrame, conf_level: float = 0.95, bootstrap: int = BOOTSTRAP, seed: int = 0,
-              lang: str = "en", max_tail: int = MAX_TAIL) -> CostTail:
+def cost_tail(
+    data: pd.DataFrame,
+    conf_level: float = 0.95,
+    bootstrap: int = BOOTSTRAP,
+    seed: int = 0,
+    lang: str = "en",
+    max_tail: int = MAX_TAIL,
+) -> CostTail:
     """Hill and GPD tail index of actual ÷ planned cost on the finished projects (see the module
     docstring), with the Hill plot data. Too few overruns (fewer than `MIN_EXCEEDANCES`) or a tail
     that cannot be fitted give a `CostTail` without fits and the sentence saying why, never an error."""
@@ -130,8 +150,14 @@ def cost_tail(data: pd.DataFrame, conf_level: float = 0.95, bootstrap: int = BOO
     path = path.assign(threshold=path["threshold"] * scale)
     gpd, gpd_why = None, ""
     try:
-        gpd = _rescaled(tail_stats.gpd_tail(over, threshold=hill.threshold / scale, conf_level=conf_level,
-                                            bootstrap=bootstrap, seed=seed), scale, n, m)
+        gpd = _rescaled(
+            tail_stats.gpd_tail(
+                over, threshold=hill.threshold / scale, conf_level=conf_level, bootstrap=bootstrap, seed=seed
+            ),
+            scale,
+            n,
+            m,
+        )
     except InputError as exc:
         gpd_why = translate("tl_gpd_not_fitted", lang, reason=str(exc))
     return CostTail(n, m, hill, gpd, path, int(over.size), "", gpd_why)
@@ -165,14 +191,18 @@ def tail_reading_text(tail: CostTail, lang: str = "en") -> str:
         return tail.why
     text = fit_reading(tail.hill, lang)
     if tail.gpd is not None:
-        text += " " + translate("tl_gpd_check", lang, alpha=format_number(tail.gpd.alpha, lang, 2)
-                                if math.isfinite(tail.gpd.alpha) else "∞",
-                                interval=_interval(tail.gpd.ci_low, tail.gpd.ci_high, lang))
+        text += " " + translate(
+            "tl_gpd_check",
+            lang,
+            alpha=format_number(tail.gpd.alpha, lang, 2) if math.isfinite(tail.gpd.alpha) else "∞",
+            interval=_interval(tail.gpd.ci_low, tail.gpd.ci_high, lang),
+        )
     elif tail.gpd_why:
         text += " " + tail.gpd_why
     if tail.searched < tail.n_overruns:
-        text += " " + translate("tl_searched", lang, searched=format_number(tail.searched, lang),
-                                m=format_number(tail.n_overruns, lang))
+        text += " " + translate(
+            "tl_searched", lang, searched=format_number(tail.searched, lang), m=format_number(tail.n_overruns, lang)
+        )
     return text
 
 
@@ -193,9 +223,18 @@ def tail_table(tail: CostTail, lang: str = "en") -> pd.DataFrame:
     for fit, key in ((tail.hill, "tl_method_hill"), (tail.gpd, "tl_method_gpd")):
         if fit is None:
             continue
-        rows.append({"method": translate(key, lang), "alpha": _finite_or_nan(fit.alpha),
-                     "ci_low": _finite_or_nan(fit.ci_low), "ci_high": _finite_or_nan(fit.ci_high), "k": fit.k,
-                     "threshold": fit.threshold, "n": fit.n, "n_overruns": fit.n_overruns})
+        rows.append(
+            {
+                "method": translate(key, lang),
+                "alpha": _finite_or_nan(fit.alpha),
+                "ci_low": _finite_or_nan(fit.ci_low),
+                "ci_high": _finite_or_nan(fit.ci_high),
+                "k": fit.k,
+                "threshold": fit.threshold,
+                "n": fit.n,
+                "n_overruns": fit.n_overruns,
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -206,9 +245,11 @@ def tail_text(tail: CostTail) -> str:
     lines = []
     for fit in (tail.hill, tail.gpd):
         if fit is not None:
-            lines.append(f"{fit.method:<5} alpha={fit.alpha:.3f} ci=[{fit.ci_low:.3f}, {fit.ci_high:.3f}] "
-                         f"k={fit.k} threshold={fit.threshold:.3f} n={fit.n} overruns={fit.n_overruns} "
-                         f"regime={regime(fit.alpha)}")
+            lines.append(
+                f"{fit.method:<5} alpha={fit.alpha:.3f} ci=[{fit.ci_low:.3f}, {fit.ci_high:.3f}] "
+                f"k={fit.k} threshold={fit.threshold:.3f} n={fit.n} overruns={fit.n_overruns} "
+                f"regime={regime(fit.alpha)}"
+            )
     return "\n".join(lines)
 
 
@@ -217,17 +258,44 @@ def record_tail(ctx, tail: CostTail) -> None:
     value α, its interval (an unbounded end is null), n (finished projects), method "Hill" / "GPD",
     k (overruns in the tail), threshold (ratio units), n_overruns, regime (language-free), reading (in
     the report's language); when not estimated, value null and the sentence in `note`."""
-    fits = (("tails.cost_ratio.alpha", "Hill", tail.hill, "tl_label_hill", True),
-            ("tails.cost_ratio.alpha_gpd", "GPD", tail.gpd, "tl_label_gpd", False))
+    fits = (
+        ("tails.cost_ratio.alpha", "Hill", tail.hill, "tl_label_hill", True),
+        ("tails.cost_ratio.alpha_gpd", "GPD", tail.gpd, "tl_label_gpd", False),
+    )
     for name, method, fit, label, headline in fits:
         if fit is None:
             note = tail.why or tail.gpd_why
-            ctx.record(name, None, n=tail.n, unit="tail index", method=method, label=ctx.t(label),
-                       n_overruns=tail.n_overruns, note=note, write=False)
+            ctx.record(
+                name,
+                None,
+                n=tail.n,
+                unit="tail index",
+                method=method,
+                label=ctx.t(label),
+                n_overruns=tail.n_overruns,
+                note=note,
+                write=False,
+            )
             continue
-        ctx.record(name, fit.alpha, ci_low=fit.ci_low, ci_high=fit.ci_high, n=fit.n, unit="tail index",
-                   method=method, label=ctx.t(label), headline=headline, k=fit.k, threshold=fit.threshold,
-                   k_rule=fit.k_rule, searched=tail.searched, n_overruns=fit.n_overruns,
-                   conf_level=fit.conf_level, regime=regime(fit.alpha), reading=fit_reading(fit, ctx.lang),
-                   note="", write=False)
+        ctx.record(
+            name,
+            fit.alpha,
+            ci_low=fit.ci_low,
+            ci_high=fit.ci_high,
+            n=fit.n,
+            unit="tail index",
+            method=method,
+            label=ctx.t(label),
+            headline=headline,
+            k=fit.k,
+            threshold=fit.threshold,
+            k_rule=fit.k_rule,
+            searched=tail.searched,
+            n_overruns=fit.n_overruns,
+            conf_level=fit.conf_level,
+            regime=regime(fit.alpha),
+            reading=fit_reading(fit, ctx.lang),
+            note="",
+            write=False,
+        )
     ctx.save_records()

@@ -52,9 +52,11 @@ def share_ci(count: int, n: int, conf_level: float = 0.95) -> tuple[float, float
 
 
 def _group_names(practice: str, lang: str) -> dict:
-    return {True: translate("with", lang, practice=practice),
-            False: translate("without", lang, practice=practice),
-            "all": translate("all_projects", lang)}
+    return {
+        True: translate("with", lang, practice=practice),
+        False: translate("without", lang, practice=practice),
+        "all": translate("all_projects", lang),
+    }
 
 
 def group_labels(data: pd.DataFrame, practice: str, lang: str = "en") -> pd.Series:
@@ -103,12 +105,14 @@ def missing_values_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame
     """Missing values per canonical column that has any, with the share of projects."""
     n = max(len(portfolio.data), 1)
     rows = [(col, cnt, cnt / n) for col, cnt in portfolio.missing.items() if cnt]
-    return pd.DataFrame(rows, columns=[translate("column", lang), translate("missing_values", lang),
-                                       translate("share", lang)])
+    return pd.DataFrame(
+        rows, columns=[translate("column", lang), translate("missing_values", lang), translate("share", lang)]
+    )
 
 
-def outcome_quantiles(data: pd.DataFrame, outcome: str, by: str | None = "amo",
-                      quantiles=TAIL_QUANTILES, conf_level: float = 0.95) -> pd.DataFrame:
+def outcome_quantiles(
+    data: pd.DataFrame, outcome: str, by: str | None = "amo", quantiles=TAIL_QUANTILES, conf_level: float = 0.95
+) -> pd.DataFrame:
     """Quantiles of `outcome` (overall and per value of `by`) with their exact CIs.
 
     Columns: group, quantile, estimate, ci_low, ci_high, n. `group` is "all" or the value of `by`.
@@ -121,8 +125,9 @@ def outcome_quantiles(data: pd.DataFrame, outcome: str, by: str | None = "amo",
         values = part[outcome].dropna()
         for q in quantiles:
             est, low, high = quantile_ci(values, q, conf_level)
-            rows.append({"group": key, "quantile": q, "estimate": est, "ci_low": low,
-                         "ci_high": high, "n": int(len(values))})
+            rows.append(
+                {"group": key, "quantile": q, "estimate": est, "ci_low": low, "ci_high": high, "n": int(len(values))}
+            )
     return pd.DataFrame(rows)
 
 
@@ -135,8 +140,17 @@ def outcome_class_table(data: pd.DataFrame, by: str = "amo", conf_level: float =
         for cls in OUTCOME_CLASSES:
             count = int((part["outcome_class"] == cls).sum())
             share, low, high = share_ci(count, n, conf_level)
-            rows.append({"group": key, "outcome_class": cls, "count": count, "n": n,
-                         "share": share, "ci_low": low, "ci_high": high})
+            rows.append(
+                {
+                    "group": key,
+                    "outcome_class": cls,
+                    "count": count,
+                    "n": n,
+                    "share": share,
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -168,8 +182,11 @@ def with_model_columns(data: pd.DataFrame) -> pd.DataFrame:
 
 def tail_table(data: pd.DataFrame, outcomes=OUTCOMES, quantiles=TAIL_QUANTILES) -> pd.DataFrame:
     """Median and tail quantiles of each outcome, overall and per practice group, with exact CIs."""
-    parts = [outcome_quantiles(data, o, "amo", quantiles).assign(outcome=o)
-             for o in outcomes if o in data and data[o].notna().any()]
+    parts = [
+        outcome_quantiles(data, o, "amo", quantiles).assign(outcome=o)
+        for o in outcomes
+        if o in data and data[o].notna().any()
+    ]
     table = pd.concat(parts, ignore_index=True)
     return table[["outcome", "group", "quantile", "estimate", "ci_low", "ci_high", "n"]]
 
@@ -184,9 +201,11 @@ def headline_counts(portfolio: Portfolio) -> str:
     """One line with the counts a reader checks first (used as a regression check of the sample)."""
     d = portfolio.data
     finished = int(d["cost_actual"].notna().sum())
-    return (f"projects={len(d)} with_{portfolio.practice_name}={int(d['amo'].sum())} "
-            f"finished={finished} excluded={len(portfolio.excluded_rows)} "
-            f"personal_columns_dropped={len(portfolio.personal_columns)}")
+    return (
+        f"projects={len(d)} with_{portfolio.practice_name}={int(d['amo'].sum())} "
+        f"finished={finished} excluded={len(portfolio.excluded_rows)} "
+        f"personal_columns_dropped={len(portfolio.personal_columns)}"
+    )
 
 
 def tail_text(tails: pd.DataFrame) -> str:

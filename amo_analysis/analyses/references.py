@@ -30,11 +30,24 @@ from amo_analysis.analyses.overview import mean_t_ci, share_ci
 from amo_analysis.errors import ContractError, InputError, Problem
 from amo_analysis.i18n import format_number, format_percent, translate
 
-EVIDENCE_KINDS = ("peer-reviewed", "practitioner study", "vendor survey", "self-reported survey",
-                  "consultancy claim")
+EVIDENCE_KINDS = ("peer-reviewed", "practitioner study", "vendor survey", "self-reported survey", "consultancy claim")
 UNITS = ("fraction", "percent change", "ratio", "qualitative")
-BENCHMARK_COLUMNS = ("key", "figure", "citation", "value", "value_high", "unit", "definition", "population",
-                     "n_projects", "year", "source", "evidence", "quality_note", "portfolio_metric")
+BENCHMARK_COLUMNS = (
+    "key",
+    "figure",
+    "citation",
+    "value",
+    "value_high",
+    "unit",
+    "definition",
+    "population",
+    "n_projects",
+    "year",
+    "source",
+    "evidence",
+    "quality_note",
+    "portfolio_metric",
+)
 # Benchmark rows put on the summary page (index.html) by `record_benchmarks`.
 HEADLINE_KEYS = ("hbr2011_mean_cost_overrun", "standish2015_failed")
 N_RESAMPLES = 9999
@@ -72,14 +85,22 @@ class Metric:
 NAN_FIGURE = PortfolioFigure(np.nan, np.nan, np.nan, 0)
 
 
-def _bootstrap_ci(samples: tuple, statistic, seed: int, vectorized: bool, paired: bool = False,
-                  n_resamples: int = N_RESAMPLES) -> tuple[float, float]:
+def _bootstrap_ci(
+    samples: tuple, statistic, seed: int, vectorized: bool, paired: bool = False, n_resamples: int = N_RESAMPLES
+) -> tuple[float, float]:
     """95 % BCa bootstrap interval (percentile when BCa is undefined, e.g. a constant sample)."""
     for method in ("BCa", "percentile"):
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # BCa on a degenerate resample warns, then we fall back
-            res = stats.bootstrap(samples, statistic, n_resamples=n_resamples, method=method,
-                                  vectorized=vectorized, paired=paired, rng=np.random.default_rng(seed))
+            res = stats.bootstrap(
+                samples,
+                statistic,
+                n_resamples=n_resamples,
+                method=method,
+                vectorized=vectorized,
+                paired=paired,
+                rng=np.random.default_rng(seed),
+            )
         low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
         if math.isfinite(low) and math.isfinite(high):
             return low, high
@@ -115,7 +136,7 @@ def _tail_mean_normal_ci(r: np.ndarray, v: np.ndarray, fraction: float) -> tuple
     top = v[order[:k]]
     estimate = float(top.mean())
     h = max(5, int(math.sqrt(n)))
-    m = float(v[order[max(0, k - h):min(n, k + h)]].mean())
+    m = float(v[order[max(0, k - h) : min(n, k + h)]].mean())
     p = k / n
     variance = (top.var(ddof=1) + (1 - p) * (estimate - m) ** 2) / (p * n)
     half = stats.norm.ppf(0.975) * math.sqrt(variance)
@@ -135,8 +156,9 @@ def worst_share_mean(ranking, values, seed: int = 0, fraction: float = TAIL_FRAC
     With the default 1/6 this stands for Flyvbjerg & Budzier's "1 in 6" black swans. The interval is a
     seeded paired bootstrap (BCa) of the whole statistic: which projects are "worst" varies too.
     """
-    frame = pd.DataFrame({"r": pd.Series(ranking, dtype="float64").to_numpy(),
-                          "v": pd.Series(values, dtype="float64").to_numpy()}).dropna()
+    frame = pd.DataFrame(
+        {"r": pd.Series(ranking, dtype="float64").to_numpy(), "v": pd.Series(values, dtype="float64").to_numpy()}
+    ).dropna()
     n = len(frame)
     if n == 0:
         return NAN_FIGURE
@@ -145,8 +167,9 @@ def worst_share_mean(ranking, values, seed: int = 0, fraction: float = TAIL_FRAC
     if n > LARGE_N:
         low, high = _tail_mean_normal_ci(r, v, fraction)
         return PortfolioFigure(estimate, low, high, n)
-    low, high = _bootstrap_ci((r, v), lambda a, b: _tail_mean(a, b, fraction), seed, vectorized=False,
-                              paired=True, n_resamples=1999)
+    low, high = _bootstrap_ci(
+        (r, v), lambda a, b: _tail_mean(a, b, fraction), seed, vectorized=False, paired=True, n_resamples=1999
+    )
     return PortfolioFigure(estimate, low, high, n)
 
 
@@ -167,6 +190,7 @@ def _threshold(column: str, op: str, limit: float) -> Callable[[pd.DataFrame, in
     def compute(data: pd.DataFrame, _seed: int) -> PortfolioFigure:
         values = data[column].astype("float64")
         return share_where(compare(values, limit).where(values.notna()))
+
     return compute
 
 
@@ -174,12 +198,14 @@ def _share_class(cls: str) -> Callable[[pd.DataFrame, int], PortfolioFigure]:
     def compute(data: pd.DataFrame, _seed: int) -> PortfolioFigure:
         classes = data["outcome_class"]
         return share_where((classes == cls).where(classes.notna()))
+
     return compute
 
 
 def _share_flag(column: str) -> Callable[[pd.DataFrame, int], PortfolioFigure]:
     def compute(data: pd.DataFrame, _seed: int) -> PortfolioFigure:
         return share_where(data[column].astype("boolean"))
+
     return compute
 
 
@@ -201,8 +227,10 @@ _WILSON = "share, Wilson 95% CI"
 _TAIL = "mean over the worst sixth by budget drift, seeded paired bootstrap 95% CI (BCa, 1999 resamples)"
 _LARGE_N_METHOD = {  # the method actually used above LARGE_N projects
     _BOOT: f"mean, t 95% CI (n > {LARGE_N}: the bootstrap interval converges to it)",
-    _TAIL: (f"mean over the worst sixth by budget drift, normal 95% CI from the influence function "
-            f"(n > {LARGE_N}: the bootstrap interval converges to it)"),
+    _TAIL: (
+        f"mean over the worst sixth by budget drift, normal 95% CI from the influence function "
+        f"(n > {LARGE_N}: the bootstrap interval converges to it)"
+    ),
 }
 
 
@@ -211,33 +239,59 @@ def metric_method(metric_key: str, n: int) -> str:
     method = METRICS[metric_key].method
     return _LARGE_N_METHOD.get(method, method) if n > LARGE_N else method
 
+
 # The portfolio metrics a benchmark row may name in `portfolio_metric` (key → how to compute it).
 METRICS: dict[str, Metric] = {
-    "mean budget_drift": Metric("mean budget drift (cost_actual / budget_planned − 1)", _BOOT,
-                                ("budget_drift",), _mean("budget_drift")),
-    "mean schedule_slip": Metric("mean schedule slip (actual / planned duration − 1)", _BOOT,
-                                 ("schedule_slip",), _mean("schedule_slip")),
-    "worst sixth mean budget_drift": Metric("mean budget drift of the worst sixth of projects", _TAIL,
-                                            ("budget_drift",), _worst_sixth("budget_drift"), min_n=12),
+    "mean budget_drift": Metric(
+        "mean budget drift (cost_actual / budget_planned − 1)", _BOOT, ("budget_drift",), _mean("budget_drift")
+    ),
+    "mean schedule_slip": Metric(
+        "mean schedule slip (actual / planned duration − 1)", _BOOT, ("schedule_slip",), _mean("schedule_slip")
+    ),
+    "worst sixth mean budget_drift": Metric(
+        "mean budget drift of the worst sixth of projects",
+        _TAIL,
+        ("budget_drift",),
+        _worst_sixth("budget_drift"),
+        min_n=12,
+    ),
     "worst sixth mean schedule_slip": Metric(
-        "mean schedule slip of the worst sixth of projects by budget drift", _TAIL,
-        ("budget_drift", "schedule_slip"), _worst_sixth("schedule_slip"), min_n=12),
-    "share budget_drift > 0": Metric("share of projects over budget", _WILSON, ("budget_drift",),
-                                     _threshold("budget_drift", ">", 0.0)),
-    "share budget_drift > 2": Metric("share of projects more than 200 % over budget", _WILSON,
-                                     ("budget_drift",), _threshold("budget_drift", ">", 2.0)),
-    "share budget_drift <= 0.1": Metric("share of projects at most 10 % over budget", _WILSON,
-                                        ("budget_drift",), _threshold("budget_drift", "<=", 0.1)),
-    "share schedule_slip <= 0.1": Metric("share of projects at most 10 % late", _WILSON,
-                                         ("schedule_slip",), _threshold("schedule_slip", "<=", 0.1)),
-    **{f"share outcome_class == {cls}": Metric(f"share of {cls} projects", _WILSON, ("outcome_class",),
-                                               _share_class(cls))
-       for cls in ("successful", "challenged", "failed")},
-    "share scope_creep": Metric("share of projects with scope creep recorded", _WILSON, ("scope_creep",),
-                                _share_flag("scope_creep")),
+        "mean schedule slip of the worst sixth of projects by budget drift",
+        _TAIL,
+        ("budget_drift", "schedule_slip"),
+        _worst_sixth("schedule_slip"),
+        min_n=12,
+    ),
+    "share budget_drift > 0": Metric(
+        "share of projects over budget", _WILSON, ("budget_drift",), _threshold("budget_drift", ">", 0.0)
+    ),
+    "share budget_drift > 2": Metric(
+        "share of projects more than 200 % over budget",
+        _WILSON,
+        ("budget_drift",),
+        _threshold("budget_drift", ">", 2.0),
+    ),
+    "share budget_drift <= 0.1": Metric(
+        "share of projects at most 10 % over budget", _WILSON, ("budget_drift",), _threshold("budget_drift", "<=", 0.1)
+    ),
+    "share schedule_slip <= 0.1": Metric(
+        "share of projects at most 10 % late", _WILSON, ("schedule_slip",), _threshold("schedule_slip", "<=", 0.1)
+    ),
+    **{
+        f"share outcome_class == {cls}": Metric(
+            f"share of {cls} projects", _WILSON, ("outcome_class",), _share_class(cls)
+        )
+        for cls in ("successful", "challenged", "failed")
+    },
+    "share scope_creep": Metric(
+        "share of projects with scope creep recorded", _WILSON, ("scope_creep",), _share_flag("scope_creep")
+    ),
     "share poor_requirements among unsuccessful": Metric(
-        "share of challenged or failed projects with poorly gathered requirements recorded", _WILSON,
-        ("poor_requirements", "outcome_class"), _flag_among_unsuccessful),
+        "share of challenged or failed projects with poorly gathered requirements recorded",
+        _WILSON,
+        ("poor_requirements", "outcome_class"),
+        _flag_among_unsuccessful,
+    ),
 }
 
 
@@ -248,8 +302,7 @@ def portfolio_metric(data: pd.DataFrame, metric_key: str, seed: int = 0) -> Port
     absent or fewer than the metric's minimum number of projects have it.
     """
     if metric_key not in METRICS:
-        raise InputError(f"portfolio metric {metric_key!r} is unknown; known metrics: "
-                         f"{', '.join(METRICS)}.")
+        raise InputError(f"portfolio metric {metric_key!r} is unknown; known metrics: {', '.join(METRICS)}.")
     metric = METRICS[metric_key]
     if any(col not in data for col in metric.needs):
         return NAN_FIGURE
@@ -313,11 +366,14 @@ def _check_row(file: str, line: int, row: dict, seen: set) -> list[Problem]:
         bad("evidence", row["evidence"], f"evidence must be one of {', '.join(EVIDENCE_KINDS)}.")
     metric = row["portfolio_metric"].strip()
     if metric and metric not in METRICS:
-        bad("portfolio_metric", metric, f"unknown portfolio metric; use one of {', '.join(METRICS)} "
-                                        "or leave it empty when the figure is not comparable.")
+        bad(
+            "portfolio_metric",
+            metric,
+            f"unknown portfolio metric; use one of {', '.join(METRICS)} "
+            "or leave it empty when the figure is not comparable.",
+        )
     if metric and unit != "fraction":
-        bad("portfolio_metric", metric, "only figures in the 'fraction' unit can be compared with a "
-                                        "portfolio metric.")
+        bad("portfolio_metric", metric, "only figures in the 'fraction' unit can be compared with a portfolio metric.")
     return problems
 
 
@@ -336,8 +392,10 @@ def load_benchmarks(path: str | Path | None = paths.BENCHMARKS_CSV) -> pd.DataFr
         raise InputError(f"{path}: cannot be read as a UTF-8 CSV table ({exc}).") from exc
     missing = [c for c in BENCHMARK_COLUMNS if c not in raw.columns]
     if missing:
-        raise InputError(f"{path}: column(s) {', '.join(repr(c) for c in missing)} are missing; a benchmark "
-                         f"table has the columns {', '.join(BENCHMARK_COLUMNS)}.")
+        raise InputError(
+            f"{path}: column(s) {', '.join(repr(c) for c in missing)} are missing; a benchmark "
+            f"table has the columns {', '.join(BENCHMARK_COLUMNS)}."
+        )
     problems: list[Problem] = []
     seen: set = set()
     for i, row in enumerate(raw.to_dict("records")):
@@ -350,8 +408,7 @@ def load_benchmarks(path: str | Path | None = paths.BENCHMARKS_CSV) -> pd.DataFr
     return table
 
 
-def _comparison(estimate: float, low: float, high: float, value: float, value_high: float,
-                lang: str) -> str:
+def _comparison(estimate: float, low: float, high: float, value: float, value_high: float, lang: str) -> str:
     if not (math.isfinite(low) and math.isfinite(high)):
         return translate("bench_no_interval", lang)
     top = value_high if math.isfinite(value_high) else value
@@ -362,8 +419,9 @@ def _comparison(estimate: float, low: float, high: float, value: float, value_hi
     return translate("bench_similar_range" if top != value else "bench_similar", lang)
 
 
-def compare_with_benchmarks(data: pd.DataFrame, benchmarks: pd.DataFrame, seed: int = 0,
-                            lang: str = "en") -> pd.DataFrame:
+def compare_with_benchmarks(
+    data: pd.DataFrame, benchmarks: pd.DataFrame, seed: int = 0, lang: str = "en"
+) -> pd.DataFrame:
     """Each benchmark side by side with the same figure on the portfolio.
 
     Columns: key, figure, citation, evidence, unit, benchmark, benchmark_high, portfolio_metric,
@@ -373,21 +431,34 @@ def compare_with_benchmarks(data: pd.DataFrame, benchmarks: pd.DataFrame, seed: 
     rows = []
     for bench in benchmarks.to_dict("records"):
         key = bench["portfolio_metric"]
-        row = {"key": bench["key"], "figure": bench["figure"], "citation": bench["citation"],
-               "evidence": bench["evidence"], "unit": bench["unit"], "benchmark": bench["value"],
-               "benchmark_high": bench["value_high"], "portfolio_metric": key,
-               "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0, "method": "",
-               "comparison": translate("bench_not_comparable", lang), "quality_note": bench["quality_note"]}
+        row = {
+            "key": bench["key"],
+            "figure": bench["figure"],
+            "citation": bench["citation"],
+            "evidence": bench["evidence"],
+            "unit": bench["unit"],
+            "benchmark": bench["value"],
+            "benchmark_high": bench["value_high"],
+            "portfolio_metric": key,
+            "estimate": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "n": 0,
+            "method": "",
+            "comparison": translate("bench_not_comparable", lang),
+            "quality_note": bench["quality_note"],
+        }
         if key:
             fig = portfolio_metric(data, key, seed)
-            row.update(estimate=fig.estimate, ci_low=fig.ci_low, ci_high=fig.ci_high, n=fig.n,
-                       method=metric_method(key, fig.n))
+            row.update(
+                estimate=fig.estimate, ci_low=fig.ci_low, ci_high=fig.ci_high, n=fig.n, method=metric_method(key, fig.n)
+            )
             if math.isfinite(fig.estimate):
-                row["comparison"] = _comparison(fig.estimate, fig.ci_low, fig.ci_high, bench["value"],
-                                                bench["value_high"], lang)
+                row["comparison"] = _comparison(
+                    fig.estimate, fig.ci_low, fig.ci_high, bench["value"], bench["value_high"], lang
+                )
             else:
-                row["comparison"] = translate("bench_not_computed", lang,
-                                              why=_why_missing(data, key, fig.n))
+                row["comparison"] = translate("bench_not_computed", lang, why=_why_missing(data, key, fig.n))
         rows.append(row)
     table = pd.DataFrame(rows)
     table["n"] = table["n"].astype("int64")
@@ -415,20 +486,25 @@ def benchmark_table(comparison: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
                 portfolio += f" [{format_percent(r.ci_low, lang)} … {format_percent(r.ci_high, lang)}]"
         else:
             portfolio = "–"
-        rows.append({translate("reference_figure", lang): r.figure,
-                     translate("citation", lang): r.citation,
-                     translate("evidence", lang): translate(f"evidence.{r.evidence}", lang),
-                     translate("benchmark", lang): _format_value(r.benchmark, r.benchmark_high, r.unit, lang),
-                     translate("portfolio_ci", lang): portfolio,
-                     translate("n", lang): r.n if r.n else "–",
-                     translate("comparison", lang): r.comparison})
+        rows.append(
+            {
+                translate("reference_figure", lang): r.figure,
+                translate("citation", lang): r.citation,
+                translate("evidence", lang): translate(f"evidence.{r.evidence}", lang),
+                translate("benchmark", lang): _format_value(r.benchmark, r.benchmark_high, r.unit, lang),
+                translate("portfolio_ci", lang): portfolio,
+                translate("n", lang): r.n if r.n else "–",
+                translate("comparison", lang): r.comparison,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def sources_table(benchmarks: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Where each figure comes from, on whom, and its caveats (one row per benchmark)."""
-    table = benchmarks[["citation", "figure", "definition", "population", "n_projects", "year", "evidence",
-                        "source", "quality_note"]].copy()
+    table = benchmarks[
+        ["citation", "figure", "definition", "population", "n_projects", "year", "evidence", "source", "quality_note"]
+    ].copy()
     table["evidence"] = table["evidence"].map(lambda e: translate(f"evidence.{e}", lang))
     for column in ("n_projects", "year"):
         table[column] = table[column].map(lambda v: "–" if not math.isfinite(v) else str(int(v)))
@@ -437,8 +513,9 @@ def sources_table(benchmarks: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 def comparison_text(comparison: pd.DataFrame) -> str:
     """The comparable rows as fixed-width text, 3 decimals (a regression check of the sample)."""
-    shown = comparison.loc[comparison["portfolio_metric"] != "",
-                           ["key", "benchmark", "estimate", "ci_low", "ci_high", "n"]]
+    shown = comparison.loc[
+        comparison["portfolio_metric"] != "", ["key", "benchmark", "estimate", "ci_low", "ci_high", "n"]
+    ]
     return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
@@ -453,8 +530,21 @@ def record_benchmarks(ctx, comparison: pd.DataFrame, headline_keys=HEADLINE_KEYS
             continue
         bench = _format_value(r.benchmark, r.benchmark_high, r.unit, ctx.lang)
         label = ctx.t("bench_record_label", figure=r.figure, benchmark=bench, citation=r.citation)
-        records.append(ctx.record(
-            f"benchmark.{r.key}", r.estimate, ci_low=r.ci_low, ci_high=r.ci_high, n=r.n, unit="fraction",
-            method=r.method, label=label, headline=r.key in headline_keys, benchmark=r.benchmark,
-            benchmark_high=r.benchmark_high, comparison=r.comparison, evidence=r.evidence))
+        records.append(
+            ctx.record(
+                f"benchmark.{r.key}",
+                r.estimate,
+                ci_low=r.ci_low,
+                ci_high=r.ci_high,
+                n=r.n,
+                unit="fraction",
+                method=r.method,
+                label=label,
+                headline=r.key in headline_keys,
+                benchmark=r.benchmark,
+                benchmark_high=r.benchmark_high,
+                comparison=r.comparison,
+                evidence=r.evidence,
+            )
+        )
     return records

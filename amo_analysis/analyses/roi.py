@@ -52,11 +52,19 @@ MIN_PROJECTS = DEFAULTS.roi_min_projects
 N_RESAMPLES = 4999
 #: Headers of this module's tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
 #: key, for `ctx.show_table(..., labels=roi.HEADERS)` (notebook 05)
-HEADERS: dict[str, str] = {column: column for column in (
-    "name",  # RoiResult.summary
-    "net_reading", "gross_reading",  # decode_published_example
-    "assumption", "implied_net", "verdict_net", "implied_gross", "verdict_gross",  # example_vs_portfolio
-)}
+HEADERS: dict[str, str] = {
+    column: column
+    for column in (
+        "name",  # RoiResult.summary
+        "net_reading",
+        "gross_reading",  # decode_published_example
+        "assumption",
+        "implied_net",
+        "verdict_net",
+        "implied_gross",
+        "verdict_gross",  # example_vs_portfolio
+    )
+}
 
 
 @dataclass
@@ -108,28 +116,46 @@ class RoiResult:
         """One row per refit: the project's exact expected quantities under that refit (money in the
         cost unit; `prevented_per_euro` and `p_pays_for_itself` as ratios / fractions)."""
         prevented = self.expected_without - self.expected_with
-        return pd.DataFrame({"total_without": self.expected_without,
-                             "total_with": self.expected_with + self.fee,
-                             "saving": prevented - self.fee,
-                             "prevented_per_euro": prevented / self.fee,
-                             "p_pays_for_itself": self.p_pays,
-                             "break_even_fee": prevented})
+        return pd.DataFrame(
+            {
+                "total_without": self.expected_without,
+                "total_with": self.expected_with + self.fee,
+                "saving": prevented - self.fee,
+                "prevented_per_euro": prevented / self.fee,
+                "p_pays_for_itself": self.p_pays,
+                "break_even_fee": prevented,
+            }
+        )
 
     def summary(self, lang: str = "en") -> pd.DataFrame:
         """One row per reported quantity: value = mean over the refits of the exact expectation,
         ci_low/ci_high = its 95 % percentile interval over the refits (estimation uncertainty only:
         independent of `n_draws`; none for the probability, which already integrates it)."""
         per_fit = self.expectations()
-        units = {"total_without": "cost", "total_with": "cost", "saving": "cost",
-                 "prevented_per_euro": "ratio", "p_pays_for_itself": "share", "break_even_fee": "cost"}
+        units = {
+            "total_without": "cost",
+            "total_with": "cost",
+            "saving": "cost",
+            "prevented_per_euro": "ratio",
+            "p_pays_for_itself": "share",
+            "break_even_fee": "cost",
+        }
         rows = []
         for name, unit in units.items():
             values = per_fit[name].to_numpy()
             low = high = None
             if name != "p_pays_for_itself":  # an interval over fits of a probability would be 0…1
                 low, high = (float(v) for v in np.quantile(values, [0.025, 0.975]))
-            rows.append({"name": name, "value": float(values.mean()), "ci_low": low, "ci_high": high,
-                         "unit": unit, "label": translate(f"roi_{name}", lang)})
+            rows.append(
+                {
+                    "name": name,
+                    "value": float(values.mean()),
+                    "ci_low": low,
+                    "ci_high": high,
+                    "unit": unit,
+                    "label": translate(f"roi_{name}", lang),
+                }
+            )
         table = pd.DataFrame(rows)
         table["n"] = self.n_projects
         return table
@@ -146,8 +172,11 @@ def portfolio_fee_share(data: pd.DataFrame) -> tuple[float, str]:
 
 
 def _design(frame: pd.DataFrame, covariates: list[str], columns: pd.Index | None = None) -> pd.DataFrame:
-    x = pd.get_dummies(frame[covariates], drop_first=False, dtype=float) if covariates else \
-        pd.DataFrame(index=frame.index)
+    x = (
+        pd.get_dummies(frame[covariates], drop_first=False, dtype=float)
+        if covariates
+        else pd.DataFrame(index=frame.index)
+    )
     if columns is not None:
         x = x.reindex(columns=columns, fill_value=0.0)
     return x
@@ -161,10 +190,19 @@ def default_budget(data: pd.DataFrame, cost_unit: str = "EUR") -> float:
     return float(data["budget_planned"].median())
 
 
-def simulate_roi(data: pd.DataFrame, *, budget: float | None = None, cost_unit: str = "EUR", fee: float | None = None,
-                 fee_share: float | None = None, project: dict | None = None,
-                 covariates: list[str] | None = None, n_draws: int = DEFAULTS.roi_draws, n_bootstrap: int = DEFAULTS.roi_bootstrap,
-                 seed: int = 0) -> RoiResult:
+def simulate_roi(
+    data: pd.DataFrame,
+    *,
+    budget: float | None = None,
+    cost_unit: str = "EUR",
+    fee: float | None = None,
+    fee_share: float | None = None,
+    project: dict | None = None,
+    covariates: list[str] | None = None,
+    n_draws: int = DEFAULTS.roi_draws,
+    n_bootstrap: int = DEFAULTS.roi_bootstrap,
+    seed: int = 0,
+) -> RoiResult:
     """Expected costs with and without the practice for one project, and draws of its cost (see the
     module docstring).
 
@@ -181,13 +219,18 @@ def simulate_roi(data: pd.DataFrame, *, budget: float | None = None, cost_unit: 
     if budget <= 0:
         raise InputError(f"the ROI budget must be positive (got {budget}).")
     frame = with_model_columns(data)
-    covariates = [c for c in (covariates if covariates is not None else ["log_budget", "complexity"])
-                  if c in frame and frame[c].notna().any()]
+    covariates = [
+        c
+        for c in (covariates if covariates is not None else ["log_budget", "complexity"])
+        if c in frame and frame[c].notna().any()
+    ]
     used = frame.dropna(subset=["log_cost_ratio", "amo", *covariates])
     n_with = int(used["amo"].astype(bool).sum())
     if len(used) < MIN_PROJECTS or n_with < 3 or len(used) - n_with < 3:
-        raise InputError(f"the ROI simulation needs at least {MIN_PROJECTS} finished projects with at least 3 "
-                         f"with and 3 without the practice (this portfolio has {len(used)}: {n_with} with).")
+        raise InputError(
+            f"the ROI simulation needs at least {MIN_PROJECTS} finished projects with at least 3 "
+            f"with and 3 without the practice (this portfolio has {len(used)}: {n_with} with)."
+        )
     if fee is None:
         share, fee_source = (fee_share, "fee share given") if fee_share is not None else portfolio_fee_share(data)
         fee = share * budget
@@ -234,28 +277,49 @@ def simulate_roi(data: pd.DataFrame, *, budget: float | None = None, cost_unit: 
     replicate = rng.integers(0, n_bootstrap, n_draws)
     picks = (rng.random(n_draws) * len(used)).astype(int)
     cost_without = base[replicate, picks]
-    notes = [f"{n_finished} finished projects ({n_with} with the practice); covariates: "
-             f"{', '.join(covariates) or 'none'}; {n_bootstrap} bootstrap fits (expectations exact over "
-             f"each fit's residuals), {n_draws} draws for the distributions, seed {seed}."]
+    notes = [
+        f"{n_finished} finished projects ({n_with} with the practice); covariates: "
+        f"{', '.join(covariates) or 'none'}; {n_bootstrap} bootstrap fits (expectations exact over "
+        f"each fit's residuals), {n_draws} draws for the distributions, seed {seed}."
+    ]
     if subsample_note:
         notes.append(subsample_note)
-    return RoiResult(budget=float(budget), fee=float(fee), fee_source=fee_source,
-                     expected_without=expected_without, expected_with=expected_with, p_pays=p_pays,
-                     cost_without=cost_without, cost_with=cost_without * np.exp(betas[replicate]),
-                     replicate=replicate, n_projects=len(used), covariates=covariates,
-                     n_bootstrap=n_bootstrap, seed=seed, notes=notes)
+    return RoiResult(
+        budget=float(budget),
+        fee=float(fee),
+        fee_source=fee_source,
+        expected_without=expected_without,
+        expected_with=expected_with,
+        p_pays=p_pays,
+        cost_without=cost_without,
+        cost_with=cost_without * np.exp(betas[replicate]),
+        replicate=replicate,
+        n_projects=len(used),
+        covariates=covariates,
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+        notes=notes,
+    )
 
 
-def interval_stability(data: pd.DataFrame, n_draws: int = 10_000, quantity: str = "total_without",
-                       **kwargs) -> pd.DataFrame:
+def interval_stability(
+    data: pd.DataFrame, n_draws: int = 10_000, quantity: str = "total_without", **kwargs
+) -> pd.DataFrame:
     """The 95 % interval of one summary quantity at `n_draws` and at 2 × `n_draws` (same seed and
     refits), and the relative change of its width (a fraction): ≈ 0 when the interval reflects
     estimation uncertainty only, not Monte Carlo noise. Other keyword arguments go to `simulate_roi`."""
     rows = []
     for n in (n_draws, 2 * n_draws):
         s = simulate_roi(data, n_draws=n, **kwargs).summary().set_index("name").loc[quantity]
-        rows.append({"n_draws": n, "value": s["value"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
-                     "width": s["ci_high"] - s["ci_low"]})
+        rows.append(
+            {
+                "n_draws": n,
+                "value": s["value"],
+                "ci_low": s["ci_low"],
+                "ci_high": s["ci_high"],
+                "width": s["ci_high"] - s["ci_low"],
+            }
+        )
     table = pd.DataFrame(rows)
     table["width_change"] = table["width"] / table["width"].iloc[0] - 1
     return table
@@ -278,8 +342,9 @@ class PublishedExample:
     per_euro: float = 1.7
 
 
-def published_figures(budget: float, fee: float, baseline_drift: float, residual_drift: float,
-                      reading: str) -> dict[str, float]:
+def published_figures(
+    budget: float, fee: float, baseline_drift: float, residual_drift: float, reading: str
+) -> dict[str, float]:
     """The figures the article states, computed forward from a set of assumptions under `reading`.
 
     `budget` and `fee` in money; drifts as fractions (final cost ÷ budget − 1, fee excluded).
@@ -293,8 +358,7 @@ def published_figures(budget: float, fee: float, baseline_drift: float, residual
     cost_with = budget * (1 + residual_drift)
     stated_with = cost_with + fee if reading == "net" else cost_with
     saved = total_without - stated_with
-    return {"total_without": total_without, "total_with": stated_with, "saving": saved,
-            "per_euro": saved / fee}
+    return {"total_without": total_without, "total_with": stated_with, "saving": saved, "per_euro": saved / fee}
 
 
 def _implied(example: PublishedExample, fee_share: float, reading: str) -> dict[str, float]:
@@ -320,17 +384,26 @@ def _implied(example: PublishedExample, fee_share: float, reading: str) -> dict[
     }
 
 
-DECODED_UNITS = {"fee": "cost", "fee share of the budget": "fraction",
-                 "total cost without the practice": "cost", "cost with the practice, fee excluded": "cost",
-                 "total cost with the practice, fee included": "cost",
-                 "baseline drift without the practice": "fraction", "residual drift with the practice": "fraction",
-                 "drift cut, in points": "pp (as a fraction)", "relative drift cut": "fraction",
-                 "gross drift prevented": "cost", "net saving": "cost",
-                 "gross drift prevented per unit of fee": "ratio", "net saving per unit of fee": "ratio"}
+DECODED_UNITS = {
+    "fee": "cost",
+    "fee share of the budget": "fraction",
+    "total cost without the practice": "cost",
+    "cost with the practice, fee excluded": "cost",
+    "total cost with the practice, fee included": "cost",
+    "baseline drift without the practice": "fraction",
+    "residual drift with the practice": "fraction",
+    "drift cut, in points": "pp (as a fraction)",
+    "relative drift cut": "fraction",
+    "gross drift prevented": "cost",
+    "net saving": "cost",
+    "gross drift prevented per unit of fee": "ratio",
+    "net saving per unit of fee": "ratio",
+}
 
 
-def decode_published_example(example: PublishedExample = PublishedExample(),
-                             fee_share: float = DEFAULT_FEE_SHARE) -> pd.DataFrame:
+def decode_published_example(
+    example: PublishedExample = PublishedExample(), fee_share: float = DEFAULT_FEE_SHARE
+) -> pd.DataFrame:
     """The assumptions the published example implies under each of its two consistent readings,
     side by side (columns `net_reading` and `gross_reading`).
 
@@ -346,18 +419,26 @@ def decode_published_example(example: PublishedExample = PublishedExample(),
     from either column.
     """
     implied = {reading: _implied(example, fee_share, reading) for reading in READINGS}
-    table = pd.DataFrame({"quantity": list(DECODED_UNITS),
-                          "net_reading": [implied["net"][q] for q in DECODED_UNITS],
-                          "gross_reading": [implied["gross"][q] for q in DECODED_UNITS],
-                          "unit": list(DECODED_UNITS.values())})
+    table = pd.DataFrame(
+        {
+            "quantity": list(DECODED_UNITS),
+            "net_reading": [implied["net"][q] for q in DECODED_UNITS],
+            "gross_reading": [implied["gross"][q] for q in DECODED_UNITS],
+            "unit": list(DECODED_UNITS.values()),
+        }
+    )
     return table
 
 
-def project_profile(project_type: str | None = None, complexity: int | None = None,
-                    organisation: str | None = None) -> dict:
+def project_profile(
+    project_type: str | None = None, complexity: int | None = None, organisation: str | None = None
+) -> dict:
     """The new project's covariates as `simulate_roi` takes them (None = the portfolio's typical value)."""
-    return {k: v for k, v in {"project_type": project_type, "complexity": complexity,
-                              "organisation": organisation}.items() if v is not None}
+    return {
+        k: v
+        for k, v in {"project_type": project_type, "complexity": complexity, "organisation": organisation}.items()
+        if v is not None
+    }
 
 
 def _mean_ci(values: pd.Series, seed: int) -> tuple[float, float, float]:
@@ -368,15 +449,20 @@ def _mean_ci(values: pd.Series, seed: int) -> tuple[float, float, float]:
         return float(np.mean(x)) if len(x) else float("nan"), float("nan"), float("nan")
     if len(x) > scale.ANALYTIC_N:  # the percentile interval converges to the t interval
         return (float(x.mean()), *mean_t_ci(x))
-    ci = stats.bootstrap((x,), np.mean, n_resamples=N_RESAMPLES, method="percentile",
-                         random_state=np.random.default_rng(seed)).confidence_interval
+    ci = stats.bootstrap(
+        (x,), np.mean, n_resamples=N_RESAMPLES, method="percentile", random_state=np.random.default_rng(seed)
+    ).confidence_interval
     return float(x.mean()), float(ci.low), float(ci.high)
 
 
 def _resampled_means(x: np.ndarray, rng: np.random.Generator, n_resamples: int) -> np.ndarray:
     chunk = max(1, 2_000_000 // len(x))
-    return np.concatenate([x[rng.integers(0, len(x), (min(chunk, n_resamples - start), len(x)))].mean(axis=1)
-                           for start in range(0, n_resamples, chunk)])
+    return np.concatenate(
+        [
+            x[rng.integers(0, len(x), (min(chunk, n_resamples - start), len(x)))].mean(axis=1)
+            for start in range(0, n_resamples, chunk)
+        ]
+    )
 
 
 def drift_cut_cis(without: pd.Series, with_: pd.Series, seed: int) -> dict[str, tuple[float, float, float]]:
@@ -401,13 +487,13 @@ def drift_cut_cis(without: pd.Series, with_: pd.Series, seed: int) -> dict[str, 
     pp, rel = m0 - m1, (1 - m1 / m0) if m0 else float("nan")
     if max(len(x0), len(x1)) > scale.ANALYTIC_N:
         v0, v1 = x0.var(ddof=1) / len(x0), x1.var(ddof=1) / len(x1)
-        dof = (v0 + v1) ** 2 / (v0 ** 2 / (len(x0) - 1) + v1 ** 2 / (len(x1) - 1))
+        dof = (v0 + v1) ** 2 / (v0**2 / (len(x0) - 1) + v1**2 / (len(x1) - 1))
         half = stats.t.ppf(0.975, dof) * np.sqrt(v0 + v1)
         points = (pp, pp - half, pp + half)
         baseline_low = m0 - stats.t.ppf(0.975, len(x0) - 1) * np.sqrt(v0)
         if baseline_low <= 0:
             return {"points": points, "relative": (rel, float("nan"), float("nan"))}
-        se = abs(m1 / m0) * np.sqrt(v1 / m1 ** 2 + v0 / m0 ** 2) if m1 else np.sqrt(v1) / abs(m0)
+        se = abs(m1 / m0) * np.sqrt(v1 / m1**2 + v0 / m0**2) if m1 else np.sqrt(v1) / abs(m0)
         z = stats.norm.ppf(0.975)
         return {"points": points, "relative": (rel, rel - z * se, rel + z * se)}
     rng = np.random.default_rng(seed)
@@ -418,8 +504,9 @@ def drift_cut_cis(without: pd.Series, with_: pd.Series, seed: int) -> dict[str, 
     return {"points": points, "relative": (rel, *(float(v) for v in np.quantile(1 - b1 / b0, [0.025, 0.975])))}
 
 
-def example_vs_portfolio(data: pd.DataFrame, result: RoiResult | None, seed: int = 0,
-                         example: PublishedExample = PublishedExample()) -> pd.DataFrame:
+def example_vs_portfolio(
+    data: pd.DataFrame, result: RoiResult | None, seed: int = 0, example: PublishedExample = PublishedExample()
+) -> pd.DataFrame:
     """Each assumption the published example implies, under each reading, beside what this portfolio
     says, with a verdict per reading (`claims.consistency`: consistent / contradicted / inconclusive).
 
@@ -457,11 +544,22 @@ def example_vs_portfolio(data: pd.DataFrame, result: RoiResult | None, seed: int
     for reading in READINGS:
         implied = decoded.loc[table["assumption"], f"{reading}_reading"].to_numpy()
         table[f"implied_{reading}"] = implied
-        table[f"verdict_{reading}"] = [consistency(r.ci_low, r.ci_high, v)
-                                       for r, v in zip(table.itertuples(), implied)]
+        table[f"verdict_{reading}"] = [consistency(r.ci_low, r.ci_high, v) for r, v in zip(table.itertuples(), implied)]
     table["unit"] = [DECODED_UNITS[a] for a in table["assumption"]]
-    return table[["assumption", "implied_net", "verdict_net", "implied_gross", "verdict_gross",
-                  "estimate", "ci_low", "ci_high", "unit", "n"]]
+    return table[
+        [
+            "assumption",
+            "implied_net",
+            "verdict_net",
+            "implied_gross",
+            "verdict_gross",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "unit",
+            "n",
+        ]
+    ]
 
 
 def describe_run(result: RoiResult) -> str:
@@ -479,5 +577,6 @@ def summary_text(result: RoiResult | None) -> str:
 
 def assumptions_text(table: pd.DataFrame) -> str:
     """`example_vs_portfolio` as fixed-width text (3 decimals)."""
-    return table[["assumption", "implied_net", "verdict_net", "implied_gross", "verdict_gross",
-                  "estimate"]].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+    return table[["assumption", "implied_net", "verdict_net", "implied_gross", "verdict_gross", "estimate"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3f}"
+    )

@@ -66,12 +66,30 @@ from amo_analysis.stats import sensitivity as sens
 from amo_analysis.stats.design import AssignmentDesign
 
 __all__ = [
-    "CLAIM_READINGS", "BENCHMARK_MULTIPLIERS", "REFUTER_DRAWS", "REFUTED_OUTCOMES", "ClaimsSensitivity",
-    "claim_readings", "claims_sensitivity", "sentence", "sentences", "sentences_markdown",
-    "sensitivity_display", "sensitivity_text", "refute_outcomes", "refutation_sentence",
-    "refutation_display", "ipw_weights", "WeightDiagnostics", "weight_diagnostics", "variance_ratio_table",
-    "variance_ratio_display", "weights_ess",
-    "ess_display", "record_sensitivity", "record_refutations",
+    "CLAIM_READINGS",
+    "BENCHMARK_MULTIPLIERS",
+    "REFUTER_DRAWS",
+    "REFUTED_OUTCOMES",
+    "ClaimsSensitivity",
+    "claim_readings",
+    "claims_sensitivity",
+    "sentence",
+    "sentences",
+    "sentences_markdown",
+    "sensitivity_display",
+    "sensitivity_text",
+    "refute_outcomes",
+    "refutation_sentence",
+    "refutation_display",
+    "ipw_weights",
+    "WeightDiagnostics",
+    "weight_diagnostics",
+    "variance_ratio_table",
+    "variance_ratio_display",
+    "weights_ess",
+    "ess_display",
+    "record_sensitivity",
+    "record_refutations",
 ]
 
 ROBUST, DIRECTION, FRAGILE = "robust", "direction only", "fragile"
@@ -88,12 +106,49 @@ REFUTED_OUTCOMES = ("log_cost_ratio", "log_duration_ratio", "adoption_m3")
 SUBSET_FRACTION = 0.8
 VARIANCE_RATIO_RANGE = (0.5, 2.0)
 
-SUMMARY_COLUMNS = ["claim", "text", "measure", "outcome", "reading", "scale", "transform", "estimate",
-                   "ci_low", "ci_high", "coefficient", "se", "t", "dof", "n", "residual_sd", "partial_r2",
-                   "rv", "rv_alpha", "d", "evalue", "evalue_ci", "established", "benchmark",
-                   "benchmark_share", "verdict", "note"]
-BOUND_COLUMNS = ["claim", "measure", "scale", "benchmark", "k", "r2dz_x", "r2yz_dx", "estimate", "ci_low",
-                 "ci_high", "reaches_zero", "note"]
+SUMMARY_COLUMNS = [
+    "claim",
+    "text",
+    "measure",
+    "outcome",
+    "reading",
+    "scale",
+    "transform",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "coefficient",
+    "se",
+    "t",
+    "dof",
+    "n",
+    "residual_sd",
+    "partial_r2",
+    "rv",
+    "rv_alpha",
+    "d",
+    "evalue",
+    "evalue_ci",
+    "established",
+    "benchmark",
+    "benchmark_share",
+    "verdict",
+    "note",
+]
+BOUND_COLUMNS = [
+    "claim",
+    "measure",
+    "scale",
+    "benchmark",
+    "k",
+    "r2dz_x",
+    "r2yz_dx",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "reaches_zero",
+    "note",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,61 +257,109 @@ def _benchmark_strengths(res, benchmarks: list[str]) -> dict:
             fit_d = OLS(X[:, 1], X[:, others]).fit()
         j = names.index(b)
         ty, td = float(fit.tvalues[j]), float(fit_d.tvalues[others.index(j)])
-        out[b] = sens.BenchmarkR2(b, td * td / (td * td + fit_d.df_resid), ty * ty / (ty * ty + fit.df_resid),
-                                  int(fit_d.df_resid), int(fit.df_resid), int(res.n))
+        out[b] = sens.BenchmarkR2(
+            b,
+            td * td / (td * td + fit_d.df_resid),
+            ty * ty / (ty * ty + fit.df_resid),
+            int(fit_d.df_resid),
+            int(fit.df_resid),
+            int(res.n),
+        )
     return out
 
 
-def _claims_interval(estimates: pd.DataFrame | None, reading: ClaimReading, data, design, treatment,
-                     control_mean: float) -> tuple[float, float]:
+def _claims_interval(
+    estimates: pd.DataFrame | None, reading: ClaimReading, data, design, treatment, control_mean: float
+) -> tuple[float, float]:
     """The claims check's 95 % interval of the reading (its scale): the OLS row of `estimates`
     (`effects.estimate_all`), else a fresh OLS fit with the design's HC2 / CR2 errors."""
     if estimates is not None:
-        part = estimates[(estimates["outcome"] == reading.outcome) & (estimates["method"] == "ols")
-                         & (estimates["scale"] == reading.scale)]
+        part = estimates[
+            (estimates["outcome"] == reading.outcome)
+            & (estimates["method"] == "ols")
+            & (estimates["scale"] == reading.scale)
+        ]
         if len(part):
             return float(part["ci_low"].iloc[0]), float(part["ci_high"].iloc[0])
-    res = effects.estimate_effect(data, reading.outcome, treatment, design.covariates, method="ols",
-                                  cluster=design.cluster)
+    res = effects.estimate_effect(
+        data, reading.outcome, treatment, design.covariates, method="ols", cluster=design.cluster
+    )
     low, high = _to_reading([res.ci_low, res.ci_high], reading.transform, control_mean)
     return float(low), float(high)
 
 
-def _bound_rows(reading: ClaimReading, coef, se, dof, strengths: dict, control_mean: float,
-                kd, alpha: float) -> list[dict]:
+def _bound_rows(
+    reading: ClaimReading, coef, se, dof, strengths: dict, control_mean: float, kd, alpha: float
+) -> list[dict]:
     crit = float(st.t.ppf(1 - alpha / 2, dof))
     low, high = _to_reading([coef - crit * se, coef + crit * se], reading.transform, control_mean)
     base = {"claim": reading.claim.key, "measure": reading.claim.outcome, "scale": reading.scale}
-    rows = [{**base, "benchmark": "", "k": 0.0, "r2dz_x": 0.0, "r2yz_dx": 0.0,
-             "estimate": float(_to_reading(coef, reading.transform, control_mean)), "ci_low": float(low),
-             "ci_high": float(high), "reaches_zero": bool(low <= 0 <= high), "note": ""}]
+    rows = [
+        {
+            **base,
+            "benchmark": "",
+            "k": 0.0,
+            "r2dz_x": 0.0,
+            "r2yz_dx": 0.0,
+            "estimate": float(_to_reading(coef, reading.transform, control_mean)),
+            "ci_low": float(low),
+            "ci_high": float(high),
+            "reaches_zero": bool(low <= 0 <= high),
+            "note": "",
+        }
+    ]
     for name, strength in strengths.items():
         for k in kd:
-            row = {**base, "benchmark": name, "k": float(k), "r2dz_x": np.nan, "r2yz_dx": np.nan,
-                   "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "reaches_zero": False, "note": ""}
+            row = {
+                **base,
+                "benchmark": name,
+                "k": float(k),
+                "r2dz_x": np.nan,
+                "r2yz_dx": np.nan,
+                "estimate": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "reaches_zero": False,
+                "note": "",
+            }
             if isinstance(strength, str):
                 row["note"] = strength
                 rows.append(row)
                 continue
             try:
-                b = sens.benchmark_bounds(coef, se, dof, strength.r2dxj_x, strength.r2yxj_dx, kd=[k],
-                                          label=name, alpha=alpha).iloc[0]
+                b = sens.benchmark_bounds(
+                    coef, se, dof, strength.r2dxj_x, strength.r2yxj_dx, kd=[k], label=name, alpha=alpha
+                ).iloc[0]
             except InputError as exc:
                 row["note"] = str(exc)
                 rows.append(row)
                 continue
-            est, lo, hi = _to_reading([b["adjusted_estimate"], b["adjusted_lower"], b["adjusted_upper"]],
-                                      reading.transform, control_mean)
+            est, lo, hi = _to_reading(
+                [b["adjusted_estimate"], b["adjusted_lower"], b["adjusted_upper"]], reading.transform, control_mean
+            )
             flipped = np.sign(b["adjusted_estimate"]) != np.sign(coef)
-            row.update(r2dz_x=float(b["r2dz_x"]), r2yz_dx=float(b["r2yz_dx"]), estimate=float(est),
-                       ci_low=float(lo), ci_high=float(hi), reaches_zero=bool(flipped or lo <= 0 <= hi))
+            row.update(
+                r2dz_x=float(b["r2dz_x"]),
+                r2yz_dx=float(b["r2yz_dx"]),
+                estimate=float(est),
+                ci_low=float(lo),
+                ci_high=float(hi),
+                reaches_zero=bool(flipped or lo <= 0 <= hi),
+            )
             rows.append(row)
     return rows
 
 
-def claims_sensitivity(data: pd.DataFrame, design: AssignmentDesign, estimates: pd.DataFrame | None = None, *,
-                       claims=claims_mod.AMO_CLAIMS, treatment: str = "amo", kd=BENCHMARK_MULTIPLIERS,
-                       alpha: float = ALPHA) -> ClaimsSensitivity:
+def claims_sensitivity(
+    data: pd.DataFrame,
+    design: AssignmentDesign,
+    estimates: pd.DataFrame | None = None,
+    *,
+    claims=claims_mod.AMO_CLAIMS,
+    treatment: str = "amo",
+    kd=BENCHMARK_MULTIPLIERS,
+    alpha: float = ALPHA,
+) -> ClaimsSensitivity:
     """Sensitivity of each claim reading drawn from OLS (module docstring) to an unmeasured confounder,
     with the covariates and clustering of `design` (`effects.design_for`). `estimates`
     (`effects.estimate_all` with the same design) gives the claims check's intervals; without it they
@@ -270,9 +373,20 @@ def claims_sensitivity(data: pd.DataFrame, design: AssignmentDesign, estimates: 
     for reading in claim_readings(claims):
         claim = reading.claim
         row = dict.fromkeys(SUMMARY_COLUMNS, np.nan)
-        row.update(claim=claim.key, text=claim.text, measure=claim.outcome, outcome=reading.outcome,
-                   reading=claim.reading, scale=reading.scale, transform=reading.transform, n=0,
-                   established=False, benchmark="", verdict=NOT_ASSESSED, note="")
+        row.update(
+            claim=claim.key,
+            text=claim.text,
+            measure=claim.outcome,
+            outcome=reading.outcome,
+            reading=claim.reading,
+            scale=reading.scale,
+            transform=reading.transform,
+            n=0,
+            established=False,
+            benchmark="",
+            verdict=NOT_ASSESSED,
+            note="",
+        )
         if reading.outcome not in fits:
             try:
                 fit = _fit(data, reading.outcome, design, treatment)
@@ -287,8 +401,10 @@ def claims_sensitivity(data: pd.DataFrame, design: AssignmentDesign, estimates: 
         (res, coef, se, dof), strengths = got
         control_mean = float(res.details.get("ratio_of_means", {}).get("control_mean", np.nan))
         if reading.transform == RATIO and not (math.isfinite(control_mean) and control_mean > 0):
-            row["note"] = (f"The adjusted mean of '{reading.outcome}' without the practice ({control_mean:.3f}) "
-                           "is not positive: no relative reading.")
+            row["note"] = (
+                f"The adjusted mean of '{reading.outcome}' without the practice ({control_mean:.3f}) "
+                "is not positive: no relative reading."
+            )
             rows.append(row)
             continue
         if not (se > 0 and dof >= 2):
@@ -302,10 +418,21 @@ def claims_sensitivity(data: pd.DataFrame, design: AssignmentDesign, estimates: 
         except (InputError, np.linalg.LinAlgError):
             ci = (np.nan, np.nan)
         established = design.enough and all(math.isfinite(v) for v in ci) and not ci[0] <= 0 <= ci[1]
-        row.update(estimate=float(_to_reading(coef, reading.transform, control_mean)), ci_low=ci[0], ci_high=ci[1],
-                   coefficient=coef, se=se, t=stats_.t, dof=dof, n=int(res.n), residual_sd=resid_sd,
-                   partial_r2=stats_.partial_r2, rv=stats_.rv_q, rv_alpha=stats_.rv_qa,
-                   established=bool(established))
+        row.update(
+            estimate=float(_to_reading(coef, reading.transform, control_mean)),
+            ci_low=ci[0],
+            ci_high=ci[1],
+            coefficient=coef,
+            se=se,
+            t=stats_.t,
+            dof=dof,
+            n=int(res.n),
+            residual_sd=resid_sd,
+            partial_r2=stats_.partial_r2,
+            rv=stats_.rv_q,
+            rv_alpha=stats_.rv_qa,
+            established=bool(established),
+        )
         notes = []
         if not design.enough:
             notes.append("Too few organisations on a side for the claims check's interval.")
@@ -356,8 +483,13 @@ def _benchmark_words(name: str, lang: str) -> str:
     return translate(key, lang) if key in TRANSLATIONS else f"`{name}`"
 
 
-_VERDICT_KEYS = {ROBUST: "sens_robust", DIRECTION: "sens_direction", FRAGILE: "sens_fragile",
-                 UNCERTAIN: "sens_uncertain", UNANCHORED: "sens_unanchored"}
+_VERDICT_KEYS = {
+    ROBUST: "sens_robust",
+    DIRECTION: "sens_direction",
+    FRAGILE: "sens_fragile",
+    UNCERTAIN: "sens_uncertain",
+    UNANCHORED: "sens_unanchored",
+}
 
 
 def sentence(row, lang: str = "en") -> str:
@@ -365,13 +497,22 @@ def sentence(row, lang: str = "en") -> str:
     to explain more than 18 % of what is left of both the practice and the cost drift to erase the
     estimate (−14 %, relative change) — more than the budget does (4 %)."."""
     if row["verdict"] == NOT_ASSESSED:
-        return translate("sens_not_assessed", lang, about=translate(f"sens_about_{row['measure']}", lang),
-                         reading=translate(pe.SCALE_KEYS[row["scale"]], lang), why=row["note"])
-    values = {"rv": _share_text(row["rv"], lang), "rv_alpha": _share_text(row["rv_alpha"], lang), "outcome": translate(f"sens_outcome_{row['measure']}", lang),
-              "estimate": _reading_value(row["estimate"], row["scale"], lang),
-              "reading": translate(pe.SCALE_KEYS[row["scale"]], lang),
-              "benchmark": _benchmark_words(row["benchmark"], lang) if row["benchmark"] else "",
-              "share": _share_text(row["benchmark_share"], lang) if row["benchmark"] else ""}
+        return translate(
+            "sens_not_assessed",
+            lang,
+            about=translate(f"sens_about_{row['measure']}", lang),
+            reading=translate(pe.SCALE_KEYS[row["scale"]], lang),
+            why=row["note"],
+        )
+    values = {
+        "rv": _share_text(row["rv"], lang),
+        "rv_alpha": _share_text(row["rv_alpha"], lang),
+        "outcome": translate(f"sens_outcome_{row['measure']}", lang),
+        "estimate": _reading_value(row["estimate"], row["scale"], lang),
+        "reading": translate(pe.SCALE_KEYS[row["scale"]], lang),
+        "benchmark": _benchmark_words(row["benchmark"], lang) if row["benchmark"] else "",
+        "share": _share_text(row["benchmark_share"], lang) if row["benchmark"] else "",
+    }
     return translate(_VERDICT_KEYS[row["verdict"]], lang, **values)
 
 
@@ -397,26 +538,43 @@ def sensitivity_display(result: ClaimsSensitivity, lang: str = "en") -> pd.DataF
     """Readable table: claim, reading, estimate, partial R², RV, RV at 5 %, E-value (point and
     interval), strongest benchmark and its share, verdict (fractions shown as numbers, 3 decimals)."""
     s = result.summary
-    return pd.DataFrame({
-        translate("pe_measure", lang): s["measure"].map(lambda m: translate(m, lang)),
-        translate("pe_reading", lang): s["scale"].map(lambda v: translate(pe.SCALE_KEYS[v], lang)),
-        translate("estimate", lang): s["estimate"],
-        translate("sens_partial_r2", lang): s["partial_r2"],
-        translate("sens_rv", lang): s["rv"],
-        translate("sens_rv_alpha", lang): s["rv_alpha"],
-        translate("sens_evalue", lang): s["evalue"],
-        translate("sens_evalue_ci", lang): s["evalue_ci"],
-        translate("sens_strongest", lang): [_benchmark_words(b, lang) if b else "–" for b in s["benchmark"]],
-        translate("sens_strongest_share", lang): s["benchmark_share"],
-        translate("pe_verdict", lang): s["verdict"].map(lambda v: translate(f"sens_verdict_{v.replace(' ', '_')}", lang)),
-    })
+    return pd.DataFrame(
+        {
+            translate("pe_measure", lang): s["measure"].map(lambda m: translate(m, lang)),
+            translate("pe_reading", lang): s["scale"].map(lambda v: translate(pe.SCALE_KEYS[v], lang)),
+            translate("estimate", lang): s["estimate"],
+            translate("sens_partial_r2", lang): s["partial_r2"],
+            translate("sens_rv", lang): s["rv"],
+            translate("sens_rv_alpha", lang): s["rv_alpha"],
+            translate("sens_evalue", lang): s["evalue"],
+            translate("sens_evalue_ci", lang): s["evalue_ci"],
+            translate("sens_strongest", lang): [_benchmark_words(b, lang) if b else "–" for b in s["benchmark"]],
+            translate("sens_strongest_share", lang): s["benchmark_share"],
+            translate("pe_verdict", lang): s["verdict"].map(
+                lambda v: translate(f"sens_verdict_{v.replace(' ', '_')}", lang)
+            ),
+        }
+    )
 
 
 def sensitivity_text(result: ClaimsSensitivity, refutations: pd.DataFrame | None = None) -> str:
     """Fixed-width text of the sensitivity numbers (3 decimals) and the refuters' verdicts, for the
     notebook's regression check."""
-    s = result.summary[["claim", "coefficient", "t", "dof", "partial_r2", "rv", "rv_alpha", "evalue",
-                        "benchmark", "benchmark_share", "verdict"]]
+    s = result.summary[
+        [
+            "claim",
+            "coefficient",
+            "t",
+            "dof",
+            "partial_r2",
+            "rv",
+            "rv_alpha",
+            "evalue",
+            "benchmark",
+            "benchmark_share",
+            "verdict",
+        ]
+    ]
     text = s.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="nan")
     if refutations is not None and not refutations.empty:
         r = refutations[["outcome", "key", "passed", "p_value"]]
@@ -428,13 +586,39 @@ def sensitivity_text(result: ClaimsSensitivity, refutations: pd.DataFrame | None
 # Refuters
 # --------------------------------------------------------------------------------------------
 
-REFUTATION_COLUMNS = ["outcome", "key", "estimate", "se", "refuted_estimate", "ci_low", "ci_high", "p_value",
-                      "passed", "n", "draws", "stands_out", "model_p", "shuffled", "mean_abs_change_se",
-                      "same_sign", "sd_ratio", "unit", "share_significant", "note"]
+REFUTATION_COLUMNS = [
+    "outcome",
+    "key",
+    "estimate",
+    "se",
+    "refuted_estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "passed",
+    "n",
+    "draws",
+    "stands_out",
+    "model_p",
+    "shuffled",
+    "mean_abs_change_se",
+    "same_sign",
+    "sd_ratio",
+    "unit",
+    "share_significant",
+    "note",
+]
 
 
-def refute_outcomes(data: pd.DataFrame, design: AssignmentDesign, seed: int = 0, *, treatment: str = "amo",
-                    outcomes=REFUTED_OUTCOMES, draws=None) -> pd.DataFrame:
+def refute_outcomes(
+    data: pd.DataFrame,
+    design: AssignmentDesign,
+    seed: int = 0,
+    *,
+    treatment: str = "amo",
+    outcomes=REFUTED_OUTCOMES,
+    draws=None,
+) -> pd.DataFrame:
     """The four refuters (`stats.refuters`) on each outcome of `outcomes`, OLS with `design`'s
     covariates, placebo practices and subsets by organisation when `design` clusters. Seeds: `seed`
     (placebo), `seed` + 1 (common cause), + 2 (subsets), + 3 (dummy outcome), the same for each outcome.
@@ -454,20 +638,43 @@ def refute_outcomes(data: pd.DataFrame, design: AssignmentDesign, seed: int = 0,
             clusters = design.cluster
         calls = {
             "placebo_practice": lambda: refuters.placebo_practice(
-                frame, outcome, treatment, design.covariates, clusters=clusters,
-                draws=draws["placebo_practice"], seed=seed, alpha=ALPHA),
+                frame,
+                outcome,
+                treatment,
+                design.covariates,
+                clusters=clusters,
+                draws=draws["placebo_practice"],
+                seed=seed,
+                alpha=ALPHA,
+            ),
             "random_common_cause": lambda: refuters.random_common_cause(
-                frame, outcome, treatment, design.covariates, draws=draws["random_common_cause"], seed=seed + 1),
+                frame, outcome, treatment, design.covariates, draws=draws["random_common_cause"], seed=seed + 1
+            ),
             "data_subsets": lambda: refuters.data_subsets(
-                frame, outcome, treatment, design.covariates, clusters=clusters, fraction=SUBSET_FRACTION,
-                draws=draws["data_subsets"], seed=seed + 2),
+                frame,
+                outcome,
+                treatment,
+                design.covariates,
+                clusters=clusters,
+                fraction=SUBSET_FRACTION,
+                draws=draws["data_subsets"],
+                seed=seed + 2,
+            ),
             "dummy_outcome": lambda: refuters.dummy_outcome(
-                frame, outcome, treatment, design.covariates, draws=draws["dummy_outcome"], seed=seed + 3,
-                alpha=ALPHA),
+                frame, outcome, treatment, design.covariates, draws=draws["dummy_outcome"], seed=seed + 3, alpha=ALPHA
+            ),
         }
         for key, call in calls.items():
-            row = {**base, "outcome": outcome, "key": key, "passed": pd.NA, "draws": draws[key],
-                   "shuffled": "", "unit": "", "note": subsample_note or ""}
+            row = {
+                **base,
+                "outcome": outcome,
+                "key": key,
+                "passed": pd.NA,
+                "draws": draws[key],
+                "shuffled": "",
+                "unit": "",
+                "note": subsample_note or "",
+            }
             try:
                 r = call()
             except (InputError, np.linalg.LinAlgError) as exc:
@@ -475,15 +682,25 @@ def refute_outcomes(data: pd.DataFrame, design: AssignmentDesign, seed: int = 0,
                 rows.append(row)
                 continue
             d = r.details
-            row.update(estimate=r.estimate, se=r.se, refuted_estimate=r.refuted_estimate, ci_low=r.ci_low,
-                       ci_high=r.ci_high, p_value=r.p_value, passed=bool(r.passed),
-                       n=int(frame[[outcome, treatment, *design.covariates]].dropna().shape[0]),
-                       draws=int(d.get("draws", draws[key])), stands_out=d.get("stands_out", np.nan),
-                       model_p=d.get("model_p", np.nan), shuffled=d.get("shuffled", ""),
-                       mean_abs_change_se=d.get("mean_abs_change_se", np.nan),
-                       same_sign=d.get("same_sign", np.nan), sd_ratio=d.get("sd_ratio", np.nan),
-                       unit=("organisations" if clusters is not None else "projects") if key == "data_subsets" else "",
-                       share_significant=d.get("share_significant", np.nan))
+            row.update(
+                estimate=r.estimate,
+                se=r.se,
+                refuted_estimate=r.refuted_estimate,
+                ci_low=r.ci_low,
+                ci_high=r.ci_high,
+                p_value=r.p_value,
+                passed=bool(r.passed),
+                n=int(frame[[outcome, treatment, *design.covariates]].dropna().shape[0]),
+                draws=int(d.get("draws", draws[key])),
+                stands_out=d.get("stands_out", np.nan),
+                model_p=d.get("model_p", np.nan),
+                shuffled=d.get("shuffled", ""),
+                mean_abs_change_se=d.get("mean_abs_change_se", np.nan),
+                same_sign=d.get("same_sign", np.nan),
+                sd_ratio=d.get("sd_ratio", np.nan),
+                unit=("organisations" if clusters is not None else "projects") if key == "data_subsets" else "",
+                share_significant=d.get("share_significant", np.nan),
+            )
             if key == "data_subsets":
                 row["draws"] = int(d.get("usable", draws[key]))
             rows.append(row)
@@ -492,9 +709,12 @@ def refute_outcomes(data: pd.DataFrame, design: AssignmentDesign, seed: int = 0,
     return table
 
 
-_SHUFFLED_KEYS = {"across projects": "refute_how_projects", "across organisations": "refute_how_organisations",
-                  "across organisations (all assignments)": "refute_how_organisations_all",
-                  "within organisations": "refute_how_within"}
+_SHUFFLED_KEYS = {
+    "across projects": "refute_how_projects",
+    "across organisations": "refute_how_organisations",
+    "across organisations (all assignments)": "refute_how_organisations_all",
+    "within organisations": "refute_how_within",
+}
 
 
 def refutation_sentence(row, lang: str = "en") -> str:
@@ -506,40 +726,70 @@ def refutation_sentence(row, lang: str = "en") -> str:
     if key == "placebo_practice":
         how = translate(_SHUFFLED_KEYS[row["shuffled"]], lang) if row["shuffled"] in _SHUFFLED_KEYS else row["shuffled"]
         significant = row["model_p"] <= ALPHA
-        case = ("stands_out" if row["stands_out"] else "alarm") if significant else \
-            ("stands_out_not_significant" if row["stands_out"] else "not_significant")
-        return translate(f"refute_placebo_{case}", lang, draws=draws, how=how,
-                         p=format_number(row["p_value"], lang, 3), share=format_percent(row["p_value"], lang))
+        case = (
+            ("stands_out" if row["stands_out"] else "alarm")
+            if significant
+            else ("stands_out_not_significant" if row["stands_out"] else "not_significant")
+        )
+        return translate(
+            f"refute_placebo_{case}",
+            lang,
+            draws=draws,
+            how=how,
+            p=format_number(row["p_value"], lang, 3),
+            share=format_percent(row["p_value"], lang),
+        )
     if key == "random_common_cause":
-        return translate("refute_common_cause_" + ("pass" if row["passed"] else "fail"), lang, draws=draws,
-                         change=format_number(row["mean_abs_change_se"], lang, 2), tolerance=format_number(0.25, lang, 2))
+        return translate(
+            "refute_common_cause_" + ("pass" if row["passed"] else "fail"),
+            lang,
+            draws=draws,
+            change=format_number(row["mean_abs_change_se"], lang, 2),
+            tolerance=format_number(0.25, lang, 2),
+        )
     if key == "data_subsets":
         unit = translate(f"refute_unit_{row['unit']}", lang)
         case = "pass" if row["passed"] else ("sign" if row["same_sign"] < 0.9 else "spread")
-        return translate(f"refute_subsets_{case}", lang, draws=draws, unit=unit,
-                         fraction=format_percent(SUBSET_FRACTION, lang),
-                         same_sign=format_percent(row["same_sign"], lang),
-                         sd_ratio=format_number(row["sd_ratio"], lang, 2))
-    return translate("refute_dummy_" + ("pass" if row["passed"] else "fail"), lang, draws=draws,
-                     share=format_percent(row["share_significant"], lang), alpha=format_percent(ALPHA, lang))
+        return translate(
+            f"refute_subsets_{case}",
+            lang,
+            draws=draws,
+            unit=unit,
+            fraction=format_percent(SUBSET_FRACTION, lang),
+            same_sign=format_percent(row["same_sign"], lang),
+            sd_ratio=format_number(row["sd_ratio"], lang, 2),
+        )
+    return translate(
+        "refute_dummy_" + ("pass" if row["passed"] else "fail"),
+        lang,
+        draws=draws,
+        share=format_percent(row["share_significant"], lang),
+        alpha=format_percent(ALPHA, lang),
+    )
 
 
 def refutation_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Readable refuters' table: outcome, check, result (passed / alarm / not run), p-value, estimate,
     mean refuted estimate (outcome units) and the one-sentence meaning."""
-    def result(v):
-        return translate("refute_not_run_short", lang) if pd.isna(v) else translate(
-            "refute_passed" if v else "refute_failed", lang)
 
-    return pd.DataFrame({
-        translate("pe_measure", lang): table["outcome"].map(lambda o: translate(f"refute_outcome_{o}", lang)),
-        translate("refute_check", lang): table["key"].map(lambda k: translate(f"refute_{k}", lang)),
-        translate("refute_result", lang): table["passed"].map(result),
-        translate("p_value", lang): table["p_value"],
-        translate("estimate", lang): table["estimate"],
-        translate("refute_refuted_estimate", lang): table["refuted_estimate"],
-        translate("meaning", lang): [refutation_sentence(row, lang) for _, row in table.iterrows()],
-    })
+    def result(v):
+        return (
+            translate("refute_not_run_short", lang)
+            if pd.isna(v)
+            else translate("refute_passed" if v else "refute_failed", lang)
+        )
+
+    return pd.DataFrame(
+        {
+            translate("pe_measure", lang): table["outcome"].map(lambda o: translate(f"refute_outcome_{o}", lang)),
+            translate("refute_check", lang): table["key"].map(lambda k: translate(f"refute_{k}", lang)),
+            translate("refute_result", lang): table["passed"].map(result),
+            translate("p_value", lang): table["p_value"],
+            translate("estimate", lang): table["estimate"],
+            translate("refute_refuted_estimate", lang): table["refuted_estimate"],
+            translate("meaning", lang): [refutation_sentence(row, lang) for _, row in table.iterrows()],
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -569,12 +819,15 @@ class WeightDiagnostics:
 def weight_diagnostics(data: pd.DataFrame, covariates, treatment: str = "amo") -> WeightDiagnostics:
     """Variance ratios and effective sample sizes of the stabilised IPW weights, fitted once."""
     weights, why = ipw_weights(data, covariates, treatment)
-    return WeightDiagnostics(variance_ratio_table(data, covariates, treatment, weights, why),
-                             weights_ess(data, covariates, treatment, weights, why))
+    return WeightDiagnostics(
+        variance_ratio_table(data, covariates, treatment, weights, why),
+        weights_ess(data, covariates, treatment, weights, why),
+    )
 
 
-def variance_ratio_table(data: pd.DataFrame, covariates, treatment: str = "amo", weights=None,
-                         why: str | None = None) -> pd.DataFrame:
+def variance_ratio_table(
+    data: pd.DataFrame, covariates, treatment: str = "amo", weights=None, why: str | None = None
+) -> pd.DataFrame:
     """Variance ratio (variance with ÷ without the practice; a pure number) of each covariate column,
     unweighted and after stabilised inverse-probability weighting, each flagged outside 0.5–2
     (`stats.sensitivity.variance_ratios`). `weights` (aligned with `data`) and `why` as `ipw_weights`
@@ -586,16 +839,18 @@ def variance_ratio_table(data: pd.DataFrame, covariates, treatment: str = "amo",
     try:
         plain = sens.variance_ratios(data, treatment, covariates, low=low, high=high)
     except InputError as exc:
-        empty = pd.DataFrame(columns=["covariate", "variance_ratio", "flagged", "variance_ratio_weighted",
-                                      "flagged_weighted"])
+        empty = pd.DataFrame(
+            columns=["covariate", "variance_ratio", "flagged", "variance_ratio_weighted", "flagged_weighted"]
+        )
         empty.attrs["why"] = f"Variance ratios not computed: {exc}"
         return empty
     table = plain[["variance_ratio", "flagged"]].copy()
     if weights is None and why is None:
         weights, why = ipw_weights(data, covariates, treatment)
     if weights is not None:
-        weighted = sens.variance_ratios(data, treatment, covariates, weights=np.asarray(weights, dtype=float),
-                                        low=low, high=high)
+        weighted = sens.variance_ratios(
+            data, treatment, covariates, weights=np.asarray(weights, dtype=float), low=low, high=high
+        )
         table["variance_ratio_weighted"] = weighted["variance_ratio"].reindex(table.index)
         table["flagged_weighted"] = weighted["flagged"].reindex(table.index).astype("boolean")
         table.attrs["note"] = ""
@@ -618,17 +873,20 @@ def variance_ratio_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFram
     def flag(v):
         return "–" if pd.isna(v) else translate("yes" if v else "no", lang)
 
-    return pd.DataFrame({
-        translate("covariate", lang): table["covariate"],
-        translate("sens_vr_unweighted", lang): table["variance_ratio"],
-        translate("sens_vr_flag_unweighted", lang): table["flagged"].map(flag),
-        translate("sens_vr_weighted", lang): table["variance_ratio_weighted"],
-        translate("sens_vr_flag_weighted", lang): table["flagged_weighted"].map(flag),
-    })
+    return pd.DataFrame(
+        {
+            translate("covariate", lang): table["covariate"],
+            translate("sens_vr_unweighted", lang): table["variance_ratio"],
+            translate("sens_vr_flag_unweighted", lang): table["flagged"].map(flag),
+            translate("sens_vr_weighted", lang): table["variance_ratio_weighted"],
+            translate("sens_vr_flag_weighted", lang): table["flagged_weighted"].map(flag),
+        }
+    )
 
 
-def weights_ess(data: pd.DataFrame, covariates, treatment: str = "amo", weights=None,
-                why: str | None = None) -> pd.DataFrame:
+def weights_ess(
+    data: pd.DataFrame, covariates, treatment: str = "amo", weights=None, why: str | None = None
+) -> pd.DataFrame:
     """Kish's effective sample size (projects) of the stabilised IPW weights with the practice, without
     and overall, beside the number of projects, and their ratio (fraction): how many equally weighted
     projects the weighted comparison is worth. `weights` and `why` as for `variance_ratio_table`.
@@ -658,14 +916,19 @@ def ess_display(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") ->
         out = pd.DataFrame()
         out.attrs = dict(table.attrs)
         return out
-    words = {"treated": translate("with", lang, practice=practice),
-             "control": translate("without", lang, practice=practice), "all": translate("all_projects", lang)}
-    return pd.DataFrame({
-        translate("group", lang): table["group"].map(words),
-        translate("n", lang): table["n"],
-        translate("sens_ess", lang): table["ess"],
-        translate("sens_ess_share", lang): table["ess_share"],
-    })
+    words = {
+        "treated": translate("with", lang, practice=practice),
+        "control": translate("without", lang, practice=practice),
+        "all": translate("all_projects", lang),
+    }
+    return pd.DataFrame(
+        {
+            translate("group", lang): table["group"].map(words),
+            translate("n", lang): table["n"],
+            translate("sens_ess", lang): table["ess"],
+            translate("sens_ess_share", lang): table["ess_share"],
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -691,28 +954,76 @@ def record_sensitivity(ctx, result: ClaimsSensitivity) -> None:
     for _, row in result.summary.iterrows():
         name = f"sensitivity.{row['claim']}"
         n = int(row["n"]) if row["n"] else None
-        ctx.record(name, _num(row["rv"]), n=n, unit="fraction", method=method, label=sentence(row, lang),
-                   robustness=row["verdict"], benchmark=row["benchmark"], benchmark_share=_num(row["benchmark_share"]),
-                   note=row["note"], headline=True, write=False)
+        ctx.record(
+            name,
+            _num(row["rv"]),
+            n=n,
+            unit="fraction",
+            method=method,
+            label=sentence(row, lang),
+            robustness=row["verdict"],
+            benchmark=row["benchmark"],
+            benchmark_share=_num(row["benchmark_share"]),
+            note=row["note"],
+            headline=True,
+            write=False,
+        )
         if row["verdict"] == NOT_ASSESSED:
             continue
         about = f"{translate(row['measure'], lang)} ({translate(pe.SCALE_KEYS[row['scale']], lang)})"
-        for part, key, unit in (("rv", "sens_rv", "fraction"), ("rv_alpha", "sens_rv_alpha", "fraction"),
-                                ("partial_r2", "sens_partial_r2", "fraction")):
-            ctx.record(f"{name}.{part}", _num(row[part]), n=n, unit=unit, method=method,
-                       label=f"{translate(key, lang)} — {about}", t=_num(row["t"]), dof=_num(row["dof"]),
-                       headline=False, write=False)
-        ctx.record(f"{name}.evalue", _num(row["evalue"]), n=n, unit="ratio",
-                   method=translate("sens_evalue_method", lang), label=f"{translate('sens_evalue', lang)} — {about}",
-                   evalue_ci=_num(row["evalue_ci"]), d=_num(row["d"]), headline=False, write=False)
+        for part, key, unit in (
+            ("rv", "sens_rv", "fraction"),
+            ("rv_alpha", "sens_rv_alpha", "fraction"),
+            ("partial_r2", "sens_partial_r2", "fraction"),
+        ):
+            ctx.record(
+                f"{name}.{part}",
+                _num(row[part]),
+                n=n,
+                unit=unit,
+                method=method,
+                label=f"{translate(key, lang)} — {about}",
+                t=_num(row["t"]),
+                dof=_num(row["dof"]),
+                headline=False,
+                write=False,
+            )
+        ctx.record(
+            f"{name}.evalue",
+            _num(row["evalue"]),
+            n=n,
+            unit="ratio",
+            method=translate("sens_evalue_method", lang),
+            label=f"{translate('sens_evalue', lang)} — {about}",
+            evalue_ci=_num(row["evalue_ci"]),
+            d=_num(row["d"]),
+            headline=False,
+            write=False,
+        )
     for _, b in result.bounds[result.bounds["k"] > 0].iterrows():
-        label = translate("sens_bound_label", lang, k=f"{b['k']:g}", benchmark=_benchmark_words(b["benchmark"], lang),
-                          about=f"{translate(b['measure'], lang)} ({translate(pe.SCALE_KEYS[b['scale']], lang)})")
+        label = translate(
+            "sens_bound_label",
+            lang,
+            k=f"{b['k']:g}",
+            benchmark=_benchmark_words(b["benchmark"], lang),
+            about=f"{translate(b['measure'], lang)} ({translate(pe.SCALE_KEYS[b['scale']], lang)})",
+        )
         extra = {"note": b["note"]} if b["note"] else {}
-        ctx.record(f"sensitivity.{b['claim']}.bound.{b['benchmark']}.{b['k']:g}x", _num(b["estimate"]),
-                   ci_low=_num(b["ci_low"]), ci_high=_num(b["ci_high"]), unit=b["scale"], method=method,
-                   label=label, r2dz_x=_num(b["r2dz_x"]), r2yz_dx=_num(b["r2yz_dx"]),
-                   reaches_zero=bool(b["reaches_zero"]), headline=False, write=False, **extra)
+        ctx.record(
+            f"sensitivity.{b['claim']}.bound.{b['benchmark']}.{b['k']:g}x",
+            _num(b["estimate"]),
+            ci_low=_num(b["ci_low"]),
+            ci_high=_num(b["ci_high"]),
+            unit=b["scale"],
+            method=method,
+            label=label,
+            r2dz_x=_num(b["r2dz_x"]),
+            r2yz_dx=_num(b["r2yz_dx"]),
+            reaches_zero=bool(b["reaches_zero"]),
+            headline=False,
+            write=False,
+            **extra,
+        )
     ctx.save_records()
 
 
@@ -724,11 +1035,21 @@ def record_refutations(ctx, table: pd.DataFrame) -> None:
     lang = getattr(ctx, "lang", "en")
     units = {"log_cost_ratio": "log ratio", "log_duration_ratio": "log ratio"}
     for _, row in table.iterrows():
-        ctx.record(f"refute.{row['outcome']}.{row['key']}", _num(row["refuted_estimate"]),
-                   ci_low=_num(row["ci_low"]), ci_high=_num(row["ci_high"]),
-                   n=None if pd.isna(row["n"]) else int(row["n"]), unit=units.get(row["outcome"], "percentage points"),
-                   method=translate(f"refute_{row['key']}", lang), label=refutation_sentence(row, lang),
-                   passed=None if pd.isna(row["passed"]) else bool(row["passed"]), p_value=_num(row["p_value"]),
-                   estimate=_num(row["estimate"]), draws=None if pd.isna(row["draws"]) else int(row["draws"]),
-                   note=row["note"], headline=False, write=False)
+        ctx.record(
+            f"refute.{row['outcome']}.{row['key']}",
+            _num(row["refuted_estimate"]),
+            ci_low=_num(row["ci_low"]),
+            ci_high=_num(row["ci_high"]),
+            n=None if pd.isna(row["n"]) else int(row["n"]),
+            unit=units.get(row["outcome"], "percentage points"),
+            method=translate(f"refute_{row['key']}", lang),
+            label=refutation_sentence(row, lang),
+            passed=None if pd.isna(row["passed"]) else bool(row["passed"]),
+            p_value=_num(row["p_value"]),
+            estimate=_num(row["estimate"]),
+            draws=None if pd.isna(row["draws"]) else int(row["draws"]),
+            note=row["note"],
+            headline=False,
+            write=False,
+        )
     ctx.save_records()

@@ -51,8 +51,9 @@ import pyarrow.compute as pc
 
 # Cell texts read as a missing value by `is_blank`, so in every number, date and text column
 # (compared lowercased, after stripping).
-MISSING_MARKERS: frozenset[str] = frozenset({"", "na", "n/a", "#n/a", "nan", "nat", "<na>", "null", "none",
-                                             "-", "–", "—"})
+MISSING_MARKERS: frozenset[str] = frozenset(
+    {"", "na", "n/a", "#n/a", "nan", "nat", "<na>", "null", "none", "-", "–", "—"}
+)
 MISSING_VALUES: frozenset[str] = frozenset({"", "na", "n/a", "nan", "null", "<na>", "nat"})
 """Normalised cell values read as missing by `parse_bool_value` (see the note above)."""
 
@@ -95,16 +96,43 @@ def is_unfilled(value: object) -> bool:
 # Yes/no
 # ---------------------------------------------------------------------------------------------
 
-YES_VALUES: frozenset[str] = frozenset({
-    "oui", "o", "yes", "y", "vrai", "true", "t", "1", "x", "avec", "with", "ok",
-    "✓", "✔", "☑",
-})
+YES_VALUES: frozenset[str] = frozenset(
+    {
+        "oui",
+        "o",
+        "yes",
+        "y",
+        "vrai",
+        "true",
+        "t",
+        "1",
+        "x",
+        "avec",
+        "with",
+        "ok",
+        "✓",
+        "✔",
+        "☑",
+    }
+)
 """Normalised cell values read as True (see `normalise_value`)."""
 
-NO_VALUES: frozenset[str] = frozenset({
-    "non", "n", "no", "faux", "false", "f", "0", "sans", "without",
-    "✗", "✘", "☐",
-})
+NO_VALUES: frozenset[str] = frozenset(
+    {
+        "non",
+        "n",
+        "no",
+        "faux",
+        "false",
+        "f",
+        "0",
+        "sans",
+        "without",
+        "✗",
+        "✘",
+        "☐",
+    }
+)
 """Normalised cell values read as False. A blank cell is not here: it is missing, and each
 column decides whether missing means "no" (see `mapping.Mapping.blank_means_no`)."""
 
@@ -163,8 +191,9 @@ def parse_bool_value(value: object, yes=(), no=()) -> bool | None:
         return False
     known_yes = ", ".join(sorted({*YES_VALUES, *extra_yes} - {"✓", "✔", "☑"}))
     known_no = ", ".join(sorted({*NO_VALUES, *extra_no} - {"✗", "✘", "☐"}))
-    raise ValueError(f"{str(value)!r} is not a recognised yes/no value "
-                     f"(yes: {known_yes}; no: {known_no}; blank: missing)")
+    raise ValueError(
+        f"{str(value)!r} is not a recognised yes/no value (yes: {known_yes}; no: {known_no}; blank: missing)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,8 +212,9 @@ def _strip_currency(text: str) -> str:
     return text
 
 
-def _parse_number_text(text: str, decimal: str | None, thousands: str | None,
-                       allow_percent: bool) -> tuple[float, bool]:
+def _parse_number_text(
+    text: str, decimal: str | None, thousands: str | None, allow_percent: bool
+) -> tuple[float, bool]:
     """Read one number written as text; returns (value, had_percent_sign). Raises ValueError."""
     s = text.strip()
     for space in _SPACES:
@@ -213,8 +243,9 @@ def _parse_number_text(text: str, decimal: str | None, thousands: str | None,
     return float(s), percent
 
 
-def to_float(value: object, decimal: str | None, thousands: str | None,
-             allow_percent: bool = False) -> tuple[float | None, bool]:
+def to_float(
+    value: object, decimal: str | None, thousands: str | None, allow_percent: bool = False
+) -> tuple[float | None, bool]:
     """One cell as a float (None when blank) and whether it carried a % sign. Raises ValueError."""
     if is_blank(value):
         return None, False
@@ -249,13 +280,43 @@ def looks_numeric(value: object) -> bool:
 
 # Status words accepted (compared lowercased, without accents) -> canonical status.
 STATUS_WORDS: dict[str, str] = {
-    **{w: "completed" for w in ("completed", "complete", "done", "finished", "closed", "delivered",
-                                "termine", "terminee", "clos", "cloture", "cloturee", "livre", "livree",
-                                "acheve", "fini", "finie")},
-    **{w: "cancelled" for w in ("cancelled", "canceled", "abandoned", "stopped", "annule", "annulee",
-                                "abandonne", "abandonnee", "arrete", "arretee")},
-    **{w: "ongoing" for w in ("ongoing", "in progress", "open", "active", "running", "en cours",
-                              "ouvert", "actif")},
+    **{
+        w: "completed"
+        for w in (
+            "completed",
+            "complete",
+            "done",
+            "finished",
+            "closed",
+            "delivered",
+            "termine",
+            "terminee",
+            "clos",
+            "cloture",
+            "cloturee",
+            "livre",
+            "livree",
+            "acheve",
+            "fini",
+            "finie",
+        )
+    },
+    **{
+        w: "cancelled"
+        for w in (
+            "cancelled",
+            "canceled",
+            "abandoned",
+            "stopped",
+            "annule",
+            "annulee",
+            "abandonne",
+            "abandonnee",
+            "arrete",
+            "arretee",
+        )
+    },
+    **{w: "ongoing" for w in ("ongoing", "in progress", "open", "active", "running", "en cours", "ouvert", "actif")},
 }
 
 
@@ -372,6 +433,7 @@ def by_value(s: pd.Series, read, errors: tuple = ()) -> tuple[np.ndarray, list[t
     read as the first missing cell. Mixed (object) columns are read cell by cell (text cells once
     per distinct text): equal values of different types (1, 1.0, True) may read differently.
     """
+
     def attempt(value):
         try:
             return True, read(value)
@@ -429,8 +491,9 @@ def text_cells(s: pd.Series) -> pd.Series:
     """`to_text` over a text column: a cell longer than any missing marker, with no whitespace at
     either end, is kept as it is (vectorised); the other cells are read per distinct value."""
     cells = pyarrow.array(s.array)
-    kept = _mask(pc.and_(pc.greater(pc.utf8_length(cells), _MARKER_LENGTH),
-                         pc.equal(pc.utf8_trim_whitespace(cells), cells)))
+    kept = _mask(
+        pc.and_(pc.greater(pc.utf8_length(cells), _MARKER_LENGTH), pc.equal(pc.utf8_trim_whitespace(cells), cells))
+    )
     codes, outcomes = by_value(s[~kept], to_text)
     slots = np.full(len(s), len(outcomes))  # kept cells point past the outcomes, at a null
     slots[~kept] = codes

@@ -32,24 +32,32 @@ if TYPE_CHECKING:  # pandera is imported where the contract is checked (notebook
 # Canonical columns that may never be blank (every other canonical column may be missing).
 NOT_NULLABLE: tuple[str, ...] = ("project_id", "amo")
 
-_PANDERA_DTYPES = {"id": "str", "text": "str", "category": "str", "float": "float64",
-                   "int": "Int64", "bool": "boolean", "date": "datetime64[us]"}
+_PANDERA_DTYPES = {
+    "id": "str",
+    "text": "str",
+    "category": "str",
+    "float": "float64",
+    "int": "Int64",
+    "bool": "boolean",
+    "date": "datetime64[us]",
+}
 
 
 @dataclass
 class ValidationResult:
     """What `validate_portfolio` returns (see its docstring)."""
 
-    data: pd.DataFrame          # typed canonical columns (+ extra columns kept, numeric where they parse) + derived columns
-    problems: list[Problem]     # every contract violation found (empty when clean)
-    excluded_rows: list[int] = field(default_factory=list)   # user row numbers excluded (drop_invalid=True only)
-    notes: list[str] = field(default_factory=list)           # conversions and derivations in plain words
-    missing: dict[str, int] = field(default_factory=dict)    # missing values per canonical column present
+    data: pd.DataFrame  # typed canonical columns (+ extra columns kept, numeric where they parse) + derived columns
+    problems: list[Problem]  # every contract violation found (empty when clean)
+    excluded_rows: list[int] = field(default_factory=list)  # user row numbers excluded (drop_invalid=True only)
+    notes: list[str] = field(default_factory=list)  # conversions and derivations in plain words
+    missing: dict[str, int] = field(default_factory=dict)  # missing values per canonical column present
 
 
 # ---------------------------------------------------------------------------------------------
 # Rules in words (shared by the pandera checks and the data dictionary, so they cannot differ)
 # ---------------------------------------------------------------------------------------------
+
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
@@ -114,6 +122,7 @@ def portfolio_schema() -> pa.DataFrameSchema:
 # Problems, named as in the user's file
 # ---------------------------------------------------------------------------------------------
 
+
 class _Ctx:
     """Collects problems and notes; names columns as the user's file does (`attrs["source_headers"]`)."""
 
@@ -161,16 +170,18 @@ def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thous
     is_share = col.name == "adoption_m3"
     plain, out = cells.plain_numbers(s, decimal, thousands, whole=col.kind == "int")
     rest = s[~plain]
-    codes, outcomes = cells.by_value(rest, lambda v: cells.to_float(v, decimal, thousands, allow_percent=is_share),
-                                     (ValueError,))
+    codes, outcomes = cells.by_value(
+        rest, lambda v: cells.to_float(v, decimal, thousands, allow_percent=is_share), (ValueError,)
+    )
     read = cells.per_cell(codes, [good for good, _ in outcomes], bool)
     given = cells.per_cell(codes, [good and r[0] is not None for good, r in outcomes], bool)
     number = cells.per_cell(codes, [r[0] if good and r[0] is not None else np.nan for good, r in outcomes], float)
     percent_signs = int(cells.per_cell(codes, [good and r[1] for good, r in outcomes], bool).sum())
     fraction = np.zeros(len(rest), dtype=bool)
     if col.kind == "int":
-        fraction = given & ~cells.per_cell(codes, [good and r[0] is not None and float(r[0]).is_integer()
-                                                   for good, r in outcomes], bool)
+        fraction = given & ~cells.per_cell(
+            codes, [good and r[0] is not None and float(r[0]).is_integer() for good, r in outcomes], bool
+        )
     report = ~read | fraction
     for idx, value, unread in zip(rest.index[report], rest[report].tolist(), ~read[report]):
         if unread:
@@ -185,7 +196,8 @@ def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thous
         # Percent scale when most values are above 1 (all within [0, 100]): one 1.5 among fractions
         # is an error to report, not a reason to divide the whole column by 100.
         as_percent = percent_signs > 0 or (
-            len(valid) > 0 and valid.between(0, 100).all() and 2 * int((valid > 1).sum()) > len(valid))
+            len(valid) > 0 and valid.between(0, 100).all() and 2 * int((valid > 1).sum()) > len(valid)
+        )
         if as_percent:
             why = "given with % signs" if percent_signs else "read as percentages"
             ctx.notes.append(f"{col.name} {why} (max {_fmt(round(valid.max(), 6))}): divided by 100")
@@ -198,14 +210,17 @@ def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thous
     return series
 
 
-def _convert_bool(s: pd.Series, col: columns.Column, ctx: _Ctx, vocabulary: dict,
-                  blank_means_no: set[str]) -> pd.Series:
+def _convert_bool(
+    s: pd.Series, col: columns.Column, ctx: _Ctx, vocabulary: dict, blank_means_no: set[str]
+) -> pd.Series:
     yes, no = vocabulary.get(col.name, ((), ()))
-    codes, outcomes = cells.by_value(s, lambda v: cells.parse_bool_value(v, yes=tuple(yes), no=tuple(no)),
-                                     (ValueError, TypeError))
+    codes, outcomes = cells.by_value(
+        s, lambda v: cells.parse_bool_value(v, yes=tuple(yes), no=tuple(no)), (ValueError, TypeError)
+    )
     # per cell: 1 yes, 0 no, -1 blank, -2 not a yes/no value
-    state = cells.per_cell(codes, [(-1 if r is None else int(bool(r))) if good else -2 for good, r in outcomes],
-                           np.int8)
+    state = cells.per_cell(
+        codes, [(-1 if r is None else int(bool(r))) if good else -2 for good, r in outcomes], np.int8
+    )
     blank, unreadable = state == -1, state == -2
     missing = state < 0
     if col.name == "amo":
@@ -246,8 +261,11 @@ def _convert_text(s: pd.Series, col: columns.Column, ctx: _Ctx) -> pd.Series:
 
 
 def _convert_date(s: pd.Series, col: columns.Column, ctx: _Ctx, order: str, date_format: str | None) -> pd.Series:
-    codes, outcomes = cells.by_value(s, lambda v: None if cells.is_blank(v) else cells.read_date(v, order, date_format),
-                                     (ValueError, TypeError, OverflowError))
+    codes, outcomes = cells.by_value(
+        s,
+        lambda v: None if cells.is_blank(v) else cells.read_date(v, order, date_format),
+        (ValueError, TypeError, OverflowError),
+    )
     unread = ~cells.per_cell(codes, [good for good, _ in outcomes], bool)
     expected = f"format {date_format}" if date_format else "e.g. 2024-03-31 or 31/03/2024"
     for idx, value in zip(s.index[unread], s[unread].tolist()):
@@ -256,9 +274,15 @@ def _convert_date(s: pd.Series, col: columns.Column, ctx: _Ctx, order: str, date
     return pd.Series(pd.to_datetime(stamps).astype("datetime64[us]").to_numpy()[codes], index=s.index)
 
 
-def coerce_types(df: pd.DataFrame, *, file: str, row_label: str = "line", decimal: str | None = None,
-                 thousands: str | None = None, date_format: str | None = None
-                 ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+def coerce_types(
+    df: pd.DataFrame,
+    *,
+    file: str,
+    row_label: str = "line",
+    decimal: str | None = None,
+    thousands: str | None = None,
+    date_format: str | None = None,
+) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """Convert raw cells into typed canonical columns; return (typed frame, problems, notes).
 
     Numbers: text is read with `decimal` ("." when None) and `thousands`; spaces, non-breaking and
@@ -314,8 +338,10 @@ def coerce_types(df: pd.DataFrame, *, file: str, row_label: str = "line", decima
             out[name] = _convert_text(s, col, ctx)
     if ctx.blank_no:
         n = sum(ctx.blank_no.values())
-        ctx.notes.append(f"{n} blank cell{'s' if n > 1 else ''} read as no in "
-                         + ", ".join(f"{c} ({k})" for c, k in ctx.blank_no.items()))
+        ctx.notes.append(
+            f"{n} blank cell{'s' if n > 1 else ''} read as no in "
+            + ", ".join(f"{c} ({k})" for c, k in ctx.blank_no.items())
+        )
     typed = pd.DataFrame(out, index=df.index)
     typed.attrs = attrs
     return typed, ctx.problems, ctx.notes
@@ -324,6 +350,7 @@ def coerce_types(df: pd.DataFrame, *, file: str, row_label: str = "line", decima
 # ---------------------------------------------------------------------------------------------
 # Completion from dates and framing answers (formulas in `metrics`)
 # ---------------------------------------------------------------------------------------------
+
 
 def _complete_durations(df: pd.DataFrame, ctx: _Ctx, raw: pd.DataFrame) -> pd.DataFrame:
     """Fill the two durations from the dates (whole column when absent, blank cells otherwise)."""
@@ -335,8 +362,7 @@ def _complete_durations(df: pd.DataFrame, ctx: _Ctx, raw: pd.DataFrame) -> pd.Da
         before = end.notna() & start.notna() & (end < start)
         for idx in df.index[before]:
             raw_value = raw.at[idx, end_col] if end_col in raw else end[idx]
-            ctx.problem(idx, end_col, raw_value,
-                        f"{end_col} is before start_date ({start[idx].date().isoformat()})")
+            ctx.problem(idx, end_col, raw_value, f"{end_col} is before start_date ({start[idx].date().isoformat()})")
         days = metrics.duration_days(start, end)
         if name not in df:
             df[name] = days
@@ -346,8 +372,10 @@ def _complete_durations(df: pd.DataFrame, ctx: _Ctx, raw: pd.DataFrame) -> pd.Da
             fill = df[name].isna() & days.notna()
             if fill.any():
                 df.loc[fill, name] = days[fill]
-                ctx.notes.append(f"{name}: {int(fill.sum())} blank cell{'s' if fill.sum() > 1 else ''} "
-                                 f"filled from {start_col} and {end_col}")
+                ctx.notes.append(
+                    f"{name}: {int(fill.sum())} blank cell{'s' if fill.sum() > 1 else ''} "
+                    f"filled from {start_col} and {end_col}"
+                )
     return df
 
 
@@ -366,9 +394,11 @@ def _complete_framing_score(df: pd.DataFrame, ctx: _Ctx) -> pd.DataFrame:
         score = computed.where(complete, given)
         if differs.any():
             rows = [_row(i) for i in df.index[differs]]
-            ctx.notes.append(f"framing_score recomputed from framing_q01…q10; the given score differed on "
-                             f"{len(rows)} project{'s' if len(rows) > 1 else ''} "
-                             f"({_rows_phrase(rows, ctx.row_label)}) and was replaced")
+            ctx.notes.append(
+                f"framing_score recomputed from framing_q01…q10; the given score differed on "
+                f"{len(rows)} project{'s' if len(rows) > 1 else ''} "
+                f"({_rows_phrase(rows, ctx.row_label)}) and was replaced"
+            )
     else:
         score = computed
         ctx.notes.append("framing_score computed as the number of yes among framing_q01…q10")
@@ -379,6 +409,7 @@ def _complete_framing_score(df: pd.DataFrame, ctx: _Ctx) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 # The whole chain
 # ---------------------------------------------------------------------------------------------
+
 
 def _missing_columns_message(file: str, missing: list[str], found) -> str:
     by_name = {c.name: c for c in columns.COLUMNS}
@@ -446,9 +477,16 @@ def _sort_problems(problems: list[Problem], ctx: _Ctx) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.row is not None, p.row or 0, order.get(p.column or "", len(order))))
 
 
-def validate_portfolio(df: pd.DataFrame, *, file: str, row_label: str = "line", decimal: str | None = None,
-                       thousands: str | None = None, drop_invalid: bool = False,
-                       tolerances: metrics.OutcomeTolerances = metrics.OutcomeTolerances()) -> ValidationResult:
+def validate_portfolio(
+    df: pd.DataFrame,
+    *,
+    file: str,
+    row_label: str = "line",
+    decimal: str | None = None,
+    thousands: str | None = None,
+    drop_invalid: bool = False,
+    tolerances: metrics.OutcomeTolerances = metrics.OutcomeTolerances(),
+) -> ValidationResult:
     """Type, check and enrich a mapped portfolio table.
 
     Steps: required columns present (durations may come from the dates), `coerce_types`, durations
@@ -470,8 +508,9 @@ def validate_portfolio(df: pd.DataFrame, *, file: str, row_label: str = "line", 
         missing_cols.append(name)
     if missing_cols:
         message = _missing_columns_message(file, missing_cols, found)
-        raise InputError(message, [Problem(file, "required column is missing", None, c, None, row_label)
-                                   for c in missing_cols])
+        raise InputError(
+            message, [Problem(file, "required column is missing", None, c, None, row_label) for c in missing_cols]
+        )
     if len(df) == 0:
         raise InputError(f"{file} has no data rows")
 
@@ -481,10 +520,18 @@ def validate_portfolio(df: pd.DataFrame, *, file: str, row_label: str = "line", 
         attrs = dict(df.attrs)
         df = df.drop(columns=computed)
         df.attrs = attrs
-        ctx.notes.append(f"column{'s' if len(computed) > 1 else ''} {', '.join(computed)} in the file "
-                         f"ignored: amo-analysis computes {'them' if len(computed) > 1 else 'it'}")
-    typed, problems, notes = coerce_types(df, file=file, row_label=row_label, decimal=decimal,
-                                          thousands=thousands, date_format=df.attrs.get("date_format"))
+        ctx.notes.append(
+            f"column{'s' if len(computed) > 1 else ''} {', '.join(computed)} in the file "
+            f"ignored: amo-analysis computes {'them' if len(computed) > 1 else 'it'}"
+        )
+    typed, problems, notes = coerce_types(
+        df,
+        file=file,
+        row_label=row_label,
+        decimal=decimal,
+        thousands=thousands,
+        date_format=df.attrs.get("date_format"),
+    )
     ctx.problems.extend(problems)
     ctx.notes.extend(notes)
     typed = _complete_durations(typed, ctx, df)
@@ -501,12 +548,17 @@ def validate_portfolio(df: pd.DataFrame, *, file: str, row_label: str = "line", 
         keep = typed.index[~rows.isin(list(bad))]
         excluded = sorted(bad)
         if len(keep) == 0:
-            raise InputError(f"{file}: no row left after excluding the {len(excluded)} "
-                             f"{row_label}{'s' if len(excluded) > 1 else ''} with problems "
-                             f"(first: {problems[0].sentence()})", problems)
+            raise InputError(
+                f"{file}: no row left after excluding the {len(excluded)} "
+                f"{row_label}{'s' if len(excluded) > 1 else ''} with problems "
+                f"(first: {problems[0].sentence()})",
+                problems,
+            )
         typed = typed.loc[keep]
-        ctx.notes.append(f"{len(excluded)} {row_label}{'s' if len(excluded) > 1 else ''} with problems "
-                         f"excluded ({_rows_phrase(excluded, row_label)})")
+        ctx.notes.append(
+            f"{len(excluded)} {row_label}{'s' if len(excluded) > 1 else ''} with problems "
+            f"excluded ({_rows_phrase(excluded, row_label)})"
+        )
 
     canonical = [c.name for c in columns.COLUMNS if c.role != "derived" and c.name in typed]
     typed = typed[canonical + [c for c in typed.columns if c not in canonical]]
@@ -514,9 +566,10 @@ def validate_portfolio(df: pd.DataFrame, *, file: str, row_label: str = "line", 
     extreme = data.index[data["extreme_outlier"]]
     if len(extreme):
         detail = ", ".join(f"{row_label} {_row(i)}: {data.at[i, 'budget_drift']:+.0%}" for i in extreme[:8])
-        ctx.notes.append(f"{len(extreme)} project{'s' if len(extreme) > 1 else ''} with a cost drift above "
-                         f"+{metrics.EXTREME_DRIFT:.0%} kept and flagged in extreme_outlier ({detail})")
+        ctx.notes.append(
+            f"{len(extreme)} project{'s' if len(extreme) > 1 else ''} with a cost drift above "
+            f"+{metrics.EXTREME_DRIFT:.0%} kept and flagged in extreme_outlier ({detail})"
+        )
     missing = {c.name: int(data[c.name].isna().sum()) for c in columns.COLUMNS if c.name in data}
     data.attrs = dict(df.attrs)
-    return ValidationResult(data=data, problems=problems, excluded_rows=excluded, notes=ctx.notes,
-                            missing=missing)
+    return ValidationResult(data=data, problems=problems, excluded_rows=excluded, notes=ctx.notes, missing=missing)

@@ -14,8 +14,15 @@ from amo_analysis.ingest import columns
 from amo_analysis.ingest import contract
 from amo_analysis.ingest import metrics
 
-_KIND_WORDS = {"id": "text", "text": "text", "category": "text", "float": "number",
-               "int": "whole number", "bool": "yes/no", "date": "date"}
+_KIND_WORDS = {
+    "id": "text",
+    "text": "text",
+    "category": "text",
+    "float": "number",
+    "int": "whole number",
+    "bool": "yes/no",
+    "date": "date",
+}
 
 
 def column_rule(col: columns.Column) -> str:
@@ -52,8 +59,11 @@ def _cell(text: str) -> str:
 def data_dictionary_markdown() -> str:
     """The text of `data/DATA_DICTIONARY.md`, generated from `columns.COLUMNS` (kept in sync by a test)."""
     t = metrics.OutcomeTolerances()
-    groups = (("required", "Required columns"), ("optional", "Optional columns"),
-              ("derived", "Derived columns (computed by amo-analysis)"))
+    groups = (
+        ("required", "Required columns"),
+        ("optional", "Optional columns"),
+        ("derived", "Derived columns (computed by amo-analysis)"),
+    )
     lines = [
         "# Portfolio data dictionary",
         "",
@@ -68,20 +78,38 @@ def data_dictionary_markdown() -> str:
         "",
     ]
     for role, title in groups:
-        lines += [f"## {title}", "",
-                  "| Column | English header | French header | Type | Unit | Rule | Description |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {title}",
+            "",
+            "| Column | English header | French header | Type | Unit | Rule | Description |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for col in columns.COLUMNS:
             if col.role != role:
                 continue
             kind = _KIND_WORDS[col.kind] if col.kind != "category" else "category"
-            lines.append("| " + " | ".join(_cell(x) for x in (
-                f"`{col.name}`", col.header_en or "—", col.header_fr or "—", kind, col.unit or "—",
-                column_rule(col), col.description)) + " |")
+            lines.append(
+                "| "
+                + " | ".join(
+                    _cell(x)
+                    for x in (
+                        f"`{col.name}`",
+                        col.header_en or "—",
+                        col.header_fr or "—",
+                        kind,
+                        col.unit or "—",
+                        column_rule(col),
+                        col.description,
+                    )
+                )
+                + " |"
+            )
         if role == "derived":
-            lines.append("| `extreme_outlier` | — | — | yes/no | — | computed (never read from the file) | "
-                         f"True when budget_drift is above +{metrics.EXTREME_DRIFT:.0%}; the project is kept and "
-                         "reported. |")
+            lines.append(
+                "| `extreme_outlier` | — | — | yes/no | — | computed (never read from the file) | "
+                f"True when budget_drift is above +{metrics.EXTREME_DRIFT:.0%}; the project is kept and "
+                "reported. |"
+            )
         lines.append("")
     markers = ", ".join(f"`{m}`" for m in sorted(cells.MISSING_MARKERS) if m)
     lines += [
@@ -148,6 +176,7 @@ def data_dictionary_markdown() -> str:
         "",
     ]
     return "\n".join(lines)
+
 
 if __name__ == "__main__":  # python -m amo_analysis.ingest.dictionary
     from amo_analysis import paths

@@ -46,15 +46,20 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
         try:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors, ...)
-            raise InputError(f"{name}: the workbook is corrupted and cannot be opened ({type(exc).__name__}); "
-                             "open it in Excel and save it again as .xlsx, or export a CSV.") from exc
+            raise InputError(
+                f"{name}: the workbook is corrupted and cannot be opened ({type(exc).__name__}); "
+                "open it in Excel and save it again as .xlsx, or export a CSV."
+            ) from exc
         try:
             sheets = {ws.title: ws for ws in wb.worksheets}
             names = list(sheets)
             if sheet is not None:
                 if sheet not in sheets:
-                    raise InputError(f"{name}: there is no sheet {sheet!r}; the sheets are "
-                                     + ", ".join(repr(s) for s in names) + ".")
+                    raise InputError(
+                        f"{name}: there is no sheet {sheet!r}; the sheets are "
+                        + ", ".join(repr(s) for s in names)
+                        + "."
+                    )
                 candidates = [sheet]
             else:
                 candidates = names
@@ -87,15 +92,20 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
     if chosen is None:
         if first_with_data is None:
             raise InputError(f"{name}: the workbook has no data (every sheet is empty).")
-        raise InputError(f"{name}: no sheet has a table header (a row with at least 3 filled cells, at least half "
-                         f"of them text, within the first {HEADER_SEARCH_ROWS} rows); sheets: "
-                         + ", ".join(repr(s) for s in names) + ".")
+        raise InputError(
+            f"{name}: no sheet has a table header (a row with at least 3 filled cells, at least half "
+            f"of them text, within the first {HEADER_SEARCH_ROWS} rows); sheets: "
+            + ", ".join(repr(s) for s in names)
+            + "."
+        )
     title, rows, h = chosen
     where = f"{name}, sheet {title!r}"
     if h is None:
-        raise InputError(f"{where}: no table header found (a row with at least 3 filled cells, at least "
-                         "half of them text, "
-                         f"within the first {HEADER_SEARCH_ROWS} rows).")
+        raise InputError(
+            f"{where}: no table header found (a row with at least 3 filled cells, at least "
+            "half of them text, "
+            f"within the first {HEADER_SEARCH_ROWS} rows)."
+        )
     info.sheet = title
     if sheet is None and skipped:
         info.notes.append(f"sheet {title!r} used: " + "; ".join(f"sheet {t!r} {why}" for t, why in skipped))
@@ -105,25 +115,30 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
     header_row_number = h + 1
     info.header_row = header_row_number
     if h > 0:
-        info.notes.append(f"header found on row {header_row_number}; "
-                          f"row{'s' if h > 1 else ''} above it skipped (title)")
+        info.notes.append(
+            f"header found on row {header_row_number}; row{'s' if h > 1 else ''} above it skipped (title)"
+        )
     header_cells = rows[h]
     filled = [j for j, v in enumerate(header_cells) if _present(v)]
     first, last = filled[0], filled[-1]
     for j in range(first, last + 1):
         if not _present(header_cells[j]):
-            raise InputError(f"{where}, cell {get_column_letter(j + 1)}{header_row_number} of the header is "
-                             "empty (merged header cells?); give every column its own header cell.")
+            raise InputError(
+                f"{where}, cell {get_column_letter(j + 1)}{header_row_number} of the header is "
+                "empty (merged header cells?); give every column its own header cell."
+            )
     header = [str(header_cells[j]).strip().lstrip("\ufeff").strip() for j in range(first, last + 1)]
 
     data = []
-    for offset, row in enumerate(rows[h + 1:], start=h + 2):
+    for offset, row in enumerate(rows[h + 1 :], start=h + 2):
         if not any(_present(v) for v in row):
             continue
         for j, v in enumerate(row):
             if (j < first or j > last) and _present(v):
-                raise InputError(f"{where}, cell {get_column_letter(j + 1)}{offset} has a value but no header "
-                                 "above it (merged header cells?); give that column a header.")
+                raise InputError(
+                    f"{where}, cell {get_column_letter(j + 1)}{offset} has a value but no header "
+                    "above it (merged header cells?); give that column a header."
+                )
         cells = [row[j] if j < len(row) else None for j in range(first, last + 1)]
         data.append((offset, [v if _present(v) else None for v in cells]))
 
@@ -138,10 +153,14 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
 
     columns = [[cells[j] for _, cells in data] for j in range(len(header))]
     index = [r for r, _ in data]
-    check_header(header, f"{where}",
-                 where=lambda j: f"cell {get_column_letter(first + j + 1)}{header_row_number}",
-                 first_value_row=lambda j: index[0] if any(v is not None for v in columns[j]) else None,
-                 row_label="row", notes=info.notes)
+    check_header(
+        header,
+        f"{where}",
+        where=lambda j: f"cell {get_column_letter(first + j + 1)}{header_row_number}",
+        first_value_row=lambda j: index[0] if any(v is not None for v in columns[j]) else None,
+        row_label="row",
+        notes=info.notes,
+    )
     df = pd.DataFrame({j: col for j, col in enumerate(columns)}, index=pd.Index(index, name="source_row"))
     df.columns = pd.Index(header)
     return df, info

@@ -71,11 +71,33 @@ DEFAULT_BLANK_MEANS_NO: tuple[str, ...] = cols.FRAMING_COLUMNS + cols.PITFALL_CO
 _BOOL_COLUMNS: tuple[str, ...] = tuple(c.name for c in cols.COLUMNS if c.kind == "bool")
 
 # Trailing words dropped as a last resort ("Budget prévu EUR", "Coût réel k€", "Durée jours").
-_UNIT_WORDS: frozenset[str] = frozenset({
-    "eur", "euro", "euros", "keur", "k", "ke", "ht", "ttc", "usd", "kusd",
-    "days", "day", "jours", "jour", "j", "hours", "heures", "h", "hrs",
-    "pct", "percent", "pourcent", "pourcentage",
-})
+_UNIT_WORDS: frozenset[str] = frozenset(
+    {
+        "eur",
+        "euro",
+        "euros",
+        "keur",
+        "k",
+        "ke",
+        "ht",
+        "ttc",
+        "usd",
+        "kusd",
+        "days",
+        "day",
+        "jours",
+        "jour",
+        "j",
+        "hours",
+        "heures",
+        "h",
+        "hrs",
+        "pct",
+        "percent",
+        "pourcent",
+        "pourcentage",
+    }
+)
 
 _TOP_LEVEL_KEYS = ("practice", "cost_unit", "date_format", "ignore", "blank_means_no", "columns")
 _PRACTICE_KEYS = ("column", "name", "yes", "no")
@@ -146,7 +168,7 @@ def _variants(text: str) -> list[tuple[str, str]]:
         if shorter == text or not shorter.strip():
             break
         text = shorter
-        pairs.append((normalise_header(text), original[len(text):].strip()))
+        pairs.append((normalise_header(text), original[len(text) :].strip()))
     seen: dict[str, str] = {}
     for key, removed in pairs:
         if key and key not in seen:
@@ -226,8 +248,11 @@ def _unknown_target(where: str, source: str, target: object) -> InputError:
     valid = canonical_targets()
     close = difflib.get_close_matches(str(target), valid, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return _fail(where, f"column '{source}' is mapped to {target!r}, which is not a canonical column"
-                        f"{hint}; valid names are: {', '.join(valid)}")
+    return _fail(
+        where,
+        f"column '{source}' is mapped to {target!r}, which is not a canonical column"
+        f"{hint}; valid names are: {', '.join(valid)}",
+    )
 
 
 def load_mapping(path: str | os.PathLike) -> Mapping:
@@ -248,8 +273,7 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
         try:
             text = raw_bytes.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise _fail(where, f"is neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it as "
-                               "UTF-8") from None
+            raise _fail(where, f"is neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -270,7 +294,7 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
 
     columns_table = data.get("columns", {})
     if not isinstance(columns_table, dict):
-        raise _fail(where, "'columns' must be a table of \"source header\" = \"canonical name\" lines")
+        raise _fail(where, '\'columns\' must be a table of "source header" = "canonical name" lines')
     for source, target in columns_table.items():
         if not isinstance(target, str) or target not in canonical_targets():
             raise _unknown_target(where, source, target)
@@ -281,8 +305,10 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
         if isinstance(practice, str):
             practice = {"column": practice}
         if not isinstance(practice, dict):
-            raise _fail(where, "'practice' must be a table such as "
-                               "{ column = \"Model\", name = \"PMO\", yes = [\"Flex\"], no = [\"Seq\"] }")
+            raise _fail(
+                where,
+                '\'practice\' must be a table such as { column = "Model", name = "PMO", yes = ["Flex"], no = ["Seq"] }',
+            )
         bad = [k for k in practice if k not in _PRACTICE_KEYS]
         if bad:
             raise _fail(where, f"unknown key '{bad[0]}' in 'practice'; its keys are: {', '.join(_PRACTICE_KEYS)}")
@@ -300,8 +326,9 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
         if both:
             raise _fail(where, f"practice value {sorted(both)[0]!r} is listed both as yes and as no")
         if column is not None and column in mapping.renames and mapping.renames[column] != "amo":
-            raise _fail(where, f"column '{column}' is the practice column but [columns] maps it to "
-                               f"'{mapping.renames[column]}'")
+            raise _fail(
+                where, f"column '{column}' is the practice column but [columns] maps it to '{mapping.renames[column]}'"
+            )
         others = [s for s, t in mapping.renames.items() if t == "amo" and s != column]
         if column is not None and others:
             raise _fail(where, f"both '{column}' (practice) and '{others[0]}' ([columns]) are mapped to amo")
@@ -309,7 +336,7 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
     if "cost_unit" in data:
         unit = data["cost_unit"]
         if not isinstance(unit, str) or not unit.strip():
-            raise _fail(where, f"'cost_unit' must be a non-empty text such as \"EUR\" or \"hours\", not {unit!r}")
+            raise _fail(where, f'\'cost_unit\' must be a non-empty text such as "EUR" or "hours", not {unit!r}')
         mapping.cost_unit = unit.strip()
 
     if "date_format" in data:
@@ -328,8 +355,11 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
         names = _string_list(where, "blank_means_no", data["blank_means_no"])
         bad = [n for n in names if n not in _BOOL_COLUMNS]
         if bad:
-            raise _fail(where, f"'blank_means_no' names {bad[0]!r}, which is not a yes/no column; "
-                               f"the yes/no columns are: {', '.join(_BOOL_COLUMNS)}")
+            raise _fail(
+                where,
+                f"'blank_means_no' names {bad[0]!r}, which is not a yes/no column; "
+                f"the yes/no columns are: {', '.join(_BOOL_COLUMNS)}",
+            )
         mapping.blank_means_no = names
 
     return mapping
@@ -353,10 +383,14 @@ def _find_source(name: str, headers: list[str], mapping_file: str, source_name: 
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise InputError(f"mapping file {mapping_file} names {role} '{name}', which could be any of "
-                         f"{_list_headers(matches)} in {source_name}; write the header exactly")
-    raise InputError(f"mapping file {mapping_file} names {role} '{name}' but {source_name} has no such "
-                     f"column; its columns are: {_list_headers(headers)}")
+        raise InputError(
+            f"mapping file {mapping_file} names {role} '{name}', which could be any of "
+            f"{_list_headers(matches)} in {source_name}; write the header exactly"
+        )
+    raise InputError(
+        f"mapping file {mapping_file} names {role} '{name}' but {source_name} has no such "
+        f"column; its columns are: {_list_headers(headers)}"
+    )
 
 
 def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) -> tuple[pd.DataFrame, MappingReport]:
@@ -375,8 +409,9 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
     headers = [h if isinstance(h, str) else str(h) for h in raw.columns]
     duplicated = sorted({h for h in headers if headers.count(h) > 1})
     if duplicated:
-        raise InputError(f"{source_name} has more than one column headed '{duplicated[0]}'; "
-                         f"give each column its own header")
+        raise InputError(
+            f"{source_name} has more than one column headed '{duplicated[0]}'; give each column its own header"
+        )
     df = raw.copy()
     df.columns = headers
 
@@ -398,11 +433,14 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
             raise _unknown_target(mapping_file, name, target)
         source = _find_source(name, remaining, mapping_file, source_name, role)
         if explicit.get(source, target) != target:
-            raise InputError(f"mapping file {mapping_file} maps column '{source}' both to "
-                             f"'{explicit[source]}' and to '{target}'")
+            raise InputError(
+                f"mapping file {mapping_file} maps column '{source}' both to '{explicit[source]}' and to '{target}'"
+            )
         if target in claimed_by and claimed_by[target] != source:
-            raise InputError(f"mapping file {mapping_file} maps both '{claimed_by[target]}' and "
-                             f"'{source}' of {source_name} to '{target}'; keep one")
+            raise InputError(
+                f"mapping file {mapping_file} maps both '{claimed_by[target]}' and "
+                f"'{source}' of {source_name} to '{target}'; keep one"
+            )
         explicit[source] = target
         claimed_by[target] = source
         if source != target:
@@ -419,13 +457,17 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
             continue
         if target in claimed_by and claimed_by[target] in explicit:
             report.unrecognised.append(header)
-            report.notes.append(f"'{header}' looks like {target}, but {mapping_file} maps "
-                                f"'{claimed_by[target]}' to {target}; '{header}' is kept as an extra column")
+            report.notes.append(
+                f"'{header}' looks like {target}, but {mapping_file} maps "
+                f"'{claimed_by[target]}' to {target}; '{header}' is kept as an extra column"
+            )
             continue
         if target in claimed_by:
-            raise InputError(f"{source_name}: columns '{claimed_by[target]}' and '{header}' both look like "
-                             f"{target}; keep one, or say which is which in a mapping file "
-                             f"([columns] table, or ignore = [...])")
+            raise InputError(
+                f"{source_name}: columns '{claimed_by[target]}' and '{header}' both look like "
+                f"{target}; keep one, or say which is which in a mapping file "
+                f"([columns] table, or ignore = [...])"
+            )
         automatic[header] = target
         claimed_by[target] = header
         if how:  # exact synonyms are listed in `recognised`; only say how a looser match was made
@@ -439,8 +481,10 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
     for header in report.unrecognised:
         if final_names.count(header) > 1:
             other = next(h for h, t in renames.items() if t == header)
-            raise InputError(f"{source_name}: column '{header}' would clash with column '{other}', "
-                             f"which is read as {header}; rename or ignore one of them")
+            raise InputError(
+                f"{source_name}: column '{header}' would clash with column '{other}', "
+                f"which is read as {header}; rename or ignore one of them"
+            )
 
     practice_values = [v for v in (*mapping.practice_yes, *mapping.practice_no)]
     if practice_values:

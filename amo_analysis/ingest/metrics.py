@@ -28,13 +28,14 @@ _TOLERANCE_SLACK = 1e-9
 class OutcomeTolerances:
     """Standish-style resolution thresholds, as fractions (0.10 = 10 %)."""
 
-    on_target: float = 0.10   # drift and slip both <= on_target (and not cancelled) -> "successful"
-    failure: float = 0.50     # cancelled, or drift > failure, or slip > failure -> "failed"; otherwise "challenged"
+    on_target: float = 0.10  # drift and slip both <= on_target (and not cancelled) -> "successful"
+    failure: float = 0.50  # cancelled, or drift > failure, or slip > failure -> "failed"; otherwise "challenged"
 
 
 # ---------------------------------------------------------------------------------------------
 # Columns completed from others
 # ---------------------------------------------------------------------------------------------
+
 
 def duration_days(start: pd.Series, end: pd.Series) -> pd.Series:
     """Calendar days from `start` to `end` (float64): missing where either date is missing or where
@@ -53,6 +54,7 @@ def framing_score(answers: pd.DataFrame) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 # Derived metrics
 # ---------------------------------------------------------------------------------------------
+
 
 def _num(df: pd.DataFrame, name: str) -> pd.Series:
     if name in df:

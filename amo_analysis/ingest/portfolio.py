@@ -97,7 +97,8 @@ class Portfolio:
         path = folder / PORTFOLIO_FILE
         frame.to_parquet(path)
         (folder / PROVENANCE_FILE).write_text(
-            json.dumps(self.provenance(), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+            json.dumps(self.provenance(), indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
         return path
 
     @classmethod
@@ -107,18 +108,25 @@ class Portfolio:
         data = pd.read_parquet(parquet_path)
         prov = json.loads((parquet_path.parent / PROVENANCE_FILE).read_text(encoding="utf-8"))
         return cls(
-            data=data, source_name=prov["source"], checksum=prov["checksum"],
-            detection=prov["detection"], recognised=prov["recognised_columns"],
-            unrecognised=prov["unrecognised_columns"], personal_columns=prov["personal_columns_dropped"],
-            problems=prov["problems"], excluded_rows=prov["excluded_rows"], notes=prov["notes"],
-            missing=prov["missing_values"], cost_unit=prov["cost_unit"],
-            practice_name=prov["practice_name"], row_label=prov["row_label"],
+            data=data,
+            source_name=prov["source"],
+            checksum=prov["checksum"],
+            detection=prov["detection"],
+            recognised=prov["recognised_columns"],
+            unrecognised=prov["unrecognised_columns"],
+            personal_columns=prov["personal_columns_dropped"],
+            problems=prov["problems"],
+            excluded_rows=prov["excluded_rows"],
+            notes=prov["notes"],
+            missing=prov["missing_values"],
+            cost_unit=prov["cost_unit"],
+            practice_name=prov["practice_name"],
+            row_label=prov["row_label"],
         )
 
 
 # Header words that mark an extra column as the project's name (pseudonymised with the ids).
-_NAME_WORDS = frozenset({"name", "names", "nom", "noms", "libelle", "intitule", "title", "titre",
-                         "designation"})
+_NAME_WORDS = frozenset({"name", "names", "nom", "noms", "libelle", "intitule", "title", "titre", "designation"})
 
 
 def project_name_columns(data: pd.DataFrame) -> list[str]:
@@ -137,8 +145,13 @@ def project_name_columns(data: pd.DataFrame) -> list[str]:
 
 
 def _problem_dict(p: Problem) -> dict:
-    return {"row": p.row, "column": p.column, "value": None if p.value is None else str(p.value),
-            "rule": p.rule, "sentence": p.sentence()}
+    return {
+        "row": p.row,
+        "column": p.column,
+        "value": None if p.value is None else str(p.value),
+        "rule": p.rule,
+        "sentence": p.sentence(),
+    }
 
 
 def load_portfolio(
@@ -170,8 +183,14 @@ def load_portfolio(
     cleaned, personal = privacy.drop_personal_columns(mapped)
     cleaned.attrs = dict(mapped.attrs)
     result = contract.validate_portfolio(
-        cleaned, file=info.display_name, row_label=info.row_label, decimal=info.decimal,
-        thousands=info.thousands, drop_invalid=drop_invalid, tolerances=tolerances)
+        cleaned,
+        file=info.display_name,
+        row_label=info.row_label,
+        decimal=info.decimal,
+        thousands=info.thousands,
+        drop_invalid=drop_invalid,
+        tolerances=tolerances,
+    )
     data = result.data
     if pseudonymise:
         data = privacy.pseudonymise(data, columns=("project_id", *project_name_columns(data)), salt=salt)

@@ -52,38 +52,180 @@ from amo_analysis.ingest.mapping import normalise_header, recognise_header
 
 # Headers naming a way to reach or identify a person: always personal.
 _CONTACT_PHRASES: tuple[str, ...] = (
-    "email", "e mail", "mail", "courriel", "adresse mail", "mel",
-    "telephone", "phone", "tel", "mobile", "portable", "gsm", "cell", "cellphone", "fax",
-    "adresse", "address", "contact", "contacts", "interlocuteur",
-    "matricule", "employee id", "employee number", "staff id", "personnel number",
-    "numero de securite sociale", "securite sociale", "ssn", "nir", "social security",
-    "date of birth", "birth date", "birthdate", "date de naissance", "naissance", "dob",
-    "linkedin", "iban",
+    "email",
+    "e mail",
+    "mail",
+    "courriel",
+    "adresse mail",
+    "mel",
+    "telephone",
+    "phone",
+    "tel",
+    "mobile",
+    "portable",
+    "gsm",
+    "cell",
+    "cellphone",
+    "fax",
+    "adresse",
+    "address",
+    "contact",
+    "contacts",
+    "interlocuteur",
+    "matricule",
+    "employee id",
+    "employee number",
+    "staff id",
+    "personnel number",
+    "numero de securite sociale",
+    "securite sociale",
+    "ssn",
+    "nir",
+    "social security",
+    "date of birth",
+    "birth date",
+    "birthdate",
+    "date de naissance",
+    "naissance",
+    "dob",
+    "linkedin",
+    "iban",
 )
 # Headers naming a person by role: personal unless every filled cell is a yes/no or a number.
 _ROLE_PHRASES: tuple[str, ...] = (
-    "first name", "firstname", "last name", "lastname", "surname", "full name", "fullname",
-    "given name", "family name", "prenom", "nom de famille", "nom prenom", "prenom nom",
-    "chef de projet", "cheffe de projet", "chef projet", "directeur de projet", "directrice de projet",
-    "project manager", "project lead", "project leader", "program manager", "programme manager",
-    "pm", "cp", "manager", "sponsor", "sponsor name", "responsable", "owner", "product owner",
-    "business owner", "referent", "referente", "auteur", "author", "employee", "employe", "salarie",
-    "collaborateur", "collaboratrice", "consultant", "consultante", "person", "personne",
-    "utilisateur", "user name", "username", "login", "assignee", "assigned to", "attribue a",
+    "first name",
+    "firstname",
+    "last name",
+    "lastname",
+    "surname",
+    "full name",
+    "fullname",
+    "given name",
+    "family name",
+    "prenom",
+    "nom de famille",
+    "nom prenom",
+    "prenom nom",
+    "chef de projet",
+    "cheffe de projet",
+    "chef projet",
+    "directeur de projet",
+    "directrice de projet",
+    "project manager",
+    "project lead",
+    "project leader",
+    "program manager",
+    "programme manager",
+    "pm",
+    "cp",
+    "manager",
+    "sponsor",
+    "sponsor name",
+    "responsable",
+    "owner",
+    "product owner",
+    "business owner",
+    "referent",
+    "referente",
+    "auteur",
+    "author",
+    "employee",
+    "employe",
+    "salarie",
+    "collaborateur",
+    "collaboratrice",
+    "consultant",
+    "consultante",
+    "person",
+    "personne",
+    "utilisateur",
+    "user name",
+    "username",
+    "login",
+    "assignee",
+    "assigned to",
+    "attribue a",
 )
 # "name" alone: personal unless the header says what is named is a thing.
 _NAME_WORDS: frozenset[str] = frozenset({"name", "names", "nom", "noms"})
-_THING_WORDS: frozenset[str] = frozenset({
-    "projet", "project", "projets", "projects", "application", "app", "produit", "product",
-    "organisation", "organization", "company", "entreprise", "societe", "fournisseur", "supplier",
-    "vendor", "editeur", "integrateur", "integrator", "client", "customer", "direction", "service",
-    "departement", "department", "equipe", "team", "programme", "program", "portefeuille",
-    "portfolio", "site", "systeme", "system", "outil", "tool", "solution", "logiciel", "software",
-    "lot", "contrat", "contract", "fichier", "file", "domaine", "domain", "secteur", "sector",
-    "entite", "entity", "phase", "jalon", "milestone", "module", "release", "version", "sprint",
-    "livrable", "deliverable", "perimetre", "scope", "marche", "market", "pays", "country", "ville",
-    "city", "region", "code", "type", "categorie", "category", "statut", "status",
-})
+_THING_WORDS: frozenset[str] = frozenset(
+    {
+        "projet",
+        "project",
+        "projets",
+        "projects",
+        "application",
+        "app",
+        "produit",
+        "product",
+        "organisation",
+        "organization",
+        "company",
+        "entreprise",
+        "societe",
+        "fournisseur",
+        "supplier",
+        "vendor",
+        "editeur",
+        "integrateur",
+        "integrator",
+        "client",
+        "customer",
+        "direction",
+        "service",
+        "departement",
+        "department",
+        "equipe",
+        "team",
+        "programme",
+        "program",
+        "portefeuille",
+        "portfolio",
+        "site",
+        "systeme",
+        "system",
+        "outil",
+        "tool",
+        "solution",
+        "logiciel",
+        "software",
+        "lot",
+        "contrat",
+        "contract",
+        "fichier",
+        "file",
+        "domaine",
+        "domain",
+        "secteur",
+        "sector",
+        "entite",
+        "entity",
+        "phase",
+        "jalon",
+        "milestone",
+        "module",
+        "release",
+        "version",
+        "sprint",
+        "livrable",
+        "deliverable",
+        "perimetre",
+        "scope",
+        "marche",
+        "market",
+        "pays",
+        "country",
+        "ville",
+        "city",
+        "region",
+        "code",
+        "type",
+        "categorie",
+        "category",
+        "statut",
+        "status",
+    }
+)
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # Patterns strong enough to be searched inside free text.
@@ -100,8 +242,9 @@ _AMOUNT = re.compile(r"[+\-]?\d{1,3}(?:([ .,'\u00a0\u202f])\d{3})(?:\1\d{3})*(?:
 _AT_OR_EIGHT_DIGITS = r"^(?:[^@]*@|(?:[^0-9\x{80}-\x{10ffff}]*[0-9\x{80}-\x{10ffff}]){8})"
 _PLAIN_NUMBER = r"^[0-9]+(?:[.,][0-9]+)?$"
 _FRENCH_PHONE_DIGITS = r"^0[1-9][0-9]{8}$"
-_GROUPED_AMOUNT = ("^-?[0-9]{1,3}(?:" + "|".join(f"(?:[{sep}][0-9]{{3}})+" for sep in " .,'\u00a0\u202f")
-                   + r")(?:[.,][0-9]+)?$")
+_GROUPED_AMOUNT = (
+    "^-?[0-9]{1,3}(?:" + "|".join(f"(?:[{sep}][0-9]{{3}})+" for sep in " .,'\u00a0\u202f") + r")(?:[.,][0-9]+)?$"
+)
 _DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T].*)?|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?:[ T].*)?")
 
 
@@ -153,7 +296,7 @@ def _all_flags(series: pd.Series, numbers_ok: bool) -> bool:
     """True when the column has at least one filled cell and each reads as yes/no (or, when
     `numbers_ok`, as a number)."""
     filled = 0
-    for value in (series.dropna().unique() if isinstance(series.dtype, pd.StringDtype) else series):
+    for value in series.dropna().unique() if isinstance(series.dtype, pd.StringDtype) else series:
         if is_unfilled(value):
             continue
         filled += 1
@@ -200,9 +343,12 @@ def _text_counts(series: pd.Series):
     cells = cells.filter(pc.match_substring_regex(cells, _AT_OR_EIGHT_DIGITS))
     counts = pc.value_counts(cells)
     values = counts.field("values")
-    never = pc.or_(pc.and_not(pc.match_substring_regex(values, _PLAIN_NUMBER),
-                              pc.match_substring_regex(values, _FRENCH_PHONE_DIGITS)),
-                   pc.match_substring_regex(values, _GROUPED_AMOUNT))
+    never = pc.or_(
+        pc.and_not(
+            pc.match_substring_regex(values, _PLAIN_NUMBER), pc.match_substring_regex(values, _FRENCH_PHONE_DIGITS)
+        ),
+        pc.match_substring_regex(values, _GROUPED_AMOUNT),
+    )
     keep = pc.invert(never)
     yield from zip(values.filter(keep).to_pylist(), counts.field("counts").filter(keep).to_pylist())
 
@@ -276,12 +422,14 @@ def pseudonymise(df: pd.DataFrame, columns=("project_id",), salt: str | None = N
     out = df.copy()
     for column in columns:
         texts = {v: _id_text(v) for v in df[column].unique() if not is_missing(v)}
-        codes = {text: "P-" + hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
-                 for text in set(texts.values())}
+        codes = {
+            text: "P-" + hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+            for text in set(texts.values())
+        }
         if len(set(codes.values())) != len(codes):
             raise RuntimeError(f"two values of {column!r} got the same pseudonym; use another salt")
         out[column] = pd.Series(
-            [None if is_missing(v) else codes[texts[v]] for v in df[column]],
-            index=df.index, dtype=object)
+            [None if is_missing(v) else codes[texts[v]] for v in df[column]], index=df.index, dtype=object
+        )
     out.attrs = dict(df.attrs)
     return out

@@ -59,8 +59,7 @@ class SourceInfo:
         if self.decimal:
             lines.append(f"decimal mark: {mark_text(self.decimal)}")
         if self.kind == "csv":
-            lines.append("thousands separator: "
-                         + (mark_text(self.thousands) if self.thousands else "none"))
+            lines.append("thousands separator: " + (mark_text(self.thousands) if self.thousands else "none"))
         if self.sheet is not None:
             lines.append(f"sheet: {self.sheet!r}")
         if self.header_row is not None:
@@ -93,8 +92,10 @@ def check_header(header, name, where, first_value_row, row_label, notes) -> list
         if h == "":
             row = first_value_row(j)
             if row is not None:
-                raise InputError(f"{name}: {where(j)} of the header is empty but {row_label} {row} has a value "
-                                 "there; give that column a name.")
+                raise InputError(
+                    f"{name}: {where(j)} of the header is empty but {row_label} {row} has a value "
+                    "there; give that column a name."
+                )
             notes.append(f"{where(j)} has no header and no data: ignored")
             continue
         keep.append(j)
@@ -104,6 +105,7 @@ def check_header(header, name, where, first_value_row, row_label, notes) -> list
     for h, js in positions.items():
         if len(js) > 1:
             places = " and ".join(where(j) for j in js)
-            raise InputError(f"{name}: the header has {h!r} {len(js)} times ({places}); "
-                             "each column needs a distinct name.")
+            raise InputError(
+                f"{name}: the header has {h!r} {len(js)} times ({places}); each column needs a distinct name."
+            )
     return keep

@@ -45,9 +45,14 @@ _SQLITE_SIGNATURE = b"SQLite format 3\x00"
 _PARQUET_SIGNATURE = b"PAR1"
 
 
-def read_source(source: str | os.PathLike, *, sheet: str | None = None, table: str | None = None,
-                query: str | None = None,
-                max_bytes: int = 500 * 1024**2) -> tuple[pd.DataFrame, SourceInfo]:
+def read_source(
+    source: str | os.PathLike,
+    *,
+    sheet: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    max_bytes: int = 500 * 1024**2,
+) -> tuple[pd.DataFrame, SourceInfo]:
     """Read the table in `source` and report what was detected.
 
     `source` is a file path or a SQLAlchemy URL (anything containing "://"). `sheet` applies to
@@ -71,8 +76,10 @@ def read_source(source: str | os.PathLike, *, sheet: str | None = None, table: s
     if path.is_dir():
         raise InputError(f"{name}: this is a folder, not a file; give the path of the table file.")
     if name.startswith("~$"):
-        raise InputError(f"{name}: this is the lock file Excel keeps beside a workbook that is open, not a "
-                         f"portfolio; give the workbook itself ({name[2:]}).")
+        raise InputError(
+            f"{name}: this is the lock file Excel keeps beside a workbook that is open, not a "
+            f"portfolio; give the workbook itself ({name[2:]})."
+        )
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
@@ -94,8 +101,10 @@ def read_source(source: str | os.PathLike, *, sheet: str | None = None, table: s
         raise InputError(f"{name}: 'sheet' only applies to Excel files, not to {kind} files.")
     size = path.stat().st_size
     if size > max_bytes:
-        raise InputError(f"{name}: the file is {_human_bytes(size)}, above the {_human_bytes(max_bytes)} limit "
-                         "(raise max_bytes, or export only the columns and rows needed).")
+        raise InputError(
+            f"{name}: the file is {_human_bytes(size)}, above the {_human_bytes(max_bytes)} limit "
+            "(raise max_bytes, or export only the columns and rows needed)."
+        )
     if kind == "xlsx":
         df, info = read_xlsx(path, sheet=sheet)
     elif kind == "parquet":
@@ -111,10 +120,13 @@ def _detect_kind(path: Path, head: bytes) -> str:
     name, ext = path.name, path.suffix.lower()
     if head.startswith(_OLE_SIGNATURE):
         if ext == ".xls":
-            raise InputError(f"{name}: this is an old-format Excel workbook (.xls); open it in Excel and "
-                             "save it as .xlsx or CSV.")
-        raise InputError(f"{name}: this is a password-protected (encrypted) workbook or an old .xls file; "
-                         "remove the password (File > Info > Protect Workbook) and save it as .xlsx or CSV.")
+            raise InputError(
+                f"{name}: this is an old-format Excel workbook (.xls); open it in Excel and save it as .xlsx or CSV."
+            )
+        raise InputError(
+            f"{name}: this is a password-protected (encrypted) workbook or an old .xls file; "
+            "remove the password (File > Info > Protect Workbook) and save it as .xlsx or CSV."
+        )
     if head.startswith(_SQLITE_SIGNATURE):
         return "sqlite"
     if head[8:12] == b"DUCK":
@@ -126,8 +138,10 @@ def _detect_kind(path: Path, head: bytes) -> str:
             with zipfile.ZipFile(path) as zf:
                 names = set(zf.namelist())
         except (zipfile.BadZipFile, OSError) as exc:
-            raise InputError(f"{name}: the workbook is corrupted and cannot be opened ({exc}); "
-                             "open it in Excel and save it again as .xlsx, or export a CSV.") from exc
+            raise InputError(
+                f"{name}: the workbook is corrupted and cannot be opened ({exc}); "
+                "open it in Excel and save it again as .xlsx, or export a CSV."
+            ) from exc
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "xl/workbook.bin" in names:
@@ -135,15 +149,21 @@ def _detect_kind(path: Path, head: bytes) -> str:
         if "content.xml" in names:
             raise InputError(f"{name}: OpenDocument spreadsheets (.ods) are not supported; save it as .xlsx or CSV.")
         if ext in XLSX_EXTENSIONS:
-            raise InputError(f"{name}: the workbook is corrupted (no workbook inside the archive); "
-                             "open it in Excel and save it again as .xlsx, or export a CSV.")
+            raise InputError(
+                f"{name}: the workbook is corrupted (no workbook inside the archive); "
+                "open it in Excel and save it again as .xlsx, or export a CSV."
+            )
         raise InputError(f"{name}: this is a zip archive, not a table; extract the CSV or .xlsx file first.")
     if ext in XLSX_EXTENSIONS:
-        raise InputError(f"{name}: the workbook is corrupted or is not an Excel file; "
-                         "open it in Excel and save it again as .xlsx, or export a CSV.")
+        raise InputError(
+            f"{name}: the workbook is corrupted or is not an Excel file; "
+            "open it in Excel and save it again as .xlsx, or export a CSV."
+        )
     if ext == ".xls":
-        raise InputError(f"{name}: this file is not a real Excel workbook (exports named .xls are often "
-                         "HTML or text); open it in Excel and save it as .xlsx or CSV.")
+        raise InputError(
+            f"{name}: this file is not a real Excel workbook (exports named .xls are often "
+            "HTML or text); open it in Excel and save it as .xlsx or CSV."
+        )
     if ext == ".xlsb":
         raise InputError(f"{name}: binary Excel workbooks (.xlsb) are not supported; save it as .xlsx or CSV.")
     if ext in PARQUET_EXTENSIONS:

@@ -30,8 +30,10 @@ def _finish_typed(df: pd.DataFrame, name: str, info: SourceInfo, what: str) -> p
     for h, js in positions.items():
         if len(js) > 1:
             places = " and ".join(f"column {j + 1}" for j in js)
-            raise InputError(f"{name}: {what} has the column {h!r} {len(js)} times ({places}); "
-                             "each column needs a distinct name (use AS in a query).")
+            raise InputError(
+                f"{name}: {what} has the column {h!r} {len(js)} times ({places}); "
+                "each column needs a distinct name (use AS in a query)."
+            )
     df = df.copy()
     df.columns = pd.Index(header)
     df.index = pd.Index(range(1, len(df) + 1), name="source_row")
@@ -70,8 +72,11 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
         raise InputError(f"{name}: this is not a readable Parquet file ({_first_line(exc)}).") from exc
     if not isinstance(df.index, pd.RangeIndex) or any(n is not None for n in df.index.names):
-        info.notes.append("index column(s) " + ", ".join(repr(str(n)) for n in df.index.names)
-                          + " stored in the file read as ordinary columns")
+        info.notes.append(
+            "index column(s) "
+            + ", ".join(repr(str(n)) for n in df.index.names)
+            + " stored in the file read as ordinary columns"
+        )
         df = df.reset_index()
     return _finish_typed(df, name, info, "the file"), info
 
@@ -91,8 +96,10 @@ def _choose_table(name: str, tables: list[str], views: list[str], table: str | N
     if table is None:
         if len(tables) == 1:
             return tables[0]
-        raise InputError(f"{name}: give a table or a query; the database has "
-                         f"{'no tables' if not available else 'these tables: ' + listing}.")
+        raise InputError(
+            f"{name}: give a table or a query; the database has "
+            f"{'no tables' if not available else 'these tables: ' + listing}."
+        )
     if table in available:
         return table
     folded = [t for t in available if t.lower() == table.lower()]
@@ -101,8 +108,7 @@ def _choose_table(name: str, tables: list[str], views: list[str], table: str | N
     raise InputError(f"{name}: there is no table {table!r}; the tables are {listing}.")
 
 
-def _sql_info(name: str, kind: str, table: str | None, query: str | None, chosen: str | None,
-              sql: str) -> SourceInfo:
+def _sql_info(name: str, kind: str, table: str | None, query: str | None, chosen: str | None, sql: str) -> SourceInfo:
     info = SourceInfo(display_name=name, kind=kind, row_label="record", table=chosen, query=sql)
     if table is None and query is None and chosen is not None:
         info.notes.append(f"table {chosen!r} used: it is the only table in the database")
@@ -120,12 +126,15 @@ def read_sqlite(path: Path, table: str | None, query: str | None) -> tuple[pd.Da
         chosen = None
         if query is None:
             try:
-                objects = con.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
-                                      "AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall()
+                objects = con.execute(
+                    "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                ).fetchall()
             except sqlite3.Error as exc:
                 raise InputError(f"{name}: the SQLite database cannot be read ({exc}).") from exc
-            chosen = _choose_table(name, [n for n, t in objects if t == "table"],
-                                   [n for n, t in objects if t == "view"], table)
+            chosen = _choose_table(
+                name, [n for n, t in objects if t == "table"], [n for n, t in objects if t == "view"], table
+            )
             sql = f"SELECT * FROM {_quote_ident(chosen)}"
         else:
             sql = query
@@ -158,7 +167,8 @@ def read_duckdb(path: Path, table: str | None, query: str | None) -> tuple[pd.Da
             objects = con.execute(
                 "SELECT table_schema, table_name, table_type FROM information_schema.tables "
                 "WHERE table_catalog = current_database() "
-                "AND table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY 1, 2").fetchall()
+                "AND table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY 1, 2"
+            ).fetchall()
             full = {(n if s == "main" else f"{s}.{n}"): (s, n) for s, n, _ in objects}
             tables = [(n if s == "main" else f"{s}.{n}") for s, n, t in objects if t != "VIEW"]
             views = [(n if s == "main" else f"{s}.{n}") for s, n, t in objects if t == "VIEW"]
@@ -194,8 +204,7 @@ def mask_url(url: str) -> str:
         return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
-_SQL_SKIP = re.compile(
-    r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\$[A-Za-z_0-9]*\$).*?\1", re.DOTALL)
+_SQL_SKIP = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\$[A-Za-z_0-9]*\$).*?\1", re.DOTALL)
 
 
 def _statement_count(sql: str) -> int:
@@ -215,8 +224,10 @@ def read_url(url: str, table: str | None, query: str | None) -> tuple[pd.DataFra
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise InputError(f"{masked}: this is not a valid database URL (expected e.g. "
-                         "postgresql://user@host/dbname or sqlite:///path/to/file.db).") from exc
+        raise InputError(
+            f"{masked}: this is not a valid database URL (expected e.g. "
+            "postgresql://user@host/dbname or sqlite:///path/to/file.db)."
+        ) from exc
     secret = parsed.password
 
     def clean(text: str) -> str:
@@ -228,8 +239,9 @@ def read_url(url: str, table: str | None, query: str | None) -> tuple[pd.DataFra
         if backend == "sqlite":
             database = parsed.database
             if not database or database == ":memory:":
-                raise InputError(f"{masked}: an in-memory SQLite database has no tables to read; "
-                                 "give the path of a database file.")
+                raise InputError(
+                    f"{masked}: an in-memory SQLite database has no tables to read; give the path of a database file."
+                )
             db_path = Path(database).expanduser()
             if not db_path.exists():
                 raise InputError(f"{masked}: the database file does not exist (looked for {db_path.absolute()}).")
@@ -241,18 +253,23 @@ def read_url(url: str, table: str | None, query: str | None) -> tuple[pd.DataFra
     except InputError:
         raise
     except sa.exc.NoSuchModuleError as exc:
-        raise InputError(f"{masked}: unknown database kind {parsed.drivername!r} in the URL "
-                         "(expected e.g. postgresql://, mysql://, sqlite:///).") from exc
+        raise InputError(
+            f"{masked}: unknown database kind {parsed.drivername!r} in the URL "
+            "(expected e.g. postgresql://, mysql://, sqlite:///)."
+        ) from exc
     except ImportError as exc:
-        raise InputError(f"{masked}: the Python driver for {parsed.drivername!r} is not installed "
-                         f"({clean(_first_line(exc))}).") from exc
+        raise InputError(
+            f"{masked}: the Python driver for {parsed.drivername!r} is not installed ({clean(_first_line(exc))})."
+        ) from exc
     except Exception as exc:
         raise InputError(f"{masked}: the database URL cannot be used ({clean(_first_line(exc))}).") from exc
 
     if query is not None and _statement_count(query) > 1:
         # Several statements would run outside the read-only transaction ("COMMIT; DELETE ...").
-        raise InputError(f"{masked}: the query holds more than one SQL statement; give a single SELECT "
-                         "(amo-analysis only reads from a database).")
+        raise InputError(
+            f"{masked}: the query holds more than one SQL statement; give a single SELECT "
+            "(amo-analysis only reads from a database)."
+        )
     read_only_sql = {
         "postgresql": "SET TRANSACTION READ ONLY",
         "oracle": "SET TRANSACTION READ ONLY",
@@ -271,8 +288,10 @@ def read_url(url: str, table: str | None, query: str | None) -> tuple[pd.DataFra
                 conn.exec_driver_sql(read_only_sql)
                 notes.append("query run in a read-only transaction")
             elif backend != "sqlite":
-                notes.append(f"{backend} has no read-only transaction here: the query runs in a transaction "
-                             "that is rolled back, never committed")
+                notes.append(
+                    f"{backend} has no read-only transaction here: the query runs in a transaction "
+                    "that is rolled back, never committed"
+                )
             if query is None:
                 inspector = sa.inspect(conn)
                 tables = inspector.get_table_names()

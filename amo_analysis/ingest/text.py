@@ -87,10 +87,14 @@ def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     info.header_row = table.header_line
     info.notes.extend(table.notes)
     header, columns = table.header, table.columns
-    keep = check_header(header, name,
-                        where=lambda j: f"column {j + 1}",
-                        first_value_row=lambda j: columns[j].first_valid_index(),
-                        row_label="line", notes=info.notes)
+    keep = check_header(
+        header,
+        name,
+        where=lambda j: f"column {j + 1}",
+        first_value_row=lambda j: columns[j].first_valid_index(),
+        row_label="line",
+        notes=info.notes,
+    )
     header = [header[j] for j in keep]
     columns = [columns[j] for j in keep]
 
@@ -111,8 +115,9 @@ def _decode(raw: bytes, name: str, notes: list[str]) -> tuple[str, str]:
         try:
             text = raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{name}: the file starts like UTF-16 text but cannot be decoded; "
-                             "export it again as CSV (UTF-8).") from exc
+            raise InputError(
+                f"{name}: the file starts like UTF-16 text but cannot be decoded; export it again as CSV (UTF-8)."
+            ) from exc
         encoding = "utf-16"
     else:
         if b"\x00" in raw:
@@ -155,14 +160,17 @@ def _decode_legacy(raw: bytes, utf8_error: UnicodeDecodeError, name: str, notes:
         decoded.append(text)
     if not utf8_accented:
         return raw.decode("cp1252"), "cp1252"
-    notes.append(f"the file mixes UTF-8 and cp1252 text: {_plural(len(legacy_lines), 'line')} read as cp1252 "
-                 f"(first: line {legacy_lines[0]}), the others as UTF-8")
+    notes.append(
+        f"the file mixes UTF-8 and cp1252 text: {_plural(len(legacy_lines), 'line')} read as cp1252 "
+        f"(first: line {legacy_lines[0]}), the others as UTF-8"
+    )
     return "\n".join(decoded), "utf-8+cp1252"
 
 
 def _binary_error(name: str) -> InputError:
-    return InputError(f"{name}: the file does not look like a text table (it contains binary data); "
-                      "export it as CSV or .xlsx.")
+    return InputError(
+        f"{name}: the file does not look like a text table (it contains binary data); export it as CSV or .xlsx."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,8 +245,11 @@ def _locate_header(records: list) -> tuple[int, list[str]]:
             cells = _filled(fields)
             if len(cells) > 1:
                 if len(cells) >= 3 and sum(_classify_number(c) is None for c in cells) > len(cells) / 2:
-                    return i, [f"line {line} skipped: it looks like a title above the header "
-                               f"({(_filled(skipped) or [''])[0].strip()!r})" for line, skipped in records[:i]]
+                    return i, [
+                        f"line {line} skipped: it looks like a title above the header "
+                        f"({(_filled(skipped) or [''])[0].strip()!r})"
+                        for line, skipped in records[:i]
+                    ]
                 break
     return 0, []
 
@@ -261,7 +272,7 @@ def _parse_text(text: str, delimiter: str | None, sep_hint: bool, name: str) -> 
     start, notes = _locate_header(records)
     header_line, header_fields = records[start]
     header = _header_names(header_fields)
-    data = records[start + 1:]
+    data = records[start + 1 :]
     if not data:
         raise InputError(f"{name}: the file has a header (line {header_line}) but no data rows.")
 
@@ -274,18 +285,25 @@ def _parse_text(text: str, delimiter: str | None, sep_hint: bool, name: str) -> 
         raise InputError(
             f"{name}: line {line} has {n} fields but the header has {n_header}{more} — "
             f"is the delimiter {delim_txt} right, or is a value containing {delim_txt} missing its quotes?",
-            [Problem(name, f"has {c} fields but the header has {n_header}", row=ln, row_label="line")
-             for ln, c in ragged])
+            [
+                Problem(name, f"has {c} fields but the header has {n_header}", row=ln, row_label="line")
+                for ln, c in ragged
+            ],
+        )
     if any(len(f) > n_header for _, f in data):
         notes.append("empty cells beyond the last header column were ignored")
     short = sum(1 for _, f in data if len(f) < n_header)
     if short:
-        notes.append(f"{short} line{'s have' if short > 1 else ' has'} fewer fields than the header; "
-                     "the missing cells are read as empty")
+        notes.append(
+            f"{short} line{'s have' if short > 1 else ' has'} fewer fields than the header; "
+            "the missing cells are read as empty"
+        )
 
     index = pd.Index([line for line, _ in data], name="source_row")
-    padded = [f if len(f) == n_header else (f[:n_header] if len(f) > n_header else f + [""] * (n_header - len(f)))
-              for _, f in data]
+    padded = [
+        f if len(f) == n_header else (f[:n_header] if len(f) > n_header else f + [""] * (n_header - len(f)))
+        for _, f in data
+    ]
     columns = [pd.Series([v if v and not v.isspace() else None for v in col], index=index) for col in zip(*padded)]
     return _TextTable(header_line, header, columns, notes)
 
@@ -334,12 +352,21 @@ def _parse_text_fast(text: str, delimiter: str | None, sep_hint: bool) -> _TextT
         table = pa_csv.read_csv(
             pa.BufferReader(pa.py_buffer(data)[offset:]),
             read_options=pa_csv.ReadOptions(column_names=names),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
-                                              escape_char=False, newlines_in_values=False,
-                                              ignore_empty_lines=True),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
-                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                  null_values=[]))
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
     except pa.ArrowInvalid:
         return None
     lines = _data_lines(data, offset, header_line + 1, table.num_rows)
@@ -362,8 +389,12 @@ def _parse_text_fast(text: str, delimiter: str | None, sep_hint: bool) -> _TextT
         if not len(lines):
             return None
     index = pd.Index(lines, name="source_row")
-    columns = [pd.Series(pd.array(col, dtype="str"), index=index) if col.null_count < len(col)
-               else pd.Series([None] * len(col), index=index, dtype=object) for col in cells]
+    columns = [
+        pd.Series(pd.array(col, dtype="str"), index=index)
+        if col.null_count < len(col)
+        else pd.Series([None] * len(col), index=index, dtype=object)
+        for col in cells
+    ]
     return _TextTable(header_line, header, columns, notes)
 
 
@@ -442,8 +473,7 @@ def _classify_number(cell: str) -> tuple[str | None, str | None, str | None] | N
     return None
 
 
-def _detect_number_format(samples: list[list[str]], delimiter: str | None,
-                          notes: list[str]) -> tuple[str, str | None]:
+def _detect_number_format(samples: list[list[str]], delimiter: str | None, notes: list[str]) -> tuple[str, str | None]:
     """Decimal mark and thousands separator shown by the numeric-looking cells of a text table
     (`samples`: the filled cells of the first data rows, one list per column)."""
     decimal_votes: Counter = Counter()
@@ -474,12 +504,16 @@ def _detect_number_format(samples: list[list[str]], delimiter: str | None,
         else:
             decimal = ranked[0][0]
         word = "comma" if decimal == "," else "point"
-        notes.append(f"decimal {word} detected ({_plural(decimal_votes[decimal], 'cell')}, "
-                     f"e.g. {_show(examples[('dec', decimal)])})")
+        notes.append(
+            f"decimal {word} detected ({_plural(decimal_votes[decimal], 'cell')}, "
+            f"e.g. {_show(examples[('dec', decimal)])})"
+        )
         other = "." if decimal == "," else ","
         if decimal_votes[other]:
-            notes.append(f"{_plural(decimal_votes[other], 'cell')} with {other!r} as decimal mark instead of "
-                         f"{decimal!r} (e.g. {_show(examples[('dec', other)])}) will not convert as numbers")
+            notes.append(
+                f"{_plural(decimal_votes[other], 'cell')} with {other!r} as decimal mark instead of "
+                f"{decimal!r} (e.g. {_show(examples[('dec', other)])}) will not convert as numbers"
+            )
     else:
         marks = [t for t, _ in thousands_votes.most_common() if t in ".,"]
         if marks:
@@ -493,8 +527,10 @@ def _detect_number_format(samples: list[list[str]], delimiter: str | None,
         thousands_votes_mark = "thousands separator" if mark != decimal else "decimal mark"
         if mark != decimal:
             thousands_votes[mark] += n
-        notes.append(f"{_plural(n, 'ambiguous cell')} such as {_show(examples[('amb', mark)])}: "
-                     f"{mark!r} read as {thousands_votes_mark}")
+        notes.append(
+            f"{_plural(n, 'ambiguous cell')} such as {_show(examples[('amb', mark)])}: "
+            f"{mark!r} read as {thousands_votes_mark}"
+        )
 
     candidates = [(t, n) for t, n in thousands_votes.most_common() if t != decimal]
     thousands = candidates[0][0] if candidates else None
@@ -502,6 +538,7 @@ def _detect_number_format(samples: list[list[str]], delimiter: str | None,
         example = examples.get(("thou", thousands)) or examples.get(("amb", thousands), "")
         notes.append(f"thousands separator {mark_name(thousands)} detected (e.g. {_show(example)})")
         for t, n in candidates[1:]:
-            notes.append(f"{_plural(n, 'cell')} with {mark_name(t)} as thousands separator instead "
-                         "will not convert as numbers")
+            notes.append(
+                f"{_plural(n, 'cell')} with {mark_name(t)} as thousands separator instead will not convert as numbers"
+            )
     return decimal, thousands

@@ -25,9 +25,11 @@ if TYPE_CHECKING:  # nbconvert and nbformat are imported where pages are written
 
 EXTERNAL_REF = re.compile(
     r"""<(?:script|link|img|iframe|source|embed|object)\b[^>]*?\b(?:src|href|data)\s*=\s*["']?\s*(?:https?:)?//""",
-    re.IGNORECASE)
-CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//""",
-                        re.IGNORECASE)
+    re.IGNORECASE,
+)
+CSS_IMPORT = re.compile(
+    r"""@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//""", re.IGNORECASE
+)
 
 
 def external_references(html: str) -> list[str]:
@@ -63,11 +65,14 @@ def _notebook_exporter() -> HTMLExporter:
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     exporter = HTMLExporter(
-        template_name="amo", extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-        embed_images=True)
-    remover = TagRemovePreprocessor(remove_cell_tags={"remove_cell", "injected-parameters", "parameters"},
-                                    enabled=True)
+        template_name="amo",
+        extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    remover = TagRemovePreprocessor(remove_cell_tags={"remove_cell", "injected-parameters", "parameters"}, enabled=True)
     exporter.register_preprocessor(remover, enabled=True)
     return exporter
 
@@ -98,8 +103,9 @@ def _finish_page(body: str) -> str:
     return IMG_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', body)
 
 
-def export_notebook_html(ipynb: Path, html: Path, *, footer: str, back_label: str, lang: str = "en",
-                         nb: nbformat.NotebookNode | None = None) -> str:
+def export_notebook_html(
+    ipynb: Path, html: Path, *, footer: str, back_label: str, lang: str = "en", nb: nbformat.NotebookNode | None = None
+) -> str:
     """Write `html` from the executed notebook `ipynb` (or `nb`, that notebook already in memory;
     it is changed), code cells hidden; returns the page title."""
     import nbconvert.exporters.html as nbconvert_html
@@ -109,8 +115,14 @@ def export_notebook_html(ipynb: Path, html: Path, *, footer: str, back_label: st
     title = notebook_title(nb, ipynb.stem)
     with mock.patch.object(nbconvert_html, "BeautifulSoup", _Unparsed):
         body, _ = _notebook_exporter().from_notebook_node(
-            nb, resources={"metadata": {"name": title}, "amo_footer": footer, "amo_back": back_label,
-                           "language_code": lang})
+            nb,
+            resources={
+                "metadata": {"name": title},
+                "amo_footer": footer,
+                "amo_back": back_label,
+                "language_code": lang,
+            },
+        )
     body = _finish_page(body)
     problems = external_references(body)
     if problems:
@@ -124,8 +136,7 @@ def format_value(value: float | None, unit: str, lang: str, cost_unit: str = "EU
     if value is None:
         return "–"
     if unit in ("fraction", "percent change", "share"):
-        return format_percent(value, lang, decimals=0 if abs(value) >= 0.1 else 1,
-                              signed=unit == "percent change")
+        return format_percent(value, lang, decimals=0 if abs(value) >= 0.1 else 1, signed=unit == "percent change")
     if unit == "percentage points":
         return format_points(value, lang)
     if unit == "cost" or unit == cost_unit:
@@ -164,15 +175,23 @@ def key_figure_rows(records: list[dict], lang: str, cost_unit: str) -> list[dict
             continue
         unit = rec.get("unit", "")
         low, high = rec.get("ci_low"), rec.get("ci_high")
-        interval = "–" if low is None and high is None else \
-            f"{format_value(low, unit, lang, cost_unit)} … {format_value(high, unit, lang, cost_unit)}"
+        interval = (
+            "–"
+            if low is None and high is None
+            else f"{format_value(low, unit, lang, cost_unit)} … {format_value(high, unit, lang, cost_unit)}"
+        )
         verdict = rec.get("verdict")
-        rows.append({"label": rec.get("label", rec["name"]),
-                     "value": format_value(rec.get("value"), unit, lang, cost_unit),
-                     "interval": interval, "n": rec.get("n") if rec.get("n") is not None else "",
-                     "method": rec.get("method", ""),
-                     "verdict": translate(verdict, lang) if verdict else "",
-                     "verdict_class": (verdict or "").replace(" ", "-")})
+        rows.append(
+            {
+                "label": rec.get("label", rec["name"]),
+                "value": format_value(rec.get("value"), unit, lang, cost_unit),
+                "interval": interval,
+                "n": rec.get("n") if rec.get("n") is not None else "",
+                "method": rec.get("method", ""),
+                "verdict": translate(verdict, lang) if verdict else "",
+                "verdict_class": (verdict or "").replace(" ", "-"),
+            }
+        )
     return rows
 
 
@@ -181,15 +200,30 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
     prov = document["provenance"]
     practice = prov.get("practice_name", "AMO")
     cost_unit = prov.get("cost_unit", "EUR")
-    keys = ["key_figures", "finding", "estimate", "interval", "n", "method", "data_quality",
-            "full_reports", "generated", "source", "checksum", "parameters", "version"]
+    keys = [
+        "key_figures",
+        "finding",
+        "estimate",
+        "interval",
+        "n",
+        "method",
+        "data_quality",
+        "full_reports",
+        "generated",
+        "source",
+        "checksum",
+        "parameters",
+        "version",
+    ]
     t = {k: translate(k, lang, practice=practice) for k in keys}
     figures = []
     for rec in document["results"]:
         if rec.get("kind") == "figure" and rec.get("path") and (run_dir / rec["path"]).exists():
             figures.append({"src": figure_data_uri(run_dir / rec["path"]), "alt": rec.get("label", "")})
-    quality = [(translate("projects_in_file", lang), prov.get("n_projects")),
-               (translate("rows_excluded", lang), len(prov.get("excluded_rows", [])))]
+    quality = [
+        (translate("projects_in_file", lang), prov.get("n_projects")),
+        (translate("rows_excluded", lang), len(prov.get("excluded_rows", []))),
+    ]
     dropped = ", ".join(p["column"] for p in prov.get("personal_columns_dropped", []))
     quality.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
     quality += [(translate("detection", lang), line) for line in prov.get("detection", [])]
@@ -199,18 +233,28 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
     if document.get("run", {}).get("sample"):
         warnings.append(translate("synthetic_note", lang))
     run = document.get("run", {})
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
-                             autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
     page = env.get_template("index.html.j2").render(
-        lang=lang, title=translate("report_title", lang, practice=practice),
-        lead=" · ".join([str(prov.get("source")), f"{prov.get('n_projects')} {translate('projects', lang)}"]
-                        + ([f"{translate('period', lang)} {prov['period'][0]} – {prov['period'][1]}"]
-                           if prov.get("period") else [])),
-        warnings=warnings, t=t, sections=key_figure_sections(document["results"], reports, lang, cost_unit),
-        figures=figures, quality=quality, reports=reports,
-        generated_at=document.get("generated", {}).get("at", ""), source=prov.get("source", ""),
-        checksum=prov.get("checksum", ""), parameters=run.get("parameters", {}),
-        version=document.get("package_version", ""))
+        lang=lang,
+        title=translate("report_title", lang, practice=practice),
+        lead=" · ".join(
+            [str(prov.get("source")), f"{prov.get('n_projects')} {translate('projects', lang)}"]
+            + ([f"{translate('period', lang)} {prov['period'][0]} – {prov['period'][1]}"] if prov.get("period") else [])
+        ),
+        warnings=warnings,
+        t=t,
+        sections=key_figure_sections(document["results"], reports, lang, cost_unit),
+        figures=figures,
+        quality=quality,
+        reports=reports,
+        generated_at=document.get("generated", {}).get("at", ""),
+        source=prov.get("source", ""),
+        checksum=prov.get("checksum", ""),
+        parameters=run.get("parameters", {}),
+        version=document.get("package_version", ""),
+    )
     path = run_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path

@@ -29,9 +29,18 @@ VECTOR_POINTS = 500  # above: a point layer is rasterised (an SVG element per po
 
 def apply_theme() -> None:
     """The suite's one theme (call once per notebook; idempotent)."""
-    sns.set_theme(context="notebook", style="whitegrid", palette=OKABE_ITO,
-                  rc={"figure.dpi": 100, "savefig.dpi": 200, "axes.titleweight": "bold",
-                      "svg.fonttype": "none", "figure.autolayout": False})
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette=OKABE_ITO,
+        rc={
+            "figure.dpi": 100,
+            "savefig.dpi": 200,
+            "axes.titleweight": "bold",
+            "svg.fonttype": "none",
+            "figure.autolayout": False,
+        },
+    )
 
 
 def percent_axis(ax, axis: str = "y", lang: str = "en") -> None:
@@ -52,9 +61,17 @@ def _group_boxes(ax, values: list[np.ndarray], labels: list[str]) -> None:
     stats = [boxplot_stats(v, whis=1.5)[0] if len(v) else None for v in values]
     shown = [i for i, st in enumerate(stats) if st is not None]
     lines = {"color": "#3f3f3f", "linewidth": 1.2}
-    boxes = ax.bxp([stats[i] for i in shown], positions=shown, widths=0.5, showfliers=False,
-                   patch_artist=True, boxprops={"alpha": 0.55, "edgecolor": "#3f3f3f", "linewidth": 1.2},
-                   medianprops=lines, whiskerprops=lines, capprops=lines)
+    boxes = ax.bxp(
+        [stats[i] for i in shown],
+        positions=shown,
+        widths=0.5,
+        showfliers=False,
+        patch_artist=True,
+        boxprops={"alpha": 0.55, "edgecolor": "#3f3f3f", "linewidth": 1.2},
+        medianprops=lines,
+        whiskerprops=lines,
+        capprops=lines,
+    )
     for i, patch in zip(shown, boxes["boxes"]):
         patch.set_facecolor(OKABE_ITO[i % len(OKABE_ITO)])
         patch.set_hatch(GROUP_HATCHES[i % len(GROUP_HATCHES)])
@@ -62,27 +79,32 @@ def _group_boxes(ax, values: list[np.ndarray], labels: list[str]) -> None:
     ax.set_xlim(-0.6, len(labels) - 0.4)
 
 
-def outcome_distributions(data: pd.DataFrame, outcomes, group: pd.Series, lang: str = "en",
-                          seed: int = 0):
+def outcome_distributions(data: pd.DataFrame, outcomes, group: pd.Series, lang: str = "en", seed: int = 0):
     """One panel per outcome: box plot per group with the projects as points.
 
     Drift and slip are fat-tailed: the y axis is symmetric-log so the bulk and the tail both show.
     """
     outcomes = [o for o in outcomes if o in data and data[o].notna().any()]
-    fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(4.2 * max(len(outcomes), 1), 4.2),
-                             squeeze=False)
+    fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(4.2 * max(len(outcomes), 1), 4.2), squeeze=False)
     order = sorted(group.dropna().unique())
     frame = data[outcomes].assign(_group=group)  # only the plotted columns, not a copy of the portfolio
     for ax, outcome in zip(axes[0], outcomes):
         part = frame[["_group", outcome]].dropna(subset=[outcome])
-        _group_boxes(ax, [part.loc[part["_group"] == name, outcome].to_numpy(dtype=float) for name in order],
-                     order)
+        _group_boxes(ax, [part.loc[part["_group"] == name, outcome].to_numpy(dtype=float) for name in order], order)
         sample = _sample(part, seed)
         for i, (name, marker) in enumerate(zip(order, GROUP_MARKERS)):
             pts = sample[sample["_group"] == name][outcome]
             jitter = np.random.default_rng(seed + i).uniform(-0.15, 0.15, len(pts))
-            ax.scatter(np.full(len(pts), i) + jitter, pts, s=12, marker=marker, color="black",
-                       alpha=0.6, linewidths=0, rasterized=len(sample) > VECTOR_POINTS)
+            ax.scatter(
+                np.full(len(pts), i) + jitter,
+                pts,
+                s=12,
+                marker=marker,
+                color="black",
+                alpha=0.6,
+                linewidths=0,
+                rasterized=len(sample) > VECTOR_POINTS,
+            )
         if outcome in ("budget_drift", "schedule_slip"):
             ax.set_yscale("symlog", linthresh=0.5)
             ax.axhline(0, color="grey", lw=0.8)
@@ -101,8 +123,16 @@ def outcome_class_bars(table: pd.DataFrame, lang: str = "en"):
     fig, ax = plt.subplots(figsize=(6.5, 0.9 + 0.7 * len(pivot)))
     left = np.zeros(len(pivot))
     for cls, colour, hatch in zip(classes, [OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[3]], ["", "..", "xx"]):
-        ax.barh([str(g) for g in pivot.index], pivot[cls], left=left, color=colour, hatch=hatch,
-                edgecolor="black", linewidth=0.5, label=translate(cls, lang))
+        ax.barh(
+            [str(g) for g in pivot.index],
+            pivot[cls],
+            left=left,
+            color=colour,
+            hatch=hatch,
+            edgecolor="black",
+            linewidth=0.5,
+            label=translate(cls, lang),
+        )
         left += pivot[cls].fillna(0).to_numpy()
     percent_axis(ax, "x", lang)
     ax.set_xlim(0, 1)
@@ -117,18 +147,25 @@ def love_plot(balance: pd.DataFrame, lang: str = "en", threshold: float = 0.1):
     if balance.empty:  # nothing to compare: say why instead of plotting
         fig, ax = plt.subplots(figsize=(6.5, 1.2))
         ax.axis("off")
-        ax.text(0.5, 0.5, balance.attrs.get("why", "No covariate to compare."), ha="center", va="center",
-                wrap=True)
+        ax.text(0.5, 0.5, balance.attrs.get("why", "No covariate to compare."), ha="center", va="center", wrap=True)
         return fig
     balance = balance.copy()
     label_col = "covariate" if "covariate" in balance else balance.columns[0]
     fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.35 * len(balance)))
     y = np.arange(len(balance))
-    ax.scatter(balance["smd_unweighted"], y, marker="o", color=OKABE_ITO[3],
-               label=translate("plot_unweighted", lang), zorder=3)
+    ax.scatter(
+        balance["smd_unweighted"], y, marker="o", color=OKABE_ITO[3], label=translate("plot_unweighted", lang), zorder=3
+    )
     if "smd_weighted" in balance:
-        ax.scatter(balance["smd_weighted"], y, marker="s", facecolor="white", edgecolor=OKABE_ITO[0],
-                   label=translate("plot_weighted", lang), zorder=3)
+        ax.scatter(
+            balance["smd_weighted"],
+            y,
+            marker="s",
+            facecolor="white",
+            edgecolor=OKABE_ITO[0],
+            label=translate("plot_weighted", lang),
+            zorder=3,
+        )
     for x in (-threshold, threshold):
         ax.axvline(x, color="grey", ls="--", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
@@ -140,16 +177,32 @@ def love_plot(balance: pd.DataFrame, lang: str = "en", threshold: float = 0.1):
     return fig
 
 
-def cost_distributions(cost_without, cost_with_total, budget: float, lang: str = "en",
-                       practice: str = "AMO", unit: str = "EUR"):
+def cost_distributions(
+    cost_without, cost_with_total, budget: float, lang: str = "en", practice: str = "AMO", unit: str = "EUR"
+):
     """Simulated final cost without vs with the practice (fee included), overlaid, budget marked."""
     fig, ax = plt.subplots(figsize=(7, 4))
     both = np.concatenate([cost_without, cost_with_total])
     bins = np.linspace(np.quantile(both, 0.001), np.quantile(both, 0.995), 60)
-    ax.hist(cost_without, bins=bins, alpha=0.55, color=OKABE_ITO[1], hatch="//", edgecolor="black",
-            linewidth=0.3, label=translate("without", lang, practice=practice))
-    ax.hist(cost_with_total, bins=bins, alpha=0.55, color=OKABE_ITO[0], edgecolor="black", linewidth=0.3,
-            label=translate("with", lang, practice=practice))
+    ax.hist(
+        cost_without,
+        bins=bins,
+        alpha=0.55,
+        color=OKABE_ITO[1],
+        hatch="//",
+        edgecolor="black",
+        linewidth=0.3,
+        label=translate("without", lang, practice=practice),
+    )
+    ax.hist(
+        cost_with_total,
+        bins=bins,
+        alpha=0.55,
+        color=OKABE_ITO[0],
+        edgecolor="black",
+        linewidth=0.3,
+        label=translate("with", lang, practice=practice),
+    )
     ax.axvline(budget, color="black", ls="--", lw=1)
     ax.set_xlabel(f"{translate('final_cost', lang)} ({unit})")
     ax.set_ylabel(translate("draws", lang))
@@ -171,8 +224,13 @@ def ratio_histogram(values, lang: str = "en", xlabel_key: str = "roi_prevented_p
     return fig
 
 
-EVIDENCE_MARKERS = {"peer-reviewed": "D", "practitioner study": "s", "vendor survey": "^",
-                    "self-reported survey": "v", "consultancy claim": "P"}
+EVIDENCE_MARKERS = {
+    "peer-reviewed": "D",
+    "practitioner study": "s",
+    "vendor survey": "^",
+    "self-reported survey": "v",
+    "consultancy claim": "P",
+}
 
 
 def benchmark_plot(comparison: pd.DataFrame, lang: str = "en"):
@@ -191,33 +249,64 @@ def benchmark_plot(comparison: pd.DataFrame, lang: str = "en"):
     y = np.arange(len(rows))
     low = (rows["estimate"] - rows["ci_low"]).clip(lower=0)
     high = (rows["ci_high"] - rows["estimate"]).clip(lower=0)
-    ax.errorbar(rows["estimate"], y, xerr=[low.fillna(0), high.fillna(0)], fmt="o", color="black",
-                ecolor="black", elinewidth=1.2, capsize=3, label=translate("bench_portfolio", lang), zorder=3)
+    ax.errorbar(
+        rows["estimate"],
+        y,
+        xerr=[low.fillna(0), high.fillna(0)],
+        fmt="o",
+        color="black",
+        ecolor="black",
+        elinewidth=1.2,
+        capsize=3,
+        label=translate("bench_portfolio", lang),
+        zorder=3,
+    )
     shown = set()
     for i, r in rows.iterrows():
         marker = EVIDENCE_MARKERS.get(r["evidence"], "o")
         label = translate(f"evidence.{r['evidence']}", lang)
         if np.isfinite(r["benchmark_high"]):
-            ax.plot([r["benchmark"], r["benchmark_high"]], [i, i], color=OKABE_ITO[3], lw=5, alpha=0.45,
-                    solid_capstyle="butt", zorder=2)
-        ax.scatter([r["benchmark"]], [i], marker=marker, s=60, facecolor="white", edgecolor=OKABE_ITO[3],
-                   linewidths=1.6, zorder=4, label=None if label in shown else label)
+            ax.plot(
+                [r["benchmark"], r["benchmark_high"]],
+                [i, i],
+                color=OKABE_ITO[3],
+                lw=5,
+                alpha=0.45,
+                solid_capstyle="butt",
+                zorder=2,
+            )
+        ax.scatter(
+            [r["benchmark"]],
+            [i],
+            marker=marker,
+            s=60,
+            facecolor="white",
+            edgecolor=OKABE_ITO[3],
+            linewidths=1.6,
+            zorder=4,
+            label=None if label in shown else label,
+        )
         shown.add(label)
     ax.set_yticks(y, [f"{f}\n{c}" for f, c in zip(rows["figure"], rows["citation"])], fontsize=8)
     ax.invert_yaxis()
     ax.axvline(0, color="grey", lw=0.8)
     percent_axis(ax, "x", lang)
     ax.set_title(translate("bench_title", lang))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / max(len(rows), 1) - 0.04), ncol=3,
-              frameon=False, fontsize=8)
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.6 / max(len(rows), 1) - 0.04), ncol=3, frameon=False, fontsize=8
+    )
     fig.tight_layout()
     return fig
 
 
 _FOREST_METHODS = {  # method -> (marker, colour): two channels, so a grey printout still works
-    "difference": ("o", OKABE_ITO[7]), "ols": ("s", OKABE_ITO[0]), "ipw": ("^", OKABE_ITO[2]),
-    "aipw": ("D", OKABE_ITO[4]), "quantile": ("v", OKABE_ITO[5]),
-    "fractional_logit": ("P", OKABE_ITO[1]), "log_linear": ("X", OKABE_ITO[1]),
+    "difference": ("o", OKABE_ITO[7]),
+    "ols": ("s", OKABE_ITO[0]),
+    "ipw": ("^", OKABE_ITO[2]),
+    "aipw": ("D", OKABE_ITO[4]),
+    "quantile": ("v", OKABE_ITO[5]),
+    "fractional_logit": ("P", OKABE_ITO[1]),
+    "log_linear": ("X", OKABE_ITO[1]),
 }
 
 
@@ -236,11 +325,21 @@ def effects_forest(estimates: pd.DataFrame, claims: pd.DataFrame | None = None, 
     present = set(estimates["scale"])
     scales = [s for s in ("percent change", "percent change of the mean", "percentage points") if s in present]
     scales = scales or ["percent change", "percentage points"]
-    heights = [max(2, max((len(estimates[(estimates["measure"] == m) & (estimates["scale"] == s)])
-                           for s in scales), default=1) + 1) for m in measures]
-    fig, axes = plt.subplots(len(measures), len(scales), figsize=(5.5 * len(scales), 0.9 + 0.32 * sum(heights)),
-                             squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
+    heights = [
+        max(
+            2,
+            max((len(estimates[(estimates["measure"] == m) & (estimates["scale"] == s)]) for s in scales), default=1)
+            + 1,
+        )
+        for m in measures
+    ]
+    fig, axes = plt.subplots(
+        len(measures),
+        len(scales),
+        figsize=(5.5 * len(scales), 0.9 + 0.32 * sum(heights)),
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )
     for i, measure in enumerate(measures):
         for j, scale in enumerate(scales):
             ax = axes[i][j]
@@ -258,19 +357,41 @@ def effects_forest(estimates: pd.DataFrame, claims: pd.DataFrame | None = None, 
                 marker, colour = _FOREST_METHODS.get(row.method, ("o", OKABE_ITO[7]))
                 if np.isfinite(row.estimate):
                     ax.hlines(k, row.ci_low, row.ci_high, color=colour, lw=1.6)
-                    ax.plot(row.estimate, k, marker=marker, color=colour, markeredgecolor="black",
-                            markersize=7, linestyle="none", zorder=3)
+                    ax.plot(
+                        row.estimate,
+                        k,
+                        marker=marker,
+                        color=colour,
+                        markeredgecolor="black",
+                        markersize=7,
+                        linestyle="none",
+                        zorder=3,
+                    )
                 else:
-                    ax.text(0.01, k, translate("pe_no_estimate", lang), va="center", ha="left",
-                            fontsize=8, color="dimgrey", style="italic",
-                            transform=matplotlib.transforms.blended_transform_factory(ax.transAxes,
-                                                                                     ax.transData))
+                    ax.text(
+                        0.01,
+                        k,
+                        translate("pe_no_estimate", lang),
+                        va="center",
+                        ha="left",
+                        fontsize=8,
+                        color="dimgrey",
+                        style="italic",
+                        transform=matplotlib.transforms.blended_transform_factory(ax.transAxes, ax.transData),
+                    )
             if claims is not None and not claims.empty:
                 claim = claims[(claims["measure"] == measure) & (claims["scale"] == scale)]
                 for row in claim.itertuples(index=False):
                     labels.append(translate("pe_claim_marker", lang))
-                    ax.plot(row.claimed, len(labels) - 1, marker="*", color="black", markersize=13,
-                            linestyle="none", zorder=4)
+                    ax.plot(
+                        row.claimed,
+                        len(labels) - 1,
+                        marker="*",
+                        color="black",
+                        markersize=13,
+                        linestyle="none",
+                        zorder=4,
+                    )
             ax.axvline(0, color="black", lw=0.9)
             ax.set_yticks(range(len(labels)), labels, fontsize=8)
             ax.set_ylim(len(labels) - 0.5, -0.5)
@@ -298,8 +419,11 @@ def sensitivity_bounds(bounds: pd.DataFrame, lang: str = "en", scales=("percent 
     not be computed are left out."""
     from amo_analysis.i18n import TRANSLATIONS, format_points
 
-    shown = bounds[np.isfinite(bounds["estimate"].astype("float64")) & bounds["scale"].isin(list(scales))] \
-        if not bounds.empty else bounds
+    shown = (
+        bounds[np.isfinite(bounds["estimate"].astype("float64")) & bounds["scale"].isin(list(scales))]
+        if not bounds.empty
+        else bounds
+    )
     if shown.empty:
         fig, ax = plt.subplots(figsize=(6.5, 1.2))
         ax.axis("off")
@@ -307,8 +431,10 @@ def sensitivity_bounds(bounds: pd.DataFrame, lang: str = "en", scales=("percent 
         return fig
     panels = list(dict.fromkeys(zip(shown["measure"], shown["scale"])))
     benchmarks = [b for b in dict.fromkeys(shown["benchmark"]) if b]
-    order = sorted(dict.fromkeys(zip(shown["benchmark"], shown["k"])),
-                   key=lambda bk: (bk[0] != "", benchmarks.index(bk[0]) if bk[0] else -1, bk[1]))
+    order = sorted(
+        dict.fromkeys(zip(shown["benchmark"], shown["k"])),
+        key=lambda bk: (bk[0] != "", benchmarks.index(bk[0]) if bk[0] else -1, bk[1]),
+    )
     styles = {b: _BOUND_STYLES[i % len(_BOUND_STYLES)] for i, b in enumerate(benchmarks)}
 
     def label(bench: str, k: float) -> str:
@@ -318,16 +444,25 @@ def sensitivity_bounds(bounds: pd.DataFrame, lang: str = "en", scales=("percent 
         words = translate(key, lang) if key in TRANSLATIONS else bench
         return translate("sens_plot_bound", lang, k=f"{k:g}", benchmark=words)
 
-    fig, axes = plt.subplots(1, len(panels), squeeze=False, sharey=True,
-                             figsize=(1.6 + 3.6 * len(panels), 1.0 + 0.3 * len(order)))
+    fig, axes = plt.subplots(
+        1, len(panels), squeeze=False, sharey=True, figsize=(1.6 + 3.6 * len(panels), 1.0 + 0.3 * len(order))
+    )
     for ax, (measure, scale) in zip(axes[0], panels):
         part = shown[(shown["measure"] == measure) & (shown["scale"] == scale)]
         for row in part.itertuples(index=False):
             y = order.index((row.benchmark, row.k))
             colour, hatch = styles[row.benchmark] if row.benchmark else ("#9a9a9a", "")
-            ax.barh(y, row.estimate, color=colour, hatch=hatch, edgecolor="black", linewidth=0.5, alpha=0.85,
-                    xerr=[[max(row.estimate - row.ci_low, 0.0)], [max(row.ci_high - row.estimate, 0.0)]],
-                    error_kw={"ecolor": "black", "elinewidth": 1, "capsize": 2})
+            ax.barh(
+                y,
+                row.estimate,
+                color=colour,
+                hatch=hatch,
+                edgecolor="black",
+                linewidth=0.5,
+                alpha=0.85,
+                xerr=[[max(row.estimate - row.ci_low, 0.0)], [max(row.ci_high - row.estimate, 0.0)]],
+                error_kw={"ecolor": "black", "elinewidth": 1, "capsize": 2},
+            )
         ax.axvline(0, color="black", lw=0.9)
         if scale == "percentage points":
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: format_points(v, lang, 0)))

@@ -36,16 +36,35 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def make_record(name: str, value: float | None, *, ci_low: float | None = None,
-                ci_high: float | None = None, n: int | None = None, method: str = "",
-                unit: str = "", label: str = "", notebook: str = "", **extra: Any) -> dict:
+def make_record(
+    name: str,
+    value: float | None,
+    *,
+    ci_low: float | None = None,
+    ci_high: float | None = None,
+    n: int | None = None,
+    method: str = "",
+    unit: str = "",
+    label: str = "",
+    notebook: str = "",
+    **extra: Any,
+) -> dict:
     """One headline estimate.
 
     `unit` says how to read `value`: "fraction" (0.18 = 18 %), "percentage points" (fraction
     scale too: 0.05 = 5 pp), "percent change" (relative, fraction scale), "count", a cost unit…
     """
-    record = {"name": name, "label": label or name, "value": value, "ci_low": ci_low,
-              "ci_high": ci_high, "n": n, "method": method, "unit": unit, "notebook": notebook}
+    record = {
+        "name": name,
+        "label": label or name,
+        "value": value,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "n": n,
+        "method": method,
+        "unit": unit,
+        "notebook": notebook,
+    }
     record.update(extra)
     return _clean(record)
 
@@ -55,8 +74,7 @@ def write_records(run_dir: str | os.PathLike, notebook: str, records: list[dict]
     folder = Path(run_dir) / RESULTS_SUBDIR
     folder.mkdir(exist_ok=True)  # never re-creates a run folder the runner has removed
     path = folder / f"{notebook}.json"
-    path.write_text(json.dumps(_clean(records), indent=1, ensure_ascii=False, sort_keys=True),
-                    encoding="utf-8")
+    path.write_text(json.dumps(_clean(records), indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     return path
 
 

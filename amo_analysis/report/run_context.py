@@ -30,17 +30,41 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: named unless the caller maps it to a key with `labels=` (a module keeps the mapping of its own
 #: tables' columns beside them, e.g. `analyses.framing.HEADERS`); tables whose headers an analysis
 #: already wrote in the run's language pass none.
-CANONICAL_COLUMNS: frozenset[str] = frozenset({
-    # an estimate, its interval and what it is
-    "estimate", "ci_low", "ci_high", "n", "p", "p_value", "unit", "value", "quantity", "label", "note",
-    # groups, outcomes and shares
-    "group", "outcome", "outcome_class", "quantile", "share", "count",
-    # covariate balance (analyses.overview and analyses.effects)
-    "covariate", "mean_treated", "mean_control", "mean_treated_weighted", "mean_control_weighted",
-    "smd_unweighted", "smd_weighted",
-    # claims checked against the data
-    "claim", "claimed", "verdict",
-})
+CANONICAL_COLUMNS: frozenset[str] = frozenset(
+    {
+        # an estimate, its interval and what it is
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+        "p",
+        "p_value",
+        "unit",
+        "value",
+        "quantity",
+        "label",
+        "note",
+        # groups, outcomes and shares
+        "group",
+        "outcome",
+        "outcome_class",
+        "quantile",
+        "share",
+        "count",
+        # covariate balance (analyses.overview and analyses.effects)
+        "covariate",
+        "mean_treated",
+        "mean_control",
+        "mean_treated_weighted",
+        "mean_control_weighted",
+        "smd_unweighted",
+        "smd_weighted",
+        # claims checked against the data
+        "claim",
+        "claimed",
+        "verdict",
+    }
+)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -104,8 +128,9 @@ class RunContext:
         if self.run_dir is not None:
             folder = self.run_dir / "figures"
             folder.mkdir(exist_ok=True)  # never re-creates a run folder the runner has removed
-            (folder / f"{self.notebook}_{name}.svg").write_text(svg if svg is not None else svg_text(fig),
-                                                                 encoding="utf-8")
+            (folder / f"{self.notebook}_{name}.svg").write_text(
+                svg if svg is not None else svg_text(fig), encoding="utf-8"
+            )
         return fig
 
     def show_figure(self, fig, name: str, summary: bool = False) -> None:
@@ -117,11 +142,15 @@ class RunContext:
         svg = svg_text(fig)
         self.save_figure(fig, name, svg)
         if summary and self.run_dir is not None:
-            self.record(f"figure.{self.notebook}.{name}", None, kind="figure",
-                        path=f"figures/{self.notebook}_{name}.svg", label=name)
+            self.record(
+                f"figure.{self.notebook}.{name}",
+                None,
+                kind="figure",
+                path=f"figures/{self.notebook}_{name}.svg",
+                label=name,
+            )
         # raw: IPython's SVG class would parse it again; the alt text names what the figure shows
-        display({"image/svg+xml": svg}, metadata={"image/svg+xml": {"alt": figure_description(fig, name)}},
-                raw=True)
+        display({"image/svg+xml": svg}, metadata={"image/svg+xml": {"alt": figure_description(fig, name)}}, raw=True)
         plt.close(fig)
 
     def save_table(self, table: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -137,8 +166,9 @@ class RunContext:
             safe.to_excel(folder / f"{stem}.xlsx", index=False)
         return table
 
-    def show_table(self, table: pd.DataFrame, name: str | None = None, decimals: int = 3,
-                   labels: Mapping[str, str] | None = None) -> None:
+    def show_table(
+        self, table: pd.DataFrame, name: str | None = None, decimals: int = 3, labels: Mapping[str, str] | None = None
+    ) -> None:
         """Display a table without its index, numbers rounded, text left-aligned (saved when named,
         with its own column names).
 
@@ -167,12 +197,19 @@ class RunContext:
         if not shown.columns.is_unique:  # a translated header would clash with another: keep the names
             shown = table
         numbers = number_style(self.lang)
-        styled = (shown.style.hide(axis="index")
-                  .format(precision=decimals, na_rep="–", escape="html", decimal=numbers["decimal"],
-                          thousands=numbers["table_thousands"] or None)
-                  .format_index(escape="html", axis=1)
-                  .set_properties(**{"text-align": "left"})
-                  .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
+        styled = (
+            shown.style.hide(axis="index")
+            .format(
+                precision=decimals,
+                na_rep="–",
+                escape="html",
+                decimal=numbers["decimal"],
+                thousands=numbers["table_thousands"] or None,
+            )
+            .format_index(escape="html", axis=1)
+            .set_properties(**{"text-align": "left"})
+            .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
+        )
         display(styled)
 
     def say(self, text: str) -> None:
@@ -193,8 +230,11 @@ class RunContext:
         try:
             return function(*args, **kwargs)
         except InputError as exc:
-            display(HTML(f"<p class='amo-missing'><strong>{escape(self.t('not_estimated'))}</strong> "
-                         f"{escape(str(exc))}</p>"))
+            display(
+                HTML(
+                    f"<p class='amo-missing'><strong>{escape(self.t('not_estimated'))}</strong> {escape(str(exc))}</p>"
+                )
+            )
             return None
 
     def record_quantiles(self, table: pd.DataFrame, headline_quantiles=(0.5, 0.8)) -> pd.DataFrame:
@@ -206,10 +246,18 @@ class RunContext:
             group = {True: "with", False: "without"}.get(row.group, str(row.group))
             pct = f"P{round(row.quantile * 100)}"
             label = f"{self.t(row.outcome)}, {pct}" + ("" if group == "all" else f" ({self.t(group)})")
-            self.record(f"{row.outcome}.{pct.lower()}.{group}", row.estimate, ci_low=row.ci_low,
-                        ci_high=row.ci_high, n=row.n, unit="fraction", label=label,
-                        method=self.t("m_quantile_exact"),
-                        headline=group == "all" and row.quantile in headline_quantiles, write=False)
+            self.record(
+                f"{row.outcome}.{pct.lower()}.{group}",
+                row.estimate,
+                ci_low=row.ci_low,
+                ci_high=row.ci_high,
+                n=row.n,
+                unit="fraction",
+                label=label,
+                method=self.t("m_quantile_exact"),
+                headline=group == "all" and row.quantile in headline_quantiles,
+                write=False,
+            )
         self.save_records()
         self.save_table(table, "tails")
         return table
@@ -217,10 +265,18 @@ class RunContext:
     def record_rows(self, table: pd.DataFrame, prefix: str, headline=(), method: str = "") -> None:
         """Record each row of a summary table (name, label, value, ci_low, ci_high, unit, n)."""
         for row in table.to_dict("records"):
-            self.record(f"{prefix}.{row['name']}", row["value"], ci_low=row.get("ci_low"),
-                        ci_high=row.get("ci_high"), n=row.get("n"), unit=row.get("unit", ""),
-                        label=row.get("label", row["name"]), method=method,
-                        headline=row["name"] in headline, write=False)
+            self.record(
+                f"{prefix}.{row['name']}",
+                row["value"],
+                ci_low=row.get("ci_low"),
+                ci_high=row.get("ci_high"),
+                n=row.get("n"),
+                unit=row.get("unit", ""),
+                label=row.get("label", row["name"]),
+                method=method,
+                headline=row["name"] in headline,
+                write=False,
+            )
         self.save_records()
 
     def record(self, name: str, value, *, write: bool = True, **fields) -> dict:
@@ -238,9 +294,15 @@ class RunContext:
             results_mod.write_records(self.run_dir, self.notebook, self.records)
 
 
-def open_run(notebook: str, portfolio_path: str | None = None, data_source: str | None = None,
-             mapping: str | None = None, run_dir: str | None = None, lang: str = "en",
-             seed: int = 0) -> RunContext:
+def open_run(
+    notebook: str,
+    portfolio_path: str | None = None,
+    data_source: str | None = None,
+    mapping: str | None = None,
+    run_dir: str | None = None,
+    lang: str = "en",
+    seed: int = 0,
+) -> RunContext:
     """The notebook's view of the run (see module docstring for the two modes)."""
     apply_theme()
     if portfolio_path:

@@ -38,15 +38,22 @@ def hill_figure(tail: CostTail, lang: str = "en"):
     shown = path.iloc[rows]
     k = shown["k"].to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(7.2, 4.8))
-    ax.fill_between(k, shown["ci_low"], shown["ci_high"], color=BLUE, alpha=0.18, linewidth=0,
-                    label=translate("tl_hill_band", lang))
+    ax.fill_between(
+        k, shown["ci_low"], shown["ci_high"], color=BLUE, alpha=0.18, linewidth=0, label=translate("tl_hill_band", lang)
+    )
     ax.plot(k, shown["alpha"], color=BLUE, linewidth=1.6, label=translate("tl_hill_y", lang))
     ax.axhline(1, color="black", linestyle="--", linewidth=0.9, label=translate("tl_hill_line1", lang))
     ax.axhline(2, color="#555555", linestyle=":", linewidth=1.1, label=translate("tl_hill_line2", lang))
     ax.axvline(fit.k, color=VERMILION, linestyle="-.", linewidth=1.0)
-    ax.plot([fit.k], [fit.alpha], marker="D", color=VERMILION, markersize=7, linestyle="none",
-            label=translate("tl_hill_chosen", lang, k=format_number(fit.k, lang),
-                            alpha=format_number(fit.alpha, lang, 2)))
+    ax.plot(
+        [fit.k],
+        [fit.alpha],
+        marker="D",
+        color=VERMILION,
+        markersize=7,
+        linestyle="none",
+        label=translate("tl_hill_chosen", lang, k=format_number(fit.k, lang), alpha=format_number(fit.alpha, lang, 2)),
+    )
     # small k are noisy: keep the y axis on the readable part of the curve (α̂ at the chosen k, the
     # reference lines and the interval there), whatever the first few points do
     top = max(3.0, 2.0 * fit.alpha, fit.ci_high if math.isfinite(fit.ci_high) else 0.0)

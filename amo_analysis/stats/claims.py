@@ -94,8 +94,7 @@ def verdict(ci_low: float | None, ci_high: float | None, claimed: float, null: f
     return LARGER
 
 
-def range_verdict(ci_low: float, ci_high: float, claimed_low: float, claimed_high: float,
-                  null: float = 0.0) -> str:
+def range_verdict(ci_low: float, ci_high: float, claimed_low: float, claimed_high: float, null: float = 0.0) -> str:
     """Verdict for a claimed range [claimed_low, claimed_high] on one side of the null: supported when
     the interval overlaps the range and excludes the null, inconclusive when it overlaps the range
     and holds the null, otherwise smaller / larger than claimed or opposite direction as for

@@ -38,8 +38,17 @@ from amo_analysis.stats import power
 from amo_analysis.errors import InputError
 from amo_analysis.defaults import DEFAULTS
 
-__all__ = ["AssignmentDesign", "assignment_design", "WITHIN_SHARE_FE", "WITHIN_SHARE_CLUSTER",
-           "MIN_ORGANISATIONS_PER_GROUP", "NONE", "PROJECT", "MIXED", "ORGANISATION"]
+__all__ = [
+    "AssignmentDesign",
+    "assignment_design",
+    "WITHIN_SHARE_FE",
+    "WITHIN_SHARE_CLUSTER",
+    "MIN_ORGANISATIONS_PER_GROUP",
+    "NONE",
+    "PROJECT",
+    "MIXED",
+    "ORGANISATION",
+]
 
 ORGANISATION_COLUMN = "organisation"
 WITHIN_SHARE_FE = DEFAULTS.within_share_fe
@@ -83,8 +92,9 @@ class AssignmentDesign:
             return True
         return min(self.n_with, self.n_without) >= MIN_ORGANISATIONS_PER_GROUP
 
-    def organisations_needed(self, outcome: str, effect: float, alpha: float = 0.05,
-                             power_level: float = 0.8) -> int | None:
+    def organisations_needed(
+        self, outcome: str, effect: float, alpha: float = 0.05, power_level: float = 0.8
+    ) -> int | None:
         """Organisations (with + without, in today's proportion) for a two-sided test at `alpha` to
         detect `effect` (outcome units) with probability `power_level`, treating each organisation's
         mean as one observation whose spread is `between_sd[outcome]` (organisations of today's
@@ -104,8 +114,9 @@ OUTCOMES_FOR_SD = ("log_cost_ratio", "budget_drift", "log_duration_ratio", "sche
 
 def _between_sd(data: pd.DataFrame, outcome: str, covariates: list[str]) -> float:
     """SD across organisations of the mean residual of `outcome` on the numeric `covariates`."""
-    numeric = [c for c in covariates if c in data and c != ORGANISATION_COLUMN
-               and pd.api.types.is_numeric_dtype(data[c])]
+    numeric = [
+        c for c in covariates if c in data and c != ORGANISATION_COLUMN and pd.api.types.is_numeric_dtype(data[c])
+    ]
     frame = data[[outcome, ORGANISATION_COLUMN] + numeric].dropna()
     if frame[ORGANISATION_COLUMN].nunique() < 3:
         return float("nan")
@@ -116,8 +127,9 @@ def _between_sd(data: pd.DataFrame, outcome: str, covariates: list[str]) -> floa
     return float(means.std(ddof=1))
 
 
-def assignment_design(data: pd.DataFrame, covariates: list[str], cluster: str | None = None,
-                      treatment: str = "amo") -> AssignmentDesign:
+def assignment_design(
+    data: pd.DataFrame, covariates: list[str], cluster: str | None = None, treatment: str = "amo"
+) -> AssignmentDesign:
     """Decide, from how `treatment` is spread over organisations, the covariates and clustering the
     effects should use (module docstring). `cluster` given by the user is kept as it is."""
     covariates = list(covariates)
@@ -128,8 +140,7 @@ def assignment_design(data: pd.DataFrame, covariates: list[str], cluster: str | 
     per_org = practice.groupby(frame[ORGANISATION_COLUMN].to_numpy())
     n_orgs = int(per_org.ngroups)
     if n_orgs < 2:
-        return AssignmentDesign(NONE, covariates, cluster, n_organisations=n_orgs,
-                                user_cluster=cluster is not None)
+        return AssignmentDesign(NONE, covariates, cluster, n_organisations=n_orgs, user_cluster=cluster is not None)
     any_with, all_with = per_org.any(), per_org.all()
     varies = any_with & ~all_with
     sizes = per_org.size()
@@ -144,7 +155,15 @@ def assignment_design(data: pd.DataFrame, covariates: list[str], cluster: str | 
     dropped = not keep_fe and ORGANISATION_COLUMN in covariates
     used = [c for c in covariates if keep_fe or c != ORGANISATION_COLUMN]
     between = {o: _between_sd(data, o, used) for o in OUTCOMES_FOR_SD if o in data}
-    return AssignmentDesign(level, used, cluster if cluster is not None else auto_cluster,
-                            share_within=share_within, n_organisations=n_orgs, n_with=n_with,
-                            n_without=n_without, dropped_organisation=dropped,
-                            user_cluster=cluster is not None, between_sd=between)
+    return AssignmentDesign(
+        level,
+        used,
+        cluster if cluster is not None else auto_cluster,
+        share_within=share_within,
+        n_organisations=n_orgs,
+        n_with=n_with,
+        n_without=n_without,
+        dropped_organisation=dropped,
+        user_cluster=cluster is not None,
+        between_sd=between,
+    )

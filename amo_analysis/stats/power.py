@@ -29,8 +29,9 @@ def _check(alpha: float, power: float, sd: float) -> None:
         raise InputError(f"The outcome standard deviation must be a positive number; got {sd}.")
 
 
-def minimum_detectable_effect(n_treated: int, n_control: int, sd: float, alpha: float = 0.05,
-                              power: float = 0.8) -> float:
+def minimum_detectable_effect(
+    n_treated: int, n_control: int, sd: float, alpha: float = 0.05, power: float = 0.8
+) -> float:
     """Smallest true effect (outcome units, = Cohen's d × sd) that a two-sided t-test at level
     `alpha` detects with probability `power`, given the group sizes."""
     _check(alpha, power, sd)
@@ -39,13 +40,18 @@ def minimum_detectable_effect(n_treated: int, n_control: int, sd: float, alpha: 
             f"A minimum detectable effect needs at least 2 projects per group; got "
             f"{n_treated} treated and {n_control} control."
         )
-    d = TTestIndPower().solve_power(effect_size=None, nobs1=n_treated, alpha=alpha, power=power,
-                                    ratio=n_control / n_treated, alternative="two-sided")
+    d = TTestIndPower().solve_power(
+        effect_size=None,
+        nobs1=n_treated,
+        alpha=alpha,
+        power=power,
+        ratio=n_control / n_treated,
+        alternative="two-sided",
+    )
     return float(d) * float(sd)
 
 
-def projects_needed(effect: float, sd: float, ratio: float = 1.0, alpha: float = 0.05,
-                    power: float = 0.8) -> int:
+def projects_needed(effect: float, sd: float, ratio: float = 1.0, alpha: float = 0.05, power: float = 0.8) -> int:
     """Total number of projects (treated + control) needed to detect `effect` (outcome units)
     with a two-sided t-test at level `alpha` and the given `power`; control = ratio × treated,
     each group rounded up to a whole project."""
@@ -57,8 +63,9 @@ def projects_needed(effect: float, sd: float, ratio: float = 1.0, alpha: float =
     d = abs(effect) / sd
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        n1 = TTestIndPower().solve_power(effect_size=d, nobs1=None, alpha=alpha, power=power,
-                                         ratio=ratio, alternative="two-sided")
+        n1 = TTestIndPower().solve_power(
+            effect_size=d, nobs1=None, alpha=alpha, power=power, ratio=ratio, alternative="two-sided"
+        )
     n1 = float(np.squeeze(n1))
     if not math.isfinite(n1):
         # the root finder gives up when so few projects are needed that the t-test has < 2 per

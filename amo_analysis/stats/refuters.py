@@ -47,8 +47,17 @@ from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.2 
 
 from amo_analysis.errors import InputError
 
-__all__ = ["Refutation", "Estimator", "ols_estimator", "placebo_practice", "random_common_cause",
-           "data_subsets", "dummy_outcome", "refute", "refutation_table"]
+__all__ = [
+    "Refutation",
+    "Estimator",
+    "ols_estimator",
+    "placebo_practice",
+    "random_common_cause",
+    "data_subsets",
+    "dummy_outcome",
+    "refute",
+    "refutation_table",
+]
 
 #: estimator(frame, covariates) -> (estimate, standard error), both in outcome units
 Estimator = Callable[[pd.DataFrame, list], tuple]
@@ -77,9 +86,17 @@ class Refutation:
 
     def as_row(self) -> dict:
         """The result as one flat row (for `refutation_table`)."""
-        return {"key": self.key, "estimate": self.estimate, "se": self.se,
-                "refuted_estimate": self.refuted_estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
-                "p_value": self.p_value, "passed": self.passed, "sentence": self.sentence}
+        return {
+            "key": self.key,
+            "estimate": self.estimate,
+            "se": self.se,
+            "refuted_estimate": self.refuted_estimate,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "p_value": self.p_value,
+            "passed": self.passed,
+            "sentence": self.sentence,
+        }
 
 
 def refutation_table(results: Iterable[Refutation]) -> pd.DataFrame:
@@ -94,18 +111,17 @@ def refutation_table(results: Iterable[Refutation]) -> pd.DataFrame:
 
 @dataclass
 class _Data:
-    frame: pd.DataFrame      # complete rows, original columns (for a caller's estimator)
+    frame: pd.DataFrame  # complete rows, original columns (for a caller's estimator)
     y: np.ndarray
-    t: np.ndarray            # 0/1 floats
-    Q: np.ndarray            # orthonormal basis of [1, X] (n × r)
+    t: np.ndarray  # 0/1 floats
+    Q: np.ndarray  # orthonormal basis of [1, X] (n × r)
     covariates: list
     outcome: str
     treatment: str
     codes: np.ndarray | None  # organisation of each row, 0..G-1
 
 
-def _prepare(data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str],
-             clusters=None) -> _Data:
+def _prepare(data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str], clusters=None) -> _Data:
     covariates = list(covariates)
     if not isinstance(data, pd.DataFrame):
         raise InputError("The data must be a table (pandas DataFrame).")
@@ -146,8 +162,9 @@ def _prepare(data: pd.DataFrame, outcome: str, treatment: str, covariates: Itera
     Q = U[:, sv > sv[0] * max(Z.shape) * np.finfo(float).eps * 10]
     resid_t = t - Q @ (Q.T @ t)
     if resid_t @ resid_t <= 1e-10 * (t @ t):
-        raise InputError(f"Practice '{treatment}' is fully determined by the covariates; its effect cannot be "
-                         f"estimated.")
+        raise InputError(
+            f"Practice '{treatment}' is fully determined by the covariates; its effect cannot be estimated."
+        )
     if len(frame) - Q.shape[1] - 1 < 2:
         raise InputError(f"{len(frame)} complete rows are too few for {Q.shape[1] + 1} coefficients.")
     codes = None
@@ -248,9 +265,18 @@ def _placebo_assignments(d: _Data, draws: int, rng: np.random.Generator) -> tupl
     return T.T, "within organisations", False
 
 
-def placebo_practice(data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str] = (),
-                     *, clusters=None, draws: int = 500, seed: int = 0, alpha: float = 0.05,
-                     estimator: Estimator | None = None) -> Refutation:
+def placebo_practice(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: Iterable[str] = (),
+    *,
+    clusters=None,
+    draws: int = 500,
+    seed: int = 0,
+    alpha: float = 0.05,
+    estimator: Estimator | None = None,
+) -> Refutation:
     """Placebo-practice refuter: the practice shuffled at random (see the module docstring) ≥ 200
     times; where the real t-statistic falls among the placebo ones gives the permutation p-value
     (two-sided). `draws` holds the placebo estimates. `details`: stands_out, model_p (the
@@ -263,8 +289,10 @@ def placebo_practice(data: pd.DataFrame, outcome: str, treatment: str, covariate
         placebo, placebo_se = _ols_columns(d.Q, _residualise(d.Q, d.y), T)
     else:
         as_bool = pd.api.types.is_bool_dtype(d.frame[treatment])
-        pairs = [_call(estimator, d.frame.assign(**{treatment: T[:, b] > 0 if as_bool else T[:, b]}), d.covariates)
-                 for b in range(T.shape[1])]
+        pairs = [
+            _call(estimator, d.frame.assign(**{treatment: T[:, b] > 0 if as_bool else T[:, b]}), d.covariates)
+            for b in range(T.shape[1])
+        ]
         placebo, placebo_se = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
     # studentised: each placebo's |t| against the real |t|, so that a practice correlated with the
     # covariates (whose shuffles are not) is judged against its own precision
@@ -280,23 +308,41 @@ def placebo_practice(data: pd.DataFrame, outcome: str, treatment: str, covariate
     passed = stands_out or not model_sig
     B = placebo.size
     if stands_out and model_sig:
-        sentence = (f"The real practice stands out: {hits} of {B} placebo practices (shuffled {how}) gave an "
-                    f"estimate as clearly away from zero (p = {p:.3f}), so the effect is not an artefact of how the "
-                    f"practice happens to be spread.")
+        sentence = (
+            f"The real practice stands out: {hits} of {B} placebo practices (shuffled {how}) gave an "
+            f"estimate as clearly away from zero (p = {p:.3f}), so the effect is not an artefact of how the "
+            f"practice happens to be spread."
+        )
     elif model_sig:
-        sentence = (f"Alarm: {p:.0%} of {B} placebo practices (shuffled {how}) gave an estimate as clearly "
-                    f"away from zero as the real one, so the regression's significance (p = {model_p:.3f}) is not "
-                    f"borne out.")
+        sentence = (
+            f"Alarm: {p:.0%} of {B} placebo practices (shuffled {how}) gave an estimate as clearly "
+            f"away from zero as the real one, so the regression's significance (p = {model_p:.3f}) is not "
+            f"borne out."
+        )
     elif stands_out:
-        sentence = (f"The real practice stands out from {B} placebo practices (shuffled {how}, p = {p:.3f}) "
-                    f"although the regression's own interval includes zero.")
+        sentence = (
+            f"The real practice stands out from {B} placebo practices (shuffled {how}, p = {p:.3f}) "
+            f"although the regression's own interval includes zero."
+        )
     else:
-        sentence = (f"The real practice does not stand out from {B} placebo practices (shuffled {how}, "
-                    f"p = {p:.2f}), consistent with the regression finding no clear effect.")
+        sentence = (
+            f"The real practice does not stand out from {B} placebo practices (shuffled {how}, "
+            f"p = {p:.2f}), consistent with the regression finding no clear effect."
+        )
     mean, lo, hi = _quantiles(placebo)
-    return Refutation("placebo_practice", est, se, mean, lo, hi, float(p), bool(passed), sentence, placebo,
-                      {"stands_out": bool(stands_out), "model_p": model_p, "shuffled": how, "exact": exact,
-                       "draws": int(B)})
+    return Refutation(
+        "placebo_practice",
+        est,
+        se,
+        mean,
+        lo,
+        hi,
+        float(p),
+        bool(passed),
+        sentence,
+        placebo,
+        {"stands_out": bool(stands_out), "model_p": model_p, "shuffled": how, "exact": exact, "draws": int(B)},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,9 +350,17 @@ def placebo_practice(data: pd.DataFrame, outcome: str, treatment: str, covariate
 # --------------------------------------------------------------------------------------------
 
 
-def random_common_cause(data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str] = (),
-                        *, draws: int = 50, seed: int = 0, tolerance: float = 0.25,
-                        estimator: Estimator | None = None) -> Refutation:
+def random_common_cause(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: Iterable[str] = (),
+    *,
+    draws: int = 50,
+    seed: int = 0,
+    tolerance: float = 0.25,
+    estimator: Estimator | None = None,
+) -> Refutation:
     """Random-common-cause refuter: an independent N(0, 1) covariate added `draws` times; the change
     of the estimate is reported in standard errors of the original estimate. `details`:
     mean_abs_change_se, max_abs_change_se, draws. p_value: NaN."""
@@ -322,22 +376,40 @@ def random_common_cause(data: pd.DataFrame, outcome: str, treatment: str, covari
         d1, d2 = t_r @ y_r, z_r.T @ y_r
         refuted = (c * d1 - b * d2) / (a * c - b * b)
     else:
-        refuted = np.array([_call(estimator, d.frame.assign(**{RANDOM_CAUSE: Znoise[:, j]}),
-                                  [*d.covariates, RANDOM_CAUSE])[0] for j in range(draws)])
+        refuted = np.array(
+            [
+                _call(estimator, d.frame.assign(**{RANDOM_CAUSE: Znoise[:, j]}), [*d.covariates, RANDOM_CAUSE])[0]
+                for j in range(draws)
+            ]
+        )
     change = np.abs(refuted - est) / se
     mean_change, max_change = float(change.mean()), float(change.max())
     passed = mean_change <= tolerance
     if passed:
-        sentence = (f"Adding a random covariate moved the estimate by {mean_change:.2f} standard errors on "
-                    f"average ({draws} draws): the estimate does not react to a cause that cannot matter.")
+        sentence = (
+            f"Adding a random covariate moved the estimate by {mean_change:.2f} standard errors on "
+            f"average ({draws} draws): the estimate does not react to a cause that cannot matter."
+        )
     else:
-        sentence = (f"Adding a random covariate moved the estimate by {mean_change:.2f} standard errors on "
-                    f"average ({draws} draws), more than {tolerance:g}: the estimate is fragile to irrelevant "
-                    f"adjustments.")
+        sentence = (
+            f"Adding a random covariate moved the estimate by {mean_change:.2f} standard errors on "
+            f"average ({draws} draws), more than {tolerance:g}: the estimate is fragile to irrelevant "
+            f"adjustments."
+        )
     mean, lo, hi = _quantiles(refuted)
-    return Refutation("random_common_cause", est, se, mean, lo, hi, float("nan"), bool(passed), sentence,
-                      refuted, {"mean_abs_change_se": mean_change, "max_abs_change_se": max_change,
-                                "draws": draws})
+    return Refutation(
+        "random_common_cause",
+        est,
+        se,
+        mean,
+        lo,
+        hi,
+        float("nan"),
+        bool(passed),
+        sentence,
+        refuted,
+        {"mean_abs_change_se": mean_change, "max_abs_change_se": max_change, "draws": draws},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,12 +422,12 @@ def _subset_masks(d: _Data, draws: int, fraction: float, rng: np.random.Generato
     if d.codes is None:
         m = int(round(fraction * n))
         keys = rng.random((draws, n))
-        cut = np.sort(keys, axis=1)[:, m - 1:m]
+        cut = np.sort(keys, axis=1)[:, m - 1 : m]
         return (keys <= cut).T.astype(float)
     G = int(d.codes.max()) + 1
     m = int(round(fraction * G))
     keys = rng.random((draws, G))
-    cut = np.sort(keys, axis=1)[:, m - 1:m]
+    cut = np.sort(keys, axis=1)[:, m - 1 : m]
     return (keys <= cut)[:, d.codes].T.astype(float)
 
 
@@ -371,9 +443,18 @@ def _batched_ols(X: np.ndarray, y: np.ndarray, W: np.ndarray, j: int) -> np.ndar
     return np.where(rank_full > rank_rest, coef, np.nan)
 
 
-def data_subsets(data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str] = (),
-                 *, clusters=None, fraction: float = 0.8, draws: int = 200, seed: int = 0,
-                 estimator: Estimator | None = None) -> Refutation:
+def data_subsets(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: Iterable[str] = (),
+    *,
+    clusters=None,
+    fraction: float = 0.8,
+    draws: int = 200,
+    seed: int = 0,
+    estimator: Estimator | None = None,
+) -> Refutation:
     """Data-subsets refuter: the effect on `draws` (≥ 100) random subsets holding `fraction` of the
     projects (of the organisations, with `clusters`). `details`: same_sign (share of subsets whose
     estimate has the original's sign), sd_ratio (SD of the subset estimates ÷ original SE), usable
@@ -395,26 +476,43 @@ def data_subsets(data: pd.DataFrame, outcome: str, treatment: str, covariates: I
             refuted[b] = _call(estimator, sub, d.covariates)[0] if 0 < tt.sum() < len(tt) else np.nan
     ok = refuted[np.isfinite(refuted)]
     if ok.size < draws / 2:
-        raise InputError(f"The effect could be estimated on only {ok.size} of {draws} subsets; "
-                         f"the data are too thin for this check.")
+        raise InputError(
+            f"The effect could be estimated on only {ok.size} of {draws} subsets; the data are too thin for this check."
+        )
     same_sign = float(np.mean(np.sign(ok) == np.sign(est)))
     sd_ratio = float(ok.std(ddof=1) / se)
     passed = same_sign >= 0.9 and sd_ratio <= 1.0
     unit = "organisations" if d.codes is not None else "projects"
     if passed:
-        sentence = (f"On {ok.size} random {fraction:.0%} subsets of {unit} the estimate kept its sign in "
-                    f"{same_sign:.0%} of them and varied by {sd_ratio:.2f} standard errors: no small group "
-                    f"of {unit} drives it.")
+        sentence = (
+            f"On {ok.size} random {fraction:.0%} subsets of {unit} the estimate kept its sign in "
+            f"{same_sign:.0%} of them and varied by {sd_ratio:.2f} standard errors: no small group "
+            f"of {unit} drives it."
+        )
     elif same_sign < 0.9:
-        sentence = (f"On {ok.size} random {fraction:.0%} subsets of {unit} the estimate kept its sign in only "
-                    f"{same_sign:.0%} of them: its direction depends on which {unit} are included.")
+        sentence = (
+            f"On {ok.size} random {fraction:.0%} subsets of {unit} the estimate kept its sign in only "
+            f"{same_sign:.0%} of them: its direction depends on which {unit} are included."
+        )
     else:
-        sentence = (f"On {ok.size} random {fraction:.0%} subsets of {unit} the estimate varied by "
-                    f"{sd_ratio:.2f} standard errors (≈ 0.5 expected): a few {unit} drive it.")
+        sentence = (
+            f"On {ok.size} random {fraction:.0%} subsets of {unit} the estimate varied by "
+            f"{sd_ratio:.2f} standard errors (≈ 0.5 expected): a few {unit} drive it."
+        )
     mean, lo, hi = _quantiles(ok)
-    return Refutation("data_subsets", est, se, mean, lo, hi, float("nan"), bool(passed), sentence, refuted,
-                      {"same_sign": same_sign, "sd_ratio": sd_ratio, "usable": int(ok.size), "draws": draws,
-                       "fraction": fraction})
+    return Refutation(
+        "data_subsets",
+        est,
+        se,
+        mean,
+        lo,
+        hi,
+        float("nan"),
+        bool(passed),
+        sentence,
+        refuted,
+        {"same_sign": same_sign, "sd_ratio": sd_ratio, "usable": int(ok.size), "draws": draws, "fraction": fraction},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,9 +520,18 @@ def data_subsets(data: pd.DataFrame, outcome: str, treatment: str, covariates: I
 # --------------------------------------------------------------------------------------------
 
 
-def dummy_outcome(data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str] = (),
-                  *, kind: str = "permute", draws: int = 100, seed: int = 0, alpha: float = 0.05,
-                  estimator: Estimator | None = None) -> Refutation:
+def dummy_outcome(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: Iterable[str] = (),
+    *,
+    kind: str = "permute",
+    draws: int = 100,
+    seed: int = 0,
+    alpha: float = 0.05,
+    estimator: Estimator | None = None,
+) -> Refutation:
     """Dummy-outcome refuter: the outcome replaced `draws` times by a shuffle of itself (`kind =
     "permute"`) or by N(0, 1) noise (`"noise"`), unrelated to the practice by construction. p_value:
     one-sided binomial p of seeing that many draws significant at alpha if each had chance alpha.
@@ -450,16 +557,31 @@ def dummy_outcome(data: pd.DataFrame, outcome: str, treatment: str, covariates: 
     passed = p_binom >= 0.01
     what = "shuffled outcome" if kind == "permute" else "pure-noise outcome"
     if passed:
-        sentence = (f"On a {what} unrelated to the practice by construction, {share:.0%} of {draws} draws "
-                    f"were significant at {alpha:g} (chance level): the method does not find effects that "
-                    f"are not there.")
+        sentence = (
+            f"On a {what} unrelated to the practice by construction, {share:.0%} of {draws} draws "
+            f"were significant at {alpha:g} (chance level): the method does not find effects that "
+            f"are not there."
+        )
     else:
-        sentence = (f"Alarm: on a {what} unrelated to the practice by construction, {share:.0%} of {draws} "
-                    f"draws were significant at {alpha:g}, more than chance: the method finds effects that are "
-                    f"not there.")
+        sentence = (
+            f"Alarm: on a {what} unrelated to the practice by construction, {share:.0%} of {draws} "
+            f"draws were significant at {alpha:g}, more than chance: the method finds effects that are "
+            f"not there."
+        )
     mean, lo, hi = _quantiles(b)
-    return Refutation("dummy_outcome", est, se, mean, lo, hi, p_binom, bool(passed), sentence, b,
-                      {"share_significant": share, "draws": draws, "kind": kind})
+    return Refutation(
+        "dummy_outcome",
+        est,
+        se,
+        mean,
+        lo,
+        hi,
+        p_binom,
+        bool(passed),
+        sentence,
+        b,
+        {"share_significant": share, "draws": draws, "kind": kind},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,15 +589,25 @@ def dummy_outcome(data: pd.DataFrame, outcome: str, treatment: str, covariates: 
 # --------------------------------------------------------------------------------------------
 
 
-def refute(data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str] = (), *,
-           clusters=None, seed: int = 0, estimator: Estimator | None = None) -> list[Refutation]:
+def refute(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: Iterable[str] = (),
+    *,
+    clusters=None,
+    seed: int = 0,
+    estimator: Estimator | None = None,
+) -> list[Refutation]:
     """The four refuters with their default numbers of draws, in the order placebo practice, random
     common cause, data subsets, dummy outcome (seeds seed, seed + 1, …)."""
     covariates = list(covariates)
-    return [placebo_practice(data, outcome, treatment, covariates, clusters=clusters, seed=seed, estimator=estimator),
-            random_common_cause(data, outcome, treatment, covariates, seed=seed + 1, estimator=estimator),
-            data_subsets(data, outcome, treatment, covariates, clusters=clusters, seed=seed + 2, estimator=estimator),
-            dummy_outcome(data, outcome, treatment, covariates, seed=seed + 3, estimator=estimator)]
+    return [
+        placebo_practice(data, outcome, treatment, covariates, clusters=clusters, seed=seed, estimator=estimator),
+        random_common_cause(data, outcome, treatment, covariates, seed=seed + 1, estimator=estimator),
+        data_subsets(data, outcome, treatment, covariates, clusters=clusters, seed=seed + 2, estimator=estimator),
+        dummy_outcome(data, outcome, treatment, covariates, seed=seed + 3, estimator=estimator),
+    ]
 
 
 def ols_estimator(outcome: str, treatment: str) -> Estimator:

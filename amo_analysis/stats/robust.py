@@ -72,7 +72,7 @@ class RobustCovariance:
         """Bell–McCaffrey degrees of freedom of ℓ'β̂ (working model: independent, homoskedastic
         errors). NaN when the contrast is not estimable from the residuals (variance 0)."""
         ell = self._ell(contrast)
-        a = self._AQ @ np.linalg.solve(self._R.T, ell)          # n
+        a = self._AQ @ np.linalg.solve(self._R.T, ell)  # n
         a2, B = _cluster_sums(a * a, a[:, None] * self._Q, self._codes, self.n_clusters)
         trace = a2.sum() - (B * B).sum()
         BtB = B.T @ B
@@ -108,7 +108,7 @@ def robust_covariance(X: np.ndarray, resid: np.ndarray, groups=None) -> RobustCo
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(G + 1))
         for g in range(G):
-            rows = order[bounds[g]:bounds[g + 1]]
+            rows = order[bounds[g] : bounds[g + 1]]
             Qg = Q[rows]
             # I − Q_g Q_g' = I − U S² U' (thin SVD Q_g = U S V'); its inverse square root is
             # I + U diag(f) U' with f = (1 − s²)^(−1/2) − 1 (f = −1 where 1 − s² ≈ 0: pseudo-inverse)
@@ -134,8 +134,9 @@ def _cluster_sums(values, rows: np.ndarray, codes, G: int):
     return (None if values is None else np.bincount(codes, weights=values, minlength=G)), sums
 
 
-def fieller_interval(num: float, den: float, var_num: float, var_den: float, cov: float,
-                     crit: float) -> tuple[float, float] | None:
+def fieller_interval(
+    num: float, den: float, var_num: float, var_den: float, cov: float, crit: float
+) -> tuple[float, float] | None:
     """Fieller's interval for ρ = num / den: every ρ for which num − ρ·den is not significantly
     different from 0, i.e. (num − ρ den)² ≤ crit² · (var_num − 2ρ cov + ρ² var_den).
 

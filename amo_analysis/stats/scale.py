@@ -34,13 +34,16 @@ def subsample_positions(n: int, seed: int, rows: int = SUBSAMPLE_ROWS) -> np.nda
 
 def subsample_note(what: str, rows: int, n: int, seed: int) -> str:
     """The sentence a result carries when `what` was fitted on `rows` of `n` projects."""
-    return (f"{what} was fitted on a random subsample of {rows:,} of the {n:,} projects (seed {seed}) to "
-            f"bound the run time; the interval reflects {rows:,} projects, wider than the whole portfolio "
-            "would give.")
+    return (
+        f"{what} was fitted on a random subsample of {rows:,} of the {n:,} projects (seed {seed}) to "
+        f"bound the run time; the interval reflects {rows:,} projects, wider than the whole portfolio "
+        "would give."
+    )
 
 
-def model_rows(frame: pd.DataFrame, seed: int, what: str, *, limit: int = LARGE_N,
-               rows: int = SUBSAMPLE_ROWS) -> tuple[pd.DataFrame, str | None]:
+def model_rows(
+    frame: pd.DataFrame, seed: int, what: str, *, limit: int = LARGE_N, rows: int = SUBSAMPLE_ROWS
+) -> tuple[pd.DataFrame, str | None]:
     """`frame` itself when it has at most `limit` rows, else a seeded subsample of `rows` rows (file
     order kept) and the note that says so."""
     if len(frame) <= limit:

@@ -49,10 +49,24 @@ from statsmodels.tools.tools import add_constant
 from amo_analysis.errors import InputError
 
 __all__ = [
-    "partial_r2", "robustness_value", "SensitivityStats", "sensitivity_stats",
-    "Adjusted", "adjusted", "bias", "benchmark_bounds", "BenchmarkR2", "benchmark_partial_r2",
-    "contour_grid", "EValue", "evalue", "evalue_from_difference", "MD_TO_RR", "MD_SE_TO_LOG_RR",
-    "variance_ratios", "effective_sample_size",
+    "partial_r2",
+    "robustness_value",
+    "SensitivityStats",
+    "sensitivity_stats",
+    "Adjusted",
+    "adjusted",
+    "bias",
+    "benchmark_bounds",
+    "BenchmarkR2",
+    "benchmark_partial_r2",
+    "contour_grid",
+    "EValue",
+    "evalue",
+    "evalue_from_difference",
+    "MD_TO_RR",
+    "MD_SE_TO_LOG_RR",
+    "variance_ratios",
+    "effective_sample_size",
 ]
 
 #: VanderWeele (2017): a standardised mean difference d ≈ an odds ratio exp(1.81·d) of the dichotomised
@@ -134,12 +148,12 @@ def robustness_value(t_stat, dof, q: float = 1.0, alpha: float | None = None):
         raise InputError(f"q (the share of the estimate to explain away) must be positive; got {q}.")
     fq = q * np.abs(t) / math.sqrt(d)
     if alpha is None:
-        return _scalar(0.5 * (np.sqrt(fq ** 4 + 4 * fq ** 2) - fq ** 2))
+        return _scalar(0.5 * (np.sqrt(fq**4 + 4 * fq**2) - fq**2))
     a = _alpha(alpha)
     f_crit = abs(st.t.ppf(a / 2, d - 1)) / math.sqrt(d - 1)
     fqa = fq - f_crit
-    rv = 0.5 * (np.sqrt(fqa ** 4 + 4 * fqa ** 2) - fqa ** 2)
-    rv_extreme = (fq ** 2 - f_crit ** 2) / (1 + fq ** 2)
+    rv = 0.5 * (np.sqrt(fqa**4 + 4 * fqa**2) - fqa**2)
+    rv_extreme = (fq**2 - f_crit**2) / (1 + fq**2)
     out = np.where(fqa <= 0, 0.0, np.where(fq > 1 / f_crit, rv_extreme, rv))
     return _scalar(out)
 
@@ -163,10 +177,12 @@ class SensitivityStats:
     def sentence(self) -> str:
         """One sentence a reader can check against the benchmark bounds."""
         share = f"{100 * self.q:.0f} %"
-        return (f"An unmeasured confounder would have to explain {100 * self.rv_q:.1f} % of the residual "
-                f"variance of both the practice and the outcome to remove {share} of the estimate, and "
-                f"{100 * self.rv_qa:.1f} % to make it no longer significant at the "
-                f"{100 * (1 - self.alpha):.0f} % level.")
+        return (
+            f"An unmeasured confounder would have to explain {100 * self.rv_q:.1f} % of the residual "
+            f"variance of both the practice and the outcome to remove {share} of the estimate, and "
+            f"{100 * self.rv_qa:.1f} % to make it no longer significant at the "
+            f"{100 * (1 - self.alpha):.0f} % level."
+        )
 
 
 def sensitivity_stats(estimate, se, dof, q: float = 1.0, alpha: float = 0.05) -> SensitivityStats:
@@ -177,8 +193,17 @@ def sensitivity_stats(estimate, se, dof, q: float = 1.0, alpha: float = 0.05) ->
         raise InputError(f"se (standard error) must be positive; got {se}.")
     d = _dof(dof, minimum=2)
     t = est / s
-    return SensitivityStats(est, s, t, d, float(partial_r2(t, d)), float(robustness_value(t, d, q)),
-                            float(robustness_value(t, d, q, alpha)), float(q), float(alpha))
+    return SensitivityStats(
+        est,
+        s,
+        t,
+        d,
+        float(partial_r2(t, d)),
+        float(robustness_value(t, d, q)),
+        float(robustness_value(t, d, q, alpha)),
+        float(q),
+        float(alpha),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,9 +258,18 @@ def adjusted(estimate, se, dof, r2dz_x, r2yz_dx, reduce: bool = True, alpha: flo
     return Adjusted(rd, ry, float(b), float(e), float(sa), float(t), float(lo), float(hi))
 
 
-def benchmark_bounds(estimate, se, dof, r2dxj_x, r2yxj_dx, kd: Sequence[float] = (1, 2, 3),
-                     ky: Sequence[float] | None = None, label: str = "benchmark", alpha: float = 0.05,
-                     reduce: bool = True) -> pd.DataFrame:
+def benchmark_bounds(
+    estimate,
+    se,
+    dof,
+    r2dxj_x,
+    r2yxj_dx,
+    kd: Sequence[float] = (1, 2, 3),
+    ky: Sequence[float] | None = None,
+    label: str = "benchmark",
+    alpha: float = 0.05,
+    reduce: bool = True,
+) -> pd.DataFrame:
     """Bounds on a confounder k times as strong as an observed covariate X_j (Cinelli & Hazlett 2020,
     §6.1; sensemakr `ovb_bounds` for OLS), e.g. "a confounder 1×, 2×, 3× as strong as log budget".
 
@@ -266,9 +300,11 @@ def benchmark_bounds(estimate, se, dof, r2dxj_x, r2yxj_dx, kd: Sequence[float] =
     r2dz = kd_arr * rdx / (1 - rdx)
     if np.any(r2dz >= 1) or np.any(kd_arr * rdx >= 1):
         worst = float(kd_arr[np.argmax(kd_arr)])
-        raise InputError(f"A confounder {worst:g} times as strong as {label} would explain all of the "
-                         f"practice's residual variance; use a smaller multiplier.")
-    r2zxj = kd_arr * rdx ** 2 / ((1 - kd_arr * rdx) * (1 - rdx))
+        raise InputError(
+            f"A confounder {worst:g} times as strong as {label} would explain all of the "
+            f"practice's residual variance; use a smaller multiplier."
+        )
+    r2zxj = kd_arr * rdx**2 / ((1 - kd_arr * rdx) * (1 - rdx))
     if np.any(r2zxj >= 1):
         raise InputError(f"The multiplier implies an impossible confounder relative to {label}; use a smaller one.")
     r2yz = ((np.sqrt(ky_arr) + np.sqrt(r2zxj)) / np.sqrt(1 - r2zxj)) ** 2 * (ryx / (1 - ryx))
@@ -276,9 +312,21 @@ def benchmark_bounds(estimate, se, dof, r2dxj_x, r2yxj_dx, kd: Sequence[float] =
     r2yz = np.minimum(r2yz, 1.0)
     _, e, sa, t, lo, hi = _adjust_arrays(est, s, d, r2dz, r2yz, reduce, _alpha(alpha))
     labels = [f"{k:g}x {label}" if k == kk else f"{k:g}/{kk:g}x {label}" for k, kk in zip(kd_arr, ky_arr)]
-    return pd.DataFrame({"bound_label": labels, "kd": kd_arr, "ky": ky_arr, "r2dz_x": r2dz,
-                         "r2yz_dx": r2yz, "adjusted_estimate": e, "adjusted_se": sa, "adjusted_t": t,
-                         "adjusted_lower": lo, "adjusted_upper": hi, "capped": capped})
+    return pd.DataFrame(
+        {
+            "bound_label": labels,
+            "kd": kd_arr,
+            "ky": ky_arr,
+            "r2dz_x": r2dz,
+            "r2yz_dx": r2yz,
+            "adjusted_estimate": e,
+            "adjusted_se": sa,
+            "adjusted_t": t,
+            "adjusted_lower": lo,
+            "adjusted_upper": hi,
+            "capped": capped,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -323,8 +371,9 @@ def _group_partial_r2(fit, names: list[str]) -> float:
     return wald / (wald + fit.df_resid)
 
 
-def benchmark_partial_r2(data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str],
-                         benchmark: str | Sequence[str]) -> BenchmarkR2:
+def benchmark_partial_r2(
+    data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str], benchmark: str | Sequence[str]
+) -> BenchmarkR2:
     """Partial R² of a benchmark covariate with the practice (OLS of the practice on all covariates)
     and with the outcome (OLS of the outcome on practice + all covariates), each t² / (t² + dof) — or
     F·p / (F·p + dof) for a group of columns (a categorical benchmark, or a list of names). The
@@ -350,13 +399,27 @@ def benchmark_partial_r2(data: pd.DataFrame, outcome: str, treatment: str, covar
     fit_d = OLS(d, X).fit()
     XD = X.assign(__practice__=d)
     fit_y = OLS(y, XD).fit()
-    return BenchmarkR2("+".join(bench), _group_partial_r2(fit_d, names), _group_partial_r2(fit_y, names),
-                       int(fit_d.df_resid), int(fit_y.df_resid), len(frame))
+    return BenchmarkR2(
+        "+".join(bench),
+        _group_partial_r2(fit_d, names),
+        _group_partial_r2(fit_y, names),
+        int(fit_d.df_resid),
+        int(fit_y.df_resid),
+        len(frame),
+    )
 
 
-def contour_grid(estimate, se, dof, r2dz_x: Sequence[float] | None = None,
-                 r2yz_dx: Sequence[float] | None = None, lim: float = 0.4, points: int = 41,
-                 reduce: bool = True, alpha: float = 0.05) -> pd.DataFrame:
+def contour_grid(
+    estimate,
+    se,
+    dof,
+    r2dz_x: Sequence[float] | None = None,
+    r2yz_dx: Sequence[float] | None = None,
+    lim: float = 0.4,
+    points: int = 41,
+    reduce: bool = True,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Adjusted estimate and t over a grid of confounder strengths, for a contour plot (sensemakr
     `ovb_contour_plot`). Default grid: `points` values from 0 to `lim` on both axes. One row per grid
     point: r2dz_x, r2yz_dx, adjusted_estimate, adjusted_se, adjusted_t, adjusted_lower, adjusted_upper."""
@@ -367,8 +430,17 @@ def contour_grid(estimate, se, dof, r2dz_x: Sequence[float] | None = None,
     gy = np.linspace(0, lim, points) if r2yz_dx is None else _share(r2yz_dx, "r2yz_dx")
     RD, RY = np.meshgrid(np.atleast_1d(gx), np.atleast_1d(gy), indexing="ij")
     _, e, sa, t, lo, hi = _adjust_arrays(est, s, d, RD.ravel(), RY.ravel(), reduce, _alpha(alpha))
-    return pd.DataFrame({"r2dz_x": RD.ravel(), "r2yz_dx": RY.ravel(), "adjusted_estimate": e,
-                         "adjusted_se": sa, "adjusted_t": t, "adjusted_lower": lo, "adjusted_upper": hi})
+    return pd.DataFrame(
+        {
+            "r2dz_x": RD.ravel(),
+            "r2yz_dx": RY.ravel(),
+            "adjusted_estimate": e,
+            "adjusted_se": sa,
+            "adjusted_t": t,
+            "adjusted_lower": lo,
+            "adjusted_upper": hi,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,7 +476,7 @@ def _to_rr(value: float, measure: str, rare: bool) -> float:
         return math.sqrt(value)
     if measure == "HR" and not rare:
         root = math.sqrt(value)
-        return (1 - 0.5 ** root) / (1 - 0.5 ** (1 / root))
+        return (1 - 0.5**root) / (1 - 0.5 ** (1 / root))
     return value
 
 
@@ -446,8 +518,10 @@ def evalue(rr, ci_low=None, ci_high=None, rare: bool = True, measure: str = "RR"
     elif measure == "OR":
         note = "odds ratio of a common outcome converted to a risk ratio as sqrt(OR) (VanderWeele 2017)"
     else:
-        note = ("hazard ratio of a common outcome converted to a risk ratio as "
-                "(1 − 0.5^sqrt(HR)) / (1 − 0.5^sqrt(1/HR)) (VanderWeele 2020)")
+        note = (
+            "hazard ratio of a common outcome converted to a risk ratio as "
+            "(1 − 0.5^sqrt(HR)) / (1 − 0.5^sqrt(1/HR)) (VanderWeele 2020)"
+        )
     return _evalue_rr(conv["estimate"], conv["ci_low"], conv["ci_high"], conv["true"], measure, note)
 
 
@@ -468,8 +542,10 @@ def evalue_from_difference(d, se=None, ci_low=None, ci_high=None, true: float = 
     else:
         lo = None if ci_low is None else math.exp(MD_TO_RR * _finite(ci_low, "ci_low"))
         hi = None if ci_high is None else math.exp(MD_TO_RR * _finite(ci_high, "ci_high"))
-    note = ("standardised mean difference converted to a risk ratio as RR ≈ exp(0.91·d), interval "
-            "exp(0.91·d ± 1.78·se) (VanderWeele 2017): approximate, assumes a roughly normal outcome")
+    note = (
+        "standardised mean difference converted to a risk ratio as RR ≈ exp(0.91·d), interval "
+        "exp(0.91·d ± 1.78·se) (VanderWeele 2017): approximate, assumes a roughly normal outcome"
+    )
     return _evalue_rr(math.exp(MD_TO_RR * d), lo, hi, true_rr, "MD", note)
 
 
@@ -500,8 +576,9 @@ def _treatment_mask(series: pd.Series, name: str) -> np.ndarray:
     return mask
 
 
-def variance_ratios(data: pd.DataFrame, treatment: str, covariates: Iterable[str], weights=None,
-                    low: float = 0.5, high: float = 2.0) -> pd.DataFrame:
+def variance_ratios(
+    data: pd.DataFrame, treatment: str, covariates: Iterable[str], weights=None, low: float = 0.5, high: float = 2.0
+) -> pd.DataFrame:
     """Variance ratio per covariate column: variance among projects with the practice ÷ variance among
     those without (sample variances, ddof = 1; with `weights`, reliability-weighted variances). A
     ratio outside [low, high] (0.5–2, Rubin 2001) is flagged: the groups differ in spread even where
@@ -534,8 +611,15 @@ def variance_ratios(data: pd.DataFrame, treatment: str, covariates: Iterable[str
         vt = _weighted_var(x[t], None if w_all is None else w_all[t])
         vc = _weighted_var(x[~t], None if w_all is None else w_all[~t])
         ratio = vt / vc if vc > 0 else (float("nan") if vt == 0 or math.isnan(vt) else float("inf"))
-        rows.append({"covariate": col, "var_treated": vt, "var_control": vc, "variance_ratio": ratio,
-                     "flagged": bool(math.isfinite(ratio) and not low <= ratio <= high) or ratio == float("inf")})
+        rows.append(
+            {
+                "covariate": col,
+                "var_treated": vt,
+                "var_control": vc,
+                "variance_ratio": ratio,
+                "flagged": bool(math.isfinite(ratio) and not low <= ratio <= high) or ratio == float("inf"),
+            }
+        )
     cols = ["var_treated", "var_control", "variance_ratio", "flagged"]
     if not rows:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="covariate"))
@@ -560,6 +644,12 @@ def effective_sample_size(weights, treatment) -> pd.DataFrame:
     for group, mask in (("treated", t == 1), ("control", t == 0), ("all", np.ones_like(t, dtype=bool))):
         ww = w[mask]
         ess = float(ww.sum() ** 2 / np.sum(ww * ww)) if np.sum(ww * ww) > 0 else 0.0
-        rows.append({"group": group, "n": int(mask.sum()), "ess": ess,
-                     "ess_share": ess / mask.sum() if mask.sum() else float("nan")})
+        rows.append(
+            {
+                "group": group,
+                "n": int(mask.sum()),
+                "ess": ess,
+                "ess_share": ess / mask.sum() if mask.sum() else float("nan"),
+            }
+        )
     return pd.DataFrame(rows).set_index("group")

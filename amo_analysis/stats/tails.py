@@ -46,8 +46,16 @@ from scipy.optimize import minimize_scalar
 
 from amo_analysis.errors import InputError
 
-__all__ = ["TailFit", "overrun_ratios", "hill_tail", "hill_plot", "gpd_tail", "tail_reading",
-           "PUBLISHED_FINDING", "MIN_EXCEEDANCES"]
+__all__ = [
+    "TailFit",
+    "overrun_ratios",
+    "hill_tail",
+    "hill_plot",
+    "gpd_tail",
+    "tail_reading",
+    "PUBLISHED_FINDING",
+    "MIN_EXCEEDANCES",
+]
 
 #: fewer exceedances than this and a tail index is noise
 MIN_EXCEEDANCES = 10
@@ -110,8 +118,9 @@ def _overruns(ratios) -> tuple[np.ndarray, int]:
         raise InputError("There are no overrun ratios to analyse.")
     over = np.sort(x[x > 1])[::-1]
     if over.size == 0:
-        raise InputError("No project overran its plan (all actual ÷ planned ratios are ≤ 1): there is no "
-                         "overrun tail to fit.")
+        raise InputError(
+            "No project overran its plan (all actual ÷ planned ratios are ≤ 1): there is no overrun tail to fit."
+        )
     return over, int(x.size)
 
 
@@ -147,8 +156,9 @@ def _choose_k(over: np.ndarray, min_k: int) -> int:
 
 
 def _too_few(m: int, min_k: int) -> InputError:
-    return InputError(f"Only {m} projects overran their plan: at least {min_k} overruns are needed to "
-                      f"estimate the tail of overruns.")
+    return InputError(
+        f"Only {m} projects overran their plan: at least {min_k} overruns are needed to estimate the tail of overruns."
+    )
 
 
 def _level(conf_level: float) -> float:
@@ -179,8 +189,22 @@ def hill_tail(ratios, k: int | None = None, conf_level: float = 0.95, min_k: int
     q = (1 - level) / 2
     lo = float(st.chi2.ppf(q, 2 * k) / (2 * S[k - 1]))
     hi = float(st.chi2.ppf(1 - q, 2 * k) / (2 * S[k - 1]))
-    return TailFit("hill", a, lo, hi, 1 / a, a / math.sqrt(k), k, float(thr[k - 1]), n, m, level, rule, None,
-                   tail_reading(a, lo, hi))
+    return TailFit(
+        "hill",
+        a,
+        lo,
+        hi,
+        1 / a,
+        a / math.sqrt(k),
+        k,
+        float(thr[k - 1]),
+        n,
+        m,
+        level,
+        rule,
+        None,
+        tail_reading(a, lo, hi),
+    )
 
 
 def hill_plot(ratios, conf_level: float = 0.95, k_min: int = 2) -> pd.DataFrame:
@@ -195,9 +219,16 @@ def hill_plot(ratios, conf_level: float = 0.95, k_min: int = 2) -> pd.DataFrame:
     k = np.arange(1, over.size + 1)
     q = (1 - level) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        table = pd.DataFrame({"k": k, "threshold": thr, "alpha": alpha, "se": alpha / np.sqrt(k),
-                              "ci_low": st.chi2.ppf(q, 2 * k) / (2 * S),
-                              "ci_high": st.chi2.ppf(1 - q, 2 * k) / (2 * S)})
+        table = pd.DataFrame(
+            {
+                "k": k,
+                "threshold": thr,
+                "alpha": alpha,
+                "se": alpha / np.sqrt(k),
+                "ci_low": st.chi2.ppf(q, 2 * k) / (2 * S),
+                "ci_high": st.chi2.ppf(1 - q, 2 * k) / (2 * S),
+            }
+        )
     return table[table["k"] >= k_min].reset_index(drop=True)
 
 
@@ -227,8 +258,12 @@ def _fit_gpd(y: np.ndarray) -> tuple[float, float]:
     i = int(np.argmin(values))
     best_t, best_v = float(grid[i]), float(values[i])
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-    found = minimize_scalar(lambda th: float(_gpd_negll(th, y)[0]), bounds=(lo, hi), method="bounded",
-                            options={"xatol": 1e-12 * max(abs(lo), abs(hi))})
+    found = minimize_scalar(
+        lambda th: float(_gpd_negll(th, y)[0]),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-12 * max(abs(lo), abs(hi))},
+    )
     if found.fun < best_v:
         best_t = float(found.x)
     if abs(best_t) * ybar < 1e-10:
@@ -237,8 +272,14 @@ def _fit_gpd(y: np.ndarray) -> tuple[float, float]:
     return xi, xi / best_t
 
 
-def gpd_tail(ratios, threshold: float | None = None, conf_level: float = 0.95, bootstrap: int = 200,
-             seed: int = 0, min_exceedances: int = MIN_EXCEEDANCES) -> TailFit:
+def gpd_tail(
+    ratios,
+    threshold: float | None = None,
+    conf_level: float = 0.95,
+    bootstrap: int = 200,
+    seed: int = 0,
+    min_exceedances: int = MIN_EXCEEDANCES,
+) -> TailFit:
     """Maximum-likelihood generalised Pareto fit of the exceedances (ratio − threshold) over a high
     threshold (ratio units; default: the threshold chosen by the automatic Hill rule), α = 1/ξ, with a
     seeded bootstrap (`bootstrap` resamples, ≥ 50) percentile interval."""
@@ -259,8 +300,10 @@ def gpd_tail(ratios, threshold: float | None = None, conf_level: float = 0.95, b
         rule = "given"
     exceed = over[over > u] - u
     if exceed.size < min_exceedances:
-        raise InputError(f"Only {exceed.size} ratios exceed the threshold {u:g}: at least {min_exceedances} "
-                         f"are needed to fit a tail.")
+        raise InputError(
+            f"Only {exceed.size} ratios exceed the threshold {u:g}: at least {min_exceedances} "
+            f"are needed to fit a tail."
+        )
     xi, scale = _fit_gpd(exceed)
     rng = np.random.default_rng(seed)
     boot = np.array([_fit_gpd(rng.choice(exceed, exceed.size, replace=True))[0] for _ in range(int(bootstrap))])
@@ -269,9 +312,23 @@ def gpd_tail(ratios, threshold: float | None = None, conf_level: float = 0.95, b
     alpha = 1 / xi if xi > 0 else math.inf
     ci_low = 1 / xi_hi if xi_hi > 0 else math.inf
     ci_high = 1 / xi_lo if xi_lo > 0 else math.inf
-    se = float(np.std(boot, ddof=1) / xi ** 2) if xi > 0 else math.inf
-    return TailFit("gpd", float(alpha), float(ci_low), float(ci_high), xi, se, int(exceed.size), u, n, m, level,
-                   rule, scale, tail_reading(alpha, ci_low, ci_high))
+    se = float(np.std(boot, ddof=1) / xi**2) if xi > 0 else math.inf
+    return TailFit(
+        "gpd",
+        float(alpha),
+        float(ci_low),
+        float(ci_high),
+        xi,
+        se,
+        int(exceed.size),
+        u,
+        n,
+        m,
+        level,
+        rule,
+        scale,
+        tail_reading(alpha, ci_low, ci_high),
+    )
 
 
 def tail_reading(alpha: float, ci_low: float | None = None, ci_high: float | None = None) -> str:
@@ -280,23 +337,30 @@ def tail_reading(alpha: float, ci_low: float | None = None, ci_high: float | Non
     if not alpha > 0:
         raise InputError(f"A tail index must be positive; got {alpha}.")
     if alpha <= 1:
-        text = (f"Tail index α ≈ {alpha:.2f} ≤ 1: the mean overrun is not even defined (infinite), so averages "
-                f"and 'mean +x %' contingencies mislead — the next project can exceed any reserve.")
+        text = (
+            f"Tail index α ≈ {alpha:.2f} ≤ 1: the mean overrun is not even defined (infinite), so averages "
+            f"and 'mean +x %' contingencies mislead — the next project can exceed any reserve."
+        )
     elif alpha <= 2:
-        text = (f"Tail index α ≈ {alpha:.2f} ≤ 2: the variance of overruns is infinite, so the sample mean is "
-                f"unstable and a few projects dominate it.")
+        text = (
+            f"Tail index α ≈ {alpha:.2f} ≤ 2: the variance of overruns is infinite, so the sample mean is "
+            f"unstable and a few projects dominate it."
+        )
     elif math.isinf(alpha):
         text = "No power-law tail: overruns beyond the threshold are bounded or thin-tailed, and averages are usable."
     else:
-        text = (f"Tail index α ≈ {alpha:.2f} > 2: the variance is finite, so averages are usable, though the "
-                f"largest overruns still deserve a separate look.")
+        text = (
+            f"Tail index α ≈ {alpha:.2f} > 2: the variance is finite, so averages are usable, though the "
+            f"largest overruns still deserve a separate look."
+        )
     if ci_low is not None and ci_high is not None:
         crosses = [c for c in (1, 2) if ci_low <= c < ci_high]
         interval = f"[{ci_low:.2f}, {ci_high:.2f}]" if math.isfinite(ci_high) else f"[{ci_low:.2f}, ∞)"
         if crosses:
             marks = " and ".join(str(c) for c in crosses)
-            text += (f" The interval {interval} includes α = {marks}, so the data cannot say on which side "
-                     f"the tail lies.")
+            text += (
+                f" The interval {interval} includes α = {marks}, so the data cannot say on which side the tail lies."
+            )
         else:
             text += f" Interval {interval}."
     if alpha <= 1:

@@ -69,8 +69,9 @@ class PropensityFit:
         return F, f, s, ds
 
 
-def fit_propensity(t: np.ndarray, Z: np.ndarray, link: str = "logit", label: str = "treatment",
-                   check_separation: bool = True) -> PropensityFit:
+def fit_propensity(
+    t: np.ndarray, Z: np.ndarray, link: str = "logit", label: str = "treatment", check_separation: bool = True
+) -> PropensityFit:
     """Maximum-likelihood logit or probit of `t` (0/1) on `Z` (with its constant column) through
     statsmodels. Perfect or quasi-separation (a fitted probability within 1e-9 of 0 or 1), singular
     covariates or non-convergence raise WeightingError unless `check_separation` is False (then the
@@ -78,8 +79,10 @@ def fit_propensity(t: np.ndarray, Z: np.ndarray, link: str = "logit", label: str
     model_cls = {"logit": Logit, "probit": Probit}.get(link)
     if model_cls is None:
         raise WeightingError(f"Propensity link must be 'logit' or 'probit'; got {link!r}.")
-    separated = (f"The propensity model of '{label}' has perfect separation: the covariates predict "
-                 "treatment exactly, so treated and untreated projects are not comparable.")
+    separated = (
+        f"The propensity model of '{label}' has perfect separation: the covariates predict "
+        "treatment exactly, so treated and untreated projects are not comparable."
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -90,15 +93,19 @@ def fit_propensity(t: np.ndarray, Z: np.ndarray, link: str = "logit", label: str
             raise WeightingError(
                 f"The propensity model of '{label}' could not be fitted (singular covariates)."
             ) from exc
-    fit = PropensityFit(gamma=np.asarray(res.params, dtype=float), link=link, prob=np.asarray(res.predict()),
-                        converged=bool(res.mle_retvals.get("converged", True)))
+    fit = PropensityFit(
+        gamma=np.asarray(res.params, dtype=float),
+        link=link,
+        prob=np.asarray(res.predict()),
+        converged=bool(res.mle_retvals.get("converged", True)),
+    )
     if not check_separation:
         return fit
     if any(issubclass(type(w.message), PerfectSeparationWarning) for w in caught):
         raise WeightingError(separated)
     if not np.all(np.isfinite(fit.gamma)):
         raise WeightingError(f"The propensity model of '{label}' could not be fitted (singular covariates).")
-    if (not fit.converged or np.any(fit.prob < SEPARATION_EPS) or np.any(fit.prob > 1 - SEPARATION_EPS)):
+    if not fit.converged or np.any(fit.prob < SEPARATION_EPS) or np.any(fit.prob > 1 - SEPARATION_EPS):
         raise WeightingError(
             f"The propensity model of '{label}' did not converge or predicts treatment almost "
             "exactly (quasi-separation); treated and untreated projects do not overlap."
@@ -135,8 +142,10 @@ def _sandwich(psi: np.ndarray, jac: np.ndarray, groups, ell: np.ndarray) -> tupl
     try:
         a = np.linalg.solve(jac.T, ell)  # J⁻ᵀ ℓ
     except np.linalg.LinAlgError as exc:
-        raise WeightingError("The weighting estimator's equations are singular (a covariate or a "
-                             "group has no variation); no standard error.") from exc
+        raise WeightingError(
+            "The weighting estimator's equations are singular (a covariate or a "
+            "group has no variation); no standard error."
+        ) from exc
     var = float(a @ meat @ a)
     return math.sqrt(max(var, 0.0)), G
 
@@ -149,13 +158,14 @@ def _propensity_block(t, Z, ps: PropensityFit):
     return F, f, psi, jac
 
 
-def ipw(y: np.ndarray, t: np.ndarray, Z: np.ndarray, ps: PropensityFit, estimand: str = "ATE",
-        groups=None) -> MEstimate:
+def ipw(
+    y: np.ndarray, t: np.ndarray, Z: np.ndarray, ps: PropensityFit, estimand: str = "ATE", groups=None
+) -> MEstimate:
     """Hájek IPW estimate of the ATE or ATT (see the module docstring) and its sandwich SE."""
     F, f, psi_g, jac_g = _propensity_block(t, Z, ps)
     k = Z.shape[1]
     if estimand == "ATE":
-        w1, dw1 = 1.0 / F, -f / F ** 2
+        w1, dw1 = 1.0 / F, -f / F**2
     else:
         w1, dw1 = np.ones_like(F), np.zeros_like(F)
     w0, dw0 = (1.0 / (1 - F), f / (1 - F) ** 2) if estimand == "ATE" else (F / (1 - F), f / (1 - F) ** 2)
@@ -175,8 +185,7 @@ def ipw(y: np.ndarray, t: np.ndarray, Z: np.ndarray, ps: PropensityFit, estimand
     return MEstimate(effect=mu1 - mu0, std_error=se, pom=(mu0, mu1), n_params=k + 2, n_clusters=G)
 
 
-def aipw(y: np.ndarray, t: np.ndarray, X: np.ndarray, Z: np.ndarray, ps: PropensityFit,
-         groups=None) -> MEstimate:
+def aipw(y: np.ndarray, t: np.ndarray, X: np.ndarray, Z: np.ndarray, ps: PropensityFit, groups=None) -> MEstimate:
     """AIPW (doubly robust) estimate of the ATE with outcome OLS per group and its sandwich SE."""
     F, f, psi_g, jac_g = _propensity_block(t, Z, ps)
     kz, kx = Z.shape[1], X.shape[1]
@@ -186,8 +195,10 @@ def aipw(y: np.ndarray, t: np.ndarray, X: np.ndarray, Z: np.ndarray, ps: Propens
         Xg = X[mask]
         if np.linalg.matrix_rank(Xg) < kx:
             name = "treated" if g else "untreated"
-            raise WeightingError(f"AIPW fits one outcome model per group: the covariates do not vary "
-                                 f"enough among the {name} projects to fit it.")
+            raise WeightingError(
+                f"AIPW fits one outcome model per group: the covariates do not vary "
+                f"enough among the {name} projects to fit it."
+            )
         beta[g] = np.linalg.lstsq(Xg, y[mask], rcond=None)[0]
     m0, m1 = X @ beta[0], X @ beta[1]
     r0, r1 = y - m0, y - m1
@@ -197,8 +208,7 @@ def aipw(y: np.ndarray, t: np.ndarray, X: np.ndarray, Z: np.ndarray, ps: Propens
     # θ = (γ, β₀, β₁, μ₀, μ₁)
     i_b0, i_b1, i_m0, i_m1 = kz, kz + kx, kz + 2 * kx, kz + 2 * kx + 1
     p = kz + 2 * kx + 2
-    psi = np.column_stack([psi_g, X * ((1 - t) * r0)[:, None], X * (t * r1)[:, None],
-                           phi0 - mu0, phi1 - mu1])
+    psi = np.column_stack([psi_g, X * ((1 - t) * r0)[:, None], X * (t * r1)[:, None], phi0 - mu0, phi1 - mu1])
     jac = np.zeros((p, p))
     jac[:kz, :kz] = jac_g
     jac[i_b0:i_b1, i_b0:i_b1] = -(X * (1 - t)[:, None]).T @ X
@@ -206,7 +216,7 @@ def aipw(y: np.ndarray, t: np.ndarray, X: np.ndarray, Z: np.ndarray, ps: Propens
     jac[i_m0, :kz] = ((1 - t) * r0 * f / (1 - F) ** 2) @ Z
     jac[i_m0, i_b0:i_b1] = (1 - (1 - t) / (1 - F)) @ X
     jac[i_m0, i_m0] = -len(y)
-    jac[i_m1, :kz] = (-t * r1 * f / F ** 2) @ Z
+    jac[i_m1, :kz] = (-t * r1 * f / F**2) @ Z
     jac[i_m1, i_b1:i_m0] = (1 - t / F) @ X
     jac[i_m1, i_m1] = -len(y)
     ell = np.zeros(p)

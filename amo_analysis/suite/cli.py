@@ -22,17 +22,38 @@ from amo_analysis.paths import REPORTS_DIR
 
 #: what a console that cannot show a character prints instead (Windows consoles and redirected
 #: output use the system code page, cp1252 in France; some CI logs are ASCII)
-CONSOLE_FALLBACKS = {"\u2192": "->", "\u2190": "<-", "\u2014": "-", "\u2013": "-", "\u2212": "-",
-                     "\u2026": "...", "\u00ab": '"', "\u00bb": '"', "\u201c": '"', "\u201d": '"',
-                     "\u2018": "'", "\u2019": "'", "\u2264": "<=", "\u2265": ">=", "\u00d7": "x",
-                     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u00b7": "-", "\u2022": "-",
-                     "\u20ac": "EUR", "\u00b2": "2", "\u00b3": "3", "\u2074": "4"}
+CONSOLE_FALLBACKS = {
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2014": "-",
+    "\u2013": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u00d7": "x",
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+    "\u00b7": "-",
+    "\u2022": "-",
+    "\u20ac": "EUR",
+    "\u00b2": "2",
+    "\u00b3": "3",
+    "\u2074": "4",
+}
 
 
 def _console_fallback(error: UnicodeEncodeError) -> tuple[str, int]:
     """Codec error handler: an ASCII look-alike for each character the console's encoding lacks
     (accents dropped when they must be: é → e), "?" when there is none."""
-    chars = error.object[error.start:error.end]
+    chars = error.object[error.start : error.end]
     out = []
     for ch in chars:
         text = CONSOLE_FALLBACKS.get(ch)
@@ -78,10 +99,16 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sheet", help="Excel sheet name (default: the first sheet with data)")
     parser.add_argument("--table", help="table to read from a SQLite/DuckDB file or a database URL")
     parser.add_argument("--query", help="SQL query to run on a SQLite/DuckDB file or a database URL")
-    parser.add_argument("--drop-invalid", action="store_true",
-                        help="exclude rows that break the data contract instead of stopping (reported)")
-    parser.add_argument("--pseudonymise", action="store_true",
-                        help="replace project ids and project names by salted hashes (the salt is never written)")
+    parser.add_argument(
+        "--drop-invalid",
+        action="store_true",
+        help="exclude rows that break the data contract instead of stopping (reported)",
+    )
+    parser.add_argument(
+        "--pseudonymise",
+        action="store_true",
+        help="replace project ids and project names by salted hashes (the salt is never written)",
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -99,15 +126,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the notebook suite and write the HTML reports")
-    run.add_argument("--data", required=True, help="portfolio export (CSV, XLSX, Parquet, SQLite, DuckDB) or database URL")
+    run.add_argument(
+        "--data", required=True, help="portfolio export (CSV, XLSX, Parquet, SQLite, DuckDB) or database URL"
+    )
     _source_options(run)
     run.add_argument("--out", default=str(REPORTS_DIR), help="reports folder (default: reports/)")
     run.add_argument("--lang", default="en", choices=["en", "fr"], help="report language")
     run.add_argument("--seed", type=int, default=0, help="seed of every random step (bootstrap, simulation)")
-    run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                     help="notebook parameter (repeatable)")
-    run.add_argument("--only", action="append", default=[], metavar="NOTEBOOK",
-                     help="run only this notebook (name or number; repeatable)")
+    run.add_argument(
+        "-p", "--parameter", action="append", default=[], metavar="NAME=VALUE", help="notebook parameter (repeatable)"
+    )
+    run.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NOTEBOOK",
+        help="run only this notebook (name or number; repeatable)",
+    )
 
     validate = sub.add_parser("validate", help="check a data source against the portfolio contract")
     validate.add_argument("source")
@@ -144,8 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def lab_command(notebooks: str | os.PathLike | None = None, port: int | None = None,
-                no_browser: bool = False) -> list[str]:
+def lab_command(
+    notebooks: str | os.PathLike | None = None, port: int | None = None, no_browser: bool = False
+) -> list[str]:
     """The JupyterLab command `amo-analysis lab` runs: this Python's jupyter, the notebooks folder,
     `--allow-root` when running as root (containers), the options given."""
     from amo_analysis.paths import NOTEBOOKS_DIR
@@ -180,10 +216,12 @@ def cmd_forecast(args) -> int:
     from amo_analysis.analyses import forecast as fc_mod
     from amo_analysis.ingest.portfolio import load_portfolio
 
-    portfolio = load_portfolio(args.data, args.mapping, drop_invalid=args.drop_invalid,
-                               sheet=args.sheet, table=args.table, query=args.query)
-    project = fc_mod.new_project(args.budget, args.duration, args.project_type, args.complexity,
-                                 args.organisation, args.framing)
+    portfolio = load_portfolio(
+        args.data, args.mapping, drop_invalid=args.drop_invalid, sheet=args.sheet, table=args.table, query=args.query
+    )
+    project = fc_mod.new_project(
+        args.budget, args.duration, args.project_type, args.complexity, args.organisation, args.framing
+    )
     table = fc_mod.forecast(portfolio.data, project, seed=args.seed, amo=args.amo, accepted_risk=args.risk)
     print(fc_mod.forecast_text(table))
     print()
@@ -201,10 +239,21 @@ def cmd_run(args) -> int:
     from amo_analysis.suite.runner import run_suite
 
     parameters = dict(parse_parameter(p) for p in args.parameter)
-    outcome = run_suite(args.data, mapping=args.mapping, out=args.out, lang=args.lang,
-                        parameters=parameters, only=args.only or None, drop_invalid=args.drop_invalid,
-                        seed=args.seed, sheet=args.sheet, table=args.table, query=args.query,
-                        pseudonymise=args.pseudonymise, progress=lambda msg: print(msg, flush=True))
+    outcome = run_suite(
+        args.data,
+        mapping=args.mapping,
+        out=args.out,
+        lang=args.lang,
+        parameters=parameters,
+        only=args.only or None,
+        drop_invalid=args.drop_invalid,
+        seed=args.seed,
+        sheet=args.sheet,
+        table=args.table,
+        query=args.query,
+        pseudonymise=args.pseudonymise,
+        progress=lambda msg: print(msg, flush=True),
+    )
     print(f"Report: {outcome.index}")
     latest = Path(args.out) / "latest" / "index.html"
     print(f"Latest: {latest}")
@@ -215,9 +264,15 @@ def cmd_validate(args) -> int:
     from amo_analysis.ingest.portfolio import load_portfolio
 
     try:
-        portfolio = load_portfolio(args.source, args.mapping, drop_invalid=args.drop_invalid,
-                                   sheet=args.sheet, table=args.table, query=args.query,
-                                   pseudonymise=args.pseudonymise)
+        portfolio = load_portfolio(
+            args.source,
+            args.mapping,
+            drop_invalid=args.drop_invalid,
+            sheet=args.sheet,
+            table=args.table,
+            query=args.query,
+            pseudonymise=args.pseudonymise,
+        )
     except ContractError as exc:
         print(f"{exc.file}: {len(exc.problems)} problem(s) break the portfolio contract:")
         print(exc.report())
@@ -273,8 +328,14 @@ def cmd_sample(args) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "template": cmd_template, "sample": cmd_sample,
-            "forecast": cmd_forecast, "lab": cmd_lab}
+COMMANDS = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "template": cmd_template,
+    "sample": cmd_sample,
+    "forecast": cmd_forecast,
+    "lab": cmd_lab,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -305,8 +366,10 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, NotebookFailed):
             print(f"error: {exc} (no report was written; rerun with --debug for details)", file=sys.stderr)
             return 1
-        print(f"internal error: {type(exc).__name__}: {exc} — please report it (rerun with --debug "
-              "for the traceback).", file=sys.stderr)
+        print(
+            f"internal error: {type(exc).__name__}: {exc} — please report it (rerun with --debug for the traceback).",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -45,8 +45,9 @@ def refresh(names: list[str] | None = None) -> None:
     kernel = ensure_kernel()
     for path in list_notebooks(names):
         nb = nbformat.read(path, as_version=4)
-        NotebookClient(nb, kernel_name=kernel, timeout=600,
-                       resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+        NotebookClient(
+            nb, kernel_name=kernel, timeout=600, resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}
+        ).execute()
         nbformat.write(keep_checked_outputs(nb), path)
         print(f"refreshed {path.name}")
 

@@ -56,8 +56,10 @@ def list_notebooks(only: list[str] | None = None, folder: Path = NOTEBOOKS_DIR) 
         wanted = {name.removesuffix(".ipynb") for name in only}
         unknown = wanted - {p.stem for p in notebooks} - {p.stem.split("_", 1)[0] for p in notebooks}
         if unknown:
-            raise InputError(f"--only names no notebook called {', '.join(sorted(unknown))}; "
-                             f"the notebooks are: {', '.join(p.stem for p in notebooks)}.")
+            raise InputError(
+                f"--only names no notebook called {', '.join(sorted(unknown))}; "
+                f"the notebooks are: {', '.join(p.stem for p in notebooks)}."
+            )
         notebooks = [p for p in notebooks if p.stem in wanted or p.stem.split("_", 1)[0] in wanted]
     return notebooks
 
@@ -120,10 +122,11 @@ def _write_redirects(latest: Path, run_dir: Path) -> None:
     for page in sorted(run_dir.glob("*.html")):
         target = f"../{run_dir.name}/{page.name}"
         latest.joinpath(page.name).write_text(
-            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<meta http-equiv=\"refresh\" content=\"0; url={target}\"><title>{run_dir.name}</title></head>"
-            f"<body><p><a href=\"{target}\">{run_dir.name}/{page.name}</a></p></body></html>\n",
-            encoding="utf-8")
+            '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+            f'<meta http-equiv="refresh" content="0; url={target}"><title>{run_dir.name}</title></head>'
+            f'<body><p><a href="{target}">{run_dir.name}/{page.name}</a></p></body></html>\n',
+            encoding="utf-8",
+        )
 
 
 class _Interrupted(KeyboardInterrupt):
@@ -143,12 +146,19 @@ def execute_one(nb: Path, target: Path, parameters: dict, kernel: str):
     try:
         # written once at the end (or at the failing cell), not twice per cell: papermill's per-cell
         # saves serialise and validate the whole notebook, figures included, each time
-        return pm.execute_notebook(str(nb), str(target), parameters=parameters, kernel_name=kernel,
-                                   progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+        return pm.execute_notebook(
+            str(nb),
+            str(target),
+            parameters=parameters,
+            kernel_name=kernel,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+        )
     except PapermillExecutionError as exc:
         raise NotebookFailed(
-            f"notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: "
-            f"{exc.ename}: {exc.evalue}") from exc
+            f"notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue}"
+        ) from exc
 
 
 def default_jobs(n_notebooks: int) -> int:
@@ -181,8 +191,16 @@ class _Worker:
     def __init__(self, env: dict, pages: bool = False):
         self.log = tempfile.TemporaryFile()
         command = [sys.executable, "-m", "amo_analysis.suite.runner", "--worker"] + (["--pages"] if pages else [])
-        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-                                     start_new_session=True, env=env, text=True, encoding="utf-8")
+        self.proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            start_new_session=True,
+            env=env,
+            text=True,
+            encoding="utf-8",
+        )
 
     def run(self, nb: Path, target: Path, parameters: dict, kernel: str, page: dict | None = None) -> str | None:
         """Execute `nb` into `target`, and write its HTML page next to it when `page` gives the
@@ -228,9 +246,17 @@ def _end_workers(workers: list[_Worker]) -> None:
         worker.close()
 
 
-def _execute_on_worker(nb: Path, target: Path, parameters: dict, kernel: str, page: dict | None,
-                       idle: "queue.Queue", workers: list, lock: threading.Lock,
-                       env: dict) -> tuple[float, str | None]:
+def _execute_on_worker(
+    nb: Path,
+    target: Path,
+    parameters: dict,
+    kernel: str,
+    page: dict | None,
+    idle: "queue.Queue",
+    workers: list,
+    lock: threading.Lock,
+    env: dict,
+) -> tuple[float, str | None]:
     """Run one notebook on an idle worker (started when none is idle); returns the seconds it took
     and its page's title."""
     start = time.perf_counter()
@@ -250,10 +276,18 @@ def _execute_on_worker(nb: Path, target: Path, parameters: dict, kernel: str, pa
 # large portfolio the effect models and the forecast dominate; on a small one (below
 # `SMALL_PORTFOLIO` projects) framing's 72 risk-ratio models and the effect models do, and the rest
 # is mostly starting the kernel.
-NOTEBOOK_WEIGHT = {"02_amo_effects": 5, "04_new_project_forecast": 3, "03_framing_and_pitfalls": 2,
-                   "01_portfolio_overview": 1}
-NOTEBOOK_WEIGHT_SMALL = {"03_framing_and_pitfalls": 5, "02_amo_effects": 4, "01_portfolio_overview": 2,
-                         "04_new_project_forecast": 2}
+NOTEBOOK_WEIGHT = {
+    "02_amo_effects": 5,
+    "04_new_project_forecast": 3,
+    "03_framing_and_pitfalls": 2,
+    "01_portfolio_overview": 1,
+}
+NOTEBOOK_WEIGHT_SMALL = {
+    "03_framing_and_pitfalls": 5,
+    "02_amo_effects": 4,
+    "01_portfolio_overview": 2,
+    "04_new_project_forecast": 2,
+}
 SMALL_PORTFOLIO = 5_000
 
 
@@ -275,9 +309,17 @@ def _release_memory() -> None:
     pyarrow.default_memory_pool().release_unused()
 
 
-def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: str, jobs: int,
-                 progress: Callable[[str], None], workers: list[_Worker] | None = None,
-                 page: dict | None = None, n_projects: int | None = None) -> dict[Path, str | None]:
+def _execute_all(
+    notebooks: list[Path],
+    folder: Path,
+    parameters: dict,
+    kernel: str,
+    jobs: int,
+    progress: Callable[[str], None],
+    workers: list[_Worker] | None = None,
+    page: dict | None = None,
+    n_projects: int | None = None,
+) -> dict[Path, str | None]:
     """Execute the notebooks on `jobs` worker processes (each notebook its own kernel) into `folder`;
     returns {executed notebook: its page's title}, in the order given.
 
@@ -295,9 +337,10 @@ def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: 
     lock = threading.Lock()
     pool = ThreadPoolExecutor(max_workers=jobs)
     env = child_environment(jobs)
-    futures = {pool.submit(_execute_on_worker, nb, folder / nb.name, parameters, kernel, page, idle, workers,
-                           lock, env): nb
-               for nb in start_order(notebooks, n_projects)}
+    futures = {
+        pool.submit(_execute_on_worker, nb, folder / nb.name, parameters, kernel, page, idle, workers, lock, env): nb
+        for nb in start_order(notebooks, n_projects)
+    }
     titles: dict[Path, str | None] = {}
     try:
         pending = set(futures)
@@ -322,14 +365,25 @@ def _execute_all(notebooks: list[Path], folder: Path, parameters: dict, kernel: 
     return {folder / nb.name: titles[nb] for nb in notebooks}
 
 
-def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = None,
-              out: str | os.PathLike = REPORTS_DIR, lang: str = "en", parameters: dict | None = None,
-              only: list[str] | None = None, drop_invalid: bool = False, seed: int = 0,
-              sheet: str | None = None, table: str | None = None, query: str | None = None,
-              pseudonymise: bool = False, notebooks_dir: Path = NOTEBOOKS_DIR,
-              jobs: int | None = None,
-              progress: Callable[[str], None] = lambda _msg: None,
-              clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)) -> RunOutcome:
+def run_suite(
+    data: str | os.PathLike,
+    *,
+    mapping: str | os.PathLike | None = None,
+    out: str | os.PathLike = REPORTS_DIR,
+    lang: str = "en",
+    parameters: dict | None = None,
+    only: list[str] | None = None,
+    drop_invalid: bool = False,
+    seed: int = 0,
+    sheet: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    pseudonymise: bool = False,
+    notebooks_dir: Path = NOTEBOOKS_DIR,
+    jobs: int | None = None,
+    progress: Callable[[str], None] = lambda _msg: None,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+) -> RunOutcome:
     """Run the suite on `data` (see module docstring). User errors raise `InputError`.
 
     `pseudonymise` replaces project ids and names by salted hashes before anything is written
@@ -351,16 +405,19 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         # then loads papermill and nbconvert only, not pandas and pandera (seconds per notebook)
         from amo_analysis.ingest.portfolio import load_portfolio
 
-        portfolio = load_portfolio(data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table,
-                                   query=query, pseudonymise=pseudonymise)
+        portfolio = load_portfolio(
+            data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table, query=query, pseudonymise=pseudonymise
+        )
         kernel = ensure_kernel()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
     except BaseException:
         _end_workers(workers)
         raise
-    is_sample = "://" not in str(data) and \
-        Path(data).resolve() in {SAMPLE_PORTFOLIO.resolve(), SAMPLE_PORTFOLIO_24.resolve()}
+    is_sample = "://" not in str(data) and Path(data).resolve() in {
+        SAMPLE_PORTFOLIO.resolve(),
+        SAMPLE_PORTFOLIO_24.resolve(),
+    }
     now = clock()
     run_id = _run_id(portfolio.checksum, now)
     partial = out / f".{run_id}.partial"
@@ -376,12 +433,25 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         n_projects = portfolio.n_projects
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
         _release_memory()
-        footer = (f"{source_name} · {checksum} · amo-analysis {__version__} · "
-                  f"{now:%Y-%m-%d %H:%M} UTC")
+        footer = f"{source_name} · {checksum} · amo-analysis {__version__} · {now:%Y-%m-%d %H:%M} UTC"
         page = {"footer": footer, "back_label": translate("key_figures", lang), "lang": lang}
-        titles = _execute_all(notebooks, partial, {
-            "portfolio_path": str(portfolio_path.resolve()), "run_dir": str(partial.resolve()),
-            "lang": lang, "seed": seed, **parameters}, kernel, jobs, progress, workers, page, n_projects)
+        titles = _execute_all(
+            notebooks,
+            partial,
+            {
+                "portfolio_path": str(portfolio_path.resolve()),
+                "run_dir": str(partial.resolve()),
+                "lang": lang,
+                "seed": seed,
+                **parameters,
+            },
+            kernel,
+            jobs,
+            progress,
+            workers,
+            page,
+            n_projects,
+        )
         executed = list(titles)
         progress("writing the summary page")
         from amo_analysis.report.html import build_index
@@ -390,10 +460,15 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
         document = {
             "generated": {"at": now.isoformat(timespec="seconds"), "run_id": run_id},
             "package_version": __version__,
-            "run": {"lang": lang, "seed": seed, "parameters": parameters,
-                    "notebooks": [p.stem for p in executed], "drop_invalid": drop_invalid,
-                    "pseudonymise": pseudonymise,
-                    "sample": is_sample},
+            "run": {
+                "lang": lang,
+                "seed": seed,
+                "parameters": parameters,
+                "notebooks": [p.stem for p in executed],
+                "drop_invalid": drop_invalid,
+                "pseudonymise": pseudonymise,
+                "sample": is_sample,
+            },
             "provenance": provenance,
             "results": results_mod.merge_records(partial),
         }
@@ -410,8 +485,9 @@ def run_suite(data: str | os.PathLike, *, mapping: str | os.PathLike | None = No
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return RunOutcome(run_dir=final, index=final / "index.html", results=final / "results.json",
-                      notebooks=[p.stem for p in notebooks])
+    return RunOutcome(
+        run_dir=final, index=final / "index.html", results=final / "results.json", notebooks=[p.stem for p in notebooks]
+    )
 
 
 #: how long a notebook's kernel may outlive its killed worker: ipykernel checks once a second that
@@ -458,8 +534,7 @@ def _worker_main(pages: bool) -> NoReturn:
                 from amo_analysis.report.html import export_notebook_html
 
                 target = Path(task["target"])
-                reply["title"] = export_notebook_html(target, target.with_suffix(".html"), nb=executed,
-                                                      **task["page"])
+                reply["title"] = export_notebook_html(target, target.with_suffix(".html"), nb=executed, **task["page"])
         except NotebookFailed as exc:
             reply = {"error": str(exc)}
         except Exception as exc:  # the kernel died, papermill could not start it, …

@@ -50,6 +50,7 @@ def row(table, outcome, method, scale=None, q=None):
 # Shape of the estimates table
 # --------------------------------------------------------------------------------------------
 
+
 def test_estimate_all_has_every_outcome_method_and_scale(medium):
     data, est = medium
     assert list(est.columns) == pe.ESTIMATE_COLUMNS
@@ -88,12 +89,16 @@ def test_methods_filter_and_string_covariates():
 # Planted effects (n = 2 000, confounded generator)
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def large():
     data = synthetic(2000, 2024)
-    return data, pe.estimate_all(data, seed=0, methods=("difference", "ols", "aipw", "log_linear"),
-                                 specs=tuple(s for s in pe.SPECS if s.outcome in ("log_cost_ratio", "adoption_m3")
-                                             and s.scale == pe.PCT))
+    return data, pe.estimate_all(
+        data,
+        seed=0,
+        methods=("difference", "ols", "aipw", "log_linear"),
+        specs=tuple(s for s in pe.SPECS if s.outcome in ("log_cost_ratio", "adoption_m3") and s.scale == pe.PCT),
+    )
 
 
 def test_adjusted_estimates_recover_planted_cost_effect_and_naive_does_not(large):
@@ -112,9 +117,11 @@ def test_adjusted_estimates_recover_planted_cost_effect_and_naive_does_not(large
 
 def test_claims_on_large_portfolio_use_ols_and_are_not_inconclusive(large):
     data, est = large
-    claims = pe.claims_check(est, len(data), claims=[c for c in claims_mod.AMO_CLAIMS
-                                                     if c.key in ("amo_budget_drift.relative",
-                                                                  "amo_adoption.relative")])
+    claims = pe.claims_check(
+        est,
+        len(data),
+        claims=[c for c in claims_mod.AMO_CLAIMS if c.key in ("amo_budget_drift.relative", "amo_adoption.relative")],
+    )
     by = claims.set_index("claim")
     assert by.loc["amo_budget_drift.relative", "method"] == "ols"
     assert by.loc["amo_adoption.relative", "method"] == "ols"  # the OLS ratio of adjusted means
@@ -127,6 +134,7 @@ def test_claims_on_large_portfolio_use_ols_and_are_not_inconclusive(large):
 # Claims check logic on a hand-made estimates table
 # --------------------------------------------------------------------------------------------
 
+
 def fake_estimates(ols=(-0.20, -0.35, -0.05), aipw=(-0.15, -0.30, 0.02), residual_sd=0.4):
     rows = []
     for spec in pe.SPECS:
@@ -134,11 +142,26 @@ def fake_estimates(ols=(-0.20, -0.35, -0.05), aipw=(-0.15, -0.30, 0.02), residua
             if method == "quantile":
                 continue
             est, low, high = aipw if method == "aipw" else ols
-            rows.append({"measure": spec.measure, "outcome": spec.outcome, "scale": spec.scale,
-                         "method": method, "quantile": np.nan, "estimand": "ATE", "estimate": est,
-                         "ci_low": low, "ci_high": high, "p_value": 0.5, "std_error": 0.1, "n": 100,
-                         "n_treated": 40, "residual_sd": residual_sd if method == "ols" else np.nan,
-                         "control_mean": 0.5, "note": ""})
+            rows.append(
+                {
+                    "measure": spec.measure,
+                    "outcome": spec.outcome,
+                    "scale": spec.scale,
+                    "method": method,
+                    "quantile": np.nan,
+                    "estimand": "ATE",
+                    "estimate": est,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "p_value": 0.5,
+                    "std_error": 0.1,
+                    "n": 100,
+                    "n_treated": 40,
+                    "residual_sd": residual_sd if method == "ols" else np.nan,
+                    "control_mean": 0.5,
+                    "note": "",
+                }
+            )
     return pd.DataFrame(rows, columns=pe.ESTIMATE_COLUMNS)
 
 
@@ -158,7 +181,10 @@ def test_inconclusive_claims_count_projects_needed():
     est = fake_estimates()
     est.loc[est["method"] == "ols", ["estimate", "ci_low", "ci_high"]] = (-0.1, -0.3, 0.1)
     est.loc[(est["method"] == "ols") & (est["outcome"] == "adoption_m3"), ["estimate", "ci_low", "ci_high"]] = (
-        0.1, -0.1, 0.4)
+        0.1,
+        -0.1,
+        0.4,
+    )
     claims = pe.claims_check(est, 100).set_index("claim")
     rel = claims.loc["amo_budget_drift.relative"]
     assert rel["method"] == "ols" and rel["verdict"] == claims_mod.INCONCLUSIVE
@@ -205,6 +231,7 @@ def test_detectable_effects_match_power_module():
 # --------------------------------------------------------------------------------------------
 # Degenerate portfolios: a sentence, never a crash
 # --------------------------------------------------------------------------------------------
+
 
 def everything(data, covariates=None):
     """Run the notebook's whole chain; return (estimates, claims, detectable, balance, overlap)."""
@@ -279,11 +306,11 @@ def test_quantile_regression_with_too_few_projects_per_parameter_is_missing():
 # Records, display, text and the forest plot
 # --------------------------------------------------------------------------------------------
 
+
 def test_record_effects_writes_every_estimate_and_claim(tmp_path):
     est = fake_estimates()
     claims = pe.claims_check(est, 100)
-    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects",
-                     run_dir=tmp_path)
+    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path)
     pe.record_effects(ctx, est, claims, pe.detectable_effects(est))
     saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
     names = {r["name"]: r for r in saved}

@@ -68,10 +68,13 @@ def test_unknown_type_is_dropped_with_a_note(synthetic):
     assert np.isfinite(table.loc[0, "cost_p80"])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"budget": -5}, "budget_planned = -5"),
-    ({"budget": 1000, "complexity": 9}, "complexity = 9"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"budget": -5}, "budget_planned = -5"),
+        ({"budget": 1000, "complexity": 9}, "complexity = 9"),
+    ],
+)
 def test_bad_new_project_gives_a_sentence(synthetic, kwargs, message):
     with pytest.raises(fc.ForecastError, match=message):
         fc.forecast(synthetic.iloc[:200], fc.new_project(**kwargs), amo="yes")
@@ -96,8 +99,27 @@ def test_cli_forecast_prints_and_writes_json(tmp_path, capsys):
     data = tmp_path / "portfolio.csv"
     synth.write_portfolio_csv(synth.make_portfolio(120, 3), data, style="en")
     out = tmp_path / "forecast.json"
-    code = main(["forecast", "--data", str(data), "--budget", "75000", "--duration", "180", "--type", "ERP",
-                 "--complexity", "3", "--framing", "7", "--amo", "both", "--json", str(out)])
+    code = main(
+        [
+            "forecast",
+            "--data",
+            str(data),
+            "--budget",
+            "75000",
+            "--duration",
+            "180",
+            "--type",
+            "ERP",
+            "--complexity",
+            "3",
+            "--framing",
+            "7",
+            "--amo",
+            "both",
+            "--json",
+            str(out),
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "cost_p80" in printed and "Reference-class forecast" in printed
@@ -112,11 +134,21 @@ def test_typical_project_fills_only_what_is_missing():
 
     from amo_analysis.analyses.forecast import typical_project
 
-    reference = pd.DataFrame({"budget_planned": [100.0, 200.0, 900.0], "duration_planned_days": [10.0, 30.0, 50.0],
-                              "project_type": ["ERP", "CRM", "CRM"], "complexity": [1, 2, 4]})
+    reference = pd.DataFrame(
+        {
+            "budget_planned": [100.0, 200.0, 900.0],
+            "duration_planned_days": [10.0, 30.0, 50.0],
+            "project_type": ["ERP", "CRM", "CRM"],
+            "complexity": [1, 2, 4],
+        }
+    )
     row = typical_project(reference).iloc[0]
-    assert (row["budget_planned"], row["duration_planned_days"], row["project_type"], row["complexity"]) == \
-        (200.0, 30.0, "CRM", 2)
+    assert (row["budget_planned"], row["duration_planned_days"], row["project_type"], row["complexity"]) == (
+        200.0,
+        30.0,
+        "CRM",
+        2,
+    )
     given = typical_project(reference, budget=5.0, project_type="ERP").iloc[0]
     assert given["budget_planned"] == 5.0 and given["project_type"] == "ERP" and given["complexity"] == 2
 
@@ -147,10 +179,12 @@ def test_a_batch_of_projects_gets_the_forecasts_each_would_get_alone(size):
     projects = metrics.derive_metrics(synth.make_portfolio(7, 6)).drop(columns=["cost_actual", "duration_actual_days"])
     projects["project_type"] = projects["project_type"].astype(str)
     projects.loc[3, "project_type"] = "Quantum"  # a level the reference lacks: noted, not used
-    projects.loc[5, "complexity"] = np.nan       # a feature the project does not give
+    projects.loc[5, "complexity"] = np.nan  # a feature the project does not give
     batch = fc.forecast(reference, projects, amo="both", seed=2, folds=3)
-    alone = pd.concat([fc.forecast(reference, projects.iloc[[i]], amo="both", seed=2, folds=3) for i in range(len(projects))],
-                      ignore_index=True)
+    alone = pd.concat(
+        [fc.forecast(reference, projects.iloc[[i]], amo="both", seed=2, folds=3) for i in range(len(projects))],
+        ignore_index=True,
+    )
     pd.testing.assert_frame_equal(batch, alone, check_exact=False, rtol=1e-12)
     assert "'Quantum' does not occur" in batch["note"].iloc[6]
 
@@ -158,6 +192,7 @@ def test_a_batch_of_projects_gets_the_forecasts_each_would_get_alone(size):
 # ---------------------------------------------------------------------------------------------
 # Order-free forecasts and a spread per practice group
 # ---------------------------------------------------------------------------------------------
+
 
 def _heaped_portfolio(size: int, seed: int) -> pd.DataFrame:
     """A synthetic portfolio whose budgets are heaped on 50 000 / 100 000, planned durations on whole
@@ -175,8 +210,10 @@ def _heaped_portfolio(size: int, seed: int) -> pd.DataFrame:
 @pytest.mark.parametrize("size, method", [(38, "nearest projects"), (150, "quantile regression")])
 def test_forecast_does_not_depend_on_the_order_of_the_rows(size, method):
     reference = _heaped_portfolio(size, 4)
-    new = pd.concat([fc.new_project(100_000, 300), fc.new_project(50_000, 200),
-                     fc.new_project(100_000, 400, "ERP", 3)], ignore_index=True)
+    new = pd.concat(
+        [fc.new_project(100_000, 300), fc.new_project(50_000, 200), fc.new_project(100_000, 400, "ERP", 3)],
+        ignore_index=True,
+    )
     table = fc.forecast(reference, new, amo="both", seed=3)
     assert set(table["method"]) == {method}
     if method == "nearest projects":  # neighbours tied at the cut-off are all kept, not cut by position
@@ -193,8 +230,9 @@ def test_forecast_does_not_depend_on_the_order_of_the_rows(size, method):
         assert text_copy == text
 
 
-def _two_spread_portfolio(n: int, seed: int, n_with: int | None = None, sd_with: float = 0.15,
-                          sd_without: float = 0.45) -> pd.DataFrame:
+def _two_spread_portfolio(
+    n: int, seed: int, n_with: int | None = None, sd_with: float = 0.15, sd_without: float = 0.45
+) -> pd.DataFrame:
     """Completed projects whose ln(actual ÷ plan) of cost and duration have a standard deviation of
     `sd_with` with the practice and `sd_without` without it (normal noise, seeded), around a median
     that depends on the practice and complexity. Budgets (EUR) and planned durations (days) are
@@ -208,12 +246,21 @@ def _two_spread_portfolio(n: int, seed: int, n_with: int | None = None, sd_with:
     sd = np.where(amo, sd_with, sd_without)
     log_cost = 0.25 - 0.10 * amo + 0.05 * (complexity - 3) + 0.03 * np.log(budget / 1e5) + sd * rng.normal(0, 1, n)
     log_duration = 0.20 - 0.08 * amo + 0.04 * (complexity - 3) + sd * rng.normal(0, 1, n)
-    return pd.DataFrame({"project_id": [f"S{seed}-{i:04d}" for i in range(n)], "amo": amo,
-                         "budget_planned": budget, "duration_planned_days": duration,
-                         "cost_actual": budget * np.exp(log_cost),
-                         "duration_actual_days": duration * np.exp(log_duration),
-                         "project_type": rng.choice(["ERP", "CRM", "Data/BI"], n), "complexity": complexity,
-                         "status": "completed", "log_cost_ratio": log_cost, "log_duration_ratio": log_duration})
+    return pd.DataFrame(
+        {
+            "project_id": [f"S{seed}-{i:04d}" for i in range(n)],
+            "amo": amo,
+            "budget_planned": budget,
+            "duration_planned_days": duration,
+            "cost_actual": budget * np.exp(log_cost),
+            "duration_actual_days": duration * np.exp(log_duration),
+            "project_type": rng.choice(["ERP", "CRM", "Data/BI"], n),
+            "complexity": complexity,
+            "status": "completed",
+            "log_cost_ratio": log_cost,
+            "log_duration_ratio": log_duration,
+        }
+    )
 
 
 def test_each_practice_group_gets_its_own_spread():
@@ -233,8 +280,10 @@ def test_a_practice_group_too_small_for_its_own_spread_uses_the_pooled_residuals
     without, with_ = table["note"]
     assert "pooled" not in without
     for target in ("cost", "duration"):
-        assert (f"the {target} spread uses the residuals of both practice groups pooled: only 12 reference "
-                f"projects with the practice, fewer than {fc.MIN_GROUP_RESIDUALS}") in with_
+        assert (
+            f"the {target} spread uses the residuals of both practice groups pooled: only 12 reference "
+            f"projects with the practice, fewer than {fc.MIN_GROUP_RESIDUALS}"
+        ) in with_
     assert np.isfinite(table[["cost_p80", "cost_p90", "duration_p90"]].to_numpy()).all()
     assert "That is the case here" in fc.method_paragraph(table)
 

@@ -41,8 +41,9 @@ def test_planted_log_linear_risk_ratio_is_recovered():
     x = rng.random(n) < 0.3 + 0.2 * (z > 0)  # exposure confounded by z
     p = np.exp(-1.6 + math.log(0.5) * x + 0.25 * z)
     y = rng.random(n) < p
-    data = pd.DataFrame({"outcome_class": np.where(y, "failed", "successful"), "x": x, "z": z,
-                         "amo": rng.random(n) < 0.5})
+    data = pd.DataFrame(
+        {"outcome_class": np.where(y, "failed", "successful"), "x": x, "z": z, "amo": rng.random(n) < 0.5}
+    )
     adjusted = framing.risk_ratio(data, "x", covariates=["z"])
     assert adjusted.ci_low < 0.5 < adjusted.ci_high
     assert abs(math.log(adjusted.estimate / 0.5)) < 0.15
@@ -99,8 +100,12 @@ def test_question_nobody_answered_gives_a_sentence():
 def test_too_many_parameters_for_the_events_is_refused():
     data = _synthetic(40, 11)
     with pytest.raises(framing.FramingError, match="event"):
-        framing.risk_ratio(data, "framing_score", covariates=["log_budget", "complexity", "project_type",
-                                                               "organisation"], adjust_amo=True)
+        framing.risk_ratio(
+            data,
+            "framing_score",
+            covariates=["log_budget", "complexity", "project_type", "organisation"],
+            adjust_amo=True,
+        )
 
 
 def test_pitfall_effects_recover_planted_scope_creep_and_requirements():
@@ -118,8 +123,7 @@ def test_pitfall_effects_recover_planted_scope_creep_and_requirements():
 def test_prevalence_and_cooccurrence():
     data = _synthetic(2_000, 13)
     prev = framing.pitfall_prevalence(data)
-    assert prev.loc[prev.pitfall == "scope_creep", "share_all"].iloc[0] == pytest.approx(
-        data["scope_creep"].mean())
+    assert prev.loc[prev.pitfall == "scope_creep", "share_all"].iloc[0] == pytest.approx(data["scope_creep"].mean())
     # AMO lowers every pitfall's probability in the generator
     assert (prev["share_with"] < prev["share_without"]).all()
     matrix = framing.pitfall_cooccurrence(data)

@@ -24,8 +24,9 @@ def test_share_ci_is_wilson():
 
 
 def test_outcome_quantiles_by_group():
-    data = pd.DataFrame({"amo": [True] * 20 + [False] * 20,
-                         "budget_drift": list(np.arange(20) / 100) + list(np.arange(20) / 10)})
+    data = pd.DataFrame(
+        {"amo": [True] * 20 + [False] * 20, "budget_drift": list(np.arange(20) / 100) + list(np.arange(20) / 10)}
+    )
     table = overview.outcome_quantiles(data, "budget_drift", "amo", quantiles=(0.5,))
     by_group = table.set_index("group")["estimate"]
     assert by_group[True] == pytest.approx(0.095) and by_group[False] == pytest.approx(0.95)
@@ -33,14 +34,19 @@ def test_outcome_quantiles_by_group():
 
 
 def test_outcome_class_table_counts():
-    data = pd.DataFrame({"amo": [True, True, False, False, False],
-                         "outcome_class": ["successful", "failed", "failed", "challenged", None]})
+    data = pd.DataFrame(
+        {
+            "amo": [True, True, False, False, False],
+            "outcome_class": ["successful", "failed", "failed", "challenged", None],
+        }
+    )
     table = overview.outcome_class_table(data)
     row = table[(table.group == False) & (table.outcome_class == "failed")].iloc[0]  # noqa: E712
     assert row["count"] == 1 and row["n"] == 2 and row["share"] == 0.5
 
 
 def test_default_covariates_skip_constant_and_mediators():
-    data = pd.DataFrame({"budget_planned": [1.0, 2.0], "complexity": [3, 3], "project_type": ["ERP", "CRM"],
-                         "framing_score": [3, 9]})
+    data = pd.DataFrame(
+        {"budget_planned": [1.0, 2.0], "complexity": [3, 3], "project_type": ["ERP", "CRM"], "framing_score": [3, 9]}
+    )
     assert overview.default_covariates(data) == ["log_budget", "project_type"]

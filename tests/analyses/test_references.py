@@ -23,10 +23,13 @@ def shipped() -> pd.DataFrame:
 
 def frame(drift, slip=None, classes=None, **flags) -> pd.DataFrame:
     n = len(drift)
-    out = pd.DataFrame({"budget_drift": pd.Series(drift, dtype="float64"),
-                        "schedule_slip": pd.Series(slip if slip is not None else [0.0] * n, dtype="float64"),
-                        "outcome_class": pd.Series(classes if classes is not None else ["successful"] * n,
-                                                   dtype="object")})
+    out = pd.DataFrame(
+        {
+            "budget_drift": pd.Series(drift, dtype="float64"),
+            "schedule_slip": pd.Series(slip if slip is not None else [0.0] * n, dtype="float64"),
+            "outcome_class": pd.Series(classes if classes is not None else ["successful"] * n, dtype="object"),
+        }
+    )
     for name, values in flags.items():
         out[name] = pd.Series(values, dtype="boolean")
     return out
@@ -34,16 +37,23 @@ def frame(drift, slip=None, classes=None, **flags) -> pd.DataFrame:
 
 # --- the shipped table -------------------------------------------------------------------------
 
+
 def test_shipped_table_is_valid_and_keeps_the_issue_figures(shipped):
     values = shipped.set_index("key")["value"]
     assert values["hbr2011_mean_cost_overrun"] == 0.27
     assert values["hbr2011_black_swan_mean_overrun"] == 2.0
     assert values["hbr2011_black_swan_share"] == pytest.approx(1 / 6, abs=1e-4)
     assert values["mck2012_large_mean_cost_overrun"] == 0.45
-    assert (values["standish2015_successful"], values["standish2015_challenged"],
-            values["standish2015_failed"]) == (0.29, 0.52, 0.19)
-    assert (values["standish2020_successful"], values["standish2020_challenged"],
-            values["standish2020_failed"]) == (0.31, 0.50, 0.19)
+    assert (values["standish2015_successful"], values["standish2015_challenged"], values["standish2015_failed"]) == (
+        0.29,
+        0.52,
+        0.19,
+    )
+    assert (values["standish2020_successful"], values["standish2020_challenged"], values["standish2020_failed"]) == (
+        0.31,
+        0.50,
+        0.19,
+    )
     assert values["pmi2018_scope_creep"] == 0.52 and values["pmi2014_poor_requirements"] == 0.47
     moloekken = shipped.set_index("key").loc["molokken2003_mean_overrun"]
     assert (moloekken["value"], moloekken["value_high"]) == (0.30, 0.40)
@@ -69,6 +79,7 @@ def test_every_metric_named_in_the_table_exists(shipped):
 
 
 # --- bad files ---------------------------------------------------------------------------------
+
 
 def _write(tmp_path, table: pd.DataFrame):
     path = tmp_path / "bench.csv"
@@ -115,6 +126,7 @@ def test_every_bad_cell_is_listed(tmp_path):
 
 # --- metrics with known answers ----------------------------------------------------------------
 
+
 def test_mean_with_bootstrap_interval_is_seeded_and_brackets_the_mean():
     data = frame([0.0, 0.1, 0.2, 0.3, 0.4, 2.0])
     a = bm.portfolio_metric(data, "mean budget_drift", seed=3)
@@ -136,9 +148,12 @@ def test_share_uses_the_wilson_interval_on_known_values():
 
 
 def test_outcome_class_and_flag_shares():
-    data = frame([0.0] * 5, classes=["successful", "failed", "challenged", "failed", None],
-                 scope_creep=[True, False, None, True, True],
-                 poor_requirements=[True, True, False, False, True])
+    data = frame(
+        [0.0] * 5,
+        classes=["successful", "failed", "challenged", "failed", None],
+        scope_creep=[True, False, None, True, True],
+        poor_requirements=[True, True, False, False, True],
+    )
     assert bm.portfolio_metric(data, "share outcome_class == failed").estimate == pytest.approx(0.5)
     assert bm.portfolio_metric(data, "share scope_creep").estimate == pytest.approx(0.75)
     among = bm.portfolio_metric(data, "share poor_requirements among unsuccessful")
@@ -173,9 +188,11 @@ def test_large_portfolios_use_the_analytic_intervals_the_bootstrap_converges_to(
     drift, slip = _fat_tailed(n)
     data = frame(drift, slip)
     tail = lambda r, v: bm._tail_mean(r, v)  # noqa: E731
-    for key, arrays, stat in (("mean budget_drift", (drift,), np.mean),
-                              ("worst sixth mean budget_drift", (drift, drift), tail),
-                              ("worst sixth mean schedule_slip", (drift, slip), tail)):
+    for key, arrays, stat in (
+        ("mean budget_drift", (drift,), np.mean),
+        ("worst sixth mean budget_drift", (drift, drift), tail),
+        ("worst sixth mean schedule_slip", (drift, slip), tail),
+    ):
         fig = bm.portfolio_metric(data, key, seed=0)
         low, high = _percentile_bootstrap(stat, arrays)
         width = high - low
@@ -203,20 +220,40 @@ def test_unknown_metric_is_an_input_error():
 
 # --- comparison --------------------------------------------------------------------------------
 
+
 def _bench(value, high=np.nan, metric="share budget_drift > 0") -> pd.DataFrame:
-    return pd.DataFrame([{"key": "k", "figure": "f", "citation": "c", "value": value, "value_high": high,
-                          "unit": "fraction", "definition": "", "population": "", "n_projects": np.nan,
-                          "year": np.nan, "source": "s", "evidence": "vendor survey", "quality_note": "q",
-                          "portfolio_metric": metric}])
+    return pd.DataFrame(
+        [
+            {
+                "key": "k",
+                "figure": "f",
+                "citation": "c",
+                "value": value,
+                "value_high": high,
+                "unit": "fraction",
+                "definition": "",
+                "population": "",
+                "n_projects": np.nan,
+                "year": np.nan,
+                "source": "s",
+                "evidence": "vendor survey",
+                "quality_note": "q",
+                "portfolio_metric": metric,
+            }
+        ]
+    )
 
 
-@pytest.mark.parametrize("value,high,expected", [
-    (0.05, np.nan, "portfolio higher"),
-    (0.95, np.nan, "portfolio lower"),
-    (0.50, np.nan, "similar (interval contains the benchmark)"),
-    (0.60, 0.80, "similar (interval overlaps the benchmark range)"),
-    (0.01, 0.10, "portfolio higher"),
-])
+@pytest.mark.parametrize(
+    "value,high,expected",
+    [
+        (0.05, np.nan, "portfolio higher"),
+        (0.95, np.nan, "portfolio lower"),
+        (0.50, np.nan, "similar (interval contains the benchmark)"),
+        (0.60, 0.80, "similar (interval overlaps the benchmark range)"),
+        (0.01, 0.10, "portfolio higher"),
+    ],
+)
 def test_comparison_words_follow_the_interval(value, high, expected):
     # 10 of 20 projects over budget: Wilson interval ≈ [0.30, 0.70]
     data = frame([0.5] * 10 + [-0.1] * 10)
@@ -252,6 +289,7 @@ class _Ctx:
 
     def t(self, key, **values):
         from amo_analysis.i18n import translate
+
         return translate(key, "en", **values)
 
     def record(self, name, value, **fields):

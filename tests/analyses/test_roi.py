@@ -3,41 +3,66 @@ import pandas as pd
 import pytest
 
 from amo_analysis.errors import InputError
-from amo_analysis.analyses.roi import (READINGS, decode_published_example, drift_cut_cis, interval_stability,
-                              portfolio_fee_share, published_figures, simulate_roi)
+from amo_analysis.analyses.roi import (
+    READINGS,
+    decode_published_example,
+    drift_cut_cis,
+    interval_stability,
+    portfolio_fee_share,
+    published_figures,
+    simulate_roi,
+)
 
 
 def planted(n=4000, level=0.2, effect=-0.3, sd=0.1, seed=1):
     rng = np.random.default_rng(seed)
     amo = rng.random(n) < 0.4
-    return pd.DataFrame({"amo": amo, "budget_planned": 100_000.0, "complexity": 3,
-                         "log_cost_ratio": level + effect * amo + rng.normal(0, sd, n),
-                         "amo_cost": np.where(amo, 8_000.0, np.nan)})
+    return pd.DataFrame(
+        {
+            "amo": amo,
+            "budget_planned": 100_000.0,
+            "complexity": 3,
+            "log_cost_ratio": level + effect * amo + rng.normal(0, sd, n),
+            "amo_cost": np.where(amo, 8_000.0, np.nan),
+        }
+    )
 
 
 def test_both_readings_reproduce_the_published_numbers():
     table = decode_published_example().set_index("quantity")
     for reading in READINGS:
         implied = table[f"{reading}_reading"]
-        stated = published_figures(75_000, implied["fee"], implied["baseline drift without the practice"],
-                                   implied["residual drift with the practice"], reading)
+        stated = published_figures(
+            75_000,
+            implied["fee"],
+            implied["baseline drift without the practice"],
+            implied["residual drift with the practice"],
+            reading,
+        )
         assert stated["total_without"] == pytest.approx(95_000, rel=1e-12)
         assert stated["total_with"] == pytest.approx(82_500, rel=1e-12)
         assert stated["saving"] == pytest.approx(12_500, rel=1e-12)
         assert stated["per_euro"] == pytest.approx(12_500 / 7_500, rel=1e-12)
-        assert round(stated["per_euro"], 1) == 1.7                       # the article's "1.7"
+        assert round(stated["per_euro"], 1) == 1.7  # the article's "1.7"
         assert implied["fee"] == 7_500
     # The readings differ in what 82 500 is: the other reading's assumptions give other figures.
     net = table["net_reading"]
-    assert published_figures(75_000, 7_500, net["baseline drift without the practice"],
-                             net["residual drift with the practice"], "gross")["total_with"] == 75_000
+    assert (
+        published_figures(
+            75_000, 7_500, net["baseline drift without the practice"], net["residual drift with the practice"], "gross"
+        )["total_with"]
+        == 75_000
+    )
 
 
 def test_what_each_reading_implies():
     t = decode_published_example().set_index("quantity")
     net, gross = t["net_reading"], t["gross_reading"]
-    assert net["baseline drift without the practice"] == gross["baseline drift without the practice"] == \
-        pytest.approx(0.2667, abs=1e-4)
+    assert (
+        net["baseline drift without the practice"]
+        == gross["baseline drift without the practice"]
+        == pytest.approx(0.2667, abs=1e-4)
+    )
     # net: 82 500 includes the fee: no drift at all with the practice, 12 500 is the net saving.
     assert net["residual drift with the practice"] == pytest.approx(0.0)
     assert net["drift cut, in points"] == pytest.approx(0.2667, abs=1e-4)
@@ -92,8 +117,7 @@ def test_interval_of_the_cost_without_does_not_depend_on_the_number_of_draws():
 
 def test_exact_expectations_are_the_limit_of_the_draws():
     # Each refit's exact expectation (mean over all its residuals) is what its draws average to.
-    result = simulate_roi(planted(n=150, sd=0.3), budget=75_000, covariates=[], n_bootstrap=20,
-                          n_draws=400_000, seed=4)
+    result = simulate_roi(planted(n=150, sd=0.3), budget=75_000, covariates=[], n_bootstrap=20, n_draws=400_000, seed=4)
     counts = np.bincount(result.replicate, minlength=20)
     by_fit = np.bincount(result.replicate, weights=result.cost_without, minlength=20) / counts
     assert by_fit == pytest.approx(result.expected_without, rel=0.01)
@@ -161,20 +185,27 @@ def test_example_vs_portfolio_tells_the_two_readings_apart():
     data["budget_drift"] = np.exp(data["log_cost_ratio"]) - 1
     result = simulate_roi(data, budget=75_000, fee=7_500, covariates=[], seed=0)
     table = example_vs_portfolio(data, result).set_index("assumption")
-    for row in ("residual drift with the practice", "drift cut, in points", "relative drift cut",
-                "gross drift prevented per unit of fee", "net saving per unit of fee"):
+    for row in (
+        "residual drift with the practice",
+        "drift cut, in points",
+        "relative drift cut",
+        "gross drift prevented per unit of fee",
+        "net saving per unit of fee",
+    ):
         assert table.loc[row, "verdict_gross"] == "consistent", row
         assert table.loc[row, "verdict_net"] == "contradicted", row
-    assert table.loc["baseline drift without the practice", ["verdict_net", "verdict_gross"]].tolist() == \
-        ["consistent", "consistent"]
+    assert table.loc["baseline drift without the practice", ["verdict_net", "verdict_gross"]].tolist() == [
+        "consistent",
+        "consistent",
+    ]
     assert table.loc["drift cut, in points", "implied_gross"] == pytest.approx(1 / 6)
 
 
 def test_drift_cut_intervals_bootstrap_and_analytic_agree():
     rng = np.random.default_rng(7)
     without, with_ = pd.Series(0.25 + rng.normal(0, 0.2, 6_000)), pd.Series(0.10 + rng.normal(0, 0.2, 4_000))
-    analytic = drift_cut_cis(without, with_, seed=0)                       # above ANALYTIC_N: Welch / delta
-    boot = drift_cut_cis(without.iloc[:5_000], with_, seed=0)              # bootstrap
+    analytic = drift_cut_cis(without, with_, seed=0)  # above ANALYTIC_N: Welch / delta
+    boot = drift_cut_cis(without.iloc[:5_000], with_, seed=0)  # bootstrap
     for key in ("points", "relative"):
         assert analytic[key][1] < analytic[key][0] < analytic[key][2]
         assert boot[key][1] < boot[key][0] < boot[key][2]

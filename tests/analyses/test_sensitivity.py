@@ -25,8 +25,14 @@ from amo_analysis.report.run_context import RunContext
 from amo_analysis.stats import sensitivity as sens
 from amo_analysis.synth import PlantedEffects, make_portfolio
 
-READINGS = ["amo_budget_drift.relative", "amo_budget_drift.pp", "amo_delay.relative", "amo_delay.pp",
-            "amo_adoption.relative", "amo_adoption.pp"]
+READINGS = [
+    "amo_budget_drift.relative",
+    "amo_budget_drift.pp",
+    "amo_delay.relative",
+    "amo_delay.pp",
+    "amo_adoption.relative",
+    "amo_adoption.pp",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -53,17 +59,24 @@ def confounded(n: int = 600, seed: int = 11) -> pd.DataFrame:
     """No effect of the practice at all: an unmeasured factor U raises both the chance of the practice and
     every outcome, about as strongly as the (measured) budget does."""
     rng = np.random.default_rng(seed)
-    z = rng.normal(size=n)          # measured: size
-    u = rng.normal(size=n)          # unmeasured
+    z = rng.normal(size=n)  # measured: size
+    u = rng.normal(size=n)  # unmeasured
     amo = 0.9 * z + 0.9 * u + rng.normal(size=n) > 0
     log_cost = 0.12 * z + 0.12 * u + rng.normal(0, 0.2, n)
     log_duration = 0.10 * z + 0.10 * u + rng.normal(0, 0.15, n)
     adoption = np.clip(0.55 + 0.06 * z + 0.06 * u + rng.normal(0, 0.12, n), 0, 1)
-    return pd.DataFrame({"amo": amo, "log_budget": np.log(200_000) + 0.6 * z,
-                         "complexity": rng.integers(1, 6, n).astype(float),
-                         "log_cost_ratio": log_cost, "budget_drift": np.expm1(log_cost),
-                         "log_duration_ratio": log_duration, "schedule_slip": np.expm1(log_duration),
-                         "adoption_m3": adoption})
+    return pd.DataFrame(
+        {
+            "amo": amo,
+            "log_budget": np.log(200_000) + 0.6 * z,
+            "complexity": rng.integers(1, 6, n).astype(float),
+            "log_cost_ratio": log_cost,
+            "budget_drift": np.expm1(log_cost),
+            "log_duration_ratio": log_duration,
+            "schedule_slip": np.expm1(log_duration),
+            "adoption_m3": adoption,
+        }
+    )
 
 
 def row(result: sa.ClaimsSensitivity, claim: str) -> pd.Series:
@@ -75,6 +88,7 @@ def row(result: sa.ClaimsSensitivity, claim: str) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # Which readings, and the numbers
 # --------------------------------------------------------------------------------------------
+
 
 def test_readings_are_the_ols_claim_readings():
     assert list(sa.CLAIM_READINGS) == READINGS
@@ -92,7 +106,7 @@ def test_numbers_follow_sensemakr_from_the_classical_ols_fit(strong):
     assert r["t"] == pytest.approx(t) and r["dof"] == dof
     assert r["partial_r2"] == pytest.approx(t * t / (t * t + dof))
     f = abs(t) / np.sqrt(dof)
-    assert r["rv"] == pytest.approx(0.5 * (np.sqrt(f ** 4 + 4 * f ** 2) - f ** 2))
+    assert r["rv"] == pytest.approx(0.5 * (np.sqrt(f**4 + 4 * f**2) - f**2))
     assert 0 < r["rv_alpha"] < r["rv"] < 1
     # E-value of d = β / residual SD through RR ≈ exp(0.91·d), ratio inverted below 1
     rr = np.exp(0.91 * abs(r["coefficient"] / r["residual_sd"]))
@@ -107,8 +121,11 @@ def test_numbers_follow_sensemakr_from_the_classical_ols_fit(strong):
     # the benchmark's partial R²s, read off the fits, are sensemakr's (`benchmark_partial_r2`)
     strength = sens.benchmark_partial_r2(data, "log_cost_ratio", "amo", design.covariates, r["benchmark"])
     assert r["benchmark_share"] == pytest.approx(max(strength.r2dxj_x, strength.r2yxj_dx))
-    one_x = result.bounds[(result.bounds["claim"] == r["claim"]) & (result.bounds["benchmark"] == r["benchmark"])
-                          & (result.bounds["k"] == 1)].iloc[0]
+    one_x = result.bounds[
+        (result.bounds["claim"] == r["claim"])
+        & (result.bounds["benchmark"] == r["benchmark"])
+        & (result.bounds["k"] == 1)
+    ].iloc[0]
     assert one_x["r2dz_x"] == pytest.approx(strength.r2dxj_x / (1 - strength.r2dxj_x))
     # the interval is the claims check's (adjusted OLS, HC2): the same with or without `estimates`
     alone = sa.claims_sensitivity(data, design)
@@ -118,6 +135,7 @@ def test_numbers_follow_sensemakr_from_the_classical_ols_fit(strong):
 # --------------------------------------------------------------------------------------------
 # A strong effect: robust, and the refuters pass
 # --------------------------------------------------------------------------------------------
+
 
 def test_strong_planted_effect_is_robust(strong):
     _, _, result, _ = strong
@@ -144,8 +162,16 @@ def test_strong_planted_effect_passes_every_refuter(strong):
 
 
 def test_null_effect_is_not_called_robust():
-    data = synthetic(300, 4, amo_log_cost=0.0, amo_log_duration=0.0, amo_adoption_logit=0.0,
-                     amo_framing_answer_prob=0.0, amo_pitfall_reduction=0.0, confounding=0.0)
+    data = synthetic(
+        300,
+        4,
+        amo_log_cost=0.0,
+        amo_log_duration=0.0,
+        amo_adoption_logit=0.0,
+        amo_framing_answer_prob=0.0,
+        amo_pitfall_reduction=0.0,
+        confounding=0.0,
+    )
     design = pe.design_for(data, pe.resolve_covariates(data, None))
     result = sa.claims_sensitivity(data, design)
     verdicts = set(result.summary["verdict"])
@@ -157,6 +183,7 @@ def test_null_effect_is_not_called_robust():
 # --------------------------------------------------------------------------------------------
 # Pure confounding by an unmeasured variable: the benchmark bounds reach 0
 # --------------------------------------------------------------------------------------------
+
 
 def test_pure_confounding_is_explained_away_by_a_confounder_like_the_budget():
     data = confounded()
@@ -178,6 +205,7 @@ def test_pure_confounding_is_explained_away_by_a_confounder_like_the_budget():
 # --------------------------------------------------------------------------------------------
 # Words
 # --------------------------------------------------------------------------------------------
+
 
 def test_french_sentences_are_french(strong):
     _, _, result, refutations = strong
@@ -211,8 +239,9 @@ DOCUMENTED = [  # reports/README.md, record table
 
 def test_records_have_the_documented_names(strong, tmp_path):
     _, _, result, refutations = strong
-    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects",
-                     run_dir=tmp_path, lang="fr")
+    ctx = RunContext(
+        portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path, lang="fr"
+    )
     sa.record_sensitivity(ctx, result)
     sa.record_refutations(ctx, refutations)
     saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
@@ -232,14 +261,20 @@ def test_records_have_the_documented_names(strong, tmp_path):
     bound = by_name["sensitivity.amo_delay.pp.bound.log_budget.2x"]
     assert bound["unit"] == "percentage points" and bound["ci_low"] <= bound["value"] <= bound["ci_high"]
     readme = (REPO_ROOT / "reports" / "README.md").read_text(encoding="utf-8")
-    for documented in ("`sensitivity.<claim>`", "`sensitivity.<claim>.rv`", "`sensitivity.<claim>.evalue`",
-                       "`sensitivity.<claim>.bound.<covariate>.<k>x`", "`refute.<outcome>.<refuter>`"):
+    for documented in (
+        "`sensitivity.<claim>`",
+        "`sensitivity.<claim>.rv`",
+        "`sensitivity.<claim>.evalue`",
+        "`sensitivity.<claim>.bound.<covariate>.<k>x`",
+        "`refute.<outcome>.<refuter>`",
+    ):
         assert documented in readme
 
 
 # --------------------------------------------------------------------------------------------
 # Nothing fails on what cannot be computed; seeds; balance additions; figure
 # --------------------------------------------------------------------------------------------
+
 
 def test_degenerate_portfolio_gives_reasons_not_errors(strong):
     data = strong[0].assign(amo=True)

@@ -32,8 +32,9 @@ def portfolio(alpha: float, n: int, seed: int = 0, under: float = 0.3) -> pd.Dat
 
 
 def context(tmp_path, lang="en") -> RunContext:
-    return RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="01_test", run_dir=tmp_path / "run",
-                      lang=lang)
+    return RunContext(
+        portfolio=SimpleNamespace(practice_name="AMO"), notebook="01_test", run_dir=tmp_path / "run", lang=lang
+    )
 
 
 def records(tmp_path) -> dict:
@@ -77,8 +78,13 @@ def test_tail_table_rows_and_unbounded_end(pareto_tail):
     assert math.isnan(overruns.tail_table(unbounded).loc[1, "ci_high"])  # shown as –, never "inf"
 
 
-@pytest.mark.parametrize("lang, words", [("en", "Only 6 finished projects overran their budget"),
-                                         ("fr", "Seuls 6 projets terminés ont dépassé leur budget")])
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        ("en", "Only 6 finished projects overran their budget"),
+        ("fr", "Seuls 6 projets terminés ont dépassé leur budget"),
+    ],
+)
 def test_too_few_overruns_give_one_sentence(lang, words):
     data = portfolio(1.5, 60, seed=1, under=1.0)  # every project on or under budget …
     data.loc[:5, "cost_actual"] = data.loc[:5, "budget_planned"] * 1.3  # … but six
@@ -135,7 +141,9 @@ def test_french_words_are_french(pareto_tail):
     for english in ("infinite", "interval", "published", "threshold", "overruns?", "the", "variance is"):
         assert not re.search(rf"\b{english}\b", text), english
     assert list(overruns.tail_table(pareto_tail, "fr")["method"]) == [
-        "Hill (k plus grands dépassements)", "Pareto généralisée (au-delà du seuil)"]
+        "Hill (k plus grands dépassements)",
+        "Pareto généralisée (au-delà du seuil)",
+    ]
 
 
 # --------------------------------------------------------------------------- E-values (notebook 03)
@@ -160,13 +168,16 @@ def test_evalue_column_is_the_evalue_of_each_risk_ratio(evalues):
     crossing = estimable[(estimable["ci_low"] < 1) & (estimable["ci_high"] > 1)]
     assert len(crossing) and (crossing["evalue_ci"] == 1).all()
     below = estimable[estimable["ci_high"] < 1].iloc[0]  # a protective ratio: its upper limit is the closer one
-    assert below["evalue_ci"] == pytest.approx(1 / below["ci_high"] + math.sqrt(1 / below["ci_high"] * (1 / below["ci_high"] - 1)))
+    assert below["evalue_ci"] == pytest.approx(
+        1 / below["ci_high"] + math.sqrt(1 / below["ci_high"] * (1 / below["ci_high"] - 1))
+    )
 
 
 def test_framing_rows_are_the_claim_model_of_the_risk_table(sample, evalues):
     risks = framing.framing_risk_table(sample)
-    part = risks[(risks["model"] == framing.EVALUE_MODEL) & (risks["exposure"] == "well_framed")
-                 & (risks["outcome"] == "failed")].iloc[0]
+    part = risks[
+        (risks["model"] == framing.EVALUE_MODEL) & (risks["exposure"] == "well_framed") & (risks["outcome"] == "failed")
+    ].iloc[0]
     row = evalues[(evalues["exposure"] == "well_framed") & (evalues["outcome"] == "failed")].iloc[0]
     assert row["estimate"] == part["estimate"] and row["ci_high"] == part["ci_high"]
     claim = framing.framing_claim(sample).iloc[0]
@@ -178,8 +189,13 @@ def test_pitfall_risk_ratios_are_adjusted_risk_ratios(sample):
     table = framing.pitfall_risk_table(sample, outcomes=("failed",))
     assert list(table["exposure"]) == list(framing.PITFALL_COLUMNS)
     scope = table[table["exposure"] == "scope_creep"].iloc[0]
-    direct = framing.risk_ratio(sample.assign(scope_creep=sample["scope_creep"].astype("boolean")), "scope_creep",
-                                "failed", framing.size_type_covariates(sample), adjust_amo=True)
+    direct = framing.risk_ratio(
+        sample.assign(scope_creep=sample["scope_creep"].astype("boolean")),
+        "scope_creep",
+        "failed",
+        framing.size_type_covariates(sample),
+        adjust_amo=True,
+    )
     assert scope["estimate"] == pytest.approx(direct.estimate) and scope["model"] == framing.EVALUE_MODEL
 
 
@@ -197,8 +213,9 @@ def test_nothing_to_show_says_why_in_french():
 
 
 def test_evalue_records(tmp_path, evalues):
-    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="01_test", run_dir=tmp_path / "run",
-                     lang="fr")
+    ctx = RunContext(
+        portfolio=SimpleNamespace(practice_name="AMO"), notebook="01_test", run_dir=tmp_path / "run", lang="fr"
+    )
     framing.record_evalues(ctx, evalues)
     rec = records(tmp_path)
     assert len(rec) == len(evalues)
@@ -216,6 +233,7 @@ def test_evalue_headers_are_french(monkeypatch, evalues):
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj, *a, **k: shown.append(obj))
     RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="03_test", lang="fr").show_table(
-        evalues, labels=framing.HEADERS)
+        evalues, labels=framing.HEADERS
+    )
     headers = [str(c) for c in shown[0].data.columns]
     assert "valeur E" in headers and "valeur E de l'intervalle" in headers and "E-value" not in headers

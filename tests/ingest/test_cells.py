@@ -17,41 +17,50 @@ def test_the_two_missing_marker_lists_stay_apart_until_a_later_issue_unifies_the
     assert cells.MISSING_MARKERS - cells.MISSING_VALUES == {"#n/a", "none", "-", "–", "—"}
     assert cells.is_blank("#N/A") and cells.is_blank(" — ")
     with pytest.raises(ValueError):
-        cells.parse_bool_value("#N/A")          # not missing in a yes/no cell (yet)
+        cells.parse_bool_value("#N/A")  # not missing in a yes/no cell (yet)
     assert cells.parse_bool_value(" N/A ") is None and cells.is_blank(" N/A ")
 
 
-@pytest.mark.parametrize("value, missing, blank, unfilled", [
-    (None, True, True, True),
-    (pd.NA, True, True, True),
-    (float("nan"), True, True, True),
-    (np.float32("nan"), True, True, False),
-    (pd.NaT, True, True, False),
-    ("  ", False, True, True),
-    ("na", False, True, False),
-    ("0", False, False, False),
-    (0, False, False, False),
-])
+@pytest.mark.parametrize(
+    "value, missing, blank, unfilled",
+    [
+        (None, True, True, True),
+        (pd.NA, True, True, True),
+        (float("nan"), True, True, True),
+        (np.float32("nan"), True, True, False),
+        (pd.NaT, True, True, False),
+        ("  ", False, True, True),
+        ("na", False, True, False),
+        ("0", False, False, False),
+        (0, False, False, False),
+    ],
+)
 def test_the_three_missing_tests(value, missing, blank, unfilled):
     assert (cells.is_missing(value), cells.is_blank(value), cells.is_unfilled(value)) == (missing, blank, unfilled)
 
 
-@pytest.mark.parametrize("text, decimal, thousands, expected", [
-    ("1\u00a0234,5 €", ",", "\u00a0", 1234.5),
-    ("1 234,5", ",", None, 1234.5),
-    ("-€12", ".", None, -12.0),
-    ("1,234.56", ".", ",", 1234.56),
-    ("12", None, None, 12.0),
-])
+@pytest.mark.parametrize(
+    "text, decimal, thousands, expected",
+    [
+        ("1\u00a0234,5 €", ",", "\u00a0", 1234.5),
+        ("1 234,5", ",", None, 1234.5),
+        ("-€12", ".", None, -12.0),
+        ("1,234.56", ".", ",", 1234.56),
+        ("12", None, None, 12.0),
+    ],
+)
 def test_numbers_written_as_text(text, decimal, thousands, expected):
     assert cells.to_float(text, decimal, thousands) == (expected, False)
 
 
-@pytest.mark.parametrize("text, decimal, thousands", [
-    ("1,5", ".", ","),      # a thousands separator groups digits by three: never 15
-    ("12 k€", ",", None),
-    ("1.5", ",", None),     # a point where the decimal mark is a comma
-])
+@pytest.mark.parametrize(
+    "text, decimal, thousands",
+    [
+        ("1,5", ".", ","),  # a thousands separator groups digits by three: never 15
+        ("12 k€", ",", None),
+        ("1.5", ",", None),  # a point where the decimal mark is a comma
+    ],
+)
 def test_numbers_not_guessed(text, decimal, thousands):
     with pytest.raises(ValueError):
         cells.to_float(text, decimal, thousands)
@@ -64,8 +73,9 @@ def test_percent_signs_only_when_allowed():
     assert cells.to_float("", ",", None) == (None, False)
 
 
-@pytest.mark.parametrize("value, expected", [("1 234,5", True), ("12", True), (3, True), ("12 k€", False),
-                                             ("oui", False)])
+@pytest.mark.parametrize(
+    "value, expected", [("1 234,5", True), ("12", True), (3, True), ("12 k€", False), ("oui", False)]
+)
 def test_looks_numeric_is_loose(value, expected):
     assert cells.looks_numeric(value) is expected
 

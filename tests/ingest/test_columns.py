@@ -37,15 +37,20 @@ def test_kinds_and_roles_are_the_declared_ones():
 def test_lookup_tables_agree_with_the_catalogue():
     assert list(cols.BY_NAME) == NAMES
     assert all(cols.BY_NAME[n].name == n for n in NAMES)
-    assert cols.REQUIRED == ("project_id", "amo", "budget_planned", "cost_actual",
-                             "duration_planned_days", "duration_actual_days")
+    assert cols.REQUIRED == (
+        "project_id",
+        "amo",
+        "budget_planned",
+        "cost_actual",
+        "duration_planned_days",
+        "duration_actual_days",
+    )
     assert cols.REQUIRED == tuple(c.name for c in cols.COLUMNS if c.role == "required")
     # inputs then derived, each in catalogue order, and nothing else
     assert set(cols.INPUT_COLUMNS) | set(cols.DERIVED) == set(NAMES)
     assert not set(cols.INPUT_COLUMNS) & set(cols.DERIVED)
     assert list(cols.INPUT_COLUMNS) == [n for n in NAMES if n in cols.INPUT_COLUMNS]
-    assert cols.DERIVED == ("budget_drift", "schedule_slip", "log_cost_ratio", "log_duration_ratio",
-                            "outcome_class")
+    assert cols.DERIVED == ("budget_drift", "schedule_slip", "log_cost_ratio", "log_duration_ratio", "outcome_class")
 
 
 def test_framing_questions_and_pitfalls_are_boolean_optional_columns():
@@ -56,7 +61,7 @@ def test_framing_questions_and_pitfalls_are_boolean_optional_columns():
         assert (column.kind, column.role) == ("bool", "optional"), name
     # the ten questions are listed together, in order, as the framing score counts them
     start = NAMES.index("framing_q01")
-    assert NAMES[start:start + 10] == list(cols.FRAMING_COLUMNS)
+    assert NAMES[start : start + 10] == list(cols.FRAMING_COLUMNS)
     assert cols.BY_NAME["framing_score"].max_value == len(cols.FRAMING_COLUMNS)
 
 
@@ -174,10 +179,22 @@ def test_template_headers_are_recognised_as_the_canonical_columns(lang):
 def test_template_dictionary_describes_every_column_in_order():
     _, dictionary = cols.template_frames("fr")
     assert list(dictionary["canonical name"]) == NAMES
-    assert list(dictionary.columns) == ["canonical name", "English header", "French header", "role", "type",
-                                        "unit", "description"]
+    assert list(dictionary.columns) == [
+        "canonical name",
+        "English header",
+        "French header",
+        "role",
+        "type",
+        "unit",
+        "description",
+    ]
     row = dictionary.set_index("canonical name").loc["budget_planned"]
     c = cols.BY_NAME["budget_planned"]
-    assert (row["English header"], row["French header"], row["role"], row["type"], row["unit"]) == \
-        (c.header_en, c.header_fr, "required", "float", "cost unit")
+    assert (row["English header"], row["French header"], row["role"], row["type"], row["unit"]) == (
+        c.header_en,
+        c.header_fr,
+        "required",
+        "float",
+        "cost unit",
+    )
     assert cols.template_frames("en")[1].equals(dictionary)  # the dictionary is the same in both languages

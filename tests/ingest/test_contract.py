@@ -53,6 +53,7 @@ def cells(problems) -> set[tuple]:
 
 # ------------------------------------------------------------------------------- numbers
 
+
 def test_clean_frame_passes_and_is_typed():
     result = validate_portfolio(frame(), file="data.csv")
     assert result.problems == [] and result.excluded_rows == []
@@ -65,8 +66,7 @@ def test_clean_frame_passes_and_is_typed():
 
 
 def test_french_numbers_with_spaces_nbsp_and_currency():
-    df = frame(3, budget_planned=["1 234,5", "1\u00a0000 €", "2\u202f000,25"],
-               cost_actual=["€1 000", "-", "12,5 $"])
+    df = frame(3, budget_planned=["1 234,5", "1\u00a0000 €", "2\u202f000,25"], cost_actual=["€1 000", "-", "12,5 $"])
     d = validate_portfolio(df, file="data.csv", decimal=",", thousands=" ").data
     assert d["budget_planned"].tolist() == [1234.5, 1000.0, 2000.25]
     assert d["cost_actual"].iloc[0] == 1000.0 and math.isnan(d["cost_actual"].iloc[1])
@@ -87,7 +87,10 @@ def test_text_in_numeric_column_is_reported_not_guessed():
     df = frame(4, budget_planned=["12 k€", "1000", "abc", "1.5"])
     problems = problems_of(df, decimal=",")
     assert [(p.row, p.column, p.value) for p in problems] == [
-        (2, "budget_planned", "12 k€"), (4, "budget_planned", "abc"), (5, "budget_planned", "1.5")]
+        (2, "budget_planned", "12 k€"),
+        (4, "budget_planned", "abc"),
+        (5, "budget_planned", "1.5"),
+    ]
     assert all(p.rule.startswith("text in a numeric column") for p in problems)
     assert "line 2, column 'budget_planned', value '12 k€'" in problems[0].sentence()
 
@@ -108,6 +111,7 @@ def test_whole_number_column_rejects_fractions():
 
 
 # ------------------------------------------------------------------------------- percentages
+
 
 def test_adoption_with_percent_signs_is_divided_and_noted():
     result = validate_portfolio(frame(3, adoption_m3=["87%", "50 %", ""]), file="data.csv")
@@ -141,6 +145,7 @@ def test_percent_sign_only_allowed_for_adoption():
 
 
 # ------------------------------------------------------------------------------- booleans
+
 
 def test_amo_vocabulary_and_typed_values():
     values = ["oui", "non", "O", "N", "x", "vrai", "faux", "1", "0", "Yes", "no", "TRUE"]
@@ -182,6 +187,7 @@ def test_unknown_text_in_pitfall_is_a_problem():
 
 # ------------------------------------------------------------------------------- dates
 
+
 def _dates(values, **kw):
     df = frame(len(values), start_date=values, **kw)
     return validate_portfolio(df, file="data.csv")
@@ -214,7 +220,9 @@ def test_undecided_date_column_follows_the_files_other_date_columns():
 def test_unparseable_and_impossible_dates_are_problems():
     problems = problems_of(frame(3, start_date=["2024-02-31", "demain", "31/03/2024"]))
     assert [(p.row, p.column, p.value) for p in problems] == [
-        (2, "start_date", "2024-02-31"), (3, "start_date", "demain")]
+        (2, "start_date", "2024-02-31"),
+        (3, "start_date", "demain"),
+    ]
     assert all(p.rule.startswith("not a date") for p in problems)
 
 
@@ -226,9 +234,14 @@ def test_date_format_from_attrs_is_enforced():
 
 
 def test_durations_derived_from_dates_when_columns_absent():
-    df = frame(2, duration_planned_days=None, duration_actual_days=None,
-               start_date=["2024-01-01", "2024-01-01"], golive_planned=["2024-04-10", "2024-02-01"],
-               golive_actual=["2024-05-01", ""])
+    df = frame(
+        2,
+        duration_planned_days=None,
+        duration_actual_days=None,
+        start_date=["2024-01-01", "2024-01-01"],
+        golive_planned=["2024-04-10", "2024-02-01"],
+        golive_actual=["2024-05-01", ""],
+    )
     r = validate_portfolio(df, file="data.csv")
     assert r.data["duration_planned_days"].tolist() == [100.0, 31.0]
     assert r.data["duration_actual_days"].iloc[0] == 121.0 and math.isnan(r.data["duration_actual_days"].iloc[1])
@@ -236,8 +249,12 @@ def test_durations_derived_from_dates_when_columns_absent():
 
 
 def test_blank_duration_cells_filled_from_dates():
-    df = frame(2, duration_actual_days=["", "50"], start_date=["2024-01-01", "2024-01-01"],
-               golive_actual=["2024-01-31", "2024-03-01"])
+    df = frame(
+        2,
+        duration_actual_days=["", "50"],
+        start_date=["2024-01-01", "2024-01-01"],
+        golive_actual=["2024-01-31", "2024-03-01"],
+    )
     r = validate_portfolio(df, file="data.csv")
     assert r.data["duration_actual_days"].tolist() == [30.0, 50.0]
     assert any("1 blank cell filled" in n for n in r.notes)
@@ -255,13 +272,14 @@ def test_missing_required_column_is_an_input_error():
         validate_portfolio(frame(2, budget_planned=None), file="data.csv")
     assert not isinstance(info.value, ContractError)
     assert str(info.value).startswith(
-        "data.csv has no column for 'budget_planned' (Planned budget / Budget prévu); columns found: project_id, amo")
+        "data.csv has no column for 'budget_planned' (Planned budget / Budget prévu); columns found: project_id, amo"
+    )
     with pytest.raises(InputError, match="golive_actual to derive it"):
-        validate_portfolio(frame(2, duration_actual_days=None, start_date=["2024-01-01"] * 2),
-                           file="data.csv")
+        validate_portfolio(frame(2, duration_actual_days=None, start_date=["2024-01-01"] * 2), file="data.csv")
 
 
 # ------------------------------------------------------------------------------- identifiers and bounds
+
 
 def test_project_id_empty_and_duplicates_listed_with_other_rows():
     problems = problems_of(frame(4, project_id=["A", "B", "A", " "]))
@@ -277,17 +295,20 @@ def test_numeric_project_ids_become_strings():
     assert d["project_id"].tolist() == ["12", "13"]
 
 
-@pytest.mark.parametrize("column, bad, good, rule", [
-    ("budget_planned", "0", "0.01", "must be greater than 0"),
-    ("cost_actual", "-1", "0", "must be at least 0"),
-    ("duration_planned_days", "0", "1", "must be greater than 0"),
-    ("duration_actual_days", "-3", "0", "must be at least 0"),
-    ("complexity", "6", "5", "must be between 1 and 5"),
-    ("complexity", "0", "1", "must be between 1 and 5"),
-    ("framing_score", "11", "10", "must be between 0 and 10"),
-    ("team_size", "-1", "0", "must be at least 0"),
-    ("amo_cost", "-5", "0", "must be at least 0"),
-])
+@pytest.mark.parametrize(
+    "column, bad, good, rule",
+    [
+        ("budget_planned", "0", "0.01", "must be greater than 0"),
+        ("cost_actual", "-1", "0", "must be at least 0"),
+        ("duration_planned_days", "0", "1", "must be greater than 0"),
+        ("duration_actual_days", "-3", "0", "must be at least 0"),
+        ("complexity", "6", "5", "must be between 1 and 5"),
+        ("complexity", "0", "1", "must be between 1 and 5"),
+        ("framing_score", "11", "10", "must be between 0 and 10"),
+        ("team_size", "-1", "0", "must be at least 0"),
+        ("amo_cost", "-5", "0", "must be at least 0"),
+    ],
+)
 def test_bounds(column, bad, good, rule):
     (p,) = problems_of(frame(2, **{column: [bad, good]}))
     assert (p.row, p.column, p.value, p.rule) == (2, column, bad, rule)
@@ -307,7 +328,11 @@ def test_status_normalised_and_unknown_rejected():
     assert pd.isna(d["status"].iloc[8])
     (p,) = problems_of(frame(2, status=["en pause", "clos"]))
     assert (p.row, p.column, p.value, p.rule) == (
-        2, "status", "en pause", "must be one of completed, cancelled, ongoing")
+        2,
+        "status",
+        "en pause",
+        "must be one of completed, cancelled, ongoing",
+    )
 
 
 def test_framing_score_computed_and_given_score_replaced():
@@ -331,11 +356,16 @@ def test_contract_error_lists_every_offending_cell_in_row_order():
     with pytest.raises(ContractError) as info:
         validate_portfolio(df, file="data.csv")
     assert [(p.row, p.column) for p in info.value.problems] == [
-        (2, "budget_planned"), (2, "cost_actual"), (3, "budget_planned"), (4, "amo")]
+        (2, "budget_planned"),
+        (2, "cost_actual"),
+        (3, "budget_planned"),
+        (4, "amo"),
+    ]
     assert "and 3 more problems" in str(info.value)
 
 
 # ------------------------------------------------------------------------------- pandera
+
 
 def test_schema_is_pandera_and_built_from_the_catalogue():
     s = contract.portfolio_schema()
@@ -347,14 +377,14 @@ def test_schema_is_pandera_and_built_from_the_catalogue():
 def test_bound_change_in_catalogue_changes_validation(monkeypatch):
     df = frame(2, complexity=["5", "4"])
     validate_portfolio(df, file="data.csv")
-    changed = tuple(dataclasses.replace(c, max_value=4) if c.name == "complexity" else c
-                    for c in columns.COLUMNS)
+    changed = tuple(dataclasses.replace(c, max_value=4) if c.name == "complexity" else c for c in columns.COLUMNS)
     monkeypatch.setattr(columns, "COLUMNS", changed)
     (p,) = problems_of(df)
     assert (p.row, p.column, p.rule) == (2, "complexity", "must be between 1 and 4")
 
 
 # ------------------------------------------------------------------------------- drop_invalid
+
 
 def test_drop_invalid_excludes_rows_and_keeps_problems():
     df = frame(4, budget_planned=["x", "10", "0", "10"])
@@ -377,9 +407,15 @@ def test_single_practice_value_is_not_an_error():
 
 # ------------------------------------------------------------------------------- derived metrics
 
+
 def test_derived_metrics_hand_computed():
-    df = frame(3, budget_planned=["100", "200", "50"], cost_actual=["150", "0", ""],
-               duration_planned_days=["100", "40", "10"], duration_actual_days=["80", "60", "0"])
+    df = frame(
+        3,
+        budget_planned=["100", "200", "50"],
+        cost_actual=["150", "0", ""],
+        duration_planned_days=["100", "40", "10"],
+        duration_actual_days=["80", "60", "0"],
+    )
     d = validate_portfolio(df, file="data.csv").data
     assert d["budget_drift"].iloc[0] == pytest.approx(0.5)
     assert d["budget_drift"].iloc[1] == pytest.approx(-1.0)
@@ -391,29 +427,39 @@ def test_derived_metrics_hand_computed():
     assert math.isnan(d["log_duration_ratio"].iloc[2])
 
 
-@pytest.mark.parametrize("cost, duration, status, expected", [
-    ("110", "100", "", "successful"),      # drift exactly +10 %
-    ("90", "110", "", "successful"),       # under-run, slip exactly +10 %
-    ("110.01", "100", "", "challenged"),
-    ("150", "100", "", "challenged"),      # drift exactly +50 %
-    ("150.01", "100", "", "failed"),
-    ("100", "151", "", "failed"),
-    ("100", "100", "annulé", "failed"),
-    ("", "", "cancelled", "failed"),
-    ("100", "100", "en cours", None),
-    ("", "100", "", None),
-    ("300", "", "", "failed"),             # drift alone is enough to fail
-])
+@pytest.mark.parametrize(
+    "cost, duration, status, expected",
+    [
+        ("110", "100", "", "successful"),  # drift exactly +10 %
+        ("90", "110", "", "successful"),  # under-run, slip exactly +10 %
+        ("110.01", "100", "", "challenged"),
+        ("150", "100", "", "challenged"),  # drift exactly +50 %
+        ("150.01", "100", "", "failed"),
+        ("100", "151", "", "failed"),
+        ("100", "100", "annulé", "failed"),
+        ("", "", "cancelled", "failed"),
+        ("100", "100", "en cours", None),
+        ("", "100", "", None),
+        ("300", "", "", "failed"),  # drift alone is enough to fail
+    ],
+)
 def test_outcome_class_at_thresholds(cost, duration, status, expected):
-    df = frame(1, budget_planned=["100"], cost_actual=[cost], duration_planned_days=["100"],
-               duration_actual_days=[duration], status=[status])
+    df = frame(
+        1,
+        budget_planned=["100"],
+        cost_actual=[cost],
+        duration_planned_days=["100"],
+        duration_actual_days=[duration],
+        status=[status],
+    )
     got = validate_portfolio(df, file="data.csv").data["outcome_class"].iloc[0]
-    assert (pd.isna(got) if expected is None else got == expected)
+    assert pd.isna(got) if expected is None else got == expected
 
 
 def test_outcome_tolerances_are_parameters():
-    df = frame(1, budget_planned=["100"], cost_actual=["120"], duration_planned_days=["100"],
-               duration_actual_days=["100"])
+    df = frame(
+        1, budget_planned=["100"], cost_actual=["120"], duration_planned_days=["100"], duration_actual_days=["100"]
+    )
     assert validate_portfolio(df, file="data.csv").data["outcome_class"].iloc[0] == "challenged"
     loose = OutcomeTolerances(on_target=0.25, failure=0.6)
     assert validate_portfolio(df, file="data.csv", tolerances=loose).data["outcome_class"].iloc[0] == "successful"
@@ -431,20 +477,24 @@ def test_extreme_drift_kept_and_flagged():
 
 # ------------------------------------------------------------------------------- typed input, extras, attrs
 
+
 def test_typed_excel_like_input():
-    df = pd.DataFrame({
-        "project_id": ["A-1", "A-2"],
-        "amo": [True, False],
-        "budget_planned": [1000, 2000.5],
-        "cost_actual": [1100.0, np.nan],
-        "start_date": [pd.Timestamp("2024-01-01"), dt.datetime(2024, 2, 1)],
-        "golive_planned": [pd.Timestamp("2024-04-10"), pd.NaT],
-        "golive_actual": [pd.Timestamp("2024-05-01"), None],
-        "adoption_m3": [0.8, None],
-        "complexity": [3, np.nan],
-        "framing_q01": [True, None],
-        "status": ["completed", "ongoing"],
-    }, index=[5, 6])
+    df = pd.DataFrame(
+        {
+            "project_id": ["A-1", "A-2"],
+            "amo": [True, False],
+            "budget_planned": [1000, 2000.5],
+            "cost_actual": [1100.0, np.nan],
+            "start_date": [pd.Timestamp("2024-01-01"), dt.datetime(2024, 2, 1)],
+            "golive_planned": [pd.Timestamp("2024-04-10"), pd.NaT],
+            "golive_actual": [pd.Timestamp("2024-05-01"), None],
+            "adoption_m3": [0.8, None],
+            "complexity": [3, np.nan],
+            "framing_q01": [True, None],
+            "status": ["completed", "ongoing"],
+        },
+        index=[5, 6],
+    )
     r = validate_portfolio(df, file="data.xlsx", row_label="row")
     d = r.data
     assert d["duration_planned_days"].iloc[0] == 100.0 and pd.isna(d["duration_planned_days"].iloc[1])
@@ -480,6 +530,7 @@ def test_coerce_types_returns_problems_instead_of_raising():
 
 # ------------------------------------------------------------------------------- data dictionary
 
+
 def test_data_dictionary_file_is_in_sync():
     text = dictionary.data_dictionary_markdown()
     committed = (paths.DATA_DIR / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
@@ -492,8 +543,17 @@ def test_data_dictionary_lists_every_column_with_its_rule():
         assert f"| `{col.name}` |" in text
         if col.header_fr:
             assert col.header_fr in text
-    for section in ("## Required columns", "## Optional columns", "## Derived columns", "## Missing values",
-                    "## Booleans", "## Dates", "## Percentages", "## Outcome class", "--drop-invalid"):
+    for section in (
+        "## Required columns",
+        "## Optional columns",
+        "## Derived columns",
+        "## Missing values",
+        "## Booleans",
+        "## Dates",
+        "## Percentages",
+        "## Outcome class",
+        "--drop-invalid",
+    ):
         assert section in text
     assert "must be between 1 and 5" in text
 
@@ -512,9 +572,12 @@ def test_empty_table_is_an_input_error():
 
 
 def test_nullable_extension_dtypes_from_parquet():
-    df = frame(3, amo=pd.array([True, False, None], dtype="boolean"),
-               budget_planned=pd.array([100, 200, 300], dtype="Int64"),
-               complexity=pd.array([1, None, 5], dtype="Int64"))
+    df = frame(
+        3,
+        amo=pd.array([True, False, None], dtype="boolean"),
+        budget_planned=pd.array([100, 200, 300], dtype="Int64"),
+        complexity=pd.array([1, None, 5], dtype="Int64"),
+    )
     (p,) = problems_of(df)
     assert (p.row, p.column) == (4, "amo")
     df["amo"] = pd.array([True, False, True], dtype="boolean")
@@ -528,17 +591,52 @@ def test_nullable_extension_dtypes_from_parquet():
 _AWKWARD_CELLS = {
     "project_id": ["P1", " P2 ", "NA", "P-000004", "p5", "P1", "", "P\u00a08", "ÄÖÜ-9", "İİİİİ10", "  ", "P12"],
     "amo": ["oui", " Non ", "x", "", "peut-être", "1", "0,0", "VRAI", "✓", "n/a", "Flex", "seq"],
-    "budget_planned": ["1000", "-5", "+5", "1\u00a0234,5", "1.234,5", "12 k€", "€12", "12,", "٣٤", "1e3", None,
-                       "—"],
+    "budget_planned": ["1000", "-5", "+5", "1\u00a0234,5", "1.234,5", "12 k€", "€12", "12,", "٣٤", "1e3", None, "—"],
     "cost_actual": ["1100", "1100,25", "1,100.25", " 9 ", "\u22127", "1 000", "12%", "", "NaN", "1,5", "3.5", "x"],
     "complexity": ["1", "2,0", "2,5", "5", " 3 ", "0", "3.0", "", "4", "9", "-1", "2"],
     "adoption_m3": ["0,5", "50 %", "", "0,25", "1", "0,75", "0,1", "0", "1,5", "0,9", "0,3", "0,2"],
-    "start_date": ["31/12/2024", "2024-01-05", "12/31/2024", None, "30/02/2024", "1.2.2023", "n/a", "2024-13-01",
-                   " 03/04/2024 ", "05-06-2024", "hier", "2023/07/08"],
-    "status": ["terminé", "En cours", "ANNULÉ", "", "unknown", "completed", " clos ", "open", "done", "NA",
-               "terminé", "en_cours"],
-    "organisation": ["Hôpital Nord", "  spaced  ", "NA", "none", "abcd", "abcde", "\u3000lead", "trail\u00a0", None,
-                     "İİİİİ", "x\ny", "Mutuelle"],
+    "start_date": [
+        "31/12/2024",
+        "2024-01-05",
+        "12/31/2024",
+        None,
+        "30/02/2024",
+        "1.2.2023",
+        "n/a",
+        "2024-13-01",
+        " 03/04/2024 ",
+        "05-06-2024",
+        "hier",
+        "2023/07/08",
+    ],
+    "status": [
+        "terminé",
+        "En cours",
+        "ANNULÉ",
+        "",
+        "unknown",
+        "completed",
+        " clos ",
+        "open",
+        "done",
+        "NA",
+        "terminé",
+        "en_cours",
+    ],
+    "organisation": [
+        "Hôpital Nord",
+        "  spaced  ",
+        "NA",
+        "none",
+        "abcd",
+        "abcde",
+        "\u3000lead",
+        "trail\u00a0",
+        None,
+        "İİİİİ",
+        "x\ny",
+        "Mutuelle",
+    ],
     "Extra": ["12,5", "3", "", "-1", "1\u00a0000,5", "NA", "7", "8", "9", "10", "11", "12"],
 }
 
@@ -564,17 +662,20 @@ def test_text_columns_read_by_value_match_cell_by_cell_reading(decimal, thousand
 
 def test_text_columns_without_problems_read_by_value_match_cell_by_cell_reading():
     n = 3000
-    df = pd.DataFrame({
-        "project_id": [f"PRJ-{i:06d}" for i in range(n)],
-        "amo": [("oui", "non", " Oui")[i % 3] for i in range(n)],
-        "budget_planned": [str(1000 + i * 7) for i in range(n)],
-        "cost_actual": [f"{1000 + i},{i % 100:02d}" for i in range(n)],
-        "complexity": [str(1 + i % 5) for i in range(n)],
-        "adoption_m3": [f"0,{i % 10}" for i in range(n)],
-        "start_date": [f"{1 + i % 28:02d}/{1 + i % 12:02d}/20{10 + i % 15}" for i in range(n)],
-        "framing_q01": [("oui", "", "non")[i % 3] for i in range(n)],
-        "status": [("terminé", "en cours", "annulé")[i % 3] for i in range(n)],
-    }, index=range(2, n + 2))
+    df = pd.DataFrame(
+        {
+            "project_id": [f"PRJ-{i:06d}" for i in range(n)],
+            "amo": [("oui", "non", " Oui")[i % 3] for i in range(n)],
+            "budget_planned": [str(1000 + i * 7) for i in range(n)],
+            "cost_actual": [f"{1000 + i},{i % 100:02d}" for i in range(n)],
+            "complexity": [str(1 + i % 5) for i in range(n)],
+            "adoption_m3": [f"0,{i % 10}" for i in range(n)],
+            "start_date": [f"{1 + i % 28:02d}/{1 + i % 12:02d}/20{10 + i % 15}" for i in range(n)],
+            "framing_q01": [("oui", "", "non")[i % 3] for i in range(n)],
+            "status": [("terminé", "en cours", "annulé")[i % 3] for i in range(n)],
+        },
+        index=range(2, n + 2),
+    )
     fast = contract.coerce_types(df, file="f.csv", decimal=",", thousands=None)
     slow = contract.coerce_types(df.astype(object), file="f.csv", decimal=",", thousands=None)
     pd.testing.assert_frame_equal(fast[0], slow[0], check_exact=True)

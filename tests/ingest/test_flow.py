@@ -15,10 +15,10 @@ INGEST = Path(amo_analysis.ingest.__file__).parent
 
 ALLOWED: dict[str, set[str]] = {
     "__init__": set(),
-    "columns": set(),                                   # the catalogue
-    "cells": set(),                                     # reading cells
-    "metrics": set(),                                   # formulas of the derived columns
-    "source_info": set(),                               # what a reader found
+    "columns": set(),  # the catalogue
+    "cells": set(),  # reading cells
+    "metrics": set(),  # formulas of the derived columns
+    "source_info": set(),  # what a reader found
     "text": {"source_info"},
     "excel": {"source_info"},
     "tables": {"source_info"},

@@ -29,15 +29,18 @@ def write(tmp_path, text, name="m.toml"):
 # --------------------------------------------------------------------------- normalise_header
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Budget prévu (k€)", "budget prevu k"),
-    ("BUDGET PREVU", "budget prevu"),
-    ("budget_prevu", "budget prevu"),
-    ("  Durée   réelle\t(jours) ", "duree reelle jours"),
-    ("Taux d’adoption", "taux d adoption"),
-    ("Complexité (1-5)", "complexite 1 5"),
-    ("N° projet", "n projet"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Budget prévu (k€)", "budget prevu k"),
+        ("BUDGET PREVU", "budget prevu"),
+        ("budget_prevu", "budget prevu"),
+        ("  Durée   réelle\t(jours) ", "duree reelle jours"),
+        ("Taux d’adoption", "taux d adoption"),
+        ("Complexité (1-5)", "complexite 1 5"),
+        ("N° projet", "n projet"),
+    ],
+)
 def test_normalise_header(text, expected):
     assert m.normalise_header(text) == expected
 
@@ -67,14 +70,36 @@ def test_derived_columns_are_not_recognised():
 
 
 def test_french_headers_with_accents_and_units():
-    headers = ["Identifiant projet", "AMO (oui/non)", "Budget prévu (k€)", "Coût réel (€)",
-               "Durée prévue (jours)", "DUREE REELLE (JOURS)", "Adoption à M+3 (%)", "Complexité (1-5)",
-               "Taux d'adoption (%)", "Coût AMO [€]", "Date de début", "Q01 Objectif métier avec indicateur",
-               "Dérive du périmètre"]
+    headers = [
+        "Identifiant projet",
+        "AMO (oui/non)",
+        "Budget prévu (k€)",
+        "Coût réel (€)",
+        "Durée prévue (jours)",
+        "DUREE REELLE (JOURS)",
+        "Adoption à M+3 (%)",
+        "Complexité (1-5)",
+        "Taux d'adoption (%)",
+        "Coût AMO [€]",
+        "Date de début",
+        "Q01 Objectif métier avec indicateur",
+        "Dérive du périmètre",
+    ]
     df, report = m.apply_mapping(frame(headers[:8] + headers[9:]), None, "data.csv")
-    assert list(df.columns) == ["project_id", "amo", "budget_planned", "cost_actual", "duration_planned_days",
-                                "duration_actual_days", "adoption_m3", "complexity", "amo_cost", "start_date",
-                                "framing_q01", "scope_creep"]
+    assert list(df.columns) == [
+        "project_id",
+        "amo",
+        "budget_planned",
+        "cost_actual",
+        "duration_planned_days",
+        "duration_actual_days",
+        "adoption_m3",
+        "complexity",
+        "amo_cost",
+        "start_date",
+        "framing_q01",
+        "scope_creep",
+    ]
     assert report.recognised["Budget prévu (k€)"] == "budget_planned"
     assert report.unrecognised == []
     assert "'Budget prévu (k€)' recognised as budget_planned ('(k€)' ignored)" in report.notes
@@ -86,12 +111,33 @@ def test_french_headers_with_accents_and_units():
 
 
 def test_english_headers_and_synonyms():
-    headers = ["Project ID", "With AMO", "Baseline budget", "Final cost", "Planned duration (days)",
-               "Actual duration (days)", "Go-live date", "Industry", "Headcount", "State", "Q7"]
+    headers = [
+        "Project ID",
+        "With AMO",
+        "Baseline budget",
+        "Final cost",
+        "Planned duration (days)",
+        "Actual duration (days)",
+        "Go-live date",
+        "Industry",
+        "Headcount",
+        "State",
+        "Q7",
+    ]
     df, report = m.apply_mapping(frame(headers), None, "data.csv")
-    assert list(df.columns) == ["project_id", "amo", "budget_planned", "cost_actual", "duration_planned_days",
-                                "duration_actual_days", "golive_actual", "sector", "team_size", "status",
-                                "framing_q07"]
+    assert list(df.columns) == [
+        "project_id",
+        "amo",
+        "budget_planned",
+        "cost_actual",
+        "duration_planned_days",
+        "duration_actual_days",
+        "golive_actual",
+        "sector",
+        "team_size",
+        "status",
+        "framing_q07",
+    ]
     assert report.recognised == dict(zip(headers, df.columns))
 
 
@@ -189,9 +235,13 @@ ignore = ["Comments"]
 
 def test_load_mapping_reads_the_documented_example(tmp_path):
     mapping = m.load_mapping(write(tmp_path, README_EXAMPLE))
-    assert mapping.renames == {"Estimate_hrs": "budget_planned", "Actual_hrs": "cost_actual",
-                               "Estimate_days": "duration_planned_days", "Actual_days": "duration_actual_days",
-                               "ID": "project_id"}
+    assert mapping.renames == {
+        "Estimate_hrs": "budget_planned",
+        "Actual_hrs": "cost_actual",
+        "Estimate_days": "duration_planned_days",
+        "Actual_days": "duration_actual_days",
+        "ID": "project_id",
+    }
     assert mapping.practice_column == "Model"
     assert mapping.practice_name == "Flexible development"
     assert mapping.practice_yes == ("Flex",) and mapping.practice_no == ("Seq",)
@@ -205,7 +255,7 @@ def test_load_mapping_reads_the_documented_example(tmp_path):
 def test_module_docstring_example_is_a_valid_mapping_file(tmp_path):
     doc = m.__doc__
     start = doc.index("    # The practice being evaluated")
-    block = doc[start:doc.index("A source header in the file")]
+    block = doc[start : doc.index("A source header in the file")]
     text = "\n".join(line[4:] for line in block.splitlines())
     mapping = m.load_mapping(write(tmp_path, text))
     assert mapping.blank_means_no == ("framing_q01", "scope_creep")
@@ -214,15 +264,29 @@ def test_module_docstring_example_is_a_valid_mapping_file(tmp_path):
 
 def test_apply_mapping_with_user_file_renames_practice_and_attrs(tmp_path):
     mapping = m.load_mapping(write(tmp_path, README_EXAMPLE))
-    raw = pd.DataFrame({
-        "ID": ["a", "b", "c"], "Model": ["Flex", "Seq", "flex "],
-        "Estimate_hrs": [10, 20, 30], "Actual_hrs": [11, 25, 29],
-        "Estimate_days": [5, 6, 7], "Actual_days": [5, 9, 7],
-        "Comments": ["late", "", "ok"], "Team": ["Alpha", "Beta", "Gamma"],
-    }, index=[2, 3, 4])
+    raw = pd.DataFrame(
+        {
+            "ID": ["a", "b", "c"],
+            "Model": ["Flex", "Seq", "flex "],
+            "Estimate_hrs": [10, 20, 30],
+            "Actual_hrs": [11, 25, 29],
+            "Estimate_days": [5, 6, 7],
+            "Actual_days": [5, 9, 7],
+            "Comments": ["late", "", "ok"],
+            "Team": ["Alpha", "Beta", "Gamma"],
+        },
+        index=[2, 3, 4],
+    )
     df, report = m.apply_mapping(raw, mapping, "data.csv")
-    assert list(df.columns) == ["project_id", "amo", "budget_planned", "cost_actual", "duration_planned_days",
-                                "duration_actual_days", "team_size"]
+    assert list(df.columns) == [
+        "project_id",
+        "amo",
+        "budget_planned",
+        "cost_actual",
+        "duration_planned_days",
+        "duration_actual_days",
+        "team_size",
+    ]
     assert df["amo"].tolist() == ["Flex", "Seq", "flex "]  # values untouched
     assert list(df.index) == [2, 3, 4]
     assert df.attrs["bool_vocabulary"] == {"amo": (("Flex",), ("Seq",))}
@@ -260,8 +324,9 @@ def test_mapping_naming_a_missing_column(tmp_path):
     path = write(tmp_path, '[columns]\n"Budget" = "budget_planned"\n')
     with pytest.raises(InputError) as err:
         m.apply_mapping(frame(["Cost", "Start"]), m.load_mapping(path), "data.csv")
-    assert str(err.value) == (f"mapping file {path} names column 'Budget' but data.csv has no such column; "
-                              f"its columns are: 'Cost', 'Start'")
+    assert str(err.value) == (
+        f"mapping file {path} names column 'Budget' but data.csv has no such column; its columns are: 'Cost', 'Start'"
+    )
 
 
 def test_missing_practice_column_and_missing_ignored_column(tmp_path):
@@ -313,17 +378,20 @@ def test_missing_file_and_non_utf8_file(tmp_path):
         m.load_mapping(path)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ('cost-unit = "hours"\n', "unknown setting 'cost-unit'"),
-    ('practice = { column = "M", label = "x" }\n', "unknown key 'label' in 'practice'"),
-    ('practice = { column = "M", yes = ["A"], no = ["a"] }\n', "listed both as yes and as no"),
-    ('practice = { column = "M", yes = [1] }\n', "'practice.yes' must be a text or a list of texts"),
-    ('cost_unit = ""\n', "'cost_unit' must be a non-empty text"),
-    ('date_format = "dd/mm/yyyy"\n', "'date_format' must be a strftime format"),
-    ('blank_means_no = ["budget_planned"]\n', "'blank_means_no' names 'budget_planned'"),
-    ('ignore = ["A"]\n[columns]\n"A" = "sector"\n', "'A' is both ignored and mapped"),
-    ('columns = 3\n', "'columns' must be a table"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ('cost-unit = "hours"\n', "unknown setting 'cost-unit'"),
+        ('practice = { column = "M", label = "x" }\n', "unknown key 'label' in 'practice'"),
+        ('practice = { column = "M", yes = ["A"], no = ["a"] }\n', "listed both as yes and as no"),
+        ('practice = { column = "M", yes = [1] }\n', "'practice.yes' must be a text or a list of texts"),
+        ('cost_unit = ""\n', "'cost_unit' must be a non-empty text"),
+        ('date_format = "dd/mm/yyyy"\n', "'date_format' must be a strftime format"),
+        ('blank_means_no = ["budget_planned"]\n', "'blank_means_no' names 'budget_planned'"),
+        ('ignore = ["A"]\n[columns]\n"A" = "sector"\n', "'A' is both ignored and mapped"),
+        ("columns = 3\n", "'columns' must be a table"),
+    ],
+)
 def test_invalid_settings_are_input_errors(tmp_path, text, fragment):
     path = write(tmp_path, text)
     with pytest.raises(InputError) as err:
@@ -348,15 +416,46 @@ def test_practice_as_plain_column_name(tmp_path):
 # --------------------------------------------------------------------------- parse_bool_value
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("oui", True), ("Oui", True), ("OUI ", True), ("non", False), ("NON", False),
-    ("O", True), ("N", False), ("x", True), ("X", True), ("", None), ("   ", None),
-    ("vrai", True), ("Faux", False), ("1", True), ("0", False), ("1.0", True), ("0,0", False),
-    ("true", True), ("False", False), ("yes", True), ("No", False), ("avec", True), ("sans", False),
-    ("n/a", None), (None, None), (float("nan"), None), (pd.NA, None), (np.nan, None),
-    (True, True), (False, False), (np.bool_(True), True), (1, True), (0, False), (1.0, True),
-    (np.int64(0), False),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("oui", True),
+        ("Oui", True),
+        ("OUI ", True),
+        ("non", False),
+        ("NON", False),
+        ("O", True),
+        ("N", False),
+        ("x", True),
+        ("X", True),
+        ("", None),
+        ("   ", None),
+        ("vrai", True),
+        ("Faux", False),
+        ("1", True),
+        ("0", False),
+        ("1.0", True),
+        ("0,0", False),
+        ("true", True),
+        ("False", False),
+        ("yes", True),
+        ("No", False),
+        ("avec", True),
+        ("sans", False),
+        ("n/a", None),
+        (None, None),
+        (float("nan"), None),
+        (pd.NA, None),
+        (np.nan, None),
+        (True, True),
+        (False, False),
+        (np.bool_(True), True),
+        (1, True),
+        (0, False),
+        (1.0, True),
+        (np.int64(0), False),
+    ],
+)
 def test_parse_bool_value(value, expected):
     assert cells.parse_bool_value(value) is expected
 

@@ -112,8 +112,12 @@ def test_save_then_load_round_trips_data_and_provenance(loaded, tmp_path):
     assert list(back.data.dtypes) == list(loaded.data.dtypes)
     assert back.data.index.name == loaded.data.index.name
     assert back.provenance() == loaded.provenance()
-    assert (back.practice_name, back.cost_unit, back.checksum, back.row_label) == \
-        (loaded.practice_name, loaded.cost_unit, loaded.checksum, loaded.row_label)
+    assert (back.practice_name, back.cost_unit, back.checksum, back.row_label) == (
+        loaded.practice_name,
+        loaded.cost_unit,
+        loaded.checksum,
+        loaded.row_label,
+    )
 
 
 def test_round_trip_keeps_a_custom_practice_and_unit(export, tmp_path):
@@ -152,8 +156,9 @@ def test_personal_columns_are_dropped_and_listed(tmp_path):
     dropped = [p["column"] for p in portfolio.personal_columns]
     assert dropped == ["Chef de projet", "E-mail"]
     assert not set(dropped) & set(portfolio.data.columns)
-    assert all(p["reason"] and "Dupont" not in p["reason"] and "@" not in p["reason"]
-               for p in portfolio.personal_columns)
+    assert all(
+        p["reason"] and "Dupont" not in p["reason"] and "@" not in p["reason"] for p in portfolio.personal_columns
+    )
     # an ordinary extra column is kept and reported as unrecognised; personal ones are not
     assert "Notes" in portfolio.data.columns
     assert portfolio.unrecognised == ["Notes"]

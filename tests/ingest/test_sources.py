@@ -116,12 +116,12 @@ def test_tab_detected_without_tsv_extension(tmp_path):
 
 def test_quoted_fields_with_delimiters_and_newlines_keep_line_numbers(tmp_path):
     text = (
-        "id;nom;budget;note\n"          # line 1
-        'P1;"Refonte; CRM";10,5;ok\n'   # line 2
+        "id;nom;budget;note\n"  # line 1
+        'P1;"Refonte; CRM";10,5;ok\n'  # line 2
         'P2;"ERP\nphase 2";20;"dit ""urgent"""\n'  # lines 3-4
-        "\n"                            # line 5 blank
-        ";;;\n"                         # line 6: empty cells only
-        "P3;Site;30,25;\n"              # line 7
+        "\n"  # line 5 blank
+        ";;;\n"  # line 6: empty cells only
+        "P3;Site;30,25;\n"  # line 7
     )
     df, info = read_source(_write(tmp_path, "quoted.csv", text))
     assert info.delimiter == ";"
@@ -275,10 +275,13 @@ def test_xlsx_title_row_second_sheet_total_row_and_row_numbers(tmp_path):
 
 
 def test_xlsx_sheet_by_name_and_unknown_sheet(tmp_path):
-    path = _workbook(tmp_path / "deux.xlsx", {
-        "A": [["id", "budget", "cout"], ["a1", 1, 2]],
-        "B": [["id", "budget", "cout"], ["b1", 3, 4], ["b2", 5, 6]],
-    })
+    path = _workbook(
+        tmp_path / "deux.xlsx",
+        {
+            "A": [["id", "budget", "cout"], ["a1", 1, 2]],
+            "B": [["id", "budget", "cout"], ["b1", 3, 4], ["b2", 5, 6]],
+        },
+    )
     df, info = read_source(path, sheet="B")
     assert info.sheet == "B" and list(df["id"]) == ["b1", "b2"]
     df, info = read_source(path)
@@ -498,10 +501,13 @@ def test_utf16_excel_unicode_text(tmp_path):
 
 
 def test_xlsx_cover_sheet_skipped_and_numeric_headers(tmp_path):
-    path = _workbook(tmp_path / "cover.xlsx", {
-        "Couverture": [["Rapport annuel"], ["Auteur : DSI"]],
-        "Data": [["id", "budget", 2023, 2024], ["P1", 1, 2, 3], ["TOTAL général", 1, 2, 3]],
-    })
+    path = _workbook(
+        tmp_path / "cover.xlsx",
+        {
+            "Couverture": [["Rapport annuel"], ["Auteur : DSI"]],
+            "Data": [["id", "budget", 2023, 2024], ["P1", 1, 2, 3], ["TOTAL général", 1, 2, 3]],
+        },
+    )
     df, info = read_source(path)
     assert info.sheet == "Data"
     assert list(df.columns) == ["id", "budget", "2023", "2024"]
@@ -531,6 +537,7 @@ def test_typed_sources_drop_blank_records_and_refuse_duplicate_columns(tmp_path)
 def _read_each_way(path, monkeypatch):
     """read_source(path) by the fast path (asserting it was taken) and by the fallback, each as
     ("ok", frame, info) or ("error", message, problems)."""
+
     def run():
         try:
             df, info = read_source(path)
@@ -562,12 +569,14 @@ def _assert_same(fast, fallback):
 
 FAST_PATH_FILES = {
     "quoted_delimiters.csv": 'id;nom;budget;note\r\nP1;"Refonte; CRM";10,5;ok\r\nP2;"dit ""urgent""";20;""\r\n'
-                             'P3;Site;30,25;"x"\r\n',
+    'P3;Site;30,25;"x"\r\n',
     "blank_lines.csv": "id;nom;budget\n\nP1;a;1,5\r\n\r\n;;\n ; \u00a0;\nP2;b;2\n\n\n",
     "bom.csv": "\ufeffProjet,Budget,Statut\nP1,100,ok\nP2,200,ok\n",
-    "cp1252.csv": ("Identifiant projet;Budget prévu (€);Coût réel;Commentaire\r\n"
-                   f"P-001;1{NBSP}234,56;1{NBSP}500,00;Déjà livré\r\nP-002;980,5;1020,75;coût en €\r\n"
-                   "P-003;12,0;;\r\n").encode("cp1252"),
+    "cp1252.csv": (
+        "Identifiant projet;Budget prévu (€);Coût réel;Commentaire\r\n"
+        f"P-001;1{NBSP}234,56;1{NBSP}500,00;Déjà livré\r\nP-002;980,5;1020,75;coût en €\r\n"
+        "P-003;12,0;;\r\n"
+    ).encode("cp1252"),
     "narrow_nbsp.csv": f"id;budget;cout\nA;1{NNBSP}234{NNBSP}567,5;2,5\nB;12{NNBSP}000;7,25\n",
     "spaces_in_cells.csv": f"a;b;c\n1;{NBSP};x\n2;\u2003;\u3000y\n3; z ;\x1c\n",
     "title_and_sep.csv": "sep=;\nPortefeuille 2024;;;\n;;;\nid;budget;cout;statut\nP1;1,5;2;ok\nP2;2;3;ko\n",
@@ -591,21 +600,24 @@ def test_fast_path_reads_awkward_files_as_the_csv_module_does(tmp_path, monkeypa
     _assert_same(*_read_each_way(path, monkeypatch))
 
 
-@pytest.mark.parametrize("text, delimiter", [
-    ('id;nom;budget\nP1;"ERP\nphase 2";20\nP2;x;3\n', ";"),   # quoted line break
-    ("a;b;c\r1;2;3\r4;5;6\r", ";"),                           # old Mac line breaks
-    ("a;b;c\n1;2;3\n1;2;3;4\n", ";"),                         # ragged line
-    ("a,b,c\n1,2\n4,5,6\n", ","),                             # short line
-    ("a;b;c\n1;2;3;;\n4;5;6\n", ";"),                         # empty cells beyond the header
-    ('a;b;c\n1;ab"c;3\n2;"x"y;4\n', ";"),                     # quotes inside values
-    ('a;b;c\n1; "x";3\n', ";"),                                # a quote after a space
-    ('a;b\n"x""\ny";2\n', ";"),                                # a doubled quote, then a line break
-    ("a;b;c\n1;2;3\n   \n4;5;6\n", ";"),                      # a line of spaces only
-    ("a;b;c\n1;" + "x" * 140_000 + ";3\n", ";"),               # a value above the csv module's limit
-    ("id;b;c\n;;\n ; ;\n", ";"),                               # no data row
-    ("projet\nA\nB\n", None),                                 # no delimiter
-    ("sep=€\na€b€c\n1€2€3\n", "€"),                           # a delimiter pyarrow cannot take
-])
+@pytest.mark.parametrize(
+    "text, delimiter",
+    [
+        ('id;nom;budget\nP1;"ERP\nphase 2";20\nP2;x;3\n', ";"),  # quoted line break
+        ("a;b;c\r1;2;3\r4;5;6\r", ";"),  # old Mac line breaks
+        ("a;b;c\n1;2;3\n1;2;3;4\n", ";"),  # ragged line
+        ("a,b,c\n1,2\n4,5,6\n", ","),  # short line
+        ("a;b;c\n1;2;3;;\n4;5;6\n", ";"),  # empty cells beyond the header
+        ('a;b;c\n1;ab"c;3\n2;"x"y;4\n', ";"),  # quotes inside values
+        ('a;b;c\n1; "x";3\n', ";"),  # a quote after a space
+        ('a;b\n"x""\ny";2\n', ";"),  # a doubled quote, then a line break
+        ("a;b;c\n1;2;3\n   \n4;5;6\n", ";"),  # a line of spaces only
+        ("a;b;c\n1;" + "x" * 140_000 + ";3\n", ";"),  # a value above the csv module's limit
+        ("id;b;c\n;;\n ; ;\n", ";"),  # no data row
+        ("projet\nA\nB\n", None),  # no delimiter
+        ("sep=€\na€b€c\n1€2€3\n", "€"),  # a delimiter pyarrow cannot take
+    ],
+)
 def test_fast_path_declines_what_it_could_read_differently(text, delimiter):
     assert text_reader._parse_text_fast(text, delimiter, False) is None
 
@@ -638,11 +650,12 @@ def test_bad_cell_is_reported_on_its_line_by_both_paths(tmp_path, monkeypatch):
     from amo_analysis.errors import ContractError
     from amo_analysis.ingest.portfolio import load_portfolio
 
-    lines = ["Identifiant projet;AMO (oui/non);Budget prévu;Coût réel;Durée prévue (jours);Durée réelle (jours);"
-             "Organisation"]
+    lines = [
+        "Identifiant projet;AMO (oui/non);Budget prévu;Coût réel;Durée prévue (jours);Durée réelle (jours);Organisation"
+    ]
     for i in range(1, 41):
-        lines.append(f"P{i};{'oui' if i % 2 else 'non'};1{NBSP}000,5;1100;100;105;\"Hôpital; Nord\"")
-    lines[10:10] = ["", ";;;;;;"]            # blank lines: data row i is on line i + 1, then i + 3
+        lines.append(f'P{i};{"oui" if i % 2 else "non"};1{NBSP}000,5;1100;100;105;"Hôpital; Nord"')
+    lines[10:10] = ["", ";;;;;;"]  # blank lines: data row i is on line i + 1, then i + 3
     lines[30] = lines[30].replace("1100", "12 k€")
     path = _write(tmp_path, "portefeuille.csv", "\r\n".join(lines) + "\r\n", "cp1252")
 

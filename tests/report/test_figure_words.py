@@ -25,8 +25,9 @@ def texts(fig) -> list[str]:
     return [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
 
 
-BALANCE = pd.DataFrame({"covariate": ["complexity", "log_budget"], "smd_unweighted": [0.3, -0.1],
-                        "smd_weighted": [0.05, 0.02]})
+BALANCE = pd.DataFrame(
+    {"covariate": ["complexity", "log_budget"], "smd_unweighted": [0.3, -0.1], "smd_weighted": [0.05, 0.02]}
+)
 
 
 @pytest.mark.parametrize("lang, words", [("en", ["unweighted", "weighted"]), ("fr", ["non pondéré", "pondéré"])])
@@ -36,14 +37,25 @@ def test_love_plot_legend(lang, words):
 
 
 def risk_table() -> pd.DataFrame:
-    return pd.DataFrame({"outcome": ["failed", "failed"], "model": ["adjusted + amo"] * 2,
-                         "label": ["Scope creep", "No business sponsor"], "estimate": [1.8, np.nan],
-                         "ci_low": [1.1, np.nan], "ci_high": [2.9, np.nan]})
+    return pd.DataFrame(
+        {
+            "outcome": ["failed", "failed"],
+            "model": ["adjusted + amo"] * 2,
+            "label": ["Scope creep", "No business sponsor"],
+            "estimate": [1.8, np.nan],
+            "ci_low": [1.1, np.nan],
+            "ci_high": [2.9, np.nan],
+        }
+    )
 
 
-@pytest.mark.parametrize("lang, axis, missing", [
-    ("en", "risk ratio of failed (log scale)", "not estimable"),
-    ("fr", "rapport de risques : échec (échelle log)", "non estimable")])
+@pytest.mark.parametrize(
+    "lang, axis, missing",
+    [
+        ("en", "risk ratio of failed (log scale)", "not estimable"),
+        ("fr", "rapport de risques : échec (échelle log)", "non estimable"),
+    ],
+)
 def test_forest_plot_words(lang, axis, missing):
     fig = framing.forest_plot(risk_table(), lang=lang)
     assert fig.axes[0].get_xlabel() == axis
@@ -65,12 +77,23 @@ def test_question_labels():
     assert framing.question_label("unknown_code", "fr") == "unknown_code"
 
 
-@pytest.mark.parametrize("lang, ticks, axis", [
-    ("en", ["P-1 – with PMO", "P-1 – without PMO"], "forecast final cost"),
-    ("fr", ["P-1 – avec PMO", "P-1 – sans PMO"], "coût final prévu")])
+@pytest.mark.parametrize(
+    "lang, ticks, axis",
+    [
+        ("en", ["P-1 – with PMO", "P-1 – without PMO"], "forecast final cost"),
+        ("fr", ["P-1 – avec PMO", "P-1 – sans PMO"], "coût final prévu"),
+    ],
+)
 def test_forecast_figure_words(lang, ticks, axis):
-    table = pd.DataFrame({"project_id": ["P-1", "P-1"], "amo": [True, False], "budget_planned": [100.0, 100.0],
-                          "cost_p50": [105.0, 112.0], "cost_p80": [118.0, 130.0]})
+    table = pd.DataFrame(
+        {
+            "project_id": ["P-1", "P-1"],
+            "amo": [True, False],
+            "budget_planned": [100.0, 100.0],
+            "cost_p50": [105.0, 112.0],
+            "cost_p80": [118.0, 130.0],
+        }
+    )
     fig = forecast.forecast_figure(table, lang, practice="PMO")
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ticks
     assert fig.axes[0].get_xlabel() == axis

@@ -18,11 +18,15 @@ def test_external_references_found():
 
 
 def _notebook(tmp_path):
-    nb = new_notebook(cells=[
-        new_markdown_cell("# My title\n\ntext"),
-        new_code_cell("secret_code_marker = 1\nprint('shown output')",
-                      outputs=[new_output("stream", name="stdout", text="shown output\n")]),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# My title\n\ntext"),
+            new_code_cell(
+                "secret_code_marker = 1\nprint('shown output')",
+                outputs=[new_output("stream", name="stdout", text="shown output\n")],
+            ),
+        ]
+    )
     path = tmp_path / "01_x.ipynb"
     nbformat.write(nb, path)
     return path
@@ -45,13 +49,32 @@ def test_index_escapes_user_text_and_formats_values(tmp_path):
         "generated": {"at": "2026-01-01T00:00:00+00:00", "run_id": "x"},
         "package_version": "0.1.0",
         "run": {"parameters": {}, "sample": True},
-        "provenance": {"source": "<script>alert(1)</script>.csv", "checksum": "sha256:ab", "n_projects": 3,
-                       "excluded_rows": [5], "personal_columns_dropped": [{"column": "Chef", "reason": "r"}],
-                       "detection": ["delimiter ';'"], "practice_name": "AMO", "cost_unit": "EUR"},
-        "results": [{"name": "a", "label": "Drift <img src=x onerror=alert(1)>", "value": -0.18, "ci_low": -0.3,
-                     "ci_high": -0.05, "n": 24, "unit": "percent change", "method": "ols", "headline": True, "notebook": "01_x",
-                     "verdict": "supported"},
-                    {"name": "b", "label": "not shown", "value": 1.0, "unit": "count"}],
+        "provenance": {
+            "source": "<script>alert(1)</script>.csv",
+            "checksum": "sha256:ab",
+            "n_projects": 3,
+            "excluded_rows": [5],
+            "personal_columns_dropped": [{"column": "Chef", "reason": "r"}],
+            "detection": ["delimiter ';'"],
+            "practice_name": "AMO",
+            "cost_unit": "EUR",
+        },
+        "results": [
+            {
+                "name": "a",
+                "label": "Drift <img src=x onerror=alert(1)>",
+                "value": -0.18,
+                "ci_low": -0.3,
+                "ci_high": -0.05,
+                "n": 24,
+                "unit": "percent change",
+                "method": "ols",
+                "headline": True,
+                "notebook": "01_x",
+                "verdict": "supported",
+            },
+            {"name": "b", "label": "not shown", "value": 1.0, "unit": "count"},
+        ],
     }
     path = build_index(tmp_path, document, [{"href": "01_x.html", "title": "Overview"}], "fr")
     text = path.read_text(encoding="utf-8")
@@ -72,14 +95,23 @@ def test_format_value_by_unit():
 
 def test_pages_keep_what_nbconvert_adds_figures_get_their_description(tmp_path):
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>'
-    nb = new_notebook(cells=[
-        new_markdown_cell("# Figures"),
-        new_code_cell("show()", outputs=[
-            new_output("display_data", data={"image/svg+xml": svg},
-                       metadata={"image/svg+xml": {"alt": "Budget drift · <with> & without"}}),
-            new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
-            new_output("stream", name="stdout", text="text\n")]),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Figures"),
+            new_code_cell(
+                "show()",
+                outputs=[
+                    new_output(
+                        "display_data",
+                        data={"image/svg+xml": svg},
+                        metadata={"image/svg+xml": {"alt": "Budget drift · <with> & without"}},
+                    ),
+                    new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+                    new_output("stream", name="stdout", text="text\n"),
+                ],
+            ),
+        ]
+    )
     path = tmp_path / "01_f.ipynb"
     nbformat.write(nb, path)
     html = tmp_path / "01_f.html"

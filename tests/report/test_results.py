@@ -7,8 +7,17 @@ from amo_analysis.report.results import dumps, make_record, merge_records, write
 
 
 def test_record_is_json_safe():
-    rec = make_record("x", np.float64(0.25), ci_low=float("nan"), ci_high=np.float32(0.5), n=np.int64(10),
-                      unit="fraction", method="m", notebook="01_a", headline=np.bool_(True))
+    rec = make_record(
+        "x",
+        np.float64(0.25),
+        ci_low=float("nan"),
+        ci_high=np.float32(0.5),
+        n=np.int64(10),
+        unit="fraction",
+        method="m",
+        notebook="01_a",
+        headline=np.bool_(True),
+    )
     text = json.dumps(rec)
     back = json.loads(text)
     assert back["value"] == 0.25 and back["ci_low"] is None and back["n"] == 10 and back["headline"] is True
@@ -36,9 +45,17 @@ def test_rows_recorded_in_one_go_are_all_on_disk(tmp_path):
 
     ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="01_x", run_dir=tmp_path)
     ctx.record("first", 1.0)
-    tails = pd.DataFrame({"outcome": ["budget_drift", "budget_drift"], "group": ["all", True],
-                          "quantile": [0.5, 0.8], "estimate": [0.1, 0.3], "ci_low": [0.0, 0.2],
-                          "ci_high": [0.2, 0.4], "n": [10, 5]})
+    tails = pd.DataFrame(
+        {
+            "outcome": ["budget_drift", "budget_drift"],
+            "group": ["all", True],
+            "quantile": [0.5, 0.8],
+            "estimate": [0.1, 0.3],
+            "ci_low": [0.0, 0.2],
+            "ci_high": [0.2, 0.4],
+            "n": [10, 5],
+        }
+    )
     ctx.record_quantiles(tails)
     saved = json.loads((tmp_path / "results" / "01_x.json").read_text(encoding="utf-8"))
     assert [r["name"] for r in saved] == ["first", "budget_drift.p50.all", "budget_drift.p80.with"]

@@ -21,8 +21,12 @@ import pytest  # noqa: E402
 from amo_analysis.errors import ContractError, InputError, Problem  # noqa: E402
 from amo_analysis.ingest.portfolio import load_portfolio  # noqa: E402
 from amo_analysis.paths import SAMPLE_PORTFOLIO  # noqa: E402
-from amo_analysis.report.run_context import (RunContext, figure_description, open_run,  # noqa: E402
-                                             svg_text)
+from amo_analysis.report.run_context import (
+    RunContext,
+    figure_description,
+    open_run,  # noqa: E402
+    svg_text,
+)
 
 NB = "07_test"
 
@@ -119,8 +123,16 @@ def test_open_run_raises_a_sentence_for_a_missing_source(tmp_path):
 
 
 def test_record_writes_the_notebook_records_file(ctx):
-    rec = ctx.record("drift.median", np.float64(0.25), ci_low=0.1, ci_high=float("nan"), n=np.int64(42),
-                     unit="fraction", label="median drift", method="exact")
+    rec = ctx.record(
+        "drift.median",
+        np.float64(0.25),
+        ci_low=0.1,
+        ci_high=float("nan"),
+        n=np.int64(42),
+        unit="fraction",
+        label="median drift",
+        method="exact",
+    )
     path = ctx.run_dir / "results" / f"{NB}.json"
     on_disk = json.loads(path.read_text(encoding="utf-8"))
     assert on_disk == [rec]
@@ -149,7 +161,7 @@ def test_record_without_write_waits_for_save_records(ctx):
 
 # --------------------------------------------------------------------------- tables
 
-HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "plain", "a=b", "1-2"]
+HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "plain", "a=b", "1-2"]
 
 
 def test_save_table_writes_csv_and_xlsx_with_formulas_neutralised(ctx):
@@ -209,8 +221,7 @@ def test_save_figure_writes_one_svg(ctx):
     text = (ctx.run_dir / "figures" / f"{NB}_drift.svg").read_text(encoding="utf-8")
     assert text.lstrip().startswith("<?xml") and "</svg>" in text
     ctx.save_figure(fig, "given", svg="<svg>already rendered</svg>")
-    assert (ctx.run_dir / "figures" / f"{NB}_given.svg").read_text(encoding="utf-8") == \
-        "<svg>already rendered</svg>"
+    assert (ctx.run_dir / "figures" / f"{NB}_given.svg").read_text(encoding="utf-8") == "<svg>already rendered</svg>"
 
 
 def test_show_figure_saves_displays_with_alt_text_and_closes(ctx, shown):
@@ -219,7 +230,7 @@ def test_show_figure_saves_displays_with_alt_text_and_closes(ctx, shown):
     assert files(ctx.run_dir) == [f"figures/{NB}_drift.svg"]  # no summary: no record
     assert ctx.records == []
     assert not plt.fignum_exists(fig.number)
-    (args, kwargs), = shown
+    ((args, kwargs),) = shown
     saved = (ctx.run_dir / "figures" / f"{NB}_drift.svg").read_text(encoding="utf-8")
     assert args[0] == {"image/svg+xml": saved}  # rendered once, the same SVG shown and saved
     assert kwargs["raw"] is True
@@ -272,16 +283,20 @@ def test_attempt_returns_the_result(ctx, shown):
     assert shown == []
 
 
-@pytest.mark.parametrize("error", [
-    lambda text: InputError(text),
-    lambda text: ContractError("data.csv", [Problem("data.csv", text)]),
-], ids=["InputError", "ContractError"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        lambda text: InputError(text),
+        lambda text: ContractError("data.csv", [Problem("data.csv", text)]),
+    ],
+    ids=["InputError", "ContractError"],
+)
 def test_attempt_shows_why_and_returns_none_on_input_error(ctx, shown, error):
     def needs_data():
         raise error("fewer than 10 projects <with> the practice")
 
     assert ctx.attempt(needs_data) is None
-    (args, _), = shown
+    ((args, _),) = shown
     html = args[0].data
     assert "Not estimated:" in html
     assert "fewer than 10 projects &lt;with&gt; the practice" in html
@@ -299,11 +314,15 @@ def test_attempt_does_not_swallow_other_errors(ctx, shown):
 # --------------------------------------------------------------------------- removed run folder
 
 
-@pytest.mark.parametrize("save", [
-    lambda c: c.save_table(pd.DataFrame({"a": [1]}), "t"),
-    lambda c: c.save_figure(figure(), "f"),
-    lambda c: c.record("x", 1.0),
-], ids=["save_table", "save_figure", "record"])
+@pytest.mark.parametrize(
+    "save",
+    [
+        lambda c: c.save_table(pd.DataFrame({"a": [1]}), "t"),
+        lambda c: c.save_figure(figure(), "f"),
+        lambda c: c.record("x", 1.0),
+    ],
+    ids=["save_table", "save_figure", "record"],
+)
 def test_a_removed_run_folder_is_not_recreated(ctx, save):
     run = ctx.run_dir
     assert run.is_dir()

@@ -17,8 +17,7 @@ MODULE_HEADERS = {"framing": framing.HEADERS, "forecast": forecast.HEADERS, "roi
 
 def context(lang: str, run_dir=None) -> RunContext:
     # show_table needs only the practice name of the portfolio
-    return RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="07_test", run_dir=run_dir,
-                      lang=lang)
+    return RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="07_test", run_dir=run_dir, lang=lang)
 
 
 @pytest.fixture

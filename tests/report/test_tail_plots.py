@@ -27,10 +27,18 @@ def tail(n: int, alpha: float = 1.5, seed: int = 0, **kwargs) -> overruns.CostTa
     return overruns.cost_tail(data, bootstrap=50, **kwargs)
 
 
-@pytest.mark.parametrize("lang, title, x_label, chosen", [
-    ("en", "Hill plot: tail of actual ÷ planned cost", "k: number of largest overruns used", "chosen k = {k}"),
-    ("fr", "Graphique de Hill : queue du coût réel ÷ prévu", "k : nombre de plus grands dépassements utilisés",
-     "k retenu = {k}")])
+@pytest.mark.parametrize(
+    "lang, title, x_label, chosen",
+    [
+        ("en", "Hill plot: tail of actual ÷ planned cost", "k: number of largest overruns used", "chosen k = {k}"),
+        (
+            "fr",
+            "Graphique de Hill : queue du coût réel ÷ prévu",
+            "k : nombre de plus grands dépassements utilisés",
+            "k retenu = {k}",
+        ),
+    ],
+)
 def test_hill_plot_words_and_chosen_k(lang, title, x_label, chosen):
     fit = tail(300)
     fig = tail_plots.hill_figure(fit, lang)

@@ -44,15 +44,32 @@ def simulated_portfolio(rng, *, n=24, organisations=None, per_organisation=None,
     noise = 0.22 * rng.standard_t(3, n)
     jump = np.where(rng.random(n) < 0.1, rng.exponential(0.5, n), 0.0)
     lcr = 0.08 + 0.06 * (log_budget - 12) + 0.04 * (complexity - 3) + noise + jump + shock_cost + log_effect * t
-    ldr = (0.06 + 0.05 * (complexity - 3) + 0.7 * noise + 0.5 * jump + 0.12 * rng.standard_t(3, n)
-           + shock_duration + log_effect * t)
-    adoption = np.clip(0.55 - 0.04 * (complexity - 3) + 0.11 * rng.standard_t(4, n) + shock_adoption
-                       - log_effect * t, 0, 1).round(1)
-    return pd.DataFrame({
-        "amo": t, "budget_planned": np.exp(log_budget), "complexity": complexity,
-        "project_type": rng.choice(["ERP", "CRM", "web"], n), "organisation": [f"org {o}" for o in org],
-        "log_cost_ratio": lcr, "budget_drift": np.expm1(lcr), "log_duration_ratio": ldr,
-        "schedule_slip": np.expm1(ldr), "adoption_m3": adoption})
+    ldr = (
+        0.06
+        + 0.05 * (complexity - 3)
+        + 0.7 * noise
+        + 0.5 * jump
+        + 0.12 * rng.standard_t(3, n)
+        + shock_duration
+        + log_effect * t
+    )
+    adoption = np.clip(
+        0.55 - 0.04 * (complexity - 3) + 0.11 * rng.standard_t(4, n) + shock_adoption - log_effect * t, 0, 1
+    ).round(1)
+    return pd.DataFrame(
+        {
+            "amo": t,
+            "budget_planned": np.exp(log_budget),
+            "complexity": complexity,
+            "project_type": rng.choice(["ERP", "CRM", "web"], n),
+            "organisation": [f"org {o}" for o in org],
+            "log_cost_ratio": lcr,
+            "budget_drift": np.expm1(lcr),
+            "log_duration_ratio": ldr,
+            "schedule_slip": np.expm1(ldr),
+            "adoption_m3": adoption,
+        }
+    )
 
 
 SCENARIOS = {
@@ -69,12 +86,20 @@ def claim_rates(scenario: dict, reps: int, seed: int, log_effect: float = 0.0) -
     for _ in range(reps):
         claims = pe.claims_for(simulated_portfolio(rng, log_effect=log_effect, **scenario))
         finite = np.isfinite(claims["ci_low"]) & np.isfinite(claims["ci_high"])
-        tables.append(pd.DataFrame({"claim": claims["claim"], "interval": finite,
-                                    "excludes_zero": finite & ((claims["ci_low"] > 0) | (claims["ci_high"] < 0)),
-                                    "method": claims["method"]}))
+        tables.append(
+            pd.DataFrame(
+                {
+                    "claim": claims["claim"],
+                    "interval": finite,
+                    "excludes_zero": finite & ((claims["ci_low"] > 0) | (claims["ci_high"] < 0)),
+                    "method": claims["method"],
+                }
+            )
+        )
     both = pd.concat(tables)
-    return both.groupby("claim").agg(intervals=("interval", "mean"), excludes_zero=("excludes_zero", "sum"),
-                                     with_interval=("interval", "sum"))
+    return both.groupby("claim").agg(
+        intervals=("interval", "mean"), excludes_zero=("excludes_zero", "sum"), with_interval=("interval", "sum")
+    )
 
 
 @pytest.mark.slow

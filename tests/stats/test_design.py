@@ -20,10 +20,19 @@ def portfolio(practice_of, n_per=8, seed=0):
         for i in range(n_per):
             lb = rng.normal(12, 0.7)
             lcr = 0.1 + 0.05 * (lb - 12) + 0.1 * org + rng.normal(0, 0.3)
-            rows.append({"organisation": f"org {org}", "amo": practice_of(org, i), "log_budget": lb,
-                         "complexity": int(rng.integers(1, 6)), "log_cost_ratio": lcr,
-                         "budget_drift": np.expm1(lcr), "log_duration_ratio": lcr / 2,
-                         "schedule_slip": np.expm1(lcr / 2), "adoption_m3": rng.uniform(0.3, 0.9)})
+            rows.append(
+                {
+                    "organisation": f"org {org}",
+                    "amo": practice_of(org, i),
+                    "log_budget": lb,
+                    "complexity": int(rng.integers(1, 6)),
+                    "log_cost_ratio": lcr,
+                    "budget_drift": np.expm1(lcr),
+                    "log_duration_ratio": lcr / 2,
+                    "schedule_slip": np.expm1(lcr / 2),
+                    "adoption_m3": rng.uniform(0.3, 0.9),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -33,10 +33,17 @@ def data():
     x1 = rng.normal(size=n)
     t = rng.random(n) < expit(0.6 * x1)
     y = 1 + 0.5 * t + x1 + rng.normal(size=n)
-    return pd.DataFrame({"y": y, "t": t, "x1": x1, "<b>x</b>": rng.normal(size=n),
-                         "share": expit(0.4 * t + 0.5 * x1 + 0.3 * rng.normal(size=n)),
-                         "cost": np.exp(0.2 * t + 0.3 * x1 + 0.4 * rng.normal(size=n)),
-                         "org": np.arange(n) % 25})
+    return pd.DataFrame(
+        {
+            "y": y,
+            "t": t,
+            "x1": x1,
+            "<b>x</b>": rng.normal(size=n),
+            "share": expit(0.4 * t + 0.5 * x1 + 0.3 * rng.normal(size=n)),
+            "cost": np.exp(0.2 * t + 0.3 * x1 + 0.4 * rng.normal(size=n)),
+            "org": np.arange(n) % 25,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -45,21 +52,41 @@ def ols(data):
 
 
 #: one call per method and interval construction: (method, outcome, options)
-ANALYTIC = [("ols", "y", {}), ("ols", "y", {"cov_type": "HC3", "cluster": "org"}),
-            ("difference", "y", {"cluster": "org"}), ("difference", "y", {"large_n": 100}),
-            ("ipw", "y", {}), ("ipw", "y", {"small_sample": False}), ("aipw", "y", {"cluster": "org"}),
-            ("quantile", "y", {}), ("fractional_logit", "share", {}), ("log_linear", "cost", {}),
-            ("log_linear", "cost", {"small_sample": False}), ("log_linear", "cost", {"cluster": "org"})]
-RESAMPLED = [("difference", "y", {"n_resamples": 199, "permutation_resamples": 199}),
-             ("ipw", "y", {"ci": "bootstrap", "n_resamples": 49}),
-             ("quantile", "y", {"ci": "bootstrap", "n_resamples": 49})]
+ANALYTIC = [
+    ("ols", "y", {}),
+    ("ols", "y", {"cov_type": "HC3", "cluster": "org"}),
+    ("difference", "y", {"cluster": "org"}),
+    ("difference", "y", {"large_n": 100}),
+    ("ipw", "y", {}),
+    ("ipw", "y", {"small_sample": False}),
+    ("aipw", "y", {"cluster": "org"}),
+    ("quantile", "y", {}),
+    ("fractional_logit", "share", {}),
+    ("log_linear", "cost", {}),
+    ("log_linear", "cost", {"small_sample": False}),
+    ("log_linear", "cost", {"cluster": "org"}),
+]
+RESAMPLED = [
+    ("difference", "y", {"n_resamples": 199, "permutation_resamples": 199}),
+    ("ipw", "y", {"ci": "bootstrap", "n_resamples": 49}),
+    ("quantile", "y", {"ci": "bootstrap", "n_resamples": 49}),
+]
 
 
 def fit(data, method, outcome, options, **more):
     options = dict(options)
     cluster = options.pop("cluster", None)
-    return estimate_effect(data, outcome, "t", [] if method == "difference" else ["x1"], method=method,
-                           cluster=cluster, seed=4, **options, **more)
+    return estimate_effect(
+        data,
+        outcome,
+        "t",
+        [] if method == "difference" else ["x1"],
+        method=method,
+        cluster=cluster,
+        seed=4,
+        **options,
+        **more,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,10 +142,8 @@ def test_summary_frame_of_a_hand_made_result_has_nan_for_what_is_missing():
 
 def test_repr_is_one_short_line(data, ols):
     text = repr(ols)
-    assert text == (f"<EffectResult ols ATE y: {ols.estimate:.3f} [{ols.ci_low:.3f}, {ols.ci_high:.3f}] "
-                    f"n={ols.n}>")
-    long = estimate_effect(data.rename(columns={"y": "y" * 120}), "y" * 120, "t", ["x1"], method="ipw",
-                           trim=(0.1, 0.9))
+    assert text == (f"<EffectResult ols ATE y: {ols.estimate:.3f} [{ols.ci_low:.3f}, {ols.ci_high:.3f}] n={ols.n}>")
+    long = estimate_effect(data.rename(columns={"y": "y" * 120}), "y" * 120, "t", ["x1"], method="ipw", trim=(0.1, 0.9))
     assert "\n" not in repr(long) and len(repr(long)) < 150
     assert len(long.estimand) > 40  # the estimand of a trimmed estimate is long: shortened in the repr
 
@@ -151,8 +176,10 @@ def test_conf_int_of_a_percent_change_is_rebuilt_on_the_log_scale(data):
     res = estimate_effect(data, "cost", "t", ["x1"], method="log_linear", small_sample=False)
     log = res.details["log_scale"]
     z = stats.norm.ppf(0.95)
-    assert res.conf_int(0.10) == (pytest.approx(math.expm1(log["estimate"] - z * log["std_error"])),
-                                  pytest.approx(math.expm1(log["estimate"] + z * log["std_error"])))
+    assert res.conf_int(0.10) == (
+        pytest.approx(math.expm1(log["estimate"] - z * log["std_error"])),
+        pytest.approx(math.expm1(log["estimate"] + z * log["std_error"])),
+    )
     relative = estimate_effect(data.assign(log_cost=np.log(data["cost"])), "log_cost", "t", ["x1"]).as_percent_change()
     low, high = relative.conf_int(0.05 + 1e-10)
     assert (low, high) == (pytest.approx(relative.ci_low, rel=1e-6), pytest.approx(relative.ci_high, rel=1e-6))
@@ -208,9 +235,25 @@ def test_the_fitted_model_is_kept_but_not_serialised_compared_or_shown(data, ols
 
 
 def test_to_dict_keys_are_unchanged_by_the_reading_surface(ols):
-    assert list(ols.to_dict()) == ["outcome", "treatment", "method", "estimand", "estimate", "ci_low", "ci_high",
-                                   "p_value", "std_error", "n", "n_treated", "n_control", "scale", "covariates",
-                                   "conf_level", "notes", "details"]
+    assert list(ols.to_dict()) == [
+        "outcome",
+        "treatment",
+        "method",
+        "estimand",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "std_error",
+        "n",
+        "n_treated",
+        "n_control",
+        "scale",
+        "covariates",
+        "conf_level",
+        "notes",
+        "details",
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,12 +281,14 @@ def test_registry_defaults_are_read_only():
 def test_unknown_option_and_method_keep_their_messages(data):
     with pytest.raises(EffectError) as caught:
         estimate_effect(data, "y", "t", ["x1"], method="ols", trim=1)
-    assert str(caught.value) == ("Option 'trim' is not used by method 'ols'; its options are: cov_type, "
-                                 "min_clusters, few_clusters.")
+    assert str(caught.value) == (
+        "Option 'trim' is not used by method 'ols'; its options are: cov_type, min_clusters, few_clusters."
+    )
     with pytest.raises(EffectError) as caught:
         estimate_effect(data, "y", "t", method="magic")
-    assert str(caught.value) == ("Unknown method 'magic'; choose one of: difference, ols, ipw, aipw, quantile, "
-                                 "fractional_logit, log_linear.")
+    assert str(caught.value) == (
+        "Unknown method 'magic'; choose one of: difference, ols, ipw, aipw, quantile, fractional_logit, log_linear."
+    )
 
 
 def test_the_help_of_estimate_effect_lists_every_method_with_its_defaults():

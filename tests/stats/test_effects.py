@@ -34,6 +34,7 @@ TAU = 2.0
 # A tiny data-generating process with linear confounding and a planted constant effect
 # --------------------------------------------------------------------------------------------
 
+
 def confounded(n: int, seed: int, tau: float = TAU, a1: float = 0.8, a2: float = -0.5):
     """x1, x2 ~ N(0, 1); P(t=1 | x) = expit(a1·x1 + a2·x2); y = 1 + tau·t + 2·x1 + x2 + N(0, 1).
 
@@ -82,8 +83,7 @@ def theory():
 
 
 def test_naive_difference_is_biased(big):
-    res = estimate_effect(big, "y", "t", method="difference", n_resamples=999,
-                          permutation_resamples=999)
+    res = estimate_effect(big, "y", "t", method="difference", n_resamples=999, permutation_resamples=999)
     assert res.estimate - TAU > 0.5  # planted bias ≈ +0.75
     assert res.ci_low > TAU  # and the interval does not rescue it
     assert res.scale == "difference" and res.n == 2000
@@ -97,7 +97,8 @@ def test_adjusted_methods_recover_planted_effect(big, theory, method):
     assert res.ci_low < TAU < res.ci_high
     # the reported standard error agrees with theory (IPW's theory value is an upper bound)
     assert 0.7 * theory[method] < res.std_error < 1.3 * theory[method] or (
-        method == "ipw" and res.std_error < 1.3 * theory[method])
+        method == "ipw" and res.std_error < 1.3 * theory[method]
+    )
     assert res.covariates == ("x1", "x2", "region")
     assert res.estimand == "ATE"
 
@@ -135,8 +136,12 @@ def test_fractional_logit_recovers_average_marginal_effect():
     # tolerance 4 × the reported robust SE; the SE itself is checked against the Monte Carlo SD
     # of the estimate over 40 fresh samples below (within a factor 1.5).
     assert abs(res.estimate - true_ame) < 4 * res.std_error
-    draws = [estimate_effect(*(_fractional_data(2000, seed=100 + i)[:1]), "share", "t", ["x"],
-                             method="fractional_logit").estimate for i in range(40)]
+    draws = [
+        estimate_effect(
+            *(_fractional_data(2000, seed=100 + i)[:1]), "share", "t", ["x"], method="fractional_logit"
+        ).estimate
+        for i in range(40)
+    ]
     assert res.std_error / 1.5 < np.std(draws, ddof=1) < res.std_error * 1.5
     # unadjusted fractional logit is biased by the confounder x
     naive = estimate_effect(df, "share", "t", method="fractional_logit")
@@ -146,6 +151,7 @@ def test_fractional_logit_recovers_average_marginal_effect():
 # --------------------------------------------------------------------------------------------
 # Coverage (slow)
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_confidence_interval_coverage():
@@ -195,8 +201,13 @@ STATA_TEFFECTS = {
 @pytest.mark.parametrize("method,estimand", list(STATA_TEFFECTS))
 def test_teffects_match_stata_on_cattaneo(cattaneo, method, estimand):
     res = estimate_effect(
-        cattaneo, "bweight", "mbsmoke_", ["prenatal1_", "mmarried_", "mage", "fbaby_"],
-        method=method, estimand=estimand, link="probit",
+        cattaneo,
+        "bweight",
+        "mbsmoke_",
+        ["prenatal1_", "mmarried_", "mage", "fbaby_"],
+        method=method,
+        estimand=estimand,
+        link="probit",
         propensity_covariates=["mmarried_", "mage", "mage2", "fbaby_", "medu"],
         small_sample=False,
     )
@@ -261,8 +272,7 @@ def test_quantreg_matches_koenker_bassett_engel():
 
 
 def test_quantile_without_covariates_is_difference_of_medians():
-    df = pd.DataFrame({"y": [1.0, 5, 2, 9, 4, 3, 10, 12, 7, 30, 8],
-                       "t": [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0]})
+    df = pd.DataFrame({"y": [1.0, 5, 2, 9, 4, 3, 10, 12, 7, 30, 8], "t": [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0]})
     res = estimate_effect(df, "y", "t", method="quantile")
     # medians by hand: treated {3,7,10,12,30} -> 10; control {1,2,4,5,8,9} -> any in [4, 5]
     assert 10 - 5 - 1e-9 <= res.estimate <= 10 - 4 + 1e-9
@@ -285,8 +295,7 @@ def test_difference_on_efron_tibshirani_mouse_data():
     treated = [94, 197, 16, 38, 99, 141, 23]
     control = [52, 104, 146, 10, 51, 30, 40, 27, 46]
     df = pd.DataFrame({"y": treated + control, "t": [True] * 7 + [False] * 9})
-    res = estimate_effect(df, "y", "t", method="difference", n_resamples=1999,
-                          permutation_resamples=20_000)
+    res = estimate_effect(df, "y", "t", method="difference", n_resamples=1999, permutation_resamples=20_000)
     assert res.estimate == pytest.approx(30.63, abs=0.005)
     pooled = np.array(treated + control, float)
     obs = np.mean(treated) - np.mean(control)
@@ -304,8 +313,7 @@ def test_difference_on_efron_tibshirani_mouse_data():
 
 
 def test_balance_table_hand_computed_smd():
-    df = pd.DataFrame({"t": [1, 1, 1, 0, 0, 0], "x": [1.0, 2, 3, 2, 3, 4],
-                       "g": ["a", "a", "b", "b", "b", "b"]})
+    df = pd.DataFrame({"t": [1, 1, 1, 0, 0, 0], "x": [1.0, 2, 3, 2, 3, 4], "g": ["a", "a", "b", "b", "b", "b"]})
     bt = balance_table(df, "t", ["x", "g"])
     # x: means 2 vs 3, variances 1 and 1 -> SMD = −1 / sqrt(1) = −1
     assert bt.loc["x", "mean_treated"] == 2 and bt.loc["x", "mean_control"] == 3
@@ -347,6 +355,7 @@ def test_propensity_and_overlap(big):
 # --------------------------------------------------------------------------------------------
 # Options, notes and result helpers
 # --------------------------------------------------------------------------------------------
+
 
 def test_missing_rows_dropped_and_noted(big):
     df = big.head(300).copy()
@@ -398,9 +407,23 @@ def test_trim_drops_extreme_propensities():
 
 
 def test_to_dict_is_json_and_nan_becomes_none():
-    r = EffectResult("y", "t", "ols", "ATE", 1.0, 0.5, 1.5, float("nan"), None, 10, 5, 5,
-                     "difference", ("x",), details={"a": np.float64(2.0), "b": np.nan,
-                                                    "c": np.int64(3), "d": (1, 2)})
+    r = EffectResult(
+        "y",
+        "t",
+        "ols",
+        "ATE",
+        1.0,
+        0.5,
+        1.5,
+        float("nan"),
+        None,
+        10,
+        5,
+        5,
+        "difference",
+        ("x",),
+        details={"a": np.float64(2.0), "b": np.nan, "c": np.int64(3), "d": (1, 2)},
+    )
     d = r.to_dict()
     text = json.dumps(d, allow_nan=False)
     assert d["p_value"] is None and d["details"]["b"] is None and d["details"]["c"] == 3
@@ -408,8 +431,22 @@ def test_to_dict_is_json_and_nan_becomes_none():
 
 
 def test_as_percent_change():
-    r = EffectResult("log_cost", "t", "ols", "ATE", math.log(0.8), math.log(0.7), math.log(0.9),
-                     0.01, 0.05, 100, 50, 50, "difference", ())
+    r = EffectResult(
+        "log_cost",
+        "t",
+        "ols",
+        "ATE",
+        math.log(0.8),
+        math.log(0.7),
+        math.log(0.9),
+        0.01,
+        0.05,
+        100,
+        50,
+        50,
+        "difference",
+        (),
+    )
     pc = r.as_percent_change()
     assert pc.estimate == pytest.approx(-0.2) and pc.ci_low == pytest.approx(-0.3)
     assert pc.ci_high == pytest.approx(-0.1) and pc.scale == "percent change"
@@ -422,6 +459,7 @@ def test_as_percent_change():
 # --------------------------------------------------------------------------------------------
 # Degenerate inputs
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture()
 def small(big):
@@ -494,18 +532,18 @@ def test_effect_error_is_input_error():
 # Determinism
 # --------------------------------------------------------------------------------------------
 
+
 def test_same_seed_same_numbers(big):
     df = big.head(150)
-    a = estimate_effect(df, "y", "t", method="difference", seed=11, n_resamples=999,
-                        permutation_resamples=999)
-    b = estimate_effect(df, "y", "t", method="difference", seed=11, n_resamples=999,
-                        permutation_resamples=999)
-    c = estimate_effect(df, "y", "t", method="difference", seed=12, n_resamples=999,
-                        permutation_resamples=999)
+    a = estimate_effect(df, "y", "t", method="difference", seed=11, n_resamples=999, permutation_resamples=999)
+    b = estimate_effect(df, "y", "t", method="difference", seed=11, n_resamples=999, permutation_resamples=999)
+    c = estimate_effect(df, "y", "t", method="difference", seed=12, n_resamples=999, permutation_resamples=999)
     assert a.to_dict() == b.to_dict()
     assert (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high)
-    for method, extra in (("ipw", {"ci": "bootstrap", "n_resamples": 49}),
-                          ("quantile", {"ci": "bootstrap", "n_resamples": 49})):
+    for method, extra in (
+        ("ipw", {"ci": "bootstrap", "n_resamples": 49}),
+        ("quantile", {"ci": "bootstrap", "n_resamples": 49}),
+    ):
         r1 = estimate_effect(df, "y", "t", ["x1"], method=method, seed=5, **extra)
         r2 = estimate_effect(df, "y", "t", ["x1"], method=method, seed=5, **extra)
         assert (r1.ci_low, r1.ci_high, r1.std_error) == (r2.ci_low, r2.ci_high, r2.std_error)
@@ -515,6 +553,7 @@ def test_same_seed_same_numbers(big):
 # --------------------------------------------------------------------------------------------
 # Log-linear ratio of means (method="log_linear")
 # --------------------------------------------------------------------------------------------
+
 
 def test_log_linear_without_covariates_is_ratio_of_group_means():
     """Known answer: a Poisson GLM with only a 0/1 regressor fits the two group means exactly, so
@@ -586,11 +625,19 @@ def synth_confounded():
     return df
 
 
-@pytest.mark.parametrize("outcome,method", [
-    ("log_cost_ratio", "ols"), ("log_cost_ratio", "ipw"), ("log_cost_ratio", "aipw"),
-    ("log_duration_ratio", "ols"), ("log_duration_ratio", "aipw"),
-    ("budget_drift", "aipw"), ("adoption_m3", "ipw"), ("adoption_m3", "aipw"),
-])
+@pytest.mark.parametrize(
+    "outcome,method",
+    [
+        ("log_cost_ratio", "ols"),
+        ("log_cost_ratio", "ipw"),
+        ("log_cost_ratio", "aipw"),
+        ("log_duration_ratio", "ols"),
+        ("log_duration_ratio", "aipw"),
+        ("budget_drift", "aipw"),
+        ("adoption_m3", "ipw"),
+        ("adoption_m3", "aipw"),
+    ],
+)
 def test_synth_adjusted_methods_recover_true_effect(synth_confounded, outcome, method):
     truth = synth_confounded.attrs["true_effects"][outcome]["ate"]
     r = estimate_effect(synth_confounded, outcome, "amo", SYNTH_COVARIATES, method=method)
@@ -601,8 +648,7 @@ def test_synth_fractional_logit_recovers_adoption_ate_in_points(synth_confounded
     """The fractional logit's average marginal effect is an approximation (noise inside the
     logit), close to the true ATE in pp at this size (|z| < 0.7 across seeds 1–3 when tried)."""
     truth = synth_confounded.attrs["true_effects"]["adoption_m3"]["ate"]
-    r = estimate_effect(synth_confounded, "adoption_m3", "amo", SYNTH_COVARIATES,
-                        method="fractional_logit")
+    r = estimate_effect(synth_confounded, "adoption_m3", "amo", SYNTH_COVARIATES, method="fractional_logit")
     assert r.scale == "percentage points"
     assert abs(r.estimate - truth) < 4 * r.std_error
 
@@ -610,8 +656,9 @@ def test_synth_fractional_logit_recovers_adoption_ate_in_points(synth_confounded
 @pytest.mark.parametrize("outcome", ["log_cost_ratio", "adoption_m3"])
 def test_synth_naive_difference_is_biased_when_confounded(synth_confounded, outcome):
     truth = synth_confounded.attrs["true_effects"][outcome]["ate"]
-    r = estimate_effect(synth_confounded, outcome, "amo", method="difference", n_resamples=999,
-                        permutation_resamples=999)
+    r = estimate_effect(
+        synth_confounded, outcome, "amo", method="difference", n_resamples=999, permutation_resamples=999
+    )
     assert abs(r.estimate - truth) > 4 * r.std_error, (r.estimate, truth, r.std_error)
 
 
@@ -621,12 +668,12 @@ def test_synth_naive_difference_is_fine_when_assignment_is_random():
 
     df = derive_metrics(make_portfolio(2000, seed=2024, effects=PlantedEffects(confounding=0.0)))
     truth = df.attrs["true_effects"]["log_cost_ratio"]["ate"]
-    r = estimate_effect(df, "log_cost_ratio", "amo", method="difference", n_resamples=999,
-                        permutation_resamples=999)
+    r = estimate_effect(df, "log_cost_ratio", "amo", method="difference", n_resamples=999, permutation_resamples=999)
     assert abs(r.estimate - truth) < 4 * r.std_error
 
 
 # --- large-n code paths (performance; same statistics) ------------------------------------------
+
 
 def test_difference_above_large_n_is_welch_and_agrees_with_the_bootstrap():
     rng = np.random.default_rng(5)
@@ -637,11 +684,21 @@ def test_difference_above_large_n_is_welch_and_agrees_with_the_bootstrap():
     fast = estimate_effect(df, "y", "t", method="difference")
     welch = stats.ttest_ind(y[t], y[~t], equal_var=False)
     assert fast.p_value == pytest.approx(welch.pvalue)
-    assert (fast.ci_low, fast.ci_high) == (pytest.approx(welch.confidence_interval().low),
-                                          pytest.approx(welch.confidence_interval().high))
+    assert (fast.ci_low, fast.ci_high) == (
+        pytest.approx(welch.confidence_interval().low),
+        pytest.approx(welch.confidence_interval().high),
+    )
     assert any("Welch" in note for note in fast.notes)
-    slow = estimate_effect(df, "y", "t", method="difference", large_n=None, n_resamples=999,
-                           bootstrap_method="percentile", permutation_resamples=999)
+    slow = estimate_effect(
+        df,
+        "y",
+        "t",
+        method="difference",
+        large_n=None,
+        n_resamples=999,
+        bootstrap_method="percentile",
+        permutation_resamples=999,
+    )
     assert "Welch" not in " ".join(slow.notes)
     assert fast.estimate == pytest.approx(slow.estimate)
     width = slow.ci_high - slow.ci_low
@@ -655,8 +712,9 @@ def test_collinear_terms_are_dropped_the_same_way_above_the_qr_threshold():
     rng = np.random.default_rng(2)
     for n in (200, eff._QR_RANK_ROWS + 500):
         a, b = rng.normal(size=n), rng.integers(0, 3, n).astype(float)
-        design = pd.DataFrame({"a": a, "b": b, "a_plus_b": a + 2 * b, "c": rng.normal(size=n),
-                               "const_like": np.full(n, 3.0)})
+        design = pd.DataFrame(
+            {"a": a, "b": b, "a_plus_b": a + 2 * b, "c": rng.normal(size=n), "const_like": np.full(n, 3.0)}
+        )
         notes: list[str] = []
         kept = eff._drop_collinear(design, notes)
         assert list(kept.columns) == ["a", "b", "c"], n
@@ -668,8 +726,16 @@ def test_treatment_determined_by_kept_covariates_is_caught_the_same_way_at_any_s
     rng = np.random.default_rng(9)
     a = rng.normal(size=n)
     t = rng.random(n) < 0.4
-    data = pd.DataFrame({"y": rng.normal(size=n), "t": t, "a": a, "twice_a": 2 * a,  # dropped as collinear
-                         "mix": 2 * t + a, "noise": rng.normal(size=n)})
+    data = pd.DataFrame(
+        {
+            "y": rng.normal(size=n),
+            "t": t,
+            "a": a,
+            "twice_a": 2 * a,  # dropped as collinear
+            "mix": 2 * t + a,
+            "noise": rng.normal(size=n),
+        }
+    )
     with pytest.raises(EffectError, match="exact linear function of the covariates"):
         estimate_effect(data, "y", "t", ["a", "twice_a", "mix"], method="ols")
     res = estimate_effect(data, "y", "t", ["a", "twice_a", "noise"], method="ols")
@@ -689,7 +755,7 @@ def test_analytic_sandwich_matches_statsmodels_gmm_with_numerical_derivatives(me
     ps = sm.Logit(t, X).fit(disp=0)
     assert 0.01 < ps.predict().min() and ps.predict().max() < 0.99
     te = TreatmentEffect(sm.OLS(data["y"].to_numpy(), X), t, results_select=ps)
-    reference = (te.ipw(effect_group="all" if estimand == "ATE" else 1) if method == "ipw" else te.aipw())
+    reference = te.ipw(effect_group="all" if estimand == "ATE" else 1) if method == "ipw" else te.aipw()
     ours = estimate_effect(data, "y", "t", ["x1", "x2"], method=method, estimand=estimand, small_sample=False)
     assert ours.estimate == pytest.approx(float(np.asarray(reference.effect)[0]), rel=1e-6)
     assert ours.std_error == pytest.approx(float(np.asarray(reference.sd)[0]), rel=2e-3)
@@ -710,8 +776,11 @@ def test_a_numerical_failure_inside_an_estimator_is_a_stated_reason(monkeypatch,
     monkeypatch.setattr(weighting, "aipw", singular)
     cluster = "firm" if method == "difference" else None
     data = big.assign(firm=np.arange(len(big)) % 10)
-    with pytest.raises(effects.EffectError, match=f"The {method} estimate of 'y' failed numerically "
-                                                  r"\(LinAlgError: Singular matrix\)"):
+    with pytest.raises(
+        effects.EffectError,
+        match=f"The {method} estimate of 'y' failed numerically "
+        r"\(LinAlgError: Singular matrix\)",
+    ):
         estimate_effect(data, "y", "t", ["x1", "x2"], method=method, cluster=cluster)
 
 

@@ -36,6 +36,7 @@ def test_minimum_detectable_effect_inverts_sample_size():
 def test_normal_approximation_agrees_for_large_groups():
     # MDE ≈ (z_{1−α/2} + z_power) · sd · sqrt(1/n1 + 1/n2) for large n (Bloom 1995)
     from scipy.stats import norm
+
     n1, n2 = 2000, 3000
     approx = (norm.ppf(0.975) + norm.ppf(0.8)) * math.sqrt(1 / n1 + 1 / n2)
     assert minimum_detectable_effect(n1, n2, 1.0) == pytest.approx(approx, rel=2e-3)
@@ -50,14 +51,17 @@ def test_unequal_allocation_needs_more_projects():
     assert unbalanced == pytest.approx(balanced * 4.5 / 4, rel=0.05)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"effect": 0.0, "sd": 1.0}, "non-zero"),
-    ({"effect": 1.0, "sd": 0.0}, "standard deviation"),
-    ({"effect": 1.0, "sd": 1.0, "alpha": 1.5}, "alpha"),
-    ({"effect": 1.0, "sd": 1.0, "power": 0.0}, "power"),
-    ({"effect": 1.0, "sd": 1.0, "ratio": -1.0}, "ratio"),
-    ({"effect": 1.0, "sd": float("nan")}, "standard deviation"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"effect": 0.0, "sd": 1.0}, "non-zero"),
+        ({"effect": 1.0, "sd": 0.0}, "standard deviation"),
+        ({"effect": 1.0, "sd": 1.0, "alpha": 1.5}, "alpha"),
+        ({"effect": 1.0, "sd": 1.0, "power": 0.0}, "power"),
+        ({"effect": 1.0, "sd": 1.0, "ratio": -1.0}, "ratio"),
+        ({"effect": 1.0, "sd": float("nan")}, "standard deviation"),
+    ],
+)
 def test_bad_inputs_raise_input_error(kwargs, match):
     with pytest.raises(InputError, match=match):
         projects_needed(**kwargs)
@@ -71,6 +75,7 @@ def test_mde_needs_two_per_group():
 def test_simulated_power_matches_projects_needed():
     # Monte Carlo check (seeded): with 64 per group and d = 0.5, a t-test rejects ≈ 80 % of the time
     from scipy.stats import ttest_ind
+
     rng = np.random.default_rng(0)
     a = rng.normal(0.5, 1.0, size=(4000, 64))
     b = rng.normal(0.0, 1.0, size=(4000, 64))

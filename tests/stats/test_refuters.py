@@ -10,8 +10,15 @@ import pytest
 import statsmodels.api as sm
 
 from amo_analysis.errors import InputError
-from amo_analysis.stats.refuters import (data_subsets, dummy_outcome, ols_estimator, placebo_practice,
-                                         random_common_cause, refutation_table, refute)
+from amo_analysis.stats.refuters import (
+    data_subsets,
+    dummy_outcome,
+    ols_estimator,
+    placebo_practice,
+    random_common_cause,
+    refutation_table,
+    refute,
+)
 from amo_analysis.stats.sensitivity import adjusted, benchmark_bounds, benchmark_partial_r2, partial_r2
 
 COVS = ["log_budget"]
@@ -88,8 +95,12 @@ def test_placebo_keeps_its_size_when_the_practice_is_tied_to_project_size():
 def test_placebo_across_organisations_raises_the_alarm_the_regression_misses():
     # practice decided per organisation, organisation-level shocks, no effect: the projects-as-
     # independent regression calls it significant far too often; shuffling organisations does not.
-    runs = [placebo_practice(portfolio(n=80, orgs=10, org_level=True, org_sd=0.3, seed=s), "drift", "amo", COVS,
-                             clusters="org") for s in range(60)]
+    runs = [
+        placebo_practice(
+            portfolio(n=80, orgs=10, org_level=True, org_sd=0.3, seed=s), "drift", "amo", COVS, clusters="org"
+        )
+        for s in range(60)
+    ]
     model_sig = np.array([r.details["model_p"] <= 0.05 for r in runs])
     assert model_sig.mean() >= 0.25  # 40 % measured, nominal 5 %
     assert np.mean([r.details["stands_out"] for r in runs]) <= 0.08  # 5 % measured

@@ -81,7 +81,7 @@ def test_two_group_df_is_imbens_kolesar_closed_form(n1, n0):
     X = sm.add_constant(t)
     fit = sm.OLS(y, X).fit()
     rc = robust_covariance(X, fit.resid)
-    expected = (n0 + n1) ** 2 * (n0 - 1) * (n1 - 1) / (n1 ** 2 * (n1 - 1) + n0 ** 2 * (n0 - 1))
+    expected = (n0 + n1) ** 2 * (n0 - 1) * (n1 - 1) / (n1**2 * (n1 - 1) + n0**2 * (n0 - 1))
     assert rc.df(1) == pytest.approx(expected, rel=1e-10)
     welch = math.sqrt(y[t == 1].var(ddof=1) / n1 + y[t == 0].var(ddof=1) / n0)
     assert rc.se(1) == pytest.approx(welch, rel=1e-10)
@@ -119,7 +119,9 @@ def test_cr2_bell_mccaffrey_covers_with_ten_organisations_and_a_practice_per_org
         covered += abs(fit.params[1]) <= half
         hc3 = sm.OLS(y, X).fit(cov_type="HC3")
         hc3_covered += abs(fit.params[1]) <= 1.96 * hc3.bse[1]
-    print(f"\ncoverage of the 95 % interval: CR2 + Bell–McCaffrey {covered / reps:.3f}, HC3 normal {hc3_covered / reps:.3f}")
+    print(
+        f"\ncoverage of the 95 % interval: CR2 + Bell–McCaffrey {covered / reps:.3f}, HC3 normal {hc3_covered / reps:.3f}"
+    )
     assert 0.93 <= covered / reps <= 0.99
     assert hc3_covered / reps < 0.85  # what the package did before
 
@@ -129,7 +131,7 @@ def test_fieller_interval():
     num, den, vn, vd, c, crit = 1.0, 2.0, 0.04, 0.09, 0.01, 2.1
     low, high = fieller_interval(num, den, vn, vd, c, crit)
     for rho in (low, high):
-        assert (num - rho * den) ** 2 == pytest.approx(crit ** 2 * (vn - 2 * rho * c + rho ** 2 * vd))
+        assert (num - rho * den) ** 2 == pytest.approx(crit**2 * (vn - 2 * rho * c + rho**2 * vd))
     assert low < num / den < high
     # a denominator not clearly different from 0: unbounded
     assert fieller_interval(1.0, 0.2, 0.04, 0.09, 0.0, 2.1) is None

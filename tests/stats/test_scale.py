@@ -79,8 +79,14 @@ def test_framing_models_on_a_large_portfolio_use_the_subsample_and_say_so():
 def test_roi_on_a_large_portfolio_bootstraps_the_subsample_and_recovers_planted_costs():
     rng = np.random.default_rng(4)
     amo = rng.random(N_LARGE) < 0.4
-    data = pd.DataFrame({"amo": amo, "budget_planned": 100_000.0, "complexity": 3,
-                         "log_cost_ratio": 0.2 - 0.3 * amo + rng.normal(0, 0.1, N_LARGE)})
+    data = pd.DataFrame(
+        {
+            "amo": amo,
+            "budget_planned": 100_000.0,
+            "complexity": 3,
+            "log_cost_ratio": 0.2 - 0.3 * amo + rng.normal(0, 0.1, N_LARGE),
+        }
+    )
     result = simulate_roi(data, budget=75_000, fee=5_000, covariates=[], n_draws=20_000, seed=3)
     assert result.n_projects == scale.SUBSAMPLE_ROWS
     assert any("subsample of 10,000" in n for n in result.notes)

@@ -10,9 +10,20 @@ import scipy.stats as st
 import statsmodels.api as sm
 
 from amo_analysis.errors import InputError
-from amo_analysis.stats.sensitivity import (adjusted, benchmark_bounds, benchmark_partial_r2, bias, contour_grid,
-                                            effective_sample_size, evalue, evalue_from_difference, partial_r2,
-                                            robustness_value, sensitivity_stats, variance_ratios)
+from amo_analysis.stats.sensitivity import (
+    adjusted,
+    benchmark_bounds,
+    benchmark_partial_r2,
+    bias,
+    contour_grid,
+    effective_sample_size,
+    evalue,
+    evalue_from_difference,
+    partial_r2,
+    robustness_value,
+    sensitivity_stats,
+    variance_ratios,
+)
 
 # Darfur (Cinelli & Hazlett 2020, §5): peacefactor ~ directlyharmed + covariates, n = 1276.
 # Rounded inputs as passed to sensemakr(estimate = 0.09731582, se = 0.02325654, dof = 783, ...) in
@@ -77,8 +88,8 @@ def test_extreme_robustness_value_when_the_equal_strength_point_does_not_bind():
     rv = robustness_value(est / se, dof, alpha=0.05)
     f = est / se / math.sqrt(dof)
     assert f > 1 / fs  # the extreme branch
-    assert rv == pytest.approx((f ** 2 - fs ** 2) / (1 + f ** 2), rel=1e-12)
-    r2yz = rv / (fs ** 2 + rv)
+    assert rv == pytest.approx((f**2 - fs**2) / (1 + f**2), rel=1e-12)
+    r2yz = rv / (fs**2 + rv)
     assert adjusted(est, se, dof, rv, r2yz).t == pytest.approx(tcrit, rel=1e-10)  # "needs to be exact here"
     grid = np.arange(1, int(rv * 2_000)) / 2_000  # sensemakr's test steps by 1e-4; 5e-4 here
     t_adj = contour_grid(est, se, dof, r2dz_x=grid, r2yz_dx=grid[grid < r2yz])["adjusted_t"]
@@ -270,16 +281,24 @@ def test_evalue_of_a_standardised_difference():
 def test_variance_ratios_flag_outside_half_to_two():
     rng = np.random.default_rng(0)
     t = np.r_[np.ones(200), np.zeros(200)].astype(bool)
-    df = pd.DataFrame({"amo": t, "same": rng.normal(size=400),
-                       "wide": np.r_[rng.normal(0, 2, 200), rng.normal(0, 1, 200)],
-                       "kind": rng.choice(["a", "b"], 400)})
+    df = pd.DataFrame(
+        {
+            "amo": t,
+            "same": rng.normal(size=400),
+            "wide": np.r_[rng.normal(0, 2, 200), rng.normal(0, 1, 200)],
+            "kind": rng.choice(["a", "b"], 400),
+        }
+    )
     vr = variance_ratios(df, "amo", ["same", "wide", "kind"])
     assert vr.loc["same", "variance_ratio"] == pytest.approx(df.same[t].var() / df.same[~t].var())
     assert not vr.loc["same", "flagged"] and vr.loc["wide", "flagged"]
     assert {"kind=a", "kind=b"} <= set(vr.index)
     w = np.where(t, 1.0, 2.0)  # constant weights within a group leave the variances unchanged
-    np.testing.assert_allclose(variance_ratios(df, "amo", ["wide"], weights=w)["variance_ratio"],
-                               vr.loc[["wide"], "variance_ratio"], rtol=1e-12)
+    np.testing.assert_allclose(
+        variance_ratios(df, "amo", ["wide"], weights=w)["variance_ratio"],
+        vr.loc[["wide"], "variance_ratio"],
+        rtol=1e-12,
+    )
     with pytest.raises(InputError, match="only one value"):
         variance_ratios(df.assign(amo=True), "amo", ["same"])
 
@@ -289,7 +308,7 @@ def test_effective_sample_size_is_kish():
     t = np.array([1, 1, 1, 1, 0, 0, 0, 0])
     ess = effective_sample_size(w, t)
     assert ess.loc["treated", "ess"] == pytest.approx(4.0)
-    assert ess.loc["control", "ess"] == pytest.approx(8 ** 2 / (16 + 1 + 1 + 4))
-    assert ess.loc["all", "n"] == 8 and ess.loc["all", "ess"] == pytest.approx(12 ** 2 / 26)
+    assert ess.loc["control", "ess"] == pytest.approx(8**2 / (16 + 1 + 1 + 4))
+    assert ess.loc["all", "n"] == 8 and ess.loc["all", "ess"] == pytest.approx(12**2 / 26)
     with pytest.raises(InputError, match="negative"):
         effective_sample_size(-w, t)

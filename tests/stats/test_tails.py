@@ -8,8 +8,7 @@ import pytest
 import scipy.stats as st
 
 from amo_analysis.errors import InputError
-from amo_analysis.stats.tails import (_fit_gpd, gpd_tail, hill_plot, hill_tail, overrun_ratios,
-                                      tail_reading)
+from amo_analysis.stats.tails import _fit_gpd, gpd_tail, hill_plot, hill_tail, overrun_ratios, tail_reading
 
 
 def ratios(alpha, n, seed, under=0.3):
@@ -71,8 +70,13 @@ def test_coverage_of_the_intervals():
 
 def test_gpd_fit_is_scipys_maximum_likelihood():
     rng = np.random.default_rng(0)
-    samples = [rng.pareto(1.5, 300), rng.pareto(3, 500), rng.exponential(2, 50),
-               st.genpareto.rvs(-0.3, scale=2, size=100, random_state=rng), rng.pareto(0.7, 30)]
+    samples = [
+        rng.pareto(1.5, 300),
+        rng.pareto(3, 500),
+        rng.exponential(2, 50),
+        st.genpareto.rvs(-0.3, scale=2, size=100, random_state=rng),
+        rng.pareto(0.7, 30),
+    ]
     for y in samples:
         xi, scale = _fit_gpd(y)
         c, _, s = st.genpareto.fit(y, floc=0)

@@ -15,8 +15,11 @@ CATTANEO = Path(statsmodels.__file__).parent / "treatment" / "tests" / "results"
 OUTCOME_COVARIATES = ["prenatal1_", "mmarried_", "mage", "fbaby_"]
 PROPENSITY_COVARIATES = ["mmarried_", "mage", "mage2", "fbaby_", "medu"]
 # Stata 14 `teffects` on Cattaneo (2010), as stored in statsmodels' results_teffects.py
-STATA = {("ipw", "ATE"): (-230.68863779, 25.815243801), ("ipw", "ATT"): (-225.17726062, 23.664582687),
-         ("aipw", "ATE"): (-230.98920111, 26.210564625)}
+STATA = {
+    ("ipw", "ATE"): (-230.68863779, 25.815243801),
+    ("ipw", "ATT"): (-225.17726062, 23.664582687),
+    ("aipw", "ATE"): (-230.98920111, 26.210564625),
+}
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +117,14 @@ def test_clustered_weighting_uses_cluster_degrees_of_freedom():
     org = np.repeat(np.arange(12), 25)
     decided = np.isin(np.arange(12), rng.permutation(12)[:6])
     x = rng.normal(size=300)
-    data = pd.DataFrame({"y": 0.5 * x + rng.normal(0, 1, 12)[org] + rng.normal(size=300),
-                         "t": decided[org] ^ (rng.random(300) < 0.2), "x": x, "org": org})
+    data = pd.DataFrame(
+        {
+            "y": 0.5 * x + rng.normal(0, 1, 12)[org] + rng.normal(size=300),
+            "t": decided[org] ^ (rng.random(300) < 0.2),
+            "x": x,
+            "org": org,
+        }
+    )
     res = estimate_effect(data, "y", "t", ["x"], method="aipw", cluster="org")
     assert res.details["n_clusters"] == 12 and res.details["df"] == 11
     assert "cluster-robust sandwich" in res.details["se_type"]

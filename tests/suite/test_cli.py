@@ -13,8 +13,9 @@ from amo_analysis.paths import SAMPLE_PORTFOLIO, SAMPLE_PORTFOLIO_24
 
 
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "amo_analysis", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "amo_analysis", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def digest(path: Path) -> str:
@@ -31,11 +32,14 @@ def test_validate_accepts_the_bundled_samples(sample):
 
 def test_validate_lists_every_bad_row_and_exits_2(tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("project_id;amo;budget_planned;cost_actual;duration_planned_days;duration_actual_days\n"
-                   "P1;oui;100000;120000;100;110\n"
-                   "P2;peut-être;100000;120000;100;110\n"
-                   "P3;non;-5;120000;100;110\n"
-                   "P1;non;100000;abc;100;110\n", encoding="utf-8")
+    bad.write_text(
+        "project_id;amo;budget_planned;cost_actual;duration_planned_days;duration_actual_days\n"
+        "P1;oui;100000;120000;100;110\n"
+        "P2;peut-être;100000;120000;100;110\n"
+        "P3;non;-5;120000;100;110\n"
+        "P1;non;100000;abc;100;110\n",
+        encoding="utf-8",
+    )
     before = digest(bad)
     result = cli("validate", bad)
     assert result.returncode == 2
@@ -82,5 +86,6 @@ def test_parse_parameter():
     assert parse_parameter("quantile=0.8") == ("quantile", 0.8)
     assert parse_parameter("name=Agile team") == ("name", "Agile team")
     from amo_analysis.errors import InputError
+
     with pytest.raises(InputError):
         parse_parameter("no-equals")

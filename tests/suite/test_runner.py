@@ -15,8 +15,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from amo_analysis.paths import NOTEBOOKS_DIR, SAMPLE_PORTFOLIO
 from amo_analysis.report.html import external_references
-from amo_analysis.suite.runner import (THREAD_VARIABLES, NotebookFailed, child_environment, list_notebooks, run_suite,
-                                 start_order)
+from amo_analysis.suite.runner import (
+    THREAD_VARIABLES,
+    NotebookFailed,
+    child_environment,
+    list_notebooks,
+    run_suite,
+    start_order,
+)
 
 
 def test_run_writes_a_complete_folder(sample_run):
@@ -73,11 +79,18 @@ def _failing_notebooks(tmp_path):
     folder = tmp_path / "nbs"
     folder.mkdir()
     shutil.copy(NOTEBOOKS_DIR / "01_portfolio_overview.ipynb", folder)
-    cells = [new_markdown_cell("# Broken"),
-             new_code_cell("portfolio_path = None\nrun_dir = None\nlang = 'en'\nseed = 0", metadata={"tags": ["parameters"]}),
-             new_code_cell("x = 1"), new_code_cell("1 / 0")]
-    meta = {"kernelspec": {"name": "amo-analysis", "display_name": "Python (amo-analysis)", "language": "python"},
-            "language_info": {"name": "python"}}
+    cells = [
+        new_markdown_cell("# Broken"),
+        new_code_cell(
+            "portfolio_path = None\nrun_dir = None\nlang = 'en'\nseed = 0", metadata={"tags": ["parameters"]}
+        ),
+        new_code_cell("x = 1"),
+        new_code_cell("1 / 0"),
+    ]
+    meta = {
+        "kernelspec": {"name": "amo-analysis", "display_name": "Python (amo-analysis)", "language": "python"},
+        "language_info": {"name": "python"},
+    }
     nbformat.write(new_notebook(cells=cells, metadata=meta), folder / "02_broken.ipynb")
     return folder
 
@@ -93,8 +106,11 @@ def test_sigterm_halfway_keeps_latest_on_previous_run(sample_run, tmp_path):
     out = tmp_path / "reports"
     shutil.copytree(sample_run[0], out, symlinks=True)
     before = os.readlink(out / "latest")
-    proc = subprocess.Popen([sys.executable, "-m", "amo_analysis", "run", "--data", str(SAMPLE_PORTFOLIO),
-                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "amo_analysis", "run", "--data", str(SAMPLE_PORTFOLIO), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list(out.glob(".*.partial/data/portfolio.parquet")):
         time.sleep(0.2)
@@ -115,8 +131,14 @@ def test_heaviest_notebooks_start_first_and_reports_keep_suite_order(sample_run)
     assert [p.stem for p in started[:3]] == ["02_amo_effects", "04_new_project_forecast", "03_framing_and_pitfalls"]
     small = start_order(suite, n_projects=120)  # a small one: framing's 72 models, then the effects
     assert sorted(small) == suite
-    assert [p.stem for p in small] == ["03_framing_and_pitfalls", "02_amo_effects", "01_portfolio_overview",
-                                       "04_new_project_forecast", "05_roi_simulation", "06_benchmark_report"]
+    assert [p.stem for p in small] == [
+        "03_framing_and_pitfalls",
+        "02_amo_effects",
+        "01_portfolio_overview",
+        "04_new_project_forecast",
+        "05_roi_simulation",
+        "06_benchmark_report",
+    ]
     assert start_order(suite, n_projects=50_000) == started
     index = sample_run[1].index.read_text(encoding="utf-8")
     positions = [index.find(f"{p.stem}.html") for p in suite]
@@ -126,15 +148,23 @@ def test_heaviest_notebooks_start_first_and_reports_keep_suite_order(sample_run)
 def test_progress_is_reported_as_each_notebook_finishes(tmp_path):
     from amo_analysis.suite.runner import _execute_all, ensure_kernel
 
-    meta = {"kernelspec": {"name": "amo-analysis", "display_name": "Python (amo-analysis)", "language": "python"},
-            "language_info": {"name": "python"}}
+    meta = {
+        "kernelspec": {"name": "amo-analysis", "display_name": "Python (amo-analysis)", "language": "python"},
+        "language_info": {"name": "python"},
+    }
     folder, out = tmp_path / "nbs", tmp_path / "out"
     folder.mkdir(), out.mkdir()
     for name, code in (("01_fast", "x = 1"), ("02_slow", "import time\ntime.sleep(8)")):
         nbformat.write(new_notebook(cells=[new_code_cell(code)], metadata=meta), folder / f"{name}.ipynb")
     heard = []
-    _execute_all(sorted(folder.glob("*.ipynb")), out, {}, ensure_kernel(), 2,
-                 lambda message: heard.append((time.monotonic(), message)))
+    _execute_all(
+        sorted(folder.glob("*.ipynb")),
+        out,
+        {},
+        ensure_kernel(),
+        2,
+        lambda message: heard.append((time.monotonic(), message)),
+    )
     done = time.monotonic()
     assert [m.split()[1] for _, m in heard] == ["01_fast", "02_slow"]
     assert done - heard[0][0] > 4  # the fast one was announced while the slow one still ran
@@ -153,5 +183,6 @@ def test_notebooks_running_at_once_share_the_cores(monkeypatch):
 def test_only_selects_notebooks_and_rejects_unknown():
     assert [p.stem for p in list_notebooks(["01"])] == ["01_portfolio_overview"]
     from amo_analysis.errors import InputError
+
     with pytest.raises(InputError, match="no notebook called 99_nothing"):
         list_notebooks(["99_nothing"])

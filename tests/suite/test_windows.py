@@ -21,8 +21,9 @@ def cli(*args, encoding=None, cwd=None):
     env = dict(os.environ)
     if encoding:
         env["PYTHONIOENCODING"] = encoding  # what Windows uses when output goes to a file or a pipe
-    return subprocess.run([sys.executable, "-m", "amo_analysis", *map(str, args)], capture_output=True,
-                          env=env, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "amo_analysis", *map(str, args)], capture_output=True, env=env, cwd=cwd, timeout=600
+    )
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
@@ -107,7 +108,7 @@ def test_lab_on_a_folder_that_does_not_exist_is_an_input_error(tmp_path, capsys)
 
 def test_the_readme_gives_windows_commands_that_exist():
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("## On Windows"):]
+    section = text[text.index("## On Windows") :]
     section = section[: section.index("\n## ", 4)]
     assert "py -m venv .venv" in section and "make" not in section.split("```")[1]
     verbs = set(re.findall(r"amo-analysis (\w+)", section))
@@ -144,8 +145,10 @@ def test_mapping_files_as_notepad_saves_them(tmp_path, variant):
     frame = make_portfolio(20, 5).rename(columns={"budget_planned": "Budget prévu", "amo": "Assistance MOA"})
     data = tmp_path / "export.csv"
     frame.to_csv(data, index=False)
-    text = ('practice = { column = "Assistance MOA", name = "AMO", yes = ["True"], no = ["False"] }\n'
-            '[columns]\n"Budget prévu" = "budget_planned"\n')
+    text = (
+        'practice = { column = "Assistance MOA", name = "AMO", yes = ["True"], no = ["False"] }\n'
+        '[columns]\n"Budget prévu" = "budget_planned"\n'
+    )
     mapping = tmp_path / "mapping.toml"
     if variant == "crlf":
         mapping.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))

@@ -53,30 +53,67 @@ def _resampled_difference(prep, outcome, treatment, seed, conf_level, yt, yc, no
     n_boot = int(opts["n_resamples"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        boot = st.bootstrap((yt, yc), _mean_difference, n_resamples=n_boot, vectorized=True,
-                            confidence_level=conf_level, method=method, rng=np.random.default_rng(seed))
+        boot = st.bootstrap(
+            (yt, yc),
+            _mean_difference,
+            n_resamples=n_boot,
+            vectorized=True,
+            confidence_level=conf_level,
+            method=method,
+            rng=np.random.default_rng(seed),
+        )
     ci = (boot.confidence_interval.low, boot.confidence_interval.high)
     if not (np.isfinite(ci[0]) and np.isfinite(ci[1])) and method.lower() != "percentile":
         notes.append(f"The {method} bootstrap interval was undefined; percentile interval used.")
         method = "percentile"
-        boot = st.bootstrap((yt, yc), _mean_difference, n_resamples=n_boot, vectorized=True,
-                            confidence_level=conf_level, method=method,
-                            rng=np.random.default_rng(seed))
+        boot = st.bootstrap(
+            (yt, yc),
+            _mean_difference,
+            n_resamples=n_boot,
+            vectorized=True,
+            confidence_level=conf_level,
+            method=method,
+            rng=np.random.default_rng(seed),
+        )
         ci = (boot.confidence_interval.low, boot.confidence_interval.high)
     n_perm = int(opts["permutation_resamples"])
     arrangements = math.comb(len(yt) + len(yc), len(yt))
-    perm = st.permutation_test((yt, yc), _mean_difference, permutation_type="independent", vectorized=True,
-                               n_resamples=n_perm, alternative="two-sided",
-                               rng=np.random.default_rng(seed))
+    perm = st.permutation_test(
+        (yt, yc),
+        _mean_difference,
+        permutation_type="independent",
+        vectorized=True,
+        n_resamples=n_perm,
+        alternative="two-sided",
+        rng=np.random.default_rng(seed),
+    )
     details = {
-        "mean_treated": float(yt.mean()), "mean_control": float(yc.mean()),
-        "bootstrap_method": method, "bootstrap_reps": n_boot,
+        "mean_treated": float(yt.mean()),
+        "mean_control": float(yc.mean()),
+        "bootstrap_method": method,
+        "bootstrap_reps": n_boot,
         "permutation_exact": arrangements <= n_perm,
-        "permutation_reps": min(arrangements, n_perm), "seed": seed,
+        "permutation_reps": min(arrangements, n_perm),
+        "seed": seed,
     }
-    return _result(prep, outcome, treatment, "difference", ESTIMAND,
-                   _mean_difference(yt, yc), ci, perm.pvalue, boot.standard_error, "difference", (),
-                   conf_level, notes, details, model=boot, reference=Reference(f"{method} bootstrap"))
+    return _result(
+        prep,
+        outcome,
+        treatment,
+        "difference",
+        ESTIMAND,
+        _mean_difference(yt, yc),
+        ci,
+        perm.pvalue,
+        boot.standard_error,
+        "difference",
+        (),
+        conf_level,
+        notes,
+        details,
+        model=boot,
+        reference=Reference(f"{method} bootstrap"),
+    )
 
 
 def _clustered_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes) -> EffectResult:
@@ -88,16 +125,37 @@ def _clustered_difference(prep, outcome, treatment, seed, conf_level, yt, yc, no
     rc = robust.robust_covariance(X, prep.y - X @ beta, prep.groups)
     est, se, df = float(beta[1]), rc.se(1), rc.df(1)
     if not (se > 0 and math.isfinite(df) and df > 0):
-        raise EffectError(f"The difference in '{outcome}' has no usable cluster-robust standard error "
-                          "(too few clusters on one side).")
+        raise EffectError(
+            f"The difference in '{outcome}' has no usable cluster-robust standard error (too few clusters on one side)."
+        )
     crit = float(st.t.ppf((1 + conf_level) / 2, df))
     p = float(2 * st.t.sf(abs(est / se), df))
-    details = {"mean_treated": float(yt.mean()), "mean_control": float(yc.mean()),
-               "se_type": "CR2 cluster-robust, Bell–McCaffrey df", "df": float(df),
-               "n_clusters": rc.n_clusters, "seed": seed}
-    return _result(prep, outcome, treatment, "difference", ESTIMAND, est,
-                   (est - crit * se, est + crit * se), p, se, "difference", (), conf_level, notes, details,
-                   model=rc, reference=Reference("t", float(df)))
+    details = {
+        "mean_treated": float(yt.mean()),
+        "mean_control": float(yc.mean()),
+        "se_type": "CR2 cluster-robust, Bell–McCaffrey df",
+        "df": float(df),
+        "n_clusters": rc.n_clusters,
+        "seed": seed,
+    }
+    return _result(
+        prep,
+        outcome,
+        treatment,
+        "difference",
+        ESTIMAND,
+        est,
+        (est - crit * se, est + crit * se),
+        p,
+        se,
+        "difference",
+        (),
+        conf_level,
+        notes,
+        details,
+        model=rc,
+        reference=Reference("t", float(df)),
+    )
 
 
 def _welch_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes, large_n) -> EffectResult:
@@ -106,11 +164,32 @@ def _welch_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes,
     test = st.ttest_ind(yt, yc, equal_var=False)
     ci = test.confidence_interval(confidence_level=conf_level)
     se = float(np.sqrt(yt.var(ddof=1) / len(yt) + yc.var(ddof=1) / len(yc)))
-    notes.append(f"More than {large_n} rows: Welch t interval and p-value instead of the bootstrap and "
-                 "permutation test (at this size they give the same interval and p-value).")
-    details = {"mean_treated": float(yt.mean()), "mean_control": float(yc.mean()),
-               "se_type": "Welch (unequal variances)", "welch_df": float(test.df), "seed": seed}
-    return _result(prep, outcome, treatment, "difference", ESTIMAND,
-                   float(yt.mean() - yc.mean()), (float(ci.low), float(ci.high)), float(test.pvalue), se,
-                   "difference", (), conf_level, notes, details, model=test,
-                   reference=Reference("t", float(test.df)))
+    notes.append(
+        f"More than {large_n} rows: Welch t interval and p-value instead of the bootstrap and "
+        "permutation test (at this size they give the same interval and p-value)."
+    )
+    details = {
+        "mean_treated": float(yt.mean()),
+        "mean_control": float(yc.mean()),
+        "se_type": "Welch (unequal variances)",
+        "welch_df": float(test.df),
+        "seed": seed,
+    }
+    return _result(
+        prep,
+        outcome,
+        treatment,
+        "difference",
+        ESTIMAND,
+        float(yt.mean() - yc.mean()),
+        (float(ci.low), float(ci.high)),
+        float(test.pvalue),
+        se,
+        "difference",
+        (),
+        conf_level,
+        notes,
+        details,
+        model=test,
+        reference=Reference("t", float(test.df)),
+    )

@@ -16,9 +16,18 @@ from amo_analysis.stats.effects.registry import METHODS, REGISTRY, describe_meth
 from amo_analysis.stats.effects.result import EffectError, EffectResult
 
 
-def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates: Iterable[str] = (),
-                    method: str = "ols", cluster: str | None = None, seed: int = 0, *,
-                    conf_level: float = 0.95, **options: Any) -> EffectResult:
+def estimate_effect(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: Iterable[str] = (),
+    method: str = "ols",
+    cluster: str | None = None,
+    seed: int = 0,
+    *,
+    conf_level: float = 0.95,
+    **options: Any,
+) -> EffectResult:
     """Effect of `treatment` (bool / 0-1 column) on `outcome`, adjusted for `covariates`.
 
     `method` is one of `METHODS`; `cluster` names a column of cluster labels (cluster-robust
@@ -41,18 +50,18 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
     subsample_note = None
     if spec.subsampled:
         data, subsample_note = scale.model_rows(data, seed, spec.subsample_words)
-    prep = _prepare(data, outcome, treatment, covariates if spec.uses_covariates else [], cluster,
-                    extra_covariates=extra)
+    prep = _prepare(
+        data, outcome, treatment, covariates if spec.uses_covariates else [], cluster, extra_covariates=extra
+    )
     if subsample_note:
         prep.notes.append(subsample_note)
     if covariates and not spec.uses_covariates:
-        prep.notes.append(f"The {method} method ignores covariates: "
-                          + ", ".join(covariates) + " (use ols, ipw or aipw to adjust).")
+        prep.notes.append(
+            f"The {method} method ignores covariates: " + ", ".join(covariates) + " (use ols, ipw or aipw to adjust)."
+        )
     if extra is not None:
         frame = data.loc[prep.index]
-        prep.extra = _drop_collinear(
-            _expand_covariates(frame, extra, drop_first=True, notes=prep.notes), prep.notes
-        )
+        prep.extra = _drop_collinear(_expand_covariates(frame, extra, drop_first=True, notes=prep.notes), prep.notes)
     try:
         with np.errstate(all="ignore"):
             result = spec.fit(prep, outcome, treatment, seed, conf_level, opts)
@@ -61,14 +70,15 @@ def estimate_effect(data: pd.DataFrame, outcome: str, treatment: str, covariates
     except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
         # a numerical failure inside an estimator (singular matrix, overflow, NaN in a solver) is a
         # stated reason, never a traceback
-        raise EffectError(f"The {method} estimate of '{outcome}' failed numerically "
-                          f"({type(exc).__name__}: {exc}).") from exc
+        raise EffectError(
+            f"The {method} estimate of '{outcome}' failed numerically ({type(exc).__name__}: {exc})."
+        ) from exc
     if not math.isfinite(result.estimate):
-        raise EffectError(f"The {method} estimate of '{outcome}' is not finite (a numerical failure); "
-                          "the data cannot support it.")
+        raise EffectError(
+            f"The {method} estimate of '{outcome}' is not finite (a numerical failure); the data cannot support it."
+        )
     return result
 
 
 if estimate_effect.__doc__:  # None under python -OO
-    estimate_effect.__doc__ = estimate_effect.__doc__.replace("{methods}",
-                                                              describe_methods().replace("\n", "\n    "))
+    estimate_effect.__doc__ = estimate_effect.__doc__.replace("{methods}", describe_methods().replace("\n", "\n    "))

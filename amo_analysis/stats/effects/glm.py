@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import scipy.stats as st
+
 # the modules used, not statsmodels.api: that also loads time series, graphics and GAM (~0.4 s per kernel)
 from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
@@ -61,9 +62,7 @@ def _fractional_logit(prep, outcome, treatment, seed, conf_level, opts) -> Effec
     y = prep.y
     if y.min() < 0 or y.max() > 1:
         bad = y[(y < 0) | (y > 1)][0]
-        raise EffectError(
-            f"Fractional logit needs outcome '{outcome}' in [0, 1]; found value {bad:g}."
-        )
+        raise EffectError(f"Fractional logit needs outcome '{outcome}' in [0, 1]; found value {bad:g}.")
     X, names, notes, fit_kw, details = _glm_setup(prep, opts)
     alpha = 1 - conf_level
     with warnings.catch_warnings(record=True) as caught:
@@ -84,11 +83,27 @@ def _fractional_logit(prep, outcome, treatment, seed, conf_level, opts) -> Effec
     ci = tuple(np.asarray(marg.conf_int(alpha=alpha))[j])
     p = float(marg.pvalues[j])
     details["coefficients_logit"] = dict(zip(names, map(float, res.params)))
-    details["ame_method"] = ("average discrete change P(t=1) − P(t=0) over the sample, "
-                             "delta-method standard error (statsmodels get_margeff)")
-    return _result(prep, outcome, treatment, "fractional_logit", "ATE", estimate, ci, p, se,
-                   "percentage points", prep.covariates, conf_level, notes, details, model=res,
-                   reference=Reference("normal"))  # get_margeff's intervals are always normal
+    details["ame_method"] = (
+        "average discrete change P(t=1) − P(t=0) over the sample, delta-method standard error (statsmodels get_margeff)"
+    )
+    return _result(
+        prep,
+        outcome,
+        treatment,
+        "fractional_logit",
+        "ATE",
+        estimate,
+        ci,
+        p,
+        se,
+        "percentage points",
+        prep.covariates,
+        conf_level,
+        notes,
+        details,
+        model=res,
+        reference=Reference("normal"),
+    )  # get_margeff's intervals are always normal
 
 
 def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
@@ -96,14 +111,10 @@ def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
     GLM (quasi-likelihood: y need not be a count) with robust standard errors; effect = exp(b) − 1."""
     y = prep.y
     if y.min() < 0:
-        raise EffectError(
-            f"A ratio of means needs a non-negative outcome; '{outcome}' has value {y.min():g}."
-        )
+        raise EffectError(f"A ratio of means needs a non-negative outcome; '{outcome}' has value {y.min():g}.")
     for g, name in ((1, "treated"), (0, "untreated")):
         if y[prep.t == g].sum() <= 0:
-            raise EffectError(
-                f"Every {name} row has '{outcome}' = 0; a ratio of means is undefined."
-            )
+            raise EffectError(f"Every {name} row has '{outcome}' = 0; a ratio of means is undefined.")
     X, names, notes, fit_kw, details = _glm_setup(prep, opts)
     alpha = 1 - conf_level
     with warnings.catch_warnings():
@@ -127,14 +138,30 @@ def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
         details["se_type"] = f"{opts['cov_type']} × sqrt(n/(n−k)), t({df_small}) reference"
         details["df"] = df_small
         reference = Reference("t", float(df_small))
-    details["log_scale"] = {"estimate": b, "ci_low": float(ci_b[0]), "ci_high": float(ci_b[1]),
-                            "std_error": se_b}
+    details["log_scale"] = {"estimate": b, "ci_low": float(ci_b[0]), "ci_high": float(ci_b[1]), "std_error": se_b}
     details["coefficients_log"] = dict(zip(names, map(float, res.params)))
-    details["assumption"] = ("the treated/untreated ratio of expected outcomes is the same for every "
-                             "covariate value (log-linear mean model)")
-    notes.append("Percent change = exp(coefficient of the treatment in a log-linear (Poisson "
-                 "quasi-likelihood) model) − 1: the adjusted ratio of mean outcomes minus 1.")
-    return _result(prep, outcome, treatment, "log_linear", "ratio of means − 1",
-                   math.expm1(b), (math.expm1(ci_b[0]), math.expm1(ci_b[1])), p_value,
-                   math.exp(b) * se_b, "percent change", prep.covariates, conf_level, notes, details,
-                   model=res, reference=reference)
+    details["assumption"] = (
+        "the treated/untreated ratio of expected outcomes is the same for every covariate value (log-linear mean model)"
+    )
+    notes.append(
+        "Percent change = exp(coefficient of the treatment in a log-linear (Poisson "
+        "quasi-likelihood) model) − 1: the adjusted ratio of mean outcomes minus 1."
+    )
+    return _result(
+        prep,
+        outcome,
+        treatment,
+        "log_linear",
+        "ratio of means − 1",
+        math.expm1(b),
+        (math.expm1(ci_b[0]), math.expm1(ci_b[1])),
+        p_value,
+        math.exp(b) * se_b,
+        "percent change",
+        prep.covariates,
+        conf_level,
+        notes,
+        details,
+        model=res,
+        reference=reference,
+    )

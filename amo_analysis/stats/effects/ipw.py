@@ -39,8 +39,9 @@ class _Rows:
 
     def subset(self, rows: np.ndarray) -> "_Rows":
         """The rows selected by a boolean mask or an array of positions."""
-        return _Rows(self.y[rows], self.t[rows], self.X[rows], self.Z[rows],
-                     None if self.groups is None else self.groups[rows])
+        return _Rows(
+            self.y[rows], self.t[rows], self.X[rows], self.Z[rows], None if self.groups is None else self.groups[rows]
+        )
 
 
 def _ipw(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
@@ -53,8 +54,9 @@ def _aipw(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
     return _weighting(prep, outcome, treatment, seed, conf_level, opts, "aipw")
 
 
-def _weighting(prep: _Prepared, outcome: str, treatment: str, seed: int, conf_level: float, opts: dict,
-               method: str) -> EffectResult:
+def _weighting(
+    prep: _Prepared, outcome: str, treatment: str, seed: int, conf_level: float, opts: dict, method: str
+) -> EffectResult:
     """IPW (Hájek) or AIPW as stacked M-estimators with an analytic sandwich (`weighting`), clustered
     by `prep.groups` when given; extreme propensities are reported, or trimmed (point and interval
     alike) with `trim`."""
@@ -62,23 +64,40 @@ def _weighting(prep: _Prepared, outcome: str, treatment: str, seed: int, conf_le
     estimand, link, ci_kind = _choices(opts, method)
     rows, propensity_columns = _design(prep)
     bounds = _trim_bounds(opts["trim"])
-    rows, ps, details, estimand_text = _propensity_and_trim(rows, propensity_columns, link, treatment, bounds,
-                                                            estimand, notes)
+    rows, ps, details, estimand_text = _propensity_and_trim(
+        rows, propensity_columns, link, treatment, bounds, estimand, notes
+    )
     if method == "aipw":
         _check_group_sizes(rows)
     estimate = partial(_m_estimate, method, estimand)
     res = estimate(rows, ps, rows.groups)
     details["k_params"] = res.n_params
     if ci_kind == "sandwich":
-        ci, p, se, reference = _sandwich_interval(res, rows, conf_level, bool(opts["small_sample"]), details,
-                                                  notes)
+        ci, p, se, reference = _sandwich_interval(res, rows, conf_level, bool(opts["small_sample"]), details, notes)
     else:
-        ci, p, se, reference = _bootstrap_interval(res.effect, rows, estimate, link, treatment,
-                                                   int(opts["n_resamples"]), conf_level, seed, details, notes)
+        ci, p, se, reference = _bootstrap_interval(
+            res.effect, rows, estimate, link, treatment, int(opts["n_resamples"]), conf_level, seed, details, notes
+        )
     details["potential_outcome_means"] = {"control": float(res.pom[0]), "treated": float(res.pom[1])}
-    return _result(prep, outcome, treatment, method, estimand_text, res.effect, ci, p, se,
-                   "difference", prep.covariates, conf_level, notes, details, t=rows.t, model=res,
-                   reference=reference)
+    return _result(
+        prep,
+        outcome,
+        treatment,
+        method,
+        estimand_text,
+        res.effect,
+        ci,
+        p,
+        se,
+        "difference",
+        prep.covariates,
+        conf_level,
+        notes,
+        details,
+        t=rows.t,
+        model=res,
+        reference=reference,
+    )
 
 
 def _choices(opts: dict, method: str) -> tuple[str, str, str]:
@@ -120,8 +139,15 @@ def _trim_bounds(trim) -> tuple[float, float] | None:
     return low, high
 
 
-def _propensity_and_trim(rows: _Rows, propensity_columns: pd.DataFrame, link: str, treatment: str,
-                         bounds: tuple[float, float] | None, estimand: str, notes: list[str]):
+def _propensity_and_trim(
+    rows: _Rows,
+    propensity_columns: pd.DataFrame,
+    link: str,
+    treatment: str,
+    bounds: tuple[float, float] | None,
+    estimand: str,
+    notes: list[str],
+):
     """Fit the propensity model and record its overlap in `details`. With `bounds`, drop the rows
     outside them and refit on the rest; without, note the scores outside `EXTREME_PROPENSITY`.
     Returns (rows kept, propensity fit on them, details, estimand text)."""
@@ -132,7 +158,8 @@ def _propensity_and_trim(rows: _Rows, propensity_columns: pd.DataFrame, link: st
     details: dict = {
         "propensity_link": link,
         "propensity_covariates": list(map(str, propensity_columns.columns)),
-        "propensity_min": float(prob.min()), "propensity_max": float(prob.max()),
+        "propensity_min": float(prob.min()),
+        "propensity_max": float(prob.max()),
         "propensity_treated_range": [float(prob[t == 1].min()), float(prob[t == 1].max())],
         "propensity_control_range": [float(prob[t == 0].min()), float(prob[t == 0].max())],
         "n_extreme_propensity": int(((prob < lo) | (prob > hi)).sum()),
@@ -150,8 +177,9 @@ def _propensity_and_trim(rows: _Rows, propensity_columns: pd.DataFrame, link: st
     return rows, _fit_propensity(rows.t, rows.Z, link, treatment), details, estimand_text
 
 
-def _trim(rows: _Rows, prob: np.ndarray, bounds: tuple[float, float], estimand: str, details: dict,
-          notes: list[str]) -> tuple[_Rows, str]:
+def _trim(
+    rows: _Rows, prob: np.ndarray, bounds: tuple[float, float], estimand: str, details: dict, notes: list[str]
+) -> tuple[_Rows, str]:
     """The rows whose propensity lies within `bounds` (inclusive), and the estimand they define."""
     t_lo, t_hi = bounds
     keep = (prob >= t_lo) & (prob <= t_hi)
@@ -186,8 +214,9 @@ def _check_group_sizes(rows: _Rows) -> None:
             )
 
 
-def _m_estimate(method: str, estimand: str, rows: _Rows, ps: weighting.PropensityFit,
-                groups: np.ndarray | None) -> weighting.MEstimate:
+def _m_estimate(
+    method: str, estimand: str, rows: _Rows, ps: weighting.PropensityFit, groups: np.ndarray | None
+) -> weighting.MEstimate:
     """The `weighting` M-estimate of `method` on `rows` with propensity fit `ps`, its sandwich
     clustered by `groups`."""
     if method == "ipw":
@@ -195,8 +224,9 @@ def _m_estimate(method: str, estimand: str, rows: _Rows, ps: weighting.Propensit
     return weighting.aipw(rows.y, rows.t, rows.X, rows.Z, ps, groups)
 
 
-def _sandwich_interval(res: weighting.MEstimate, rows: _Rows, conf_level: float, small_sample: bool,
-                       details: dict, notes: list[str]):
+def _sandwich_interval(
+    res: weighting.MEstimate, rows: _Rows, conf_level: float, small_sample: bool, details: dict, notes: list[str]
+):
     """(interval, p-value, standard error, reference) from the sandwich: with `small_sample`, scaled by
     sqrt(G/(G − 1)) per cluster or sqrt(n/(n − k)) per row and referred to t(G − 1) resp. t(n − k);
     otherwise as is with a normal reference (as Stata's teffects)."""
@@ -212,15 +242,16 @@ def _sandwich_interval(res: weighting.MEstimate, rows: _Rows, conf_level: float,
         se *= math.sqrt(units / (units - 1)) if clustered else math.sqrt(units / df_small)
         crit = st.t.ppf(1 - alpha / 2, df_small)
         p = float(2 * st.t.sf(abs(est / se), df_small)) if se > 0 else float("nan")
-        details["se_type"] = (f"{'cluster-robust ' if clustered else ''}sandwich (propensity "
-                              f"estimation accounted for) × sqrt({scaling}), t({df_small}) reference")
+        details["se_type"] = (
+            f"{'cluster-robust ' if clustered else ''}sandwich (propensity "
+            f"estimation accounted for) × sqrt({scaling}), t({df_small}) reference"
+        )
         details["df"] = df_small
         reference = Reference("t", float(df_small))
     else:
         crit = st.norm.ppf(1 - alpha / 2)
         p = _normal_p(est, se)
-        details["se_type"] = ("sandwich (propensity estimation accounted for), normal reference "
-                              "(as Stata teffects)")
+        details["se_type"] = "sandwich (propensity estimation accounted for), normal reference (as Stata teffects)"
         reference = Reference("normal")
     if len(rows.y) < 50:
         notes.append(
@@ -230,8 +261,18 @@ def _sandwich_interval(res: weighting.MEstimate, rows: _Rows, conf_level: float,
     return (est - crit * se, est + crit * se), p, se, reference
 
 
-def _bootstrap_interval(est: float, rows: _Rows, estimate, link: str, treatment: str, n_boot: int,
-                        conf_level: float, seed: int, details: dict, notes: list[str]):
+def _bootstrap_interval(
+    est: float,
+    rows: _Rows,
+    estimate,
+    link: str,
+    treatment: str,
+    n_boot: int,
+    conf_level: float,
+    seed: int,
+    details: dict,
+    notes: list[str],
+):
     """(interval, p-value, standard error, reference) from a pairs bootstrap stratified by treatment
     group (propensity model refitted in each resample; percentile interval, normal p-value). Clusters
     are not resampled (a note says so); a resample that cannot be estimated is an EffectError."""
@@ -251,9 +292,15 @@ def _bootstrap_interval(est: float, rows: _Rows, estimate, link: str, treatment:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        boot = st.bootstrap((idx_t, idx_c), stat, n_resamples=n_boot, vectorized=False,
-                            confidence_level=conf_level, method="percentile",
-                            rng=np.random.default_rng(seed))
+        boot = st.bootstrap(
+            (idx_t, idx_c),
+            stat,
+            n_resamples=n_boot,
+            vectorized=False,
+            confidence_level=conf_level,
+            method="percentile",
+            rng=np.random.default_rng(seed),
+        )
     ci = (boot.confidence_interval.low, boot.confidence_interval.high)
     if failures or not np.all(np.isfinite(ci)):
         raise EffectError(
@@ -261,8 +308,9 @@ def _bootstrap_interval(est: float, rows: _Rows, estimate, link: str, treatment:
             "propensity model separates in resamples); use ci='sandwich' or more data."
         )
     se = float(boot.standard_error)
-    details.update({"se_type": "stratified pairs bootstrap (percentile interval)",
-                    "bootstrap_reps": n_boot, "seed": seed})
+    details.update(
+        {"se_type": "stratified pairs bootstrap (percentile interval)", "bootstrap_reps": n_boot, "seed": seed}
+    )
     notes.append("p-value from a normal approximation with the bootstrap standard error.")
     if rows.groups is not None:
         notes.append("The bootstrap resamples projects, not organisations: it ignores the clusters.")

@@ -29,7 +29,7 @@ class _Prepared:
 
     y: np.ndarray
     t: np.ndarray
-    X: pd.DataFrame            # covariate design (no constant), float columns
+    X: pd.DataFrame  # covariate design (no constant), float columns
     groups: np.ndarray | None
     index: pd.Index
     notes: list[str]
@@ -64,13 +64,12 @@ def _treatment_array(series: pd.Series, name: str) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series):
         return series.astype(bool).to_numpy(dtype=float)
     values = pd.unique(series)
-    bad = [v for v in values if not (isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating))
-                                     and v in (0, 1))]
+    bad = [
+        v for v in values if not (isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating)) and v in (0, 1))
+    ]
     if bad:
         value = bad[0].item() if isinstance(bad[0], np.generic) else bad[0]
-        raise EffectError(
-            f"Treatment column '{name}' must be boolean or 0/1; found value {value!r}."
-        )
+        raise EffectError(f"Treatment column '{name}' must be boolean or 0/1; found value {value!r}.")
     return series.astype(float).to_numpy()
 
 
@@ -79,9 +78,7 @@ def _numeric_array(series: pd.Series, name: str, role: str) -> np.ndarray:
         return series.astype(bool).to_numpy(dtype=float)
     if not pd.api.types.is_numeric_dtype(series):
         example = series.iloc[0] if len(series) else None
-        raise EffectError(
-            f"{role.capitalize()} column '{name}' must be numeric; found value {example!r}."
-        )
+        raise EffectError(f"{role.capitalize()} column '{name}' must be numeric; found value {example!r}.")
     arr = series.to_numpy(dtype=float)
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)][0]
@@ -93,8 +90,9 @@ def _is_numeric_covariate(series: pd.Series) -> bool:
     return pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series)
 
 
-def _expand_covariates(frame: pd.DataFrame, covariates: list[str], drop_first: bool,
-                       notes: list[str] | None) -> pd.DataFrame:
+def _expand_covariates(
+    frame: pd.DataFrame, covariates: list[str], drop_first: bool, notes: list[str] | None
+) -> pd.DataFrame:
     """Float design of the covariates: numeric as is, categorical as dummies `col=level`.
 
     Columns without variation are dropped (and noted when `notes` is given).
@@ -107,8 +105,7 @@ def _expand_covariates(frame: pd.DataFrame, covariates: list[str], drop_first: b
             parts.append(pd.DataFrame({col: arr}, index=frame.index))
         else:
             cat = s.astype(str).astype("category")
-            dummies = pd.get_dummies(cat, prefix=col, prefix_sep="=", drop_first=drop_first,
-                                     dtype=float)
+            dummies = pd.get_dummies(cat, prefix=col, prefix_sep="=", drop_first=drop_first, dtype=float)
             parts.append(dummies)
     if not parts:
         return pd.DataFrame(index=frame.index)
@@ -120,7 +117,8 @@ def _expand_covariates(frame: pd.DataFrame, covariates: list[str], drop_first: b
         if notes is not None:
             notes.append(
                 "Dropped covariate term(s) without variation in the analysed rows: "
-                + ", ".join(map(str, constant)) + "."
+                + ", ".join(map(str, constant))
+                + "."
             )
     return design
 
@@ -166,7 +164,8 @@ def _drop_collinear(design: pd.DataFrame, notes: list[str], R: np.ndarray | None
     if dropped:
         notes.append(
             "Dropped covariate term(s) that are exact linear combinations of other terms: "
-            + ", ".join(map(str, dropped)) + "."
+            + ", ".join(map(str, dropped))
+            + "."
         )
     return design[kept]
 
@@ -178,8 +177,9 @@ def _rank_of_columns(R: np.ndarray, columns: list[int], n: int) -> int:
     return int((sv > sv.max() * max(n, len(columns)) * np.finfo(float).eps).sum())
 
 
-def _check_treatment_identified(design: pd.DataFrame, t: np.ndarray, treatment: str,
-                                R: np.ndarray | None = None, columns: list[int] = ()) -> None:
+def _check_treatment_identified(
+    design: pd.DataFrame, t: np.ndarray, treatment: str, R: np.ndarray | None = None, columns: list[int] = ()
+) -> None:
     """EffectError when the covariates determine the treatment exactly (linear span). With `R` (the
     `_r_factor` of [1, covariates, t]), `columns` are the positions in it of the constant and the
     covariates in `design`; the treatment is R's last column."""
@@ -198,8 +198,14 @@ def _check_treatment_identified(design: pd.DataFrame, t: np.ndarray, treatment: 
         )
 
 
-def _prepare(data: pd.DataFrame, outcome: str, treatment: str, covariates: list[str],
-             cluster: str | None, extra_covariates: list[str] | None = None) -> _Prepared:
+def _prepare(
+    data: pd.DataFrame,
+    outcome: str,
+    treatment: str,
+    covariates: list[str],
+    cluster: str | None,
+    extra_covariates: list[str] | None = None,
+) -> _Prepared:
     used = [outcome, treatment] + covariates + (extra_covariates or []) + ([cluster] if cluster else [])
     used = list(dict.fromkeys(used))
     _check_columns(data, used)
@@ -217,28 +223,21 @@ def _prepare(data: pd.DataFrame, outcome: str, treatment: str, covariates: list[
     if n_dropped:
         per_col = missing_mask.sum()
         detail = ", ".join(f"{c}: {int(k)}" for c, k in per_col.items() if k)
-        notes.append(
-            f"Dropped {n_dropped} of {len(frame)} rows with a missing value in the used columns "
-            f"({detail})."
-        )
+        notes.append(f"Dropped {n_dropped} of {len(frame)} rows with a missing value in the used columns ({detail}).")
     frame = frame.loc[complete]
     if len(frame) == 0:
-        raise EffectError(
-            f"No row has all of {', '.join(repr(c) for c in used)} filled in; nothing to estimate."
-        )
+        raise EffectError(f"No row has all of {', '.join(repr(c) for c in used)} filled in; nothing to estimate.")
     t = _treatment_array(frame[treatment], treatment)
     y = _numeric_array(frame[outcome], outcome, "outcome")
     n_t = int(t.sum())
     if n_t == 0 or n_t == len(t):
         which = "treated" if n_t == len(t) else "untreated"
         raise EffectError(
-            f"All {len(t)} complete rows are {which} in '{treatment}'; an effect needs both "
-            "treated and untreated rows."
+            f"All {len(t)} complete rows are {which} in '{treatment}'; an effect needs both treated and untreated rows."
         )
     if np.ptp(y) == 0:
         raise EffectError(
-            f"Outcome '{outcome}' has no variance (every complete row equals {y[0]:g}); there is "
-            "no effect to estimate."
+            f"Outcome '{outcome}' has no variance (every complete row equals {y[0]:g}); there is no effect to estimate."
         )
     design = _expand_covariates(frame, covariates, drop_first=True, notes=notes)
     R = _r_factor(design, t) if len(t) > _QR_RANK_ROWS and design.shape[1] else None
@@ -247,15 +246,22 @@ def _prepare(data: pd.DataFrame, outcome: str, treatment: str, covariates: list[
     _require_rows(len(y), 2 + design.shape[1], "constant, treatment and covariates")
     _check_treatment_identified(design, t, treatment, R, [0] + [1 + terms.index(c) for c in design.columns])
     groups = frame[cluster].to_numpy() if cluster else None
-    return _Prepared(y=y, t=t, X=design, groups=groups, index=frame.index, notes=notes,
-                     covariates=tuple(covariates), treatment_name=str(treatment))
+    return _Prepared(
+        y=y,
+        t=t,
+        X=design,
+        groups=groups,
+        index=frame.index,
+        notes=notes,
+        covariates=tuple(covariates),
+        treatment_name=str(treatment),
+    )
 
 
 def _require_rows(n: int, k_params: int, what: str) -> None:
     if n < k_params + 2:
         raise EffectError(
-            f"Only {n} complete rows for {k_params} parameters ({what}); at least "
-            f"{k_params + 2} are needed."
+            f"Only {n} complete rows for {k_params} parameters ({what}); at least {k_params + 2} are needed."
         )
 
 
@@ -295,17 +301,47 @@ def _estimand(value: Any) -> str:
     return v
 
 
-def _result(prep: _Prepared, outcome: str, treatment: str, method: str, estimand: str,
-            estimate: float, ci: tuple[float, float], p: float, se: float | None, scale: str,
-            covariates: tuple[str, ...], conf_level: float, notes: list[str], details: dict, *,
-            reference: Reference, model: Any = None, t: np.ndarray | None = None) -> EffectResult:
+def _result(
+    prep: _Prepared,
+    outcome: str,
+    treatment: str,
+    method: str,
+    estimand: str,
+    estimate: float,
+    ci: tuple[float, float],
+    p: float,
+    se: float | None,
+    scale: str,
+    covariates: tuple[str, ...],
+    conf_level: float,
+    notes: list[str],
+    details: dict,
+    *,
+    reference: Reference,
+    model: Any = None,
+    t: np.ndarray | None = None,
+) -> EffectResult:
     """The EffectResult of an estimator; `t`: the treatment of the rows used when they are not all of
     `prep`'s (trimming)."""
     t = prep.t if t is None else t
     return EffectResult(
-        outcome=outcome, treatment=treatment, method=method, estimand=estimand,
-        estimate=float(estimate), ci_low=float(ci[0]), ci_high=float(ci[1]), p_value=float(p),
-        std_error=None if se is None else float(se), n=int(len(t)), n_treated=int(t.sum()),
-        n_control=int(len(t) - t.sum()), scale=scale, covariates=covariates,
-        conf_level=conf_level, notes=notes, details=details, model=model, reference=reference,
+        outcome=outcome,
+        treatment=treatment,
+        method=method,
+        estimand=estimand,
+        estimate=float(estimate),
+        ci_low=float(ci[0]),
+        ci_high=float(ci[1]),
+        p_value=float(p),
+        std_error=None if se is None else float(se),
+        n=int(len(t)),
+        n_treated=int(t.sum()),
+        n_control=int(len(t) - t.sum()),
+        scale=scale,
+        covariates=covariates,
+        conf_level=conf_level,
+        notes=notes,
+        details=details,
+        model=model,
+        reference=reference,
     )

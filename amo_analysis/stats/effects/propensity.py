@@ -29,8 +29,9 @@ from amo_analysis.defaults import DEFAULTS
 EXTREME_PROPENSITY = DEFAULTS.extreme_propensity
 
 
-def _fit_propensity(t: np.ndarray, Z: np.ndarray, link: str, label: str,
-                    check_separation: bool = True) -> weighting.PropensityFit:
+def _fit_propensity(
+    t: np.ndarray, Z: np.ndarray, link: str, label: str, check_separation: bool = True
+) -> weighting.PropensityFit:
     """Logit/Probit of treatment on Z (with constant), `weighting.fit_propensity`; separation,
     singular covariates or non-convergence -> EffectError (unless `check_separation` is False)."""
     try:
@@ -53,16 +54,16 @@ def _propensity_design(data: pd.DataFrame, treatment: str, covariates: list[str]
     return frame, t, Z
 
 
-def propensity_scores(data: pd.DataFrame, treatment: str, covariates: Iterable[str],
-                      link: str = "logit") -> pd.Series:
+def propensity_scores(data: pd.DataFrame, treatment: str, covariates: Iterable[str], link: str = "logit") -> pd.Series:
     """P(treated | covariates) from a logit (or probit) model; indexed like the complete rows of `data`."""
     frame, t, Z = _propensity_design(data, treatment, _as_list(covariates))
     res = _fit_propensity(t, Z, link, treatment)
     return pd.Series(res.prob, index=frame.index, name="propensity")
 
 
-def ipw_weights(data: pd.DataFrame, treatment: str, covariates: Iterable[str],
-                estimand: str = "ATE", stabilised: bool = True) -> pd.Series:
+def ipw_weights(
+    data: pd.DataFrame, treatment: str, covariates: Iterable[str], estimand: str = "ATE", stabilised: bool = True
+) -> pd.Series:
     """Inverse-probability weights from a logit propensity e(x).
 
     ATE: treated 1/e, control 1/(1−e); stabilised multiplies by P(T=1) resp. P(T=0)
@@ -98,27 +99,33 @@ def overlap_summary(data: pd.DataFrame, treatment: str, covariates: Iterable[str
     pt, pc = ps[t], ps[~t]
     summary = {
         "n": int(len(ps)),
-        "treated_min": float(pt.min()), "treated_max": float(pt.max()),
-        "control_min": float(pc.min()), "control_max": float(pc.max()),
-        "n_outside": int(outside.sum()), "share_outside": share,
+        "treated_min": float(pt.min()),
+        "treated_max": float(pt.max()),
+        "control_min": float(pc.min()),
+        "control_max": float(pc.max()),
+        "n_outside": int(outside.sum()),
+        "share_outside": share,
         "bounds": [lo, hi],
     }
     if share == 0:
-        verdict = (f"Good overlap: every propensity score lies within [{lo}, {hi}].")
+        verdict = f"Good overlap: every propensity score lies within [{lo}, {hi}]."
     elif share < 0.10:
-        verdict = (f"Limited overlap: {outside.sum()} of {len(ps)} projects ({share:.1%}) have a "
-                   f"propensity outside [{lo}, {hi}]; weighted estimates lean on them — consider "
-                   "trimming.")
+        verdict = (
+            f"Limited overlap: {outside.sum()} of {len(ps)} projects ({share:.1%}) have a "
+            f"propensity outside [{lo}, {hi}]; weighted estimates lean on them — consider "
+            "trimming."
+        )
     else:
-        verdict = (f"Poor overlap: {outside.sum()} of {len(ps)} projects ({share:.1%}) have a "
-                   f"propensity outside [{lo}, {hi}]; treated and untreated projects are hardly "
-                   "comparable, so any adjusted effect extrapolates.")
+        verdict = (
+            f"Poor overlap: {outside.sum()} of {len(ps)} projects ({share:.1%}) have a "
+            f"propensity outside [{lo}, {hi}]; treated and untreated projects are hardly "
+            "comparable, so any adjusted effect extrapolates."
+        )
     summary["verdict"] = verdict
     return summary
 
 
-def balance_table(data: pd.DataFrame, treatment: str, covariates: Iterable[str],
-                  weights: Any = None) -> pd.DataFrame:
+def balance_table(data: pd.DataFrame, treatment: str, covariates: Iterable[str], weights: Any = None) -> pd.DataFrame:
     """Covariate balance: one row per covariate term (categorical covariates: one row per level;
     terms without variation are omitted; rows with a missing value are left out).
 
@@ -140,9 +147,7 @@ def balance_table(data: pd.DataFrame, treatment: str, covariates: Iterable[str],
         else:
             arr = np.asarray(weights, dtype=float)
             if arr.shape != (len(data),):
-                raise EffectError(
-                    f"Weights have {arr.size} values but the data has {len(data)} rows."
-                )
+                raise EffectError(f"Weights have {arr.size} values but the data has {len(data)} rows.")
             w_all = pd.Series(arr, index=data.index)
         frame["__w__"] = w_all.astype(float)
     frame = frame.dropna()
@@ -156,14 +161,23 @@ def balance_table(data: pd.DataFrame, treatment: str, covariates: Iterable[str],
         xt, xc = x[t], x[~t]
         mt, mc = xt.mean(), xc.mean()
         sd = math.sqrt((xt.var(ddof=1) + xc.var(ddof=1)) / 2) if min(len(xt), len(xc)) > 1 else float("nan")
-        row = {"covariate": col, "mean_treated": mt, "mean_control": mc,
-               "smd_unweighted": (mt - mc) / sd if sd > 0 else float("nan")}
+        row = {
+            "covariate": col,
+            "mean_treated": mt,
+            "mean_control": mc,
+            "smd_unweighted": (mt - mc) / sd if sd > 0 else float("nan"),
+        }
         if w_all is not None:
             w = frame["__w__"].to_numpy()
             mtw = np.average(xt, weights=w[t])
             mcw = np.average(xc, weights=w[~t])
-            row.update({"mean_treated_weighted": mtw, "mean_control_weighted": mcw,
-                        "smd_weighted": (mtw - mcw) / sd if sd > 0 else float("nan")})
+            row.update(
+                {
+                    "mean_treated_weighted": mtw,
+                    "mean_control_weighted": mcw,
+                    "smd_weighted": (mtw - mcw) / sd if sd > 0 else float("nan"),
+                }
+            )
         rows.append(row)
     cols = ["mean_treated", "mean_control", "smd_unweighted"]
     if w_all is not None:

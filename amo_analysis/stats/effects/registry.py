@@ -66,54 +66,99 @@ class Method:
         return {**self.options, **options}
 
 
-_WEIGHTING_DOC = ("trim None, a propensity band such as (0.05, 0.95) or True (`EXTREME_PROPENSITY`); "
-                  "ci 'sandwich' (alias 'gmm') or 'bootstrap'; small_sample True: SE × sqrt(n/(n−k)) "
-                  "(× sqrt(G/(G−1)) with clusters) with a t reference, False: exactly Stata teffects "
-                  "(normal); n_resamples bootstrap draws; propensity_covariates (None: the covariates); "
-                  "link 'logit' or 'probit'.")
+_WEIGHTING_DOC = (
+    "trim None, a propensity band such as (0.05, 0.95) or True (`EXTREME_PROPENSITY`); "
+    "ci 'sandwich' (alias 'gmm') or 'bootstrap'; small_sample True: SE × sqrt(n/(n−k)) "
+    "(× sqrt(G/(G−1)) with clusters) with a t reference, False: exactly Stata teffects "
+    "(normal); n_resamples bootstrap draws; propensity_covariates (None: the covariates); "
+    "link 'logit' or 'probit'."
+)
 
-REGISTRY: Mapping[str, Method] = MappingProxyType({m.name: m for m in (
-    Method("difference", _difference,
-           {"n_resamples": DEFAULTS.difference_resamples, "bootstrap_method": "BCa",
-            "permutation_resamples": DEFAULTS.difference_resamples,
-            "large_n": scale.ANALYTIC_N},
-           "unadjusted; n_resamples bootstrap draws, bootstrap_method 'BCa' or 'percentile', "
-           "permutation_resamples (exact permutation p when there are no more arrangements), large_n: "
-           "above this many rows Welch's t interval and p instead (None: always resample). With "
-           "clusters: CR2 SE, Bell–McCaffrey df.",
-           uses_covariates=False),
-    Method("ols", _ols,
-           {"cov_type": "HC2", "min_clusters": DEFAULTS.min_clusters, "few_clusters": "hc3"},
-           "cov_type 'HC2' (CR2 with clusters; Bell–McCaffrey df) or a statsmodels type with t(n − k) "
-           "(clustered: CR1 with t(G − 1) from min_clusters clusters, below it few_clusters 'hc3' or "
-           "'crv3')."),
-    Method("ipw", _ipw,
-           {"estimand": "ATE", "trim": None, "ci": "sandwich", "small_sample": True,
-            "n_resamples": DEFAULTS.weighting_resamples, "propensity_covariates": None, "link": "logit"},
-           "estimand 'ATE' or 'ATT'; " + _WEIGHTING_DOC,
-           subsample_words="The IPW estimate (propensity model and GMM)"),
-    Method("aipw", _aipw,
-           {"estimand": "ATE", "trim": None, "ci": "sandwich", "small_sample": True,
-            "n_resamples": DEFAULTS.weighting_resamples, "propensity_covariates": None, "link": "logit"},
-           "estimand 'ATE' only; " + _WEIGHTING_DOC,
-           subsample_words="The AIPW estimate (outcome and propensity models and GMM)"),
-    Method("quantile", _quantile,
-           {"quantile": 0.5, "ci": "analytic", "n_resamples": DEFAULTS.weighting_resamples},
-           "quantile a fraction (0.5 = median); ci 'analytic' (kernel sandwich) or 'bootstrap'; "
-           "n_resamples bootstrap draws.",
-           subsample_words="The quantile regression"),
-    Method("fractional_logit", _fractional_logit,
-           {"cov_type": "HC0", "min_clusters": 20},
-           "outcome in [0, 1], result in percentage points (a fraction); cov_type a statsmodels robust "
-           "type, cluster-robust from min_clusters clusters.",
-           subsample_words="The fractional logit (and its average marginal effect)"),
-    Method("log_linear", _log_linear,
-           {"cov_type": "HC0", "min_clusters": 20, "small_sample": True},
-           "non-negative outcome, result a percent change (ratio of means − 1, a fraction); cov_type and "
-           "min_clusters as fractional_logit; small_sample True: SE × sqrt(n/(n−k)) with t(n−k), unless "
-           "clustered.",
-           subsample_words="The log-linear GLM"),
-)})
+REGISTRY: Mapping[str, Method] = MappingProxyType(
+    {
+        m.name: m
+        for m in (
+            Method(
+                "difference",
+                _difference,
+                {
+                    "n_resamples": DEFAULTS.difference_resamples,
+                    "bootstrap_method": "BCa",
+                    "permutation_resamples": DEFAULTS.difference_resamples,
+                    "large_n": scale.ANALYTIC_N,
+                },
+                "unadjusted; n_resamples bootstrap draws, bootstrap_method 'BCa' or 'percentile', "
+                "permutation_resamples (exact permutation p when there are no more arrangements), large_n: "
+                "above this many rows Welch's t interval and p instead (None: always resample). With "
+                "clusters: CR2 SE, Bell–McCaffrey df.",
+                uses_covariates=False,
+            ),
+            Method(
+                "ols",
+                _ols,
+                {"cov_type": "HC2", "min_clusters": DEFAULTS.min_clusters, "few_clusters": "hc3"},
+                "cov_type 'HC2' (CR2 with clusters; Bell–McCaffrey df) or a statsmodels type with t(n − k) "
+                "(clustered: CR1 with t(G − 1) from min_clusters clusters, below it few_clusters 'hc3' or "
+                "'crv3').",
+            ),
+            Method(
+                "ipw",
+                _ipw,
+                {
+                    "estimand": "ATE",
+                    "trim": None,
+                    "ci": "sandwich",
+                    "small_sample": True,
+                    "n_resamples": DEFAULTS.weighting_resamples,
+                    "propensity_covariates": None,
+                    "link": "logit",
+                },
+                "estimand 'ATE' or 'ATT'; " + _WEIGHTING_DOC,
+                subsample_words="The IPW estimate (propensity model and GMM)",
+            ),
+            Method(
+                "aipw",
+                _aipw,
+                {
+                    "estimand": "ATE",
+                    "trim": None,
+                    "ci": "sandwich",
+                    "small_sample": True,
+                    "n_resamples": DEFAULTS.weighting_resamples,
+                    "propensity_covariates": None,
+                    "link": "logit",
+                },
+                "estimand 'ATE' only; " + _WEIGHTING_DOC,
+                subsample_words="The AIPW estimate (outcome and propensity models and GMM)",
+            ),
+            Method(
+                "quantile",
+                _quantile,
+                {"quantile": 0.5, "ci": "analytic", "n_resamples": DEFAULTS.weighting_resamples},
+                "quantile a fraction (0.5 = median); ci 'analytic' (kernel sandwich) or 'bootstrap'; "
+                "n_resamples bootstrap draws.",
+                subsample_words="The quantile regression",
+            ),
+            Method(
+                "fractional_logit",
+                _fractional_logit,
+                {"cov_type": "HC0", "min_clusters": 20},
+                "outcome in [0, 1], result in percentage points (a fraction); cov_type a statsmodels robust "
+                "type, cluster-robust from min_clusters clusters.",
+                subsample_words="The fractional logit (and its average marginal effect)",
+            ),
+            Method(
+                "log_linear",
+                _log_linear,
+                {"cov_type": "HC0", "min_clusters": 20, "small_sample": True},
+                "non-negative outcome, result a percent change (ratio of means − 1, a fraction); cov_type and "
+                "min_clusters as fractional_logit; small_sample True: SE × sqrt(n/(n−k)) with t(n−k), unless "
+                "clustered.",
+                subsample_words="The log-linear GLM",
+            ),
+        )
+    }
+)
 
 METHODS: tuple[str, ...] = tuple(REGISTRY)
 #: run on a seeded subsample above `scale.LARGE_N` rows (iterative fits over every row: QuantReg's and the
@@ -124,7 +169,11 @@ SUBSAMPLED_METHODS: tuple[str, ...] = tuple(name for name, m in REGISTRY.items()
 def describe_methods() -> str:
     """One paragraph per method: its options with their defaults, and what they mean."""
     return "\n".join(
-        textwrap.fill(f"{m.name} ({', '.join(f'{k}={v!r}' for k, v in m.options.items())}): {m.doc}", 100,
-                      initial_indent="  ", subsequent_indent="    ")
+        textwrap.fill(
+            f"{m.name} ({', '.join(f'{k}={v!r}' for k, v in m.options.items())}): {m.doc}",
+            100,
+            initial_indent="  ",
+            subsequent_indent="    ",
+        )
         for m in REGISTRY.values()
     )

@@ -72,9 +72,24 @@ def _ols(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
     details["residual_sd"] = float(math.sqrt(fit.mse_resid)) if fit.df_resid > 0 else float("nan")
     details["ratio_of_means"] = _ratio_of_means(np.asarray(fit.params), vcov, X, j, df_of, alpha)
     p = float(2 * st.t.sf(abs(b / se), df))
-    return _result(prep, outcome, treatment, "ols", "ATE", b, (b - crit * se, b + crit * se), p, se,
-                   "difference", prep.covariates, conf_level, notes, details, model=fitted,
-                   reference=Reference("t", float(df)))
+    return _result(
+        prep,
+        outcome,
+        treatment,
+        "ols",
+        "ATE",
+        b,
+        (b - crit * se, b + crit * se),
+        p,
+        se,
+        "difference",
+        prep.covariates,
+        conf_level,
+        notes,
+        details,
+        model=fitted,
+        reference=Reference("t", float(df)),
+    )
 
 
 def _ratio_of_means(params: np.ndarray, vcov: np.ndarray, X: np.ndarray, j: int, df_of, alpha: float) -> dict:
@@ -88,8 +103,7 @@ def _ratio_of_means(params: np.ndarray, vcov: np.ndarray, X: np.ndarray, j: int,
     ell[j] = 1.0
     mu0 = float(c0 @ params)
     b = float(params[j])
-    out = {"control_mean": mu0, "treated_mean": mu0 + b, "estimate": None, "ci_low": None,
-           "ci_high": None, "df": None}
+    out = {"control_mean": mu0, "treated_mean": mu0 + b, "estimate": None, "ci_low": None, "ci_high": None, "df": None}
     if mu0 == 0:
         return out
     ratio = b / mu0
@@ -97,8 +111,9 @@ def _ratio_of_means(params: np.ndarray, vcov: np.ndarray, X: np.ndarray, j: int,
     if not (math.isfinite(df) and df > 0):
         return out
     crit = float(st.t.ppf(1 - alpha / 2, df))
-    interval = robust.fieller_interval(b, mu0, float(ell @ vcov @ ell), float(c0 @ vcov @ c0),
-                                       float(ell @ vcov @ c0), crit)
+    interval = robust.fieller_interval(
+        b, mu0, float(ell @ vcov @ ell), float(c0 @ vcov @ c0), float(ell @ vcov @ c0), crit
+    )
     out.update(estimate=ratio, df=float(df))
     if interval is not None:
         out.update(ci_low=interval[0], ci_high=interval[1])
@@ -122,14 +137,18 @@ def _statsmodels_ols(model, prep, cov_type: str, opts, notes: list[str], details
     if few == "crv3":
         details["se_type"] = "cluster (CR3 jackknife)"
         details["df"] = n_groups - 1
-        notes.append(f"Only {n_groups} clusters (fewer than {min_clusters}): CR3 (jackknife) cluster-robust "
-                     f"standard errors with a t({n_groups - 1}) reference are used.")
+        notes.append(
+            f"Only {n_groups} clusters (fewer than {min_clusters}): CR3 (jackknife) cluster-robust "
+            f"standard errors with a t({n_groups - 1}) reference are used."
+        )
         return model.fit(cov_type="cluster-crv3", cov_kwds={"groups": codes}, use_t=True)
     if few == "hc3":
-        notes.append(f"Only {n_groups} clusters (fewer than {min_clusters}): {cov_type} standard errors are "
-                     "used instead of cluster-robust ones; they ignore within-cluster correlation and the "
-                     "interval may be too narrow (the default cov_type='HC2' gives CR2 errors with "
-                     "Bell–McCaffrey degrees of freedom, valid with few clusters).")
+        notes.append(
+            f"Only {n_groups} clusters (fewer than {min_clusters}): {cov_type} standard errors are "
+            "used instead of cluster-robust ones; they ignore within-cluster correlation and the "
+            "interval may be too narrow (the default cov_type='HC2' gives CR2 errors with "
+            "Bell–McCaffrey degrees of freedom, valid with few clusters)."
+        )
         return model.fit(cov_type=cov_type, use_t=True)
     raise EffectError(f"few_clusters must be 'hc3' or 'crv3'; got {few!r}.")
 
@@ -166,24 +185,44 @@ def _quantile(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
                 warnings.simplefilter("ignore")
                 return _quantreg_fit(prep.y[idx], X[idx], q).params[j]
 
-        boot = st.bootstrap((np.arange(len(prep.y)),), stat, n_resamples=n_boot,
-                            vectorized=False, confidence_level=conf_level, method="percentile",
-                            rng=np.random.default_rng(seed))
+        boot = st.bootstrap(
+            (np.arange(len(prep.y)),),
+            stat,
+            n_resamples=n_boot,
+            vectorized=False,
+            confidence_level=conf_level,
+            method="percentile",
+            rng=np.random.default_rng(seed),
+        )
         ci = (boot.confidence_interval.low, boot.confidence_interval.high)
         se = float(boot.standard_error)
         p = _normal_p(estimate, se)
-        details.update({"se_type": "pairs bootstrap (percentile interval)", "bootstrap_reps": n_boot,
-                        "seed": seed})
+        details.update({"se_type": "pairs bootstrap (percentile interval)", "bootstrap_reps": n_boot, "seed": seed})
         reference = Reference("percentile bootstrap")
         notes.append("p-value from a normal approximation with the bootstrap standard error.")
     else:
         raise EffectError(f"ci must be 'analytic' or 'bootstrap' for quantile; got {opts['ci']!r}.")
     if prep.groups is not None:
-        notes.append("Clusters are ignored by quantile regression: the interval assumes "
-                     "independent rows.")
+        notes.append("Clusters are ignored by quantile regression: the interval assumes independent rows.")
     estimand = f"quantile {q:g} difference" + (" (conditional)" if prep.X.shape[1] else "")
-    return _result(prep, outcome, treatment, "quantile", estimand, estimate, ci, p, se,
-                   "difference", prep.covariates, conf_level, notes, details, model=res, reference=reference)
+    return _result(
+        prep,
+        outcome,
+        treatment,
+        "quantile",
+        estimand,
+        estimate,
+        ci,
+        p,
+        se,
+        "difference",
+        prep.covariates,
+        conf_level,
+        notes,
+        details,
+        model=res,
+        reference=reference,
+    )
 
 
 def _quantreg_fit(y: np.ndarray, X: np.ndarray, q: float):

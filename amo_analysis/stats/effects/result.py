@@ -172,8 +172,12 @@ class EffectResult:
             )
         se = None if self.std_error is None else float(math.exp(self.estimate) * self.std_error)
         details = dict(self.details)
-        details["log_scale"] = {"estimate": self.estimate, "ci_low": self.ci_low,
-                                "ci_high": self.ci_high, "std_error": self.std_error}
+        details["log_scale"] = {
+            "estimate": self.estimate,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "std_error": self.std_error,
+        }
         return replace(
             self,
             estimate=math.expm1(self.estimate),
@@ -181,7 +185,8 @@ class EffectResult:
             ci_high=math.expm1(self.ci_high),
             std_error=se,
             scale="percent change",
-            notes=list(self.notes) + [
+            notes=list(self.notes)
+            + [
                 f"Percent change = exp(effect on log '{self.outcome}') − 1; the interval is "
                 "transformed the same way, the standard error by the delta method."
             ],
@@ -225,8 +230,9 @@ class EffectResult:
             )
         log = self.scale == "percent change"
         on_log_scale = self.details.get("log_scale", {})
-        estimate, se = ((on_log_scale.get("estimate"), on_log_scale.get("std_error")) if log
-                        else (self.estimate, self.std_error))
+        estimate, se = (
+            (on_log_scale.get("estimate"), on_log_scale.get("std_error")) if log else (self.estimate, self.std_error)
+        )
         if estimate is None or se is None:
             raise EffectError(f"This {self.method} estimate has no standard error to rebuild its interval from.")
         q = float(st.t.ppf(1 - alpha / 2, ref.df) if ref.kind == "t" else st.norm.ppf(1 - alpha / 2))
@@ -263,8 +269,11 @@ class EffectResult:
 
     def _repr_html_(self) -> str:
         """The `summary()` rows as a compact HTML table (JupyterLab); every text is escaped."""
-        rows = [f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
-                f"<td style='text-align:left'>{html.escape(value)}</td></tr>" for label, value in self._lines()]
+        rows = [
+            f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
+            f"<td style='text-align:left'>{html.escape(value)}</td></tr>"
+            for label, value in self._lines()
+        ]
         if self.notes:
             notes = "<br>".join(html.escape(note) for note in self.notes)
             rows.append(f"<tr><th style='text-align:left'>Notes</th><td style='text-align:left'>{notes}</td></tr>")
@@ -277,15 +286,31 @@ class EffectResult:
         freedom of a t reference, else NaN). A missing standard error is NaN."""
         nan = float("nan")
         df = self.reference.df if self.reference is not None and self.reference.kind == "t" else nan
-        return pd.DataFrame([{
-            "outcome": self.outcome, "treatment": self.treatment, "method": self.method,
-            "estimand": self.estimand, "scale": self.scale, "estimate": self.estimate,
-            "std_error": nan if self.std_error is None else self.std_error, "ci_low": self.ci_low,
-            "ci_high": self.ci_high, "conf_level": self.conf_level, "p_value": self.p_value, "n": self.n,
-            "n_treated": self.n_treated, "n_control": self.n_control, "se_type": self.se_type,
-            "df": float(df),
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "outcome": self.outcome,
+                    "treatment": self.treatment,
+                    "method": self.method,
+                    "estimand": self.estimand,
+                    "scale": self.scale,
+                    "estimate": self.estimate,
+                    "std_error": nan if self.std_error is None else self.std_error,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "conf_level": self.conf_level,
+                    "p_value": self.p_value,
+                    "n": self.n,
+                    "n_treated": self.n_treated,
+                    "n_control": self.n_control,
+                    "se_type": self.se_type,
+                    "df": float(df),
+                }
+            ]
+        )
 
     def __repr__(self) -> str:
-        return (f"<EffectResult {self.method} {_shorten(self.estimand)} {_shorten(self.outcome)}: "
-                f"{self.estimate:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}] n={self.n}>")
+        return (
+            f"<EffectResult {self.method} {_shorten(self.estimand)} {_shorten(self.outcome)}: "
+            f"{self.estimate:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}] n={self.n}>"
+        )
