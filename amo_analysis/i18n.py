@@ -74,6 +74,64 @@ def translate(key: str, lang: str = "en", **values: object) -> str:
     return text.format(**values) if values else text
 
 
+class Message(str):
+    """A sentence of the package that is translated where it is shown, not where it is written.
+
+    It *is* its English text (a `str`: joined, compared, logged and tested as before) and it also
+    keeps its translation key and values, so a report in another language shows it in that language:
+    `Message("note_dates_read", column="start_date", order="day first")` reads in English as the
+    key's English text filled with the values; `localise(message, "fr")` gives the French text.
+    A value that is itself a `Message` is translated with it. Values must be numbers, strings or
+    messages (what `to_json` can write).
+    """
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, **values: object) -> "Message":
+        text = translate(key, "en", **values)
+        self = super().__new__(cls, text)
+        self.key = key
+        self.values = values
+        return self
+
+    def in_language(self, lang: str) -> str:
+        """The sentence in `lang` (values that are messages translated too)."""
+        return translate(self.key, lang, **{k: localise(v, lang) for k, v in self.values.items()})
+
+    def to_json(self) -> dict:
+        """{"key", "values", "text"}: what `from_json` reads back (nested messages as dicts)."""
+        values = {k: (v.to_json() if isinstance(v, Message) else v) for k, v in self.values.items()}
+        return {"key": self.key, "values": values, "text": str(self)}
+
+    @classmethod
+    def from_json(cls, obj: dict | str) -> "Message | str":
+        """A message written by `to_json` (a plain string stays a string)."""
+        if not isinstance(obj, dict):
+            return obj
+        values = {k: cls.from_json(v) if isinstance(v, dict) else v for k, v in obj["values"].items()}
+        return cls(obj["key"], **values)
+
+    def __reduce__(self):  # pickling keeps the key (multiprocessing, caches)
+        return (_message_from_parts, (self.key, self.values))
+
+
+def _message_from_parts(key: str, values: dict) -> Message:
+    return Message(key, **values)
+
+
+def localise(text: object, lang: str = "en") -> str:
+    """`text` in `lang`: a `Message` translated, anything else as it is (`str(text)`)."""
+    if isinstance(text, Message):
+        return text.in_language(lang)
+    return text if isinstance(text, str) else str(text)
+
+
+def to_json_text(text: object) -> object:
+    """What to write to JSON for a note: a message's `to_json()`, a plain string as it is."""
+    return text.to_json() if isinstance(text, Message) else text
+
+
 def number_style(lang: str) -> dict[str, str]:
     """How numbers are written in `lang`: the `[numbers]` table of `locales/<lang>.toml`."""
     _check_language(lang)

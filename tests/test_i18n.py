@@ -276,3 +276,45 @@ def test_no_code_compares_language_names():
         "put what differs between languages in amo_analysis/locales/*.toml (a key, or a "
         f"[numbers] setting) instead of comparing language names: {over}"
     )
+
+
+def test_message_is_its_english_text_and_translates_where_shown():
+    from amo_analysis.i18n import Message, localise
+
+    note = Message("note_framing_score_computed")
+    assert note == "framing_score computed as the number of yes among framing_q01…q10"
+    assert isinstance(note, str)
+    assert localise(note, "fr").startswith("framing_score calculé")
+    assert localise("plain words", "fr") == "plain words"
+
+
+def test_message_values_that_are_messages_are_translated_too_and_survive_json_and_pickle():
+    import json
+    import pickle
+
+    from amo_analysis.i18n import Message, localise
+
+    outer = Message(
+        "refute_subsets_pass",
+        draws=50,
+        fraction="80%",
+        unit=Message("refute_unit_projects"),
+        same_sign="100%",
+        sd_ratio="0.4",
+    )
+    assert "projects" in outer and "projets" in localise(outer, "fr")
+    back = Message.from_json(json.loads(json.dumps(outer.to_json())))
+    assert back == outer and localise(back, "fr") == localise(outer, "fr")
+    unpickled = pickle.loads(pickle.dumps(outer))
+    assert unpickled.key == outer.key and localise(unpickled, "fr") == localise(outer, "fr")
+
+
+def test_notes_keep_their_language_through_the_saved_portfolio(tmp_path):
+    from amo_analysis.i18n import Message, localise
+    from amo_analysis.ingest.portfolio import Portfolio, load_portfolio
+    from amo_analysis.paths import SAMPLE_PORTFOLIO
+
+    loaded = load_portfolio(SAMPLE_PORTFOLIO)
+    loaded.notes.append(Message("note_framing_score_computed"))
+    back = Portfolio.load(loaded.save(tmp_path))
+    assert localise(back.notes[-1], "fr").startswith("framing_score calculé")

@@ -13,7 +13,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from amo_analysis.ingest.columns import OUTCOME_CLASSES
-from amo_analysis.i18n import translate
+from amo_analysis.i18n import localise, translate
 from amo_analysis.ingest.portfolio import Portfolio
 
 OUTCOMES = ("budget_drift", "schedule_slip", "adoption_m3")
@@ -84,13 +84,13 @@ def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
 
 def data_quality_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
     """Detection, exclusions, personal data dropped and notes, one line each."""
-    rows = [(translate("detection", lang), line) for line in portfolio.detection]
+    rows = [(translate("detection", lang), localise(line, lang)) for line in portfolio.detection]
     rows.append((translate("rows_excluded", lang), len(portfolio.excluded_rows)))
     for problem in portfolio.problems:
         rows.append(("", problem["sentence"]))
     dropped = ", ".join(f"{p['column']} ({p['reason']})" for p in portfolio.personal_columns)
     rows.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
-    rows.extend((translate("notes", lang), note) for note in portfolio.notes)
+    rows.extend((translate("notes", lang), localise(note, lang)) for note in portfolio.notes)
     return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
 
 

@@ -25,6 +25,7 @@ from amo_analysis.ingest import cells
 from amo_analysis.ingest import columns
 from amo_analysis.ingest import metrics
 from amo_analysis.errors import ContractError, InputError, Problem
+from amo_analysis.i18n import Message
 
 if TYPE_CHECKING:  # pandera is imported where the contract is checked (notebooks reading Parquet skip it)
     import pandera.pandas as pa
@@ -401,7 +402,7 @@ def _complete_framing_score(df: pd.DataFrame, ctx: _Ctx) -> pd.DataFrame:
             )
     else:
         score = computed
-        ctx.notes.append("framing_score computed as the number of yes among framing_q01…q10")
+        ctx.notes.append(Message("note_framing_score_computed"))
     df["framing_score"] = score.astype("Int64")
     return df
 

@@ -29,6 +29,7 @@ from amo_analysis.ingest import metrics
 from amo_analysis.ingest import privacy
 from amo_analysis.ingest import sources
 from amo_analysis.errors import InputError, Problem
+from amo_analysis.i18n import Message, to_json_text
 
 PORTFOLIO_FILE = "portfolio.parquet"
 PROVENANCE_FILE = "provenance.json"
@@ -72,7 +73,8 @@ class Portfolio:
             "personal_columns_dropped": list(self.personal_columns),
             "problems": list(self.problems),
             "excluded_rows": [int(r) for r in self.excluded_rows],
-            "notes": list(self.notes),
+            "notes": [str(note) for note in self.notes],
+            "notes_translatable": [to_json_text(note) for note in self.notes],
             "missing_values": {k: int(v) for k, v in self.missing.items()},
             "cost_unit": self.cost_unit,
             "practice_name": self.practice_name,
@@ -117,7 +119,7 @@ class Portfolio:
             personal_columns=prov["personal_columns_dropped"],
             problems=prov["problems"],
             excluded_rows=prov["excluded_rows"],
-            notes=prov["notes"],
+            notes=[Message.from_json(note) for note in prov.get("notes_translatable", prov["notes"])],
             missing=prov["missing_values"],
             cost_unit=prov["cost_unit"],
             practice_name=prov["practice_name"],
