@@ -41,6 +41,7 @@ from amo_analysis.analyses.overview import default_covariates, share_ci, with_mo
 from amo_analysis.stats.effects import EffectError, estimate_effect
 from amo_analysis.stats.sensitivity import evalue
 from amo_analysis.errors import InputError
+from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
 from amo_analysis.i18n import translate
 
 FAILURE_OUTCOMES: dict[str, tuple[str, ...]] = {
@@ -481,6 +482,7 @@ def _add_note(table: pd.DataFrame, note: str | None) -> pd.DataFrame:
     return table
 
 
+@passes_unavailable
 def framing_risk_table(
     data: pd.DataFrame,
     outcomes=tuple(FAILURE_OUTCOMES),
@@ -534,6 +536,7 @@ def framing_risk_table(
 # ---------------------------------------------------------------------------------------------
 
 
+@passes_unavailable
 def framing_score_distribution(data: pd.DataFrame) -> pd.DataFrame:
     """Number of projects per framing score (0–10), overall and per practice group."""
     if "framing_score" not in data or data["framing_score"].notna().sum() == 0:
@@ -547,6 +550,7 @@ def framing_score_distribution(data: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+@passes_unavailable
 def question_answer_rates(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Share of projects answering each framing question (Wilson 95 % CI), overall and per group."""
     rows = []
@@ -609,6 +613,7 @@ def _present_pitfalls(data: pd.DataFrame) -> list[str]:
     return found
 
 
+@passes_unavailable
 def pitfall_prevalence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Share of projects with each pitfall (Wilson 95 % CI), overall and with / without the practice."""
     rows = []
@@ -625,6 +630,7 @@ def pitfall_prevalence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@passes_unavailable
 def pitfall_cooccurrence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Share of projects with both pitfalls (row and column); the diagonal is each pitfall's prevalence."""
     found = _present_pitfalls(data)
@@ -653,6 +659,7 @@ def _check_quantile_rows(frame: pd.DataFrame, outcome: str, code: str, covariate
         )
 
 
+@passes_unavailable
 def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: str = "en") -> pd.DataFrame:
     """Adjusted association of each pitfall with drift (median, P80), slip (median) and adoption.
 
@@ -849,7 +856,7 @@ def add_evalues(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def evalue_table(
-    data: pd.DataFrame, risks: pd.DataFrame | None = None, lang: str = "en", seed: int = 0
+    data: pd.DataFrame, risks: pd.DataFrame | Unavailable | None = None, lang: str = "en", seed: int = 0
 ) -> pd.DataFrame:
     """E-values of the risk ratios of failure, framing then pitfalls, outcome by outcome: the
     `EVALUE_MODEL` rows of `risks` (a `framing_risk_table`; None leaves framing out) and the pitfall
@@ -858,7 +865,7 @@ def evalue_table(
     `evalue_ci` (see `add_evalues`), n and the note of a missing estimate. Empty, with
     ``attrs["why"]`` in `lang`, when there is nothing to show."""
     parts = []
-    if risks is not None and not risks.empty:
+    if isinstance(risks, pd.DataFrame) and not risks.empty:  # None or Unavailable: no framing rows
         parts.append(risks[risks["model"] == EVALUE_MODEL])
     if any(p in data for p in PITFALL_COLUMNS):
         parts.append(pitfall_risk_table(data, lang=lang, seed=seed))
@@ -882,31 +889,40 @@ def evalue_text(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def record_evalues(ctx, table: pd.DataFrame) -> None:
-    """Record one E-value per row: `sensitivity.framing.<exposure>.<outcome>.evalue` and
+def evalue_records(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> list[dict]:
+    """One record per row: `sensitivity.framing.<exposure>.<outcome>.evalue` and
     `sensitivity.pitfall.<pitfall>.<outcome>.evalue`; value = E-value of the risk ratio (unit "ratio"),
     `evalue_ci` = that of the interval limit closer to 1, `rr`, `rr_ci_low`, `rr_ci_high` the risk ratio
     itself, `model` (adjusted + amo); value null and the reason in `note` when not estimated."""
+    records = []
     for r in table.to_dict("records"):
         kind = "pitfall" if r["exposure"] in PITFALL_COLUMNS else "framing"
-        ctx.record(
-            f"sensitivity.{kind}.{r['exposure']}.{r['outcome']}.evalue",
-            r["evalue"],
-            n=int(r["n"]),
-            unit="ratio",
-            method=ctx.t("ev_method"),
-            label=ctx.t("ev_label", label=question_label(r["exposure"], ctx.lang), outcome=ctx.t(r["outcome"])),
-            evalue_ci=r["evalue_ci"],
-            rr=r["estimate"],
-            rr_ci_low=r["ci_low"],
-            rr_ci_high=r["ci_high"],
-            exposure=r["exposure"],
-            outcome=r["outcome"],
-            model=EVALUE_MODEL,
-            note=r["note"] or "",
-            write=False,
+        records.append(
+            dict(
+                name=f"sensitivity.{kind}.{r['exposure']}.{r['outcome']}.evalue",
+                value=r["evalue"],
+                n=int(r["n"]),
+                unit="ratio",
+                method=translate("ev_method", lang, practice=practice),
+                label=translate(
+                    "ev_label", lang, label=question_label(r["exposure"], lang), outcome=translate(r["outcome"], lang)
+                ),
+                evalue_ci=r["evalue_ci"],
+                rr=r["estimate"],
+                rr_ci_low=r["ci_low"],
+                rr_ci_high=r["ci_high"],
+                exposure=r["exposure"],
+                outcome=r["outcome"],
+                model=EVALUE_MODEL,
+                note=r["note"] or "",
+            )
         )
-    ctx.save_records()
+    return records
+
+
+def evalue_finding(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> Finding:
+    """The E-value table of notebook 03 (saved as `evalues`) with its records (`evalue_records`)."""
+    return Finding(table, name="evalues", labels=HEADERS, records=evalue_records(table, lang, practice))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -952,27 +968,44 @@ def require_pitfalls(data: pd.DataFrame) -> bool:
     return True
 
 
+@unavailable_on(FramingError)
+def framing_data(data: pd.DataFrame) -> pd.DataFrame:
+    """`data` when it has framing answers or a score (`require_framing`), else `Unavailable` with the
+    sentence: the framing cells of notebook 03 take this and show the reason instead of a result."""
+    require_framing(data)
+    return data
+
+
+@unavailable_on(FramingError)
+def pitfall_data(data: pd.DataFrame) -> pd.DataFrame:
+    """`data` when it records at least one pitfall (`require_pitfalls`), else `Unavailable`."""
+    require_pitfalls(data)
+    return data
+
+
 def claims_check(
-    data: pd.DataFrame, threshold: int, pitfall_table: pd.DataFrame | None, seed: int = 0
+    data: pd.DataFrame, threshold: int, pitfall_table: pd.DataFrame | Unavailable | None, seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The framing claim and the pitfall claims; a table is empty when its data are absent."""
+    """The framing claim and the pitfall claims; a table is empty when its data are absent (no
+    framing score; `pitfall_table` None or `Unavailable`)."""
     has_framing = "framing_score" in data and data["framing_score"].notna().any()
     framing_table = framing_claim(data, threshold, seed=seed) if has_framing else pd.DataFrame()
-    pitfall_table_claims = pitfall_claims(data, pitfall_table, seed) if pitfall_table is not None else pd.DataFrame()
+    has_pitfalls = pitfall_table is not None and not isinstance(pitfall_table, Unavailable)
+    pitfall_table_claims = pitfall_claims(data, pitfall_table, seed) if has_pitfalls else pd.DataFrame()
     return framing_table, pitfall_table_claims
 
 
-def record_framing(ctx, claim_table: pd.DataFrame, pitfall_claim_table: pd.DataFrame) -> None:
-    """Record the framing RR claim and the two pitfall claims (headline) in the run's results."""
-    if not claim_table.empty:
-        _record_framing_claim(ctx, claim_table.iloc[0])
-    _record_pitfall_claims(ctx, pitfall_claim_table)
+def framing_records(claim_table: pd.DataFrame, pitfall_claim_table: pd.DataFrame, lang: str = "en") -> list[dict]:
+    """The records of the framing RR claim (`framing.failure_rr.well_framed`) and of the pitfall
+    claims (`pitfalls.<key>`), all on the summary page."""
+    records = [] if claim_table.empty else [_framing_claim_record(claim_table.iloc[0], lang)]
+    return records + _pitfall_claim_records(pitfall_claim_table, lang)
 
 
-def _record_framing_claim(ctx, r) -> None:
-    ctx.record(
-        "framing.failure_rr.well_framed",
-        r["estimate"],
+def _framing_claim_record(r, lang: str) -> dict:
+    return dict(
+        name="framing.failure_rr.well_framed",
+        value=r["estimate"],
         ci_low=r["ci_low"],
         ci_high=r["ci_high"],
         n=int(r["n"]),
@@ -980,75 +1013,30 @@ def _record_framing_claim(ctx, r) -> None:
         headline=True,
         verdict=r["verdict"],
         claim=r["claim"],
-        label=ctx.t("fr_rr_label", threshold=int(r["threshold"])),
-        method=ctx.t("fr_rr_method"),
+        label=translate("fr_rr_label", lang, threshold=int(r["threshold"])),
+        method=translate("fr_rr_method", lang),
         note=r["note"],
     )
 
 
-def _record_pitfall_claims(ctx, pitfall_claim_table: pd.DataFrame) -> None:
+def _pitfall_claim_records(pitfall_claim_table: pd.DataFrame, lang: str) -> list[dict]:
+    records = []
     for p in pitfall_claim_table.to_dict("records"):
         drift = (p.get("unit") or "") == "percent change"  # scope creep → drift; else requirements → adoption
-        ctx.record(
-            f"pitfalls.{p['key']}",
-            p["estimate"],
-            ci_low=p.get("ci_low"),
-            ci_high=p.get("ci_high"),
-            n=int(p.get("n") or 0),
-            unit="percent change" if drift else "fraction",
-            headline=True,
-            verdict=p["verdict"],
-            claim=p["claim"],
-            label=ctx.t("fr_scope_label" if drift else "fr_req_label"),
-            method=ctx.t("fr_scope_method" if drift else "fr_req_method"),
-            note=p.get("note", ""),
+        records.append(
+            dict(
+                name=f"pitfalls.{p['key']}",
+                value=p["estimate"],
+                ci_low=p.get("ci_low"),
+                ci_high=p.get("ci_high"),
+                n=int(p.get("n") or 0),
+                unit="percent change" if drift else "fraction",
+                headline=True,
+                verdict=p["verdict"],
+                claim=p["claim"],
+                label=translate("fr_scope_label" if drift else "fr_req_label", lang),
+                method=translate("fr_scope_method" if drift else "fr_req_method", lang),
+                note=p.get("note", ""),
+            )
         )
-
-
-def forest_plot(table: pd.DataFrame, outcome: str = "failed", model: str = "adjusted + amo", lang: str = "en"):
-    """Risk ratios (log axis) with their 95 % intervals, one line per exposure; estimable rows only."""
-    import matplotlib.pyplot as plt
-
-    part = table[(table["outcome"] == outcome) & (table["model"] == model)].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(7, 0.8 + 0.38 * max(len(part), 1)))
-    y = np.arange(len(part))
-    ok = part["estimate"].notna().to_numpy()
-    ax.errorbar(
-        part.loc[ok, "estimate"],
-        y[ok],
-        xerr=[part.loc[ok, "estimate"] - part.loc[ok, "ci_low"], part.loc[ok, "ci_high"] - part.loc[ok, "estimate"]],
-        fmt="s",
-        color="#0072B2",
-        ecolor="black",
-        capsize=3,
-    )
-    for i in y[~ok]:
-        ax.text(1, i, translate("fr_not_estimable", lang), ha="center", va="center", fontsize=8, color="grey")
-    ax.axvline(1, color="black", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_yticks(y, part["label"].astype(str))
-    ax.invert_yaxis()
-    ax.set_xlabel(translate("fr_forest_axis", lang, outcome=translate(outcome, lang)))
-    fig.tight_layout()
-    return fig
-
-
-def cooccurrence_heatmap(matrix: pd.DataFrame, lang: str = "en"):
-    """Heat map of the pitfall co-occurrence shares (diagonal = prevalence)."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    fig, ax = plt.subplots(figsize=(6.5, 5.2))
-    sns.heatmap(
-        matrix.astype(float),
-        annot=True,
-        fmt=".0%",
-        cmap="Blues",
-        vmin=0,
-        vmax=1,
-        ax=ax,
-        cbar_kws={"label": translate("fr_cooccurrence_share", lang)},
-    )
-    ax.set_title(translate("fr_cooccurrence_title", lang))
-    fig.tight_layout()
-    return fig
+    return records

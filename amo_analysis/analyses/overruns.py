@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from amo_analysis.errors import InputError
+from amo_analysis.findings import Finding
 from amo_analysis.i18n import format_number, translate
 from amo_analysis.stats import tails as tail_stats
 from amo_analysis.stats.tails import MIN_EXCEEDANCES, TailFit
@@ -253,8 +254,8 @@ def tail_text(tail: CostTail) -> str:
     return "\n".join(lines)
 
 
-def record_tail(ctx, tail: CostTail) -> None:
-    """Record `tails.cost_ratio.alpha` (Hill, on the summary page) and `tails.cost_ratio.alpha_gpd`:
+def tail_records(tail: CostTail, lang: str = "en") -> list[dict]:
+    """The records `tails.cost_ratio.alpha` (Hill, on the summary page) and `tails.cost_ratio.alpha_gpd`:
     value α, its interval (an unbounded end is null), n (finished projects), method "Hill" / "GPD",
     k (overruns in the tail), threshold (ratio units), n_overruns, regime (language-free), reading (in
     the report's language); when not estimated, value null and the sentence in `note`."""
@@ -262,40 +263,53 @@ def record_tail(ctx, tail: CostTail) -> None:
         ("tails.cost_ratio.alpha", "Hill", tail.hill, "tl_label_hill", True),
         ("tails.cost_ratio.alpha_gpd", "GPD", tail.gpd, "tl_label_gpd", False),
     )
+    records = []
     for name, method, fit, label, headline in fits:
         if fit is None:
-            note = tail.why or tail.gpd_why
-            ctx.record(
-                name,
-                None,
-                n=tail.n,
-                unit="tail index",
-                method=method,
-                label=ctx.t(label),
-                n_overruns=tail.n_overruns,
-                note=note,
-                write=False,
+            records.append(
+                dict(
+                    name=name,
+                    value=None,
+                    n=tail.n,
+                    unit="tail index",
+                    method=method,
+                    label=translate(label, lang),
+                    n_overruns=tail.n_overruns,
+                    note=tail.why or tail.gpd_why,
+                )
             )
             continue
-        ctx.record(
-            name,
-            fit.alpha,
-            ci_low=fit.ci_low,
-            ci_high=fit.ci_high,
-            n=fit.n,
-            unit="tail index",
-            method=method,
-            label=ctx.t(label),
-            headline=headline,
-            k=fit.k,
-            threshold=fit.threshold,
-            k_rule=fit.k_rule,
-            searched=tail.searched,
-            n_overruns=fit.n_overruns,
-            conf_level=fit.conf_level,
-            regime=regime(fit.alpha),
-            reading=fit_reading(fit, ctx.lang),
-            note="",
-            write=False,
+        records.append(
+            dict(
+                name=name,
+                value=fit.alpha,
+                ci_low=fit.ci_low,
+                ci_high=fit.ci_high,
+                n=fit.n,
+                unit="tail index",
+                method=method,
+                label=translate(label, lang),
+                headline=headline,
+                k=fit.k,
+                threshold=fit.threshold,
+                k_rule=fit.k_rule,
+                searched=tail.searched,
+                n_overruns=fit.n_overruns,
+                conf_level=fit.conf_level,
+                regime=regime(fit.alpha),
+                reading=fit_reading(fit, lang),
+                note="",
+            )
         )
-    ctx.save_records()
+    return records
+
+
+def tail_reading(tail: CostTail, lang: str = "en") -> str:
+    """The reading under the Hill plot (`tail_reading_text`); "" when the tail is not estimated, as
+    the table and the plot already say why."""
+    return tail_reading_text(tail, lang) if tail.estimable else ""
+
+
+def tail_finding(tail: CostTail, lang: str = "en") -> Finding:
+    """The tail-index table of notebook 01 (saved as `tail_index`) with its records (`tail_records`)."""
+    return Finding(tail_table(tail, lang), name="tail_index", labels=HEADERS, records=tail_records(tail, lang))

@@ -43,7 +43,8 @@ from statsmodels.regression.linear_model import OLS
 from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import mean_t_ci, with_model_columns
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import translate
+from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
+from amo_analysis.i18n import Message, format_number, localise, translate
 from amo_analysis.defaults import DEFAULTS
 
 DEFAULT_BUDGET = DEFAULTS.roi_budget_eur
@@ -167,8 +168,8 @@ def portfolio_fee_share(data: pd.DataFrame) -> tuple[float, str]:
         shares = (data["amo_cost"] / data["budget_planned"])[data["amo"].astype(bool)].dropna()
         shares = shares[shares > 0]
         if len(shares):
-            return float(shares.median()), f"median fee share of the portfolio ({len(shares)} projects)"
-    return DEFAULT_FEE_SHARE, "default 10 % of the budget (no fee recorded in the portfolio)"
+            return float(shares.median()), Message("roi_fee_source_median", n=len(shares))
+    return DEFAULT_FEE_SHARE, Message("roi_fee_source_default")
 
 
 def _design(frame: pd.DataFrame, covariates: list[str], columns: pd.Index | None = None) -> pd.DataFrame:
@@ -232,10 +233,12 @@ def simulate_roi(
             f"with and 3 without the practice (this portfolio has {len(used)}: {n_with} with)."
         )
     if fee is None:
-        share, fee_source = (fee_share, "fee share given") if fee_share is not None else portfolio_fee_share(data)
+        share, fee_source = (
+            (fee_share, Message("roi_fee_source_share_given")) if fee_share is not None else portfolio_fee_share(data)
+        )
         fee = share * budget
     else:
-        fee_source = "fee given"
+        fee_source = Message("roi_fee_source_given")
     if fee <= 0:
         raise InputError(f"the ROI fee must be positive (got {fee}).")
 
@@ -278,9 +281,15 @@ def simulate_roi(
     picks = (rng.random(n_draws) * len(used)).astype(int)
     cost_without = base[replicate, picks]
     notes = [
-        f"{n_finished} finished projects ({n_with} with the practice); covariates: "
-        f"{', '.join(covariates) or 'none'}; {n_bootstrap} bootstrap fits (expectations exact over "
-        f"each fit's residuals), {n_draws} draws for the distributions, seed {seed}."
+        Message(
+            "roi_run_note",
+            n=n_finished,
+            n_with=n_with,
+            covariates=", ".join(covariates) or Message("none"),
+            n_bootstrap=n_bootstrap,
+            n_draws=n_draws,
+            seed=seed,
+        )
     ]
     if subsample_note:
         notes.append(subsample_note)
@@ -505,7 +514,10 @@ def drift_cut_cis(without: pd.Series, with_: pd.Series, seed: int) -> dict[str, 
 
 
 def example_vs_portfolio(
-    data: pd.DataFrame, result: RoiResult | None, seed: int = 0, example: PublishedExample = PublishedExample()
+    data: pd.DataFrame,
+    result: RoiResult | Unavailable | None,
+    seed: int = 0,
+    example: PublishedExample = PublishedExample(),
 ) -> pd.DataFrame:
     """Each assumption the published example implies, under each reading, beside what this portfolio
     says, with a verdict per reading (`claims.consistency`: consistent / contradicted / inconclusive).
@@ -535,7 +547,7 @@ def example_vs_portfolio(
     cuts = drift_cut_cis(drift[~amo], drift[amo], seed + 2)
     rows.append(("drift cut, in points", *cuts["points"], n_without + n_with))
     rows.append(("relative drift cut", *cuts["relative"], n_without + n_with))
-    if result is not None:  # None when the portfolio could not support the simulation
+    if result:  # None or Unavailable when the portfolio could not support the simulation
         per_euro = result.summary().set_index("name").loc["prevented_per_euro"]
         gross = (per_euro["value"], per_euro["ci_low"], per_euro["ci_high"])
         rows.append(("gross drift prevented per unit of fee", *gross, result.n_projects))
@@ -562,14 +574,56 @@ def example_vs_portfolio(
     ]
 
 
-def describe_run(result: RoiResult) -> str:
-    """One sentence: the fee used and what the simulation rests on."""
-    return f"Fee: {result.fee:,.0f} ({result.fee_source}). " + " ".join(result.notes)
+def describe_run(result: RoiResult, lang: str = "en") -> str:
+    """One sentence: the fee used and what the simulation rests on (in `lang`)."""
+    fee = translate("roi_fee_used", lang, fee=format_number(result.fee, lang), source=localise(result.fee_source, lang))
+    return " ".join([fee, *(localise(note, lang) for note in result.notes)])
 
 
-def summary_text(result: RoiResult | None) -> str:
+@unavailable_on(InputError)
+def roi_simulation(data: pd.DataFrame, **options) -> RoiResult:
+    """`simulate_roi(data, **options)`, or `Unavailable` with the sentence saying why when the
+    portfolio cannot support it (too few finished projects in a group, a fee that is not positive)."""
+    return simulate_roi(data, **options)
+
+
+def summary_records(summary: pd.DataFrame, lang: str = "en") -> list[dict]:
+    """The records `roi.<name>` of each row of `RoiResult.summary` (value, interval, n, unit, label);
+    the saving, drift prevented per unit of fee and chance of paying for itself on the summary page."""
+    headline = ("saving", "prevented_per_euro", "p_pays_for_itself")
+    return [
+        dict(
+            name=f"roi.{row['name']}",
+            value=row["value"],
+            ci_low=row.get("ci_low"),
+            ci_high=row.get("ci_high"),
+            n=row.get("n"),
+            unit=row.get("unit", ""),
+            label=row.get("label", row["name"]),
+            method=translate("m_roi", lang),
+            headline=row["name"] in headline,
+        )
+        for row in summary.to_dict("records")
+    ]
+
+
+@passes_unavailable
+def summary_finding(result: RoiResult, lang: str = "en") -> Finding:
+    """The ROI table of notebook 05 (saved as `roi`), its records and the sentence on the run."""
+    summary = result.summary(lang)
+    return Finding(
+        summary,
+        name="roi",
+        decimals=2,
+        labels=HEADERS,
+        records=summary_records(summary, lang),
+        text=describe_run(result, lang),
+    )
+
+
+def summary_text(result: RoiResult | Unavailable | None) -> str:
     """The ROI summary as fixed-width text (3 decimals), or why there is none."""
-    if result is None:
+    if not result:  # None or Unavailable
         return "not estimated"
     table = result.summary()[["name", "value", "ci_low", "ci_high"]]
     return table.to_string(index=False, float_format=lambda v: f"{v:.3f}")

@@ -18,6 +18,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from amo_analysis.findings import passes_unavailable  # noqa: E402
 from amo_analysis.i18n import SCALE_KEYS, format_percent, translate  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -222,6 +223,18 @@ def ratio_histogram(values, lang: str = "en", xlabel_key: str = "roi_prevented_p
     ax.set_ylabel(translate("draws", lang))
     fig.tight_layout()
     return fig
+
+
+@passes_unavailable
+def roi_cost_figure(result, lang: str = "en", practice: str = "AMO", unit: str = "EUR"):
+    """`cost_distributions` of an `analyses.roi.RoiResult` (its budget marked); `Unavailable` passes."""
+    return cost_distributions(result.cost_without, result.total_with, result.budget, lang, practice, unit)
+
+
+@passes_unavailable
+def roi_ratio_figure(result, lang: str = "en"):
+    """`ratio_histogram` of the drift prevented per unit of fee of a `RoiResult`; `Unavailable` passes."""
+    return ratio_histogram(result.prevented_per_euro, lang)
 
 
 EVIDENCE_MARKERS = {

@@ -18,7 +18,8 @@ import pandas as pd
 
 from amo_analysis.report import results as results_mod
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import TRANSLATIONS, number_style, translate
+from amo_analysis.findings import Finding, Unavailable
+from amo_analysis.i18n import TRANSLATIONS, Message, localise, number_style, translate
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report.plots import apply_theme
 from amo_analysis.ingest.portfolio import Portfolio, load_portfolio
@@ -188,7 +189,7 @@ class RunContext:
 
             from IPython.display import HTML
 
-            display(HTML(f"<p>{escape(str(table.attrs['why']))}</p>"))
+            display(HTML(f"<p>{escape(localise(table.attrs['why'], self.lang))}</p>"))
             return
         # escape="html": cell text from the user's file (project or organisation names) is shown
         # as text, never interpreted as markup (Styler does not escape by default).
@@ -212,6 +213,70 @@ class RunContext:
         )
         display(styled)
 
+    def show(
+        self,
+        result,
+        name: str | None = None,
+        *,
+        summary: bool = False,
+        labels: Mapping[str, str] | None = None,
+        decimals: int = 3,
+    ) -> None:
+        """Display an analysis result and keep what it records — the one call of a notebook cell.
+
+        `result` is what an analysis returned: a `Finding` (its table, sentence and records), a
+        table, a matplotlib figure, a sentence (`str` or `i18n.Message`, shown in the run's
+        language), a list of records, or `Unavailable` (its reason is shown, nothing is saved).
+        `name` saves a table or figure under that name; `summary` puts a figure on the summary page;
+        `labels` maps table columns to translation keys (a `Finding` carries its own).
+        """
+        import matplotlib.figure
+
+        if result is None:
+            return
+        if isinstance(result, Unavailable):
+            self.not_available(result.reason)
+        elif isinstance(result, Finding):
+            if result.table is not None:
+                self.show_table(result.table, result.name or name, result.decimals, result.labels or labels)
+            if result.text:
+                self.say(localise(result.text, self.lang))
+            self.keep(result.records)
+        elif isinstance(result, pd.DataFrame):
+            self.show_table(result, name, decimals, labels)
+        elif isinstance(result, matplotlib.figure.Figure):
+            self.show_figure(result, name or "figure", summary=summary)
+        elif isinstance(result, str):
+            if result:
+                self.say(localise(result, self.lang))
+        elif isinstance(result, list) and all(isinstance(r, dict) for r in result):
+            self.keep(result)
+        else:
+            raise TypeError(f"ctx.show cannot show a {type(result).__name__}")
+
+    def keep(self, records) -> None:
+        """Keep records (dicts with `name`, `value` and the fields of `results.make_record`) for
+        `results.json`, stamped with this notebook; written once for the whole list."""
+        records = list(records)
+        for rec in records:
+            fields = {k: v for k, v in rec.items() if k not in ("name", "value")}
+            self.record(rec["name"], rec.get("value"), write=False, **fields)
+        if records:
+            self.save_records()
+
+    def not_available(self, reason: str | Message) -> None:
+        """Show why a result is not there ("Not estimated: …"), in the run's language."""
+        from html import escape
+
+        from IPython.display import HTML, display
+
+        display(
+            HTML(
+                f"<p class='amo-missing'><strong>{escape(self.t('not_estimated'))}</strong> "
+                f"{escape(localise(reason, self.lang))}</p>"
+            )
+        )
+
     def say(self, text: str) -> None:
         """Display a paragraph of plain text (escaped: it may quote the user's data)."""
         from html import escape
@@ -223,18 +288,10 @@ class RunContext:
     def attempt(self, function, *args, **kwargs):
         """Call `function`; when the data cannot support it (an `InputError`), show the sentence
         saying why and return None, so the rest of the report still renders."""
-        from html import escape
-
-        from IPython.display import HTML, display
-
         try:
             return function(*args, **kwargs)
         except InputError as exc:
-            display(
-                HTML(
-                    f"<p class='amo-missing'><strong>{escape(self.t('not_estimated'))}</strong> {escape(str(exc))}</p>"
-                )
-            )
+            self.not_available(str(exc))
             return None
 
     def record_quantiles(self, table: pd.DataFrame, headline_quantiles=(0.5, 0.8)) -> pd.DataFrame:

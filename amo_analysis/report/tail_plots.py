@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from amo_analysis.analyses.overruns import CostTail
+from amo_analysis.findings import Unavailable
 from amo_analysis.i18n import format_number, translate
 
 BLUE, ORANGE, VERMILION = "#0072B2", "#E69F00", "#D55E00"
@@ -30,9 +31,9 @@ def _drawn_rows(k: np.ndarray) -> np.ndarray:
 def hill_figure(tail: CostTail, lang: str = "en"):
     """Hill plot of actual ÷ planned cost: α̂ (tail index, no unit) against k (the number of largest
     overruns used), with its 95 % interval as a band, α = 1 and α = 2 as reference lines and the
-    automatically chosen k marked. Needs an estimable tail (`tail.estimable`)."""
+    automatically chosen k marked; `Unavailable` with the reason when the tail is not estimated."""
     if not tail.estimable:
-        raise ValueError("hill_figure needs an estimated tail (CostTail.estimable).")
+        return Unavailable(tail.why)
     path, fit = tail.path, tail.hill
     rows = _drawn_rows(path["k"].to_numpy())
     shown = path.iloc[rows]

@@ -164,3 +164,21 @@ def test_missing_framing_or_pitfall_data_is_a_sentence_not_a_crash():
     claim, pitfalls = framing.claims_check(bare, 7, None)
     assert claim.empty and pitfalls.empty
     assert framing.require_pitfalls(bare.assign(scope_creep=[True, False])) is True
+
+
+def test_without_framing_or_pitfalls_every_cell_gets_the_reason_not_an_error():
+    from amo_analysis.findings import Unavailable
+    from amo_analysis.report import framing_plots
+
+    bare = pd.DataFrame({"amo": [True, False, True], "budget_planned": [1.0, 2.0, 3.0]})
+    framed, pitfalls = framing.framing_data(bare), framing.pitfall_data(bare)
+    assert isinstance(framed, Unavailable) and "no framing_score" in framed.reason
+    assert isinstance(pitfalls, Unavailable) and "none of the five pitfall columns" in pitfalls.reason
+    risks = framing.framing_risk_table(framed, threshold=7)
+    assert risks is framed  # the reason travels down the chain
+    assert framing_plots.risk_ratio_forest(risks, "failed") is framed
+    assert framing.pitfall_effects(pitfalls) is pitfalls
+    assert framing_plots.cooccurrence_heatmap(framing.pitfall_cooccurrence(pitfalls)) is pitfalls
+    claim, pitfall_claims = framing.claims_check(bare, 7, pitfalls)
+    assert claim.empty and pitfall_claims.empty and framing.framing_records(claim, pitfall_claims) == []
+    assert framing.evalue_table(bare, risks).attrs["why"]

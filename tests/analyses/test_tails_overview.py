@@ -116,7 +116,7 @@ def test_large_portfolios_search_the_largest_overruns_exactly():
 
 
 def test_records_of_the_tail(tmp_path, pareto_tail):
-    overruns.record_tail(context(tmp_path), pareto_tail)
+    context(tmp_path).keep(overruns.tail_records(pareto_tail))
     rec = records(tmp_path)
     hill, gpd = rec["tails.cost_ratio.alpha"], rec["tails.cost_ratio.alpha_gpd"]
     assert (hill["method"], gpd["method"]) == ("Hill", "GPD") and hill["headline"] is True
@@ -128,7 +128,7 @@ def test_records_of_the_tail(tmp_path, pareto_tail):
 
 def test_records_when_not_estimated(tmp_path):
     tail = overruns.cost_tail(portfolio(1.5, 30, under=1.0), lang="fr")
-    overruns.record_tail(context(tmp_path, "fr"), tail)
+    context(tmp_path, "fr").keep(overruns.tail_records(tail, "fr"))
     rec = records(tmp_path)["tails.cost_ratio.alpha"]
     assert rec["value"] is None and rec["note"] == tail.why and rec["n_overruns"] == 0
     assert rec["label"] == "indice de queue α du coût réel ÷ prévu (Hill)"
@@ -216,7 +216,7 @@ def test_evalue_records(tmp_path, evalues):
     ctx = RunContext(
         portfolio=SimpleNamespace(practice_name="AMO"), notebook="01_test", run_dir=tmp_path / "run", lang="fr"
     )
-    framing.record_evalues(ctx, evalues)
+    ctx.keep(framing.evalue_records(evalues, "fr", "AMO"))
     rec = records(tmp_path)
     assert len(rec) == len(evalues)
     scope = rec["sensitivity.pitfall.scope_creep.failed.evalue"]

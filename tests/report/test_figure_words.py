@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from amo_analysis.analyses import forecast, framing  # noqa: E402
-from amo_analysis.report import plots  # noqa: E402
+from amo_analysis.report import framing_plots, plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -57,14 +57,14 @@ def risk_table() -> pd.DataFrame:
     ],
 )
 def test_forest_plot_words(lang, axis, missing):
-    fig = framing.forest_plot(risk_table(), lang=lang)
+    fig = framing_plots.risk_ratio_forest(risk_table(), lang=lang)
     assert fig.axes[0].get_xlabel() == axis
     assert missing in texts(fig)
 
 
 def test_cooccurrence_heatmap_words():
     matrix = pd.DataFrame([[0.4, 0.1], [0.1, 0.3]], index=["a", "b"], columns=["a", "b"])
-    fig = framing.cooccurrence_heatmap(matrix, "fr")
+    fig = framing_plots.cooccurrence_heatmap(matrix, "fr")
     assert fig.axes[0].get_title() == "Écueils observés ensemble"
     assert fig.axes[1].get_ylabel() == "part des projets"  # the colour bar
 

@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from amo_analysis.findings import Unavailable  # noqa: E402
 from amo_analysis.analyses import overruns  # noqa: E402
 from amo_analysis.report import tail_plots  # noqa: E402
 
@@ -59,6 +60,7 @@ def test_long_hill_paths_are_thinned_and_drawn_on_a_log_axis():
     assert curve.get_xdata()[-1] == fit.path["k"].iloc[-1]  # the whole range of k is still shown
 
 
-def test_hill_plot_needs_an_estimated_tail():
-    with pytest.raises(ValueError, match="estimated tail"):
-        tail_plots.hill_figure(tail(5))
+def test_hill_plot_of_a_tail_not_estimated_is_its_reason():
+    short = tail(5)
+    drawn = tail_plots.hill_figure(short)
+    assert isinstance(drawn, Unavailable) and not drawn and drawn.reason == short.why
