@@ -65,3 +65,26 @@ def test_the_listing_shows_the_pipeline():
     for folder in folders:  # light: a kernel imports a subpackage without loading its modules
         tree = ast.parse((PACKAGE / folder / "__init__.py").read_text("utf-8"))
         assert not [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))], folder
+
+
+def test_notebooks_narrate_and_show_without_logic():
+    """The notebook contract (`amo_analysis.findings`): a code cell calls the package and shows the
+    result with `ctx.show`; a result that cannot be computed carries its reason, so no cell needs an
+    `if`, a loop or a `try`, nor the older display calls."""
+    import json
+
+    offenders = []
+    for path in sorted((PACKAGE.parent / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for number, cell in enumerate(cells):
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"])
+            tree = ast.parse(source)
+            logic = [type(n).__name__ for n in ast.walk(tree) if isinstance(n, (ast.If, ast.For, ast.While, ast.Try))]
+            logic += [
+                old for old in ("ctx.attempt(", "ctx.show_table(", "ctx.show_figure(", "ctx.say(") if old in source
+            ]
+            if logic:
+                offenders.append(f"{path.name} cell {number}: {', '.join(logic)}")
+    assert not offenders, "\n".join(offenders)

@@ -46,7 +46,7 @@ __all__ = [
     "covariates_text",
     "design_for",
     "design_text",
-    "record_design",
+    "design_record",
     "estimate_all",
     "claims_for",
     "primary_rows",
@@ -55,7 +55,7 @@ __all__ = [
     "weighted_balance",
     "balance_note",
     "overlap_text",
-    "record_effects",
+    "effects_records",
     "estimates_display",
     "missing_display",
     "claims_display",
@@ -165,16 +165,16 @@ def design_text(design: AssignmentDesign, lang: str = "en") -> str:
     return text
 
 
-def record_design(ctx, design: AssignmentDesign) -> None:
-    """Record how the practice is assigned (`design.level`, share of projects in organisations where it
-    varies) so that runs can be compared."""
-    ctx.record(
-        "design.share_within_organisations",
-        None if not math.isfinite(design.share_within) else design.share_within,
+def design_record(design: AssignmentDesign, lang: str = "en") -> dict:
+    """The record `design.share_within_organisations`: how the practice is assigned (`design.level`,
+    share of projects in organisations where it varies), so that runs can be compared."""
+    return dict(
+        name="design.share_within_organisations",
+        value=None if not math.isfinite(design.share_within) else design.share_within,
         unit="fraction",
         method=design.level,
         n=design.n_organisations,
-        label=translate("design_label", getattr(ctx, "lang", "en")),
+        label=translate("design_label", lang),
         level=design.level,
         cluster=design.cluster or "",
         organisations_with=design.n_with,
@@ -658,21 +658,20 @@ def _num(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
-def record_effects(
-    ctx,
+def effects_records(
     estimates: pd.DataFrame,
     claims: pd.DataFrame | None = None,
     detectable: pd.DataFrame | None = None,
     design: AssignmentDesign | None = None,
-) -> None:
-    """Record every estimate, claim verdict and minimum detectable effect (and, given `design`, how the
-    practice is assigned: `record_design`) through `ctx.record`.
+    lang: str = "en",
+    practice: str = "AMO",
+) -> list[dict]:
+    """The records of every estimate (`effect.…`), claim verdict (`claim.…`) and minimum detectable
+    effect (`mde.…`), and, given `design`, how the practice is assigned (`design_record`), first.
 
     Headline (index.html): the primary adjusted percent changes of cost and duration (OLS) and every
     claim row (with its verdict)."""
-    lang = getattr(ctx, "lang", "en")
-    if design is not None:
-        record_design(ctx, design)
+    records = [] if design is None else [design_record(design, lang)]
     primary = primary_rows(estimates)
     headline = {
         (r["outcome"], r["method"], r["scale"])
@@ -681,57 +680,64 @@ def record_effects(
     }
     for _, row in estimates.iterrows():
         label = (
-            f"{ctx.t(row['measure'])} — {_method_label(row['method'], row['quantile'], lang)} "
+            f"{translate(row['measure'], lang, practice=practice)} — {_method_label(row['method'], row['quantile'], lang)} "
             f"({_scale_label(row['scale'], lang)})"
         )
         extra = {"note": row["note"]} if row["note"] else {}
-        ctx.record(
-            _name(row),
-            _num(row["estimate"]),
-            ci_low=_num(row["ci_low"]),
-            ci_high=_num(row["ci_high"]),
-            n=int(row["n"]),
-            method=_method_label(row["method"], row["quantile"], lang),
-            unit=row["scale"],
-            label=label,
-            p_value=_num(row["p_value"]),
-            headline=(row["outcome"], row["method"], row["scale"]) in headline,
-            **extra,
+        records.append(
+            dict(
+                name=_name(row),
+                value=_num(row["estimate"]),
+                ci_low=_num(row["ci_low"]),
+                ci_high=_num(row["ci_high"]),
+                n=int(row["n"]),
+                method=_method_label(row["method"], row["quantile"], lang),
+                unit=row["scale"],
+                label=label,
+                p_value=_num(row["p_value"]),
+                headline=(row["outcome"], row["method"], row["scale"]) in headline,
+                **extra,
+            )
         )
     for _, row in (claims if claims is not None else pd.DataFrame()).iterrows():
         claim_key = "claim_" + str(row["claim"]).split(".")[0]  # the claim's text in the report language
         text = translate(claim_key, lang) if claim_key in TRANSLATIONS else row["text"]
         label = translate("pe_claim_label", lang, text=text, reading=_scale_label(row["scale"], lang))
         needed = None if pd.isna(row["projects_needed"]) else int(row["projects_needed"])
-        ctx.record(
-            f"claim.{row['claim']}",
-            _num(row["estimate"]),
-            ci_low=_num(row["ci_low"]),
-            ci_high=_num(row["ci_high"]),
-            n=int(row["n"]),
-            method=_method_label(row["method"], None, lang) if row["method"] else "",
-            unit=row["scale"],
-            label=label,
-            verdict=row["verdict"],
-            claimed=row["claimed"],
-            projects_needed=needed,
-            organisations_needed=_count(row.get("organisations_needed")),
-            assumption=row["assumption"],
-            note=row["note"],
-            headline=True,
+        records.append(
+            dict(
+                name=f"claim.{row['claim']}",
+                value=_num(row["estimate"]),
+                ci_low=_num(row["ci_low"]),
+                ci_high=_num(row["ci_high"]),
+                n=int(row["n"]),
+                method=_method_label(row["method"], None, lang) if row["method"] else "",
+                unit=row["scale"],
+                label=label,
+                verdict=row["verdict"],
+                claimed=row["claimed"],
+                projects_needed=needed,
+                organisations_needed=_count(row.get("organisations_needed")),
+                assumption=row["assumption"],
+                note=row["note"],
+                headline=True,
+            )
         )
     for _, row in (detectable if detectable is not None else pd.DataFrame()).iterrows():
-        ctx.record(
-            f"mde.{row['outcome']}.{UNIT_NAMES[row['scale']]}",
-            _num(row["mde_increase"]),
-            n=int(row["n_treated"] + row["n_control"]),
-            unit=row["scale"],
-            method="two-sided t-test, 5 % level, 80 % power, OLS residual SD",
-            label=f"{ctx.t(row['measure'])} — {translate('pe_mde', lang)} ({_scale_label(row['scale'], lang)})",
-            mde_decrease=_num(row["mde_decrease"]),
-            note=row["note"],
-            headline=False,
+        records.append(
+            dict(
+                name=f"mde.{row['outcome']}.{UNIT_NAMES[row['scale']]}",
+                value=_num(row["mde_increase"]),
+                n=int(row["n_treated"] + row["n_control"]),
+                unit=row["scale"],
+                method=translate("pe_mde_method", lang),
+                label=f"{translate(row['measure'], lang, practice=practice)} — {translate('pe_mde', lang)} ({_scale_label(row['scale'], lang)})",
+                mde_decrease=_num(row["mde_decrease"]),
+                note=row["note"],
+                headline=False,
+            )
         )
+    return records
 
 
 def estimates_display(estimates: pd.DataFrame, lang: str = "en") -> pd.DataFrame:

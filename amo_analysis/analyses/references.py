@@ -48,7 +48,7 @@ BENCHMARK_COLUMNS = (
     "quality_note",
     "portfolio_metric",
 )
-# Benchmark rows put on the summary page (index.html) by `record_benchmarks`.
+# Benchmark rows put on the summary page (index.html) by `benchmark_records`.
 HEADLINE_KEYS = ("hbr2011_mean_cost_overrun", "standish2015_failed")
 N_RESAMPLES = 9999
 # Above this many projects the bootstrap intervals are replaced by the analytic intervals they converge
@@ -519,8 +519,8 @@ def comparison_text(comparison: pd.DataFrame) -> str:
     return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
-def record_benchmarks(ctx, comparison: pd.DataFrame, headline_keys=HEADLINE_KEYS) -> list[dict]:
-    """Record every computed comparison (portfolio estimate, interval, benchmark) in the run's results.
+def benchmark_records(comparison: pd.DataFrame, lang: str = "en", headline_keys=HEADLINE_KEYS) -> list[dict]:
+    """The records `benchmark.<key>` of every computed comparison (portfolio estimate, interval, benchmark).
 
     Rows whose key is in `headline_keys` go on the summary page; the label names the benchmark.
     """
@@ -528,12 +528,12 @@ def record_benchmarks(ctx, comparison: pd.DataFrame, headline_keys=HEADLINE_KEYS
     for r in comparison.itertuples(index=False):
         if not math.isfinite(r.estimate):
             continue
-        bench = _format_value(r.benchmark, r.benchmark_high, r.unit, ctx.lang)
-        label = ctx.t("bench_record_label", figure=r.figure, benchmark=bench, citation=r.citation)
+        bench = _format_value(r.benchmark, r.benchmark_high, r.unit, lang)
+        label = translate("bench_record_label", lang, figure=r.figure, benchmark=bench, citation=r.citation)
         records.append(
-            ctx.record(
-                f"benchmark.{r.key}",
-                r.estimate,
+            dict(
+                name=f"benchmark.{r.key}",
+                value=r.estimate,
                 ci_low=r.ci_low,
                 ci_high=r.ci_high,
                 n=r.n,

@@ -88,8 +88,8 @@ __all__ = [
     "variance_ratio_display",
     "weights_ess",
     "ess_display",
-    "record_sensitivity",
-    "record_refutations",
+    "sensitivity_records",
+    "refutation_records",
 ]
 
 ROBUST, DIRECTION, FRAGILE = "robust", "direction only", "fragile"
@@ -940,8 +940,8 @@ def _num(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
-def record_sensitivity(ctx, result: ClaimsSensitivity) -> None:
-    """Record, for each claim reading `<claim>` (e.g. `amo_budget_drift.relative`):
+def sensitivity_records(result: ClaimsSensitivity, lang: str = "en") -> list[dict]:
+    """The records, for each claim reading `<claim>` (e.g. `amo_budget_drift.relative`):
 
     * `sensitivity.<claim>` (headline): value = RV (fraction), label = the plain sentence, `robustness`
       = robust / direction only / fragile / uncertain / unanchored / not assessed, `benchmark`, `benchmark_share`;
@@ -949,24 +949,25 @@ def record_sensitivity(ctx, result: ClaimsSensitivity) -> None:
     * `sensitivity.<claim>.evalue` (risk-ratio scale; `evalue_ci` for the interval, `d`);
     * `sensitivity.<claim>.bound.<benchmark>.<k>x`: the estimate on the reading's scale (its `unit`)
       with its 95 % interval had a confounder k times as strong as the benchmark been adjusted for."""
-    lang = getattr(ctx, "lang", "en")
+    records = []
     method = translate("sens_method", lang)
     for _, row in result.summary.iterrows():
         name = f"sensitivity.{row['claim']}"
         n = int(row["n"]) if row["n"] else None
-        ctx.record(
-            name,
-            _num(row["rv"]),
-            n=n,
-            unit="fraction",
-            method=method,
-            label=sentence(row, lang),
-            robustness=row["verdict"],
-            benchmark=row["benchmark"],
-            benchmark_share=_num(row["benchmark_share"]),
-            note=row["note"],
-            headline=True,
-            write=False,
+        records.append(
+            dict(
+                name=name,
+                value=_num(row["rv"]),
+                n=n,
+                unit="fraction",
+                method=method,
+                label=sentence(row, lang),
+                robustness=row["verdict"],
+                benchmark=row["benchmark"],
+                benchmark_share=_num(row["benchmark_share"]),
+                note=row["note"],
+                headline=True,
+            )
         )
         if row["verdict"] == NOT_ASSESSED:
             continue
@@ -976,29 +977,31 @@ def record_sensitivity(ctx, result: ClaimsSensitivity) -> None:
             ("rv_alpha", "sens_rv_alpha", "fraction"),
             ("partial_r2", "sens_partial_r2", "fraction"),
         ):
-            ctx.record(
-                f"{name}.{part}",
-                _num(row[part]),
-                n=n,
-                unit=unit,
-                method=method,
-                label=f"{translate(key, lang)} — {about}",
-                t=_num(row["t"]),
-                dof=_num(row["dof"]),
-                headline=False,
-                write=False,
+            records.append(
+                dict(
+                    name=f"{name}.{part}",
+                    value=_num(row[part]),
+                    n=n,
+                    unit=unit,
+                    method=method,
+                    label=f"{translate(key, lang)} — {about}",
+                    t=_num(row["t"]),
+                    dof=_num(row["dof"]),
+                    headline=False,
+                )
             )
-        ctx.record(
-            f"{name}.evalue",
-            _num(row["evalue"]),
-            n=n,
-            unit="ratio",
-            method=translate("sens_evalue_method", lang),
-            label=f"{translate('sens_evalue', lang)} — {about}",
-            evalue_ci=_num(row["evalue_ci"]),
-            d=_num(row["d"]),
-            headline=False,
-            write=False,
+        records.append(
+            dict(
+                name=f"{name}.evalue",
+                value=_num(row["evalue"]),
+                n=n,
+                unit="ratio",
+                method=translate("sens_evalue_method", lang),
+                label=f"{translate('sens_evalue', lang)} — {about}",
+                evalue_ci=_num(row["evalue_ci"]),
+                d=_num(row["d"]),
+                headline=False,
+            )
         )
     for _, b in result.bounds[result.bounds["k"] > 0].iterrows():
         label = translate(
@@ -1009,47 +1012,49 @@ def record_sensitivity(ctx, result: ClaimsSensitivity) -> None:
             about=f"{translate(b['measure'], lang)} ({translate(pe.SCALE_KEYS[b['scale']], lang)})",
         )
         extra = {"note": b["note"]} if b["note"] else {}
-        ctx.record(
-            f"sensitivity.{b['claim']}.bound.{b['benchmark']}.{b['k']:g}x",
-            _num(b["estimate"]),
-            ci_low=_num(b["ci_low"]),
-            ci_high=_num(b["ci_high"]),
-            unit=b["scale"],
-            method=method,
-            label=label,
-            r2dz_x=_num(b["r2dz_x"]),
-            r2yz_dx=_num(b["r2yz_dx"]),
-            reaches_zero=bool(b["reaches_zero"]),
-            headline=False,
-            write=False,
-            **extra,
+        records.append(
+            dict(
+                name=f"sensitivity.{b['claim']}.bound.{b['benchmark']}.{b['k']:g}x",
+                value=_num(b["estimate"]),
+                ci_low=_num(b["ci_low"]),
+                ci_high=_num(b["ci_high"]),
+                unit=b["scale"],
+                method=method,
+                label=label,
+                r2dz_x=_num(b["r2dz_x"]),
+                r2yz_dx=_num(b["r2yz_dx"]),
+                reaches_zero=bool(b["reaches_zero"]),
+                headline=False,
+                **extra,
+            )
         )
-    ctx.save_records()
+    return records
 
 
-def record_refutations(ctx, table: pd.DataFrame) -> None:
-    """Record `refute.<outcome>.<key>` for each refuter row: value = mean refuted estimate (outcome
+def refutation_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
+    """The records `refute.<outcome>.<key>` for each refuter row: value = mean refuted estimate (outcome
     units: log ratio or fraction) with the 2.5–97.5 % range of the refuted estimates as ci_low /
     ci_high, `passed` (None when it could not run), `p_value`, `estimate` (the original), label = the
     one-sentence meaning."""
-    lang = getattr(ctx, "lang", "en")
+    records = []
     units = {"log_cost_ratio": "log ratio", "log_duration_ratio": "log ratio"}
     for _, row in table.iterrows():
-        ctx.record(
-            f"refute.{row['outcome']}.{row['key']}",
-            _num(row["refuted_estimate"]),
-            ci_low=_num(row["ci_low"]),
-            ci_high=_num(row["ci_high"]),
-            n=None if pd.isna(row["n"]) else int(row["n"]),
-            unit=units.get(row["outcome"], "percentage points"),
-            method=translate(f"refute_{row['key']}", lang),
-            label=refutation_sentence(row, lang),
-            passed=None if pd.isna(row["passed"]) else bool(row["passed"]),
-            p_value=_num(row["p_value"]),
-            estimate=_num(row["estimate"]),
-            draws=None if pd.isna(row["draws"]) else int(row["draws"]),
-            note=row["note"],
-            headline=False,
-            write=False,
+        records.append(
+            dict(
+                name=f"refute.{row['outcome']}.{row['key']}",
+                value=_num(row["refuted_estimate"]),
+                ci_low=_num(row["ci_low"]),
+                ci_high=_num(row["ci_high"]),
+                n=None if pd.isna(row["n"]) else int(row["n"]),
+                unit=units.get(row["outcome"], "percentage points"),
+                method=translate(f"refute_{row['key']}", lang),
+                label=refutation_sentence(row, lang),
+                passed=None if pd.isna(row["passed"]) else bool(row["passed"]),
+                p_value=_num(row["p_value"]),
+                estimate=_num(row["estimate"]),
+                draws=None if pd.isna(row["draws"]) else int(row["draws"]),
+                note=row["note"],
+                headline=False,
+            )
         )
-    ctx.save_records()
+    return records

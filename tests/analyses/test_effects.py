@@ -311,7 +311,7 @@ def test_record_effects_writes_every_estimate_and_claim(tmp_path):
     est = fake_estimates()
     claims = pe.claims_check(est, 100)
     ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path)
-    pe.record_effects(ctx, est, claims, pe.detectable_effects(est))
+    ctx.keep(pe.effects_records(est, claims, pe.detectable_effects(est)))
     saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
     names = {r["name"]: r for r in saved}
     assert len(saved) == len(est) + len(claims) + len(pe.SPECS)

@@ -281,27 +281,10 @@ def test_sample_portfolio_mean_drift_against_flyvbjerg(shipped):
     assert "[" in shown.iloc[0]["portfolio [95% interval]"]
 
 
-class _Ctx:
-    lang = "en"
-
-    def __init__(self):
-        self.records = []
-
-    def t(self, key, **values):
-        from amo_analysis.i18n import translate
-
-        return translate(key, "en", **values)
-
-    def record(self, name, value, **fields):
-        self.records.append({"name": name, "value": value, **fields})
-        return self.records[-1]
-
-
-def test_record_benchmarks_puts_the_headline_rows_on_the_summary(shipped):
+def test_benchmark_records_put_the_headline_rows_on_the_summary(shipped):
     data = frame([0.5] * 10 + [-0.1] * 10)
-    ctx = _Ctx()
-    bm.record_benchmarks(ctx, bm.compare_with_benchmarks(data, shipped, seed=0))
-    by_name = {r["name"]: r for r in ctx.records}
+    records = bm.benchmark_records(bm.compare_with_benchmarks(data, shipped, seed=0), "en")
+    by_name = {r["name"]: r for r in records}
     mean = by_name["benchmark.hbr2011_mean_cost_overrun"]
     assert mean["headline"] is True and mean["benchmark"] == 0.27 and mean["value"] == pytest.approx(0.2)
     assert "27%" in mean["label"] and "Flyvbjerg" in mean["label"]

@@ -242,8 +242,8 @@ def test_records_have_the_documented_names(strong, tmp_path):
     ctx = RunContext(
         portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path, lang="fr"
     )
-    sa.record_sensitivity(ctx, result)
-    sa.record_refutations(ctx, refutations)
+    ctx.keep(sa.sensitivity_records(result, ctx.lang))
+    ctx.keep(sa.refutation_records(refutations, ctx.lang))
     saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
     names = [r["name"] for r in saved]
     undocumented = [n for n in names if not any(re.fullmatch(p, n) for p in DOCUMENTED)]
