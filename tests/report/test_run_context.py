@@ -339,3 +339,45 @@ def test_sub_folders_are_made_in_an_existing_run_folder(ctx):
     ctx.record("x", 1.0)
     assert sorted(p.name for p in ctx.run_dir.iterdir()) == ["figures", "results", "tables"]
     assert pd.read_csv(ctx.run_dir / "tables" / f"{NB}_t.csv")["a"].tolist() == [2]
+
+
+# --------------------------------------------------------------------------- show: the notebook contract
+
+
+def test_show_a_finding_displays_saves_and_records_in_one_call(ctx, shown):
+    from amo_analysis.findings import Finding
+
+    table = pd.DataFrame({"estimate": [0.25], "n": [12]})
+    records = [dict(name="demo.share", value=0.25, n=12, unit="fraction", label="share")]
+    ctx.show(Finding(table, name="demo", records=records, text="One sentence under the table."))
+    assert (ctx.run_dir / "tables" / f"{NB}_demo.csv").exists()
+    saved = json.loads((ctx.run_dir / "results" / f"{NB}.json").read_text(encoding="utf-8"))
+    assert [(r["name"], r["value"], r["notebook"]) for r in saved] == [("demo.share", 0.25, NB)]
+    assert "One sentence under the table." in shown[-1][0][0].data
+
+
+def test_show_unavailable_says_why_in_the_run_language_and_saves_nothing(sample, tmp_path, shown):
+    from amo_analysis.findings import Unavailable
+    from amo_analysis.i18n import Message
+
+    french = RunContext(portfolio=sample, notebook=NB, run_dir=tmp_path / "run", lang="fr")
+    french.show(Unavailable(Message("note_framing_score_computed")), "never_saved")
+    html = shown[-1][0][0].data
+    assert "Non estimé" in html or "non estimé" in html.lower()
+    assert "calculé comme le nombre de oui" in html
+    assert files(tmp_path / "run") == []
+
+
+def test_show_dispatches_figures_tables_sentences_and_records(ctx, shown):
+    ctx.show(figure(), "drift", summary=True)
+    assert (ctx.run_dir / "figures" / f"{NB}_drift.svg").exists()
+    ctx.show(pd.DataFrame({"value": [1.0]}), "plain")
+    assert (ctx.run_dir / "tables" / f"{NB}_plain.csv").exists()
+    ctx.show("A <b>sentence</b>.")
+    assert "&lt;b&gt;" in shown[-1][0][0].data
+    ctx.show([dict(name="x.y", value=1.0)])
+    assert {r["name"] for r in ctx.records} >= {"figure.07_test.drift", "x.y"}
+    ctx.show("")  # nothing to say: nothing shown
+    ctx.show(None)
+    with pytest.raises(TypeError, match="cannot show a set"):
+        ctx.show({1, 2})
