@@ -7,7 +7,7 @@ organisations) and e_i ~ N(0, s_i^2). What comes from statsmodels
 tau^2 by Paule–Mandel ("pm", the root of the generalised Q = k − 1) or DerSimonian–Laird ("dl",
 method of moments), the inverse-variance weights 1 / (s_i^2 + tau^2), the pooled estimate, its
 standard error and the Hartung–Knapp(–Sidik–Jonkman) variance (the weighted residual variance,
-with t on k − 1 degrees of freedom). What is written here because statsmodels lacks it: I^2
+with t on k − 1 degrees of freedom, floored at the plain variance by default). What is written here because statsmodels lacks it: I^2
 (Higgins & Thompson 2002: tau^2 over tau^2 plus the typical within-organisation variance, as metafor
 reports it; (Q − (k − 1)) / Q floored at 0 with DL), truncation of
 tau^2 at 0 for DL, and the prediction interval of a new organisation's true effect, with t on
@@ -35,7 +35,8 @@ class RandomEffectsResult:
     """A pooled random-effects estimate (`estimate`, `std_error`, `ci_low`, `ci_high`), the
     heterogeneity (`tau2`, `i2` a fraction, `q` Cochran's Q on `k` − 1 df, `q_p` its p-value) and
     the prediction interval of a new organisation's true effect (`pi_low`, `pi_high`; None when
-    k < 3). `method` is "pm" or "dl", `knapp_hartung` whether the HK variance and t(k − 1) were used.
+    k < 3). `method` is "pm" or "dl", `knapp_hartung` whether the HK variance and t(k − 1) were used
+    (floored at the plain variance unless `hk_floor` was False).
     `note` says why something could not be computed (empty when everything was)."""
 
     estimate: float
@@ -66,12 +67,17 @@ def random_effects(
     method: str = "pm",
     knapp_hartung: bool | None = None,
     conf_level: float = 0.95,
+    *,
+    hk_floor: bool = True,
 ) -> RandomEffectsResult:
     """Pool `estimates` (one per organisation) with their `std_errors` in a random-effects model.
 
     `method` "pm" (Paule–Mandel, the default: recommended for few studies, Veroniki et al. 2016) or
     "dl" (DerSimonian–Laird). `knapp_hartung`: the Hartung–Knapp adjustment (t on k − 1 df); None
-    (the default) uses it when k ≤ `SMALL_K`. Raises ValueError for fewer than 2 estimates, a
+    (the default) uses it when k ≤ `SMALL_K`. `hk_floor`: the Hartung–Knapp variance is never
+    smaller than the plain one (Knapp & Hartung 2003's ad hoc rule, metafor's `test="adhoc"`): with
+    Paule–Mandel the two differ only when tau² is 0 and Q < k − 1, exactly where plain HK gives an
+    interval narrower than a fixed-effect one (Röver, Knapp & Friede 2015). Raises ValueError for fewer than 2 estimates, a
     non-positive or non-finite standard error, or lengths that differ.
     """
     from statsmodels.stats.meta_analysis import combine_effects
@@ -105,6 +111,8 @@ def random_effects(
     df = k - 1
     if knapp_hartung:
         scale = float((weights * (y - mu) ** 2).sum() / df)
+        if hk_floor:
+            scale = max(scale, 1.0)
         var_mu = scale / weights.sum()
         crit = stats.t.isf(alpha / 2, df)
     else:

@@ -163,3 +163,11 @@ def test_a_single_organisation_skips_notebook_07_with_one_sentence(tmp_path, cap
     printed = capsys.readouterr().out
     assert "07_organisations skipped: the portfolio has fewer than 2 organisations" in printed
     assert not (tmp_path / "out" / "latest" / "07_organisations.html").exists()
+
+
+def test_validate_lists_each_source_of_a_folder(clients, run_cli):
+    result = run_cli("validate", clients)
+    assert result.code == 0, result.err
+    assert "203 projects can be analysed" in result.out
+    for name in ("client_alpha.csv (csv)", "client_beta.csv (csv)", "client_gamma.xlsx (xlsx)", f"{SMALL}.csv (csv)"):
+        assert f"detected: source: {name}" in result.out, name
