@@ -197,7 +197,7 @@ def load_collection(
     frames = [part.data.assign(_source=label) for label, part in parts]
     pooled = pd.concat(frames, ignore_index=True, sort=False)
     ids = pooled["project_id"].astype(str)
-    spread = ids.groupby(ids).transform(lambda s: pooled.loc[s.index, "_source"].nunique())
+    spread = pooled.groupby(ids)["_source"].transform("nunique")  # sources each id appears in
     repeated = spread > 1
     if repeated.any():
         pooled.loc[repeated, "project_id"] = pooled.loc[repeated, "_source"] + "/" + ids[repeated]
