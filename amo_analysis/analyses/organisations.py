@@ -462,3 +462,20 @@ def effects_display(effects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 def overall_medians(data: pd.DataFrame) -> dict[str, float]:
     """The whole portfolio's median of each peer outcome (the dashed line of the peer figure)."""
     return {o: float(data[o].median()) for o in PEER_OUTCOMES if o in data}
+
+
+def sources_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
+    """The sources a collection pooled (one row each: source, kind, organisations, projects), empty
+    with the reason when the portfolio came from one source. Names are those the run may show."""
+    if not portfolio.sources:
+        table = pd.DataFrame(columns=[translate("org_source", lang), translate("organisation", lang)])
+        table.attrs["why"] = translate("org_one_source", lang, source=portfolio.source_name)
+        return table
+    return pd.DataFrame(
+        {
+            translate("org_source", lang): [s["name"] for s in portfolio.sources],
+            translate("org_kind", lang): [s.get("kind", "") for s in portfolio.sources],
+            translate("organisation", lang): [", ".join(s.get("organisations", [])) for s in portfolio.sources],
+            translate("projects", lang): [s.get("n_projects") for s in portfolio.sources],
+        }
+    )

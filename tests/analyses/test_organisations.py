@@ -112,3 +112,16 @@ def test_records_carry_the_names_the_readme_documents():
 
 def test_organisations_are_counted_named_or_not():
     assert org.n_organisations(pooled_clients()) == 6
+
+
+def test_sources_table_lists_each_source_or_says_there_is_one():
+    single = org.sources_table(pooled_clients())
+    assert single.empty and single.attrs["why"] == "One source: clients."
+    portfolio = pooled_clients()
+    portfolio.sources = [
+        {"name": "a.csv", "kind": "csv", "organisations": ["a"], "n_projects": 40},
+        {"name": "b.xlsx", "kind": "xlsx", "organisations": ["b"], "n_projects": 40},
+    ]
+    table = org.sources_table(portfolio, "fr")
+    assert table.columns.tolist() == ["source", "format", "organisation", "projets"]
+    assert table["source"].tolist() == ["a.csv", "b.xlsx"]
