@@ -6,7 +6,7 @@ command line start fast:
 * reading — `load_portfolio` (an export → a validated `Portfolio`);
 * statistics — `estimate_effect` (one effect with its interval), `balance_table`,
   `robust_covariance` (HC2/CR2 with Bell–McCaffrey degrees of freedom), `assignment_design` (is the
-  practice decided per organisation?);
+  practice decided per organisation?), `random_effects` (meta-analysis of per-organisation effects);
 * analyses — `claims_for` (the claims check of a portfolio), `forecast` (reference-class forecast of
   new projects), `new_project`, `simulate_roi`;
 * suite — `run_suite` (the notebooks with papermill, then the HTML reports).
@@ -33,6 +33,7 @@ API = {
     "new_project": "amo_analysis.analyses.forecast",
     "simulate_roi": "amo_analysis.analyses.roi",
     "run_suite": "amo_analysis.suite.runner",
+    "random_effects": "amo_analysis.stats.meta",
 }
 __all__ = [*API, "__version__"]
 

@@ -36,6 +36,10 @@ class Defaults:
     min_organisations_per_group: int = 2  #: organisations with and without the practice for any interval
     quantreg_rows_per_parameter: int = 3  #: projects per quantile-regression parameter for an interval
 
+    # --- organisations (ingest.collection, analyses.organisations) ------------------------------
+    min_org_size: int = 5  #: projects below which an organisation is never named (k-anonymity)
+    org_min_per_group: int = 5  #: projects with and without the practice for an organisation's own effect
+
     # --- forecast (analyses.forecast) ------------------------------------------------------------
     accepted_risk: float = 0.8  #: contingency at P80
     forecast_min_regression: int = 40  #: usable projects for the quantile-regression forecast

@@ -57,6 +57,12 @@ class Portfolio:
     cost_unit: str = "EUR"
     practice_name: str = "AMO"
     row_label: str = "line"
+    #: one dict per source of a collection (`collection.load_collection`): name, kind, organisations,
+    #: n_projects, checksum; empty for a single source
+    sources: list[dict] = field(default_factory=list)
+    #: who may be named (`collection.publishable`): min_org_size, withheld (labels of the small
+    #: organisations), focus, peers; empty when nothing was renamed
+    disclosure: dict = field(default_factory=dict)
 
     @property
     def n_projects(self) -> int:
@@ -81,6 +87,8 @@ class Portfolio:
             "row_label": self.row_label,
             "n_projects": self.n_projects,
             "period": self.period(),
+            **({"sources": list(self.sources)} if self.sources else {}),
+            **({"disclosure": dict(self.disclosure)} if self.disclosure else {}),
         }
 
     def period(self) -> list[str] | None:
@@ -124,6 +132,8 @@ class Portfolio:
             cost_unit=prov["cost_unit"],
             practice_name=prov["practice_name"],
             row_label=prov["row_label"],
+            sources=prov.get("sources", []),
+            disclosure=prov.get("disclosure", {}),
         )
 
 

@@ -32,7 +32,7 @@ from amo_analysis.ingest.tables import mask_url, read_duckdb, read_parquet, read
 from amo_analysis.ingest.text import read_text
 from amo_analysis.errors import InputError
 
-__all__ = ["SourceInfo", "read_source"]
+__all__ = ["SourceInfo", "read_source", "table_sheets"]
 
 XLSX_EXTENSIONS = {".xlsx", ".xlsm"}
 PARQUET_EXTENSIONS = {".parquet", ".pq"}
@@ -113,6 +113,34 @@ def read_source(
         df, info = read_text(path)
     info.checksum = _file_checksum(path)
     return df, info
+
+
+def table_sheets(path: str | os.PathLike) -> list[str]:
+    """The sheets of an Excel workbook that hold a table (a header row found as `read_source` finds
+    it), in workbook order; empty sheets and sheets of notes are left out. A folder of client
+    exports reads each of them as a source (`collection`)."""
+    import openpyxl
+
+    from amo_analysis.ingest.excel import _find_header
+
+    path = Path(path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors, ...)
+        raise InputError(
+            f"{path.name}: the workbook is corrupted and cannot be opened ({type(exc).__name__}); "
+            "open it in Excel and save it again as .xlsx, or export a CSV."
+        ) from exc
+    try:
+        found = []
+        for ws in wb.worksheets:
+            ws.reset_dimensions()
+            rows = [tuple(r) for _, r in zip(range(40), ws.iter_rows(values_only=True))]
+            if _find_header(rows) is not None:
+                found.append(ws.title)
+        return found
+    finally:
+        wb.close()
 
 
 def _detect_kind(path: Path, head: bytes) -> str:

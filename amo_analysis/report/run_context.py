@@ -22,7 +22,7 @@ from amo_analysis.findings import Finding, Unavailable
 from amo_analysis.i18n import TRANSLATIONS, Message, localise, number_style, translate
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report.plots import apply_theme
-from amo_analysis.ingest.portfolio import Portfolio, load_portfolio
+from amo_analysis.ingest.portfolio import Portfolio
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -365,6 +365,8 @@ def open_run(
     if portfolio_path:
         portfolio = Portfolio.load(portfolio_path)
     else:
-        portfolio = load_portfolio(data_source or SAMPLE_PORTFOLIO, mapping)
+        from amo_analysis.ingest.collection import load_any  # a folder or a glob of client exports too
+
+        portfolio = load_any(data_source or SAMPLE_PORTFOLIO, mapping)
     folder = Path(run_dir) if run_dir else None
     return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=lang, seed=int(seed))

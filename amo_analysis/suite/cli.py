@@ -16,6 +16,7 @@ import unicodedata
 from pathlib import Path
 
 from amo_analysis import __version__
+from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import EXIT_INPUT_ERROR, ContractError, InputError
 from amo_analysis.paths import REPORTS_DIR
 
@@ -127,9 +128,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the notebook suite and write the HTML reports")
     run.add_argument(
-        "--data", required=True, help="portfolio export (CSV, XLSX, Parquet, SQLite, DuckDB) or database URL"
+        "--data",
+        required=True,
+        action="append",
+        help="portfolio export (CSV, XLSX, Parquet, SQLite, DuckDB) or database URL; a folder or a glob of "
+        "client exports, or --data repeated, pools them into one benchmark",
     )
     _source_options(run)
+    run.add_argument(
+        "--min-org-size",
+        type=int,
+        default=DEFAULTS.min_org_size,
+        metavar="N",
+        help=f"organisations with fewer projects are never named in a report (default {DEFAULTS.min_org_size})",
+    )
+    run.add_argument(
+        "--focus",
+        metavar="ORG",
+        help="client-facing edition: ORG named and highlighted, every other organisation 'Peer A', 'Peer B', …",
+    )
     run.add_argument("--out", default=str(REPORTS_DIR), help="reports folder (default: reports/)")
     run.add_argument("--lang", default="en", choices=["en", "fr"], help="report language")
     run.add_argument("--seed", type=int, default=0, help="seed of every random step (bootstrap, simulation)")
@@ -145,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     validate = sub.add_parser("validate", help="check a data source against the portfolio contract")
-    validate.add_argument("source")
+    validate.add_argument("source", nargs="+", help="a file, a folder or a glob of client exports, or several")
     _source_options(validate)
 
     template = sub.add_parser("template", help="write an empty CSV and XLSX template with the data dictionary")
@@ -158,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--style", default="fr", choices=["fr", "en"])
     sample.add_argument("--out", default="sample_portfolio.csv")
     fc = sub.add_parser("forecast", help="reference-class forecast of a new project's final cost and duration")
-    fc.add_argument("--data", required=True, help="reference portfolio (same sources as run)")
+    fc.add_argument("--data", required=True, action="append", help="reference portfolio (same sources as run)")
     _source_options(fc)
     fc.add_argument("--budget", type=float, required=True, help="planned budget (cost unit of the portfolio)")
     fc.add_argument("--duration", type=float, help="planned duration in days")
@@ -214,10 +231,15 @@ def cmd_forecast(args) -> int:
     import json
 
     from amo_analysis.analyses import forecast as fc_mod
-    from amo_analysis.ingest.portfolio import load_portfolio
+    from amo_analysis.ingest.collection import load_any
 
-    portfolio = load_portfolio(
-        args.data, args.mapping, drop_invalid=args.drop_invalid, sheet=args.sheet, table=args.table, query=args.query
+    portfolio = load_any(
+        _data(args.data),
+        args.mapping,
+        drop_invalid=args.drop_invalid,
+        sheet=args.sheet,
+        table=args.table,
+        query=args.query,
     )
     project = fc_mod.new_project(
         args.budget, args.duration, args.project_type, args.complexity, args.organisation, args.framing
@@ -240,7 +262,7 @@ def cmd_run(args) -> int:
 
     parameters = dict(parse_parameter(p) for p in args.parameter)
     outcome = run_suite(
-        args.data,
+        _data(args.data),
         mapping=args.mapping,
         out=args.out,
         lang=args.lang,
@@ -252,6 +274,8 @@ def cmd_run(args) -> int:
         table=args.table,
         query=args.query,
         pseudonymise=args.pseudonymise,
+        min_org_size=args.min_org_size,
+        focus=args.focus,
         progress=lambda msg: print(msg, flush=True),
     )
     print(f"Report: {outcome.index}")
@@ -260,12 +284,17 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _data(given: list[str]):
+    """One `--data` as given, several as a list (a collection)."""
+    return given[0] if len(given) == 1 else list(given)
+
+
 def cmd_validate(args) -> int:
-    from amo_analysis.ingest.portfolio import load_portfolio
+    from amo_analysis.ingest.collection import load_any
 
     try:
-        portfolio = load_portfolio(
-            args.source,
+        portfolio = load_any(
+            _data(args.source),
             args.mapping,
             drop_invalid=args.drop_invalid,
             sheet=args.sheet,

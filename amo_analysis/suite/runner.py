@@ -34,7 +34,14 @@ from amo_analysis.errors import InputError
 from amo_analysis.i18n import LANGUAGES, translate
 from amo_analysis.paths import KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_PORTFOLIO, SAMPLE_PORTFOLIO_24
 
-RESERVED_PARAMETERS = ("portfolio_path", "run_dir", "lang", "seed", "data_source", "mapping")
+RESERVED_PARAMETERS = ("portfolio_path", "run_dir", "lang", "seed", "data_source", "mapping", "min_org_size", "focus")
+#: notebook → (what it needs of the portfolio, the translation key of the sentence saying it is skipped)
+NOTEBOOK_NEEDS = {"07_organisations": (lambda portfolio: _organisations(portfolio) >= 2, "org_skipped")}
+
+
+def _organisations(portfolio) -> int:
+    data = portfolio.data
+    return int(data["organisation"].nunique(dropna=True)) if "organisation" in data else 0
 
 
 class NotebookFailed(Exception):
@@ -379,6 +386,8 @@ def run_suite(
     table: str | None = None,
     query: str | None = None,
     pseudonymise: bool = False,
+    min_org_size: int | None = None,
+    focus: str | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     jobs: int | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
@@ -387,7 +396,9 @@ def run_suite(
     """Run the suite on `data` (see module docstring). User errors raise `InputError`.
 
     `pseudonymise` replaces project ids and names by salted hashes before anything is written
-    (a fresh random salt per run, stored nowhere)."""
+    (a fresh random salt per run, stored nowhere). `data` may name several sources (a folder, a
+    glob, a list: `ingest.collection`); organisations with fewer than `min_org_size` projects are
+    never named, and `focus` makes the client-facing edition of one organisation (`publishable`)."""
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
     parameters = dict(parameters or {})
@@ -403,21 +414,36 @@ def run_suite(
     try:
         # imported here, not at the top: a worker process (`python -m amo_analysis.suite.runner --worker`)
         # then loads papermill and nbconvert only, not pandas and pandera (seconds per notebook)
-        from amo_analysis.ingest.portfolio import load_portfolio
+        from amo_analysis.defaults import DEFAULTS
+        from amo_analysis.ingest.collection import load_any, publishable
 
-        portfolio = load_portfolio(
+        min_org_size = DEFAULTS.min_org_size if min_org_size is None else min_org_size
+        portfolio = load_any(
             data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table, query=query, pseudonymise=pseudonymise
         )
+        portfolio = publishable(portfolio, min_org_size, focus, lang, seed)
+        for nb in list(notebooks):
+            need = NOTEBOOK_NEEDS.get(nb.stem)
+            if need is not None and not need[0](portfolio):
+                notebooks.remove(nb)
+                progress(translate(need[1], lang))
+        if not notebooks:
+            raise InputError(f"no notebook left to run: {translate(NOTEBOOK_NEEDS['07_organisations'][1])}.")
         kernel = ensure_kernel()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
     except BaseException:
         _end_workers(workers)
         raise
-    is_sample = "://" not in str(data) and Path(data).resolve() in {
-        SAMPLE_PORTFOLIO.resolve(),
-        SAMPLE_PORTFOLIO_24.resolve(),
-    }
+    is_sample = (
+        not isinstance(data, (list, tuple))
+        and "://" not in str(data)
+        and Path(data).resolve()
+        in {
+            SAMPLE_PORTFOLIO.resolve(),
+            SAMPLE_PORTFOLIO_24.resolve(),
+        }
+    )
     now = clock()
     run_id = _run_id(portfolio.checksum, now)
     partial = out / f".{run_id}.partial"
@@ -443,6 +469,8 @@ def run_suite(
                 "run_dir": str(partial.resolve()),
                 "lang": lang,
                 "seed": seed,
+                "min_org_size": min_org_size,
+                "focus": focus,
                 **parameters,
             },
             kernel,
@@ -468,6 +496,8 @@ def run_suite(
                 "drop_invalid": drop_invalid,
                 "pseudonymise": pseudonymise,
                 "sample": is_sample,
+                **({"min_org_size": min_org_size} if min_org_size != DEFAULTS.min_org_size else {}),
+                **({"focus": focus} if focus else {}),
             },
             "provenance": provenance,
             "results": results_mod.merge_records(partial),

@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "contract": {"columns", "cells", "metrics"},
     "dictionary": {"columns", "cells", "contract", "metrics"},
     "portfolio": {"columns", "sources", "mapping", "privacy", "contract", "metrics"},
+    "collection": {"sources", "mapping", "metrics", "portfolio"},  # many sources → one portfolio, after it
 }
 
 
