@@ -353,9 +353,10 @@ def peer_display(peers: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     )
 
 
-def record_meta(ctx, meta: pd.DataFrame) -> None:
-    """Record `meta.<outcome>.random_effects` for each outcome (value null and the reason in `note`
+def meta_records(meta: pd.DataFrame, lang: str = "en") -> list[dict]:
+    """The records `meta.<outcome>.random_effects` for each outcome (value null and the reason in `note`
     when fewer than 2 organisations have an effect)."""
+    records = []
     for r in meta.to_dict("records"):
         outcome = r["outcome"]
         _, unit, reading = META_OUTCOMES[outcome]
@@ -365,57 +366,61 @@ def record_meta(ctx, meta: pd.DataFrame) -> None:
             value = r.get(key)
             return float(value) if finite and value is not None and math.isfinite(value) else None
 
-        ctx.record(
-            META_RECORD[outcome],
-            num("estimate"),
-            ci_low=num("ci_low"),
-            ci_high=num("ci_high"),
-            n=int(r["k"]),
-            unit=unit,
-            method=ctx.t("org_meta_method"),
-            label=ctx.t("org_meta_label", outcome=ctx.t(META_OUTCOMES[outcome][0])),
-            tau2=num("tau2"),
-            i2=num("i2"),
-            q=num("q"),
-            pi_low=num("pi_low"),
-            pi_high=num("pi_high"),
-            k=int(r["k"]),
-            reading=reading,
-            relative=math.expm1(r["estimate"]) if finite and reading == "relative" else None,
-            note=str(r.get("note") or ""),
-            headline=False,
-            write=False,
+        records.append(
+            dict(
+                name=META_RECORD[outcome],
+                value=num("estimate"),
+                ci_low=num("ci_low"),
+                ci_high=num("ci_high"),
+                n=int(r["k"]),
+                unit=unit,
+                method=translate("org_meta_method", lang),
+                label=translate("org_meta_label", lang, outcome=translate(META_OUTCOMES[outcome][0], lang)),
+                tau2=num("tau2"),
+                i2=num("i2"),
+                q=num("q"),
+                pi_low=num("pi_low"),
+                pi_high=num("pi_high"),
+                k=int(r["k"]),
+                reading=reading,
+                relative=math.expm1(r["estimate"]) if finite and reading == "relative" else None,
+                note=str(r.get("note") or ""),
+                headline=False,
+            )
         )
-    ctx.save_records()
+    return records
 
 
-def record_peers(ctx, peers: pd.DataFrame, focus: str | None) -> None:
-    """In a focus edition, record `peer.<outcome>.percentile`: the focus organisation's percentile
+def peer_records(peers: pd.DataFrame, focus: str | None, lang: str = "en") -> list[dict]:
+    """In a focus edition, the records `peer.<outcome>.percentile`: the focus organisation's percentile
     (`value`, a fraction) and every named organisation's under `organisations` (pseudonyms for peers)."""
     if not focus:
-        return
+        return []
+    records = []
     for outcome in PEER_OUTCOMES:
         part = peers[peers["outcome"] == outcome]
         mine = part[part["group"] == focus]
         if mine.empty:
             continue
         row = mine.iloc[0]
-        ctx.record(
-            f"peer.{outcome}.percentile",
-            None if not math.isfinite(row["percentile"]) else float(row["percentile"]),
-            n=int(row["k"]),
-            unit="fraction",
-            method=ctx.t("org_percentile_method"),
-            label=ctx.t("org_peer_label", outcome=ctx.t(outcome), organisation=focus),
-            organisation=focus,
-            median=None if not math.isfinite(row["median"]) else float(row["median"]),
-            organisations={
-                str(g): (None if not math.isfinite(p) else float(p)) for g, p in zip(part["group"], part["percentile"])
-            },
-            headline=True,
-            write=False,
+        records.append(
+            dict(
+                name=f"peer.{outcome}.percentile",
+                value=None if not math.isfinite(row["percentile"]) else float(row["percentile"]),
+                n=int(row["k"]),
+                unit="fraction",
+                method=translate("org_percentile_method", lang),
+                label=translate("org_peer_label", lang, outcome=translate(outcome, lang), organisation=focus),
+                organisation=focus,
+                median=None if not math.isfinite(row["median"]) else float(row["median"]),
+                organisations={
+                    str(g): (None if not math.isfinite(p) else float(p))
+                    for g, p in zip(part["group"], part["percentile"])
+                },
+                headline=True,
+            )
         )
-    ctx.save_records()
+    return records
 
 
 def organisations_text(table: pd.DataFrame, meta: pd.DataFrame) -> str:

@@ -92,9 +92,9 @@ def test_records_carry_the_names_the_readme_documents():
     portfolio = pooled_clients()
     ctx = RunContext(portfolio=portfolio, notebook="07_organisations")
     meta = org.meta_analyses(org.organisation_effects(portfolio))
-    org.record_meta(ctx, meta)
+    ctx.keep(org.meta_records(meta))
     peers = org.peer_positions(org.organisation_table(portfolio, focus="beta"))
-    org.record_peers(ctx, peers, None)
+    ctx.keep(org.peer_records(peers, None))
     assert [r["name"] for r in ctx.records] == [
         "meta.log_cost_ratio.random_effects",
         "meta.log_duration_ratio.random_effects",
@@ -104,7 +104,7 @@ def test_records_carry_the_names_the_readme_documents():
     for field in ("value", "ci_low", "ci_high", "tau2", "i2", "pi_low", "pi_high", "k"):
         assert cost[field] is not None, field
     assert cost["relative"] == pytest.approx(math.expm1(cost["value"]))
-    org.record_peers(ctx, peers, "beta")
+    ctx.keep(org.peer_records(peers, "beta"))
     peer = {r["name"]: r for r in ctx.records}["peer.budget_drift.percentile"]
     assert peer["organisation"] == "beta" and set(peer["organisations"]) == set(PLANTED)
     assert peer["value"] == peer["organisations"]["beta"]
