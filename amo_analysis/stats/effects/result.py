@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats as st
 
+from amo_analysis.i18n import Message
 from amo_analysis.errors import InputError
 
 __all__ = ["EffectError", "EffectResult", "Reference"]
@@ -185,11 +186,7 @@ class EffectResult:
             ci_high=math.expm1(self.ci_high),
             std_error=se,
             scale="percent change",
-            notes=list(self.notes)
-            + [
-                f"Percent change = exp(effect on log '{self.outcome}') − 1; the interval is "
-                "transformed the same way, the standard error by the delta method."
-            ],
+            notes=list(self.notes) + [Message("note_percent_change", outcome=self.outcome)],
             details=details,
         )
 
