@@ -575,6 +575,16 @@ def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float =
     return pd.DataFrame(rows)
 
 
+def calibration_display(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> pd.DataFrame:
+    """A `calibration` table as notebook 04 shows it: target and group in `lang` (the saved table keeps
+    the names cost / duration and all / with / without)."""
+    groups = {"all": "all_projects", "with": "with", "without": "without"}
+    return table.assign(
+        target=[translate(f"fc_{target}", lang) for target in table["target"]],
+        group=[translate(groups[group], lang, practice=practice) for group in table["group"]],
+    )
+
+
 def backtest(
     portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: float = 0.8, seed: int = 0, **options
 ) -> tuple[pd.DataFrame, str]:

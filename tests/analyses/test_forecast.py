@@ -364,7 +364,7 @@ def test_backtest_sentences_are_messages_with_the_english_text(synthetic):
     _, text = fc.backtest(synthetic.iloc[:600], folds=5)
     assert isinstance(text, Message) and text.startswith("Split by start date: ")
     assert text.endswith(" completed projects started from then on were forecast (quantile regression).")
-    assert localise(text, "fr").startswith("Découpage selon date de début")
+    assert localise(text, "fr").startswith("Découpage selon la date de début")
     _, why = fc.backtest(synthetic.iloc[:15])
     assert (
         why == "Only 12 completed projects: a backtest needs at least 10 earlier and 10 later ones, so it was not run."
@@ -384,3 +384,15 @@ def test_forecast_figure_legend_in_the_report_language(synthetic):
         legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         plt.close(fig)
         assert legend[-2:] == words
+
+
+def test_calibration_display_names_target_and_group_in_the_report_language(synthetic):
+    calib, _ = fc.backtest(synthetic.iloc[:300], folds=5)
+    shown = fc.calibration_display(calib, "fr", "PMO")
+    assert set(shown["target"]) == {"coût", "durée"} and set(shown["group"]) == {
+        "tous les projets",
+        "avec PMO",
+        "sans PMO",
+    }
+    assert shown.drop(columns=["target", "group"]).equals(calib.drop(columns=["target", "group"]))
+    assert set(fc.calibration_display(calib)["group"]) == {"all projects", "with AMO", "without AMO"}

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats as st
 
-from amo_analysis.i18n import Message
+from amo_analysis.i18n import Message, localise
 from amo_analysis.errors import InputError
 
 __all__ = ["EffectError", "EffectResult", "Reference"]
@@ -253,15 +253,16 @@ class EffectResult:
             ("Covariates", ", ".join(self.covariates) or "none"),
         ]
 
-    def summary(self) -> str:
+    def summary(self, lang: str = "en") -> str:
         """Multi-line text: method and estimand, outcome, treatment, rows, estimate, SE (its type and
-        reference distribution), interval, p-value, covariates and the notes."""
+        reference distribution), interval, p-value, covariates and the notes (the notes in `lang`; the
+        rest is the developer's English view)."""
         lines = self._lines()
         width = max(len(label) for label, _ in lines)
         title = f"Effect of {self.treatment} on {self.outcome}"
         text = [title, "=" * len(title)] + [f"{label:<{width}}  {value}" for label, value in lines]
         if self.notes:
-            text += ["Notes:"] + [f"  - {note}" for note in self.notes]
+            text += ["Notes:"] + [f"  - {localise(note, lang)}" for note in self.notes]
         return "\n".join(text)
 
     def _repr_html_(self) -> str:
