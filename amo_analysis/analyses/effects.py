@@ -600,13 +600,10 @@ def weighted_balance(data: pd.DataFrame, covariates, treatment: str = "amo") -> 
         weights = effects.ipw_weights(data, treatment, covariates)
     except InputError as exc:
         table = overview.covariate_balance(data, covariates)
-        table.attrs["note"] = f"Balance after weighting not available: {exc}"
+        table.attrs["note"] = Message("pe_balance_unavailable", why=str(exc))
         return table
     table = overview.covariate_balance(data, covariates, weights=weights)
-    table.attrs["note"] = (
-        "Balance before (unweighted) and after stabilised inverse-probability "
-        "weighting; |SMD| below 0.1 is usually taken as balanced."
-    )
+    table.attrs["note"] = Message("pe_balance_weighted")
     return table
 
 
@@ -620,11 +617,15 @@ def overlap_text(data: pd.DataFrame, covariates, treatment: str = "amo") -> str:
     try:
         s = effects.overlap_summary(data, treatment, covariates)
     except InputError as exc:
-        return f"Overlap not assessed: {exc}"
-    return (
-        f"{s['verdict']} Propensity range with the practice {s['treated_min']:.2f}–"
-        f"{s['treated_max']:.2f}, without {s['control_min']:.2f}–{s['control_max']:.2f}."
+        return Message("pe_overlap_not_assessed", why=str(exc))
+    ranges = Message(
+        "pe_overlap_ranges",
+        treated_min=s["treated_min"],
+        treated_max=s["treated_max"],
+        control_min=s["control_min"],
+        control_max=s["control_max"],
     )
+    return join_sentences([s["verdict"], ranges])
 
 
 # --------------------------------------------------------------------------------------------

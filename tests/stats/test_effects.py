@@ -858,3 +858,16 @@ def test_estimator_notes_keep_their_english_text_and_read_in_french():
         assert isinstance(note, Message) and localise(note, "fr") != note
     french = localise(join_sentences(percent.notes), "fr")
     assert french.startswith("3 lignes sur 60 écartées") and "Dropped" not in french and "clusters" not in french
+
+
+def test_overlap_verdict_reads_in_french():
+    from amo_analysis.i18n import localise
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=200)
+    data = pd.DataFrame({"x": x, "t": rng.random(200) < 1 / (1 + np.exp(-4 * x))})
+    verdict = overlap_summary(data, "t", ["x"])["verdict"]
+    share = overlap_summary(data, "t", ["x"])["share_outside"]
+    assert verdict.startswith("Poor overlap: ") and f"({share:.1%})" in verdict  # the English text as before
+    french = localise(verdict, "fr")
+    assert french.startswith("Recouvrement faible : ") and f"({share * 100:.1f} %)".replace(".", ",") in french
