@@ -18,6 +18,8 @@ between languages is in the locale files.
 from __future__ import annotations
 
 import math
+import numbers
+import string
 import tomllib
 
 from amo_analysis.paths import LOCALES_DIR
@@ -66,12 +68,33 @@ def _check_language(lang: str) -> None:
         raise ValueError(f"language {lang!r} is not supported; use one of {', '.join(LANGUAGES)}")
 
 
+class _LocaleFormatter(string.Formatter):
+    """`str.format` that writes numbers with the language's separators: a number placeholder
+    (`{n}`, `{n:,}`, `{x:.3f}`) is formatted as Python would, then its "," and "." become the
+    thousands and decimal marks of `[numbers]` ("10,000" → "10 000" and "0.005" → "0,005" in French;
+    English, whose marks are Python's, is unchanged)."""
+
+    def __init__(self, lang: str):
+        style = NUMBER_STYLES[lang]
+        self.marks = str.maketrans({",": style["thousands"], ".": style["decimal"]})
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        text = format(value, format_spec)
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            return text.translate(self.marks)
+        return text
+
+
+_FORMATTERS = {lang: _LocaleFormatter(lang) for lang in LANGUAGES}
+
+
 def translate(key: str, lang: str = "en", **values: object) -> str:
-    """The text for `key` in `lang` (English when a French text is missing), with `{names}` filled."""
+    """The text for `key` in `lang` (English when a French text is missing), with `{names}` filled
+    (numbers written with the language's decimal and thousands marks, see `_LocaleFormatter`)."""
     _check_language(lang)
     entry = TRANSLATIONS.get(key)
     text = key if entry is None else entry.get(lang) or entry["en"]
-    return text.format(**values) if values else text
+    return _FORMATTERS[lang].format(text, **values) if values else text
 
 
 class Message(str):
@@ -96,8 +119,10 @@ class Message(str):
         return self
 
     def in_language(self, lang: str) -> str:
-        """The sentence in `lang` (values that are messages translated too)."""
-        return translate(self.key, lang, **{k: localise(v, lang) for k, v in self.values.items()})
+        """The sentence in `lang` (values that are messages translated too, numbers written the
+        language's way)."""
+        values = {k: v.in_language(lang) if isinstance(v, Message) else v for k, v in self.values.items()}
+        return translate(self.key, lang, **values)
 
     def to_json(self) -> dict:
         """{"key", "values", "text"}: what `from_json` reads back (nested messages as dicts)."""
@@ -125,6 +150,23 @@ def localise(text: object, lang: str = "en") -> str:
     if isinstance(text, Message):
         return text.in_language(lang)
     return text if isinstance(text, str) else str(text)
+
+
+#: the key that joins two sentences for each separator `join_sentences` accepts
+JOIN_KEYS = {" ": "join_sentences", "; ": "join_clauses", ", ": "join_list"}
+
+
+def join_sentences(parts, sep: str = " ") -> str:
+    """`sep.join(parts)` — the same text — but, when a part is a `Message`, a `Message` that
+    `localise` translates part by part (`sep.join` of messages would be a plain English `str`).
+    `sep` is one of `JOIN_KEYS` (" " between sentences, "; " between clauses, ", " in a list)."""
+    parts = list(parts)
+    if not any(isinstance(part, Message) for part in parts):
+        return sep.join(parts)
+    joined = parts[-1]
+    for part in reversed(parts[:-1]):
+        joined = Message(JOIN_KEYS[sep], first=part, rest=joined)
+    return joined
 
 
 def to_json_text(text: object) -> object:

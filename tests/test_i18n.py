@@ -29,7 +29,7 @@ from amo_analysis.i18n import (
 from amo_analysis.paths import LOCALES_DIR, NOTEBOOKS_DIR, REPO_ROOT
 
 PACKAGE = Path(amo_analysis.__file__).parent
-PLACEHOLDER = re.compile(r"{(\w*)}")
+PLACEHOLDER = re.compile(r"{(\w*)(?::[^{}]*)?}")  # a name, with or without a format spec ({n:,})
 
 
 def test_every_entry_has_both_languages():
@@ -318,3 +318,44 @@ def test_notes_keep_their_language_through_the_saved_portfolio(tmp_path):
     loaded.notes.append(Message("note_framing_score_computed"))
     back = Portfolio.load(loaded.save(tmp_path))
     assert localise(back.notes[-1], "fr").startswith("framing_score calculé")
+
+
+# --------------------------------------------------------------------------- numbers in sentences, joined sentences
+
+
+def test_numbers_in_a_sentence_take_the_language_marks():
+    from amo_analysis.i18n import Message, localise
+
+    english = Message("note_subsample", what=Message("note_subject_quantile"), rows=10_000, n=1_234_567, seed=3)
+    assert str(english).startswith(
+        "The quantile regression was fitted on a random subsample of 10,000 of the 1,234,567"
+    )
+    french = localise(english, "fr")
+    assert french.startswith(f"Régression quantile : ajustement sur un sous-échantillon aléatoire de 10{NNBSP}000 des")
+    assert f"1{NNBSP}234{NNBSP}567 projets (graine 3)" in french
+    extreme = Message("note_propensity_extreme", n_extreme=3, n=40, low=0.05, high=0.95, min=0.0123, max=0.9871)
+    assert "outside [0.05, 0.95] (range 0.012–0.987)" in extreme
+    assert "hors de [0,05 ; 0,95] (étendue 0,012–0,987)" in localise(extreme, "fr")
+    assert "trim=(0.05, 0.95)" in localise(extreme, "fr")  # code stays code
+
+
+def test_join_sentences_reads_as_join_and_translates_each_part():
+    import pickle
+
+    from amo_analysis.i18n import Message, join_sentences, localise
+
+    parts = [
+        Message("note_rows_dropped", n_dropped=2, n=9, detail="x: 2"),
+        "A plain sentence.",
+        Message("note_log_linear"),
+    ]
+    joined = join_sentences(parts)
+    assert joined == " ".join(parts) and isinstance(joined, Message)
+    french = localise(joined, "fr")
+    assert french == " ".join([localise(parts[0], "fr"), "A plain sentence.", localise(parts[2], "fr")])
+    assert french.startswith("2 lignes sur 9 écartées")
+    assert localise(join_sentences(parts[:2], "; "), "fr") == localise(parts[0], "fr") + " ; A plain sentence."
+    assert join_sentences(["a", "b"], ", ") == "a, b" and not isinstance(join_sentences(["a", "b"]), Message)
+    assert join_sentences([]) == "" and join_sentences([parts[2]]) is parts[2]
+    for copy in (Message.from_json(json.loads(json.dumps(joined.to_json()))), pickle.loads(pickle.dumps(joined))):
+        assert copy == joined and localise(copy, "fr") == french

@@ -37,7 +37,7 @@ from amo_analysis.stats import effects
 from amo_analysis.stats import power
 from amo_analysis.stats.design import MIN_ORGANISATIONS_PER_GROUP, AssignmentDesign, assignment_design
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, format_percent, translate
+from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, Message, format_percent, join_sentences, localise, translate
 
 __all__ = [
     "SPECS",
@@ -231,10 +231,12 @@ def _quantile_problem(res: effects.EffectResult, q: float) -> str | None:
     low, high = res.ci_low, res.ci_high
     collapsed = not (math.isfinite(low) and math.isfinite(high)) or high - low <= 1e-6 * max(1.0, abs(res.estimate))
     if collapsed or res.n < MIN_ROWS_PER_QUANTREG_PARAMETER * k:
-        return (
-            f"Quantile regression at P{round(q * 100)} is not estimable here: {res.n} projects "
-            f"for {k} parameters (at least {MIN_ROWS_PER_QUANTREG_PARAMETER * k} needed); the fit "
-            "interpolates the data and its interval is not reliable."
+        return Message(
+            "note_quantile_not_estimable",
+            p=round(q * 100),
+            n=res.n,
+            k=k,
+            needed=MIN_ROWS_PER_QUANTREG_PARAMETER * k,
         )
     return None
 
@@ -256,7 +258,7 @@ def _fill(row: dict, res: effects.EffectResult, spec: Spec) -> None:
             "n": res.n,
             "n_treated": res.n_treated,
             "residual_sd": res.details.get("residual_sd", np.nan),
-            "note": " ".join(res.notes),
+            "note": join_sentences(res.notes),
         }
     )
 
@@ -265,15 +267,9 @@ def _fill_ratio(row: dict, res: effects.EffectResult) -> None:
     """The OLS fit's adjusted mean with ÷ without − 1 and its Fieller interval (`effects._ols`)."""
     ratio = res.details["ratio_of_means"]
     nan = float("nan")
-    note = (
-        "Relative change of the mean = adjusted mean with ÷ adjusted mean without − 1 "
-        f"({ratio['treated_mean']:.3f} ÷ {ratio['control_mean']:.3f}); Fieller interval."
-    )
+    note = Message("note_ratio_of_means", treated=ratio["treated_mean"], control=ratio["control_mean"])
     if ratio["estimate"] is None or ratio["ci_low"] is None:
-        note = (
-            f"The adjusted mean without the practice ({ratio['control_mean']:.3f}) is too close to 0 "
-            "for a relative reading: its interval is unbounded."
-        )
+        note = Message("note_ratio_unbounded", control=ratio["control_mean"])
     row.update(
         {
             "estimand": "ratio of adjusted means − 1",
@@ -286,7 +282,7 @@ def _fill_ratio(row: dict, res: effects.EffectResult) -> None:
             "n_treated": res.n_treated,
             "residual_sd": res.details.get("residual_sd", nan),
             "control_mean": ratio["control_mean"],
-            "note": " ".join(list(res.notes) + [note]),
+            "note": join_sentences(list(res.notes) + [note]),
         }
     )
 
@@ -345,6 +341,7 @@ def estimate_all(
                     _fill(row, res, spec)
                 rows.append(row)
     table = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
+    table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
     table["n"] = table["n"].astype("int64")
     table["n_treated"] = table["n_treated"].astype("int64")
     table.attrs["covariates"] = list(covariates)
@@ -603,13 +600,10 @@ def weighted_balance(data: pd.DataFrame, covariates, treatment: str = "amo") -> 
         weights = effects.ipw_weights(data, treatment, covariates)
     except InputError as exc:
         table = overview.covariate_balance(data, covariates)
-        table.attrs["note"] = f"Balance after weighting not available: {exc}"
+        table.attrs["note"] = Message("pe_balance_unavailable", why=str(exc))
         return table
     table = overview.covariate_balance(data, covariates, weights=weights)
-    table.attrs["note"] = (
-        "Balance before (unweighted) and after stabilised inverse-probability "
-        "weighting; |SMD| below 0.1 is usually taken as balanced."
-    )
+    table.attrs["note"] = Message("pe_balance_weighted")
     return table
 
 
@@ -623,11 +617,15 @@ def overlap_text(data: pd.DataFrame, covariates, treatment: str = "amo") -> str:
     try:
         s = effects.overlap_summary(data, treatment, covariates)
     except InputError as exc:
-        return f"Overlap not assessed: {exc}"
-    return (
-        f"{s['verdict']} Propensity range with the practice {s['treated_min']:.2f}–"
-        f"{s['treated_max']:.2f}, without {s['control_min']:.2f}–{s['control_max']:.2f}."
+        return Message("pe_overlap_not_assessed", why=str(exc))
+    ranges = Message(
+        "pe_overlap_ranges",
+        treated_min=s["treated_min"],
+        treated_max=s["treated_max"],
+        control_min=s["control_min"],
+        control_max=s["control_max"],
     )
+    return join_sentences([s["verdict"], ranges])
 
 
 # --------------------------------------------------------------------------------------------
@@ -683,7 +681,7 @@ def effects_records(
             f"{translate(row['measure'], lang, practice=practice)} — {_method_label(row['method'], row['quantile'], lang)} "
             f"({_scale_label(row['scale'], lang)})"
         )
-        extra = {"note": row["note"]} if row["note"] else {}
+        extra = {"note": localise(row["note"], lang)} if row["note"] else {}
         records.append(
             dict(
                 name=_name(row),
@@ -766,7 +764,7 @@ def missing_display(estimates: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
             translate("pe_measure", lang): gone["measure"].map(lambda m: translate(m, lang)),
             translate("pe_reading", lang): gone["scale"].map(lambda s: _scale_label(s, lang)),
             translate("method", lang): [_method_label(m, q, lang) for m, q in zip(gone["method"], gone["quantile"])],
-            translate("pe_why", lang): gone["note"],
+            translate("pe_why", lang): gone["note"].map(lambda note: localise(note, lang)),
         }
     )
 
@@ -841,6 +839,6 @@ def claims_notes(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
             translate("pe_claim", lang): part["text"],
             translate("pe_reading", lang): part["scale"].map(lambda s: _scale_label(s, lang)),
             translate("pe_assumption", lang): part["assumption"],
-            translate("notes", lang): part["note"],
+            translate("notes", lang): part["note"].map(lambda note: localise(note, lang)),
         }
     )

@@ -52,7 +52,7 @@ from statsmodels.regression.quantile_regression import QuantReg
 from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import format_number, format_percent, translate
+from amo_analysis.i18n import Message, format_number, format_percent, join_sentences, localise, translate
 from amo_analysis.defaults import DEFAULTS
 
 MIN_REGRESSION = DEFAULTS.forecast_min_regression
@@ -79,6 +79,12 @@ AMO_CHOICES = ("as_given", "yes", "no", "both")
 #: Headers of the backtest table beyond report.run_context.CANONICAL_COLUMNS: column → translation key,
 #: for `ctx.show_table(..., labels=forecast.HEADERS)` (notebook 04)
 HEADERS: dict[str, str] = {column: column for column in ("target", "exceeded", "share_exceeded", "expected")}
+#: The translation key of each forecast method (the `method` / `method_duration` columns keep these English names)
+METHOD_KEYS = {
+    "quantile regression": "fc_method_quantile_regression",
+    "nearest projects": "fc_method_nearest_projects",
+    "none": "fc_method_none",
+}
 
 
 class ForecastError(InputError):
@@ -263,9 +269,7 @@ class _Reference:
             if f in CATEGORICAL:
                 known = projects[f].astype(str).isin(self.levels[f]).to_numpy()
                 for i in np.flatnonzero(given & ~known & rows):
-                    notes[i].append(
-                        f"{f} {projects[f].iloc[i]!r} does not occur in the reference portfolio and was not used"
-                    )
+                    notes[i].append(Message("fc_note_unknown_level", feature=f, value=repr(projects[f].iloc[i])))
                 given = given & known
             mask[:, j] = given
         return mask
@@ -322,9 +326,8 @@ class _RegressionModel:
             self.params = _quantreg(y[fit], X[fit])
             resid = y[~fit] - X[~fit] @ self.params
             resid_amo = amo[~fit]
-            self.note = (
-                f"median regression fitted on a random {int(fit.sum()):,} of the {self.n:,} reference "
-                f"projects (seed {seed}), spread from the residuals of the other {int((~fit).sum()):,}"
+            self.note = Message(
+                "fc_note_subsample", rows=int(fit.sum()), n=int(self.n), seed=seed, rest=int((~fit).sum())
             )
         else:
             self.params = _quantreg(y, X)
@@ -458,7 +461,7 @@ def forecast(
         y_q = {q: np.full(n, np.nan) for q in quantiles}
         chance = {t: np.full(n, np.nan) for t in thresholds}
         for i in np.flatnonzero(~planned):
-            notes[i].append(f"no planned {target}: no {target} forecast")
+            notes[i].append(Message(f"fc_note_no_plan_{target}"))
         ref = refs[target]
         masks = ref.feature_masks(projects, notes, planned)
         codes = masks.astype(np.int64) @ (1 << np.arange(masks.shape[1], dtype=np.int64))
@@ -494,9 +497,12 @@ def forecast(
                     if not own:
                         for i in sub:
                             notes[i].append(
-                                f"the {target} spread uses the residuals of both practice groups pooled: only "
-                                f"{len(model.by_group[group])} reference projects {'with' if group else 'without'} "
-                                f"the practice, fewer than {MIN_GROUP_RESIDUALS}"
+                                Message(
+                                    f"fc_note_pooled_{target}",
+                                    n=len(model.by_group[group]),
+                                    side=Message("fc_note_side_with" if group else "fc_note_side_without"),
+                                    min_group=MIN_GROUP_RESIDUALS,
+                                )
                             )
                 if model.note:
                     for i in idx:
@@ -510,19 +516,16 @@ def forecast(
                 for t in thresholds:
                     chance[t][i] = float(np.mean(values > math.log1p(t))) if len(values) else np.nan
         for i in np.flatnonzero(planned & (n_used == 0)):
-            notes[i].append(f"no comparable finished project for the {target} forecast")
+            notes[i].append(Message(f"fc_note_no_comparable_{target}"))
         for i in np.flatnonzero(planned & (n_used > 0) & (n_used < MIN_COMPARABLE)):
-            notes[i].append(
-                f"the {target} forecast rests on only {n_used[i]} comparable projects "
-                f"(fewer than {MIN_COMPARABLE}): read it as indicative"
-            )
+            notes[i].append(Message(f"fc_note_few_{target}", n=int(n_used[i]), min_comparable=MIN_COMPARABLE))
         out[f"method{suffix}"] = method.tolist()
         out[f"n_reference{suffix}"] = n_used
         for q in quantiles:
             finite = np.isfinite(y_q[q])
             out[f"{target}_{_pct(q)}"] = np.where(finite, plan * np.exp(np.where(finite, y_q[q], 0.0)), np.nan)
             for i in np.flatnonzero((n_used > 0) & ~finite):
-                notes[i].append(f"too few comparable projects to give the {target} {_pct(q).upper()}")
+                notes[i].append(Message(f"fc_note_quantile_missing_{target}", q=_pct(q).upper()))
         for t in thresholds:
             out[f"chance_{target}_overrun_{_thr(t)}"] = chance[t]
     out["contingency"] = out[f"cost_{_pct(accepted_risk)}"] / out["budget_planned"] - 1
@@ -530,7 +533,8 @@ def forecast(
     out["chance_10pct_enough"] = 1 - out["chance_cost_overrun_10"]
     n_duration = out["n_reference_duration"].where(out["n_reference_duration"] > 0, out["n_reference"])
     out["few_comparables"] = np.minimum(out["n_reference"], n_duration) < MIN_COMPARABLE
-    out["note"] = ["; ".join(dict.fromkeys(x)) for x in notes]
+    # object dtype: a string column would turn the notes (i18n.Message) into plain English str
+    out["note"] = pd.Series([join_sentences(dict.fromkeys(x), "; ") for x in notes], index=out.index, dtype=object)
     return out
 
 
@@ -571,6 +575,16 @@ def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float =
     return pd.DataFrame(rows)
 
 
+def calibration_display(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> pd.DataFrame:
+    """A `calibration` table as notebook 04 shows it: target and group in `lang` (the saved table keeps
+    the names cost / duration and all / with / without)."""
+    groups = {"all": "all_projects", "with": "with", "without": "without"}
+    return table.assign(
+        target=[translate(f"fc_{target}", lang) for target in table["target"]],
+        group=[translate(groups[group], lang, practice=practice) for group in table["group"]],
+    )
+
+
 def backtest(
     portfolio: pd.DataFrame, share_earlier: float = 0.5, quantile: float = 0.8, seed: int = 0, **options
 ) -> tuple[pd.DataFrame, str]:
@@ -581,7 +595,8 @@ def backtest(
     on or after it are forecast with their own practice value (projects started on the split date
     are all on the same side, so the split does not depend on row order). Only when there is no
     start_date is the file order taken as the order of the projects, and the sentence says so.
-    Returns (`calibration` table, one sentence describing the split or why it could not be made).
+    Returns (`calibration` table, one sentence describing the split or why it could not be made: an
+    `i18n.Message`, its English text, that `ctx.show` shows in the report's language).
     """
     if not 0 < share_earlier < 1:
         raise ForecastError(f"share_earlier must be strictly between 0 and 1, not {share_earlier!r}.")
@@ -589,12 +604,11 @@ def backtest(
     done = data["log_cost_ratio"].notna()
     if "status" in data:
         done &= (data["status"] == "completed").fillna(False).astype(bool)
-    if "start_date" in data and data["start_date"].notna().any():
+    by_date = "start_date" in data and data["start_date"].notna().any()
+    if by_date:
         order = pd.to_datetime(data["start_date"])
-        how = "start date"
     else:
         order = pd.Series(np.arange(len(data)), index=data.index)
-        how = "file order (no start_date)"
     completed = order[done].sort_values(kind="stable")
     n_early = int(round(len(completed) * share_earlier))
     if n_early < MIN_COMPARABLE or len(completed) - n_early < MIN_COMPARABLE:
@@ -603,21 +617,20 @@ def backtest(
             pd.DataFrame({"cost_actual": [], "duration_actual_days": []}),
             quantile,
         )
-        return empty, (
-            f"Only {len(completed)} completed projects: a backtest needs at least {MIN_COMPARABLE} "
-            f"earlier and {MIN_COMPARABLE} later ones, so it was not run."
-        )
+        return empty, Message("fc_backtest_too_few", n=len(completed), min_comparable=MIN_COMPARABLE)
     split = completed.iloc[n_early]
     earlier = data[order < split]
     later = data.loc[completed.index[completed >= split]]
     inputs = later.drop(columns=[c for c in ("cost_actual", "duration_actual_days") if c in later])
     result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options)
     table = calibration(result, later.reset_index(drop=True), quantile)
-    methods = ", ".join(sorted(set(result["method"])))
-    text = (
-        f"Split by {how}: {len(earlier)} projects started before {split if how == 'file order (no start_date)' else f'{split:%Y-%m-%d}'} "
-        f"form the reference; the {len(later)} completed projects started from then on were forecast "
-        f"({methods})."
+    text = Message(
+        "fc_backtest_split",
+        how=Message("fc_split_start_date" if by_date else "fc_split_file_order"),
+        n_earlier=len(earlier),
+        split=f"{split:%Y-%m-%d}" if by_date else str(split),
+        n_later=len(later),
+        methods=join_sentences([Message(METHOD_KEYS[m]) for m in sorted(set(result["method"]))], ", "),
     )
     return table, text
 
@@ -627,55 +640,41 @@ def backtest(
 # ---------------------------------------------------------------------------------------------
 
 
-def method_paragraph(table: pd.DataFrame) -> str:
-    """How the forecast was computed, in one paragraph (English), from a `forecast` table."""
+def _method_words(method: str, lang: str) -> str:
+    """A forecast method's name ("quantile regression", "nearest projects", "none") in `lang`."""
+    return translate(METHOD_KEYS[method], lang) if method in METHOD_KEYS else method
+
+
+def method_paragraph(table: pd.DataFrame, lang: str = "en") -> str:
+    """How the forecast was computed, in one paragraph in `lang`, from a `forecast` table."""
     row = table.iloc[0]
     n, method = int(row["n_reference"]), row["method"]
     if method == "quantile regression" and n > scale.LARGE_N:
-        how = (
-            f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
-            f"features, fitted on a random {scale.SUBSAMPLE_ROWS:,} of the {n:,} completed projects of the "
-            f"portfolio (to bound the run time); the spread around that median is the distribution of the "
-            f"residuals of the other {n - scale.SUBSAMPLE_ROWS:,} projects, none of which the fit saw "
-            "(split conformal), taken among the projects with the same practice value"
+        how = translate(
+            "fc_how_regression_subsample", lang, rows=scale.SUBSAMPLE_ROWS, n=n, rest=n - scale.SUBSAMPLE_ROWS
         )
     elif method == "quantile regression":
-        how = (
-            f"a median quantile regression of ln(final cost ÷ budget) on the practice and the project's "
-            f"features, fitted on the {n} completed projects of the portfolio; the spread around that "
-            f"median is the distribution of the {FOLDS}-fold cross-fitted residuals (each project's residual "
-            "comes from a fit that did not see it) of the projects with the same practice value"
-        )
+        how = translate("fc_how_regression", lang, n=n, folds=FOLDS)
     elif method == "nearest projects":
-        how = (
-            f"the empirical distribution of ln(final cost ÷ budget) among the {n} most similar completed "
-            "projects with the same practice value (all projects tied at the cut-off distance are kept; "
-            f"the portfolio is too small for a regression: fewer than {MIN_REGRESSION} usable projects or "
-            f"{ROWS_PER_PARAMETER} per parameter)"
-        )
+        how = translate("fc_how_nearest", lang, n=n, min_regression=MIN_REGRESSION, per_parameter=ROWS_PER_PARAMETER)
     else:
-        how = "no usable reference project"
-    text = (
-        f"Reference-class forecast: the portfolio's completed projects are the reference class. The cost "
-        f"distribution comes from {how}; durations are forecast the same way "
-        f"({row['method_duration']}, {int(row['n_reference_duration'])} projects). A quantile P is the "
-        "⌈(m+1)·P⌉-th smallest of the m reference values (not given when m is too small); the chance "
-        "of an overrun is the share of reference values above it. Final cost = budget × exp(quantile)."
-    )
+        how = translate("fc_how_none", lang)
+    sentences = [
+        translate(
+            "fc_paragraph",
+            lang,
+            how=how,
+            method_duration=_method_words(row["method_duration"], lang),
+            n_duration=int(row["n_reference_duration"]),
+        )
+    ]
     if method == "quantile regression":
-        text += (
-            " Each practice group gets its own spread, so the practice can change the tail and not only "
-            f"the median; a group with fewer than {MIN_GROUP_RESIDUALS} reference projects uses the residuals "
-            "of both groups pooled."
-        )
-        if bool(table["note"].str.contains("pooled", regex=False).any()):
-            text += " That is the case here: see the notes."
+        sentences.append(translate("fc_paragraph_groups", lang, min_group=MIN_GROUP_RESIDUALS))
+        if bool(table["note"].astype(str).str.contains("pooled", regex=False).any()):
+            sentences.append(translate("fc_paragraph_pooled", lang))
     if bool(table["few_comparables"].any()):
-        text += (
-            f" Warning: part of this forecast rests on fewer than {MIN_COMPARABLE} comparable projects; "
-            "nothing was widened to compensate, so read it as indicative."
-        )
-    return text
+        sentences.append(translate("fc_paragraph_few", lang, min_comparable=MIN_COMPARABLE))
+    return " ".join(sentences)
 
 
 def forecast_text(table: pd.DataFrame) -> str:
@@ -699,61 +698,79 @@ def calibration_text(table: pd.DataFrame) -> str:
     return table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
-def record_forecast(ctx, table: pd.DataFrame, calib: pd.DataFrame | None = None) -> None:
-    """Record each scenario's P80 cost and contingency (headline), and the backtest calibration."""
+def forecast_records(
+    table: pd.DataFrame,
+    calib: pd.DataFrame | None = None,
+    lang: str = "en",
+    practice: str = "AMO",
+    cost_unit: str = "EUR",
+) -> list[dict]:
+    """The records of notebook 04 (for `ctx.keep`): each scenario's P`accepted_risk` cost and
+    contingency (headline) and the chance that budget + 10 % is enough, then the backtest calibration
+    of each target and group with projects (`forecast.backtest.<target>.<group>`, headline for "all").
+    Labels, methods and notes in `lang`; money in `cost_unit`, other values fractions."""
+
+    def t(key: str, **values) -> str:
+        return translate(key, lang, practice=practice, **values)
+
+    records = []
     for r in table.to_dict("records"):
         group = "with" if r["amo"] else "without"
-        label_group = ctx.t(group)
+        label_group = t(group)
         pct = _pct(r["accepted_risk"])
-        method = ctx.t("fc_method", method=r["method"], n=r["n_reference"])
+        method = t("fc_method", method=_method_words(r["method"], lang), n=r["n_reference"])
         p = pct[1:]
-        ctx.record(
-            f"forecast.cost_{pct}.{group}",
-            r[f"cost_{pct}"],
-            n=r["n_reference"],
-            unit=ctx.portfolio.cost_unit,
-            label=ctx.t("fc_cost_label", p=p, scenario=label_group),
-            method=method,
-            headline=True,
-            note=r["note"],
-        )
-        ctx.record(
-            f"forecast.contingency.{group}",
-            r["contingency"],
-            n=r["n_reference"],
-            unit="fraction",
-            label=ctx.t("fc_contingency_label", p=p, scenario=label_group),
-            method=method,
-            headline=True,
-        )
-        ctx.record(
-            f"forecast.chance_10pct_enough.{group}",
-            r["chance_10pct_enough"],
-            n=r["n_reference"],
-            unit="fraction",
-            label=f"Chance that budget + 10 % is enough ({label_group})",
-            method=method,
-            headline=False,
-        )
-    if calib is not None:
-        for r in calib.to_dict("records"):
-            if r["n"]:
-                ctx.record(
-                    f"forecast.backtest.{r['target']}.{r['group']}",
-                    r["share_exceeded"],
-                    ci_low=r["ci_low"],
-                    ci_high=r["ci_high"],
-                    n=r["n"],
-                    unit="fraction",
-                    headline=r["group"] == "all",
-                    label=ctx.t(
+        records += [
+            {
+                "name": f"forecast.cost_{pct}.{group}",
+                "value": r[f"cost_{pct}"],
+                "n": r["n_reference"],
+                "unit": cost_unit,
+                "label": t("fc_cost_label", p=p, scenario=label_group),
+                "method": method,
+                "headline": True,
+                "note": localise(r["note"], lang),
+            },
+            {
+                "name": f"forecast.contingency.{group}",
+                "value": r["contingency"],
+                "n": r["n_reference"],
+                "unit": "fraction",
+                "label": t("fc_contingency_label", p=p, scenario=label_group),
+                "method": method,
+                "headline": True,
+            },
+            {
+                "name": f"forecast.chance_10pct_enough.{group}",
+                "value": r["chance_10pct_enough"],
+                "n": r["n_reference"],
+                "unit": "fraction",
+                "label": t("fc_chance_enough_label", scenario=label_group),
+                "method": method,
+                "headline": False,
+            },
+        ]
+    for r in [] if calib is None else calib.to_dict("records"):
+        if r["n"]:
+            records.append(
+                {
+                    "name": f"forecast.backtest.{r['target']}.{r['group']}",
+                    "value": r["share_exceeded"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "n": r["n"],
+                    "unit": "fraction",
+                    "headline": r["group"] == "all",
+                    "label": t(
                         "fc_backtest_label",
-                        target=ctx.t(f"fc_{r['target']}"),
+                        target=t(f"fc_{r['target']}"),
                         p=round(r["quantile"] * 100),
-                        expected=format_percent(r["expected"], ctx.lang),
+                        expected=format_percent(r["expected"], lang),
                     ),
-                    method=ctx.t("fc_backtest_method"),
-                )
+                    "method": t("fc_backtest_method"),
+                }
+            )
+    return records
 
 
 def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en") -> pd.DataFrame:
@@ -766,15 +783,21 @@ def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en
             name = f"{r['project_id']} – {name}"
         col = {}
         for c, v in r.items():
-            if c.startswith(("cost_p", "duration_p")):
-                label = ("final cost " if c.startswith("cost") else "duration (days) ") + c.split("_")[-1].upper()
-                col[label] = format_number(v, lang)
-            elif c.startswith("chance_"):
-                col[c.removeprefix("chance_").replace("_", " ")] = format_percent(v, lang)
+            if c == "duration_planned_days":
+                col[translate("fc_row_duration_planned", lang)] = format_number(v, lang)
+            elif c.startswith(("cost_p", "duration_p")):
+                target, quantile = c.split("_")
+                col[translate(f"fc_row_{target}", lang, p=quantile.upper())] = format_number(v, lang)
+            elif c == "chance_10pct_enough":
+                col[translate("fc_row_10pct_enough", lang)] = format_percent(v, lang)
+            elif c.startswith("chance_"):  # chance_<target>_overrun_<threshold %>
+                target, threshold = c.removeprefix("chance_").split("_overrun_")
+                col[translate(f"fc_row_{target}_overrun", lang, threshold=threshold)] = format_percent(v, lang)
             elif c == "contingency":
-                col[f"contingency at P{round(r.get('accepted_risk', 0.8) * 100)}"] = format_percent(v, lang)
-        col["reference projects"] = str(r.get("n_reference", ""))
-        col["method"] = str(r.get("method", ""))
+                p = round(r.get("accepted_risk", 0.8) * 100)
+                col[translate("fc_row_contingency", lang, p=p)] = format_percent(v, lang)
+        col[translate("fc_row_reference_projects", lang)] = str(r.get("n_reference", ""))
+        col[translate("method", lang)] = _method_words(str(r.get("method", "")), lang)
         columns[name] = col
     out = pd.DataFrame(columns)
     return out.rename_axis("quantity").reset_index()
@@ -797,8 +820,8 @@ def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"
                 )
         labels.append(f"{r['project_id']} – {translate('with' if r['amo'] else 'without', lang, practice=practice)}")
     budget = float(table["budget_planned"].iloc[0])
-    ax.axvline(budget, color="grey", ls="--", lw=1, label="budget")
-    ax.axvline(budget * 1.1, color="#D55E00", ls=":", lw=1.2, label="budget + 10 %")
+    ax.axvline(budget, color="grey", ls="--", lw=1, label=translate("fc_legend_budget", lang))
+    ax.axvline(budget * 1.1, color="#D55E00", ls=":", lw=1.2, label=translate("fc_legend_budget_10", lang))
     ax.set_yticks(range(len(table)), labels)
     ax.set_ylim(-0.7, len(table) - 0.3)
     ax.set_xlabel(translate("fc_axis_cost", lang))

@@ -42,7 +42,7 @@ from amo_analysis.stats.effects import EffectError, estimate_effect
 from amo_analysis.stats.sensitivity import evalue
 from amo_analysis.errors import InputError
 from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
-from amo_analysis.i18n import translate
+from amo_analysis.i18n import Message, join_sentences, localise, translate
 
 FAILURE_OUTCOMES: dict[str, tuple[str, ...]] = {
     "failed": ("failed",),
@@ -474,11 +474,17 @@ def _missing_rr(exposure, outcome, model, covariates, reason) -> RiskRatio:
     return RiskRatio(exposure, outcome, model, nan, nan, nan, nan, 0, 0, None, tuple(covariates), reason)
 
 
+def _note_in(note, lang: str):
+    """A row's note in `lang` for its record (an `i18n.Message` translated; a missing note kept as it is)."""
+    return localise(note, lang) if isinstance(note, str) else note
+
+
 def _add_note(table: pd.DataFrame, note: str | None) -> pd.DataFrame:
     """Append `note` (from `scale.model_rows`) to every row's note (the reason an estimate is
     missing, if any)."""
     if note:
-        table["note"] = [f"{n} {note}".strip() for n in table["note"].fillna("")]
+        notes = [join_sentences([n, note]) if n else note for n in table["note"].fillna("")]
+        table["note"] = pd.Series(notes, index=table.index, dtype=object)  # keeps the i18n.Message
     return table
 
 
@@ -499,7 +505,7 @@ def framing_risk_table(
     models are fitted on a subsample drawn with `seed`, and every note says so.
     """
     data = with_framing_columns(data, threshold)
-    data, note = scale.model_rows(data, seed, "Each risk ratio (modified Poisson GLM)")
+    data, note = scale.model_rows(data, seed, Message("note_subject_risk_ratios"))
     covariates = size_type_covariates(data) if covariates is None else list(covariates)
     exposures = [e for e in ("framing_score", WELL_FRAMED, *FRAMING_COLUMNS)]
     rows = []
@@ -588,7 +594,7 @@ def framing_claim(
     (or fitted on a subsample: above `scale.LARGE_N` projects, drawn with `seed`).
     """
     data = with_framing_columns(data, threshold)
-    data, note = scale.model_rows(data, seed, "The risk ratio (modified Poisson GLM)")
+    data, note = scale.model_rows(data, seed, Message("note_subject_risk_ratio"))
     covariates = size_type_covariates(data) if covariates is None else list(covariates)
     try:
         rr = risk_ratio(data, WELL_FRAMED, claim.outcome, covariates, adjust_amo=True)
@@ -669,7 +675,7 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
     Above `scale.LARGE_N` projects the models are fitted on a subsample drawn with `seed` (noted).
     """
     data = with_framing_columns(data)
-    data, note = scale.model_rows(data, seed, "Each association (quantile regression or fractional logit)")
+    data, note = scale.model_rows(data, seed, Message("note_subject_associations"))
     covariates = default_covariates(data) if covariates is None else list(covariates)
     covariates = [c for c in covariates if c != "amo"] + ["amo"]
     rows = []
@@ -816,7 +822,7 @@ def pitfall_risk_table(
     as `risk_ratio`). Same columns as `framing_risk_table`; a row that cannot be estimated has NaN
     numbers and the reason in `note`. Above `scale.LARGE_N` projects: a subsample drawn with `seed`."""
     data = with_framing_columns(data)
-    data, note = scale.model_rows(data, seed, "Each risk ratio (modified Poisson GLM)")
+    data, note = scale.model_rows(data, seed, Message("note_subject_risk_ratios"))
     covariates = size_type_covariates(data) if covariates is None else list(covariates)
     rows = []
     for outcome in outcomes:
@@ -914,7 +920,7 @@ def evalue_records(table: pd.DataFrame, lang: str = "en", practice: str = "AMO")
                 exposure=r["exposure"],
                 outcome=r["outcome"],
                 model=EVALUE_MODEL,
-                note=r["note"] or "",
+                note=_note_in(r["note"] or "", lang),
             )
         )
     return records
@@ -1015,7 +1021,7 @@ def _framing_claim_record(r, lang: str) -> dict:
         claim=r["claim"],
         label=translate("fr_rr_label", lang, threshold=int(r["threshold"])),
         method=translate("fr_rr_method", lang),
-        note=r["note"],
+        note=_note_in(r["note"], lang),
     )
 
 
@@ -1036,7 +1042,7 @@ def _pitfall_claim_records(pitfall_claim_table: pd.DataFrame, lang: str) -> list
                 claim=p["claim"],
                 label=translate("fr_scope_label" if drift else "fr_req_label", lang),
                 method=translate("fr_scope_method" if drift else "fr_req_method", lang),
-                note=p.get("note", ""),
+                note=_note_in(p.get("note", ""), lang),
             )
         )
     return records

@@ -28,7 +28,7 @@ from amo_analysis import paths
 from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import mean_t_ci, share_ci
 from amo_analysis.errors import ContractError, InputError, Problem
-from amo_analysis.i18n import format_number, format_percent, translate
+from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
 
 EVIDENCE_KINDS = ("peer-reviewed", "practitioner study", "vendor survey", "self-reported survey", "consultancy claim")
 UNITS = ("fraction", "percent change", "ratio", "qualitative")
@@ -222,15 +222,13 @@ def _worst_sixth(column: str) -> Callable[[pd.DataFrame, int], PortfolioFigure]:
     return lambda data, seed: worst_share_mean(data["budget_drift"], data[column], seed)
 
 
-_BOOT = f"mean, seeded bootstrap 95% CI (BCa, {N_RESAMPLES} resamples)"
-_WILSON = "share, Wilson 95% CI"
-_TAIL = "mean over the worst sixth by budget drift, seeded paired bootstrap 95% CI (BCa, 1999 resamples)"
+# how each figure is computed (i18n.Message: English text, shown in the report's language)
+_BOOT = Message("ref_method_bootstrap", n_resamples=N_RESAMPLES)
+_WILSON = Message("ref_method_wilson")
+_TAIL = Message("ref_method_tail")
 _LARGE_N_METHOD = {  # the method actually used above LARGE_N projects
-    _BOOT: f"mean, t 95% CI (n > {LARGE_N}: the bootstrap interval converges to it)",
-    _TAIL: (
-        f"mean over the worst sixth by budget drift, normal 95% CI from the influence function "
-        f"(n > {LARGE_N}: the bootstrap interval converges to it)"
-    ),
+    _BOOT: Message("ref_method_mean_large", large_n=LARGE_N),
+    _TAIL: Message("ref_method_tail_large", large_n=LARGE_N),
 }
 
 
@@ -451,7 +449,11 @@ def compare_with_benchmarks(
         if key:
             fig = portfolio_metric(data, key, seed)
             row.update(
-                estimate=fig.estimate, ci_low=fig.ci_low, ci_high=fig.ci_high, n=fig.n, method=metric_method(key, fig.n)
+                estimate=fig.estimate,
+                ci_low=fig.ci_low,
+                ci_high=fig.ci_high,
+                n=fig.n,
+                method=localise(metric_method(key, fig.n), lang),
             )
             if math.isfinite(fig.estimate):
                 row["comparison"] = _comparison(

@@ -243,7 +243,7 @@ def simulate_roi(
         raise InputError(f"the ROI fee must be positive (got {fee}).")
 
     n_finished = len(used)
-    used, subsample_note = scale.model_rows(used, seed, "The ROI model (OLS and its bootstrap refits)")
+    used, subsample_note = scale.model_rows(used, seed, Message("note_subject_roi"))
     x = _design(used, covariates)
     numeric_cols = [c for c in covariates if pd.api.types.is_numeric_dtype(used[c])]
     new = {"log_budget": np.log(budget)}

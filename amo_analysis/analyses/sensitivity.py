@@ -59,7 +59,16 @@ from statsmodels.regression.linear_model import OLS
 from amo_analysis.analyses import effects as pe
 from amo_analysis.analyses import overview
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import TRANSLATIONS, format_number, format_percent, format_points, translate
+from amo_analysis.i18n import (
+    TRANSLATIONS,
+    Message,
+    format_number,
+    format_percent,
+    format_points,
+    join_sentences,
+    localise,
+    translate,
+)
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import effects, refuters, scale
 from amo_analysis.stats import sensitivity as sens
@@ -626,7 +635,7 @@ def refute_outcomes(
     fraction), `p_value` (NaN where the refuter has none), `passed`; a refuter that cannot run keeps
     `passed` NA and says why in `note`. Above `scale.LARGE_N` projects, a seeded subsample is used."""
     draws = {**REFUTER_DRAWS, **(draws or {})}
-    data, subsample_note = scale.model_rows(data, seed, "The refutation tests")
+    data, subsample_note = scale.model_rows(data, seed, Message("note_subject_refuters"))
     rows = []
     for outcome in outcomes:
         base = dict.fromkeys(REFUTATION_COLUMNS, np.nan)
@@ -678,7 +687,7 @@ def refute_outcomes(
             try:
                 r = call()
             except (InputError, np.linalg.LinAlgError) as exc:
-                row["note"] = (row["note"] + " " + str(exc)).strip()
+                row["note"] = join_sentences([part for part in (row["note"], str(exc)) if part])
                 rows.append(row)
                 continue
             d = r.details
@@ -705,6 +714,7 @@ def refute_outcomes(
                 row["draws"] = int(d.get("usable", draws[key]))
             rows.append(row)
     table = pd.DataFrame(rows, columns=REFUTATION_COLUMNS)
+    table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
     table["passed"] = table["passed"].astype("boolean")
     return table
 
@@ -720,7 +730,7 @@ _SHUFFLED_KEYS = {
 def refutation_sentence(row, lang: str = "en") -> str:
     """What one refuter's result means, in one sentence in `lang` (or why it did not run)."""
     if pd.isna(row["passed"]):
-        return translate("refute_not_run", lang, why=row["note"])
+        return translate("refute_not_run", lang, why=localise(row["note"], lang))
     draws = int(row["draws"])
     key = row["key"]
     if key == "placebo_practice":
@@ -1053,7 +1063,7 @@ def refutation_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
                 p_value=_num(row["p_value"]),
                 estimate=_num(row["estimate"]),
                 draws=None if pd.isna(row["draws"]) else int(row["draws"]),
-                note=row["note"],
+                note=localise(row["note"], lang),
                 headline=False,
             )
         )

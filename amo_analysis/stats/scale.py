@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from amo_analysis.i18n import Message
 from amo_analysis.defaults import DEFAULTS
 
 LARGE_N = DEFAULTS.large_n
@@ -32,18 +33,16 @@ def subsample_positions(n: int, seed: int, rows: int = SUBSAMPLE_ROWS) -> np.nda
     return np.sort(np.random.default_rng(seed).choice(n, rows, replace=False))
 
 
-def subsample_note(what: str, rows: int, n: int, seed: int) -> str:
-    """The sentence a result carries when `what` was fitted on `rows` of `n` projects."""
-    return (
-        f"{what} was fitted on a random subsample of {rows:,} of the {n:,} projects (seed {seed}) to "
-        f"bound the run time; the interval reflects {rows:,} projects, wider than the whole portfolio "
-        "would give."
-    )
+def subsample_note(what: str, rows: int, n: int, seed: int) -> Message:
+    """The sentence a result carries when `what` (the subject, best an `i18n.Message` such as
+    `Message("note_subject_quantile")`, so that it is translated with the sentence) was fitted on
+    `rows` of `n` projects."""
+    return Message("note_subsample", what=what, rows=int(rows), n=int(n), seed=seed)
 
 
 def model_rows(
     frame: pd.DataFrame, seed: int, what: str, *, limit: int = LARGE_N, rows: int = SUBSAMPLE_ROWS
-) -> tuple[pd.DataFrame, str | None]:
+) -> tuple[pd.DataFrame, Message | None]:
     """`frame` itself when it has at most `limit` rows, else a seeded subsample of `rows` rows (file
     order kept) and the note that says so."""
     if len(frame) <= limit:

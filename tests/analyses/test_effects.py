@@ -353,3 +353,28 @@ def test_forest_plot_has_a_panel_per_reading_and_marks_claims():
     markers = {line.get_marker() for ax in visible for line in ax.get_lines()}
     assert {"o", "s", "D"} <= markers  # methods differ by shape, not only colour
     plt.close(fig)
+
+
+def test_estimator_notes_are_shown_and_recorded_in_the_report_language(tmp_path):
+    """The notes column keeps the estimators' `i18n.Message`s: English as before, French where a French
+    report shows or records them (issue 13)."""
+    from amo_analysis.i18n import Message, localise
+
+    data = synthetic(24, 7)
+    data.loc[data.index[:2], "log_cost_ratio"] = np.nan
+    missing = int(data["log_cost_ratio"].isna().sum())  # the two set here and any the portfolio has
+    est = pe.estimate_all(data, methods=("ols", "quantile"), specs=pe.SPECS[:1])
+    ols = row(est, "log_cost_ratio", "ols")
+    assert isinstance(ols["note"], Message) and ols["note"].startswith(
+        f"Dropped {missing} of 24 rows with a missing value"
+    )
+    assert localise(ols["note"], "fr").startswith(f"{missing} lignes sur 24 écartées")
+    why = pe.missing_display(est, "fr").iloc[:, -1]
+    assert len(why) and why.str.startswith("La régression quantile à P").all()
+    assert (pe.missing_display(est, "en").iloc[:, -1] == est.loc[est["estimate"].isna(), "note"].to_numpy()).all()
+    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path)
+    ctx.lang = "fr"
+    pe.record_effects(ctx, est)
+    saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
+    notes = [r["note"] for r in saved if r.get("note")]
+    assert notes and all("Dropped" not in note and "Percent change" not in note for note in notes)

@@ -10,6 +10,7 @@ import pytest
 from amo_analysis.analyses import forecast as fc
 from amo_analysis import synth
 from amo_analysis.ingest import metrics
+from amo_analysis.i18n import Message, localise
 from amo_analysis.suite.cli import main
 
 
@@ -306,3 +307,92 @@ def test_p80_is_exceeded_about_20_percent_of_the_time_in_each_practice_group(siz
     for (target, group), (above, n) in exceeded.items():
         assert n == 20 * (400 if group == "all" else 200)
         assert 0.13 <= above / n <= 0.27, (target, group, above / n)
+
+
+# --------------------------------------------------------------------------- words and records (issue 13)
+
+ENGLISH_WORDS = ("quantile regression", "nearest projects", "final cost", "reference projects", "Split by", "Only ")
+
+
+def test_forecast_records_keep_their_names_and_english_words(synthetic):
+    table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both")
+    calib, _ = fc.backtest(synthetic.iloc[:300], folds=5)
+    records = fc.forecast_records(table, calib, "en", "PMO", "kEUR")
+    by_name = {r["name"]: r for r in records}
+    assert list(by_name)[:6] == [
+        "forecast.cost_p80.without",
+        "forecast.contingency.without",
+        "forecast.chance_10pct_enough.without",
+        "forecast.cost_p80.with",
+        "forecast.contingency.with",
+        "forecast.chance_10pct_enough.with",
+    ]
+    assert {f"forecast.backtest.{t}.{g}" for t in ("cost", "duration") for g in ("all", "with", "without")} <= set(
+        by_name
+    )
+    cost = by_name["forecast.cost_p80.with"]
+    n = int(table.loc[1, "n_reference"])
+    assert cost["value"] == table.loc[1, "cost_p80"] and cost["unit"] == "kEUR" and cost["headline"]
+    assert cost["label"] == "Forecast final cost P80 (with PMO)"
+    assert cost["method"] == f"reference-class forecast (quantile regression, {n} projects)"
+    assert cost["note"] == table.loc[1, "note"]
+    chance = by_name["forecast.chance_10pct_enough.without"]
+    assert chance["label"] == "Chance that budget + 10 % is enough (without PMO)" and not chance["headline"]
+    assert by_name["forecast.backtest.cost.all"]["headline"] and not by_name["forecast.backtest.cost.with"]["headline"]
+
+
+def test_forecast_words_are_french_in_a_french_report(synthetic):
+    small = metrics.derive_metrics(synth.make_portfolio(16, 7))
+    new = fc.new_project(250_000, 300, "Quantum", 2)
+    for reference in (synthetic.iloc[:300], small):  # quantile regression, then nearest projects with notes
+        table = fc.forecast(reference, new, amo="both")
+        calib, split = fc.backtest(reference, folds=5)
+        texts = [fc.method_paragraph(table, "fr"), localise(split, "fr")]
+        records = fc.forecast_records(table, calib, "fr")
+        texts += [v for r in records for k, v in r.items() if isinstance(v, str) and k not in ("name", "unit")]
+        summary = fc.forecast_summary(table, "AMO", "fr")
+        texts += list(summary["quantity"]) + [str(v) for v in summary.iloc[:, 1:].to_numpy().ravel()]
+        for text in texts:
+            assert not any(word in text for word in ENGLISH_WORDS), text
+            assert "spread" not in text and "forecast" not in text, text
+    assert "projets les plus proches" in fc.method_paragraph(table, "fr")
+    assert "Quantum" in localise(table.loc[0, "note"], "fr")  # the notes are French, their values kept
+    assert "does not occur" in table.loc[0, "note"]  # ...and English where English is asked for
+
+
+def test_backtest_sentences_are_messages_with_the_english_text(synthetic):
+    _, text = fc.backtest(synthetic.iloc[:600], folds=5)
+    assert isinstance(text, Message) and text.startswith("Split by start date: ")
+    assert text.endswith(" completed projects started from then on were forecast (quantile regression).")
+    assert localise(text, "fr").startswith("Découpage selon la date de début")
+    _, why = fc.backtest(synthetic.iloc[:15])
+    assert (
+        why == "Only 12 completed projects: a backtest needs at least 10 earlier and 10 later ones, so it was not run."
+    )
+    assert localise(why, "fr").startswith("Seulement 12 projets terminés")
+
+
+def test_forecast_figure_legend_in_the_report_language(synthetic):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both")
+    for lang, words in (("en", ["budget", "budget + 10 %"]), ("fr", ["budget", "budget + 10 %"])):
+        fig = fc.forecast_figure(table, lang)
+        legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        plt.close(fig)
+        assert legend[-2:] == words
+
+
+def test_calibration_display_names_target_and_group_in_the_report_language(synthetic):
+    calib, _ = fc.backtest(synthetic.iloc[:300], folds=5)
+    shown = fc.calibration_display(calib, "fr", "PMO")
+    assert set(shown["target"]) == {"coût", "durée"} and set(shown["group"]) == {
+        "tous les projets",
+        "avec PMO",
+        "sans PMO",
+    }
+    assert shown.drop(columns=["target", "group"]).equals(calib.drop(columns=["target", "group"]))
+    assert set(fc.calibration_display(calib)["group"]) == {"all projects", "with AMO", "without AMO"}

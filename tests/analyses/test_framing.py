@@ -182,3 +182,20 @@ def test_without_framing_or_pitfalls_every_cell_gets_the_reason_not_an_error():
     claim, pitfall_claims = framing.claims_check(bare, 7, pitfalls)
     assert claim.empty and pitfall_claims.empty and framing.framing_records(claim, pitfall_claims) == []
     assert framing.evalue_table(bare, risks).attrs["why"]
+
+
+def test_subsample_note_is_added_to_each_row_and_recorded_in_the_report_language():
+    from amo_analysis.i18n import Message, localise
+    from amo_analysis.stats import scale
+
+    note = scale.subsample_note(Message("note_subject_risk_ratios"), 10_000, 30_000, 5)
+    table = framing._add_note(pd.DataFrame({"note": ["", "No outcome."]}), note)
+    assert list(table["note"]) == [note, f"No outcome. {note}"]
+    assert table["note"].iloc[1].startswith("No outcome. Each risk ratio (modified Poisson GLM) was fitted on")
+    assert localise(table["note"].iloc[1], "fr").startswith(
+        "No outcome. Chaque rapport de risques (GLM de Poisson modifié) : ajustement sur"
+    )
+    assert (
+        framing._note_in(table["note"].iloc[0], "fr") == localise(note, "fr")
+        and framing._note_in(float("nan"), "fr") != ""
+    )

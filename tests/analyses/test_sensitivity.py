@@ -335,3 +335,15 @@ def test_bounds_figure_has_a_bar_per_row_and_a_panel_per_outcome(strong):
     assert len(fig.axes[0].patches) == 7
     fr = plots.sensitivity_bounds(result.bounds, "fr", scales=("percentage points",))
     assert fr.axes[0].get_title() == "dérive budgétaire — points de pourcentage"
+
+
+def test_a_refuter_that_did_not_run_says_why_in_the_report_language():
+    from amo_analysis.i18n import Message, join_sentences
+    from amo_analysis.stats import scale
+
+    note = join_sentences([scale.subsample_note(Message("note_subject_refuters"), 10_000, 25_000, 7), "Too few rows."])
+    row = pd.Series({"passed": pd.NA, "note": note, "key": "placebo_practice", "draws": 200})
+    assert sa.refutation_sentence(row, "en") == f"Not run: {note}"
+    french = sa.refutation_sentence(row, "fr")
+    assert french.startswith("Non effectué : Tests de réfutation : ajustement sur un sous-échantillon aléatoire de 10")
+    assert french.endswith(" Too few rows.")  # a sentence from elsewhere stays as written

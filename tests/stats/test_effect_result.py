@@ -13,6 +13,7 @@ import pytest
 from scipy import stats
 from scipy.special import expit
 
+from amo_analysis.i18n import localise
 from amo_analysis.stats import weighting
 from amo_analysis.stats.effects import (
     METHODS,
@@ -111,6 +112,9 @@ def test_summary_lists_the_notes(data):
     assert res.notes and "Notes:" in text
     assert all(f"  - {note}" in text for note in res.notes)
     assert re.search(r"^Covariates +none$", text, re.M)
+    french = res.summary("fr")  # the notes in the report's language (issue 13)
+    assert all(f"  - {localise(note, 'fr')}" in french for note in res.notes)
+    assert "ignores covariates" in text and "ignores covariates" not in french
 
 
 def test_html_is_a_table_that_escapes_every_text(data):

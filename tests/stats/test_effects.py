@@ -799,3 +799,75 @@ def test_each_method_subsamples_large_portfolios_with_the_words_of_its_registry_
             pass
     assert asked == [REGISTRY[m].subsample_words for m in SUBSAMPLED_METHODS]
     assert asked[2] == "The quantile regression"
+
+
+# --------------------------------------------------------------------------- notes in the report's language (issue 13)
+
+
+def test_every_estimator_note_is_a_message():
+    """A note appended as a literal or f-string would stay English in a French report: each must be an
+    `i18n.Message` (or a note passed on from elsewhere)."""
+    import ast
+
+    import amo_analysis.stats as stats_pkg
+
+    root = Path(stats_pkg.__file__).parent
+    literal = []
+    for path in [*sorted((root / "effects").glob("*.py")), root / "scale.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "append"
+                and "notes" in ast.unparse(node.func.value)
+                and node.args
+                and isinstance(node.args[0], (ast.Constant, ast.JoinedStr, ast.BinOp))
+            ):
+                literal.append(f"{path.name}:{node.lineno}")
+    assert literal == []
+
+
+def test_estimator_notes_keep_their_english_text_and_read_in_french():
+    from amo_analysis.i18n import Message, join_sentences, localise
+
+    rng = np.random.default_rng(4)
+    n = 60
+    data = pd.DataFrame(
+        {
+            "t": rng.integers(0, 2, n).astype(bool),
+            "x": rng.normal(size=n),
+            "same": np.ones(n),
+            "org": np.repeat(list("abcdef"), 10),
+        }
+    )
+    data["y"] = 0.3 * data["t"] + data["x"] + rng.normal(size=n)
+    data.loc[:2, "y"] = np.nan
+    res = estimate_effect(data, "y", "t", ["x", "same"], method="difference", seed=1)
+    assert [note.key for note in res.notes] == ["note_rows_dropped", "note_covariates_ignored"]
+    assert res.notes[0] == "Dropped 3 of 60 rows with a missing value in the used columns (y: 3)."
+    ols = estimate_effect(
+        data, "y", "t", ["x", "same"], method="ols", cluster="org", cov_type="HC1", few_clusters="crv3"
+    )
+    keys = [note.key for note in ols.notes]
+    assert keys == ["note_rows_dropped", "note_terms_constant", "note_ols_few_clusters_crv3"]
+    assert ols.notes[1] == "Dropped covariate term(s) without variation in the analysed rows: same."
+    assert ols.notes[2].startswith("Only 6 clusters (fewer than ") and "t(5) reference" in ols.notes[2]
+    percent = ols.as_percent_change()
+    assert percent.notes[-1].key == "note_percent_change"
+    for note in [*res.notes, *percent.notes]:
+        assert isinstance(note, Message) and localise(note, "fr") != note
+    french = localise(join_sentences(percent.notes), "fr")
+    assert french.startswith("3 lignes sur 60 écartées") and "Dropped" not in french and "clusters" not in french
+
+
+def test_overlap_verdict_reads_in_french():
+    from amo_analysis.i18n import localise
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=200)
+    data = pd.DataFrame({"x": x, "t": rng.random(200) < 1 / (1 + np.exp(-4 * x))})
+    verdict = overlap_summary(data, "t", ["x"])["verdict"]
+    share = overlap_summary(data, "t", ["x"])["share_outside"]
+    assert verdict.startswith("Poor overlap: ") and f"({share:.1%})" in verdict  # the English text as before
+    french = localise(verdict, "fr")
+    assert french.startswith("Recouvrement faible : ") and f"({share * 100:.1f} %)".replace(".", ",") in french

@@ -8,7 +8,9 @@ Definitions used throughout (units are those of the outcome column unless stated
   ATT = average effect on the treated.
 * Treatment is a bool or 0/1 column; numeric and bool covariates enter as they are; text / category
   covariates are expanded to dummies (first level dropped, levels without variation dropped).
-* Rows with a missing value in any used column are dropped and counted in `notes`.
+* Rows with a missing value in any used column are dropped and counted in `notes`. Each note is an
+  `i18n.Message` (key `note_…` of the locale files): it reads as its English text and a report shows
+  it in its own language (`i18n.localise`; `i18n.join_sentences` joins notes without losing that).
 
 Methods (`method=`): "difference", "ols", "ipw", "aipw", "quantile", "fractional_logit",
 "log_linear" (ratio of means, reported as a percent change) — one `Method` entry each in `REGISTRY`.

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import scipy.stats as st
 
+from amo_analysis.i18n import Message
 from amo_analysis.stats import robust
 from amo_analysis.stats.effects.prepare import _result
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
@@ -64,7 +65,7 @@ def _resampled_difference(prep, outcome, treatment, seed, conf_level, yt, yc, no
         )
     ci = (boot.confidence_interval.low, boot.confidence_interval.high)
     if not (np.isfinite(ci[0]) and np.isfinite(ci[1])) and method.lower() != "percentile":
-        notes.append(f"The {method} bootstrap interval was undefined; percentile interval used.")
+        notes.append(Message("note_bootstrap_undefined", method=method))
         method = "percentile"
         boot = st.bootstrap(
             (yt, yc),
@@ -164,10 +165,7 @@ def _welch_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes,
     test = st.ttest_ind(yt, yc, equal_var=False)
     ci = test.confidence_interval(confidence_level=conf_level)
     se = float(np.sqrt(yt.var(ddof=1) / len(yt) + yc.var(ddof=1) / len(yc)))
-    notes.append(
-        f"More than {large_n} rows: Welch t interval and p-value instead of the bootstrap and "
-        "permutation test (at this size they give the same interval and p-value)."
-    )
+    notes.append(Message("note_welch_large", large_n=large_n))
     details = {
         "mean_treated": float(yt.mean()),
         "mean_control": float(yc.mean()),

@@ -10,6 +10,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from amo_analysis.i18n import Message
 from amo_analysis.stats import scale
 from amo_analysis.stats.effects.prepare import _alpha, _as_list, _drop_collinear, _expand_covariates, _prepare
 from amo_analysis.stats.effects.registry import METHODS, REGISTRY, describe_methods
@@ -56,9 +57,7 @@ def estimate_effect(
     if subsample_note:
         prep.notes.append(subsample_note)
     if covariates and not spec.uses_covariates:
-        prep.notes.append(
-            f"The {method} method ignores covariates: " + ", ".join(covariates) + " (use ols, ipw or aipw to adjust)."
-        )
+        prep.notes.append(Message("note_covariates_ignored", method=method, covariates=", ".join(covariates)))
     if extra is not None:
         frame = data.loc[prep.index]
         prep.extra = _drop_collinear(_expand_covariates(frame, extra, drop_first=True, notes=prep.notes), prep.notes)

@@ -21,6 +21,7 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
+from amo_analysis.i18n import Message
 from amo_analysis.stats.effects.prepare import _exog, _reference_of, _require_rows, _result
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 
@@ -49,8 +50,9 @@ def _glm_covariance(prep, opts, notes: list[str]) -> tuple[dict, dict]:
             details["se_type"] = "cluster"
         else:
             notes.append(
-                f"Only {n_groups} clusters (fewer than {opts['min_clusters']}): {cov_type} standard "
-                "errors are used; they ignore within-cluster correlation."
+                Message(
+                    "note_glm_few_clusters", n_groups=n_groups, min_clusters=opts["min_clusters"], cov_type=cov_type
+                )
             )
     return fit_kw, details
 
@@ -143,10 +145,7 @@ def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
     details["assumption"] = (
         "the treated/untreated ratio of expected outcomes is the same for every covariate value (log-linear mean model)"
     )
-    notes.append(
-        "Percent change = exp(coefficient of the treatment in a log-linear (Poisson "
-        "quasi-likelihood) model) − 1: the adjusted ratio of mean outcomes minus 1."
-    )
+    notes.append(Message("note_log_linear"))
     return _result(
         prep,
         outcome,

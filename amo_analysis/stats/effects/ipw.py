@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats as st
 
+from amo_analysis.i18n import Message
 from amo_analysis.stats import weighting
 from amo_analysis.stats.effects.prepare import _estimand, _normal_p, _Prepared, _require_rows, _result
 from amo_analysis.stats.effects.propensity import EXTREME_PROPENSITY, _fit_propensity
@@ -168,9 +169,15 @@ def _propensity_and_trim(
     if bounds is None:
         if details["n_extreme_propensity"]:
             notes.append(
-                f"{details['n_extreme_propensity']} of {len(rows.y)} propensity scores lie outside "
-                f"[{lo}, {hi}] (range {prob.min():.3f}–{prob.max():.3f}); their weights dominate — "
-                "consider trim=(0.05, 0.95)."
+                Message(
+                    "note_propensity_extreme",
+                    n_extreme=details["n_extreme_propensity"],
+                    n=len(rows.y),
+                    low=lo,
+                    high=hi,
+                    min=float(prob.min()),
+                    max=float(prob.max()),
+                )
             )
         return rows, ps, details, estimand
     rows, estimand_text = _trim(rows, prob, bounds, estimand, details, notes)
@@ -188,11 +195,7 @@ def _trim(
     details["trim"] = [t_lo, t_hi]
     if not n_trim:
         return rows, estimand
-    notes.append(
-        f"Trimmed {n_trim} of {len(rows.y)} rows with a propensity outside [{t_lo}, {t_hi}] and "
-        "refitted the propensity model; the estimate and its interval apply to the remaining, "
-        "overlapping population."
-    )
+    notes.append(Message("note_propensity_trimmed", n_trimmed=n_trim, n=len(rows.y), low=t_lo, high=t_hi))
     rows = rows.subset(keep)
     if rows.t.sum() in (0, len(rows.t)):
         raise EffectError(
@@ -254,10 +257,7 @@ def _sandwich_interval(
         details["se_type"] = "sandwich (propensity estimation accounted for), normal reference (as Stata teffects)"
         reference = Reference("normal")
     if len(rows.y) < 50:
-        notes.append(
-            f"Only {len(rows.y)} rows: sandwich standard errors can be optimistic in small samples; "
-            "the claims check uses regression adjustment with Bell–McCaffrey intervals instead."
-        )
+        notes.append(Message("note_sandwich_small", n=len(rows.y)))
     return (est - crit * se, est + crit * se), p, se, reference
 
 
@@ -311,7 +311,7 @@ def _bootstrap_interval(
     details.update(
         {"se_type": "stratified pairs bootstrap (percentile interval)", "bootstrap_reps": n_boot, "seed": seed}
     )
-    notes.append("p-value from a normal approximation with the bootstrap standard error.")
+    notes.append(Message("note_bootstrap_normal_p"))
     if rows.groups is not None:
-        notes.append("The bootstrap resamples projects, not organisations: it ignores the clusters.")
+        notes.append(Message("note_bootstrap_clusters_ignored"))
     return ci, _normal_p(est, se), se, Reference("percentile bootstrap")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats as st
 
+from amo_analysis.i18n import Message
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 
 _QR_RANK_ROWS = 5_000  # above this many rows column ranks come from one QR factorisation
@@ -115,11 +116,7 @@ def _expand_covariates(
     if constant:
         design = design.drop(columns=constant)
         if notes is not None:
-            notes.append(
-                "Dropped covariate term(s) without variation in the analysed rows: "
-                + ", ".join(map(str, constant))
-                + "."
-            )
+            notes.append(Message("note_terms_constant", terms=", ".join(map(str, constant))))
     return design
 
 
@@ -162,11 +159,7 @@ def _drop_collinear(design: pd.DataFrame, notes: list[str], R: np.ndarray | None
             else:
                 dropped.append(col)
     if dropped:
-        notes.append(
-            "Dropped covariate term(s) that are exact linear combinations of other terms: "
-            + ", ".join(map(str, dropped))
-            + "."
-        )
+        notes.append(Message("note_terms_collinear", terms=", ".join(map(str, dropped))))
     return design[kept]
 
 
@@ -223,7 +216,7 @@ def _prepare(
     if n_dropped:
         per_col = missing_mask.sum()
         detail = ", ".join(f"{c}: {int(k)}" for c, k in per_col.items() if k)
-        notes.append(f"Dropped {n_dropped} of {len(frame)} rows with a missing value in the used columns ({detail}).")
+        notes.append(Message("note_rows_dropped", n_dropped=n_dropped, n=len(frame), detail=detail))
     frame = frame.loc[complete]
     if len(frame) == 0:
         raise EffectError(f"No row has all of {', '.join(repr(c) for c in used)} filled in; nothing to estimate.")

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from amo_analysis.i18n import Message
 from amo_analysis.stats import weighting
 from amo_analysis.stats.effects.prepare import (
     _as_list,
@@ -107,20 +108,12 @@ def overlap_summary(data: pd.DataFrame, treatment: str, covariates: Iterable[str
         "share_outside": share,
         "bounds": [lo, hi],
     }
+    # the verdict is an i18n.Message: its English text, shown in the report's language
     if share == 0:
-        verdict = f"Good overlap: every propensity score lies within [{lo}, {hi}]."
-    elif share < 0.10:
-        verdict = (
-            f"Limited overlap: {outside.sum()} of {len(ps)} projects ({share:.1%}) have a "
-            f"propensity outside [{lo}, {hi}]; weighted estimates lean on them — consider "
-            "trimming."
-        )
+        verdict = Message("note_overlap_good", low=lo, high=hi)
     else:
-        verdict = (
-            f"Poor overlap: {outside.sum()} of {len(ps)} projects ({share:.1%}) have a "
-            f"propensity outside [{lo}, {hi}]; treated and untreated projects are hardly "
-            "comparable, so any adjusted effect extrapolates."
-        )
+        kind = "note_overlap_limited" if share < 0.10 else "note_overlap_poor"
+        verdict = Message(kind, n_outside=int(outside.sum()), n=len(ps), percent=share * 100, low=lo, high=hi)
     summary["verdict"] = verdict
     return summary
 

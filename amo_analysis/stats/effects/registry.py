@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
+from amo_analysis.i18n import Message
 from amo_analysis.stats import scale
 from amo_analysis.stats.effects.difference import _difference
 from amo_analysis.stats.effects.glm import _fractional_logit, _log_linear
@@ -114,7 +115,7 @@ REGISTRY: Mapping[str, Method] = MappingProxyType(
                     "link": "logit",
                 },
                 "estimand 'ATE' or 'ATT'; " + _WEIGHTING_DOC,
-                subsample_words="The IPW estimate (propensity model and GMM)",
+                subsample_words=Message("note_subject_ipw"),
             ),
             Method(
                 "aipw",
@@ -129,7 +130,7 @@ REGISTRY: Mapping[str, Method] = MappingProxyType(
                     "link": "logit",
                 },
                 "estimand 'ATE' only; " + _WEIGHTING_DOC,
-                subsample_words="The AIPW estimate (outcome and propensity models and GMM)",
+                subsample_words=Message("note_subject_aipw"),
             ),
             Method(
                 "quantile",
@@ -137,7 +138,7 @@ REGISTRY: Mapping[str, Method] = MappingProxyType(
                 {"quantile": 0.5, "ci": "analytic", "n_resamples": DEFAULTS.weighting_resamples},
                 "quantile a fraction (0.5 = median); ci 'analytic' (kernel sandwich) or 'bootstrap'; "
                 "n_resamples bootstrap draws.",
-                subsample_words="The quantile regression",
+                subsample_words=Message("note_subject_quantile"),
             ),
             Method(
                 "fractional_logit",
@@ -145,7 +146,7 @@ REGISTRY: Mapping[str, Method] = MappingProxyType(
                 {"cov_type": "HC0", "min_clusters": 20},
                 "outcome in [0, 1], result in percentage points (a fraction); cov_type a statsmodels robust "
                 "type, cluster-robust from min_clusters clusters.",
-                subsample_words="The fractional logit (and its average marginal effect)",
+                subsample_words=Message("note_subject_fractional_logit"),
             ),
             Method(
                 "log_linear",
@@ -154,7 +155,7 @@ REGISTRY: Mapping[str, Method] = MappingProxyType(
                 "non-negative outcome, result a percent change (ratio of means − 1, a fraction); cov_type and "
                 "min_clusters as fractional_logit; small_sample True: SE × sqrt(n/(n−k)) with t(n−k), unless "
                 "clustered.",
-                subsample_words="The log-linear GLM",
+                subsample_words=Message("note_subject_log_linear"),
             ),
         )
     }

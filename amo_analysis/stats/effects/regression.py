@@ -18,6 +18,7 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.regression.quantile_regression import QuantReg
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWarning
 
+from amo_analysis.i18n import Message
 from amo_analysis.stats import robust
 from amo_analysis.stats.effects.prepare import _exog, _normal_p, _reference_of, _require_rows, _result
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
@@ -138,16 +139,12 @@ def _statsmodels_ols(model, prep, cov_type: str, opts, notes: list[str], details
         details["se_type"] = "cluster (CR3 jackknife)"
         details["df"] = n_groups - 1
         notes.append(
-            f"Only {n_groups} clusters (fewer than {min_clusters}): CR3 (jackknife) cluster-robust "
-            f"standard errors with a t({n_groups - 1}) reference are used."
+            Message("note_ols_few_clusters_crv3", n_groups=n_groups, min_clusters=min_clusters, df=n_groups - 1)
         )
         return model.fit(cov_type="cluster-crv3", cov_kwds={"groups": codes}, use_t=True)
     if few == "hc3":
         notes.append(
-            f"Only {n_groups} clusters (fewer than {min_clusters}): {cov_type} standard errors are "
-            "used instead of cluster-robust ones; they ignore within-cluster correlation and the "
-            "interval may be too narrow (the default cov_type='HC2' gives CR2 errors with "
-            "Bell–McCaffrey degrees of freedom, valid with few clusters)."
+            Message("note_ols_few_clusters_hc3", n_groups=n_groups, min_clusters=min_clusters, cov_type=cov_type)
         )
         return model.fit(cov_type=cov_type, use_t=True)
     raise EffectError(f"few_clusters must be 'hc3' or 'crv3'; got {few!r}.")
@@ -166,7 +163,7 @@ def _quantile(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
     alpha = 1 - conf_level
     res = _quantreg_fit(prep.y, X, q)
     if res.iterations >= 4999:
-        notes.append("QuantReg hit its iteration limit; the estimate may be imprecise.")
+        notes.append(Message("note_quantreg_iterations"))
     j = 1
     estimate = float(res.params[j])
     ci_kind = str(opts["ci"]).lower()
@@ -199,11 +196,11 @@ def _quantile(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
         p = _normal_p(estimate, se)
         details.update({"se_type": "pairs bootstrap (percentile interval)", "bootstrap_reps": n_boot, "seed": seed})
         reference = Reference("percentile bootstrap")
-        notes.append("p-value from a normal approximation with the bootstrap standard error.")
+        notes.append(Message("note_bootstrap_normal_p"))
     else:
         raise EffectError(f"ci must be 'analytic' or 'bootstrap' for quantile; got {opts['ci']!r}.")
     if prep.groups is not None:
-        notes.append("Clusters are ignored by quantile regression: the interval assumes independent rows.")
+        notes.append(Message("note_quantreg_clusters_ignored"))
     estimand = f"quantile {q:g} difference" + (" (conditional)" if prep.X.shape[1] else "")
     return _result(
         prep,

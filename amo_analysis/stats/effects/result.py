@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats as st
 
+from amo_analysis.i18n import Message, localise
 from amo_analysis.errors import InputError
 
 __all__ = ["EffectError", "EffectResult", "Reference"]
@@ -185,11 +186,7 @@ class EffectResult:
             ci_high=math.expm1(self.ci_high),
             std_error=se,
             scale="percent change",
-            notes=list(self.notes)
-            + [
-                f"Percent change = exp(effect on log '{self.outcome}') − 1; the interval is "
-                "transformed the same way, the standard error by the delta method."
-            ],
+            notes=list(self.notes) + [Message("note_percent_change", outcome=self.outcome)],
             details=details,
         )
 
@@ -256,15 +253,16 @@ class EffectResult:
             ("Covariates", ", ".join(self.covariates) or "none"),
         ]
 
-    def summary(self) -> str:
+    def summary(self, lang: str = "en") -> str:
         """Multi-line text: method and estimand, outcome, treatment, rows, estimate, SE (its type and
-        reference distribution), interval, p-value, covariates and the notes."""
+        reference distribution), interval, p-value, covariates and the notes (the notes in `lang`; the
+        rest is the developer's English view)."""
         lines = self._lines()
         width = max(len(label) for label, _ in lines)
         title = f"Effect of {self.treatment} on {self.outcome}"
         text = [title, "=" * len(title)] + [f"{label:<{width}}  {value}" for label, value in lines]
         if self.notes:
-            text += ["Notes:"] + [f"  - {note}" for note in self.notes]
+            text += ["Notes:"] + [f"  - {localise(note, lang)}" for note in self.notes]
         return "\n".join(text)
 
     def _repr_html_(self) -> str:
