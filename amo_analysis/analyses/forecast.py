@@ -801,32 +801,3 @@ def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en
         columns[name] = col
     out = pd.DataFrame(columns)
     return out.rename_axis("quantity").reset_index()
-
-
-def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"):
-    """Final-cost forecast ranges (P50 to the highest quantile) per scenario, with budget and budget + 10 %."""
-    import matplotlib.pyplot as plt
-
-    qcols = sorted([c for c in table.columns if c.startswith("cost_p")], key=lambda c: int(c[6:]))
-    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.8 * len(table)))
-    labels = []
-    for i, r in enumerate(table.to_dict("records")):
-        values = [r[c] for c in qcols]
-        ax.plot([v for v in values if np.isfinite(v)], [i] * sum(np.isfinite(values)), color="black", lw=1)
-        for c, marker in zip(qcols, "o^sDv"):
-            if np.isfinite(r[c]):
-                ax.scatter(
-                    r[c], i, marker=marker, s=50, color="#0072B2", zorder=3, label=c[5:].upper() if i == 0 else None
-                )
-        labels.append(f"{r['project_id']} – {translate('with' if r['amo'] else 'without', lang, practice=practice)}")
-    budget = float(table["budget_planned"].iloc[0])
-    ax.axvline(budget, color="grey", ls="--", lw=1, label=translate("fc_legend_budget", lang))
-    ax.axvline(budget * 1.1, color="#D55E00", ls=":", lw=1.2, label=translate("fc_legend_budget_10", lang))
-    ax.set_yticks(range(len(table)), labels)
-    ax.set_ylim(-0.7, len(table) - 0.3)
-    ax.set_xlabel(translate("fc_axis_cost", lang))
-    ax.xaxis.set_major_locator(plt.MaxNLocator(5))
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _pos: format_number(v, lang)))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=5, frameon=False)
-    fig.tight_layout()
-    return fig

@@ -221,6 +221,7 @@ class RunContext:
         summary: bool = False,
         labels: Mapping[str, str] | None = None,
         decimals: int = 3,
+        markdown: bool = False,
     ) -> None:
         """Display an analysis result and keep what it records — the one call of a notebook cell.
 
@@ -228,7 +229,8 @@ class RunContext:
         table, a matplotlib figure, a sentence (`str` or `i18n.Message`, shown in the run's
         language), a list of records, or `Unavailable` (its reason is shown, nothing is saved).
         `name` saves a table or figure under that name; `summary` puts a figure on the summary page;
-        `labels` maps table columns to translation keys (a `Finding` carries its own).
+        `labels` maps table columns to translation keys (a `Finding` carries its own); `markdown`
+        renders a sentence as Markdown (the package's own formatted text) instead of escaped text.
         """
         import matplotlib.figure
 
@@ -246,6 +248,11 @@ class RunContext:
             self.show_table(result, name, decimals, labels)
         elif isinstance(result, matplotlib.figure.Figure):
             self.show_figure(result, name or "figure", summary=summary)
+        elif isinstance(result, str) and markdown:
+            from IPython.display import Markdown, display
+
+            if result:
+                display(Markdown(localise(result, self.lang)))
         elif isinstance(result, str):
             if result:
                 self.say(localise(result, self.lang))

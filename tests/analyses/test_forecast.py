@@ -12,6 +12,7 @@ from amo_analysis import synth
 from amo_analysis.ingest import metrics
 from amo_analysis.i18n import Message, localise
 from amo_analysis.suite.cli import main
+from amo_analysis.report.plots import forecast_figure
 
 
 @pytest.fixture(scope="module")
@@ -380,7 +381,7 @@ def test_forecast_figure_legend_in_the_report_language(synthetic):
 
     table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both")
     for lang, words in (("en", ["budget", "budget + 10 %"]), ("fr", ["budget", "budget + 10 %"])):
-        fig = fc.forecast_figure(table, lang)
+        fig = forecast_figure(table, lang)
         legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         plt.close(fig)
         assert legend[-2:] == words

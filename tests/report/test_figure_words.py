@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from amo_analysis.analyses import forecast, framing  # noqa: E402
+from amo_analysis.analyses import framing  # noqa: E402
 from amo_analysis.report import framing_plots, plots  # noqa: E402
 
 
@@ -94,6 +94,6 @@ def test_forecast_figure_words(lang, ticks, axis):
             "cost_p80": [118.0, 130.0],
         }
     )
-    fig = forecast.forecast_figure(table, lang, practice="PMO")
+    fig = plots.forecast_figure(table, lang, practice="PMO")
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ticks
     assert fig.axes[0].get_xlabel() == axis

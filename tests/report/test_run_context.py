@@ -381,3 +381,11 @@ def test_show_dispatches_figures_tables_sentences_and_records(ctx, shown):
     ctx.show(None)
     with pytest.raises(TypeError, match="cannot show a set"):
         ctx.show({1, 2})
+
+
+def test_show_markdown_renders_the_package_text_in_the_run_language(sample, tmp_path, shown):
+    from amo_analysis.i18n import Message
+
+    french = RunContext(portfolio=sample, notebook=NB, run_dir=tmp_path / "run", lang="fr")
+    french.show(Message("note_framing_score_computed"), markdown=True)
+    assert shown[-1][0][0].data.startswith("framing_score calculé")
