@@ -174,9 +174,11 @@ def organisation_effects(
                 n_treated=res.n_treated,
             )
             rows.append(row)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         rows, columns=["group", "outcome", "estimate", "std_error", "ci_low", "ci_high", "n", "n_treated", "note"]
     )
+    table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
+    return table
 
 
 def meta_analyses(effects: pd.DataFrame, method: str = "pm") -> pd.DataFrame:
@@ -209,7 +211,9 @@ def meta_analyses(effects: pd.DataFrame, method: str = "pm") -> pd.DataFrame:
         )
         rows.append(row)
     columns = ["outcome", "k", "estimate", "std_error", "ci_low", "ci_high", "tau2", "i2", "q", "pi_low", "pi_high"]
-    return pd.DataFrame(rows).reindex(columns=columns + ["knapp_hartung", "note"])
+    table = pd.DataFrame(rows).reindex(columns=columns + ["knapp_hartung", "note"])
+    table["note"] = pd.Series([row.get("note") for row in rows], index=table.index, dtype=object)  # keeps Message
+    return table
 
 
 def pooled_projects(portfolio: Portfolio, seed: int = 0) -> pd.DataFrame:
@@ -384,7 +388,7 @@ def meta_records(meta: pd.DataFrame, lang: str = "en") -> list[dict]:
                 k=int(r["k"]),
                 reading=reading,
                 relative=math.expm1(r["estimate"]) if finite and reading == "relative" else None,
-                note=str(r.get("note") or ""),
+                note=localise(r.get("note") or "", lang),
                 headline=False,
             )
         )
