@@ -9,7 +9,8 @@ completed from the dates and `framing_score` from the ten answers (formulas in `
 `portfolio_schema` is the contract (bounds, uniqueness, allowed values, nullability) built from
 `columns.COLUMNS`; `validate_portfolio` runs the whole chain and ends with
 `metrics.derive_metrics`. The rules in words (`bound_rule`) are shared with the data dictionary
-(`dictionary`), so the two cannot differ.
+(`dictionary`), so the two cannot differ. It runs past 600 lines because the converters, the
+completion from dates and the pandera problems all name cells the same way (`_Ctx`) and belong together.
 """
 
 from __future__ import annotations
@@ -275,6 +276,13 @@ def _convert_date(s: pd.Series, col: columns.Column, ctx: _Ctx, order: str, date
     return pd.Series(pd.to_datetime(stamps).astype("datetime64[us]").to_numpy()[codes], index=s.index)
 
 
+def _excel_error_values(s: pd.Series) -> list[str]:
+    """The distinct cells of `s` that are Excel error values ("#N/A", "#DIV/0!"...)."""
+    if not (cells.is_text_column(s) or s.dtype == object):
+        return []
+    return sorted(v for v in s.dropna().unique() if cells.is_excel_error(v))
+
+
 def coerce_types(
     df: pd.DataFrame,
     *,
@@ -312,8 +320,14 @@ def coerce_types(
     file_evidence = {e for e in evidence.values() if e}
 
     out = {}
+    excel_errors: dict[str, int] = {}
+    error_examples: list[str] = []
     for name in df.columns:
         s = df[name]
+        errors = _excel_error_values(s)
+        if errors:
+            excel_errors[ctx.label(name)] = int(s.isin(errors).sum())
+            error_examples.extend(e.strip() for e in errors if e.strip() not in error_examples)
         col = by_name.get(name)
         if col is None:
             out[name] = cells.numbers_if_all_read(s, decimal, thousands)
@@ -331,12 +345,24 @@ def coerce_types(
                 why = "no field above 12 proves the order; day first assumed"
             else:
                 why = f"a {'first' if order == 'day' else 'second'} field above 12 proves it"
+            timed = cells.first_timestamp(s)
+            if timed is not None and not date_format:
+                ctx.notes.append(Message("note_timestamps", column=ctx.label(name), example=timed))
             if not date_format and cells.has_dmy(s):
                 words = "day/month/year" if order == "day" else "month/day/year"
                 ctx.notes.append(f"{name}: dates read as {words} ({why})")
             out[name] = _convert_date(s, col, ctx, order, date_format)
         else:
             out[name] = _convert_text(s, col, ctx)
+    if excel_errors:
+        ctx.notes.append(
+            Message(
+                "note_excel_errors",
+                count=sum(excel_errors.values()),
+                examples=", ".join(error_examples[:4]),
+                columns=", ".join(f"'{c}' ({k})" for c, k in excel_errors.items()),
+            )
+        )
     if ctx.blank_no:
         n = sum(ctx.blank_no.values())
         ctx.notes.append(
