@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header
+from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header, distinct_header
 from amo_analysis.errors import InputError
 
 TOTAL_ROW = re.compile(r"^\s*(total|totaux|totals|somme|sum|grand total)\b", re.IGNORECASE)
@@ -161,6 +161,10 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
         row_label="row",
         notes=info.notes,
     )
+    header, renamed = distinct_header(
+        header, lambda j: f"cell {get_column_letter(first + j + 1)}{header_row_number}", info.notes
+    )
     df = pd.DataFrame({j: col for j, col in enumerate(columns)}, index=pd.Index(index, name="source_row"))
     df.columns = pd.Index(header)
+    df.attrs["duplicate_headers"] = renamed
     return df, info

@@ -3,7 +3,12 @@
 Where it sits: the base of the readers. `text`, `excel` and `tables` each return a raw table and a
 `SourceInfo`; `sources.read_source` picks the reader, adds the checksum and re-exports
 `SourceInfo`. `check_header` is the header rule of text and Excel files: an empty header cell over an
-empty column is dropped, an empty header cell over data or a name used twice is an `InputError`.
+empty column is dropped, an empty header cell over data is an `InputError`, and a name used twice is
+kept, each later copy renamed "name (2)", "name (3)" (`distinct_header`, with a note): exports often
+repeat a computed column's name. Whether such a column is harmless is decided by `mapping`, which knows
+the columns used: a duplicated name the mapping file or the column catalogue would read is an error there
+(which copy is meant is ambiguous), any other is kept as an extra column. The renamed copies are listed in
+the table's ``attrs["duplicate_headers"]`` ({new name: name in the file}).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from amo_analysis.errors import InputError
+from amo_analysis.i18n import Message
 
 HEADER_SEARCH_ROWS = 20
 
@@ -85,7 +91,7 @@ def mark_text(mark: str) -> str:
 
 def check_header(header, name, where, first_value_row, row_label, notes) -> list[int]:
     """Indices of columns to keep: empty header cells over empty columns are dropped; an empty
-    header over data, or a name used twice, is an `InputError`. `first_value_row(j)` is the row of
+    header over data is an `InputError` (names used twice: `distinct_header`). `first_value_row(j)` is the row of
     the first value under header cell j, or None when the column is empty."""
     keep = []
     for j, h in enumerate(header):
@@ -99,13 +105,35 @@ def check_header(header, name, where, first_value_row, row_label, notes) -> list
             notes.append(f"{where(j)} has no header and no data: ignored")
             continue
         keep.append(j)
-    positions: dict[str, list[int]] = {}
-    for j in keep:
-        positions.setdefault(header[j], []).append(j)
-    for h, js in positions.items():
-        if len(js) > 1:
-            places = " and ".join(where(j) for j in js)
-            raise InputError(
-                f"{name}: the header has {h!r} {len(js)} times ({places}); each column needs a distinct name."
-            )
     return keep
+
+
+def distinct_header(header: list[str], where, notes: list) -> tuple[list[str], dict[str, str]]:
+    """`header` with each repeated name after its first made distinct ("BREbias" twice -> "BREbias",
+    "BREbias (2)"), and {new name: name in the file}; a note names the places. `where(j)` names
+    position j ("column 10", "cell J1")."""
+    names = list(header)
+    taken = set(names)
+    renamed: dict[str, str] = {}
+    positions: dict[str, list[int]] = {}
+    for j, h in enumerate(header):
+        positions.setdefault(h, []).append(j)
+    for h, js in positions.items():
+        if len(js) < 2:
+            continue
+        for copy, j in enumerate(js[1:], start=2):
+            while f"{h} ({copy})" in taken:
+                copy += 1
+            names[j] = f"{h} ({copy})"
+            taken.add(names[j])
+            renamed[names[j]] = h
+        notes.append(
+            Message(
+                "note_duplicate_header",
+                name=h,
+                count=len(js),
+                places=" and ".join(where(j) for j in js),
+                renamed=", ".join(f"'{names[j]}'" for j in js[1:]),
+            )
+        )
+    return names, renamed

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header, mark_name
+from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header, distinct_header, mark_name
 from amo_analysis.errors import InputError, Problem
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -97,11 +97,13 @@ def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     )
     header = [header[j] for j in keep]
     columns = [columns[j] for j in keep]
+    header, renamed = distinct_header(header, lambda j: f"column {keep[j] + 1}", info.notes)
 
     samples = [col.iloc[:_NUMBER_SAMPLE_RECORDS].dropna().tolist() for col in columns]
     info.decimal, info.thousands = _detect_number_format(samples, delimiter, info.notes)
     df = pd.DataFrame(dict(zip(header, columns)), index=columns[0].index)
     df.columns = pd.Index(header)
+    df.attrs["duplicate_headers"] = renamed
     return df, info
 
 

@@ -161,12 +161,26 @@ def test_short_rows_are_padded_and_noted(tmp_path):
     assert any("fewer fields" in n for n in info.notes)
 
 
-def test_duplicated_headers_name_both_positions(tmp_path):
-    path = _write(tmp_path, "dup.csv", "id;Budget;cout;Budget\n1;2;3;4\n")
-    with pytest.raises(InputError) as err:
-        read_source(path)
-    msg = str(err.value)
-    assert "dup.csv" in msg and "'Budget'" in msg and "column 2" in msg and "column 4" in msg
+def test_duplicated_headers_are_kept_renamed_with_a_note_naming_both_positions(tmp_path):
+    path = _write(tmp_path, "dup.csv", "id;Ratio;cout;Ratio;Ratio (2)\n1;2;3;4;5\n")
+    df, info = read_source(path)
+    assert list(df.columns) == ["id", "Ratio", "cout", "Ratio (3)", "Ratio (2)"]
+    assert df.attrs["duplicate_headers"] == {"Ratio (3)": "Ratio"}
+    note = next(n for n in info.notes if "2 times" in n)
+    assert "'Ratio'" in note and "column 2 and column 4" in note and "'Ratio (3)'" in note
+    assert df["Ratio (3)"].tolist() == ["4"]
+
+
+def test_a_duplicated_header_the_vocabulary_reads_is_ambiguous(tmp_path):
+    from amo_analysis.ingest.mapping import Mapping, apply_mapping
+
+    raw, _ = read_source(_write(tmp_path, "dup.csv", "id;Budget;cout;Budget\n1;2;3;4\n"))
+    with pytest.raises(InputError, match=r"dup.csv: the header has 'Budget' 2 times and it reads as budget_planned"):
+        apply_mapping(raw, None, "dup.csv")
+    kept, _ = apply_mapping(raw, Mapping(ignore=("Budget",)), "dup.csv")  # every copy ignored
+    assert "Budget" not in kept and "Budget (2)" not in kept
+    mapped, _ = apply_mapping(raw, Mapping(renames={"Budget (2)": "budget_planned"}, ignore=()), "dup.csv")
+    assert mapped["budget_planned"].tolist() == ["4"] and mapped["Budget"].tolist() == ["2"]
 
 
 def test_empty_header_over_data_is_an_error(tmp_path):
@@ -310,8 +324,9 @@ def test_xlsx_value_without_header_is_an_error(tmp_path):
 def test_xlsx_header_only_and_duplicate_header(tmp_path):
     with pytest.raises(InputError, match="no data rows"):
         read_source(_workbook(tmp_path / "h.xlsx", {"S": [["id", "budget", "cout"]]}))
-    with pytest.raises(InputError, match=r"'budget' 2 times \(cell B1 and cell D1\)"):
-        read_source(_workbook(tmp_path / "d.xlsx", {"S": [["id", "budget", "cout", "budget"], [1, 2, 3, 4]]}))
+    df, info = read_source(_workbook(tmp_path / "d.xlsx", {"S": [["id", "budget", "cout", "budget"], [1, 2, 3, 4]]}))
+    assert list(df.columns) == ["id", "budget", "cout", "budget (2)"]
+    assert any("'budget' 2 times (cell B1 and cell D1)" in note for note in info.notes)
 
 
 def test_encrypted_ole_and_old_xls(tmp_path):
