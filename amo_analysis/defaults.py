@@ -55,3 +55,19 @@ class Defaults:
 
 
 DEFAULTS = Defaults()
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """What a source may declare before it is refused, unread (ingest.excel, ingest.text): a workbook
+    is checked from its zip directory and each sheet's declared dimension before any cell is parsed, so
+    a zip bomb is refused in a second instead of hanging the loader. A text cell longer than Python's csv
+    field limit (131 072 characters) is refused by the text reader in one sentence."""
+
+    xlsx_max_rows: int = 1_048_576  #: rows of a sheet (Excel's own limit)
+    xlsx_max_unpacked_bytes: int = 1024**3  #: declared unpacked size of the workbook's parts (bytes)
+    xlsx_max_ratio: float = 200.0  #: unpacked ÷ packed size above which a large part is refused
+    xlsx_ratio_from_bytes: int = 100 * 1024**2  #: parts smaller than this (bytes) may compress any amount
+
+
+INPUT_LIMITS = InputLimits()

@@ -265,6 +265,11 @@ def _parse_text(text: str, delimiter: str | None, sep_hint: bool, name: str) -> 
     try:
         records = list(_records(text, delimiter or "\x1f"))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise InputError(
+                f"{name}: a value is longer than {csv.field_size_limit():,} characters, which no portfolio cell "
+                "is (a quote left open, or not a table); check the quotes, or export the table again."
+            ) from exc
         raise InputError(f"{name}: the file cannot be parsed as CSV ({exc}); check quotes and the delimiter.") from exc
     if sep_hint:
         records = records[1:]
