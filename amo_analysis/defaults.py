@@ -36,6 +36,14 @@ class Defaults:
     min_organisations_per_group: int = 2  #: organisations with and without the practice for any interval
     quantreg_rows_per_parameter: int = 3  #: projects per quantile-regression parameter for an interval
 
+    # --- data quality (analyses.overview) ---------------------------------------------------------
+    #: share of finished projects whose final cost equals the plan exactly above which the plans look
+    #: re-baselined (reset to match reality); flagged when the share's Wilson interval lies above it
+    exact_plan_cost_flag: float = 0.20
+    #: the same for a go-live (actual duration) exactly on the planned date (a date met to the day is
+    #: commoner than a cost met to the cent, hence a higher bar)
+    exact_plan_duration_flag: float = 0.35
+
     # --- forecast (analyses.forecast) ------------------------------------------------------------
     accepted_risk: float = 0.8  #: contingency at P80
     forecast_min_regression: int = 40  #: usable projects for the quantile-regression forecast

@@ -208,6 +208,8 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
             )
     used = [c for c in dict.fromkeys([col, "amo", "budget_planned", "status", *FEATURES]) if c in reference]
     ref = with_model_columns(reference[used])
+    if ref["amo"].isna().all():  # a portfolio without a practice column: one group, read as "without"
+        ref["amo"] = False
     keep = ref[col].notna() & np.isfinite(ref[col].astype("float64")) & ref["amo"].notna()
     if "status" in ref:
         keep &= ~ref["status"].isin(["cancelled", "ongoing"]).fillna(False).astype(bool)
@@ -281,8 +283,10 @@ class _Reference:
 # ---------------------------------------------------------------------------------------------
 
 
-def _design(frame: pd.DataFrame, features: list[str], levels: dict) -> np.ndarray:
-    cols = [np.ones(len(frame)), frame["amo"].astype(float).to_numpy()]
+def _design(frame: pd.DataFrame, features: list[str], levels: dict, practice: bool = True) -> np.ndarray:
+    """Design matrix: intercept, the practice (unless `practice` is False: a portfolio without one),
+    then the features (categories as dummies against their first level)."""
+    cols = [np.ones(len(frame))] + ([frame["amo"].astype(float).to_numpy()] if practice else [])
     for f in features:
         if f in CATEGORICAL:
             values = frame[f].astype(str).to_numpy()
@@ -311,7 +315,8 @@ class _RegressionModel:
     def __init__(self, ref: pd.DataFrame, features: list[str], seed: int, folds: int):
         self.features = features
         self.levels = {f: sorted(ref[f].astype(str).unique()) for f in features if f in CATEGORICAL}
-        X = _design(ref, features, self.levels)
+        self.practice = bool(ref["amo"].nunique() == 2)
+        X = _design(ref, features, self.levels, self.practice)
         y = ref["_y"].to_numpy()
         amo = ref["amo"].to_numpy(dtype=bool)
         self.n, self.k = X.shape
@@ -348,7 +353,7 @@ class _RegressionModel:
 
     def medians(self, projects: pd.DataFrame) -> np.ndarray:
         """The fitted median m(x) of ln(actual ÷ plan) for each project (rows of `projects`)."""
-        return _design(projects, self.features, self.levels) @ self.params
+        return _design(projects, self.features, self.levels, self.practice) @ self.params
 
 
 class _NearestProjects:
@@ -435,7 +440,8 @@ def forecast(
     thresholds = tuple(float(t) for t in thresholds)
     if 0.10 not in thresholds:
         thresholds = tuple(sorted(thresholds + (0.10,)))
-    projects = _scenarios(_check_new(new_projects), amo)
+    no_practice = "amo" in reference and bool(reference["amo"].isna().all())
+    projects = _scenarios(_check_new(new_projects), "no" if no_practice else amo)
     refs = {t: _Reference(_reference(reference, t)) for t in TARGETS}
     n = len(projects)
     scenario_amo = projects["amo"].to_numpy(dtype=bool)
@@ -469,8 +475,8 @@ def forecast(
             key = (target, features)
             if key not in cache:
                 k_params = 2 + sum(usable[f].astype(str).nunique() - 1 if f in CATEGORICAL else 1 for f in features)
-                regression = (
-                    len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params) and usable["amo"].nunique() == 2
+                regression = len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params) and (
+                    usable["amo"].nunique() == 2 or no_practice
                 )
                 cache[key] = (
                     _RegressionModel(usable, list(features), seed, folds)
@@ -531,7 +537,21 @@ def forecast(
     n_duration = out["n_reference_duration"].where(out["n_reference_duration"] > 0, out["n_reference"])
     out["few_comparables"] = np.minimum(out["n_reference"], n_duration) < MIN_COMPARABLE
     out["note"] = ["; ".join(dict.fromkeys(x)) for x in notes]
+    if no_practice:  # one scenario, for every project: the practice is not known
+        out["amo"] = pd.array([pd.NA] * n, dtype="boolean")
     return out
+
+
+def scenario_group(amo) -> str:
+    """ "with" / "without" the practice for a scenario's `amo`, "all" when it is not known (a
+    portfolio without a practice column)."""
+    return "all" if pd.isna(amo) else ("with" if amo else "without")
+
+
+def scenario_name(amo, practice: str, lang: str) -> str:
+    """The scenario's name in `lang`: "with AMO", "without AMO" or "all projects"."""
+    group = scenario_group(amo)
+    return translate("all_projects" if group == "all" else group, lang, practice=practice)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -551,8 +571,9 @@ def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float =
         predicted = forecasts[f"{target}_{_pct(quantile)}"].to_numpy(dtype=float)
         observed = actual[actual_col].to_numpy(dtype=float)
         ok = np.isfinite(predicted) & np.isfinite(observed)
-        amo = forecasts["amo"].to_numpy(dtype=bool)
-        for group, mask in (("all", ok), ("with", ok & amo), ("without", ok & ~amo)):
+        known = forecasts["amo"].notna().to_numpy(dtype=bool)
+        amo = forecasts["amo"].fillna(False).to_numpy(dtype=bool)
+        for group, mask in (("all", ok), ("with", ok & known & amo), ("without", ok & known & ~amo)):
             above = int((observed[mask] > predicted[mask]).sum())
             share, low, high = share_ci(above, int(mask.sum()))
             rows.append(
@@ -702,8 +723,8 @@ def calibration_text(table: pd.DataFrame) -> str:
 def record_forecast(ctx, table: pd.DataFrame, calib: pd.DataFrame | None = None) -> None:
     """Record each scenario's P80 cost and contingency (headline), and the backtest calibration."""
     for r in table.to_dict("records"):
-        group = "with" if r["amo"] else "without"
-        label_group = ctx.t(group)
+        group = scenario_group(r["amo"])
+        label_group = ctx.t("all_projects" if group == "all" else group)
         pct = _pct(r["accepted_risk"])
         method = ctx.t("fc_method", method=r["method"], n=r["n_reference"])
         p = pct[1:]
@@ -761,7 +782,7 @@ def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en
     (with / without the practice), numbers formatted in the report's language."""
     columns = {}
     for r in table.to_dict("records"):
-        name = translate("with" if r["amo"] else "without", lang, practice=practice)
+        name = scenario_name(r["amo"], practice, lang)
         if table["project_id"].nunique() > 1:
             name = f"{r['project_id']} – {name}"
         col = {}
@@ -795,7 +816,7 @@ def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"
                 ax.scatter(
                     r[c], i, marker=marker, s=50, color="#0072B2", zorder=3, label=c[5:].upper() if i == 0 else None
                 )
-        labels.append(f"{r['project_id']} – {translate('with' if r['amo'] else 'without', lang, practice=practice)}")
+        labels.append(f"{r['project_id']} – {scenario_name(r['amo'], practice, lang)}")
     budget = float(table["budget_planned"].iloc[0])
     ax.axvline(budget, color="grey", ls="--", lw=1, label="budget")
     ax.axvline(budget * 1.1, color="#D55E00", ls=":", lw=1.2, label="budget + 10 %")

@@ -13,7 +13,8 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from amo_analysis.ingest.columns import OUTCOME_CLASSES
-from amo_analysis.i18n import localise, translate
+from amo_analysis.defaults import DEFAULTS
+from amo_analysis.i18n import format_number, format_percent, localise, translate
 from amo_analysis.ingest.portfolio import Portfolio
 
 OUTCOMES = ("budget_drift", "schedule_slip", "adoption_m3")
@@ -60,8 +61,12 @@ def _group_names(practice: str, lang: str) -> dict:
 
 
 def group_labels(data: pd.DataFrame, practice: str, lang: str = "en") -> pd.Series:
-    """'with AMO' / 'without AMO' for each project (the practice column is `amo`)."""
-    return data["amo"].map(_group_names(practice, lang))
+    """'with AMO' / 'without AMO' for each project (the practice column is `amo`); 'all projects' for
+    a project whose practice is not known (every project of a portfolio without a practice column)."""
+    names = _group_names(practice, lang)
+    known = data["amo"].notna().to_numpy()
+    labels = data["amo"].astype(object).where(known, "all").map(names)
+    return labels
 
 
 def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
@@ -72,7 +77,9 @@ def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
         (translate("source", lang), portfolio.source_name),
         (translate("projects_in_file", lang), len(d)),
         (translate("projects_finished", lang), int(d["cost_actual"].notna().sum())),
-        (translate("projects_with", lang, practice=practice), int(d["amo"].sum())),
+        (translate("projects_with", lang, practice=practice), int(d["amo"].sum()))
+        if portfolio.has_practice
+        else (translate("practice_column", lang), translate("no_practice_column", lang)),
     ]
     period = portfolio.period()
     if period:
@@ -82,9 +89,13 @@ def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
 
 
-def data_quality_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
-    """Detection, exclusions, personal data dropped and notes, one line each."""
-    rows = [(translate("detection", lang), localise(line, lang)) for line in portfolio.detection]
+def data_quality_table(portfolio: Portfolio, lang: str = "en", exact_plan: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Detection, exclusions, personal data dropped and notes, one line each; first, when
+    `exact_plan` (`exact_plan_table`) flags plans that look re-baselined, a warning per outcome."""
+    rows = []
+    if exact_plan is not None:
+        rows += [(translate("rebaselined_plans", lang), text) for text in exact_plan_sentences(exact_plan, lang)]
+    rows += [(translate("detection", lang), localise(line, lang)) for line in portfolio.detection]
     rows.append((translate("rows_excluded", lang), len(portfolio.excluded_rows)))
     for problem in portfolio.problems:
         rows.append(("", problem["sentence"]))
@@ -92,6 +103,90 @@ def data_quality_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
     rows.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
     rows.extend((translate("notes", lang), localise(note, lang)) for note in portfolio.notes)
     return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
+
+
+#: the plan and the outcome compared by `exact_plan_table`: (record name, planned, actual)
+EXACT_PLAN = (("cost", "budget_planned", "cost_actual"), ("duration", "duration_planned_days", "duration_actual_days"))
+
+
+def exact_plan_table(data: pd.DataFrame, conf_level: float = DEFAULTS.conf_level) -> pd.DataFrame:
+    """Share of finished projects whose outcome equals the plan exactly: final cost = planned budget
+    (to a relative 1e-9, so a plan read from text in another rounding still counts) and actual =
+    planned duration (days), with its Wilson interval.
+
+    A high share is the signature of plans re-baselined to match reality, which hides overruns: each
+    row is `flagged` when the whole interval lies above `DEFAULTS.exact_plan_cost_flag` (cost) or
+    `exact_plan_duration_flag` (duration). Columns: name, count, n, share, ci_low, ci_high, threshold,
+    flagged; a row with n = 0 has NaN shares and is not flagged.
+    """
+    thresholds = {"cost": DEFAULTS.exact_plan_cost_flag, "duration": DEFAULTS.exact_plan_duration_flag}
+    rows = []
+    for name, planned, actual in EXACT_PLAN:
+        if planned in data and actual in data:
+            plan = data[planned].astype("float64")
+            outcome = data[actual].astype("float64")
+            known = plan.notna() & outcome.notna()
+            equal = known & ((outcome - plan).abs() <= 1e-9 * plan.abs().clip(lower=1))
+            count, n = int(equal.sum()), int(known.sum())
+        else:
+            count = n = 0
+        share, low, high = share_ci(count, n, conf_level)
+        flagged = bool(n > 0 and low > thresholds[name])
+        rows.append(
+            {
+                "name": name,
+                "count": count,
+                "n": n,
+                "share": share,
+                "ci_low": low,
+                "ci_high": high,
+                "threshold": thresholds[name],
+                "flagged": flagged,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def exact_plan_sentences(table: pd.DataFrame, lang: str = "en") -> list[str]:
+    """One sentence per flagged row of `exact_plan_table` saying what the share means and what it does
+    to every drift figure (empty when nothing is flagged)."""
+    out = []
+    for row in table[table["flagged"]].itertuples(index=False):
+        out.append(
+            translate(
+                f"exact_plan_flag_{row.name}",
+                lang,
+                share=format_percent(row.share, lang),
+                low=format_percent(row.ci_low, lang),
+                high=format_percent(row.ci_high, lang),
+                count=format_number(row.count, lang),
+                n=format_number(row.n, lang),
+                threshold=format_percent(row.threshold, lang),
+            )
+        )
+    return out
+
+
+def record_exact_plan(ctx, table: pd.DataFrame) -> pd.DataFrame:
+    """Record `quality.exact_plan.cost` and `quality.exact_plan.duration` (share, Wilson interval, n,
+    count, threshold, flagged) and return `table`."""
+    for row in table.itertuples(index=False):
+        ctx.record(
+            f"quality.exact_plan.{row.name}",
+            None if row.n == 0 else row.share,
+            ci_low=None if row.n == 0 else row.ci_low,
+            ci_high=None if row.n == 0 else row.ci_high,
+            n=row.n,
+            count=row.count,
+            threshold=row.threshold,
+            flagged=row.flagged,
+            unit="fraction",
+            label=ctx.t(f"exact_plan_{row.name}"),
+            method=ctx.t("m_share_wilson"),
+            write=False,
+        )
+    ctx.save_records()
+    return table
 
 
 def column_mapping_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:

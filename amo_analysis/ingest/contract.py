@@ -54,6 +54,7 @@ class ValidationResult:
     excluded_rows: list[int] = field(default_factory=list)  # user row numbers excluded (drop_invalid=True only)
     notes: list[str] = field(default_factory=list)  # conversions and derivations in plain words
     missing: dict[str, int] = field(default_factory=dict)  # missing values per canonical column present
+    has_practice: bool = True  # False: the source has no practice column (`amo` is blank on every row)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,21 +98,23 @@ def _checks(col: columns.Column) -> list[pa.Check]:
     return []
 
 
-def portfolio_schema() -> pa.DataFrameSchema:
+def portfolio_schema(has_practice: bool = True) -> pa.DataFrameSchema:
     """The portfolio contract as a pandera schema, built from `columns.COLUMNS` at call time.
 
     Applies to typed data (after `coerce_types`): dtypes per kind, bounds and allowed values from the
     catalogue, `project_id` unique, `project_id` and `amo` never blank, required columns present
     (the two durations count as present once derived from the dates). Extra columns are allowed.
+    Without a practice column (`has_practice` False) `amo` is present but blank on every row.
     """
     import pandera.pandas as pa
 
+    not_nullable = NOT_NULLABLE if has_practice else tuple(c for c in NOT_NULLABLE if c != "amo")
     spec = {}
     for col in columns.COLUMNS:
         spec[col.name] = pa.Column(
             _PANDERA_DTYPES[col.kind],
             checks=_checks(col),
-            nullable=col.name not in NOT_NULLABLE,
+            nullable=col.name not in not_nullable,
             unique=col.kind == "id",
             required=col.role == "required",
             coerce=False,
@@ -452,11 +455,13 @@ def _missing_columns_message(file: str, missing: list[str], found) -> str:
     return f"{file} has no column for {' nor '.join(parts)}; columns found: {found_text}"
 
 
-def _pandera_problems(data: pd.DataFrame, raw: pd.DataFrame, ctx: _Ctx, known: set) -> list[Problem]:
+def _pandera_problems(
+    data: pd.DataFrame, raw: pd.DataFrame, ctx: _Ctx, known: set, has_practice: bool = True
+) -> list[Problem]:
     import pandera.pandas as pa
 
     try:
-        portfolio_schema().validate(data, lazy=True)
+        portfolio_schema(has_practice).validate(data, lazy=True)
         return []
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
@@ -522,12 +527,15 @@ def validate_portfolio(
     `ContractError(file, problems)` listing every offending cell. With `drop_invalid=True` the rows
     with problems are excluded (`excluded_rows`) and the problems kept for the report. Raises
     `InputError` when a required column is absent or no row is left. A practice column with a
-    single value is not an error here (the analysis reports it). `df.attrs` are kept.
+    single value is not an error here (the analysis reports it); a portfolio without a practice column
+    is not either: `amo` is then blank on every row, `has_practice` False, and a note says which
+    analyses need one. `df.attrs` are kept.
     """
     found = list(df.columns)
     missing_cols = []
+    has_practice = "amo" in df
     for name in columns.REQUIRED:
-        if name in df:
+        if name in df or name == "amo":  # without a practice, the analyses that need none still run
             continue
         dates = columns.DERIVABLE_FROM_DATES.get(name)
         if dates and all(d in df for d in dates):
@@ -561,10 +569,13 @@ def validate_portfolio(
     )
     ctx.problems.extend(problems)
     ctx.notes.extend(notes)
+    if not has_practice:
+        typed["amo"] = pd.array([pd.NA] * len(typed), dtype="boolean")
+        ctx.notes.append(Message("note_no_practice"))
     typed = _complete_durations(typed, ctx, df)
     typed = _complete_framing_score(typed, ctx)
     known = {(p.row, p.column) for p in ctx.problems}
-    problems = _sort_problems(ctx.problems + _pandera_problems(typed, df, ctx, known), ctx)
+    problems = _sort_problems(ctx.problems + _pandera_problems(typed, df, ctx, known, has_practice), ctx)
 
     excluded: list[int] = []
     if problems:
@@ -597,6 +608,17 @@ def validate_portfolio(
             f"{len(extreme)} project{'s' if len(extreme) > 1 else ''} with a cost drift above "
             f"+{metrics.EXTREME_DRIFT:.0%} kept and flagged in extreme_outlier ({detail})"
         )
-    missing = {c.name: int(data[c.name].isna().sum()) for c in columns.COLUMNS if c.name in data}
+    missing = {
+        c.name: int(data[c.name].isna().sum())
+        for c in columns.COLUMNS
+        if c.name in data and (has_practice or c.name != "amo")
+    }
     data.attrs = dict(df.attrs)
-    return ValidationResult(data=data, problems=problems, excluded_rows=excluded, notes=ctx.notes, missing=missing)
+    return ValidationResult(
+        data=data,
+        problems=problems,
+        excluded_rows=excluded,
+        notes=ctx.notes,
+        missing=missing,
+        has_practice=has_practice,
+    )

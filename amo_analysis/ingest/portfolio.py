@@ -57,6 +57,9 @@ class Portfolio:
     cost_unit: str = "EUR"
     practice_name: str = "AMO"
     row_label: str = "line"
+    has_practice: bool = True
+    """False when the source has no practice column: `amo` is blank on every row, and only the
+    analyses that need no practice run (overview, forecast, benchmarks)."""
 
     @property
     def n_projects(self) -> int:
@@ -78,6 +81,7 @@ class Portfolio:
             "missing_values": {k: int(v) for k, v in self.missing.items()},
             "cost_unit": self.cost_unit,
             "practice_name": self.practice_name,
+            "has_practice": self.has_practice,
             "row_label": self.row_label,
             "n_projects": self.n_projects,
             "period": self.period(),
@@ -124,6 +128,7 @@ class Portfolio:
             cost_unit=prov["cost_unit"],
             practice_name=prov["practice_name"],
             row_label=prov["row_label"],
+            has_practice=prov.get("has_practice", True),
         )
 
 
@@ -215,4 +220,5 @@ def load_portfolio(
         cost_unit=unit,
         practice_name=attrs.get("practice_name") or "AMO",
         row_label=info.row_label,
+        has_practice=result.has_practice,
     )

@@ -233,6 +233,7 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
     if document.get("run", {}).get("sample"):
         warnings.append(translate("synthetic_note", lang))
     run = document.get("run", {})
+    warnings += [skipped["reason"] for skipped in run.get("skipped", [])]  # notebooks the data cannot feed
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
