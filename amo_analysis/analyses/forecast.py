@@ -52,7 +52,7 @@ from statsmodels.regression.quantile_regression import QuantReg
 from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import format_number, format_percent, translate
+from amo_analysis.i18n import format_amount, format_number, format_percent, translate
 from amo_analysis.defaults import DEFAULTS
 
 MIN_REGRESSION = DEFAULTS.forecast_min_regression
@@ -789,7 +789,7 @@ def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en
         for c, v in r.items():
             if c.startswith(("cost_p", "duration_p")):
                 label = ("final cost " if c.startswith("cost") else "duration (days) ") + c.split("_")[-1].upper()
-                col[label] = format_number(v, lang)
+                col[label] = format_number(v, lang) if c.startswith("duration") else format_amount(v, lang)
             elif c.startswith("chance_"):
                 col[c.removeprefix("chance_").replace("_", " ")] = format_percent(v, lang)
             elif c == "contingency":
