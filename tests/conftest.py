@@ -214,3 +214,15 @@ def it_dashboard_frame(n: int = 400, seed: int = 0, exact_cost: float = 0.51, ex
     frame.loc[rng.choice(n, 3, replace=False), "Projected/Actual Cost ($ M)"] = ["#N/A", "#DIV/0!", "#VALUE!"]
     frame.loc[rng.choice(n, 2, replace=False), "Cost Variance (%)"] = "#REF!"
     return frame
+
+
+@pytest.fixture
+def it_dashboard(tmp_path):
+    """(CSV path, mapping path, frame) of a 400-project IT Dashboard-shaped export (`it_dashboard_frame`)
+    whose two rows 10 and 11 (lines 12 and 13) go live before they start."""
+    frame = it_dashboard_frame(400, seed=3)
+    frame.loc[[10, 11], "Projected/Actual Project Completion Date"] = "2001-01-01T00:00:00Z"
+    data, mapping = tmp_path / "it_dashboard_projects.csv", tmp_path / "it_dashboard.toml"
+    frame.to_csv(data, index=False)
+    mapping.write_text(IT_DASHBOARD_MAPPING, encoding="utf-8")
+    return data, mapping, frame
