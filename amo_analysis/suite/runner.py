@@ -122,7 +122,7 @@ def remove_stale_partials(out: Path) -> list[Path]:
             pid = int(owner.read_text(encoding="utf-8").split()[0])
         except (OSError, ValueError, IndexError):
             pid = None
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if pid is not None and _alive(pid):
             continue
         if pid is None:
             try:
