@@ -306,3 +306,16 @@ def test_p80_is_exceeded_about_20_percent_of_the_time_in_each_practice_group(siz
     for (target, group), (above, n) in exceeded.items():
         assert n == 20 * (400 if group == "all" else 200)
         assert 0.13 <= above / n <= 0.27, (target, group, above / n)
+
+
+def test_a_portfolio_without_practice_is_forecast_as_one_group():
+    data = metrics.derive_metrics(synth.make_portfolio(120, 0))
+    data["amo"] = pd.array([pd.NA] * len(data), dtype="boolean")
+    project = fc.new_project(budget=75_000, duration=180, project_type="ERP", complexity=3)
+    table = fc.forecast(data, project, amo="both")
+    assert len(table) == 1 and table["amo"].isna().all()  # one scenario: the practice is unknown
+    assert table.at[0, "method"] == "quantile regression" and table.at[0, "cost_p80"] > 75_000
+    assert fc.scenario_name(table.at[0, "amo"], "AMO", "fr") == "tous les projets"
+    assert list(fc.forecast_summary(table, "AMO", "en").columns) == ["quantity", "all projects"]
+    calib, _ = fc.backtest(data, quantile=0.8, seed=0)
+    assert set(calib.loc[calib["n"] > 0, "group"]) == {"all"}
