@@ -14,7 +14,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from amo_analysis.ingest.columns import OUTCOME_CLASSES
 from amo_analysis.defaults import DEFAULTS
-from amo_analysis.i18n import format_number, format_percent, localise, translate
+from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
 from amo_analysis.ingest.portfolio import Portfolio
 
 OUTCOMES = ("budget_drift", "schedule_slip", "adoption_m3")
@@ -98,7 +98,8 @@ def data_quality_table(portfolio: Portfolio, lang: str = "en", exact_plan: pd.Da
     rows += [(translate("detection", lang), localise(line, lang)) for line in portfolio.detection]
     rows.append((translate("rows_excluded", lang), len(portfolio.excluded_rows)))
     for problem in portfolio.problems:
-        rows.append(("", problem["sentence"]))
+        sentence = problem.get("sentence_translatable", problem["sentence"])
+        rows.append(("", localise(Message.from_json(sentence), lang)))
     dropped = ", ".join(f"{p['column']} ({p['reason']})" for p in portfolio.personal_columns)
     rows.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
     rows.extend((translate("notes", lang), localise(note, lang)) for note in portfolio.notes)

@@ -66,19 +66,19 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def bound_rule(col: columns.Column) -> str | None:
+def bound_rule(col: columns.Column) -> Message | None:
     """The value rule of a column in words ("must be greater than 0"), or None when it has none."""
     if col.allowed:
-        return "must be one of " + ", ".join(col.allowed)
+        return Message("rule_one_of", values=", ".join(col.allowed))
     lo, hi = col.min_value, col.max_value
     if lo is not None and hi is not None:
         if col.min_inclusive:
-            return f"must be between {_fmt(lo)} and {_fmt(hi)}"
-        return f"must be greater than {_fmt(lo)} and at most {_fmt(hi)}"
+            return Message("rule_between", low=_fmt(lo), high=_fmt(hi))
+        return Message("rule_above_and_at_most", low=_fmt(lo), high=_fmt(hi))
     if lo is not None:
-        return f"must be at least {_fmt(lo)}" if col.min_inclusive else f"must be greater than {_fmt(lo)}"
+        return Message("rule_at_least" if col.min_inclusive else "rule_above", low=_fmt(lo))
     if hi is not None:
-        return f"must be at most {_fmt(hi)}"
+        return Message("rule_at_most", high=_fmt(hi))
     return None
 
 
@@ -152,16 +152,21 @@ def _row(index_value) -> int | None:
         return None
 
 
-def _rows_text(rows, limit: int = 8) -> str:
+def _rows_text(rows, limit: int = 8) -> str | Message:
     rows = list(rows)
     text = ", ".join(str(r) for r in rows[:limit])
-    return text + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+    return Message("rows_and_more", rows=text, more=len(rows) - limit) if len(rows) > limit else text
 
 
-def _rows_phrase(rows, row_label: str) -> str:
+def row_label_word(row_label: str, n: int = 1) -> Message:
+    """ "line" / "lines" (or "row", "record") as a message: `row_label` is a `SourceInfo.row_label`."""
+    return Message(f"row_label_{row_label}" + ("" if n == 1 else "_many"))
+
+
+def _rows_phrase(rows, row_label: str) -> Message:
     """'line 3' or 'lines 3, 4 and 2 more'."""
     rows = list(rows)
-    return f"{row_label}{'s' if len(rows) > 1 else ''} {_rows_text(rows)}"
+    return Message("rows_phrase", label=row_label_word(row_label, len(rows)), rows=_rows_text(rows))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,10 +195,12 @@ def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thous
     report = ~read | fraction
     for idx, value, unread in zip(rest.index[report], rest[report].tolist(), ~read[report]):
         if unread:
-            hint = f" (decimal mark is '{decimal or '.'}')" if isinstance(value, str) else ""
-            ctx.problem(idx, col.name, value, f"text in a numeric column{hint}")
+            if isinstance(value, str):
+                ctx.problem(idx, col.name, value, Message("rule_text_in_number", mark=decimal or "."))
+            else:
+                ctx.problem(idx, col.name, value, Message("rule_text_in_number_plain"))
         else:
-            ctx.problem(idx, col.name, value, "must be a whole number")
+            ctx.problem(idx, col.name, value, Message("rule_whole_number"))
     out[~plain] = np.where(report, np.nan, number)
     series = pd.Series(out, index=s.index, dtype="float64")
     if is_share:
@@ -204,13 +211,13 @@ def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thous
             len(valid) > 0 and valid.between(0, 100).all() and 2 * int((valid > 1).sum()) > len(valid)
         )
         if as_percent:
-            why = "given with % signs" if percent_signs else "read as percentages"
-            ctx.notes.append(f"{col.name} {why} (max {_fmt(round(valid.max(), 6))}): divided by 100")
+            key = "note_percent_signs" if percent_signs else "note_read_as_percentages"
+            ctx.notes.append(Message(key, column=col.name, max=_fmt(round(valid.max(), 6))))
             series = series / 100
     if col.kind == "int":
         too_large = series.abs() > _LARGEST_WHOLE  # beyond it a float is no longer a whole number
         for idx in series.index[too_large.to_numpy()]:
-            ctx.problem(idx, col.name, s[idx], f"too large for a whole number (at most {_LARGEST_WHOLE:,})")
+            ctx.problem(idx, col.name, s[idx], Message("rule_too_large", limit=f"{_LARGEST_WHOLE:,}"))
         return series.mask(too_large).astype("Int64")
     return series
 
@@ -238,9 +245,9 @@ def _convert_bool(
                 ctx.blank_no[col.name] = int(blank.sum())
     for idx, value, bad in zip(s.index[report], s[report].tolist(), unreadable[report]):
         if bad:
-            ctx.problem(idx, col.name, value, "not a yes/no value (expected e.g. oui/non, yes/no, 1/0, x/blank)")
+            ctx.problem(idx, col.name, value, Message("rule_not_yes_no"))
         else:
-            ctx.problem(idx, col.name, None, "blank practice value: every project must say yes or no")
+            ctx.problem(idx, col.name, None, Message("rule_blank_practice"))
     return pd.Series(pd.arrays.BooleanArray(state == 1, missing), index=s.index)
 
 
@@ -272,9 +279,9 @@ def _convert_date(s: pd.Series, col: columns.Column, ctx: _Ctx, order: str, date
         (ValueError, TypeError, OverflowError),
     )
     unread = ~cells.per_cell(codes, [good for good, _ in outcomes], bool)
-    expected = f"format {date_format}" if date_format else "e.g. 2024-03-31 or 31/03/2024"
+    expected = Message("date_expected_format", format=date_format) if date_format else Message("date_expected")
     for idx, value in zip(s.index[unread], s[unread].tolist()):
-        ctx.problem(idx, col.name, value, f"not a date ({expected})")
+        ctx.problem(idx, col.name, value, Message("rule_not_a_date", expected=expected))
     stamps = pd.Series([ts if good and ts is not None else pd.NaT for good, ts in outcomes], dtype="object")
     return pd.Series(pd.to_datetime(stamps).astype("datetime64[us]").to_numpy()[codes], index=s.index)
 
@@ -342,18 +349,18 @@ def coerce_types(
             order = evidence.get(name)
             if order is None and len(file_evidence) == 1:
                 order = next(iter(file_evidence))
-                why = "as the file's other date columns prove"
+                why = Message("why_dates_file")
             elif order is None:
                 order = "day"
-                why = "no field above 12 proves the order; day first assumed"
+                why = Message("why_dates_assumed")
             else:
-                why = f"a {'first' if order == 'day' else 'second'} field above 12 proves it"
+                why = Message("why_dates_first" if order == "day" else "why_dates_second")
             timed = cells.first_timestamp(s)
             if timed is not None and not date_format:
                 ctx.notes.append(Message("note_timestamps", column=ctx.label(name), example=timed))
             if not date_format and cells.has_dmy(s):
-                words = "day/month/year" if order == "day" else "month/day/year"
-                ctx.notes.append(f"{name}: dates read as {words} ({why})")
+                words = Message("date_order_day" if order == "day" else "date_order_month")
+                ctx.notes.append(Message("note_dates_read", column=name, order=words, why=why))
             out[name] = _convert_date(s, col, ctx, order, date_format)
         else:
             out[name] = _convert_text(s, col, ctx)
@@ -369,8 +376,11 @@ def coerce_types(
     if ctx.blank_no:
         n = sum(ctx.blank_no.values())
         ctx.notes.append(
-            f"{n} blank cell{'s' if n > 1 else ''} read as no in "
-            + ", ".join(f"{c} ({k})" for c, k in ctx.blank_no.items())
+            Message(
+                "note_blank_no" + ("_many" if n > 1 else ""),
+                n=n,
+                columns=", ".join(f"{c} ({k})" for c, k in ctx.blank_no.items()),
+            )
         )
     typed = pd.DataFrame(out, index=df.index)
     typed.attrs = attrs
@@ -392,19 +402,38 @@ def _complete_durations(df: pd.DataFrame, ctx: _Ctx, raw: pd.DataFrame) -> pd.Da
         before = end.notna() & start.notna() & (end < start)
         for idx in df.index[before]:
             raw_value = raw.at[idx, end_col] if end_col in raw else end[idx]
-            ctx.problem(idx, end_col, raw_value, f"{end_col} is before start_date ({start[idx].date().isoformat()})")
+            ctx.problem(
+                idx,
+                end_col,
+                raw_value,
+                Message("rule_before_start", column=end_col, date=start[idx].date().isoformat()),
+            )
         days = metrics.duration_days(start, end)
         if name not in df:
             df[name] = days
             n = int(days.notna().sum())
-            ctx.notes.append(f"{name} derived from {start_col} and {end_col} ({n} project{'s' if n != 1 else ''})")
+            ctx.notes.append(
+                Message(
+                    "note_duration_derived" + ("" if n == 1 else "_many"),
+                    column=name,
+                    start=start_col,
+                    end=end_col,
+                    n=n,
+                )
+            )
         else:
             fill = df[name].isna() & days.notna()
             if fill.any():
                 df.loc[fill, name] = days[fill]
+                n = int(fill.sum())
                 ctx.notes.append(
-                    f"{name}: {int(fill.sum())} blank cell{'s' if fill.sum() > 1 else ''} "
-                    f"filled from {start_col} and {end_col}"
+                    Message(
+                        "note_duration_filled" + ("_many" if n > 1 else ""),
+                        column=name,
+                        n=n,
+                        start=start_col,
+                        end=end_col,
+                    )
                 )
     return df
 
@@ -425,9 +454,11 @@ def _complete_framing_score(df: pd.DataFrame, ctx: _Ctx) -> pd.DataFrame:
         if differs.any():
             rows = [_row(i) for i in df.index[differs]]
             ctx.notes.append(
-                f"framing_score recomputed from framing_q01…q10; the given score differed on "
-                f"{len(rows)} project{'s' if len(rows) > 1 else ''} "
-                f"({_rows_phrase(rows, ctx.row_label)}) and was replaced"
+                Message(
+                    "note_framing_recomputed" + ("_many" if len(rows) > 1 else ""),
+                    n=len(rows),
+                    rows=_rows_phrase(rows, ctx.row_label),
+                )
             )
     else:
         score = computed
@@ -453,6 +484,15 @@ def _missing_columns_message(file: str, missing: list[str], found) -> str:
         parts.append(text + ")")
     found_text = ", ".join(str(c) for c in found) or "none"
     return f"{file} has no column for {' nor '.join(parts)}; columns found: {found_text}"
+
+
+def _bound_rules() -> dict[str, Message]:
+    """{English text of each catalogue rule: the rule as a message} (pandera gives back the text)."""
+    rules = (bound_rule(col) for col in columns.COLUMNS)
+    return {str(rule): rule for rule in rules if rule is not None}
+
+
+_BOUND_RULES = _bound_rules()
 
 
 def _pandera_problems(
@@ -481,17 +521,17 @@ def _pandera_problems(
         if row is not None and column in raw and idx in raw.index:
             value = raw.at[idx, column]
         if check == "not_nullable":
-            rule, value = "must not be empty", None
+            rule, value = Message("rule_not_empty"), None
         elif check == "field_uniqueness":
             others = [r for r in by_value.get((column, data.at[idx, column]), []) if r != row]
-            rule = f"duplicate {column} (also on {_rows_phrase(others, ctx.row_label)})"
+            rule = Message("rule_duplicate", column=column, rows=_rows_phrase(others, ctx.row_label))
         elif check.startswith("dtype(") or "dtype" in check:
             rule = f"has the wrong type ({value}; expected {check})"
             value = None
         elif check == "column_in_dataframe":
-            rule, value = "required column is missing", None
+            rule, value = Message("rule_required_missing"), None
         else:
-            rule = check
+            rule = _BOUND_RULES.get(check, check)
         problems.append(Problem(ctx.file, rule, row, ctx.label(column), _plain(value), ctx.row_label))
     return problems
 
@@ -556,8 +596,7 @@ def validate_portfolio(
         df = df.drop(columns=computed)
         df.attrs = attrs
         ctx.notes.append(
-            f"column{'s' if len(computed) > 1 else ''} {', '.join(computed)} in the file "
-            f"ignored: amo-analysis computes {'them' if len(computed) > 1 else 'it'}"
+            Message("note_derived_ignored" + ("_many" if len(computed) > 1 else ""), columns=", ".join(computed))
         )
     typed, problems, notes = coerce_types(
         df,
@@ -594,8 +633,12 @@ def validate_portfolio(
             )
         typed = typed.loc[keep]
         ctx.notes.append(
-            f"{len(excluded)} {row_label}{'s' if len(excluded) > 1 else ''} with problems "
-            f"excluded ({_rows_phrase(excluded, row_label)})"
+            Message(
+                "note_rows_excluded",
+                n=len(excluded),
+                label=row_label_word(row_label, len(excluded)),
+                rows=_rows_phrase(excluded, row_label),
+            )
         )
 
     canonical = [c.name for c in columns.COLUMNS if c.role != "derived" and c.name in typed]
@@ -605,8 +648,12 @@ def validate_portfolio(
     if len(extreme):
         detail = ", ".join(f"{row_label} {_row(i)}: {data.at[i, 'budget_drift']:+.0%}" for i in extreme[:8])
         ctx.notes.append(
-            f"{len(extreme)} project{'s' if len(extreme) > 1 else ''} with a cost drift above "
-            f"+{metrics.EXTREME_DRIFT:.0%} kept and flagged in extreme_outlier ({detail})"
+            Message(
+                "note_extreme" + ("_many" if len(extreme) > 1 else ""),
+                n=len(extreme),
+                limit=f"+{metrics.EXTREME_DRIFT:.0%}",
+                detail=detail,
+            )
         )
     missing = {
         c.name: int(data[c.name].isna().sum())

@@ -211,14 +211,14 @@ def recognise_header(header: str) -> tuple[str | None, str]:
     pairs = _variants(header)
     for key, removed in pairs:
         if key in _INDEX:
-            return _INDEX[key], (f"'{removed}' ignored" if removed else "")
+            return _INDEX[key], (Message("how_ignored", text=removed) if removed else "")
     variants = [key for key, _ in pairs]
     for key in variants:
         words = key.split(" ")
         if len(words) > 1 and words[-1] in _UNIT_WORDS:
             shorter = " ".join(words[:-1])
             if shorter in _INDEX:
-                return _INDEX[shorter], f"unit word '{words[-1]}' ignored"
+                return _INDEX[shorter], Message("how_unit_word", word=words[-1])
     return None, ""
 
 
@@ -452,7 +452,7 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
     ignored += [c for h in ignored for c in copies.get(h, [])]  # ignoring a repeated name ignores every copy
     if ignored:
         df = df.drop(columns=ignored)
-        report.notes.append(f"{_list_headers(ignored)} ignored, as {mapping_file} asks")
+        report.notes.append(Message("note_ignored", columns=_list_headers(ignored), file=mapping_file))
     remaining = [h for h in headers if h not in ignored]
 
     # A repeated name the mapping file or the built-in vocabulary would read: which copy is meant?
@@ -517,7 +517,7 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
         explicit[source] = target
         claimed_by[target] = source
         if source != target:
-            report.notes.append(f"'{source}' mapped to {target} by {mapping_file}")
+            report.notes.append(Message("note_mapped_by", source=source, target=target, file=mapping_file))
 
     # 4. Built-in vocabulary for the rest.
     automatic: dict[str, str] = {}
@@ -531,15 +531,15 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
         if target in composed:
             report.unrecognised.append(header)
             report.notes.append(
-                f"'{header}' looks like {target}, but {mapping_file} joins {composed[target]} "
-                f"into {target}; '{header}' is kept as an extra column"
+                Message(
+                    "note_looks_like_joined", header=header, target=target, file=mapping_file, parts=composed[target]
+                )
             )
             continue
         if target in claimed_by and claimed_by[target] in explicit:
             report.unrecognised.append(header)
             report.notes.append(
-                f"'{header}' looks like {target}, but {mapping_file} maps "
-                f"'{claimed_by[target]}' to {target}; '{header}' is kept as an extra column"
+                Message("note_looks_like", header=header, target=target, file=mapping_file, other=claimed_by[target])
             )
             continue
         if target in claimed_by:
@@ -551,7 +551,7 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
         automatic[header] = target
         claimed_by[target] = header
         if how:  # exact synonyms are listed in `recognised`; only say how a looser match was made
-            report.notes.append(f"'{header}' recognised as {target} ({how})")
+            report.notes.append(Message("note_recognised_as", header=header, target=target, how=how))
 
     renames = {**explicit, **automatic}
     report.recognised = {
@@ -571,14 +571,14 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
 
     practice_values = [v for v in (*mapping.practice_yes, *mapping.practice_no)]
     if practice_values:
-        practice_header = claimed_by.get("amo", "the practice column")
-        yes = "/".join(f"'{v}'" for v in mapping.practice_yes) or "(usual yes values)"
-        no = "/".join(f"'{v}'" for v in mapping.practice_no) or "(usual no values)"
-        report.notes.append(f"{yes} / {no} in '{practice_header}' read as practice yes / no")
+        practice_header = claimed_by.get("amo", Message("the_practice_column"))
+        yes = "/".join(f"'{v}'" for v in mapping.practice_yes) or Message("usual_yes_values")
+        no = "/".join(f"'{v}'" for v in mapping.practice_no) or Message("usual_no_values")
+        report.notes.append(Message("note_practice_values", yes=yes, no=no, column=practice_header))
     if mapping.practice_name != "AMO":
-        report.notes.append(f"the practice evaluated is called '{mapping.practice_name}' in reports")
+        report.notes.append(Message("note_practice_name", name=mapping.practice_name))
     if mapping.cost_unit != "EUR":
-        report.notes.append(f"money columns are in {mapping.cost_unit}")
+        report.notes.append(Message("note_money_unit", unit=mapping.cost_unit))
 
     df = df.rename(columns=renames)
     df.attrs["bool_vocabulary"] = {"amo": (tuple(mapping.practice_yes), tuple(mapping.practice_no))}

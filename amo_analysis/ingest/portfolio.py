@@ -70,7 +70,8 @@ class Portfolio:
         return {
             "source": self.source_name,
             "checksum": self.checksum,
-            "detection": list(self.detection),
+            "detection": [str(line) for line in self.detection],
+            "detection_translatable": [to_json_text(line) for line in self.detection],
             "recognised_columns": dict(self.recognised),
             "unrecognised_columns": list(self.unrecognised),
             "personal_columns_dropped": list(self.personal_columns),
@@ -117,7 +118,7 @@ class Portfolio:
             data=data,
             source_name=prov["source"],
             checksum=prov["checksum"],
-            detection=prov["detection"],
+            detection=[Message.from_json(line) for line in prov.get("detection_translatable", prov["detection"])],
             recognised=prov["recognised_columns"],
             unrecognised=prov["unrecognised_columns"],
             personal_columns=prov["personal_columns_dropped"],
@@ -151,13 +152,30 @@ def project_name_columns(data: pd.DataFrame) -> list[str]:
     return found
 
 
+def problem_message(p: Problem) -> Message:
+    """`p.sentence()` as a message, so a report shows it in its language (the rule too when it is one)."""
+    key = "problem_" + "".join(
+        part for part, given in (("r", p.row), ("c", p.column), ("v", p.value)) if given is not None
+    )
+    values: dict = {"file": p.file, "rule": p.rule}
+    if p.row is not None:
+        values.update(label=contract.row_label_word(p.row_label), row=p.row)
+    if p.column is not None:
+        values["column"] = p.column
+    if p.value is not None:
+        text = repr(p.value) if isinstance(p.value, str) else str(p.value)
+        values["value"] = text if len(text) <= 60 else text[:59] + "…"
+    return Message(key if key != "problem_" else "problem_file", **values)
+
+
 def _problem_dict(p: Problem) -> dict:
     return {
         "row": p.row,
         "column": p.column,
         "value": None if p.value is None else str(p.value),
-        "rule": p.rule,
+        "rule": str(p.rule),
         "sentence": p.sentence(),
+        "sentence_translatable": to_json_text(problem_message(p)),
     }
 
 
