@@ -25,6 +25,7 @@ import pandas as pd
 from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header, distinct_header
 from amo_analysis.defaults import INPUT_LIMITS, InputLimits
 from amo_analysis.errors import InputError
+from amo_analysis.i18n import Message
 
 TOTAL_ROW = re.compile(r"^\s*(total|totaux|totals|somme|sum|grand total)\b", re.IGNORECASE)
 
@@ -147,7 +148,7 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
         finally:
             wb.close()
     for message in dict.fromkeys(str(w.message) for w in caught):
-        info.notes.append(f"Excel reader: {message}")
+        info.notes.append(Message("note_excel_reader", message=message))
 
     if chosen is None:
         if first_with_data is None:
@@ -168,16 +169,16 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
         )
     info.sheet = title
     if sheet is None and skipped:
-        info.notes.append(f"sheet {title!r} used: " + "; ".join(f"sheet {t!r} {why}" for t, why in skipped))
+        info.notes.append(
+            Message("note_sheet_used", sheet=repr(title), skipped="; ".join(f"sheet {t!r} {why}" for t, why in skipped))
+        )
     if len(names) > 1:
-        info.notes.append(f"the workbook has {len(names)} sheets; sheet {title!r} was read")
+        info.notes.append(Message("note_sheets", n=len(names), sheet=repr(title)))
 
     header_row_number = h + 1
     info.header_row = header_row_number
     if h > 0:
-        info.notes.append(
-            f"header found on row {header_row_number}; row{'s' if h > 1 else ''} above it skipped (title)"
-        )
+        info.notes.append(Message("note_header_row" + ("_many" if h > 1 else ""), row=header_row_number))
     header_cells = rows[h]
     filled = [j for j, v in enumerate(header_cells) if _present(v)]
     first, last = filled[0], filled[-1]
@@ -207,7 +208,7 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
         label = next((v for v in last_cells if v is not None), None)
         if isinstance(label, str) and TOTAL_ROW.match(label):
             data.pop()
-            info.notes.append(f"row {last_row} ({label.strip()!r}) dropped: it looks like a total row")
+            info.notes.append(Message("note_total_row", row=last_row, label=repr(label.strip())))
     if not data:
         raise InputError(f"{where}: the sheet has a header (row {header_row_number}) but no data rows.")
 

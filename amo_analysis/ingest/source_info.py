@@ -20,15 +20,15 @@ from amo_analysis.i18n import Message
 
 HEADER_SEARCH_ROWS = 20
 
-_MARK_NAMES = {
-    ",": "comma",
-    ".": "point",
-    " ": "space",
-    "\u00a0": "non-breaking space (U+00A0)",
-    "\u202f": "narrow non-breaking space (U+202F)",
-    "\t": "tab",
-    ";": "semicolon",
-    "|": "pipe",
+_MARK_KEYS = {
+    ",": "mark_comma",
+    ".": "mark_point",
+    " ": "mark_space",
+    "\u00a0": "mark_nbsp",
+    "\u202f": "mark_nnbsp",
+    "\t": "mark_tab",
+    ";": "mark_semicolon",
+    "|": "mark_pipe",
 }
 
 
@@ -56,37 +56,43 @@ class SourceInfo:
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> list[str]:
-        """Readable lines for the `validate` command, one fact a line."""
-        lines = [f"source: {self.display_name} ({self.kind})"]
+        """Readable lines for the `validate` command, one fact a line (each an `i18n.Message`)."""
+        lines = [Message("det_source", name=self.display_name, kind=self.kind)]
         if self.encoding:
-            lines.append(f"encoding: {self.encoding}")
+            lines.append(Message("det_encoding", encoding=self.encoding))
         if self.delimiter:
-            lines.append(f"delimiter: {mark_text(self.delimiter)}")
+            lines.append(Message("det_delimiter", mark=mark_text(self.delimiter)))
         if self.decimal:
-            lines.append(f"decimal mark: {mark_text(self.decimal)}")
+            lines.append(Message("det_decimal", mark=mark_text(self.decimal)))
         if self.kind == "csv":
-            lines.append("thousands separator: " + (mark_text(self.thousands) if self.thousands else "none"))
+            lines.append(
+                Message("det_thousands", mark=mark_text(self.thousands))
+                if self.thousands
+                else Message("det_no_thousands")
+            )
         if self.sheet is not None:
-            lines.append(f"sheet: {self.sheet!r}")
+            lines.append(Message("det_sheet", sheet=repr(self.sheet)))
         if self.header_row is not None:
-            lines.append(f"header: {self.row_label} {self.header_row}")
+            lines.append(Message("det_header", label=Message(f"row_label_{self.row_label}"), row=self.header_row))
         if self.table is not None:
-            lines.append(f"table: {self.table!r}")
+            lines.append(Message("det_table", table=repr(self.table)))
         if self.query is not None:
-            lines.append(f"query: {' '.join(self.query.split())}")
+            lines.append(Message("det_query", query=" ".join(self.query.split())))
         if self.checksum:
-            lines.append(f"checksum: {self.checksum}")
-        lines.extend(f"note: {n}" for n in self.notes)
+            lines.append(Message("det_checksum", checksum=self.checksum))
+        lines.extend(Message("det_note", note=n) for n in self.notes)
         return lines
 
 
 def mark_name(mark: str | None) -> str:
-    return _MARK_NAMES.get(mark or "", repr(mark))
+    """The name of a delimiter, decimal mark or separator ("comma"), as a message when it has one."""
+    key = _MARK_KEYS.get(mark or "")
+    return Message(key) if key else repr(mark)
 
 
 def mark_text(mark: str) -> str:
     """'comma ','' for printable marks, just the name for spaces and tabs."""
-    return mark_name(mark) if mark.isspace() else f"{mark_name(mark)} {mark!r}"
+    return mark_name(mark) if mark.isspace() else Message("mark_with_char", name=mark_name(mark), char=repr(mark))
 
 
 def check_header(header, name, where, first_value_row, row_label, notes) -> list[int]:

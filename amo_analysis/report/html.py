@@ -16,7 +16,16 @@ from unittest import mock
 
 import jinja2
 
-from amo_analysis.i18n import format_money, format_number, format_percent, format_points, narrative, translate
+from amo_analysis.i18n import (
+    Message,
+    format_money,
+    format_number,
+    format_percent,
+    format_points,
+    localise,
+    narrative,
+    translate,
+)
 from amo_analysis.paths import TEMPLATES_DIR
 
 if TYPE_CHECKING:  # nbconvert and nbformat are imported where pages are written, not for the summary
@@ -226,7 +235,8 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
     ]
     dropped = ", ".join(p["column"] for p in prov.get("personal_columns_dropped", []))
     quality.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
-    quality += [(translate("detection", lang), line) for line in prov.get("detection", [])]
+    detection = prov.get("detection_translatable", prov.get("detection", []))
+    quality += [(translate("detection", lang), localise(Message.from_json(line), lang)) for line in detection]
     warnings = []
     if prov.get("excluded_rows"):
         warnings.append(translate("excluded_rows_note", lang, n=len(prov["excluded_rows"])))
