@@ -100,7 +100,10 @@ def data_quality_table(portfolio: Portfolio, lang: str = "en", exact_plan: pd.Da
     for problem in portfolio.problems:
         sentence = problem.get("sentence_translatable", problem["sentence"])
         rows.append(("", localise(Message.from_json(sentence), lang)))
-    dropped = ", ".join(f"{p['column']} ({p['reason']})" for p in portfolio.personal_columns)
+    dropped = ", ".join(
+        f"{p['column']} ({localise(Message.from_json(p.get('reason_translatable', p['reason'])), lang)})"
+        for p in portfolio.personal_columns
+    )
     rows.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
     rows.extend((translate("notes", lang), localise(note, lang)) for note in portfolio.notes)
     return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])

@@ -230,7 +230,10 @@ def load_portfolio(
         detection=info.describe(),
         recognised=dict(report.recognised),
         unrecognised=[c for c in report.unrecognised if c not in {p.column for p in personal}],
-        personal_columns=[{"column": p.column, "reason": p.reason} for p in personal],
+        personal_columns=[
+            {"column": p.column, "reason": str(p.reason), "reason_translatable": to_json_text(p.reason)}
+            for p in personal
+        ],
         problems=[_problem_dict(p) for p in result.problems],
         excluded_rows=list(result.excluded_rows),
         notes=list(report.notes) + list(result.notes),
