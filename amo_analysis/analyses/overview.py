@@ -89,12 +89,17 @@ def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
 
 
-def data_quality_table(portfolio: Portfolio, lang: str = "en", exact_plan: pd.DataFrame | None = None) -> pd.DataFrame:
+def data_quality_table(
+    portfolio: Portfolio, lang: str = "en", exact_plan: pd.DataFrame | None = None, heaping: dict | None = None
+) -> pd.DataFrame:
     """Detection, exclusions, personal data dropped and notes, one line each; first, when
-    `exact_plan` (`exact_plan_table`) flags plans that look re-baselined, a warning per outcome."""
+    `exact_plan` (`exact_plan_table`) flags plans that look re-baselined, a warning per outcome, and
+    when `heaping` (`drift_heaping`) flags drifts heaped at round percentages, a warning."""
     rows = []
     if exact_plan is not None:
         rows += [(translate("rebaselined_plans", lang), text) for text in exact_plan_sentences(exact_plan, lang)]
+    if heaping is not None:
+        rows += [(translate("rebaselined_plans", lang), text) for text in heaping_sentences(heaping, lang)]
     rows += [(translate("detection", lang), localise(line, lang)) for line in portfolio.detection]
     rows.append((translate("rows_excluded", lang), len(portfolio.excluded_rows)))
     for problem in portfolio.problems:
@@ -151,6 +156,99 @@ def exact_plan_table(data: pd.DataFrame, conf_level: float = DEFAULTS.conf_level
     return pd.DataFrame(rows)
 
 
+#: Whipple's index above which heaping is flagged: 1.75 is the United Nations' "very rough" data
+WHIPPLE_FLAG = 1.75
+#: drifts in whole percent (besides 0) needed before heaping is assessed
+HEAPING_MIN_VALUES = 30
+
+
+def drift_heaping(data: pd.DataFrame, alpha: float = DEFAULTS.alpha) -> dict:
+    """Heaping of budget drift at round percentages (multiples of 5 %), other than 0 (`exact_plan_table`
+    covers that): Whipple's index, the demographers' test of digit preference in reported ages (Shryock
+    & Siegel, *The Methods and Materials of Demography*; the United Nations grades it), applied to the
+    finished projects whose drift is a whole percentage from 1 % to 99 % in absolute value:
+
+        W = (count at multiples of 5 %) ÷ (count of whole percentages ÷ 5)
+
+    1 without any preference, 5 when every such drift is a multiple of 5 %. A binomial test (scipy) of
+    the count at multiples of 5 against 1/5 gives `p_value`; `flagged` when W > `WHIPPLE_FLAG` and p <
+    `alpha`, with at least `HEAPING_MIN_VALUES` whole-percentage drifts. Returns value (W, None when
+    not assessed), n (whole-percentage drifts), count, p_value, flagged."""
+    if "budget_drift" not in data:
+        return {"value": None, "n": 0, "count": 0, "p_value": None, "flagged": False}
+    pct = data["budget_drift"].astype("float64").dropna().to_numpy() * 100
+    whole = np.abs(pct - np.round(pct)) < 1e-6
+    pct = np.abs(np.round(pct[whole]))
+    pct = pct[(pct >= 1) & (pct <= 99)]
+    n, count = len(pct), int((pct % 5 == 0).sum())
+    if n < HEAPING_MIN_VALUES:
+        return {"value": None, "n": n, "count": count, "p_value": None, "flagged": False}
+    whipple = count / (n / 5)
+    p_value = float(stats.binomtest(count, n, 0.2, alternative="greater").pvalue)
+    return {
+        "value": whipple,
+        "n": n,
+        "count": count,
+        "p_value": p_value,
+        "flagged": whipple > WHIPPLE_FLAG and p_value < alpha,
+    }
+
+
+def record_drift_heaping(ctx, heaping: dict) -> dict:
+    """Record `quality.drift_heaping.cost` (Whipple's index, unit "ratio") and return `heaping`."""
+    ctx.record(
+        "quality.drift_heaping.cost",
+        heaping["value"],
+        n=heaping["n"],
+        count=heaping["count"],
+        p_value=heaping["p_value"],
+        flagged=heaping["flagged"],
+        unit="ratio",
+        label=ctx.t("drift_heaping_label"),
+        method=ctx.t("m_whipple"),
+        headline=heaping["flagged"],
+    )
+    return heaping
+
+
+def heaping_sentences(heaping: dict, lang: str = "en") -> list[str]:
+    """One sentence when `drift_heaping` flags heaping, else none."""
+    if not heaping.get("flagged"):
+        return []
+    return [
+        translate(
+            "drift_heaping_flag",
+            lang,
+            share=format_percent(heaping["count"] / heaping["n"], lang),
+            count=format_number(heaping["count"], lang),
+            n=format_number(heaping["n"], lang),
+            whipple=format_number(heaping["value"], lang, 2),
+        )
+    ]
+
+
+def exact_plan_warnings(records: list[dict], lang: str = "en") -> list[str]:
+    """The sentences of `exact_plan_sentences` from the `quality.exact_plan.*` records of a run (for the
+    summary page)."""
+    rows = [
+        {
+            "name": r["name"].rsplit(".", 1)[-1],
+            "count": r.get("count", 0),
+            "n": r.get("n", 0),
+            "share": r.get("value"),
+            "ci_low": r.get("ci_low"),
+            "ci_high": r.get("ci_high"),
+            "threshold": r.get("threshold"),
+            "flagged": bool(r.get("flagged")),
+        }
+        for r in records
+        if r.get("name", "").startswith("quality.exact_plan.")
+    ]
+    table = pd.DataFrame(rows, columns=["name", "count", "n", "share", "ci_low", "ci_high", "threshold", "flagged"])
+    heaping = next((r for r in records if r.get("name") == "quality.drift_heaping.cost"), {})
+    return exact_plan_sentences(table.astype({"flagged": bool}), lang) + heaping_sentences(heaping, lang)
+
+
 def exact_plan_sentences(table: pd.DataFrame, lang: str = "en") -> list[str]:
     """One sentence per flagged row of `exact_plan_table` saying what the share means and what it does
     to every drift figure (empty when nothing is flagged)."""
@@ -187,6 +285,7 @@ def record_exact_plan(ctx, table: pd.DataFrame) -> pd.DataFrame:
             unit="fraction",
             label=ctx.t(f"exact_plan_{row.name}"),
             method=ctx.t("m_share_wilson"),
+            headline=row.flagged,  # on the summary page when the plans look re-baselined
             write=False,
         )
     ctx.save_records()

@@ -244,6 +244,9 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
         warnings.append(translate("synthetic_note", lang))
     run = document.get("run", {})
     warnings += [skipped["reason"] for skipped in run.get("skipped", [])]  # notebooks the data cannot feed
+    from amo_analysis.analyses.overview import exact_plan_warnings  # here: a worker process never needs it
+
+    warnings += exact_plan_warnings(document["results"], lang)  # plans that look re-baselined
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )

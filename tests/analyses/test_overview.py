@@ -87,3 +87,21 @@ def test_a_portfolio_without_practice_is_one_group():
     assert overview.group_labels(data, "AMO", "fr").tolist() == [translate("all_projects", "fr")] * 3
     with_practice = pd.DataFrame({"amo": pd.array([True, False], dtype="boolean")})
     assert overview.group_labels(with_practice, "PMO").tolist() == ["with PMO", "without PMO"]
+
+
+def test_heaping_of_drift_at_round_percentages_is_measured_by_whipples_index():
+    rng = np.random.default_rng(0)
+    smooth = pd.DataFrame({"budget_drift": rng.integers(1, 60, 400) / 100})  # whole percentages, no preference
+    result = overview.drift_heaping(smooth)
+    assert result["n"] == 400 and 0.8 < result["value"] < 1.2 and not result["flagged"]
+    heaped = pd.DataFrame(
+        {"budget_drift": np.r_[rng.integers(1, 60, 100) / 100, np.full(100, 0.10), np.full(60, 0.25)]}
+    )
+    result = overview.drift_heaping(heaped)
+    count = int(np.isin(np.round(heaped["budget_drift"] * 100), np.arange(5, 100, 5)).sum())
+    assert result["count"] == count and result["value"] == pytest.approx(count / (260 / 5))
+    assert result["flagged"] and result["p_value"] < 1e-6
+    assert "Whipple's index" in overview.heaping_sentences(result, "en")[0]
+    # drifts measured to the cent are not whole percentages: nothing to assess
+    measured = pd.DataFrame({"budget_drift": rng.normal(0.1, 0.2, 300)})
+    assert overview.drift_heaping(measured)["value"] is None

@@ -76,8 +76,11 @@ def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, t
     )  # 398 projects, 3 final costs that are Excel errors
     assert 0.55 < duration["value"] < 0.68 and duration["flagged"] is True
     assert records["forecast.cost_p80.all"]["unit"] == "USD millions"
+    assert records["quality.exact_plan.cost"]["headline"] is True  # on the summary page, being flagged
+    assert records["quality.drift_heaping.cost"]["value"] is None  # drifts measured to the thousandth
     index = (run / "index.html").read_text(encoding="utf-8")
     assert index.count("was not run: the portfolio has no practice column") == 3
+    assert "exactly equal to the planned budget" in index and "exactly on the planned date" in index
     overview = (run / "01_portfolio_overview.html").read_text(encoding="utf-8")
     assert "Re-baselined plans?" in overview and "exactly equal to the planned budget" in overview
     for page in ("01_portfolio_overview", "04_new_project_forecast", "06_benchmark_report"):
