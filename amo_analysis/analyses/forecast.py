@@ -52,7 +52,7 @@ from statsmodels.regression.quantile_regression import QuantReg
 from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import format_amount, format_number, format_percent, translate
+from amo_analysis.i18n import format_amount, format_number, format_percent, money_decimals, translate
 from amo_analysis.defaults import DEFAULTS
 
 MIN_REGRESSION = DEFAULTS.forecast_min_regression
@@ -700,7 +700,8 @@ def method_paragraph(table: pd.DataFrame) -> str:
 
 
 def forecast_text(table: pd.DataFrame) -> str:
-    """Key columns of a forecast as fixed-width text (3 decimals; money rounded to units)."""
+    """Key columns of a forecast as fixed-width text (3 decimals; amounts with three significant digits,
+    whole units from 100 up)."""
     cols = (
         ["project_id", "amo", "method", "n_reference"]
         + [c for c in table.columns if c.startswith("cost_p")]
@@ -711,7 +712,7 @@ def forecast_text(table: pd.DataFrame) -> str:
     shown = table[cols].copy()
     for c in cols:
         if c.startswith(("cost_p", "duration_p")):
-            shown[c] = shown[c].map(lambda v: "nan" if not np.isfinite(v) else f"{v:.0f}")
+            shown[c] = shown[c].map(lambda v: "nan" if not np.isfinite(v) else f"{v:.{money_decimals(v)}f}")
     return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 

@@ -252,7 +252,9 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
     )
     page = env.get_template("index.html.j2").render(
         lang=lang,
-        title=translate("report_title", lang, practice=practice),
+        title=translate(
+            "report_title" if prov.get("has_practice", True) else "report_title_no_practice", lang, practice=practice
+        ),
         lead=" · ".join(
             [str(prov.get("source")), f"{prov.get('n_projects')} {translate('projects', lang)}"]
             + ([f"{translate('period', lang)} {prov['period'][0]} – {prov['period'][1]}"] if prov.get("period") else [])
