@@ -36,13 +36,11 @@ class Defaults:
     min_organisations_per_group: int = 2  #: organisations with and without the practice for any interval
     quantreg_rows_per_parameter: int = 3  #: projects per quantile-regression parameter for an interval
 
-    # --- data quality (analyses.overview) ---------------------------------------------------------
-    #: share of finished projects whose final cost equals the plan exactly above which the plans look
-    #: re-baselined (reset to match reality); flagged when the share's Wilson interval lies above it
-    exact_plan_cost_flag: float = 0.20
-    #: the same for a go-live (actual duration) exactly on the planned date (a date met to the day is
-    #: commoner than a cost met to the cent, hence a higher bar)
-    exact_plan_duration_flag: float = 0.35
+    # --- data quality (analyses.overview): plans re-baselined to match reality are flagged when the
+    # Wilson interval of the share of finished projects exactly on plan lies above these (a date met to
+    # the day is commoner than a cost met to the cent, hence a higher bar for durations)
+    exact_plan_cost_flag: float = 0.20  #: share with final cost = planned budget above which plans look reset
+    exact_plan_duration_flag: float = 0.35  #: share with actual = planned duration above which plans look reset
 
     # --- forecast (analyses.forecast) ------------------------------------------------------------
     accepted_risk: float = 0.8  #: contingency at P80

@@ -49,10 +49,6 @@ def _many(key: str, n: int) -> str:
     return key if n == 1 else key + "_many"
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
 @dataclass
 class _TextTable:
     """A parsed text file: its header, one Series per header cell (index = physical line of each
