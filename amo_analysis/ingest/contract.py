@@ -158,6 +158,13 @@ def _rows_text(rows, limit: int = 8) -> str | Message:
     return Message("rows_and_more", rows=text, more=len(rows) - limit) if len(rows) > limit else text
 
 
+def _joined(parts: list) -> str | Message:
+    """`parts` (messages) joined with ", " as one message, each part still translated where it is shown."""
+    if len(parts) <= 1:
+        return parts[0] if parts else ""
+    return Message("list_pair", first=_joined(parts[:-1]), last=parts[-1])
+
+
 def row_label_word(row_label: str, n: int = 1) -> Message:
     """ "line" / "lines" (or "row", "record") as a message: `row_label` is a `SourceInfo.row_label`."""
     return Message(f"row_label_{row_label}" + ("" if n == 1 else "_many"))
@@ -268,7 +275,8 @@ def _convert_text(s: pd.Series, col: columns.Column, ctx: _Ctx) -> pd.Series:
                 values[i] = canonical
             # unknown words stay as they are: the schema's allowed-values check reports them
         if renamed:
-            ctx.notes.append("status: " + ", ".join(f"'{k}' read as {v}" for k, v in renamed.items()))
+            pairs = [Message("status_read_as", word=k, status=v) for k, v in renamed.items()]
+            ctx.notes.append(Message("note_status", pairs=_joined(pairs)))
     return pd.Series(cells.per_cell(codes, values, object), index=s.index, dtype="str")
 
 
@@ -646,7 +654,17 @@ def validate_portfolio(
     data = metrics.derive_metrics(typed, tolerances)
     extreme = data.index[data["extreme_outlier"]]
     if len(extreme):
-        detail = ", ".join(f"{row_label} {_row(i)}: {data.at[i, 'budget_drift']:+.0%}" for i in extreme[:8])
+        detail = _joined(
+            [
+                Message(
+                    "row_drift",
+                    label=row_label_word(row_label),
+                    row=_row(i),
+                    drift=f"{data.at[i, 'budget_drift']:+.0%}",
+                )
+                for i in extreme[:8]
+            ]
+        )
         ctx.notes.append(
             Message(
                 "note_extreme" + ("_many" if len(extreme) > 1 else ""),

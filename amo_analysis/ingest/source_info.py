@@ -108,7 +108,7 @@ def check_header(header, name, where, first_value_row, row_label, notes) -> list
                     f"{name}: {where(j)} of the header is empty but {row_label} {row} has a value "
                     "there; give that column a name."
                 )
-            notes.append(f"{where(j)} has no header and no data: ignored")
+            notes.append(Message("note_empty_column", where=where(j)))
             continue
         keep.append(j)
     return keep
