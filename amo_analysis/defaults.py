@@ -39,6 +39,11 @@ class Defaults:
     # --- organisations (ingest.collection, analyses.organisations) ------------------------------
     min_org_size: int = 5  #: projects below which an organisation is never named (k-anonymity)
     org_min_per_group: int = 5  #: projects with and without the practice for an organisation's own effect
+    # --- data quality (analyses.overview): plans re-baselined to match reality are flagged when the
+    # Wilson interval of the share of finished projects exactly on plan lies above these (a date met to
+    # the day is commoner than a cost met to the cent, hence a higher bar for durations)
+    exact_plan_cost_flag: float = 0.20  #: share with final cost = planned budget above which plans look reset
+    exact_plan_duration_flag: float = 0.35  #: share with actual = planned duration above which plans look reset
 
     # --- forecast (analyses.forecast) ------------------------------------------------------------
     accepted_risk: float = 0.8  #: contingency at P80
@@ -59,3 +64,19 @@ class Defaults:
 
 
 DEFAULTS = Defaults()
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """What a source may declare before it is refused, unread (ingest.excel, ingest.text): a workbook
+    is checked from its zip directory and each sheet's declared dimension before any cell is parsed, so
+    a zip bomb is refused in a second instead of hanging the loader. A text cell longer than Python's csv
+    field limit (131 072 characters) is refused by the text reader in one sentence."""
+
+    xlsx_max_rows: int = 1_048_576  #: rows of a sheet (Excel's own limit)
+    xlsx_max_unpacked_bytes: int = 1024**3  #: declared unpacked size of the workbook's parts (bytes)
+    xlsx_max_ratio: float = 200.0  #: unpacked ÷ packed size above which a large part is refused
+    xlsx_ratio_from_bytes: int = 100 * 1024**2  #: parts smaller than this (bytes) may compress any amount
+
+
+INPUT_LIMITS = InputLimits()

@@ -220,10 +220,31 @@ def format_points(fraction: float | None, lang: str = "en", decimals: int = 1) -
     return number_style(lang)["points"].format(sign=sign, number=number)
 
 
-def format_money(value: float | None, unit: str = "EUR", lang: str = "en", decimals: int = 0) -> str:
-    """An amount with its unit: 1234.5 EUR → "€1,235" (en) / "1 235 €" (fr); other units as words."""
+#: significant digits an amount keeps when it is small for its unit (2.34 USD millions, 0.0457 k€)
+MONEY_SIGNIFICANT_DIGITS = 3
+
+
+def money_decimals(value: float | None, significant: int = MONEY_SIGNIFICANT_DIGITS) -> int:
+    """Decimals that show `value` with at least `significant` significant digits: 0 from 10^(significant
+    − 1) up (75 000 → 0, 123.4 → 0), more below (2.345 → 2, 0.04567 → 4); at most 6."""
+    if _missing(value) or value == 0:
+        return 0
+    return int(min(6, max(0, significant - 1 - math.floor(math.log10(abs(value))))))
+
+
+def format_amount(value: float | None, lang: str = "en") -> str:
+    """An amount without its unit, with enough digits for its size (`money_decimals`): 2.345 → "2.35"."""
+    return format_number(value, lang, money_decimals(value))
+
+
+def format_money(value: float | None, unit: str = "EUR", lang: str = "en", decimals: int | None = None) -> str:
+    """An amount with its unit: 1234.5 EUR → "€1,235" (en) / "1 235 €" (fr); other units as words.
+    Without `decimals`, as many as the amount needs (`money_decimals`): 2.3 USD millions → "2.30 USD
+    millions", not "2 USD millions"."""
     if _missing(value):
         return "–"
+    if decimals is None:
+        decimals = money_decimals(value)
     sign, number = _split_sign(format_number(value, lang, decimals))
     style = number_style(lang)
     pattern = style["euro"] if unit.upper() == "EUR" else style["money"]

@@ -128,3 +128,101 @@ def sample_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("sample_reports")
     return out, run_suite(SAMPLE_PORTFOLIO, out=out, seed=0)
+
+
+AGENCIES = (
+    "Department of Agriculture",
+    "Department of Commerce",
+    "Department of Defense",
+    "Department of Education",
+    "Department of Energy",
+    "Department of Health and Human Services",
+    "Department of Homeland Security",
+    "Department of the Interior",
+    "Department of Justice",
+    "Department of Labor",
+    "Department of State",
+    "Department of Transportation",
+    "Department of the Treasury",
+    "Department of Veterans Affairs",
+    "Environmental Protection Agency",
+    "General Services Administration",
+    "National Aeronautics and Space Administration",
+    "National Science Foundation",
+    "Nuclear Regulatory Commission",
+    "Office of Personnel Management",
+    "Small Business Administration",
+    "Social Security Administration",
+    "U.S. Agency for International Development",
+    "Department of Housing and Urban Development",
+    "National Archives and Records Administration",
+    "U.S. Army Corps of Engineers",
+)
+
+IT_DASHBOARD_MAPPING = """\
+project_id = ["Unique Investment Identifier", "Project ID"]
+cost_unit = "USD millions"
+
+[columns]
+"Agency Name" = "organisation"
+"Start Date" = "start_date"
+"Planned Project Completion Date" = "golive_planned"
+"Projected/Actual Project Completion Date" = "golive_actual"
+"Planned Cost ($ M)" = "budget_planned"
+"Projected/Actual Cost ($ M)" = "cost_actual"
+"""
+
+
+def it_dashboard_frame(n: int = 400, seed: int = 0, exact_cost: float = 0.51, exact_date: float = 0.62) -> pd.DataFrame:
+    """A portfolio shaped like the US federal IT Dashboard project export (synthetic): a key of two
+    columns (investment + project), money in USD millions, the agency as organisation, no practice
+    column, ISO 8601 timestamps as APIs write them, Excel error cells, and about `exact_cost` of the
+    projects reporting a final cost exactly equal to the plan (`exact_date`: a go-live exactly on
+    the planned date), the signature of re-baselined plans."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    agency = rng.integers(0, len(AGENCIES), n)
+    investment = [f"{100 + a:03d}-{rng.integers(10**8, 10**9):09d}" for a in agency]
+    project = rng.integers(1, 30, n)
+    start = pd.Timestamp("2009-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D")
+    planned_days = rng.integers(60, 900, n)
+    planned_end = start + pd.to_timedelta(planned_days, unit="D")
+    slip = np.where(rng.random(n) < exact_date, 0, np.round(planned_days * rng.lognormal(-1.5, 0.8, n)))
+    actual_end = planned_end + pd.to_timedelta(slip.astype(int), unit="D")
+    planned_cost = np.round(rng.lognormal(0.5, 1.2, n), 3)
+    drift = np.where(rng.random(n) < exact_cost, 0.0, rng.lognormal(-2.0, 0.9, n) - 0.05)
+    actual_cost = np.round(planned_cost * (1 + drift), 3)
+    stamp = lambda ts, i: ts.strftime("%Y-%m-%dT%H:%M:%S") + ("Z" if i % 2 else ".000+00:00")  # noqa: E731
+    frame = pd.DataFrame(
+        {
+            "Agency Code": [f"{100 + a:03d}" for a in agency],
+            "Agency Name": [AGENCIES[a] for a in agency],
+            "Unique Investment Identifier": investment,
+            "Project ID": project.astype(str),
+            "Project Name": [f"Modernisation phase {i}" for i in range(n)],
+            "Start Date": [stamp(ts, i) for i, ts in enumerate(start)],
+            "Planned Project Completion Date": [stamp(ts, i) for i, ts in enumerate(planned_end)],
+            "Projected/Actual Project Completion Date": [stamp(ts, i) for i, ts in enumerate(actual_end)],
+            "Planned Cost ($ M)": [f"{v:.3f}" for v in planned_cost],
+            "Projected/Actual Cost ($ M)": [f"{v:.3f}" for v in actual_cost],
+            "Schedule Variance (in days)": [str(int(v)) for v in slip],
+            "Cost Variance (%)": [f"{100 * v:.2f}" for v in drift],
+            "Updated Date": ["2020-05-25 00:00:00"] * n,
+        }
+    )
+    frame.loc[rng.choice(n, 3, replace=False), "Projected/Actual Cost ($ M)"] = ["#N/A", "#DIV/0!", "#VALUE!"]
+    frame.loc[rng.choice(n, 2, replace=False), "Cost Variance (%)"] = "#REF!"
+    return frame
+
+
+@pytest.fixture
+def it_dashboard(tmp_path):
+    """(CSV path, mapping path, frame) of a 400-project IT Dashboard-shaped export (`it_dashboard_frame`)
+    whose two rows 10 and 11 (lines 12 and 13) go live before they start."""
+    frame = it_dashboard_frame(400, seed=3)
+    frame.loc[[10, 11], "Projected/Actual Project Completion Date"] = "2001-01-01T00:00:00Z"
+    data, mapping = tmp_path / "it_dashboard_projects.csv", tmp_path / "it_dashboard.toml"
+    frame.to_csv(data, index=False)
+    mapping.write_text(IT_DASHBOARD_MAPPING, encoding="utf-8")
+    return data, mapping, frame

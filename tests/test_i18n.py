@@ -201,7 +201,7 @@ def test_number_formats_come_from_the_locale_files(monkeypatch):
     assert format_percent(0.125, "fr", 1, signed=True) == "+12·5 pc"
     assert format_points(-0.05, "fr") == f"{MINUS}5·0 pt"
     assert format_money(-1500, "EUR", "fr") == f"EUR {MINUS}1'500"
-    assert format_money(2, "kEUR", "fr") == "kEUR 2"
+    assert format_money(2, "kEUR", "fr", 0) == "kEUR 2"
 
 
 def test_number_formats_reject_an_unknown_language():
@@ -359,3 +359,15 @@ def test_join_sentences_reads_as_join_and_translates_each_part():
     assert join_sentences([]) == "" and join_sentences([parts[2]]) is parts[2]
     for copy in (Message.from_json(json.loads(json.dumps(joined.to_json()))), pickle.loads(pickle.dumps(joined))):
         assert copy == joined and localise(copy, "fr") == french
+
+
+def test_money_keeps_enough_significant_digits_for_its_unit():
+    from amo_analysis.i18n import format_amount, money_decimals
+
+    assert format_money(2.3, "USD millions", "en") == "2.30 USD millions"
+    assert format_money(0.04567, "USD millions", "en") == "0.0457 USD millions"
+    assert format_money(-0.31, "USD millions", "fr") == f"{MINUS}0,310{NBSP}USD millions"
+    assert format_money(75_000, "EUR", "en") == "€75,000" and format_money(123.4, "EUR", "en") == "€123"
+    assert format_money(1234.5, "EUR", "en", 1) == "€1,234.5"  # decimals given: as asked
+    assert [money_decimals(v) for v in (0, 1e-9, 0.5, 9.99, 10, 99.5, 100, 1e6)] == [0, 6, 3, 2, 1, 1, 0, 0]
+    assert format_amount(2.345, "fr") == "2,35" and format_amount(None) == "–"

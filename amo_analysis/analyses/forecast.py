@@ -52,7 +52,16 @@ from statsmodels.regression.quantile_regression import QuantReg
 from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import Message, format_number, format_percent, join_sentences, localise, translate
+from amo_analysis.i18n import (
+    Message,
+    format_amount,
+    format_number,
+    format_percent,
+    join_sentences,
+    localise,
+    money_decimals,
+    translate,
+)
 from amo_analysis.defaults import DEFAULTS
 
 MIN_REGRESSION = DEFAULTS.forecast_min_regression
@@ -214,6 +223,8 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
             )
     used = [c for c in dict.fromkeys([col, "amo", "budget_planned", "status", *FEATURES]) if c in reference]
     ref = with_model_columns(reference[used])
+    if ref["amo"].isna().all():  # a portfolio without a practice column: one group, read as "without"
+        ref["amo"] = False
     keep = ref[col].notna() & np.isfinite(ref[col].astype("float64")) & ref["amo"].notna()
     if "status" in ref:
         keep &= ~ref["status"].isin(["cancelled", "ongoing"]).fillna(False).astype(bool)
@@ -285,8 +296,10 @@ class _Reference:
 # ---------------------------------------------------------------------------------------------
 
 
-def _design(frame: pd.DataFrame, features: list[str], levels: dict) -> np.ndarray:
-    cols = [np.ones(len(frame)), frame["amo"].astype(float).to_numpy()]
+def _design(frame: pd.DataFrame, features: list[str], levels: dict, practice: bool = True) -> np.ndarray:
+    """Design matrix: intercept, the practice (unless `practice` is False: a portfolio without one),
+    then the features (categories as dummies against their first level)."""
+    cols = [np.ones(len(frame))] + ([frame["amo"].astype(float).to_numpy()] if practice else [])
     for f in features:
         if f in CATEGORICAL:
             values = frame[f].astype(str).to_numpy()
@@ -315,7 +328,8 @@ class _RegressionModel:
     def __init__(self, ref: pd.DataFrame, features: list[str], seed: int, folds: int):
         self.features = features
         self.levels = {f: sorted(ref[f].astype(str).unique()) for f in features if f in CATEGORICAL}
-        X = _design(ref, features, self.levels)
+        self.practice = bool(ref["amo"].nunique() == 2)
+        X = _design(ref, features, self.levels, self.practice)
         y = ref["_y"].to_numpy()
         amo = ref["amo"].to_numpy(dtype=bool)
         self.n, self.k = X.shape
@@ -351,7 +365,7 @@ class _RegressionModel:
 
     def medians(self, projects: pd.DataFrame) -> np.ndarray:
         """The fitted median m(x) of ln(actual ÷ plan) for each project (rows of `projects`)."""
-        return _design(projects, self.features, self.levels) @ self.params
+        return _design(projects, self.features, self.levels, self.practice) @ self.params
 
 
 class _NearestProjects:
@@ -438,7 +452,8 @@ def forecast(
     thresholds = tuple(float(t) for t in thresholds)
     if 0.10 not in thresholds:
         thresholds = tuple(sorted(thresholds + (0.10,)))
-    projects = _scenarios(_check_new(new_projects), amo)
+    no_practice = "amo" in reference and bool(reference["amo"].isna().all())
+    projects = _scenarios(_check_new(new_projects), "no" if no_practice else amo)
     refs = {t: _Reference(_reference(reference, t)) for t in TARGETS}
     n = len(projects)
     scenario_amo = projects["amo"].to_numpy(dtype=bool)
@@ -472,8 +487,8 @@ def forecast(
             key = (target, features)
             if key not in cache:
                 k_params = 2 + sum(usable[f].astype(str).nunique() - 1 if f in CATEGORICAL else 1 for f in features)
-                regression = (
-                    len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params) and usable["amo"].nunique() == 2
+                regression = len(usable) >= max(min_regression, ROWS_PER_PARAMETER * k_params) and (
+                    usable["amo"].nunique() == 2 or no_practice
                 )
                 cache[key] = (
                     _RegressionModel(usable, list(features), seed, folds)
@@ -535,7 +550,21 @@ def forecast(
     out["few_comparables"] = np.minimum(out["n_reference"], n_duration) < MIN_COMPARABLE
     # object dtype: a string column would turn the notes (i18n.Message) into plain English str
     out["note"] = pd.Series([join_sentences(dict.fromkeys(x), "; ") for x in notes], index=out.index, dtype=object)
+    if no_practice:  # one scenario, for every project: the practice is not known
+        out["amo"] = pd.array([pd.NA] * n, dtype="boolean")
     return out
+
+
+def scenario_group(amo) -> str:
+    """ "with" / "without" the practice for a scenario's `amo`, "all" when it is not known (a
+    portfolio without a practice column)."""
+    return "all" if pd.isna(amo) else ("with" if amo else "without")
+
+
+def scenario_name(amo, practice: str, lang: str) -> str:
+    """The scenario's name in `lang`: "with AMO", "without AMO" or "all projects"."""
+    group = scenario_group(amo)
+    return translate("all_projects" if group == "all" else group, lang, practice=practice)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,8 +584,9 @@ def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float =
         predicted = forecasts[f"{target}_{_pct(quantile)}"].to_numpy(dtype=float)
         observed = actual[actual_col].to_numpy(dtype=float)
         ok = np.isfinite(predicted) & np.isfinite(observed)
-        amo = forecasts["amo"].to_numpy(dtype=bool)
-        for group, mask in (("all", ok), ("with", ok & amo), ("without", ok & ~amo)):
+        known = forecasts["amo"].notna().to_numpy(dtype=bool)
+        amo = forecasts["amo"].fillna(False).to_numpy(dtype=bool)
+        for group, mask in (("all", ok), ("with", ok & known & amo), ("without", ok & known & ~amo)):
             above = int((observed[mask] > predicted[mask]).sum())
             share, low, high = share_ci(above, int(mask.sum()))
             rows.append(
@@ -678,7 +708,8 @@ def method_paragraph(table: pd.DataFrame, lang: str = "en") -> str:
 
 
 def forecast_text(table: pd.DataFrame) -> str:
-    """Key columns of a forecast as fixed-width text (3 decimals; money rounded to units)."""
+    """Key columns of a forecast as fixed-width text (3 decimals; amounts with three significant digits,
+    whole units from 100 up)."""
     cols = (
         ["project_id", "amo", "method", "n_reference"]
         + [c for c in table.columns if c.startswith("cost_p")]
@@ -689,7 +720,7 @@ def forecast_text(table: pd.DataFrame) -> str:
     shown = table[cols].copy()
     for c in cols:
         if c.startswith(("cost_p", "duration_p")):
-            shown[c] = shown[c].map(lambda v: "nan" if not np.isfinite(v) else f"{v:.0f}")
+            shown[c] = shown[c].map(lambda v: "nan" if not np.isfinite(v) else f"{v:.{money_decimals(v)}f}")
     return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
@@ -715,8 +746,8 @@ def forecast_records(
 
     records = []
     for r in table.to_dict("records"):
-        group = "with" if r["amo"] else "without"
-        label_group = t(group)
+        group = scenario_group(r["amo"])
+        label_group = t("all_projects" if group == "all" else group)
         pct = _pct(r["accepted_risk"])
         method = t("fc_method", method=_method_words(r["method"], lang), n=r["n_reference"])
         p = pct[1:]
@@ -778,7 +809,7 @@ def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en
     (with / without the practice), numbers formatted in the report's language."""
     columns = {}
     for r in table.to_dict("records"):
-        name = translate("with" if r["amo"] else "without", lang, practice=practice)
+        name = scenario_name(r["amo"], practice, lang)
         if table["project_id"].nunique() > 1:
             name = f"{r['project_id']} – {name}"
         col = {}
@@ -787,7 +818,8 @@ def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en
                 col[translate("fc_row_duration_planned", lang)] = format_number(v, lang)
             elif c.startswith(("cost_p", "duration_p")):
                 target, quantile = c.split("_")
-                col[translate(f"fc_row_{target}", lang, p=quantile.upper())] = format_number(v, lang)
+                shown = format_number(v, lang) if target == "duration" else format_amount(v, lang)
+                col[translate(f"fc_row_{target}", lang, p=quantile.upper())] = shown
             elif c == "chance_10pct_enough":
                 col[translate("fc_row_10pct_enough", lang)] = format_percent(v, lang)
             elif c.startswith("chance_"):  # chance_<target>_overrun_<threshold %>

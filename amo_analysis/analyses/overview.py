@@ -13,7 +13,8 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from amo_analysis.ingest.columns import OUTCOME_CLASSES
-from amo_analysis.i18n import localise, translate
+from amo_analysis.defaults import DEFAULTS
+from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
 from amo_analysis.ingest.portfolio import Portfolio
 
 OUTCOMES = ("budget_drift", "schedule_slip", "adoption_m3")
@@ -60,8 +61,12 @@ def _group_names(practice: str, lang: str) -> dict:
 
 
 def group_labels(data: pd.DataFrame, practice: str, lang: str = "en") -> pd.Series:
-    """'with AMO' / 'without AMO' for each project (the practice column is `amo`)."""
-    return data["amo"].map(_group_names(practice, lang))
+    """'with AMO' / 'without AMO' for each project (the practice column is `amo`); 'all projects' for
+    a project whose practice is not known (every project of a portfolio without a practice column)."""
+    names = _group_names(practice, lang)
+    known = data["amo"].notna().to_numpy()
+    labels = data["amo"].astype(object).where(known, "all").map(names)
+    return labels
 
 
 def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
@@ -72,7 +77,9 @@ def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
         (translate("source", lang), portfolio.source_name),
         (translate("projects_in_file", lang), len(d)),
         (translate("projects_finished", lang), int(d["cost_actual"].notna().sum())),
-        (translate("projects_with", lang, practice=practice), int(d["amo"].sum())),
+        (translate("projects_with", lang, practice=practice), int(d["amo"].sum()))
+        if portfolio.has_practice
+        else (translate("practice_column", lang), translate("no_practice_column", lang)),
     ]
     period = portfolio.period()
     if period:
@@ -82,16 +89,210 @@ def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
 
 
-def data_quality_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
-    """Detection, exclusions, personal data dropped and notes, one line each."""
-    rows = [(translate("detection", lang), localise(line, lang)) for line in portfolio.detection]
+def data_quality_table(
+    portfolio: Portfolio, lang: str = "en", exact_plan: pd.DataFrame | None = None, heaping: dict | None = None
+) -> pd.DataFrame:
+    """Detection, exclusions, personal data dropped and notes, one line each; first, when
+    `exact_plan` (`exact_plan_table`) flags plans that look re-baselined, a warning per outcome, and
+    when `heaping` (`drift_heaping`) flags drifts heaped at round percentages, a warning."""
+    rows = []
+    if exact_plan is not None:
+        rows += [(translate("rebaselined_plans", lang), text) for text in exact_plan_sentences(exact_plan, lang)]
+    if heaping is not None:
+        rows += [(translate("rebaselined_plans", lang), text) for text in heaping_sentences(heaping, lang)]
+    rows += [(translate("detection", lang), localise(line, lang)) for line in portfolio.detection]
     rows.append((translate("rows_excluded", lang), len(portfolio.excluded_rows)))
     for problem in portfolio.problems:
-        rows.append(("", problem["sentence"]))
-    dropped = ", ".join(f"{p['column']} ({p['reason']})" for p in portfolio.personal_columns)
+        sentence = problem.get("sentence_translatable", problem["sentence"])
+        rows.append(("", localise(Message.from_json(sentence), lang)))
+    dropped = ", ".join(
+        f"{p['column']} ({localise(Message.from_json(p.get('reason_translatable', p['reason'])), lang)})"
+        for p in portfolio.personal_columns
+    )
     rows.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
     rows.extend((translate("notes", lang), localise(note, lang)) for note in portfolio.notes)
     return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
+
+
+#: the plan and the outcome compared by `exact_plan_table`: (record name, planned, actual)
+EXACT_PLAN = (("cost", "budget_planned", "cost_actual"), ("duration", "duration_planned_days", "duration_actual_days"))
+
+
+def exact_plan_table(data: pd.DataFrame, conf_level: float = DEFAULTS.conf_level) -> pd.DataFrame:
+    """Share of finished projects whose outcome equals the plan exactly: final cost = planned budget
+    (to a relative 1e-9, so a plan read from text in another rounding still counts) and actual =
+    planned duration (days), with its Wilson interval.
+
+    A high share is the signature of plans re-baselined to match reality, which hides overruns: each
+    row is `flagged` when the whole interval lies above `DEFAULTS.exact_plan_cost_flag` (cost) or
+    `exact_plan_duration_flag` (duration). Columns: name, count, n, share, ci_low, ci_high, threshold,
+    flagged; a row with n = 0 has NaN shares and is not flagged.
+    """
+    thresholds = {"cost": DEFAULTS.exact_plan_cost_flag, "duration": DEFAULTS.exact_plan_duration_flag}
+    rows = []
+    for name, planned, actual in EXACT_PLAN:
+        if planned in data and actual in data:
+            plan = data[planned].astype("float64")
+            outcome = data[actual].astype("float64")
+            known = plan.notna() & outcome.notna()
+            equal = known & ((outcome - plan).abs() <= 1e-9 * plan.abs().clip(lower=1))
+            count, n = int(equal.sum()), int(known.sum())
+        else:
+            count = n = 0
+        share, low, high = share_ci(count, n, conf_level)
+        flagged = bool(n > 0 and low > thresholds[name])
+        rows.append(
+            {
+                "name": name,
+                "count": count,
+                "n": n,
+                "share": share,
+                "ci_low": low,
+                "ci_high": high,
+                "threshold": thresholds[name],
+                "flagged": flagged,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+#: Whipple's index above which heaping is flagged: 1.75 is the United Nations' "very rough" data
+WHIPPLE_FLAG = 1.75
+#: drifts in whole percent (besides 0) needed before heaping is assessed
+HEAPING_MIN_VALUES = 30
+
+
+def drift_heaping(data: pd.DataFrame, alpha: float = DEFAULTS.alpha) -> dict:
+    """Heaping of budget drift at round percentages (multiples of 5 %), other than 0 (`exact_plan_table`
+    covers that): Whipple's index, the demographers' test of digit preference in reported ages (Shryock
+    & Siegel, *The Methods and Materials of Demography*; the United Nations grades it), applied to the
+    finished projects whose drift is a whole percentage from 1 % to 99 % in absolute value:
+
+        W = (count at multiples of 5 %) ÷ (count of whole percentages ÷ 5)
+
+    1 without any preference, 5 when every such drift is a multiple of 5 %. A binomial test (scipy) of
+    the count at multiples of 5 against 1/5 gives `p_value`; `flagged` when W > `WHIPPLE_FLAG` and p <
+    `alpha`, with at least `HEAPING_MIN_VALUES` whole-percentage drifts. Returns value (W, None when
+    not assessed), n (whole-percentage drifts), count, p_value, flagged."""
+    if "budget_drift" not in data:
+        return {"value": None, "n": 0, "count": 0, "p_value": None, "flagged": False}
+    pct = data["budget_drift"].astype("float64").dropna().to_numpy() * 100
+    whole = np.abs(pct - np.round(pct)) < 1e-6
+    pct = np.abs(np.round(pct[whole]))
+    pct = pct[(pct >= 1) & (pct <= 99)]
+    n, count = len(pct), int((pct % 5 == 0).sum())
+    if n < HEAPING_MIN_VALUES:
+        return {"value": None, "n": n, "count": count, "p_value": None, "flagged": False}
+    whipple = count / (n / 5)
+    p_value = float(stats.binomtest(count, n, 0.2, alternative="greater").pvalue)
+    return {
+        "value": whipple,
+        "n": n,
+        "count": count,
+        "p_value": p_value,
+        "flagged": whipple > WHIPPLE_FLAG and p_value < alpha,
+    }
+
+
+def drift_heaping_records(heaping: dict, lang: str = "en") -> list[dict]:
+    """The record `quality.drift_heaping.cost` of a `drift_heaping` result (Whipple's index, unit
+    "ratio"; on the summary page when flagged)."""
+    return [
+        dict(
+            name="quality.drift_heaping.cost",
+            value=heaping["value"],
+            n=heaping["n"],
+            count=heaping["count"],
+            p_value=heaping["p_value"],
+            flagged=heaping["flagged"],
+            unit="ratio",
+            label=translate("drift_heaping_label", lang),
+            method=translate("m_whipple", lang),
+            headline=heaping["flagged"],
+        )
+    ]
+
+
+def heaping_sentences(heaping: dict, lang: str = "en") -> list[str]:
+    """One sentence when `drift_heaping` flags heaping, else none."""
+    if not heaping.get("flagged"):
+        return []
+    return [
+        translate(
+            "drift_heaping_flag",
+            lang,
+            share=format_percent(heaping["count"] / heaping["n"], lang),
+            count=format_number(heaping["count"], lang),
+            n=format_number(heaping["n"], lang),
+            whipple=format_number(heaping["value"], lang, 2),
+        )
+    ]
+
+
+def exact_plan_warnings(records: list[dict], lang: str = "en") -> list[str]:
+    """The sentences of `exact_plan_sentences` from the `quality.exact_plan.*` records of a run (for the
+    summary page)."""
+    rows = [
+        {
+            "name": r["name"].rsplit(".", 1)[-1],
+            "count": r.get("count", 0),
+            "n": r.get("n", 0),
+            "share": r.get("value"),
+            "ci_low": r.get("ci_low"),
+            "ci_high": r.get("ci_high"),
+            "threshold": r.get("threshold"),
+            "flagged": bool(r.get("flagged")),
+        }
+        for r in records
+        if r.get("name", "").startswith("quality.exact_plan.")
+    ]
+    table = pd.DataFrame(rows, columns=["name", "count", "n", "share", "ci_low", "ci_high", "threshold", "flagged"])
+    heaping = next((r for r in records if r.get("name") == "quality.drift_heaping.cost"), {})
+    return exact_plan_sentences(table.astype({"flagged": bool}), lang) + heaping_sentences(heaping, lang)
+
+
+def exact_plan_sentences(table: pd.DataFrame, lang: str = "en") -> list[str]:
+    """One sentence per flagged row of `exact_plan_table` saying what the share means and what it does
+    to every drift figure (empty when nothing is flagged)."""
+    out = []
+    for row in table[table["flagged"]].itertuples(index=False):
+        out.append(
+            translate(
+                f"exact_plan_flag_{row.name}",
+                lang,
+                share=format_percent(row.share, lang),
+                low=format_percent(row.ci_low, lang),
+                high=format_percent(row.ci_high, lang),
+                count=format_number(row.count, lang),
+                n=format_number(row.n, lang),
+                threshold=format_percent(row.threshold, lang),
+            )
+        )
+    return out
+
+
+def exact_plan_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
+    """The records `quality.exact_plan.cost` and `quality.exact_plan.duration` of an `exact_plan_table`
+    (share, Wilson interval, n, count, threshold, flagged; on the summary page when flagged)."""
+    records = []
+    for row in table.itertuples(index=False):
+        records.append(
+            dict(
+                name=f"quality.exact_plan.{row.name}",
+                value=None if row.n == 0 else row.share,
+                ci_low=None if row.n == 0 else row.ci_low,
+                ci_high=None if row.n == 0 else row.ci_high,
+                n=row.n,
+                count=row.count,
+                threshold=row.threshold,
+                flagged=row.flagged,
+                unit="fraction",
+                label=translate(f"exact_plan_{row.name}", lang),
+                method=translate("m_share_wilson", lang),
+                headline=row.flagged,  # on the summary page when the plans look re-baselined
+            )
+        )
+    return records
 
 
 def column_mapping_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:

@@ -17,8 +17,11 @@ pyarrow.
 Numbers: text is read with the file's decimal mark and thousands separator (spaces, non-breaking
 spaces and currency symbols ignored; a thousands separator must group digits by three). Yes/no:
 `YES_VALUES`/`NO_VALUES` in English and French, plus a mapping file's extra values. Dates: ISO,
-dd/mm/yyyy, dd.mm.yyyy or typed datetimes, the day/month order decided per column by the caller
-(`date_order_evidence`). Missing: see the two marker lists below.
+dd/mm/yyyy, dd.mm.yyyy or typed datetimes, each optionally followed by a time (SQL "2020-05-25
+00:00:00", ISO 8601 "2009-01-01T00:00:00Z" or "…T09:30:00.123+01:00"): the date is the calendar date
+as written (the time and its offset are dropped, not converted to UTC); the day/month order is
+decided per column by the caller (`date_order_evidence`). Missing: `MISSING_MARKERS`, one list for
+every column, Excel's error values included.
 """
 
 from __future__ import annotations
@@ -39,28 +42,35 @@ import pyarrow.compute as pc
 # ---------------------------------------------------------------------------------------------
 # Missing cells
 #
-# Two lists of missing-value markers, kept side by side exactly as they were before this module
-# existed (`schema.MISSING_MARKERS` and `mapping.MISSING_VALUES`). They disagree: "#n/a", "none"
-# and the dashes "-", "–", "—" are missing in numbers, dates and text (`is_blank`) but not in
-# yes/no cells (`parse_bool_value`), where they are "not a yes/no value": "#N/A" in the practice
-# column is reported as unreadable, not as a blank practice value. They are also compared
-# differently (stripped and lowercased; `normalise_value`). A later issue will unify them, with
-# `is_unfilled` (what `privacy` counts as an empty cell); until then each reader keeps its own list,
-# so that no result changes.
+# One list of missing-value markers, read the same way in every column (numbers, dates, text and
+# yes/no): a blank cell, the usual "NA" spellings, dashes, and the error values Excel writes into
+# a cell whose formula failed (`EXCEL_ERRORS`: "#N/A", "#DIV/0!"...). `contract` counts the Excel
+# errors per column and says so in the data-quality notes. `is_unfilled` (what `privacy` counts as
+# an empty cell when it asks what a column holds) stays narrower: there a "NA" is a filled cell.
 # ---------------------------------------------------------------------------------------------
 
-# Cell texts read as a missing value by `is_blank`, so in every number, date and text column
-# (compared lowercased, after stripping).
-MISSING_MARKERS: frozenset[str] = frozenset(
-    {"", "na", "n/a", "#n/a", "nan", "nat", "<na>", "null", "none", "-", "–", "—"}
+EXCEL_ERRORS: frozenset[str] = frozenset(
+    {"#n/a", "#value!", "#div/0!", "#ref!", "#name?", "#num!", "#null!", "#getting_data", "#spill!", "#calc!"}
 )
-MISSING_VALUES: frozenset[str] = frozenset({"", "na", "n/a", "nan", "null", "<na>", "nat"})
-"""Normalised cell values read as missing by `parse_bool_value` (see the note above)."""
+"""Excel's error values (lower case): a formula that failed, read as a missing value."""
+
+MISSING_MARKERS: frozenset[str] = frozenset(
+    {"", "na", "n/a", "nan", "nat", "<na>", "null", "none", "-", "–", "—", *EXCEL_ERRORS}
+)
+"""Cell texts read as a missing value in every column (compared lowercased, after stripping)."""
+
+MISSING_VALUES: frozenset[str] = MISSING_MARKERS
+"""The same list under its former name (yes/no cells used to have their own)."""
+
+
+def is_excel_error(value: object) -> bool:
+    """True for a text cell holding one of Excel's error values ("#N/A", "#DIV/0!", any case)."""
+    return isinstance(value, str) and value.strip().lower() in EXCEL_ERRORS
 
 
 def is_missing(value: object) -> bool:
     """True for None, pd.NA, pd.NaT and a NaN: a missing cell that is not text (`parse_bool_value`
-    then reads text against `MISSING_VALUES`)."""
+    then reads text against `MISSING_MARKERS`)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float | np.floating):
@@ -153,7 +163,7 @@ def normalise_value(value: str) -> str:
 def parse_bool_value(value: object, yes=(), no=()) -> bool | None:
     """Read one cell as yes/no.
 
-    Returns None for a missing cell (None, NaN, blank text, "NA"...), True for `YES_VALUES` or
+    Returns None for a missing cell (None, NaN, blank text, "NA", "#N/A": `MISSING_MARKERS`), True for `YES_VALUES` or
     the extra `yes` values, False for `NO_VALUES` or the extra `no` values (all compared after
     `normalise_value`; the extra values are checked first), True/False for booleans and the
     numbers 1/0. Raises ValueError for anything else.
@@ -175,7 +185,7 @@ def parse_bool_value(value: object, yes=(), no=()) -> bool | None:
         return True
     if text in extra_no:
         return False
-    if text in MISSING_VALUES:
+    if text in MISSING_MARKERS or str(value).strip().lower() in MISSING_MARKERS:
         return None
     if text in YES_VALUES:
         return True
@@ -340,8 +350,11 @@ def norm_word(text: str) -> str:
 # Dates
 # ---------------------------------------------------------------------------------------------
 
-_ISO_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_DMY_DATE_RE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+# a time after the date (SQL "2020-05-25 00:00:00", ISO 8601 "2009-01-01T00:00:00Z", with a
+# fraction of a second and a time-zone offset as APIs, OData, Jira or Power BI write them)
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s?(?:Z|[+-]\d{2}(?::?\d{2})?))?)?"
+_ISO_DATE_RE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
+_DMY_DATE_RE = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})" + _TIME + "$")
 
 
 def _to_timestamp(value: object) -> pd.Timestamp:
@@ -392,6 +405,14 @@ def date_order_evidence(s: pd.Series) -> str | None:
 def has_dmy(s: pd.Series) -> bool:
     """True when some text cell of `s` is a dd/mm/yyyy (or dd.mm.yyyy, dd-mm-yyyy) date."""
     return any(not is_blank(v) and (_split_date(v) or ("",))[0] == "dmy" for v in _distinct_texts(s))
+
+
+def first_timestamp(s: pd.Series) -> str | None:
+    """The first (sorted) text cell of `s` that is a date followed by a time, or None."""
+    timed = sorted(
+        v for v in _distinct_texts(s) if not is_blank(v) and _split_date(v) and re.search(r"\d[ T]\d{1,2}:", v.strip())
+    )
+    return timed[0].strip() if timed else None
 
 
 def read_date(value: object, order: str, date_format: str | None) -> pd.Timestamp:

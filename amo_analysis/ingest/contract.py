@@ -9,7 +9,8 @@ completed from the dates and `framing_score` from the ten answers (formulas in `
 `portfolio_schema` is the contract (bounds, uniqueness, allowed values, nullability) built from
 `columns.COLUMNS`; `validate_portfolio` runs the whole chain and ends with
 `metrics.derive_metrics`. The rules in words (`bound_rule`) are shared with the data dictionary
-(`dictionary`), so the two cannot differ.
+(`dictionary`), so the two cannot differ. It runs past 600 lines because the converters, the
+completion from dates and the pandera problems all name cells the same way (`_Ctx`) and belong together.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class ValidationResult:
     excluded_rows: list[int] = field(default_factory=list)  # user row numbers excluded (drop_invalid=True only)
     notes: list[str] = field(default_factory=list)  # conversions and derivations in plain words
     missing: dict[str, int] = field(default_factory=dict)  # missing values per canonical column present
+    has_practice: bool = True  # False: the source has no practice column (`amo` is blank on every row)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,19 +66,19 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def bound_rule(col: columns.Column) -> str | None:
+def bound_rule(col: columns.Column) -> Message | None:
     """The value rule of a column in words ("must be greater than 0"), or None when it has none."""
     if col.allowed:
-        return "must be one of " + ", ".join(col.allowed)
+        return Message("rule_one_of", values=", ".join(col.allowed))
     lo, hi = col.min_value, col.max_value
     if lo is not None and hi is not None:
         if col.min_inclusive:
-            return f"must be between {_fmt(lo)} and {_fmt(hi)}"
-        return f"must be greater than {_fmt(lo)} and at most {_fmt(hi)}"
+            return Message("rule_between", low=_fmt(lo), high=_fmt(hi))
+        return Message("rule_above_and_at_most", low=_fmt(lo), high=_fmt(hi))
     if lo is not None:
-        return f"must be at least {_fmt(lo)}" if col.min_inclusive else f"must be greater than {_fmt(lo)}"
+        return Message("rule_at_least" if col.min_inclusive else "rule_above", low=_fmt(lo))
     if hi is not None:
-        return f"must be at most {_fmt(hi)}"
+        return Message("rule_at_most", high=_fmt(hi))
     return None
 
 
@@ -96,21 +98,23 @@ def _checks(col: columns.Column) -> list[pa.Check]:
     return []
 
 
-def portfolio_schema() -> pa.DataFrameSchema:
+def portfolio_schema(has_practice: bool = True) -> pa.DataFrameSchema:
     """The portfolio contract as a pandera schema, built from `columns.COLUMNS` at call time.
 
     Applies to typed data (after `coerce_types`): dtypes per kind, bounds and allowed values from the
     catalogue, `project_id` unique, `project_id` and `amo` never blank, required columns present
     (the two durations count as present once derived from the dates). Extra columns are allowed.
+    Without a practice column (`has_practice` False) `amo` is present but blank on every row.
     """
     import pandera.pandas as pa
 
+    not_nullable = NOT_NULLABLE if has_practice else tuple(c for c in NOT_NULLABLE if c != "amo")
     spec = {}
     for col in columns.COLUMNS:
         spec[col.name] = pa.Column(
             _PANDERA_DTYPES[col.kind],
             checks=_checks(col),
-            nullable=col.name not in NOT_NULLABLE,
+            nullable=col.name not in not_nullable,
             unique=col.kind == "id",
             required=col.role == "required",
             coerce=False,
@@ -148,16 +152,28 @@ def _row(index_value) -> int | None:
         return None
 
 
-def _rows_text(rows, limit: int = 8) -> str:
+def _rows_text(rows, limit: int = 8) -> str | Message:
     rows = list(rows)
     text = ", ".join(str(r) for r in rows[:limit])
-    return text + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+    return Message("rows_and_more", rows=text, more=len(rows) - limit) if len(rows) > limit else text
 
 
-def _rows_phrase(rows, row_label: str) -> str:
+def _joined(parts: list) -> str | Message:
+    """`parts` (messages) joined with ", " as one message, each part still translated where it is shown."""
+    if len(parts) <= 1:
+        return parts[0] if parts else ""
+    return Message("list_pair", first=_joined(parts[:-1]), last=parts[-1])
+
+
+def row_label_word(row_label: str, n: int = 1) -> Message:
+    """ "line" / "lines" (or "row", "record") as a message: `row_label` is a `SourceInfo.row_label`."""
+    return Message(f"row_label_{row_label}" + ("" if n == 1 else "_many"))
+
+
+def _rows_phrase(rows, row_label: str) -> Message:
     """'line 3' or 'lines 3, 4 and 2 more'."""
     rows = list(rows)
-    return f"{row_label}{'s' if len(rows) > 1 else ''} {_rows_text(rows)}"
+    return Message("rows_phrase", label=row_label_word(row_label, len(rows)), rows=_rows_text(rows))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,10 +202,12 @@ def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thous
     report = ~read | fraction
     for idx, value, unread in zip(rest.index[report], rest[report].tolist(), ~read[report]):
         if unread:
-            hint = f" (decimal mark is '{decimal or '.'}')" if isinstance(value, str) else ""
-            ctx.problem(idx, col.name, value, f"text in a numeric column{hint}")
+            if isinstance(value, str):
+                ctx.problem(idx, col.name, value, Message("rule_text_in_number", mark=decimal or "."))
+            else:
+                ctx.problem(idx, col.name, value, Message("rule_text_in_number_plain"))
         else:
-            ctx.problem(idx, col.name, value, "must be a whole number")
+            ctx.problem(idx, col.name, value, Message("rule_whole_number"))
     out[~plain] = np.where(report, np.nan, number)
     series = pd.Series(out, index=s.index, dtype="float64")
     if is_share:
@@ -200,13 +218,13 @@ def _convert_number(s: pd.Series, col: columns.Column, ctx: _Ctx, decimal, thous
             len(valid) > 0 and valid.between(0, 100).all() and 2 * int((valid > 1).sum()) > len(valid)
         )
         if as_percent:
-            why = "given with % signs" if percent_signs else "read as percentages"
-            ctx.notes.append(f"{col.name} {why} (max {_fmt(round(valid.max(), 6))}): divided by 100")
+            key = "note_percent_signs" if percent_signs else "note_read_as_percentages"
+            ctx.notes.append(Message(key, column=col.name, max=_fmt(round(valid.max(), 6))))
             series = series / 100
     if col.kind == "int":
         too_large = series.abs() > _LARGEST_WHOLE  # beyond it a float is no longer a whole number
         for idx in series.index[too_large.to_numpy()]:
-            ctx.problem(idx, col.name, s[idx], f"too large for a whole number (at most {_LARGEST_WHOLE:,})")
+            ctx.problem(idx, col.name, s[idx], Message("rule_too_large", limit=f"{_LARGEST_WHOLE:,}"))
         return series.mask(too_large).astype("Int64")
     return series
 
@@ -234,9 +252,9 @@ def _convert_bool(
                 ctx.blank_no[col.name] = int(blank.sum())
     for idx, value, bad in zip(s.index[report], s[report].tolist(), unreadable[report]):
         if bad:
-            ctx.problem(idx, col.name, value, "not a yes/no value (expected e.g. oui/non, yes/no, 1/0, x/blank)")
+            ctx.problem(idx, col.name, value, Message("rule_not_yes_no"))
         else:
-            ctx.problem(idx, col.name, None, "blank practice value: every project must say yes or no")
+            ctx.problem(idx, col.name, None, Message("rule_blank_practice"))
     return pd.Series(pd.arrays.BooleanArray(state == 1, missing), index=s.index)
 
 
@@ -257,7 +275,8 @@ def _convert_text(s: pd.Series, col: columns.Column, ctx: _Ctx) -> pd.Series:
                 values[i] = canonical
             # unknown words stay as they are: the schema's allowed-values check reports them
         if renamed:
-            ctx.notes.append("status: " + ", ".join(f"'{k}' read as {v}" for k, v in renamed.items()))
+            pairs = [Message("status_read_as", word=k, status=v) for k, v in renamed.items()]
+            ctx.notes.append(Message("note_status", pairs=_joined(pairs)))
     return pd.Series(cells.per_cell(codes, values, object), index=s.index, dtype="str")
 
 
@@ -268,11 +287,18 @@ def _convert_date(s: pd.Series, col: columns.Column, ctx: _Ctx, order: str, date
         (ValueError, TypeError, OverflowError),
     )
     unread = ~cells.per_cell(codes, [good for good, _ in outcomes], bool)
-    expected = f"format {date_format}" if date_format else "e.g. 2024-03-31 or 31/03/2024"
+    expected = Message("date_expected_format", format=date_format) if date_format else Message("date_expected")
     for idx, value in zip(s.index[unread], s[unread].tolist()):
-        ctx.problem(idx, col.name, value, f"not a date ({expected})")
+        ctx.problem(idx, col.name, value, Message("rule_not_a_date", expected=expected))
     stamps = pd.Series([ts if good and ts is not None else pd.NaT for good, ts in outcomes], dtype="object")
     return pd.Series(pd.to_datetime(stamps).astype("datetime64[us]").to_numpy()[codes], index=s.index)
+
+
+def _excel_error_values(s: pd.Series) -> list[str]:
+    """The distinct cells of `s` that are Excel error values ("#N/A", "#DIV/0!"...)."""
+    if not (cells.is_text_column(s) or s.dtype == object):
+        return []
+    return sorted(v for v in s.dropna().unique() if cells.is_excel_error(v))
 
 
 def coerce_types(
@@ -312,8 +338,14 @@ def coerce_types(
     file_evidence = {e for e in evidence.values() if e}
 
     out = {}
+    excel_errors: dict[str, int] = {}
+    error_examples: list[str] = []
     for name in df.columns:
         s = df[name]
+        errors = _excel_error_values(s)
+        if errors:
+            excel_errors[ctx.label(name)] = int(s.isin(errors).sum())
+            error_examples.extend(e.strip() for e in errors if e.strip() not in error_examples)
         col = by_name.get(name)
         if col is None:
             out[name] = cells.numbers_if_all_read(s, decimal, thousands)
@@ -325,23 +357,38 @@ def coerce_types(
             order = evidence.get(name)
             if order is None and len(file_evidence) == 1:
                 order = next(iter(file_evidence))
-                why = "as the file's other date columns prove"
+                why = Message("why_dates_file")
             elif order is None:
                 order = "day"
-                why = "no field above 12 proves the order; day first assumed"
+                why = Message("why_dates_assumed")
             else:
-                why = f"a {'first' if order == 'day' else 'second'} field above 12 proves it"
+                why = Message("why_dates_first" if order == "day" else "why_dates_second")
+            timed = cells.first_timestamp(s)
+            if timed is not None and not date_format:
+                ctx.notes.append(Message("note_timestamps", column=ctx.label(name), example=timed))
             if not date_format and cells.has_dmy(s):
-                words = "day/month/year" if order == "day" else "month/day/year"
-                ctx.notes.append(f"{name}: dates read as {words} ({why})")
+                words = Message("date_order_day" if order == "day" else "date_order_month")
+                ctx.notes.append(Message("note_dates_read", column=name, order=words, why=why))
             out[name] = _convert_date(s, col, ctx, order, date_format)
         else:
             out[name] = _convert_text(s, col, ctx)
+    if excel_errors:
+        ctx.notes.append(
+            Message(
+                "note_excel_errors",
+                count=sum(excel_errors.values()),
+                examples=", ".join(error_examples[:4]),
+                columns=", ".join(f"'{c}' ({k})" for c, k in excel_errors.items()),
+            )
+        )
     if ctx.blank_no:
         n = sum(ctx.blank_no.values())
         ctx.notes.append(
-            f"{n} blank cell{'s' if n > 1 else ''} read as no in "
-            + ", ".join(f"{c} ({k})" for c, k in ctx.blank_no.items())
+            Message(
+                "note_blank_no" + ("_many" if n > 1 else ""),
+                n=n,
+                columns=", ".join(f"{c} ({k})" for c, k in ctx.blank_no.items()),
+            )
         )
     typed = pd.DataFrame(out, index=df.index)
     typed.attrs = attrs
@@ -363,19 +410,38 @@ def _complete_durations(df: pd.DataFrame, ctx: _Ctx, raw: pd.DataFrame) -> pd.Da
         before = end.notna() & start.notna() & (end < start)
         for idx in df.index[before]:
             raw_value = raw.at[idx, end_col] if end_col in raw else end[idx]
-            ctx.problem(idx, end_col, raw_value, f"{end_col} is before start_date ({start[idx].date().isoformat()})")
+            ctx.problem(
+                idx,
+                end_col,
+                raw_value,
+                Message("rule_before_start", column=end_col, date=start[idx].date().isoformat()),
+            )
         days = metrics.duration_days(start, end)
         if name not in df:
             df[name] = days
             n = int(days.notna().sum())
-            ctx.notes.append(f"{name} derived from {start_col} and {end_col} ({n} project{'s' if n != 1 else ''})")
+            ctx.notes.append(
+                Message(
+                    "note_duration_derived" + ("" if n == 1 else "_many"),
+                    column=name,
+                    start=start_col,
+                    end=end_col,
+                    n=n,
+                )
+            )
         else:
             fill = df[name].isna() & days.notna()
             if fill.any():
                 df.loc[fill, name] = days[fill]
+                n = int(fill.sum())
                 ctx.notes.append(
-                    f"{name}: {int(fill.sum())} blank cell{'s' if fill.sum() > 1 else ''} "
-                    f"filled from {start_col} and {end_col}"
+                    Message(
+                        "note_duration_filled" + ("_many" if n > 1 else ""),
+                        column=name,
+                        n=n,
+                        start=start_col,
+                        end=end_col,
+                    )
                 )
     return df
 
@@ -396,9 +462,11 @@ def _complete_framing_score(df: pd.DataFrame, ctx: _Ctx) -> pd.DataFrame:
         if differs.any():
             rows = [_row(i) for i in df.index[differs]]
             ctx.notes.append(
-                f"framing_score recomputed from framing_q01…q10; the given score differed on "
-                f"{len(rows)} project{'s' if len(rows) > 1 else ''} "
-                f"({_rows_phrase(rows, ctx.row_label)}) and was replaced"
+                Message(
+                    "note_framing_recomputed" + ("_many" if len(rows) > 1 else ""),
+                    n=len(rows),
+                    rows=_rows_phrase(rows, ctx.row_label),
+                )
             )
     else:
         score = computed
@@ -426,11 +494,22 @@ def _missing_columns_message(file: str, missing: list[str], found) -> str:
     return f"{file} has no column for {' nor '.join(parts)}; columns found: {found_text}"
 
 
-def _pandera_problems(data: pd.DataFrame, raw: pd.DataFrame, ctx: _Ctx, known: set) -> list[Problem]:
+def _bound_rules() -> dict[str, Message]:
+    """{English text of each catalogue rule: the rule as a message} (pandera gives back the text)."""
+    rules = (bound_rule(col) for col in columns.COLUMNS)
+    return {str(rule): rule for rule in rules if rule is not None}
+
+
+_BOUND_RULES = _bound_rules()
+
+
+def _pandera_problems(
+    data: pd.DataFrame, raw: pd.DataFrame, ctx: _Ctx, known: set, has_practice: bool = True
+) -> list[Problem]:
     import pandera.pandas as pa
 
     try:
-        portfolio_schema().validate(data, lazy=True)
+        portfolio_schema(has_practice).validate(data, lazy=True)
         return []
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
@@ -450,17 +529,17 @@ def _pandera_problems(data: pd.DataFrame, raw: pd.DataFrame, ctx: _Ctx, known: s
         if row is not None and column in raw and idx in raw.index:
             value = raw.at[idx, column]
         if check == "not_nullable":
-            rule, value = "must not be empty", None
+            rule, value = Message("rule_not_empty"), None
         elif check == "field_uniqueness":
             others = [r for r in by_value.get((column, data.at[idx, column]), []) if r != row]
-            rule = f"duplicate {column} (also on {_rows_phrase(others, ctx.row_label)})"
+            rule = Message("rule_duplicate", column=column, rows=_rows_phrase(others, ctx.row_label))
         elif check.startswith("dtype(") or "dtype" in check:
             rule = f"has the wrong type ({value}; expected {check})"
             value = None
         elif check == "column_in_dataframe":
-            rule, value = "required column is missing", None
+            rule, value = Message("rule_required_missing"), None
         else:
-            rule = check
+            rule = _BOUND_RULES.get(check, check)
         problems.append(Problem(ctx.file, rule, row, ctx.label(column), _plain(value), ctx.row_label))
     return problems
 
@@ -496,12 +575,15 @@ def validate_portfolio(
     `ContractError(file, problems)` listing every offending cell. With `drop_invalid=True` the rows
     with problems are excluded (`excluded_rows`) and the problems kept for the report. Raises
     `InputError` when a required column is absent or no row is left. A practice column with a
-    single value is not an error here (the analysis reports it). `df.attrs` are kept.
+    single value is not an error here (the analysis reports it); a portfolio without a practice column
+    is not either: `amo` is then blank on every row, `has_practice` False, and a note says which
+    analyses need one. `df.attrs` are kept.
     """
     found = list(df.columns)
     missing_cols = []
+    has_practice = "amo" in df
     for name in columns.REQUIRED:
-        if name in df:
+        if name in df or name == "amo":  # without a practice, the analyses that need none still run
             continue
         dates = columns.DERIVABLE_FROM_DATES.get(name)
         if dates and all(d in df for d in dates):
@@ -522,8 +604,7 @@ def validate_portfolio(
         df = df.drop(columns=computed)
         df.attrs = attrs
         ctx.notes.append(
-            f"column{'s' if len(computed) > 1 else ''} {', '.join(computed)} in the file "
-            f"ignored: amo-analysis computes {'them' if len(computed) > 1 else 'it'}"
+            Message("note_derived_ignored" + ("_many" if len(computed) > 1 else ""), columns=", ".join(computed))
         )
     typed, problems, notes = coerce_types(
         df,
@@ -535,10 +616,13 @@ def validate_portfolio(
     )
     ctx.problems.extend(problems)
     ctx.notes.extend(notes)
+    if not has_practice:
+        typed["amo"] = pd.array([pd.NA] * len(typed), dtype="boolean")
+        ctx.notes.append(Message("note_no_practice"))
     typed = _complete_durations(typed, ctx, df)
     typed = _complete_framing_score(typed, ctx)
     known = {(p.row, p.column) for p in ctx.problems}
-    problems = _sort_problems(ctx.problems + _pandera_problems(typed, df, ctx, known), ctx)
+    problems = _sort_problems(ctx.problems + _pandera_problems(typed, df, ctx, known, has_practice), ctx)
 
     excluded: list[int] = []
     if problems:
@@ -557,8 +641,12 @@ def validate_portfolio(
             )
         typed = typed.loc[keep]
         ctx.notes.append(
-            f"{len(excluded)} {row_label}{'s' if len(excluded) > 1 else ''} with problems "
-            f"excluded ({_rows_phrase(excluded, row_label)})"
+            Message(
+                "note_rows_excluded",
+                n=len(excluded),
+                label=row_label_word(row_label, len(excluded)),
+                rows=_rows_phrase(excluded, row_label),
+            )
         )
 
     canonical = [c.name for c in columns.COLUMNS if c.role != "derived" and c.name in typed]
@@ -566,11 +654,36 @@ def validate_portfolio(
     data = metrics.derive_metrics(typed, tolerances)
     extreme = data.index[data["extreme_outlier"]]
     if len(extreme):
-        detail = ", ".join(f"{row_label} {_row(i)}: {data.at[i, 'budget_drift']:+.0%}" for i in extreme[:8])
-        ctx.notes.append(
-            f"{len(extreme)} project{'s' if len(extreme) > 1 else ''} with a cost drift above "
-            f"+{metrics.EXTREME_DRIFT:.0%} kept and flagged in extreme_outlier ({detail})"
+        detail = _joined(
+            [
+                Message(
+                    "row_drift",
+                    label=row_label_word(row_label),
+                    row=_row(i),
+                    drift=f"{data.at[i, 'budget_drift']:+.0%}",
+                )
+                for i in extreme[:8]
+            ]
         )
-    missing = {c.name: int(data[c.name].isna().sum()) for c in columns.COLUMNS if c.name in data}
+        ctx.notes.append(
+            Message(
+                "note_extreme" + ("_many" if len(extreme) > 1 else ""),
+                n=len(extreme),
+                limit=f"+{metrics.EXTREME_DRIFT:.0%}",
+                detail=detail,
+            )
+        )
+    missing = {
+        c.name: int(data[c.name].isna().sum())
+        for c in columns.COLUMNS
+        if c.name in data and (has_practice or c.name != "amo")
+    }
     data.attrs = dict(df.attrs)
-    return ValidationResult(data=data, problems=problems, excluded_rows=excluded, notes=ctx.notes, missing=missing)
+    return ValidationResult(
+        data=data,
+        problems=problems,
+        excluded_rows=excluded,
+        notes=ctx.notes,
+        missing=missing,
+        has_practice=has_practice,
+    )

@@ -5,18 +5,27 @@ workbook read-only (computed values, not formulas), reads the named sheet or els
 with a table header (a row with at least 3 filled cells, at least half of them text, within the
 first rows), skips title rows above the header and a trailing total row, and keeps each cell as
 openpyxl gives it (numbers, datetimes, text); the index is the Excel row number.
+
+Before openpyxl parses anything, `check_workbook_size` reads the zip directory and the first bytes of
+each sheet: a workbook whose parts declare more than `INPUT_LIMITS.xlsx_max_unpacked_bytes` unpacked,
+a large part packed more than `xlsx_max_ratio` times (the mark of a zip bomb), or a sheet whose declared
+dimension has more rows than Excel allows (`xlsx_max_rows`) is refused in one sentence; a sheet without
+a declared dimension is also stopped while it is read, past that many rows.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header
+from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header, distinct_header
+from amo_analysis.defaults import INPUT_LIMITS, InputLimits
 from amo_analysis.errors import InputError
+from amo_analysis.i18n import Message
 
 TOTAL_ROW = re.compile(r"^\s*(total|totaux|totals|somme|sum|grand total)\b", re.IGNORECASE)
 
@@ -34,12 +43,64 @@ def _find_header(rows: list[tuple]) -> int | None:
     return None
 
 
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**2:,.0f} MB" if n < 1024**3 else f"{n / 1024**3:,.1f} GB"
+
+
+def check_workbook_size(path: Path, limits: InputLimits = INPUT_LIMITS) -> None:
+    """Refuse, before parsing it, a workbook whose zip directory or sheet dimensions declare more than
+    `limits` allow (see the module docstring); one `InputError` sentence naming the file and the limit."""
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = zf.infolist()
+            unpacked = sum(info.file_size for info in parts)
+            if unpacked > limits.xlsx_max_unpacked_bytes:
+                raise InputError(
+                    f"{name}: the workbook declares {_size(unpacked)} once unpacked, above the "
+                    f"{_size(limits.xlsx_max_unpacked_bytes)} limit; it was not opened (export the rows "
+                    "and columns needed, or save it as CSV)."
+                )
+            for info in parts:
+                ratio = info.file_size / max(info.compress_size, 1)
+                if info.file_size > limits.xlsx_ratio_from_bytes and ratio > limits.xlsx_max_ratio:
+                    raise InputError(
+                        f"{name}: the part {info.filename} of the workbook unpacks {ratio:,.0f} times its "
+                        f"packed size ({_size(info.file_size)}), the mark of a zip bomb; it was not opened."
+                    )
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with zf.open(info) as fh:
+                        head = fh.read(4096)
+                    found = _DIMENSION.search(head)
+                    if found and int(found.group(1)) > limits.xlsx_max_rows:
+                        raise InputError(
+                            f"{name}: {info.filename.rsplit('/', 1)[-1]} declares {int(found.group(1)):,} rows, "
+                            f"more than Excel's {limits.xlsx_max_rows:,}; it was not opened."
+                        )
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        return  # openpyxl says the workbook is corrupted, in its own sentence
+
+
+def _rows(ws, name: str, title: str, limits: InputLimits = INPUT_LIMITS) -> list[tuple]:
+    """The rows of a sheet as tuples, stopped past `limits.xlsx_max_rows` (a sheet without a dimension)."""
+    rows = []
+    for row in ws.iter_rows(values_only=True):
+        rows.append(tuple(row))
+        if len(rows) > limits.xlsx_max_rows:
+            raise InputError(f"{name}: sheet {title!r} has more than Excel's {limits.xlsx_max_rows:,} rows.")
+    return rows
+
+
 def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
     """The table in one sheet of a workbook (`sheet`, or the first with a table header), and what was found."""
     import openpyxl
     from openpyxl.utils import get_column_letter
 
     name = path.name
+    check_workbook_size(path)
     info = SourceInfo(display_name=name, kind="xlsx", row_label="row")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -69,7 +130,7 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
             for title in candidates:
                 ws = sheets[title]
                 ws.reset_dimensions()
-                rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+                rows = _rows(ws, name, title)
                 if not any(_present(v) for r in rows for v in r):
                     if sheet is not None:
                         raise InputError(f"{name}: sheet {sheet!r} is empty.")
@@ -87,7 +148,7 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
         finally:
             wb.close()
     for message in dict.fromkeys(str(w.message) for w in caught):
-        info.notes.append(f"Excel reader: {message}")
+        info.notes.append(Message("note_excel_reader", message=message))
 
     if chosen is None:
         if first_with_data is None:
@@ -108,16 +169,16 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
         )
     info.sheet = title
     if sheet is None and skipped:
-        info.notes.append(f"sheet {title!r} used: " + "; ".join(f"sheet {t!r} {why}" for t, why in skipped))
+        info.notes.append(
+            Message("note_sheet_used", sheet=repr(title), skipped="; ".join(f"sheet {t!r} {why}" for t, why in skipped))
+        )
     if len(names) > 1:
-        info.notes.append(f"the workbook has {len(names)} sheets; sheet {title!r} was read")
+        info.notes.append(Message("note_sheets", n=len(names), sheet=repr(title)))
 
     header_row_number = h + 1
     info.header_row = header_row_number
     if h > 0:
-        info.notes.append(
-            f"header found on row {header_row_number}; row{'s' if h > 1 else ''} above it skipped (title)"
-        )
+        info.notes.append(Message("note_header_row" + ("_many" if h > 1 else ""), row=header_row_number))
     header_cells = rows[h]
     filled = [j for j, v in enumerate(header_cells) if _present(v)]
     first, last = filled[0], filled[-1]
@@ -147,7 +208,7 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
         label = next((v for v in last_cells if v is not None), None)
         if isinstance(label, str) and TOTAL_ROW.match(label):
             data.pop()
-            info.notes.append(f"row {last_row} ({label.strip()!r}) dropped: it looks like a total row")
+            info.notes.append(Message("note_total_row", row=last_row, label=repr(label.strip())))
     if not data:
         raise InputError(f"{where}: the sheet has a header (row {header_row_number}) but no data rows.")
 
@@ -161,6 +222,10 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
         row_label="row",
         notes=info.notes,
     )
+    header, renamed = distinct_header(
+        header, lambda j: f"cell {get_column_letter(first + j + 1)}{header_row_number}", info.notes
+    )
     df = pd.DataFrame({j: col for j, col in enumerate(columns)}, index=pd.Index(index, name="source_row"))
     df.columns = pd.Index(header)
+    df.attrs["duplicate_headers"] = renamed
     return df, info

@@ -41,9 +41,20 @@ Mapping file (TOML; every key is optional)::
     "Estimate_days" = "duration_planned_days"
     "Actual_days" = "duration_actual_days"
     "ID" = "project_id"
+    # instead of "ID": a key made of several columns (canonical name = [source headers])
+    # project_id = ["Unique Investment Identifier", "Project ID"]
 
 A source header in the file is looked up exactly first, then (if that finds nothing) compared
 after `normalise_header`, so stray spaces or case differences do not matter.
+
+A canonical name given a list of source headers (in ``[columns]``, or at the top level for
+``project_id``) is built by joining the text of those columns with `COMPOSITE_SEPARATOR`
+("021-000001/1234"); the source columns are consumed, and the notes say so. Only identifier and
+text columns (``project_id``, ``organisation``, ``project_type``...) can be composed.
+
+A header the file repeats (renamed "name (2)" by the reader, `source_info.distinct_header`) is kept
+as an extra column, unless the mapping file or the built-in vocabulary would read it: then which
+copy is meant is ambiguous, and that is an error (ignoring the name drops every copy).
 
 What the run needs to know later is carried in ``df.attrs``: ``bool_vocabulary`` (``{"amo":
 (yes_values, no_values)}``, the practice's extra yes/no values), ``cost_unit``, ``practice_name``,
@@ -63,43 +74,28 @@ from pathlib import Path
 import pandas as pd
 
 from amo_analysis.ingest import columns as cols
-from amo_analysis.ingest.cells import normalise_value, strip_accents
+from amo_analysis.ingest.cells import by_value, normalise_value, per_cell, strip_accents, to_text
 from amo_analysis.errors import InputError
+from amo_analysis.i18n import Message
 
 DEFAULT_BLANK_MEANS_NO: tuple[str, ...] = cols.FRAMING_COLUMNS + cols.PITFALL_COLUMNS
 
 _BOOL_COLUMNS: tuple[str, ...] = tuple(c.name for c in cols.COLUMNS if c.kind == "bool")
 
 # Trailing words dropped as a last resort ("Budget prévu EUR", "Coût réel k€", "Durée jours").
-_UNIT_WORDS: frozenset[str] = frozenset(
-    {
-        "eur",
-        "euro",
-        "euros",
-        "keur",
-        "k",
-        "ke",
-        "ht",
-        "ttc",
-        "usd",
-        "kusd",
-        "days",
-        "day",
-        "jours",
-        "jour",
-        "j",
-        "hours",
-        "heures",
-        "h",
-        "hrs",
-        "pct",
-        "percent",
-        "pourcent",
-        "pourcentage",
-    }
-)
+# fmt: off
+_UNIT_WORDS: frozenset[str] = frozenset({
+    "eur", "euro", "euros", "keur", "k", "ke", "ht", "ttc", "usd", "kusd", "days", "day", "jours", "jour",
+    "j", "hours", "heures", "h", "hrs", "pct", "percent", "pourcent", "pourcentage",
+})
+# fmt: on
 
-_TOP_LEVEL_KEYS = ("practice", "cost_unit", "date_format", "ignore", "blank_means_no", "columns")
+_TOP_LEVEL_KEYS = ("practice", "cost_unit", "date_format", "ignore", "blank_means_no", "columns", "project_id")
+
+COMPOSITE_SEPARATOR = "/"
+"""What joins the parts of a key made of several columns ("021-000001" + "1234" -> "021-000001/1234")."""
+
+_COMPOSABLE: tuple[str, ...] = tuple(c.name for c in cols.COLUMNS if c.kind in ("id", "text", "category"))
 _PRACTICE_KEYS = ("column", "name", "yes", "no")
 
 
@@ -125,6 +121,8 @@ class Mapping:
     """Optional strftime format forcing how dates are parsed."""
     ignore: tuple[str, ...] = ()
     """Source headers dropped before anything else."""
+    composites: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Canonical name -> source headers whose texts are joined to make it (a key of two columns)."""
     source_file: str | None = None
     """Where the mapping came from (for messages)."""
 
@@ -213,14 +211,14 @@ def recognise_header(header: str) -> tuple[str | None, str]:
     pairs = _variants(header)
     for key, removed in pairs:
         if key in _INDEX:
-            return _INDEX[key], (f"'{removed}' ignored" if removed else "")
+            return _INDEX[key], (Message("how_ignored", text=removed) if removed else "")
     variants = [key for key, _ in pairs]
     for key in variants:
         words = key.split(" ")
         if len(words) > 1 and words[-1] in _UNIT_WORDS:
             shorter = " ".join(words[:-1])
             if shorter in _INDEX:
-                return _INDEX[shorter], f"unit word '{words[-1]}' ignored"
+                return _INDEX[shorter], Message("how_unit_word", word=words[-1])
     return None, ""
 
 
@@ -295,10 +293,29 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
     columns_table = data.get("columns", {})
     if not isinstance(columns_table, dict):
         raise _fail(where, '\'columns\' must be a table of "source header" = "canonical name" lines')
+    composites = dict(columns_table)
+    if "project_id" in data:
+        composites["project_id"] = data["project_id"]
     for source, target in columns_table.items():
+        if isinstance(target, list):
+            continue
+        del composites[source]
         if not isinstance(target, str) or target not in canonical_targets():
             raise _unknown_target(where, source, target)
         mapping.renames[source] = target
+    for target, parts in composites.items():
+        parts = _string_list(where, target, parts)
+        if target not in _COMPOSABLE:
+            raise _fail(
+                where,
+                f"'{target}' is given a list of columns, but only these columns can be joined from several: "
+                + ", ".join(_COMPOSABLE),
+            )
+        if len(parts) < 2 or len(set(parts)) < len(parts):
+            raise _fail(where, f"'{target}' must name two or more different columns to join, not {list(parts)!r}")
+        if target in mapping.renames.values():
+            raise _fail(where, f"'{target}' is both mapped from one column and joined from several")
+        mapping.composites[target] = parts
 
     practice = data.get("practice")
     if practice is not None:
@@ -368,6 +385,18 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
 # --------------------------------------------------------------------------- applying a mapping
 
 
+def join_columns(parts: list[pd.Series]) -> pd.Series:
+    """The texts of `parts` joined cell by cell with `COMPOSITE_SEPARATOR` (numbers written without
+    ".0"); a row where every part is blank stays blank, a blank part among others is left empty."""
+    texts = []
+    for part in parts:
+        codes, outcomes = by_value(part, to_text)
+        texts.append(per_cell(codes, [t or "" for _, t in outcomes], object))
+    joined = [COMPOSITE_SEPARATOR.join(row) for row in zip(*texts)]
+    blank = COMPOSITE_SEPARATOR * (len(parts) - 1)
+    return pd.Series([None if v == blank else v for v in joined], index=parts[0].index, dtype=object)
+
+
 def _list_headers(headers: list[str], limit: int = 40) -> str:
     shown = ", ".join(f"'{h}'" for h in headers[:limit])
     return shown + (f", … ({len(headers) - limit} more)" if len(headers) > limit else "")
@@ -416,15 +445,59 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
     df.columns = headers
 
     # 1. Columns the mapping says to drop.
+    copies: dict[str, list[str]] = {}  # a name the file repeats -> its renamed copies (`source_info`)
+    for renamed, original in (raw.attrs.get("duplicate_headers") or {}).items():
+        copies.setdefault(original, []).append(renamed)
     ignored = [_find_source(h, headers, mapping_file, source_name, "column") for h in mapping.ignore]
+    ignored += [c for h in ignored for c in copies.get(h, [])]  # ignoring a repeated name ignores every copy
     if ignored:
         df = df.drop(columns=ignored)
-        report.notes.append(f"{_list_headers(ignored)} ignored, as {mapping_file} asks")
+        report.notes.append(Message("note_ignored", columns=_list_headers(ignored), file=mapping_file))
     remaining = [h for h in headers if h not in ignored]
 
-    # 2. Explicit renames, then the practice column: these win over the built-in vocabulary.
+    # A repeated name the mapping file or the built-in vocabulary would read: which copy is meant?
+    for original, renamed in copies.items():
+        if original in ignored:
+            continue
+        named = [
+            n
+            for n in (*mapping.renames, mapping.practice_column, *sum(mapping.composites.values(), ()))
+            if n is not None and (n == original or normalise_header(n) == normalise_header(original))
+        ]
+        target = recognise_header(original)[0]
+        if named or (
+            target is not None
+            and target not in mapping.renames.values()
+            and target not in mapping.composites
+            and not (target == "amo" and mapping.practice_column)
+        ):
+            used = f"{mapping_file} names it" if named else f"it reads as {target}"
+            raise InputError(
+                f"{source_name}: the header has '{original}' {len(renamed) + 1} times and {used}, so which "
+                f'column is meant is ambiguous; give each copy its own header, or ignore = ["{original}"] '
+                "in a mapping file"
+            )
+
+    # 2. Keys joined from several columns (their source columns are consumed).
+    composed: dict[str, str] = {}  # canonical -> "A + B" as the user's file names it
+    for target, parts in mapping.composites.items():
+        found = [_find_source(h, remaining, mapping_file, source_name, "column") for h in parts]
+        df[target] = join_columns([df[h] for h in found])
+        df = df.drop(columns=[h for h in found if h != target])
+        remaining = [h for h in remaining if h not in found]
+        composed[target] = " + ".join(found)
+        report.notes.append(
+            Message(
+                "note_composite_key",
+                column=target,
+                parts=", ".join(f"'{h}'" for h in found),
+                separator=COMPOSITE_SEPARATOR,
+            )
+        )
+
+    # 3. Explicit renames, then the practice column: these win over the built-in vocabulary.
     explicit: dict[str, str] = {}  # source header -> canonical
-    claimed_by: dict[str, str] = {}  # canonical -> source header
+    claimed_by: dict[str, str] = dict.fromkeys(composed, "")  # canonical -> source header
     requests = [(s, t, "column") for s, t in mapping.renames.items()]
     if mapping.practice_column is not None:
         requests.append((mapping.practice_column, "amo", "practice column"))
@@ -444,9 +517,9 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
         explicit[source] = target
         claimed_by[target] = source
         if source != target:
-            report.notes.append(f"'{source}' mapped to {target} by {mapping_file}")
+            report.notes.append(Message("note_mapped_by", source=source, target=target, file=mapping_file))
 
-    # 3. Built-in vocabulary for the rest.
+    # 4. Built-in vocabulary for the rest.
     automatic: dict[str, str] = {}
     for header in remaining:
         if header in explicit:
@@ -455,11 +528,18 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
         if target is None:
             report.unrecognised.append(header)
             continue
+        if target in composed:
+            report.unrecognised.append(header)
+            report.notes.append(
+                Message(
+                    "note_looks_like_joined", header=header, target=target, file=mapping_file, parts=composed[target]
+                )
+            )
+            continue
         if target in claimed_by and claimed_by[target] in explicit:
             report.unrecognised.append(header)
             report.notes.append(
-                f"'{header}' looks like {target}, but {mapping_file} maps "
-                f"'{claimed_by[target]}' to {target}; '{header}' is kept as an extra column"
+                Message("note_looks_like", header=header, target=target, file=mapping_file, other=claimed_by[target])
             )
             continue
         if target in claimed_by:
@@ -471,13 +551,16 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
         automatic[header] = target
         claimed_by[target] = header
         if how:  # exact synonyms are listed in `recognised`; only say how a looser match was made
-            report.notes.append(f"'{header}' recognised as {target} ({how})")
+            report.notes.append(Message("note_recognised_as", header=header, target=target, how=how))
 
     renames = {**explicit, **automatic}
-    report.recognised = {h: renames[h] for h in remaining if h in renames}
+    report.recognised = {
+        **{parts: t for t, parts in composed.items()},
+        **{h: renames[h] for h in remaining if h in renames},
+    }
 
     # An extra column kept under its own header must not collide with a canonical name.
-    final_names = [renames.get(h, h) for h in remaining]
+    final_names = [renames.get(h, h) for h in remaining] + list(composed)
     for header in report.unrecognised:
         if final_names.count(header) > 1:
             other = next(h for h, t in renames.items() if t == header)
@@ -488,14 +571,14 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
 
     practice_values = [v for v in (*mapping.practice_yes, *mapping.practice_no)]
     if practice_values:
-        practice_header = claimed_by.get("amo", "the practice column")
-        yes = "/".join(f"'{v}'" for v in mapping.practice_yes) or "(usual yes values)"
-        no = "/".join(f"'{v}'" for v in mapping.practice_no) or "(usual no values)"
-        report.notes.append(f"{yes} / {no} in '{practice_header}' read as practice yes / no")
+        practice_header = claimed_by.get("amo", Message("the_practice_column"))
+        yes = "/".join(f"'{v}'" for v in mapping.practice_yes) or Message("usual_yes_values")
+        no = "/".join(f"'{v}'" for v in mapping.practice_no) or Message("usual_no_values")
+        report.notes.append(Message("note_practice_values", yes=yes, no=no, column=practice_header))
     if mapping.practice_name != "AMO":
-        report.notes.append(f"the practice evaluated is called '{mapping.practice_name}' in reports")
+        report.notes.append(Message("note_practice_name", name=mapping.practice_name))
     if mapping.cost_unit != "EUR":
-        report.notes.append(f"money columns are in {mapping.cost_unit}")
+        report.notes.append(Message("note_money_unit", unit=mapping.cost_unit))
 
     df = df.rename(columns=renames)
     df.attrs["bool_vocabulary"] = {"amo": (tuple(mapping.practice_yes), tuple(mapping.practice_no))}
@@ -503,5 +586,5 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping | None, source_name: str) 
     df.attrs["practice_name"] = mapping.practice_name
     df.attrs["date_format"] = mapping.date_format
     df.attrs["blank_means_no"] = tuple(mapping.blank_means_no)
-    df.attrs["source_headers"] = {t: s for s, t in renames.items()}
+    df.attrs["source_headers"] = {**{t: s for s, t in renames.items()}, **composed}
     return df, report

@@ -63,6 +63,9 @@ class Portfolio:
     #: who may be named (`collection.publishable`): min_org_size, withheld (labels of the small
     #: organisations), focus, peers; empty when nothing was renamed
     disclosure: dict = field(default_factory=dict)
+    has_practice: bool = True
+    """False when the source has no practice column: `amo` is blank on every row, and only the
+    analyses that need no practice run (overview, forecast, benchmarks)."""
 
     @property
     def n_projects(self) -> int:
@@ -73,7 +76,8 @@ class Portfolio:
         return {
             "source": self.source_name,
             "checksum": self.checksum,
-            "detection": list(self.detection),
+            "detection": [str(line) for line in self.detection],
+            "detection_translatable": [to_json_text(line) for line in self.detection],
             "recognised_columns": dict(self.recognised),
             "unrecognised_columns": list(self.unrecognised),
             "personal_columns_dropped": list(self.personal_columns),
@@ -84,6 +88,7 @@ class Portfolio:
             "missing_values": {k: int(v) for k, v in self.missing.items()},
             "cost_unit": self.cost_unit,
             "practice_name": self.practice_name,
+            "has_practice": self.has_practice,
             "row_label": self.row_label,
             "n_projects": self.n_projects,
             "period": self.period(),
@@ -121,7 +126,7 @@ class Portfolio:
             data=data,
             source_name=prov["source"],
             checksum=prov["checksum"],
-            detection=prov["detection"],
+            detection=[Message.from_json(line) for line in prov.get("detection_translatable", prov["detection"])],
             recognised=prov["recognised_columns"],
             unrecognised=prov["unrecognised_columns"],
             personal_columns=prov["personal_columns_dropped"],
@@ -134,6 +139,7 @@ class Portfolio:
             row_label=prov["row_label"],
             sources=prov.get("sources", []),
             disclosure=prov.get("disclosure", {}),
+            has_practice=prov.get("has_practice", True),
         )
 
 
@@ -156,13 +162,30 @@ def project_name_columns(data: pd.DataFrame) -> list[str]:
     return found
 
 
+def problem_message(p: Problem) -> Message:
+    """`p.sentence()` as a message, so a report shows it in its language (the rule too when it is one)."""
+    key = "problem_" + "".join(
+        part for part, given in (("r", p.row), ("c", p.column), ("v", p.value)) if given is not None
+    )
+    values: dict = {"file": p.file, "rule": p.rule}
+    if p.row is not None:
+        values.update(label=contract.row_label_word(p.row_label), row=p.row)
+    if p.column is not None:
+        values["column"] = p.column
+    if p.value is not None:
+        text = repr(p.value) if isinstance(p.value, str) else str(p.value)
+        values["value"] = text if len(text) <= 60 else text[:59] + "…"
+    return Message(key if key != "problem_" else "problem_file", **values)
+
+
 def _problem_dict(p: Problem) -> dict:
     return {
         "row": p.row,
         "column": p.column,
         "value": None if p.value is None else str(p.value),
-        "rule": p.rule,
+        "rule": str(p.rule),
         "sentence": p.sentence(),
+        "sentence_translatable": to_json_text(problem_message(p)),
     }
 
 
@@ -217,7 +240,10 @@ def load_portfolio(
         detection=info.describe(),
         recognised=dict(report.recognised),
         unrecognised=[c for c in report.unrecognised if c not in {p.column for p in personal}],
-        personal_columns=[{"column": p.column, "reason": p.reason} for p in personal],
+        personal_columns=[
+            {"column": p.column, "reason": str(p.reason), "reason_translatable": to_json_text(p.reason)}
+            for p in personal
+        ],
         problems=[_problem_dict(p) for p in result.problems],
         excluded_rows=list(result.excluded_rows),
         notes=list(report.notes) + list(result.notes),
@@ -225,4 +251,5 @@ def load_portfolio(
         cost_unit=unit,
         practice_name=attrs.get("practice_name") or "AMO",
         row_label=info.row_label,
+        has_practice=result.has_practice,
     )

@@ -49,6 +49,7 @@ import pyarrow.compute as pc
 from amo_analysis.ingest import columns as cols
 from amo_analysis.ingest.cells import is_missing, is_unfilled, looks_numeric, parse_bool_value
 from amo_analysis.ingest.mapping import normalise_header, recognise_header
+from amo_analysis.i18n import Message
 
 # Headers naming a way to reach or identify a person: always personal.
 _CONTACT_PHRASES: tuple[str, ...] = (
@@ -316,13 +317,13 @@ def _header_reason(header: str, series: pd.Series) -> str | None:
         return None
     phrase = _has_phrase(key, _CONTACT_PHRASES)
     if phrase and not _all_flags(series, numbers_ok=False):
-        return f"header looks like contact or identity details of a person ({phrase})"
+        return Message("privacy_contact_header", phrase=phrase)
     phrase = _has_phrase(key, _ROLE_PHRASES)
     if phrase and not _all_flags(series, numbers_ok=True):
-        return f"header looks like a person's name ({phrase})"
+        return Message("privacy_name_header", phrase=phrase)
     words = set(key.split())
     if words & _NAME_WORDS and not words & _THING_WORDS and not _all_flags(series, numbers_ok=True):
-        return f"header looks like a person's name ({sorted(words & _NAME_WORDS)[0]})"
+        return Message("privacy_name_header", phrase=sorted(words & _NAME_WORDS)[0])
     return None
 
 
@@ -362,12 +363,11 @@ def _content_reason(series: pd.Series) -> str | None:
             n_mail += int(count)
         elif looks_like_phone(value):
             n_phone += int(count)
-    parts = []
-    if n_mail:
-        parts.append(f"{n_mail} value{'s' if n_mail > 1 else ''} look{'' if n_mail > 1 else 's'} like e-mail addresses")
-    if n_phone:
-        parts.append(f"{n_phone} value{'s' if n_phone > 1 else ''} look{'' if n_phone > 1 else 's'} like phone numbers")
-    return "; ".join(parts) or None
+    mails = Message("privacy_emails" + ("_many" if n_mail > 1 else ""), n=n_mail)
+    phones = Message("privacy_phones" + ("_many" if n_phone > 1 else ""), n=n_phone)
+    if n_mail and n_phone:
+        return Message("privacy_both", mails=mails, phones=phones)
+    return mails if n_mail else phones if n_phone else None
 
 
 def find_personal_columns(df: pd.DataFrame) -> list[PersonalColumn]:

@@ -31,8 +31,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header, mark_name
+from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header, distinct_header, mark_name
 from amo_analysis.errors import InputError, Problem
+from amo_analysis.i18n import Message
 
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_RECORDS = 50
@@ -43,8 +44,9 @@ def _show(value: str) -> str:
     return "'" + value + "'"
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def _many(key: str, n: int) -> str:
+    """`key` for one, `key_many` for any other count (the locale files hold both)."""
+    return key if n == 1 else key + "_many"
 
 
 @dataclass
@@ -73,10 +75,10 @@ def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     sep_hint = re.fullmatch(r"sep=(.)", first_line, re.IGNORECASE)
     if sep_hint:
         delimiter = sep_hint.group(1)
-        info.notes.append(f"delimiter {delimiter!r} declared on line 1 ('sep=')")
+        info.notes.append(Message("note_sep_declared", mark=repr(delimiter)))
     else:
         if path.suffix.lower() == ".tsv" and "\t" in text[:65536]:
-            delimiter, note = "\t", "delimiter tab (.tsv file)"
+            delimiter, note = "\t", Message("note_tsv")
         else:
             delimiter, note = _sniff_delimiter(text)
         info.notes.append(note)
@@ -97,11 +99,13 @@ def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     )
     header = [header[j] for j in keep]
     columns = [columns[j] for j in keep]
+    header, renamed = distinct_header(header, lambda j: f"column {keep[j] + 1}", info.notes)
 
     samples = [col.iloc[:_NUMBER_SAMPLE_RECORDS].dropna().tolist() for col in columns]
     info.decimal, info.thousands = _detect_number_format(samples, delimiter, info.notes)
     df = pd.DataFrame(dict(zip(header, columns)), index=columns[0].index)
     df.columns = pd.Index(header)
+    df.attrs["duplicate_headers"] = renamed
     return df, info
 
 
@@ -134,7 +138,7 @@ def _decode(raw: bytes, name: str, notes: list[str]) -> tuple[str, str]:
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n\f")
     if sample and controls > max(2, len(sample) // 100):
         raise _binary_error(name)
-    notes.append(f"encoding {encoding} detected")
+    notes.append(Message("note_encoding", encoding=encoding))
     return text.lstrip("\ufeff"), encoding
 
 
@@ -160,10 +164,7 @@ def _decode_legacy(raw: bytes, utf8_error: UnicodeDecodeError, name: str, notes:
         decoded.append(text)
     if not utf8_accented:
         return raw.decode("cp1252"), "cp1252"
-    notes.append(
-        f"the file mixes UTF-8 and cp1252 text: {_plural(len(legacy_lines), 'line')} read as cp1252 "
-        f"(first: line {legacy_lines[0]}), the others as UTF-8"
-    )
+    notes.append(Message(_many("note_mixed_encoding", len(legacy_lines)), n=len(legacy_lines), first=legacy_lines[0]))
     return "\n".join(decoded), "utf-8+cp1252"
 
 
@@ -225,9 +226,9 @@ def _sniff_delimiter(text: str) -> tuple[str | None, str]:
         if best is None or score > best[0]:
             best = (score, delim)
     if best is None:
-        return None, "no delimiter found: the file is read as a single column"
+        return None, Message("note_no_delimiter")
     delim = best[1]
-    return delim, f"delimiter {delim!r} detected" if delim != "\t" else "delimiter tab detected"
+    return delim, Message("note_delimiter", mark=repr(delim)) if delim != "\t" else Message("note_delimiter_tab")
 
 
 def _header_names(fields: list[str]) -> list[str]:
@@ -246,8 +247,7 @@ def _locate_header(records: list) -> tuple[int, list[str]]:
             if len(cells) > 1:
                 if len(cells) >= 3 and sum(_classify_number(c) is None for c in cells) > len(cells) / 2:
                     return i, [
-                        f"line {line} skipped: it looks like a title above the header "
-                        f"({(_filled(skipped) or [''])[0].strip()!r})"
+                        Message("note_title_line", line=line, title=repr((_filled(skipped) or [""])[0].strip()))
                         for line, skipped in records[:i]
                     ]
                 break
@@ -263,6 +263,11 @@ def _parse_text(text: str, delimiter: str | None, sep_hint: bool, name: str) -> 
     try:
         records = list(_records(text, delimiter or "\x1f"))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise InputError(
+                f"{name}: a value is longer than {csv.field_size_limit():,} characters, which no portfolio cell "
+                "is (a quote left open, or not a table); check the quotes, or export the table again."
+            ) from exc
         raise InputError(f"{name}: the file cannot be parsed as CSV ({exc}); check quotes and the delimiter.") from exc
     if sep_hint:
         records = records[1:]
@@ -291,13 +296,10 @@ def _parse_text(text: str, delimiter: str | None, sep_hint: bool, name: str) -> 
             ],
         )
     if any(len(f) > n_header for _, f in data):
-        notes.append("empty cells beyond the last header column were ignored")
+        notes.append(Message("note_cells_beyond_header"))
     short = sum(1 for _, f in data if len(f) < n_header)
     if short:
-        notes.append(
-            f"{short} line{'s have' if short > 1 else ' has'} fewer fields than the header; "
-            "the missing cells are read as empty"
-        )
+        notes.append(Message(_many("note_short_lines", short), n=short))
 
     index = pd.Index([line for line, _ in data], name="source_row")
     padded = [
@@ -503,16 +505,20 @@ def _detect_number_format(samples: list[list[str]], delimiter: str | None, notes
             decimal = locale_default
         else:
             decimal = ranked[0][0]
-        word = "comma" if decimal == "," else "point"
-        notes.append(
-            f"decimal {word} detected ({_plural(decimal_votes[decimal], 'cell')}, "
-            f"e.g. {_show(examples[('dec', decimal)])})"
-        )
+        n = decimal_votes[decimal]
+        key = "note_decimal_comma" if decimal == "," else "note_decimal_point"
+        notes.append(Message(_many(key, n), n=n, example=_show(examples[("dec", decimal)])))
         other = "." if decimal == "," else ","
         if decimal_votes[other]:
+            n = decimal_votes[other]
             notes.append(
-                f"{_plural(decimal_votes[other], 'cell')} with {other!r} as decimal mark instead of "
-                f"{decimal!r} (e.g. {_show(examples[('dec', other)])}) will not convert as numbers"
+                Message(
+                    _many("note_other_decimal", n),
+                    n=n,
+                    other=repr(other),
+                    decimal=repr(decimal),
+                    example=_show(examples[("dec", other)]),
+                )
             )
     else:
         marks = [t for t, _ in thousands_votes.most_common() if t in ".,"]
@@ -521,24 +527,27 @@ def _detect_number_format(samples: list[list[str]], delimiter: str | None, notes
         else:
             decimal = locale_default
             if not ambiguous:
-                notes.append(f"no decimal marks found; {decimal!r} assumed")
+                notes.append(Message("note_no_decimal", mark=repr(decimal)))
 
     for mark, n in ambiguous.items():
-        thousands_votes_mark = "thousands separator" if mark != decimal else "decimal mark"
+        read_as = Message("thousands_separator" if mark != decimal else "decimal_mark")
         if mark != decimal:
             thousands_votes[mark] += n
         notes.append(
-            f"{_plural(n, 'ambiguous cell')} such as {_show(examples[('amb', mark)])}: "
-            f"{mark!r} read as {thousands_votes_mark}"
+            Message(
+                _many("note_ambiguous", n),
+                n=n,
+                example=_show(examples[("amb", mark)]),
+                mark=repr(mark),
+                read_as=read_as,
+            )
         )
 
     candidates = [(t, n) for t, n in thousands_votes.most_common() if t != decimal]
     thousands = candidates[0][0] if candidates else None
     if thousands is not None:
         example = examples.get(("thou", thousands)) or examples.get(("amb", thousands), "")
-        notes.append(f"thousands separator {mark_name(thousands)} detected (e.g. {_show(example)})")
+        notes.append(Message("note_thousands", mark=mark_name(thousands), example=_show(example)))
         for t, n in candidates[1:]:
-            notes.append(
-                f"{_plural(n, 'cell')} with {mark_name(t)} as thousands separator instead will not convert as numbers"
-            )
+            notes.append(Message(_many("note_other_thousands", n), n=n, mark=mark_name(t)))
     return decimal, thousands

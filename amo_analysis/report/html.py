@@ -16,7 +16,16 @@ from unittest import mock
 
 import jinja2
 
-from amo_analysis.i18n import format_money, format_number, format_percent, format_points, narrative, translate
+from amo_analysis.i18n import (
+    Message,
+    format_money,
+    format_number,
+    format_percent,
+    format_points,
+    localise,
+    narrative,
+    translate,
+)
 from amo_analysis.paths import TEMPLATES_DIR
 
 if TYPE_CHECKING:  # nbconvert and nbformat are imported where pages are written, not for the summary
@@ -226,19 +235,26 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
     ]
     dropped = ", ".join(p["column"] for p in prov.get("personal_columns_dropped", []))
     quality.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
-    quality += [(translate("detection", lang), line) for line in prov.get("detection", [])]
+    detection = prov.get("detection_translatable", prov.get("detection", []))
+    quality += [(translate("detection", lang), localise(Message.from_json(line), lang)) for line in detection]
     warnings = []
     if prov.get("excluded_rows"):
         warnings.append(translate("excluded_rows_note", lang, n=len(prov["excluded_rows"])))
     if document.get("run", {}).get("sample"):
         warnings.append(translate("synthetic_note", lang))
     run = document.get("run", {})
+    warnings += [skipped["reason"] for skipped in run.get("skipped", [])]  # notebooks the data cannot feed
+    from amo_analysis.analyses.overview import exact_plan_warnings  # here: a worker process never needs it
+
+    warnings += exact_plan_warnings(document["results"], lang)  # plans that look re-baselined
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
     page = env.get_template("index.html.j2").render(
         lang=lang,
-        title=translate("report_title", lang, practice=practice),
+        title=translate(
+            "report_title" if prov.get("has_practice", True) else "report_title_no_practice", lang, practice=practice
+        ),
         lead=" · ".join(
             [str(prov.get("source")), f"{prov.get('n_projects')} {translate('projects', lang)}"]
             + ([f"{translate('period', lang)} {prov['period'][0]} – {prov['period'][1]}"] if prov.get("period") else [])

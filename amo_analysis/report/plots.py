@@ -18,6 +18,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from amo_analysis.analyses.forecast import scenario_name  # noqa: E402
 from amo_analysis.findings import passes_unavailable  # noqa: E402
 from amo_analysis.i18n import SCALE_KEYS, format_number, format_percent, translate  # noqa: E402
 
@@ -54,6 +55,18 @@ def _sample(data: pd.DataFrame, seed: int) -> pd.DataFrame:
     return data if len(data) <= MAX_POINTS else data.sample(MAX_POINTS, random_state=seed)
 
 
+#: characters per line of a group's name under its box or beside its bar (longer names are wrapped)
+LABEL_WIDTH = 18
+
+
+def wrap_label(text: object, width: int = LABEL_WIDTH) -> str:
+    """`text` broken into lines of at most `width` characters at spaces (a longer word keeps its line),
+    so that long practice names ("with Even agency code (placebo)") do not run into their neighbours."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False, break_on_hyphens=False)) or str(text)
+
+
 def _group_boxes(ax, values: list[np.ndarray], labels: list[str]) -> None:
     """Box plot (quartiles, whiskers at 1.5 IQR, no fliers) of each group, computed on every value
     (matplotlib's boxplot_stats: fast at any size), in the group colours and hatches."""
@@ -76,7 +89,7 @@ def _group_boxes(ax, values: list[np.ndarray], labels: list[str]) -> None:
     for i, patch in zip(shown, boxes["boxes"]):
         patch.set_facecolor(OKABE_ITO[i % len(OKABE_ITO)])
         patch.set_hatch(GROUP_HATCHES[i % len(GROUP_HATCHES)])
-    ax.set_xticks(range(len(labels)), labels)
+    ax.set_xticks(range(len(labels)), [wrap_label(label) for label in labels])
     ax.set_xlim(-0.6, len(labels) - 0.4)
 
 
@@ -125,7 +138,7 @@ def outcome_class_bars(table: pd.DataFrame, lang: str = "en"):
     left = np.zeros(len(pivot))
     for cls, colour, hatch in zip(classes, [OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[3]], ["", "..", "xx"]):
         ax.barh(
-            [str(g) for g in pivot.index],
+            [wrap_label(g, 2 * LABEL_WIDTH) for g in pivot.index],
             pivot[cls],
             left=left,
             color=colour,
@@ -238,7 +251,7 @@ def forecast_figure(table: pd.DataFrame, lang: str = "en", practice: str = "AMO"
                 ax.scatter(
                     r[c], i, marker=marker, s=50, color="#0072B2", zorder=3, label=c[5:].upper() if i == 0 else None
                 )
-        labels.append(f"{r['project_id']} – {translate('with' if r['amo'] else 'without', lang, practice=practice)}")
+        labels.append(f"{r['project_id']} – {scenario_name(r['amo'], practice, lang)}")
     budget = float(table["budget_planned"].iloc[0])
     ax.axvline(budget, color="grey", ls="--", lw=1, label=translate("fc_legend_budget", lang))
     ax.axvline(budget * 1.1, color="#D55E00", ls=":", lw=1.2, label=translate("fc_legend_budget_10", lang))

@@ -19,6 +19,7 @@ from amo_analysis import __version__
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import EXIT_INPUT_ERROR, ContractError, InputError
 from amo_analysis.paths import REPORTS_DIR
+from amo_analysis.suite.problems import SCREENFUL, from_provenance
 
 
 #: what a console that cannot show a character prints instead (Windows consoles and redirected
@@ -82,6 +83,23 @@ def make_console_safe(*streams) -> None:
                 reconfigure(errors="amo_analysis.console")
             except (ValueError, OSError):  # a closed or unusual stream: leave it as it is
                 pass
+
+
+def print_problems(problems, folder, stream=None, indent: str = "") -> None:
+    """Print `problems` (one per line up to a screenful, else grouped by column and rule) and, past a
+    screenful, write them all to `folder/problems.csv` and print its path."""
+    from amo_analysis.suite.problems import SCREENFUL, problem_lines, write_problems_csv
+
+    stream = stream or sys.stdout
+    for line in problem_lines(problems):
+        print(indent + line, file=stream)
+    if len(problems) > SCREENFUL:
+        try:
+            path = write_problems_csv(problems, folder)
+        except OSError as exc:
+            print(f"{indent}(the full list could not be written to {folder}: {exc.strerror or exc})", file=stream)
+        else:
+            print(f"{indent}Every problem, one per line: {path}", file=stream)
 
 
 def parse_parameter(text: str) -> tuple[str, object]:
@@ -304,7 +322,7 @@ def cmd_validate(args) -> int:
         )
     except ContractError as exc:
         print(f"{exc.file}: {len(exc.problems)} problem(s) break the portfolio contract:")
-        print(exc.report())
+        print_problems(exc.problems, REPORTS_DIR)
         print("Fix these rows, or rerun with --drop-invalid to exclude them (the reports will say so).")
         return EXIT_INPUT_ERROR
     prov = portfolio.provenance()
@@ -317,8 +335,12 @@ def cmd_validate(args) -> int:
         print(f"  column {name!r} kept as an extra column")
     for p in prov["personal_columns_dropped"]:
         print(f"  personal data dropped: {p['column']!r} ({p['reason']})")
-    for p in prov["problems"]:
-        print(f"  excluded: {p['sentence']}")
+    if len(prov["problems"]) > SCREENFUL:
+        print(f"  excluded: {len(prov['excluded_rows'])} {prov['row_label']}s with problems:")
+        print_problems(from_provenance(prov), REPORTS_DIR, indent="  ")
+    else:
+        for p in prov["problems"]:
+            print(f"  excluded: {p['sentence']}")
     for note in prov["notes"]:
         print(f"  note: {note}")
     missing = {k: v for k, v in prov["missing_values"].items() if v}
@@ -376,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"error: {exc}", file=sys.stderr)
-        print(exc.report(), file=sys.stderr)
+        print_problems(exc.problems, getattr(args, "out", None) or REPORTS_DIR, stream=sys.stderr)
         print("Fix these rows, or rerun with --drop-invalid to exclude them.", file=sys.stderr)
         return EXIT_INPUT_ERROR
     except InputError as exc:

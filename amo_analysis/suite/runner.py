@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NoReturn
 
@@ -54,6 +54,8 @@ class RunOutcome:
     index: Path
     results: Path
     notebooks: list[str]
+    skipped: dict[str, str] = field(default_factory=dict)
+    """{notebook: why it was not run, in the report's language}."""
 
 
 def list_notebooks(only: list[str] | None = None, folder: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -69,6 +71,85 @@ def list_notebooks(only: list[str] | None = None, folder: Path = NOTEBOOKS_DIR) 
             )
         notebooks = [p for p in notebooks if p.stem in wanted or p.stem.split("_", 1)[0] in wanted]
     return notebooks
+
+
+def notebook_needs(nb: Path) -> set[str]:
+    """What a notebook needs of the portfolio beyond the required columns, from its metadata
+    (``"amo_analysis": {"needs": ["practice"]}``): "practice" for the notebooks that compare projects
+    with and without the practice. A notebook says so itself, so the runner names none."""
+    import json
+
+    try:
+        meta = json.loads(nb.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return set()
+    return set(meta.get("amo_analysis", {}).get("needs", []))
+
+
+def notebook_title(nb: Path, lang: str) -> str:
+    """The first heading of a notebook (in `lang`), or its file name."""
+    import json
+
+    from amo_analysis.i18n import narrative
+
+    try:
+        cells = json.loads(nb.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return nb.stem
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            text = narrative("".join(cell.get("source", [])), lang)
+            heading = next((line for line in text.splitlines() if line.startswith("#")), "")
+            return heading.lstrip("#").strip() or nb.stem
+    return nb.stem
+
+
+def notebooks_to_skip(notebooks: list[Path], portfolio, lang: str) -> dict[Path, str]:
+    """{notebook: one sentence in `lang` saying why it is not run and what would enable it} for the
+    notebooks the portfolio cannot feed: a practice comparison without a practice column (the
+    notebook's metadata say it needs one), the organisations notebook with fewer than 2 organisations
+    (`NOTEBOOK_NEEDS`)."""
+    skipped = {}
+    for nb in notebooks:
+        need = NOTEBOOK_NEEDS.get(nb.stem)
+        if not portfolio.has_practice and "practice" in notebook_needs(nb):
+            skipped[nb] = translate("notebook_skipped_no_practice", lang, notebook=notebook_title(nb, lang))
+        elif need is not None and not need[0](portfolio):
+            skipped[nb] = translate(need[1], lang)
+    return skipped
+
+
+def remove_stale_partials(out: Path) -> list[Path]:
+    """Remove the `.<run-id>.partial` folders of runs that died without cleaning up (killed with
+    SIGKILL, the machine stopped): those whose process (`PARTIAL_OWNER`) no longer runs, or that name
+    none and are older than `STALE_PARTIAL_SECONDS`. Returns the folders removed."""
+    removed = []
+    for folder in out.glob(".*.partial"):
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        owner = folder / PARTIAL_OWNER
+        try:
+            pid = int(owner.read_text(encoding="utf-8").split()[0])
+        except (OSError, ValueError, IndexError):
+            pid = None
+        if pid is not None and _alive(pid):
+            continue
+        if pid is None:
+            try:
+                age = time.time() - folder.stat().st_mtime
+            except OSError:
+                continue
+            if age < STALE_PARTIAL_SECONDS:
+                continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+#: the file in a run's temporary folder naming the process that writes it (see `remove_stale_partials`)
+PARTIAL_OWNER = ".owner"
+#: a temporary run folder naming no process is stale after this long (seconds)
+STALE_PARTIAL_SECONDS = 24 * 3600
 
 
 def ensure_kernel() -> str:
@@ -197,6 +278,7 @@ class _Worker:
 
     def __init__(self, env: dict, pages: bool = False):
         self.log = tempfile.TemporaryFile()
+        self.kernels: set[int] = set()
         command = [sys.executable, "-m", "amo_analysis.suite.runner", "--worker"] + (["--pages"] if pages else [])
         self.proc = subprocess.Popen(
             command,
@@ -240,17 +322,59 @@ class _Worker:
         self.log.close()
 
     def kill(self) -> None:
+        """End the process and, at once, the kernels it started (each in a session of its own, which
+        the signal to the worker's group does not reach): no cell keeps writing into the run folder."""
+        self.kernels.update(_children(self.proc.pid))
+        for pid in [self.proc.pid, *self.kernels]:
+            try:
+                os.killpg(pid, signal.SIGKILL if pid in self.kernels else signal.SIGTERM)
+            except (ProcessLookupError, PermissionError, AttributeError, OSError):
+                pass
+
+    def wait_kernels(self, timeout: float) -> None:
+        """Wait until the kernels found by `kill` have ended (at most `timeout` seconds)."""
+        deadline = time.monotonic() + timeout
+        while self.kernels and time.monotonic() < deadline:
+            self.kernels = {pid for pid in self.kernels if _alive(pid)}
+            if self.kernels:
+                time.sleep(0.05)
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (Linux /proc; empty elsewhere: the kernels then end by
+    themselves within `KERNEL_GRACE_SECONDS`, when they see their parent gone)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields and int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """True while process `pid` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except (OSError, IndexError):
+        pass
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return Path("/proc").is_dir() is False
 
 
 def _end_workers(workers: list[_Worker]) -> None:
-    """Kill and reap `workers` (those already ended are left as they are)."""
+    """Kill and reap `workers` and their kernels (those already ended are left as they are)."""
     for worker in workers:
         worker.kill()
+    for worker in workers:
         worker.close()
+        worker.wait_kernels(KERNEL_GRACE_SECONDS)
 
 
 def _execute_on_worker(
@@ -422,27 +546,23 @@ def run_suite(
             data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table, query=query, pseudonymise=pseudonymise
         )
         portfolio = publishable(portfolio, min_org_size, focus, lang, seed)
-        for nb in list(notebooks):
-            need = NOTEBOOK_NEEDS.get(nb.stem)
-            if need is not None and not need[0](portfolio):
-                notebooks.remove(nb)
-                progress(translate(need[1], lang))
-        if not notebooks:
-            raise InputError(f"no notebook left to run: {translate(NOTEBOOK_NEEDS['07_organisations'][1])}.")
+        skipped = notebooks_to_skip(notebooks, portfolio, lang)
+        if skipped and len(skipped) == len(notebooks):
+            raise InputError(" ".join(skipped.values()))
+        notebooks = [nb for nb in notebooks if nb not in skipped]
         kernel = ensure_kernel()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(out)
     except BaseException:
         _end_workers(workers)
         raise
+    for sentence in skipped.values():
+        progress(sentence)
     is_sample = (
         not isinstance(data, (list, tuple))
         and "://" not in str(data)
-        and Path(data).resolve()
-        in {
-            SAMPLE_PORTFOLIO.resolve(),
-            SAMPLE_PORTFOLIO_24.resolve(),
-        }
+        and Path(data).resolve() in {SAMPLE_PORTFOLIO.resolve(), SAMPLE_PORTFOLIO_24.resolve()}
     )
     now = clock()
     run_id = _run_id(portfolio.checksum, now)
@@ -454,6 +574,7 @@ def run_suite(
         if partial.exists():
             shutil.rmtree(partial)
         partial.mkdir()
+        (partial / PARTIAL_OWNER).write_text(f"{os.getpid()}\n", encoding="utf-8")
         portfolio_path = portfolio.save(partial / "data")
         source_name, checksum, provenance = portfolio.source_name, portfolio.checksum, portfolio.provenance()
         n_projects = portfolio.n_projects
@@ -493,6 +614,7 @@ def run_suite(
                 "seed": seed,
                 "parameters": parameters,
                 "notebooks": [p.stem for p in executed],
+                "skipped": [{"notebook": nb.stem, "reason": why} for nb, why in skipped.items()],
                 "drop_invalid": drop_invalid,
                 "pseudonymise": pseudonymise,
                 "sample": is_sample,
@@ -506,17 +628,28 @@ def run_suite(
         build_index(partial, document, reports, lang)
         if final.exists():
             shutil.rmtree(final)
+        (partial / PARTIAL_OWNER).unlink()
         os.replace(partial, final)
         _point_latest(out, final)
     except BaseException:
-        _end_workers(workers)
-        _remove_partial(partial)
+        # a second SIGTERM or Ctrl+C must not stop the cleanup half-way
+        ignored = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            _end_workers(workers)
+            _remove_partial(partial)
+        finally:
+            for sig, handler in ignored.items():
+                signal.signal(sig, handler)
         raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return RunOutcome(
-        run_dir=final, index=final / "index.html", results=final / "results.json", notebooks=[p.stem for p in notebooks]
+        run_dir=final,
+        index=final / "index.html",
+        results=final / "results.json",
+        notebooks=[p.stem for p in notebooks],
+        skipped={nb.stem: why for nb, why in skipped.items()},
     )
 
 
@@ -527,15 +660,18 @@ KERNEL_GRACE_SECONDS = 3.0
 
 
 def _remove_partial(partial: Path) -> None:
-    """Remove a failed or interrupted run's folder, and remove it again if a kernel that outlived its
-    worker wrote into it while it was being removed (watched for `KERNEL_GRACE_SECONDS`)."""
+    """Remove a failed or interrupted run's folder. Its kernels are dead by now where their processes
+    can be found (`_Worker.kill`); elsewhere a kernel that outlived its worker may write into the folder
+    while it is being removed, so it is removed again while one might (watched for
+    `KERNEL_GRACE_SECONDS` after it last reappeared, at least once more than that in all)."""
     deadline = time.monotonic() + KERNEL_GRACE_SECONDS
     while True:
         shutil.rmtree(partial, ignore_errors=True)
-        while partial.exists() is False and time.monotonic() < deadline:
+        while not partial.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        if not partial.exists() or time.monotonic() >= deadline + KERNEL_GRACE_SECONDS:
+        if not partial.exists():
             return
+        deadline = time.monotonic() + KERNEL_GRACE_SECONDS  # it reappeared: a kernel still writes
 
 
 def _worker_main(pages: bool) -> NoReturn:

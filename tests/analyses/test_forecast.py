@@ -397,3 +397,16 @@ def test_calibration_display_names_target_and_group_in_the_report_language(synth
     }
     assert shown.drop(columns=["target", "group"]).equals(calib.drop(columns=["target", "group"]))
     assert set(fc.calibration_display(calib)["group"]) == {"all projects", "with AMO", "without AMO"}
+
+
+def test_a_portfolio_without_practice_is_forecast_as_one_group():
+    data = metrics.derive_metrics(synth.make_portfolio(120, 0))
+    data["amo"] = pd.array([pd.NA] * len(data), dtype="boolean")
+    project = fc.new_project(budget=75_000, duration=180, project_type="ERP", complexity=3)
+    table = fc.forecast(data, project, amo="both")
+    assert len(table) == 1 and table["amo"].isna().all()  # one scenario: the practice is unknown
+    assert table.at[0, "method"] == "quantile regression" and table.at[0, "cost_p80"] > 75_000
+    assert fc.scenario_name(table.at[0, "amo"], "AMO", "fr") == "tous les projets"
+    assert list(fc.forecast_summary(table, "AMO", "en").columns) == ["quantity", "all projects"]
+    calib, _ = fc.backtest(data, quantile=0.8, seed=0)
+    assert set(calib.loc[calib["n"] > 0, "group"]) == {"all"}

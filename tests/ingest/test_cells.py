@@ -12,13 +12,37 @@ import pytest
 from amo_analysis.ingest import cells
 
 
-def test_the_two_missing_marker_lists_stay_apart_until_a_later_issue_unifies_them():
-    assert cells.MISSING_VALUES < cells.MISSING_MARKERS
-    assert cells.MISSING_MARKERS - cells.MISSING_VALUES == {"#n/a", "none", "-", "–", "—"}
-    assert cells.is_blank("#N/A") and cells.is_blank(" — ")
-    with pytest.raises(ValueError):
-        cells.parse_bool_value("#N/A")  # not missing in a yes/no cell (yet)
-    assert cells.parse_bool_value(" N/A ") is None and cells.is_blank(" N/A ")
+@pytest.mark.parametrize("marker", ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!", " — ", "None"])
+def test_one_list_of_missing_markers_for_every_column(marker):
+    assert cells.MISSING_VALUES is cells.MISSING_MARKERS
+    assert cells.is_blank(marker)
+    assert cells.parse_bool_value(marker) is None  # a yes/no cell reads it as missing too
+    assert cells.to_float(marker, ".", None) == (None, False)
+    assert cells.to_text(marker) is None
+    assert cells.is_excel_error(marker) == marker.startswith("#")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2009-01-01T00:00:00Z", (2009, 1, 1)),
+        ("2020-05-25 00:00:00", (2020, 5, 25)),
+        ("2021-03-04T09:30:00.123+01:00", (2021, 3, 4)),
+        ("2021-03-04T23:30:00-0500", (2021, 3, 4)),  # the calendar date as written, not UTC
+        ("2021-03-04T23:30:00,5 +05", (2021, 3, 4)),
+        ("04/03/2021T10:00:00Z", (2021, 3, 4)),
+    ],
+)
+def test_timestamps_of_apis_and_databases_read_as_their_date(text, expected):
+    assert cells.read_date(text, "day", None) == pd.Timestamp(*expected)
+    assert cells.first_timestamp(pd.Series([text, "2020-01-01"], dtype="string")) == text
+
+
+def test_a_date_with_garbage_after_it_is_still_not_a_date():
+    for text in ("2021-03-04T25", "2021-03-04 lunch", "2021-03-04T09:30Zulu"):
+        with pytest.raises(ValueError):
+            cells.read_date(text, "day", None)
+    assert cells.first_timestamp(pd.Series(["2020-01-01"], dtype="string")) is None
 
 
 @pytest.mark.parametrize(

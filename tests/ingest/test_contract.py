@@ -705,3 +705,51 @@ def test_a_typed_column_is_read_once_per_distinct_value_as_python_scalars():
     mixed = pd.Series([1, "1", 1.0], dtype=object)  # read cell by cell: equal values, other types
     _, outcomes = _by_value(mixed, lambda v: type(v).__name__)
     assert [r for _, r in outcomes] == ["int", "str", "float"]
+
+
+# ------------------------------------------------------------------------------- real exports (#16)
+
+
+def test_a_portfolio_without_a_practice_column_is_valid_with_amo_blank():
+    result = validate_portfolio(frame(3, amo=None), file="data.csv")
+    assert result.has_practice is False and result.problems == []
+    assert str(result.data["amo"].dtype) == "boolean" and result.data["amo"].isna().all()
+    assert "amo" not in result.missing  # not a missing value: there is no practice at all
+    note = next(n for n in result.notes if n.startswith("no practice column"))
+    assert "colonne de pratique" in note.in_language("fr")
+    assert validate_portfolio(frame(3), file="data.csv").has_practice is True
+    with pytest.raises(ContractError):  # with a practice column, a blank practice is still a problem
+        validate_portfolio(frame(2, amo=["oui", ""]), file="data.csv")
+
+
+@pytest.mark.parametrize("error", ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!"])
+def test_excel_error_cells_are_missing_in_every_column_and_counted(error):
+    df = frame(
+        3,
+        cost_actual=["1100", error, "1200"],
+        scope_creep=["oui", error, "non"],
+        start_date=["2024-01-01", error, "2024-02-01"],
+        sector=["IT", error, "Banque"],
+    )
+    result = validate_portfolio(df, file="data.csv")
+    assert result.problems == []
+    d = result.data
+    assert pd.isna(d.at[3, "cost_actual"]) and pd.isna(d.at[3, "start_date"]) and pd.isna(d.at[3, "sector"])
+    assert d.at[3, "scope_creep"] == False  # noqa: E712  (blank means no in a pitfall column)
+    note = next(n for n in result.notes if "Excel error" in n)
+    assert note.startswith(f"4 Excel error cell(s) ({error}) read as missing values in 'cost_actual' (1)")
+    assert "erreur Excel" in note.in_language("fr")
+
+
+def test_iso_and_sql_timestamps_are_dates_and_noted():
+    df = frame(
+        3,
+        start_date=["2009-01-01T00:00:00Z", "2020-05-25 00:00:00", "2021-03-04T09:30:00.123+01:00"],
+        golive_actual=["2009-06-01T00:00:00Z", "2020-09-25 00:00:00", "2021-08-04T23:30:00-05:00"],
+    )
+    result = validate_portfolio(df, file="data.csv")
+    assert result.problems == []
+    assert [f"{d:%Y-%m-%d}" for d in result.data["start_date"]] == ["2009-01-01", "2020-05-25", "2021-03-04"]
+    assert [f"{d:%Y-%m-%d}" for d in result.data["golive_actual"]] == ["2009-06-01", "2020-09-25", "2021-08-04"]
+    timed = [n for n in result.notes if "read as their calendar date" in n]
+    assert len(timed) == 2 and timed[0].startswith("start_date: date and time values (e.g. 2009-01-01T00:00:00Z)")

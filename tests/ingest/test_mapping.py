@@ -481,3 +481,54 @@ def test_yes_and_no_vocabularies_are_disjoint_and_normalised():
     assert all(cells.normalise_value(v) == v for v in cells.YES_VALUES | cells.NO_VALUES)
     assert {"oui", "o", "yes", "y", "vrai", "true", "1", "x", "avec", "with"} <= cells.YES_VALUES
     assert {"non", "n", "no", "faux", "false", "0", "sans", "without"} <= cells.NO_VALUES
+
+
+# --------------------------------------------------------------------------- keys made of several columns
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'project_id = ["Unique Investment Identifier", "Project ID"]\n',
+        '[columns]\nproject_id = ["Unique Investment Identifier", "Project ID"]\n',
+    ],
+)
+def test_a_project_key_made_of_two_columns(tmp_path, text):
+    mapping = m.load_mapping(write(tmp_path, text))
+    assert mapping.composites == {"project_id": ("Unique Investment Identifier", "Project ID")}
+    raw = pd.DataFrame(
+        {
+            "Unique Investment Identifier": ["021-000001", "021-000001", None, "023-9"],
+            "Project ID": [1234, 1235.0, None, None],
+            "Agency Name": ["A", "B", "C", "D"],
+        },
+        index=[2, 3, 4, 5],
+    )
+    df, report = m.apply_mapping(raw, mapping, "itd.csv")
+    assert df["project_id"].tolist() == ["021-000001/1234", "021-000001/1235", None, "023-9/"]
+    assert "Unique Investment Identifier" not in df and "Project ID" not in df  # consumed
+    assert report.recognised["Unique Investment Identifier + Project ID"] == "project_id"
+    assert df.attrs["source_headers"]["project_id"] == "Unique Investment Identifier + Project ID"
+    note = next(n for n in report.notes if n.startswith("project_id made by joining"))
+    assert "'Unique Investment Identifier', 'Project ID'" in note and "'/'" in note
+    assert "joignant" in note.in_language("fr")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('project_id = ["A"]\n', "two or more different columns"),
+        ('project_id = ["A", "A"]\n', "two or more different columns"),
+        ('[columns]\nbudget_planned = ["A", "B"]\n', "only these columns can be joined"),
+        ('project_id = ["A", "B"]\n[columns]\n"C" = "project_id"\n', "both mapped from one column and joined"),
+    ],
+)
+def test_a_key_of_several_columns_must_be_sound(tmp_path, text, message):
+    with pytest.raises(InputError, match=message):
+        m.load_mapping(write(tmp_path, text))
+
+
+def test_a_missing_part_of_a_composite_key_is_named(tmp_path):
+    mapping = m.load_mapping(write(tmp_path, 'project_id = ["Investment", "Project"]\n'))
+    with pytest.raises(InputError, match="names column 'Project' but itd.csv has no such column"):
+        m.apply_mapping(pd.DataFrame({"Investment": ["a"]}), mapping, "itd.csv")

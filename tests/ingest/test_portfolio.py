@@ -217,3 +217,28 @@ def test_input_file_is_never_modified(tmp_path):
     Portfolio.load(tmp_path / "saved" / PORTFOLIO_FILE)
     assert path.read_bytes() == before and path.stat().st_mtime_ns == mtime
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv", "saved"]
+
+
+def test_what_the_loader_says_reaches_a_french_report_in_french(tmp_path):
+    from amo_analysis.analyses.overview import data_quality_table
+    from amo_analysis.i18n import localise
+
+    frame = portfolio_frame(12)
+    frame.loc[3, "budget_planned"] = "12 k€"  # line 5: a problem, excluded
+    frame["start_date"] = [f"2015-01-{d:02d}T00:00:00Z" for d in range(1, 13)]
+    path = write_csv(frame, tmp_path / "export.csv", sep=";")
+    portfolio = Portfolio.load(load_portfolio(path, drop_invalid=True).save(tmp_path / "run"))
+    fr = [localise(line, "fr") for line in portfolio.detection]
+    assert "séparateur de champs : point-virgule ';'" in fr and "encodage : utf-8" in fr
+    assert "remarque : séparateur ';' détecté" in fr
+    notes = [localise(note, "fr") for note in portfolio.notes]
+    assert any(n.startswith("start_date : valeurs date et heure") for n in notes)
+    assert "1 ligne en erreur exclue(s) (ligne 5)" in notes
+    table = data_quality_table(portfolio, "fr")
+    values = table.iloc[:, 1].astype(str).tolist()
+    assert (
+        "export.csv, ligne 5, colonne « budget_planned », valeur '12 k€' : "
+        "texte dans une colonne numérique (séparateur décimal « . »)"
+    ) in values
+    # and in English, the very sentences `validate` prints
+    assert portfolio.problems[0]["sentence"] in data_quality_table(portfolio, "en").iloc[:, 1].astype(str).tolist()

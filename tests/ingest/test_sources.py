@@ -161,12 +161,26 @@ def test_short_rows_are_padded_and_noted(tmp_path):
     assert any("fewer fields" in n for n in info.notes)
 
 
-def test_duplicated_headers_name_both_positions(tmp_path):
-    path = _write(tmp_path, "dup.csv", "id;Budget;cout;Budget\n1;2;3;4\n")
-    with pytest.raises(InputError) as err:
-        read_source(path)
-    msg = str(err.value)
-    assert "dup.csv" in msg and "'Budget'" in msg and "column 2" in msg and "column 4" in msg
+def test_duplicated_headers_are_kept_renamed_with_a_note_naming_both_positions(tmp_path):
+    path = _write(tmp_path, "dup.csv", "id;Ratio;cout;Ratio;Ratio (2)\n1;2;3;4;5\n")
+    df, info = read_source(path)
+    assert list(df.columns) == ["id", "Ratio", "cout", "Ratio (3)", "Ratio (2)"]
+    assert df.attrs["duplicate_headers"] == {"Ratio (3)": "Ratio"}
+    note = next(n for n in info.notes if "2 times" in n)
+    assert "'Ratio'" in note and "column 2 and column 4" in note and "'Ratio (3)'" in note
+    assert df["Ratio (3)"].tolist() == ["4"]
+
+
+def test_a_duplicated_header_the_vocabulary_reads_is_ambiguous(tmp_path):
+    from amo_analysis.ingest.mapping import Mapping, apply_mapping
+
+    raw, _ = read_source(_write(tmp_path, "dup.csv", "id;Budget;cout;Budget\n1;2;3;4\n"))
+    with pytest.raises(InputError, match=r"dup.csv: the header has 'Budget' 2 times and it reads as budget_planned"):
+        apply_mapping(raw, None, "dup.csv")
+    kept, _ = apply_mapping(raw, Mapping(ignore=("Budget",)), "dup.csv")  # every copy ignored
+    assert "Budget" not in kept and "Budget (2)" not in kept
+    mapped, _ = apply_mapping(raw, Mapping(renames={"Budget (2)": "budget_planned"}, ignore=()), "dup.csv")
+    assert mapped["budget_planned"].tolist() == ["4"] and mapped["Budget"].tolist() == ["2"]
 
 
 def test_empty_header_over_data_is_an_error(tmp_path):
@@ -310,8 +324,9 @@ def test_xlsx_value_without_header_is_an_error(tmp_path):
 def test_xlsx_header_only_and_duplicate_header(tmp_path):
     with pytest.raises(InputError, match="no data rows"):
         read_source(_workbook(tmp_path / "h.xlsx", {"S": [["id", "budget", "cout"]]}))
-    with pytest.raises(InputError, match=r"'budget' 2 times \(cell B1 and cell D1\)"):
-        read_source(_workbook(tmp_path / "d.xlsx", {"S": [["id", "budget", "cout", "budget"], [1, 2, 3, 4]]}))
+    df, info = read_source(_workbook(tmp_path / "d.xlsx", {"S": [["id", "budget", "cout", "budget"], [1, 2, 3, 4]]}))
+    assert list(df.columns) == ["id", "budget", "cout", "budget (2)"]
+    assert any("'budget' 2 times (cell B1 and cell D1)" in note for note in info.notes)
 
 
 def test_encrypted_ole_and_old_xls(tmp_path):
@@ -691,3 +706,88 @@ def test_pyarrow_whitespace_is_pythons():
     padded = pa.array(["x" + c + "x" + c for c in chars])
     stripped = pc.utf8_trim_whitespace(padded).to_pylist()
     assert [c for c, s in zip(chars, stripped) if s != ("x" + c + "x" + c).strip()] == []
+
+
+# --------------------------------------------------------------------------- sources that would hang the loader
+
+
+def _sheet_bomb(path, rows: int, declared_rows: int | None = None):
+    """A well-formed one-sheet workbook of `rows` tiny rows, its dimension declaring `declared_rows`
+    (none when None), written in chunks as a zip bomb is: a few MB packed, rows × 26 bytes unpacked."""
+    ns = "http://schemas.openxmlformats.org/"
+    rel = ns + "officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            f'<Types xmlns="{ns}package/2006/content-types"><Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+            'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            "</Types>",
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{ns}package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{ns}spreadsheetml/2006/main" xmlns:r="{rel}"><sheets>'
+            '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{ns}package/2006/relationships"><Relationship Id="rId1" '
+            f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            dimension = f'<dimension ref="A1:C{declared_rows}"/>' if declared_rows else ""
+            fh.write(f'<worksheet xmlns="{ns}spreadsheetml/2006/main">{dimension}<sheetData>'.encode())
+            fh.write(b"<row><c t='inlineStr'><is><t>id</t></is></c><c t='inlineStr'><is><t>a</t></is></c>")
+            fh.write(b"<c t='inlineStr'><is><t>b</t></is></c></row>")
+            chunk = b"<row><c><v>1</v></c></row>" * 10_000
+            for _ in range(rows // 10_000):
+                fh.write(chunk)
+            fh.write(b"</sheetData></worksheet>")
+    return path
+
+
+def test_a_sheet_declaring_more_rows_than_excel_is_refused_unread(tmp_path):
+    path = _sheet_bomb(tmp_path / "bomb.xlsx", rows=10_000, declared_rows=50_000_000)
+    with pytest.raises(
+        InputError, match=r"bomb.xlsx: sheet1.xml declares 50,000,000 rows, more than Excel's 1,048,576"
+    ):
+        read_source(path)
+
+
+def test_a_zip_bomb_is_refused_from_its_directory_in_seconds(tmp_path):
+    from amo_analysis.defaults import InputLimits
+    from amo_analysis.ingest.excel import check_workbook_size
+
+    path = _sheet_bomb(tmp_path / "bomb.xlsx", rows=400_000)  # 10 MB unpacked, ~10 kB packed, no dimension
+    small = InputLimits(xlsx_max_unpacked_bytes=5 * 1024**2)
+    with pytest.raises(InputError, match=r"bomb.xlsx: the workbook declares 10 MB once unpacked, above the 5 MB"):
+        check_workbook_size(path, small)
+    ratio = InputLimits(xlsx_ratio_from_bytes=1024**2)
+    with pytest.raises(InputError, match=r"xl/worksheets/sheet1.xml of the workbook unpacks [\d,]+ times"):
+        check_workbook_size(path, ratio)
+    check_workbook_size(path)  # within the default limits: read as usual
+
+
+def test_a_sheet_without_dimension_is_stopped_past_excels_rows(tmp_path, monkeypatch):
+    from amo_analysis.defaults import InputLimits
+    from amo_analysis.ingest import excel
+
+    monkeypatch.setattr(excel, "INPUT_LIMITS", InputLimits(xlsx_max_rows=5_000))
+    monkeypatch.setattr(excel._rows, "__defaults__", (excel.INPUT_LIMITS,))
+    with pytest.raises(InputError, match=r"sheet 'S' has more than Excel's 5,000 rows"):
+        read_source(_sheet_bomb(tmp_path / "long.xlsx", rows=10_000))
+
+
+def test_an_absurdly_long_csv_field_is_refused_in_one_sentence(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("id;budget;cout\n1;" + "9" * 2_000_000 + ";3\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_source(path)
+    assert "long.csv: a value is longer than 131,072 characters" in str(err.value) and "\n" not in str(err.value)

@@ -8,8 +8,11 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
+import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -187,3 +190,75 @@ def test_only_selects_notebooks_and_rejects_unknown():
 
     with pytest.raises(InputError, match="no notebook called 99_nothing"):
         list_notebooks(["99_nothing"])
+
+
+def test_notebooks_that_need_a_practice_say_so_and_are_skipped_without_one():
+    from amo_analysis.suite.runner import notebook_needs, notebooks_to_skip
+
+    suite = list_notebooks()
+    needing = {nb.stem for nb in suite if "practice" in notebook_needs(nb)}
+    assert needing == {"02_amo_effects", "03_framing_and_pitfalls", "05_roi_simulation"}
+    many = pd.DataFrame({"organisation": ["a", "b"]})
+    assert notebooks_to_skip(suite, SimpleNamespace(has_practice=True, data=many), "en") == {}
+    skipped = notebooks_to_skip(suite, SimpleNamespace(has_practice=False, data=many), "fr")
+    assert {nb.stem for nb in skipped} == needing
+    one = notebooks_to_skip(suite, SimpleNamespace(has_practice=True, data=many.iloc[:1]), "en")
+    assert [nb.stem for nb in one] == ["07_organisations"]
+    sentence = skipped[NOTEBOOKS_DIR / "05_roi_simulation.ipynb"]
+    assert sentence.startswith("« Retour sur investissement") and "colonne de pratique" in sentence
+
+
+def test_only_notebooks_that_need_a_practice_without_one_is_an_input_error(it_dashboard, tmp_path):
+    from amo_analysis.errors import InputError
+
+    data, mapping, _ = it_dashboard
+    with pytest.raises(InputError, match="was not run: the portfolio has no practice column"):
+        run_suite(data, mapping=mapping, drop_invalid=True, out=tmp_path / "reports", only=["02"])
+    assert not (tmp_path / "reports").exists() or not list((tmp_path / "reports").iterdir())
+
+
+def test_stale_partial_folders_of_dead_runs_are_removed(tmp_path):
+    from amo_analysis.suite.runner import PARTIAL_OWNER, STALE_PARTIAL_SECONDS, remove_stale_partials
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    folders = {}
+    for name, owner in (
+        ("dead", str(dead.pid)),
+        ("alive", str(os.getpid())),
+        ("anonymous_old", None),
+        ("anonymous_new", None),
+    ):
+        folder = tmp_path / f".20260101-000000-{name}.partial"
+        (folder / "data").mkdir(parents=True)
+        if owner:
+            (folder / PARTIAL_OWNER).write_text(owner + "\n", encoding="utf-8")
+        folders[name] = folder
+    old = time.time() - STALE_PARTIAL_SECONDS - 60
+    os.utime(folders["anonymous_old"], (old, old))
+    (tmp_path / "20260101-000000-done").mkdir()  # a finished run is never touched
+    removed = remove_stale_partials(tmp_path)
+    assert sorted(p.name for p in removed) == sorted(folders[n].name for n in ("dead", "anonymous_old"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [folders["alive"].name, folders["anonymous_new"].name, "20260101-000000-done"]
+    )
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="processes are found through /proc")
+def test_killing_a_worker_kills_the_kernels_it_started():
+    from amo_analysis.suite.runner import _alive, _children, _Worker
+
+    # a kernel runs in a session of its own (jupyter_client), which a signal to the worker's group misses
+    kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    try:
+        assert kernel.pid in _children(os.getpid())  # how the runner finds a worker's kernels
+        worker = _Worker(child_environment(1))
+        worker.kernels.add(kernel.pid)
+        worker.kill()
+        worker.close()
+        worker.wait_kernels(10)
+        kernel.wait(timeout=10)
+        assert not _alive(kernel.pid) and worker.proc.poll() is not None
+    finally:
+        if kernel.poll() is None:
+            kernel.kill()

@@ -1,0 +1,100 @@
+"""Real exports as they come (#16): a public portfolio shaped like the US federal IT Dashboard project
+file (a key of two columns, money in USD millions, the agency as organisation, no practice column, API
+timestamps, Excel error cells, plans re-baselined to match reality) and the real RK31 survey (a header
+repeated) go through `validate` and `run --drop-invalid` with exit code 0."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+RK31 = Path("/work/shared/realdata/RK31-surveycostestim.csv")
+RK31_MAPPING = """\
+practice = { column = "Model", name = "Flexible development", yes = ["Flex"], no = ["Seq"] }
+cost_unit = "hours"
+[columns]
+"Nr" = "project_id"
+"Estimate_hrs" = "budget_planned"
+"Actual_hrs" = "cost_actual"
+"Estimate_days" = "duration_planned_days"
+"Actual_days" = "duration_actual_days"
+"""
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda frame, path: frame.to_csv(path, index=False, sep="|"),
+        lambda frame, path: frame.to_csv(path, index=False, sep="\t", encoding="utf-16"),
+        lambda frame, path: frame.to_csv(path, index=False, sep=";", encoding="cp1252"),
+    ],
+    ids=["pipe", "utf-16", "semicolon-cp1252"],
+)
+def test_an_it_dashboard_export_validates_in_any_dress(it_dashboard, run_cli, tmp_path, write):
+    _, mapping, frame = it_dashboard
+    data = tmp_path / "export.txt"
+    write(frame, data)
+    result = run_cli("validate", data, "--mapping", mapping, "--drop-invalid")
+    assert result.code == 0, result.err
+    assert "398 projects can be analysed" in result.out
+    assert "'Unique Investment Identifier + Project ID' → project_id" in result.out
+    assert "no practice column" in result.out
+    assert "read as their calendar date" in result.out  # the ISO timestamps
+    assert "Excel error cell(s) (#DIV/0!, #N/A, #VALUE!, #REF!) read as missing values" in result.out
+
+
+def test_an_xlsx_export_with_error_cells_and_timestamps(it_dashboard, run_cli, tmp_path):
+    _, mapping, frame = it_dashboard
+    data = tmp_path / "export.xlsx"
+    frame.to_excel(data, index=False, sheet_name="Projects")
+    result = run_cli("validate", data, "--mapping", mapping, "--drop-invalid")
+    assert result.code == 0, result.err
+    assert "398 projects can be analysed" in result.out and "Excel error cell(s)" in result.out
+
+
+def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, tmp_path):
+    data, mapping, _ = it_dashboard
+    out = tmp_path / "reports"
+    result = run_cli("run", "--data", data, "--mapping", mapping, "--drop-invalid", "--out", out)
+    assert result.code == 0, result.err
+    assert result.out.count("was not run: the portfolio has no practice column") == 3
+    run = out / "latest"
+    doc = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    assert doc["run"]["notebooks"] == ["01_portfolio_overview", "04_new_project_forecast", "06_benchmark_report"]
+    assert [s["notebook"] for s in doc["run"]["skipped"]] == [
+        "02_amo_effects",
+        "03_framing_and_pitfalls",
+        "05_roi_simulation",
+    ]
+    assert doc["provenance"]["has_practice"] is False and doc["provenance"]["cost_unit"] == "USD millions"
+    records = {r["name"]: r for r in doc["results"]}
+    cost, duration = records["quality.exact_plan.cost"], records["quality.exact_plan.duration"]
+    assert (
+        0.45 < cost["value"] < 0.58 and cost["flagged"] is True and cost["n"] == 395
+    )  # 398 projects, 3 final costs that are Excel errors
+    assert 0.55 < duration["value"] < 0.68 and duration["flagged"] is True
+    assert records["forecast.cost_p80.all"]["unit"] == "USD millions"
+    assert records["quality.exact_plan.cost"]["headline"] is True  # on the summary page, being flagged
+    assert records["quality.drift_heaping.cost"]["value"] is None  # drifts measured to the thousandth
+    index = (run / "index.html").read_text(encoding="utf-8")
+    assert index.count("was not run: the portfolio has no practice column") == 3
+    assert "exactly equal to the planned budget" in index and "exactly on the planned date" in index
+    overview = (run / "01_portfolio_overview.html").read_text(encoding="utf-8")
+    assert "Re-baselined plans?" in overview and "exactly equal to the planned budget" in overview
+    for page in ("01_portfolio_overview", "04_new_project_forecast", "06_benchmark_report"):
+        assert (run / f"{page}.html").exists()
+
+
+@pytest.mark.skipif(not RK31.exists(), reason="the real datasets of /work/shared/realdata are not on this machine")
+def test_the_rk31_survey_with_its_repeated_header_validates_and_runs(run_cli, tmp_path):
+    mapping = tmp_path / "rk31.toml"
+    mapping.write_text(RK31_MAPPING, encoding="utf-8")
+    result = run_cli("validate", RK31, "--mapping", mapping, "--drop-invalid")
+    assert result.code == 0, result.err
+    assert "the header has 'BREbias' 2 times (column 7 and column 10)" in result.out
+    assert "'BREbias (2)' kept as an extra column" in result.out
+    out = tmp_path / "reports"
+    result = run_cli("run", "--data", RK31, "--mapping", mapping, "--drop-invalid", "--out", out, "--only", "01")
+    assert result.code == 0, result.err
