@@ -137,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
         "-p", "--parameter", action="append", default=[], metavar="NAME=VALUE", help="notebook parameter (repeatable)"
     )
     run.add_argument(
+        "-f",
+        "--parameters_file",
+        "--parameters-file",
+        dest="parameters_file",
+        metavar="FILE",
+        help="YAML file of notebook parameters, for all notebooks or under a notebook's name (-p wins over it)",
+    )
+    run.add_argument(
         "--only",
         action="append",
         default=[],
@@ -170,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--risk", type=float, default=0.8, help="accepted risk for the contingency (default P80)")
     fc.add_argument("--seed", type=int, default=0)
     fc.add_argument("--json", help="also write the forecast table to this JSON file")
+
+    diff = sub.add_parser("diff", help="what changed between two runs: verdict flips, then the other records")
+    diff.add_argument("old", help="the earlier run folder (or its results.json)")
+    diff.add_argument("new", help="the later run folder (or its results.json)")
+    diff.add_argument("--json", help="also write the changes to this JSON file (a list of records)")
+    diff.add_argument("--all", action="store_true", help="list every record, changed or not")
 
     lab = sub.add_parser("lab", help="open JupyterLab on the notebooks with the suite's kernel (as `make lab`)")
     lab.add_argument("--notebooks", default=None, help="folder to open (default: the suite's notebooks/)")
@@ -239,6 +253,12 @@ def cmd_run(args) -> int:
     from amo_analysis.suite.runner import run_suite
 
     parameters = dict(parse_parameter(p) for p in args.parameter)
+    notebook_parameters = None
+    if args.parameters_file:
+        from amo_analysis.suite.runner import read_parameters_file
+
+        from_file, notebook_parameters = read_parameters_file(args.parameters_file)
+        parameters = {**from_file, **parameters}  # -p wins over the file
     outcome = run_suite(
         args.data,
         mapping=args.mapping,
@@ -252,11 +272,32 @@ def cmd_run(args) -> int:
         table=args.table,
         query=args.query,
         pseudonymise=args.pseudonymise,
+        notebook_parameters=notebook_parameters,
         progress=lambda msg: print(msg, flush=True),
     )
     print(f"Report: {outcome.index}")
     latest = Path(args.out) / "latest" / "index.html"
     print(f"Latest: {latest}")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    import json
+
+    from amo_analysis.suite.diff import describe, diff_documents, read_results
+
+    old, new = read_results(args.old), read_results(args.new)
+    diff = diff_documents(old, new, all_records=args.all, old_run=args.old, new_run=args.new)
+    from amo_analysis.i18n import LANGUAGES
+
+    lang = new.get("run", {}).get("lang")
+    lang = lang if lang in LANGUAGES else LANGUAGES[0]
+    print(describe(diff, lang, new.get("provenance", {}).get("cost_unit", "EUR")))
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(diff.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--json {args.json} cannot be written: {exc.strerror or exc}.") from None
     return 0
 
 
@@ -335,6 +376,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "forecast": cmd_forecast,
     "lab": cmd_lab,
+    "diff": cmd_diff,
 }
 
 
