@@ -257,8 +257,12 @@ def cmd_run(args) -> int:
     if args.parameters_file:
         from amo_analysis.suite.runner import read_parameters_file
 
-        from_file, notebook_parameters = read_parameters_file(args.parameters_file)
-        parameters = {**from_file, **parameters}  # -p wins over the file
+        from_file, sections = read_parameters_file(args.parameters_file)
+        # -p wins over the file, also over a notebook's own section
+        notebook_parameters = {
+            nb: {k: v for k, v in values.items() if k not in parameters} for nb, values in sections.items()
+        }
+        parameters = {**from_file, **parameters}
     outcome = run_suite(
         args.data,
         mapping=args.mapping,

@@ -47,6 +47,7 @@ class RecordChange:
 
     present_old: bool = True  # the record is in the old run
     present_new: bool = True
+    headline: bool = False  # a headline record of the new run (of the old one when dropped)
 
     @property
     def flipped(self) -> bool:
@@ -65,7 +66,7 @@ class RecordChange:
         """The `--json` entry: {name, label, unit, old, new, change, old_ci, new_ci, old_verdict,
         new_verdict}; a record of one run only has null for the other's value, interval and verdict."""
         entry = asdict(self)
-        del entry["present_old"], entry["present_new"]
+        del entry["present_old"], entry["present_new"], entry["headline"]
         return entry
 
 
@@ -193,6 +194,7 @@ def diff_documents(
             new_verdict=None if n is None else n.get("verdict"),
             present_old=o is not None,
             present_new=n is not None,
+            headline=bool(ref.get("headline")),
         )
         same = (
             o is not None
@@ -279,14 +281,15 @@ def previous_run_summary(
     diff: RunDiff, href: str, generated: str, lang: str, cost_unit: str = "EUR", moves: int | None = None
 ) -> dict:
     """What the summary page shows under "Since the previous run": the flips and the `moves`
-    largest other changes, already formatted, and the link to the previous run's page."""
+    largest other changes (headline records first), already formatted, and the link to the
+    previous run's page."""
     moves = DEFAULTS.diff_largest_moves if moves is None else moves
     flips = [
         {"label": c.label, "old": verdict_word(c.old_verdict, lang), "new": verdict_word(c.new_verdict, lang)}
         for c in diff.flips
     ]
-    others = [c for c in diff.changes if not c.flipped and c.change is not None and c.change != 0][:moves]
-    others = others or [c for c in diff.changes if not c.flipped and c.change is not None][:moves]
+    moved = [c for c in diff.changes if not c.flipped and c.change is not None]
+    others = ([c for c in moved if c.headline] + [c for c in moved if not c.headline])[:moves]
     return {
         "href": href,
         "run_id": diff.old_run,
