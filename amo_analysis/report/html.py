@@ -208,8 +208,8 @@ def format_value(value: float | None, unit: str, lang: str, cost_unit: str = "EU
         return "–"
     if unit in ("p-value", "p value"):
         return format_p_value(value, lang)
-    if unit in ("fraction", "percent change", "share"):
-        return format_percent(value, lang, decimals=0 if abs(value) >= 0.1 else 1, signed=unit == "percent change")
+    if unit in ("fraction", "percent change", "share", "percent change of the mean"):
+        return format_percent(value, lang, decimals=0 if abs(value) >= 0.1 else 1, signed=unit.startswith("percent"))
     if unit == "percentage points":
         return format_points(value, lang)
     if unit == "cost" or unit == cost_unit:
