@@ -255,7 +255,7 @@ def cmd_run(args) -> int:
     parameters = dict(parse_parameter(p) for p in args.parameter)
     notebook_parameters = None
     if args.parameters_file:
-        from amo_analysis.suite.runner import read_parameters_file
+        from amo_analysis.suite.parameters import read_parameters_file
 
         from_file, sections = read_parameters_file(args.parameters_file)
         # -p wins over the file, also over a notebook's own section

@@ -307,3 +307,25 @@ def previous_run_summary(
         "inputs": [translate(i.what, lang) for i in diff.inputs],
         "n_changed": len(diff.changes),
     }
+
+
+def since_previous(previous: Path | None, document: dict, lang: str) -> dict | None:
+    """The summary page's "Since the previous run" (see `suite.diff.previous_run_summary`) when
+    `previous` is a run of a source with the same name as `document`'s; None otherwise (or when the
+    previous run cannot be read or compared)."""
+    if previous is None or previous.name == document.get("generated", {}).get("run_id"):
+        return None
+    try:
+        old = read_results(previous)
+        if old.get("provenance", {}).get("source") != document["provenance"].get("source"):
+            return None
+        diff = diff_documents(old, document, old_run=previous.name)
+    except InputError:
+        return None
+    return previous_run_summary(
+        diff,
+        f"../{previous.name}/index.html",
+        old.get("generated", {}).get("at", ""),
+        lang,
+        document["provenance"].get("cost_unit", "EUR"),
+    )

@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import os
 import queue
-import re
 import shutil
 import signal
 import subprocess
@@ -65,101 +64,6 @@ def list_notebooks(only: list[str] | None = None, folder: Path = NOTEBOOKS_DIR) 
     return notebooks
 
 
-def declared_parameters(notebook: Path) -> list[str]:
-    """The names a notebook's `parameters` cell assigns (what papermill can set), in order."""
-    import ast
-
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
-    names: list[str] = []
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            for node in ast.parse(source).body:
-                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-                names += [t.id for t in targets if isinstance(t, ast.Name) and t.id not in names]
-    return names
-
-
-NOTEBOOK_SECTION = re.compile(r"^\d\d(?:_\w+)?$")
-
-
-def read_parameters_file(path: str | os.PathLike) -> tuple[dict, dict[str, dict]]:
-    """Notebook parameters from a YAML file (papermill's `-f/--parameters_file`): top-level
-    `NAME: VALUE` pairs for every notebook that declares NAME, and sections named after a notebook
-    (`05_roi_simulation:` or `05:`) holding that notebook's own pairs. Returns (for all, {section:
-    pairs}); an unreadable file or a malformed entry is one sentence naming the file (and line)."""
-    import yaml
-
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"parameters file {path} cannot be read: {getattr(exc, 'strerror', None) or exc}.") from None
-    try:
-        content = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(f"parameters file {path}{where}: {problem}.") from None
-    if content is None:
-        return {}, {}
-    if not isinstance(content, dict):
-        raise InputError(f"parameters file {path} must hold NAME: VALUE pairs, not a {type(content).__name__}.")
-    common: dict = {}
-    sections: dict[str, dict] = {}
-    for key, value in content.items():
-        key = str(key)
-        if NOTEBOOK_SECTION.match(key):
-            if not isinstance(value, dict):
-                raise InputError(f"parameters file {path}: section {key!r} must hold NAME: VALUE pairs.")
-            sections[key] = {str(k): v for k, v in value.items()}
-            bad = [k for k in sections[key] if not k.isidentifier()]
-        else:
-            common[key] = value
-            bad = [] if key.isidentifier() else [key]
-        if bad:
-            raise InputError(f"parameters file {path}: {bad[0]!r} is not a parameter name (a Python identifier).")
-    return common, sections
-
-
-def check_parameters(parameters: dict, notebook_parameters: dict[str, dict], folder: Path = NOTEBOOKS_DIR) -> dict:
-    """Check that every parameter is declared by a notebook of `folder` (each section's by its
-    notebook) and no runner-set name is among them; returns the sections keyed by notebook stem.
-    An unknown name is one sentence naming it and the notebooks' parameters."""
-    notebooks = list_notebooks(folder=folder)
-    declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
-
-    def offered(stems) -> str:
-        names = {n for s in stems for n in declared[s] if n not in RESERVED_PARAMETERS}
-        return ", ".join(sorted(names)) or "none"
-
-    every = {n for names in declared.values() for n in names}
-    for name in parameters:
-        if name in RESERVED_PARAMETERS:
-            raise InputError(f"-p {name}=… is set by the runner itself; use the matching option instead.")
-        if name not in every:
-            raise InputError(
-                f"parameter {name!r} is declared by no notebook; the notebooks' parameters are: {offered(declared)}."
-            )
-    by_stem: dict[str, dict] = {}
-    for section, values in (notebook_parameters or {}).items():
-        stem = next((s for s in declared if s == section or s.split("_", 1)[0] == section), None)
-        if stem is None:
-            raise InputError(
-                f"parameters for {section!r}: no notebook of that name; the notebooks are: {', '.join(declared)}."
-            )
-        for name in values:
-            if name in RESERVED_PARAMETERS:
-                raise InputError(f"parameter {name!r} of {stem} is set by the runner itself; use the matching option.")
-            if name not in declared[stem]:
-                raise InputError(
-                    f"parameter {name!r} is not declared by notebook {stem}; its parameters are: {offered([stem])}."
-                )
-        by_stem[stem] = {**by_stem.get(stem, {}), **values}
-    return by_stem
-
-
 def previous_run(out: Path) -> Path | None:
     """The run `out/latest` points to (read from `latest.txt`, which every run writes), if it is a
     complete run folder."""
@@ -169,30 +73,6 @@ def previous_run(out: Path) -> Path | None:
         return None
     run = out / name
     return run if name and "/" not in name and "\\" not in name and (run / "results.json").is_file() else None
-
-
-def since_previous(previous: Path | None, document: dict, lang: str) -> dict | None:
-    """The summary page's "Since the previous run" (see `suite.diff.previous_run_summary`) when
-    `previous` is a run of a source with the same name as `document`'s; None otherwise (or when the
-    previous run cannot be read or compared)."""
-    if previous is None or previous.name == document.get("generated", {}).get("run_id"):
-        return None
-    from amo_analysis.suite import diff as diff_mod
-
-    try:
-        old = diff_mod.read_results(previous)
-        if old.get("provenance", {}).get("source") != document["provenance"].get("source"):
-            return None
-        diff = diff_mod.diff_documents(old, document, old_run=previous.name)
-    except InputError:
-        return None
-    return diff_mod.previous_run_summary(
-        diff,
-        f"../{previous.name}/index.html",
-        old.get("generated", {}).get("at", ""),
-        lang,
-        document["provenance"].get("cost_unit", "EUR"),
-    )
 
 
 def ensure_kernel() -> str:
@@ -542,7 +422,11 @@ def run_suite(
     clash = sorted(set(parameters) & set(RESERVED_PARAMETERS))
     if clash:
         raise InputError(f"-p {clash[0]}=… is set by the runner itself; use the matching option instead.")
-    notebook_parameters = check_parameters(parameters, notebook_parameters or {}, notebooks_dir)
+    from amo_analysis.suite.parameters import check_parameters
+
+    notebook_parameters = check_parameters(
+        parameters, notebook_parameters or {}, list_notebooks(folder=notebooks_dir), RESERVED_PARAMETERS
+    )
     notebooks = list_notebooks(only, notebooks_dir)
     if not notebooks:
         raise InputError(f"no notebook found in {notebooks_dir}.")
@@ -630,6 +514,8 @@ def run_suite(
             "results": results_mod.merge_records(partial),
         }
         (partial / "results.json").write_text(results_mod.dumps(document), encoding="utf-8")
+        from amo_analysis.suite.diff import since_previous
+
         build_index(partial, document, reports, lang, previous=since_previous(previous_run(out), document, lang))
         if final.exists():
             shutil.rmtree(final)
@@ -637,7 +523,10 @@ def run_suite(
         _point_latest(out, final)
         from amo_analysis.report.runs_index import build_runs_index
 
-        build_runs_index(out, lang)
+        try:
+            build_runs_index(out, lang)
+        except OSError as exc:  # the run itself is complete: say so, do not fail it
+            progress(f"reports index not written: {exc}")
     except BaseException:
         _end_workers(workers)
         _remove_partial(partial)

@@ -6,7 +6,7 @@ import pytest
 
 from amo_analysis.errors import InputError
 from amo_analysis.suite import runner
-from amo_analysis.suite.runner import check_parameters, declared_parameters, read_parameters_file
+from amo_analysis.suite.parameters import check_parameters, declared_parameters, read_parameters_file
 from tests.conftest import assert_one_sentence_error
 
 
@@ -25,7 +25,7 @@ def test_yaml_for_all_and_per_notebook(tmp_path):
     common, sections = read_parameters_file(path)
     assert common == {"framed_threshold": 6}
     assert sections == {"05_roi_simulation": {"budget": 120000, "fee_share": 0.12}, "04": {"budget": 90000}}
-    by_stem = check_parameters(common, sections)
+    by_stem = check_parameters(common, sections, runner.list_notebooks(), runner.RESERVED_PARAMETERS)
     assert by_stem == {
         "05_roi_simulation": {"budget": 120000, "fee_share": 0.12},
         "04_new_project_forecast": {"budget": 90000},
@@ -49,7 +49,7 @@ def test_empty_file_sets_nothing(tmp_path):
 )
 def test_unknown_parameters_name_themselves_and_the_offer(common, sections, needles):
     with pytest.raises(InputError) as exc:
-        check_parameters(common, sections)
+        check_parameters(common, sections, runner.list_notebooks(), runner.RESERVED_PARAMETERS)
     for needle in needles:
         assert needle in str(exc.value)
 
