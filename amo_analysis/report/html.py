@@ -315,7 +315,8 @@ def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
         unit = first.get("unit", "")
         value = lambda v: format_value(v, unit, lang, cost_unit)  # noqa: E731
         label = str(first.get("label") or first["name"])
-        title = first.get("claim") or (READING.sub("", label) if group != first["name"] else label)
+        # the label is in the report's language (a record's `claim` text may not be)
+        title = READING.sub("", label) if group != first["name"] else label
         verdict = first["verdict"]
         words = {
             "estimate": value(first.get("value")),

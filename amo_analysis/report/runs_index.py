@@ -35,7 +35,11 @@ def _claim_verdicts(records: list, lang: str) -> list[dict]:
         if group in seen:
             continue
         seen.add(group)
-        label = rec.get("claim") or re.sub(r"\s*\([^()]*\)\s*$", "", str(rec.get("label") or group))
+        label = (
+            re.sub(r"\s*\([^()]*\)\s*$", "", str(rec.get("label") or group))
+            if parts[0] == "claim"
+            else str(rec.get("label") or group)
+        )
         out.append(
             {
                 "label": label,

@@ -22,7 +22,13 @@ def _run(out, run_id, at, verdict, source="portfolio.csv", n=24):
             "verdict": "supported",
             "headline": True,
         },
-        {"name": "pitfalls.scope_creep_drift", "claim": "scope creep <b>", "verdict": "inconclusive", "headline": True},
+        {
+            "name": "pitfalls.scope_creep_drift",
+            "label": "scope creep <b>",
+            "claim": "not shown",
+            "verdict": "inconclusive",
+            "headline": True,
+        },
     ]
     document = {
         "generated": {"at": at, "run_id": run_id},
