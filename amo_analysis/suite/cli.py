@@ -180,9 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--json", help="also write the forecast table to this JSON file")
 
     diff = sub.add_parser("diff", help="what changed between two runs: verdict flips, then the other records")
-    diff.add_argument("old", help="the earlier run folder (or its results.json)")
-    diff.add_argument("new", help="the later run folder (or its results.json)")
-    diff.add_argument("--json", help="also write the changes to this JSON file (a list of records)")
+    diff.add_argument("old", metavar="OLD", help="the earlier run folder (or its results.json)")
+    diff.add_argument("new", metavar="NEW", help="the later run folder (or its results.json)")
+    diff.add_argument("--json", metavar="FILE", help="also write the changes to this JSON file (a list of records)")
     diff.add_argument("--all", action="store_true", help="list every record, changed or not")
 
     lab = sub.add_parser("lab", help="open JupyterLab on the notebooks with the suite's kernel (as `make lab`)")
