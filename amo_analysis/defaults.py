@@ -62,6 +62,11 @@ class Defaults:
     roi_bootstrap: int = 200  #: refits of the cost model
     roi_draws: int = 10_000  #: Monte Carlo draws for the figures
 
+    # --- comparing runs (suite.diff) -------------------------------------------------------------
+    diff_rel_tol: float = 1e-6  #: relative change of a value or interval end below which it is float noise
+    diff_abs_tol: float = 1e-9  #: absolute change (record's unit) below which it is float noise
+    diff_largest_moves: int = 5  #: changed records shown under "Since the previous run" besides the flips
+
 
 DEFAULTS = Defaults()
 

@@ -10,19 +10,31 @@ The run is the session's full run on the bundled sample (`sample_run` in conftes
 is checked; set AMO_BROWSER_RUN_DIR to an existing run folder (e.g. `reports/latest` after
 `amo-analysis run`) to check that run's pages instead.
 
-Skipped only when Chromium or Playwright is missing on a developer machine; with CI=true a missing
-browser is a failure (`.ci/run` installs `chromium`).
+The summary page is then checked as a reader uses it, in English and in French (a French run made
+after a copy of the English one, so its summary also shows "Since the previous run"): the navigation
+bar of every page leads to the summary and every notebook page, and previous/next walk through them;
+a figure of the summary opens full size (its SVG) on click; printed to A4 PDF by Chromium
+(`page.pdf`), no card, figure or table row is cut across two pages; and the French summary holds no
+English sentence of the package (the values of locales/en.toml that differ from fr.toml).
+
+Skipped only when Chromium, Playwright or pypdf is missing on a developer machine; with CI=true a
+missing browser is a failure (`.ci/run` installs `chromium`).
 """
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
+import tomllib
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from amo_analysis.paths import LOCALES_DIR, SAMPLE_PORTFOLIO
 from amo_analysis.suite import runner
 
 CHROMIUM_FLAGS = [
@@ -165,3 +177,196 @@ def test_report_page_in_headless_chromium(browser_context, run_dir, page_name):
         assert set(PAGES) - {"index.html"} <= linked, "index.html does not link every report page"
         for href in linked:
             assert (run_dir / href).is_file(), f"index.html links to a missing page {href}"
+
+
+# --- the summary page as a reader uses it (#17) -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_dirs(run_dir, tmp_path_factory) -> dict[str, Path]:
+    """{"en": the English run, "fr": a French run made after a copy of it in a fresh reports folder}."""
+    if EXISTING_RUN:
+        return {"en": run_dir}
+    out = tmp_path_factory.mktemp("french_reports")
+    shutil.copytree(run_dir, out / run_dir.name)
+    (out / runner.LATEST_NOTE).write_text(run_dir.name + "\n", encoding="utf-8")
+    return {"en": run_dir, "fr": runner.run_suite(SAMPLE_PORTFOLIO, out=out, seed=0, lang="fr").run_dir}
+
+
+def _run_of(run_dirs, lang) -> Path:
+    if lang not in run_dirs:
+        pytest.skip(f"no {lang} run to check (AMO_BROWSER_RUN_DIR names one run)")
+    return run_dirs[lang]
+
+
+NAV_LINKS = """() => {
+  const nav = document.querySelector('nav.amo-nav');
+  if (!nav) return null;
+  const links = Array.from(nav.querySelectorAll('a[href]'));
+  return {
+    hrefs: links.map(a => a.getAttribute('href')),
+    current: links.filter(a => a.getAttribute('aria-current') === 'page').map(a => a.getAttribute('href')),
+    prev: (nav.querySelector('a[rel=prev]') || {}).href || null,
+    next: (nav.querySelector('a[rel=next]') || {}).href || null,
+  };
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_navigation_from_every_page(browser_context, run_dirs, lang):
+    run = _run_of(run_dirs, lang)
+    pages = ["index.html"] + sorted(p.name for p in run.glob("[0-9][0-9]_*.html"))
+    page = browser_context.new_page()
+    try:
+        for name in pages:
+            page.goto((run / name).as_uri(), wait_until="load")
+            nav = page.evaluate(NAV_LINKS)
+            assert nav is not None, f"{lang} {name}: no navigation bar"
+            assert set(pages) <= set(nav["hrefs"]), f"{lang} {name}: the bar misses {set(pages) - set(nav['hrefs'])}"
+            assert nav["current"] == [name], f"{lang} {name}: the bar marks {nav['current']} as the current page"
+            for href in nav["hrefs"]:
+                assert (run / href).resolve().is_file(), f"{lang} {name}: the bar links to a missing {href}"
+        # previous / next walk through every page and back: no page is a dead end
+        page.goto((run / pages[0]).as_uri(), wait_until="load")
+        walked = [pages[0]]
+        while page.locator("nav.amo-nav a[rel=next]").count():
+            page.locator("nav.amo-nav a[rel=next]").click()
+            page.wait_for_load_state("load")
+            walked.append(Path(page.url).name)
+        assert walked == pages, f"{lang}: next leads through {walked}"
+        while page.locator("nav.amo-nav a[rel=prev]").count():
+            page.locator("nav.amo-nav a[rel=prev]").click()
+            page.wait_for_load_state("load")
+            walked.append(Path(page.url).name)
+        assert walked[len(pages) - 1 :] == pages[::-1], f"{lang}: previous leads back through {walked[len(pages) :]}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_summary_figure_opens_full_size(browser_context, run_dirs, lang):
+    run = _run_of(run_dirs, lang)
+    page = browser_context.new_page()
+    try:
+        page.goto((run / "index.html").as_uri(), wait_until="load")
+        links = page.locator("figure.figure a.full-size")
+        assert links.count() >= 1, "the summary shows no figure that opens full size"
+        shown = page.evaluate(
+            "() => Array.from(document.querySelectorAll('figure.figure img')).map(i => i.getBoundingClientRect().width)"
+        )
+        assert all(width >= 500 for width in shown), f"summary figures shown too small: {shown} px"
+        scripts = page.evaluate("() => Array.from(document.scripts).map(s => s.src).filter(Boolean)")
+        assert scripts == [], f"the summary loads script files {scripts}"
+        href = links.first.get_attribute("href")
+        links.first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith(".svg") and Path(page.url).name == Path(href).name, page.url
+        size = page.evaluate(
+            "() => { const r = document.documentElement.getBoundingClientRect(); return [r.width, r.height]; }"
+        )
+        assert page.evaluate("() => document.documentElement.localName") == "svg"
+        assert size[0] >= shown[0] and size[1] > 100, f"full size {size} px against {shown[0]} px on the summary"
+    finally:
+        page.close()
+
+
+#: what must never be split over two printed pages
+UNBREAKABLE = "section.card, figure.figure figcaption, details table tbody tr, .since tbody tr"
+ELEMENT_TEXTS = """(selector) => Array.from(document.querySelectorAll(selector)).map(e => e.innerText)"""
+
+
+def _squeeze(text: str) -> str:
+    """Text without any white space or quotes, ligatures undone (PDF text extraction spaces, breaks
+    lines and joins "fi" its own way)."""
+    return re.sub(r"[\s\"'“”«»]", "", unicodedata.normalize("NFKC", text))
+
+
+def _svg_texts(svg: Path) -> list[str]:
+    """The words of a saved figure (matplotlib keeps its text as text): what its printed copy shows."""
+    texts = re.findall(r"<text\b[^>]*>([^<]+)", svg.read_text(encoding="utf-8"))
+    return [t for t in (_squeeze(html.unescape(t)) for t in texts) if len(t) >= 4]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_summary_prints_to_a4_without_cutting_an_element(browser_context, run_dirs, lang, tmp_path):
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        _unavailable("the pypdf Python package is not installed (pip install -e '.[test]')")
+    run = _run_of(run_dirs, lang)
+    page = browser_context.new_page()
+    try:
+        page.goto((run / "index.html").as_uri(), wait_until="load")
+        page.emulate_media(media="print")
+        texts = [t for t in page.evaluate(ELEMENT_TEXTS, UNBREAKABLE) if len(_squeeze(t)) >= 24]
+        figures = [
+            run / href
+            for href in page.evaluate(
+                "() => Array.from(document.querySelectorAll('figure.figure a.full-size')).map(a => a.getAttribute('href'))"
+            )
+        ]
+        pdf = tmp_path / f"summary_{lang}.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
+    finally:
+        page.close()
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) >= 2, "the summary printed on a single page: nothing to check"
+    for number, pdf_page in enumerate(reader.pages, 1):
+        width, height = float(pdf_page.mediabox.width), float(pdf_page.mediabox.height)
+        assert abs(width - 595) < 3 and abs(height - 842) < 3, f"page {number} is not A4: {width} × {height} pt"
+    pages = [_squeeze(p.extract_text() or "") for p in reader.pages]
+    # the collapsed sections are printed too: the key figures' table and the data quality are there
+    assert sum(len(p) for p in pages) > 0.8 * sum(len(_squeeze(t)) for t in texts)
+    # an element is printed whole when one page holds each of its lines (or cells)
+    cut = []
+    for text in texts:
+        parts = [_squeeze(part) for part in re.split(r"[\n\t]", text)]
+        common = set(range(len(pages)))
+        for part in (p for p in parts if len(p) >= 4):
+            common &= {i for i, p in enumerate(pages) if part in p}
+        if not common:
+            cut.append(text[:60])
+    assert cut == [], f"{lang}: elements cut across pages (or lost in print): {cut[:5]}"
+    # a figure is printed whole when one page holds every word of it
+    for svg in figures:
+        words = _svg_texts(svg)
+        assert words, f"{svg.name} has no text to find in print"
+        common = set(range(len(pages)))
+        for word in words:
+            common &= {i for i, p in enumerate(pages) if word in p}
+        assert common, f"{lang}: figure {svg.name} is cut across pages (no page holds all its words)"
+
+
+def english_sentences() -> list[str]:
+    """The package's English sentences that French pages must not show: each value of en.toml that
+    differs from fr.toml, cut at its placeholders, keeping the pieces of three words or more."""
+    en = tomllib.loads((LOCALES_DIR / "en.toml").read_text(encoding="utf-8"))
+    fr = tomllib.loads((LOCALES_DIR / "fr.toml").read_text(encoding="utf-8"))
+    pieces = set()
+    for key, text in en.items():
+        if isinstance(text, str) and text != fr.get(key):
+            for piece in re.split(r"\{[^}]*\}", text):
+                piece = piece.strip(" .,:;()")
+                if len(piece.split()) >= 3:
+                    pieces.add(piece)
+    return sorted(pieces)
+
+
+def test_the_english_sentence_list_is_long_and_catches_english():
+    sentences = english_sentences()
+    assert len(sentences) > 100
+    assert "Since the previous run" in sentences and "Every run in this folder" in sentences
+
+
+def test_the_french_summary_holds_no_english_sentence(browser_context, run_dirs):
+    run = _run_of(run_dirs, "fr")
+    page = browser_context.new_page()
+    try:
+        page.goto((run / "index.html").as_uri(), wait_until="load")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        text = page.inner_text("body")
+    finally:
+        page.close()
+    assert "Depuis l'exécution précédente" in text  # the French run came after the English one
+    english = [s for s in english_sentences() if s in text]
+    assert english == [], f"English on the French summary: {english[:5]}"

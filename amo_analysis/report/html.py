@@ -112,11 +112,63 @@ def _finish_page(body: str) -> str:
     return IMG_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', body)
 
 
+def short_title(title: str) -> str:
+    """A page's title for the navigation bar: up to its first colon or question mark."""
+    match = re.match(r"^(.+?)(?:\s*:|(?<=\?))\s", title + " ")
+    return (match.group(1) if match else title).strip()
+
+
+def notebook_navigation(notebooks: list[Path], lang: str) -> list[dict]:
+    """The navigation bar's entries, one per notebook of the run in order: {"href", "title", "number"},
+    the title being the first heading of the notebook's narrative in `lang` (as its page shows it)."""
+    import json
+
+    entries = []
+    for nb in notebooks:
+        cells = json.loads(Path(nb).read_text(encoding="utf-8")).get("cells", [])
+        title = nb.stem
+        for cell in cells:
+            if cell.get("cell_type") == "markdown":
+                source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                match = re.search(r"^#\s+(.+)$", narrative(source, lang), re.MULTILINE)
+                if match:
+                    title = match.group(1).strip()
+                    break
+        entries.append({"href": f"{nb.stem}.html", "title": short_title(title), "number": nb.stem.split("_", 1)[0]})
+    return entries
+
+
+def navigation_bar(nav: list[dict], current: str, lang: str) -> dict:
+    """What the bar of page `current` ("index.html" or a notebook's page) shows: the summary, every
+    notebook, the previous and next pages (None at either end) and the runs index."""
+    pages = [{"href": "index.html", "title": translate("nav_summary", lang), "number": ""}] + list(nav)
+    position = next((i for i, p in enumerate(pages) if p["href"] == current), 0)
+    return {
+        "summary": pages[0],
+        "items": [dict(p, current=p["href"] == current) for p in pages[1:]],
+        "summary_current": current == "index.html",
+        "previous": pages[position - 1] if position > 0 else None,
+        "next": pages[position + 1] if position + 1 < len(pages) else None,
+        "label": translate("nav_label", lang),
+        "previous_label": translate("nav_previous", lang),
+        "next_label": translate("nav_next", lang),
+        "runs": {"href": "../index.html", "title": translate("nav_all_runs", lang)},
+    }
+
+
 def export_notebook_html(
-    ipynb: Path, html: Path, *, footer: str, back_label: str, lang: str = "en", nb: nbformat.NotebookNode | None = None
+    ipynb: Path,
+    html: Path,
+    *,
+    footer: str,
+    back_label: str,
+    lang: str = "en",
+    nb: nbformat.NotebookNode | None = None,
+    nav: list[dict] | None = None,
 ) -> str:
     """Write `html` from the executed notebook `ipynb` (or `nb`, that notebook already in memory;
-    it is changed), code cells hidden; returns the page title."""
+    it is changed), code cells hidden, with the run's navigation bar when `nav` lists the run's
+    notebooks (see `notebook_navigation`); returns the page title."""
     import nbconvert.exporters.html as nbconvert_html
     import nbformat
 
@@ -129,6 +181,7 @@ def export_notebook_html(
                 "metadata": {"name": title},
                 "amo_footer": footer,
                 "amo_back": back_label,
+                "amo_nav": navigation_bar(nav, html.name, lang) if nav else None,
                 "language_code": lang,
             },
         )
@@ -140,12 +193,23 @@ def export_notebook_html(
     return title
 
 
+def format_p_value(p: float | None, lang: str = "en") -> str:
+    """A p-value as a reader sees it: three decimals, and "< 0.001" rather than "0.000"."""
+    if p is None:
+        return "–"
+    if p < 0.001:
+        return "<\u00a0" + format_number(0.001, lang, 3)
+    return format_number(p, lang, 3)
+
+
 def format_value(value: float | None, unit: str, lang: str, cost_unit: str = "EUR") -> str:
     """A recorded number as a reader sees it, by its unit."""
     if value is None:
         return "–"
-    if unit in ("fraction", "percent change", "share"):
-        return format_percent(value, lang, decimals=0 if abs(value) >= 0.1 else 1, signed=unit == "percent change")
+    if unit in ("p-value", "p value"):
+        return format_p_value(value, lang)
+    if unit in ("fraction", "percent change", "share", "percent change of the mean"):
+        return format_percent(value, lang, decimals=0 if abs(value) >= 0.1 else 1, signed=unit.startswith("percent"))
     if unit == "percentage points":
         return format_points(value, lang)
     if unit == "cost" or unit == cost_unit:
@@ -204,8 +268,190 @@ def key_figure_rows(records: list[dict], lang: str, cost_unit: str) -> list[dict
     return rows
 
 
-def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -> Path:
-    """Write `run_dir/index.html`, the executive summary, from the merged `results.json` document."""
+#: the figures the summary shows (those the run has), chosen for the summary: the estimates with
+#: their intervals, the forecast, the return on the practice
+SUMMARY_FIGURES = (
+    "figure.02_amo_effects.forest",
+    "figure.04_new_project_forecast.forecast",
+    "figure.05_roi_simulation.cost_distributions",
+)
+#: key-figure cards after the claims: (card key in the locale files, records it reads), shown when
+#: the first record is in the run
+KEY_FIGURE_CARDS = (
+    ("card_budget_drift_p80", ("budget_drift.p80.all",)),
+    ("card_schedule_slip_p80", ("schedule_slip.p80.all",)),
+    ("card_contingency", ("forecast.contingency.with", "forecast.contingency.without")),
+    ("card_roi", ("roi.prevented_per_euro", "roi.p_pays_for_itself", "roi.saving")),
+)
+VERDICT_KEYS = {
+    "supported": "card_supported",
+    "inconclusive": "card_inconclusive",
+    "smaller than claimed": "card_smaller",
+    "larger than claimed": "card_larger",
+    "opposite direction": "card_opposite",
+    "contradicted": "card_contradicted",
+}
+READING = re.compile(r"\s*\(([^()]*)\)\s*$")
+
+
+def _claim_group(name: str) -> str:
+    """Records of one claim read several ways (`claim.<id>.<reading>`) make one card."""
+    parts = name.split(".")
+    return ".".join(parts[:2]) if parts[0] == "claim" and len(parts) > 2 else name
+
+
+def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
+    """One card per claim: its first reading's verdict, estimate and interval, a plain sentence of
+    what it means, how sure it is (the sensitivity sentence of that reading, when the run has one),
+    and the verdicts of the other readings."""
+    by_name = {r["name"]: r for r in records if "name" in r}
+    groups: dict[str, list[dict]] = {}
+    for rec in records:
+        if rec.get("headline") and rec.get("verdict") and rec.get("kind") != "figure":
+            groups.setdefault(_claim_group(rec["name"]), []).append(rec)
+    cards = []
+    for group, recs in groups.items():
+        first = recs[0]
+        unit = first.get("unit", "")
+        value = lambda v: format_value(v, unit, lang, cost_unit)  # noqa: E731
+        label = str(first.get("label") or first["name"])
+        # the label is in the report's language (a record's `claim` text may not be)
+        title = READING.sub("", label) if group != first["name"] else label
+        verdict = first["verdict"]
+        words = {
+            "estimate": value(first.get("value")),
+            "low": value(first.get("ci_low")),
+            "high": value(first.get("ci_high")),
+            "n": format_number(first.get("n"), lang) if first.get("n") is not None else "–",
+        }
+        sentence = translate(VERDICT_KEYS.get(verdict, "card_contradicted"), lang, **words)
+        if verdict == "inconclusive" and first.get("projects_needed"):
+            sentence += " " + translate(
+                "card_projects_needed", lang, needed=format_number(first["projects_needed"], lang)
+            )
+        sensitivity = by_name.get("sensitivity." + first["name"].removeprefix("claim."))
+        reading = READING.search(label)
+        cards.append(
+            {
+                "title": title,
+                "reading": reading.group(1) if reading and group != first["name"] else "",
+                "verdict": translate(verdict, lang),
+                "verdict_class": verdict.replace(" ", "-"),
+                "value": words["estimate"],
+                "interval": _interval(first, lang, cost_unit),
+                "claimed": value(first["claimed"]) if isinstance(first.get("claimed"), (int, float)) else "",
+                "sentence": sentence,
+                "sure": localise(sensitivity.get("label", ""), lang) if sensitivity else "",
+                "others": [
+                    {
+                        "reading": (READING.search(str(r.get("label", ""))) or [None, r["name"]])[1],
+                        "verdict": translate(r["verdict"], lang),
+                        "value": format_value(r.get("value"), r.get("unit", ""), lang, cost_unit),
+                        "verdict_class": r["verdict"].replace(" ", "-"),
+                    }
+                    for r in recs[1:]
+                ],
+                "href": f"{first['notebook']}.html" if first.get("notebook") else "",
+            }
+        )
+    return cards
+
+
+def _interval(rec: dict, lang: str, cost_unit: str) -> str:
+    low, high = rec.get("ci_low"), rec.get("ci_high")
+    if low is None and high is None:
+        return ""
+    unit = rec.get("unit", "")
+    return translate(
+        "card_interval",
+        lang,
+        low=format_value(low, unit, lang, cost_unit),
+        high=format_value(high, unit, lang, cost_unit),
+    )
+
+
+def key_figure_cards(records: list[dict], lang: str, cost_unit: str, practice: str) -> list[dict]:
+    """The cards after the claims (`KEY_FIGURE_CARDS`): P80 drift and slip, the P80 contingency for
+    a new project, the ROI answer; each with its value, interval and one plain sentence."""
+    by_name = {r["name"]: r for r in records if "name" in r}
+    cards = []
+    for key, names in KEY_FIGURE_CARDS:
+        if names[0] not in by_name:
+            continue
+        recs = [by_name.get(n) for n in names]
+
+        def show(rec):
+            return format_value(rec.get("value"), rec.get("unit", ""), lang, cost_unit) if rec else "–"
+
+        first = recs[0]
+        words = {f"v{i}": show(r) for i, r in enumerate(recs)}
+        words["low"] = format_value(first.get("ci_low"), first.get("unit", ""), lang, cost_unit)
+        words["high"] = format_value(first.get("ci_high"), first.get("unit", ""), lang, cost_unit)
+        words["n"] = format_number(first.get("n"), lang) if first.get("n") is not None else "–"
+        complete = all(r is not None and r.get("value") is not None for r in recs)
+        cards.append(
+            {
+                "title": translate(f"{key}_title", lang, practice=practice),
+                "value": words["v0"],
+                "interval": _interval(first, lang, cost_unit),
+                "sentence": translate(key if complete else f"{key}_partial", lang, practice=practice, **words),
+                "href": f"{first['notebook']}.html" if first.get("notebook") else "",
+            }
+        )
+    return cards
+
+
+def summary_figures(run_dir: Path, records: list[dict], titles: dict[str, str] | None = None) -> list[dict]:
+    """The summary's figures (`SUMMARY_FIGURES` the run has): inline image, link to the full-size
+    SVG, caption (the title of the notebook's page, `titles` by notebook stem)."""
+    titles = titles or {}
+    by_name = {r["name"]: r for r in records if r.get("kind") == "figure"}
+    figures = []
+    for name in SUMMARY_FIGURES:
+        rec = by_name.get(name)
+        if rec and rec.get("path") and (run_dir / rec["path"]).exists():
+            figures.append(
+                {
+                    "src": figure_data_uri(run_dir / rec["path"]),
+                    "href": rec["path"],
+                    "alt": rec.get("description") or titles.get(rec.get("notebook", ""), rec.get("label", "")),
+                    "page": f"{rec['notebook']}.html" if rec.get("notebook") else "",
+                }
+            )
+    return figures
+
+
+def _note_text(note: object, lang: str) -> str:
+    """A provenance note as written to JSON (a plain string or a message's dict) in `lang`."""
+    if isinstance(note, dict) and "key" in note:
+        try:
+            return localise(Message.from_json(note), lang)
+        except (KeyError, IndexError, ValueError):
+            return str(note.get("text", ""))
+    return localise(note, lang)
+
+
+def quality_rows(prov: dict, lang: str) -> list[tuple[str, object]]:
+    """The data-quality section: projects, exclusions, personal data, detection and loader notes,
+    each note shown in `lang` (`i18n.localise`)."""
+    quality = [
+        (translate("projects_in_file", lang), prov.get("n_projects")),
+        (translate("rows_excluded", lang), len(prov.get("excluded_rows", []))),
+    ]
+    dropped = ", ".join(p["column"] for p in prov.get("personal_columns_dropped", []))
+    quality.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
+    detection = prov.get("detection_translatable", prov.get("detection", []))
+    quality += [(translate("detection", lang), _note_text(line, lang)) for line in detection]
+    notes = prov.get("notes_translatable", prov.get("notes", []))
+    quality += [(translate("notes", lang), _note_text(note, lang)) for note in notes]
+    return quality
+
+
+def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, previous: dict | None = None) -> Path:
+    """Write `run_dir/index.html`, the executive summary, from the merged `results.json` document:
+    the answer first (a card per claim and per key figure), "Since the previous run" when `previous`
+    gives it (see `suite.diff.previous_run_summary`), the summary's figures, then the key figures
+    table and data quality in collapsible sections."""
     prov = document["provenance"]
     practice = prov.get("practice_name", "AMO")
     cost_unit = prov.get("cost_unit", "EUR")
@@ -223,20 +469,25 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
         "checksum",
         "parameters",
         "version",
+        "summary_answer",
+        "summary_claims",
+        "summary_key_figures",
+        "summary_figures",
+        "summary_open_full",
+        "summary_claimed",
+        "summary_other_readings",
+        "summary_read_more",
+        "since_title",
+        "since_flips",
+        "since_moves",
+        "since_before",
+        "since_now",
+        "since_change",
+        "since_nothing",
+        "since_inputs",
+        "verdict",
     ]
     t = {k: translate(k, lang, practice=practice) for k in keys}
-    figures = []
-    for rec in document["results"]:
-        if rec.get("kind") == "figure" and rec.get("path") and (run_dir / rec["path"]).exists():
-            figures.append({"src": figure_data_uri(run_dir / rec["path"]), "alt": rec.get("label", "")})
-    quality = [
-        (translate("projects_in_file", lang), prov.get("n_projects")),
-        (translate("rows_excluded", lang), len(prov.get("excluded_rows", []))),
-    ]
-    dropped = ", ".join(p["column"] for p in prov.get("personal_columns_dropped", []))
-    quality.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
-    detection = prov.get("detection_translatable", prov.get("detection", []))
-    quality += [(translate("detection", lang), localise(Message.from_json(line), lang)) for line in detection]
     warnings = []
     if prov.get("excluded_rows"):
         warnings.append(translate("excluded_rows_note", lang, n=len(prov["excluded_rows"])))
@@ -247,8 +498,14 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
     from amo_analysis.analyses.overview import exact_plan_warnings  # here: a worker process never needs it
 
     warnings += exact_plan_warnings(document["results"], lang)  # plans that look re-baselined
+    if previous:
+        previous = dict(previous, link=translate("since_link", lang, generated=previous.get("generated", "")))
+    nav = [{"href": r["href"], "title": short_title(r["title"]), "number": r["href"].split("_", 1)[0]} for r in reports]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, trim_blocks=True, lstrip_blocks=True
+        loader=jinja2.FileSystemLoader([str(TEMPLATES_DIR), str(TEMPLATES_DIR / "nbconvert" / "amo")]),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     page = env.get_template("index.html.j2").render(
         lang=lang,
@@ -261,14 +518,21 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str) -
         ),
         warnings=warnings,
         t=t,
+        nav=navigation_bar(nav, "index.html", lang),
+        claims=claim_cards(document["results"], lang, cost_unit),
+        key_cards=key_figure_cards(document["results"], lang, cost_unit, practice),
+        previous=previous,
         sections=key_figure_sections(document["results"], reports, lang, cost_unit),
-        figures=figures,
-        quality=quality,
+        figures=summary_figures(
+            run_dir, document["results"], {r["href"].removesuffix(".html"): r["title"] for r in reports}
+        ),
+        quality=quality_rows(prov, lang),
         reports=reports,
         generated_at=document.get("generated", {}).get("at", ""),
         source=prov.get("source", ""),
         checksum=prov.get("checksum", ""),
         parameters=run.get("parameters", {}),
+        notebook_parameters=run.get("notebook_parameters", {}),
         version=document.get("package_version", ""),
     )
     path = run_dir / "index.html"

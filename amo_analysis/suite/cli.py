@@ -172,6 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
         "-p", "--parameter", action="append", default=[], metavar="NAME=VALUE", help="notebook parameter (repeatable)"
     )
     run.add_argument(
+        "-f",
+        "--parameters_file",
+        "--parameters-file",
+        dest="parameters_file",
+        metavar="FILE",
+        help="YAML file of notebook parameters, for all notebooks or under a notebook's name (-p wins over it)",
+    )
+    run.add_argument(
         "--only",
         action="append",
         default=[],
@@ -205,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--risk", type=float, default=0.8, help="accepted risk for the contingency (default P80)")
     fc.add_argument("--seed", type=int, default=0)
     fc.add_argument("--json", help="also write the forecast table to this JSON file")
+
+    diff = sub.add_parser("diff", help="what changed between two runs: verdict flips, then the other records")
+    diff.add_argument("old", metavar="OLD", help="the earlier run folder (or its results.json)")
+    diff.add_argument("new", metavar="NEW", help="the later run folder (or its results.json)")
+    diff.add_argument("--json", metavar="FILE", help="also write the changes to this JSON file (a list of records)")
+    diff.add_argument("--all", action="store_true", help="list every record, changed or not")
 
     lab = sub.add_parser("lab", help="open JupyterLab on the notebooks with the suite's kernel (as `make lab`)")
     lab.add_argument("--notebooks", default=None, help="folder to open (default: the suite's notebooks/)")
@@ -279,6 +293,16 @@ def cmd_run(args) -> int:
     from amo_analysis.suite.runner import run_suite
 
     parameters = dict(parse_parameter(p) for p in args.parameter)
+    notebook_parameters = None
+    if args.parameters_file:
+        from amo_analysis.suite.parameters import read_parameters_file
+
+        from_file, sections = read_parameters_file(args.parameters_file)
+        # -p wins over the file, also over a notebook's own section
+        notebook_parameters = {
+            nb: {k: v for k, v in values.items() if k not in parameters} for nb, values in sections.items()
+        }
+        parameters = {**from_file, **parameters}
     outcome = run_suite(
         _data(args.data),
         mapping=args.mapping,
@@ -294,6 +318,7 @@ def cmd_run(args) -> int:
         pseudonymise=args.pseudonymise,
         min_org_size=args.min_org_size,
         focus=args.focus,
+        notebook_parameters=notebook_parameters,
         progress=lambda msg: print(msg, flush=True),
     )
     print(f"Report: {outcome.index}")
@@ -305,6 +330,26 @@ def cmd_run(args) -> int:
 def _data(given: list[str]):
     """One `--data` as given, several as a list (a collection)."""
     return given[0] if len(given) == 1 else list(given)
+
+
+def cmd_diff(args) -> int:
+    import json
+
+    from amo_analysis.suite.diff import describe, diff_documents, read_results
+
+    old, new = read_results(args.old), read_results(args.new)
+    diff = diff_documents(old, new, all_records=args.all, old_run=args.old, new_run=args.new)
+    from amo_analysis.i18n import LANGUAGES
+
+    lang = new.get("run", {}).get("lang")
+    lang = lang if lang in LANGUAGES else LANGUAGES[0]
+    print(describe(diff, lang, new.get("provenance", {}).get("cost_unit", "EUR")))
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(diff.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--json {args.json} cannot be written: {exc.strerror or exc}.") from None
+    return 0
 
 
 def cmd_validate(args) -> int:
@@ -386,6 +431,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "forecast": cmd_forecast,
     "lab": cmd_lab,
+    "diff": cmd_diff,
 }
 
 

@@ -152,6 +152,17 @@ PARTIAL_OWNER = ".owner"
 STALE_PARTIAL_SECONDS = 24 * 3600
 
 
+def previous_run(out: Path) -> Path | None:
+    """The run `out/latest` points to (read from `latest.txt`, which every run writes), if it is a
+    complete run folder."""
+    try:
+        name = (out / LATEST_NOTE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    run = out / name
+    return run if name and "/" not in name and "\\" not in name and (run / "results.json").is_file() else None
+
+
 def ensure_kernel() -> str:
     """Make sure the suite's Jupyter kernel points at this Python; returns its name."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -450,6 +461,7 @@ def _execute_all(
     workers: list[_Worker] | None = None,
     page: dict | None = None,
     n_projects: int | None = None,
+    notebook_parameters: dict[str, dict] | None = None,
 ) -> dict[Path, str | None]:
     """Execute the notebooks on `jobs` worker processes (each notebook its own kernel) into `folder`;
     returns {executed notebook: its page's title}, in the order given.
@@ -457,7 +469,8 @@ def _execute_all(
     `workers`: processes already started (more are started as needed); `page`: the options of the
     HTML pages (see `_Worker.run`), each written by its notebook's worker as soon as the notebook
     has finished, while the others still run; `n_projects`: the portfolio's size (see
-    `start_order`). The first failure, or an interrupt, ends every other notebook still running;
+    `start_order`); `notebook_parameters`: {notebook stem: parameters of that notebook only}, over
+    `parameters`. The first failure, or an interrupt, ends every other notebook still running;
     every worker is ended on return."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -468,8 +481,20 @@ def _execute_all(
     lock = threading.Lock()
     pool = ThreadPoolExecutor(max_workers=jobs)
     env = child_environment(jobs)
+    own = notebook_parameters or {}
     futures = {
-        pool.submit(_execute_on_worker, nb, folder / nb.name, parameters, kernel, page, idle, workers, lock, env): nb
+        pool.submit(
+            _execute_on_worker,
+            nb,
+            folder / nb.name,
+            {**parameters, **own.get(nb.stem, {})},
+            kernel,
+            page,
+            idle,
+            workers,
+            lock,
+            env,
+        ): nb
         for nb in start_order(notebooks, n_projects)
     }
     titles: dict[Path, str | None] = {}
@@ -514,6 +539,7 @@ def run_suite(
     focus: str | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     jobs: int | None = None,
+    notebook_parameters: dict[str, dict] | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
 ) -> RunOutcome:
@@ -522,13 +548,21 @@ def run_suite(
     `pseudonymise` replaces project ids and names by salted hashes before anything is written
     (a fresh random salt per run, stored nowhere). `data` may name several sources (a folder, a
     glob, a list: `ingest.collection`); organisations with fewer than `min_org_size` projects are
-    never named, and `focus` makes the client-facing edition of one organisation (`publishable`)."""
+    never named, and `focus` makes the client-facing edition of one organisation (`publishable`).
+    `parameters` go to every notebook that declares them, `notebook_parameters` ({notebook name or
+    number: parameters}) to that notebook only, over `parameters`; a name no notebook declares is an
+    `InputError`."""
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
     parameters = dict(parameters or {})
     clash = sorted(set(parameters) & set(RESERVED_PARAMETERS))
     if clash:
         raise InputError(f"-p {clash[0]}=… is set by the runner itself; use the matching option instead.")
+    from amo_analysis.suite.parameters import check_parameters
+
+    notebook_parameters = check_parameters(
+        parameters, notebook_parameters or {}, list_notebooks(folder=notebooks_dir), RESERVED_PARAMETERS
+    )
     notebooks = list_notebooks(only, notebooks_dir)
     if not notebooks:
         raise InputError(f"no notebook found in {notebooks_dir}.")
@@ -580,8 +614,15 @@ def run_suite(
         n_projects = portfolio.n_projects
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
         _release_memory()
+        from amo_analysis.report.html import build_index, notebook_navigation
+
         footer = f"{source_name} · {checksum} · amo-analysis {__version__} · {now:%Y-%m-%d %H:%M} UTC"
-        page = {"footer": footer, "back_label": translate("key_figures", lang), "lang": lang}
+        page = {
+            "footer": footer,
+            "back_label": translate("key_figures", lang),
+            "lang": lang,
+            "nav": notebook_navigation(notebooks, lang),
+        }
         titles = _execute_all(
             notebooks,
             partial,
@@ -600,10 +641,10 @@ def run_suite(
             workers,
             page,
             n_projects,
+            notebook_parameters,
         )
         executed = list(titles)
         progress("writing the summary page")
-        from amo_analysis.report.html import build_index
 
         reports = [{"href": target.with_suffix(".html").name, "title": title} for target, title in titles.items()]
         document = {
@@ -613,6 +654,7 @@ def run_suite(
                 "lang": lang,
                 "seed": seed,
                 "parameters": parameters,
+                **({"notebook_parameters": notebook_parameters} if notebook_parameters else {}),
                 "notebooks": [p.stem for p in executed],
                 "skipped": [{"notebook": nb.stem, "reason": why} for nb, why in skipped.items()],
                 "drop_invalid": drop_invalid,
@@ -625,12 +667,20 @@ def run_suite(
             "results": results_mod.merge_records(partial),
         }
         (partial / "results.json").write_text(results_mod.dumps(document), encoding="utf-8")
-        build_index(partial, document, reports, lang)
+        from amo_analysis.suite.diff import since_previous
+
+        build_index(partial, document, reports, lang, previous=since_previous(previous_run(out), document, lang))
         if final.exists():
             shutil.rmtree(final)
         (partial / PARTIAL_OWNER).unlink()
         os.replace(partial, final)
         _point_latest(out, final)
+        from amo_analysis.report.runs_index import build_runs_index
+
+        try:
+            build_runs_index(out, lang)
+        except OSError as exc:  # the run itself is complete: say so, do not fail it
+            progress(f"reports index not written: {exc}")
     except BaseException:
         # a second SIGTERM or Ctrl+C must not stop the cleanup half-way
         ignored = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGINT)}

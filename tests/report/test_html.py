@@ -140,3 +140,102 @@ def test_a_figure_is_described_by_its_titles_else_its_labels_else_its_name():
     fig3, _ = plt.subplots()
     assert figure_description(fig3, "love_plot") == "love plot"
     plt.close("all")
+
+
+def test_p_values_read_below_one_thousandth():
+    from amo_analysis.report.html import format_p_value
+
+    assert format_p_value(0.0004) == "<\u00a00.001" and format_p_value(0.0004, "fr") == "<\u00a00,001"
+    assert format_p_value(0.0123) == "0.012" and format_value(0.0, "p-value", "en") == "<\u00a00.001"
+    assert format_p_value(None) == "–"
+
+
+def _summary_document():
+    claim = {
+        "name": "claim.amo_delay.relative",
+        "label": "Claim “with AMO: −16 % delay” (relative change)",
+        "value": -0.12,
+        "ci_low": -0.41,
+        "ci_high": 0.30,
+        "n": 24,
+        "unit": "percent change",
+        "headline": True,
+        "notebook": "02_x",
+        "verdict": "inconclusive",
+        "claimed": -0.16,
+        "projects_needed": 162,
+    }
+    pp = dict(claim, name="claim.amo_delay.pp", label="Claim “with AMO: −16 % delay” (percentage points)")
+    pp.update(unit="percentage points", verdict="supported")
+    p80 = {
+        "name": "budget_drift.p80.all",
+        "label": "budget drift, P80",
+        "value": 0.355,
+        "ci_low": 0.27,
+        "ci_high": 0.52,
+        "n": 115,
+        "unit": "fraction",
+        "headline": True,
+        "notebook": "01_x",
+    }
+    note = {"key": "note_framing_score_computed", "text": "framing_score computed as …", "values": {}}
+    return {
+        "generated": {"at": "2026-04-01T00:00:00+00:00", "run_id": "r2"},
+        "package_version": "0.1.0",
+        "run": {"parameters": {}, "notebook_parameters": {"05_roi_simulation": {"budget": 120000}}},
+        "provenance": {
+            "source": "p.csv",
+            "checksum": "sha256:ab",
+            "n_projects": 24,
+            "practice_name": "AMO",
+            "cost_unit": "EUR",
+            "detection": ["delimiter ';'"],
+            "notes_translatable": [note],
+        },
+        "results": [claim, pp, p80],
+    }
+
+
+def test_summary_gives_the_answer_first_with_words_not_colour_alone(tmp_path):
+    reports = [{"href": "01_x.html", "title": "Overview"}, {"href": "02_x.html", "title": "Effects: the details"}]
+    previous = {
+        "href": "../r1/index.html",
+        "run_id": "r1",
+        "generated": "2026-01-01",
+        "inputs": ["projects"],
+        "flips": [{"label": "Claim delay", "old": "supported", "new": "inconclusive"}],
+        "moves": [{"label": "P80", "old": "30%", "new": "36%", "change": "+6.0 pp"}],
+        "n_changed": 2,
+    }
+    text = build_index(tmp_path, _summary_document(), reports, "en", previous=previous).read_text(encoding="utf-8")
+    answer, since, table = (text.index(s) for s in ('id="answer"', 'id="since-previous"', 'id="key-figures"'))
+    assert answer < since < table  # the answer, then what changed, then the details
+    card = text[answer:since]
+    assert "Claim “with AMO: −16 % delay”" in card and ">inconclusive<" in card  # the verdict as a word
+    assert "−12%" in card and "(95% interval: −41% to +30%)" in card and "Claimed: −16%" in card
+    assert "About 162 projects would be needed" in card and "supported" in card  # the other reading
+    assert "Eight projects in ten finished with a budget drift below 36%" in card
+    assert '<details id="key-figures">' in text and '<details id="data-quality">' in text
+    assert 'href="../r1/index.html"' in text[since:table] and "supported → inconclusive" in text[since:table]
+    assert '<nav class="amo-nav"' in text and 'aria-current="page">Summary' in text
+    assert 'rel="next" href="01_x.html"' in text and "Effects</a>" in text  # short titles in the bar
+    assert "05_roi_simulation: <code>{&#39;budget&#39;: 120000}</code>" in text
+    assert "@media print" in text and external_references(text) == []
+    french = build_index(tmp_path, _summary_document(), reports, "fr").read_text(encoding="utf-8")
+    assert "framing_score calculé comme le nombre de oui" in french
+    assert "framing_score computed" not in french  # the loader's note in the report's language
+    assert "non concluante" in french and "Synthèse" in french and "since-previous" not in french
+
+
+def test_notebook_pages_carry_the_navigation_bar(tmp_path):
+    path = _notebook(tmp_path)
+    html = tmp_path / "01_x.html"
+    nav = [
+        {"href": "01_x.html", "title": "My title", "number": "01"},
+        {"href": "02_y.html", "title": "Next one", "number": "02"},
+    ]
+    export_notebook_html(path, html, footer="", back_label="Summary", nav=nav, lang="fr")
+    text = html.read_text(encoding="utf-8")
+    assert 'rel="prev" href="index.html"' in text and 'rel="next" href="02_y.html"' in text
+    assert 'href="01_x.html" aria-current="page"' in text and 'href="../index.html"' in text
+    assert "Synthèse" in text and "Suivant" in text
