@@ -374,7 +374,7 @@ def test_estimator_notes_are_shown_and_recorded_in_the_report_language(tmp_path)
     assert (pe.missing_display(est, "en").iloc[:, -1] == est.loc[est["estimate"].isna(), "note"].to_numpy()).all()
     ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path)
     ctx.lang = "fr"
-    pe.record_effects(ctx, est)
+    ctx.keep(pe.effects_records(est, lang="fr"))
     saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
     notes = [r["note"] for r in saved if r.get("note")]
     assert notes and all("Dropped" not in note and "Percent change" not in note for note in notes)

@@ -62,7 +62,12 @@ def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, t
     assert result.out.count("was not run: the portfolio has no practice column") == 3
     run = out / "latest"
     doc = json.loads((run / "results.json").read_text(encoding="utf-8"))
-    assert doc["run"]["notebooks"] == ["01_portfolio_overview", "04_new_project_forecast", "06_benchmark_report"]
+    assert doc["run"]["notebooks"] == [
+        "01_portfolio_overview",
+        "04_new_project_forecast",
+        "06_benchmark_report",
+        "07_organisations",  # Agency Name gives the organisations: their positions need no practice
+    ]
     assert [s["notebook"] for s in doc["run"]["skipped"]] == [
         "02_amo_effects",
         "03_framing_and_pitfalls",
