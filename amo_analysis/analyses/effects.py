@@ -49,6 +49,7 @@ __all__ = [
     "record_design",
     "estimate_all",
     "claims_for",
+    "effect_claims",
     "primary_rows",
     "claims_check",
     "detectable_effects",
@@ -523,6 +524,13 @@ def claims_check(
     table["organisations_needed"] = table["organisations_needed"].astype("Int64")
     table["n_projects"] = n_projects if n_projects is not None else int(estimates["n"].max() or 0)
     return table
+
+
+def effect_claims(claims_file: str | None = None) -> tuple[claims_mod.Claim, ...]:
+    """The claims the effects analysis checks: every reading of the claims register with
+    `analysis = "effects"`, with those of a user's claims file (`--claims FILE`) added or replacing
+    the register's claim of the same key (`claims.load_register`)."""
+    return claims_mod.effect_claims(claims_file)
 
 
 def claims_for(

@@ -137,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
         "-p", "--parameter", action="append", default=[], metavar="NAME=VALUE", help="notebook parameter (repeatable)"
     )
     run.add_argument(
+        "--claims",
+        metavar="FILE",
+        help="TOML file of claims to check (the claims register's format): adds claims or replaces those of the same key",
+    )
+    run.add_argument(
         "--only",
         action="append",
         default=[],
@@ -252,6 +257,7 @@ def cmd_run(args) -> int:
         table=args.table,
         query=args.query,
         pseudonymise=args.pseudonymise,
+        claims=args.claims,
         progress=lambda msg: print(msg, flush=True),
     )
     print(f"Report: {outcome.index}")

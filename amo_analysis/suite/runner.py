@@ -34,7 +34,9 @@ from amo_analysis.errors import InputError
 from amo_analysis.i18n import LANGUAGES, translate
 from amo_analysis.paths import KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_PORTFOLIO, SAMPLE_PORTFOLIO_24
 
-RESERVED_PARAMETERS = ("portfolio_path", "run_dir", "lang", "seed", "data_source", "mapping")
+RESERVED_PARAMETERS = ("portfolio_path", "run_dir", "lang", "seed", "data_source", "mapping", "claims_file")
+#: where a user's claims file (`--claims FILE`) is copied in the run folder, for the notebooks to read
+CLAIMS_FILE_NAME = "claims.toml"
 
 
 class NotebookFailed(Exception):
@@ -379,6 +381,7 @@ def run_suite(
     table: str | None = None,
     query: str | None = None,
     pseudonymise: bool = False,
+    claims: str | os.PathLike | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     jobs: int | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
@@ -387,7 +390,10 @@ def run_suite(
     """Run the suite on `data` (see module docstring). User errors raise `InputError`.
 
     `pseudonymise` replaces project ids and names by salted hashes before anything is written
-    (a fresh random salt per run, stored nowhere)."""
+    (a fresh random salt per run, stored nowhere). `claims` is a user's claims file (the claims
+    register's TOML format): validated before anything runs, copied into the run folder and read by
+    the notebooks (parameter `claims_file`), its claims added to the register or replacing those of
+    the same key."""
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
     parameters = dict(parameters or {})
@@ -397,6 +403,10 @@ def run_suite(
     notebooks = list_notebooks(only, notebooks_dir)
     if not notebooks:
         raise InputError(f"no notebook found in {notebooks_dir}.")
+    if claims is not None:
+        from amo_analysis.stats.claims import load_register
+
+        load_register(claims)  # every error of the file, one sentence each, before anything is written
     jobs = jobs or default_jobs(len(notebooks))
     # the workers start (and import papermill and nbconvert) while the source is validated
     workers = [_Worker(child_environment(jobs), pages=True) for _ in range(jobs)]
@@ -429,6 +439,10 @@ def run_suite(
             shutil.rmtree(partial)
         partial.mkdir()
         portfolio_path = portfolio.save(partial / "data")
+        claims_parameter = {}
+        if claims is not None:  # a copy: the notebooks read the file as it was when the run started
+            shutil.copyfile(claims, partial / CLAIMS_FILE_NAME)
+            claims_parameter = {"claims_file": str((partial / CLAIMS_FILE_NAME).resolve())}
         source_name, checksum, provenance = portfolio.source_name, portfolio.checksum, portfolio.provenance()
         n_projects = portfolio.n_projects
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
@@ -443,6 +457,7 @@ def run_suite(
                 "run_dir": str(partial.resolve()),
                 "lang": lang,
                 "seed": seed,
+                **claims_parameter,
                 **parameters,
             },
             kernel,
@@ -468,6 +483,7 @@ def run_suite(
                 "drop_invalid": drop_invalid,
                 "pseudonymise": pseudonymise,
                 "sample": is_sample,
+                **({"claims": Path(claims).name} if claims is not None else {}),
             },
             "provenance": provenance,
             "results": results_mod.merge_records(partial),
