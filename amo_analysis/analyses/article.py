@@ -14,7 +14,8 @@ analysis computes it; this module only dispatches:
   that ended in trouble (`framing.pitfall_share`, Wilson intervals);
 * ``forecast_margin`` — the forecast's chance that budget + 10 % covers the final cost of a typical
   new project, with / without the practice (`forecast.forecast`), with a Wilson interval over the
-  reference values it rests on;
+  n_spread values it is counted over (the median model's own uncertainty is left out, so the
+  interval is if anything too narrow);
 * ``margin_share`` — the share of finished projects whose final cost stayed within budget + 10 %;
 * ``roi`` — drift prevented per unit of fee (`roi.simulate_roi`).
 
@@ -23,11 +24,16 @@ direction, inconclusive); a reading whose data the portfolio lacks is "not testa
 no column X". Projects needed, for an inconclusive reading: from the effects check's power calculation
 for ``effects`` readings, otherwise `claims.projects_needed_from_interval` (today's interval scaled as
 1/√n). All numbers are fractions unless the scale says otherwise.
+
+Above `scale.LARGE_N` projects the page works on a seeded subsample of `scale.SUBSAMPLE_ROWS` projects
+(its intervals are then wider than the whole portfolio would give; ``attrs["subsample"]`` says so and
+notebooks 02–05 use every project): a summary of the claims must not double the run's cost.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -35,8 +41,9 @@ import pandas as pd
 from amo_analysis.analyses import effects, forecast, framing, roi
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
+from amo_analysis.i18n import Message, format_number, format_percent, format_points, localise, translate
 from amo_analysis.stats import claims as claims_mod
+from amo_analysis.stats import scale
 
 __all__ = ["COLUMNS", "claims_by_article", "article_display", "article_text", "record_article", "missing_column"]
 
@@ -167,8 +174,8 @@ def _needed(reading: claims_mod.Reading, row: dict) -> int | None:
 class _Cache:
     """Each analysis computed once per page, whatever the number of readings that use it."""
 
-    def __init__(self, data: pd.DataFrame, claims_file, threshold, covariates, seed, roi_budget, cost_unit):
-        self.data, self.claims_file, self.threshold = data, claims_file, threshold
+    def __init__(self, data: pd.DataFrame, claims_file, threshold, covariates, seed, roi_budget, cost_unit, pairs):
+        self.data, self.claims_file, self.threshold, self.pairs = data, claims_file, threshold, pairs
         self.covariates, self.seed, self.roi_budget, self.cost_unit = covariates, seed, roi_budget, cost_unit
         self._store: dict = {}
 
@@ -190,7 +197,7 @@ class _Cache:
         )
 
     def pitfall_effects(self) -> pd.DataFrame:
-        return self.get("pitfall_effects", lambda: framing.pitfall_effects(self.data, seed=self.seed))
+        return self.get("pitfall_effects", lambda: framing.pitfall_effects(self.data, seed=self.seed, only=self.pairs))
 
     def forecast(self) -> pd.DataFrame:
         return self.get(
@@ -253,7 +260,7 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
         table = cache.forecast()
         part = table[table["amo"] == (reading.exposure == "practice")]
         r = part.iloc[0]
-        n_ref = int(r["n_reference"])
+        n_ref = int(r["n_spread"])
         if not math.isfinite(r["chance_10pct_enough"]) or n_ref == 0:
             raise forecast.ForecastError(r["note"] or "No forecast for this scenario.")
         _, low, high = share_ci(int(round(r["chance_10pct_enough"] * n_ref)), n_ref)
@@ -282,16 +289,29 @@ def claims_by_article(
     seed: int = 0,
     roi_budget: float | None = None,
     cost_unit: str = "EUR",
+    keys=None,
 ) -> pd.DataFrame:
     """Every reading of every claim of the register (with a user's `claims_file` added), in the order of
     its source: `COLUMNS` — the claimed value (or range, or direction), this portfolio's estimate with
     its 95 % interval and n, the verdict, projects needed when inconclusive, `testable` (False when
     the portfolio lacks a column the reading needs: the note then says which) and the note.
     `threshold` = framing questions for "well framed"; `covariates` for the effects check (None = the
-    pre-treatment covariates present); `roi_budget` and `cost_unit` for the ROI simulation."""
-    register = claims_mod.load_register(claims_file)
+    pre-treatment covariates present); `roi_budget` and `cost_unit` for the ROI simulation; `keys`:
+    only these readings ("<claim>.<reading>"; None = all)."""
+    register = [
+        replace(c, readings=tuple(r for r in c.readings if keys is None or r.key in keys))
+        for c in claims_mod.load_register(claims_file)
+    ]
     data = framing.with_framing_columns(with_model_columns(data), threshold)
-    cache = _Cache(data, claims_file, threshold, covariates, seed, roi_budget, cost_unit)
+    n_projects = len(data)
+    data, subsample = scale.model_rows(data, seed, "This page's every estimate")
+    pairs = frozenset(
+        (r.exposure, r.outcome)
+        for c in register
+        for r in c.readings
+        if r.analysis == "pitfall_effect" and r.outcome in _PITFALL_MEASURE
+    )
+    cache = _Cache(data, claims_file, threshold, covariates, seed, roi_budget, cost_unit, pairs)
     rows = []
     for claim in register:
         for reading in claim.readings:
@@ -310,10 +330,13 @@ def claims_by_article(
                     _compute(cache, claim, reading, row)
                 except InputError as exc:
                     row.update({"verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})
+                if subsample and subsample not in row["note"]:
+                    row["note"] = " ".join(part for part in (row["note"], subsample) if part)
             rows.append(row)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["projects_needed"] = table["projects_needed"].astype("Int64")
     table["n"] = table["n"].astype(int)
+    table.attrs.update({"n_projects": n_projects, "subsample": subsample or ""})
     return table
 
 
@@ -329,6 +352,8 @@ def _is_percent(scale: str) -> bool:
 def _value_text(value: float, scale: str, lang: str, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
+    if scale == "pp":
+        return format_points(value, lang, decimals=0)
     if _is_percent(scale):
         return format_percent(value, lang, decimals=0, signed=signed)
     return format_number(value, lang, decimals=2)
@@ -378,7 +403,7 @@ def article_display(table: pd.DataFrame, claims_file: str | None = None, lang: s
         signed = scale in ("relative", "pp", "relative_mean")
         rows.append(
             {
-                translate("ac_claim", lang): (f"{int(claim.order)}. " + claim.paraphrase(lang)) if first else "",
+                translate("ac_claim", lang): (f"{claim.order:g}. " + claim.paraphrase(lang)) if first else "",
                 translate("ac_reading", lang): reading_text(r, lang),
                 translate("pe_claimed", lang): claimed_text(r, lang),
                 translate("estimate", lang): _value_text(r["estimate"], scale, lang, signed),
@@ -404,7 +429,7 @@ def sources_display(claims_file: str | None = None, lang: str = "en") -> pd.Data
     """Each claim's source and the sample it came from, in the register's order."""
     return pd.DataFrame(
         {
-            translate("ac_claim", lang): [f"{int(c.order)}. {c.figure}" for c in claims_mod.load_register(claims_file)],
+            translate("ac_claim", lang): [f"{c.order:g}. {c.figure}" for c in claims_mod.load_register(claims_file)],
             translate("ac_source", lang): [c.source for c in claims_mod.load_register(claims_file)],
             translate("ac_sample", lang): [c.sample for c in claims_mod.load_register(claims_file)],
             translate("ac_file", lang): [c.origin for c in claims_mod.load_register(claims_file)],

@@ -650,8 +650,11 @@ def _check_quantile_rows(frame: pd.DataFrame, outcome: str, code: str, covariate
         )
 
 
-def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: str = "en") -> pd.DataFrame:
-    """Adjusted association of each pitfall with drift (median, P80), slip (median) and adoption.
+def pitfall_effects(
+    data: pd.DataFrame, covariates=None, seed: int = 0, lang: str = "en", only: frozenset | None = None
+) -> pd.DataFrame:
+    """Adjusted association of each pitfall with drift (median, P80), slip (median) and adoption
+    (`only`: just these (pitfall, measure) pairs, e.g. {("scope_creep", "drift_median")}).
 
     Covariates default to `describe.default_covariates` plus the practice (`amo`). Drift and slip
     rows are percent changes of the final-cost / duration ratio (exp of the quantile-regression
@@ -665,6 +668,8 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
     rows = []
     for code in _present_pitfalls(data):
         for key, outcome, method, q, meaning in PITFALL_MEASURES:
+            if only is not None and (code, key) not in only:
+                continue
             row = {"pitfall": code, "label": question_label(code, lang), "measure": key, "meaning": meaning}
             try:
                 if outcome not in data or data[outcome].notna().sum() == 0:

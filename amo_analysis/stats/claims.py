@@ -160,7 +160,8 @@ class RegisteredClaim:
     origin: str = ""
 
     def paraphrase(self, lang: str = "en") -> str:
-        return self.paraphrase_fr if lang == "fr" else self.paraphrase_en
+        """Our paraphrase in `lang` (English for a language the register does not hold)."""
+        return getattr(self, f"paraphrase_{lang}", None) or self.paraphrase_en
 
 
 def _number(value) -> bool:
@@ -288,13 +289,24 @@ def read_claims_file(path: str | os.PathLike) -> tuple[RegisteredClaim, ...]:
     path = Path(path)
     name = path.name
     try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+        raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise ClaimsFileError(f"claims file {path} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ClaimsFileError(f"claims file {path} cannot be read as UTF-8 text ({exc}).") from None
+    except OSError as exc:
+        raise ClaimsFileError(f"claims file {path} cannot be read: {exc.strerror or exc}.") from None
+    try:
+        text = raw_bytes.decode("utf-8-sig")  # Notepad's "UTF-8" adds a BOM
+    except UnicodeDecodeError:
+        try:  # Notepad's "ANSI" on a French Windows: meant as it reads, as for mapping files
+            text = raw_bytes.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise ClaimsFileError(
+                f"claims file {path} is neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it as UTF-8."
+            ) from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ClaimsFileError(f"claims file {name} is not valid TOML: {exc}.") from None
+        raise ClaimsFileError(f"claims file {path} is not valid TOML: {exc}.") from None
     errors: list[str] = []
     unknown = sorted(set(raw) - {"schema", "claim"})
     if unknown:
