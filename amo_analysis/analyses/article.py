@@ -8,7 +8,8 @@ analysis computes it; this module only dispatches:
 * ``framing_rr`` — the risk ratio of failure, well framed vs the others (`framing.framing_claim`);
 * ``pitfall_effect`` — the adjusted association of a pitfall with drift, slip or adoption
   (`framing.pitfall_effects`), or with any money column of the portfolio such as run costs
-  (`framing.pitfall_column_effect`);
+  (`framing.pitfall_column_effect`); when the portfolio is too small to adjust for every covariate
+  (5 projects per parameter), adjusted for size and the practice only (`FEW_COVARIATES`, said in the note);
 * ``pitfall_level`` — the mean outcome of the projects with a pitfall (`framing.exposed_mean`);
 * ``pitfall_share`` — the share of troubled projects with a pitfall, or of all projects with a pitfall
   that ended in trouble (`framing.pitfall_share`, Wilson intervals);
@@ -45,7 +46,18 @@ from amo_analysis.i18n import Message, format_number, format_percent, format_poi
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
 
-__all__ = ["COLUMNS", "claims_by_article", "article_display", "article_text", "record_article", "missing_column"]
+__all__ = [
+    "COLUMNS",
+    "claims_by_article",
+    "missing_column",
+    "article_display",
+    "sources_display",
+    "claimed_text",
+    "reading_text",
+    "note_text",
+    "article_text",
+    "record_article",
+]
 
 COLUMNS = [
     "order",
@@ -67,6 +79,7 @@ COLUMNS = [
     "verdict",
     "projects_needed",
     "testable",
+    "fewer_covariates",
     "missing_column",
     "note",
 ]
@@ -91,6 +104,9 @@ _OUTCOME_WORD = {
     "adoption_mean": "adoption_m3",
 }
 _PITFALL_MEASURE = {key: key for key, *_ in framing.PITFALL_MEASURES}
+#: the covariates (with the practice) of a pitfall reading when the portfolio is too small to adjust for
+#: every pre-treatment covariate (5 projects per parameter: 20 projects)
+FEW_COVARIATES = ["log_budget"]
 #: scales read as a relative change (1 + value > 0): their projects needed are computed on the log scale
 _RELATIVE = {"relative", "relative_mean"}
 
@@ -139,6 +155,7 @@ def _row(claim: claims_mod.RegisteredClaim, reading: claims_mod.Reading) -> dict
         "verdict": claims_mod.INCONCLUSIVE,
         "projects_needed": pd.NA,
         "testable": True,
+        "fewer_covariates": False,
         "missing_column": "",
         "note": "",
     }
@@ -196,8 +213,11 @@ class _Cache:
             lambda: effects.claims_for(self.data, self.covariates, claims=effects.effect_claims(self.claims_file)),
         )
 
-    def pitfall_effects(self) -> pd.DataFrame:
-        return self.get("pitfall_effects", lambda: framing.pitfall_effects(self.data, seed=self.seed, only=self.pairs))
+    def pitfall_effects(self, covariates=None) -> pd.DataFrame:
+        return self.get(
+            ("pitfall_effects", None if covariates is None else tuple(covariates)),
+            lambda: framing.pitfall_effects(self.data, covariates, seed=self.seed, only=self.pairs),
+        )
 
     def forecast(self) -> pd.DataFrame:
         return self.get(
@@ -212,6 +232,13 @@ class _Cache:
                 self.data, budget=self.roi_budget, cost_unit=self.cost_unit, n_draws=1000, seed=self.seed
             ),
         )
+
+
+def _pitfall_row(table: pd.DataFrame, reading: claims_mod.Reading) -> pd.Series:
+    match = table[(table["pitfall"] == reading.exposure) & (table["measure"] == reading.outcome)]
+    if match.empty:
+        raise framing.FramingError(f"The portfolio has no {reading.exposure} column.")
+    return match.iloc[0]
 
 
 def _fill(row: dict, estimate, low, high, n, note="") -> None:
@@ -241,14 +268,26 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
         _fill(row, r["estimate"], r["ci_low"], r["ci_high"], r["n"], r["note"])
     elif reading.analysis == "pitfall_effect":
         if reading.outcome in _PITFALL_MEASURE:
-            table = cache.pitfall_effects()
-            match = table[(table["pitfall"] == reading.exposure) & (table["measure"] == reading.outcome)]
-            if match.empty:
-                raise framing.FramingError(f"The portfolio has no {reading.exposure} column.")
-            r = match.iloc[0]
+            r = _pitfall_row(cache.pitfall_effects(), reading)
+            if not math.isfinite(r["estimate"]):  # too few projects for every covariate: size and practice only
+                fewer = _pitfall_row(cache.pitfall_effects(FEW_COVARIATES), reading)
+                if math.isfinite(fewer["estimate"]):
+                    why = f"({r['note']})" if r["note"] else ""
+                    r = fewer.copy()
+                    r["note"] = " ".join(part for part in (fewer["note"], why) if part)
+                    row["fewer_covariates"] = True
             _fill(row, r["estimate"], r["ci_low"], r["ci_high"], r["n"], r["note"])
         else:
-            result = framing.pitfall_column_effect(data, reading.exposure, reading.outcome, seed=cache.seed)
+            try:
+                result = framing.pitfall_column_effect(data, reading.exposure, reading.outcome, seed=cache.seed)
+            except framing.FramingError as exc:
+                try:
+                    result = framing.pitfall_column_effect(
+                        data, reading.exposure, reading.outcome, FEW_COVARIATES, seed=cache.seed
+                    )
+                except framing.FramingError:
+                    raise exc from None
+                row.update({"fewer_covariates": True, "note": f"({exc})"})
             _fill(row, result.estimate, result.ci_low, result.ci_high, result.n)
     elif reading.analysis == "pitfall_level":
         _fill(row, *framing.exposed_mean(data, reading.exposure, reading.outcome))
@@ -364,6 +403,8 @@ def note_text(row, lang: str = "en") -> str:
     column is missing, otherwise the estimator's note (English, as the other notebooks' notes)."""
     if row["missing_column"]:
         return translate("ac_not_testable", lang, column=row["missing_column"])
+    if row.get("fewer_covariates"):
+        return " ".join((translate("ac_fewer_covariates", lang), localise(row["note"], lang))).strip()
     return localise(row["note"], lang)
 
 
@@ -453,13 +494,25 @@ def article_text(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+#: the `unit` of a record (the summary page formats a value by it) for each reading's scale
+RECORD_UNITS = {
+    "relative": "percent change",
+    "relative_mean": "percent change",
+    "pp": "percentage points",
+    "ratio": "ratio",
+    "ratio_of_money": "ratio",
+    "fraction": "fraction",
+    "share_of_troubled": "fraction",
+    "share_of_all": "fraction",
+    "chance": "fraction",
+}
 #: readings recorded by another notebook (02 records the effects claims as claim.<key>): not recorded again
 RECORDED_ELSEWHERE = ("effects",)
 
 
 def record_article(ctx, table: pd.DataFrame, claims_file: str | None = None) -> None:
     """Record each reading not recorded by another notebook as `claim.<claim>.<reading>` (headline):
-    value = estimate with its interval and n, `unit` = the reading's scale, `verdict`, `claimed` (or
+    value = estimate with its interval and n, `unit` (`RECORD_UNITS`) and `scale` = the reading's, `verdict`, `claimed` (or
     `claimed_low` / `claimed_high`, or `direction`), `test`, `projects_needed`, `testable` and `note`;
     the label is the claim's paraphrase in the report language with the reading."""
     register = {c.key: c for c in claims_mod.load_register(claims_file)}
@@ -473,7 +526,8 @@ def record_article(ctx, table: pd.DataFrame, claims_file: str | None = None) -> 
             ci_low=r["ci_low"],
             ci_high=r["ci_high"],
             n=int(r["n"]),
-            unit=r["scale"],
+            unit=RECORD_UNITS.get(r["scale"], r["scale"]),
+            scale=r["scale"],
             method=r["analysis"],
             label=ctx.t("ac_label", text=claim.paraphrase(ctx.lang), reading=reading_text(r, ctx.lang)),
             verdict=r["verdict"],

@@ -333,7 +333,7 @@ def read_claims_file(path: str | os.PathLike) -> tuple[RegisteredClaim, ...]:
 
 
 @lru_cache(maxsize=8)
-def _register_cached(extra: str | None) -> tuple[RegisteredClaim, ...]:
+def _register_cached(extra: str | None, _stamp: int | None) -> tuple[RegisteredClaim, ...]:
     claims = {c.key: c for c in read_claims_file(REGISTER_PATH)}
     if extra:
         for c in read_claims_file(extra):
@@ -344,7 +344,11 @@ def _register_cached(extra: str | None) -> tuple[RegisteredClaim, ...]:
 def load_register(extra: str | os.PathLike | None = None) -> tuple[RegisteredClaim, ...]:
     """The claims register in the order of its source (`order`), with the claims of a user's file
     `extra` (same format) added or replacing those of the same key. Raises `ClaimsFileError`."""
-    return _register_cached(str(Path(extra).resolve()) if extra else None)
+    if not extra:
+        return _register_cached(None, None)
+    path = Path(extra).resolve()
+    stamp = path.stat().st_mtime_ns if path.is_file() else None  # an edited file is read again
+    return _register_cached(str(path), stamp)
 
 
 def registered(key: str, extra: str | os.PathLike | None = None) -> RegisteredClaim:

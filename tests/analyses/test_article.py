@@ -202,3 +202,18 @@ def test_a_large_portfolio_is_summarised_on_a_seeded_subsample(monkeypatch):
     table = article.claims_by_article(data, keys=["margin_10pct.portfolio_share"])
     assert table.attrs["n_projects"] == 300 and "150 of the 300" in table.attrs["subsample"]
     assert table.iloc[0]["n"] <= 150 and "150 of the 300" in table.iloc[0]["note"]
+
+
+def test_a_small_portfolio_adjusts_a_pitfall_for_size_and_practice_only():
+    raw = _raw(40, seed=21)
+    hit = np.arange(40) % 2 == 0
+    raw["no_sponsor"] = hit
+    raw["duration_actual_days"] = (
+        raw["duration_planned_days"] * np.where(hit, 1.6, 1.0) * np.exp(np.random.default_rng(2).normal(0, 0.05, 40))
+    )
+    row = _one(metrics.derive_metrics(raw), "no_sponsor_slip.relative")
+    assert row["fewer_covariates"] and row["verdict"] == SUPPORTED
+    assert row["estimate"] == pytest.approx(0.6, abs=0.1)
+    note = article.note_text(row, "en")
+    assert note.startswith("Adjusted for size (log budget) and the practice only") and "5 per parameter" in note
+    assert article.note_text(row, "fr").startswith("Ajusté sur la taille (log du budget) et la pratique seulement")
