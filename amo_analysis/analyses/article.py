@@ -312,8 +312,9 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
         share, low, high = share_ci(within, len(frame))
         _fill(row, share, low, high, len(frame))
     elif reading.analysis == "roi":
-        summary = cache.roi().summary().set_index("name").loc[reading.outcome]
-        _fill(row, summary["value"], summary["ci_low"], summary["ci_high"], summary["n"])
+        result = cache.roi()
+        summary = result.summary().set_index("name").loc[reading.outcome]
+        _fill(row, summary["value"], summary["ci_low"], summary["ci_high"], summary["n"], roi.describe_run(result))
     row["verdict"] = claims_mod.reading_verdict(reading, row["ci_low"], row["ci_high"])
     if row["verdict"] == claims_mod.INCONCLUSIVE:
         needed = _needed(reading, row)
@@ -528,7 +529,8 @@ def record_article(ctx, table: pd.DataFrame, claims_file: str | None = None) -> 
             n=int(r["n"]),
             unit=RECORD_UNITS.get(r["scale"], r["scale"]),
             scale=r["scale"],
-            method=r["analysis"],
+            method=ctx.t(f"ac_method_{r['analysis']}"),
+            analysis=r["analysis"],
             label=ctx.t("ac_label", text=claim.paraphrase(ctx.lang), reading=reading_text(r, ctx.lang)),
             verdict=r["verdict"],
             claimed=r["claimed"],
