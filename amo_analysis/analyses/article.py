@@ -191,9 +191,10 @@ def _needed(reading: claims_mod.Reading, row: dict) -> int | None:
 class _Cache:
     """Each analysis computed once per page, whatever the number of readings that use it."""
 
-    def __init__(self, data: pd.DataFrame, claims_file, threshold, covariates, seed, roi_budget, cost_unit, pairs):
+    def __init__(self, data: pd.DataFrame, claims_file, threshold, covariates, seed, budget, cost_unit, pairs, cluster):
         self.data, self.claims_file, self.threshold, self.pairs = data, claims_file, threshold, pairs
-        self.covariates, self.seed, self.roi_budget, self.cost_unit = covariates, seed, roi_budget, cost_unit
+        self.cluster = cluster
+        self.covariates, self.seed, self.budget, self.cost_unit = covariates, seed, budget, cost_unit
         self._store: dict = {}
 
     def get(self, key, compute):
@@ -210,7 +211,9 @@ class _Cache:
     def effects_claims(self) -> pd.DataFrame:
         return self.get(
             "effects",
-            lambda: effects.claims_for(self.data, self.covariates, claims=effects.effect_claims(self.claims_file)),
+            lambda: effects.claims_for(
+                self.data, self.covariates, self.cluster, claims=effects.effect_claims(self.claims_file)
+            ),
         )
 
     def pitfall_effects(self, covariates=None) -> pd.DataFrame:
@@ -222,14 +225,16 @@ class _Cache:
     def forecast(self) -> pd.DataFrame:
         return self.get(
             "forecast",
-            lambda: forecast.forecast(self.data, forecast.typical_project(self.data), seed=self.seed, amo="both"),
+            lambda: forecast.forecast(
+                self.data, forecast.typical_project(self.data, self.budget), seed=self.seed, amo="both"
+            ),
         )
 
     def roi(self) -> roi.RoiResult:
         return self.get(
             "roi",
             lambda: roi.simulate_roi(
-                self.data, budget=self.roi_budget, cost_unit=self.cost_unit, n_draws=1000, seed=self.seed
+                self.data, budget=self.budget, cost_unit=self.cost_unit, n_draws=1000, seed=self.seed
             ),
         )
 
@@ -327,16 +332,19 @@ def claims_by_article(
     threshold: int = framing.DEFAULT_THRESHOLD,
     covariates=None,
     seed: int = 0,
-    roi_budget: float | None = None,
+    budget: float | None = None,
     cost_unit: str = "EUR",
     keys=None,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Every reading of every claim of the register (with a user's `claims_file` added), in the order of
     its source: `COLUMNS` — the claimed value (or range, or direction), this portfolio's estimate with
     its 95 % interval and n, the verdict, projects needed when inconclusive, `testable` (False when
     the portfolio lacks a column the reading needs: the note then says which) and the note.
     `threshold` = framing questions for "well framed"; `covariates` for the effects check (None = the
-    pre-treatment covariates present); `roi_budget` and `cost_unit` for the ROI simulation; `keys`:
+    pre-treatment covariates present) and `cluster` (as notebook 02's parameter); `budget` (cost unit) of the
+    new project the forecast and the ROI simulation are about (None: the portfolio median for the
+    forecast, as notebook 04; 75 000 for a portfolio in EUR for the ROI, as notebook 05) and `cost_unit`; `keys`:
     only these readings ("<claim>.<reading>"; None = all)."""
     register = [
         replace(c, readings=tuple(r for r in c.readings if keys is None or r.key in keys))
@@ -351,7 +359,7 @@ def claims_by_article(
         for r in c.readings
         if r.analysis == "pitfall_effect" and r.outcome in _PITFALL_MEASURE
     )
-    cache = _Cache(data, claims_file, threshold, covariates, seed, roi_budget, cost_unit, pairs)
+    cache = _Cache(data, claims_file, threshold, covariates, seed, budget, cost_unit, pairs, cluster)
     rows = []
     for claim in register:
         for reading in claim.readings:
