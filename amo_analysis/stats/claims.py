@@ -84,6 +84,15 @@ ANALYSES: dict[str, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {
     "roi": (("prevented_per_euro",), ("ratio_of_money",)),
 }
 SCALES = tuple(dict.fromkeys(s for _, scales in ANALYSES.values() for s in scales))
+#: the exposures an analysis knows (an analysis not named here takes any yes/no column of the portfolio)
+EXPOSURES: dict[str, tuple[str, ...]] = {
+    "effects": ("practice",),
+    "framing_rr": ("well_framed",),
+    "pitfall_share": ("any_pitfall",),
+    "forecast_margin": ("practice", "no_practice"),
+    "margin_share": ("all",),
+    "roi": ("practice",),
+}
 TESTS = ("effect", "range", "below", "at_least", "level", "direction")
 DIRECTIONS = ("increase", "decrease")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -189,6 +198,9 @@ def _check_reading(raw: dict, where: str, errors: list[str]) -> Reading | None:
         errors.append(
             f"{where}: outcome {raw['outcome']!r} cannot be computed by {analysis} (use {', '.join(outcomes)})."
         )
+    exposures = EXPOSURES.get(analysis)
+    if exposures is not None and raw["exposure"] not in exposures:
+        errors.append(f"{where}: exposure {raw['exposure']!r} is not known to {analysis} (use {', '.join(exposures)}).")
     if raw["scale"] not in scales:
         errors.append(f"{where}: scale {raw['scale']!r} is not reported by {analysis} (use {', '.join(scales)}).")
     test = raw["test"]

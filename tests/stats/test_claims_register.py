@@ -142,6 +142,7 @@ def test_a_user_file_with_errors_gets_one_sentence_per_error(tmp_path):
         (('outcome = "budget_drift"', 'outcome = "happiness"'), "outcome 'happiness' cannot be computed by effects"),
         (("claimed = -0.30", 'claimed = "a lot"'), "test 'effect' needs a number in 'claimed' (got 'a lot')"),
         (("claimed = -0.30", "claimed = -0.30\n  colour = 1"), "unknown field 'colour'"),
+        (('exposure = "practice"', 'exposure = "luck"'), "exposure 'luck' is not known to effects (use practice)"),
     ],
 )
 def test_each_reading_error_is_named(tmp_path, replace, says):
