@@ -523,6 +523,7 @@ def claims_check(
     table["projects_needed"] = table["projects_needed"].astype("Int64")
     table["organisations_needed"] = table["organisations_needed"].astype("Int64")
     table["n_projects"] = n_projects if n_projects is not None else int(estimates["n"].max() or 0)
+    table.attrs["paraphrases"] = {c.key: dict(c.paraphrases) for c in claims}  # labels of a user's claims
     return table
 
 
@@ -708,7 +709,8 @@ def record_effects(
         )
     for _, row in (claims if claims is not None else pd.DataFrame()).iterrows():
         claim_key = "claim_" + str(row["claim"]).split(".")[0]  # the claim's text in the report language
-        text = translate(claim_key, lang) if claim_key in TRANSLATIONS else row["text"]
+        own = claims.attrs.get("paraphrases", {}).get(row["claim"], {}).get(lang)  # a claims file's paraphrase
+        text = translate(claim_key, lang) if claim_key in TRANSLATIONS else own or row["text"]
         label = translate("pe_claim_label", lang, text=text, reading=_scale_label(row["scale"], lang))
         needed = None if pd.isna(row["projects_needed"]) else int(row["projects_needed"])
         ctx.record(

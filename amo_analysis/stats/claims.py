@@ -56,6 +56,8 @@ class Claim:
     reading: str
     source: str = "consultancy article (internal data, unpublished method), 24 projects"
     n_projects: int | None = 24
+    #: our paraphrase per language, (("en", text), ("fr", text)), for a claim read from a claims file
+    paraphrases: tuple[tuple[str, str], ...] = ()
 
     @property
     def null_value(self) -> float:
@@ -394,6 +396,7 @@ def as_claim(claim: RegisteredClaim, reading: Reading) -> Claim:
         scale_as_reading.get(reading.scale, "level"),
         source=f"{claim.source}, {claim.sample}",
         n_projects=claim.n_projects,
+        paraphrases=(("en", claim.paraphrase_en), ("fr", claim.paraphrase_fr)),
     )
 
 
