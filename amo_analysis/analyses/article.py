@@ -476,10 +476,11 @@ def article_display(table: pd.DataFrame, claims_file: str | None = None, lang: s
 
 
 def sources_display(claims_file: str | None = None, lang: str = "en") -> pd.DataFrame:
-    """Each claim's source and the sample it came from, in the register's order."""
+    """Each claim (its order and register key) with its source, the sample it came from and the file it
+    was read from, in the register's order."""
     return pd.DataFrame(
         {
-            translate("ac_claim", lang): [f"{c.order:g}. {c.figure}" for c in claims_mod.load_register(claims_file)],
+            translate("ac_figure", lang): [f"{c.order:g}. {c.key}" for c in claims_mod.load_register(claims_file)],
             translate("ac_source", lang): [c.source for c in claims_mod.load_register(claims_file)],
             translate("ac_sample", lang): [c.sample for c in claims_mod.load_register(claims_file)],
             translate("ac_file", lang): [c.origin for c in claims_mod.load_register(claims_file)],
