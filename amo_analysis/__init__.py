@@ -7,8 +7,9 @@ command line start fast:
 * statistics — `estimate_effect` (one effect with its interval), `balance_table`,
   `robust_covariance` (HC2/CR2 with Bell–McCaffrey degrees of freedom), `assignment_design` (is the
   practice decided per organisation?), `random_effects` (meta-analysis of per-organisation effects);
-* analyses — `claims_for` (the claims check of a portfolio), `forecast` (reference-class forecast of
-  new projects), `new_project`, `simulate_roi`;
+* analyses — `claims_for` (the claims check of a portfolio), `claims_by_article` (every claim of the
+  claims register, reading by reading, with a verdict), `load_register` (the register, with a user's
+  claims file), `forecast` (reference-class forecast of new projects), `new_project`, `simulate_roi`;
 * suite — `run_suite` (the notebooks with papermill, then the HTML reports).
 
 The layers themselves are the subpackages `ingest`, `stats`, `analyses`, `report` and `suite`.
@@ -29,6 +30,8 @@ API = {
     "robust_covariance": "amo_analysis.stats.robust",
     "assignment_design": "amo_analysis.stats.design",
     "claims_for": "amo_analysis.analyses.effects",
+    "claims_by_article": "amo_analysis.analyses.article",
+    "load_register": "amo_analysis.stats.claims",
     "forecast": "amo_analysis.analyses.forecast",
     "new_project": "amo_analysis.analyses.forecast",
     "simulate_roi": "amo_analysis.analyses.roi",

@@ -59,6 +59,7 @@ STAGES = (
     "forecast",
     "roi",
     "benchmarks",
+    "article",
     "render_html",
 )
 
@@ -202,6 +203,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     from amo_analysis.report import plots
     from amo_analysis.ingest import portfolio
     from amo_analysis.analyses import roi
+    from amo_analysis.analyses import article
     from amo_analysis.ingest import sources
     from amo_analysis.analyses import effects as pe
     from amo_analysis.report.run_context import svg_text
@@ -276,6 +278,9 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     def benchmarks_stage():
         references.compare_with_benchmarks(data, references.load_benchmarks(), seed)
 
+    def article_stage():  # notebook 08: every claim of the register, reading by reading
+        article.claims_by_article(data, seed=seed)
+
     for name, fn in (
         ("overview", overview),
         *((family, effect_family(methods)) for family, methods in EFFECT_FAMILIES.items()),
@@ -284,6 +289,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
         ("forecast", forecast_stage),
         ("roi", roi_stage),
         ("benchmarks", benchmarks_stage),
+        ("article", article_stage),
     ):
         timed(name, fn)
     return {"times": times, "peak_rss": _peak_rss_self(), "n": len(data)}

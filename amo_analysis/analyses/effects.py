@@ -49,6 +49,7 @@ __all__ = [
     "design_record",
     "estimate_all",
     "claims_for",
+    "effect_claims",
     "primary_rows",
     "claims_check",
     "detectable_effects",
@@ -519,7 +520,15 @@ def claims_check(
     table["projects_needed"] = table["projects_needed"].astype("Int64")
     table["organisations_needed"] = table["organisations_needed"].astype("Int64")
     table["n_projects"] = n_projects if n_projects is not None else int(estimates["n"].max() or 0)
+    table.attrs["paraphrases"] = {c.key: dict(c.paraphrases) for c in claims}  # labels of a user's claims
     return table
+
+
+def effect_claims(claims_file: str | None = None) -> tuple[claims_mod.Claim, ...]:
+    """The claims the effects analysis checks: every reading of the claims register with
+    `analysis = "effects"`, with those of a user's claims file (`--claims FILE`) added or replacing
+    the register's claim of the same key (`claims.load_register`)."""
+    return claims_mod.effect_claims(claims_file)
 
 
 def claims_for(
@@ -699,7 +708,8 @@ def effects_records(
         )
     for _, row in (claims if claims is not None else pd.DataFrame()).iterrows():
         claim_key = "claim_" + str(row["claim"]).split(".")[0]  # the claim's text in the report language
-        text = translate(claim_key, lang) if claim_key in TRANSLATIONS else row["text"]
+        own = claims.attrs.get("paraphrases", {}).get(row["claim"], {}).get(lang)  # a claims file's paraphrase
+        text = translate(claim_key, lang) if claim_key in TRANSLATIONS else own or row["text"]
         label = translate("pe_claim_label", lang, text=text, reading=_scale_label(row["scale"], lang))
         needed = None if pd.isna(row["projects_needed"]) else int(row["projects_needed"])
         records.append(

@@ -434,7 +434,8 @@ def forecast(
     One row per new project (two with `amo="both"`: without then with the practice). Columns:
     project_id, amo, budget_planned, duration_planned_days, method / method_duration ("quantile
     regression" or "nearest projects"), n_reference / n_reference_duration (projects the forecast
-    rests on), cost_pNN and duration_pNN (cost unit, days) for each quantile, chance_cost_overrun_TT
+    rests on), n_spread / n_spread_duration (the residuals or nearest projects the spread, the
+    quantiles and the chances are counted over), cost_pNN and duration_pNN (cost unit, days) for each quantile, chance_cost_overrun_TT
     and chance_duration_overrun_TT (probability of exceeding the plan by more than TT %),
     contingency (uplift over the budget to hold at `accepted_risk`, a fraction), chance_10pct_enough
     (probability that budget + 10 % covers the final cost), few_comparables and note.
@@ -473,6 +474,7 @@ def forecast(
         planned = np.isfinite(plan)
         method = np.full(n, "none", dtype=object)
         n_used = np.zeros(n, dtype=np.int64)
+        n_spread = np.zeros(n, dtype=np.int64)  # the values the chances and quantiles are counted over
         y_q = {q: np.full(n, np.nan) for q in quantiles}
         chance = {t: np.full(n, np.nan) for t in thresholds}
         for i in np.flatnonzero(~planned):
@@ -504,6 +506,7 @@ def forecast(
                         continue
                     median = model.medians(projects.iloc[sub])
                     values, own = model.spread(group)
+                    n_spread[sub] = len(values)
                     for q in quantiles:
                         y_q[q][sub] = median + conformal_quantile(values, q)
                     for t in thresholds:
@@ -526,6 +529,7 @@ def forecast(
             for i in idx:  # nearest projects: only for small reference portfolios
                 values = model.values(projects.iloc[i], n_neighbours)
                 method[i], n_used[i] = "nearest projects", len(values)
+                n_spread[i] = len(values)
                 for q in quantiles:
                     y_q[q][i] = conformal_quantile(values, q)
                 for t in thresholds:
@@ -536,6 +540,7 @@ def forecast(
             notes[i].append(Message(f"fc_note_few_{target}", n=int(n_used[i]), min_comparable=MIN_COMPARABLE))
         out[f"method{suffix}"] = method.tolist()
         out[f"n_reference{suffix}"] = n_used
+        out[f"n_spread{suffix}"] = n_spread
         for q in quantiles:
             finite = np.isfinite(y_q[q])
             out[f"{target}_{_pct(q)}"] = np.where(finite, plan * np.exp(np.where(finite, y_q[q], 0.0)), np.nan)

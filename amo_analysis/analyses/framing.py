@@ -51,19 +51,16 @@ FAILURE_OUTCOMES: dict[str, tuple[str, ...]] = {
 DEFAULT_THRESHOLD = 7
 WELL_FRAMED = "well_framed"
 
-FRAMING_CLAIM = claims_mod.Claim(
-    "framing_failure_rr",
-    "answering the ten framing questions nearly halves the risk of major failure",
-    "failed",
-    0.5,
-    "ratio",
+# The framing and pitfall claims of notebook 03, from the claims register (their keys are the claims'
+# keys: the records framing.failure_rr.well_framed and pitfalls.<key> keep their names)
+FRAMING_CLAIM = replace(claims_mod.as_claim_of("framing_failure_rr.ratio"), key="framing_failure_rr")
+SCOPE_CREEP_CLAIM = replace(
+    claims_mod.as_claim_of("scope_creep_drift.relative"), key="scope_creep_drift", outcome="budget_drift"
 )
-SCOPE_CREEP_CLAIM = claims_mod.Claim(
-    "scope_creep_drift", "scope creep → 20–30 % budget drift", "budget_drift", 0.25, "relative"
-)
-SCOPE_CREEP_RANGE = (0.20, 0.30)
-REQUIREMENTS_CLAIM = claims_mod.Claim(
-    "poor_requirements_adoption", "poorly gathered requirements → adoption below 50 %", "adoption_m3", 0.5, "level"
+_SCOPE = claims_mod.registered_reading("scope_creep_drift.relative")
+SCOPE_CREEP_RANGE = (_SCOPE.claimed_low, _SCOPE.claimed_high)
+REQUIREMENTS_CLAIM = replace(
+    claims_mod.as_claim_of("poor_requirements_adoption.level"), key="poor_requirements_adoption"
 )
 
 # Pitfall outcome measures: (key, outcome column, method, quantile, what the number means)
@@ -666,8 +663,11 @@ def _check_quantile_rows(frame: pd.DataFrame, outcome: str, code: str, covariate
 
 
 @passes_unavailable
-def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: str = "en") -> pd.DataFrame:
-    """Adjusted association of each pitfall with drift (median, P80), slip (median) and adoption.
+def pitfall_effects(
+    data: pd.DataFrame, covariates=None, seed: int = 0, lang: str = "en", only: frozenset | None = None
+) -> pd.DataFrame:
+    """Adjusted association of each pitfall with drift (median, P80), slip (median) and adoption
+    (`only`: just these (pitfall, measure) pairs, e.g. {("scope_creep", "drift_median")}).
 
     Covariates default to `describe.default_covariates` plus the practice (`amo`). Drift and slip
     rows are percent changes of the final-cost / duration ratio (exp of the quantile-regression
@@ -681,6 +681,8 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
     rows = []
     for code in _present_pitfalls(data):
         for key, outcome, method, q, meaning in PITFALL_MEASURES:
+            if only is not None and (code, key) not in only:
+                continue
             row = {"pitfall": code, "label": question_label(code, lang), "measure": key, "meaning": meaning}
             try:
                 if outcome not in data or data[outcome].notna().sum() == 0:
@@ -719,6 +721,84 @@ def pitfall_effects(data: pd.DataFrame, covariates=None, seed: int = 0, lang: st
                 )
             rows.append(row)
     return _add_note(pd.DataFrame(rows), note)
+
+
+def exposed_mean(data: pd.DataFrame, exposure: str, outcome: str) -> tuple[float, float, float, int]:
+    """Mean of `outcome` (its unit; a fraction for adoption) over the projects with `exposure` (a yes/no
+    column), with its t 95 % interval, and the projects it rests on. Raises `FramingError`."""
+    if exposure not in data or outcome not in data:
+        raise FramingError(f"The portfolio has no {exposure} or {outcome} column.")
+    mask = data[exposure].astype("boolean").fillna(False).astype(bool)
+    values = data.loc[mask, outcome].dropna().astype("float64")
+    if len(values) < 2:
+        raise FramingError(
+            f"Only {len(values)} project(s) with {question_label(exposure).lower()} have a known "
+            f"{outcome}: their mean has no interval."
+        )
+    low, high = DescrStatsW(values.to_numpy()).tconfint_mean()
+    return float(values.mean()), float(low), float(high), len(values)
+
+
+def any_pitfall(data: pd.DataFrame) -> pd.Series:
+    """1.0 when the project had at least one of the pitfalls the portfolio records, 0.0 when it had
+    none of them (all known), NaN when none is reported and some are unknown."""
+    flags = data[_present_pitfalls(data)].astype("boolean")
+    yes = flags.fillna(False).astype(bool).any(axis=1)
+    none = flags.notna().all(axis=1) & ~yes
+    return pd.Series(np.where(yes, 1.0, np.where(none, 0.0, np.nan)), index=data.index)
+
+
+def pitfall_share(data: pd.DataFrame, outcome: str = "failed_or_challenged", among: str = "troubled"):
+    """The "pitfalls sink N % of projects" readings, as (share, Wilson 95 % low, high, n, note):
+
+    * `among="troubled"`: share of the projects that ended `outcome` (challenged or failed by default)
+      that had at least one pitfall (`any_pitfall`);
+    * `among="all"`: share of all projects with a known outcome class that had at least one pitfall
+      AND ended `outcome`.
+    `note` says when fewer than the five pitfalls are recorded. Raises `FramingError`."""
+    found = _present_pitfalls(data)
+    pitfall = any_pitfall(data)
+    failure = failure_indicator(data, outcome)
+    known = pitfall.notna() & failure.notna()
+    if among == "troubled":
+        base = known & (failure == 1)
+        hits = int((pitfall[base] == 1).sum())
+    else:
+        base = known
+        hits = int(((pitfall == 1) & (failure == 1))[base].sum())
+    n = int(base.sum())
+    if n == 0:
+        raise FramingError(
+            "No project has both a known outcome class and known pitfalls"
+            + (" and ended challenged or failed." if among == "troubled" else ".")
+        )
+    share, low, high = share_ci(hits, n)
+    missing = [p for p in PITFALL_COLUMNS if p not in found]
+    note = f"Only {len(found)} of the five pitfalls are recorded (no {', '.join(missing)})." if missing else ""
+    return share, low, high, n, note
+
+
+def pitfall_column_effect(data: pd.DataFrame, exposure: str, column: str, covariates=None, seed: int = 0):
+    """Adjusted association of a pitfall with any positive money column (e.g. run costs): median
+    quantile regression of ln(`column`) on the pitfall, the covariates and the practice, as a percent
+    change of the median (exp(b) − 1). Returns the `EffectResult`. Raises `FramingError`."""
+    data = with_framing_columns(data)
+    if column not in data or pd.to_numeric(data[column], errors="coerce").notna().sum() == 0:
+        raise FramingError(f"The portfolio has no {column} values.")
+    values = pd.to_numeric(data[column], errors="coerce")
+    frame = data.assign(
+        **{exposure: data[exposure].astype("boolean"), f"log_{column}": np.log(values.where(values > 0))}
+    )
+    covariates = default_covariates(data) if covariates is None else list(covariates)
+    covariates = [c for c in covariates if c != "amo"] + ["amo"]
+    _check_quantile_rows(frame, f"log_{column}", exposure, covariates)
+    try:
+        result = estimate_effect(
+            frame, f"log_{column}", exposure, covariates, method="quantile", seed=seed, quantile=0.5
+        )
+    except EffectError as exc:
+        raise FramingError(str(exc)) from exc
+    return result.as_percent_change()
 
 
 def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed: int = 0) -> pd.DataFrame:
@@ -769,22 +849,13 @@ def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed
         "unit": "fraction",
     }
     try:
-        if "poor_requirements" not in data or "adoption_m3" not in data:
-            raise FramingError("The portfolio has no poor_requirements or adoption_m3 column.")
-        mask = data["poor_requirements"].astype("boolean").fillna(False).astype(bool)
-        values = data.loc[mask, "adoption_m3"].dropna().astype("float64")
-        if len(values) < 2:
-            raise FramingError(
-                f"Only {len(values)} project(s) with poorly gathered requirements have a known "
-                "adoption: their mean adoption has no interval."
-            )
-        low, high = DescrStatsW(values.to_numpy()).tconfint_mean()
+        estimate, low, high, n = exposed_mean(data, "poor_requirements", "adoption_m3")
         row.update(
             {
-                "estimate": float(values.mean()),
-                "ci_low": float(low),
-                "ci_high": float(high),
-                "n": len(values),
+                "estimate": estimate,
+                "ci_low": low,
+                "ci_high": high,
+                "n": n,
                 "verdict": claims_mod.below_verdict(low, high, REQUIREMENTS_CLAIM.value),
                 "note": "",
             }

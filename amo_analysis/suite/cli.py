@@ -180,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="YAML file of notebook parameters, for all notebooks or under a notebook's name (-p wins over it)",
     )
     run.add_argument(
+        "--claims",
+        metavar="FILE",
+        help="TOML file of claims to check (the claims register's format): adds claims or replaces those of the same key",
+    )
+    run.add_argument(
         "--only",
         action="append",
         default=[],
@@ -319,6 +324,7 @@ def cmd_run(args) -> int:
         min_org_size=args.min_org_size,
         focus=args.focus,
         notebook_parameters=notebook_parameters,
+        claims=args.claims,
         progress=lambda msg: print(msg, flush=True),
     )
     print(f"Report: {outcome.index}")

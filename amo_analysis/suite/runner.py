@@ -34,7 +34,17 @@ from amo_analysis.errors import InputError
 from amo_analysis.i18n import LANGUAGES, translate
 from amo_analysis.paths import KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, SAMPLE_PORTFOLIO, SAMPLE_PORTFOLIO_24
 
-RESERVED_PARAMETERS = ("portfolio_path", "run_dir", "lang", "seed", "data_source", "mapping", "min_org_size", "focus")
+RESERVED_PARAMETERS = (
+    "portfolio_path",
+    "run_dir",
+    "lang",
+    "seed",
+    "data_source",
+    "mapping",
+    "min_org_size",
+    "focus",
+    "claims_file",
+)
 #: notebook → (what it needs of the portfolio, the translation key of the sentence saying it is skipped)
 NOTEBOOK_NEEDS = {"07_organisations": (lambda portfolio: _organisations(portfolio) >= 2, "org_skipped")}
 
@@ -42,6 +52,10 @@ NOTEBOOK_NEEDS = {"07_organisations": (lambda portfolio: _organisations(portfoli
 def _organisations(portfolio) -> int:
     data = portfolio.data
     return int(data["organisation"].nunique(dropna=True)) if "organisation" in data else 0
+
+
+#: where a user's claims file (`--claims FILE`) is copied in the run folder, for the notebooks to read
+CLAIMS_FILE_NAME = "claims.toml"
 
 
 class NotebookFailed(Exception):
@@ -537,6 +551,7 @@ def run_suite(
     pseudonymise: bool = False,
     min_org_size: int | None = None,
     focus: str | None = None,
+    claims: str | os.PathLike | None = None,
     notebooks_dir: Path = NOTEBOOKS_DIR,
     jobs: int | None = None,
     notebook_parameters: dict[str, dict] | None = None,
@@ -551,7 +566,10 @@ def run_suite(
     never named, and `focus` makes the client-facing edition of one organisation (`publishable`).
     `parameters` go to every notebook that declares them, `notebook_parameters` ({notebook name or
     number: parameters}) to that notebook only, over `parameters`; a name no notebook declares is an
-    `InputError`."""
+    `InputError`. `claims` is a user's claims file (the claims
+    register's TOML format): validated before anything runs, copied into the run folder and read by
+    the notebooks (parameter `claims_file`), its claims added to the register or replacing those of
+    the same key."""
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
     parameters = dict(parameters or {})
@@ -566,6 +584,10 @@ def run_suite(
     notebooks = list_notebooks(only, notebooks_dir)
     if not notebooks:
         raise InputError(f"no notebook found in {notebooks_dir}.")
+    if claims is not None:
+        from amo_analysis.stats.claims import load_register
+
+        load_register(claims)  # every error of the file, one sentence each, before anything is written
     jobs = jobs or default_jobs(len(notebooks))
     # the workers start (and import papermill and nbconvert) while the source is validated
     workers = [_Worker(child_environment(jobs), pages=True) for _ in range(jobs)]
@@ -610,6 +632,10 @@ def run_suite(
         partial.mkdir()
         (partial / PARTIAL_OWNER).write_text(f"{os.getpid()}\n", encoding="utf-8")
         portfolio_path = portfolio.save(partial / "data")
+        claims_parameter = {}
+        if claims is not None:  # a copy: the notebooks read the file as it was when the run started
+            shutil.copyfile(claims, partial / CLAIMS_FILE_NAME)
+            claims_parameter = {"claims_file": str((partial / CLAIMS_FILE_NAME).resolve())}
         source_name, checksum, provenance = portfolio.source_name, portfolio.checksum, portfolio.provenance()
         n_projects = portfolio.n_projects
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
@@ -633,6 +659,7 @@ def run_suite(
                 "seed": seed,
                 "min_org_size": min_org_size,
                 "focus": focus,
+                **claims_parameter,
                 **parameters,
             },
             kernel,
@@ -662,6 +689,7 @@ def run_suite(
                 "sample": is_sample,
                 **({"min_org_size": min_org_size} if min_org_size != DEFAULTS.min_org_size else {}),
                 **({"focus": focus} if focus else {}),
+                **({"claims": Path(claims).name} if claims is not None else {}),
             },
             "provenance": provenance,
             "results": results_mod.merge_records(partial),

@@ -378,3 +378,26 @@ def test_estimator_notes_are_shown_and_recorded_in_the_report_language(tmp_path)
     saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
     notes = [r["note"] for r in saved if r.get("note")]
     assert notes and all("Dropped" not in note and "Percent change" not in note for note in notes)
+
+
+def test_a_claims_files_claim_is_checked_and_labelled_with_its_paraphrase(tmp_path):
+    path = tmp_path / "rival.toml"
+    path.write_text(
+        'schema = 1\n[[claim]]\nkey = "rival_budget"\norder = 2.5\nfigure = "rival: -30 % budget drift"\n'
+        'paraphrase_en = "A rival says its clients overrun 30 % less."\n'
+        'paraphrase_fr = "Un concurrent dit que ses clients dérivent 30 % de moins."\n'
+        'source = "brochure"\nsample = "unstated"\n[[claim.reading]]\nname = "relative"\nanalysis = "effects"\n'
+        'outcome = "budget_drift"\nexposure = "practice"\nscale = "relative"\ntest = "effect"\nclaimed = -0.30\n',
+        encoding="utf-8",
+    )
+    data = derive_metrics(make_portfolio(150, 5))
+    claims = pe.claims_for(data, claims=pe.effect_claims(str(path)))
+    assert list(claims["claim"]).index("rival_budget.relative") == 3  # after the three readings of −18 %
+    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_test", run_dir=tmp_path, lang="fr")
+    pe.record_effects(ctx, pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), claims)
+    labels = {r["name"]: r["label"] for r in ctx.records}
+    assert labels["claim.rival_budget.relative"].startswith("Affirmation « Un concurrent dit que ses clients")
+    assert labels["claim.amo_budget_drift.relative"].startswith("Affirmation « avec AMO : −18 %")
+    rival = claims.set_index("claim").loc["rival_budget.relative"]
+    ours = claims.set_index("claim").loc["amo_budget_drift.relative"]
+    assert rival["estimate"] == ours["estimate"] and rival["claimed"] == -0.30

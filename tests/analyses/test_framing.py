@@ -199,3 +199,31 @@ def test_subsample_note_is_added_to_each_row_and_recorded_in_the_report_language
         framing._note_in(table["note"].iloc[0], "fr") == localise(note, "fr")
         and framing._note_in(float("nan"), "fr") != ""
     )
+
+
+def test_any_pitfall_and_the_share_of_troubled_projects_with_one():
+    data = pd.DataFrame(
+        {
+            "scope_creep": pd.array([True, False, False, None, False, True], dtype="boolean"),
+            "no_sponsor": pd.array([None, False, None, None, True, False], dtype="boolean"),
+            "outcome_class": ["failed", "challenged", "challenged", "failed", "successful", None],
+        }
+    )
+    flags = framing.any_pitfall(data)
+    assert flags.iloc[0] == 1.0 and flags.iloc[1] == 0.0 and flags.iloc[4] == 1.0
+    assert np.isnan(flags.iloc[2]) and np.isnan(flags.iloc[3])  # no pitfall reported, some unknown
+    share, low, high, n, note = framing.pitfall_share(data, "failed_or_challenged", "troubled")
+    assert (share, n) == (0.5, 2)  # projects 1 and 2 (3 and 4 unknown; 6 has no outcome class)
+    assert low < 0.5 < high and note.startswith("Only 2 of the five pitfalls are recorded")
+    share_all, *_, n_all, _ = framing.pitfall_share(data, "failed_or_challenged", "all")
+    assert (share_all, n_all) == (1 / 3, 3)  # project 1 of projects 1, 2 and 5
+
+
+def test_pitfall_effects_can_be_limited_to_the_pairs_a_claim_needs():
+    data = _synthetic(300, 4)
+    only = frozenset({("scope_creep", "drift_median"), ("no_sponsor", "slip_median")})
+    table = framing.pitfall_effects(data, seed=1, only=only)
+    assert set(zip(table["pitfall"], table["measure"])) == only
+    full = framing.pitfall_effects(data, seed=1).set_index(["pitfall", "measure"])
+    for _, row in table.iterrows():
+        assert row["estimate"] == pytest.approx(full.loc[(row["pitfall"], row["measure"]), "estimate"])

@@ -221,3 +221,37 @@ def test_default_budget_is_the_published_example_in_euros_else_the_median():
     data = pd.DataFrame({"budget_planned": [100.0, 300.0, 1_000.0]})
     assert default_budget(data, "EUR") == 75_000
     assert default_budget(data, "hours") == 300.0
+
+
+def test_the_return_with_adoptions_value_adds_the_planted_adoption_gain():
+    from amo_analysis.analyses.roi import with_adoption_value
+
+    data = planted(n=2000)
+    rng = np.random.default_rng(4)
+    data["adoption_m3"] = np.clip(0.5 + 0.10 * data["amo"] + rng.normal(0, 0.05, len(data)), 0, 1)
+    result = simulate_roi(data, budget=100_000.0, n_draws=500, seed=3)
+    table = with_adoption_value(data, result, 1_000.0, seed=3).set_index("name")
+    assert table.loc["adoption_effect_pp", "value"] == pytest.approx(0.10, abs=0.01)
+    assert table.loc["adoption_value", "value"] == pytest.approx(10_000.0, rel=0.1)  # 10 points × 1 000
+    without = result.summary().set_index("name").loc["prevented_per_euro", "value"]
+    assert table.loc["prevented_per_euro", "value"] == pytest.approx(without)
+    gained = table.loc["value_per_euro_with_adoption", "value"] - without
+    assert gained == pytest.approx(table.loc["adoption_value", "value"] / result.fee, rel=1e-9)
+    low, high = table.loc["value_per_euro_with_adoption", ["ci_low", "ci_high"]]
+    assert low < table.loc["value_per_euro_with_adoption", "value"] < high
+    assert (
+        "Assumption given by you, not a finding" in table.attrs["assumption"] and "1,000" in table.attrs["assumption"]
+    )
+
+
+def test_the_return_with_adoptions_value_says_why_it_is_missing():
+    from amo_analysis.analyses.roi import with_adoption_value
+
+    data = planted(n=300)
+    result = simulate_roi(data, budget=100_000.0, n_draws=200, seed=1)
+    none_given = with_adoption_value(data, result, None, lang="fr")
+    assert none_given.empty and "value_per_adoption_point" in none_given.attrs["why"]
+    assert "not a finding" not in none_given.attrs.get("assumption", "")
+    no_column = with_adoption_value(data, result, 500.0)
+    assert no_column.empty and "Only 0 finished projects" in no_column.attrs["why"]
+    assert with_adoption_value(data, None, 500.0).attrs["why"].startswith("The ROI simulation could not run")

@@ -1,6 +1,7 @@
 """The command line as a user meets it: exit codes, one-sentence errors, no traceback, inputs untouched."""
 
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,65 @@ def test_parse_parameter():
 
     with pytest.raises(InputError):
         parse_parameter("no-equals")
+
+
+USER_CLAIMS = """schema = 1
+
+[[claim]]
+key = "pmo_margin"
+order = 13
+figure = "our PMO: 90 % of projects within budget + 10 %"
+paraphrase_en = "Our PMO promises that nine projects in ten finish within their budget plus 10 %."
+paraphrase_fr = "Notre PMO promet que neuf projets sur dix finissent dans leur budget plus 10 %."
+source = "PMO charter"
+sample = "our portfolio"
+
+  [[claim.reading]]
+  name = "portfolio_share"
+  analysis = "margin_share"
+  outcome = "budget_plus_10pct"
+  exposure = "all"
+  scale = "share_of_all"
+  test = "at_least"
+  claimed = 0.90
+"""
+
+
+def test_a_claims_file_with_errors_stops_the_run_with_one_sentence_per_error(tmp_path):
+    bad = tmp_path / "promises.toml"
+    bad.write_text(
+        USER_CLAIMS.replace('analysis = "margin_share"', 'analysis = "crystal_ball"').replace(
+            "order = 13", 'order = "x"'
+        ),
+        encoding="utf-8",
+    )
+    before = digest(bad)
+    out = tmp_path / "reports"
+    result = cli("run", "--data", SAMPLE_PORTFOLIO, "--out", out, "--claims", bad)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == f"error: 2 problems in claims file {bad}:"
+    assert lines[1].startswith("- promises.toml, claim 1 ('pmo_margin'): field 'order'")
+    assert lines[2].startswith("- promises.toml, claim 1 ('pmo_margin'), reading 1 ('portfolio_share'): analysis")
+    assert not out.exists() or not any(out.iterdir())
+    assert digest(bad) == before
+
+
+def test_a_users_claims_file_adds_a_claim_end_to_end(tmp_path):
+    claims = tmp_path / "promises.toml"
+    claims.write_text(USER_CLAIMS, encoding="utf-8")
+    before = digest(claims)
+    out = tmp_path / "reports"
+    result = cli("run", "--data", SAMPLE_PORTFOLIO, "--out", out, "--claims", claims, "--only", "08", "--lang", "fr")
+    assert result.returncode == 0, result.stderr
+    run = out / "latest"
+    document = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    assert document["run"]["claims"] == "promises.toml"
+    records = {r["name"]: r for r in document["results"]}
+    mine = records["claim.pmo_margin.portfolio_share"]
+    assert mine["verdict"] == "smaller than claimed" and mine["claimed"] == 0.9  # half the sample stays within +10 %
+    assert mine["label"].startswith("Affirmation « Notre PMO promet")
+    assert "claim.margin_10pct.portfolio_share" in records  # the register's own claims are still there
+    page = (run / "08_article_claims.html").read_text(encoding="utf-8")
+    assert "13. Notre PMO promet que neuf projets sur dix" in page
+    assert (run / "claims.toml").read_bytes() == claims.read_bytes() and digest(claims) == before

@@ -142,6 +142,7 @@ def test_heaviest_notebooks_start_first_and_reports_keep_suite_order(sample_run)
         "05_roi_simulation",
         "06_benchmark_report",
         "07_organisations",
+        "08_article_claims",
     ]
     assert start_order(suite, n_projects=50_000) == started
     index = sample_run[1].index.read_text(encoding="utf-8")

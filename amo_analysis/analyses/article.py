@@ -1,0 +1,560 @@
+"""The article, claim by claim (`08_article_claims`): every claim of the claims register, in the order of
+its source, each reading beside this portfolio's estimate, its interval and a verdict.
+
+The register (`stats/claims_register.toml`, plus a user's `--claims FILE`) says for each reading which
+analysis computes it; this module only dispatches:
+
+* ``effects`` — the claims check of notebook 02 (`effects.claims_for`: adjusted OLS, HC2 / CR2);
+* ``framing_rr`` — the risk ratio of failure, well framed vs the others (`framing.framing_claim`);
+* ``pitfall_effect`` — the adjusted association of a pitfall with drift, slip or adoption
+  (`framing.pitfall_effects`), or with any money column of the portfolio such as run costs
+  (`framing.pitfall_column_effect`); when the portfolio is too small to adjust for every covariate
+  (5 projects per parameter), adjusted for size and the practice only (`FEW_COVARIATES`, said in the note);
+* ``pitfall_level`` — the mean outcome of the projects with a pitfall (`framing.exposed_mean`);
+* ``pitfall_share`` — the share of troubled projects with a pitfall, or of all projects with a pitfall
+  that ended in trouble (`framing.pitfall_share`, Wilson intervals);
+* ``forecast_margin`` — the forecast's chance that budget + 10 % covers the final cost of a typical
+  new project, with / without the practice (`forecast.forecast`), with a Wilson interval over the
+  n_spread values it is counted over (the median model's own uncertainty is left out, so the
+  interval is if anything too narrow);
+* ``margin_share`` — the share of finished projects whose final cost stayed within budget + 10 %;
+* ``roi`` — drift prevented per unit of fee (`roi.simulate_roi`).
+
+Verdicts are those of `stats.claims` (supported, smaller than claimed, larger than claimed, opposite
+direction, inconclusive); a reading whose data the portfolio lacks is "not testable on this portfolio:
+no column X". Projects needed, for an inconclusive reading: from the effects check's power calculation
+for ``effects`` readings, otherwise `claims.projects_needed_from_interval` (today's interval scaled as
+1/√n). All numbers are fractions unless the scale says otherwise.
+
+Above `scale.LARGE_N` projects the page works on a seeded subsample of `scale.SUBSAMPLE_ROWS` projects
+(its intervals are then wider than the whole portfolio would give; ``attrs["subsample"]`` says so and
+notebooks 02–05 use every project): a summary of the claims must not double the run's cost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from amo_analysis.analyses import effects, forecast, framing, roi
+from amo_analysis.analyses.overview import share_ci, with_model_columns
+from amo_analysis.errors import InputError
+from amo_analysis.i18n import Message, format_number, format_percent, format_points, localise, translate
+from amo_analysis.stats import claims as claims_mod
+from amo_analysis.stats import scale
+
+__all__ = [
+    "COLUMNS",
+    "claims_by_article",
+    "missing_column",
+    "article_display",
+    "sources_display",
+    "claimed_text",
+    "reading_text",
+    "note_text",
+    "article_text",
+    "article_records",
+]
+
+COLUMNS = [
+    "order",
+    "claim",
+    "reading",
+    "analysis",
+    "outcome",
+    "exposure",
+    "scale",
+    "test",
+    "claimed",
+    "claimed_low",
+    "claimed_high",
+    "direction",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n",
+    "verdict",
+    "projects_needed",
+    "testable",
+    "fewer_covariates",
+    "missing_column",
+    "note",
+]
+#: the column a derived outcome is computed from (named when it is missing)
+_SOURCE_COLUMN = {
+    "budget_drift": "cost_actual",
+    "schedule_slip": "duration_actual_days",
+    "drift_median": "cost_actual",
+    "drift_p80": "cost_actual",
+    "slip_median": "duration_actual_days",
+    "adoption_mean": "adoption_m3",
+    "failed": "outcome_class",
+    "failed_or_challenged": "outcome_class",
+    "budget_plus_10pct": "cost_actual",
+    "prevented_per_euro": "cost_actual",
+}
+#: the word of a pitfall measure's outcome (a locale key)
+_OUTCOME_WORD = {
+    "drift_median": "budget_drift",
+    "drift_p80": "budget_drift",
+    "slip_median": "schedule_slip",
+    "adoption_mean": "adoption_m3",
+}
+_PITFALL_MEASURE = {key: key for key, *_ in framing.PITFALL_MEASURES}
+#: the covariates (with the practice) of a pitfall reading when the portfolio is too small to adjust for
+#: every pre-treatment covariate (5 projects per parameter: 20 projects)
+FEW_COVARIATES = ["log_budget"]
+#: scales read as a relative change (1 + value > 0): their projects needed are computed on the log scale
+_RELATIVE = {"relative", "relative_mean"}
+
+
+def _has(data: pd.DataFrame, column: str) -> bool:
+    return column in data and data[column].notna().any()
+
+
+def missing_column(data: pd.DataFrame, reading: claims_mod.Reading) -> str | None:
+    """The first column this reading needs that the portfolio lacks (or holds no value in), else None."""
+    needs = [_SOURCE_COLUMN.get(reading.outcome, reading.outcome)]
+    if reading.analysis == "framing_rr":
+        needs.append("framing_score")
+    if reading.analysis.startswith("pitfall") and reading.exposure != "any_pitfall":
+        needs.append(reading.exposure)
+    if reading.analysis == "pitfall_share":
+        present = [p for p in framing.PITFALL_COLUMNS if _has(data, p)]
+        if not present:
+            needs.append(framing.PITFALL_COLUMNS[0])
+    if reading.analysis in ("forecast_margin", "margin_share", "roi"):
+        needs.append("budget_planned")
+    for column in needs:
+        if not _has(data, column):
+            return column
+    return None
+
+
+def _row(claim: claims_mod.RegisteredClaim, reading: claims_mod.Reading) -> dict:
+    return {
+        "order": claim.order,
+        "claim": claim.key,
+        "reading": reading.name,
+        "analysis": reading.analysis,
+        "outcome": reading.outcome,
+        "exposure": reading.exposure,
+        "scale": reading.scale,
+        "test": reading.test,
+        "claimed": reading.claimed,
+        "claimed_low": reading.claimed_low,
+        "claimed_high": reading.claimed_high,
+        "direction": reading.direction,
+        "estimate": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "n": 0,
+        "verdict": claims_mod.INCONCLUSIVE,
+        "projects_needed": pd.NA,
+        "testable": True,
+        "fewer_covariates": False,
+        "missing_column": "",
+        "note": "",
+    }
+
+
+def _target(reading: claims_mod.Reading, estimate: float) -> float | None:
+    """The value projects needed aims at: the claim (its range's middle), or for a direction the
+    estimate itself when it points the claimed way."""
+    if reading.test == "range":
+        return (reading.claimed_low + reading.claimed_high) / 2
+    if reading.test == "direction":
+        sign = 1 if reading.direction == "increase" else -1
+        null = claims_mod.NULL_OF_SCALE.get(reading.scale, 0.0)
+        return estimate if math.isfinite(estimate) and (estimate - null) * sign > 0 else None
+    return reading.claimed
+
+
+def _needed(reading: claims_mod.Reading, row: dict) -> int | None:
+    """Projects needed for an inconclusive reading computed from its interval (`projects_needed_from_interval`):
+    to tell the claim from "no effect" (effects, ranges, directions), or for a level from today's estimate."""
+    target = _target(reading, row["estimate"])
+    if target is None:
+        return None
+    null = claims_mod.NULL_OF_SCALE.get(reading.scale)
+    reference = row["estimate"] if reading.test in ("level", "below", "at_least") or null is None else null
+    low, high = row["ci_low"], row["ci_high"]
+    log_scale = reading.scale == "ratio"
+    if reading.scale in _RELATIVE:  # relative changes: ratios 1 + value on the log scale
+        low, high, target, reference, log_scale = 1 + low, 1 + high, 1 + target, 1 + reference, True
+    return claims_mod.projects_needed_from_interval(int(row["n"]), low, high, target, reference, log_scale)
+
+
+class _Cache:
+    """Each analysis computed once per page, whatever the number of readings that use it."""
+
+    def __init__(self, data: pd.DataFrame, claims_file, threshold, covariates, seed, budget, cost_unit, pairs, cluster):
+        self.data, self.claims_file, self.threshold, self.pairs = data, claims_file, threshold, pairs
+        self.cluster = cluster
+        self.covariates, self.seed, self.budget, self.cost_unit = covariates, seed, budget, cost_unit
+        self._store: dict = {}
+
+    def get(self, key, compute):
+        if key not in self._store:
+            try:
+                self._store[key] = compute()
+            except InputError as exc:
+                self._store[key] = exc
+        value = self._store[key]
+        if isinstance(value, InputError):
+            raise value
+        return value
+
+    def effects_claims(self) -> pd.DataFrame:
+        return self.get(
+            "effects",
+            lambda: effects.claims_for(
+                self.data, self.covariates, self.cluster, claims=effects.effect_claims(self.claims_file)
+            ),
+        )
+
+    def pitfall_effects(self, covariates=None) -> pd.DataFrame:
+        return self.get(
+            ("pitfall_effects", None if covariates is None else tuple(covariates)),
+            lambda: framing.pitfall_effects(self.data, covariates, seed=self.seed, only=self.pairs),
+        )
+
+    def forecast(self) -> pd.DataFrame:
+        return self.get(
+            "forecast",
+            lambda: forecast.forecast(
+                self.data, forecast.typical_project(self.data, self.budget), seed=self.seed, amo="both"
+            ),
+        )
+
+    def roi(self) -> roi.RoiResult:
+        return self.get(
+            "roi",
+            lambda: roi.simulate_roi(
+                self.data, budget=self.budget, cost_unit=self.cost_unit, n_draws=1000, seed=self.seed
+            ),
+        )
+
+
+def _pitfall_row(table: pd.DataFrame, reading: claims_mod.Reading) -> pd.Series:
+    match = table[(table["pitfall"] == reading.exposure) & (table["measure"] == reading.outcome)]
+    if match.empty:
+        raise framing.FramingError(f"The portfolio has no {reading.exposure} column.")
+    return match.iloc[0]
+
+
+def _fill(row: dict, estimate, low, high, n, note="") -> None:
+    row.update({"estimate": float(estimate), "ci_low": float(low), "ci_high": float(high), "n": int(n)})
+    if note:
+        row["note"] = note
+
+
+def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_mod.Reading, row: dict) -> None:
+    data = cache.data
+    if reading.analysis == "effects":
+        table = cache.effects_claims()
+        match = table[table["claim"] == reading.key]
+        if match.empty:
+            row["note"] = "No estimate on this reading."
+            return
+        r = match.iloc[0]
+        _fill(row, r["estimate"], r["ci_low"], r["ci_high"], r["n"], r["note"])
+        row["verdict"] = r["verdict"]
+        needed = r["organisations_needed"] if not pd.isna(r["organisations_needed"]) else r["projects_needed"]
+        row["projects_needed"] = needed
+        return
+    if reading.analysis == "framing_rr":
+        claim_obj = claims_mod.as_claim(claim, reading)
+        table = framing.framing_claim(data, cache.threshold, claim=claim_obj, seed=cache.seed)
+        r = table.iloc[0]
+        _fill(row, r["estimate"], r["ci_low"], r["ci_high"], r["n"], r["note"])
+    elif reading.analysis == "pitfall_effect":
+        if reading.outcome in _PITFALL_MEASURE:
+            r = _pitfall_row(cache.pitfall_effects(), reading)
+            if not math.isfinite(r["estimate"]):  # too few projects for every covariate: size and practice only
+                fewer = _pitfall_row(cache.pitfall_effects(FEW_COVARIATES), reading)
+                if math.isfinite(fewer["estimate"]):
+                    why = f"({r['note']})" if r["note"] else ""
+                    r = fewer.copy()
+                    r["note"] = " ".join(part for part in (fewer["note"], why) if part)
+                    row["fewer_covariates"] = True
+            _fill(row, r["estimate"], r["ci_low"], r["ci_high"], r["n"], r["note"])
+        else:
+            try:
+                result = framing.pitfall_column_effect(data, reading.exposure, reading.outcome, seed=cache.seed)
+            except framing.FramingError as exc:
+                try:
+                    result = framing.pitfall_column_effect(
+                        data, reading.exposure, reading.outcome, FEW_COVARIATES, seed=cache.seed
+                    )
+                except framing.FramingError:
+                    raise exc from None
+                row.update({"fewer_covariates": True, "note": f"({exc})"})
+            _fill(row, result.estimate, result.ci_low, result.ci_high, result.n)
+    elif reading.analysis == "pitfall_level":
+        _fill(row, *framing.exposed_mean(data, reading.exposure, reading.outcome))
+    elif reading.analysis == "pitfall_share":
+        among = "troubled" if reading.scale == "share_of_troubled" else "all"
+        share, low, high, n, note = framing.pitfall_share(data, reading.outcome, among)
+        _fill(row, share, low, high, n, note)
+    elif reading.analysis == "forecast_margin":
+        table = cache.forecast()
+        part = table[table["amo"] == (reading.exposure == "practice")]
+        r = part.iloc[0]
+        n_ref = int(r["n_spread"])
+        if not math.isfinite(r["chance_10pct_enough"]) or n_ref == 0:
+            raise forecast.ForecastError(r["note"] or "No forecast for this scenario.")
+        _, low, high = share_ci(int(round(r["chance_10pct_enough"] * n_ref)), n_ref)
+        _fill(row, r["chance_10pct_enough"], low, high, n_ref, r["note"])
+    elif reading.analysis == "margin_share":
+        frame = data.dropna(subset=["cost_actual", "budget_planned"])
+        if frame.empty:
+            raise InputError("No project has both a planned budget and a final cost.")
+        within = int((frame["cost_actual"] <= 1.10 * frame["budget_planned"]).sum())
+        share, low, high = share_ci(within, len(frame))
+        _fill(row, share, low, high, len(frame))
+    elif reading.analysis == "roi":
+        result = cache.roi()
+        summary = result.summary().set_index("name").loc[reading.outcome]
+        _fill(row, summary["value"], summary["ci_low"], summary["ci_high"], summary["n"], roi.describe_run(result))
+    row["verdict"] = claims_mod.reading_verdict(reading, row["ci_low"], row["ci_high"])
+    if row["verdict"] == claims_mod.INCONCLUSIVE:
+        needed = _needed(reading, row)
+        row["projects_needed"] = pd.NA if needed is None else needed
+
+
+def claims_by_article(
+    data: pd.DataFrame,
+    claims_file: str | None = None,
+    threshold: int = framing.DEFAULT_THRESHOLD,
+    covariates=None,
+    seed: int = 0,
+    budget: float | None = None,
+    cost_unit: str = "EUR",
+    keys=None,
+    cluster: str | None = None,
+) -> pd.DataFrame:
+    """Every reading of every claim of the register (with a user's `claims_file` added), in the order of
+    its source: `COLUMNS` — the claimed value (or range, or direction), this portfolio's estimate with
+    its 95 % interval and n, the verdict, projects needed when inconclusive, `testable` (False when
+    the portfolio lacks a column the reading needs: the note then says which) and the note.
+    `threshold` = framing questions for "well framed"; `covariates` for the effects check (None = the
+    pre-treatment covariates present) and `cluster` (as notebook 02's parameter); `budget` (cost unit) of the
+    new project the forecast and the ROI simulation are about (None: the portfolio median for the
+    forecast, as notebook 04; 75 000 for a portfolio in EUR for the ROI, as notebook 05) and `cost_unit`; `keys`:
+    only these readings ("<claim>.<reading>"; None = all)."""
+    register = [
+        replace(c, readings=tuple(r for r in c.readings if keys is None or r.key in keys))
+        for c in claims_mod.load_register(claims_file)
+    ]
+    data = framing.with_framing_columns(with_model_columns(data), threshold)
+    n_projects = len(data)
+    data, subsample = scale.model_rows(data, seed, "This page's every estimate")
+    pairs = frozenset(
+        (r.exposure, r.outcome)
+        for c in register
+        for r in c.readings
+        if r.analysis == "pitfall_effect" and r.outcome in _PITFALL_MEASURE
+    )
+    cache = _Cache(data, claims_file, threshold, covariates, seed, budget, cost_unit, pairs, cluster)
+    rows = []
+    for claim in register:
+        for reading in claim.readings:
+            row = _row(claim, reading)
+            column = missing_column(data, reading)
+            if column is not None:
+                row.update(
+                    {
+                        "testable": False,
+                        "missing_column": column,
+                        "note": str(Message("ac_not_testable", column=column)),
+                    }
+                )
+            else:
+                try:
+                    _compute(cache, claim, reading, row)
+                except InputError as exc:
+                    row.update({"verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})
+                if subsample and subsample not in row["note"]:
+                    row["note"] = " ".join(part for part in (row["note"], subsample) if part)
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table["projects_needed"] = table["projects_needed"].astype("Int64")
+    table["n"] = table["n"].astype(int)
+    table.attrs.update({"n_projects": n_projects, "subsample": subsample or ""})
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Display, text and records
+# --------------------------------------------------------------------------------------------
+
+
+def _is_percent(scale: str) -> bool:
+    return scale not in ("ratio", "ratio_of_money")
+
+
+def _value_text(value: float, scale: str, lang: str, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if scale == "pp":
+        return format_points(value, lang, decimals=0)
+    if _is_percent(scale):
+        return format_percent(value, lang, decimals=0, signed=signed)
+    return format_number(value, lang, decimals=2)
+
+
+def note_text(row, lang: str = "en") -> str:
+    """The row's note in the report language: "not testable on this portfolio: no column X" when a
+    column is missing, otherwise the estimator's note (English, as the other notebooks' notes)."""
+    if row["missing_column"]:
+        return translate("ac_not_testable", lang, column=row["missing_column"])
+    if row.get("fewer_covariates"):
+        return " ".join((translate("ac_fewer_covariates", lang), localise(row["note"], lang))).strip()
+    return localise(row["note"], lang)
+
+
+def claimed_text(row, lang: str = "en") -> str:
+    """The claimed value of a reading in words: "−18%", "20–30%", "< 50%", "≥ 80%", "an increase"."""
+    scale, test = row["scale"], row["test"]
+    signed = scale in ("relative", "pp", "relative_mean")
+    if test == "range":
+        return f"{_value_text(row['claimed_low'], scale, lang, signed)} – {_value_text(row['claimed_high'], scale, lang, signed)}"
+    if test == "direction":
+        return translate(f"ac_direction_{row['direction']}", lang)
+    text = _value_text(row["claimed"], scale, lang, signed)
+    return {"below": f"< {text}", "at_least": f"≥ {text}"}.get(test, text)
+
+
+def reading_text(row, lang: str = "en") -> str:
+    """What a reading measures, in the report language."""
+    key = f"ac_{row['analysis']}_{row['scale']}"
+    if row["analysis"] == "forecast_margin":
+        key += "_with" if row["exposure"] == "practice" else "_without"
+    exposure = framing.question_label(row["exposure"], lang) if row["exposure"] in framing.PITFALL_COLUMNS else ""
+    outcome = translate(_OUTCOME_WORD.get(row["outcome"], row["outcome"]), lang)
+    return translate(key, lang, exposure=exposure, outcome=outcome)
+
+
+def article_display(table: pd.DataFrame, claims_file: str | None = None, lang: str = "en") -> pd.DataFrame:
+    """The page's table: one line per reading, the claim's paraphrase in the report language on its
+    first reading, the reading in words, claimed value, estimate and interval (as text, in the
+    reading's unit), n, verdict, projects needed and the note."""
+    register = {c.key: c for c in claims_mod.load_register(claims_file)}
+    rows, seen = [], set()
+    for r in table.to_dict("records"):
+        claim = register[r["claim"]]
+        first = r["claim"] not in seen
+        seen.add(r["claim"])
+        scale = r["scale"]
+        signed = scale in ("relative", "pp", "relative_mean")
+        rows.append(
+            {
+                translate("ac_claim", lang): (f"{claim.order:g}. " + claim.paraphrase(lang)) if first else "",
+                translate("ac_reading", lang): reading_text(r, lang),
+                translate("pe_claimed", lang): claimed_text(r, lang),
+                translate("estimate", lang): _value_text(r["estimate"], scale, lang, signed),
+                translate("interval", lang): (
+                    f"[{_value_text(r['ci_low'], scale, lang, signed)} ; {_value_text(r['ci_high'], scale, lang, signed)}]"
+                    if math.isfinite(r["ci_low"]) and math.isfinite(r["ci_high"])
+                    else "–"
+                ),
+                translate("n", lang): r["n"] if r["testable"] else "–",
+                translate("pe_verdict", lang): translate(r["verdict"], lang)
+                if r["testable"]
+                else translate("ac_not_testable_short", lang),
+                translate("pe_projects_needed", lang): ""
+                if pd.isna(r["projects_needed"])
+                else int(r["projects_needed"]),
+                translate("notes", lang): note_text(r, lang),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sources_display(claims_file: str | None = None, lang: str = "en") -> pd.DataFrame:
+    """Each claim (its order and register key) with its source, the sample it came from and the file it
+    was read from, in the register's order."""
+    return pd.DataFrame(
+        {
+            translate("ac_figure", lang): [f"{c.order:g}. {c.key}" for c in claims_mod.load_register(claims_file)],
+            translate("ac_source", lang): [c.source for c in claims_mod.load_register(claims_file)],
+            translate("ac_sample", lang): [c.sample for c in claims_mod.load_register(claims_file)],
+            translate("ac_file", lang): [c.origin for c in claims_mod.load_register(claims_file)],
+        }
+    )
+
+
+def article_text(table: pd.DataFrame) -> str:
+    """Fixed-width text of the page (3 decimals), for the notebook's regression check."""
+
+    def fmt(v) -> str:
+        return "   nan" if v is None or not math.isfinite(v) else f"{v:.3f}"
+
+    lines = []
+    for r in table.to_dict("records"):
+        needed = "" if pd.isna(r["projects_needed"]) else f" needed={int(r['projects_needed'])}"
+        lines.append(
+            f"{r['claim'] + '.' + r['reading']:<44} est={fmt(r['estimate'])} ci=[{fmt(r['ci_low'])}, "
+            f"{fmt(r['ci_high'])}] n={r['n']} {'' if r['testable'] else 'NOT TESTABLE '}{r['verdict']}{needed}"
+        )
+    return "\n".join(lines)
+
+
+#: the `unit` of a record (the summary page formats a value by it) for each reading's scale
+RECORD_UNITS = {
+    "relative": "percent change",
+    "relative_mean": "percent change",
+    "pp": "percentage points",
+    "ratio": "ratio",
+    "ratio_of_money": "ratio",
+    "fraction": "fraction",
+    "share_of_troubled": "fraction",
+    "share_of_all": "fraction",
+    "chance": "fraction",
+}
+#: readings recorded by another notebook (02 records the effects claims as claim.<key>): not recorded again
+RECORDED_ELSEWHERE = ("effects",)
+
+
+def article_records(table: pd.DataFrame, claims_file: str | None = None, lang: str = "en") -> list[dict]:
+    """The records of each reading not recorded by another notebook as `claim.<claim>.<reading>` (headline):
+    value = estimate with its interval and n, `unit` (`RECORD_UNITS`) and `scale` = the reading's, `verdict`, `claimed` (or
+    `claimed_low` / `claimed_high`, or `direction`), `test`, `projects_needed`, `testable` and `note`;
+    the label is the claim's paraphrase in the report language with the reading."""
+    records = []
+    register = {c.key: c for c in claims_mod.load_register(claims_file)}
+    for r in table.to_dict("records"):
+        if r["analysis"] in RECORDED_ELSEWHERE:
+            continue
+        claim = register[r["claim"]]
+        records.append(
+            dict(
+                name=f"claim.{r['claim']}.{r['reading']}",
+                value=r["estimate"],
+                ci_low=r["ci_low"],
+                ci_high=r["ci_high"],
+                n=int(r["n"]),
+                unit=RECORD_UNITS.get(r["scale"], r["scale"]),
+                scale=r["scale"],
+                method=translate(f"ac_method_{r['analysis']}", lang),
+                analysis=r["analysis"],
+                label=translate("ac_label", lang, text=claim.paraphrase(lang), reading=reading_text(r, lang)),
+                verdict=r["verdict"],
+                claimed=r["claimed"],
+                claimed_low=r["claimed_low"],
+                claimed_high=r["claimed_high"],
+                direction=r["direction"],
+                test=r["test"],
+                projects_needed=None if pd.isna(r["projects_needed"]) else int(r["projects_needed"]),
+                testable=bool(r["testable"]),
+                note=note_text(r, lang),
+                missing_column=r["missing_column"] or None,
+                source=claim.source,
+                headline=True,
+            )
+        )
+    return records
