@@ -307,7 +307,7 @@ def test_quantile_regression_with_too_few_projects_per_parameter_is_missing():
 # --------------------------------------------------------------------------------------------
 
 
-def test_record_effects_writes_every_estimate_and_claim(tmp_path):
+def test_effects_records_hold_every_estimate_and_claim(tmp_path):
     est = fake_estimates()
     claims = pe.claims_check(est, 100)
     ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path)
@@ -394,7 +394,7 @@ def test_a_claims_files_claim_is_checked_and_labelled_with_its_paraphrase(tmp_pa
     claims = pe.claims_for(data, claims=pe.effect_claims(str(path)))
     assert list(claims["claim"]).index("rival_budget.relative") == 3  # after the three readings of −18 %
     ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_test", run_dir=tmp_path, lang="fr")
-    pe.record_effects(ctx, pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), claims)
+    ctx.keep(pe.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), claims, lang="fr"))
     labels = {r["name"]: r["label"] for r in ctx.records}
     assert labels["claim.rival_budget.relative"].startswith("Affirmation « Un concurrent dit que ses clients")
     assert labels["claim.amo_budget_drift.relative"].startswith("Affirmation « avec AMO : −18 %")

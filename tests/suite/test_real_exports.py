@@ -59,7 +59,7 @@ def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, t
     out = tmp_path / "reports"
     result = run_cli("run", "--data", data, "--mapping", mapping, "--drop-invalid", "--out", out)
     assert result.code == 0, result.err
-    assert result.out.count("was not run: the portfolio has no practice column") == 3
+    assert result.out.count("was not run: the portfolio has no practice column") == 4
     run = out / "latest"
     doc = json.loads((run / "results.json").read_text(encoding="utf-8"))
     assert doc["run"]["notebooks"] == [
@@ -72,6 +72,7 @@ def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, t
         "02_amo_effects",
         "03_framing_and_pitfalls",
         "05_roi_simulation",
+        "08_article_claims",
     ]
     assert doc["provenance"]["has_practice"] is False and doc["provenance"]["cost_unit"] == "USD millions"
     records = {r["name"]: r for r in doc["results"]}
@@ -84,7 +85,7 @@ def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, t
     assert records["quality.exact_plan.cost"]["headline"] is True  # on the summary page, being flagged
     assert records["quality.drift_heaping.cost"]["value"] is None  # drifts measured to the thousandth
     index = (run / "index.html").read_text(encoding="utf-8")
-    assert index.count("was not run: the portfolio has no practice column") == 3
+    assert index.count("was not run: the portfolio has no practice column") == 4
     assert "exactly equal to the planned budget" in index and "exactly on the planned date" in index
     overview = (run / "01_portfolio_overview.html").read_text(encoding="utf-8")
     assert "Re-baselined plans?" in overview and "exactly equal to the planned budget" in overview
