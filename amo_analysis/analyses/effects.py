@@ -383,32 +383,26 @@ def _power_inputs(estimates: pd.DataFrame, measure: str, scale: str, claimed: fl
     outcome = spec.outcome
     ols = _ols_row(estimates, outcome)
     if ols is None or not math.isfinite(ols["residual_sd"]) or ols["residual_sd"] <= 0:
-        why = "" if ols is None else f" ({ols['note']})"
-        return None, None, None, "", f"No residual SD from an OLS fit of '{outcome}'{why}."
+        if ols is None:
+            return None, None, None, "", Message("pe_no_residual_sd", outcome=outcome)
+        return None, None, None, "", Message("pe_no_residual_sd_why", outcome=outcome, why=ols["note"])
     sd = float(ols["residual_sd"])
     n_t, n_c = int(ols["n_treated"]), int(ols["n"] - ols["n_treated"])
     ratio = n_c / n_t if n_t else 1.0
     if spec.log_outcome:
         effect = math.log1p(claimed)
-        assumption = (
-            f"claimed change read as ln(1 {claimed:+.2f}) = {effect:+.3f} on ln(actual/planned), residual SD {sd:.3f}"
-        )
+        assumption = Message("pe_assume_log", claimed=claimed, effect=effect, sd=sd)
     elif scale in (PCT, MEAN_PCT):  # relative change of a mean: claimed share of the mean without
         ratio_row = estimates[
             (estimates["outcome"] == outcome) & (estimates["method"] == "ols") & (estimates["scale"] == scale)
         ]
         base = float(ratio_row["control_mean"].iloc[0] if len(ratio_row) else ols["control_mean"])
         effect = claimed * base
-        assumption = (
-            f"claimed relative change × mean without the practice {base:.3f} = {effect:+.3f} "
-            f"in {outcome}, residual SD {sd:.3f}"
-        )
+        assumption = Message("pe_assume_mean", base=base, effect=effect, outcome=outcome, sd=sd)
     else:
         effect = claimed
-        assumption = f"claimed difference {claimed:+.2f}, residual SD {sd:.3f}"
-    assumption += (
-        f"; same untreated/treated ratio ({ratio:.2f}) and covariate adjustment as here, two-sided 5 % test, 80 % power"
-    )
+        assumption = Message("pe_assume_difference", claimed=claimed, sd=sd)
+    assumption = Message("pe_assume_power", reading=assumption, ratio=ratio)
     return effect, sd, ratio, assumption, None
 
 
@@ -461,7 +455,7 @@ def claims_check(
                     "verdict": claims_mod.INCONCLUSIVE,
                     "projects_needed": pd.NA,
                     "assumption": "",
-                    "note": "No estimate on this reading.",
+                    "note": Message("pe_no_estimate_reading"),
                 }
             )
             continue
@@ -469,13 +463,12 @@ def claims_check(
         low, high = row["ci_low"], row["ci_high"]
         notes = [row["why_not"]] if row["why_not"] else []
         if not math.isfinite(row["estimate"]) or not (math.isfinite(low) and math.isfinite(high)):
-            notes.append(f"No interval: {row['note']}")
+            notes.append(Message("pe_no_interval", why=row["note"]))
         if too_few:
             low = high = np.nan
             notes.append(
-                translate(
+                Message(
                     "design_too_few",
-                    "en",
                     n_with=design.n_with,
                     n_without=design.n_without,
                     minimum=MIN_ORGANISATIONS_PER_GROUP,
@@ -491,14 +484,16 @@ def claims_check(
                 outcome = next(s.outcome for s in SPECS if s.measure == claim.outcome and s.scale == scale)
                 organisations = design.organisations_needed(outcome, effect, alpha, power_level)
                 organisations = pd.NA if organisations is None else organisations
-                assumption = (
-                    f"claimed effect {effect:+.3f} on '{outcome}' against the spread of "
-                    f"organisation means ({design.between_sd.get(outcome, float('nan')):.3f}), "
-                    f"organisations with/without in today's proportion ({design.n_with}:"
-                    f"{design.n_without}), two-sided 5 % test, 80 % power"
+                assumption = Message(
+                    "pe_assume_organisations",
+                    effect=effect,
+                    outcome=outcome,
+                    between_sd=design.between_sd.get(outcome, float("nan")),
+                    n_with=design.n_with,
+                    n_without=design.n_without,
                 )
             elif problem:
-                notes.append(f"Projects needed not computed: {problem}")
+                notes.append(Message("pe_needed_not_computed", problem=problem))
             else:
                 needed = power.projects_needed(effect, sd, ratio=ratio, alpha=alpha, power=power_level)
         rows.append(
@@ -513,10 +508,12 @@ def claims_check(
                 "projects_needed": needed,
                 "organisations_needed": organisations,
                 "assumption": assumption,
-                "note": " ".join(notes).strip(),
+                "note": join_sentences([n for n in notes if n]),
             }
         )
     table = pd.DataFrame(rows)
+    for column in ("text", "assumption", "note"):  # object: a string column would drop the i18n.Message
+        table[column] = pd.Series([r[column] for r in rows], index=table.index, dtype=object)
     table["projects_needed"] = table["projects_needed"].astype("Int64")
     table["organisations_needed"] = table["organisations_needed"].astype("Int64")
     table["n_projects"] = n_projects if n_projects is not None else int(estimates["n"].max() or 0)
@@ -665,6 +662,15 @@ def _num(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
+def claim_text(claims: pd.DataFrame, row, lang: str = "en") -> str:
+    """The text of a claim row of `claims_check` in `lang`: the headline figure's own words where the
+    locale files have them (`claim_<key>`), else the claim's paraphrase in `lang` (the register's or a
+    claims file's), else its text as written."""
+    claim_key = "claim_" + str(row["claim"]).split(".")[0]
+    own = claims.attrs.get("paraphrases", {}).get(row["claim"], {}).get(lang)
+    return translate(claim_key, lang) if claim_key in TRANSLATIONS else own or localise(row["text"], lang)
+
+
 def effects_records(
     estimates: pd.DataFrame,
     claims: pd.DataFrame | None = None,
@@ -707,9 +713,7 @@ def effects_records(
             )
         )
     for _, row in (claims if claims is not None else pd.DataFrame()).iterrows():
-        claim_key = "claim_" + str(row["claim"]).split(".")[0]  # the claim's text in the report language
-        own = claims.attrs.get("paraphrases", {}).get(row["claim"], {}).get(lang)  # a claims file's paraphrase
-        text = translate(claim_key, lang) if claim_key in TRANSLATIONS else own or row["text"]
+        text = claim_text(claims, row, lang)
         label = translate("pe_claim_label", lang, text=text, reading=_scale_label(row["scale"], lang))
         needed = None if pd.isna(row["projects_needed"]) else int(row["projects_needed"])
         records.append(
@@ -726,8 +730,8 @@ def effects_records(
                 claimed=row["claimed"],
                 projects_needed=needed,
                 organisations_needed=_count(row.get("organisations_needed")),
-                assumption=row["assumption"],
-                note=row["note"],
+                assumption=localise(row["assumption"], lang),
+                note=localise(row["note"], lang),
                 headline=True,
             )
         )
@@ -783,7 +787,7 @@ def claims_display(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """Readable claims-check table."""
     return pd.DataFrame(
         {
-            translate("pe_claim", lang): claims["text"],
+            translate("pe_claim", lang): [claim_text(claims, row, lang) for _, row in claims.iterrows()],
             translate("pe_reading", lang): claims["scale"].map(lambda s: _scale_label(s, lang)),
             translate("pe_claimed", lang): claims["claimed"],
             translate("method", lang): [_method_label(m, None, lang) if m else "–" for m in claims["method"]],
@@ -846,9 +850,9 @@ def claims_notes(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     part = claims[keep]
     return pd.DataFrame(
         {
-            translate("pe_claim", lang): part["text"],
+            translate("pe_claim", lang): [claim_text(claims, row, lang) for _, row in part.iterrows()],
             translate("pe_reading", lang): part["scale"].map(lambda s: _scale_label(s, lang)),
-            translate("pe_assumption", lang): part["assumption"],
+            translate("pe_assumption", lang): part["assumption"].map(lambda text: localise(text, lang)),
             translate("notes", lang): part["note"].map(lambda note: localise(note, lang)),
         }
     )
