@@ -1,5 +1,5 @@
-"""Could something unmeasured explain it? Sensitivity of the claims check to an unmeasured confounder,
-refutation tests, and the balance additions of the effects notebook (`02_amo_effects`).
+"""Could something unmeasured explain it? Sensitivity of the claims check to an unmeasured confounder
+(notebook `02_amo_effects`).
 
 **Which estimates.** Each claim reading the claims check draws from an OLS coefficient
 (`CLAIM_READINGS`): the relative readings of cost and delay (the coefficient of the practice on
@@ -35,13 +35,8 @@ significant); *fragile* when RV does not exceed it; *uncertain* when the claims 
 interval (HC2 / CR2, Bell–McCaffrey) already includes 0 or cannot be computed; *unanchored* when no
 numeric covariate is there to compare with; *not assessed* (with the reason) when the fit fails.
 
-**Refuters** (`stats.refuters`) on the log cost and duration ratios and on adoption at M+3, with
-`REFUTER_DRAWS` draws: placebo practice (shuffled across organisations when the design clusters by
-organisation), random common cause, data subsets (80 %) and dummy outcome; above `scale.LARGE_N`
-projects they run on a seeded subsample.
-
-**Balance additions**: variance ratios per covariate before and after inverse-probability weighting
-(flagged outside 0.5–2) and Kish's effective sample size of the weights per group.
+The same section of the notebook also shows the refutation tests (`analyses.refutations`); the balance
+additions beside the SMDs are in `analyses.balance`.
 
 Every random step takes the run's `seed`. Nothing is compared with a language name.
 """
@@ -61,24 +56,18 @@ from amo_analysis.analyses import overview
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import (
     TRANSLATIONS,
-    Message,
-    format_number,
     format_percent,
     format_points,
-    join_sentences,
-    localise,
     translate,
 )
 from amo_analysis.stats import claims as claims_mod
-from amo_analysis.stats import effects, refuters, scale
+from amo_analysis.stats import effects
 from amo_analysis.stats import sensitivity as sens
 from amo_analysis.stats.design import AssignmentDesign
 
 __all__ = [
     "CLAIM_READINGS",
     "BENCHMARK_MULTIPLIERS",
-    "REFUTER_DRAWS",
-    "REFUTED_OUTCOMES",
     "ClaimsSensitivity",
     "claim_readings",
     "claims_sensitivity",
@@ -87,18 +76,7 @@ __all__ = [
     "sentences_markdown",
     "sensitivity_display",
     "sensitivity_text",
-    "refute_outcomes",
-    "refutation_sentence",
-    "refutation_display",
-    "ipw_weights",
-    "WeightDiagnostics",
-    "weight_diagnostics",
-    "variance_ratio_table",
-    "variance_ratio_display",
-    "weights_ess",
-    "ess_display",
     "sensitivity_records",
-    "refutation_records",
 ]
 
 ROBUST, DIRECTION, FRAGILE = "robust", "direction only", "fragile"
@@ -108,12 +86,6 @@ LOG, IDENTITY, RATIO = "exp(β) − 1", "β", "β ÷ adjusted mean without the p
 #: multipliers k of "a confounder k times as strong as the covariate"
 BENCHMARK_MULTIPLIERS = (1, 2, 3)
 ALPHA = 0.05
-#: draws per refuter: enough for the verdicts, small enough to add well under a second (vectorised OLS)
-REFUTER_DRAWS = {"placebo_practice": 200, "random_common_cause": 50, "data_subsets": 100, "dummy_outcome": 100}
-#: outcomes the refuters run on (model scale: log ratios, and adoption as a fraction)
-REFUTED_OUTCOMES = ("log_cost_ratio", "log_duration_ratio", "adoption_m3")
-SUBSET_FRACTION = 0.8
-VARIANCE_RATIO_RANGE = (0.5, 2.0)
 
 SUMMARY_COLUMNS = [
     "claim",
@@ -592,356 +564,6 @@ def sensitivity_text(result: ClaimsSensitivity, refutations: pd.DataFrame | None
 
 
 # --------------------------------------------------------------------------------------------
-# Refuters
-# --------------------------------------------------------------------------------------------
-
-REFUTATION_COLUMNS = [
-    "outcome",
-    "key",
-    "estimate",
-    "se",
-    "refuted_estimate",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "passed",
-    "n",
-    "draws",
-    "stands_out",
-    "model_p",
-    "shuffled",
-    "mean_abs_change_se",
-    "same_sign",
-    "sd_ratio",
-    "unit",
-    "share_significant",
-    "note",
-]
-
-
-def refute_outcomes(
-    data: pd.DataFrame,
-    design: AssignmentDesign,
-    seed: int = 0,
-    *,
-    treatment: str = "amo",
-    outcomes=REFUTED_OUTCOMES,
-    draws=None,
-) -> pd.DataFrame:
-    """The four refuters (`stats.refuters`) on each outcome of `outcomes`, OLS with `design`'s
-    covariates, placebo practices and subsets by organisation when `design` clusters. Seeds: `seed`
-    (placebo), `seed` + 1 (common cause), + 2 (subsets), + 3 (dummy outcome), the same for each outcome.
-    One row per outcome × refuter (`REFUTATION_COLUMNS`): estimates in outcome units (log ratio or
-    fraction), `p_value` (NaN where the refuter has none), `passed`; a refuter that cannot run keeps
-    `passed` NA and says why in `note`. Above `scale.LARGE_N` projects, a seeded subsample is used."""
-    draws = {**REFUTER_DRAWS, **(draws or {})}
-    data, subsample_note = scale.model_rows(data, seed, Message("note_subject_refuters"))
-    rows = []
-    for outcome in outcomes:
-        base = dict.fromkeys(REFUTATION_COLUMNS, np.nan)
-        if outcome not in data:
-            continue
-        frame = data
-        clusters = None
-        if design.cluster is not None and design.cluster in data:
-            clusters = design.cluster
-        calls = {
-            "placebo_practice": lambda: refuters.placebo_practice(
-                frame,
-                outcome,
-                treatment,
-                design.covariates,
-                clusters=clusters,
-                draws=draws["placebo_practice"],
-                seed=seed,
-                alpha=ALPHA,
-            ),
-            "random_common_cause": lambda: refuters.random_common_cause(
-                frame, outcome, treatment, design.covariates, draws=draws["random_common_cause"], seed=seed + 1
-            ),
-            "data_subsets": lambda: refuters.data_subsets(
-                frame,
-                outcome,
-                treatment,
-                design.covariates,
-                clusters=clusters,
-                fraction=SUBSET_FRACTION,
-                draws=draws["data_subsets"],
-                seed=seed + 2,
-            ),
-            "dummy_outcome": lambda: refuters.dummy_outcome(
-                frame, outcome, treatment, design.covariates, draws=draws["dummy_outcome"], seed=seed + 3, alpha=ALPHA
-            ),
-        }
-        for key, call in calls.items():
-            row = {
-                **base,
-                "outcome": outcome,
-                "key": key,
-                "passed": pd.NA,
-                "draws": draws[key],
-                "shuffled": "",
-                "unit": "",
-                "note": subsample_note or "",
-            }
-            try:
-                r = call()
-            except (InputError, np.linalg.LinAlgError) as exc:
-                row["note"] = join_sentences([part for part in (row["note"], str(exc)) if part])
-                rows.append(row)
-                continue
-            d = r.details
-            row.update(
-                estimate=r.estimate,
-                se=r.se,
-                refuted_estimate=r.refuted_estimate,
-                ci_low=r.ci_low,
-                ci_high=r.ci_high,
-                p_value=r.p_value,
-                passed=bool(r.passed),
-                n=int(frame[[outcome, treatment, *design.covariates]].dropna().shape[0]),
-                draws=int(d.get("draws", draws[key])),
-                stands_out=d.get("stands_out", np.nan),
-                model_p=d.get("model_p", np.nan),
-                shuffled=d.get("shuffled", ""),
-                mean_abs_change_se=d.get("mean_abs_change_se", np.nan),
-                same_sign=d.get("same_sign", np.nan),
-                sd_ratio=d.get("sd_ratio", np.nan),
-                unit=("organisations" if clusters is not None else "projects") if key == "data_subsets" else "",
-                share_significant=d.get("share_significant", np.nan),
-            )
-            if key == "data_subsets":
-                row["draws"] = int(d.get("usable", draws[key]))
-            rows.append(row)
-    table = pd.DataFrame(rows, columns=REFUTATION_COLUMNS)
-    table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
-    table["passed"] = table["passed"].astype("boolean")
-    return table
-
-
-_SHUFFLED_KEYS = {
-    "across projects": "refute_how_projects",
-    "across organisations": "refute_how_organisations",
-    "across organisations (all assignments)": "refute_how_organisations_all",
-    "within organisations": "refute_how_within",
-}
-
-
-def refutation_sentence(row, lang: str = "en") -> str:
-    """What one refuter's result means, in one sentence in `lang` (or why it did not run)."""
-    if pd.isna(row["passed"]):
-        return translate("refute_not_run", lang, why=localise(row["note"], lang))
-    draws = int(row["draws"])
-    key = row["key"]
-    if key == "placebo_practice":
-        how = translate(_SHUFFLED_KEYS[row["shuffled"]], lang) if row["shuffled"] in _SHUFFLED_KEYS else row["shuffled"]
-        significant = row["model_p"] <= ALPHA
-        case = (
-            ("stands_out" if row["stands_out"] else "alarm")
-            if significant
-            else ("stands_out_not_significant" if row["stands_out"] else "not_significant")
-        )
-        return translate(
-            f"refute_placebo_{case}",
-            lang,
-            draws=draws,
-            how=how,
-            p=format_number(row["p_value"], lang, 3),
-            share=format_percent(row["p_value"], lang),
-        )
-    if key == "random_common_cause":
-        return translate(
-            "refute_common_cause_" + ("pass" if row["passed"] else "fail"),
-            lang,
-            draws=draws,
-            change=format_number(row["mean_abs_change_se"], lang, 2),
-            tolerance=format_number(0.25, lang, 2),
-        )
-    if key == "data_subsets":
-        unit = translate(f"refute_unit_{row['unit']}", lang)
-        case = "pass" if row["passed"] else ("sign" if row["same_sign"] < 0.9 else "spread")
-        return translate(
-            f"refute_subsets_{case}",
-            lang,
-            draws=draws,
-            unit=unit,
-            fraction=format_percent(SUBSET_FRACTION, lang),
-            same_sign=format_percent(row["same_sign"], lang),
-            sd_ratio=format_number(row["sd_ratio"], lang, 2),
-        )
-    return translate(
-        "refute_dummy_" + ("pass" if row["passed"] else "fail"),
-        lang,
-        draws=draws,
-        share=format_percent(row["share_significant"], lang),
-        alpha=format_percent(ALPHA, lang),
-    )
-
-
-def refutation_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Readable refuters' table: outcome, check, result (passed / alarm / not run), p-value, estimate,
-    mean refuted estimate (outcome units) and the one-sentence meaning."""
-
-    def result(v):
-        return (
-            translate("refute_not_run_short", lang)
-            if pd.isna(v)
-            else translate("refute_passed" if v else "refute_failed", lang)
-        )
-
-    return pd.DataFrame(
-        {
-            translate("pe_measure", lang): table["outcome"].map(lambda o: translate(f"refute_outcome_{o}", lang)),
-            translate("refute_check", lang): table["key"].map(lambda k: translate(f"refute_{k}", lang)),
-            translate("refute_result", lang): table["passed"].map(result),
-            translate("p_value", lang): table["p_value"],
-            translate("estimate", lang): table["estimate"],
-            translate("refute_refuted_estimate", lang): table["refuted_estimate"],
-            translate("meaning", lang): [refutation_sentence(row, lang) for _, row in table.iterrows()],
-        }
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Balance additions
-# --------------------------------------------------------------------------------------------
-
-
-def ipw_weights(data: pd.DataFrame, covariates, treatment: str = "amo") -> tuple[pd.Series | None, str]:
-    """Stabilised ATE inverse-probability weights (`stats.effects.ipw_weights`, the weights of the balance
-    table) aligned with `data` (NaN where a row was not used), or None and the reason."""
-    try:
-        w = effects.ipw_weights(data, treatment, list(covariates))
-    except (InputError, np.linalg.LinAlgError) as exc:
-        return None, str(exc)
-    return w.reindex(data.index), ""
-
-
-@dataclass
-class WeightDiagnostics:
-    """The balance additions: `variance_ratios` (`variance_ratio_table`) and `ess` (`weights_ess`), from
-    one fit of the propensity model."""
-
-    variance_ratios: pd.DataFrame
-    ess: pd.DataFrame
-
-
-def weight_diagnostics(data: pd.DataFrame, covariates, treatment: str = "amo") -> WeightDiagnostics:
-    """Variance ratios and effective sample sizes of the stabilised IPW weights, fitted once."""
-    weights, why = ipw_weights(data, covariates, treatment)
-    return WeightDiagnostics(
-        variance_ratio_table(data, covariates, treatment, weights, why),
-        weights_ess(data, covariates, treatment, weights, why),
-    )
-
-
-def variance_ratio_table(
-    data: pd.DataFrame, covariates, treatment: str = "amo", weights=None, why: str | None = None
-) -> pd.DataFrame:
-    """Variance ratio (variance with ÷ without the practice; a pure number) of each covariate column,
-    unweighted and after stabilised inverse-probability weighting, each flagged outside 0.5–2
-    (`stats.sensitivity.variance_ratios`). `weights` (aligned with `data`) and `why` as `ipw_weights`
-    returns them; fitted here when both are None. Columns: covariate, variance_ratio, flagged,
-    variance_ratio_weighted, flagged_weighted. `attrs["note"]` says when the weighted ratios are
-    missing; an empty table has `attrs["why"]`."""
-    covariates = list(covariates)
-    low, high = VARIANCE_RATIO_RANGE
-    try:
-        plain = sens.variance_ratios(data, treatment, covariates, low=low, high=high)
-    except InputError as exc:
-        empty = pd.DataFrame(
-            columns=["covariate", "variance_ratio", "flagged", "variance_ratio_weighted", "flagged_weighted"]
-        )
-        empty.attrs["why"] = f"Variance ratios not computed: {exc}"
-        return empty
-    table = plain[["variance_ratio", "flagged"]].copy()
-    if weights is None and why is None:
-        weights, why = ipw_weights(data, covariates, treatment)
-    if weights is not None:
-        weighted = sens.variance_ratios(
-            data, treatment, covariates, weights=np.asarray(weights, dtype=float), low=low, high=high
-        )
-        table["variance_ratio_weighted"] = weighted["variance_ratio"].reindex(table.index)
-        table["flagged_weighted"] = weighted["flagged"].reindex(table.index).astype("boolean")
-        table.attrs["note"] = ""
-    else:
-        table["variance_ratio_weighted"] = np.nan
-        table["flagged_weighted"] = pd.array([pd.NA] * len(table), dtype="boolean")
-        table.attrs["note"] = f"Weighted variance ratios not available: {why}"
-    out = table.rename_axis("covariate").reset_index()
-    out.attrs = dict(table.attrs)
-    return out
-
-
-def variance_ratio_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Readable variance-ratio table (flags as yes / no)."""
-    if table.empty:
-        out = pd.DataFrame()
-        out.attrs = dict(table.attrs)
-        return out
-
-    def flag(v):
-        return "–" if pd.isna(v) else translate("yes" if v else "no", lang)
-
-    return pd.DataFrame(
-        {
-            translate("covariate", lang): table["covariate"],
-            translate("sens_vr_unweighted", lang): table["variance_ratio"],
-            translate("sens_vr_flag_unweighted", lang): table["flagged"].map(flag),
-            translate("sens_vr_weighted", lang): table["variance_ratio_weighted"],
-            translate("sens_vr_flag_weighted", lang): table["flagged_weighted"].map(flag),
-        }
-    )
-
-
-def weights_ess(
-    data: pd.DataFrame, covariates, treatment: str = "amo", weights=None, why: str | None = None
-) -> pd.DataFrame:
-    """Kish's effective sample size (projects) of the stabilised IPW weights with the practice, without
-    and overall, beside the number of projects, and their ratio (fraction): how many equally weighted
-    projects the weighted comparison is worth. `weights` and `why` as for `variance_ratio_table`.
-    Columns: group ("treated", "control", "all"), n, ess, ess_share. An empty table has
-    `attrs["why"]`."""
-    if weights is None and why is None:
-        weights, why = ipw_weights(data, covariates, treatment)
-    if weights is None:
-        empty = pd.DataFrame(columns=["group", "n", "ess", "ess_share"])
-        empty.attrs["why"] = f"Effective sample size not computed: {why}"
-        return empty
-    w = np.asarray(weights, dtype=float)
-    keep = np.isfinite(w)
-    practice = data[treatment].to_numpy()[keep]
-    try:
-        table = sens.effective_sample_size(w[keep], np.asarray(practice, dtype=float))
-    except (InputError, TypeError, ValueError) as exc:
-        empty = pd.DataFrame(columns=["group", "n", "ess", "ess_share"])
-        empty.attrs["why"] = f"Effective sample size not computed: {exc}"
-        return empty
-    return table.reset_index()
-
-
-def ess_display(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> pd.DataFrame:
-    """Readable effective-sample-size table."""
-    if table.empty:
-        out = pd.DataFrame()
-        out.attrs = dict(table.attrs)
-        return out
-    words = {
-        "treated": translate("with", lang, practice=practice),
-        "control": translate("without", lang, practice=practice),
-        "all": translate("all_projects", lang),
-    }
-    return pd.DataFrame(
-        {
-            translate("group", lang): table["group"].map(words),
-            translate("n", lang): table["n"],
-            translate("sens_ess", lang): table["ess"],
-            translate("sens_ess_share", lang): table["ess_share"],
-        }
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # Records
 # --------------------------------------------------------------------------------------------
 
@@ -1036,35 +658,6 @@ def sensitivity_records(result: ClaimsSensitivity, lang: str = "en") -> list[dic
                 reaches_zero=bool(b["reaches_zero"]),
                 headline=False,
                 **extra,
-            )
-        )
-    return records
-
-
-def refutation_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
-    """The records `refute.<outcome>.<key>` for each refuter row: value = mean refuted estimate (outcome
-    units: log ratio or fraction) with the 2.5–97.5 % range of the refuted estimates as ci_low /
-    ci_high, `passed` (None when it could not run), `p_value`, `estimate` (the original), label = the
-    one-sentence meaning."""
-    records = []
-    units = {"log_cost_ratio": "log ratio", "log_duration_ratio": "log ratio"}
-    for _, row in table.iterrows():
-        records.append(
-            dict(
-                name=f"refute.{row['outcome']}.{row['key']}",
-                value=_num(row["refuted_estimate"]),
-                ci_low=_num(row["ci_low"]),
-                ci_high=_num(row["ci_high"]),
-                n=None if pd.isna(row["n"]) else int(row["n"]),
-                unit=units.get(row["outcome"], "percentage points"),
-                method=translate(f"refute_{row['key']}", lang),
-                label=refutation_sentence(row, lang),
-                passed=None if pd.isna(row["passed"]) else bool(row["passed"]),
-                p_value=_num(row["p_value"]),
-                estimate=_num(row["estimate"]),
-                draws=None if pd.isna(row["draws"]) else int(row["draws"]),
-                note=localise(row["note"], lang),
-                headline=False,
             )
         )
     return records

@@ -16,6 +16,8 @@ import pytest
 
 from amo_analysis.analyses import effects as pe
 from amo_analysis.analyses import sensitivity as sa
+from amo_analysis.analyses import balance as bl
+from amo_analysis.analyses import refutations as rf
 from amo_analysis.analyses.overview import with_model_columns
 from amo_analysis.i18n import translate
 from amo_analysis.ingest.metrics import derive_metrics
@@ -52,7 +54,7 @@ def strong():
     data = synthetic(400, 3, amo_log_cost=-0.45, amo_log_duration=-0.35, amo_adoption_logit=1.6, confounding=0.0)
     design = pe.design_for(data, pe.resolve_covariates(data, None))
     estimates = pe.estimate_all(data, design.covariates, cluster=design.cluster, methods=("ols",))
-    return data, design, sa.claims_sensitivity(data, design, estimates), sa.refute_outcomes(data, design, seed=7)
+    return data, design, sa.claims_sensitivity(data, design, estimates), rf.refute_outcomes(data, design, seed=7)
 
 
 def confounded(n: int = 600, seed: int = 11) -> pd.DataFrame:
@@ -157,7 +159,7 @@ def test_strong_planted_effect_passes_every_refuter(strong):
     placebo = refutations[refutations["key"] == "placebo_practice"]
     assert (placebo["p_value"] <= 0.05).all() and (placebo["draws"] == 200).all()
     assert set(refutations["shuffled"]) >= {"across projects"}
-    sentence = sa.refutation_sentence(placebo.iloc[0], "en")
+    sentence = rf.refutation_sentence(placebo.iloc[0], "en")
     assert sentence.startswith("The real practice stands out from 200 placebo practices shuffled across projects")
 
 
@@ -217,7 +219,7 @@ def test_french_sentences_are_french(strong):
     assert "Robust:" in sa.sentence(r, "en") and sa.sentence(r, "en") != fr
     markdown = sa.sentences_markdown(result, "fr")
     assert markdown.count("Affirmation «") == len(READINGS)
-    shown = sa.refutation_display(refutations, "fr")
+    shown = rf.refutation_display(refutations, "fr")
     assert set(shown["résultat"]) == {"réussi"}
     assert shown["signification"].str.contains("tirages|placebo|covariable|sous-échantillons").all()
     assert not shown["signification"].str.contains(r"\b(?:draws|the)\b").any()
@@ -243,7 +245,7 @@ def test_records_have_the_documented_names(strong, tmp_path):
         portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path, lang="fr"
     )
     ctx.keep(sa.sensitivity_records(result, ctx.lang))
-    ctx.keep(sa.refutation_records(refutations, ctx.lang))
+    ctx.keep(rf.refutation_records(refutations, ctx.lang))
     saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
     names = [r["name"] for r in saved]
     undocumented = [n for n in names if not any(re.fullmatch(p, n) for p in DOCUMENTED)]
@@ -283,27 +285,27 @@ def test_degenerate_portfolio_gives_reasons_not_errors(strong):
     assert (result.summary["verdict"] == sa.NOT_ASSESSED).all() and result.bounds.empty
     assert result.summary["note"].str.len().gt(0).all()
     assert sa.sentence(result.summary.iloc[0], "en").startswith("Not assessed for the cost drift")
-    refutations = sa.refute_outcomes(data, design)
+    refutations = rf.refute_outcomes(data, design)
     assert refutations["passed"].isna().all() and refutations["note"].str.contains("only one value").all()
-    assert sa.refutation_display(refutations, "fr")["résultat"].eq("non effectué").all()
-    assert sa.variance_ratio_table(data, design.covariates).attrs["why"]
-    assert sa.weights_ess(data, design.covariates).attrs["why"]
-    assert sa.weight_diagnostics(data, design.covariates).ess.attrs["why"]
+    assert rf.refutation_display(refutations, "fr")["résultat"].eq("non effectué").all()
+    assert bl.variance_ratio_table(data, design.covariates).attrs["why"]
+    assert bl.weights_ess(data, design.covariates).attrs["why"]
+    assert bl.weight_diagnostics(data, design.covariates).ess.attrs["why"]
     fig = plots.sensitivity_bounds(result.bounds, "fr")
     assert "Aucune borne" in fig.axes[0].texts[0].get_text()
 
 
 def test_refuters_follow_the_seed_and_shuffle_organisations_when_clustered(strong):
     data, design, _, first = strong
-    again = sa.refute_outcomes(data, design, seed=7)
+    again = rf.refute_outcomes(data, design, seed=7)
     pd.testing.assert_frame_equal(first, again)
-    other = sa.refute_outcomes(data, design, seed=8)
+    other = rf.refute_outcomes(data, design, seed=8)
     assert not np.allclose(first["refuted_estimate"], other["refuted_estimate"])
     # the practice decided per organisation: placebo practices and subsets by organisation
     per_org = data.assign(amo=data["organisation"].isin(sorted(data["organisation"].unique())[:2]))
     org_design = pe.design_for(per_org, pe.resolve_covariates(per_org, None))
     assert org_design.cluster == "organisation"
-    table = sa.refute_outcomes(per_org, org_design, seed=0)
+    table = rf.refute_outcomes(per_org, org_design, seed=0)
     placebo = table[table["key"] == "placebo_practice"]
     assert placebo["shuffled"].str.startswith("across organisations").all()
     assert (table.loc[table["key"] == "data_subsets", "unit"] == "organisations").all()
@@ -311,18 +313,18 @@ def test_refuters_follow_the_seed_and_shuffle_organisations_when_clustered(stron
 
 def test_balance_additions(strong):
     data, design, _, _ = strong
-    weighting = sa.weight_diagnostics(data, design.covariates)
+    weighting = bl.weight_diagnostics(data, design.covariates)
     ratios = weighting.variance_ratios
-    pd.testing.assert_frame_equal(ratios, sa.variance_ratio_table(data, design.covariates))
+    pd.testing.assert_frame_equal(ratios, bl.variance_ratio_table(data, design.covariates))
     assert {"log_budget", "complexity"} <= set(ratios["covariate"])
     assert ratios["variance_ratio_weighted"].notna().all()
     outside = (ratios["variance_ratio"] < 0.5) | (ratios["variance_ratio"] > 2)
     assert (ratios["flagged"] == outside).all()
     ess = weighting.ess.set_index("group")
-    pd.testing.assert_frame_equal(weighting.ess, sa.weights_ess(data, design.covariates))
+    pd.testing.assert_frame_equal(weighting.ess, bl.weights_ess(data, design.covariates))
     assert ess.loc["all", "n"] == ess.loc["treated", "n"] + ess.loc["control", "n"]
     assert (ess["ess"] <= ess["n"] + 1e-9).all() and (ess["ess"] > 0).all()
-    shown = sa.ess_display(ess.reset_index(), "fr")
+    shown = bl.ess_display(ess.reset_index(), "fr")
     assert list(shown.iloc[:, 0]) == ["avec AMO", "sans AMO", translate("all_projects", "fr")]
 
 
@@ -343,7 +345,7 @@ def test_a_refuter_that_did_not_run_says_why_in_the_report_language():
 
     note = join_sentences([scale.subsample_note(Message("note_subject_refuters"), 10_000, 25_000, 7), "Too few rows."])
     row = pd.Series({"passed": pd.NA, "note": note, "key": "placebo_practice", "draws": 200})
-    assert sa.refutation_sentence(row, "en") == f"Not run: {note}"
-    french = sa.refutation_sentence(row, "fr")
+    assert rf.refutation_sentence(row, "en") == f"Not run: {note}"
+    french = rf.refutation_sentence(row, "fr")
     assert french.startswith("Non effectué : Tests de réfutation : ajustement sur un sous-échantillon aléatoire de 10")
     assert french.endswith(" Too few rows.")  # a sentence from elsewhere stays as written

@@ -1,0 +1,159 @@
+"""Balance additions of the effects notebook (`02_amo_effects`): variance ratios of each covariate between
+the groups before and after inverse-probability weighting (flagged outside `VARIANCE_RATIO_RANGE`, 0.5–2),
+and Kish's effective sample size of the weights per group, (Σw)² ÷ Σw².
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from amo_analysis.errors import InputError
+from amo_analysis.i18n import (
+    translate,
+)
+from amo_analysis.stats import effects
+from amo_analysis.stats import sensitivity as sens
+
+#: variance ratios outside this range are flagged
+VARIANCE_RATIO_RANGE = (0.5, 2.0)
+
+# --------------------------------------------------------------------------------------------
+# Balance additions
+# --------------------------------------------------------------------------------------------
+
+
+def ipw_weights(data: pd.DataFrame, covariates, treatment: str = "amo") -> tuple[pd.Series | None, str]:
+    """Stabilised ATE inverse-probability weights (`stats.effects.ipw_weights`, the weights of the balance
+    table) aligned with `data` (NaN where a row was not used), or None and the reason."""
+    try:
+        w = effects.ipw_weights(data, treatment, list(covariates))
+    except (InputError, np.linalg.LinAlgError) as exc:
+        return None, str(exc)
+    return w.reindex(data.index), ""
+
+
+@dataclass
+class WeightDiagnostics:
+    """The balance additions: `variance_ratios` (`variance_ratio_table`) and `ess` (`weights_ess`), from
+    one fit of the propensity model."""
+
+    variance_ratios: pd.DataFrame
+    ess: pd.DataFrame
+
+
+def weight_diagnostics(data: pd.DataFrame, covariates, treatment: str = "amo") -> WeightDiagnostics:
+    """Variance ratios and effective sample sizes of the stabilised IPW weights, fitted once."""
+    weights, why = ipw_weights(data, covariates, treatment)
+    return WeightDiagnostics(
+        variance_ratio_table(data, covariates, treatment, weights, why),
+        weights_ess(data, covariates, treatment, weights, why),
+    )
+
+
+def variance_ratio_table(
+    data: pd.DataFrame, covariates, treatment: str = "amo", weights=None, why: str | None = None
+) -> pd.DataFrame:
+    """Variance ratio (variance with ÷ without the practice; a pure number) of each covariate column,
+    unweighted and after stabilised inverse-probability weighting, each flagged outside 0.5–2
+    (`stats.sensitivity.variance_ratios`). `weights` (aligned with `data`) and `why` as `ipw_weights`
+    returns them; fitted here when both are None. Columns: covariate, variance_ratio, flagged,
+    variance_ratio_weighted, flagged_weighted. `attrs["note"]` says when the weighted ratios are
+    missing; an empty table has `attrs["why"]`."""
+    covariates = list(covariates)
+    low, high = VARIANCE_RATIO_RANGE
+    try:
+        plain = sens.variance_ratios(data, treatment, covariates, low=low, high=high)
+    except InputError as exc:
+        empty = pd.DataFrame(
+            columns=["covariate", "variance_ratio", "flagged", "variance_ratio_weighted", "flagged_weighted"]
+        )
+        empty.attrs["why"] = f"Variance ratios not computed: {exc}"
+        return empty
+    table = plain[["variance_ratio", "flagged"]].copy()
+    if weights is None and why is None:
+        weights, why = ipw_weights(data, covariates, treatment)
+    if weights is not None:
+        weighted = sens.variance_ratios(
+            data, treatment, covariates, weights=np.asarray(weights, dtype=float), low=low, high=high
+        )
+        table["variance_ratio_weighted"] = weighted["variance_ratio"].reindex(table.index)
+        table["flagged_weighted"] = weighted["flagged"].reindex(table.index).astype("boolean")
+        table.attrs["note"] = ""
+    else:
+        table["variance_ratio_weighted"] = np.nan
+        table["flagged_weighted"] = pd.array([pd.NA] * len(table), dtype="boolean")
+        table.attrs["note"] = f"Weighted variance ratios not available: {why}"
+    out = table.rename_axis("covariate").reset_index()
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def variance_ratio_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Readable variance-ratio table (flags as yes / no)."""
+    if table.empty:
+        out = pd.DataFrame()
+        out.attrs = dict(table.attrs)
+        return out
+
+    def flag(v):
+        return "–" if pd.isna(v) else translate("yes" if v else "no", lang)
+
+    return pd.DataFrame(
+        {
+            translate("covariate", lang): table["covariate"],
+            translate("sens_vr_unweighted", lang): table["variance_ratio"],
+            translate("sens_vr_flag_unweighted", lang): table["flagged"].map(flag),
+            translate("sens_vr_weighted", lang): table["variance_ratio_weighted"],
+            translate("sens_vr_flag_weighted", lang): table["flagged_weighted"].map(flag),
+        }
+    )
+
+
+def weights_ess(
+    data: pd.DataFrame, covariates, treatment: str = "amo", weights=None, why: str | None = None
+) -> pd.DataFrame:
+    """Kish's effective sample size (projects) of the stabilised IPW weights with the practice, without
+    and overall, beside the number of projects, and their ratio (fraction): how many equally weighted
+    projects the weighted comparison is worth. `weights` and `why` as for `variance_ratio_table`.
+    Columns: group ("treated", "control", "all"), n, ess, ess_share. An empty table has
+    `attrs["why"]`."""
+    if weights is None and why is None:
+        weights, why = ipw_weights(data, covariates, treatment)
+    if weights is None:
+        empty = pd.DataFrame(columns=["group", "n", "ess", "ess_share"])
+        empty.attrs["why"] = f"Effective sample size not computed: {why}"
+        return empty
+    w = np.asarray(weights, dtype=float)
+    keep = np.isfinite(w)
+    practice = data[treatment].to_numpy()[keep]
+    try:
+        table = sens.effective_sample_size(w[keep], np.asarray(practice, dtype=float))
+    except (InputError, TypeError, ValueError) as exc:
+        empty = pd.DataFrame(columns=["group", "n", "ess", "ess_share"])
+        empty.attrs["why"] = f"Effective sample size not computed: {exc}"
+        return empty
+    return table.reset_index()
+
+
+def ess_display(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> pd.DataFrame:
+    """Readable effective-sample-size table."""
+    if table.empty:
+        out = pd.DataFrame()
+        out.attrs = dict(table.attrs)
+        return out
+    words = {
+        "treated": translate("with", lang, practice=practice),
+        "control": translate("without", lang, practice=practice),
+        "all": translate("all_projects", lang),
+    }
+    return pd.DataFrame(
+        {
+            translate("group", lang): table["group"].map(words),
+            translate("n", lang): table["n"],
+            translate("sens_ess", lang): table["ess"],
+            translate("sens_ess_share", lang): table["ess_share"],
+        }
+    )
