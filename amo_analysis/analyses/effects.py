@@ -21,6 +21,10 @@ shown beside it as checks.
 
 All numbers are fractions. Every estimator call is wrapped: when the data cannot support an
 estimate the row keeps a NaN estimate and one sentence in `note` saying why.
+
+Size: over 600 lines because the covariates, the estimates of every method, the claims check that
+reads them and their records and tables share one table layout (`ESTIMATE_COLUMNS`); the estimators
+themselves are in `stats.effects`, the sensitivity and refutations in their own modules.
 """
 
 from __future__ import annotations

@@ -38,6 +38,10 @@ budget, features; see `_canonical_order`) before any order-dependent step — th
 assignment, the seeded subsample of large portfolios, QuantReg (whose solution need not be unique, so
 it must always see the same rows in the same order) and the sums behind standard deviations — and
 nearest-neighbour ties are all kept. A shuffled export gives the same numbers, bit for bit.
+
+Size: over 600 lines because the two predictive distributions, the backtest that checks them and the
+words that describe them share their inputs and rules (reference class, spread per practice group,
+ties); the figure is in `report.plots`.
 """
 
 from __future__ import annotations

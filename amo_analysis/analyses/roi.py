@@ -30,6 +30,10 @@ The published example ("75 000 € project: 95 000 € without AMO, 82 500 € w
 1 € of AMO prevents 1.7 € of drift") is decoded under both readings its numbers allow
 (`decode_published_example`) and each implied assumption is checked against the portfolio
 (`example_vs_portfolio`).
+
+Size: over 600 lines because the simulation, its adoption variant and the decoding of the published
+example share one model, one fee rule and one set of words; the example's readings are checked against
+the simulation's own expectations.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@
 5. rename the temporary folder to `reports/<run-id>` and point `reports/latest` at it.
 A failure or an interrupt (SIGINT/SIGTERM) at any step removes the temporary folder, so
 `reports/latest` keeps pointing at the previous good run.
+
+Size: over 600 lines because a run is one transaction — validation, parameters, parallel workers,
+signals, the temporary folder and its cleanup must be read together to see that an interrupt at any
+moment leaves `reports/latest` on the previous good run.
 """
 
 from __future__ import annotations
