@@ -42,7 +42,7 @@ import pandas as pd
 from amo_analysis.analyses import effects, forecast, framing, roi
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import Message, format_number, format_percent, format_points, localise, translate
+from amo_analysis.i18n import Message, format_number, format_percent, format_points, join_sentences, localise, translate
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
 
@@ -319,7 +319,7 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
     elif reading.analysis == "roi":
         result = cache.roi()
         summary = result.summary().set_index("name").loc[reading.outcome]
-        _fill(row, summary["value"], summary["ci_low"], summary["ci_high"], summary["n"], roi.describe_run(result))
+        _fill(row, summary["value"], summary["ci_low"], summary["ci_high"], summary["n"], roi.run_note(result))
     row["verdict"] = claims_mod.reading_verdict(reading, row["ci_low"], row["ci_high"])
     if row["verdict"] == claims_mod.INCONCLUSIVE:
         needed = _needed(reading, row)
@@ -379,9 +379,10 @@ def claims_by_article(
                 except InputError as exc:
                     row.update({"verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})
                 if subsample and subsample not in row["note"]:
-                    row["note"] = " ".join(part for part in (row["note"], subsample) if part)
+                    row["note"] = join_sentences(part for part in (row["note"], subsample) if part)
             rows.append(row)
     table = pd.DataFrame(rows, columns=COLUMNS)
+    table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
     table["projects_needed"] = table["projects_needed"].astype("Int64")
     table["n"] = table["n"].astype(int)
     table.attrs.update({"n_projects": n_projects, "subsample": subsample or ""})
@@ -409,7 +410,7 @@ def _value_text(value: float, scale: str, lang: str, signed: bool = False) -> st
 
 def note_text(row, lang: str = "en") -> str:
     """The row's note in the report language: "not testable on this portfolio: no column X" when a
-    column is missing, otherwise the estimator's note (English, as the other notebooks' notes)."""
+    column is missing, otherwise the estimator's note (in `lang` where it is an `i18n.Message`)."""
     if row["missing_column"]:
         return translate("ac_not_testable", lang, column=row["missing_column"])
     if row.get("fewer_covariates"):
@@ -476,13 +477,13 @@ def article_display(table: pd.DataFrame, claims_file: str | None = None, lang: s
 
 
 def sources_display(claims_file: str | None = None, lang: str = "en") -> pd.DataFrame:
-    """Each claim (its order and register key) with its source, the sample it came from and the file it
-    was read from, in the register's order."""
+    """Each claim (its order and register key) with its source, the sample it came from (in `lang` when
+    the register gives it, `sample_fr`) and the file it was read from, in the register's order."""
     return pd.DataFrame(
         {
             translate("ac_figure", lang): [f"{c.order:g}. {c.key}" for c in claims_mod.load_register(claims_file)],
             translate("ac_source", lang): [c.source for c in claims_mod.load_register(claims_file)],
-            translate("ac_sample", lang): [c.sample for c in claims_mod.load_register(claims_file)],
+            translate("ac_sample", lang): [c.sample_in(lang) for c in claims_mod.load_register(claims_file)],
             translate("ac_file", lang): [c.origin for c in claims_mod.load_register(claims_file)],
         }
     )

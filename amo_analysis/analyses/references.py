@@ -4,6 +4,10 @@ Each benchmark row is one comparable figure: its value (a fraction: 0.27 = 27 % 
 0.19 = 19 % of projects), an optional upper end for published ranges (`value_high`), its definition,
 population, source and kind of evidence, a quality note, and `portfolio_metric`: the key of the
 function in `METRICS` that computes the same figure on a portfolio (empty = not comparable).
+Our own words may be given in another language in optional columns `<column>_<lang>` (e.g. `figure_fr`,
+`quality_note_fr`; see `TRANSLATED_COLUMNS`): a report in that language shows them, and falls back to
+the English column where one is absent or empty (a user's benchmark file needs none of them). The
+citation and the source are quoted as published.
 
 Portfolio means come with a seeded bootstrap interval (`scipy.stats.bootstrap`, BCa; cost overruns
 are fat-tailed, so a t interval would be too optimistic), shares with a Wilson interval
@@ -28,7 +32,7 @@ from amo_analysis import paths
 from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import mean_t_ci, share_ci
 from amo_analysis.errors import ContractError, InputError, Problem
-from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
+from amo_analysis.i18n import LANGUAGES, Message, format_number, format_percent, localise, translate
 
 EVIDENCE_KINDS = ("peer-reviewed", "practitioner study", "vendor survey", "self-reported survey", "consultancy claim")
 UNITS = ("fraction", "percent change", "ratio", "qualitative")
@@ -48,6 +52,24 @@ BENCHMARK_COLUMNS = (
     "quality_note",
     "portfolio_metric",
 )
+# Our own words, which may also be given per language in optional columns `<column>_<lang>` (figure_fr...).
+TRANSLATED_COLUMNS = ("figure", "definition", "population", "quality_note")
+#: Headers of `sources_table`: column → translation key, for `ctx.show(..., labels=references.HEADERS)`
+#: (the English text of each key is the column's name, as the English page has always shown it)
+HEADERS: dict[str, str] = {
+    column: f"bench_col_{column}"
+    for column in (
+        "citation",
+        "figure",
+        "definition",
+        "population",
+        "n_projects",
+        "year",
+        "evidence",
+        "source",
+        "quality_note",
+    )
+}
 # Benchmark rows put on the summary page (index.html) by `benchmark_records`.
 HEADLINE_KEYS = ("hbr2011_mean_cost_overrun", "standish2015_failed")
 N_RESAMPLES = 9999
@@ -310,12 +332,12 @@ def portfolio_metric(data: pd.DataFrame, metric_key: str, seed: int = 0) -> Port
     return figure
 
 
-def _why_missing(data: pd.DataFrame, metric_key: str, n: int) -> str:
+def _why_missing(data: pd.DataFrame, metric_key: str, n: int, lang: str = "en") -> str:
     metric = METRICS[metric_key]
     absent = [col for col in metric.needs if col not in data]
     if absent:
-        return f"the portfolio has no {', '.join(absent)} column"
-    return f"{n} project(s) have the data, at least {metric.min_n} are needed"
+        return translate("bench_why_no_column", lang, columns=", ".join(absent))
+    return translate("bench_why_too_few", lang, n=n, min_n=metric.min_n)
 
 
 def _number(text: str) -> float | None:
@@ -380,6 +402,7 @@ def load_benchmarks(path: str | Path | None = paths.BENCHMARKS_CSV) -> pd.DataFr
 
     Raises `InputError` when the file is missing or lacks a column, `ContractError` listing every
     bad cell (line numbers as in the file, header = line 1). Numbers come back as floats (NaN = empty).
+    The optional columns `<column>_<lang>` of `TRANSLATED_COLUMNS` (figure_fr...) are kept when present.
     """
     path = Path(paths.BENCHMARKS_CSV if path is None else path)
     if not path.is_file():
@@ -400,10 +423,20 @@ def load_benchmarks(path: str | Path | None = paths.BENCHMARKS_CSV) -> pd.DataFr
         problems += _check_row(path.name, i + 2, row, seen)
     if problems:
         raise ContractError(path.name, problems)
-    table = raw[list(BENCHMARK_COLUMNS)].apply(lambda s: s.str.strip())
+    optional = [f"{column}_{lang}" for column in TRANSLATED_COLUMNS for lang in LANGUAGES]
+    translated = [c for c in optional if c in raw.columns]
+    table = raw[list(BENCHMARK_COLUMNS) + translated].apply(lambda s: s.str.strip())
     for column in ("value", "value_high", "n_projects", "year"):
         table[column] = pd.to_numeric(table[column].replace("", np.nan), errors="raise").astype("float64")
     return table
+
+
+def in_language(bench, column: str, lang: str = "en") -> str:
+    """Benchmark `bench`'s (a row: mapping or named tuple) `column` in `lang`: its `<column>_<lang>`
+    when the table has it and it is not empty, else the English `column`."""
+    get = bench.get if isinstance(bench, dict) else lambda name, default=None: getattr(bench, name, default)
+    text = get(f"{column}_{lang}", None)
+    return text if isinstance(text, str) and text.strip() else get(column)
 
 
 def _comparison(estimate: float, low: float, high: float, value: float, value_high: float, lang: str) -> str:
@@ -422,8 +455,8 @@ def compare_with_benchmarks(
 ) -> pd.DataFrame:
     """Each benchmark side by side with the same figure on the portfolio.
 
-    Columns: key, figure, citation, evidence, unit, benchmark, benchmark_high, portfolio_metric,
-    estimate, ci_low, ci_high, n, method, comparison (plain words), quality_note. Rows without a
+    Columns: key, figure (its name in `lang`), citation, evidence, unit, benchmark, benchmark_high, portfolio_metric,
+    estimate, ci_low, ci_high, n, method, comparison (plain words), quality_note (in `lang`). Rows without a
     portfolio metric say "not comparable"; rows the data cannot support say why.
     """
     rows = []
@@ -431,7 +464,7 @@ def compare_with_benchmarks(
         key = bench["portfolio_metric"]
         row = {
             "key": bench["key"],
-            "figure": bench["figure"],
+            "figure": in_language(bench, "figure", lang),
             "citation": bench["citation"],
             "evidence": bench["evidence"],
             "unit": bench["unit"],
@@ -444,7 +477,7 @@ def compare_with_benchmarks(
             "n": 0,
             "method": "",
             "comparison": translate("bench_not_comparable", lang),
-            "quality_note": bench["quality_note"],
+            "quality_note": in_language(bench, "quality_note", lang),
         }
         if key:
             fig = portfolio_metric(data, key, seed)
@@ -460,7 +493,7 @@ def compare_with_benchmarks(
                     fig.estimate, fig.ci_low, fig.ci_high, bench["value"], bench["value_high"], lang
                 )
             else:
-                row["comparison"] = translate("bench_not_computed", lang, why=_why_missing(data, key, fig.n))
+                row["comparison"] = translate("bench_not_computed", lang, why=_why_missing(data, key, fig.n, lang))
         rows.append(row)
     table = pd.DataFrame(rows)
     table["n"] = table["n"].astype("int64")
@@ -507,6 +540,8 @@ def sources_table(benchmarks: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     table = benchmarks[
         ["citation", "figure", "definition", "population", "n_projects", "year", "evidence", "source", "quality_note"]
     ].copy()
+    for column in TRANSLATED_COLUMNS:
+        table[column] = [in_language(bench, column, lang) for bench in benchmarks.to_dict("records")]
     table["evidence"] = table["evidence"].map(lambda e: translate(f"evidence.{e}", lang))
     for column in ("n_projects", "year"):
         table[column] = table[column].map(lambda v: "–" if not math.isfinite(v) else str(int(v)))

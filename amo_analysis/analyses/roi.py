@@ -49,7 +49,7 @@ from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import mean_t_ci, with_model_columns
 from amo_analysis.errors import InputError
 from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
-from amo_analysis.i18n import Message, format_number, localise, translate
+from amo_analysis.i18n import Message, format_number, join_sentences, localise, translate
 from amo_analysis.defaults import DEFAULTS
 
 DEFAULT_BUDGET = DEFAULTS.roi_budget_eur
@@ -566,6 +566,54 @@ def decode_published_example(
     return table
 
 
+#: locale key of each quantity of the published example (`DECODED_UNITS`) and of each unit, for display
+QUANTITY_KEYS: dict[str, str] = {
+    "fee": "roi_q_fee",
+    "fee share of the budget": "roi_q_fee_share",
+    "total cost without the practice": "roi_q_total_without",
+    "cost with the practice, fee excluded": "roi_q_cost_with_fee_excluded",
+    "total cost with the practice, fee included": "roi_q_total_with_fee_included",
+    "baseline drift without the practice": "roi_q_baseline_drift",
+    "residual drift with the practice": "roi_q_residual_drift",
+    "drift cut, in points": "roi_q_drift_cut_points",
+    "relative drift cut": "roi_q_relative_drift_cut",
+    "gross drift prevented": "roi_q_gross_prevented",
+    "net saving": "roi_q_net_saving",
+    "gross drift prevented per unit of fee": "roi_q_gross_per_fee",
+    "net saving per unit of fee": "roi_q_net_per_fee",
+}
+UNIT_KEYS: dict[str, str] = {
+    "cost": "roi_unit_cost",
+    "fraction": "roi_unit_fraction",
+    "pp (as a fraction)": "roi_unit_pp",
+    "ratio": "roi_unit_ratio",
+}
+
+
+def _words(values: pd.Series, keys: dict[str, str], lang: str) -> list[str]:
+    return [translate(keys[v], lang) if v in keys else v for v in values]
+
+
+def published_example_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """`decode_published_example`'s table as a reader sees it: quantities and units in `lang` (the
+    saved table keeps the identifiers)."""
+    shown = table.copy()
+    shown["quantity"] = _words(table["quantity"], QUANTITY_KEYS, lang)
+    shown["unit"] = _words(table["unit"], UNIT_KEYS, lang)
+    return shown
+
+
+def assumptions_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """`example_vs_portfolio`'s table as a reader sees it: assumptions, verdicts and units in `lang`
+    (the saved table keeps the identifiers)."""
+    shown = table.copy()
+    shown["assumption"] = _words(table["assumption"], QUANTITY_KEYS, lang)
+    for column in ("verdict_net", "verdict_gross"):
+        shown[column] = [translate(v, lang) for v in table[column]]
+    shown["unit"] = _words(table["unit"], UNIT_KEYS, lang)
+    return shown
+
+
 def project_profile(
     project_type: str | None = None, complexity: int | None = None, organisation: str | None = None
 ) -> dict:
@@ -705,6 +753,13 @@ def describe_run(result: RoiResult, lang: str = "en") -> str:
     """One sentence: the fee used and what the simulation rests on (in `lang`)."""
     fee = translate("roi_fee_used", lang, fee=format_number(result.fee, lang), source=localise(result.fee_source, lang))
     return " ".join([fee, *(localise(note, lang) for note in result.notes)])
+
+
+def run_note(result: RoiResult) -> Message:
+    """`describe_run`'s sentence as a `Message`: its English text, shown in the report's language
+    where `localise` shows it (a note kept in a language-neutral table, as notebook 08's)."""
+    fee = Message("roi_fee_used_amount", fee=float(result.fee), source=result.fee_source)
+    return join_sentences([fee, *result.notes])
 
 
 @unavailable_on(InputError)

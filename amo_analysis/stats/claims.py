@@ -106,6 +106,7 @@ _CLAIM_FIELDS = {
     "paraphrase_fr",
     "source",
     "sample",
+    "sample_fr",
     "n_projects",
     "reading",
     "example",
@@ -155,8 +156,8 @@ class Reading:
 @dataclass(frozen=True)
 class RegisteredClaim:
     """A claim of the register: where it stands in its source (`order`), the claimed figure in a few
-    words (`figure`, English), our paraphrase in English and French, its source and sample, and its
-    readings. `origin` is the file it was read from; `example` holds a worked example's own numbers."""
+    words (`figure`, English), our paraphrase in English and French, its source and sample (English;
+    `sample_fr`, optional, in French), and its readings. `origin` is the file it was read from; `example` holds a worked example's own numbers."""
 
     key: str
     order: float
@@ -169,6 +170,11 @@ class RegisteredClaim:
     n_projects: int | None = None
     example: dict = field(default_factory=dict)
     origin: str = ""
+    sample_fr: str = ""
+
+    def sample_in(self, lang: str = "en") -> str:
+        """What the claim rests on, in `lang` (English when the register gives no text in `lang`)."""
+        return getattr(self, f"sample_{lang}", None) or self.sample
 
     def paraphrase(self, lang: str = "en") -> str:
         """Our paraphrase in `lang` (English for a language the register does not hold)."""
@@ -252,6 +258,8 @@ def _check_claim(raw, where: str, origin: str, errors: list[str]) -> RegisteredC
     for name in ("key", "figure", "paraphrase_en", "paraphrase_fr", "source", "sample"):
         if not isinstance(raw.get(name), str) or not raw.get(name).strip():
             errors.append(f"{where}: field '{name}' is missing or empty.")
+    if "sample_fr" in raw and (not isinstance(raw["sample_fr"], str) or not raw["sample_fr"].strip()):
+        errors.append(f"{where}: field 'sample_fr' (optional) must be a text that is not empty when given.")
     if isinstance(key, str) and key and not _NAME.match(key):
         errors.append(f"{where}: key {key!r} must be letters, digits and _ (starting with a letter).")
     if not _number(raw.get("order")):
@@ -289,6 +297,7 @@ def _check_claim(raw, where: str, origin: str, errors: list[str]) -> RegisteredC
         paraphrase_fr=raw["paraphrase_fr"].strip(),
         source=raw["source"].strip(),
         sample=raw["sample"].strip(),
+        sample_fr=raw.get("sample_fr", "").strip(),
         readings=tuple(replace(r, claim=key) for r in readings),
         n_projects=n_projects,
         example={k: float(v) for k, v in example.items()},

@@ -163,6 +163,20 @@ def test_framing_risk_ratio_reading(risk_well_framed, expected):
     assert row["verdict"] == expected
 
 
+def test_the_roi_reading_and_the_samples_are_shown_in_french():
+    table = article.claims_by_article(_roi_portfolio(1.0), keys=["roi_example.per_euro"])
+    row = table.iloc[0]
+    assert row["note"].startswith("Fee: ")  # the saved table keeps the English sentence
+    assert article.note_text(row, "en") == row["note"]
+    assert article.note_text(row, "fr").startswith("Honoraires : ") and "Fee" not in article.note_text(row, "fr")
+    records = article.article_records(table, lang="fr")
+    assert records[0]["note"].startswith("Honoraires : ")
+    sources = article.sources_display(lang="fr")
+    assert "24 projets de clients du cabinet" in set(sources.iloc[:, 2])
+    assert not {"unstated", "24 projects of the consultancy's clients"} & set(sources.iloc[:, 2])
+    assert "unstated" in set(article.sources_display(lang="en").iloc[:, 2])
+
+
 def test_inconclusive_readings_say_how_many_projects_would_be_needed():
     table = article.claims_by_article(metrics.derive_metrics(synth.make_portfolio(24, 1)))
     undecided = table[(table["verdict"] == INCONCLUSIVE) & table["testable"] & table["ci_low"].notna()]

@@ -78,6 +78,51 @@ def test_every_metric_named_in_the_table_exists(shipped):
     assert len(named) >= 8
 
 
+def test_every_shipped_figure_has_its_french_words(shipped):
+    for column in bm.TRANSLATED_COLUMNS:
+        assert (shipped[f"{column}_fr"].str.len() > 0).all(), column
+    assert (shipped["figure_fr"] != shipped["figure"]).all()
+    assert (shipped["quality_note_fr"] != shipped["quality_note"]).all()
+
+
+def test_a_french_report_names_the_figures_in_french_and_english_stays_english(shipped):
+    data = frame([0.5] * 10 + [-0.1] * 10)
+    english = bm.compare_with_benchmarks(data, shipped, seed=0).set_index("key")
+    french = bm.compare_with_benchmarks(data, shipped, seed=0, lang="fr").set_index("key")
+    assert english.loc["hbr2011_mean_cost_overrun", "figure"] == "Mean cost overrun of IT projects"
+    assert french.loc["hbr2011_mean_cost_overrun", "figure"] == "Dépassement de coût moyen des projets informatiques"
+    assert french.loc["amo_claim_budget_drift", "figure"].startswith("Affirmation AMO")
+    shown = bm.benchmark_table(french.reset_index(), "fr")
+    assert "Dépassement de coût moyen des projets informatiques" in set(shown.iloc[:, 0])
+    labels = {r["name"]: r["label"] for r in bm.benchmark_records(french.reset_index(), "fr")}
+    assert labels["benchmark.hbr2011_mean_cost_overrun"].startswith("Dépassement de coût moyen")
+    assert "IT projects" not in " ".join(labels.values())
+    sources = bm.sources_table(shipped, "fr")
+    for column in bm.TRANSLATED_COLUMNS:
+        assert list(sources[column]) == list(shipped[f"{column}_fr"]), column
+    assert list(bm.sources_table(shipped)["quality_note"]) == list(shipped["quality_note"])
+    from amo_analysis.i18n import translate
+
+    assert set(bm.HEADERS) == set(sources.columns)
+    assert [translate(bm.HEADERS[c]) for c in sources.columns] == list(sources.columns)  # English: the names
+    french_headers = [translate(bm.HEADERS[c], "fr") for c in sources.columns]
+    assert len(set(french_headers)) == len(french_headers) and "remarque sur la qualité" in french_headers
+    assert list(french["quality_note"]) == list(shipped["quality_note_fr"])
+
+
+def test_a_benchmark_file_without_french_names_falls_back_to_english(tmp_path):
+    raw = _raw().drop(columns=["figure_fr"])
+    loaded = bm.load_benchmarks(_write(tmp_path, raw))
+    assert "figure_fr" not in loaded
+    data = frame([0.5] * 10 + [-0.1] * 10)
+    french = bm.compare_with_benchmarks(data, loaded, seed=0, lang="fr").set_index("key")
+    assert french.loc["hbr2011_mean_cost_overrun", "figure"] == "Mean cost overrun of IT projects"
+    raw = _raw()
+    raw.loc[0, "figure_fr"] = "  "
+    french = bm.compare_with_benchmarks(data, bm.load_benchmarks(_write(tmp_path, raw)), seed=0, lang="fr")
+    assert french.iloc[0]["figure"] == "Mean cost overrun of IT projects"
+
+
 # --- bad files ---------------------------------------------------------------------------------
 
 
@@ -211,6 +256,11 @@ def test_too_few_projects_or_missing_column_gives_no_estimate_and_a_reason(shipp
     assert row["comparison"] == "not computed: 3 project(s) have the data, at least 12 are needed"
     scope = table.set_index("key").loc["pmi2018_scope_creep"]
     assert scope["comparison"] == "not computed: the portfolio has no scope_creep column"
+    french = bm.compare_with_benchmarks(tiny, shipped, seed=0, lang="fr").set_index("key")
+    assert (
+        french.loc["pmi2018_scope_creep", "comparison"]
+        == "non calculé : le portefeuille n'a pas de colonne scope_creep"
+    )
 
 
 def test_unknown_metric_is_an_input_error():

@@ -201,6 +201,44 @@ def test_example_vs_portfolio_tells_the_two_readings_apart():
     assert table.loc["drift cut, in points", "implied_gross"] == pytest.approx(1 / 6)
 
 
+def test_the_published_example_and_its_assumptions_are_shown_in_the_report_language():
+    from amo_analysis.analyses.roi import (
+        DECODED_UNITS,
+        QUANTITY_KEYS,
+        UNIT_KEYS,
+        assumptions_display,
+        example_vs_portfolio,
+        published_example_display,
+    )
+
+    assert set(QUANTITY_KEYS) == set(DECODED_UNITS) and set(UNIT_KEYS) == set(DECODED_UNITS.values())
+    table = decode_published_example()
+    assert published_example_display(table, "en").equals(table)  # English: the identifiers themselves
+    french = published_example_display(table, "fr")
+    assert french.loc[1, "quantity"] == "part des honoraires dans le budget"
+    assert not set(french["quantity"]) & set(DECODED_UNITS)
+    assert list(table["quantity"]) == list(DECODED_UNITS)  # the raw table keeps its keys
+    data = planted(n=600, level=0.05, effect=0.0)
+    data["budget_drift"] = np.exp(data["log_cost_ratio"]) - 1
+    assumptions = example_vs_portfolio(data, simulate_roi(data, budget=75_000, covariates=[], seed=0))
+    assert assumptions_display(assumptions, "en").equals(assumptions)
+    shown = assumptions_display(assumptions, "fr")
+    assert "dérive de référence sans la pratique" in set(shown["assumption"])
+    assert set(shown["verdict_net"]) | set(shown["verdict_gross"]) <= {"compatible", "contredite", "non concluante"}
+    assert not set(shown["assumption"]) & set(DECODED_UNITS)
+
+
+def test_the_run_note_is_describe_run_in_every_language():
+    from amo_analysis.analyses.roi import describe_run, run_note
+    from amo_analysis.i18n import localise
+
+    data = planted(n=400)
+    result = simulate_roi(data, budget=75_000, covariates=[], seed=0)
+    assert str(run_note(result)) == describe_run(result, "en")
+    assert localise(run_note(result), "fr") == describe_run(result, "fr")
+    assert describe_run(result, "fr").startswith("Honoraires")
+
+
 def test_drift_cut_intervals_bootstrap_and_analytic_agree():
     rng = np.random.default_rng(7)
     without, with_ = pd.Series(0.25 + rng.normal(0, 0.2, 6_000)), pd.Series(0.10 + rng.normal(0, 0.2, 4_000))

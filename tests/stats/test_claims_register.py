@@ -107,6 +107,20 @@ def test_a_user_file_adds_a_claim_and_replaces_one_of_the_same_key(tmp_path):
     assert claims_mod.registered("amo_delay").source != delay.source  # the register itself is untouched
 
 
+def test_the_sample_is_shown_in_french_when_given_and_in_english_otherwise(tmp_path):
+    register = {c.key: c for c in load_register()}
+    assert register["amo_budget_drift"].sample_in("en") == "24 projects of the consultancy's clients"
+    assert register["amo_budget_drift"].sample_in("fr") == "24 projets de clients du cabinet"
+    assert all(c.sample_fr and c.sample_fr != c.sample for c in register.values())
+    rival = claims_mod.registered("rival_budget", write(tmp_path, USER_CLAIM))
+    assert rival.sample_fr == "" and rival.sample_in("fr") == "unstated"
+    french = USER_CLAIM.replace('sample = "unstated"', 'sample = "unstated"\nsample_fr = "non précisé"')
+    assert claims_mod.registered("rival_budget", write(tmp_path, french, "fr.toml")).sample_in("fr") == "non précisé"
+    empty = USER_CLAIM.replace('sample = "unstated"', 'sample = "unstated"\nsample_fr = " "')
+    with pytest.raises(ClaimsFileError, match="field 'sample_fr' \\(optional\\) must be a text"):
+        read_claims_file(write(tmp_path, empty, "empty.toml"))
+
+
 def test_a_user_file_with_errors_gets_one_sentence_per_error(tmp_path):
     broken = (
         USER_CLAIM.replace("order = 2.5", 'order = "second"')
