@@ -42,7 +42,7 @@ from amo_analysis.stats.effects import EffectError, estimate_effect
 from amo_analysis.stats.sensitivity import evalue
 from amo_analysis.errors import InputError
 from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
-from amo_analysis.i18n import Message, join_sentences, localise, translate
+from amo_analysis.i18n import TRANSLATIONS, Message, join_sentences, localise, translate
 
 FAILURE_OUTCOMES: dict[str, tuple[str, ...]] = {
     "failed": ("failed",),
@@ -63,17 +63,16 @@ REQUIREMENTS_CLAIM = replace(
     claims_mod.as_claim_of("poor_requirements_adoption.level"), key="poor_requirements_adoption"
 )
 
-# Pitfall outcome measures: (key, outcome column, method, quantile, what the number means)
+# Pitfall outcome measures: (key, outcome column, method, quantile, translation key of what the number means)
 PITFALL_MEASURES: tuple[tuple[str, str, str, float | None, str], ...] = (
-    ("drift_median", "log_cost_ratio", "quantile", 0.5, "percent change of the median final-cost ratio"),
-    ("drift_p80", "log_cost_ratio", "quantile", 0.8, "percent change of the P80 final-cost ratio"),
-    ("slip_median", "log_duration_ratio", "quantile", 0.5, "percent change of the median duration ratio"),
-    ("adoption_mean", "adoption_m3", "fractional_logit", None, "difference in mean adoption, percentage points"),
+    ("drift_median", "log_cost_ratio", "quantile", 0.5, "fr_meaning_drift_median"),
+    ("drift_p80", "log_cost_ratio", "quantile", 0.8, "fr_meaning_drift_p80"),
+    ("slip_median", "log_duration_ratio", "quantile", 0.5, "fr_meaning_slip_median"),
+    ("adoption_mean", "adoption_m3", "fractional_logit", None, "fr_meaning_adoption_mean"),
 )
 
 #: Headers of this module's tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
-#: key, for `ctx.show_table(..., labels=framing.HEADERS)` (notebook 03). The `all` column of
-#: `framing_score_distribution` is shown as named.
+#: key, for `ctx.show_table(..., labels=framing.HEADERS)` (notebook 03).
 HEADERS: dict[str, str] = {
     column: column
     for column in (
@@ -105,7 +104,7 @@ HEADERS: dict[str, str] = {
         "claimed_high",
         "threshold",  # claims
     )
-} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci"}  # E-values
+} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci", "all": "fr_col_all"}  # E-values; score distribution
 
 
 class FramingError(InputError):
@@ -155,7 +154,7 @@ def with_framing_columns(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD)
     """A copy with `log_budget`, `framing_score` (from the ten answers when absent) and `well_framed`
     (= framing_score ≥ threshold; missing stays missing)."""
     if not 0 <= threshold <= 10:
-        raise FramingError(f"The well-framed threshold must be between 0 and 10 questions, not {threshold!r}.")
+        raise FramingError(Message("fe_threshold", threshold=repr(threshold)))
     out = with_model_columns(data)
     if "framing_score" not in out and all(q in out for q in FRAMING_COLUMNS):
         answers = out[list(FRAMING_COLUMNS)].astype("float64")
@@ -169,11 +168,9 @@ def with_framing_columns(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD)
 def failure_indicator(data: pd.DataFrame, outcome: str = "failed") -> pd.Series:
     """1.0 when the project's outcome class is in `FAILURE_OUTCOMES[outcome]`, 0.0 otherwise, NaN unknown."""
     if outcome not in FAILURE_OUTCOMES:
-        raise FramingError(f"Failure outcome must be one of {', '.join(FAILURE_OUTCOMES)}, not {outcome!r}.")
+        raise FramingError(Message("fe_failure_outcome", choices=", ".join(FAILURE_OUTCOMES), outcome=repr(outcome)))
     if "outcome_class" not in data:
-        raise FramingError(
-            "The portfolio has no outcome_class column: validate it first (contract.validate_portfolio)."
-        )
+        raise FramingError(Message("fe_no_outcome_class"))
     cls = data["outcome_class"]
     known = cls.notna()
     return cls.isin(FAILURE_OUTCOMES[outcome]).astype("float64").where(known)
@@ -211,8 +208,41 @@ def _covariate_columns(frame: pd.DataFrame, covariates: list[str]) -> dict[str, 
 # ---------------------------------------------------------------------------------------------
 
 
-def _exposure_words(exposure: str) -> str:
-    return f"'{exposure}' ({question_label(exposure)})" if exposure != question_label(exposure) else f"'{exposure}'"
+class _Label(Message):
+    """The label of a framing question, pitfall or derived exposure (`question_label`) as a value of
+    a `Message`: it reads in English as the label and `in_language` gives the label in that language
+    (lower-cased with `lower`, for the middle of a sentence)."""
+
+    def __new__(cls, code: str, lower: bool = False) -> "_Label":
+        text = question_label(code)
+        self = str.__new__(cls, text.lower() if lower else text)
+        self.key, self.values, self.lower = "fe_label", {"code": code}, lower
+        return self
+
+    def in_language(self, lang: str) -> str:
+        text = question_label(self.values["code"], lang)
+        return text.lower() if self.lower else text
+
+    def __reduce__(self):
+        return (_Label, (self.values["code"], self.lower))
+
+
+def _exposure_words(exposure: str) -> Message:
+    """'code' (its label) — a `Message`, so the label reads in the report's language."""
+    if exposure != question_label(exposure):
+        return Message("fe_exposure_labelled", code=exposure, label=_Label(exposure))
+    return Message("fe_exposure", code=exposure)
+
+
+def _outcome_words(outcome: str) -> Message | str:
+    """ "failed" / "failed or challenged" as a `Message` (any other outcome as its name in words)."""
+    key = f"fe_outcome_{outcome}"
+    return Message(key) if key in TRANSLATIONS else outcome.replace("_", " ")
+
+
+def _reason(exc: BaseException) -> str:
+    """The sentence of an error: its `Message` when it has one (translated where shown), else its text."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
 
 
 @dataclass
@@ -233,9 +263,7 @@ def _prepare_rr(data, exposure, outcome, covariates, need_amo, failure: pd.Serie
     outcome)` when already computed."""
     for col in [exposure] + list(covariates) + (["amo"] if need_amo else []):
         if col not in data:
-            raise FramingError(
-                f"The portfolio has no column {_exposure_words(col)}: this risk ratio cannot be estimated."
-            )
+            raise FramingError(Message("fe_no_column", exposure=_exposure_words(col)))
     y = (failure_indicator(data, outcome) if failure is None else failure).to_numpy(dtype="float64")
     x = _as_float(data[exposure], exposure).to_numpy(dtype="float64")
     amo = _as_float(data["amo"], "amo").to_numpy(dtype="float64") if need_amo else None
@@ -248,43 +276,36 @@ def _prepare_rr(data, exposure, outcome, covariates, need_amo, failure: pd.Serie
     with_events = _rows_with_events(kept_covariates, y[keep])
     keep[keep] = with_events
     rows = _RiskRows(y[keep], x[keep], None if amo is None else amo[keep], kept_covariates[with_events])
-    label = outcome.replace("_", " ")
+    label = _outcome_words(outcome)
     n = len(rows.y)
     if n == 0:
-        raise FramingError(f"No project has both a known outcome and a value for {_exposure_words(exposure)}.")
+        raise FramingError(Message("fe_no_known", exposure=_exposure_words(exposure)))
     events = int(rows.y.sum())
     if events == 0:
-        raise FramingError(
-            f"None of the {n} projects with a known outcome is {label}: a risk ratio of {label} cannot be estimated."
-        )
+        raise FramingError(Message("fe_no_event", n=n, label=label))
     if events == n:
-        raise FramingError(
-            f"All {n} projects with a known outcome are {label}: a risk ratio of {label} cannot be estimated."
-        )
+        raise FramingError(Message("fe_all_events", n=n, label=label))
     x = rows.x
     distinct = np.unique(x)
     binary = bool(np.isin(distinct, (0.0, 1.0)).all())
     if len(distinct) < 2:
         if binary and x[0] == 0:
-            raise FramingError(
-                f"No project has {_exposure_words(exposure)} (nobody answered or observed it): "
-                "its risk ratio cannot be estimated."
-            )
+            raise FramingError(Message("fe_nobody_exposed", exposure=_exposure_words(exposure)))
         if binary:
-            raise FramingError(
-                f"Every project has {_exposure_words(exposure)}: there is no comparison "
-                "group, so its risk ratio cannot be estimated."
-            )
-        raise FramingError(
-            f"{_exposure_words(exposure)} takes a single value ({x[0]:g}): its risk ratio cannot be estimated."
-        )
+            raise FramingError(Message("fe_everybody_exposed", exposure=_exposure_words(exposure)))
+        raise FramingError(Message("fe_single_value", exposure=_exposure_words(exposure), value=float(x[0])))
     if binary:
-        for value, words in ((1.0, "with"), (0.0, "without")):
+        for value, words in ((1.0, Message("fe_with")), (0.0, Message("fe_without"))):
             part = rows.y[x == value]
             if part.sum() == 0:
                 raise FramingError(
-                    f"No project {words} {_exposure_words(exposure)} is {label} "
-                    f"(0 of {len(part)}): the risk ratio has no finite interval."
+                    Message(
+                        "fe_no_event_in_group",
+                        words=words,
+                        exposure=_exposure_words(exposure),
+                        label=label,
+                        n=len(part),
+                    )
                 )
     return rows, events, (int(x.sum()) if binary else None)
 
@@ -316,20 +337,14 @@ def _fit_poisson(y, X, cov_type):
         warnings.simplefilter("ignore")
         res = GLM(y, X, family=families.Poisson()).fit(cov_type=cov_type)
     if not res.converged or not np.all(np.isfinite(res.bse)) or np.abs(res.params[1:]).max() > 15:
-        raise FramingError(
-            f"The risk-ratio model did not converge (too few projects or events for {X.shape[1]} parameters)."
-        )
+        raise FramingError(Message("fe_not_converged", k=int(X.shape[1])))
     return res
 
 
 def _check_rows(n: int, events: int, k: int, exposure: str) -> None:
     """At least one event per model parameter (a lenient floor; 5–10 are usually advised)."""
     if n < k + 2 or events < k:
-        raise FramingError(
-            f"Only {events} events among {n} projects for {k} parameters: the risk ratio of "
-            f"{_exposure_words(exposure)} cannot be adjusted reliably (at least one event "
-            "per parameter is needed; fewer covariates or more projects)."
-        )
+        raise FramingError(Message("fe_too_few_events", events=events, n=n, k=k, exposure=_exposure_words(exposure)))
 
 
 def risk_ratio(
@@ -364,8 +379,7 @@ def risk_ratio(
         X = X[:, np.sort(np.unique(X, axis=1, return_index=True)[1])]  # each distinct column once
         if np.linalg.matrix_rank(X) < X.shape[1]:
             raise FramingError(
-                f"{_exposure_words(exposure)} is determined by the covariates "
-                f"({', '.join(covariates)}): its risk ratio cannot be separated from theirs."
+                Message("fe_determined", exposure=_exposure_words(exposure), covariates=", ".join(covariates))
             )
     res = _fit_poisson(rows.y, X, cov_type)
     b, se = float(res.params[1]), float(res.bse[1])
@@ -404,20 +418,22 @@ def risk_ratio_by_practice(
     covariates = [c for c in covariates if c not in (exposure, "amo")]
     rows, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, True, failure)
     if len(np.unique(rows.amo)) < 2:
-        raise FramingError("All projects have the same practice value: an interaction with it cannot be estimated.")
-    for value, words in ((1.0, "with"), (0.0, "without")):
+        raise FramingError(Message("fe_same_practice"))
+    for value, words in ((1.0, Message("fe_with")), (0.0, Message("fe_without"))):
         part = rows.amo == value
         if len(np.unique(rows.x[part])) < 2 or rows.y[part].sum() == 0:
-            raise FramingError(
-                f"Among projects {words} the practice, {_exposure_words(exposure)} or the outcome "
-                "does not vary: the interaction cannot be estimated."
-            )
+            raise FramingError(Message("fe_no_variation", words=words, exposure=_exposure_words(exposure)))
         if n_exposed is not None:
-            for xv, xw in ((1.0, "with"), (0.0, "without")):
+            for xv, xw in ((1.0, Message("fe_with")), (0.0, Message("fe_without"))):
                 if rows.y[part & (rows.x == xv)].sum() == 0:
                     raise FramingError(
-                        f"No project {words} the practice and {xw} {_exposure_words(exposure)} is "
-                        f"{outcome.replace('_', ' ')}: the interaction has no finite interval."
+                        Message(
+                            "fe_interaction_no_event",
+                            words=words,
+                            exposed=xw,
+                            exposure=_exposure_words(exposure),
+                            label=_outcome_words(outcome),
+                        )
                     )
     X = np.column_stack(
         [
@@ -430,10 +446,7 @@ def risk_ratio_by_practice(
     )
     _check_rows(len(rows.y), events, X.shape[1], exposure)
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise FramingError(
-            f"The interaction of {_exposure_words(exposure)} with the practice is collinear "
-            "with the covariates: it cannot be estimated."
-        )
+        raise FramingError(Message("fe_collinear", exposure=_exposure_words(exposure)))
     res = _fit_poisson(rows.y, X, cov_type)
     cov = res.cov_params()
     z = stats.norm.ppf(0.5 + conf_level / 2)
@@ -474,6 +487,20 @@ def _missing_rr(exposure, outcome, model, covariates, reason) -> RiskRatio:
 def _note_in(note, lang: str):
     """A row's note in `lang` for its record (an `i18n.Message` translated; a missing note kept as it is)."""
     return localise(note, lang) if isinstance(note, str) else note
+
+
+#: the text columns of this module's tables: they may hold `i18n.Message`s (object dtype keeps them)
+TEXT_COLUMNS = ("note", "meaning", "claim", "measure")
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    """`pd.DataFrame(rows)` with the `TEXT_COLUMNS` kept as objects, so their `Message`s stay messages
+    (pandas would make them plain English `str`)."""
+    table = pd.DataFrame(rows)
+    for column in TEXT_COLUMNS:
+        if column in table:
+            table[column] = pd.Series([r.get(column, np.nan) for r in rows], index=table.index, dtype=object)
+    return table
 
 
 def _add_note(table: pd.DataFrame, note: str | None) -> pd.DataFrame:
@@ -518,7 +545,7 @@ def framing_risk_table(
                     rr = risk_ratio(data, exposure, outcome, covariates, adjust_amo=adjust_amo, failure=failure)
                     rr = replace(rr, model=model)
                 except InputError as exc:
-                    rr = _missing_rr(exposure, outcome, model, covariates, str(exc))
+                    rr = _missing_rr(exposure, outcome, model, covariates, _reason(exc))
                 rows.append(rr.as_row())
             try:
                 rows.extend(
@@ -526,10 +553,10 @@ def framing_risk_table(
                 )
             except InputError as exc:
                 rows.extend(
-                    _missing_rr(exposure, outcome, m, covariates, str(exc)).as_row()
+                    _missing_rr(exposure, outcome, m, covariates, _reason(exc)).as_row()
                     for m in ("without amo", "with amo", "ratio with/without amo")
                 )
-    table = _add_note(pd.DataFrame(rows), note)
+    table = _add_note(_table(rows), note)
     table.insert(1, "label", table["exposure"].map(lambda e: question_label(e, lang)))
     return table
 
@@ -543,7 +570,7 @@ def framing_risk_table(
 def framing_score_distribution(data: pd.DataFrame) -> pd.DataFrame:
     """Number of projects per framing score (0–10), overall and per practice group."""
     if "framing_score" not in data or data["framing_score"].notna().sum() == 0:
-        raise FramingError("The portfolio has no framing_score (nor the ten framing answers).")
+        raise FramingError(Message("fe_no_score"))
     score = pd.to_numeric(data["framing_score"], errors="coerce")
     table = pd.DataFrame({"framing_score": range(11)})
     table["all"] = table["framing_score"].map(score.value_counts()).fillna(0).astype(int)
@@ -573,7 +600,7 @@ def question_answer_rates(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         row["n"] = int(answered.notna().sum())
         rows.append(row)
     if not rows:
-        raise FramingError("The portfolio has none of the ten framing answers (framing_q01…q10).")
+        raise FramingError(Message("fe_no_answers"))
     return pd.DataFrame(rows)
 
 
@@ -583,6 +610,7 @@ def framing_claim(
     covariates=None,
     claim: claims_mod.Claim = FRAMING_CLAIM,
     seed: int = 0,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """The claim check: RR of failure, well framed (score ≥ threshold) vs the others, with a verdict.
 
@@ -598,10 +626,10 @@ def framing_claim(
         row = rr.as_row()
         row["verdict"] = claims_mod.verdict(rr.ci_low, rr.ci_high, claim.value, claim.null_value)
     except InputError as exc:
-        row = _missing_rr(WELL_FRAMED, claim.outcome, "adjusted + amo", covariates, str(exc)).as_row()
+        row = _missing_rr(WELL_FRAMED, claim.outcome, "adjusted + amo", covariates, _reason(exc)).as_row()
         row["verdict"] = claims_mod.INCONCLUSIVE
-    row.update({"claim": claim.text, "claimed": claim.value, "threshold": threshold})
-    return _add_note(pd.DataFrame([row]), note)
+    row.update({"claim": claim_words(claim, lang), "claimed": claim.value, "threshold": threshold})
+    return _add_note(_table([row]), note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -612,7 +640,7 @@ def framing_claim(
 def _present_pitfalls(data: pd.DataFrame) -> list[str]:
     found = [p for p in PITFALL_COLUMNS if p in data]
     if not found:
-        raise FramingError(f"The portfolio has none of the five pitfall columns ({', '.join(PITFALL_COLUMNS)}).")
+        raise FramingError(Message("fe_no_pitfalls", columns=", ".join(PITFALL_COLUMNS)))
     return found
 
 
@@ -630,7 +658,7 @@ def pitfall_prevalence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
             row.update({f"share_{name}": share, f"ci_low_{name}": low, f"ci_high_{name}": high})
         row["n"] = int(seen.notna().sum())
         rows.append(row)
-    return pd.DataFrame(rows)
+    return _table(rows)
 
 
 @passes_unavailable
@@ -639,7 +667,7 @@ def pitfall_cooccurrence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     found = _present_pitfalls(data)
     flags = data[found].astype("boolean").dropna().astype("float64")
     if len(flags) == 0:
-        raise FramingError("No project has all pitfall columns filled in.")
+        raise FramingError(Message("fe_no_complete_pitfalls"))
     matrix = flags.T.dot(flags) / len(flags)
     labels = [question_label(c, lang) for c in found]
     matrix.index, matrix.columns = labels, labels
@@ -656,9 +684,15 @@ def _check_quantile_rows(frame: pd.DataFrame, outcome: str, code: str, covariate
     need = MIN_ROWS_PER_PARAMETER * k
     if len(used) < need:
         raise FramingError(
-            f"Only {len(used)} projects with {outcome} known for {k} parameters: the adjusted "
-            f"association of {question_label(code)} needs at least {need} "
-            f"({MIN_ROWS_PER_PARAMETER} per parameter)."
+            Message(
+                "fe_too_few_rows",
+                used=len(used),
+                outcome=outcome,
+                k=k,
+                label=_Label(code),
+                need=need,
+                per=MIN_ROWS_PER_PARAMETER,
+            )
         )
 
 
@@ -680,13 +714,18 @@ def pitfall_effects(
     covariates = [c for c in covariates if c != "amo"] + ["amo"]
     rows = []
     for code in _present_pitfalls(data):
-        for key, outcome, method, q, meaning in PITFALL_MEASURES:
+        for key, outcome, method, q, meaning_key in PITFALL_MEASURES:
             if only is not None and (code, key) not in only:
                 continue
-            row = {"pitfall": code, "label": question_label(code, lang), "measure": key, "meaning": meaning}
+            row = {
+                "pitfall": code,
+                "label": question_label(code, lang),
+                "measure": key,
+                "meaning": Message(meaning_key),
+            }
             try:
                 if outcome not in data or data[outcome].notna().sum() == 0:
-                    raise FramingError(f"The portfolio has no {outcome} values.")
+                    raise FramingError(Message("fe_no_values", column=outcome))
                 frame = data.assign(**{code: data[code].astype("boolean")})
                 _check_quantile_rows(frame, outcome, code, covariates)
                 opts = {"quantile": q} if method == "quantile" else {}
@@ -716,24 +755,23 @@ def pitfall_effects(
                         "n": 0,
                         "n_with": 0,
                         "scale": "",
-                        "note": str(exc),
+                        "note": _reason(exc),
                     }
                 )
             rows.append(row)
-    return _add_note(pd.DataFrame(rows), note)
+    return _add_note(_table(rows), note)
 
 
 def exposed_mean(data: pd.DataFrame, exposure: str, outcome: str) -> tuple[float, float, float, int]:
     """Mean of `outcome` (its unit; a fraction for adoption) over the projects with `exposure` (a yes/no
     column), with its t 95 % interval, and the projects it rests on. Raises `FramingError`."""
     if exposure not in data or outcome not in data:
-        raise FramingError(f"The portfolio has no {exposure} or {outcome} column.")
+        raise FramingError(Message("fe_no_columns", exposure=exposure, outcome=outcome))
     mask = data[exposure].astype("boolean").fillna(False).astype(bool)
     values = data.loc[mask, outcome].dropna().astype("float64")
     if len(values) < 2:
         raise FramingError(
-            f"Only {len(values)} project(s) with {question_label(exposure).lower()} have a known "
-            f"{outcome}: their mean has no interval."
+            Message("fe_no_mean", count=len(values), label=_Label(exposure, lower=True), outcome=outcome)
         )
     low, high = DescrStatsW(values.to_numpy()).tconfint_mean()
     return float(values.mean()), float(low), float(high), len(values)
@@ -768,13 +806,10 @@ def pitfall_share(data: pd.DataFrame, outcome: str = "failed_or_challenged", amo
         hits = int(((pitfall == 1) & (failure == 1))[base].sum())
     n = int(base.sum())
     if n == 0:
-        raise FramingError(
-            "No project has both a known outcome class and known pitfalls"
-            + (" and ended challenged or failed." if among == "troubled" else ".")
-        )
+        raise FramingError(Message("fe_no_share_troubled" if among == "troubled" else "fe_no_share"))
     share, low, high = share_ci(hits, n)
     missing = [p for p in PITFALL_COLUMNS if p not in found]
-    note = f"Only {len(found)} of the five pitfalls are recorded (no {', '.join(missing)})." if missing else ""
+    note = Message("fe_some_pitfalls", found=len(found), missing=", ".join(missing)) if missing else ""
     return share, low, high, n, note
 
 
@@ -784,7 +819,7 @@ def pitfall_column_effect(data: pd.DataFrame, exposure: str, column: str, covari
     change of the median (exp(b) − 1). Returns the `EffectResult`. Raises `FramingError`."""
     data = with_framing_columns(data)
     if column not in data or pd.to_numeric(data[column], errors="coerce").notna().sum() == 0:
-        raise FramingError(f"The portfolio has no {column} values.")
+        raise FramingError(Message("fe_no_values", column=column))
     values = pd.to_numeric(data[column], errors="coerce")
     frame = data.assign(
         **{exposure: data[exposure].astype("boolean"), f"log_{column}": np.log(values.where(values > 0))}
@@ -797,11 +832,13 @@ def pitfall_column_effect(data: pd.DataFrame, exposure: str, column: str, covari
             frame, f"log_{column}", exposure, covariates, method="quantile", seed=seed, quantile=0.5
         )
     except EffectError as exc:
-        raise FramingError(str(exc)) from exc
+        raise FramingError(_reason(exc)) from exc
     return result.as_percent_change()
 
 
-def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed: int = 0) -> pd.DataFrame:
+def pitfall_claims(
+    data: pd.DataFrame, effects: pd.DataFrame | None = None, seed: int = 0, lang: str = "en"
+) -> pd.DataFrame:
     """The two pitfall claims with verdicts.
 
     * scope creep → 20–30 % drift: the adjusted percent change of the median final-cost ratio with
@@ -816,9 +853,9 @@ def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed
         r = scope.iloc[0]
         rows.append(
             {
-                "claim": SCOPE_CREEP_CLAIM.text,
+                "claim": claim_words(SCOPE_CREEP_CLAIM, lang),
                 "key": SCOPE_CREEP_CLAIM.key,
-                "measure": "adjusted percent change of the median final-cost ratio",
+                "measure": Message("fr_measure_scope"),
                 "claimed_low": SCOPE_CREEP_RANGE[0],
                 "claimed_high": SCOPE_CREEP_RANGE[1],
                 "estimate": r["estimate"],
@@ -833,17 +870,17 @@ def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed
     else:
         rows.append(
             {
-                "claim": SCOPE_CREEP_CLAIM.text,
+                "claim": claim_words(SCOPE_CREEP_CLAIM, lang),
                 "key": SCOPE_CREEP_CLAIM.key,
                 "estimate": float("nan"),
                 "verdict": claims_mod.INCONCLUSIVE,
-                "note": "The portfolio has no scope_creep column.",
+                "note": Message("fe_no_scope_creep"),
             }
         )
     row = {
-        "claim": REQUIREMENTS_CLAIM.text,
+        "claim": claim_words(REQUIREMENTS_CLAIM, lang),
         "key": REQUIREMENTS_CLAIM.key,
-        "measure": "mean adoption at M+3 of projects with poorly gathered requirements",
+        "measure": Message("fr_req_label"),
         "claimed_low": float("nan"),
         "claimed_high": REQUIREMENTS_CLAIM.value,
         "unit": "fraction",
@@ -868,11 +905,11 @@ def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed
                 "ci_high": float("nan"),
                 "n": 0,
                 "verdict": claims_mod.INCONCLUSIVE,
-                "note": str(exc),
+                "note": _reason(exc),
             }
         )
     rows.append(row)
-    return pd.DataFrame(rows)
+    return _table(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -908,9 +945,9 @@ def pitfall_risk_table(
                     risk_ratio(frame, code, outcome, covariates, adjust_amo=True, failure=failure), model=EVALUE_MODEL
                 )
             except InputError as exc:
-                rr = _missing_rr(code, outcome, EVALUE_MODEL, covariates, str(exc))
+                rr = _missing_rr(code, outcome, EVALUE_MODEL, covariates, _reason(exc))
             rows.append(rr.as_row())
-    table = _add_note(pd.DataFrame(rows), note)
+    table = _add_note(_table(rows), note)
     table.insert(1, "label", table["exposure"].map(lambda e: question_label(e, lang)))
     return table
 
@@ -998,13 +1035,90 @@ def evalue_records(table: pd.DataFrame, lang: str = "en", practice: str = "AMO")
 
 
 def evalue_finding(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> Finding:
-    """The E-value table of notebook 03 (saved as `evalues`) with its records (`evalue_records`)."""
-    return Finding(table, name="evalues", labels=HEADERS, records=evalue_records(table, lang, practice))
+    """The E-value table of notebook 03 (saved as `evalues`, shown in `lang`, see `shown`) with its
+    records (`evalue_records`)."""
+    finding = shown(table, "evalues", lang)
+    return replace(finding, records=evalue_records(table, lang, practice))
 
 
 # ---------------------------------------------------------------------------------------------
 # Text, records and figures
 # ---------------------------------------------------------------------------------------------
+
+
+#: translation key of each model of the risk-ratio tables (the `model` column keeps the names)
+MODEL_KEYS = {
+    "crude": "fr_model_crude",
+    "adjusted": "fr_model_adjusted",
+    "adjusted + amo": "fr_model_adjusted_amo",
+    "without amo": "fr_model_without_amo",
+    "with amo": "fr_model_with_amo",
+    "ratio with/without amo": "fr_model_ratio_amo",
+}
+#: translation key of each unit or scale of the pitfall tables (`unit`, `scale` keep the names)
+UNIT_KEYS = {
+    "percent change": "fr_unit_percent_change",
+    "percentage points": "fr_unit_percentage_points",
+    "fraction": "fr_unit_fraction",
+}
+
+
+def claim_words(claim: claims_mod.Claim, lang: str = "en") -> str:
+    """The words of a claim in the claims tables: the article's figure or our paraphrase in `lang`
+    (from the claims register), as the locale key `fr_claim_words` says for that language."""
+    if translate("fr_claim_words", lang) == "paraphrase":
+        return dict(claim.paraphrases).get(lang) or claim.text
+    return claim.text
+
+
+def _words(value, keys: dict[str, str] | None, lang: str):
+    """A name of a table cell in `lang`: through `keys` (or as a translation key itself when `keys`
+    is None); anything else (a missing value, an unknown name) as it is."""
+    if not isinstance(value, str):
+        return value
+    key = value if keys is None else keys.get(value)
+    return translate(key, lang) if key in TRANSLATIONS else value
+
+
+def _covariate_words(value, lang: str):
+    if not isinstance(value, str) or not value:
+        return value
+    return ", ".join(_words(c, {c: f"fr_cov_{c}"}, lang) for c in value.split(", "))
+
+
+def localised(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A copy of a table of this module with its sentences (`TEXT_COLUMNS`: notes, meanings, claims'
+    measures) in `lang` as plain text: what a run saves. Names (model, outcome, unit…) are kept."""
+    out = table.copy()
+    for column in TEXT_COLUMNS:
+        if column in out:
+            out[column] = pd.Series(
+                [localise(v, lang) if isinstance(v, str) else v for v in out[column]], index=out.index, dtype=object
+            )
+    return out
+
+
+@passes_unavailable
+def shown(table: pd.DataFrame, name: str | None = None, lang: str = "en") -> Finding:
+    """A table of this module as notebook 03 shows it: saved under `name` with its names (model,
+    outcome, covariates, unit, scale, verdict) and its sentences in `lang` (`localised`), shown
+    with those names in `lang` too."""
+    saved = localised(table, lang)
+    out = saved.copy()
+    for column, keys in (
+        ("model", MODEL_KEYS),
+        ("outcome", None),
+        ("unit", UNIT_KEYS),
+        ("scale", UNIT_KEYS),
+        ("verdict", None),
+    ):
+        if column in out:
+            out[column] = pd.Series([_words(v, keys, lang) for v in out[column]], index=out.index, dtype=object)
+    if "covariates" in out:
+        out["covariates"] = pd.Series(
+            [_covariate_words(v, lang) for v in out["covariates"]], index=out.index, dtype=object
+        )
+    return Finding(out, name=name, labels=HEADERS, saved=saved)
 
 
 def _fmt(v) -> str:
@@ -1024,18 +1138,16 @@ def claims_text(framing: pd.DataFrame, pitfalls: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def notes_text(table: pd.DataFrame) -> str:
-    """The distinct reasons why estimates are missing, one per line ("" when none)."""
-    notes = [n for n in dict.fromkeys(table.get("note", pd.Series(dtype=str)).fillna("")) if n]
+def notes_text(table: pd.DataFrame, lang: str = "en") -> str:
+    """The distinct reasons why estimates are missing, in `lang`, one per line ("" when none)."""
+    notes = [localise(n, lang) for n in dict.fromkeys(table.get("note", pd.Series(dtype=object)).fillna("")) if n]
     return "\n".join(notes)
 
 
 def require_framing(data: pd.DataFrame) -> bool:
     """True when the portfolio has framing answers or a framing score; else a sentence saying so."""
     if "framing_score" not in data or data["framing_score"].isna().all():
-        raise FramingError(
-            "The portfolio has no framing_score (nor the ten framing answers), so the framing analysis is left out."
-        )
+        raise FramingError(Message("fe_no_framing"))
     return True
 
 
@@ -1061,14 +1173,18 @@ def pitfall_data(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def claims_check(
-    data: pd.DataFrame, threshold: int, pitfall_table: pd.DataFrame | Unavailable | None, seed: int = 0
+    data: pd.DataFrame,
+    threshold: int,
+    pitfall_table: pd.DataFrame | Unavailable | None,
+    seed: int = 0,
+    lang: str = "en",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The framing claim and the pitfall claims; a table is empty when its data are absent (no
-    framing score; `pitfall_table` None or `Unavailable`)."""
+    """The framing claim and the pitfall claims (their texts in `lang`, see `claim_words`); a table
+    is empty when its data are absent (no framing score; `pitfall_table` None or `Unavailable`)."""
     has_framing = "framing_score" in data and data["framing_score"].notna().any()
-    framing_table = framing_claim(data, threshold, seed=seed) if has_framing else pd.DataFrame()
+    framing_table = framing_claim(data, threshold, seed=seed, lang=lang) if has_framing else pd.DataFrame()
     has_pitfalls = pitfall_table is not None and not isinstance(pitfall_table, Unavailable)
-    pitfall_table_claims = pitfall_claims(data, pitfall_table, seed) if has_pitfalls else pd.DataFrame()
+    pitfall_table_claims = pitfall_claims(data, pitfall_table, seed, lang) if has_pitfalls else pd.DataFrame()
     return framing_table, pitfall_table_claims
 
 

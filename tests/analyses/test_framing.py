@@ -227,3 +227,92 @@ def test_pitfall_effects_can_be_limited_to_the_pairs_a_claim_needs():
     full = framing.pitfall_effects(data, seed=1).set_index(["pitfall", "measure"])
     for _, row in table.iterrows():
         assert row["estimate"] == pytest.approx(full.loc[(row["pitfall"], row["measure"]), "estimate"])
+
+
+# --------------------------------------------------------------------------- the words of a French report (#13)
+
+
+def test_every_framing_error_is_a_message_with_a_french_text():
+    import inspect
+
+    from amo_analysis.i18n import Message, localise
+
+    source = inspect.getsource(framing)
+    assert 'FramingError(f"' not in source and 'FramingError("' not in source
+    data = _synthetic(300, 10)
+    data["framing_q05"] = False
+    with pytest.raises(framing.FramingError) as info:
+        framing.risk_ratio(data, "framing_q05")
+    reason = info.value.args[0]
+    assert isinstance(reason, Message) and str(info.value) == str(reason)
+    assert str(reason).startswith("No project has 'framing_q05' (")
+    french = localise(reason, "fr")
+    assert french.startswith("Aucun projet n'a « framing_q05 » (Contraintes RGPD/réglementaires connues)")
+    table = framing.framing_risk_table(data, outcomes=("failed",))
+    q5 = table[table["exposure"] == "framing_q05"]
+    assert all(isinstance(n, Message) for n in q5["note"])
+    assert "personne n'y a répondu" in framing.notes_text(q5, "fr")
+
+
+def test_no_event_in_a_group_reads_in_french_with_french_words():
+    from amo_analysis.i18n import localise
+
+    data = _two_by_two(0, 20, 5, 20)
+    with pytest.raises(framing.FramingError) as info:
+        framing.risk_ratio(data, "x")
+    assert str(info.value) == "No project with 'x' is failed (0 of 20): the risk ratio has no finite interval."
+    assert localise(info.value.args[0], "fr") == (
+        "Aucun projet avec « x » n'est en échec (0 sur 20) : le rapport de risques n'a pas d'intervalle fini."
+    )
+
+
+def test_shown_translates_the_names_and_saves_them_as_they_are():
+    data = _synthetic(300, 10)
+    data["framing_q05"] = False
+    table = framing.framing_risk_table(data, outcomes=("failed", "failed_or_challenged"), lang="fr")
+    finding = framing.shown(table, "risk_ratios", "fr")
+    assert finding.name == "risk_ratios" and finding.labels == framing.HEADERS
+    assert list(finding.saved["model"]) == list(table["model"])  # the names stay in the saved table
+    assert set(finding.table["model"]) == {
+        "ajusté",
+        "ajusté + pratique",
+        "sans la pratique",
+        "avec la pratique",
+        "rapport avec / sans la pratique",
+    }
+    assert set(finding.table["outcome"]) == {"échec", "échec ou en difficulté"}
+    assert finding.table["covariates"].iloc[0] == "log du budget, complexité, type de projet"
+    notes = [n for n in finding.saved["note"] if n]
+    assert notes and all(type(n) is str and "Aucun projet" in n for n in notes)
+    english = framing.shown(table, "risk_ratios", "en")
+    assert list(english.table["model"]) == list(table["model"])
+    assert list(english.table["note"]) == [str(n) for n in table["note"]]
+
+
+def test_pitfall_meanings_and_claims_in_french():
+    data = _synthetic(400, 3)
+    effects = framing.pitfall_effects(data, only=frozenset({("scope_creep", "drift_median")}))
+    assert effects.loc[0, "meaning"] == "percent change of the median final-cost ratio"
+    shown = framing.shown(effects, "pitfall_effects", "fr").table
+    assert shown.loc[0, "meaning"] == "variation en % du rapport médian coût final / budget"
+    assert shown.loc[0, "scale"] == "variation en %" and shown.loc[0, "measure"] == "drift_median"
+    english = framing.pitfall_claims(data, effects)
+    french = framing.pitfall_claims(data, effects, lang="fr")
+    assert list(english["claim"]) == [framing.SCOPE_CREEP_CLAIM.text, framing.REQUIREMENTS_CLAIM.text]
+    assert list(french["claim"]) == [
+        dict(framing.SCOPE_CREEP_CLAIM.paraphrases)["fr"],
+        dict(framing.REQUIREMENTS_CLAIM.paraphrases)["fr"],
+    ]
+    assert english.loc[0, "measure"] == "adjusted percent change of the median final-cost ratio"
+    table = framing.shown(french, lang="fr").table
+    assert table.loc[0, "measure"] == "variation ajustée du rapport médian coût final / budget"
+    assert set(table["verdict"]) <= {
+        "étayée",
+        "non concluante",
+        "plus faible qu'annoncé",
+        "plus fort qu'annoncé",
+        "sens inverse",
+    }
+    assert set(table["unit"]) == {"variation en %", "proportion"}
+    assert framing.framing_claim(data, lang="fr").loc[0, "claim"] == dict(framing.FRAMING_CLAIM.paraphrases)["fr"]
+    assert framing.framing_claim(data).loc[0, "claim"] == framing.FRAMING_CLAIM.text
