@@ -48,7 +48,8 @@ class Finding:
 
     `name` is the file stem when the table is saved (`tables/<notebook>_<name>.csv/.xlsx`);
     `labels` maps column names to translation keys for the headers; `records` are dicts for
-    `results.json` (see the module docstring)."""
+    `results.json` (see the module docstring); `saved`, when given, is the table saved under
+    `name` instead of `table` (e.g. with its names kept where `table` shows them translated)."""
 
     table: Any = None
     name: str | None = None
@@ -56,6 +57,7 @@ class Finding:
     decimals: int = 3
     records: Sequence[dict] = field(default_factory=list)
     text: str | None = None
+    saved: Any = None
 
 
 def first_unavailable(*values: object) -> Unavailable | None:

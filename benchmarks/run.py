@@ -199,7 +199,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     from amo_analysis.analyses import references
     from amo_analysis.analyses import overview as overview_mod
     from amo_analysis.analyses import forecast
-    from amo_analysis.analyses import framing
+    from amo_analysis.analyses import framing, pitfalls
     from amo_analysis.report import plots
     from amo_analysis.ingest import portfolio
     from amo_analysis.analyses import roi
@@ -260,11 +260,11 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
         d = framing.with_framing_columns(data)
         framing.question_answer_rates(d)
         framing.framing_risk_table(d, seed=seed)
-        framing.pitfall_prevalence(d)
-        framing.pitfall_cooccurrence(d)
-        table = framing.pitfall_effects(d, seed=seed)
+        pitfalls.pitfall_prevalence(d)
+        pitfalls.pitfall_cooccurrence(d)
+        table = pitfalls.pitfall_effects(d, seed=seed)
         framing.framing_claim(d)
-        framing.pitfall_claims(d, table, seed)
+        pitfalls.pitfall_claims(d, table, seed)
 
     def forecast_stage():
         project = forecast.new_project(250000, 300, "ERP", 3)

@@ -1,4 +1,5 @@
-"""Framing questions and pitfalls: how often they occur and how they go with failure, drift, delay, adoption.
+"""Framing questions: how often they are answered and how they go with failure (risk ratios); the
+risk-ratio machinery, the reasons of missing estimates and the display step of notebook 03's tables.
 
 Definitions
 -----------
@@ -11,14 +12,18 @@ Definitions
   adjusted for size and type (`size_type_covariates`). For one binary exposure and no covariate it
   reproduces the 2×2-table risk ratio and Katz's log interval exactly.
 * *Well framed*: `framing_score` ≥ a threshold (a parameter, 7 by default) versus the others.
-* Pitfall associations: quantile regressions (median, P80) of ln(cost_actual/budget_planned) and the
-  median of ln(duration ratio), reported as percent changes of the final-cost (duration) ratio
-  (exp(b) − 1); adoption by a fractional logit, as a difference in percentage points. All adjusted
-  for the pre-treatment covariates and the practice (`amo`). They are associations, not causes:
-  a pitfall may be a symptom of what also drives drift.
+* The pitfalls (prevalence, co-occurrence, effects, claims) and the E-values are in `pitfalls`,
+  which builds on this module.
 
 Everything user-caused that cannot be estimated raises `FramingError` (an `InputError`) with one
-sentence; the table builders catch it and put the sentence in the row's `note`.
+sentence (an `i18n.Message`, so a report shows it in its language); the table builders catch it
+and put the sentence in the row's `note`. `shown` is the display step: the tables keep their names
+(model, outcome, unit, verdict…) where they are saved and show them in the report's language.
+
+Why over 600 lines: the risk ratios (the modified Poisson fit, the reasons of a missing estimate,
+the interaction with the practice) are one piece that the framing tables, the framing claim and
+`pitfalls` all use, and the display step serves both modules' tables; splitting either off again
+would move the coupling, not reduce it.
 """
 
 from __future__ import annotations
@@ -32,17 +37,14 @@ import pandas as pd
 from scipy import stats
 from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
-from statsmodels.stats.weightstats import DescrStatsW
 
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
-from amo_analysis.ingest.columns import FRAMING_COLUMNS, FRAMING_QUESTIONS, PITFALL_COLUMNS, PITFALLS
+from amo_analysis.ingest.columns import FRAMING_COLUMNS, FRAMING_QUESTIONS, PITFALLS
 from amo_analysis.analyses.overview import default_covariates, share_ci, with_model_columns
-from amo_analysis.stats.effects import EffectError, estimate_effect
-from amo_analysis.stats.sensitivity import evalue
 from amo_analysis.errors import InputError
-from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
-from amo_analysis.i18n import Message, join_sentences, localise, translate
+from amo_analysis.findings import Finding, passes_unavailable, unavailable_on
+from amo_analysis.i18n import TRANSLATIONS, Message, join_sentences, localise, translate
 
 FAILURE_OUTCOMES: dict[str, tuple[str, ...]] = {
     "failed": ("failed",),
@@ -51,29 +53,11 @@ FAILURE_OUTCOMES: dict[str, tuple[str, ...]] = {
 DEFAULT_THRESHOLD = 7
 WELL_FRAMED = "well_framed"
 
-# The framing and pitfall claims of notebook 03, from the claims register (their keys are the claims'
-# keys: the records framing.failure_rr.well_framed and pitfalls.<key> keep their names)
+# The framing claim of notebook 03, from the claims register (its key is the claim's key: the record
+# framing.failure_rr.well_framed keeps its name); the pitfall claims are in `pitfalls`
 FRAMING_CLAIM = replace(claims_mod.as_claim_of("framing_failure_rr.ratio"), key="framing_failure_rr")
-SCOPE_CREEP_CLAIM = replace(
-    claims_mod.as_claim_of("scope_creep_drift.relative"), key="scope_creep_drift", outcome="budget_drift"
-)
-_SCOPE = claims_mod.registered_reading("scope_creep_drift.relative")
-SCOPE_CREEP_RANGE = (_SCOPE.claimed_low, _SCOPE.claimed_high)
-REQUIREMENTS_CLAIM = replace(
-    claims_mod.as_claim_of("poor_requirements_adoption.level"), key="poor_requirements_adoption"
-)
-
-# Pitfall outcome measures: (key, outcome column, method, quantile, what the number means)
-PITFALL_MEASURES: tuple[tuple[str, str, str, float | None, str], ...] = (
-    ("drift_median", "log_cost_ratio", "quantile", 0.5, "percent change of the median final-cost ratio"),
-    ("drift_p80", "log_cost_ratio", "quantile", 0.8, "percent change of the P80 final-cost ratio"),
-    ("slip_median", "log_duration_ratio", "quantile", 0.5, "percent change of the median duration ratio"),
-    ("adoption_mean", "adoption_m3", "fractional_logit", None, "difference in mean adoption, percentage points"),
-)
-
 #: Headers of this module's tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
-#: key, for `ctx.show_table(..., labels=framing.HEADERS)` (notebook 03). The `all` column of
-#: `framing_score_distribution` is shown as named.
+#: key, for `ctx.show_table(..., labels=framing.HEADERS)` (notebook 03).
 HEADERS: dict[str, str] = {
     column: column
     for column in (
@@ -105,7 +89,7 @@ HEADERS: dict[str, str] = {
         "claimed_high",
         "threshold",  # claims
     )
-} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci"}  # E-values
+} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci", "all": "fr_col_all"}  # E-values; score distribution
 
 
 class FramingError(InputError):
@@ -155,7 +139,7 @@ def with_framing_columns(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD)
     """A copy with `log_budget`, `framing_score` (from the ten answers when absent) and `well_framed`
     (= framing_score ≥ threshold; missing stays missing)."""
     if not 0 <= threshold <= 10:
-        raise FramingError(f"The well-framed threshold must be between 0 and 10 questions, not {threshold!r}.")
+        raise FramingError(Message("fe_threshold", threshold=repr(threshold)))
     out = with_model_columns(data)
     if "framing_score" not in out and all(q in out for q in FRAMING_COLUMNS):
         answers = out[list(FRAMING_COLUMNS)].astype("float64")
@@ -169,11 +153,9 @@ def with_framing_columns(data: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD)
 def failure_indicator(data: pd.DataFrame, outcome: str = "failed") -> pd.Series:
     """1.0 when the project's outcome class is in `FAILURE_OUTCOMES[outcome]`, 0.0 otherwise, NaN unknown."""
     if outcome not in FAILURE_OUTCOMES:
-        raise FramingError(f"Failure outcome must be one of {', '.join(FAILURE_OUTCOMES)}, not {outcome!r}.")
+        raise FramingError(Message("fe_failure_outcome", choices=", ".join(FAILURE_OUTCOMES), outcome=repr(outcome)))
     if "outcome_class" not in data:
-        raise FramingError(
-            "The portfolio has no outcome_class column: validate it first (contract.validate_portfolio)."
-        )
+        raise FramingError(Message("fe_no_outcome_class"))
     cls = data["outcome_class"]
     known = cls.notna()
     return cls.isin(FAILURE_OUTCOMES[outcome]).astype("float64").where(known)
@@ -211,8 +193,41 @@ def _covariate_columns(frame: pd.DataFrame, covariates: list[str]) -> dict[str, 
 # ---------------------------------------------------------------------------------------------
 
 
-def _exposure_words(exposure: str) -> str:
-    return f"'{exposure}' ({question_label(exposure)})" if exposure != question_label(exposure) else f"'{exposure}'"
+class _Label(Message):
+    """The label of a framing question, pitfall or derived exposure (`question_label`) as a value of
+    a `Message`: it reads in English as the label and `in_language` gives the label in that language
+    (lower-cased with `lower`, for the middle of a sentence)."""
+
+    def __new__(cls, code: str, lower: bool = False) -> "_Label":
+        text = question_label(code)
+        self = str.__new__(cls, text.lower() if lower else text)
+        self.key, self.values, self.lower = "fe_label", {"code": code}, lower
+        return self
+
+    def in_language(self, lang: str) -> str:
+        text = question_label(self.values["code"], lang)
+        return text.lower() if self.lower else text
+
+    def __reduce__(self):
+        return (_Label, (self.values["code"], self.lower))
+
+
+def _exposure_words(exposure: str) -> Message:
+    """'code' (its label) — a `Message`, so the label reads in the report's language."""
+    if exposure != question_label(exposure):
+        return Message("fe_exposure_labelled", code=exposure, label=_Label(exposure))
+    return Message("fe_exposure", code=exposure)
+
+
+def _outcome_words(outcome: str) -> Message | str:
+    """ "failed" / "failed or challenged" as a `Message` (any other outcome as its name in words)."""
+    key = f"fe_outcome_{outcome}"
+    return Message(key) if key in TRANSLATIONS else outcome.replace("_", " ")
+
+
+def _reason(exc: BaseException) -> str:
+    """The sentence of an error: its `Message` when it has one (translated where shown), else its text."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
 
 
 @dataclass
@@ -233,9 +248,7 @@ def _prepare_rr(data, exposure, outcome, covariates, need_amo, failure: pd.Serie
     outcome)` when already computed."""
     for col in [exposure] + list(covariates) + (["amo"] if need_amo else []):
         if col not in data:
-            raise FramingError(
-                f"The portfolio has no column {_exposure_words(col)}: this risk ratio cannot be estimated."
-            )
+            raise FramingError(Message("fe_no_column", exposure=_exposure_words(col)))
     y = (failure_indicator(data, outcome) if failure is None else failure).to_numpy(dtype="float64")
     x = _as_float(data[exposure], exposure).to_numpy(dtype="float64")
     amo = _as_float(data["amo"], "amo").to_numpy(dtype="float64") if need_amo else None
@@ -248,43 +261,36 @@ def _prepare_rr(data, exposure, outcome, covariates, need_amo, failure: pd.Serie
     with_events = _rows_with_events(kept_covariates, y[keep])
     keep[keep] = with_events
     rows = _RiskRows(y[keep], x[keep], None if amo is None else amo[keep], kept_covariates[with_events])
-    label = outcome.replace("_", " ")
+    label = _outcome_words(outcome)
     n = len(rows.y)
     if n == 0:
-        raise FramingError(f"No project has both a known outcome and a value for {_exposure_words(exposure)}.")
+        raise FramingError(Message("fe_no_known", exposure=_exposure_words(exposure)))
     events = int(rows.y.sum())
     if events == 0:
-        raise FramingError(
-            f"None of the {n} projects with a known outcome is {label}: a risk ratio of {label} cannot be estimated."
-        )
+        raise FramingError(Message("fe_no_event", n=n, label=label))
     if events == n:
-        raise FramingError(
-            f"All {n} projects with a known outcome are {label}: a risk ratio of {label} cannot be estimated."
-        )
+        raise FramingError(Message("fe_all_events", n=n, label=label))
     x = rows.x
     distinct = np.unique(x)
     binary = bool(np.isin(distinct, (0.0, 1.0)).all())
     if len(distinct) < 2:
         if binary and x[0] == 0:
-            raise FramingError(
-                f"No project has {_exposure_words(exposure)} (nobody answered or observed it): "
-                "its risk ratio cannot be estimated."
-            )
+            raise FramingError(Message("fe_nobody_exposed", exposure=_exposure_words(exposure)))
         if binary:
-            raise FramingError(
-                f"Every project has {_exposure_words(exposure)}: there is no comparison "
-                "group, so its risk ratio cannot be estimated."
-            )
-        raise FramingError(
-            f"{_exposure_words(exposure)} takes a single value ({x[0]:g}): its risk ratio cannot be estimated."
-        )
+            raise FramingError(Message("fe_everybody_exposed", exposure=_exposure_words(exposure)))
+        raise FramingError(Message("fe_single_value", exposure=_exposure_words(exposure), value=float(x[0])))
     if binary:
-        for value, words in ((1.0, "with"), (0.0, "without")):
+        for value, words in ((1.0, Message("fe_with")), (0.0, Message("fe_without"))):
             part = rows.y[x == value]
             if part.sum() == 0:
                 raise FramingError(
-                    f"No project {words} {_exposure_words(exposure)} is {label} "
-                    f"(0 of {len(part)}): the risk ratio has no finite interval."
+                    Message(
+                        "fe_no_event_in_group",
+                        words=words,
+                        exposure=_exposure_words(exposure),
+                        label=label,
+                        n=len(part),
+                    )
                 )
     return rows, events, (int(x.sum()) if binary else None)
 
@@ -316,20 +322,14 @@ def _fit_poisson(y, X, cov_type):
         warnings.simplefilter("ignore")
         res = GLM(y, X, family=families.Poisson()).fit(cov_type=cov_type)
     if not res.converged or not np.all(np.isfinite(res.bse)) or np.abs(res.params[1:]).max() > 15:
-        raise FramingError(
-            f"The risk-ratio model did not converge (too few projects or events for {X.shape[1]} parameters)."
-        )
+        raise FramingError(Message("fe_not_converged", k=int(X.shape[1])))
     return res
 
 
 def _check_rows(n: int, events: int, k: int, exposure: str) -> None:
     """At least one event per model parameter (a lenient floor; 5–10 are usually advised)."""
     if n < k + 2 or events < k:
-        raise FramingError(
-            f"Only {events} events among {n} projects for {k} parameters: the risk ratio of "
-            f"{_exposure_words(exposure)} cannot be adjusted reliably (at least one event "
-            "per parameter is needed; fewer covariates or more projects)."
-        )
+        raise FramingError(Message("fe_too_few_events", events=events, n=n, k=k, exposure=_exposure_words(exposure)))
 
 
 def risk_ratio(
@@ -364,8 +364,7 @@ def risk_ratio(
         X = X[:, np.sort(np.unique(X, axis=1, return_index=True)[1])]  # each distinct column once
         if np.linalg.matrix_rank(X) < X.shape[1]:
             raise FramingError(
-                f"{_exposure_words(exposure)} is determined by the covariates "
-                f"({', '.join(covariates)}): its risk ratio cannot be separated from theirs."
+                Message("fe_determined", exposure=_exposure_words(exposure), covariates=", ".join(covariates))
             )
     res = _fit_poisson(rows.y, X, cov_type)
     b, se = float(res.params[1]), float(res.bse[1])
@@ -404,20 +403,22 @@ def risk_ratio_by_practice(
     covariates = [c for c in covariates if c not in (exposure, "amo")]
     rows, events, n_exposed = _prepare_rr(data, exposure, outcome, covariates, True, failure)
     if len(np.unique(rows.amo)) < 2:
-        raise FramingError("All projects have the same practice value: an interaction with it cannot be estimated.")
-    for value, words in ((1.0, "with"), (0.0, "without")):
+        raise FramingError(Message("fe_same_practice"))
+    for value, words in ((1.0, Message("fe_with")), (0.0, Message("fe_without"))):
         part = rows.amo == value
         if len(np.unique(rows.x[part])) < 2 or rows.y[part].sum() == 0:
-            raise FramingError(
-                f"Among projects {words} the practice, {_exposure_words(exposure)} or the outcome "
-                "does not vary: the interaction cannot be estimated."
-            )
+            raise FramingError(Message("fe_no_variation", words=words, exposure=_exposure_words(exposure)))
         if n_exposed is not None:
-            for xv, xw in ((1.0, "with"), (0.0, "without")):
+            for xv, xw in ((1.0, Message("fe_with")), (0.0, Message("fe_without"))):
                 if rows.y[part & (rows.x == xv)].sum() == 0:
                     raise FramingError(
-                        f"No project {words} the practice and {xw} {_exposure_words(exposure)} is "
-                        f"{outcome.replace('_', ' ')}: the interaction has no finite interval."
+                        Message(
+                            "fe_interaction_no_event",
+                            words=words,
+                            exposed=xw,
+                            exposure=_exposure_words(exposure),
+                            label=_outcome_words(outcome),
+                        )
                     )
     X = np.column_stack(
         [
@@ -430,10 +431,7 @@ def risk_ratio_by_practice(
     )
     _check_rows(len(rows.y), events, X.shape[1], exposure)
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise FramingError(
-            f"The interaction of {_exposure_words(exposure)} with the practice is collinear "
-            "with the covariates: it cannot be estimated."
-        )
+        raise FramingError(Message("fe_collinear", exposure=_exposure_words(exposure)))
     res = _fit_poisson(rows.y, X, cov_type)
     cov = res.cov_params()
     z = stats.norm.ppf(0.5 + conf_level / 2)
@@ -474,6 +472,20 @@ def _missing_rr(exposure, outcome, model, covariates, reason) -> RiskRatio:
 def _note_in(note, lang: str):
     """A row's note in `lang` for its record (an `i18n.Message` translated; a missing note kept as it is)."""
     return localise(note, lang) if isinstance(note, str) else note
+
+
+#: the text columns of this module's tables: they may hold `i18n.Message`s (object dtype keeps them)
+TEXT_COLUMNS = ("note", "meaning", "claim", "measure")
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    """`pd.DataFrame(rows)` with the `TEXT_COLUMNS` kept as objects, so their `Message`s stay messages
+    (pandas would make them plain English `str`)."""
+    table = pd.DataFrame(rows)
+    for column in TEXT_COLUMNS:
+        if column in table:
+            table[column] = pd.Series([r.get(column, np.nan) for r in rows], index=table.index, dtype=object)
+    return table
 
 
 def _add_note(table: pd.DataFrame, note: str | None) -> pd.DataFrame:
@@ -518,7 +530,7 @@ def framing_risk_table(
                     rr = risk_ratio(data, exposure, outcome, covariates, adjust_amo=adjust_amo, failure=failure)
                     rr = replace(rr, model=model)
                 except InputError as exc:
-                    rr = _missing_rr(exposure, outcome, model, covariates, str(exc))
+                    rr = _missing_rr(exposure, outcome, model, covariates, _reason(exc))
                 rows.append(rr.as_row())
             try:
                 rows.extend(
@@ -526,10 +538,10 @@ def framing_risk_table(
                 )
             except InputError as exc:
                 rows.extend(
-                    _missing_rr(exposure, outcome, m, covariates, str(exc)).as_row()
+                    _missing_rr(exposure, outcome, m, covariates, _reason(exc)).as_row()
                     for m in ("without amo", "with amo", "ratio with/without amo")
                 )
-    table = _add_note(pd.DataFrame(rows), note)
+    table = _add_note(_table(rows), note)
     table.insert(1, "label", table["exposure"].map(lambda e: question_label(e, lang)))
     return table
 
@@ -543,7 +555,7 @@ def framing_risk_table(
 def framing_score_distribution(data: pd.DataFrame) -> pd.DataFrame:
     """Number of projects per framing score (0–10), overall and per practice group."""
     if "framing_score" not in data or data["framing_score"].notna().sum() == 0:
-        raise FramingError("The portfolio has no framing_score (nor the ten framing answers).")
+        raise FramingError(Message("fe_no_score"))
     score = pd.to_numeric(data["framing_score"], errors="coerce")
     table = pd.DataFrame({"framing_score": range(11)})
     table["all"] = table["framing_score"].map(score.value_counts()).fillna(0).astype(int)
@@ -573,7 +585,7 @@ def question_answer_rates(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
         row["n"] = int(answered.notna().sum())
         rows.append(row)
     if not rows:
-        raise FramingError("The portfolio has none of the ten framing answers (framing_q01…q10).")
+        raise FramingError(Message("fe_no_answers"))
     return pd.DataFrame(rows)
 
 
@@ -583,6 +595,7 @@ def framing_claim(
     covariates=None,
     claim: claims_mod.Claim = FRAMING_CLAIM,
     seed: int = 0,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """The claim check: RR of failure, well framed (score ≥ threshold) vs the others, with a verdict.
 
@@ -598,413 +611,90 @@ def framing_claim(
         row = rr.as_row()
         row["verdict"] = claims_mod.verdict(rr.ci_low, rr.ci_high, claim.value, claim.null_value)
     except InputError as exc:
-        row = _missing_rr(WELL_FRAMED, claim.outcome, "adjusted + amo", covariates, str(exc)).as_row()
+        row = _missing_rr(WELL_FRAMED, claim.outcome, "adjusted + amo", covariates, _reason(exc)).as_row()
         row["verdict"] = claims_mod.INCONCLUSIVE
-    row.update({"claim": claim.text, "claimed": claim.value, "threshold": threshold})
-    return _add_note(pd.DataFrame([row]), note)
-
-
-# ---------------------------------------------------------------------------------------------
-# Pitfalls
-# ---------------------------------------------------------------------------------------------
-
-
-def _present_pitfalls(data: pd.DataFrame) -> list[str]:
-    found = [p for p in PITFALL_COLUMNS if p in data]
-    if not found:
-        raise FramingError(f"The portfolio has none of the five pitfall columns ({', '.join(PITFALL_COLUMNS)}).")
-    return found
-
-
-@passes_unavailable
-def pitfall_prevalence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Share of projects with each pitfall (Wilson 95 % CI), overall and with / without the practice."""
-    rows = []
-    amo = data["amo"].astype("boolean")
-    for code in _present_pitfalls(data):
-        seen = data[code].astype("boolean")
-        row = {"pitfall": code, "label": question_label(code, lang)}
-        for name, mask in (("all", seen.notna()), ("with", amo == True), ("without", amo == False)):  # noqa: E712
-            part = seen[mask.fillna(False).astype(bool)].dropna()
-            share, low, high = share_ci(int(part.sum()), len(part))
-            row.update({f"share_{name}": share, f"ci_low_{name}": low, f"ci_high_{name}": high})
-        row["n"] = int(seen.notna().sum())
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-@passes_unavailable
-def pitfall_cooccurrence(data: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Share of projects with both pitfalls (row and column); the diagonal is each pitfall's prevalence."""
-    found = _present_pitfalls(data)
-    flags = data[found].astype("boolean").dropna().astype("float64")
-    if len(flags) == 0:
-        raise FramingError("No project has all pitfall columns filled in.")
-    matrix = flags.T.dot(flags) / len(flags)
-    labels = [question_label(c, lang) for c in found]
-    matrix.index, matrix.columns = labels, labels
-    return matrix
-
-
-MIN_ROWS_PER_PARAMETER = 5
-
-
-def _check_quantile_rows(frame: pd.DataFrame, outcome: str, code: str, covariates: list[str]) -> None:
-    """Regressions here need `MIN_ROWS_PER_PARAMETER` complete projects per parameter."""
-    used = frame[[outcome, code] + covariates].dropna()
-    k = 2 + len(_covariate_columns(used, covariates))
-    need = MIN_ROWS_PER_PARAMETER * k
-    if len(used) < need:
-        raise FramingError(
-            f"Only {len(used)} projects with {outcome} known for {k} parameters: the adjusted "
-            f"association of {question_label(code)} needs at least {need} "
-            f"({MIN_ROWS_PER_PARAMETER} per parameter)."
-        )
-
-
-@passes_unavailable
-def pitfall_effects(
-    data: pd.DataFrame, covariates=None, seed: int = 0, lang: str = "en", only: frozenset | None = None
-) -> pd.DataFrame:
-    """Adjusted association of each pitfall with drift (median, P80), slip (median) and adoption
-    (`only`: just these (pitfall, measure) pairs, e.g. {("scope_creep", "drift_median")}).
-
-    Covariates default to `describe.default_covariates` plus the practice (`amo`). Drift and slip
-    rows are percent changes of the final-cost / duration ratio (exp of the quantile-regression
-    coefficient − 1); adoption rows are percentage-point differences (fractional logit AME).
-    Above `scale.LARGE_N` projects the models are fitted on a subsample drawn with `seed` (noted).
-    """
-    data = with_framing_columns(data)
-    data, note = scale.model_rows(data, seed, Message("note_subject_associations"))
-    covariates = default_covariates(data) if covariates is None else list(covariates)
-    covariates = [c for c in covariates if c != "amo"] + ["amo"]
-    rows = []
-    for code in _present_pitfalls(data):
-        for key, outcome, method, q, meaning in PITFALL_MEASURES:
-            if only is not None and (code, key) not in only:
-                continue
-            row = {"pitfall": code, "label": question_label(code, lang), "measure": key, "meaning": meaning}
-            try:
-                if outcome not in data or data[outcome].notna().sum() == 0:
-                    raise FramingError(f"The portfolio has no {outcome} values.")
-                frame = data.assign(**{code: data[code].astype("boolean")})
-                _check_quantile_rows(frame, outcome, code, covariates)
-                opts = {"quantile": q} if method == "quantile" else {}
-                res = estimate_effect(frame, outcome, code, covariates, method=method, seed=seed, **opts)
-                if method == "quantile":
-                    res = res.as_percent_change()
-                row.update(
-                    {
-                        "estimate": res.estimate,
-                        "ci_low": float(res.ci_low),
-                        "ci_high": float(res.ci_high),
-                        "p_value": res.p_value,
-                        "n": res.n,
-                        "n_with": res.n_treated,
-                        "scale": res.scale,
-                        "note": "",
-                    }
-                )
-            except (InputError, EffectError) as exc:
-                nan = float("nan")
-                row.update(
-                    {
-                        "estimate": nan,
-                        "ci_low": nan,
-                        "ci_high": nan,
-                        "p_value": nan,
-                        "n": 0,
-                        "n_with": 0,
-                        "scale": "",
-                        "note": str(exc),
-                    }
-                )
-            rows.append(row)
-    return _add_note(pd.DataFrame(rows), note)
-
-
-def exposed_mean(data: pd.DataFrame, exposure: str, outcome: str) -> tuple[float, float, float, int]:
-    """Mean of `outcome` (its unit; a fraction for adoption) over the projects with `exposure` (a yes/no
-    column), with its t 95 % interval, and the projects it rests on. Raises `FramingError`."""
-    if exposure not in data or outcome not in data:
-        raise FramingError(f"The portfolio has no {exposure} or {outcome} column.")
-    mask = data[exposure].astype("boolean").fillna(False).astype(bool)
-    values = data.loc[mask, outcome].dropna().astype("float64")
-    if len(values) < 2:
-        raise FramingError(
-            f"Only {len(values)} project(s) with {question_label(exposure).lower()} have a known "
-            f"{outcome}: their mean has no interval."
-        )
-    low, high = DescrStatsW(values.to_numpy()).tconfint_mean()
-    return float(values.mean()), float(low), float(high), len(values)
-
-
-def any_pitfall(data: pd.DataFrame) -> pd.Series:
-    """1.0 when the project had at least one of the pitfalls the portfolio records, 0.0 when it had
-    none of them (all known), NaN when none is reported and some are unknown."""
-    flags = data[_present_pitfalls(data)].astype("boolean")
-    yes = flags.fillna(False).astype(bool).any(axis=1)
-    none = flags.notna().all(axis=1) & ~yes
-    return pd.Series(np.where(yes, 1.0, np.where(none, 0.0, np.nan)), index=data.index)
-
-
-def pitfall_share(data: pd.DataFrame, outcome: str = "failed_or_challenged", among: str = "troubled"):
-    """The "pitfalls sink N % of projects" readings, as (share, Wilson 95 % low, high, n, note):
-
-    * `among="troubled"`: share of the projects that ended `outcome` (challenged or failed by default)
-      that had at least one pitfall (`any_pitfall`);
-    * `among="all"`: share of all projects with a known outcome class that had at least one pitfall
-      AND ended `outcome`.
-    `note` says when fewer than the five pitfalls are recorded. Raises `FramingError`."""
-    found = _present_pitfalls(data)
-    pitfall = any_pitfall(data)
-    failure = failure_indicator(data, outcome)
-    known = pitfall.notna() & failure.notna()
-    if among == "troubled":
-        base = known & (failure == 1)
-        hits = int((pitfall[base] == 1).sum())
-    else:
-        base = known
-        hits = int(((pitfall == 1) & (failure == 1))[base].sum())
-    n = int(base.sum())
-    if n == 0:
-        raise FramingError(
-            "No project has both a known outcome class and known pitfalls"
-            + (" and ended challenged or failed." if among == "troubled" else ".")
-        )
-    share, low, high = share_ci(hits, n)
-    missing = [p for p in PITFALL_COLUMNS if p not in found]
-    note = f"Only {len(found)} of the five pitfalls are recorded (no {', '.join(missing)})." if missing else ""
-    return share, low, high, n, note
-
-
-def pitfall_column_effect(data: pd.DataFrame, exposure: str, column: str, covariates=None, seed: int = 0):
-    """Adjusted association of a pitfall with any positive money column (e.g. run costs): median
-    quantile regression of ln(`column`) on the pitfall, the covariates and the practice, as a percent
-    change of the median (exp(b) − 1). Returns the `EffectResult`. Raises `FramingError`."""
-    data = with_framing_columns(data)
-    if column not in data or pd.to_numeric(data[column], errors="coerce").notna().sum() == 0:
-        raise FramingError(f"The portfolio has no {column} values.")
-    values = pd.to_numeric(data[column], errors="coerce")
-    frame = data.assign(
-        **{exposure: data[exposure].astype("boolean"), f"log_{column}": np.log(values.where(values > 0))}
-    )
-    covariates = default_covariates(data) if covariates is None else list(covariates)
-    covariates = [c for c in covariates if c != "amo"] + ["amo"]
-    _check_quantile_rows(frame, f"log_{column}", exposure, covariates)
-    try:
-        result = estimate_effect(
-            frame, f"log_{column}", exposure, covariates, method="quantile", seed=seed, quantile=0.5
-        )
-    except EffectError as exc:
-        raise FramingError(str(exc)) from exc
-    return result.as_percent_change()
-
-
-def pitfall_claims(data: pd.DataFrame, effects: pd.DataFrame | None = None, seed: int = 0) -> pd.DataFrame:
-    """The two pitfall claims with verdicts.
-
-    * scope creep → 20–30 % drift: the adjusted percent change of the median final-cost ratio with
-      scope creep (from `pitfall_effects`) against the range 20–30 % (`claims.range_verdict`);
-    * poor requirements → adoption below 50 %: mean adoption at M+3 of the projects with poorly
-      gathered requirements, with a t 95 % interval, against 50 % (`claims.below_verdict`).
-    """
-    effects = pitfall_effects(data, seed=seed) if effects is None else effects
-    rows = []
-    scope = effects[(effects["pitfall"] == "scope_creep") & (effects["measure"] == "drift_median")]
-    if len(scope):
-        r = scope.iloc[0]
-        rows.append(
-            {
-                "claim": SCOPE_CREEP_CLAIM.text,
-                "key": SCOPE_CREEP_CLAIM.key,
-                "measure": "adjusted percent change of the median final-cost ratio",
-                "claimed_low": SCOPE_CREEP_RANGE[0],
-                "claimed_high": SCOPE_CREEP_RANGE[1],
-                "estimate": r["estimate"],
-                "ci_low": r["ci_low"],
-                "ci_high": r["ci_high"],
-                "n": r["n"],
-                "unit": "percent change",
-                "verdict": claims_mod.range_verdict(r["ci_low"], r["ci_high"], *SCOPE_CREEP_RANGE),
-                "note": r["note"],
-            }
-        )
-    else:
-        rows.append(
-            {
-                "claim": SCOPE_CREEP_CLAIM.text,
-                "key": SCOPE_CREEP_CLAIM.key,
-                "estimate": float("nan"),
-                "verdict": claims_mod.INCONCLUSIVE,
-                "note": "The portfolio has no scope_creep column.",
-            }
-        )
-    row = {
-        "claim": REQUIREMENTS_CLAIM.text,
-        "key": REQUIREMENTS_CLAIM.key,
-        "measure": "mean adoption at M+3 of projects with poorly gathered requirements",
-        "claimed_low": float("nan"),
-        "claimed_high": REQUIREMENTS_CLAIM.value,
-        "unit": "fraction",
-    }
-    try:
-        estimate, low, high, n = exposed_mean(data, "poor_requirements", "adoption_m3")
-        row.update(
-            {
-                "estimate": estimate,
-                "ci_low": low,
-                "ci_high": high,
-                "n": n,
-                "verdict": claims_mod.below_verdict(low, high, REQUIREMENTS_CLAIM.value),
-                "note": "",
-            }
-        )
-    except InputError as exc:
-        row.update(
-            {
-                "estimate": float("nan"),
-                "ci_low": float("nan"),
-                "ci_high": float("nan"),
-                "n": 0,
-                "verdict": claims_mod.INCONCLUSIVE,
-                "note": str(exc),
-            }
-        )
-    rows.append(row)
-    return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------------------
-# Could something unmeasured explain it? E-values of the risk ratios of failure
-# ---------------------------------------------------------------------------------------------
-
-#: the risk ratios given E-values: adjusted for size and type with the practice as a covariate (the
-#: model of the framing claim)
-EVALUE_MODEL = "adjusted + amo"
-EVALUE_COLUMNS = ["exposure", "label", "outcome", "estimate", "ci_low", "ci_high", "evalue", "evalue_ci", "n", "note"]
-
-
-def pitfall_risk_table(
-    data: pd.DataFrame, outcomes=tuple(FAILURE_OUTCOMES), covariates=None, lang: str = "en", seed: int = 0
-) -> pd.DataFrame:
-    """Risk ratios of failure (ratio scale; 1 = no association) for each pitfall present, per outcome,
-    adjusted for size and type with the practice as a covariate (`EVALUE_MODEL`, modified Poisson
-    as `risk_ratio`). Same columns as `framing_risk_table`; a row that cannot be estimated has NaN
-    numbers and the reason in `note`. Above `scale.LARGE_N` projects: a subsample drawn with `seed`."""
-    data = with_framing_columns(data)
-    data, note = scale.model_rows(data, seed, Message("note_subject_risk_ratios"))
-    covariates = size_type_covariates(data) if covariates is None else list(covariates)
-    rows = []
-    for outcome in outcomes:
-        try:
-            failure = failure_indicator(data, outcome)
-        except InputError:
-            failure = None  # each row then says why
-        for code in _present_pitfalls(data):
-            frame = data.assign(**{code: data[code].astype("boolean")})
-            try:
-                rr = replace(
-                    risk_ratio(frame, code, outcome, covariates, adjust_amo=True, failure=failure), model=EVALUE_MODEL
-                )
-            except InputError as exc:
-                rr = _missing_rr(code, outcome, EVALUE_MODEL, covariates, str(exc))
-            rows.append(rr.as_row())
-    table = _add_note(pd.DataFrame(rows), note)
-    table.insert(1, "label", table["exposure"].map(lambda e: question_label(e, lang)))
-    return table
-
-
-def add_evalues(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of a risk-ratio table with `evalue` (E-value of the estimate) and `evalue_ci` (of the
-    interval limit closer to 1; 1 when the interval includes 1), both on the risk-ratio scale (≥ 1;
-    `stats.sensitivity.evalue` with the risk ratio used as it is, VanderWeele & Ding 2017). NaN
-    where the risk ratio is not estimated."""
-    point, limit = [], []
-    for r in table[["estimate", "ci_low", "ci_high"]].itertuples(index=False):
-        if all(np.isfinite(v) and v > 0 for v in r):
-            e = evalue(r.estimate, r.ci_low, r.ci_high, measure="RR")
-            point.append(e.point)
-            limit.append(e.ci)
-        else:
-            point.append(float("nan"))
-            limit.append(float("nan"))
-    return table.assign(evalue=np.asarray(point, dtype=float), evalue_ci=np.asarray(limit, dtype=float))
-
-
-def evalue_table(
-    data: pd.DataFrame, risks: pd.DataFrame | Unavailable | None = None, lang: str = "en", seed: int = 0
-) -> pd.DataFrame:
-    """E-values of the risk ratios of failure, framing then pitfalls, outcome by outcome: the
-    `EVALUE_MODEL` rows of `risks` (a `framing_risk_table`; None leaves framing out) and the pitfall
-    risk ratios (`pitfall_risk_table`, when the portfolio records pitfalls). Columns `EVALUE_COLUMNS`:
-    the risk ratio (estimate, ci_low, ci_high; per question for the framing score), `evalue`,
-    `evalue_ci` (see `add_evalues`), n and the note of a missing estimate. Empty, with
-    ``attrs["why"]`` in `lang`, when there is nothing to show."""
-    parts = []
-    if isinstance(risks, pd.DataFrame) and not risks.empty:  # None or Unavailable: no framing rows
-        parts.append(risks[risks["model"] == EVALUE_MODEL])
-    if any(p in data for p in PITFALL_COLUMNS):
-        parts.append(pitfall_risk_table(data, lang=lang, seed=seed))
-    if not parts:
-        empty = pd.DataFrame(columns=EVALUE_COLUMNS)
-        empty.attrs["why"] = translate("ev_none", lang)
-        return empty
-    table = pd.concat(parts, ignore_index=True)
-    order = {o: i for i, o in enumerate(FAILURE_OUTCOMES)}
-    table = table.sort_values("outcome", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
-    return add_evalues(table)[EVALUE_COLUMNS]
-
-
-def evalue_text(table: pd.DataFrame) -> str:
-    """The E-value table as fixed-width text, 3 decimals (the notebook's regression check)."""
-    lines = [
-        f"{r['exposure']:<18} {r['outcome']:<20} rr={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
-        f"{_fmt(r['ci_high'])}] evalue={_fmt(r['evalue'])} evalue_ci={_fmt(r['evalue_ci'])}"
-        for r in table.to_dict("records")
-    ]
-    return "\n".join(lines)
-
-
-def evalue_records(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> list[dict]:
-    """One record per row: `sensitivity.framing.<exposure>.<outcome>.evalue` and
-    `sensitivity.pitfall.<pitfall>.<outcome>.evalue`; value = E-value of the risk ratio (unit "ratio"),
-    `evalue_ci` = that of the interval limit closer to 1, `rr`, `rr_ci_low`, `rr_ci_high` the risk ratio
-    itself, `model` (adjusted + amo); value null and the reason in `note` when not estimated."""
-    records = []
-    for r in table.to_dict("records"):
-        kind = "pitfall" if r["exposure"] in PITFALL_COLUMNS else "framing"
-        records.append(
-            dict(
-                name=f"sensitivity.{kind}.{r['exposure']}.{r['outcome']}.evalue",
-                value=r["evalue"],
-                n=int(r["n"]),
-                unit="ratio",
-                method=translate("ev_method", lang, practice=practice),
-                label=translate(
-                    "ev_label", lang, label=question_label(r["exposure"], lang), outcome=translate(r["outcome"], lang)
-                ),
-                evalue_ci=r["evalue_ci"],
-                rr=r["estimate"],
-                rr_ci_low=r["ci_low"],
-                rr_ci_high=r["ci_high"],
-                exposure=r["exposure"],
-                outcome=r["outcome"],
-                model=EVALUE_MODEL,
-                note=_note_in(r["note"] or "", lang),
-            )
-        )
-    return records
-
-
-def evalue_finding(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> Finding:
-    """The E-value table of notebook 03 (saved as `evalues`) with its records (`evalue_records`)."""
-    return Finding(table, name="evalues", labels=HEADERS, records=evalue_records(table, lang, practice))
+    row.update({"claim": claim_words(claim, lang), "claimed": claim.value, "threshold": threshold})
+    return _add_note(_table([row]), note)
 
 
 # ---------------------------------------------------------------------------------------------
 # Text, records and figures
 # ---------------------------------------------------------------------------------------------
+
+
+#: translation key of each model of the risk-ratio tables (the `model` column keeps the names)
+MODEL_KEYS = {
+    "crude": "fr_model_crude",
+    "adjusted": "fr_model_adjusted",
+    "adjusted + amo": "fr_model_adjusted_amo",
+    "without amo": "fr_model_without_amo",
+    "with amo": "fr_model_with_amo",
+    "ratio with/without amo": "fr_model_ratio_amo",
+}
+#: translation key of each unit or scale of the pitfall tables (`unit`, `scale` keep the names)
+UNIT_KEYS = {
+    "percent change": "fr_unit_percent_change",
+    "percentage points": "fr_unit_percentage_points",
+    "fraction": "fr_unit_fraction",
+}
+
+
+def claim_words(claim: claims_mod.Claim, lang: str = "en") -> str:
+    """The words of a claim in the claims tables: the article's figure or our paraphrase in `lang`
+    (from the claims register), as the locale key `fr_claim_words` says for that language."""
+    if translate("fr_claim_words", lang) == "paraphrase":
+        return dict(claim.paraphrases).get(lang) or claim.text
+    return claim.text
+
+
+def _words(value, keys: dict[str, str] | None, lang: str):
+    """A name of a table cell in `lang`: through `keys` (or as a translation key itself when `keys`
+    is None); anything else (a missing value, an unknown name) as it is."""
+    if not isinstance(value, str):
+        return value
+    key = value if keys is None else keys.get(value)
+    return translate(key, lang) if key in TRANSLATIONS else value
+
+
+def _covariate_words(value, lang: str):
+    if not isinstance(value, str) or not value:
+        return value
+    return ", ".join(_words(c, {c: f"fr_cov_{c}"}, lang) for c in value.split(", "))
+
+
+def localised(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A copy of a table of this module with its sentences (`TEXT_COLUMNS`: notes, meanings, claims'
+    measures) in `lang` as plain text: what a run saves. Names (model, outcome, unit…) are kept."""
+    out = table.copy()
+    for column in TEXT_COLUMNS:
+        if column in out:
+            out[column] = pd.Series(
+                [localise(v, lang) if isinstance(v, str) else v for v in out[column]], index=out.index, dtype=object
+            )
+    return out
+
+
+@passes_unavailable
+def shown(table: pd.DataFrame, name: str | None = None, lang: str = "en") -> Finding:
+    """A table of this module as notebook 03 shows it: saved under `name` with its names (model,
+    outcome, covariates, unit, scale, verdict) and its sentences in `lang` (`localised`), shown
+    with those names in `lang` too."""
+    saved = localised(table, lang)
+    out = saved.copy()
+    for column, keys in (
+        ("model", MODEL_KEYS),
+        ("outcome", None),
+        ("unit", UNIT_KEYS),
+        ("scale", UNIT_KEYS),
+        ("verdict", None),
+    ):
+        if column in out:
+            out[column] = pd.Series([_words(v, keys, lang) for v in out[column]], index=out.index, dtype=object)
+    if "covariates" in out:
+        out["covariates"] = pd.Series(
+            [_covariate_words(v, lang) for v in out["covariates"]], index=out.index, dtype=object
+        )
+    return Finding(out, name=name, labels=HEADERS, saved=saved)
 
 
 def _fmt(v) -> str:
@@ -1024,24 +714,16 @@ def claims_text(framing: pd.DataFrame, pitfalls: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def notes_text(table: pd.DataFrame) -> str:
-    """The distinct reasons why estimates are missing, one per line ("" when none)."""
-    notes = [n for n in dict.fromkeys(table.get("note", pd.Series(dtype=str)).fillna("")) if n]
+def notes_text(table: pd.DataFrame, lang: str = "en") -> str:
+    """The distinct reasons why estimates are missing, in `lang`, one per line ("" when none)."""
+    notes = [localise(n, lang) for n in dict.fromkeys(table.get("note", pd.Series(dtype=object)).fillna("")) if n]
     return "\n".join(notes)
 
 
 def require_framing(data: pd.DataFrame) -> bool:
     """True when the portfolio has framing answers or a framing score; else a sentence saying so."""
     if "framing_score" not in data or data["framing_score"].isna().all():
-        raise FramingError(
-            "The portfolio has no framing_score (nor the ten framing answers), so the framing analysis is left out."
-        )
-    return True
-
-
-def require_pitfalls(data: pd.DataFrame) -> bool:
-    """True when the portfolio records at least one of the five pitfalls; else a sentence saying so."""
-    _present_pitfalls(data)  # raises with the sentence when none is there
+        raise FramingError(Message("fe_no_framing"))
     return True
 
 
@@ -1053,67 +735,40 @@ def framing_data(data: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-@unavailable_on(FramingError)
-def pitfall_data(data: pd.DataFrame) -> pd.DataFrame:
-    """`data` when it records at least one pitfall (`require_pitfalls`), else `Unavailable`."""
-    require_pitfalls(data)
-    return data
-
-
-def claims_check(
-    data: pd.DataFrame, threshold: int, pitfall_table: pd.DataFrame | Unavailable | None, seed: int = 0
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The framing claim and the pitfall claims; a table is empty when its data are absent (no
-    framing score; `pitfall_table` None or `Unavailable`)."""
-    has_framing = "framing_score" in data and data["framing_score"].notna().any()
-    framing_table = framing_claim(data, threshold, seed=seed) if has_framing else pd.DataFrame()
-    has_pitfalls = pitfall_table is not None and not isinstance(pitfall_table, Unavailable)
-    pitfall_table_claims = pitfall_claims(data, pitfall_table, seed) if has_pitfalls else pd.DataFrame()
-    return framing_table, pitfall_table_claims
-
-
-def framing_records(claim_table: pd.DataFrame, pitfall_claim_table: pd.DataFrame, lang: str = "en") -> list[dict]:
-    """The records of the framing RR claim (`framing.failure_rr.well_framed`) and of the pitfall
-    claims (`pitfalls.<key>`), all on the summary page."""
-    records = [] if claim_table.empty else [_framing_claim_record(claim_table.iloc[0], lang)]
-    return records + _pitfall_claim_records(pitfall_claim_table, lang)
-
-
-def _framing_claim_record(r, lang: str) -> dict:
-    return dict(
-        name="framing.failure_rr.well_framed",
-        value=r["estimate"],
-        ci_low=r["ci_low"],
-        ci_high=r["ci_high"],
-        n=int(r["n"]),
-        unit="ratio",
-        headline=True,
-        verdict=r["verdict"],
-        claim=r["claim"],
-        label=translate("fr_rr_label", lang, threshold=int(r["threshold"])),
-        method=translate("fr_rr_method", lang),
-        note=_note_in(r["note"], lang),
-    )
-
-
-def _pitfall_claim_records(pitfall_claim_table: pd.DataFrame, lang: str) -> list[dict]:
-    records = []
-    for p in pitfall_claim_table.to_dict("records"):
-        drift = (p.get("unit") or "") == "percent change"  # scope creep → drift; else requirements → adoption
-        records.append(
-            dict(
-                name=f"pitfalls.{p['key']}",
-                value=p["estimate"],
-                ci_low=p.get("ci_low"),
-                ci_high=p.get("ci_high"),
-                n=int(p.get("n") or 0),
-                unit="percent change" if drift else "fraction",
-                headline=True,
-                verdict=p["verdict"],
-                claim=p["claim"],
-                label=translate("fr_scope_label" if drift else "fr_req_label", lang),
-                method=translate("fr_scope_method" if drift else "fr_req_method", lang),
-                note=_note_in(p.get("note", ""), lang),
-            )
+def framing_claim_records(claim_table: pd.DataFrame, lang: str = "en") -> list[dict]:
+    """The record of the framing RR claim (`framing.failure_rr.well_framed`, on the summary page);
+    none when `claim_table` is empty (no framing score)."""
+    if claim_table.empty:
+        return []
+    r = claim_table.iloc[0]
+    return [
+        dict(
+            name="framing.failure_rr.well_framed",
+            value=r["estimate"],
+            ci_low=r["ci_low"],
+            ci_high=r["ci_high"],
+            n=int(r["n"]),
+            unit="ratio",
+            headline=True,
+            verdict=r["verdict"],
+            claim=r["claim"],
+            label=translate("fr_rr_label", lang, threshold=int(r["threshold"])),
+            method=translate("fr_rr_method", lang),
+            note=_note_in(r["note"], lang),
         )
-    return records
+    ]
+
+
+#: names moved to `pitfalls` that `analyses/article.py` still reads from this module (edited on
+#: another branch at the time of the split): they resolve there until it imports `pitfalls` itself
+_MOVED_TO_PITFALLS = frozenset(
+    {"PITFALL_COLUMNS", "PITFALL_MEASURES", "exposed_mean", "pitfall_column_effect", "pitfall_effects", "pitfall_share"}
+)
+
+
+def __getattr__(name: str):
+    if name in _MOVED_TO_PITFALLS:
+        from amo_analysis.analyses import pitfalls
+
+        return getattr(pitfalls, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -239,8 +239,11 @@ class RunContext:
         if isinstance(result, Unavailable):
             self.not_available(result.reason)
         elif isinstance(result, Finding):
+            if result.saved is not None and (result.name or name):
+                self.save_table(result.saved, result.name or name)
             if result.table is not None:
-                self.show_table(result.table, result.name or name, result.decimals, result.labels or labels)
+                shown_name = None if result.saved is not None else result.name or name
+                self.show_table(result.table, shown_name, result.decimals, result.labels or labels)
             if result.text:
                 self.say(localise(result.text, self.lang))
             self.keep(result.records)

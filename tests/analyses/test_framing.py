@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from amo_analysis import synth
-from amo_analysis.analyses import framing
+from amo_analysis.analyses import framing, pitfalls
 from amo_analysis.ingest import metrics
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats.claims import INCONCLUSIVE, LARGER, OPPOSITE, SMALLER, SUPPORTED
@@ -110,30 +110,30 @@ def test_too_many_parameters_for_the_events_is_refused():
 
 def test_pitfall_effects_recover_planted_scope_creep_and_requirements():
     data = _synthetic(3_000, 12)
-    effects = framing.pitfall_effects(data)
+    effects = pitfalls.pitfall_effects(data)
     row = effects[(effects.pitfall == "scope_creep") & (effects.measure == "drift_median")].iloc[0]
     planted = math.expm1(0.22)
     assert row.ci_low < planted < row.ci_high
     adopt = effects[(effects.pitfall == "poor_requirements") & (effects.measure == "adoption_mean")].iloc[0]
     assert adopt.ci_high < 0  # planted −1.0 on the adoption logit
-    claims = framing.pitfall_claims(data, effects)
+    claims = pitfalls.pitfall_claims(data, effects)
     assert claims.loc[0, "verdict"] == SUPPORTED  # planted +24.6 % lies in the 20–30 % range
 
 
 def test_prevalence_and_cooccurrence():
     data = _synthetic(2_000, 13)
-    prev = framing.pitfall_prevalence(data)
+    prev = pitfalls.pitfall_prevalence(data)
     assert prev.loc[prev.pitfall == "scope_creep", "share_all"].iloc[0] == pytest.approx(data["scope_creep"].mean())
     # AMO lowers every pitfall's probability in the generator
     assert (prev["share_with"] < prev["share_without"]).all()
-    matrix = framing.pitfall_cooccurrence(data)
+    matrix = pitfalls.pitfall_cooccurrence(data)
     assert np.allclose(np.diag(matrix), prev["share_all"])
     assert np.allclose(matrix, matrix.T)
 
 
 def test_small_portfolio_pitfall_effects_say_why():
     data = _synthetic(24, 7)
-    effects = framing.pitfall_effects(data)
+    effects = pitfalls.pitfall_effects(data)
     assert effects["estimate"].isna().all()
     assert effects["note"].str.contains("needs at least").all()
 
@@ -154,16 +154,16 @@ def test_missing_framing_or_pitfall_data_is_a_sentence_not_a_crash():
     import pandas as pd
     import pytest
 
-    from amo_analysis.analyses import framing
+    from amo_analysis.analyses import framing, pitfalls
 
     bare = pd.DataFrame({"amo": [True, False], "budget_planned": [1.0, 2.0], "outcome_class": ["failed", "successful"]})
     with pytest.raises(framing.FramingError, match="no framing_score"):
         framing.require_framing(bare)
     with pytest.raises(framing.FramingError, match="none of the five pitfall columns"):
-        framing.require_pitfalls(bare)
-    claim, pitfalls = framing.claims_check(bare, 7, None)
-    assert claim.empty and pitfalls.empty
-    assert framing.require_pitfalls(bare.assign(scope_creep=[True, False])) is True
+        pitfalls.require_pitfalls(bare)
+    claim, pitfall_claims = pitfalls.claims_check(bare, 7, None)
+    assert claim.empty and pitfall_claims.empty
+    assert pitfalls.require_pitfalls(bare.assign(scope_creep=[True, False])) is True
 
 
 def test_without_framing_or_pitfalls_every_cell_gets_the_reason_not_an_error():
@@ -171,17 +171,17 @@ def test_without_framing_or_pitfalls_every_cell_gets_the_reason_not_an_error():
     from amo_analysis.report import framing_plots
 
     bare = pd.DataFrame({"amo": [True, False, True], "budget_planned": [1.0, 2.0, 3.0]})
-    framed, pitfalls = framing.framing_data(bare), framing.pitfall_data(bare)
+    framed, no_pitfalls = framing.framing_data(bare), pitfalls.pitfall_data(bare)
     assert isinstance(framed, Unavailable) and "no framing_score" in framed.reason
-    assert isinstance(pitfalls, Unavailable) and "none of the five pitfall columns" in pitfalls.reason
+    assert isinstance(no_pitfalls, Unavailable) and "none of the five pitfall columns" in no_pitfalls.reason
     risks = framing.framing_risk_table(framed, threshold=7)
     assert risks is framed  # the reason travels down the chain
     assert framing_plots.risk_ratio_forest(risks, "failed") is framed
-    assert framing.pitfall_effects(pitfalls) is pitfalls
-    assert framing_plots.cooccurrence_heatmap(framing.pitfall_cooccurrence(pitfalls)) is pitfalls
-    claim, pitfall_claims = framing.claims_check(bare, 7, pitfalls)
-    assert claim.empty and pitfall_claims.empty and framing.framing_records(claim, pitfall_claims) == []
-    assert framing.evalue_table(bare, risks).attrs["why"]
+    assert pitfalls.pitfall_effects(no_pitfalls) is no_pitfalls
+    assert framing_plots.cooccurrence_heatmap(pitfalls.pitfall_cooccurrence(no_pitfalls)) is no_pitfalls
+    claim, pitfall_claims = pitfalls.claims_check(bare, 7, no_pitfalls)
+    assert claim.empty and pitfall_claims.empty and pitfalls.claims_records(claim, pitfall_claims) == []
+    assert pitfalls.evalue_table(bare, risks).attrs["why"]
 
 
 def test_subsample_note_is_added_to_each_row_and_recorded_in_the_report_language():
@@ -209,21 +209,110 @@ def test_any_pitfall_and_the_share_of_troubled_projects_with_one():
             "outcome_class": ["failed", "challenged", "challenged", "failed", "successful", None],
         }
     )
-    flags = framing.any_pitfall(data)
+    flags = pitfalls.any_pitfall(data)
     assert flags.iloc[0] == 1.0 and flags.iloc[1] == 0.0 and flags.iloc[4] == 1.0
     assert np.isnan(flags.iloc[2]) and np.isnan(flags.iloc[3])  # no pitfall reported, some unknown
-    share, low, high, n, note = framing.pitfall_share(data, "failed_or_challenged", "troubled")
+    share, low, high, n, note = pitfalls.pitfall_share(data, "failed_or_challenged", "troubled")
     assert (share, n) == (0.5, 2)  # projects 1 and 2 (3 and 4 unknown; 6 has no outcome class)
     assert low < 0.5 < high and note.startswith("Only 2 of the five pitfalls are recorded")
-    share_all, *_, n_all, _ = framing.pitfall_share(data, "failed_or_challenged", "all")
+    share_all, *_, n_all, _ = pitfalls.pitfall_share(data, "failed_or_challenged", "all")
     assert (share_all, n_all) == (1 / 3, 3)  # project 1 of projects 1, 2 and 5
 
 
 def test_pitfall_effects_can_be_limited_to_the_pairs_a_claim_needs():
     data = _synthetic(300, 4)
     only = frozenset({("scope_creep", "drift_median"), ("no_sponsor", "slip_median")})
-    table = framing.pitfall_effects(data, seed=1, only=only)
+    table = pitfalls.pitfall_effects(data, seed=1, only=only)
     assert set(zip(table["pitfall"], table["measure"])) == only
-    full = framing.pitfall_effects(data, seed=1).set_index(["pitfall", "measure"])
+    full = pitfalls.pitfall_effects(data, seed=1).set_index(["pitfall", "measure"])
     for _, row in table.iterrows():
         assert row["estimate"] == pytest.approx(full.loc[(row["pitfall"], row["measure"]), "estimate"])
+
+
+# --------------------------------------------------------------------------- the words of a French report (#13)
+
+
+def test_every_framing_error_is_a_message_with_a_french_text():
+    import inspect
+
+    from amo_analysis.i18n import Message, localise
+
+    source = inspect.getsource(framing) + inspect.getsource(pitfalls)
+    assert 'FramingError(f"' not in source and 'FramingError("' not in source
+    data = _synthetic(300, 10)
+    data["framing_q05"] = False
+    with pytest.raises(framing.FramingError) as info:
+        framing.risk_ratio(data, "framing_q05")
+    reason = info.value.args[0]
+    assert isinstance(reason, Message) and str(info.value) == str(reason)
+    assert str(reason).startswith("No project has 'framing_q05' (")
+    french = localise(reason, "fr")
+    assert french.startswith("Aucun projet n'a « framing_q05 » (Contraintes RGPD/réglementaires connues)")
+    table = framing.framing_risk_table(data, outcomes=("failed",))
+    q5 = table[table["exposure"] == "framing_q05"]
+    assert all(isinstance(n, Message) for n in q5["note"])
+    assert "personne n'y a répondu" in framing.notes_text(q5, "fr")
+
+
+def test_no_event_in_a_group_reads_in_french_with_french_words():
+    from amo_analysis.i18n import localise
+
+    data = _two_by_two(0, 20, 5, 20)
+    with pytest.raises(framing.FramingError) as info:
+        framing.risk_ratio(data, "x")
+    assert str(info.value) == "No project with 'x' is failed (0 of 20): the risk ratio has no finite interval."
+    assert localise(info.value.args[0], "fr") == (
+        "Aucun projet avec « x » n'est en échec (0 sur 20) : le rapport de risques n'a pas d'intervalle fini."
+    )
+
+
+def test_shown_translates_the_names_and_saves_them_as_they_are():
+    data = _synthetic(300, 10)
+    data["framing_q05"] = False
+    table = framing.framing_risk_table(data, outcomes=("failed", "failed_or_challenged"), lang="fr")
+    finding = framing.shown(table, "risk_ratios", "fr")
+    assert finding.name == "risk_ratios" and finding.labels == framing.HEADERS
+    assert list(finding.saved["model"]) == list(table["model"])  # the names stay in the saved table
+    assert set(finding.table["model"]) == {
+        "ajusté",
+        "ajusté + pratique",
+        "sans la pratique",
+        "avec la pratique",
+        "rapport avec / sans la pratique",
+    }
+    assert set(finding.table["outcome"]) == {"échec", "échec ou en difficulté"}
+    assert finding.table["covariates"].iloc[0] == "log du budget, complexité, type de projet"
+    notes = [n for n in finding.saved["note"] if n]
+    assert notes and all(type(n) is str and "Aucun projet" in n for n in notes)
+    english = framing.shown(table, "risk_ratios", "en")
+    assert list(english.table["model"]) == list(table["model"])
+    assert list(english.table["note"]) == [str(n) for n in table["note"]]
+
+
+def test_pitfall_meanings_and_claims_in_french():
+    data = _synthetic(400, 3)
+    effects = pitfalls.pitfall_effects(data, only=frozenset({("scope_creep", "drift_median")}))
+    assert effects.loc[0, "meaning"] == "percent change of the median final-cost ratio"
+    shown = framing.shown(effects, "pitfall_effects", "fr").table
+    assert shown.loc[0, "meaning"] == "variation en % du rapport médian coût final / budget"
+    assert shown.loc[0, "scale"] == "variation en %" and shown.loc[0, "measure"] == "drift_median"
+    english = pitfalls.pitfall_claims(data, effects)
+    french = pitfalls.pitfall_claims(data, effects, lang="fr")
+    assert list(english["claim"]) == [pitfalls.SCOPE_CREEP_CLAIM.text, pitfalls.REQUIREMENTS_CLAIM.text]
+    assert list(french["claim"]) == [
+        dict(pitfalls.SCOPE_CREEP_CLAIM.paraphrases)["fr"],
+        dict(pitfalls.REQUIREMENTS_CLAIM.paraphrases)["fr"],
+    ]
+    assert english.loc[0, "measure"] == "adjusted percent change of the median final-cost ratio"
+    table = framing.shown(french, lang="fr").table
+    assert table.loc[0, "measure"] == "variation ajustée du rapport médian coût final / budget"
+    assert set(table["verdict"]) <= {
+        "étayée",
+        "non concluante",
+        "plus faible qu'annoncé",
+        "plus fort qu'annoncé",
+        "sens inverse",
+    }
+    assert set(table["unit"]) == {"variation en %", "proportion"}
+    assert framing.framing_claim(data, lang="fr").loc[0, "claim"] == dict(framing.FRAMING_CLAIM.paraphrases)["fr"]
+    assert framing.framing_claim(data).loc[0, "claim"] == framing.FRAMING_CLAIM.text

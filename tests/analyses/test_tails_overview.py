@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amo_analysis.analyses import framing, overruns
+from amo_analysis.analyses import framing, overruns, pitfalls
 from amo_analysis.ingest.portfolio import load_portfolio
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report.run_context import RunContext
@@ -156,7 +156,7 @@ def sample():
 
 @pytest.fixture(scope="module")
 def evalues(sample):
-    return framing.evalue_table(sample, framing.framing_risk_table(sample))
+    return pitfalls.evalue_table(sample, framing.framing_risk_table(sample))
 
 
 def test_evalue_column_is_the_evalue_of_each_risk_ratio(evalues):
@@ -176,7 +176,9 @@ def test_evalue_column_is_the_evalue_of_each_risk_ratio(evalues):
 def test_framing_rows_are_the_claim_model_of_the_risk_table(sample, evalues):
     risks = framing.framing_risk_table(sample)
     part = risks[
-        (risks["model"] == framing.EVALUE_MODEL) & (risks["exposure"] == "well_framed") & (risks["outcome"] == "failed")
+        (risks["model"] == pitfalls.EVALUE_MODEL)
+        & (risks["exposure"] == "well_framed")
+        & (risks["outcome"] == "failed")
     ].iloc[0]
     row = evalues[(evalues["exposure"] == "well_framed") & (evalues["outcome"] == "failed")].iloc[0]
     assert row["estimate"] == part["estimate"] and row["ci_high"] == part["ci_high"]
@@ -186,8 +188,8 @@ def test_framing_rows_are_the_claim_model_of_the_risk_table(sample, evalues):
 
 
 def test_pitfall_risk_ratios_are_adjusted_risk_ratios(sample):
-    table = framing.pitfall_risk_table(sample, outcomes=("failed",))
-    assert list(table["exposure"]) == list(framing.PITFALL_COLUMNS)
+    table = pitfalls.pitfall_risk_table(sample, outcomes=("failed",))
+    assert list(table["exposure"]) == list(pitfalls.PITFALL_COLUMNS)
     scope = table[table["exposure"] == "scope_creep"].iloc[0]
     direct = framing.risk_ratio(
         sample.assign(scope_creep=sample["scope_creep"].astype("boolean")),
@@ -196,19 +198,19 @@ def test_pitfall_risk_ratios_are_adjusted_risk_ratios(sample):
         framing.size_type_covariates(sample),
         adjust_amo=True,
     )
-    assert scope["estimate"] == pytest.approx(direct.estimate) and scope["model"] == framing.EVALUE_MODEL
+    assert scope["estimate"] == pytest.approx(direct.estimate) and scope["model"] == pitfalls.EVALUE_MODEL
 
 
 def test_unestimable_rows_keep_their_reason_and_no_evalue():
     data = framing.with_framing_columns(load_portfolio(SAMPLE_PORTFOLIO).data.head(24))
-    table = framing.evalue_table(data, None)
+    table = pitfalls.evalue_table(data, None)
     missing = table[table["estimate"].isna()]
     assert len(missing) and missing["evalue"].isna().all() and (missing["note"].str.len() > 0).all()
-    assert set(table["exposure"]) == set(framing.PITFALL_COLUMNS)  # no framing rows without a risk table
+    assert set(table["exposure"]) == set(pitfalls.PITFALL_COLUMNS)  # no framing rows without a risk table
 
 
 def test_nothing_to_show_says_why_in_french():
-    table = framing.evalue_table(pd.DataFrame({"amo": [True, False]}), None, lang="fr")
+    table = pitfalls.evalue_table(pd.DataFrame({"amo": [True, False]}), None, lang="fr")
     assert table.empty and table.attrs["why"].startswith("Le portefeuille n'a ni réponses de cadrage ni écueils")
 
 
@@ -216,7 +218,7 @@ def test_evalue_records(tmp_path, evalues):
     ctx = RunContext(
         portfolio=SimpleNamespace(practice_name="AMO"), notebook="01_test", run_dir=tmp_path / "run", lang="fr"
     )
-    ctx.keep(framing.evalue_records(evalues, "fr", "AMO"))
+    ctx.keep(pitfalls.evalue_records(evalues, "fr", "AMO"))
     rec = records(tmp_path)
     assert len(rec) == len(evalues)
     scope = rec["sensitivity.pitfall.scope_creep.failed.evalue"]

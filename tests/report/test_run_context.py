@@ -356,6 +356,19 @@ def test_show_a_finding_displays_saves_and_records_in_one_call(ctx, shown):
     assert "One sentence under the table." in shown[-1][0][0].data
 
 
+def test_show_a_finding_with_a_saved_table_saves_it_and_shows_the_other(ctx, shown):
+    from amo_analysis.findings import Finding
+
+    saved = pd.DataFrame({"model": ["with amo"], "estimate": [0.5]})
+    table = pd.DataFrame({"model": ["avec la pratique"], "estimate": [0.5]})
+    ctx.show(Finding(table, name="demo", saved=saved))
+    assert pd.read_csv(ctx.run_dir / "tables" / f"{NB}_demo.csv")["model"].tolist() == ["with amo"]
+    html = shown[-1][0][0].to_html()
+    assert "avec la pratique" in html and "with amo" not in html
+    ctx.show(Finding(table, saved=saved))  # no name: nothing saved
+    assert files(ctx.run_dir / "tables") == [f"{NB}_demo.csv", f"{NB}_demo.xlsx"]
+
+
 def test_show_unavailable_says_why_in_the_run_language_and_saves_nothing(sample, tmp_path, shown):
     from amo_analysis.findings import Unavailable
     from amo_analysis.i18n import Message
