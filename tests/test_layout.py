@@ -88,3 +88,16 @@ def test_notebooks_narrate_and_show_without_logic():
             if logic:
                 offenders.append(f"{path.name} cell {number}: {', '.join(logic)}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_long_modules_say_why_they_are_long():
+    """No module over ~600 lines without a reason stated in its docstring (the reason names the
+    600-line mark)."""
+    silent = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > 620:
+            docstring = ast.get_docstring(ast.parse(text)) or ""
+            if "600 lines" not in docstring:
+                silent.append(f"{path.relative_to(PACKAGE)} ({text.count(chr(10))} lines)")
+    assert not silent, "modules over 600 lines without a stated reason: " + ", ".join(silent)

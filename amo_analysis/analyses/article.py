@@ -7,12 +7,12 @@ analysis computes it; this module only dispatches:
 * ``effects`` — the claims check of notebook 02 (`effects.claims_for`: adjusted OLS, HC2 / CR2);
 * ``framing_rr`` — the risk ratio of failure, well framed vs the others (`framing.framing_claim`);
 * ``pitfall_effect`` — the adjusted association of a pitfall with drift, slip or adoption
-  (`framing.pitfall_effects`), or with any money column of the portfolio such as run costs
-  (`framing.pitfall_column_effect`); when the portfolio is too small to adjust for every covariate
+  (`pitfalls.pitfall_effects`), or with any money column of the portfolio such as run costs
+  (`pitfalls.pitfall_column_effect`); when the portfolio is too small to adjust for every covariate
   (5 projects per parameter), adjusted for size and the practice only (`FEW_COVARIATES`, said in the note);
-* ``pitfall_level`` — the mean outcome of the projects with a pitfall (`framing.exposed_mean`);
+* ``pitfall_level`` — the mean outcome of the projects with a pitfall (`pitfalls.exposed_mean`);
 * ``pitfall_share`` — the share of troubled projects with a pitfall, or of all projects with a pitfall
-  that ended in trouble (`framing.pitfall_share`, Wilson intervals);
+  that ended in trouble (`pitfalls.pitfall_share`, Wilson intervals);
 * ``forecast_margin`` — the forecast's chance that budget + 10 % covers the final cost of a typical
   new project, with / without the practice (`forecast.forecast`), with a Wilson interval over the
   n_spread values it is counted over (the median model's own uncertainty is left out, so the
@@ -39,7 +39,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from amo_analysis.analyses import effects, forecast, framing, roi
+from amo_analysis.analyses import effects, forecast, framing, pitfalls, roi
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import Message, format_number, format_percent, format_points, join_sentences, localise, translate
@@ -103,7 +103,7 @@ _OUTCOME_WORD = {
     "slip_median": "schedule_slip",
     "adoption_mean": "adoption_m3",
 }
-_PITFALL_MEASURE = {key: key for key, *_ in framing.PITFALL_MEASURES}
+_PITFALL_MEASURE = {key: key for key, *_ in pitfalls.PITFALL_MEASURES}
 #: the covariates (with the practice) of a pitfall reading when the portfolio is too small to adjust for
 #: every pre-treatment covariate (5 projects per parameter: 20 projects)
 FEW_COVARIATES = ["log_budget"]
@@ -123,9 +123,9 @@ def missing_column(data: pd.DataFrame, reading: claims_mod.Reading) -> str | Non
     if reading.analysis.startswith("pitfall") and reading.exposure != "any_pitfall":
         needs.append(reading.exposure)
     if reading.analysis == "pitfall_share":
-        present = [p for p in framing.PITFALL_COLUMNS if _has(data, p)]
+        present = [p for p in pitfalls.PITFALL_COLUMNS if _has(data, p)]
         if not present:
-            needs.append(framing.PITFALL_COLUMNS[0])
+            needs.append(pitfalls.PITFALL_COLUMNS[0])
     if reading.analysis in ("forecast_margin", "margin_share", "roi"):
         needs.append("budget_planned")
     for column in needs:
@@ -219,7 +219,7 @@ class _Cache:
     def pitfall_effects(self, covariates=None) -> pd.DataFrame:
         return self.get(
             ("pitfall_effects", None if covariates is None else tuple(covariates)),
-            lambda: framing.pitfall_effects(self.data, covariates, seed=self.seed, only=self.pairs),
+            lambda: pitfalls.pitfall_effects(self.data, covariates, seed=self.seed, only=self.pairs),
         )
 
     def forecast(self) -> pd.DataFrame:
@@ -284,10 +284,10 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
             _fill(row, r["estimate"], r["ci_low"], r["ci_high"], r["n"], r["note"])
         else:
             try:
-                result = framing.pitfall_column_effect(data, reading.exposure, reading.outcome, seed=cache.seed)
+                result = pitfalls.pitfall_column_effect(data, reading.exposure, reading.outcome, seed=cache.seed)
             except framing.FramingError as exc:
                 try:
-                    result = framing.pitfall_column_effect(
+                    result = pitfalls.pitfall_column_effect(
                         data, reading.exposure, reading.outcome, FEW_COVARIATES, seed=cache.seed
                     )
                 except framing.FramingError:
@@ -295,10 +295,10 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
                 row.update({"fewer_covariates": True, "note": f"({exc})"})
             _fill(row, result.estimate, result.ci_low, result.ci_high, result.n)
     elif reading.analysis == "pitfall_level":
-        _fill(row, *framing.exposed_mean(data, reading.exposure, reading.outcome))
+        _fill(row, *pitfalls.exposed_mean(data, reading.exposure, reading.outcome))
     elif reading.analysis == "pitfall_share":
         among = "troubled" if reading.scale == "share_of_troubled" else "all"
-        share, low, high, n, note = framing.pitfall_share(data, reading.outcome, among)
+        share, low, high, n, note = pitfalls.pitfall_share(data, reading.outcome, among)
         _fill(row, share, low, high, n, note)
     elif reading.analysis == "forecast_margin":
         table = cache.forecast()
@@ -435,7 +435,7 @@ def reading_text(row, lang: str = "en") -> str:
     key = f"ac_{row['analysis']}_{row['scale']}"
     if row["analysis"] == "forecast_margin":
         key += "_with" if row["exposure"] == "practice" else "_without"
-    exposure = framing.question_label(row["exposure"], lang) if row["exposure"] in framing.PITFALL_COLUMNS else ""
+    exposure = framing.question_label(row["exposure"], lang) if row["exposure"] in pitfalls.PITFALL_COLUMNS else ""
     outcome = translate(_OUTCOME_WORD.get(row["outcome"], row["outcome"]), lang)
     return translate(key, lang, exposure=exposure, outcome=outcome)
 

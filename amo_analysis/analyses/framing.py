@@ -761,14 +761,3 @@ def framing_claim_records(claim_table: pd.DataFrame, lang: str = "en") -> list[d
 
 #: names moved to `pitfalls` that `analyses/article.py` still reads from this module (edited on
 #: another branch at the time of the split): they resolve there until it imports `pitfalls` itself
-_MOVED_TO_PITFALLS = frozenset(
-    {"PITFALL_COLUMNS", "PITFALL_MEASURES", "exposed_mean", "pitfall_column_effect", "pitfall_effects", "pitfall_share"}
-)
-
-
-def __getattr__(name: str):
-    if name in _MOVED_TO_PITFALLS:
-        from amo_analysis.analyses import pitfalls
-
-        return getattr(pitfalls, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ from amo_analysis.stats.claims import INCONCLUSIVE, LARGER, OPPOSITE, SMALLER, S
 def _raw(n=500, seed=11):
     """Canonical input columns (no derived column) of a synthetic portfolio, every project finished."""
     raw = synth.make_portfolio(n, seed, share_unfinished=0.0, share_cancelled=0.0)
-    for pitfall in article.framing.PITFALL_COLUMNS:
+    for pitfall in article.pitfalls.PITFALL_COLUMNS:
         raw[pitfall] = False
     return raw
 
