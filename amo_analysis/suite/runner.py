@@ -254,28 +254,41 @@ def _raise_interrupted(signum, _frame):
     raise _Interrupted(signal.Signals(signum).name)
 
 
+#: attempts at starting a notebook's kernel: on a busy machine a kernel may die before its first reply
+#: (it lost a race for one of its five TCP ports to another process); no cell has run then, so the
+#: notebook is simply started again
+KERNEL_START_ATTEMPTS = 3
+KERNEL_START_FAILURE = "before replying to kernel_info"
+
+
 def execute_one(nb: Path, target: Path, parameters: dict, kernel: str):
     """Execute one notebook with papermill in this process and return it (a `NotebookNode`);
-    a failing cell raises `NotebookFailed`."""
+    a failing cell raises `NotebookFailed`. A kernel that dies before its first reply is started
+    again (`KERNEL_START_ATTEMPTS`)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    try:
-        # written once at the end (or at the failing cell), not twice per cell: papermill's per-cell
-        # saves serialise and validate the whole notebook, figures included, each time
-        return pm.execute_notebook(
-            str(nb),
-            str(target),
-            parameters=parameters,
-            kernel_name=kernel,
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-        )
-    except PapermillExecutionError as exc:
-        raise NotebookFailed(
-            f"notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue}"
-        ) from exc
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            # written once at the end (or at the failing cell), not twice per cell: papermill's per-cell
+            # saves serialise and validate the whole notebook, figures included, each time
+            return pm.execute_notebook(
+                str(nb),
+                str(target),
+                parameters=parameters,
+                kernel_name=kernel,
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+            )
+        except PapermillExecutionError as exc:
+            raise NotebookFailed(
+                f"notebook {nb.name} failed at cell {exc.exec_count or exc.cell_index}: {exc.ename}: {exc.evalue}"
+            ) from exc
+        except RuntimeError as exc:
+            if KERNEL_START_FAILURE not in str(exc) or attempt == KERNEL_START_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def default_jobs(n_notebooks: int) -> int:

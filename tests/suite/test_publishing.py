@@ -103,6 +103,7 @@ def test_the_whole_suite_runs_on_the_folder_in_one_command(english):
         "05_roi_simulation",
         "06_benchmark_report",
         "07_organisations",
+        "08_article_claims",
     ]
     assert document["provenance"]["n_projects"] == 203
     assert len(document["provenance"]["sources"]) == 5 + 1

@@ -263,3 +263,38 @@ def test_killing_a_worker_kills_the_kernels_it_started():
     finally:
         if kernel.poll() is None:
             kernel.kill()
+
+
+def test_a_kernel_that_dies_before_its_first_reply_is_started_again(tmp_path, monkeypatch):
+    import papermill
+
+    from amo_analysis.suite import runner
+
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(args)
+        if len(calls) < runner.KERNEL_START_ATTEMPTS:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return "executed"
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    assert runner.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k") == "executed"
+    assert len(calls) == runner.KERNEL_START_ATTEMPTS
+
+    def always(*args, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", always)
+    with pytest.raises(RuntimeError, match="kernel_info"):
+        runner.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k")
+
+    def other(*args, **kwargs):  # any other error is not retried
+        calls.append(args)
+        raise RuntimeError("something else")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", other)
+    with pytest.raises(RuntimeError, match="something else"):
+        runner.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k")
+    assert len(calls) == 1
