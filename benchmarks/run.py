@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 STACK_IMPORTS = "import pandas, matplotlib, matplotlib.pyplot, seaborn, statsmodels.api"
 # The effect families of notebook 02 are timed apart (`effects_*`); `render_html` is the HTML export
-# of the six executed notebooks and the summary page, timed on the end-to-end run's notebooks.
+# of the executed notebooks and the summary page, timed on the end-to-end run's notebooks.
 EFFECT_FAMILIES = {
     "effects_difference": ("difference",),
     "effects_ols": ("ols",),
@@ -415,7 +415,7 @@ def markdown(result: dict) -> str:
             "Stage seconds (each stage calls the package functions its notebook calls, in one process; "
             "`effects_*` are the model families of notebook 02, `render_html` the HTML export of the "
             "end-to-end run's executed notebooks and summary page, timed after that run); "
-            "`end to end` is the whole runner from the CSV (validation, 6 notebooks in parallel, HTML); "
+            "`end to end` is the whole runner from the CSV (validation, every notebook the portfolio can feed, in parallel, HTML); "
             "peak memory: stages = peak RSS of the stage process, end to end = peak summed RSS of the "
             "runner and every process under it.",
             "",
