@@ -60,6 +60,14 @@ class Finding:
     saved: Any = None
 
 
+def number_or_none(value) -> float | None:
+    """A record's number: `float(value)`, or None (null in `results.json`) when it is missing (None,
+    NaN, pandas' NA)."""
+    import pandas as pd
+
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def first_unavailable(*values: object) -> Unavailable | None:
     """The first `Unavailable` among `values` (positional and keyword values alike), else None."""
     return next((v for v in values if isinstance(v, Unavailable)), None)

@@ -40,6 +40,7 @@ from amo_analysis.analyses import overview
 from amo_analysis.stats import effects
 from amo_analysis.stats import power
 from amo_analysis.stats.design import MIN_ORGANISATIONS_PER_GROUP, AssignmentDesign, assignment_design
+from amo_analysis.findings import number_or_none
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, Message, format_percent, join_sentences, localise, translate
 
@@ -662,10 +663,6 @@ def _count(value):
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _num(value):
-    return None if value is None or pd.isna(value) else float(value)
-
-
 def claim_text(claims: pd.DataFrame, row, lang: str = "en") -> str:
     """The text of a claim row of `claims_check` in `lang`: the headline figure's own words where the
     locale files have them (`claim_<key>`), else the claim's paraphrase in `lang` (the register's or a
@@ -704,14 +701,14 @@ def effects_records(
         records.append(
             dict(
                 name=_name(row),
-                value=_num(row["estimate"]),
-                ci_low=_num(row["ci_low"]),
-                ci_high=_num(row["ci_high"]),
+                value=number_or_none(row["estimate"]),
+                ci_low=number_or_none(row["ci_low"]),
+                ci_high=number_or_none(row["ci_high"]),
                 n=int(row["n"]),
                 method=_method_label(row["method"], row["quantile"], lang),
                 unit=row["scale"],
                 label=label,
-                p_value=_num(row["p_value"]),
+                p_value=number_or_none(row["p_value"]),
                 headline=(row["outcome"], row["method"], row["scale"]) in headline,
                 **extra,
             )
@@ -723,9 +720,9 @@ def effects_records(
         records.append(
             dict(
                 name=f"claim.{row['claim']}",
-                value=_num(row["estimate"]),
-                ci_low=_num(row["ci_low"]),
-                ci_high=_num(row["ci_high"]),
+                value=number_or_none(row["estimate"]),
+                ci_low=number_or_none(row["ci_low"]),
+                ci_high=number_or_none(row["ci_high"]),
                 n=int(row["n"]),
                 method=_method_label(row["method"], None, lang) if row["method"] else "",
                 unit=row["scale"],
@@ -743,12 +740,12 @@ def effects_records(
         records.append(
             dict(
                 name=f"mde.{row['outcome']}.{UNIT_NAMES[row['scale']]}",
-                value=_num(row["mde_increase"]),
+                value=number_or_none(row["mde_increase"]),
                 n=int(row["n_treated"] + row["n_control"]),
                 unit=row["scale"],
                 method=translate("pe_mde_method", lang),
                 label=f"{translate(row['measure'], lang, practice=practice)} — {translate('pe_mde', lang)} ({_scale_label(row['scale'], lang)})",
-                mde_decrease=_num(row["mde_decrease"]),
+                mde_decrease=number_or_none(row["mde_decrease"]),
                 note=row["note"],
                 headline=False,
             )

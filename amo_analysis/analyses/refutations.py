@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from amo_analysis.findings import number_or_none
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import (
     Message,
@@ -245,10 +246,6 @@ def refutation_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     )
 
 
-def _num(value):
-    return None if value is None or pd.isna(value) else float(value)
-
-
 def refutation_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
     """The records `refute.<outcome>.<key>` for each refuter row: value = mean refuted estimate (outcome
     units: log ratio or fraction) with the 2.5–97.5 % range of the refuted estimates as ci_low /
@@ -260,16 +257,16 @@ def refutation_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
         records.append(
             dict(
                 name=f"refute.{row['outcome']}.{row['key']}",
-                value=_num(row["refuted_estimate"]),
-                ci_low=_num(row["ci_low"]),
-                ci_high=_num(row["ci_high"]),
+                value=number_or_none(row["refuted_estimate"]),
+                ci_low=number_or_none(row["ci_low"]),
+                ci_high=number_or_none(row["ci_high"]),
                 n=None if pd.isna(row["n"]) else int(row["n"]),
                 unit=units.get(row["outcome"], "percentage points"),
                 method=translate(f"refute_{row['key']}", lang),
                 label=refutation_sentence(row, lang),
                 passed=None if pd.isna(row["passed"]) else bool(row["passed"]),
-                p_value=_num(row["p_value"]),
-                estimate=_num(row["estimate"]),
+                p_value=number_or_none(row["p_value"]),
+                estimate=number_or_none(row["estimate"]),
                 draws=None if pd.isna(row["draws"]) else int(row["draws"]),
                 note=localise(row["note"], lang),
                 headline=False,

@@ -750,9 +750,8 @@ def example_vs_portfolio(
 
 
 def describe_run(result: RoiResult, lang: str = "en") -> str:
-    """One sentence: the fee used and what the simulation rests on (in `lang`)."""
-    fee = translate("roi_fee_used", lang, fee=format_number(result.fee, lang), source=localise(result.fee_source, lang))
-    return " ".join([fee, *(localise(note, lang) for note in result.notes)])
+    """One sentence: the fee used and what the simulation rests on (`run_note` in `lang`)."""
+    return localise(run_note(result), lang)
 
 
 def run_note(result: RoiResult) -> Message:

@@ -57,6 +57,7 @@ from statsmodels.regression.linear_model import OLS
 
 from amo_analysis.analyses import effects as pe
 from amo_analysis.analyses import overview
+from amo_analysis.findings import number_or_none
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import (
     TRANSLATIONS,
@@ -572,10 +573,6 @@ def sensitivity_text(result: ClaimsSensitivity, refutations: pd.DataFrame | None
 # --------------------------------------------------------------------------------------------
 
 
-def _num(value):
-    return None if value is None or pd.isna(value) else float(value)
-
-
 def sensitivity_records(result: ClaimsSensitivity, lang: str = "en") -> list[dict]:
     """The records, for each claim reading `<claim>` (e.g. `amo_budget_drift.relative`):
 
@@ -593,14 +590,14 @@ def sensitivity_records(result: ClaimsSensitivity, lang: str = "en") -> list[dic
         records.append(
             dict(
                 name=name,
-                value=_num(row["rv"]),
+                value=number_or_none(row["rv"]),
                 n=n,
                 unit="fraction",
                 method=method,
                 label=sentence(row, lang),
                 robustness=row["verdict"],
                 benchmark=row["benchmark"],
-                benchmark_share=_num(row["benchmark_share"]),
+                benchmark_share=number_or_none(row["benchmark_share"]),
                 note=row["note"],
                 headline=True,
             )
@@ -616,26 +613,26 @@ def sensitivity_records(result: ClaimsSensitivity, lang: str = "en") -> list[dic
             records.append(
                 dict(
                     name=f"{name}.{part}",
-                    value=_num(row[part]),
+                    value=number_or_none(row[part]),
                     n=n,
                     unit=unit,
                     method=method,
                     label=f"{translate(key, lang)} — {about}",
-                    t=_num(row["t"]),
-                    dof=_num(row["dof"]),
+                    t=number_or_none(row["t"]),
+                    dof=number_or_none(row["dof"]),
                     headline=False,
                 )
             )
         records.append(
             dict(
                 name=f"{name}.evalue",
-                value=_num(row["evalue"]),
+                value=number_or_none(row["evalue"]),
                 n=n,
                 unit="ratio",
                 method=translate("sens_evalue_method", lang),
                 label=f"{translate('sens_evalue', lang)} — {about}",
-                evalue_ci=_num(row["evalue_ci"]),
-                d=_num(row["d"]),
+                evalue_ci=number_or_none(row["evalue_ci"]),
+                d=number_or_none(row["d"]),
                 headline=False,
             )
         )
@@ -651,14 +648,14 @@ def sensitivity_records(result: ClaimsSensitivity, lang: str = "en") -> list[dic
         records.append(
             dict(
                 name=f"sensitivity.{b['claim']}.bound.{b['benchmark']}.{b['k']:g}x",
-                value=_num(b["estimate"]),
-                ci_low=_num(b["ci_low"]),
-                ci_high=_num(b["ci_high"]),
+                value=number_or_none(b["estimate"]),
+                ci_low=number_or_none(b["ci_low"]),
+                ci_high=number_or_none(b["ci_high"]),
                 unit=b["scale"],
                 method=method,
                 label=label,
-                r2dz_x=_num(b["r2dz_x"]),
-                r2yz_dx=_num(b["r2yz_dx"]),
+                r2dz_x=number_or_none(b["r2dz_x"]),
+                r2yz_dx=number_or_none(b["r2yz_dx"]),
                 reaches_zero=bool(b["reaches_zero"]),
                 headline=False,
                 **extra,

@@ -94,23 +94,30 @@ def _rows(ws, name: str, title: str, limits: InputLimits = INPUT_LIMITS) -> list
     return rows
 
 
+def open_workbook(path: Path):
+    """The workbook at `path`, opened read-only with cached values, after `check_workbook_size`; a
+    file openpyxl cannot open is one `InputError` sentence saying what to do."""
+    import openpyxl
+
+    check_workbook_size(path)
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors, ...)
+        raise InputError(
+            f"{path.name}: the workbook is corrupted and cannot be opened ({type(exc).__name__}); "
+            "open it in Excel and save it again as .xlsx, or export a CSV."
+        ) from exc
+
+
 def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
     """The table in one sheet of a workbook (`sheet`, or the first with a table header), and what was found."""
-    import openpyxl
     from openpyxl.utils import get_column_letter
 
     name = path.name
-    check_workbook_size(path)
     info = SourceInfo(display_name=name, kind="xlsx", row_label="row")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors, ...)
-            raise InputError(
-                f"{name}: the workbook is corrupted and cannot be opened ({type(exc).__name__}); "
-                "open it in Excel and save it again as .xlsx, or export a CSV."
-            ) from exc
+        wb = open_workbook(path)
         try:
             sheets = {ws.title: ws for ws in wb.worksheets}
             names = list(sheets)

@@ -119,18 +119,10 @@ def table_sheets(path: str | os.PathLike) -> list[str]:
     """The sheets of an Excel workbook that hold a table (a header row found as `read_source` finds
     it), in workbook order; empty sheets and sheets of notes are left out. A folder of client
     exports reads each of them as a source (`collection`)."""
-    import openpyxl
-
-    from amo_analysis.ingest.excel import _find_header
+    from amo_analysis.ingest.excel import _find_header, open_workbook
 
     path = Path(path)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors, ...)
-        raise InputError(
-            f"{path.name}: the workbook is corrupted and cannot be opened ({type(exc).__name__}); "
-            "open it in Excel and save it again as .xlsx, or export a CSV."
-        ) from exc
+    wb = open_workbook(path)  # a zip bomb in a folder of exports is refused here too, before parsing
     try:
         found = []
         for ws in wb.worksheets:

@@ -138,18 +138,29 @@ def read_sqlite(path: Path, table: str | None, query: str | None) -> tuple[pd.Da
             sql = f"SELECT * FROM {_quote_ident(chosen)}"
         else:
             sql = query
-        try:
-            cur = con.execute(sql)
-            if cur.description is None:
-                raise InputError(f"{name}: the query returned no table (is it a SELECT?).")
-            cols = [d[0] for d in cur.description]
-            df = pd.DataFrame.from_records(cur.fetchall(), columns=cols)
-        except sqlite3.Error as exc:
-            raise InputError(f"{name}: the query failed: {_first_line(exc)}.") from exc
+        df = _query_frame(
+            con,
+            sql,
+            name,
+            sqlite3.Error,
+            lambda cur: pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description]),
+        )
     finally:
         con.close()
     info = _sql_info(name, "sqlite", table, query, chosen, sql)
     return _finish_typed(df, name, info, "the query result" if query else f"table {chosen!r}"), info
+
+
+def _query_frame(con, sql: str, name: str, error: type[Exception], to_frame) -> pd.DataFrame:
+    """The table `sql` returns on the connection `con` (`to_frame` reads its cursor); a query that
+    returns no table or fails (`error`, the driver's exception) is one `InputError` sentence."""
+    try:
+        cur = con.execute(sql)
+        if cur.description is None:
+            raise InputError(f"{name}: the query returned no table (is it a SELECT?).")
+        return to_frame(cur)
+    except error as exc:
+        raise InputError(f"{name}: the query failed: {_first_line(exc)}.") from exc
 
 
 def read_duckdb(path: Path, table: str | None, query: str | None) -> tuple[pd.DataFrame, SourceInfo]:
@@ -177,13 +188,7 @@ def read_duckdb(path: Path, table: str | None, query: str | None) -> tuple[pd.Da
             sql = f"SELECT * FROM {_quote_ident(schema)}.{_quote_ident(bare)}"
         else:
             sql = query
-        try:
-            cur = con.execute(sql)
-            if cur.description is None:
-                raise InputError(f"{name}: the query returned no table (is it a SELECT?).")
-            df = cur.df()
-        except duckdb.Error as exc:
-            raise InputError(f"{name}: the query failed: {_first_line(exc)}.") from exc
+        df = _query_frame(con, sql, name, duckdb.Error, lambda cur: cur.df())
     finally:
         con.close()
     info = _sql_info(name, "duckdb", table, query, chosen, sql)

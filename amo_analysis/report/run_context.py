@@ -18,7 +18,7 @@ import pandas as pd
 
 from amo_analysis.report import results as results_mod
 from amo_analysis.errors import InputError
-from amo_analysis.findings import Finding, Unavailable
+from amo_analysis.findings import Finding, Unavailable, unavailable_on
 from amo_analysis.i18n import TRANSLATIONS, Message, localise, number_style, translate
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report.plots import apply_theme
@@ -297,12 +297,13 @@ class RunContext:
 
     def attempt(self, function, *args, **kwargs):
         """Call `function`; when the data cannot support it (an `InputError`), show the sentence
-        saying why and return None, so the rest of the report still renders."""
-        try:
-            return function(*args, **kwargs)
-        except InputError as exc:
-            self.not_available(str(exc))
+        saying why and return None, so the rest of the report still renders (for exploring by hand;
+        notebooks use `findings.unavailable_on` and `show`)."""
+        result = unavailable_on(InputError)(function)(*args, **kwargs)
+        if isinstance(result, Unavailable):
+            self.show(result)
             return None
+        return result
 
     def record_quantiles(self, table: pd.DataFrame, headline_quantiles=(0.5, 0.8)) -> pd.DataFrame:
         """Record every row of a `describe.tail_table` (outcome, group, quantile) and return it.
@@ -328,23 +329,6 @@ class RunContext:
         self.save_records()
         self.save_table(table, "tails")
         return table
-
-    def record_rows(self, table: pd.DataFrame, prefix: str, headline=(), method: str = "") -> None:
-        """Record each row of a summary table (name, label, value, ci_low, ci_high, unit, n)."""
-        for row in table.to_dict("records"):
-            self.record(
-                f"{prefix}.{row['name']}",
-                row["value"],
-                ci_low=row.get("ci_low"),
-                ci_high=row.get("ci_high"),
-                n=row.get("n"),
-                unit=row.get("unit", ""),
-                label=row.get("label", row["name"]),
-                method=method,
-                headline=row["name"] in headline,
-                write=False,
-            )
-        self.save_records()
 
     def record(self, name: str, value, *, write: bool = True, **fields) -> dict:
         """Record a headline number (with interval, n, method, unit) for `results.json`; the

@@ -49,8 +49,12 @@ RESERVED_PARAMETERS = (
     "focus",
     "claims_file",
 )
-#: notebook → (what it needs of the portfolio, the translation key of the sentence saying it is skipped)
-NOTEBOOK_NEEDS = {"07_organisations": (lambda portfolio: _organisations(portfolio) >= 2, "org_skipped")}
+#: what a notebook may say it needs of the portfolio (its metadata, `notebook_needs`) → (whether the
+#: portfolio has it, the translation key of the sentence saying the notebook is skipped without it)
+NEEDS = {
+    "practice": (lambda portfolio: portfolio.has_practice, "notebook_skipped_no_practice"),
+    "organisations": (lambda portfolio: _organisations(portfolio) >= 2, "org_skipped"),
+}
 
 
 def _organisations(portfolio) -> int:
@@ -94,7 +98,8 @@ def list_notebooks(only: list[str] | None = None, folder: Path = NOTEBOOKS_DIR) 
 def notebook_needs(nb: Path) -> set[str]:
     """What a notebook needs of the portfolio beyond the required columns, from its metadata
     (``"amo_analysis": {"needs": ["practice"]}``): "practice" for the notebooks that compare projects
-    with and without the practice. A notebook says so itself, so the runner names none."""
+    with and without the practice, "organisations" for the one that compares organisations. A notebook
+    says so itself, so the runner names none."""
     import json
 
     try:
@@ -124,16 +129,13 @@ def notebook_title(nb: Path, lang: str) -> str:
 
 def notebooks_to_skip(notebooks: list[Path], portfolio, lang: str) -> dict[Path, str]:
     """{notebook: one sentence in `lang` saying why it is not run and what would enable it} for the
-    notebooks the portfolio cannot feed: a practice comparison without a practice column (the
-    notebook's metadata say it needs one), the organisations notebook with fewer than 2 organisations
-    (`NOTEBOOK_NEEDS`)."""
+    notebooks the portfolio cannot feed: those whose metadata name a need (`NEEDS`: a practice column,
+    at least 2 organisations) the portfolio does not meet."""
     skipped = {}
     for nb in notebooks:
-        need = NOTEBOOK_NEEDS.get(nb.stem)
-        if not portfolio.has_practice and "practice" in notebook_needs(nb):
-            skipped[nb] = translate("notebook_skipped_no_practice", lang, notebook=notebook_title(nb, lang))
-        elif need is not None and not need[0](portfolio):
-            skipped[nb] = translate(need[1], lang)
+        unmet = [need for need in sorted(notebook_needs(nb)) if need in NEEDS and not NEEDS[need][0](portfolio)]
+        if unmet:
+            skipped[nb] = translate(NEEDS[unmet[0]][1], lang, notebook=notebook_title(nb, lang))
     return skipped
 
 
@@ -482,6 +484,16 @@ def _release_memory() -> None:
     pyarrow.default_memory_pool().release_unused()
 
 
+def parameters_for(nb: Path, parameters: dict) -> dict:
+    """The `parameters` notebook `nb` declares in its parameters cell (all of them when it has none,
+    as papermill would inject them): a notebook is never handed a name it does not use, such as
+    another notebook's `focus` or `claims_file`."""
+    from amo_analysis.suite.parameters import declared_parameters
+
+    declared = declared_parameters(nb)
+    return {k: v for k, v in parameters.items() if k in declared} if declared else dict(parameters)
+
+
 def _execute_all(
     notebooks: list[Path],
     folder: Path,
@@ -518,7 +530,7 @@ def _execute_all(
             _execute_on_worker,
             nb,
             folder / nb.name,
-            {**parameters, **own.get(nb.stem, {})},
+            parameters_for(nb, {**parameters, **own.get(nb.stem, {})}),
             kernel,
             page,
             idle,

@@ -298,3 +298,16 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_again(tmp_path, mo
     with pytest.raises(RuntimeError, match="something else"):
         runner.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k")
     assert len(calls) == 1
+
+
+def test_each_notebook_gets_only_the_parameters_it_declares(tmp_path):
+    from amo_analysis.suite.runner import parameters_for
+
+    given = {"portfolio_path": "p", "lang": "fr", "seed": 1, "focus": "beta", "claims_file": "c.toml"}
+    organisations = parameters_for(NOTEBOOKS_DIR / "07_organisations.ipynb", given)
+    assert organisations["focus"] == "beta" and "claims_file" not in organisations
+    effects = parameters_for(NOTEBOOKS_DIR / "02_amo_effects.ipynb", given)
+    assert effects["claims_file"] == "c.toml" and "focus" not in effects and effects["lang"] == "fr"
+    bare = tmp_path / "bare.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), bare)
+    assert parameters_for(bare, given) == given  # no parameters cell: papermill injects them all

@@ -52,30 +52,26 @@ def _resampled_difference(prep, outcome, treatment, seed, conf_level, yt, yc, no
     standard error, permutation-test p-value; every resampling seeded with `seed`."""
     method = str(opts["bootstrap_method"])
     n_boot = int(opts["n_resamples"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        boot = st.bootstrap(
-            (yt, yc),
-            _mean_difference,
-            n_resamples=n_boot,
-            vectorized=True,
-            confidence_level=conf_level,
-            method=method,
-            rng=np.random.default_rng(seed),
-        )
+
+    def bootstrap(method: str):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return st.bootstrap(
+                (yt, yc),
+                _mean_difference,
+                n_resamples=n_boot,
+                vectorized=True,
+                confidence_level=conf_level,
+                method=method,
+                rng=np.random.default_rng(seed),
+            )
+
+    boot = bootstrap(method)
     ci = (boot.confidence_interval.low, boot.confidence_interval.high)
     if not (np.isfinite(ci[0]) and np.isfinite(ci[1])) and method.lower() != "percentile":
         notes.append(Message("note_bootstrap_undefined", method=method))
         method = "percentile"
-        boot = st.bootstrap(
-            (yt, yc),
-            _mean_difference,
-            n_resamples=n_boot,
-            vectorized=True,
-            confidence_level=conf_level,
-            method=method,
-            rng=np.random.default_rng(seed),
-        )
+        boot = bootstrap(method)
         ci = (boot.confidence_interval.low, boot.confidence_interval.high)
     n_perm = int(opts["permutation_resamples"])
     arrangements = math.comb(len(yt) + len(yc), len(yt))
