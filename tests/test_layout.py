@@ -1,5 +1,5 @@
 """The package's layout follows the data: ingest → stats → analyses → report → suite, imports pointing one
-way only (`../shared/ARCHITECTURE.md`). `errors`, `paths` and `i18n` (words) are foundations any layer may
+way only (`docs/architecture.md`). `errors`, `paths` and `i18n` (words) are foundations any layer may
 use; `ingest` and `stats` use nothing else of ours, not even each other."""
 
 import ast
