@@ -43,9 +43,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check amo_analysis tests benchmarks
 	$(VENV)/bin/ruff format --check amo_analysis tests benchmarks
 
-## The package tests without the slow statistical simulations (no nbval).
+## The package tests without the slow simulations and the notebook runs (no nbval): a quick check, under 3 minutes.
 test-fast: $(STAMP)
-	$(PY) -m pytest tests -m "not slow" -p no:cacheprovider
+	$(PY) -m pytest tests -m "not slow and not suite" -p no:cacheprovider
 
 ## JupyterLab on notebooks/ with the suite's kernel.
 lab: $(STAMP)

@@ -4,6 +4,8 @@ and the checks every user error must pass (exit 2, one sentence, input untouched
 from __future__ import annotations
 
 import hashlib
+import inspect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,32 @@ import pytest
 
 from amo_analysis.suite.cli import main
 from amo_analysis.synth import make_portfolio
+
+
+#: what, in a test or in one of its fixtures, runs the notebooks: the runner, or the CLI's `run`
+RUNS_NOTEBOOKS = re.compile(r"run_suite\(|\(\s*\[?\s*[\"']run[\"'],")
+
+
+def _runs_notebooks(item) -> bool:
+    functions = [getattr(item, "function", None)]
+    fixtureinfo = getattr(item, "_fixtureinfo", None)
+    if fixtureinfo is not None:
+        functions += [d.func for defs in fixtureinfo.name2fixturedefs.values() for d in defs]
+    for function in functions:
+        try:
+            if function is not None and RUNS_NOTEBOOKS.search(inspect.getsource(function)):
+                return True
+        except (OSError, TypeError):
+            continue
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `suite` every test that runs notebooks through the runner or the CLI (itself or through a
+    fixture), so `make test-fast` can leave them out; `make test` runs them all."""
+    for item in items:
+        if _runs_notebooks(item):
+            item.add_marker(pytest.mark.suite)
 
 
 def sha256(path: Path) -> str:

@@ -64,6 +64,7 @@ def test_cheap_estimators_use_every_row(large, method):
     assert not any("subsample" in n for n in res.notes)
 
 
+@pytest.mark.slow
 def test_framing_models_on_a_large_portfolio_use_the_subsample_and_say_so():
     data = framing.with_framing_columns(metrics.derive_metrics(synth.make_portfolio(N_LARGE, 8)))
     table = framing.framing_risk_table(data, outcomes=("failed",), seed=1)

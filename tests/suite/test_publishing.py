@@ -118,6 +118,7 @@ def test_the_whole_suite_runs_on_the_folder_in_one_command(english):
     assert not leaks(run_dir, "zorglub")
 
 
+@pytest.mark.suite
 def test_french_focus_edition_names_the_client_only(french_focus):
     out, document = french_focus
     run_dir = out / "latest"
