@@ -11,7 +11,7 @@ import pytest
 import amo_analysis as amo
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.results_display import REPR_LIMIT, ResultDisplay, Summary
-from amo_analysis.stats import refuters, sensitivity, tails
+from amo_analysis.stats import claims, refuters, sensitivity, tails
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +53,13 @@ def results(portfolio, data):
             ["Refutation", "Verdict", "Refuted estimate"],
         ),
         "evalue": (sensitivity.evalue(1.5, 1.1, 2.0), ["E-value", "1.5 [1.1, 2]"]),
+        "claim": (claims.as_claim_of("amo_budget_drift.relative"), ["-18.0%", "budget_drift (relative reading)"]),
+        "registered_claim": (amo.load_register()[0], ["Registered claim", "Readings"]),
     }
 
 
 NAMES = ["portfolio", "effect", "percent", "subgroups", "interaction", "roi", "random_effects", "hill", "gpd"]
-NAMES += ["refutation", "evalue"]
+NAMES += ["refutation", "evalue", "claim", "registered_claim"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -86,7 +88,9 @@ def test_summary_is_text_and_html_and_names_what_was_computed(results, name):
         assert word in summary, (word, summary)
 
 
-@pytest.mark.parametrize("name", ["subgroups", "interaction", "roi", "random_effects", "hill", "refutation", "evalue"])
+@pytest.mark.parametrize(
+    "name", ["subgroups", "interaction", "roi", "random_effects", "hill", "refutation", "evalue", "registered_claim"]
+)
 def test_tabular_results_have_a_summary_frame(results, name):
     frame = results[name][0].summary_frame()
     assert isinstance(frame, pd.DataFrame) and len(frame) >= 1
