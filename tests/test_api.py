@@ -25,3 +25,75 @@ def test_importing_the_package_loads_no_layer():
 def test_an_unknown_name_says_so():
     with pytest.raises(AttributeError, match="has no attribute 'estimate'"):
         amo_analysis.estimate  # noqa: B018
+
+
+#: the public names an analyst uses (issue #24): a change here is a change of the public API
+PUBLIC = {
+    "Portfolio",
+    "load_portfolio",
+    "with_model_columns",
+    "default_covariates",
+    "model_columns",
+    "EffectResult",
+    "estimate_effect",
+    "interaction_test",
+    "balance_table",
+    "robust_covariance",
+    "assignment_design",
+    "random_effects",
+    "partial_r2",
+    "robustness_value",
+    "evalue",
+    "claims_for",
+    "claims_by_article",
+    "load_register",
+    "forecast",
+    "new_project",
+    "simulate_roi",
+    "run_suite",
+}
+
+
+def test_the_public_names_are_pinned_and_dir_lists_only_them():
+    assert set(amo_analysis.API) == PUBLIC
+    assert dir(amo_analysis) == sorted(PUBLIC | {"__version__"})
+    for machinery in ("annotations", "importlib", "API", "__getattr__"):
+        assert machinery not in dir(amo_analysis)
+
+
+def test_the_sensitivity_functions_import_from_the_top():
+    from amo_analysis import evalue, partial_r2, random_effects, robustness_value
+    from amo_analysis.stats import meta, sensitivity
+
+    assert (evalue, partial_r2, robustness_value) == (
+        sensitivity.evalue,
+        sensitivity.partial_r2,
+        sensitivity.robustness_value,
+    )
+    assert random_effects is meta.random_effects
+    assert partial_r2(2.0, 100) == pytest.approx(4 / 104)
+
+
+def test_the_model_columns_keep_their_old_import_path():
+    from amo_analysis.analyses import overview
+
+    assert amo_analysis.with_model_columns is overview.with_model_columns
+    assert amo_analysis.default_covariates is overview.default_covariates
+
+
+def test_importing_the_package_stays_cheap():
+    code = "import sys, amo_analysis; print(sorted(m for m in ('statsmodels', 'scipy', 'pandas', 'numpy') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_model_columns_says_where_log_budget_and_log_cost_ratio_come_from():
+    from amo_analysis.paths import SAMPLE_PORTFOLIO
+
+    data = amo_analysis.load_portfolio(SAMPLE_PORTFOLIO).data
+    table = amo_analysis.model_columns(data).set_index("column")
+    assert table.loc["log_budget", "made_by"] == "with_model_columns" and not table.loc["log_budget", "in_data"]
+    assert table.loc["log_cost_ratio", "made_by"] == "load_portfolio (derived)"
+    assert "cost_actual / budget_planned" in table.loc["log_cost_ratio", "definition"]
+    assert table.loc["log_budget", "role"] == "default covariate" and table.loc["amo", "role"] == "practice"
+    assert table.loc["log_cost_ratio", "non_missing"] == data["log_cost_ratio"].notna().sum()

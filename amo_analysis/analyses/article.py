@@ -318,7 +318,7 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
         _fill(row, share, low, high, len(frame))
     elif reading.analysis == "roi":
         result = cache.roi()
-        summary = result.summary().set_index("name").loc[reading.outcome]
+        summary = result.summary_frame().set_index("name").loc[reading.outcome]
         _fill(row, summary["value"], summary["ci_low"], summary["ci_high"], summary["n"], roi.run_note(result))
     row["verdict"] = claims_mod.reading_verdict(reading, row["ci_low"], row["ci_high"])
     if row["verdict"] == claims_mod.INCONCLUSIVE:

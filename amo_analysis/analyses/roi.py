@@ -51,6 +51,7 @@ from amo_analysis.errors import InputError
 from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
 from amo_analysis.i18n import Message, format_number, join_sentences, localise, translate
 from amo_analysis.defaults import DEFAULTS
+from amo_analysis.results_display import ResultDisplay, number, short
 
 DEFAULT_BUDGET = DEFAULTS.roi_budget_eur
 DEFAULT_FEE_SHARE = DEFAULTS.roi_fee_share
@@ -61,7 +62,7 @@ N_RESAMPLES = 4999
 HEADERS: dict[str, str] = {
     column: column
     for column in (
-        "name",  # RoiResult.summary
+        "name",  # RoiResult.summary_frame
         "net_reading",
         "gross_reading",  # decode_published_example
         "assumption",
@@ -73,9 +74,12 @@ HEADERS: dict[str, str] = {
 }
 
 
-@dataclass
-class RoiResult:
+@dataclass(repr=False)
+class RoiResult(ResultDisplay):
     """Exact expectations per bootstrap refit, Monte Carlo draws for the distributions, and summaries.
+
+    Reads like a statsmodels result: a short repr, an HTML table in JupyterLab, `summary()` (text) and
+    `summary_frame(lang)` (the table of the reported quantities, see there).
 
     Money in the cost unit, shares as fractions. `expected_without`, `expected_with` (fee excluded)
     and `p_pays` have one value per refit, computed exactly over that refit's residuals: they carry
@@ -133,7 +137,47 @@ class RoiResult:
             }
         )
 
-    def summary(self, lang: str = "en") -> pd.DataFrame:
+    def _display_title(self) -> str:
+        return "ROI simulation of one project"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        table = self.summary_frame().set_index("name")
+
+        def cell(name: str) -> str:
+            row = table.loc[name]
+            fmt = (lambda v: f"{v:,.0f}") if row["unit"] == "cost" else number
+            interval = (
+                ""
+                if row["ci_low"] is None or pd.isna(row["ci_low"])
+                else (f" [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]")
+            )
+            return f"{fmt(row['value'])}{interval}"
+
+        return [
+            ("Budget", f"{self.budget:,.0f} (cost unit)"),
+            ("Fee", f"{self.fee:,.0f} ({self.fee_source})"),
+            ("Saving", cell("saving") + " (cost unit, fee included; 95 % interval over refits)"),
+            ("P(pays for itself)", number(table.loc["p_pays_for_itself", "value"], 3)),
+            ("Prevented per unit of fee", cell("prevented_per_euro")),
+            ("Total without", cell("total_without")),
+            ("Total with", cell("total_with") + " (fee included)"),
+            ("Break-even fee", cell("break_even_fee")),
+            (
+                "Model",
+                "log_cost_ratio ~ amo" + "".join(f" + {c}" for c in self.covariates) + " (OLS; pairs-bootstrap refits)",
+            ),
+            ("Projects", str(self.n_projects)),
+            ("Refits", f"{self.n_bootstrap} bootstrap refits, {len(self.cost_without)} draws, seed {self.seed}"),
+        ]
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        rows = dict(self._display_rows())
+        return [(k, short(rows[k], 80)) for k in ("Budget", "Saving", "P(pays for itself)", "Projects")]
+
+    def _display_notes(self, lang: str = "en") -> list[str]:
+        return [localise(note, lang) for note in self.notes]
+
+    def summary_frame(self, lang: str = "en") -> pd.DataFrame:
         """One row per reported quantity: value = mean over the refits of the exact expectation,
         ci_low/ci_high = its 95 % percentile interval over the refits (estimation uncertainty only:
         independent of `n_draws`; none for the probability, which already integrates it)."""
@@ -336,7 +380,7 @@ def with_adoption_value(
     bootstrap resamples as `result` has refits; refit b's value, effect_b × 100 × value per point, is
     added to refit b's drift prevented: (prevented_b + value_b) ÷ fee. The two resamplings are
     independent, so the interval treats the two uncertainties as independent. Rows (`name`):
-    prevented_per_euro (without adoption, as `RoiResult.summary`), adoption_effect_pp (fraction,
+    prevented_per_euro (without adoption, as `RoiResult.summary_frame`), adoption_effect_pp (fraction,
     0.05 = 5 pp), adoption_value (cost unit) and value_per_euro_with_adoption (ratio), each with its
     95 % percentile interval over the refits. Empty, with ``attrs["why"]``, when no value is given,
     there is no simulation, or the portfolio has too few projects with a known adoption."""
@@ -444,7 +488,7 @@ def interval_stability(
     estimation uncertainty only, not Monte Carlo noise. Other keyword arguments go to `simulate_roi`."""
     rows = []
     for n in (n_draws, 2 * n_draws):
-        s = simulate_roi(data, n_draws=n, **kwargs).summary().set_index("name").loc[quantity]
+        s = simulate_roi(data, n_draws=n, **kwargs).summary_frame().set_index("name").loc[quantity]
         rows.append(
             {
                 "n_draws": n,
@@ -723,7 +767,7 @@ def example_vs_portfolio(
     rows.append(("drift cut, in points", *cuts["points"], n_without + n_with))
     rows.append(("relative drift cut", *cuts["relative"], n_without + n_with))
     if result:  # None or Unavailable when the portfolio could not support the simulation
-        per_euro = result.summary().set_index("name").loc["prevented_per_euro"]
+        per_euro = result.summary_frame().set_index("name").loc["prevented_per_euro"]
         gross = (per_euro["value"], per_euro["ci_low"], per_euro["ci_high"])
         rows.append(("gross drift prevented per unit of fee", *gross, result.n_projects))
         rows.append(("net saving per unit of fee", *(v - 1 for v in gross), result.n_projects))
@@ -769,7 +813,7 @@ def roi_simulation(data: pd.DataFrame, **options) -> RoiResult:
 
 
 def summary_records(summary: pd.DataFrame, lang: str = "en") -> list[dict]:
-    """The records `roi.<name>` of each row of `RoiResult.summary` (value, interval, n, unit, label);
+    """The records `roi.<name>` of each row of `RoiResult.summary_frame` (value, interval, n, unit, label);
     the saving, drift prevented per unit of fee and chance of paying for itself on the summary page."""
     headline = ("saving", "prevented_per_euro", "p_pays_for_itself")
     return [
@@ -791,7 +835,7 @@ def summary_records(summary: pd.DataFrame, lang: str = "en") -> list[dict]:
 @passes_unavailable
 def summary_finding(result: RoiResult, lang: str = "en") -> Finding:
     """The ROI table of notebook 05 (saved as `roi`), its records and the sentence on the run."""
-    summary = result.summary(lang)
+    summary = result.summary_frame(lang)
     return Finding(
         summary,
         name="roi",
@@ -806,7 +850,7 @@ def summary_text(result: RoiResult | Unavailable | None) -> str:
     """The ROI summary as fixed-width text (3 decimals), or why there is none."""
     if not result:  # None or Unavailable
         return "not estimated"
-    table = result.summary()[["name", "value", "ci_low", "ci_high"]]
+    table = result.summary_frame()[["name", "value", "ci_low", "ci_high"]]
     return table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 

@@ -30,17 +30,19 @@ from amo_analysis.ingest import privacy
 from amo_analysis.ingest import sources
 from amo_analysis.errors import InputError, Problem
 from amo_analysis.i18n import Message, to_json_text
+from amo_analysis.results_display import ResultDisplay, short
 
 PORTFOLIO_FILE = "portfolio.parquet"
 PROVENANCE_FILE = "provenance.json"
 
 
-@dataclass
-class Portfolio:
+@dataclass(repr=False)
+class Portfolio(ResultDisplay):
     """Validated project table (one row per project, canonical + derived columns) and its provenance.
 
     `data.index` holds each project's row number in the user's file (CSV line or Excel row), so every
-    message can point back at the source.
+    message can point back at the source. In a console or JupyterLab it shows as a short summary
+    (source, projects, practice, period, columns); `summary()` adds the provenance counts.
     """
 
     data: pd.DataFrame
@@ -70,6 +72,33 @@ class Portfolio:
     @property
     def n_projects(self) -> int:
         return len(self.data)
+
+    def _display_title(self) -> str:
+        return f"Portfolio {short(self.source_name, 60)}"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        period = self.period()
+        if self.has_practice and "amo" in self.data:
+            with_practice = int(self.data["amo"].fillna(False).astype(bool).sum())
+            practice = (
+                f"{self.practice_name} (column amo): {with_practice} with, {self.n_projects - with_practice} without"
+            )
+        else:
+            practice = "none (no practice column)"
+        return [
+            ("Projects", str(self.n_projects)),
+            ("Practice", practice),
+            ("Period", "—" if period is None else f"{period[0]} to {period[1]}"),
+            ("Columns", f"{self.data.shape[1]} ({short(', '.join(map(str, self.data.columns)), 120)})"),
+            ("Rows excluded", str(len(self.excluded_rows))),
+            ("Problems", str(len(self.problems))),
+            ("Unrecognised columns", short(", ".join(self.unrecognised), 80) or "none"),
+            ("Cost unit", self.cost_unit),
+            ("Checksum", short(self.checksum, 16)),
+        ]
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        return [row for row in self._display_rows() if row[0] in ("Projects", "Practice", "Period")]
 
     def provenance(self) -> dict:
         """Everything about where the data came from, JSON-serialisable (no data values)."""

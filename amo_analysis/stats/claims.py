@@ -27,6 +27,7 @@ from pathlib import Path
 from statistics import NormalDist
 
 from amo_analysis.errors import InputError
+from amo_analysis.results_display import ResultDisplay, short
 
 SUPPORTED, INCONCLUSIVE = "supported", "inconclusive"
 SMALLER, LARGER, OPPOSITE = "smaller than claimed", "larger than claimed", "opposite direction"
@@ -36,8 +37,8 @@ VERDICTS = (SUPPORTED, SMALLER, LARGER, OPPOSITE, INCONCLUSIVE)
 CONTRADICTED = "contradicted"
 
 
-@dataclass(frozen=True)
-class Claim:
+@dataclass(frozen=True, repr=False)
+class Claim(ResultDisplay):
     """A published figure, on the scale its reading gives it.
 
     `value` is a fraction. Readings of "−18 % budget drift" (budget drift = actual ÷ planned − 1):
@@ -58,6 +59,21 @@ class Claim:
     n_projects: int | None = 24
     #: our paraphrase per language, (("en", text), ("fr", text)), for a claim read from a claims file
     paraphrases: tuple[tuple[str, str], ...] = ()
+
+    def _display_title(self) -> str:
+        return f"Claim {self.key}"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        return [
+            ("Claimed", f"{self.value:g} (a ratio)" if self.reading == "ratio" else f"{self.value:+.1%}"),
+            ("Outcome", f"{self.outcome} ({self.reading} reading)"),
+            ("Text", short(self.text, 200)),
+            ("Source", self.source),
+            ("Projects", "—" if self.n_projects is None else str(self.n_projects)),
+        ]
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        return [(label, short(value, 80)) for label, value in self._display_rows()[:3]]
 
     @property
     def null_value(self) -> float:
@@ -153,8 +169,8 @@ class Reading:
         return f"{self.claim}.{self.name}"
 
 
-@dataclass(frozen=True)
-class RegisteredClaim:
+@dataclass(frozen=True, repr=False)
+class RegisteredClaim(ResultDisplay):
     """A claim of the register: where it stands in its source (`order`), the claimed figure in a few
     words (`figure`, English), our paraphrase in English and French, its source and sample (English;
     `sample_fr`, optional, in French), and its readings. `origin` is the file it was read from; `example` holds a worked example's own numbers."""
@@ -171,6 +187,33 @@ class RegisteredClaim:
     example: dict = field(default_factory=dict)
     origin: str = ""
     sample_fr: str = ""
+
+    def _display_title(self) -> str:
+        return f"Registered claim {self.key}"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        return [
+            ("Figure", self.figure),
+            ("Paraphrase", self.paraphrase_en),
+            ("Source", self.source),
+            ("Sample", self.sample),
+            ("Readings", ", ".join(f"{r.name} ({r.analysis}: {r.test} on {r.outcome})" for r in self.readings)),
+            ("Origin", self.origin or "the bundled register"),
+        ]
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        rows = dict(self._display_rows())
+        return [("Figure", short(rows["Figure"], 80)), ("Readings", str(len(self.readings)))]
+
+    def summary_frame(self):
+        """One row per reading (a pandas DataFrame): key, analysis, outcome, exposure, scale, test,
+        claimed, claimed_low, claimed_high, direction (fractions, as the register gives them)."""
+        import pandas as pd
+
+        columns = ["analysis", "outcome", "exposure", "scale", "test", "claimed", "claimed_low", "claimed_high"]
+        return pd.DataFrame(
+            [{"key": r.key, **{c: getattr(r, c) for c in columns}, "direction": r.direction} for r in self.readings]
+        )
 
     def sample_in(self, lang: str = "en") -> str:
         """What the claim rests on, in `lang` (English when the register gives no text in `lang`)."""

@@ -24,14 +24,17 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy import stats
+
+from amo_analysis.results_display import ResultDisplay, number
 
 #: number of organisations up to which the Hartung–Knapp adjustment is the default (`knapp_hartung=None`)
 SMALL_K = 20
 
 
-@dataclass(frozen=True)
-class RandomEffectsResult:
+@dataclass(frozen=True, repr=False)
+class RandomEffectsResult(ResultDisplay):
     """A pooled random-effects estimate (`estimate`, `std_error`, `ci_low`, `ci_high`), the
     heterogeneity (`tau2`, `i2` a fraction, `q` Cochran's Q on `k` − 1 df, `q_p` its p-value) and
     the prediction interval of a new organisation's true effect (`pi_low`, `pi_high`; None when
@@ -59,6 +62,52 @@ class RandomEffectsResult:
     @property
     def tau(self) -> float:
         return math.sqrt(self.tau2)
+
+    def _display_title(self) -> str:
+        return f"Random-effects pooling of {self.k} estimates"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        level = f"{self.conf_level:.0%}"
+        pi = "— (needs k ≥ 3)" if self.pi_low is None else f"[{number(self.pi_low)}, {number(self.pi_high)}]"
+        return [
+            ("Pooled estimate", f"{number(self.estimate)} [{number(self.ci_low)}, {number(self.ci_high)}] ({level})"),
+            ("Std. error", number(self.std_error)),
+            ("Estimates (k)", str(self.k)),
+            ("Prediction interval", pi),
+            ("tau² (between)", number(self.tau2)),
+            ("I²", f"{self.i2:.0%}" if math.isfinite(self.i2) else "—"),
+            ("Cochran's Q", f"{number(self.q)} on {self.k - 1} df, p = {number(self.q_p)}"),
+            ("Estimator", {"pm": "Paule–Mandel", "dl": "DerSimonian–Laird"}.get(self.method, self.method)),
+            ("Hartung–Knapp", f"yes, t({self.k - 1})" if self.knapp_hartung else "no, normal"),
+        ]
+
+    def _display_notes(self, lang: str = "en") -> list[str]:
+        return [self.note] if self.note else []
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row: estimate, std_error, ci_low, ci_high, pi_low, pi_high (NaN when k < 3), tau2,
+        i2 (a fraction), q, q_p, k, method, knapp_hartung, conf_level (effects in the units given)."""
+        nan = float("nan")
+        return pd.DataFrame(
+            [
+                {
+                    "estimate": self.estimate,
+                    "std_error": self.std_error,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "pi_low": nan if self.pi_low is None else self.pi_low,
+                    "pi_high": nan if self.pi_high is None else self.pi_high,
+                    "tau2": self.tau2,
+                    "i2": self.i2,
+                    "q": self.q,
+                    "q_p": self.q_p,
+                    "k": self.k,
+                    "method": self.method,
+                    "knapp_hartung": self.knapp_hartung,
+                    "conf_level": self.conf_level,
+                }
+            ]
+        )
 
 
 def random_effects(

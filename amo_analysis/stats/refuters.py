@@ -49,6 +49,7 @@ import scipy.stats as st
 from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.2 s less to import
 
 from amo_analysis.errors import InputError
+from amo_analysis.results_display import ResultDisplay, number
 
 __all__ = [
     "Refutation",
@@ -67,8 +68,8 @@ Estimator = Callable[[pd.DataFrame, list], tuple]
 RANDOM_CAUSE = "__random_common_cause__"
 
 
-@dataclass(frozen=True)
-class Refutation:
+@dataclass(frozen=True, repr=False)
+class Refutation(ResultDisplay):
     """Result of one refuter. `estimate`, `se`: the original estimate and its standard error (outcome
     units); `refuted_estimate`: mean of the refuted estimates; `ci_low`, `ci_high`: their 2.5 % and
     97.5 % quantiles; `p_value`: see the refuter (NaN when it has none); `passed` and `sentence`: the
@@ -86,6 +87,23 @@ class Refutation:
     sentence: str
     draws: np.ndarray = field(repr=False, compare=False)
     details: dict = field(default_factory=dict, compare=False)
+
+    def _display_title(self) -> str:
+        return f"Refutation: {self.key}"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        return [
+            ("Verdict", "passed" if self.passed else "failed"),
+            ("Original estimate", f"{number(self.estimate)} (SE {number(self.se)})"),
+            ("Refuted estimate", f"{number(self.refuted_estimate)} [{number(self.ci_low)}, {number(self.ci_high)}]"),
+            ("p-value", number(self.p_value)),
+            ("Draws", str(len(self.draws))),
+            ("Meaning", self.sentence),
+        ]
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row, indexed by `key` (as `refutation_table`)."""
+        return refutation_table([self])
 
     def as_row(self) -> dict:
         """The result as one flat row (for `refutation_table`)."""

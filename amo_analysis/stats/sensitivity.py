@@ -51,6 +51,7 @@ from statsmodels.regression.linear_model import OLS  # not statsmodels.api: 0.2 
 from statsmodels.tools.tools import add_constant
 
 from amo_analysis.errors import InputError
+from amo_analysis.results_display import ResultDisplay, number
 
 __all__ = [
     "partial_r2",
@@ -452,8 +453,8 @@ def contour_grid(
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EValue:
+@dataclass(frozen=True, repr=False)
+class EValue(ResultDisplay):
     """E-values (risk-ratio scale, ≥ 1): `point` for the estimate, `ci` for the interval limit closer
     to the null value (1 when the interval includes it; None without an interval). `rr`, `rr_low`,
     `rr_high`: the estimate and limits on the risk-ratio scale after any conversion; `note` says which
@@ -466,6 +467,25 @@ class EValue:
     rr_high: float | None
     measure: str
     note: str
+
+    def _display_title(self) -> str:
+        return "E-value (risk-ratio scale)"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        interval = "—" if self.rr_low is None else f"[{number(self.rr_low)}, {number(self.rr_high)}]"
+        return [
+            ("E-value (estimate)", number(self.point)),
+            ("E-value (interval)", "— (no interval)" if self.ci is None else number(self.ci)),
+            ("Risk ratio", f"{number(self.rr)} {interval}"),
+            ("Measure", self.measure),
+            ("Conversion", self.note or "none"),
+        ]
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row: point, ci (NaN without an interval), rr, rr_low, rr_high, measure, note."""
+        nan = float("nan")
+        row = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return pd.DataFrame([{k: nan if v is None else v for k, v in row.items()}])
 
 
 def _threshold(rr: float, true: float = 1.0) -> float:

@@ -45,6 +45,7 @@ import scipy.stats as st
 from scipy.optimize import minimize_scalar
 
 from amo_analysis.errors import InputError
+from amo_analysis.results_display import ResultDisplay, number
 
 __all__ = [
     "TailFit",
@@ -66,8 +67,8 @@ PUBLISHED_FINDING = (
 )
 
 
-@dataclass(frozen=True)
-class TailFit:
+@dataclass(frozen=True, repr=False)
+class TailFit(ResultDisplay):
     """A tail index of overrun ratios (actual ÷ planned cost). `alpha`: tail index α = 1/ξ with
     (1 − level) interval [`ci_low`, `ci_high`] (∞ when the fit finds no power-law tail); `xi` = 1/α;
     `se`: standard error of α (Hill: α/√k; GPD: bootstrap SD of ξ by the delta method); `k`: number
@@ -89,6 +90,33 @@ class TailFit:
     k_rule: str
     scale: float | None
     reading: str
+
+    def _display_title(self) -> str:
+        return f"Tail index of overrun ratios ({self.method})"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        return [
+            (
+                "Tail index α",
+                f"{number(self.alpha)} [{number(self.ci_low)}, {number(self.ci_high)}] ({self.conf_level:.0%})",
+            ),
+            ("ξ = 1/α", number(self.xi)),
+            ("Std. error of α", number(self.se)),
+            ("Tail (k)", f"{self.k} exceedances above ratio {number(self.threshold)} ({self.k_rule})"),
+            ("Ratios", f"{self.n} given, {self.n_overruns} overruns (> 1)"),
+            ("GPD scale σ", number(self.scale)),
+            ("Reading", self.reading),
+        ]
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        return self._display_rows()[:1] + [("k", str(self.k)), ("n", str(self.n))]
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row: method, alpha, ci_low, ci_high, xi, se, k, threshold, n, n_overruns, conf_level,
+        k_rule, scale (NaN for Hill), reading."""
+        row = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        row["scale"] = float("nan") if self.scale is None else self.scale
+        return pd.DataFrame([row])
 
 
 def overrun_ratios(actual, planned) -> np.ndarray:

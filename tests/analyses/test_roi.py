@@ -86,7 +86,7 @@ def test_simulation_recovers_planted_costs():
     # Known answer: cost_without = B·exp(0.2 + e), cost_with = B·exp(0.2 − 0.3 + e), e ~ N(0, 0.1²);
     # E[exp(e)] = exp(0.005). With 4 000 projects the effect's SE is ~0.003, so 1 % tolerances are generous.
     result = simulate_roi(planted(), budget=75_000, fee=5_000, covariates=[], n_draws=20_000, seed=3)
-    s = result.summary().set_index("name")
+    s = result.summary_frame().set_index("name")
     lognormal = np.exp(0.005)
     without = 75_000 * np.exp(0.2) * lognormal
     with_ = 75_000 * np.exp(-0.1) * lognormal
@@ -106,7 +106,7 @@ def test_interval_of_the_cost_without_does_not_depend_on_the_number_of_draws():
     for seed in (0, 1):
         widths = []
         for n_draws in (10_000, 20_000):
-            s = simulate_roi(data, budget=75_000, covariates=[], n_draws=n_draws, seed=seed).summary()
+            s = simulate_roi(data, budget=75_000, covariates=[], n_draws=n_draws, seed=seed).summary_frame()
             low, high = s.set_index("name").loc["total_without", ["ci_low", "ci_high"]]
             widths.append(high - low)
         assert widths[1] / widths[0] - 1 == pytest.approx(0, abs=0.03)
@@ -125,13 +125,13 @@ def test_exact_expectations_are_the_limit_of_the_draws():
     assert by_fit_with == pytest.approx(result.expected_with, rel=0.01)
     pays = np.bincount(result.replicate, weights=(result.saving > 0).astype(float), minlength=20) / counts
     assert pays == pytest.approx(result.p_pays, abs=0.01)
-    s = result.summary().set_index("name")
+    s = result.summary_frame().set_index("name")
     assert s.loc["total_without", "value"] == pytest.approx(result.cost_without.mean(), rel=0.01)
 
 
 def test_no_effect_means_the_fee_is_lost():
     result = simulate_roi(planted(effect=0.0), budget=75_000, fee=7_500, covariates=[], seed=0)
-    s = result.summary().set_index("name")
+    s = result.summary_frame().set_index("name")
     assert s.loc["saving", "value"] == pytest.approx(-7_500, abs=600)
     assert s.loc["p_pays_for_itself", "value"] < 0.2
 
@@ -140,12 +140,14 @@ def test_seeded_and_deterministic():
     a = simulate_roi(planted(n=200), seed=5)
     b = simulate_roi(planted(n=200), seed=5)
     c = simulate_roi(planted(n=200), seed=6)
-    pd.testing.assert_frame_equal(a.summary(), b.summary())
+    pd.testing.assert_frame_equal(a.summary_frame(), b.summary_frame())
     np.testing.assert_array_equal(a.cost_without, b.cost_without)
     np.testing.assert_array_equal(a.cost_with, b.cost_with)
-    assert not a.summary().equals(c.summary())
+    assert not a.summary_frame().equals(c.summary_frame())
     # The summary rests on the seeded refits only: the same at any number of draws.
-    pd.testing.assert_frame_equal(simulate_roi(planted(n=200), n_draws=1_000, seed=5).summary(), a.summary())
+    pd.testing.assert_frame_equal(
+        simulate_roi(planted(n=200), n_draws=1_000, seed=5).summary_frame(), a.summary_frame()
+    )
 
 
 def test_fee_defaults_to_portfolio_median_share():
@@ -271,7 +273,7 @@ def test_the_return_with_adoptions_value_adds_the_planted_adoption_gain():
     table = with_adoption_value(data, result, 1_000.0, seed=3).set_index("name")
     assert table.loc["adoption_effect_pp", "value"] == pytest.approx(0.10, abs=0.01)
     assert table.loc["adoption_value", "value"] == pytest.approx(10_000.0, rel=0.1)  # 10 points × 1 000
-    without = result.summary().set_index("name").loc["prevented_per_euro", "value"]
+    without = result.summary_frame().set_index("name").loc["prevented_per_euro", "value"]
     assert table.loc["prevented_per_euro", "value"] == pytest.approx(without)
     gained = table.loc["value_per_euro_with_adoption", "value"] - without
     assert gained == pytest.approx(table.loc["adoption_value", "value"] / result.fee, rel=1e-9)

@@ -152,6 +152,33 @@ def test_repr_is_one_short_line(data, ols):
     assert len(long.estimand) > 40  # the estimand of a trimmed estimate is long: shortened in the repr
 
 
+def test_summary_states_the_model(data, ols):
+    text = ols.summary()
+    assert re.search(r"^Model +y ~ t \+ x1$", text, re.M)
+    assert re.search(r"^Estimator +OLS regression adjustment", text, re.M)
+    assert re.search(r"^Clusters +none", text, re.M) and re.search(r"^Covariance +HC2", text, re.M)
+    clustered = estimate_effect(data.assign(g=np.arange(len(data)) % 12), "y", "t", ["x1"], cluster="g")
+    assert re.search(r"^Clusters +12$", clustered.summary(), re.M) and "CR2" in clustered.summary()
+
+
+def test_a_log_outcome_shows_its_percent_change_beside_the_log_difference(data):
+    logged = estimate_effect(data.assign(log_y=data["y"]), "log_y", "t", ["x1"])
+    assert logged.log_outcome and not estimate_effect(data, "y", "t", ["x1"]).log_outcome
+    pct = f"{math.expm1(logged.estimate):+.1%} [{math.expm1(logged.ci_low):+.1%}, {math.expm1(logged.ci_high):+.1%}]"
+    assert f"Percent change  {pct}" in logged.summary() and "natural log" in logged.summary()
+    assert f"= {pct} as exp(d) − 1" in repr(logged) and len(repr(logged)) < 200
+    converted = logged.as_percent_change()
+    assert f"{converted.estimate:.4g}" in converted.summary() and "Log difference" in converted.summary()
+    assert f"{logged.estimate:.4g} [{logged.ci_low:.4g}, {logged.ci_high:.4g}]" in converted.summary()
+    assert "Percent change  " not in converted.summary()  # already a percent change
+    assert logged.to_dict() == estimate_effect(data.assign(log_y=data["y"]), "log_y", "t", ["x1"]).to_dict()
+
+
+def test_summary_is_text_that_shows_as_html(ols):
+    summary = ols.summary()
+    assert isinstance(summary, str) and summary._repr_html_() == ols._repr_html_()
+
+
 # --------------------------------------------------------------------------------------------
 # conf_int
 # --------------------------------------------------------------------------------------------

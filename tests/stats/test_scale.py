@@ -92,7 +92,7 @@ def test_roi_on_a_large_portfolio_bootstraps_the_subsample_and_recovers_planted_
     assert result.n_projects == scale.SUBSAMPLE_ROWS
     assert any("subsample of 10,000" in n for n in result.notes)
     assert result.notes[0].startswith(f"{N_LARGE} finished projects")
-    s = result.summary().set_index("name")
+    s = result.summary_frame().set_index("name")
     lognormal = np.exp(0.005)
     assert s.loc["total_without", "value"] == pytest.approx(75_000 * np.exp(0.2) * lognormal, rel=0.01)
     assert s.loc["total_with", "value"] == pytest.approx(75_000 * np.exp(-0.1) * lognormal + 5_000, rel=0.01)

@@ -311,3 +311,20 @@ def test_each_notebook_gets_only_the_parameters_it_declares(tmp_path):
     bare = tmp_path / "bare.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), bare)
     assert parameters_for(bare, given) == given  # no parameters cell: papermill injects them all
+
+
+def test_the_exploring_notebook_is_not_part_of_the_report():
+    """`notebooks/explore.ipynb` is for an analyst in JupyterLab: the runner (the published report)
+    takes the `NN_*.ipynb` notebooks only, while `notebook_tools refresh` keeps it fresh (nbval)."""
+    from amo_analysis.errors import InputError
+    from amo_analysis.suite import notebook_tools
+
+    explore = NOTEBOOKS_DIR / "explore.ipynb"
+    assert explore.exists()
+    assert explore not in list_notebooks()
+    assert all(p.name[:2].isdigit() for p in list_notebooks())
+    with pytest.raises(InputError, match="no notebook called explore"):
+        list_notebooks(["explore"])
+    assert explore in notebook_tools._to_refresh(None)
+    assert notebook_tools._to_refresh(["explore.ipynb"]) == [explore]
+    assert notebook_tools._to_refresh(["01", "explore"]) == [NOTEBOOKS_DIR / "01_portfolio_overview.ipynb", explore]

@@ -28,6 +28,7 @@ Modules, in the order data flows through them:
 * `difference`, `regression` (OLS, quantile), `glm` (fractional logit, log-linear), `ipw` (IPW, AIPW) —
   the fit functions, one module per estimator family;
 * `registry` — `REGISTRY` of `Method`s, and `METHODS`, `SUBSAMPLED_METHODS` derived from it;
+* `subgroups` — `estimate_effect(..., by=)` per level (`SubgroupEffects`) and `interaction_test`;
 * `estimate` — `estimate_effect`.
 """
 
@@ -45,6 +46,7 @@ from amo_analysis.stats.effects.propensity import (
 from amo_analysis.stats.effects.regression import _quantreg_fit  # noqa: F401 (tests use it)
 from amo_analysis.stats.effects.registry import METHODS, REGISTRY, SUBSAMPLED_METHODS, Method
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
+from amo_analysis.stats.effects.subgroups import InteractionTest, SubgroupEffects, interaction_test
 
 __all__ = [
     "EffectError",
@@ -56,6 +58,9 @@ __all__ = [
     "SUBSAMPLED_METHODS",
     "EXTREME_PROPENSITY",
     "estimate_effect",
+    "interaction_test",
+    "InteractionTest",
+    "SubgroupEffects",
     "balance_table",
     "propensity_scores",
     "ipw_weights",

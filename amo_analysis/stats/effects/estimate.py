@@ -15,6 +15,7 @@ from amo_analysis.stats import scale
 from amo_analysis.stats.effects.prepare import _alpha, _as_list, _drop_collinear, _expand_covariates, _prepare
 from amo_analysis.stats.effects.registry import METHODS, REGISTRY, describe_methods
 from amo_analysis.stats.effects.result import EffectError, EffectResult
+from amo_analysis.stats.effects.subgroups import SubgroupEffects, estimate_by
 
 
 def estimate_effect(
@@ -27,8 +28,9 @@ def estimate_effect(
     seed: int = 0,
     *,
     conf_level: float = 0.95,
+    by: str | None = None,
     **options: Any,
-) -> EffectResult:
+) -> EffectResult | SubgroupEffects:
     """Effect of `treatment` (bool / 0-1 column) on `outcome`, adjusted for `covariates`.
 
     `method` is one of `METHODS`; `cluster` names a column of cluster labels (cluster-robust
@@ -38,7 +40,24 @@ def estimate_effect(
     Above `scale.LARGE_N` rows, `SUBSAMPLED_METHODS` run on a seeded subsample of
     `scale.SUBSAMPLE_ROWS` rows (their notes say so). Raises EffectError (an InputError) with one
     sentence for any degenerate input.
+
+    `by` names a column to split the rows by: one estimate per level, returned as a `SubgroupEffects`
+    (`summary_frame()` one row per level; a level too small to estimate keeps its reason instead of
+    raising). Whether the effect differs across levels: `subgroups.interaction_test`.
     """
+    if by is not None:
+        return estimate_by(
+            data,
+            outcome,
+            treatment,
+            by,
+            covariates=covariates,
+            method=method,
+            cluster=cluster,
+            seed=seed,
+            conf_level=conf_level,
+            **options,
+        )
     if method not in METHODS:
         raise EffectError(f"Unknown method {method!r}; choose one of: {', '.join(METHODS)}.")
     spec = REGISTRY[method]

@@ -9,7 +9,6 @@ and a one-line repr. `to_dict()` is the JSON form; its keys and values are a con
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,12 +19,24 @@ import scipy.stats as st
 
 from amo_analysis.i18n import Message, localise
 from amo_analysis.errors import InputError
+from amo_analysis.results_display import Summary
 
 __all__ = ["EffectError", "EffectResult", "Reference"]
 
 #: reference distributions `EffectResult.conf_int` can rebuild at any level (estimate ± critical value × SE)
 REBUILDABLE = ("t", "normal")
 _REPR_TEXT = 30  # characters of the estimand and of the outcome name shown in the one-line repr
+
+#: what each method fits, in words (the "Estimator" row of `EffectResult.summary()`)
+ESTIMATOR_WORDS = {
+    "difference": "difference in means, no adjustment (bootstrap / permutation, or Welch)",
+    "ols": "OLS regression adjustment (treatment coefficient)",
+    "ipw": "inverse probability weighting (logit/probit propensity on the covariates)",
+    "aipw": "augmented IPW (doubly robust: outcome regression + propensity weights)",
+    "quantile": "quantile regression (treatment coefficient)",
+    "fractional_logit": "fractional logit GLM, average marginal effect",
+    "log_linear": "log-linear GLM (Poisson quasi-likelihood), ratio of means − 1",
+}
 
 
 class EffectError(InputError):
@@ -236,47 +247,79 @@ class EffectResult:
         low, high = estimate - q * se, estimate + q * se
         return (math.expm1(low), math.expm1(high)) if log else (float(low), float(high))
 
+    @property
+    def log_outcome(self) -> bool:
+        """Whether the estimate is a difference of a natural-log outcome (its name starts with `log_`,
+        `ln_`, `log(` or `ln(`, scale "difference"): then exp(estimate) − 1 is the percent change of
+        the ratio behind the log (−0.162 on ln(cost ÷ budget) = −15.0 % final cost relative to plan),
+        which `summary()` and the repr show beside it (`as_percent_change()` converts the result)."""
+        return self.scale == "difference" and self.outcome.lower().startswith(("log_", "ln_", "log(", "ln("))
+
+    def _percent_words(self) -> str | None:
+        """'−15.0 % [−30.1 %, +3.2 %]' (exp(·) − 1 of the log estimate and interval), or None."""
+        if not self.log_outcome:
+            return None
+        values = (self.estimate, self.ci_low, self.ci_high)
+        low_high = [math.expm1(v) if v is not None and math.isfinite(v) else None for v in values]
+        pct = ["—" if v is None else f"{v:+.1%}" for v in low_high]
+        return f"{pct[0]} [{pct[1]}, {pct[2]}]"
+
     def _lines(self) -> list[tuple[str, str]]:
-        """(label, value) pairs shared by `summary()` and `_repr_html_()`."""
+        """(label, value) pairs shared by `summary()` and `_repr_html_()`: the model fitted (estimator,
+        outcome and its scale, practice, covariates, covariance, rows and clusters), then the numbers."""
         se = _number(self.std_error)
         reference = "" if self.reference is None else f"; {self.reference.describe()} reference"
-        return [
+        covariates = ", ".join(self.covariates) or "none"
+        clusters = self.details.get("n_clusters")
+        scale = self.scale
+        if self.log_outcome:
+            scale += " of a natural log (log points; percent change = exp(d) − 1)"
+        elif self.scale == "percent change" and "log_scale" in self.details:
+            scale += " (exp(d) − 1 of a log-scale difference d)"
+        lines = [
             ("Method", f"{self.method} — {self.estimand}"),
+            ("Estimator", ESTIMATOR_WORDS.get(self.method, self.method)),
+            ("Model", f"{self.outcome} ~ {self.treatment}" + "".join(f" + {c}" for c in self.covariates)),
             ("Outcome", self.outcome),
             ("Treatment", self.treatment),
             ("Rows", f"{self.n} ({self.n_treated} treated, {self.n_control} untreated)"),
-            ("Scale", self.scale),
+            ("Clusters", "none (independent rows)" if clusters is None else str(clusters)),
+            ("Scale", scale),
             ("Estimate", _number(self.estimate)),
+        ]
+        percent = self._percent_words()
+        if percent is not None:
+            lines.append(("Percent change", f"{percent} (exp(estimate) − 1; the estimate is a log difference)"))
+        log_scale = self.details.get("log_scale") if self.scale == "percent change" else None
+        if log_scale:
+            lines.append(
+                (
+                    "Log difference",
+                    f"{_number(log_scale.get('estimate'))} [{_number(log_scale.get('ci_low'))}, "
+                    f"{_number(log_scale.get('ci_high'))}] (the estimate is exp(d) − 1 of it)",
+                )
+            )
+        lines += [
             ("Std. error", f"{se} ({self.se_type}{reference})"),
+            ("Covariance", self.se_type),
             (f"{self.conf_level:.0%} interval", f"[{_number(self.ci_low)}, {_number(self.ci_high)}]"),
             ("p-value", _number(self.p_value)),
-            ("Covariates", ", ".join(self.covariates) or "none"),
+            ("Covariates", covariates),
         ]
+        return lines
 
-    def summary(self, lang: str = "en") -> str:
-        """Multi-line text: method and estimand, outcome, treatment, rows, estimate, SE (its type and
-        reference distribution), interval, p-value, covariates and the notes (the notes in `lang`; the
-        rest is the developer's English view)."""
-        lines = self._lines()
-        width = max(len(label) for label, _ in lines)
+    def summary(self, lang: str = "en") -> Summary:
+        """The model and the estimate as a text table (a `str`) that shows as HTML in JupyterLab: method
+        and estimand, estimator, model (outcome ~ treatment + covariates), outcome, treatment, rows,
+        clusters, scale (a log outcome's percent change exp(d) − 1 beside the log difference), estimate,
+        SE (its type and reference distribution), covariance, interval, p-value, covariates and the
+        notes (the notes in `lang`; the rest is the developer's English view)."""
         title = f"Effect of {self.treatment} on {self.outcome}"
-        text = [title, "=" * len(title)] + [f"{label:<{width}}  {value}" for label, value in lines]
-        if self.notes:
-            text += ["Notes:"] + [f"  - {localise(note, lang)}" for note in self.notes]
-        return "\n".join(text)
+        return Summary(title, self._lines(), [localise(note, lang) for note in self.notes])
 
     def _repr_html_(self) -> str:
         """The `summary()` rows as a compact HTML table (JupyterLab); every text is escaped."""
-        rows = [
-            f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
-            f"<td style='text-align:left'>{html.escape(value)}</td></tr>"
-            for label, value in self._lines()
-        ]
-        if self.notes:
-            notes = "<br>".join(html.escape(note) for note in self.notes)
-            rows.append(f"<tr><th style='text-align:left'>Notes</th><td style='text-align:left'>{notes}</td></tr>")
-        caption = html.escape(f"Effect of {self.treatment} on {self.outcome}")
-        return f"<table><caption>{caption}</caption>{''.join(rows)}</table>"
+        return self.summary().as_html()
 
     def summary_frame(self) -> pd.DataFrame:
         """One-row DataFrame: outcome, treatment, method, estimand, scale, estimate, std_error,
@@ -308,7 +351,9 @@ class EffectResult:
         )
 
     def __repr__(self) -> str:
+        percent = self._percent_words()
+        percent = "" if percent is None else f" = {percent} as exp(d) − 1"
         return (
             f"<EffectResult {self.method} {_shorten(self.estimand)} {_shorten(self.outcome)}: "
-            f"{self.estimate:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}] n={self.n}>"
+            f"{self.estimate:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}]{percent} n={self.n}>"
         )

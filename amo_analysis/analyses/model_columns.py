@@ -1,0 +1,67 @@
+"""The columns the effect models use, and where each comes from: `model_columns(data)`.
+
+Two steps make them. Reading an export (`load_portfolio`) adds the derived outcomes of the catalogue
+(`ingest.columns`, computed by `ingest.metrics.derive_metrics`): `budget_drift`, `schedule_slip`,
+`log_cost_ratio` = ln(cost_actual ÷ budget_planned), `log_duration_ratio`, `outcome_class`,
+`extreme_outlier`. Before a model, `with_model_columns` (`analyses.overview`) adds `log_budget` =
+ln(budget_planned), the size covariate; `default_covariates` picks the pre-treatment covariates present
+(log_budget, complexity, project_type, organisation). This module only describes them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from amo_analysis.analyses.overview import default_covariates, with_model_columns
+from amo_analysis.ingest.columns import BY_NAME, DERIVED
+
+__all__ = ["model_columns", "LOG_BUDGET_DEFINITION"]
+
+LOG_BUDGET_DEFINITION = (
+    "Natural log of budget_planned (the planned budget in the cost unit): the size covariate "
+    "(one unit more = a budget e ≈ 2.72 times larger)."
+)
+_OUTCOMES = ("budget_drift", "schedule_slip", "log_cost_ratio", "log_duration_ratio", "adoption_m3")
+
+
+def model_columns(data: pd.DataFrame, practice: str = "amo") -> pd.DataFrame:
+    """One row per column an effect model may use: the practice (`role` "practice"), the outcomes
+    ("outcome"), the default covariates ("default covariate", `default_covariates`) and the other
+    derived columns ("derived"). Columns: column, role, definition (the catalogue's words), unit,
+    made_by (which function adds it: the export itself, `load_portfolio` or `with_model_columns`),
+    non_missing (rows with a value, after `with_model_columns`), in_data (present in `data` as given)."""
+    modelled = with_model_columns(data)
+    covariates = default_covariates(modelled)
+    names = [practice, *_OUTCOMES, *covariates, *[c for c in DERIVED if c not in _OUTCOMES]]
+    rows = []
+    for name in dict.fromkeys(names):
+        if name not in modelled:
+            continue
+        column = BY_NAME.get(name)
+        if name == "log_budget":
+            definition, unit, made_by = LOG_BUDGET_DEFINITION, "log of cost unit", "with_model_columns"
+        else:
+            definition = column.description if column is not None else ""
+            unit = (column.unit or "") if column is not None else ""
+            made_by = "load_portfolio (derived)" if name in DERIVED else "the export"
+        role = (
+            "practice"
+            if name == practice
+            else "outcome"
+            if name in _OUTCOMES
+            else "default covariate"
+            if name in covariates
+            else "derived"
+        )
+        rows.append(
+            {
+                "column": name,
+                "role": role,
+                "definition": definition,
+                "unit": unit,
+                "made_by": made_by,
+                "non_missing": int(modelled[name].notna().sum()),
+                "in_data": name in data,
+            }
+        )
+    return pd.DataFrame(rows)
