@@ -159,3 +159,33 @@ def with_running(df: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.DataFrame:
     out["elapsed_days"] = elapsed
     out.attrs = dict(df.attrs)
     return out
+
+
+#: outcome → (numerator, denominator) of the bound a running project's outcome is known to exceed:
+#: its slip is at least elapsed_days / duration_planned_days − 1, its drift at least
+#: cost_to_date / budget_planned − 1 (when the export gives the spend to date)
+CENSORING_BOUNDS = {
+    "schedule_slip": ("elapsed_days", "duration_planned_days"),
+    "budget_drift": ("cost_to_date", "budget_planned"),
+}
+
+
+def censored_outcome(df: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The outcome of every project that has one, finished or running, as a right-censored sample.
+
+    Columns `value` (fraction, as the outcome: 0.30 = 30 % over plan) and `observed` (bool), index of
+    `df`: a project with a known `outcome` is observed; a running project (`running`) without one
+    gives its censoring bound (`CENSORING_BOUNDS`: the outcome is at least `value`), observed False;
+    every other project is left out (no outcome, or no bound: no start date, no spend to date…).
+    An outcome without a bound (adoption) gives the observed values only."""
+    value = _num(df, outcome)
+    observed = value.notna()
+    if outcome in CENSORING_BOUNDS and "running" in df:
+        top, bottom = CENSORING_BOUNDS[outcome]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = _num(df, top) / _num(df, bottom) - 1
+        bound = bound.where(np.isfinite(bound))
+        censored = ~observed & df["running"].fillna(False).astype(bool) & bound.notna()
+        value = value.where(observed, bound.where(censored))
+    out = pd.DataFrame({"value": value, "observed": observed}, index=df.index)
+    return out[out["value"].notna()]
