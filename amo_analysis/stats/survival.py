@@ -1,0 +1,155 @@
+"""Right-censored duration ratios: projects still running at the export date.
+
+A portfolio export is taken while projects run. For a project, the *duration ratio* is
+``duration / planned duration`` (a positive number without unit: 1.30 = 30 % longer than planned;
+the schedule slip is ratio − 1). A finished project gives its ratio (``observed=True``). A running
+project is known only to be at least ``elapsed / planned`` (days since start to the export date
+divided by planned days): its ratio is *right-censored* at that value (``observed=False``).
+Dropping running projects keeps mostly the short ones (a long, late project is more likely to be
+still running), so quantiles of the finished projects alone understate lateness.
+
+`censored_quantiles` gives quantiles of the duration ratio from the Kaplan–Meier estimate of
+P(ratio > r), with Brookmeyer–Crowley intervals (statsmodels `SurvfuncRight.quantile_ci`: the
+interval is the set of r where a z-test of S(r) = 1 − p, on a transformed scale, does not reject;
+its ends are observed ratios).
+
+Without censoring, the Kaplan–Meier quantile is the inverse empirical CDF (the smallest ratio whose
+empirical CDF exceeds p, statsmodels' SAS convention) where `analyses.overview.quantile_ci` uses
+numpy's linearly interpolated quantile, and the Brookmeyer–Crowley interval is a normal
+approximation to the binomial (Greenwood variance = p(1 − p)/n) where `quantile_ci` uses the exact
+binomial order statistics (`scipy.stats.quantile_test`). Both intervals have order statistics as
+ends; `tests/stats/test_survival.py` measures that they differ by at most a few ranks at n = 40–160
+(see `test_no_censoring_matches_exact_order_statistics`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from statsmodels.duration.survfunc import SurvfuncRight
+
+from amo_analysis.i18n import Message
+
+__all__ = ["DEFAULT_TRANSFORM", "censored_quantiles"]
+
+#: transform g of S(r) in the Brookmeyer–Crowley test |g(S) − g(1 − p)| / (g'(S)·se(S)) ≤ z.
+#: "log" is R survfit's default (conf.type = "log"); "cloglog" is SAS's and statsmodels' default.
+DEFAULT_TRANSFORM = "log"
+TRANSFORMS = ("log", "cloglog", "linear", "logit", "asinsqrt")
+
+COLUMNS = ["p", "value", "ci_low", "ci_high", "n", "n_running", "method", "note"]
+
+
+def _arrays(ratio, observed) -> tuple[np.ndarray, np.ndarray]:
+    r = np.asarray(ratio, dtype="float64").ravel()
+    o = np.asarray(observed).ravel()
+    if r.shape != o.shape:
+        raise ValueError(f"ratio has {r.size} values but observed has {o.size}.")
+    if o.dtype != bool:
+        if not np.isin(o, (0, 1)).all():
+            raise ValueError("observed must be True (finished) or False (running) for every project.")
+        o = o.astype(bool)
+    bad = ~np.isfinite(r) | (r <= 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"duration ratio must be a positive number; position {i} holds {r[i]!r}.")
+    return r, o
+
+
+def censored_quantiles(
+    ratio,
+    observed,
+    probs=(0.5, 0.8, 0.9),
+    conf_level: float = 0.95,
+    transform: str = DEFAULT_TRANSFORM,
+) -> pd.DataFrame:
+    """Quantiles of the duration ratio with running projects as right-censored observations.
+
+    Parameters
+    ----------
+    ratio : array of float > 0
+        duration / planned duration for finished projects; elapsed / planned (at the export date)
+        for running ones. No unit (1.0 = on plan).
+    observed : array of bool
+        True for a finished project (ratio known), False for a running one (ratio ≥ the value).
+    probs : quantile levels p in (0, 1): 0.5 = median, 0.8 = P80.
+    conf_level : two-sided level of the intervals (0.95 = 95 %).
+    transform : scale of the Brookmeyer–Crowley test, one of `TRANSFORMS`.
+
+    Returns
+    -------
+    DataFrame, one row per p: ``p``; ``value``, the Kaplan–Meier quantile of the ratio (smallest
+    observed ratio r with S(r) < 1 − p); ``ci_low``, ``ci_high`` its interval (ratios); ``n``
+    projects; ``n_running`` censored projects; ``method`` ("kaplan-meier (<transform>)"); ``note``,
+    an `i18n.Message` (a plain English str with a French text) or "" — why the value is missing
+    (the curve never falls to 1 − p: too many projects still running in the upper tail) or why an
+    end is missing (NaN: unbounded at this level, or no ratio passes the test).
+    Results do not depend on row order; tied ratios are one step of the curve.
+    """
+    if transform not in TRANSFORMS:
+        raise ValueError(f"transform must be one of {', '.join(TRANSFORMS)}; got {transform!r}.")
+    if not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must lie in (0, 1); got {conf_level!r}.")
+    r, o = _arrays(ratio, observed)
+    n, n_running = int(r.size), int((~o).sum())
+    method = f"kaplan-meier ({transform})"
+    rows = []
+    if n == 0 or not o.any():
+        for p in probs:
+            note = Message("note_km_no_finished") if n else Message("note_km_empty")
+            rows.append([float(p), np.nan, np.nan, np.nan, n, n_running, method, note])
+        return _frame(rows)
+    sf = SurvfuncRight(r, o.astype("int64"))
+    lowest_surv = float(sf.surv_prob[-1])
+    for p in probs:
+        p = float(p)
+        if not 0 < p < 1:
+            raise ValueError(f"each quantile level must lie in (0, 1); got {p!r}.")
+        with warnings.catch_warnings():  # S = 0 or 1 make the transform infinite: those ratios are skipped
+            warnings.simplefilter("ignore", RuntimeWarning)
+            value = float(sf.quantile(p))
+            low, high = (float(v) for v in sf.quantile_ci(p, alpha=1 - conf_level, method=transform))
+        note = ""
+        if not np.isfinite(value):
+            note = Message(
+                "note_km_not_reached", p=round(100 * p), share=round(100 * (1 - lowest_surv)), n_running=n_running
+            )
+        elif not np.isfinite(low) and not np.isfinite(high):
+            note = Message("note_km_no_interval", p=round(100 * p))
+        elif not np.isfinite(high):
+            note = Message("note_km_unbounded", p=round(100 * p), level=round(100 * conf_level))
+        rows.append(
+            [
+                p,
+                value,
+                low if np.isfinite(low) else np.nan,
+                high if np.isfinite(high) else np.nan,
+                n,
+                n_running,
+                method,
+                note,
+            ]
+        )
+    return _frame(rows)
+
+
+def _frame(rows: list[list]) -> pd.DataFrame:
+    """The result table; `note` kept as objects so each `Message` keeps its French text."""
+    cols = list(zip(*rows)) if rows else [()] * len(COLUMNS)
+    data = {
+        name: pd.Series(list(col), dtype=object if name in ("method", "note") else None)
+        for name, col in zip(COLUMNS, cols)
+    }
+    out = pd.DataFrame(data)
+    return out.astype(
+        {
+            "p": "float64",
+            "value": "float64",
+            "ci_low": "float64",
+            "ci_high": "float64",
+            "n": "int64",
+            "n_running": "int64",
+        }
+    )

@@ -1,0 +1,101 @@
+"""Censored duration ratios (`amo_analysis.stats.survival`): published worked examples, invariances,
+the no-censoring comparison with the exact order-statistic interval, and coverage by simulation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from amo_analysis.analyses.overview import quantile_ci
+from amo_analysis.i18n import localise
+from amo_analysis.stats.survival import censored_quantiles
+
+# Freireich et al. (1963), Blood 21:699-716: weeks of remission, 6-MP and placebo arms ("+" = censored).
+SIX_MP = [6, 6, 6, 7, 10, 13, 16, 22, 23]
+SIX_MP_CENSORED = [6, 9, 10, 11, 17, 19, 20, 25, 32, 32, 34, 35]
+PLACEBO = [1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
+
+# R survival `aml` (Miller 1997): weeks to relapse; status 0 = censored.
+AML_TIME = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+AML_STATUS = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+
+
+def _one(ratio, observed, p=0.5, **kw):
+    return censored_quantiles(ratio, observed, probs=(p,), **kw).iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("times", "status", "median", "low", "high"),
+    [
+        # R: survfit(Surv(time, cens) ~ group, data = leuk) (conf.type = "log", R's default) prints
+        #   group=6 MP    21  9  23  16  NA
+        #   group=Placebo 21 21   8   4  12
+        (SIX_MP + SIX_MP_CENSORED, [1] * 9 + [0] * 12, 23.0, 16.0, np.nan),
+        (PLACEBO, [1] * 21, 8.0, 4.0, 12.0),
+        # R: survfit(Surv(time, status) ~ 1, data = aml): median 27, 95% CI 18-45;
+        #    survfit(Surv(time, status) ~ x, data = aml), x = Maintained: 31, 18, NA
+        (AML_TIME, AML_STATUS, 27.0, 18.0, 45.0),
+        (AML_TIME[:11], AML_STATUS[:11], 31.0, 18.0, np.nan),
+    ],
+)
+def test_published_kaplan_meier_medians(times, status, median, low, high):
+    row = _one(times, np.asarray(status, bool))
+    assert row["value"] == median
+    assert row["ci_low"] == low
+    assert (np.isnan(high) and np.isnan(row["ci_high"])) or row["ci_high"] == high
+    assert row["n"] == len(times) and row["n_running"] == len(status) - sum(status)
+    if np.isnan(high):
+        assert "no upper limit" in row["note"] and "borne haute" in localise(row["note"], "fr")
+
+
+def test_columns_and_types():
+    out = censored_quantiles(AML_TIME, np.asarray(AML_STATUS, bool))
+    assert list(out.columns) == ["p", "value", "ci_low", "ci_high", "n", "n_running", "method", "note"]
+    assert out["p"].tolist() == [0.5, 0.8, 0.9]
+    assert (out["method"] == "kaplan-meier (log)").all()
+    assert (out["value"].dropna() >= out["ci_low"].dropna().reindex(out["value"].dropna().index)).all()
+
+
+def test_curve_not_reaching_level_gives_nan_and_a_sentence():
+    # 6-MP: the curve stops at S = 0.448, so P80 and P90 are not estimable
+    out = censored_quantiles(SIX_MP + SIX_MP_CENSORED, [True] * 9 + [False] * 12)
+    p80 = out.set_index("p").loc[0.8]
+    assert np.isnan(p80["value"])
+    assert "cannot be estimated" in p80["note"] and "55%" in p80["note"] and "12 still running" in p80["note"]
+    assert "ne peut pas" in localise(p80["note"], "fr")
+
+
+def test_row_order_and_ties_do_not_matter():
+    rng = np.random.default_rng(3)
+    ratio = np.round(np.exp(rng.normal(0.2, 0.4, 120)), 1)  # heaped: many ties
+    observed = rng.random(120) < 0.6
+    ref = censored_quantiles(ratio, observed)
+    perm = rng.permutation(120)
+    again = censored_quantiles(ratio[perm], observed[perm])
+    pd.testing.assert_frame_equal(ref, again)
+
+
+def test_no_finished_project_and_bad_input():
+    out = censored_quantiles([1.2, 0.5], [False, False])
+    assert out["value"].isna().all() and (out["note"] != "").all()
+    with pytest.raises(ValueError, match="position 1"):
+        censored_quantiles([1.0, -1.0], [True, True])
+    with pytest.raises(ValueError, match="3 values"):
+        censored_quantiles([1.0, 1.1, 1.2], [True, True])
+
+
+@pytest.mark.parametrize("n", [40, 80, 160])
+def test_no_censoring_matches_exact_order_statistics(n):
+    """Without running projects the KM quantile is the inverse empirical CDF and its interval ends are
+    order statistics within a few ranks of the exact binomial interval `overview.quantile_ci`."""
+    rng = np.random.default_rng(n)
+    x = np.exp(rng.normal(0.3, 0.5, n))
+    xs = np.sort(x)
+    out = censored_quantiles(x, np.ones(n, bool), probs=(0.5, 0.8))
+    for _, row in out.iterrows():
+        p = row["p"]
+        assert row["value"] == xs[int(np.floor(n * p))]  # smallest x with ECDF > p
+        est, lo, hi = quantile_ci(x, p)
+        assert abs(row["value"] - est) <= xs[int(np.floor(n * p)) + 1] - xs[int(np.floor(n * p)) - 1]
+        rank = {v: i for i, v in enumerate(xs)}
+        assert abs(rank[row["ci_low"]] - rank[lo]) <= 3
+        assert abs(rank[row["ci_high"]] - rank[hi]) <= 3
