@@ -375,7 +375,10 @@ def outcome_quantiles(
             if left_out and not row["note"]:
                 row["note"] = Message(f"note_running_uncounted_{outcome}", n=left_out)
             rows.append({"group": key, "quantile": q, **row})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    # object dtype: a string column would turn the notes (i18n.Message) into plain English str
+    table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)
+    return table
 
 
 def uncounted_running(data: pd.DataFrame, outcome: str) -> pd.Series:

@@ -189,7 +189,7 @@ def parse_as_of(as_of, data: pd.DataFrame, file: str = "the export", row_label: 
         date = pd.Timestamp(as_of) if not isinstance(as_of, str) else pd.Timestamp(dt_date.fromisoformat(text))
     except (ValueError, TypeError):
         raise InputError(
-            f"--as-of {text!r} is not a date; give the date the export was taken as YYYY-MM-DD (e.g. 2024-06-30)."
+            f"--as-of {text!r} is not a date; give the date the export was taken as YYYY-MM-DD, for example 2024-06-30."
         ) from None
     date = date.normalize()
     if latest is not None and date < latest:
