@@ -379,7 +379,9 @@ class _RegressionModel:
                 resid[test] = y[test] - X[test] @ _quantreg(y[~test & seen], X[~test & seen])
             resid_amo, resid_seen = amo, seen
         self.values = _Spread(resid, resid_seen)
-        self.by_group = {group: _Spread(resid[resid_amo == group], resid_seen[resid_amo == group]) for group in (False, True)}
+        self.by_group = {
+            group: _Spread(resid[resid_amo == group], resid_seen[resid_amo == group]) for group in (False, True)
+        }
 
     def spread(self, amo: bool) -> tuple["_Spread", bool]:
         """(residuals, own) for a scenario with practice value `amo`: the residuals of that

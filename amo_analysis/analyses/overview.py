@@ -330,9 +330,7 @@ def censored_quantile_rows(values, observed, quantiles=TAIL_QUANTILES, conf_leve
         rows = []
         for q in quantiles:
             est, low, high = quantile_ci(values, q, conf_level)
-            rows.append(
-                dict(estimate=est, ci_low=low, ci_high=high, n=n, n_running=0, method="exact", note="")
-            )
+            rows.append(dict(estimate=est, ci_low=low, ci_high=high, n=n, n_running=0, method="exact", note=""))
         return rows
     from amo_analysis.stats.survival import censored_quantiles
 

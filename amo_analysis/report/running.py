@@ -32,18 +32,21 @@ def running_counts(data: pd.DataFrame) -> dict:
 def running_message(data: pd.DataFrame, as_of: str | None, as_of_given: bool = False) -> Message:
     """The sentences of `running_sentence` as one message (English text, French kept)."""
     counts = running_counts(data)
-    how = Message("running_as_of_given" if as_of_given else "running_as_of_latest")
+    return _message(
+        as_of, as_of_given, counts["n_running"], counts["n"], counts["schedule_slip"], counts["budget_drift"]
+    )
+
+
+def _message(as_of: str | None, given: bool, n_running: int, n: int, slip: int, cost: int) -> Message:
+    """As of when (and whether the date was given), how many of the `n` projects were running, and
+    how many of them the slip (`slip`) and the drift (`cost`) figures count."""
     if as_of is None:
         return Message("running_no_date")
-    if counts["n_running"] == 0:
+    how = Message("running_as_of_given" if given else "running_as_of_latest")
+    if n_running == 0:
         return Message("running_none", as_of=as_of, how=how)
-    first = Message(
-        "running_counted", as_of=as_of, how=how, n_running=counts["n_running"], n=counts["n"], slip=counts["schedule_slip"]
-    )
-    if counts["budget_drift"]:
-        second = Message("running_cost_counted", cost=counts["budget_drift"])
-    else:
-        second = Message("running_cost_not_counted")
+    first = Message("running_counted", as_of=as_of, how=how, n_running=n_running, n=n, slip=slip)
+    second = Message("running_cost_counted", cost=cost) if cost else Message("running_cost_not_counted")
     return join_sentences([first, second])
 
 
@@ -51,3 +54,23 @@ def running_sentence(portfolio, lang: str = "en") -> str:
     """How many projects were running at the portfolio's as-of date and how the slip and drift
     figures count them, in `lang` (two sentences; one when no project was running)."""
     return localise(running_message(portfolio.data, portfolio.as_of, portfolio.as_of_given), lang)
+
+
+def summary_sentence(provenance: dict, records: list[dict], lang: str = "en") -> str:
+    """The running-projects sentence of the summary page, from a run's provenance (`as_of`,
+    `as_of_given`, `n_running`, `n_projects`) and its slip and drift records (`n_running` of
+    `schedule_slip.p80.all` and `budget_drift.p80.all`); "" when the run predates the as-of date."""
+    if "as_of" not in provenance:
+        return ""
+    counted = {
+        r["name"].split(".")[0]: int(r.get("n_running") or 0) for r in records if r.get("name", "").endswith(".p80.all")
+    }
+    message = _message(
+        provenance.get("as_of"),
+        bool(provenance.get("as_of_given")),
+        int(provenance.get("n_running") or 0),
+        int(provenance.get("n_projects") or 0),
+        counted.get("schedule_slip", 0),
+        counted.get("budget_drift", 0),
+    )
+    return localise(message, lang)

@@ -23,7 +23,9 @@ from amo_analysis.synth_running import (
     true_slip_quantile,
 )
 
-HEADER = "project_id;amo;budget_planned;cost_actual;duration_planned_days;start_date;golive_planned;golive_actual;status"
+HEADER = (
+    "project_id;amo;budget_planned;cost_actual;duration_planned_days;start_date;golive_planned;golive_actual;status"
+)
 
 
 def _csv(tmp_path, rows, header=HEADER, name="export.csv"):
@@ -80,7 +82,9 @@ def test_an_actual_go_live_after_every_start_sets_the_as_of_date(tmp_path):
 
 
 def test_a_given_as_of_date_sets_the_elapsed_time_and_is_said_to_be_given(tmp_path):
-    path = _csv(tmp_path, ["P1;yes;100;120;100;2024-01-10;;2024-04-19;completed", "P2;no;100;;200;2024-03-01;;;ongoing"])
+    path = _csv(
+        tmp_path, ["P1;yes;100;120;100;2024-01-10;;2024-04-19;completed", "P2;no;100;;200;2024-03-01;;;ongoing"]
+    )
     portfolio = load_portfolio(path, as_of="2024-12-31")
     assert portfolio.as_of == "2024-12-31" and portfolio.as_of_given
     assert portfolio.data.loc[3, "elapsed_days"] == 305.0
@@ -98,7 +102,9 @@ def test_a_given_as_of_date_sets_the_elapsed_time_and_is_said_to_be_given(tmp_pa
     ],
 )
 def test_a_bad_as_of_date_is_one_sentence(tmp_path, given, words):
-    path = _csv(tmp_path, ["P1;yes;100;120;100;2024-01-10;;2024-04-19;completed", "P2;no;100;;200;2024-03-01;;;ongoing"])
+    path = _csv(
+        tmp_path, ["P1;yes;100;120;100;2024-01-10;;2024-04-19;completed", "P2;no;100;;200;2024-03-01;;;ongoing"]
+    )
     with pytest.raises(InputError) as err:
         load_portfolio(path, as_of=given)
     message = str(err.value)
@@ -106,7 +112,9 @@ def test_a_bad_as_of_date_is_one_sentence(tmp_path, given, words):
 
 
 def test_cli_as_of_is_read_and_a_bad_one_exits_2_with_one_sentence(tmp_path, capsys):
-    path = _csv(tmp_path, ["P1;yes;100;120;100;2024-01-10;;2024-04-19;completed", "P2;no;100;;200;2024-03-01;;;ongoing"])
+    path = _csv(
+        tmp_path, ["P1;yes;100;120;100;2024-01-10;;2024-04-19;completed", "P2;no;100;;200;2024-03-01;;;ongoing"]
+    )
     assert main(["validate", str(path), "--as-of", "2024-06-30"]) == 0
     out = capsys.readouterr().out
     assert "As of 2024-06-30 (the date given with --as-of), 1 of 2 projects were still running" in out
@@ -268,3 +276,22 @@ def test_backtest_rests_on_finished_projects_only():
     with_running, _ = fc.backtest(data, seed=1)
     without, _ = fc.backtest(data.drop(columns="running"), seed=1)
     pd.testing.assert_frame_equal(with_running, without)
+
+
+def test_summary_page_sentence_from_provenance_and_records():
+    from amo_analysis.report.running import summary_sentence
+
+    prov = {"as_of": "2025-05-19", "as_of_given": False, "n_running": 5, "n_projects": 120}
+    records = [
+        {"name": "schedule_slip.p80.all", "n_running": 5},
+        {"name": "budget_drift.p80.all", "n_running": 0},
+        {"name": "schedule_slip.p80.with", "n_running": 2},
+    ]
+    text = summary_sentence(prov, records)
+    assert text.startswith("As of 2025-05-19 (the latest start or actual go-live date in the export), 5 of 120")
+    assert "Schedule slip counts 5 of them" in text and "could not be counted for cost" in text
+    assert "Au 2025-05-19" in summary_sentence(prov, records, "fr")
+    records[1]["n_running"] = 4
+    assert "Budget drift counts 4 running projects" in summary_sentence(prov, records)
+    assert summary_sentence({"n_projects": 3}, records) == ""  # a run from before the as-of date
+    assert "no project was running" in summary_sentence(dict(prov, n_running=0), records)
