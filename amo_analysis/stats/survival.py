@@ -20,6 +20,22 @@ approximation to the binomial (Greenwood variance = p(1 − p)/n) where `quantil
 binomial order statistics (`scipy.stats.quantile_test`). Both intervals have order statistics as
 ends; `tests/stats/test_survival.py` measures that they differ by at most a few ranks at n = 40–160
 (see `test_no_censoring_matches_exact_order_statistics`).
+
+Measured (tests/stats/test_survival.py, `amo_analysis.synth_live.live_portfolio` defaults: 400
+portfolios, seeds 10000–10399, 80–160 projects started over the 24–30 months before the export,
+49 % running on average (35–63 %), true median slip +22.0 %, P80 +64.5 %; 95 % intervals)::
+
+    estimator                      P50 coverage  P50 bias   P80 coverage  P80 bias  P80 no upper limit
+    KM, cloglog (default)          0.953         +0.1 pp    0.940         +2.3 pp   12.5 %
+    KM, log (R's default)          0.948         +0.1 pp    0.953         +2.3 pp   35.7 %
+    KM, linear                     0.948         +0.1 pp    0.927         +2.3 pp    5.8 %
+    finished projects only         0.623         −9.1 pp    0.532        −22.0 pp    0 %
+
+(bias = mean estimated slip − true slip, percentage points of slip.) "cloglog" is the default: it
+keeps nominal coverage at the P80 with balanced misses (2.8 % below, 3.3 % above) and leaves the
+upper limit open less often than "log". Limitation, measured the same way with organisation
+intercepts (8 organisations, sd 0.15 on the log ratio): coverage of the population quantile falls
+to 0.78 (P50) and 0.90 (P80), because these intervals treat projects as independent.
 """
 
 from __future__ import annotations
@@ -35,8 +51,8 @@ from amo_analysis.i18n import Message
 __all__ = ["DEFAULT_TRANSFORM", "censored_quantiles"]
 
 #: transform g of S(r) in the Brookmeyer–Crowley test |g(S) − g(1 − p)| / (g'(S)·se(S)) ≤ z.
-#: "log" is R survfit's default (conf.type = "log"); "cloglog" is SAS's and statsmodels' default.
-DEFAULT_TRANSFORM = "log"
+#: "cloglog" (R's conf.type = "log-log"; SAS's and statsmodels' default): see "Measured" above.
+DEFAULT_TRANSFORM = "cloglog"
 TRANSFORMS = ("log", "cloglog", "linear", "logit", "asinsqrt")
 
 COLUMNS = ["p", "value", "ci_low", "ci_high", "n", "n_running", "method", "note"]
