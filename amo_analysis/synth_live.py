@@ -17,7 +17,11 @@ Time is in months (1 month = 30.4375 days).
 * organisations: ``n_organisations`` clusters of unequal sizes (Dirichlet(2) shares), each with a
   random intercept ``u ~ N(0, org_sd)`` on the log duration ratio;
 * practice ``amo`` (True/False): with probability ``share_treated`` per project, or — when
-  ``assign_by_organisation`` — per organisation (every project of an organisation alike);
+  ``assign_by_organisation`` — per organisation (every project of an organisation alike). With
+  ``adoption_trend`` (per-project assignment only) the practice spreads over time:
+  P(amo) = share_treated + adoption_trend·(1/2 − start_before/window), so recent projects — the
+  ones more often still running — get it more often (0.6: from share − 0.3 for the oldest start
+  to share + 0.3 for the newest);
 * log duration ratio ``ln(duration / planned) = mu + u + effect·amo + sigma·ε + J`` with ε ~ N(0, 1)
   and a fat right tail J: with probability ``jump_share`` an Exponential jump of mean ``jump_mean``,
   else 0. Defaults (mu 0.12, sigma 0.25, jump_share 0.30, jump_mean 0.50, no organisation effect,
@@ -68,6 +72,7 @@ def live_portfolio(
     n_organisations: int = 8,
     org_sd: float = 0.0,
     assign_by_organisation: bool = False,
+    adoption_trend: float = 0.0,
     shape: LiveShape = LiveShape(),
     export_date: str = "2026-06-30",
 ) -> pd.DataFrame:
@@ -94,7 +99,9 @@ def live_portfolio(
         treated_org = rng.random(n_organisations) < share_treated
         amo = treated_org[org]
     else:
-        amo = rng.random(n) < share_treated
+        # adoption growing over time: P(amo) = share_treated + adoption_trend·(1/2 − start_before/window)
+        prob = np.clip(share_treated + adoption_trend * (0.5 - start_before / window), 0.0, 1.0)
+        amo = rng.random(n) < prob
     jump = np.where(rng.random(n) < shape.jump_share, rng.exponential(shape.jump_mean, n), 0.0)
     log_ratio = shape.mu + u[org] + effect * amo + shape.sigma * rng.normal(size=n) + jump
     ratio_true = np.exp(log_ratio)

@@ -244,11 +244,13 @@ class LogNormalAFT(GenericLikelihoodModel):
             return super().fit(start_params=first.params, method=method, maxiter=maxiter, disp=0, **kwargs)
 
 
-def fit_lognormal_aft(ratio, observed, exog, exog_names=None, groups=None):
+def fit_lognormal_aft(ratio, observed, exog, exog_names=None, groups=None, robust: bool = False, start_params=None):
     """Fit `LogNormalAFT` to duration ratios (``ratio`` > 0, duration / planned; elapsed / planned
     for running rows, ``observed`` False). `exog` includes the constant. `groups` (cluster labels,
     e.g. organisations): cluster-robust sandwich covariance H⁻¹(Σ_g s_g s_g')H⁻¹·G/(G − 1) with
-    statsmodels' small-sample correction; None: the inverse of the analytic Hessian.
+    statsmodels' small-sample correction (G/(G − 1)·(n − 1)/(n − k)); None: the inverse of the
+    analytic Hessian, or with `robust` the HC0 sandwich H⁻¹(Σ s_i s_i')H⁻¹ (valid when the normal
+    model is wrong, e.g. fat tails). `start_params`: where the optimiser starts (None: least squares).
     Returns the statsmodels results (``params``, ``bse``, ``cov_params()``; last parameter log σ)."""
     r, o = _arrays(ratio, observed)
     exog = np.asarray(exog, dtype="float64")
@@ -260,10 +262,10 @@ def fit_lognormal_aft(ratio, observed, exog, exog_names=None, groups=None):
         exog = pd.DataFrame(exog, columns=list(exog_names))
     model = LogNormalAFT(np.log(r), exog, o)
     if groups is None:
-        res = model.fit()
+        res = model.fit(start_params, cov_type="HC0") if robust else model.fit(start_params)
     else:
         codes = pd.factorize(np.asarray(groups))[0]
-        res = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
+        res = model.fit(start_params, cov_type="cluster", cov_kwds={"groups": codes})
     if not res.mle_retvals.get("converged", False) or not np.all(np.isfinite(res.params)):
         raise np.linalg.LinAlgError("the log-normal AFT likelihood did not converge")
     return res

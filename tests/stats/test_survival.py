@@ -224,7 +224,7 @@ def test_aft_effect_result():
     assert (res.ci_low, res.ci_high) == pytest.approx((np.expm1(b["ci_low"]), np.expm1(b["ci_high"])))
     assert res.n == 140 and res.details["n_running"] == int((~d["observed"]).sum())
     assert "running" in res.notes[-1] and "en cours" in localise(res.notes[-1], "fr")
-    assert res.reference.kind == "normal"
+    assert res.reference.kind == "normal" and "HC0" in res.details["se_type"]
     shuffled = d.sample(frac=1.0, random_state=1)
     assert aft_effect(shuffled, "ratio", "amo", "observed").estimate == pytest.approx(res.estimate, rel=1e-7)
     clustered = aft_effect(d, "ratio", "amo", "observed", cluster="organisation")
@@ -242,3 +242,21 @@ def test_aft_effect_refuses_what_it_cannot_estimate():
     d["observed"] = d["observed"].astype(int).astype(str)
     with pytest.raises(EffectError, match="'observed' must be True"):
         aft_effect(d, "ratio", "amo", "observed")
+
+
+def test_aft_effect_cluster_jackknife_is_leave_one_cluster_out():
+    d = live_portfolio(150, 4, org_sd=0.15)
+    res = aft_effect(d, "ratio", "amo", "observed", cluster="organisation")
+    X = np.column_stack([np.ones(len(d)), d["amo"].to_numpy(float)])
+    leave_out = []
+    for g in sorted(d["organisation"].unique()):
+        keep = (d["organisation"] != g).to_numpy()
+        fit = fit_lognormal_aft(d["ratio"].to_numpy()[keep], d["observed"].to_numpy()[keep], X[keep])
+        leave_out.append(np.asarray(fit.params)[1])
+    leave_out = np.asarray(leave_out)
+    G = len(leave_out)
+    se = np.sqrt((G - 1) / G * np.sum((leave_out - leave_out.mean()) ** 2))
+    assert res.details["log_scale"]["std_error"] == pytest.approx(se, rel=1e-5)
+    assert "jackknife" in res.details["se_type"] and res.details["df"] == G - 1
+    cr1 = aft_effect(d, "ratio", "amo", "observed", cluster="organisation", cluster_se="cr1")
+    assert "CR1" in cr1.details["se_type"] and cr1.estimate == pytest.approx(res.estimate, rel=1e-9)

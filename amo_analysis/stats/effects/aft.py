@@ -5,7 +5,7 @@ with projects still running at the export date as right-censored rows (their rat
 elapsed / planned); see `amo_analysis.stats.survival.LogNormalAFT` (analytic score and Hessian).
 The effect is ``exp(b) − 1``: the relative change in the duration ratio with the treatment (a
 fraction: 0.20 = projects 20 % longer relative to plan; the ratio of median ratios, and of every
-quantile, since only the location shifts). Standard errors: inverse Hessian (normal reference), or
+quantile, since only the location shifts). Standard errors: HC0 sandwich or inverse Hessian (normal reference), or
 with clusters the cluster-robust sandwich (statsmodels CR1) with a t(G − 1) reference.
 
 Not in `REGISTRY`: a registry fit function receives only outcome, treatment, covariates and clusters,
@@ -40,6 +40,8 @@ def aft_effect(
     cluster: str | None = None,
     *,
     conf_level: float = 0.95,
+    robust: bool = True,
+    cluster_se: str = "jackknife",
 ) -> EffectResult:
     """Relative effect of `treatment` on the duration ratio `outcome`, running projects censored.
 
@@ -48,7 +50,11 @@ def aft_effect(
     in `estimate_effect`. Returns an `EffectResult` with scale "percent change" (exp(b) − 1, a
     fraction), method "lognormal_aft"; `details` holds ``log_scale`` (b, its interval and SE),
     ``coefficients_log``, ``sigma`` (residual sd of the log ratio), ``n_running``, ``se_type``,
-    ``n_clusters`` and ``df`` when clustered.
+    ``n_clusters`` and ``df`` when clustered. `robust` (default): without clusters, the HC0 sandwich
+    standard error (the normal model is an approximation: duration ratios have a fat right tail);
+    False: the inverse Hessian. `cluster_se` with clusters: "jackknife" (default; leave one cluster
+    out, V = (G − 1)/G · Σ_g (b_(g) − b̄)², the CR3-like variance that keeps its size with few
+    clusters) or "cr1" (statsmodels' cluster sandwich); both with a t(G − 1) reference.
     """
     alpha = _alpha(conf_level)
     prep = _prepare(data, outcome, treatment, _as_list(covariates), cluster, extra_covariates=[observed])
@@ -67,23 +73,36 @@ def aft_effect(
     details: dict = {"n_running": int((~obs).sum())}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = fit_lognormal_aft(prep.y, obs, X, names, groups=prep.groups)
+        res = fit_lognormal_aft(prep.y, obs, X, names, groups=prep.groups, robust=robust)
     params, bse = np.asarray(res.params, dtype=float), np.asarray(res.bse, dtype=float)
     b, se_b = float(params[1]), float(bse[1])
     if prep.groups is not None:
-        n_groups = int(pd.factorize(prep.groups)[0].max() + 1)
+        codes = pd.factorize(prep.groups)[0]
+        n_groups = int(codes.max() + 1)
         if n_groups < 2:
             raise EffectError(f"Cluster column '{cluster}' has one value only; a clustered interval needs two.")
+        if cluster_se not in ("jackknife", "cr1"):
+            raise EffectError(f"cluster_se must be 'jackknife' or 'cr1'; got {cluster_se!r}.")
+        se_type = "cluster-robust sandwich (CR1), t(G − 1) reference"
+        if cluster_se == "jackknife":
+            leave_out = _cluster_jackknife(prep.y, obs, X, codes, n_groups, params)
+            if leave_out is None:
+                notes.append(Message("note_aft_jackknife_failed", n_groups=n_groups))
+            else:
+                se_b = float(np.sqrt((n_groups - 1) / n_groups * np.sum((leave_out - leave_out.mean()) ** 2)))
+                se_type = "leave-one-cluster-out jackknife, t(G − 1) reference"
         df = n_groups - 1
         reference = Reference("t", float(df))
         crit = st.t.ppf(1 - alpha / 2, df)
         p_value = float(2 * st.t.sf(abs(b / se_b), df))
-        details.update(se_type="cluster-robust sandwich (CR1), t(G − 1) reference", n_clusters=n_groups, df=df)
+        details.update(se_type=se_type, n_clusters=n_groups, df=df)
     else:
         reference = Reference("normal")
         crit = st.norm.ppf(1 - alpha / 2)
         p_value = float(2 * st.norm.sf(abs(b / se_b)))
-        details["se_type"] = "inverse analytic Hessian (maximum likelihood)"
+        details["se_type"] = (
+            "HC0 sandwich (analytic score and Hessian)" if robust else "inverse analytic Hessian (maximum likelihood)"
+        )
     ci_b = (float(b - crit * se_b), float(b + crit * se_b))
     details["log_scale"] = {"estimate": b, "ci_low": ci_b[0], "ci_high": ci_b[1], "std_error": se_b}
     details["coefficients_log"] = dict(zip(names, map(float, params[:-1])))
@@ -112,3 +131,26 @@ def aft_effect(
         model=res,
         reference=reference,
     )
+
+
+def _cluster_jackknife(y, obs, X, codes, n_groups, params) -> np.ndarray | None:
+    """Treatment coefficient refitted without each cluster in turn (started from the full fit);
+    None when a refit is impossible (a cluster holds every finished treated or untreated project,
+    or the likelihood does not converge)."""
+    out = np.empty(n_groups)
+    for g in range(n_groups):
+        keep = codes != g
+        t = X[keep, 1]
+        if not (obs[keep] & (t == 1)).any() or not (obs[keep] & (t == 0)).any():
+            return None
+        X_keep = X[keep]
+        if np.linalg.matrix_rank(X_keep) < X.shape[1]:
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = fit_lognormal_aft(y[keep], obs[keep], X_keep, start_params=params)
+        except (np.linalg.LinAlgError, ValueError):
+            return None
+        out[g] = float(np.asarray(res.params)[1])
+    return out
