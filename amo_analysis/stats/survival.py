@@ -20,6 +20,22 @@ approximation to the binomial (Greenwood variance = p(1 − p)/n) where `quantil
 binomial order statistics (`scipy.stats.quantile_test`). Both intervals have order statistics as
 ends; `tests/stats/test_survival.py` measures that they differ by at most a few ranks at n = 40–160
 (see `test_no_censoring_matches_exact_order_statistics`).
+
+Measured (tests/stats/test_survival.py, `amo_analysis.synth_live.live_portfolio` defaults: 400
+portfolios, seeds 10000–10399, 80–160 projects started over the 24–30 months before the export,
+49 % running on average (35–63 %), true median slip +22.0 %, P80 +64.5 %; 95 % intervals)::
+
+    estimator                      P50 coverage  P50 bias   P80 coverage  P80 bias  P80 no upper limit
+    KM, cloglog (default)          0.953         +0.1 pp    0.940         +2.3 pp   12.5 %
+    KM, log (R's default)          0.948         +0.1 pp    0.953         +2.3 pp   35.7 %
+    KM, linear                     0.948         +0.1 pp    0.927         +2.3 pp    5.8 %
+    finished projects only         0.623         −9.1 pp    0.532        −22.0 pp    0 %
+
+(bias = mean estimated slip − true slip, percentage points of slip.) "cloglog" is the default: it
+keeps nominal coverage at the P80 with balanced misses (2.8 % below, 3.3 % above) and leaves the
+upper limit open less often than "log". Limitation, measured the same way with organisation
+intercepts (8 organisations, sd 0.15 on the log ratio): coverage of the population quantile falls
+to 0.78 (P50) and 0.90 (P80), because these intervals treat projects as independent.
 """
 
 from __future__ import annotations
@@ -28,15 +44,17 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+from statsmodels.base.model import GenericLikelihoodModel
 from statsmodels.duration.survfunc import SurvfuncRight
 
 from amo_analysis.i18n import Message
 
-__all__ = ["DEFAULT_TRANSFORM", "censored_quantiles"]
+__all__ = ["DEFAULT_TRANSFORM", "LogNormalAFT", "censored_quantiles", "fit_lognormal_aft"]
 
 #: transform g of S(r) in the Brookmeyer–Crowley test |g(S) − g(1 − p)| / (g'(S)·se(S)) ≤ z.
-#: "log" is R survfit's default (conf.type = "log"); "cloglog" is SAS's and statsmodels' default.
-DEFAULT_TRANSFORM = "log"
+#: "cloglog" (R's conf.type = "log-log"; SAS's and statsmodels' default): see "Measured" above.
+DEFAULT_TRANSFORM = "cloglog"
 TRANSFORMS = ("log", "cloglog", "linear", "logit", "asinsqrt")
 
 COLUMNS = ["p", "value", "ci_low", "ci_high", "n", "n_running", "method", "note"]
@@ -153,3 +171,101 @@ def _frame(rows: list[list]) -> pd.DataFrame:
             "n_running": "int64",
         }
     )
+
+
+# ---- log-normal accelerated-failure-time model of the duration ratio ----------------------------------
+
+
+class LogNormalAFT(GenericLikelihoodModel):
+    """``log(ratio) = Xβ + σε``, ε ~ N(0, 1), with right-censored rows (``observed`` False: the
+    log ratio is at least the given value). Parameters: β (one per column of `exog`, on the log
+    ratio scale: exp(β) is the multiplicative change in the duration ratio), then ``log σ``.
+
+    Log-likelihood per row, z = (y − x'β)/σ: finished ``log φ(z) − log σ`` (the density of the log
+    ratio: R survreg's value minus Σ log ratio over finished rows), running ``log Φ(−z)``. Score and
+    Hessian are analytic (λ(z) = φ(z)/Φ(−z), λ' = λ(λ − z)).
+    """
+
+    def __init__(self, endog, exog, observed, **kwargs):
+        self.observed = np.asarray(observed, dtype=bool)
+        super().__init__(endog, exog, extra_params_names=["log_sigma"], **kwargs)
+
+    def _z(self, params):
+        beta, log_sigma = params[:-1], params[-1]
+        sigma = np.exp(log_sigma)
+        return (self.endog - self.exog @ beta) / sigma, sigma, log_sigma
+
+    def loglikeobs(self, params):
+        z, _, log_sigma = self._z(params)
+        return np.where(self.observed, stats.norm.logpdf(z) - log_sigma, stats.norm.logsf(z))
+
+    def _mills(self, z):
+        """λ(z) = φ(z)/Φ(−z), computed on the log scale (finite far in the tail)."""
+        return np.exp(stats.norm.logpdf(z) - stats.norm.logsf(z))
+
+    def score_obs(self, params):
+        z, sigma, _ = self._z(params)
+        lam = self._mills(z)
+        d_beta = np.where(self.observed, z, lam) / sigma
+        d_log_sigma = np.where(self.observed, z**2 - 1.0, lam * z)
+        return np.column_stack([self.exog * d_beta[:, None], d_log_sigma])
+
+    def score(self, params):
+        return self.score_obs(params).sum(axis=0)
+
+    def hessian(self, params):
+        z, sigma, _ = self._z(params)
+        lam = self._mills(z)
+        dlam = lam * (lam - z)
+        X = self.exog
+        w_bb = np.where(self.observed, 1.0, dlam) / sigma**2
+        w_bs = np.where(self.observed, 2.0 * z, dlam * z + lam) / sigma
+        w_ss = np.where(self.observed, 2.0 * z**2, z * (dlam * z + lam))
+        k = X.shape[1]
+        H = np.empty((k + 1, k + 1))
+        H[:k, :k] = -(X * w_bb[:, None]).T @ X
+        H[:k, k] = H[k, :k] = -(X * w_bs[:, None]).sum(axis=0)
+        H[k, k] = -w_ss.sum()
+        return H
+
+    def start_values(self):
+        """Least squares on every row (running rows at their lower bound) and its residual log-sd."""
+        beta, *_ = np.linalg.lstsq(self.exog, self.endog, rcond=None)
+        resid = self.endog - self.exog @ beta
+        return np.append(beta, np.log(max(resid.std(), 1e-3)))
+
+    def fit(self, start_params=None, method="newton", maxiter=100, **kwargs):
+        """BFGS with the analytic score from `start_values` (plain Newton can overshoot from there:
+        the likelihood is not concave in (β, log σ) far from the optimum), then Newton steps with the
+        analytic Hessian from the BFGS optimum; `method` names that final step."""
+        start = self.start_values() if start_params is None else start_params
+        with np.errstate(all="ignore"):
+            first = super().fit(start_params=start, method="bfgs", maxiter=500, disp=0)
+            return super().fit(start_params=first.params, method=method, maxiter=maxiter, disp=0, **kwargs)
+
+
+def fit_lognormal_aft(ratio, observed, exog, exog_names=None, groups=None, robust: bool = False, start_params=None):
+    """Fit `LogNormalAFT` to duration ratios (``ratio`` > 0, duration / planned; elapsed / planned
+    for running rows, ``observed`` False). `exog` includes the constant. `groups` (cluster labels,
+    e.g. organisations): cluster-robust sandwich covariance H⁻¹(Σ_g s_g s_g')H⁻¹·G/(G − 1) with
+    statsmodels' small-sample correction (G/(G − 1)·(n − 1)/(n − k)); None: the inverse of the
+    analytic Hessian, or with `robust` the HC0 sandwich H⁻¹(Σ s_i s_i')H⁻¹ (valid when the normal
+    model is wrong, e.g. fat tails). `start_params`: where the optimiser starts (None: least squares).
+    Returns the statsmodels results (``params``, ``bse``, ``cov_params()``; last parameter log σ)."""
+    r, o = _arrays(ratio, observed)
+    exog = np.asarray(exog, dtype="float64")
+    if exog.ndim != 2 or exog.shape[0] != r.size:
+        raise ValueError(f"exog must have one row per project ({r.size}); got shape {exog.shape}.")
+    if not o.any():
+        raise ValueError("No project has finished: the log-normal AFT model cannot be fitted.")
+    if exog_names is not None:
+        exog = pd.DataFrame(exog, columns=list(exog_names))
+    model = LogNormalAFT(np.log(r), exog, o)
+    if groups is None:
+        res = model.fit(start_params, cov_type="HC0") if robust else model.fit(start_params)
+    else:
+        codes = pd.factorize(np.asarray(groups))[0]
+        res = model.fit(start_params, cov_type="cluster", cov_kwds={"groups": codes})
+    if not res.mle_retvals.get("converged", False) or not np.all(np.isfinite(res.params)):
+        raise np.linalg.LinAlgError("the log-normal AFT likelihood did not converge")
+    return res
