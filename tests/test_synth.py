@@ -15,7 +15,10 @@ from amo_analysis.ingest import columns
 from amo_analysis.errors import InputError
 from amo_analysis.synth import FRENCH_LABELS, PlantedEffects, make_portfolio, write_bundled_samples, write_portfolio_csv
 
-EXPECTED_COLUMNS = [c.name for c in columns.COLUMNS if c.role != "derived" and c.name != "framing_score"]
+# synth writes every input column but the computed score and the spend to date of running projects
+EXPECTED_COLUMNS = [
+    c.name for c in columns.COLUMNS if c.role != "derived" and c.name not in ("framing_score", "cost_to_date")
+]
 NO_MEDIATION = PlantedEffects(amo_framing_answer_prob=0.0, amo_pitfall_reduction=0.0)
 
 

@@ -2,7 +2,14 @@
 
 The portfolio's finished projects are the reference class. The forecast works on the log ratios
 y = ln(cost_actual / budget_planned) and ln(duration_actual / duration_planned) of the *completed*
-projects (cancelled ones never reached a final cost; ongoing ones have none yet):
+projects (cancelled ones never reached a final cost). A project still running at the as-of date
+(`running`, from ingest) counts as right-censored: its y is at least ln(elapsed / planned) for the
+duration and ln(cost_to_date / budget) for the cost when the export gives the spend to date
+(`metrics.censored_outcome`); the median regression is fitted on the finished projects, the running
+ones give censored residuals, and a spread holding any running project takes its quantiles and tail
+chances from the Kaplan–Meier estimate (`_Spread`) instead of the conformal rank, so the P80
+contingency is not biased low by leaving the long late projects out. The backtest uses finished
+projects only (a running project's elapsed time is measured after the split):
 
 * **quantile regression** (n ≥ `MIN_REGRESSION` usable projects and ≥ 5 per parameter): a median
   regression (statsmodels QuantReg) of y on the practice (`amo`) and the new project's known
@@ -55,6 +62,7 @@ from statsmodels.regression.quantile_regression import QuantReg
 
 from amo_analysis.stats import scale
 from amo_analysis.analyses.overview import share_ci, with_model_columns
+from amo_analysis.ingest.metrics import censored_outcome
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import (
     Message,
@@ -89,6 +97,8 @@ TARGETS = {
     "duration": ("log_duration_ratio", "duration_planned_days", "duration_actual_days"),
 }
 AMO_CHOICES = ("as_given", "yes", "no", "both")
+#: the outcome whose censoring bound (`metrics.CENSORING_BOUNDS`) a running project gives each target
+CENSORED_OUTCOMES = {"cost": "budget_drift", "duration": "schedule_slip"}
 #: Headers of the backtest table beyond report.run_context.CANONICAL_COLUMNS: column → translation key,
 #: for `ctx.show_table(..., labels=forecast.HEADERS)` (notebook 04)
 HEADERS: dict[str, str] = {column: column for column in ("target", "exceeded", "share_exceeded", "expected")}
@@ -229,11 +239,23 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
     ref = with_model_columns(reference[used])
     if ref["amo"].isna().all():  # a portfolio without a practice column: one group, read as "without"
         ref["amo"] = False
-    keep = ref[col].notna() & np.isfinite(ref[col].astype("float64")) & ref["amo"].notna()
+    y = ref[col].astype("float64")
+    observed = y.notna() & np.isfinite(y)
     if "status" in ref:
-        keep &= ~ref["status"].isin(["cancelled", "ongoing"]).fillna(False).astype(bool)
+        observed &= ~ref["status"].isin(["cancelled", "ongoing"]).fillna(False).astype(bool)
+    if "running" in reference:  # a running project's ln ratio is at least ln(its bound): right-censored
+        bound = censored_outcome(reference, CENSORED_OUTCOMES[target])
+        bound = bound.loc[~bound["observed"], "value"].reindex(ref.index)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low = np.log1p(bound)
+        censored = ~observed & np.isfinite(low)
+        y = y.where(observed, low.where(censored))
+    else:
+        censored = pd.Series(False, index=ref.index)
+    keep = (observed | censored) & ref["amo"].notna()
     ref = ref[keep]
-    ref["_y"] = ref[col].astype("float64")
+    ref["_y"] = y[keep]
+    ref["_observed"] = observed[keep].to_numpy(dtype=bool)
     ref["amo"] = ref["amo"].astype(bool)
     return _canonical_order(ref)
 
@@ -241,11 +263,11 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
 def _canonical_order(ref: pd.DataFrame) -> pd.DataFrame:
     """`ref` with its rows sorted by their own values, so that every later step sees the same rows in
     the same order whatever the order of the export: sort keys, most significant first, are the
-    outcome `_y` (ln ratio), the practice, budget_planned and each of `FEATURES` (numbers by value,
+    outcome `_y` (ln ratio), whether it is observed, the practice, budget_planned and each of `FEATURES` (numbers by value,
     categories by their text, missing values after the others). Rows equal on every key are equal on
     every column the forecast uses, so their relative order cannot change any result. Index reset."""
     keys = []
-    for c in ("_y", "amo", "budget_planned", *FEATURES):
+    for c in ("_y", "_observed", "amo", "budget_planned", *FEATURES):
         if c not in ref:
             continue
         column = ref[c]
@@ -336,30 +358,33 @@ class _RegressionModel:
         X = _design(ref, features, self.levels, self.practice)
         y = ref["_y"].to_numpy()
         amo = ref["amo"].to_numpy(dtype=bool)
+        seen = _observed(ref)  # the median is fitted on finished projects; running ones give censored residuals
         self.n, self.k = X.shape
         self.note = None
         if self.n > scale.LARGE_N:
             fit = np.zeros(self.n, dtype=bool)
             fit[scale.subsample_positions(self.n, seed)] = True
-            self.params = _quantreg(y[fit], X[fit])
+            self.params = _quantreg(y[fit & seen], X[fit & seen])
             resid = y[~fit] - X[~fit] @ self.params
-            resid_amo = amo[~fit]
+            resid_amo, resid_seen = amo[~fit], seen[~fit]
             self.note = Message(
                 "fc_note_subsample", rows=int(fit.sum()), n=int(self.n), seed=seed, rest=int((~fit).sum())
             )
         else:
-            self.params = _quantreg(y, X)
+            self.params = _quantreg(y[seen], X[seen])
             fold = np.random.default_rng(seed).permutation(self.n) % folds
             resid = np.empty(self.n)
             for f in range(folds):
                 test = fold == f
-                resid[test] = y[test] - X[test] @ _quantreg(y[~test], X[~test])
-            resid_amo = amo
-        self.values = np.sort(resid)
-        self.by_group = {group: np.sort(resid[resid_amo == group]) for group in (False, True)}
+                resid[test] = y[test] - X[test] @ _quantreg(y[~test & seen], X[~test & seen])
+            resid_amo, resid_seen = amo, seen
+        self.values = _Spread(resid, resid_seen)
+        self.by_group = {
+            group: _Spread(resid[resid_amo == group], resid_seen[resid_amo == group]) for group in (False, True)
+        }
 
-    def spread(self, amo: bool) -> tuple[np.ndarray, bool]:
-        """(sorted residuals, own) for a scenario with practice value `amo`: the residuals of that
+    def spread(self, amo: bool) -> tuple["_Spread", bool]:
+        """(residuals, own) for a scenario with practice value `amo`: the residuals of that
         practice group when it has at least `MIN_GROUP_RESIDUALS` of them (own = True), else the
         pooled residuals of both groups (own = False)."""
         values = self.by_group[bool(amo)]
@@ -381,6 +406,7 @@ class _NearestProjects:
     def __init__(self, ref: pd.DataFrame, features: list[str]):
         self.amo = ref["amo"].to_numpy(dtype=bool)
         self.y = ref["_y"].to_numpy()
+        self.seen = _observed(ref)
         self.columns = []  # (feature, values, standard deviation; None for a category)
         for f in features:
             if f in CATEGORICAL:
@@ -389,23 +415,76 @@ class _NearestProjects:
                 values = ref[f].astype(float)
                 self.columns.append((f, values.to_numpy(), float(values.std()) or 1.0))
 
-    def values(self, project: pd.Series, k: int) -> np.ndarray:
-        """The sorted outcomes (ln ratios) of the `k` projects nearest to `project`, plus every
-        project tied on distance with the k-th nearest (so possibly more than k)."""
+    def values(self, project: pd.Series, k: int) -> "_Spread":
+        """The outcomes (ln ratios; a running project's right-censored) of the `k` projects nearest to
+        `project`, plus every project tied on distance with the k-th nearest (so possibly more than k)."""
         group = self.amo == bool(project["amo"])
         if not group.any():
-            return np.array([])
+            return _Spread(np.array([]), np.array([], dtype=bool))
         dist = np.zeros(int(group.sum()))
         for f, values, sd in self.columns:
             if sd is None:
                 dist += (values[group] != str(project[f])).astype(float)
             else:
                 dist += np.abs(values[group] - float(project[f])) / sd
-        y = self.y[group]
+        y, seen = self.y[group], self.seen[group]
         if len(dist) > k:  # keep every project tied with the k-th nearest: never cut a tie by position
             cut = np.partition(dist, k - 1)[k - 1]
-            y = y[dist <= cut + TIE_TOLERANCE * max(cut, 1.0)]
-        return np.sort(y)
+            near = dist <= cut + TIE_TOLERANCE * max(cut, 1.0)
+            y, seen = y[near], seen[near]
+        return _Spread(y, seen)
+
+
+def _observed(ref: pd.DataFrame) -> np.ndarray:
+    """Which reference rows are finished (`_observed`; all of them in a frame without the column)."""
+    if "_observed" in ref:
+        return ref["_observed"].to_numpy(dtype=bool)
+    return np.ones(len(ref), dtype=bool)
+
+
+class _Spread:
+    """A predictive spread: ln ratios or residuals (`values`, sorted) of which those of running
+    projects (`observed` False) are right-censored lower bounds. Without a running project its
+    quantile is the conformal rank (`conformal_quantile`) and its tail the share above a point; with
+    some, both come from the Kaplan–Meier estimate (`stats.survival.censored_quantiles` on
+    exp(value), a ratio, and the Kaplan–Meier survival at exp(point)), so a long late project still
+    running is not left out."""
+
+    def __init__(self, values: np.ndarray, observed: np.ndarray):
+        order = np.lexsort((~np.asarray(observed, dtype=bool), np.asarray(values, dtype="float64")))
+        self.values = np.asarray(values, dtype="float64")[order]
+        self.observed = np.asarray(observed, dtype=bool)[order]
+        self.n_running = int((~self.observed).sum())
+        self._survival = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def quantile(self, q: float) -> float:
+        if self.n_running == 0:
+            return conformal_quantile(self.values, q)
+        from amo_analysis.stats.survival import censored_quantiles
+
+        value = censored_quantiles(np.exp(self.values), self.observed, probs=(q,))["value"].iloc[0]
+        return float(np.log(value)) if np.isfinite(value) else float("nan")
+
+    def share_above(self, point):
+        """P(value > point) for a point or an array of points: the share of values above it, or the
+        Kaplan–Meier survival there (NaN without values, or without a finished project)."""
+        m = len(self.values)
+        point = np.asarray(point, dtype="float64")
+        if m == 0 or not self.observed.any():
+            return np.full(point.shape, np.nan) if point.ndim else float("nan")
+        if self.n_running == 0:
+            return (m - np.searchsorted(self.values, point, side="right")) / m
+        if self._survival is None:
+            from statsmodels.duration.survfunc import SurvfuncRight
+
+            fit = SurvfuncRight(self.values, self.observed.astype("int64"))
+            self._survival = (np.asarray(fit.surv_times), np.asarray(fit.surv_prob))
+        times, prob = self._survival
+        at = np.searchsorted(times, point, side="right") - 1
+        return np.where(at >= 0, prob[np.maximum(at, 0)], 1.0)
 
 
 def conformal_quantile(values: np.ndarray, q: float) -> float:
@@ -439,7 +518,8 @@ def forecast(
     project_id, amo, budget_planned, duration_planned_days, method / method_duration ("quantile
     regression" or "nearest projects"), n_reference / n_reference_duration (projects the forecast
     rests on), n_spread / n_spread_duration (the residuals or nearest projects the spread, the
-    quantiles and the chances are counted over), cost_pNN and duration_pNN (cost unit, days) for each quantile, chance_cost_overrun_TT
+    quantiles and the chances are counted over), n_running / n_running_duration (of which running
+    projects, right-censored), cost_pNN and duration_pNN (cost unit, days) for each quantile, chance_cost_overrun_TT
     and chance_duration_overrun_TT (probability of exceeding the plan by more than TT %),
     contingency (uplift over the budget to hold at `accepted_risk`, a fraction), chance_10pct_enough
     (probability that budget + 10 % covers the final cost), few_comparables and note.
@@ -479,6 +559,7 @@ def forecast(
         method = np.full(n, "none", dtype=object)
         n_used = np.zeros(n, dtype=np.int64)
         n_spread = np.zeros(n, dtype=np.int64)  # the values the chances and quantiles are counted over
+        n_running = np.zeros(n, dtype=np.int64)  # of which running projects, right-censored
         y_q = {q: np.full(n, np.nan) for q in quantiles}
         chance = {t: np.full(n, np.nan) for t in thresholds}
         for i in np.flatnonzero(~planned):
@@ -510,12 +591,11 @@ def forecast(
                         continue
                     median = model.medians(projects.iloc[sub])
                     values, own = model.spread(group)
-                    n_spread[sub] = len(values)
+                    n_spread[sub], n_running[sub] = len(values), values.n_running
                     for q in quantiles:
-                        y_q[q][sub] = median + conformal_quantile(values, q)
+                        y_q[q][sub] = median + values.quantile(q)
                     for t in thresholds:
-                        above = len(values) - np.searchsorted(values, math.log1p(t) - median, side="right")
-                        chance[t][sub] = above / len(values)
+                        chance[t][sub] = values.share_above(math.log1p(t) - median)
                     if not own:
                         for i in sub:
                             notes[i].append(
@@ -533,11 +613,11 @@ def forecast(
             for i in idx:  # nearest projects: only for small reference portfolios
                 values = model.values(projects.iloc[i], n_neighbours)
                 method[i], n_used[i] = "nearest projects", len(values)
-                n_spread[i] = len(values)
+                n_spread[i], n_running[i] = len(values), values.n_running
                 for q in quantiles:
-                    y_q[q][i] = conformal_quantile(values, q)
+                    y_q[q][i] = values.quantile(q)
                 for t in thresholds:
-                    chance[t][i] = float(np.mean(values > math.log1p(t))) if len(values) else np.nan
+                    chance[t][i] = values.share_above(math.log1p(t))
         for i in np.flatnonzero(planned & (n_used == 0)):
             notes[i].append(Message(f"fc_note_no_comparable_{target}"))
         for i in np.flatnonzero(planned & (n_used > 0) & (n_used < MIN_COMPARABLE)):
@@ -545,6 +625,7 @@ def forecast(
         out[f"method{suffix}"] = method.tolist()
         out[f"n_reference{suffix}"] = n_used
         out[f"n_spread{suffix}"] = n_spread
+        out[f"n_running{suffix}"] = n_running
         for q in quantiles:
             finite = np.isfinite(y_q[q])
             out[f"{target}_{_pct(q)}"] = np.where(finite, plan * np.exp(np.where(finite, y_q[q], 0.0)), np.nan)
@@ -658,7 +739,9 @@ def backtest(
         )
         return empty, Message("fc_backtest_too_few", n=len(completed), min_comparable=MIN_COMPARABLE)
     split = completed.iloc[n_early]
-    earlier = data[order < split]
+    # finished projects only: a project running at the as-of date was running at the split too, but its
+    # elapsed time is measured at the as-of date, after the split, so it would leak the future
+    earlier = data[order < split].drop(columns=["running"], errors="ignore")
     later = data.loc[completed.index[completed >= split]]
     inputs = later.drop(columns=[c for c in ("cost_actual", "duration_actual_days") if c in later])
     result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options)

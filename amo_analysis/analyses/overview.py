@@ -15,6 +15,7 @@ from statsmodels.stats.proportion import proportion_confint
 from amo_analysis.ingest.columns import OUTCOME_CLASSES
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
+from amo_analysis.ingest.metrics import CENSORING_BOUNDS, censored_outcome
 from amo_analysis.ingest.portfolio import Portfolio
 
 OUTCOMES = ("budget_drift", "schedule_slip", "adoption_m3")
@@ -311,25 +312,81 @@ def missing_values_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame
     )
 
 
+def censored_quantile_rows(values, observed, quantiles=TAIL_QUANTILES, conf_level: float = 0.95) -> list[dict]:
+    """Quantiles of an outcome (fraction: 0.30 = 30 % over plan) whose running projects are
+    right-censored (`observed` False: the outcome is at least the value), one dict per quantile with
+    estimate, ci_low, ci_high, n, n_running, method ("exact" or the Kaplan–Meier method of
+    `stats.survival.censored_quantiles`) and note ("" or an `i18n.Message` saying why a value or an
+    end is missing).
+
+    Without a running project this is `quantile_ci` (exact order-statistic interval), so a portfolio
+    of finished projects keeps its figures; with some, the Kaplan–Meier quantile of 1 + outcome (the
+    duration or cost ratio, shifted by 1 so that a drift of −100 % stays positive: quantiles and their
+    Brookmeyer–Crowley ends are observed values, so the shift is exact) minus 1."""
+    values = np.asarray(values, dtype="float64")
+    observed = np.asarray(observed, dtype=bool)
+    n, n_running = len(values), int((~observed).sum())
+    if n_running == 0:
+        rows = []
+        for q in quantiles:
+            est, low, high = quantile_ci(values, q, conf_level)
+            rows.append(dict(estimate=est, ci_low=low, ci_high=high, n=n, n_running=0, method="exact", note=""))
+        return rows
+    from amo_analysis.stats.survival import censored_quantiles
+
+    table = censored_quantiles(values + 2.0, observed, probs=tuple(quantiles), conf_level=conf_level)
+    return [
+        dict(
+            estimate=row.value - 2.0,
+            ci_low=row.ci_low - 2.0,
+            ci_high=row.ci_high - 2.0,
+            n=int(row.n),
+            n_running=int(row.n_running),
+            method=row.method,
+            note=row.note,
+        )
+        for row in table.itertuples(index=False)
+    ]
+
+
 def outcome_quantiles(
     data: pd.DataFrame, outcome: str, by: str | None = "amo", quantiles=TAIL_QUANTILES, conf_level: float = 0.95
 ) -> pd.DataFrame:
-    """Quantiles of `outcome` (overall and per value of `by`) with their exact CIs.
+    """Quantiles of `outcome` (overall and per value of `by`) with their intervals, counting the
+    projects still running at the as-of date as right-censored (`metrics.censored_outcome`,
+    `censored_quantile_rows`).
 
-    Columns: group, quantile, estimate, ci_low, ci_high, n. `group` is "all" or the value of `by`.
+    Columns: group, quantile, estimate, ci_low, ci_high, n (projects counted, running ones
+    included), n_running, method, note. `group` is "all" or the value of `by`.
     """
-    groups = [("all", data)]
+    sample = censored_outcome(data, outcome)
+    groups = [("all", sample)]
     if by is not None:
-        groups += [(key, part) for key, part in data.groupby(by, sort=True)]
+        keys = data.loc[sample.index, by]
+        groups += [(key, sample[(keys == key).fillna(False).to_numpy(bool)]) for key in sorted(keys.dropna().unique())]
+    uncounted = uncounted_running(data, outcome)
     rows = []
     for key, part in groups:
-        values = part[outcome].dropna()
-        for q in quantiles:
-            est, low, high = quantile_ci(values, q, conf_level)
-            rows.append(
-                {"group": key, "quantile": q, "estimate": est, "ci_low": low, "ci_high": high, "n": int(len(values))}
-            )
-    return pd.DataFrame(rows)
+        found = censored_quantile_rows(part["value"], part["observed"], quantiles, conf_level)
+        left_out = int(uncounted.sum()) if key == "all" else int((uncounted & (data[by] == key).fillna(False)).sum())
+        for q, row in zip(quantiles, found):
+            if left_out and not row["note"]:
+                row["note"] = Message(f"note_running_uncounted_{outcome}", n=left_out)
+            rows.append({"group": key, "quantile": q, **row})
+    table = pd.DataFrame(rows)
+    # object dtype: a string column would turn the notes (i18n.Message) into plain English str
+    table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)
+    return table
+
+
+def uncounted_running(data: pd.DataFrame, outcome: str) -> pd.Series:
+    """True for a running project whose `outcome` is unknown and cannot be bounded either (for
+    budget drift: no spend to date; for schedule slip: no start date or planned duration), so the
+    quantiles leave it out; all False for an outcome without censoring (adoption)."""
+    if outcome not in CENSORING_BOUNDS or "running" not in data:
+        return pd.Series(False, index=data.index)
+    counted = data.index.isin(censored_outcome(data, outcome).index)
+    return data["running"].fillna(False).astype(bool) & ~counted
 
 
 def outcome_class_table(data: pd.DataFrame, by: str = "amo", conf_level: float = 0.95) -> pd.DataFrame:
@@ -382,20 +439,23 @@ def with_model_columns(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def tail_table(data: pd.DataFrame, outcomes=OUTCOMES, quantiles=TAIL_QUANTILES) -> pd.DataFrame:
-    """Median and tail quantiles of each outcome, overall and per practice group, with exact CIs."""
+    """Median and tail quantiles of each outcome, overall and per practice group, with their intervals
+    (`outcome_quantiles`: running projects right-censored where the export allows)."""
     parts = [
         outcome_quantiles(data, o, "amo", quantiles).assign(outcome=o)
         for o in outcomes
         if o in data and data[o].notna().any()
     ]
     table = pd.concat(parts, ignore_index=True)
-    return table[["outcome", "group", "quantile", "estimate", "ci_low", "ci_high", "n"]]
+    return table[["outcome", "group", "quantile", "estimate", "ci_low", "ci_high", "n", "n_running", "method", "note"]]
 
 
 def label_groups(table: pd.DataFrame, practice: str, lang: str = "en") -> pd.DataFrame:
-    """Replace the True/False/"all" group keys of a table by readable labels."""
+    """Replace the True/False/"all" group keys of a table by readable labels (and its notes, if any,
+    by their text in `lang`)."""
     labels = _group_names(practice, lang)
-    return table.assign(group=table["group"].map(lambda g: labels.get(g, g)))
+    notes = {"note": table["note"].map(lambda v: localise(v, lang))} if "note" in table else {}
+    return table.assign(group=table["group"].map(lambda g: labels.get(g, g)), **notes)
 
 
 def headline_counts(portfolio: Portfolio) -> str:
@@ -410,8 +470,8 @@ def headline_counts(portfolio: Portfolio) -> str:
 
 
 def tail_text(tails: pd.DataFrame) -> str:
-    """The tail table as fixed-width text, 3 decimals (fractions)."""
-    shown = tails.assign(group=tails["group"].astype(str))
+    """The tail table as fixed-width text, 3 decimals (fractions); methods and notes left out."""
+    shown = tails.drop(columns=["method", "note"], errors="ignore").assign(group=tails["group"].astype(str))
     return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 

@@ -134,12 +134,14 @@ def load_collection(
     cost_unit: str | None = None,
     pseudonymise: bool = False,
     salt: str | None = None,
+    as_of=None,
 ) -> Portfolio:
     """Read every source named by `data` (see `source_files`) and pool them into one `Portfolio`.
 
     The pooled table is indexed 1…n in source order; `Portfolio.sources` lists each source (name,
     kind, organisations, projects, checksum) and the detection lines of every source follow each
     other. `pseudonymise` uses one salt for every source (the same id hashes alike everywhere).
+    `as_of` is the date the exports were taken (`Portfolio.at`; None: the latest observed date of all).
     """
     files = source_files(data)
     if mapping is not None and not isinstance(mapping, mapping_mod.Mapping):
@@ -230,7 +232,7 @@ def load_collection(
         practice_name=first.practice_name,
         row_label="record",
         sources=sources,
-    )
+    ).at(as_of)
 
 
 def _check_agreement(parts, attribute: str, key: str) -> None:
@@ -371,6 +373,8 @@ def publishable(
         row_label=portfolio.row_label,
         sources=scrub(list(portfolio.sources)),
         disclosure=disclosure,
+        as_of=portfolio.as_of,
+        as_of_given=portfolio.as_of_given,
     )
 
 

@@ -149,6 +149,34 @@ COLUMNS: tuple[Column, ...] = (
         min_value=0,
     ),
     Column(
+        "cost_to_date",
+        "float",
+        "optional",
+        "Spend to date of a project still running at the export date (its cost so far, not its final "
+        "cost); lets the drift of running projects count, right-censored at cost_to_date / "
+        "budget_planned − 1.",
+        unit="cost unit",
+        header_en="Cost to date",
+        header_fr="Coût engagé",
+        synonyms=(
+            "spend to date",
+            "spent to date",
+            "actual cost to date",
+            "actual to date",
+            "cost incurred",
+            "incurred cost",
+            "dépensé à date",
+            "dépense à date",
+            "dépenses à date",
+            "coût à date",
+            "consommé",
+            "consomme à date",
+            "engagé",
+            "montant engagé",
+        ),
+        min_value=0,
+    ),
+    Column(
         "duration_planned_days",
         "float",
         "required",
@@ -420,6 +448,21 @@ COLUMNS: tuple[Column, ...] = (
         "tolerance), challenged (above the on-target tolerance), successful otherwise; tolerances "
         "are run parameters.",
         allowed=OUTCOME_CLASSES,
+    ),
+    Column(
+        "running",
+        "bool",
+        "derived",
+        "True for a project still running at the as-of date: status ongoing, or, when the status is "
+        "not given, no actual duration nor actual go-live (never a cancelled or completed project).",
+    ),
+    Column(
+        "elapsed_days",
+        "float",
+        "derived",
+        "Calendar days from start_date to the as-of date of a running project (missing otherwise); its "
+        "schedule slip is right-censored at elapsed_days / duration_planned_days − 1.",
+        unit="days",
     ),
 )
 

@@ -164,6 +164,20 @@ def data_dictionary_markdown() -> str:
         "ongoing projects and for projects whose drift or slip is unknown (unless that is enough to "
         "call them failed). An under-run (negative drift or slip) counts as on target.",
         "",
+        "## Running projects and the as-of date",
+        "",
+        "An export is taken while projects run. The *as-of date* is the day it was taken: `--as-of "
+        "YYYY-MM-DD` (or the notebooks' `as_of` parameter), by default the latest date the export "
+        "records as having happened — a start date or an actual go-live, never a planned date, which "
+        "may lie in the future. A date before one the export records is an error. A project is "
+        "*running* (`running`) when its status is ongoing or, without a status, when it has neither an "
+        "actual duration nor an actual go-live (a cancelled or completed project never is); "
+        "`elapsed_days` is the as-of date minus its start. Its schedule slip is not dropped but "
+        "right-censored: it is at least `elapsed_days / duration_planned_days − 1`; its budget drift "
+        "likewise at least `cost_to_date / budget_planned − 1` when the export gives the spend to "
+        "date (`cost_to_date`), and otherwise the reports say that running projects could not be "
+        "counted for cost. The slip and drift quantiles then come from a Kaplan–Meier estimate.",
+        "",
         "## Strict mode and `--drop-invalid`",
         "",
         "By default validation is strict: if any cell breaks a rule, nothing is analysed and every "

@@ -103,3 +103,89 @@ def derive_metrics(df: pd.DataFrame, tolerances: OutcomeTolerances = OutcomeTole
     out["extreme_outlier"] = (drift > EXTREME_DRIFT).astype(bool)
     out.attrs = dict(df.attrs)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Projects still running at the export date (the as-of date)
+# ---------------------------------------------------------------------------------------------
+
+#: the dates an export records as having happened (never a planned date, which may lie ahead)
+OBSERVED_DATES = ("start_date", "golive_actual")
+
+
+def _dates(df: pd.DataFrame, name: str) -> pd.Series:
+    if name in df:
+        return pd.to_datetime(df[name], errors="coerce")
+    return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+
+
+def latest_observed(df: pd.DataFrame) -> tuple[pd.Timestamp | None, str | None, object]:
+    """The latest date the export records as having happened: the latest start date or actual
+    go-live (`OBSERVED_DATES`; planned dates are ignored, they may lie in the future). Returns
+    (date, column, row index) or (None, None, None) when the export has none of these dates."""
+    best: tuple[pd.Timestamp | None, str | None, object] = (None, None, None)
+    for name in OBSERVED_DATES:
+        dates = _dates(df, name).dropna()
+        if len(dates) and (best[0] is None or dates.max() > best[0]):
+            best = (dates.max(), name, dates.idxmax())
+    return best
+
+
+def running_projects(df: pd.DataFrame) -> pd.Series:
+    """True for a project still running at the export date: status "ongoing", or, when the status is
+    not given, neither an actual duration nor an actual go-live. A cancelled or completed project is
+    never running (a completed one without an actual duration has a missing outcome, not a censored
+    one)."""
+    status = df["status"] if "status" in df else pd.Series(pd.NA, index=df.index, dtype="object")
+    ongoing = (status == "ongoing").fillna(False).astype(bool)
+    unknown = status.isna().to_numpy()
+    no_end = _num(df, "duration_actual_days").isna() & _dates(df, "golive_actual").isna()
+    return (ongoing | (unknown & no_end)).astype(bool)
+
+
+def with_running(df: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.DataFrame:
+    """Add `running` (bool, `running_projects`) and `elapsed_days` (float64: calendar days from the
+    start date to `as_of` of a running project; missing for a finished project, one without a start
+    date, one starting after `as_of`, or when `as_of` is None). Returns a copy; attrs kept."""
+    out = df.copy()
+    running = running_projects(df)
+    start = _dates(df, "start_date")
+    if as_of is None:
+        elapsed = pd.Series(np.nan, index=df.index, dtype="float64")
+    else:
+        elapsed = (pd.Timestamp(as_of) - start).dt.days.astype("float64")
+        elapsed = elapsed.where(running & (elapsed >= 0))
+    out["running"] = running
+    out["elapsed_days"] = elapsed
+    out.attrs = dict(df.attrs)
+    return out
+
+
+#: outcome → (numerator, denominator) of the bound a running project's outcome is known to exceed:
+#: its slip is at least elapsed_days / duration_planned_days − 1, its drift at least
+#: cost_to_date / budget_planned − 1 (when the export gives the spend to date)
+CENSORING_BOUNDS = {
+    "schedule_slip": ("elapsed_days", "duration_planned_days"),
+    "budget_drift": ("cost_to_date", "budget_planned"),
+}
+
+
+def censored_outcome(df: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The outcome of every project that has one, finished or running, as a right-censored sample.
+
+    Columns `value` (fraction, as the outcome: 0.30 = 30 % over plan) and `observed` (bool), index of
+    `df`: a project with a known `outcome` is observed; a running project (`running`) without one
+    gives its censoring bound (`CENSORING_BOUNDS`: the outcome is at least `value`), observed False;
+    every other project is left out (no outcome, or no bound: no start date, no spend to date…).
+    An outcome without a bound (adoption) gives the observed values only."""
+    value = _num(df, outcome)
+    observed = value.notna()
+    if outcome in CENSORING_BOUNDS and "running" in df:
+        top, bottom = CENSORING_BOUNDS[outcome]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = _num(df, top) / _num(df, bottom) - 1
+        bound = bound.where(np.isfinite(bound))
+        censored = ~observed & df["running"].fillna(False).astype(bool) & bound.notna()
+        value = value.where(observed, bound.where(censored))
+    out = pd.DataFrame({"value": value, "observed": observed}, index=df.index)
+    return out[out["value"].notna()]

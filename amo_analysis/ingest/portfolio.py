@@ -16,10 +16,13 @@ carries the data and its provenance (what was detected, recognised, dropped, exc
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from datetime import date as dt_date
 
 import pandas as pd
 
@@ -68,6 +71,11 @@ class Portfolio(ResultDisplay):
     has_practice: bool = True
     """False when the source has no practice column: `amo` is blank on every row, and only the
     analyses that need no practice run (overview, forecast, benchmarks)."""
+    as_of: str | None = None
+    """The date (ISO) at which the export was taken: running projects' elapsed time ends there
+    (`at`). None until `at` is called, or when the export has no start date nor actual go-live."""
+    as_of_given: bool = False
+    """True when the user gave the as-of date (`--as-of`), False when it is the latest observed date."""
 
     @property
     def n_projects(self) -> int:
@@ -121,9 +129,29 @@ class Portfolio(ResultDisplay):
             "row_label": self.row_label,
             "n_projects": self.n_projects,
             "period": self.period(),
+            "as_of": self.as_of,
+            "as_of_given": self.as_of_given,
+            "n_running": self.n_running,
             **({"sources": list(self.sources)} if self.sources else {}),
             **({"disclosure": dict(self.disclosure)} if self.disclosure else {}),
         }
+
+    @property
+    def n_running(self) -> int:
+        """Projects still running at the as-of date (`metrics.running_projects`)."""
+        return int(self.data["running"].sum()) if "running" in self.data else 0
+
+    def at(self, as_of: str | None = None) -> "Portfolio":
+        """This portfolio as of a date: `running` and `elapsed_days` (`metrics.with_running`) computed
+        to `as_of` (text YYYY-MM-DD, a date, or None for the latest observed date,
+        `metrics.latest_observed`). Raises `InputError` (one sentence) when `as_of` is not a date or
+        is before a date the export records as having happened."""
+        date = parse_as_of(as_of, self.data, self.source_name, self.row_label)
+        given = as_of is not None and str(as_of).strip() != ""
+        data = metrics.with_running(self.data, date)
+        return dataclasses.replace(
+            self, data=data, as_of=None if date is None else f"{date:%Y-%m-%d}", as_of_given=given
+        )
 
     def period(self) -> list[str] | None:
         """First and last start dates (ISO), or None when the portfolio has no start dates."""
@@ -169,7 +197,37 @@ class Portfolio(ResultDisplay):
             sources=prov.get("sources", []),
             disclosure=prov.get("disclosure", {}),
             has_practice=prov.get("has_practice", True),
+            as_of=prov.get("as_of"),
+            as_of_given=prov.get("as_of_given", False),
         )
+
+
+_OBSERVED_WORDS = {"start_date": "start date", "golive_actual": "actual go-live"}
+
+
+def parse_as_of(as_of, data: pd.DataFrame, file: str = "the export", row_label: str = "line") -> pd.Timestamp | None:
+    """The as-of date: `as_of` (YYYY-MM-DD text or a date) checked against the export, or the latest
+    observed date (`metrics.latest_observed`) when `as_of` is None or blank. A value that is not a
+    date, or a date before the latest start or actual go-live of the export, is an `InputError` of
+    one sentence (an export cannot be taken before a date it records)."""
+    latest, column, row = metrics.latest_observed(data)
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return latest
+    text = str(as_of).strip()
+    try:
+        date = pd.Timestamp(as_of) if not isinstance(as_of, str) else pd.Timestamp(dt_date.fromisoformat(text))
+    except (ValueError, TypeError):
+        raise InputError(
+            f"--as-of {text!r} is not a date; give the date the export was taken as YYYY-MM-DD, for example 2024-06-30."
+        ) from None
+    date = date.normalize()
+    if latest is not None and date < latest:
+        raise InputError(
+            f"--as-of {date:%Y-%m-%d} is before the {_OBSERVED_WORDS[column]} {latest:%Y-%m-%d} of {file}, "
+            f"{row_label} {row}: the export cannot have been taken before a date it records; give a date on "
+            f"or after {latest:%Y-%m-%d}, or leave --as-of out to use it."
+        )
+    return date
 
 
 # Header words that mark an extra column as the project's name (pseudonymised with the ids).
@@ -230,6 +288,7 @@ def load_portfolio(
     cost_unit: str | None = None,
     pseudonymise: bool = False,
     salt: str | None = None,
+    as_of=None,
 ) -> Portfolio:
     """Read, map, strip personal data from, validate and enrich a portfolio export.
 
@@ -238,7 +297,8 @@ def load_portfolio(
     breaks the contract raises `ContractError` listing every offending cell; `drop_invalid=True`
     excludes those rows instead and records them. `cost_unit` overrides the mapping's unit.
     `pseudonymise` replaces project ids and project names (`project_name_columns`) by salted
-    hashes (`salt`, or a fresh random one; never stored).
+    hashes (`salt`, or a fresh random one; never stored). `as_of` is the date the export was taken
+    (`Portfolio.at`; None: the latest start date or actual go-live it records).
     """
     raw, info = sources.read_source(source, sheet=sheet, table=table, query=query)
     if mapping is not None and not isinstance(mapping, mapping_mod.Mapping):
@@ -281,4 +341,4 @@ def load_portfolio(
         practice_name=attrs.get("practice_name") or "AMO",
         row_label=info.row_label,
         has_practice=result.has_practice,
-    )
+    ).at(as_of)

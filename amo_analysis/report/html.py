@@ -498,6 +498,9 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
     from amo_analysis.analyses.overview import exact_plan_warnings  # here: a worker process never needs it
 
     warnings += exact_plan_warnings(document["results"], lang)  # plans that look re-baselined
+    from amo_analysis.report.running import summary_sentence
+
+    warnings += [s for s in [summary_sentence(prov, document["results"], lang)] if s]  # running projects
     if previous:
         previous = dict(previous, link=translate("since_link", lang, generated=previous.get("generated", "")))
     nav = [{"href": r["href"], "title": short_title(r["title"]), "number": r["href"].split("_", 1)[0]} for r in reports]
@@ -515,6 +518,7 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
         lead=" · ".join(
             [str(prov.get("source")), f"{prov.get('n_projects')} {translate('projects', lang)}"]
             + ([f"{translate('period', lang)} {prov['period'][0]} – {prov['period'][1]}"] if prov.get("period") else [])
+            + ([f"{translate('as_of', lang)} {prov['as_of']}"] if prov.get("as_of") else [])
         ),
         warnings=warnings,
         t=t,

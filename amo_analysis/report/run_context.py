@@ -22,6 +22,7 @@ from amo_analysis.findings import Finding, Unavailable, unavailable_on
 from amo_analysis.i18n import TRANSLATIONS, Message, localise, number_style, translate
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report.plots import apply_theme
+from amo_analysis.ingest.metrics import CENSORING_BOUNDS
 from amo_analysis.ingest.portfolio import Portfolio
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -308,7 +309,9 @@ class RunContext:
     def record_quantiles(self, table: pd.DataFrame, headline_quantiles=(0.5, 0.8)) -> pd.DataFrame:
         """Record every row of a `describe.tail_table` (outcome, group, quantile) and return it.
 
-        Rows for all projects at `headline_quantiles` go on the summary page.
+        Rows for all projects at `headline_quantiles` go on the summary page. The slip and drift
+        records carry `n_running` (running projects counted, right-censored) and, when a value, an
+        end or some running projects are missing, `note` (in the run's language).
         """
         for row in table.itertuples(index=False):
             group = {True: "with", False: "without"}.get(row.group, str(row.group))
@@ -322,12 +325,14 @@ class RunContext:
                 n=row.n,
                 unit="fraction",
                 label=label,
-                method=self.t("m_quantile_exact"),
+                method=self.t("m_quantile_km" if getattr(row, "method", "exact") != "exact" else "m_quantile_exact"),
                 headline=group == "all" and row.quantile in headline_quantiles,
                 write=False,
+                **quantile_running_fields(row, self.lang),
             )
         self.save_records()
-        self.save_table(table, "tails")
+        notes = {"note": table["note"].map(lambda v: localise(v, self.lang))} if "note" in table else {}
+        self.save_table(table.assign(**notes), "tails")
         return table
 
     def record(self, name: str, value, *, write: bool = True, **fields) -> dict:
@@ -345,6 +350,18 @@ class RunContext:
             results_mod.write_records(self.run_dir, self.notebook, self.records)
 
 
+def quantile_running_fields(row, lang: str) -> dict:
+    """The running-project fields of a quantile record: `n_running` for slip and drift (running
+    projects counted), `note` when the row has one (in `lang`)."""
+    fields: dict = {}
+    if row.outcome in CENSORING_BOUNDS:
+        fields["n_running"] = int(getattr(row, "n_running", 0) or 0)
+    note = getattr(row, "note", "")
+    if isinstance(note, str) and note:
+        fields["note"] = localise(note, lang)
+    return fields
+
+
 def open_run(
     notebook: str,
     portfolio_path: str | None = None,
@@ -353,8 +370,11 @@ def open_run(
     run_dir: str | None = None,
     lang: str = "en",
     seed: int = 0,
+    as_of: str | None = None,
 ) -> RunContext:
-    """The notebook's view of the run (see module docstring for the two modes)."""
+    """The notebook's view of the run (see module docstring for the two modes). `as_of` is the date
+    the export was taken (`Portfolio.at`): None keeps the runner's (or, opened by hand, the latest
+    start or actual go-live of the export)."""
     apply_theme()
     if portfolio_path:
         portfolio = Portfolio.load(portfolio_path)
@@ -362,5 +382,7 @@ def open_run(
         from amo_analysis.ingest.collection import load_any  # a folder or a glob of client exports too
 
         portfolio = load_any(data_source or SAMPLE_PORTFOLIO, mapping)
+    if as_of is not None and str(as_of) != portfolio.as_of:
+        portfolio = portfolio.at(as_of)
     folder = Path(run_dir) if run_dir else None
     return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=lang, seed=int(seed))

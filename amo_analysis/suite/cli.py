@@ -124,6 +124,13 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
         help="exclude rows that break the data contract instead of stopping (reported)",
     )
     parser.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="DATE",
+        help="date the export was taken, YYYY-MM-DD (default: the latest start or actual go-live in it); "
+        "projects still running count with their elapsed time up to it",
+    )
+    parser.add_argument(
         "--pseudonymise",
         action="store_true",
         help="replace project ids and project names by salted hashes (the salt is never written)",
@@ -277,6 +284,7 @@ def cmd_forecast(args) -> int:
         sheet=args.sheet,
         table=args.table,
         query=args.query,
+        as_of=args.as_of,
     )
     project = fc_mod.new_project(
         args.budget, args.duration, args.project_type, args.complexity, args.organisation, args.framing
@@ -321,6 +329,7 @@ def cmd_run(args) -> int:
         table=args.table,
         query=args.query,
         pseudonymise=args.pseudonymise,
+        as_of=args.as_of,
         min_org_size=args.min_org_size,
         focus=args.focus,
         notebook_parameters=notebook_parameters,
@@ -360,6 +369,7 @@ def cmd_diff(args) -> int:
 
 def cmd_validate(args) -> int:
     from amo_analysis.ingest.collection import load_any
+    from amo_analysis.report.running import running_sentence
 
     try:
         portfolio = load_any(
@@ -370,6 +380,7 @@ def cmd_validate(args) -> int:
             table=args.table,
             query=args.query,
             pseudonymise=args.pseudonymise,
+            as_of=args.as_of,
         )
     except ContractError as exc:
         print(f"{exc.file}: {len(exc.problems)} problem(s) break the portfolio contract:")
@@ -380,6 +391,7 @@ def cmd_validate(args) -> int:
     print(f"{prov['source']}: {prov['n_projects']} projects can be analysed ({prov['checksum']}).")
     for line in prov["detection"]:
         print(f"  detected: {line}")
+    print(f"  as of: {running_sentence(portfolio)}")
     for source, canonical in prov["recognised_columns"].items():
         print(f"  column {source!r} → {canonical}")
     for name in prov["unrecognised_columns"]:

@@ -48,6 +48,7 @@ RESERVED_PARAMETERS = (
     "min_org_size",
     "focus",
     "claims_file",
+    "as_of",
 )
 #: what a notebook may say it needs of the portfolio (its metadata, `notebook_needs`) → (whether the
 #: portfolio has it, the translation key of the sentence saying the notebook is skipped without it)
@@ -578,6 +579,7 @@ def run_suite(
     table: str | None = None,
     query: str | None = None,
     pseudonymise: bool = False,
+    as_of: str | None = None,
     min_org_size: int | None = None,
     focus: str | None = None,
     claims: str | os.PathLike | None = None,
@@ -598,7 +600,9 @@ def run_suite(
     `InputError`. `claims` is a user's claims file (the claims
     register's TOML format): validated before anything runs, copied into the run folder and read by
     the notebooks (parameter `claims_file`), its claims added to the register or replacing those of
-    the same key."""
+    the same key. `as_of` is the date the export was taken (YYYY-MM-DD; None: the latest start or
+    actual go-live it records): running projects count with their elapsed time up to it, and the
+    notebooks that declare `as_of` get it."""
     if lang not in LANGUAGES:
         raise InputError(f"--lang {lang!r} is not supported; use one of {', '.join(LANGUAGES)}.")
     parameters = dict(parameters or {})
@@ -628,7 +632,14 @@ def run_suite(
 
         min_org_size = DEFAULTS.min_org_size if min_org_size is None else min_org_size
         portfolio = load_any(
-            data, mapping, drop_invalid=drop_invalid, sheet=sheet, table=table, query=query, pseudonymise=pseudonymise
+            data,
+            mapping,
+            drop_invalid=drop_invalid,
+            sheet=sheet,
+            table=table,
+            query=query,
+            pseudonymise=pseudonymise,
+            as_of=as_of,
         )
         portfolio = publishable(portfolio, min_org_size, focus, lang, seed)
         skipped = notebooks_to_skip(notebooks, portfolio, lang)
@@ -666,6 +677,7 @@ def run_suite(
             shutil.copyfile(claims, partial / CLAIMS_FILE_NAME)
             claims_parameter = {"claims_file": str((partial / CLAIMS_FILE_NAME).resolve())}
         source_name, checksum, provenance = portfolio.source_name, portfolio.checksum, portfolio.provenance()
+        as_of = portfolio.as_of
         n_projects = portfolio.n_projects
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
         _release_memory()
@@ -688,6 +700,7 @@ def run_suite(
                 "seed": seed,
                 "min_org_size": min_org_size,
                 "focus": focus,
+                "as_of": as_of,
                 **claims_parameter,
                 **parameters,
             },

@@ -50,7 +50,15 @@ def test_lookup_tables_agree_with_the_catalogue():
     assert set(cols.INPUT_COLUMNS) | set(cols.DERIVED) == set(NAMES)
     assert not set(cols.INPUT_COLUMNS) & set(cols.DERIVED)
     assert list(cols.INPUT_COLUMNS) == [n for n in NAMES if n in cols.INPUT_COLUMNS]
-    assert cols.DERIVED == ("budget_drift", "schedule_slip", "log_cost_ratio", "log_duration_ratio", "outcome_class")
+    assert cols.DERIVED == (
+        "budget_drift",
+        "schedule_slip",
+        "log_cost_ratio",
+        "log_duration_ratio",
+        "outcome_class",
+        "running",
+        "elapsed_days",
+    )
 
 
 def test_framing_questions_and_pitfalls_are_boolean_optional_columns():
@@ -130,8 +138,10 @@ def test_every_numeric_column_documents_its_unit(column):
 
 
 def test_money_duration_and_share_units():
-    assert {c.name for c in cols.COLUMNS if c.unit == "cost unit"} == {"budget_planned", "cost_actual", "amo_cost"}
-    assert {c.name for c in cols.COLUMNS if c.unit == "days"} == {"duration_planned_days", "duration_actual_days"}
+    money = {"budget_planned", "cost_actual", "cost_to_date", "amo_cost"}
+    assert {c.name for c in cols.COLUMNS if c.unit == "cost unit"} == money
+    days = {"duration_planned_days", "duration_actual_days", "elapsed_days"}
+    assert {c.name for c in cols.COLUMNS if c.unit == "days"} == days
     share = cols.BY_NAME["adoption_m3"]
     assert (share.min_value, share.max_value) == (0, 1)
     for name in ("budget_drift", "schedule_slip"):
