@@ -18,6 +18,8 @@ brackets and commas only: `Optional[X]`, not `X | None`; both are understood her
 - `Count`: a whole number of at least 1;
 - `Complexity`: a whole number from 1 to 5 (the portfolio's complexity scale);
 - `Questions`: a whole number of framing questions, 0 to 10;
+- `ValueOf[column]`: one of the values the portfolio's `column` holds (a project type, an
+  organisation), checked once the portfolio is loaded;
 - `list[X]`: a list of X, also given as its text (`"['a', 'b']"`, as papermill's `-p` passes a
   list) or as `a,b`; `Optional[X]` (or `X | None`): X or None.
 
@@ -65,21 +67,24 @@ KINDS: dict[str, Kind] = {
     "Count": Kind(int, "param_count", lambda v: v >= 1),
     "Complexity": Kind(int, "param_complexity", lambda v: 1 <= v <= 5),
     "Questions": Kind(int, "param_questions", lambda v: 0 <= v <= FRAMING_QUESTIONS),
+    "ValueOf": Kind(str, "param_value_of"),
 }
 
 
 @dataclass(frozen=True)
 class Spec:
-    """What parameter `name` accepts: one `kind` (a key of `KINDS`), or a list of them, or None too."""
+    """What parameter `name` accepts: one `kind` (a key of `KINDS`), or a list of them, or None too;
+    `column`: the portfolio column whose values a `ValueOf` parameter names."""
 
     name: str
     kind: str
     is_list: bool = False
     optional: bool = False
+    column: str | None = None
 
     def expects(self, lang: str = "en") -> str:
         """The words saying what the parameter expects ("a list, … each item a column …")."""
-        words = translate(KINDS[self.kind].expects, lang, languages=", ".join(LANGUAGES))
+        words = translate(KINDS[self.kind].expects, lang, languages=", ".join(LANGUAGES), column=self.column)
         if self.is_list:
             words = translate("param_list", lang, item=words)
         return translate("param_or_none", lang, expected=words) if self.optional else words
@@ -101,6 +106,8 @@ def spec_of(name: str, annotation: object) -> Spec:
 
     def read(node, optional=False, in_list=False) -> Spec:
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            if node.value.id == "ValueOf" and isinstance(node.slice, ast.Name):
+                return Spec(name, "ValueOf", False, optional, node.slice.id)
             if node.value.id == "Optional" and not optional:
                 return read(node.slice, True, in_list)
             if node.value.id == "list" and not in_list:
@@ -116,7 +123,7 @@ def spec_of(name: str, annotation: object) -> Spec:
             return Spec(name, node.id, False, optional)
         raise ValueError(
             f"parameter {name}: the annotation {text!r} is not one notebook parameters understand "
-            f"(words: {', '.join(KINDS)}, list[X], Optional[X]); see amo_analysis.report.parameters."
+            f"(words: {', '.join(KINDS)}[column], list[X], Optional[X]); see amo_analysis.report.parameters."
         )
 
     return read(node)
@@ -207,25 +214,39 @@ def read_parameters(values: Mapping[str, object], specs: Mapping[str, Spec], lan
     return {name: read_value(spec, values[name], lang) for name, spec in specs.items() if name in values}
 
 
-def check_columns(values: Mapping[str, object], specs: Mapping[str, Spec], columns: Iterable[str], lang="en") -> None:
-    """Every `Column` parameter in `values` (already read) names one of `columns`; otherwise an
-    `InputError` naming the parameter, the value and the columns there are."""
+def check_columns(
+    values: Mapping[str, object],
+    specs: Mapping[str, Spec],
+    columns: Iterable[str],
+    lang: str = "en",
+    column_values: Callable[[str], Iterable[object]] | None = None,
+) -> None:
+    """Every `Column` parameter in `values` (already read) names one of `columns`, and every
+    `ValueOf[column]` one of the values `column_values(column)` gives (the portfolio's column; not
+    checked without it); otherwise an `InputError` naming the parameter, the value and what there is."""
     columns = list(columns)
     for name, spec in specs.items():
-        if spec.kind != "Column" or values.get(name) is None:
+        if values.get(name) is None:
             continue
         given = values[name] if spec.is_list else [values[name]]
-        unknown = [c for c in given if c not in columns]
-        if unknown:
-            raise InputError(
-                translate(
-                    "param_no_column",
-                    lang,
-                    name=name,
-                    value=", ".join(repr(c) for c in unknown),
-                    columns=", ".join(columns),
+        if spec.kind == "Column":
+            unknown = [c for c in given if c not in columns]
+            if unknown:
+                shown = ", ".join(repr(c) for c in unknown)
+                raise InputError(translate("param_no_column", lang, name=name, value=shown, columns=", ".join(columns)))
+        elif spec.kind == "ValueOf" and column_values is not None:
+            held = sorted({str(v) for v in column_values(spec.column)})
+            unknown = [v for v in given if v not in held]
+            if unknown:
+                shown = ", ".join(repr(v) for v in unknown)
+                listed = ", ".join(held[:MAX_VALUES_LISTED]) + (", …" if len(held) > MAX_VALUES_LISTED else "")
+                raise InputError(
+                    translate("param_no_value", lang, name=name, value=shown, column=spec.column, values=listed or "–")
                 )
-            )
+
+
+#: values of a column a sentence lists at most
+MAX_VALUES_LISTED = 30
 
 
 def language_of(values: Mapping[str, object]) -> str:

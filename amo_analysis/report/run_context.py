@@ -384,10 +384,16 @@ def open_run(
 
         portfolio = load_any(run["data_source"] or SAMPLE_PORTFOLIO, run["mapping"])
     if parameters is not None:
-        check_columns(read, specs, available_columns(portfolio.data), run["lang"])
+        check_columns(read, specs, available_columns(portfolio.data), run["lang"], column_values(portfolio.data))
         parameters.update(read)
     folder = Path(run["run_dir"]) if run["run_dir"] else None
     return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=run["lang"], seed=int(run["seed"]))
+
+
+def column_values(data: pd.DataFrame):
+    """The values a column of `data` holds (none when it has no such column), for the parameters
+    that name one (`ValueOf[column]`)."""
+    return lambda column: data[column].dropna().unique() if column in data else []
 
 
 def available_columns(data: pd.DataFrame) -> list[str]:

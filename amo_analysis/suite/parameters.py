@@ -121,14 +121,16 @@ def check_values(
     notebooks: list[Path],
     lang: str = "en",
     columns: list[str] | None = None,
+    column_values=None,
 ) -> None:
     """Each parameter a notebook will get (`parameters` it declares, then its own section `by_stem`)
     read by the annotation of its parameters cell, as the notebook itself will read it, and, when
-    `columns` (of the portfolio) are given, every column it names found there; the first value that
-    does not fit is an `InputError` (one sentence naming the parameter and what it expects)."""
+    `columns` (of the portfolio) are given, every column it names found there (and every value of a
+    column it names among `column_values(column)`); the first value that does not fit is an
+    `InputError` (one sentence naming the parameter and what it expects)."""
     for nb in notebooks:
         specs = notebook_specs(nb)
         given = {**{k: v for k, v in parameters.items() if k in specs}, **by_stem.get(nb.stem, {})}
         read = read_parameters(given, specs, lang)
         if columns is not None:
-            check_columns(read, specs, columns, lang)
+            check_columns(read, specs, columns, lang, column_values)

@@ -635,11 +635,12 @@ def run_suite(
         if skipped and len(skipped) == len(notebooks):
             raise InputError(" ".join(skipped.values()))
         notebooks = [nb for nb in notebooks if nb not in skipped]
-        from amo_analysis.report.run_context import available_columns
+        from amo_analysis.report.run_context import available_columns, column_values
         from amo_analysis.suite.parameters import check_values
 
-        # the columns the parameters name, before any notebook runs (the notebooks check them again)
-        check_values(parameters, notebook_parameters, notebooks, lang, available_columns(portfolio.data))
+        # the columns and values the parameters name, before any notebook runs (the notebooks check them again)
+        columns = available_columns(portfolio.data)
+        check_values(parameters, notebook_parameters, notebooks, lang, columns, column_values(portfolio.data))
         kernel = ensure_kernel()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)

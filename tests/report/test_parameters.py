@@ -159,3 +159,22 @@ def test_an_input_error_shows_as_its_sentence_in_a_notebook():
     assert InputError("Parameter 'x' expects a number.")._render_traceback_() == [
         "InputError: Parameter 'x' expects a number."
     ]
+
+
+def test_a_value_of_a_column_is_checked_against_what_the_column_holds():
+    spec = spec_of("project_type", "Optional[ValueOf[project_type]]")
+    assert spec == Spec("project_type", "ValueOf", optional=True, column="project_type")
+    specs = {"project_type": spec}
+    held = {"project_type": ["ERP", "CRM", "ERP"]}
+    check_columns({"project_type": "CRM"}, specs, [], column_values=held.get)
+    check_columns({"project_type": "Nope"}, specs, [])  # nothing to check against: not checked
+    with pytest.raises(InputError) as caught:
+        check_columns({"project_type": "erp"}, specs, [], column_values=held.get)
+    assert str(caught.value) == (
+        "Parameter 'project_type' names 'erp', which the portfolio's column 'project_type' never holds; "
+        "its values are: CRM, ERP."
+    )
+    with pytest.raises(InputError, match="« project_type » nomme 'erp', que la colonne « project_type »"):
+        check_columns({"project_type": "erp"}, specs, [], "fr", column_values=held.get)
+    with pytest.raises(InputError, match="expects one of the values of the portfolio's column 'project_type', or None"):
+        read_value(spec, ["ERP"])

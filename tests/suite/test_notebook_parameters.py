@@ -30,6 +30,7 @@ WRONG = {
     "Count": 0,
     "Complexity": 6,
     "Questions": 11,
+    "ValueOf": {"a": 1},
 }
 
 
@@ -154,3 +155,24 @@ def test_open_run_stops_at_a_value_that_does_not_fit(given, sentence):
         open_run("02_x", namespace)
     assert str(caught.value).startswith(sentence)
     assert namespace["covariates" if "covariates" in given else "seed"] == next(iter(given.values()))
+
+
+@pytest.mark.parametrize(
+    "stem, name, value, sentence",
+    [
+        ("04_new_project_forecast", "project_type", "Blockchain", "Parameter 'project_type' names 'Blockchain'"),
+        ("04_new_project_forecast", "organisation", "Nowhere", "Parameter 'organisation' names 'Nowhere'"),
+        ("05_roi_simulation", "project_type", "Blockchain", "Parameter 'project_type' names 'Blockchain'"),
+    ],
+)
+def test_a_value_the_portfolio_never_holds_is_one_sentence_before_any_notebook(stem, name, value, sentence):
+    from amo_analysis.ingest.collection import load_any
+    from amo_analysis.report.run_context import column_values
+
+    data = load_any(SAMPLE_PORTFOLIO).data
+    given = {stem: {name: value}}
+    with pytest.raises(InputError) as caught:
+        check_values({}, given, NOTEBOOKS, columns=list(data.columns), column_values=column_values(data))
+    assert str(caught.value).startswith(sentence) and "never holds; its values are: " in str(caught.value)
+    held = str(data[name].dropna().iloc[0])
+    check_values({}, {stem: {name: held}}, NOTEBOOKS, columns=list(data.columns), column_values=column_values(data))
