@@ -54,6 +54,11 @@ class InputError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows (in a notebook, and papermill in its error) instead of a traceback:
+        the one sentence, as the command line prints it."""
+        return [f"{type(self).__name__}: {self.message}"]
+
 
 class ContractError(InputError):
     """The source was read but rows or columns break the portfolio contract.

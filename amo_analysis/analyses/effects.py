@@ -128,14 +128,43 @@ SPECS: tuple[Spec, ...] = (
 # --------------------------------------------------------------------------------------------
 
 
-def resolve_covariates(data: pd.DataFrame, covariates=None) -> list[str]:
+def resolve_covariates(data: pd.DataFrame, covariates=None, lang: str = "en", treatment: str = "amo") -> list[str]:
     """The covariates to adjust for: `covariates` as given (a list, or a comma-separated string),
-    or `overview.default_covariates(data)` when None."""
+    or `overview.default_covariates(data)` when None.
+
+    Covariates the user gave must allow an adjusted estimate, else an `InputError` says why in one
+    sentence (in `lang`), instead of a table of estimates that are all missing: each must be a
+    column of `data`, and at least one project with the practice and one without must have every
+    covariate filled in. (A covariate with one value in every project is no such case: the
+    estimators drop it with a note and still estimate.)"""
     if covariates is None:
         return overview.default_covariates(data)
     if isinstance(covariates, str):
-        return [c.strip() for c in covariates.split(",") if c.strip()]
-    return [str(c) for c in covariates]
+        covariates = [c.strip() for c in covariates.split(",") if c.strip()]
+    covariates = [str(c) for c in covariates]
+    unknown = [c for c in covariates if c not in data]
+    if unknown:
+        columns = ", ".join(map(str, data.columns))
+        value = ", ".join(map(repr, unknown))
+        raise InputError(translate("param_no_column", lang, name="covariates", value=value, columns=columns))
+    if covariates and treatment in data:
+        complete = data[covariates].notna().all(axis=1) & data[treatment].notna()
+        n_with = int((complete & (data[treatment] == 1)).sum())
+        n_without = int((complete & (data[treatment] == 0)).sum())
+        if n_with == 0 or n_without == 0:
+            missing = data[covariates].isna().sum()
+            raise InputError(
+                translate(
+                    "pe_cov_incomplete",
+                    lang,
+                    covariates=", ".join(covariates),
+                    n_with=n_with,
+                    n_without=n_without,
+                    name=str(missing.idxmax()),
+                    missing=int(missing.max()),
+                )
+            )
+    return covariates
 
 
 def covariates_text(covariates: list[str], given: bool = False, lang: str = "en") -> str:

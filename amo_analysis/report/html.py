@@ -12,7 +12,6 @@ import functools
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
-from unittest import mock
 
 import jinja2
 
@@ -70,10 +69,15 @@ def translate_narrative(nb: nbformat.NotebookNode, lang: str) -> nbformat.Notebo
 def _notebook_exporter() -> HTMLExporter:
     """The page exporter, built once per process: building it compiles its Jinja templates
     (about 0.25 s per page when rebuilt for every notebook)."""
-    from nbconvert import HTMLExporter
+    return _configured(_page_exporter_class())
+
+
+def _configured(exporter_class: type[HTMLExporter]) -> HTMLExporter:
+    """An exporter of `exporter_class` set up for the report pages: the `amo` template, code
+    hidden, images inline, the parameters cells removed."""
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = HTMLExporter(
+    exporter = exporter_class(
         template_name="amo",
         extra_template_basedirs=[str(TEMPLATES_DIR / "nbconvert")],
         exclude_input=True,
@@ -86,19 +90,32 @@ def _notebook_exporter() -> HTMLExporter:
     return exporter
 
 
-class _Unparsed:
-    """Stands in for BeautifulSoup in nbconvert's HTMLExporter, whose last step parses the finished
-    page only to make output areas focusable and give images without one a placeholder alt text
-    (80 % of the export time of a page here). `_finish_page` makes both changes on the text."""
+@functools.cache
+def _page_exporter_class() -> type[HTMLExporter]:
+    """nbconvert's `HTMLExporter` without its last step, which parses the finished page with
+    BeautifulSoup only to make input and output areas focusable and to give images without one a
+    placeholder alt text (80 % of the export time of a page here): `_finish_page` makes both changes
+    on the text. nbconvert (7.x) has no option for that step, so the subclass overrides
+    `from_notebook_node` and does what `HTMLExporter.from_notebook_node` does before it (the code
+    highlighter and the widget filter, then the template); `tests/report/test_html.py` checks that
+    its pages equal nbconvert's own, so an nbconvert upgrade that changes that method is caught."""
+    from nbconvert import HTMLExporter, TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    def __init__(self, html: str, features: str | None = None):
-        self.html = html
+    class PageExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name", None))
+            highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            widgets = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", widgets)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _finish_page(html), resources
 
-    def select(self, _selector: str) -> list:
-        return []
-
-    def __str__(self) -> str:
-        return self.html
+    return PageExporter
 
 
 OUTPUT_AREA = re.compile(r'<div class="([^"]*\bjp-(?:OutputArea-output|Cell-inputWrapper)\b[^"]*)"(?![^>]*\btabindex=)')
@@ -169,23 +186,20 @@ def export_notebook_html(
     """Write `html` from the executed notebook `ipynb` (or `nb`, that notebook already in memory;
     it is changed), code cells hidden, with the run's navigation bar when `nav` lists the run's
     notebooks (see `notebook_navigation`); returns the page title."""
-    import nbconvert.exporters.html as nbconvert_html
     import nbformat
 
     nb = translate_narrative(nbformat.read(ipynb, as_version=4) if nb is None else nb, lang)
     title = notebook_title(nb, ipynb.stem)
-    with mock.patch.object(nbconvert_html, "BeautifulSoup", _Unparsed):
-        body, _ = _notebook_exporter().from_notebook_node(
-            nb,
-            resources={
-                "metadata": {"name": title},
-                "amo_footer": footer,
-                "amo_back": back_label,
-                "amo_nav": navigation_bar(nav, html.name, lang) if nav else None,
-                "language_code": lang,
-            },
-        )
-    body = _finish_page(body)
+    body, _ = _notebook_exporter().from_notebook_node(
+        nb,
+        resources={
+            "metadata": {"name": title},
+            "amo_footer": footer,
+            "amo_back": back_label,
+            "amo_nav": navigation_bar(nav, html.name, lang) if nav else None,
+            "language_code": lang,
+        },
+    )
     problems = external_references(body)
     if problems:
         raise RuntimeError(f"{html.name} would load external resources: {problems[:3]}")

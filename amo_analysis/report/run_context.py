@@ -1,7 +1,7 @@
 """What a notebook needs from a run: the portfolio, and where its figures, tables and results go.
 
-A notebook opens its run with `open_run(...)` from its parameters cell. Run by `amo-analysis run`,
-it reads the Parquet portfolio the runner validated once and saves everything into the run folder;
+A notebook opens its run with `open_run(name, globals())` right after its parameters cell (which checks
+its parameters). Run by `amo-analysis run`, it reads the Parquet portfolio the runner validated once and saves everything into the run folder;
 opened by hand in JupyterLab with the default parameters, it loads the bundled sample and saves
 nothing (figures are shown inline only).
 """
@@ -9,7 +9,7 @@ nothing (figures are shown inline only).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -364,6 +364,8 @@ def quantile_running_fields(row, lang: str) -> dict:
 
 def open_run(
     notebook: str,
+    parameters: MutableMapping | None = None,
+    *,
     portfolio_path: str | None = None,
     data_source: str | None = None,
     mapping: str | None = None,
@@ -372,17 +374,45 @@ def open_run(
     seed: int = 0,
     as_of: str | None = None,
 ) -> RunContext:
-    """The notebook's view of the run (see module docstring for the two modes). `as_of` is the date
-    the export was taken (`Portfolio.at`): None keeps the runner's (or, opened by hand, the latest
+    """The notebook's view of the run (see module docstring for the two modes).
+
+    A notebook passes its namespace, `open_run("02_amo_effects", globals())`: every parameter its
+    parameters cell annotates is checked first (`report.parameters`: type, allowed values, then,
+    once the portfolio is loaded, the columns it names) and put back into the namespace as read (a
+    list given as its text becomes the list); a value that does not fit stops the notebook with one
+    sentence (`InputError`) naming the parameter and what it expects. The run's own parameters
+    (`portfolio_path`, `data_source`, `mapping`, `run_dir`, `lang`, `seed`, `as_of`) are read from the
+    namespace then; the keywords serve a caller without one (tests, exploring by hand). `as_of` is the
+    date the export was taken (`Portfolio.at`): None keeps the runner's (or, opened by hand, the latest
     start or actual go-live of the export)."""
+    from amo_analysis.report.parameters import check_columns, language_of, read_parameters, specs_of
+
+    run = dict(
+        portfolio_path=portfolio_path,
+        data_source=data_source,
+        mapping=mapping,
+        run_dir=run_dir,
+        lang=lang,
+        seed=seed,
+        as_of=as_of,
+    )
+    read: dict = {}
+    specs: dict = {}
+    if parameters is not None:
+        specs = specs_of(parameters.get("__annotations__", {}))
+        read = read_parameters(parameters, specs, language_of(parameters))
+        run.update({name: read.get(name, parameters[name]) for name in run if name in parameters})
     apply_theme()
-    if portfolio_path:
-        portfolio = Portfolio.load(portfolio_path)
+    if run["portfolio_path"]:
+        portfolio = Portfolio.load(run["portfolio_path"])
     else:
         from amo_analysis.ingest.collection import load_any  # a folder or a glob of client exports too
 
-        portfolio = load_any(data_source or SAMPLE_PORTFOLIO, mapping)
-    if as_of is not None and str(as_of) != portfolio.as_of:
-        portfolio = portfolio.at(as_of)
-    folder = Path(run_dir) if run_dir else None
-    return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=lang, seed=int(seed))
+        portfolio = load_any(run["data_source"] or SAMPLE_PORTFOLIO, run["mapping"])
+    if run["as_of"] is not None and str(run["as_of"]) != portfolio.as_of:
+        portfolio = portfolio.at(run["as_of"])
+    if parameters is not None:
+        check_columns(read, specs, available_columns(portfolio.data), run["lang"], column_values(portfolio.data))
+        parameters.update(read)
+    folder = Path(run["run_dir"]) if run["run_dir"] else None
+    return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=run["lang"], seed=int(run["seed"]))

@@ -73,7 +73,7 @@ class RobustCovariance:
         errors). NaN when the contrast is not estimable from the residuals (variance 0)."""
         ell = self._ell(contrast)
         a = self._AQ @ np.linalg.solve(self._R.T, ell)  # n
-        a2, B = _cluster_sums(a * a, a[:, None] * self._Q, self._codes, self.n_clusters)
+        a2, B = cluster_sums(a * a, a[:, None] * self._Q, self._codes, self.n_clusters)
         trace = a2.sum() - (B * B).sum()
         BtB = B.T @ B
         trace_sq = (a2 * a2).sum() - 2 * (a2 * (B * B).sum(axis=1)).sum() + (BtB * BtB).sum()
@@ -100,9 +100,7 @@ def robust_covariance(X: np.ndarray, resid: np.ndarray, groups=None) -> RobustCo
         Ae = scale * e
         kind = "HC2"
     else:
-        codes, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
-        codes = codes.astype(np.int64)
-        G = int(codes.max()) + 1
+        codes, G = cluster_codes(groups, n)
         AQ = np.empty_like(Q)
         Ae = np.empty_like(e)
         order = np.argsort(codes, kind="stable")
@@ -118,15 +116,26 @@ def robust_covariance(X: np.ndarray, resid: np.ndarray, groups=None) -> RobustCo
             AQ[rows] = Qg + (U * (f * s)) @ Vt
             Ae[rows] = e[rows] + U @ (f * (U.T @ e[rows]))
         kind = "CR2"
-    _, meat_q = _cluster_sums(None, Ae[:, None] * Q, codes, G)  # Q_g' A_g e_g per cluster (A_g symmetric)
+    _, meat_q = cluster_sums(None, Ae[:, None] * Q, codes, G)  # Q_g' A_g e_g per cluster (A_g symmetric)
     Rinv = np.linalg.inv(R)
     vcov = Rinv @ (meat_q.T @ meat_q) @ Rinv.T
     return RobustCovariance(vcov=vcov, kind=kind, n=n, n_clusters=G, _R=R, _AQ=AQ, _Q=Q, _codes=codes)
 
 
-def _cluster_sums(values, rows: np.ndarray, codes, G: int):
-    """Per-cluster sums of a vector `values` (None: skipped) and of the rows of a matrix `rows`;
-    without clusters (`codes` None) each row is its own cluster and they are returned as they are."""
+def cluster_codes(groups, n: int) -> tuple[np.ndarray | None, int]:
+    """The cluster of each of `n` rows as codes 0 … G−1 (clusters in sorted label order) and the
+    number of clusters G; `groups` None (no clustering): (None, n), each row its own cluster."""
+    if groups is None:
+        return None, n
+    codes, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
+    return codes.astype(np.int64), int(codes.max()) + 1
+
+
+def cluster_sums(values, rows: np.ndarray, codes, G: int):
+    """Per-cluster sums of a vector `values` (None: skipped) and of the rows of a matrix `rows`
+    (`codes`, G from `cluster_codes`); without clusters (`codes` None) each row is its own cluster
+    and they are returned as they are. The meat of a cluster-robust sandwich is S'S, S the sums of
+    the rows of the estimating functions (or of X'e terms) per cluster."""
     if codes is None:
         return values, rows
     sums = np.zeros((G, rows.shape[1]))

@@ -26,12 +26,12 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import scipy.stats as st
 from statsmodels.discrete.discrete_model import Logit, Probit
 from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
 
 from amo_analysis.errors import InputError
+from amo_analysis.stats.robust import cluster_codes, cluster_sums
 
 __all__ = ["WeightingError", "PropensityFit", "MEstimate", "fit_propensity", "ipw", "aipw"]
 
@@ -127,18 +127,10 @@ class MEstimate:
     n_clusters: int
 
 
-def _cluster_meat(psi: np.ndarray, groups) -> tuple[np.ndarray, int]:
-    if groups is None:
-        return psi.T @ psi, psi.shape[0]
-    codes, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
-    G = int(codes.max()) + 1
-    sums = np.zeros((G, psi.shape[1]))
-    np.add.at(sums, codes, psi)
-    return sums.T @ sums, G
-
-
 def _sandwich(psi: np.ndarray, jac: np.ndarray, groups, ell: np.ndarray) -> tuple[float, int]:
-    meat, G = _cluster_meat(psi, groups)
+    codes, G = cluster_codes(groups, psi.shape[0])
+    _, sums = cluster_sums(None, psi, codes, G)  # the estimating functions summed per cluster
+    meat = sums.T @ sums
     try:
         a = np.linalg.solve(jac.T, ell)  # J⁻ᵀ ℓ
     except np.linalg.LinAlgError as exc:

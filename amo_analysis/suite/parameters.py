@@ -1,5 +1,7 @@
-"""Notebook parameters from the command line: papermill's `-f/--parameters_file` YAML file and the
-check that every parameter given (`-p` or file) is one a notebook declares in its `parameters` cell."""
+"""Notebook parameters from the command line: papermill's `-f/--parameters_file` YAML file, the
+check that every parameter given (`-p` or file) is one a notebook declares in its `parameters` cell,
+and the check of its value against the annotation it carries there (`report.parameters`), so that a
+bad value stops the run (exit 2) before any notebook starts."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import re
 from pathlib import Path
 
 from amo_analysis.errors import InputError
+from amo_analysis.report.parameters import check_columns, notebook_specs, read_parameters
 
 
 def declared_parameters(notebook: Path) -> list[str]:
@@ -69,11 +72,16 @@ def read_parameters_file(path: str | os.PathLike) -> tuple[dict, dict[str, dict]
 
 
 def check_parameters(
-    parameters: dict, notebook_parameters: dict[str, dict], notebooks: list[Path], reserved: tuple[str, ...] = ()
+    parameters: dict,
+    notebook_parameters: dict[str, dict],
+    notebooks: list[Path],
+    reserved: tuple[str, ...] = (),
+    lang: str = "en",
 ) -> dict:
-    """Check that every parameter is declared by one of `notebooks` (each section's by its notebook)
-    and that none is a name the runner sets (`reserved`); returns the sections keyed by notebook
-    stem. An unknown name is one sentence naming it and the notebooks' parameters."""
+    """Check that every parameter is declared by one of `notebooks` (each section's by its notebook),
+    that none is a name the runner sets (`reserved`) and that each value fits the annotation of every
+    notebook declaring it (`check_values`, columns not yet); returns the sections keyed by notebook
+    stem. An unknown name or a bad value is one sentence naming it (in `lang`)."""
     declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
 
     def offered(stems) -> str:
@@ -103,4 +111,26 @@ def check_parameters(
                     f"parameter {name!r} is not declared by notebook {stem}; its parameters are: {offered([stem])}."
                 )
         by_stem[stem] = {**by_stem.get(stem, {}), **values}
+    check_values(parameters, by_stem, notebooks, lang)
     return by_stem
+
+
+def check_values(
+    parameters: dict,
+    by_stem: dict[str, dict],
+    notebooks: list[Path],
+    lang: str = "en",
+    columns: list[str] | None = None,
+    column_values=None,
+) -> None:
+    """Each parameter a notebook will get (`parameters` it declares, then its own section `by_stem`)
+    read by the annotation of its parameters cell, as the notebook itself will read it, and, when
+    `columns` (of the portfolio) are given, every column it names found there (and every value of a
+    column it names among `column_values(column)`); the first value that does not fit is an
+    `InputError` (one sentence naming the parameter and what it expects)."""
+    for nb in notebooks:
+        specs = notebook_specs(nb)
+        given = {**{k: v for k, v in parameters.items() if k in specs}, **by_stem.get(nb.stem, {})}
+        read = read_parameters(given, specs, lang)
+        if columns is not None:
+            check_columns(read, specs, columns, lang, column_values)

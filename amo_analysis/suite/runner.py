@@ -612,7 +612,7 @@ def run_suite(
     from amo_analysis.suite.parameters import check_parameters
 
     notebook_parameters = check_parameters(
-        parameters, notebook_parameters or {}, list_notebooks(folder=notebooks_dir), RESERVED_PARAMETERS
+        parameters, notebook_parameters or {}, list_notebooks(folder=notebooks_dir), RESERVED_PARAMETERS, lang
     )
     notebooks = list_notebooks(only, notebooks_dir)
     if not notebooks:
@@ -646,6 +646,12 @@ def run_suite(
         if skipped and len(skipped) == len(notebooks):
             raise InputError(" ".join(skipped.values()))
         notebooks = [nb for nb in notebooks if nb not in skipped]
+        from amo_analysis.report.run_context import available_columns, column_values
+        from amo_analysis.suite.parameters import check_values
+
+        # the columns and values the parameters name, before any notebook runs (the notebooks check them again)
+        columns = available_columns(portfolio.data)
+        check_values(parameters, notebook_parameters, notebooks, lang, columns, column_values(portfolio.data))
         kernel = ensure_kernel()
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)

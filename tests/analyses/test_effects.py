@@ -20,6 +20,7 @@ from amo_analysis.analyses.overview import with_model_columns
 from amo_analysis.report.run_context import RunContext
 from amo_analysis.ingest.metrics import derive_metrics
 from amo_analysis.synth import PlantedEffects, make_portfolio
+from amo_analysis.errors import InputError
 
 FAST = ("difference", "ols", "ipw", "aipw", "fractional_logit", "log_linear")
 
@@ -401,3 +402,26 @@ def test_a_claims_files_claim_is_checked_and_labelled_with_its_paraphrase(tmp_pa
     rival = claims.set_index("claim").loc["rival_budget.relative"]
     ours = claims.set_index("claim").loc["amo_budget_drift.relative"]
     assert rival["estimate"] == ours["estimate"] and rival["claimed"] == -0.30
+
+
+def test_given_covariates_that_allow_no_adjusted_estimate_are_one_sentence():
+    # instead of a table whose adjusted estimates are all missing (n = 0)
+    data = synthetic(150, 9)
+    with pytest.raises(InputError, match=r"^Parameter 'covariates' names 'nope', which is no column .*: project_id"):
+        pe.resolve_covariates(data, ["log_budget", "nope"])
+    treated_blank = data.assign(complexity=data["complexity"].where(~data["amo"].astype(bool)))
+    with pytest.raises(InputError) as caught:
+        pe.resolve_covariates(treated_blank, "log_budget,complexity")
+    n_without = int((~data["amo"].astype(bool) & data["complexity"].notna()).sum())
+    assert str(caught.value) == (
+        "Parameter 'covariates': with the covariates log_budget, complexity, only 0 project(s) with the practice "
+        f"and {n_without} without it have every covariate filled in, so no adjusted estimate can be made; the "
+        f"covariate most often missing is 'complexity' ({int(treated_blank['complexity'].isna().sum())} projects "
+        "without it)."
+    )
+    with pytest.raises(InputError, match="^Paramètre « covariates » : avec les covariables log_budget, complexity"):
+        pe.resolve_covariates(treated_blank, ["log_budget", "complexity"], "fr")
+    with pytest.raises(InputError):  # estimate_all checks the covariates it is given the same way
+        pe.estimate_all(treated_blank, ["log_budget", "complexity"], methods=("ols",))
+    assert pe.resolve_covariates(data, ["log_budget", "complexity"]) == ["log_budget", "complexity"]
+    assert pe.resolve_covariates(treated_blank, ["log_budget"]) == ["log_budget"]

@@ -125,6 +125,47 @@ def test_pages_keep_what_nbconvert_adds_figures_get_their_description(tmp_path):
     assert len(areas) == 3 and all('tabindex="0"' in a for a in areas)
 
 
+def test_pages_equal_what_nbconvert_itself_makes(tmp_path):
+    """The page exporter skips nbconvert's BeautifulSoup pass and makes its two changes on the text
+    (`report.html._page_exporter_class`): the page must be the one nbconvert's own HTMLExporter makes,
+    attribute order aside, so that an nbconvert upgrade changing that pass fails here."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    from amo_analysis.report.html import _configured, _notebook_exporter
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/></svg>'
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Figures\n\nSome *text* & <b>markup</b>."),
+            new_code_cell(
+                "show()",
+                outputs=[
+                    new_output("display_data", data={"image/svg+xml": svg}, metadata={"image/svg+xml": {"alt": "A"}}),
+                    new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+                    new_output("display_data", data={"text/html": "<table><tr><td>1</td></tr></table>"}),
+                    new_output("stream", name="stdout", text="text\n"),
+                ],
+            ),
+        ],
+        metadata={"language_info": {"name": "python"}},
+    )
+    ours, stock = _notebook_exporter(), _configured(HTMLExporter)
+    resources = {"metadata": {"name": "Figures"}, "amo_footer": "f", "amo_back": "b", "amo_nav": None}
+
+    def canonical(html: str) -> str:
+        soup = BeautifulSoup(html, features="html.parser")
+        for tag in soup.find_all(True):
+            tag.attrs = dict(sorted(tag.attrs.items()))
+        return str(soup)
+
+    page, _ = ours.from_notebook_node(nbformat.from_dict(nb), resources=dict(resources))
+    reference, _ = stock.from_notebook_node(nbformat.from_dict(nb), resources=dict(resources))
+    assert canonical(page) == canonical(reference)
+    assert page.count('tabindex="0"') == reference.count('tabindex="0"') >= 4  # the 4 output areas
+    assert type(ours).from_notebook_node is not HTMLExporter.from_notebook_node
+
+
 def test_a_figure_is_described_by_its_titles_else_its_labels_else_its_name():
     import matplotlib.pyplot as plt
 

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.stats as st
 import statsmodels.api as sm
@@ -138,3 +139,22 @@ def test_fieller_interval():
     # with a precise denominator it tends to the delta-method interval
     low, high = fieller_interval(1.0, 2.0, 0.04, 1e-12, 0.0, 1.96)
     assert (low, high) == pytest.approx((0.5 - 1.96 * 0.1, 0.5 + 1.96 * 0.1), rel=1e-6)
+
+
+def test_cluster_sums_are_the_per_cluster_totals_of_both_estimators():
+    # the one helper behind CR2 (robust_covariance) and the M-estimators' sandwich (weighting)
+    from amo_analysis.stats.robust import cluster_codes, cluster_sums
+
+    rng = np.random.default_rng(5)
+    labels = np.array(["org-b", "org-a", "org-c", "org-a", "org-b", "org-b"])
+    rows = rng.normal(size=(6, 3))
+    values = rng.normal(size=6)
+    codes, G = cluster_codes(labels, len(labels))
+    assert G == 3 and codes.tolist() == [1, 0, 2, 0, 1, 1]  # sorted label order, whatever the row order
+    v, sums = cluster_sums(values, rows, codes, G)
+    expected = pd.DataFrame(rows).groupby(labels).sum().to_numpy()
+    np.testing.assert_allclose(sums, expected)
+    np.testing.assert_allclose(v, pd.Series(values).groupby(labels).sum().to_numpy())
+    assert cluster_codes(None, 6) == (None, 6)
+    v, same = cluster_sums(values, rows, None, 6)
+    assert same is rows and v is values

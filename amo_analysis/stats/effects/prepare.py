@@ -296,26 +296,27 @@ def _estimand(value: Any) -> str:
 
 def _result(
     prep: _Prepared,
+    *,
     outcome: str,
     treatment: str,
     method: str,
     estimand: str,
     estimate: float,
     ci: tuple[float, float],
-    p: float,
-    se: float | None,
+    p_value: float,
+    std_error: float | None,
     scale: str,
     covariates: tuple[str, ...],
     conf_level: float,
     notes: list[str],
     details: dict,
-    *,
     reference: Reference,
     model: Any = None,
     t: np.ndarray | None = None,
 ) -> EffectResult:
-    """The EffectResult of an estimator; `t`: the treatment of the rows used when they are not all of
-    `prep`'s (trimming)."""
+    """The EffectResult of an estimator, every field named (as `EffectResult` names it; `ci` = (low,
+    high)); the counts come from `prep`, or from `t`, the treatment of the rows used when they are
+    not all of `prep`'s (trimming)."""
     t = prep.t if t is None else t
     return EffectResult(
         outcome=outcome,
@@ -325,8 +326,8 @@ def _result(
         estimate=float(estimate),
         ci_low=float(ci[0]),
         ci_high=float(ci[1]),
-        p_value=float(p),
-        std_error=None if se is None else float(se),
+        p_value=float(p_value),
+        std_error=None if std_error is None else float(std_error),
         n=int(len(t)),
         n_treated=int(t.sum()),
         n_control=int(len(t) - t.sum()),
