@@ -284,5 +284,6 @@ def detect_number_format(samples: list[list[str]], delimiter: str | None, notes:
         example = examples.get(("thou", thousands)) or examples.get(("amb", thousands), "")
         notes.append(Message("note_thousands", mark=mark_name(thousands), example=_show(example)))
         for t, n in candidates[1:]:
-            notes.append(Message(_many("note_other_thousands", n), n=n, mark=mark_name(t)))
+            if not t.isspace():  # spaces of any kind are read as thousands separators (`cells.to_float`)
+                notes.append(Message(_many("note_other_thousands", n), n=n, mark=mark_name(t)))
     return decimal, thousands

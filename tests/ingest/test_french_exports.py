@@ -18,8 +18,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from amo_analysis.errors import ContractError, InputError
 from amo_analysis.ingest import columns
 from amo_analysis.ingest.portfolio import load_portfolio
+from amo_analysis.ingest.sources import read_source
 from amo_analysis.synth import make_portfolio, write_portfolio_csv
 
 N, SEED = 30, 25
@@ -178,3 +180,132 @@ def test_a_french_export_reads_as_its_clean_twin(tmp_path, build):
         export.data["duration_actual_days"].reset_index(drop=True),
         clean.data["duration_actual_days"].reset_index(drop=True),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# what is said, in both languages
+
+
+def _notes(path: Path) -> list:
+    return read_source(path)[1].notes
+
+
+def _note(notes: list, key: str):
+    found = [n for n in notes if getattr(n, "key", None) == key or getattr(n, "key", "") == key + "_many"]
+    assert len(found) == 1, [str(n) for n in notes]
+    return found[0]
+
+
+def test_the_total_line_is_dropped_and_said(tmp_path):
+    note = _note(_notes(csv_with_total(tmp_path)), "note_total_line")
+    assert str(note).startswith("line 33 ('Total') dropped: it looks like a total line")
+    assert note.in_language("fr").startswith("ligne 33 ('Total') retirée : elle ressemble à une ligne de total")
+
+
+def test_numbers_stored_as_text_are_read_with_the_detected_format_and_said(tmp_path):
+    raw, info = read_source(workbook_numbers_as_text(tmp_path))
+    assert (info.decimal, info.thousands) == (",", NBSP)
+    note = _note(info.notes, "note_numbers_as_text")
+    assert str(note).startswith("214 numbers stored as text read as numbers")
+    assert "'Budget prévu' (30)" in str(note) and "'Adoption à M+3' (28)" in str(note)
+    assert "214 nombres stockés sous forme de texte lus comme des nombres" in note.in_language("fr")
+    # the narrow no-break spaces of the other amount column are read too, and not said to fail
+    assert not any("will not convert" in str(n) for n in info.notes)
+    assert isinstance(raw.iloc[0, 2], str)  # the reader keeps the cell; contract reads it
+
+
+def test_a_workbook_without_numbers_as_text_detects_nothing(tmp_path):
+    _, info = read_source(workbook_two_row_header(tmp_path, merged=True))
+    assert (info.decimal, info.thousands) == (None, None)
+    assert not any("stored as text" in str(n) for n in info.notes)
+
+
+@pytest.mark.parametrize("merged", [True, False], ids=["merged", "unmerged"])
+def test_a_two_row_header_is_read_as_combined_names_and_said(tmp_path, merged):
+    raw, info = read_source(workbook_two_row_header(tmp_path, merged))
+    assert list(raw.columns[2:6]) == ["Budget prévu", "Budget réel", "Délai (jours) prévu", "Délai (jours) réel"]
+    assert raw.columns[0] == "Identifiant projet" and raw.index[0] == 4  # data start below both header rows
+    note = _note(info.notes, "note_two_row_header")
+    assert str(note) == (
+        "header over rows 2 and 3 read as one (group cells above the names of their columns): "
+        "'Budget' + 'Prévu' → 'Budget prévu'; 'Budget' + 'Réel' → 'Budget réel'; "
+        "'Délai (jours)' + 'Prévu' → 'Délai (jours) prévu'; 'Délai (jours)' + 'Réel' → 'Délai (jours) réel'"
+    )
+    assert note.in_language("fr").startswith("en-tête sur les lignes 2 et 3 lu comme un seul")
+
+
+def test_the_export_validates_on_the_command_line(tmp_path, run_cli):
+    result = run_cli("validate", workbook_two_row_header(tmp_path, merged=True))
+    assert result.code == 0, result.err
+    assert "30 projects can be analysed" in result.out
+    assert "'Délai (jours) prévu' → duration_planned_days" in result.out
+
+
+# ---------------------------------------------------------------------------------------------
+# what stays an error: one sentence naming file, row, column and value, exit 2
+
+
+def test_a_total_line_that_is_not_the_last_is_data_and_an_error(tmp_path, run_cli):
+    path = csv_with_total(tmp_path)
+    lines = path.read_bytes().decode("cp1252").split("\r\n")
+    total = next(line for line in lines if line.startswith("Total;"))
+    lines.remove(total)
+    lines.insert(10, total)  # line 11, among the projects
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    result = run_cli("validate", path)
+    assert result.code == 2 and "Traceback" not in result.out + result.err
+    assert "portefeuille_total.csv, line 11, column 'AMO (oui/non)': blank practice value" in result.out
+    assert "dropped: it looks like a total line" not in result.out
+
+
+def test_a_file_with_only_a_total_line_has_no_data(tmp_path):
+    path = tmp_path / "vide.csv"
+    path.write_bytes("Identifiant projet;AMO (oui/non);Budget prévu\r\n\r\nTotal;;0\r\n".encode("cp1252"))
+    with pytest.raises(InputError, match=r"vide\.csv: the file has a header \(line 1\) and a total line \(line 3\)"):
+        read_source(path)
+
+
+def test_a_group_column_without_its_name_is_an_error_naming_the_cell(tmp_path):
+    path = workbook_two_row_header(tmp_path, merged=True)
+    wb = openpyxl.load_workbook(path)
+    wb.active["D3"] = None  # 'Réel' under 'Budget'
+    wb.save(path)
+    with pytest.raises(InputError, match=r"sheet 'Projets', cell D3 is empty under the group 'Budget' of the header"):
+        read_source(path)
+
+
+def test_an_empty_header_cell_above_a_data_row_is_still_refused(tmp_path):
+    """A one-row header with a hole: the row below is data (numbers), not names; refused as before."""
+    df = twin()
+    header = [columns.BY_NAME[c].header_fr for c in df.columns]
+    header[3] = None
+    rows = [[TITLE], header, *([None if pd.isna(v) else v for v in r[:4]] + ["x"] for r in df.itertuples(index=False))]
+    path = _workbook(tmp_path / "trou.xlsx", rows)
+    with pytest.raises(InputError, match=r"cell D2 of the header is empty \(merged header cells\?\)"):
+        read_source(path)
+
+
+def test_a_text_row_under_a_one_row_header_with_a_hole_is_not_taken_for_names(tmp_path):
+    """The first data row all text (a workbook of text cells) under a header with a hole: a name
+    under a column that is no group means a data row; refused as before, not merged into names."""
+    text = _as_french_text(twin())
+    header = list(text.columns)
+    header[3] = None
+    rows = [header] + [list(r) for r in text.itertuples(index=False)]
+    path = _workbook(tmp_path / "trou_texte.xlsx", rows)
+    with pytest.raises(InputError, match=r"cell D1 of the header is empty \(merged header cells\?\)"):
+        read_source(path)
+
+
+def test_two_decimal_marks_in_one_workbook_stay_errors_naming_the_cell(tmp_path):
+    """'0,62' in one column and '1,234.50' in another: the majority mark (comma) is used, and each
+    cell written with the other one is reported with its row, column and value."""
+    text = _as_french_text(twin())
+    text["Coût réel"] = twin()["cost_actual"].map(lambda v: None if pd.isna(v) else f"{v:,.2f}")
+    rows = [[TITLE], list(text.columns)] + [list(r) for r in text.itertuples(index=False)]
+    path = _workbook(tmp_path / "deux_marques.xlsx", rows)
+    with pytest.raises(ContractError) as caught:
+        load_portfolio(path)
+    first = str(caught.value).splitlines()[0]
+    assert first.startswith("deux_marques.xlsx, row 3, column 'Coût réel', value '")
+    assert "text in a numeric column (decimal mark is ',')" in first
