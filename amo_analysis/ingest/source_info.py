@@ -27,8 +27,9 @@ from amo_analysis.i18n import Message
 
 HEADER_SEARCH_ROWS = 20
 
-TOTAL_ROW = re.compile(r"^\s*(total|totaux|totals|somme|sum|grand total)\b", re.IGNORECASE)
-"""The first filled cell of a totals row ("Total", "TOTAUX", "Grand total", "Somme"...)."""
+TOTAL_ROW = re.compile(r"^\s*(total|totaux|totals|somme|sum|grand total)\b(?![-_./])", re.IGNORECASE)
+"""The first filled cell of a totals row ("Total", "TOTAUX", "Grand total", "Somme", "Total général"),
+not a code that starts with the word ("TOTAL-2024", "Total_ERP")."""
 
 
 def _show(value: str) -> str:

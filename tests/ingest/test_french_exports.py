@@ -21,6 +21,7 @@ import pytest
 from amo_analysis.errors import ContractError, InputError
 from amo_analysis.ingest import columns
 from amo_analysis.ingest.portfolio import load_portfolio
+from amo_analysis.ingest.source_info import total_row_label
 from amo_analysis.ingest.sources import read_source
 from amo_analysis.synth import make_portfolio, write_portfolio_csv
 
@@ -309,3 +310,29 @@ def test_two_decimal_marks_in_one_workbook_stay_errors_naming_the_cell(tmp_path)
     first = str(caught.value).splitlines()[0]
     assert first.startswith("deux_marques.xlsx, row 3, column 'Coût réel', value '")
     assert "text in a numeric column (decimal mark is ',')" in first
+
+
+@pytest.mark.parametrize(
+    ("label", "total"),
+    [("Total", True), ("  TOTAUX", True), ("Total général", True), ("Grand total :", True), ("Somme", True)]
+    + [("TOTAL-2024", False), ("Total_ERP", False), ("Totalisation", False), ("PRJ-0030", False)],
+)
+def test_the_total_row_rule_of_both_readers(label, total):
+    assert (total_row_label([None, " ", label, "9704000"]) is not None) is total
+    assert total_row_label([None, 12.5, label]) is None  # the first filled cell is a number: a data row
+
+
+def test_merged_ranges_decide_where_a_group_ends(tmp_path):
+    """'Statut' written in the lower row only, right of the merged group 'Budget' (C2:D2): the merged
+    range says it is not in the group (without it, the group would take it, as 'Budget statut')."""
+    rows = [
+        [TITLE],
+        ["Identifiant projet", "AMO (oui/non)", "Budget", None, None],
+        [None, None, "Prévu", "Réel", "Statut"],
+        ["PRJ-1", "oui", 100_000, 120_000, "terminé"],
+        ["PRJ-2", "non", 80_000, 70_000, "terminé"],
+    ]
+    path = _workbook(tmp_path / "statut.xlsx", rows, ["A2:A3", "B2:B3", "C2:D2"])
+    raw, _ = read_source(path)
+    assert list(raw.columns) == ["Identifiant projet", "AMO (oui/non)", "Budget prévu", "Budget réel", "Statut"]
+    assert raw["Budget réel"].tolist() == [120_000, 70_000]
