@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 import zipfile
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import pandas as pd
 
 from amo_analysis.ingest.source_info import (
     HEADER_SEARCH_ROWS,
+    NUMBER_SAMPLE_ROWS,
     SourceInfo,
     check_header,
     classify_number,
@@ -276,11 +278,14 @@ def _detect_text_cells(header: list[str], columns: list[list], info: SourceInfo)
     Dates stored as text ('14/03/2022') are read by `contract`, as in a text export."""
     samples, numbers = [], []
     for name, col in zip(header, columns):
-        texts = [v.strip() for v in col if isinstance(v, str)]
-        as_numbers = [v for v in texts if _number_text(v)]
-        if as_numbers and 2 * len(as_numbers) > len(texts):
-            samples.append(as_numbers)
-            numbers.append((name, len(as_numbers)))
+        head = [v for v in col[:NUMBER_SAMPLE_ROWS] if isinstance(v, str)]
+        if 2 * sum(map(_number_text, head)) <= len(head):
+            continue  # no text, or mostly words, in the first rows: a column of typed cells or of text
+        texts = Counter(v for v in col if isinstance(v, str))  # each distinct text classified once
+        n_numbers = sum(k for v, k in texts.items() if _number_text(v))
+        if n_numbers and 2 * n_numbers > texts.total():
+            samples.append([v.strip() for v in col[:NUMBER_SAMPLE_ROWS] if isinstance(v, str) and _number_text(v)])
+            numbers.append((name, n_numbers))
     if samples:
         info.decimal, info.thousands = detect_number_format(samples, None, info.notes)
         n = sum(k for _, k in numbers)

@@ -26,6 +26,8 @@ from amo_analysis.errors import InputError
 from amo_analysis.i18n import Message
 
 HEADER_SEARCH_ROWS = 20
+NUMBER_SAMPLE_ROWS = 2000
+"""Data rows whose cells `detect_number_format` looks at (the first ones), in text exports and workbooks."""
 
 TOTAL_ROW = re.compile(r"^\s*(total|totaux|totals|somme|sum|grand total)\b(?![-_./])", re.IGNORECASE)
 """The first filled cell of a totals row ("Total", "TOTAUX", "Grand total", "Somme", "Total général"),

@@ -34,6 +34,7 @@ import pyarrow.csv as pa_csv
 
 from amo_analysis.ingest.source_info import (
     HEADER_SEARCH_ROWS,
+    NUMBER_SAMPLE_ROWS,
     SourceInfo,
     check_header,
     classify_number,
@@ -46,7 +47,6 @@ from amo_analysis.i18n import Message
 
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_RECORDS = 50
-_NUMBER_SAMPLE_RECORDS = 2000
 
 
 def _many(key: str, n: int) -> str:
@@ -106,7 +106,7 @@ def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     columns = [columns[j] for j in keep]
     header, renamed = distinct_header(header, lambda j: f"column {keep[j] + 1}", info.notes)
 
-    samples = [col.iloc[:_NUMBER_SAMPLE_RECORDS].dropna().tolist() for col in columns]
+    samples = [col.iloc[:NUMBER_SAMPLE_ROWS].dropna().tolist() for col in columns]
     info.decimal, info.thousands = detect_number_format(samples, delimiter, info.notes)
     df = pd.DataFrame(dict(zip(header, columns)), index=columns[0].index)
     df.columns = pd.Index(header)
