@@ -126,7 +126,9 @@ def data_dictionary_markdown() -> str:
         "(`1 234,56` in a French export, `1,234.56` in an English one). Spaces, non-breaking spaces "
         "and currency symbols (`€`, `$`, `£`) are ignored; anything else (`12 k€`, `about 300`) is "
         "reported as text in a numeric column rather than guessed. A thousands separator must group "
-        "digits by three, so `1,5` is never read as 15.",
+        "digits by three, so `1,5` is never read as 15. In a workbook, numbers stored as text (Excel's "
+        '"nombre stocké sous forme de texte": `75 000,00`, `0,62`) are read the same way, with the '
+        "decimal mark and thousands separator detected from the workbook's text cells, and reported.",
         "",
         "## Booleans",
         "",

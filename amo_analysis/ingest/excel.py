@@ -3,8 +3,12 @@
 Where it sits: one of the readers `sources.read_source` dispatches to. `read_xlsx` opens the
 workbook read-only (computed values, not formulas), reads the named sheet or else the first sheet
 with a table header (a row with at least 3 filled cells, at least half of them text, within the
-first rows), skips title rows above the header and a trailing total row, and keeps each cell as
-openpyxl gives it (numbers, datetimes, text); the index is the Excel row number.
+first rows), skips title rows above the header and a trailing total row (`total_row_label`, the
+text reader's rule too), reads a header split over two rows (group cells such as "Budget" above
+"Prévu" | "Réel", merged or not: `_two_row_header`) as combined names ("Budget prévu"), and keeps each
+cell as openpyxl gives it (numbers, datetimes, text); the index is the Excel row number. Numbers
+stored as text ('75 000,00') set the decimal mark and thousands separator (`detect_number_format`,
+the text reader's detection) that `contract` reads them with; typed cells are not affected.
 
 Before openpyxl parses anything, `check_workbook_size` reads the zip directory and the first bytes of
 each sheet: a workbook whose parts declare more than `INPUT_LIMITS.xlsx_max_unpacked_bytes` unpacked,
@@ -17,17 +21,25 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header, distinct_header
+from amo_analysis.ingest.source_info import (
+    HEADER_SEARCH_ROWS,
+    NUMBER_SAMPLE_ROWS,
+    SourceInfo,
+    check_header,
+    classify_number,
+    detect_number_format,
+    distinct_header,
+    total_row_label,
+)
 from amo_analysis.defaults import INPUT_LIMITS, InputLimits
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import Message
-
-TOTAL_ROW = re.compile(r"^\s*(total|totaux|totals|somme|sum|grand total)\b", re.IGNORECASE)
 
 
 def _present(value) -> bool:
@@ -150,7 +162,7 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
                     skipped.append((title, "has no table header"))
                     if sheet is None:
                         continue
-                chosen = (title, rows, h)
+                chosen = (title, rows, h, getattr(ws, "_worksheet_path", None))  # openpyxl's part name
                 break
         finally:
             wb.close()
@@ -166,7 +178,7 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
             + ", ".join(repr(s) for s in names)
             + "."
         )
-    title, rows, h = chosen
+    title, rows, h, part = chosen
     where = f"{name}, sheet {title!r}"
     if h is None:
         raise InputError(
@@ -189,16 +201,21 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
     header_cells = rows[h]
     filled = [j for j, v in enumerate(header_cells) if _present(v)]
     first, last = filled[0], filled[-1]
-    for j in range(first, last + 1):
-        if not _present(header_cells[j]):
-            raise InputError(
-                f"{where}, cell {get_column_letter(j + 1)}{header_row_number} of the header is "
-                "empty (merged header cells?); give every column its own header cell."
-            )
-    header = [str(header_cells[j]).strip().lstrip("\ufeff").strip() for j in range(first, last + 1)]
+    split = _two_row_header(rows, h, lambda: _merged_ranges(path, part), where, info.notes)
+    if split is not None:
+        first, last, header = split
+    else:
+        for j in range(first, last + 1):
+            if not _present(header_cells[j]):
+                raise InputError(
+                    f"{where}, cell {get_column_letter(j + 1)}{header_row_number} of the header is "
+                    "empty (merged header cells?); give every column its own header cell."
+                )
+        header = [str(header_cells[j]).strip().lstrip("\ufeff").strip() for j in range(first, last + 1)]
 
     data = []
-    for offset, row in enumerate(rows[h + 1 :], start=h + 2):
+    data_start = h + (2 if split is not None else 1)
+    for offset, row in enumerate(rows[data_start:], start=data_start + 1):
         if not any(_present(v) for v in row):
             continue
         for j, v in enumerate(row):
@@ -212,10 +229,10 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
 
     if data:
         last_row, last_cells = data[-1]
-        label = next((v for v in last_cells if v is not None), None)
-        if isinstance(label, str) and TOTAL_ROW.match(label):
+        label = total_row_label(last_cells)
+        if label is not None:
             data.pop()
-            info.notes.append(Message("note_total_row", row=last_row, label=repr(label.strip())))
+            info.notes.append(Message("note_total_row", row=last_row, label=repr(label)))
     if not data:
         raise InputError(f"{where}: the sheet has a header (row {header_row_number}) but no data rows.")
 
@@ -232,7 +249,143 @@ def read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, SourceInfo]:
     header, renamed = distinct_header(
         header, lambda j: f"cell {get_column_letter(first + j + 1)}{header_row_number}", info.notes
     )
+    _detect_text_cells(header, columns, info)
     df = pd.DataFrame({j: col for j, col in enumerate(columns)}, index=pd.Index(index, name="source_row"))
     df.columns = pd.Index(header)
     df.attrs["duplicate_headers"] = renamed
     return df, info
+
+
+# ---------------------------------------------------------------------------------------------
+# numbers and dates stored as text
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+
+
+def _number_text(value: str) -> bool:
+    """True for a text cell written as a number: what `classify_number` recognises (a decimal mark,
+    thousands grouped by '.', ',' or a space) or plain digits ("365")."""
+    return classify_number(value) is not None or _WHOLE_NUMBER.fullmatch(value.strip()) is not None
+
+
+def _detect_text_cells(header: list[str], columns: list[list], info: SourceInfo) -> None:
+    """Numbers a workbook stores as text ("nombre stocké sous forme de texte": '75 000,00', '0,62'):
+    the decimal mark and thousands separator are detected from the columns whose text cells are
+    mostly numbers, by `detect_number_format`, the text reader's detection (`info.decimal`,
+    `info.thousands`, which `contract` reads them with); a note names the columns and counts. Typed
+    cells (numbers, datetimes) are not looked at; a workbook without such text changes nothing.
+    Dates stored as text ('14/03/2022') are read by `contract`, as in a text export."""
+    samples, numbers = [], []
+    for name, col in zip(header, columns):
+        head = [v for v in col[:NUMBER_SAMPLE_ROWS] if isinstance(v, str)]
+        if 2 * sum(map(_number_text, head)) <= len(head):
+            continue  # no text, or mostly words, in the first rows: a column of typed cells or of text
+        texts = Counter(v for v in col if isinstance(v, str))  # each distinct text classified once
+        n_numbers = sum(k for v, k in texts.items() if _number_text(v))
+        if n_numbers and 2 * n_numbers > texts.total():
+            samples.append([v.strip() for v in col[:NUMBER_SAMPLE_ROWS] if isinstance(v, str) and _number_text(v)])
+            numbers.append((name, n_numbers))
+    if samples:
+        info.decimal, info.thousands = detect_number_format(samples, None, info.notes)
+        n = sum(k for _, k in numbers)
+        listed = ", ".join(f"'{name}' ({k})" for name, k in numbers)
+        info.notes.append(Message("note_numbers_as_text" + ("_many" if n > 1 else ""), n=n, columns=listed))
+
+
+# ---------------------------------------------------------------------------------------------
+# a header over two rows (group cells above the names of their columns)
+
+
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
+
+
+def _merged_ranges(path: Path, part: str | None) -> list[tuple[int, int, int, int]]:
+    """The merged cell ranges of a worksheet part, as (min_col, min_row, max_col, max_row), 1-based
+    (openpyxl's read-only sheets do not give them). The part is read by chunks: its <mergeCells>
+    element follows the rows."""
+    from openpyxl.utils import range_boundaries
+
+    if not part:
+        return []
+    refs: set[bytes] = set()
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open(part.lstrip("/")) as fh:
+            tail = b""
+            while chunk := fh.read(1 << 20):
+                buf = tail + chunk
+                refs.update(m.group(1) for m in _MERGE_CELL.finditer(buf))
+                tail = buf[-200:]  # a reference cut by the chunk's end is found in the next one
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return []
+    return sorted(range_boundaries(r.decode("ascii")) for r in refs)
+
+
+def _combined_name(group: str, name: str) -> str:
+    """'Budget' + 'Prévu' -> 'Budget prévu' (a capital kept when the name is an acronym: 'AMO')."""
+    group, name = group.strip(), name.strip()
+    if name[:1].isupper() and name[1:2].islower():
+        name = name[0].lower() + name[1:]
+    return f"{group} {name}"
+
+
+def _two_row_header(rows: list[tuple], h: int, merged, where: str, notes: list) -> tuple[int, int, list[str]] | None:
+    """(first column, last column, names) of a header split over rows h and h + 1 (0-based), or None
+    when the header is not one (then the one-row header rules apply, unchanged).
+
+    The layout of French reporting workbooks: group cells in the upper row ("Budget", "Délai (jours)")
+    stand above the names of their columns in the lower row ("Prévu" | "Réel"); every other column
+    has its name in the upper row (often merged down over both rows) and nothing below it. A group
+    spans its merged range (`merged()`: the sheet's merged ranges) or, unmerged, its first cell and the
+    blank upper cells to its right that have a name below; a column's name is "group name"
+    ('Budget prévu'). It is one only when the upper row has a blank cell (or the lower row a name
+    beyond the upper row's last one), every filled cell of the lower row is text under a group
+    or under a blank upper cell, and no column of a group is without its name; a blank lower cell in
+    a group is an `InputError` naming the cell.
+    """
+    from openpyxl.utils import get_column_letter
+
+    if h + 1 >= len(rows):
+        return None
+    width = max(len(rows[h]), len(rows[h + 1]))
+    up = [v if _present(v) else None for v in rows[h]] + [None] * (width - len(rows[h]))
+    low = [v if _present(v) else None for v in rows[h + 1]] + [None] * (width - len(rows[h + 1]))
+    filled_up = [j for j in range(width) if up[j] is not None]
+    filled_low = [j for j in range(width) if low[j] is not None]
+    if not filled_low or any(not isinstance(low[j], str) for j in filled_low):
+        return None
+    first, last = filled_up[0], max(filled_up[-1], filled_low[-1])
+    if filled_low[0] < first or all(up[j] is not None for j in range(first, last + 1)):
+        return None
+    upper_row = h + 1
+    group_of: dict[int, int] = {}  # column -> first column of its group
+    for min_col, min_row, max_col, max_row in merged():
+        if min_row == max_row == upper_row and max_col > min_col and up[min_col - 1] is not None:
+            group_of.update((j, min_col - 1) for j in range(min_col - 1, min(max_col, width)))
+    for g in filled_up:
+        j = g + 1
+        while g not in group_of and j <= last and up[j] is None and low[j] is not None and j not in group_of:
+            j += 1
+        if j > g + 1:
+            group_of.update((k, g) for k in range(g, j))
+    if any(j not in group_of and up[j] is not None for j in filled_low):
+        return None  # a name below a column that is no group: a data row, not a header
+    names, pairs = [], []
+    for j in range(first, last + 1):
+        g = group_of.get(j)
+        if g is None:
+            names.append("" if up[j] is None and low[j] is None else str(up[j] if up[j] is not None else low[j]))
+            continue
+        if low[j] is None:
+            raise InputError(
+                f"{where}, cell {get_column_letter(j + 1)}{upper_row + 1} is empty under the group "
+                f"{str(up[g]).strip()!r} of the header (rows {upper_row}–{upper_row + 1}); give every column "
+                "of the group its own name."
+            )
+        names.append(_combined_name(str(up[g]), str(low[j])))
+        pairs.append(f"'{str(up[g]).strip()}' + '{str(low[j]).strip()}' → '{names[-1]}'")
+    if not pairs:
+        return None  # names below blank cells but no group: not a header this rule reads
+    names = [n.strip().lstrip("\ufeff").strip() for n in names]
+    notes.append(Message("note_two_row_header", upper=upper_row, lower=upper_row + 1, pairs="; ".join(pairs)))
+    return first, last, names

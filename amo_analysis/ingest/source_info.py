@@ -9,16 +9,48 @@ repeat a computed column's name. Whether such a column is harmless is decided by
 the columns used: a duplicated name the mapping file or the column catalogue would read is an error there
 (which copy is meant is ambiguous), any other is kept as an extra column. The renamed copies are listed in
 the table's ``attrs["duplicate_headers"]`` ({new name: name in the file}).
+
+Two more rules are shared by the text and the workbook readers, so that both read a cell the same
+way: `total_row_label` (a last row labelled "Total" is dropped) and `detect_number_format` (the
+decimal mark and thousands separator shown by the numbers written as text: every cell of a text
+export, the text cells of a workbook, where Excel keeps a "number stored as text").
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import Message
 
 HEADER_SEARCH_ROWS = 20
+NUMBER_SAMPLE_ROWS = 2000
+"""Data rows whose cells `detect_number_format` looks at (the first ones), in text exports and workbooks."""
+
+TOTAL_ROW = re.compile(r"^\s*(total|totaux|totals|somme|sum|grand total)\b(?![-_./])", re.IGNORECASE)
+"""The first filled cell of a totals row ("Total", "TOTAUX", "Grand total", "Somme", "Total général"),
+not a code that starts with the word ("TOTAL-2024", "Total_ERP")."""
+
+
+def _show(value: str) -> str:
+    return "'" + value + "'"
+
+
+def _many(key: str, n: int) -> str:
+    """`key` for one, `key_many` for any other count (the locale files hold both)."""
+    return key if n == 1 else key + "_many"
+
+
+def total_row_label(cells) -> str | None:
+    """The label of a totals row (its first filled cell, stripped, when that is text matching
+    `TOTAL_ROW`), else None. The rule of both file readers: the last data row of a sheet or of a
+    text export is dropped when it has such a label; a totals row anywhere else is data (and is
+    then reported by the contract, as any row with blank required cells)."""
+    label = next((v for v in cells if v is not None and not (isinstance(v, str) and not v.strip())), None)
+    return label.strip() if isinstance(label, str) and TOTAL_ROW.match(label) else None
+
 
 _MARK_KEYS = {
     ",": "mark_comma",
@@ -64,7 +96,7 @@ class SourceInfo:
             lines.append(Message("det_delimiter", mark=mark_text(self.delimiter)))
         if self.decimal:
             lines.append(Message("det_decimal", mark=mark_text(self.decimal)))
-        if self.kind == "csv":
+        if self.kind == "csv" or self.thousands:
             lines.append(
                 Message("det_thousands", mark=mark_text(self.thousands))
                 if self.thousands
@@ -143,3 +175,118 @@ def distinct_header(header: list[str], where, notes: list) -> tuple[list[str], d
             )
         )
     return names, renamed
+
+
+# ---------------------------------------------------------------------------------------------
+# decimal mark and thousands separator
+
+
+_SPACE_GROUPED = re.compile(r"\d{1,3}(?P<sp>[ \u00a0\u202f])\d{3}(?:(?P=sp)\d{3})*(?:(?P<dec>[.,])\d+)?")
+_DOT_THOUSANDS_COMMA_DEC = re.compile(r"\d{1,3}(?:\.\d{3})+,\d+")
+_COMMA_THOUSANDS_DOT_DEC = re.compile(r"\d{1,3}(?:,\d{3})+\.\d+")
+_DOT_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3}){2,}")
+_COMMA_GROUPS = re.compile(r"\d{1,3}(?:,\d{3}){2,}")
+_AMBIGUOUS = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")
+_SIMPLE_DECIMAL = re.compile(r"\d*[.,]\d+")
+_NUMBER_EDGES = " \u00a0\u202f+-\u2212()€$£%"
+
+
+def classify_number(cell: str) -> tuple[str | None, str | None, str | None] | None:
+    """(decimal mark, thousands separator, ambiguous mark) shown by one cell, or None if not a number."""
+    core = cell.strip(_NUMBER_EDGES)
+    if not core or not core[-1].isdigit() or not (core[0].isdigit() or core[0] in ".,"):
+        return None
+    if m := _SPACE_GROUPED.fullmatch(core):
+        return m.group("dec"), m.group("sp"), None
+    if _DOT_THOUSANDS_COMMA_DEC.fullmatch(core):
+        return ",", ".", None
+    if _COMMA_THOUSANDS_DOT_DEC.fullmatch(core):
+        return ".", ",", None
+    if _DOT_GROUPS.fullmatch(core):
+        return None, ".", None
+    if _COMMA_GROUPS.fullmatch(core):
+        return None, ",", None
+    if _AMBIGUOUS.fullmatch(core):
+        return None, None, core[-4]
+    if _SIMPLE_DECIMAL.fullmatch(core):
+        return ("," if "," in core else "."), None, None
+    return None
+
+
+def detect_number_format(samples: list[list[str]], delimiter: str | None, notes: list[str]) -> tuple[str, str | None]:
+    """Decimal mark and thousands separator shown by the numeric-looking cells of a text table
+    (`samples`: the filled cells of the first data rows, one list per column)."""
+    decimal_votes: Counter = Counter()
+    thousands_votes: Counter = Counter()
+    ambiguous: Counter = Counter()
+    examples: dict[tuple[str, str], str] = {}
+    for col in samples:
+        for value in col:
+            found = classify_number(value)
+            if found is None:
+                continue
+            dec, thou, amb = found
+            if dec:
+                decimal_votes[dec] += 1
+                examples.setdefault(("dec", dec), value.strip())
+            if thou:
+                thousands_votes[thou] += 1
+                examples.setdefault(("thou", thou), value.strip())
+            if amb:
+                ambiguous[amb] += 1
+                examples.setdefault(("amb", amb), value.strip())
+
+    locale_default = "," if delimiter == ";" else "."
+    if decimal_votes:
+        ranked = decimal_votes.most_common()
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            decimal = locale_default
+        else:
+            decimal = ranked[0][0]
+        n = decimal_votes[decimal]
+        key = "note_decimal_comma" if decimal == "," else "note_decimal_point"
+        notes.append(Message(_many(key, n), n=n, example=_show(examples[("dec", decimal)])))
+        other = "." if decimal == "," else ","
+        if decimal_votes[other]:
+            n = decimal_votes[other]
+            notes.append(
+                Message(
+                    _many("note_other_decimal", n),
+                    n=n,
+                    other=repr(other),
+                    decimal=repr(decimal),
+                    example=_show(examples[("dec", other)]),
+                )
+            )
+    else:
+        marks = [t for t, _ in thousands_votes.most_common() if t in ".,"]
+        if marks:
+            decimal = "," if marks[0] == "." else "."
+        else:
+            decimal = locale_default
+            if not ambiguous:
+                notes.append(Message("note_no_decimal", mark=repr(decimal)))
+
+    for mark, n in ambiguous.items():
+        read_as = Message("thousands_separator" if mark != decimal else "decimal_mark")
+        if mark != decimal:
+            thousands_votes[mark] += n
+        notes.append(
+            Message(
+                _many("note_ambiguous", n),
+                n=n,
+                example=_show(examples[("amb", mark)]),
+                mark=repr(mark),
+                read_as=read_as,
+            )
+        )
+
+    candidates = [(t, n) for t, n in thousands_votes.most_common() if t != decimal]
+    thousands = candidates[0][0] if candidates else None
+    if thousands is not None:
+        example = examples.get(("thou", thousands)) or examples.get(("amb", thousands), "")
+        notes.append(Message("note_thousands", mark=mark_name(thousands), example=_show(example)))
+        for t, n in candidates[1:]:
+            if not t.isspace():  # spaces of any kind are read as thousands separators (`cells.to_float`)
+                notes.append(Message(_many("note_other_thousands", n), n=n, mark=mark_name(t)))
+    return decimal, thousands

@@ -5,8 +5,9 @@ Where it sits: one of the readers `sources.read_source` dispatches to (the start
 sources → cells → mapping → privacy → contract → metrics → portfolio). `read_text` decodes the bytes
 (BOMs, UTF-8, cp1252, UTF-16, or UTF-8 and cp1252 line by line), takes the delimiter from a `sep=`
 line, the .tsv extension or the most consistent field count, skips title lines above the header,
-parses the records, and detects the number format from the numeric-looking cells
-(`SourceInfo.decimal` and `thousands`, which `contract` passes to `cells` to read numbers). No cell
+parses the records, drops a last line labelled "Total" (`total_row_label`, the workbook's rule), and
+detects the number format from the numeric-looking cells (`detect_number_format`, shared with the
+workbook reader: `SourceInfo.decimal` and `thousands`, which `contract` passes to `cells`). No cell
 is converted: cells stay strings (blank -> missing); the index is the physical line number (header =
 line 1).
 
@@ -31,17 +32,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from amo_analysis.ingest.source_info import HEADER_SEARCH_ROWS, SourceInfo, check_header, distinct_header, mark_name
+from amo_analysis.ingest.source_info import (
+    HEADER_SEARCH_ROWS,
+    NUMBER_SAMPLE_ROWS,
+    SourceInfo,
+    check_header,
+    classify_number,
+    detect_number_format,
+    distinct_header,
+    total_row_label,
+)
 from amo_analysis.errors import InputError, Problem
 from amo_analysis.i18n import Message
 
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_RECORDS = 50
-_NUMBER_SAMPLE_RECORDS = 2000
-
-
-def _show(value: str) -> str:
-    return "'" + value + "'"
 
 
 def _many(key: str, n: int) -> str:
@@ -88,7 +93,7 @@ def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     del text
     info.header_row = table.header_line
     info.notes.extend(table.notes)
-    header, columns = table.header, table.columns
+    header, columns = table.header, _without_total_line(table.columns, name, table.header_line, info.notes)
     keep = check_header(
         header,
         name,
@@ -101,12 +106,28 @@ def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     columns = [columns[j] for j in keep]
     header, renamed = distinct_header(header, lambda j: f"column {keep[j] + 1}", info.notes)
 
-    samples = [col.iloc[:_NUMBER_SAMPLE_RECORDS].dropna().tolist() for col in columns]
-    info.decimal, info.thousands = _detect_number_format(samples, delimiter, info.notes)
+    samples = [col.iloc[:NUMBER_SAMPLE_ROWS].dropna().tolist() for col in columns]
+    info.decimal, info.thousands = detect_number_format(samples, delimiter, info.notes)
     df = pd.DataFrame(dict(zip(header, columns)), index=columns[0].index)
     df.columns = pd.Index(header)
     df.attrs["duplicate_headers"] = renamed
     return df, info
+
+
+def _without_total_line(columns: list[pd.Series], name: str, header_line: int, notes: list) -> list[pd.Series]:
+    """`columns` without their last data line when it is a totals line (`total_row_label`, the
+    workbook's rule; blank lines are never data lines, so a totals line between or after blank
+    lines at the end of an export is the last one); a note says so."""
+    label = total_row_label([col.iloc[-1] for col in columns])
+    if label is None:
+        return columns
+    line = int(columns[0].index[-1])
+    if len(columns[0]) == 1:
+        raise InputError(
+            f"{name}: the file has a header (line {header_line}) and a total line (line {line}) but no data rows."
+        )
+    notes.append(Message("note_total_line", line=line, label=repr(label)))
+    return [col.iloc[:-1] for col in columns]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +266,7 @@ def _locate_header(records: list) -> tuple[int, list[str]]:
         for i, (_, fields) in enumerate(records[:HEADER_SEARCH_ROWS]):
             cells = _filled(fields)
             if len(cells) > 1:
-                if len(cells) >= 3 and sum(_classify_number(c) is None for c in cells) > len(cells) / 2:
+                if len(cells) >= 3 and sum(classify_number(c) is None for c in cells) > len(cells) / 2:
                     return i, [
                         Message("note_title_line", line=line, title=repr((_filled(skipped) or [""])[0].strip()))
                         for line, skipped in records[:i]
@@ -437,117 +458,3 @@ def _data_lines(data: bytes, offset: int, first_line: int, n_records: int) -> np
     length = ends - starts
     empty = (length == 0) | ((length == 1) & (buf[np.minimum(starts, len(buf) - 1)] == 13))
     return first_line + np.flatnonzero(~empty)
-
-
-# ---------------------------------------------------------------------------------------------
-# decimal mark and thousands separator
-
-
-_SPACE_GROUPED = re.compile(r"\d{1,3}(?P<sp>[ \u00a0\u202f])\d{3}(?:(?P=sp)\d{3})*(?:(?P<dec>[.,])\d+)?")
-_DOT_THOUSANDS_COMMA_DEC = re.compile(r"\d{1,3}(?:\.\d{3})+,\d+")
-_COMMA_THOUSANDS_DOT_DEC = re.compile(r"\d{1,3}(?:,\d{3})+\.\d+")
-_DOT_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3}){2,}")
-_COMMA_GROUPS = re.compile(r"\d{1,3}(?:,\d{3}){2,}")
-_AMBIGUOUS = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")
-_SIMPLE_DECIMAL = re.compile(r"\d*[.,]\d+")
-_NUMBER_EDGES = " \u00a0\u202f+-\u2212()€$£%"
-
-
-def _classify_number(cell: str) -> tuple[str | None, str | None, str | None] | None:
-    """(decimal mark, thousands separator, ambiguous mark) shown by one cell, or None if not a number."""
-    core = cell.strip(_NUMBER_EDGES)
-    if not core or not core[-1].isdigit() or not (core[0].isdigit() or core[0] in ".,"):
-        return None
-    if m := _SPACE_GROUPED.fullmatch(core):
-        return m.group("dec"), m.group("sp"), None
-    if _DOT_THOUSANDS_COMMA_DEC.fullmatch(core):
-        return ",", ".", None
-    if _COMMA_THOUSANDS_DOT_DEC.fullmatch(core):
-        return ".", ",", None
-    if _DOT_GROUPS.fullmatch(core):
-        return None, ".", None
-    if _COMMA_GROUPS.fullmatch(core):
-        return None, ",", None
-    if _AMBIGUOUS.fullmatch(core):
-        return None, None, core[-4]
-    if _SIMPLE_DECIMAL.fullmatch(core):
-        return ("," if "," in core else "."), None, None
-    return None
-
-
-def _detect_number_format(samples: list[list[str]], delimiter: str | None, notes: list[str]) -> tuple[str, str | None]:
-    """Decimal mark and thousands separator shown by the numeric-looking cells of a text table
-    (`samples`: the filled cells of the first data rows, one list per column)."""
-    decimal_votes: Counter = Counter()
-    thousands_votes: Counter = Counter()
-    ambiguous: Counter = Counter()
-    examples: dict[tuple[str, str], str] = {}
-    for col in samples:
-        for value in col:
-            found = _classify_number(value)
-            if found is None:
-                continue
-            dec, thou, amb = found
-            if dec:
-                decimal_votes[dec] += 1
-                examples.setdefault(("dec", dec), value.strip())
-            if thou:
-                thousands_votes[thou] += 1
-                examples.setdefault(("thou", thou), value.strip())
-            if amb:
-                ambiguous[amb] += 1
-                examples.setdefault(("amb", amb), value.strip())
-
-    locale_default = "," if delimiter == ";" else "."
-    if decimal_votes:
-        ranked = decimal_votes.most_common()
-        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-            decimal = locale_default
-        else:
-            decimal = ranked[0][0]
-        n = decimal_votes[decimal]
-        key = "note_decimal_comma" if decimal == "," else "note_decimal_point"
-        notes.append(Message(_many(key, n), n=n, example=_show(examples[("dec", decimal)])))
-        other = "." if decimal == "," else ","
-        if decimal_votes[other]:
-            n = decimal_votes[other]
-            notes.append(
-                Message(
-                    _many("note_other_decimal", n),
-                    n=n,
-                    other=repr(other),
-                    decimal=repr(decimal),
-                    example=_show(examples[("dec", other)]),
-                )
-            )
-    else:
-        marks = [t for t, _ in thousands_votes.most_common() if t in ".,"]
-        if marks:
-            decimal = "," if marks[0] == "." else "."
-        else:
-            decimal = locale_default
-            if not ambiguous:
-                notes.append(Message("note_no_decimal", mark=repr(decimal)))
-
-    for mark, n in ambiguous.items():
-        read_as = Message("thousands_separator" if mark != decimal else "decimal_mark")
-        if mark != decimal:
-            thousands_votes[mark] += n
-        notes.append(
-            Message(
-                _many("note_ambiguous", n),
-                n=n,
-                example=_show(examples[("amb", mark)]),
-                mark=repr(mark),
-                read_as=read_as,
-            )
-        )
-
-    candidates = [(t, n) for t, n in thousands_votes.most_common() if t != decimal]
-    thousands = candidates[0][0] if candidates else None
-    if thousands is not None:
-        example = examples.get(("thou", thousands)) or examples.get(("amb", thousands), "")
-        notes.append(Message("note_thousands", mark=mark_name(thousands), example=_show(example)))
-        for t, n in candidates[1:]:
-            notes.append(Message(_many("note_other_thousands", n), n=n, mark=mark_name(t)))
-    return decimal, thousands
