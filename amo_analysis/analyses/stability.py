@@ -1,0 +1,233 @@
+"""Verdicts that rest on one project or one organisation: leave-one-out for every claim reading.
+
+For each reading of the claims check (`effects.claims_check`: adjusted OLS, HC2 / CR2, Bell–McCaffrey
+df) this module asks what the verdict would be without each project, and without each organisation:
+
+* the leave-one-out estimates are exact and analytic for every project and every organisation
+  (`stats.influence`): `loo_low` / `loo_high` are their range over every project deletion, on the
+  reading's scale (percent change: exp(Δ ln ratio) − 1; percentage points: a difference of
+  fractions; relative change of the mean: adjusted mean with ÷ without − 1);
+* the verdict after a deletion needs the deletion's interval, which HC2 / CR2 does not give
+  analytically: the deletions that could change it (`influence.screen`: a first-order interval moving
+  an end at least half-way to a decision boundary, at most `influence.MAX_REFITS` per reading and
+  kind of unit) are refitted exactly, with the full portfolio's covariates and clustering;
+* `stability` is "rests on one project" when deleting some project alone changes the verdict,
+  else "rests on one organisation" when deleting some organisation does, else "stable";
+  `decisive` the projects (or organisations) whose deletion alone changes it, at most 5, the one
+  moving the estimate most first; `decisive_verdict` the verdict without the first of them.
+
+Privacy: projects are named by `project_id` as the run holds it (pseudonymised under
+`--pseudonymise`); an organisation outside `public` (below `--min-org-size` projects, or withheld by
+the run) is never named: it is counted in `decisive_hidden` instead.
+
+No verdict (too few organisations, no interval) means nothing to test: `stability` is then "stable"
+with no deletion tested (`n_refits` = 0) — the verdict "inconclusive" cannot rest on one project.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from amo_analysis.analyses import effects
+from amo_analysis.errors import InputError
+from amo_analysis.stats import claims as claims_mod
+from amo_analysis.stats import effects as estimators
+from amo_analysis.stats import influence
+
+__all__ = ["STABLE", "ONE_PROJECT", "ONE_ORGANISATION", "STABILITY_COLUMNS", "claims_stability", "MAX_DECISIVE"]
+
+STABLE, ONE_PROJECT, ONE_ORGANISATION = "stable", "rests on one project", "rests on one organisation"
+STABILITY_COLUMNS = [
+    "stability",
+    "decisive",
+    "decisive_kind",
+    "decisive_hidden",
+    "decisive_verdict",
+    "loo_low",
+    "loo_high",
+    "n_refits",
+]
+#: decisive units named, at most
+MAX_DECISIVE = 5
+ORGANISATION = "organisation"
+
+
+def _spec(measure: str, scale: str) -> effects.Spec | None:
+    return next((s for s in effects.SPECS if s.measure == measure and s.scale == scale), None)
+
+
+def _fit(data, spec, design, treatment, fits):
+    key = (spec.outcome, "ols", None)
+    if fits is not None and key in fits and not isinstance(fits[key], str):
+        return fits[key]
+    try:
+        return estimators.estimate_effect(
+            data, spec.outcome, treatment, design.covariates, method="ols", cluster=design.cluster
+        )
+    except (InputError, np.linalg.LinAlgError):
+        return None
+
+
+def _reading(data, spec, design, treatment, claim_value) -> tuple[float, str]:
+    """(estimate on the reading's scale, verdict) of one reading refitted on `data`."""
+    row = effects._row(spec, "ols", None, float("nan"))
+    try:
+        res = estimators.estimate_effect(
+            data, spec.outcome, treatment, design.covariates, method="ols", cluster=design.cluster
+        )
+    except (InputError, np.linalg.LinAlgError):
+        return float("nan"), claims_mod.INCONCLUSIVE
+    effects._fill(row, res, spec)
+    low, high = row["ci_low"], row["ci_high"]
+    if design.clustered and not design.user_cluster:
+        now = effects.design_for(data, design.covariates, None, treatment)
+        if not now.enough:
+            low = high = float("nan")
+    ok = math.isfinite(low) and math.isfinite(high)
+    return row["estimate"], claims_mod.verdict(low if ok else None, high if ok else None, claim_value, 0.0)
+
+
+def _on_scale(spec, coef: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    if spec.ratio_of_means:
+        return ratio
+    return np.expm1(coef) if spec.log_outcome else coef
+
+
+def _boundaries(spec, res, claimed: float) -> list[float]:
+    """Where the verdict changes, on the coefficient's scale: the null and the claimed value."""
+    if spec.ratio_of_means:
+        mu0 = res.details.get("ratio_of_means", {}).get("control_mean", float("nan"))
+        return [0.0, claimed * mu0]
+    return [0.0, math.log1p(claimed) if spec.log_outcome and claimed > -1 else claimed]
+
+
+def _decisive(
+    data, res, spec, design, treatment, claim, verdict, deletions, rows_of, full_estimate
+) -> tuple[list, list[float], list[str], int]:
+    """The units of `deletions` whose exact refit changes the verdict: (units, |moves|, verdicts, refits)."""
+    crit = (res.ci_high - res.estimate) / res.std_error if res.std_error else float("nan")
+    if not math.isfinite(crit):
+        return [], [], [], 0
+    picked = influence.screen(
+        deletions.coef,
+        deletions.se,
+        res.ci_low,
+        res.ci_high,
+        crit,
+        _boundaries(spec, res, claim),
+        deletions.unidentified,
+    )
+    found = []
+    for pos in picked:
+        estimate, new_verdict = _reading(data.drop(index=rows_of(pos)), spec, design, treatment, claim)
+        if new_verdict != verdict:
+            move = abs(estimate - full_estimate) if math.isfinite(estimate) else math.inf
+            found.append((move, deletions.labels[pos], new_verdict))
+    found.sort(key=lambda f: -f[0])
+    return [f[1] for f in found], [f[0] for f in found], [f[2] for f in found], len(picked)
+
+
+def _empty(n_refits: int = 0) -> dict:
+    return {
+        "stability": STABLE,
+        "decisive": [],
+        "decisive_kind": "",
+        "decisive_hidden": 0,
+        "decisive_verdict": "",
+        "loo_low": float("nan"),
+        "loo_high": float("nan"),
+        "n_refits": n_refits,
+    }
+
+
+def claims_stability(
+    data: pd.DataFrame,
+    claims: pd.DataFrame,
+    design,
+    fits: dict | None = None,
+    treatment: str = "amo",
+    public: set | None = None,
+) -> pd.DataFrame:
+    """`claims` (a `claims_check` table) with `STABILITY_COLUMNS` added (module docstring).
+
+    `data`: the portfolio the check ran on (with `overview.with_model_columns`); `design`: its
+    `AssignmentDesign`; `fits`: the OLS `EffectResult`s of `effects.estimate_all(..., keep=fits)`
+    (refitted when absent); `public`: the organisations that may be named (None: every organisation
+    with at least `DEFAULTS.min_org_size` projects)."""
+    from amo_analysis.defaults import DEFAULTS
+
+    if public is None and ORGANISATION in data:
+        counts = data[ORGANISATION].dropna().astype(str).value_counts()
+        public = {name for name, n in counts.items() if n >= DEFAULTS.min_org_size}
+    public = public or set()
+    results, cache = [], {}
+    for _, row in claims.iterrows():
+        spec = _spec(row["measure"], row["scale"])
+        interval = math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])
+        if spec is None or not interval or row["method"] != "ols":
+            results.append(_empty())
+            continue
+        if spec.outcome not in cache:
+            res = _fit(data, spec, design, treatment, fits)
+            cache[spec.outcome] = (res, None, None)
+            if res is not None and res.rows is not None and res.model is not None:
+                X, y = res.model.model.exog, res.model.model.endog
+                groups = data.loc[res.rows, design.cluster].to_numpy() if design.cluster else None
+                projects = influence.project_deletions(X, y, 1, res.std_error, groups)
+                organisations = None
+                if ORGANISATION in data:
+                    orgs = data.loc[res.rows, ORGANISATION].astype(object).where(lambda s: s.notna(), None)
+                    if orgs.nunique(dropna=True) >= 2:
+                        organisations = influence.organisation_deletions(X, y, 1, res.std_error, orgs.to_numpy())
+                cache[spec.outcome] = (res, projects, organisations)
+        res, projects, organisations = cache[spec.outcome]
+        if projects is None:
+            results.append(_empty())
+            continue
+        verdict, claimed, full = row["verdict"], float(row["claimed"]), float(row["estimate"])
+        on_scale = _on_scale(spec, projects.coef, projects.ratio)
+        out = _empty()
+        finite = on_scale[np.isfinite(on_scale)]
+        if len(finite):
+            out.update(loo_low=float(finite.min()), loo_high=float(finite.max()))
+        ids = data.loc[res.rows, "project_id"].astype(str).to_numpy() if "project_id" in data else None
+        units, moves, verdicts, refits = _decisive(
+            data, res, spec, design, treatment, claimed, verdict, projects, lambda pos: [res.rows[pos]], full
+        )
+        out["n_refits"] = refits
+        if units:
+            names = [ids[pos] if ids is not None else str(res.rows[pos]) for pos in units]
+            out.update(
+                stability=ONE_PROJECT,
+                decisive=names[:MAX_DECISIVE],
+                decisive_kind="project",
+                decisive_verdict=verdicts[0],
+            )
+        elif organisations is not None:
+            org_rows = data.loc[res.rows, ORGANISATION]
+
+            def rows_of(pos, labels=organisations.labels):
+                return res.rows[(org_rows == labels[pos]).to_numpy()]
+
+            units, moves, verdicts, refits = _decisive(
+                data, res, spec, design, treatment, claimed, verdict, organisations, rows_of, full
+            )
+            out["n_refits"] += refits
+            if units:
+                shown = [str(u) for u in units if str(u) in public]
+                out.update(
+                    stability=ONE_ORGANISATION,
+                    decisive=shown[:MAX_DECISIVE],
+                    decisive_kind="organisation",
+                    decisive_hidden=len(units) - len(shown),
+                    decisive_verdict=verdicts[0],
+                )
+        results.append(out)
+    extra = pd.DataFrame(results, index=claims.index, columns=STABILITY_COLUMNS)
+    extra["decisive"] = pd.Series([r["decisive"] for r in results], index=claims.index, dtype=object)
+    table = pd.concat([claims, extra], axis=1)
+    table.attrs = dict(claims.attrs)
+    return table
