@@ -32,12 +32,22 @@ import numpy as np
 import pandas as pd
 
 from amo_analysis.analyses import effects
+from amo_analysis.analyses.organisations import OTHERS, organisation_groups
+from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import effects as estimators
 from amo_analysis.stats import influence
 
-__all__ = ["STABLE", "ONE_PROJECT", "ONE_ORGANISATION", "STABILITY_COLUMNS", "claims_stability", "MAX_DECISIVE"]
+__all__ = [
+    "public_organisations",
+    "STABLE",
+    "ONE_PROJECT",
+    "ONE_ORGANISATION",
+    "STABILITY_COLUMNS",
+    "claims_stability",
+    "MAX_DECISIVE",
+]
 
 STABLE, ONE_PROJECT, ONE_ORGANISATION = "stable", "rests on one project", "rests on one organisation"
 STABILITY_COLUMNS = [
@@ -143,6 +153,14 @@ def _empty(n_refits: int = 0) -> dict:
     }
 
 
+def public_organisations(portfolio) -> set:
+    """The organisations of `portfolio` a report may name: those with at least the run's
+    `--min-org-size` projects that the run did not withhold (`organisations.organisation_groups`)."""
+    size = portfolio.disclosure.get("min_org_size", DEFAULTS.min_org_size) if portfolio.disclosure else None
+    groups = organisation_groups(portfolio, DEFAULTS.min_org_size if size is None else int(size))
+    return {str(g) for g in groups.dropna().unique() if g != OTHERS}
+
+
 def claims_stability(
     data: pd.DataFrame,
     claims: pd.DataFrame,
@@ -157,8 +175,6 @@ def claims_stability(
     `AssignmentDesign`; `fits`: the OLS `EffectResult`s of `effects.estimate_all(..., keep=fits)`
     (refitted when absent); `public`: the organisations that may be named (None: every organisation
     with at least `DEFAULTS.min_org_size` projects)."""
-    from amo_analysis.defaults import DEFAULTS
-
     if public is None and ORGANISATION in data:
         counts = data[ORGANISATION].dropna().astype(str).value_counts()
         public = {name for name, n in counts.items() if n >= DEFAULTS.min_org_size}

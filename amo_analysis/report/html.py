@@ -27,6 +27,7 @@ from amo_analysis.i18n import (
     translate,
 )
 from amo_analysis.paths import TEMPLATES_DIR
+from amo_analysis.report.stability import stability_sentence
 
 if TYPE_CHECKING:  # nbconvert and nbformat are imported where pages are written, not for the summary
     import nbformat
@@ -329,6 +330,7 @@ def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
             sentence += " " + translate(
                 "card_projects_needed", lang, needed=format_number(first["projects_needed"], lang)
             )
+        sentence = " ".join(part for part in (sentence, stability_sentence(first, lang, stable_too=False)) if part)
         sensitivity = by_name.get("sensitivity." + first["name"].removeprefix("claim."))
         reading = READING.search(label)
         cards.append(
