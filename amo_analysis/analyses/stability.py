@@ -81,21 +81,28 @@ def _fit(data, spec, design, treatment, fits):
         return None
 
 
-def _reading(data, spec, design, treatment, claim_value) -> tuple[float, str]:
-    """(estimate on the reading's scale, verdict) of one reading refitted on `data`."""
-    row = effects._row(spec, "ols", None, float("nan"))
-    try:
-        res = estimators.estimate_effect(
-            data, spec.outcome, treatment, design.covariates, method="ols", cluster=design.cluster
-        )
-    except (InputError, np.linalg.LinAlgError):
+def _refit(data, spec, design, treatment, refits: dict, key):
+    """The OLS fit of `spec.outcome` on `data` (a portfolio less one unit), once per (outcome, unit)."""
+    if (spec.outcome, key) not in refits:
+        try:
+            refits[spec.outcome, key] = estimators.estimate_effect(
+                data, spec.outcome, treatment, design.covariates, method="ols", cluster=design.cluster
+            )
+        except (InputError, np.linalg.LinAlgError):
+            refits[spec.outcome, key] = None
+        if design.clustered and not design.user_cluster and refits[spec.outcome, key] is not None:
+            if not effects.design_for(data, design.covariates, None, treatment).enough:
+                refits[spec.outcome, key] = None  # too few organisations left on a side: no verdict
+    return refits[spec.outcome, key]
+
+
+def _reading(res, spec, claim_value) -> tuple[float, str]:
+    """(estimate on the reading's scale, verdict) of one reading from a refit (None: no verdict)."""
+    if res is None:
         return float("nan"), claims_mod.INCONCLUSIVE
+    row = effects._row(spec, "ols", None, float("nan"))
     effects._fill(row, res, spec)
     low, high = row["ci_low"], row["ci_high"]
-    if design.clustered and not design.user_cluster:
-        now = effects.design_for(data, design.covariates, None, treatment)
-        if not now.enough:
-            low = high = float("nan")
     ok = math.isfinite(low) and math.isfinite(high)
     return row["estimate"], claims_mod.verdict(low if ok else None, high if ok else None, claim_value, 0.0)
 
@@ -106,38 +113,49 @@ def _on_scale(spec, coef: np.ndarray, ratio: np.ndarray) -> np.ndarray:
     return np.expm1(coef) if spec.log_outcome else coef
 
 
-def _boundaries(spec, res, claimed: float) -> list[float]:
-    """Where the verdict changes, on the coefficient's scale: the null and the claimed value."""
-    if spec.ratio_of_means:
-        mu0 = res.details.get("ratio_of_means", {}).get("control_mean", float("nan"))
-        return [0.0, claimed * mu0]
-    return [0.0, math.log1p(claimed) if spec.log_outcome and claimed > -1 else claimed]
-
-
-def _decisive(
-    data, res, spec, design, treatment, claim, verdict, deletions, rows_of, full_estimate
-) -> tuple[list, list[float], list[str], int]:
-    """The units of `deletions` whose exact refit changes the verdict: (units, |moves|, verdicts, refits)."""
+def _screened(spec, res, row, deletions) -> np.ndarray:
+    """The deletions of `deletions` worth an exact refit for this reading (`influence.screen`), on the
+    coefficient's scale — the verdict's boundaries mapped there (ln(1 + claimed) for a log outcome) —
+    or, for a ratio of adjusted means, on the ratio's: each deletion's exact ratio, its first-order
+    standard error divided by |μ₀|, against the full fit's Fieller interval."""
     crit = (res.ci_high - res.estimate) / res.std_error if res.std_error else float("nan")
     if not math.isfinite(crit):
-        return [], [], [], 0
-    picked = influence.screen(
-        deletions.coef,
-        deletions.se,
-        res.ci_low,
-        res.ci_high,
-        crit,
-        _boundaries(spec, res, claim),
-        deletions.unidentified,
+        return np.array([], dtype=int)
+    claimed = float(row["claimed"])
+    if not (math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])):
+        # no interval (Fieller's is unbounded when μ₀ is not clearly away from 0): the deletions whose
+        # first-order interval of the coefficient moves an end by at least SCREEN_SHARE of its SE
+        return influence.movers(deletions.coef, deletions.se, res.ci_low, res.ci_high, crit, deletions.unidentified)
+    if spec.ratio_of_means:
+        mu0 = abs(res.details.get("ratio_of_means", {}).get("control_mean") or float("nan"))
+        return influence.screen(
+            deletions.ratio,
+            deletions.se / mu0,
+            row["ci_low"],
+            row["ci_high"],
+            crit,
+            [0.0, claimed],
+            deletions.unidentified,
+        )
+    bound = math.log1p(claimed) if spec.log_outcome and claimed > -1 else claimed
+    return influence.screen(
+        deletions.coef, deletions.se, res.ci_low, res.ci_high, crit, [0.0, bound], deletions.unidentified
     )
+
+
+def _decisive(data, res, spec, design, treatment, row, deletions, rows_of, refits, kind):
+    """The units of `deletions` whose exact refit changes the verdict: (units, verdicts, refits done),
+    the unit moving the reading's estimate most first."""
+    picked = _screened(spec, res, row, deletions)
     found = []
     for pos in picked:
-        estimate, new_verdict = _reading(data.drop(index=rows_of(pos)), spec, design, treatment, claim)
-        if new_verdict != verdict:
-            move = abs(estimate - full_estimate) if math.isfinite(estimate) else math.inf
+        fit = _refit(data.drop(index=rows_of(pos)), spec, design, treatment, refits, (kind, pos))
+        estimate, new_verdict = _reading(fit, spec, float(row["claimed"]))
+        if new_verdict != row["verdict"]:
+            move = abs(estimate - float(row["estimate"])) if math.isfinite(estimate) else math.inf
             found.append((move, deletions.labels[pos], new_verdict))
     found.sort(key=lambda f: -f[0])
-    return [f[1] for f in found], [f[0] for f in found], [f[2] for f in found], len(picked)
+    return [f[1] for f in found], [f[2] for f in found], len(picked)
 
 
 def _empty(n_refits: int = 0) -> dict:
@@ -179,11 +197,11 @@ def claims_stability(
         counts = data[ORGANISATION].dropna().astype(str).value_counts()
         public = {name for name, n in counts.items() if n >= DEFAULTS.min_org_size}
     public = public or set()
-    results, cache = [], {}
+    results, cache, refit_cache = [], {}, {}
     for _, row in claims.iterrows():
         spec = _spec(row["measure"], row["scale"])
-        interval = math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])
-        if spec is None or not interval or row["method"] != "ols":
+        too_few = design is not None and not design.enough
+        if spec is None or too_few or row["method"] != "ols" or not math.isfinite(row["estimate"]):
             results.append(_empty())
             continue
         if spec.outcome not in cache:
@@ -203,15 +221,14 @@ def claims_stability(
         if projects is None:
             results.append(_empty())
             continue
-        verdict, claimed, full = row["verdict"], float(row["claimed"]), float(row["estimate"])
         on_scale = _on_scale(spec, projects.coef, projects.ratio)
         out = _empty()
         finite = on_scale[np.isfinite(on_scale)]
         if len(finite):
             out.update(loo_low=float(finite.min()), loo_high=float(finite.max()))
         ids = data.loc[res.rows, "project_id"].astype(str).to_numpy() if "project_id" in data else None
-        units, moves, verdicts, refits = _decisive(
-            data, res, spec, design, treatment, claimed, verdict, projects, lambda pos: [res.rows[pos]], full
+        units, verdicts, refits = _decisive(
+            data, res, spec, design, treatment, row, projects, lambda pos: [res.rows[pos]], refit_cache, "project"
         )
         out["n_refits"] = refits
         if units:
@@ -228,8 +245,8 @@ def claims_stability(
             def rows_of(pos, labels=organisations.labels):
                 return res.rows[(org_rows == labels[pos]).to_numpy()]
 
-            units, moves, verdicts, refits = _decisive(
-                data, res, spec, design, treatment, claimed, verdict, organisations, rows_of, full
+            units, verdicts, refits = _decisive(
+                data, res, spec, design, treatment, row, organisations, rows_of, refit_cache, "organisation"
             )
             out["n_refits"] += refits
             if units:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Deletions", "project_deletions", "organisation_deletions", "screen", "MAX_REFITS", "SCREEN_SHARE"]
+__all__ = ["Deletions", "project_deletions", "organisation_deletions", "screen", "movers", "MAX_REFITS", "SCREEN_SHARE"]
 
 #: exact refits per reading and kind of unit (projects, organisations), at most
 MAX_REFITS = 8
@@ -196,3 +196,29 @@ def screen(
     score = np.where(odd, np.inf, score)
     keep = np.flatnonzero(score >= SCREEN_SHARE)
     return keep[np.argsort(-score[keep], kind="stable")][:max_refits]
+
+
+def movers(
+    estimate: np.ndarray,
+    se: np.ndarray,
+    low: float,
+    high: float,
+    crit: float,
+    unidentified: np.ndarray | None = None,
+    max_refits: int = MAX_REFITS,
+) -> np.ndarray:
+    """Positions of the deletions whose first-order interval (estimate ± crit·se) moves an end of the
+    full interval [low, high] by at least `SCREEN_SHARE` of the full standard error, (high − low) /
+    (2 crit), most moving first, at most `max_refits`: the screen when the reading itself has no
+    interval to compare with decision boundaries (a ratio whose Fieller interval is unbounded)."""
+    estimate = np.asarray(estimate, dtype=float)
+    full_se = (high - low) / (2 * crit) if crit > 0 else float("nan")
+    if not (math.isfinite(full_se) and full_se > 0) or len(estimate) == 0:
+        return np.array([], dtype=int)
+    move = np.maximum(np.abs(estimate - crit * se - low), np.abs(estimate + crit * se - high)) / full_se
+    odd = ~np.isfinite(estimate)
+    if unidentified is not None:
+        odd |= np.asarray(unidentified, dtype=bool)
+    move = np.where(odd, np.inf, move)
+    keep = np.flatnonzero(move >= SCREEN_SHARE)
+    return keep[np.argsort(-move[keep], kind="stable")][:max_refits]
