@@ -62,6 +62,10 @@ STABILITY_COLUMNS = [
 ]
 #: decisive units named, at most
 MAX_DECISIVE = 5
+#: every organisation is refitted exactly (no screen) when there are at most this many and the fit has
+#: at most ALL_ORGANISATIONS_ROWS projects: deleting an organisation can widen the interval (it takes
+#: leverage away), which the first-order screen, built on the meat it removes, cannot see
+ALL_ORGANISATIONS, ALL_ORGANISATIONS_ROWS = 2 * influence.MAX_REFITS, 20_000
 ORGANISATION = "organisation"
 
 
@@ -146,7 +150,10 @@ def _screened(spec, res, row, deletions) -> np.ndarray:
 def _decisive(data, res, spec, design, treatment, row, deletions, rows_of, refits, kind):
     """The units of `deletions` whose exact refit changes the verdict: (units, verdicts, refits done),
     the unit moving the reading's estimate most first."""
-    picked = _screened(spec, res, row, deletions)
+    few = len(deletions.labels) <= ALL_ORGANISATIONS and res.n <= ALL_ORGANISATIONS_ROWS
+    picked = (
+        np.arange(len(deletions.labels)) if kind == "organisation" and few else _screened(spec, res, row, deletions)
+    )
     found = []
     for pos in picked:
         fit = _refit(data.drop(index=rows_of(pos)), spec, design, treatment, refits, (kind, pos))
