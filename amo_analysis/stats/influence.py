@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import solve_triangular
 
 __all__ = ["Deletions", "project_deletions", "organisation_deletions", "screen", "movers", "MAX_REFITS", "SCREEN_SHARE"]
 
@@ -49,13 +50,33 @@ class Deletions:
     `coef`: the treatment coefficient after the deletion (outcome units). `ratio`: the adjusted mean
     with ÷ without − 1 after the deletion (`regression._ratio_of_means`; NaN when μ₀ = 0).
     `se`: first-order standard error of the coefficient after the deletion (see module docstring).
-    `unidentified`: the deletion removes the only information on a parameter."""
+    `unidentified`: the deletion removes the only information on a parameter. `leverage`: the deleted
+    rows' summed hat values (how far the first-order interval may be off: it is exact as they → 0)."""
 
     labels: np.ndarray
     coef: np.ndarray
     ratio: np.ndarray
     se: np.ndarray
     unidentified: np.ndarray
+    leverage: np.ndarray
+
+
+def _thin_qr(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Thin QR of X. CholeskyQR2 (two Cholesky passes on the Gram matrix: BLAS-3 matrix products,
+    several times faster than Householder on 10⁵–10⁶ rows, and as accurate when cond(X) < 10⁷,
+    Yamamoto et al. 2015); Householder (`numpy.linalg.qr`) otherwise or when the Cholesky fails."""
+    try:
+        gram = X.T @ X
+        scale = np.sqrt(np.diag(gram))
+        if np.any(scale <= 0) or np.linalg.cond(gram / np.outer(scale, scale)) > 1e14:
+            raise np.linalg.LinAlgError("ill-conditioned")
+        R1 = np.linalg.cholesky(gram).T
+        Q1 = solve_triangular(R1, X.T, trans="T").T
+        R2 = np.linalg.cholesky(Q1.T @ Q1).T
+        Q = solve_triangular(R2, Q1.T, trans="T").T
+        return Q, R2 @ R1
+    except np.linalg.LinAlgError:
+        return np.linalg.qr(X)
 
 
 def _ratio(beta: np.ndarray, c0: np.ndarray, j: int) -> np.ndarray:
@@ -84,22 +105,42 @@ def _shrunk_se(se: float, total: float, removed: np.ndarray) -> np.ndarray:
     return se * np.sqrt(np.clip(1.0 - removed / total, 0.0, None))
 
 
-def project_deletions(X: np.ndarray, y: np.ndarray, j: int, se: float, groups=None) -> Deletions:
-    """Every leave-one-project-out fit of the OLS of `y` on `X` (see module docstring): the coefficient
-    `j` and the ratio of adjusted means, exactly; the standard error to first order (`se` is the full
-    fit's, HC2 or, with `groups`, CR2)."""
+@dataclass
+class Fit:
+    """The OLS pieces every deletion formula uses, computed once: X (n × p), y, thin QR (Q, R),
+    coefficients `beta`, residuals `e`, hat values `h`."""
+
+    X: np.ndarray
+    y: np.ndarray
+    Q: np.ndarray
+    R: np.ndarray
+    beta: np.ndarray
+    e: np.ndarray
+    h: np.ndarray
+
+
+def ols_fit(X: np.ndarray, y: np.ndarray) -> Fit:
+    """`Fit` of the OLS of `y` on `X` (full column rank)."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    n = len(y)
-    Q, R = np.linalg.qr(X)
+    Q, R = _thin_qr(X)
     beta = np.linalg.solve(R, Q.T @ y)
-    e = y - X @ beta
-    h = (Q * Q).sum(axis=1)
+    return Fit(X, y, Q, R, beta, y - X @ beta, (Q * Q).sum(axis=1))
+
+
+def project_deletions(
+    X: np.ndarray, y: np.ndarray, j: int, se: float, groups=None, fit: Fit | None = None
+) -> Deletions:
+    """Every leave-one-project-out fit of the OLS of `y` on `X` (see module docstring): the coefficient
+    `j` and the ratio of adjusted means, exactly; the standard error to first order (`se` is the full
+    fit's, HC2 or, with `groups`, CR2). `fit`: `ols_fit(X, y)` when already computed."""
+    fit = fit or ols_fit(X, y)
+    X, Q, R, beta, e, h = fit.X, fit.Q, fit.R, fit.beta, fit.e, fit.h
+    n = len(fit.y)
     unidentified = (1.0 - h) < 1e-8
     step = np.where(unidentified, 0.0, e / np.where(unidentified, 1.0, 1.0 - h))
     delta = np.linalg.solve(R, (Q * step[:, None]).T).T  # n × p: β̂ − β̂₍₋ᵢ₎
     beta_loo = beta[None, :] - delta
-    c0_loo = (X.sum(axis=0)[None, :] - X) / max(n - 1, 1)
     w = _contributions(Q, R, e, h, j)
     if groups is None:
         total = float((w * w).sum())
@@ -110,7 +151,12 @@ def project_deletions(X: np.ndarray, y: np.ndarray, j: int, se: float, groups=No
         total = float((W * W).sum())
         removed = W[codes] ** 2 - (W[codes] - w) ** 2
     coef = beta_loo[:, j].copy()
-    ratio = _ratio(beta_loo, c0_loo, j)
+    # μ₀ after deleting row i: the remaining rows' mean covariates (treatment entry 0) times β̂₍₋ᵢ₎
+    sums = X.sum(axis=0)
+    sums[j] = 0.0
+    mu0 = (beta_loo @ sums - np.einsum("ij,ij->i", X, beta_loo) + X[:, j] * beta_loo[:, j]) / max(n - 1, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(mu0 != 0, coef / mu0, np.nan)
     coef[unidentified] = np.nan
     ratio[unidentified] = np.nan
     return Deletions(
@@ -119,27 +165,41 @@ def project_deletions(X: np.ndarray, y: np.ndarray, j: int, se: float, groups=No
         ratio=ratio,
         se=_shrunk_se(se, total, removed),
         unidentified=unidentified,
+        leverage=h,
     )
 
 
-def organisation_deletions(X: np.ndarray, y: np.ndarray, j: int, se: float, organisations) -> Deletions:
+def organisation_deletions(
+    X: np.ndarray, y: np.ndarray, j: int, se: float, organisations, groups=None, fit: Fit | None = None
+) -> Deletions:
     """Every leave-one-organisation-out fit (see module docstring): `organisations` one label per row
-    (missing labels are no organisation: never deleted)."""
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
+    (missing labels are no organisation: never deleted). The first-order standard error after deleting
+    organisation g is the sandwich with g's bread removed and g's rows (or, with `groups`, clusters)
+    taken out of the meat, old residuals kept (HC2 weights), scaled to the full fit's `se`."""
+    fit = fit or ols_fit(X, y)
+    X, y, e, h = fit.X, fit.y, fit.e, fit.h
     labels = pd.Series(np.asarray(organisations, dtype=object))
     codes, names = pd.factorize(labels, sort=True)
-    XtX, Xty = X.T @ X, X.T @ y
-    Q, R = np.linalg.qr(X)
-    beta = np.linalg.solve(R, Q.T @ y)
-    e = y - X @ beta
-    h = (Q * Q).sum(axis=1)
-    w = _contributions(Q, R, e, h, j)
-    total = float((np.bincount(codes[codes >= 0], weights=w[codes >= 0]) ** 2).sum() + (w[codes < 0] ** 2).sum())
+    XtX, Xty, total_x = X.T @ X, X.T @ y, X.sum(axis=0)
+    one_minus = 1.0 - h
+    ae = e * np.where(one_minus >= _TOL, 1.0 / np.sqrt(np.maximum(one_minus, _TOL)), 0.0)
+    if groups is None:
+        scores = X * ae[:, None]  # each row its own cluster
+        cluster_of = np.arange(len(y))
+    else:
+        cluster_of, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
+        scores = np.zeros((int(cluster_of.max()) + 1, X.shape[1]))
+        np.add.at(scores, cluster_of, X * ae[:, None])
+    meat = scores.T @ scores
+    ell = np.zeros(X.shape[1])
+    ell[j] = 1.0
+    inv = np.linalg.pinv(XtX)
+    var_full = float(ell @ inv @ meat @ inv @ ell)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
     G = len(names)
-    coef, ratio, removed, unidentified = np.empty(G), np.empty(G), np.empty(G), np.zeros(G, dtype=bool)
+    coef, ratio, var, unidentified = np.empty(G), np.empty(G), np.empty(G), np.zeros(G, dtype=bool)
+    leverage = np.empty(G)
     for g in range(G):
         rows = order[bounds[g] : bounds[g + 1]]
         Xg = X[rows]
@@ -150,17 +210,35 @@ def organisation_deletions(X: np.ndarray, y: np.ndarray, j: int, se: float, orga
         b[keep] = np.linalg.lstsq(A[sub], (Xty - Xg.T @ y[rows])[keep], rcond=None)[0]
         unidentified[g] = not keep[j]
         coef[g] = b[j] if keep[j] else np.nan
-        rest = np.ones(len(y), dtype=bool)
-        rest[rows] = False
-        ratio[g] = _ratio(b, X[rest].mean(axis=0), j) if keep[j] and rest.any() else np.nan
-        removed[g] = float(w[rows].sum() ** 2)
+        left = len(y) - len(rows)
+        ratio[g] = _ratio(b, (total_x - Xg.sum(axis=0)) / left, j) if keep[j] and left else np.nan
+        touched = np.unique(cluster_of[rows])
+        if groups is None:
+            part = scores[rows]
+            meat_g = meat - part.T @ part
+        else:  # the clusters g touches lose g's rows
+            left_scores = scores[touched] - _sums(cluster_of[rows], X[rows] * ae[rows, None], touched)
+            meat_g = meat - scores[touched].T @ scores[touched] + left_scores.T @ left_scores
+        inv_g = np.zeros_like(A)
+        inv_g[sub] = np.linalg.pinv(A[sub])
+        var[g] = float(ell @ inv_g @ meat_g @ inv_g @ ell)
+        leverage[g] = float(h[rows].sum())
+    scale = se / math.sqrt(var_full) if var_full > 0 else float("nan")
     return Deletions(
         labels=np.asarray(names, dtype=object),
         coef=coef,
         ratio=ratio,
-        se=_shrunk_se(se, total, removed),
+        se=np.sqrt(np.clip(var, 0.0, None)) * scale,
         unidentified=unidentified,
+        leverage=leverage,
     )
+
+
+def _sums(codes: np.ndarray, rows: np.ndarray, touched: np.ndarray) -> np.ndarray:
+    """Per cluster of `touched` (sorted), the sum of `rows` whose cluster code is in `codes`."""
+    out = np.zeros((len(touched), rows.shape[1]))
+    np.add.at(out, np.searchsorted(touched, codes), rows)
+    return out
 
 
 def screen(
