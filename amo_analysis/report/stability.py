@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from amo_analysis.i18n import SCALE_KEYS, format_percent, format_points, translate
+from amo_analysis.i18n import SCALE_KEYS, format_percent, format_points, localise, translate
 
 __all__ = ["stability_sentence", "stability_markdown", "claims_stability_text"]
 
@@ -38,16 +38,9 @@ def stability_sentence(rec, lang: str = "en", format_value=None, stable_too: boo
             low=_value(low, unit, lang, format_value),
             high=_value(high, unit, lang, format_value),
         )
-    verdict = translate(str(rec.get("decisive_verdict") or ""), lang)
-    decisive = [str(u) for u in (rec.get("decisive") or [])]
-    if not decisive:
-        return translate("loo_hidden", lang, verdict=verdict)
-    key = f"loo_unit_{rec.get('decisive_kind') or 'project'}"
-    first = translate(key, lang, unit=decisive[0])
-    if len(decisive) == 1:
-        return translate("loo_one", lang, unit=first, verdict=verdict)
-    others = ", ".join(decisive[1:])
-    return translate("loo_more", lang, unit=first, verdict=verdict, others=others)
+    from amo_analysis.analyses.stability import stability_message  # the summary page loads no analyses
+
+    return localise(stability_message(rec) or "", lang)
 
 
 def stability_markdown(claims: pd.DataFrame, lang: str = "en", text=None, reading=None) -> str:
