@@ -8,7 +8,9 @@ moves without it, on the reading's scale (percent change: exp(β̂) − exp(β̂
 percentage points: β̂ − β̂₍₋ᵢ₎), positive when the project pushes the estimate up.
 
 **Extreme** (the rule, justified in the notebook): a project whose deletion alone moves the estimate
-by more than the estimate's own standard error. It measures what matters to a reader — how much one
+by more than the standard error the estimate has without it (first order, `influence`; the deleted
+scale, as Belsley, Kuh & Welsch's DFBETAS: a monster cannot hide behind the noise it adds itself). It
+measures what matters to a reader — how much one
 project decides the figure — where a fixed overrun threshold (+1000 %) or a tail fit's return level
 measures rarity: in a fat tail (α ≤ 2) large overruns are expected and the return level moves with
 every new project, so a rarity rule flags nothing exactly when a few projects dominate the mean. The
@@ -65,9 +67,11 @@ def weighty_projects(data: pd.DataFrame, covariates=None, cluster: str | None = 
         if outcome.startswith("log_"):
             estimate, se = math.expm1(res.estimate), math.exp(res.estimate) * res.std_error
             weight = math.exp(res.estimate) - np.exp(deletions.coef)
+            se_without = np.exp(deletions.coef) * deletions.se
         else:
             estimate, se = res.estimate, res.std_error
             weight = res.estimate - deletions.coef
+            se_without = deletions.se
         order = np.argsort(-np.abs(np.nan_to_num(weight, nan=np.inf)), kind="stable")[:top]
         part = data.loc[res.rows[order]]
         for k, pos in enumerate(order):
@@ -79,8 +83,8 @@ def weighty_projects(data: pd.DataFrame, covariates=None, cluster: str | None = 
                     "amo": bool(part["amo"].iloc[k]),
                     "value": float(part[shown].iloc[k]),
                     "weight": float(weight[pos]),
-                    "weight_in_se": float(abs(weight[pos]) / se) if se > 0 else float("nan"),
-                    "extreme": bool(abs(weight[pos]) > se) if math.isfinite(weight[pos]) else True,
+                    "weight_in_se": float(abs(weight[pos]) / se_without[pos]) if se_without[pos] > 0 else math.inf,
+                    "extreme": bool(abs(weight[pos]) > se_without[pos]) if math.isfinite(weight[pos]) else True,
                     "estimate": estimate,
                     "se": se,
                 }

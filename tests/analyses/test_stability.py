@@ -189,3 +189,26 @@ def test_how_often_a_verdict_is_said_to_rest_on_one_project():
     print(f"\nshare of portfolios with a drift verdict resting on one project (and naming the largest drift): {rates}")
     assert rates["one monster"][0] > rates["no monster"][0] + 0.2
     assert rates["one monster"][1] > rates["no monster"][1] + 0.2
+
+
+def test_weighty_projects_weights_are_refit_differences(sample):
+    from amo_analysis.analyses import influential
+
+    table = influential.weighty_projects(sample)
+    pp = table[(table["outcome"] == "budget_drift") & (table["scale"] == "percentage points")]
+    assert pp.iloc[0]["project_id"] == "PRJ-0041" and pp.iloc[0]["value"] == pytest.approx(3.1, abs=1e-3)
+    full = pe.claims_for(sample, claims=DRIFT[1:2]).iloc[0]["estimate"]
+    without = pe.claims_for(sample[sample["project_id"] != "PRJ-0041"], claims=DRIFT[1:2]).iloc[0]["estimate"]
+    assert pp.iloc[0]["weight"] == pytest.approx(full - without, abs=1e-10)
+    # 0.85 standard errors (of the fit without it): it decides the pp verdict (notebook 02) without
+    # being "extreme" by notebook 01's rule
+    assert pp.iloc[0]["weight_in_se"] == pytest.approx(0.851, abs=1e-3) and not pp.iloc[0]["extreme"]
+    assert (table["extreme"] == (table["weight_in_se"] > 1)).all()
+    # a project costing 6 times its budget among 41 is extreme on the relative reading
+    data = planted(2)
+    monster = data.loc[data["budget_drift"].idxmax(), "project_id"]
+    planted_table = influential.weighty_projects(data, COVARIATES)
+    relative = planted_table[
+        (planted_table["outcome"] == "budget_drift") & (planted_table["scale"] == "percent change")
+    ]
+    assert relative.iloc[0]["project_id"] == monster and relative.iloc[0]["extreme"]
