@@ -69,7 +69,8 @@ MAX_DECISIVE = 5
 ALL_ORGANISATIONS, ALL_ORGANISATIONS_ROWS = 2 * influence.MAX_REFITS, 20_000
 #: above this many projects, a screened deletion of rows whose summed leverage is below SMALL_LEVERAGE
 #: is judged on its first-order interval (exact estimate; the interval's error is of the order of that
-#: leverage) instead of an exact refit, which costs a whole fit each
+#: leverage) instead of an exact refit, which costs a whole fit each; so is a screened organisation
+#: (exact estimate; standard error with its bread and meat removed, `influence.organisation_deletions`)
 EXACT_ROWS, SMALL_LEVERAGE = 50_000, 0.01
 ORGANISATION = "organisation"
 
@@ -161,7 +162,8 @@ def _decisive(data, res, spec, design, treatment, row, deletions, rows_of, refit
     )
     found, exact = [], 0
     for pos in picked:
-        if res.n > EXACT_ROWS and deletions.leverage[pos] < SMALL_LEVERAGE and not deletions.unidentified[pos]:
+        small = kind == "organisation" or deletions.leverage[pos] < SMALL_LEVERAGE
+        if res.n > EXACT_ROWS and small and not deletions.unidentified[pos]:
             estimate, new_verdict = _first_order(spec, res, row, deletions, pos)
         else:
             fit = _refit(data.drop(index=rows_of(pos)), spec, design, treatment, refits, (kind, pos))

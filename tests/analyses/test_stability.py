@@ -212,3 +212,14 @@ def test_weighty_projects_weights_are_refit_differences(sample):
         (planted_table["outcome"] == "budget_drift") & (planted_table["scale"] == "percent change")
     ]
     assert relative.iloc[0]["project_id"] == monster and relative.iloc[0]["extreme"]
+
+
+def test_first_order_verdicts_above_exact_rows_agree_on_a_planted_monster(monkeypatch):
+    # the rule used above EXACT_ROWS projects (no refit for a low-leverage deletion), forced on 41
+    data = planted(2)
+    monster = data.loc[data["budget_drift"].idxmax(), "project_id"]
+    monkeypatch.setattr(stability, "EXACT_ROWS", 10)
+    monkeypatch.setattr(stability, "SMALL_LEVERAGE", 1.0)
+    row = pe.claims_for(data, COVARIATES, claims=DRIFT[:1], stability=True).iloc[0]
+    assert row["n_refits"] == 0
+    assert row["decisive"][0] == monster and row["decisive_verdict"] == "supported"
