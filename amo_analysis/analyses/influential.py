@@ -27,7 +27,7 @@ import pandas as pd
 from amo_analysis.analyses import effects, overview
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import SCALE_KEYS, translate
-from amo_analysis.stats import effects as estimators
+from amo_analysis.stats.effects.prepare import _exog, _prepare
 from amo_analysis.stats import influence
 
 __all__ = ["OUTCOMES", "weighty_projects", "weighty_display", "weighty_text"]
@@ -48,38 +48,43 @@ def weighty_projects(data: pd.DataFrame, covariates=None, cluster: str | None = 
     `COLUMNS` — `value` the project's own drift or slip (fraction), `weight` the estimate minus the
     estimate without it (reading's scale), `weight_in_se` that move in standard errors of the full
     estimate, `extreme` when it exceeds one (module docstring), `estimate` / `se` the full fit's
-    (reading's scale; the SE of a percent change by the delta method, exp(β̂)·SE(β̂))."""
+    (reading's scale; the SE of a percent change by the delta method, exp(β̂)·SE(β̂)). The fit is
+    notebook 02's OLS (same rows, covariates and design, `effects.prepare`) computed here once with
+    its HC2 standard error (`influence.hc2_se`; clustered: the cluster sums of HC2 scores), without
+    the Bell–McCaffrey machinery of the claims check: what is compared here is a move with an SE."""
     if "log_budget" not in data and "budget_planned" in data:
         data = overview.with_model_columns(data)
     design = effects.design_for(data, effects.resolve_covariates(data, covariates), cluster)
     rows = []
     for outcome, shown, scale in OUTCOMES:
         try:
-            res = estimators.estimate_effect(
-                data, outcome, "amo", design.covariates, method="ols", cluster=design.cluster
-            )
+            prep = _prepare(data, outcome, "amo", list(design.covariates), design.cluster)
         except (InputError, np.linalg.LinAlgError):
             continue
-        if res.rows is None or res.model is None or not res.std_error:
+        X, _ = _exog(prep)
+        fit = influence.ols_fit(X, prep.y)
+        se_fit = influence.hc2_se(fit, 1, prep.groups)
+        if not se_fit > 0:
             continue
-        X, y = res.model.model.exog, res.model.model.endog
-        deletions = influence.project_deletions(X, y, 1, res.std_error)
+        deletions = influence.project_deletions(X, prep.y, 1, se_fit, prep.groups, fit=fit)
+        coef = float(fit.beta[1])
+        rows_index = prep.index
         if outcome.startswith("log_"):
-            estimate, se = math.expm1(res.estimate), math.exp(res.estimate) * res.std_error
-            weight = math.exp(res.estimate) - np.exp(deletions.coef)
+            estimate, se = math.expm1(coef), math.exp(coef) * se_fit
+            weight = math.exp(coef) - np.exp(deletions.coef)
             se_without = np.exp(deletions.coef) * deletions.se
         else:
-            estimate, se = res.estimate, res.std_error
-            weight = res.estimate - deletions.coef
+            estimate, se = coef, se_fit
+            weight = coef - deletions.coef
             se_without = deletions.se
         order = np.argsort(-np.abs(np.nan_to_num(weight, nan=np.inf)), kind="stable")[:top]
-        part = data.loc[res.rows[order]]
+        part = data.loc[rows_index[order]]
         for k, pos in enumerate(order):
             rows.append(
                 {
                     "outcome": shown,
                     "scale": scale,
-                    "project_id": str(part["project_id"].iloc[k]) if "project_id" in part else str(res.rows[pos]),
+                    "project_id": str(part["project_id"].iloc[k]) if "project_id" in part else str(rows_index[pos]),
                     "amo": bool(part["amo"].iloc[k]),
                     "value": float(part[shown].iloc[k]),
                     "weight": float(weight[pos]),

@@ -32,7 +32,18 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import solve_triangular
 
-__all__ = ["Deletions", "project_deletions", "organisation_deletions", "screen", "movers", "MAX_REFITS", "SCREEN_SHARE"]
+__all__ = [
+    "Deletions",
+    "project_deletions",
+    "organisation_deletions",
+    "screen",
+    "movers",
+    "MAX_REFITS",
+    "Fit",
+    "ols_fit",
+    "hc2_se",
+    "SCREEN_SHARE",
+]
 
 #: exact refits per reading and kind of unit (projects, organisations), at most
 MAX_REFITS = 8
@@ -126,6 +137,17 @@ def ols_fit(X: np.ndarray, y: np.ndarray) -> Fit:
     Q, R = _thin_qr(X)
     beta = np.linalg.solve(R, Q.T @ y)
     return Fit(X, y, Q, R, beta, y - X @ beta, (Q * Q).sum(axis=1))
+
+
+def hc2_se(fit: Fit, j: int, groups=None) -> float:
+    """HC2 standard error of coefficient `j` (`robust.robust_covariance` without clusters); with
+    `groups`, the cluster sums of the HC2-weighted scores (CR2 without its cluster-block adjustment):
+    the scale `project_deletions` needs when no robust fit is at hand."""
+    w = _contributions(fit.Q, fit.R, fit.e, fit.h, j)
+    if groups is not None:
+        codes, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
+        w = np.bincount(codes, weights=w)
+    return float(math.sqrt((w * w).sum()))
 
 
 def project_deletions(
