@@ -93,8 +93,8 @@ def test_the_sample_drift_readings_rest_on_prj_0041(sample):
     assert pp["loo_low"] == pytest.approx(without.loc["amo_budget_drift.pp", "estimate"], abs=1e-9)
     assert pp["loo_low"] <= pp["estimate"] <= pp["loo_high"]
     sentence = stability_sentence(pp.to_dict() | {"scale": "percentage points"}, "en")
-    assert sentence.startswith("Without project PRJ-0041 the verdict would be *supported*")
-    assert stability_sentence(pp.to_dict(), "fr").startswith("Sans le projet PRJ-0041, le verdict serait *étayée*")
+    assert sentence.startswith('Without project PRJ-0041 the verdict would be "supported"')
+    assert stability_sentence(pp.to_dict(), "fr").startswith("Sans le projet PRJ-0041, le verdict serait « étayée »")
 
 
 def test_a_planted_monster_is_named():
