@@ -280,13 +280,13 @@ def claims_stability(
         finite = on_scale[np.isfinite(on_scale)]
         if len(finite):
             out.update(loo_low=float(finite.min()), loo_high=float(finite.max()))
-        ids = data.loc[res.rows, "project_id"].astype(str).to_numpy() if "project_id" in data else None
         units, verdicts, refits = _decisive(
             data, res, spec, design, treatment, row, projects, lambda pos: [res.rows[pos]], refit_cache, "project"
         )
         out["n_refits"] = refits
         if units:
-            names = [ids[pos] if ids is not None else str(res.rows[pos]) for pos in units]
+            labels = res.rows[list(units)]
+            names = [str(v) for v in (data.loc[labels, "project_id"] if "project_id" in data else labels)]
             out.update(
                 stability=ONE_PROJECT,
                 decisive=names[:MAX_DECISIVE],
@@ -304,13 +304,14 @@ def claims_stability(
             )
             out["n_refits"] += refits
             if units:
-                shown = [str(u) for u in units if str(u) in public]
+                named = [i for i, u in enumerate(units) if str(u) in public]
                 out.update(
                     stability=ONE_ORGANISATION,
-                    decisive=shown[:MAX_DECISIVE],
+                    decisive=[str(units[i]) for i in named][:MAX_DECISIVE],
                     decisive_kind="organisation",
-                    decisive_hidden=len(units) - len(shown),
-                    decisive_verdict=verdicts[0],
+                    decisive_hidden=len(units) - len(named),
+                    # the verdict without the first organisation the record names (its sentence's)
+                    decisive_verdict=verdicts[named[0] if named else 0],
                 )
         results.append(out)
     extra = pd.DataFrame(results, index=claims.index, columns=STABILITY_COLUMNS)
