@@ -161,7 +161,7 @@ def project_deletions(
     n = len(fit.y)
     unidentified = (1.0 - h) < 1e-8
     step = np.where(unidentified, 0.0, e / np.where(unidentified, 1.0, 1.0 - h))
-    delta = np.linalg.solve(R, (Q * step[:, None]).T).T  # n × p: β̂ − β̂₍₋ᵢ₎
+    delta = solve_triangular(R, (Q * step[:, None]).T).T  # n × p: β̂ − β̂₍₋ᵢ₎ (R upper triangular)
     beta_loo = beta[None, :] - delta
     w = _contributions(Q, R, e, h, j)
     if groups is None:
@@ -234,11 +234,11 @@ def organisation_deletions(
         coef[g] = b[j] if keep[j] else np.nan
         left = len(y) - len(rows)
         ratio[g] = _ratio(b, (total_x - Xg.sum(axis=0)) / left, j) if keep[j] and left else np.nan
-        touched = np.unique(cluster_of[rows])
         if groups is None:
             part = scores[rows]
             meat_g = meat - part.T @ part
         else:  # the clusters g touches lose g's rows
+            touched = np.unique(cluster_of[rows])
             left_scores = scores[touched] - _sums(cluster_of[rows], X[rows] * ae[rows, None], touched)
             meat_g = meat - scores[touched].T @ scores[touched] + left_scores.T @ left_scores
         inv_g = np.zeros_like(A)
