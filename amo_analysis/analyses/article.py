@@ -4,7 +4,8 @@ its source, each reading beside this portfolio's estimate, its interval and a ve
 The register (`stats/claims_register.toml`, plus a user's `--claims FILE`) says for each reading which
 analysis computes it; this module only dispatches:
 
-* ``effects`` — the claims check of notebook 02 (`effects.claims_for`: adjusted OLS, HC2 / CR2);
+* ``effects`` — the claims check of notebook 02 (`effects.claims_for`: adjusted OLS, HC2 / CR2), its
+  note saying when the verdict rests on one project or organisation (`stability`);
 * ``framing_rr`` — the risk ratio of failure, well framed vs the others (`framing.framing_claim`);
 * ``pitfall_effect`` — the adjusted association of a pitfall with drift, slip or adoption
   (`pitfalls.pitfall_effects`), or with any money column of the portfolio such as run costs
@@ -39,7 +40,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from amo_analysis.analyses import effects, forecast, framing, pitfalls, roi
+from amo_analysis.analyses import effects, forecast, framing, pitfalls, roi, stability
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import Message, format_number, format_percent, format_points, join_sentences, localise, translate
@@ -212,7 +213,11 @@ class _Cache:
         return self.get(
             "effects",
             lambda: effects.claims_for(
-                self.data, self.covariates, self.cluster, claims=effects.effect_claims(self.claims_file)
+                self.data,
+                self.covariates,
+                self.cluster,
+                claims=effects.effect_claims(self.claims_file),
+                stability=True,
             ),
         )
 
@@ -261,7 +266,15 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
             row["note"] = "No estimate on this reading."
             return
         r = match.iloc[0]
-        _fill(row, r["estimate"], r["ci_low"], r["ci_high"], r["n"], r["note"])
+        loo = stability.stability_message(r)  # a verdict resting on one project or organisation
+        _fill(
+            row,
+            r["estimate"],
+            r["ci_low"],
+            r["ci_high"],
+            r["n"],
+            join_sentences([r["note"], loo]) if loo else r["note"],
+        )
         row["verdict"] = r["verdict"]
         needed = r["organisations_needed"] if not pd.isna(r["organisations_needed"]) else r["projects_needed"]
         row["projects_needed"] = needed

@@ -332,6 +332,7 @@ def estimate_all(
     treatment: str = "amo",
     methods=None,
     specs: tuple[Spec, ...] = SPECS,
+    keep: dict | None = None,
 ) -> pd.DataFrame:
     """Every effect of `treatment` on every outcome of `specs`, one row per outcome × method × scale.
 
@@ -341,12 +342,14 @@ def estimate_all(
     or why the estimate is missing). `methods` restricts the methods run (default: all of each spec).
     Quantile rows are conditional quantile differences from quantile regression (a relative
     reading of a log-ratio quantile is exact: quantiles follow monotone transforms).
+    `keep`: a dict filled with each fit, (outcome, method, quantile) → `EffectResult` (or the reason
+    there is none), for the leave-one-out check (`stability.claims_stability`).
     """
     if "log_budget" not in data and "budget_planned" in data:
         data = overview.with_model_columns(data)
     covariates = resolve_covariates(data, covariates)
     rows = []
-    fits: dict = {}  # one fit (or the reason there is none) per (outcome, method, quantile), shared by readings
+    fits: dict = {} if keep is None else keep  # one fit (or why none) per (outcome, method, quantile)
 
     def fit(outcome: str, method: str, q: float | None):
         if (outcome, method, q) not in fits:
@@ -568,17 +571,27 @@ def claims_for(
     cluster: str | None = None,
     claims=claims_mod.AMO_CLAIMS,
     treatment: str = "amo",
+    stability: bool = False,
+    public: set | None = None,
 ) -> pd.DataFrame:
     """The claims check alone, as the effects notebook draws it: the assignment design
     (`design_for`), the OLS fits of `PRIMARY_METHODS` only, and `claims_check`. What the size and
-    power simulations of the test suite run on each simulated portfolio."""
+    power simulations of the test suite run on each simulated portfolio. With `stability`, the
+    leave-one-out columns of `stability.claims_stability` too (`public`: organisations that may be
+    named)."""
     if "log_budget" not in data and "budget_planned" in data:
         data = overview.with_model_columns(data)
     design = design_for(data, resolve_covariates(data, covariates), cluster, treatment)
+    fits: dict = {}
     estimates = estimate_all(
-        data, design.covariates, cluster=design.cluster, treatment=treatment, methods=PRIMARY_METHODS
+        data, design.covariates, cluster=design.cluster, treatment=treatment, methods=PRIMARY_METHODS, keep=fits
     )
-    return claims_check(estimates, len(data), claims=claims, design=design)
+    checked = claims_check(estimates, len(data), claims=claims, design=design)
+    if not stability:
+        return checked
+    from amo_analysis.analyses.stability import claims_stability  # stability builds on this module
+
+    return claims_stability(data, checked, design, fits, treatment, public)
 
 
 def detectable_effects(estimates: pd.DataFrame, alpha: float = 0.05, power_level: float = 0.8) -> pd.DataFrame:
@@ -701,6 +714,23 @@ def claim_text(claims: pd.DataFrame, row, lang: str = "en") -> str:
     return translate(claim_key, lang) if claim_key in TRANSLATIONS else own or localise(row["text"], lang)
 
 
+def stability_fields(row, lang: str = "en") -> dict:
+    """The leave-one-out fields of a claim record (`stability.claims_stability`; none when the row has
+    no `stability` column): `stability`, `decisive` (project ids or public organisation names),
+    `decisive_hidden` (decisive organisations not named), `decisive_verdict`, `loo_low`, `loo_high`."""
+    if "stability" not in row or not isinstance(row["stability"], str):
+        return {}
+    return dict(
+        stability=row["stability"],
+        decisive=[str(u) for u in row["decisive"]],
+        decisive_kind=row["decisive_kind"] or None,
+        decisive_hidden=int(row["decisive_hidden"]),
+        decisive_verdict=row["decisive_verdict"] or None,
+        loo_low=number_or_none(row["loo_low"]),
+        loo_high=number_or_none(row["loo_high"]),
+    )
+
+
 def effects_records(
     estimates: pd.DataFrame,
     claims: pd.DataFrame | None = None,
@@ -763,6 +793,7 @@ def effects_records(
                 assumption=localise(row["assumption"], lang),
                 note=localise(row["note"], lang),
                 headline=True,
+                **stability_fields(row, lang),
             )
         )
     for _, row in (detectable if detectable is not None else pd.DataFrame()).iterrows():
@@ -865,12 +896,13 @@ def estimates_text(estimates: pd.DataFrame) -> str:
 
 
 def claims_text(claims: pd.DataFrame) -> str:
-    """Fixed-width text of the claims check (3 decimals) for the notebook's regression check."""
-    return _fixed(
-        claims[
-            ["claim", "method", "estimate", "ci_low", "ci_high", "verdict", "projects_needed", "organisations_needed"]
-        ]
-    )
+    """Fixed-width text of the claims check (3 decimals) for the notebook's regression check, with the
+    leave-one-out stability and decisive units when the table has them."""
+    columns = ["claim", "method", "estimate", "ci_low", "ci_high", "verdict", "projects_needed", "organisations_needed"]
+    shown = claims[columns + [c for c in ("stability",) if c in claims]]
+    if "decisive" in claims:  # the leave-one-out check (`stability.claims_stability`)
+        shown = shown.assign(decisive=claims["decisive"].map(lambda units: ",".join(map(str, units)) or "-"))
+    return _fixed(shown)
 
 
 def claims_notes(claims: pd.DataFrame, lang: str = "en") -> pd.DataFrame:

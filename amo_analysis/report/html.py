@@ -26,6 +26,7 @@ from amo_analysis.i18n import (
     translate,
 )
 from amo_analysis.paths import TEMPLATES_DIR
+from amo_analysis.report.stability import stability_sentence
 
 if TYPE_CHECKING:  # nbconvert and nbformat are imported where pages are written, not for the summary
     import nbformat
@@ -314,6 +315,11 @@ def _claim_group(name: str) -> str:
     return ".".join(parts[:2]) if parts[0] == "claim" and len(parts) > 2 else name
 
 
+def _reading_label(rec: dict) -> str:
+    """The reading of a claim record, from its label ("… (percentage points)"), else its name."""
+    return (READING.search(str(rec.get("label", ""))) or [None, rec["name"]])[1]
+
+
 def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
     """One card per claim: its first reading's verdict, estimate and interval, a plain sentence of
     what it means, how sure it is (the sensitivity sentence of that reading, when the run has one),
@@ -343,6 +349,15 @@ def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
             sentence += " " + translate(
                 "card_projects_needed", lang, needed=format_number(first["projects_needed"], lang)
             )
+        # a verdict that rests on one project or organisation (`stability`), for each reading of the card
+        loo = [stability_sentence(first, lang, stable_too=False)] + [
+            translate(
+                "loo_reading", lang, reading=_reading_label(r), sentence=stability_sentence(r, lang, stable_too=False)
+            )
+            for r in recs[1:]
+            if stability_sentence(r, lang, stable_too=False)
+        ]
+        sentence = " ".join(part for part in [sentence, *loo] if part)
         sensitivity = by_name.get("sensitivity." + first["name"].removeprefix("claim."))
         reading = READING.search(label)
         cards.append(
@@ -358,7 +373,7 @@ def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
                 "sure": localise(sensitivity.get("label", ""), lang) if sensitivity else "",
                 "others": [
                     {
-                        "reading": (READING.search(str(r.get("label", ""))) or [None, r["name"]])[1],
+                        "reading": _reading_label(r),
                         "verdict": translate(r["verdict"], lang),
                         "value": format_value(r.get("value"), r.get("unit", ""), lang, cost_unit),
                         "verdict_class": r["verdict"].replace(" ", "-"),

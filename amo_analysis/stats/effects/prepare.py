@@ -338,4 +338,5 @@ def _result(
         details=details,
         model=model,
         reference=reference,
+        rows=prep.index if len(t) == len(prep.index) else None,
     )

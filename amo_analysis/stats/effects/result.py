@@ -126,7 +126,8 @@ class EffectResult:
     (statsmodels results for ols — its own `bse` are the plain ones when the reported SE is HC2/CR2 —,
     quantile and the GLMs; the `weighting.MEstimate` for ipw / aipw; scipy's bootstrap or Welch test
     result, or the `robust.RobustCovariance` of a clustered difference), and `reference`, the
-    interval's `Reference` distribution (None for a hand-made result).
+    interval's `Reference` distribution (None for a hand-made result), and `rows`, the index labels of
+    the data rows the estimate used (leave-one-out, `analyses.stability`).
     """
 
     outcome: str
@@ -148,6 +149,8 @@ class EffectResult:
     details: dict = field(default_factory=dict)
     model: Any = field(default=None, repr=False, compare=False)
     reference: Reference | None = field(default=None, repr=False, compare=False)
+    #: the data's index labels of the rows the estimate used (not serialised; None for a hand-made result)
+    rows: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         """JSON-serialisable dict (Python floats; NaN and infinities become None)."""

@@ -1,0 +1,321 @@
+"""Verdicts that rest on one project or one organisation: leave-one-out for every claim reading.
+
+For each reading of the claims check (`effects.claims_check`: adjusted OLS, HC2 / CR2, Bell–McCaffrey
+df) this module asks what the verdict would be without each project, and without each organisation:
+
+* the leave-one-out estimates are exact and analytic for every project and every organisation
+  (`stats.influence`): `loo_low` / `loo_high` are their range over every project deletion, on the
+  reading's scale (percent change: exp(Δ ln ratio) − 1; percentage points: a difference of
+  fractions; relative change of the mean: adjusted mean with ÷ without − 1);
+* the verdict after a deletion needs the deletion's interval, which HC2 / CR2 does not give
+  analytically: the deletions that could change it (`influence.screen`: a first-order interval moving
+  an end at least half-way to a decision boundary, at most `influence.MAX_REFITS` per reading and
+  kind of unit) are refitted exactly, with the full portfolio's covariates and clustering;
+* `stability` is "rests on one project" when deleting some project alone changes the verdict,
+  else "rests on one organisation" when deleting some organisation does, else "stable";
+  `decisive` the projects (or organisations) whose deletion alone changes it, at most 5, the one
+  moving the estimate most first; `decisive_verdict` the verdict without the first of them.
+
+Privacy: projects are named by `project_id` as the run holds it (pseudonymised under
+`--pseudonymise`); an organisation outside `public` (below `--min-org-size` projects, or withheld by
+the run) is never named: it is counted in `decisive_hidden` instead.
+
+No verdict (too few organisations, no interval) means nothing to test: `stability` is then "stable"
+with no deletion tested (`n_refits` = 0) — the verdict "inconclusive" cannot rest on one project.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from amo_analysis.analyses import effects
+from amo_analysis.analyses.organisations import OTHERS, organisation_groups
+from amo_analysis.defaults import DEFAULTS
+from amo_analysis.errors import InputError
+from amo_analysis.i18n import Message
+from amo_analysis.stats import claims as claims_mod
+from amo_analysis.stats import effects as estimators
+from amo_analysis.stats import influence
+
+__all__ = [
+    "public_organisations",
+    "STABLE",
+    "ONE_PROJECT",
+    "ONE_ORGANISATION",
+    "STABILITY_COLUMNS",
+    "claims_stability",
+    "MAX_DECISIVE",
+]
+
+STABLE, ONE_PROJECT, ONE_ORGANISATION = "stable", "rests on one project", "rests on one organisation"
+STABILITY_COLUMNS = [
+    "stability",
+    "decisive",
+    "decisive_kind",
+    "decisive_hidden",
+    "decisive_verdict",
+    "loo_low",
+    "loo_high",
+    "n_refits",
+]
+#: decisive units named, at most
+MAX_DECISIVE = 5
+#: every organisation is refitted exactly (no screen) when there are at most this many and the fit has
+#: at most ALL_ORGANISATIONS_ROWS projects: deleting an organisation can widen the interval (it takes
+#: leverage away), which the first-order screen, built on the meat it removes, cannot see
+ALL_ORGANISATIONS, ALL_ORGANISATIONS_ROWS = 2 * influence.MAX_REFITS, 20_000
+#: above this many projects, a screened deletion of rows whose summed leverage is below SMALL_LEVERAGE
+#: is judged on its first-order interval (exact estimate; the interval's error is of the order of that
+#: leverage) instead of an exact refit, which costs a whole fit each; so is a screened organisation
+#: (exact estimate; standard error with its bread and meat removed, `influence.organisation_deletions`)
+EXACT_ROWS, SMALL_LEVERAGE = 50_000, 0.01
+ORGANISATION = "organisation"
+
+
+def _spec(measure: str, scale: str) -> effects.Spec | None:
+    return next((s for s in effects.SPECS if s.measure == measure and s.scale == scale), None)
+
+
+def _fit(data, spec, design, treatment, fits):
+    key = (spec.outcome, "ols", None)
+    if fits is not None and key in fits and not isinstance(fits[key], str):
+        return fits[key]
+    try:
+        return estimators.estimate_effect(
+            data, spec.outcome, treatment, design.covariates, method="ols", cluster=design.cluster
+        )
+    except (InputError, np.linalg.LinAlgError):
+        return None
+
+
+def _refit(data, spec, design, treatment, refits: dict, key):
+    """The OLS fit of `spec.outcome` on `data` (a portfolio less one unit), once per (outcome, unit)."""
+    if (spec.outcome, key) not in refits:
+        try:
+            refits[spec.outcome, key] = estimators.estimate_effect(
+                data, spec.outcome, treatment, design.covariates, method="ols", cluster=design.cluster
+            )
+        except (InputError, np.linalg.LinAlgError):
+            refits[spec.outcome, key] = None
+        if design.clustered and not design.user_cluster and refits[spec.outcome, key] is not None:
+            if not effects.design_for(data, design.covariates, None, treatment).enough:
+                refits[spec.outcome, key] = None  # too few organisations left on a side: no verdict
+    return refits[spec.outcome, key]
+
+
+def _reading(res, spec, claim_value) -> tuple[float, str]:
+    """(estimate on the reading's scale, verdict) of one reading from a refit (None: no verdict)."""
+    if res is None:
+        return float("nan"), claims_mod.INCONCLUSIVE
+    row = effects._row(spec, "ols", None, float("nan"))
+    effects._fill(row, res, spec)
+    low, high = row["ci_low"], row["ci_high"]
+    ok = math.isfinite(low) and math.isfinite(high)
+    return row["estimate"], claims_mod.verdict(low if ok else None, high if ok else None, claim_value, 0.0)
+
+
+def _on_scale(spec, coef: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    if spec.ratio_of_means:
+        return ratio
+    return np.expm1(coef) if spec.log_outcome else coef
+
+
+def _screened(spec, res, row, deletions) -> np.ndarray:
+    """The deletions of `deletions` worth an exact refit for this reading (`influence.screen`), on the
+    coefficient's scale — the verdict's boundaries mapped there (ln(1 + claimed) for a log outcome) —
+    or, for a ratio of adjusted means, on the ratio's: each deletion's exact ratio, its first-order
+    standard error divided by |μ₀|, against the full fit's Fieller interval."""
+    crit = (res.ci_high - res.estimate) / res.std_error if res.std_error else float("nan")
+    if not math.isfinite(crit):
+        return np.array([], dtype=int)
+    claimed = float(row["claimed"])
+    if not (math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"])):
+        # no interval (Fieller's is unbounded when μ₀ is not clearly away from 0): the deletions whose
+        # first-order interval of the coefficient moves an end by at least SCREEN_SHARE of its SE
+        return influence.movers(deletions.coef, deletions.se, res.ci_low, res.ci_high, crit, deletions.unidentified)
+    if spec.ratio_of_means:
+        mu0 = abs(res.details.get("ratio_of_means", {}).get("control_mean") or float("nan"))
+        return influence.screen(
+            deletions.ratio,
+            deletions.se / mu0,
+            row["ci_low"],
+            row["ci_high"],
+            crit,
+            [0.0, claimed],
+            deletions.unidentified,
+        )
+    bound = math.log1p(claimed) if spec.log_outcome and claimed > -1 else claimed
+    return influence.screen(
+        deletions.coef, deletions.se, res.ci_low, res.ci_high, crit, [0.0, bound], deletions.unidentified
+    )
+
+
+def _decisive(data, res, spec, design, treatment, row, deletions, rows_of, refits, kind):
+    """The units of `deletions` whose exact refit changes the verdict: (units, verdicts, refits done),
+    the unit moving the reading's estimate most first."""
+    few = len(deletions.labels) <= ALL_ORGANISATIONS and res.n <= ALL_ORGANISATIONS_ROWS
+    picked = (
+        np.arange(len(deletions.labels)) if kind == "organisation" and few else _screened(spec, res, row, deletions)
+    )
+    found, exact = [], 0
+    for pos in picked:
+        small = kind == "organisation" or deletions.leverage[pos] < SMALL_LEVERAGE
+        if res.n > EXACT_ROWS and small and not deletions.unidentified[pos]:
+            estimate, new_verdict = _first_order(spec, res, row, deletions, pos)
+        else:
+            fit = _refit(data.drop(index=rows_of(pos)), spec, design, treatment, refits, (kind, pos))
+            estimate, new_verdict = _reading(fit, spec, float(row["claimed"]))
+            exact += 1
+        if new_verdict != row["verdict"]:
+            move = abs(estimate - float(row["estimate"])) if math.isfinite(estimate) else math.inf
+            found.append((move, deletions.labels[pos], new_verdict))
+    found.sort(key=lambda f: -f[0])
+    return [f[1] for f in found], [f[2] for f in found], exact
+
+
+def _first_order(spec, res, row, deletions, pos) -> tuple[float, str]:
+    """(estimate, verdict) after deletion `pos` from its exact estimate and first-order interval
+    (estimate ± the full fit's critical value × the first-order standard error), on the reading's
+    scale: what a refit would give, up to terms of the order of the deleted rows' leverage."""
+    crit = (res.ci_high - res.estimate) / res.std_error
+    coef, se = float(deletions.coef[pos]), float(deletions.se[pos])
+    if spec.ratio_of_means:
+        mu0 = abs(res.details.get("ratio_of_means", {}).get("control_mean") or float("nan"))
+        estimate = float(deletions.ratio[pos])
+        low, high = estimate - crit * se / mu0, estimate + crit * se / mu0
+    elif spec.log_outcome:
+        estimate, low, high = math.expm1(coef), math.expm1(coef - crit * se), math.expm1(coef + crit * se)
+    else:
+        estimate, low, high = coef, coef - crit * se, coef + crit * se
+    ok = math.isfinite(low) and math.isfinite(high)
+    return estimate, claims_mod.verdict(low if ok else None, high if ok else None, float(row["claimed"]), 0.0)
+
+
+def _empty(n_refits: int = 0) -> dict:
+    return {
+        "stability": STABLE,
+        "decisive": [],
+        "decisive_kind": "",
+        "decisive_hidden": 0,
+        "decisive_verdict": "",
+        "loo_low": float("nan"),
+        "loo_high": float("nan"),
+        "n_refits": n_refits,
+    }
+
+
+def stability_message(row) -> Message | None:
+    """What leaving one unit out does to a row's verdict, as a `Message` (translated where shown; the
+    same words as `report.stability.stability_sentence`); None when stable or not tested."""
+    kind, verdict = row.get("stability"), Message(str(row.get("decisive_verdict") or claims_mod.INCONCLUSIVE))
+    if kind not in (ONE_PROJECT, ONE_ORGANISATION):
+        return None
+    decisive = [str(u) for u in row.get("decisive") or []]
+    if not decisive:
+        return Message("loo_hidden", verdict=verdict)
+    unit = Message(f"loo_unit_{row.get('decisive_kind') or 'project'}", unit=decisive[0])
+    if len(decisive) == 1:
+        return Message("loo_one", unit=unit, verdict=verdict)
+    return Message("loo_more", unit=unit, verdict=verdict, others=", ".join(decisive[1:]))
+
+
+def public_organisations(portfolio) -> set:
+    """The organisations of `portfolio` a report may name: those with at least the run's
+    `--min-org-size` projects that the run did not withhold (`organisations.organisation_groups`)."""
+    size = portfolio.disclosure.get("min_org_size", DEFAULTS.min_org_size) if portfolio.disclosure else None
+    groups = organisation_groups(portfolio, DEFAULTS.min_org_size if size is None else int(size))
+    return {str(g) for g in groups.dropna().unique() if g != OTHERS}
+
+
+def claims_stability(
+    data: pd.DataFrame,
+    claims: pd.DataFrame,
+    design,
+    fits: dict | None = None,
+    treatment: str = "amo",
+    public: set | None = None,
+) -> pd.DataFrame:
+    """`claims` (a `claims_check` table) with `STABILITY_COLUMNS` added (module docstring).
+
+    `data`: the portfolio the check ran on (with `overview.with_model_columns`); `design`: its
+    `AssignmentDesign`; `fits`: the OLS `EffectResult`s of `effects.estimate_all(..., keep=fits)`
+    (refitted when absent); `public`: the organisations that may be named (None: every organisation
+    with at least `DEFAULTS.min_org_size` projects)."""
+    if public is None and ORGANISATION in data:
+        counts = data[ORGANISATION].dropna().astype(str).value_counts()
+        public = {name for name, n in counts.items() if n >= DEFAULTS.min_org_size}
+    public = public or set()
+    results, cache, refit_cache = [], {}, {}
+    for _, row in claims.iterrows():
+        spec = _spec(row["measure"], row["scale"])
+        too_few = design is not None and not design.enough
+        if spec is None or too_few or row["method"] != "ols" or not math.isfinite(row["estimate"]):
+            results.append(_empty())
+            continue
+        if spec.outcome not in cache:
+            res = _fit(data, spec, design, treatment, fits)
+            cache[spec.outcome] = (res, None, None)
+            if res is not None and res.rows is not None and res.model is not None:
+                X, y = res.model.model.exog, res.model.model.endog
+                groups = data.loc[res.rows, design.cluster].to_numpy() if design.cluster else None
+                fit = influence.ols_fit(X, y)
+                projects = influence.project_deletions(X, y, 1, res.std_error, groups, fit=fit)
+                organisations = None
+                if ORGANISATION in data:
+                    orgs = data.loc[res.rows, ORGANISATION].astype(object).where(lambda s: s.notna(), None)
+                    if orgs.nunique(dropna=True) >= 2:
+                        organisations = influence.organisation_deletions(
+                            X, y, 1, res.std_error, orgs.to_numpy(), groups, fit=fit
+                        )
+                cache[spec.outcome] = (res, projects, organisations)
+        res, projects, organisations = cache[spec.outcome]
+        if projects is None:
+            results.append(_empty())
+            continue
+        on_scale = _on_scale(spec, projects.coef, projects.ratio)
+        out = _empty()
+        finite = on_scale[np.isfinite(on_scale)]
+        if len(finite):
+            out.update(loo_low=float(finite.min()), loo_high=float(finite.max()))
+        units, verdicts, refits = _decisive(
+            data, res, spec, design, treatment, row, projects, lambda pos: [res.rows[pos]], refit_cache, "project"
+        )
+        out["n_refits"] = refits
+        if units:
+            labels = res.rows[list(units)]
+            names = [str(v) for v in (data.loc[labels, "project_id"] if "project_id" in data else labels)]
+            out.update(
+                stability=ONE_PROJECT,
+                decisive=names[:MAX_DECISIVE],
+                decisive_kind="project",
+                decisive_verdict=verdicts[0],
+            )
+        elif organisations is not None:
+            org_rows = data.loc[res.rows, ORGANISATION]
+
+            def rows_of(pos, labels=organisations.labels):
+                return res.rows[(org_rows == labels[pos]).to_numpy()]
+
+            units, verdicts, refits = _decisive(
+                data, res, spec, design, treatment, row, organisations, rows_of, refit_cache, "organisation"
+            )
+            out["n_refits"] += refits
+            if units:
+                named = [i for i, u in enumerate(units) if str(u) in public]
+                out.update(
+                    stability=ONE_ORGANISATION,
+                    decisive=[str(units[i]) for i in named][:MAX_DECISIVE],
+                    decisive_kind="organisation",
+                    decisive_hidden=len(units) - len(named),
+                    # the verdict without the first organisation the record names (its sentence's)
+                    decisive_verdict=verdicts[named[0] if named else 0],
+                )
+        results.append(out)
+    extra = pd.DataFrame(results, index=claims.index, columns=STABILITY_COLUMNS)
+    extra["decisive"] = pd.Series([r["decisive"] for r in results], index=claims.index, dtype=object)
+    table = pd.concat([claims, extra], axis=1)
+    table.attrs = dict(claims.attrs)
+    return table

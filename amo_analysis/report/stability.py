@@ -1,0 +1,69 @@
+"""The leave-one-out check of a claim in words (`analyses.stability`): "without project PRJ-0041 the
+verdict would be *supported*", in the report's language, for a claim record or a row of the claims
+table alike (both carry `stability`, `decisive`, `decisive_kind`, `decisive_hidden`,
+`decisive_verdict`, `loo_low`, `loo_high`)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from amo_analysis.i18n import SCALE_KEYS, format_percent, format_points, localise, translate
+
+__all__ = ["stability_sentence", "stability_markdown", "claims_stability_text"]
+
+
+def _value(value, unit: str, lang: str, format_value) -> str:
+    if format_value is not None:
+        return format_value(value, unit, lang)
+    return format_points(value, lang) if unit == "percentage points" else format_percent(value, lang)
+
+
+def stability_sentence(rec, lang: str = "en", format_value=None, stable_too: bool = True) -> str:
+    """One sentence on what leaving one project (or organisation) out does to the verdict; "" when the
+    record has no leave-one-out fields, or when it is stable and `stable_too` is False.
+    `format_value(value, unit, lang)` writes the leave-one-out range (default: a percentage)."""
+    stability = rec.get("stability") if hasattr(rec, "get") else None
+    if not isinstance(stability, str) or not stability:
+        return ""
+    if stability == "stable":
+        low, high = rec.get("loo_low"), rec.get("loo_high")
+        if not stable_too or low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+            return ""
+        unit = str(rec.get("unit") or rec.get("scale") or "")
+        return translate(
+            "loo_stable",
+            lang,
+            low=_value(low, unit, lang, format_value),
+            high=_value(high, unit, lang, format_value),
+        )
+    from amo_analysis.analyses.stability import stability_message  # the summary page loads no analyses
+
+    return localise(stability_message(rec) or "", lang)
+
+
+def stability_markdown(claims: pd.DataFrame, lang: str = "en", text=None, reading=None) -> str:
+    """A markdown list, one line per claim reading of a claims table with the leave-one-out columns:
+    the claim's text (`text(row)`, default its key), its reading (`reading(row)`) and the sentence."""
+    lines = []
+    for _, row in claims.iterrows():
+        sentence = stability_sentence(row, lang)
+        if not sentence:
+            continue
+        claim = text(row) if text is not None else str(row["claim"])
+        shown = reading(row) if reading is not None else str(row.get("scale", ""))
+        lines.append("- " + translate("loo_claim", lang, claim=claim, reading=shown, sentence=sentence))
+    return "\n".join(lines)
+
+
+def claims_stability_text(claims: pd.DataFrame, lang: str = "en") -> str:
+    """`stability_markdown` of notebook 02's claims check (claims in the report's words)."""
+    from amo_analysis.analyses import effects  # the summary page imports this module without the analyses
+
+    return stability_markdown(
+        claims,
+        lang,
+        text=lambda row: effects.claim_text(claims, row, lang),
+        reading=lambda row: translate(SCALE_KEYS[row["scale"]], lang),
+    )
