@@ -107,6 +107,12 @@ _PITFALL_MEASURE = {key: key for key, *_ in pitfalls.PITFALL_MEASURES}
 #: the covariates (with the practice) of a pitfall reading when the portfolio is too small to adjust for
 #: every pre-treatment covariate (5 projects per parameter: 20 projects)
 FEW_COVARIATES = ["log_budget"]
+#: the analyses that compare projects with and without the practice, or adjust for it (pitfall effects,
+#: the framing risk ratio): not testable on a portfolio without a practice column (`amo` blank on every
+#: row); the other readings (pitfall shares and levels, the share within budget + 10 %) still are
+NEEDS_PRACTICE = ("effects", "forecast_margin", "roi", "pitfall_effect", "framing_rr")
+#: the practice's column in the data contract (blank on every row when the source has none)
+PRACTICE_COLUMN = "amo"
 #: scales read as a relative change (1 + value > 0): their projects needed are computed on the log scale
 _RELATIVE = {"relative", "relative_mean"}
 
@@ -128,10 +134,19 @@ def missing_column(data: pd.DataFrame, reading: claims_mod.Reading) -> str | Non
             needs.append(pitfalls.PITFALL_COLUMNS[0])
     if reading.analysis in ("forecast_margin", "margin_share", "roi"):
         needs.append("budget_planned")
+    if reading.analysis in NEEDS_PRACTICE:
+        needs.append(PRACTICE_COLUMN)
     for column in needs:
         if not _has(data, column):
             return column
     return None
+
+
+def _not_testable(column: str) -> Message:
+    """Why a reading is not testable: no practice column, or no column `column`."""
+    if column == PRACTICE_COLUMN:
+        return Message("ac_not_testable_practice")
+    return Message("ac_not_testable", column=column)
 
 
 def _row(claim: claims_mod.RegisteredClaim, reading: claims_mod.Reading) -> dict:
@@ -370,7 +385,7 @@ def claims_by_article(
                     {
                         "testable": False,
                         "missing_column": column,
-                        "note": str(Message("ac_not_testable", column=column)),
+                        "note": str(_not_testable(column)),
                     }
                 )
             else:
@@ -412,7 +427,7 @@ def note_text(row, lang: str = "en") -> str:
     """The row's note in the report language: "not testable on this portfolio: no column X" when a
     column is missing, otherwise the estimator's note (in `lang` where it is an `i18n.Message`)."""
     if row["missing_column"]:
-        return translate("ac_not_testable", lang, column=row["missing_column"])
+        return localise(_not_testable(row["missing_column"]), lang)
     if row.get("fewer_covariates"):
         return " ".join((translate("ac_fewer_covariates", lang), localise(row["note"], lang))).strip()
     return localise(row["note"], lang)
@@ -517,7 +532,8 @@ RECORD_UNITS = {
     "share_of_all": "fraction",
     "chance": "fraction",
 }
-#: readings recorded by another notebook (02 records the effects claims as claim.<key>): not recorded again
+#: readings recorded by another notebook (02 records the effects claims as claim.<key>): not recorded again,
+#: unless the portfolio has no practice column (02 is then not run)
 RECORDED_ELSEWHERE = ("effects",)
 
 
@@ -529,8 +545,8 @@ def article_records(table: pd.DataFrame, claims_file: str | None = None, lang: s
     records = []
     register = {c.key: c for c in claims_mod.load_register(claims_file)}
     for r in table.to_dict("records"):
-        if r["analysis"] in RECORDED_ELSEWHERE:
-            continue
+        if r["analysis"] in RECORDED_ELSEWHERE and r["missing_column"] != PRACTICE_COLUMN:
+            continue  # without a practice column notebook 02 is not run: the reading is recorded here, not testable
         claim = register[r["claim"]]
         records.append(
             dict(
