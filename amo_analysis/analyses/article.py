@@ -123,7 +123,8 @@ def _has(data: pd.DataFrame, column: str) -> bool:
 
 def missing_column(data: pd.DataFrame, reading: claims_mod.Reading) -> str | None:
     """The first column this reading needs that the portfolio lacks (or holds no value in), else None."""
-    needs = [_SOURCE_COLUMN.get(reading.outcome, reading.outcome)]
+    needs = [PRACTICE_COLUMN] if reading.analysis in NEEDS_PRACTICE else []  # first: the reason named
+    needs.append(_SOURCE_COLUMN.get(reading.outcome, reading.outcome))
     if reading.analysis == "framing_rr":
         needs.append("framing_score")
     if reading.analysis.startswith("pitfall") and reading.exposure != "any_pitfall":
@@ -134,8 +135,6 @@ def missing_column(data: pd.DataFrame, reading: claims_mod.Reading) -> str | Non
             needs.append(pitfalls.PITFALL_COLUMNS[0])
     if reading.analysis in ("forecast_margin", "margin_share", "roi"):
         needs.append("budget_planned")
-    if reading.analysis in NEEDS_PRACTICE:
-        needs.append(PRACTICE_COLUMN)
     for column in needs:
         if not _has(data, column):
             return column
