@@ -256,7 +256,7 @@ def key_figure_rows(records: list[dict], lang: str, cost_unit: str) -> list[dict
         verdict = rec.get("verdict")
         rows.append(
             {
-                "label": rec.get("label", rec["name"]),
+                "label": rec.get("label", ""),  # a record name is never shown
                 "value": format_value(rec.get("value"), unit, lang, cost_unit),
                 "interval": interval,
                 "n": rec.get("n") if rec.get("n") is not None else "",
@@ -268,6 +268,9 @@ def key_figure_rows(records: list[dict], lang: str, cost_unit: str) -> list[dict
     return rows
 
 
+#: the copy of a user's claims file in the run folder (`suite.runner.CLAIMS_FILE_NAME`), read for the
+#: claims' short titles
+RUN_CLAIMS_FILE = "claims.toml"
 #: the figures the summary shows (those the run has), chosen for the summary: the estimates with
 #: their intervals, the forecast, the return on the practice
 SUMMARY_FIGURES = (
@@ -291,32 +294,122 @@ VERDICT_KEYS = {
     "opposite direction": "card_opposite",
     "contradicted": "card_contradicted",
 }
-READING = re.compile(r"\s*\(([^()]*)\)\s*$")
+def split_label(label: str) -> tuple[str, str]:
+    """A record's label cut into (what is claimed, the reading): "Claim “…” (relative change)" →
+    ("Claim “…”", "relative change"); the reading is the last group in brackets, brackets inside it
+    included ("… (Scope creep: percent change of the median (budget drift), adjusted)"); ("label", "")
+    when the label does not end in brackets."""
+    label = label.strip()
+    if not label.endswith(")"):
+        return label, ""
+    depth = 0
+    for i in range(len(label) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(label[i], 0)
+        if depth == 0:
+            return label[:i].strip(), label[i + 1 : -1].strip()
+    return label, ""
 
 
-def _claim_group(name: str) -> str:
-    """Records of one claim read several ways (`claim.<id>.<reading>`) make one card."""
-    parts = name.split(".")
-    return ".".join(parts[:2]) if parts[0] == "claim" and len(parts) > 2 else name
+def register_claim_key(rec: dict) -> str | None:
+    """The claims-register claim a record reads: `<key>` of `claim.<key>[.<reading>]`, else the
+    record's `claim_key` (the framing and pitfall claims of notebook 03), else None."""
+    parts = str(rec.get("name", "")).split(".")
+    if parts[0] == "claim" and len(parts) > 1:
+        return parts[1]
+    return rec.get("claim_key")
 
 
-def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
-    """One card per claim: its first reading's verdict, estimate and interval, a plain sentence of
-    what it means, how sure it is (the sensitivity sentence of that reading, when the run has one),
-    and the verdicts of the other readings."""
-    by_name = {r["name"]: r for r in records if "name" in r}
+def _claim_groups(records: list[dict]) -> dict[str, list[dict]]:
+    """The records of each claim, one group per claim whichever notebooks recorded it: records of
+    one claim read several ways (`claim.<id>.<reading>`) make one group, and a claim notebook 03 reads
+    too (its record's `claim_key`) is shown from the claims register's records (notebook 08) when the
+    run has them, so that no claim is shown twice."""
     groups: dict[str, list[dict]] = {}
     for rec in records:
         if rec.get("headline") and rec.get("verdict") and rec.get("kind") != "figure":
-            groups.setdefault(_claim_group(rec["name"]), []).append(rec)
-    cards = []
-    for group, recs in groups.items():
+            groups.setdefault(register_claim_key(rec) or rec["name"], []).append(rec)
+    for key, recs in groups.items():
+        registered = [r for r in recs if str(r["name"]).startswith("claim.")]
+        if registered:
+            groups[key] = registered
+    return groups
+
+
+def _register(claims_file: Path | None):
+    """{claim key: registered claim} of the claims register (with the run's claims file), or {} when it
+    cannot be read (the page then shows the records' labels)."""
+    from amo_analysis.stats import claims as claims_mod
+
+    try:
+        return {c.key: c for c in claims_mod.load_register(claims_file)}
+    except claims_mod.ClaimsFileError:
+        return {}
+
+
+def _stability(rec: dict, lang: str) -> str:
+    """Whether the reading rests on one project, as the record says it (`stability`, a sentence or a
+    message, or `decisive` true/false); "" when the record says nothing."""
+    stability = rec.get("stability")
+    if isinstance(stability, dict):
+        return _note_text(stability, lang) if "key" in stability else str(stability.get("text", ""))
+    if isinstance(stability, str) and stability:
+        return localise(stability, lang)
+    decisive = rec.get("decisive")
+    if isinstance(decisive, bool):
+        return translate("summary_rests_on_one" if decisive else "summary_not_on_one", lang)
+    return ""
+
+
+def _verdict_of(rec: dict, lang: str) -> tuple[str, str]:
+    """(verdict in `lang`, its CSS class): "not testable" for a reading the portfolio cannot feed."""
+    if rec.get("testable") is False:
+        return translate("ac_not_testable_short", lang), "not-testable"
+    return translate(rec["verdict"], lang), rec["verdict"].replace(" ", "-")
+
+
+def claim_cards(
+    records: list[dict], lang: str, cost_unit: str, claims_file: Path | None = None
+) -> tuple[list[dict], list[dict]]:
+    """The summary's answer to "which claims hold here?": (rows, cards).
+
+    rows: one per reading checked, in the claims register's order — the claim in a few words (its
+    register `short_<lang>` title, on the first reading of each claim, `rowspan` readings), the
+    reading (when the claim has several), this portfolio's estimate and 95 % interval, the verdict and whether it rests on one
+    project (`_stability`). cards: one per claim — the short title, the register's paraphrase in
+    `lang`, the first reading's verdict, estimate and interval, a plain sentence of what it means, how
+    sure it is (the sensitivity sentence of that reading, when the run has one) and the other
+    readings. No record name is shown: a reading without a label in `lang` shows nothing."""
+    by_name = {r["name"]: r for r in records if "name" in r}
+    register = _register(claims_file)
+    groups = _claim_groups(records)
+    order = {key: (register[key].order if key in register else float("inf"), i) for i, key in enumerate(groups)}
+    rows, cards = [], []
+    for group in sorted(groups, key=order.get):
+        recs = groups[group]
+        claim = register.get(group)
         first = recs[0]
         unit = first.get("unit", "")
         value = lambda v: format_value(v, unit, lang, cost_unit)  # noqa: E731
-        label = str(first.get("label") or first["name"])
-        # the label is in the report's language (a record's `claim` text may not be)
-        title = READING.sub("", label) if group != first["name"] else label
+        whole, first_reading = split_label(str(first.get("label") or ""))
+        title = claim.short(lang) if claim else whole
+        anchor = "claim-" + re.sub(r"[^A-Za-z0-9_-]", "-", group)
+        for i, rec in enumerate(recs):
+            label_claim, reading = split_label(str(rec.get("label") or ""))
+            verdict, verdict_class = _verdict_of(rec, lang)
+            rows.append(
+                {
+                    "claim": title if i == 0 else "",
+                    "rowspan": len(recs) if i == 0 else 0,
+                    "anchor": anchor,
+                    # the reading tells a claim's readings apart; one reading is said in full on its card
+                    "reading": (reading or ("" if claim else label_claim)) if len(recs) > 1 else "",
+                    "value": format_value(rec.get("value"), rec.get("unit", ""), lang, cost_unit),
+                    "interval": _bracket(rec, lang, cost_unit),
+                    "verdict": verdict,
+                    "verdict_class": verdict_class,
+                    "stability": _stability(rec, lang),
+                }
+            )
         verdict = first["verdict"]
         words = {
             "estimate": value(first.get("value")),
@@ -324,19 +417,24 @@ def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
             "high": value(first.get("ci_high")),
             "n": format_number(first.get("n"), lang) if first.get("n") is not None else "–",
         }
-        sentence = translate(VERDICT_KEYS.get(verdict, "card_contradicted"), lang, **words)
+        if first.get("testable") is False:
+            sentence = localise(first.get("note", ""), lang)
+        else:
+            sentence = translate(VERDICT_KEYS.get(verdict, "card_contradicted"), lang, **words)
         if verdict == "inconclusive" and first.get("projects_needed"):
             sentence += " " + translate(
                 "card_projects_needed", lang, needed=format_number(first["projects_needed"], lang)
             )
         sensitivity = by_name.get("sensitivity." + first["name"].removeprefix("claim."))
-        reading = READING.search(label)
+        shown_verdict, shown_class = _verdict_of(first, lang)
         cards.append(
             {
+                "id": anchor,
                 "title": title,
-                "reading": reading.group(1) if reading and group != first["name"] else "",
-                "verdict": translate(verdict, lang),
-                "verdict_class": verdict.replace(" ", "-"),
+                "paraphrase": claim.paraphrase(lang) if claim else "",
+                "reading": first_reading,
+                "verdict": shown_verdict,
+                "verdict_class": shown_class,
                 "value": words["estimate"],
                 "interval": _interval(first, lang, cost_unit),
                 "claimed": value(first["claimed"]) if isinstance(first.get("claimed"), (int, float)) else "",
@@ -344,17 +442,26 @@ def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
                 "sure": localise(sensitivity.get("label", ""), lang) if sensitivity else "",
                 "others": [
                     {
-                        "reading": (READING.search(str(r.get("label", ""))) or [None, r["name"]])[1],
-                        "verdict": translate(r["verdict"], lang),
+                        "reading": split_label(str(r.get("label") or ""))[1],
+                        "verdict": _verdict_of(r, lang)[0],
                         "value": format_value(r.get("value"), r.get("unit", ""), lang, cost_unit),
-                        "verdict_class": r["verdict"].replace(" ", "-"),
+                        "verdict_class": _verdict_of(r, lang)[1],
                     }
                     for r in recs[1:]
                 ],
                 "href": f"{first['notebook']}.html" if first.get("notebook") else "",
             }
         )
-    return cards
+    return rows, cards
+
+
+def _bracket(rec: dict, lang: str, cost_unit: str) -> str:
+    """A record's 95 % interval as "low … high" ("" without one)."""
+    low, high = rec.get("ci_low"), rec.get("ci_high")
+    if low is None and high is None:
+        return ""
+    unit = rec.get("unit", "")
+    return f"{format_value(low, unit, lang, cost_unit)} … {format_value(high, unit, lang, cost_unit)}"
 
 
 def _interval(rec: dict, lang: str, cost_unit: str) -> str:
@@ -394,6 +501,8 @@ def key_figure_cards(records: list[dict], lang: str, cost_unit: str, practice: s
                 "title": translate(f"{key}_title", lang, practice=practice),
                 "value": words["v0"],
                 "interval": _interval(first, lang, cost_unit),
+                "bracket": _bracket(first, lang, cost_unit),
+                "id": "figure-" + key.removeprefix("card_").replace("_", "-"),
                 "sentence": translate(key if complete else f"{key}_partial", lang, practice=practice, **words),
                 "href": f"{first['notebook']}.html" if first.get("notebook") else "",
             }
@@ -449,7 +558,8 @@ def quality_rows(prov: dict, lang: str) -> list[tuple[str, object]]:
 
 def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, previous: dict | None = None) -> Path:
     """Write `run_dir/index.html`, the executive summary, from the merged `results.json` document:
-    the answer first (a card per claim and per key figure), "Since the previous run" when `previous`
+    the answer first (the table of every claim reading checked with its verdict, the key planning
+    figures, then a card per claim and per key figure with the sentence behind each row), "Since the previous run" when `previous`
     gives it (see `suite.diff.previous_run_summary`), the summary's figures, then the key figures
     table and data quality in collapsible sections."""
     prov = document["provenance"]
@@ -486,6 +596,13 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
         "since_nothing",
         "since_inputs",
         "verdict",
+        "summary_verdicts",
+        "summary_claim",
+        "summary_reading",
+        "summary_this_portfolio",
+        "summary_one_project",
+        "summary_planning",
+        "summary_details",
     ]
     t = {k: translate(k, lang, practice=practice) for k in keys}
     warnings = []
@@ -500,6 +617,10 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
     warnings += exact_plan_warnings(document["results"], lang)  # plans that look re-baselined
     if previous:
         previous = dict(previous, link=translate("since_link", lang, generated=previous.get("generated", "")))
+    claims_file = run_dir / RUN_CLAIMS_FILE
+    claim_rows, claims = claim_cards(
+        document["results"], lang, cost_unit, claims_file if claims_file.is_file() else None
+    )
     nav = [{"href": r["href"], "title": short_title(r["title"]), "number": r["href"].split("_", 1)[0]} for r in reports]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(TEMPLATES_DIR), str(TEMPLATES_DIR / "nbconvert" / "amo")]),
@@ -519,7 +640,9 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
         warnings=warnings,
         t=t,
         nav=navigation_bar(nav, "index.html", lang),
-        claims=claim_cards(document["results"], lang, cost_unit),
+        claim_rows=claim_rows,
+        show_stability=any(row["stability"] for row in claim_rows),
+        claims=claims,
         key_cards=key_figure_cards(document["results"], lang, cost_unit, practice),
         previous=previous,
         sections=key_figure_sections(document["results"], reports, lang, cost_unit),

@@ -211,7 +211,9 @@ def test_summary_gives_the_answer_first_with_words_not_colour_alone(tmp_path):
     answer, since, table = (text.index(s) for s in ('id="answer"', 'id="since-previous"', 'id="key-figures"'))
     assert answer < since < table  # the answer, then what changed, then the details
     card = text[answer:since]
-    assert "Claim “with AMO: −16 % delay”" in card and ">inconclusive<" in card  # the verdict as a word
+    assert ">AMO: −16 % delay</a>" in card and ">inconclusive<" in card  # short title, the verdict as a word
+    assert "Projects run with AMO are said to finish" in card or "AMO" in card  # the paraphrase on its card
+    assert 'id="verdicts"' in card and card.index('id="verdicts"') < card.index('class="card claim"')
     assert "−12%" in card and "(95% interval: −41% to +30%)" in card and "Claimed: −16%" in card
     assert "About 162 projects would be needed" in card and "supported" in card  # the other reading
     assert "Eight projects in ten finished with a budget drift below 36%" in card
@@ -239,3 +241,55 @@ def test_notebook_pages_carry_the_navigation_bar(tmp_path):
     assert 'rel="prev" href="index.html"' in text and 'rel="next" href="02_y.html"' in text
     assert 'href="01_x.html" aria-current="page"' in text and 'href="../index.html"' in text
     assert "Synthèse" in text and "Suivant" in text
+
+
+def test_a_label_splits_into_claim_and_reading_brackets_inside_included():
+    from amo_analysis.report.html import split_label
+
+    assert split_label("Claim “x” (relative change)") == ("Claim “x”", "relative change")
+    label = "Claim “y.” (Dependence on one integrator: percent change of the median (run_cost), adjusted)"
+    assert split_label(label) == ("Claim “y.”", "Dependence on one integrator: percent change of the median (run_cost), adjusted")
+    assert split_label("Risk ratio of failure, framing score ≥ 7 vs below") == (
+        "Risk ratio of failure, framing score ≥ 7 vs below",
+        "",
+    )
+    assert split_label("unbalanced)") == ("unbalanced)", "")
+
+
+def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_recorded():
+    from amo_analysis.report.html import claim_cards
+
+    def rec(name, label, verdict="supported", notebook="08_x", **extra):
+        base = dict(name=name, label=label, value=0.2, ci_low=0.1, ci_high=0.3, n=40, unit="fraction")
+        return dict(base, headline=True, verdict=verdict, notebook=notebook, **extra)
+
+    records = [
+        rec("pitfalls.scope_creep_drift", "adjusted percent change with scope creep", notebook="03_x",
+            claim_key="scope_creep_drift"),
+        rec("framing.failure_rr.well_framed", "Risk ratio of failure", notebook="03_x", claim_key="framing_failure_rr"),
+        rec("claim.scope_creep_drift.relative", "Claim “A scope …” (Scope creep: change of the median (drift), adjusted)",
+            stability="the interval keeps its side without any one project", decisive=False),
+        rec("claim.integrator_lockin_cost.relative", "Claim “Relying …” (Dependence: change (budget drift), adjusted)"),
+        rec("claim.integrator_lockin_cost.run_cost", "Claim “Relying …” (Dependence: change (run_cost), adjusted)",
+            verdict="inconclusive", testable=False, value=None, ci_low=None, ci_high=None,
+            note="not testable on this portfolio: no column run_cost", decisive=True),
+    ]
+    rows, cards = claim_cards(records, "en", "EUR")
+    # scope creep once (notebook 08's reading, not 03's), the framing claim from 03 (08 did not record it)
+    assert [c["title"] for c in cards] == [
+        "Scope creep: budget 20–30 % over",
+        "One integrator: lock-in and hidden costs",
+        "Ten framing questions halve the failure risk",
+    ]
+    assert cards[0]["paraphrase"].startswith("A scope that keeps growing")
+    assert [r["claim"] for r in rows] == [cards[0]["title"], cards[1]["title"], "", cards[2]["title"]]
+    assert [r["rowspan"] for r in rows] == [1, 2, 0, 1]
+    assert rows[0]["reading"] == "" and rows[2]["reading"] == "Dependence: change (run_cost), adjusted"
+    assert rows[2]["verdict"] == "not testable" and rows[2]["value"] == "–" and rows[2]["interval"] == ""
+    assert rows[0]["stability"] == "the interval keeps its side without any one project"
+    assert rows[2]["stability"] == "yes: one project decides it" and rows[3]["stability"] == ""
+    assert cards[1]["others"][0]["reading"] == "Dependence: change (run_cost), adjusted"
+    assert not re.search(r"\b(claim|pitfalls|framing)\.[a-z_]+", repr(rows) + repr(cards))  # no record name
+    rows_fr, cards_fr = claim_cards(records, "fr", "EUR")
+    assert cards_fr[0]["title"] == "Périmètre qui dérive : budget dépassé de 20 à 30 %"
+    assert cards_fr[0]["paraphrase"] != cards[0]["paraphrase"] and rows_fr[2]["verdict"] == "non testable"
