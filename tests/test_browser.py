@@ -374,6 +374,7 @@ def test_the_french_summary_holds_no_english_sentence(browser_context, run_dirs)
 
 # --- the summary answers first; no record name, every claim once, figures fit (#25) --------------
 
+
 #: a record name as results.json writes it (`claim.margin_10pct.portfolio_share`, `effect.…`)
 def _record_name_pattern(run: Path) -> re.Pattern:
     import json

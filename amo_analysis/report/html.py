@@ -294,6 +294,8 @@ VERDICT_KEYS = {
     "opposite direction": "card_opposite",
     "contradicted": "card_contradicted",
 }
+
+
 def split_label(label: str) -> tuple[str, str]:
     """A record's label cut into (what is claimed, the reading): "Claim “…” (relative change)" →
     ("Claim “…”", "relative change"); the reading is the last group in brackets, brackets inside it

@@ -248,7 +248,10 @@ def test_a_label_splits_into_claim_and_reading_brackets_inside_included():
 
     assert split_label("Claim “x” (relative change)") == ("Claim “x”", "relative change")
     label = "Claim “y.” (Dependence on one integrator: percent change of the median (run_cost), adjusted)"
-    assert split_label(label) == ("Claim “y.”", "Dependence on one integrator: percent change of the median (run_cost), adjusted")
+    assert split_label(label) == (
+        "Claim “y.”",
+        "Dependence on one integrator: percent change of the median (run_cost), adjusted",
+    )
     assert split_label("Risk ratio of failure, framing score ≥ 7 vs below") == (
         "Risk ratio of failure, framing score ≥ 7 vs below",
         "",
@@ -264,15 +267,31 @@ def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_reco
         return dict(base, headline=True, verdict=verdict, notebook=notebook, **extra)
 
     records = [
-        rec("pitfalls.scope_creep_drift", "adjusted percent change with scope creep", notebook="03_x",
-            claim_key="scope_creep_drift"),
+        rec(
+            "pitfalls.scope_creep_drift",
+            "adjusted percent change with scope creep",
+            notebook="03_x",
+            claim_key="scope_creep_drift",
+        ),
         rec("framing.failure_rr.well_framed", "Risk ratio of failure", notebook="03_x", claim_key="framing_failure_rr"),
-        rec("claim.scope_creep_drift.relative", "Claim “A scope …” (Scope creep: change of the median (drift), adjusted)",
-            stability="the interval keeps its side without any one project", decisive=False),
+        rec(
+            "claim.scope_creep_drift.relative",
+            "Claim “A scope …” (Scope creep: change of the median (drift), adjusted)",
+            stability="the interval keeps its side without any one project",
+            decisive=False,
+        ),
         rec("claim.integrator_lockin_cost.relative", "Claim “Relying …” (Dependence: change (budget drift), adjusted)"),
-        rec("claim.integrator_lockin_cost.run_cost", "Claim “Relying …” (Dependence: change (run_cost), adjusted)",
-            verdict="inconclusive", testable=False, value=None, ci_low=None, ci_high=None,
-            note="not testable on this portfolio: no column run_cost", decisive=True),
+        rec(
+            "claim.integrator_lockin_cost.run_cost",
+            "Claim “Relying …” (Dependence: change (run_cost), adjusted)",
+            verdict="inconclusive",
+            testable=False,
+            value=None,
+            ci_low=None,
+            ci_high=None,
+            note="not testable on this portfolio: no column run_cost",
+            decisive=True,
+        ),
     ]
     rows, cards = claim_cards(records, "en", "EUR")
     # scope creep once (notebook 08's reading, not 03's), the framing claim from 03 (08 did not record it)
