@@ -348,6 +348,33 @@ def _register(claims_file: Path | None):
         return {}
 
 
+#: the readings of notebook 08 said in a few words in the verdict table: the key of the reading's words
+#: on its page (`article.reading_text`) → the key of its words in the table
+SHORT_READINGS = {
+    f"ac_{key}": f"summary_reading_{key}"
+    for key in (
+        "pitfall_share_share_of_troubled",
+        "pitfall_share_share_of_all",
+        "forecast_margin_chance_with",
+        "forecast_margin_chance_without",
+        "margin_share_share_of_all",
+    )
+}
+
+
+def _short_readings(readings: list[str], lang: str) -> list[str]:
+    """The readings of one claim as the verdict table shows them: in a few words where the table has
+    its own (`SHORT_READINGS`), without the words all of them begin with up to a colon (the pitfall
+    they are about, said by the claim's title)."""
+    short = {translate(page, lang): translate(table, lang) for page, table in SHORT_READINGS.items()}
+    readings = [short.get(r, r) for r in readings]
+    heads = {re.match(r"^[^:()]*\s?:\s", r).group(0) if re.match(r"^[^:()]*\s?:\s", r) else "" for r in readings}
+    if len(readings) > 1 and len(heads) == 1 and "" not in heads:
+        head = heads.pop()
+        readings = [r.removeprefix(head) for r in readings]
+    return readings
+
+
 def _stability(rec: dict, lang: str) -> str:
     """Whether the reading rests on one project, as the record says it (`stability`, a sentence or a
     message, or `decisive` true/false); "" when the record says nothing."""
@@ -395,8 +422,9 @@ def claim_cards(
         whole, first_reading = split_label(str(first.get("label") or ""))
         title = claim.short(lang) if claim else whole
         anchor = "claim-" + re.sub(r"[^A-Za-z0-9_-]", "-", group)
+        labels = [split_label(str(rec.get("label") or "")) for rec in recs]
+        readings = _short_readings([reading or ("" if claim else whole) for whole, reading in labels], lang)
         for i, rec in enumerate(recs):
-            label_claim, reading = split_label(str(rec.get("label") or ""))
             verdict, verdict_class = _verdict_of(rec, lang)
             rows.append(
                 {
@@ -404,7 +432,7 @@ def claim_cards(
                     "rowspan": len(recs) if i == 0 else 0,
                     "anchor": anchor,
                     # the reading tells a claim's readings apart; one reading is said in full on its card
-                    "reading": (reading or ("" if claim else label_claim)) if len(recs) > 1 else "",
+                    "reading": readings[i] if len(recs) > 1 else "",
                     "value": format_value(rec.get("value"), rec.get("unit", ""), lang, cost_unit),
                     "interval": _bracket(rec, lang, cost_unit),
                     "verdict": verdict,

@@ -297,18 +297,37 @@ def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_reco
     # scope creep once (notebook 08's reading, not 03's), the framing claim from 03 (08 did not record it)
     assert [c["title"] for c in cards] == [
         "Scope creep: budget 20–30 % over",
-        "One integrator: lock-in and hidden costs",
-        "Ten framing questions halve the failure risk",
+        "One integrator: hidden costs",
+        "Ten framing questions: half the failures",
     ]
     assert cards[0]["paraphrase"].startswith("A scope that keeps growing")
     assert [r["claim"] for r in rows] == [cards[0]["title"], cards[1]["title"], "", cards[2]["title"]]
     assert [r["rowspan"] for r in rows] == [1, 2, 0, 1]
-    assert rows[0]["reading"] == "" and rows[2]["reading"] == "Dependence: change (run_cost), adjusted"
+    assert (
+        rows[0]["reading"] == "" and rows[2]["reading"] == "change (run_cost), adjusted"
+    )  # the pitfall is in the title
     assert rows[2]["verdict"] == "not testable" and rows[2]["value"] == "–" and rows[2]["interval"] == ""
     assert rows[0]["stability"] == "the interval keeps its side without any one project"
     assert rows[2]["stability"] == "yes: one project decides it" and rows[3]["stability"] == ""
     assert cards[1]["others"][0]["reading"] == "Dependence: change (run_cost), adjusted"
     assert not re.search(r"\b(claim|pitfalls|framing)\.[a-z_]+", repr(rows) + repr(cards))  # no record name
     rows_fr, cards_fr = claim_cards(records, "fr", "EUR")
-    assert cards_fr[0]["title"] == "Périmètre qui dérive : budget dépassé de 20 à 30 %"
+    assert cards_fr[0]["title"] == "Périmètre qui dérive : budget +20 à 30 %"
     assert cards_fr[0]["paraphrase"] != cards[0]["paraphrase"] and rows_fr[2]["verdict"] == "non testable"
+
+
+def test_the_verdict_table_says_notebook_08_readings_in_a_few_words():
+    from amo_analysis.i18n import translate
+    from amo_analysis.report.html import _short_readings
+
+    for lang in ("en", "fr"):
+        page = [translate(k, lang) for k in ("ac_forecast_margin_chance_with", "ac_margin_share_share_of_all")]
+        short = _short_readings(page, lang)
+        assert short == [
+            translate("summary_reading_forecast_margin_chance_with", lang),
+            translate("summary_reading_margin_share_share_of_all", lang),
+        ]
+        assert all(len(s) < 0.6 * len(p) for s, p in zip(short, page, strict=True))
+    assert _short_readings(["Scope creep: a", "Scope creep: b"], "en") == ["a", "b"]
+    assert _short_readings(["Scope creep : a", "Scope creep : b"], "fr") == ["a", "b"]
+    assert _short_readings(["A: a", "B: b"], "en") == ["A: a", "B: b"]  # nothing common: kept whole

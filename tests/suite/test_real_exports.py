@@ -81,7 +81,7 @@ def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, t
     for name in ("claim.amo_budget_drift.relative", "claim.margin_10pct.forecast_with", "claim.roi_example.per_euro"):
         assert claims[name]["testable"] is False and claims[name]["value"] is None  # listed, with the reason
         assert "no practice column" in claims[name]["note"] and claims[name]["missing_column"] == "amo"
-    assert claims["claim.framing_failure_rr.ratio"]["note"].endswith("no column framing_score")
+    assert claims["claim.poor_requirements_adoption.level"]["note"].endswith("no column adoption_m3")
     assert len(claims) == 21  # every reading of the register once, 02's readings included
     page = (run / "08_article_claims.html").read_text(encoding="utf-8")
     assert "not testable on this portfolio: it compares (or adjusts for) projects with and without" in page
