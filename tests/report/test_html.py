@@ -106,6 +106,11 @@ def test_pages_keep_what_nbconvert_adds_figures_get_their_description(tmp_path):
                         data={"image/svg+xml": svg},
                         metadata={"image/svg+xml": {"alt": "Budget drift · <with> & without"}},
                     ),
+                    new_output(
+                        "display_data",
+                        data={"image/svg+xml": svg},
+                        metadata={"image/svg+xml": {"alt": "Slip", "href": "figures/01_f_slip.svg"}},
+                    ),
                     new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
                     new_output("stream", name="stdout", text="text\n"),
                 ],
@@ -118,11 +123,15 @@ def test_pages_keep_what_nbconvert_adds_figures_get_their_description(tmp_path):
     export_notebook_html(path, html, footer="", back_label="Summary")
     text = html.read_text(encoding="utf-8")
     images = re.findall(r"<img\b[^>]*>", text)
-    assert len(images) == 2 and all(" alt=" in img for img in images)
+    assert len(images) == 3 and all(" alt=" in img for img in images)
     assert 'alt="Budget drift · &lt;with&gt; &amp; without"' in images[0]
     assert base64.b64encode(svg.encode()).decode() in images[0]
     areas = re.findall(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>', text)
-    assert len(areas) == 3 and all('tabindex="0"' in a for a in areas)
+    assert len(areas) == 4 and all('tabindex="0"' in a for a in areas)
+    # a figure the run saved opens full size on a click; one it did not save is shown alone
+    assert re.findall(r'<a class="full-size" href="([^"]+)"><img', text) == ["figures/01_f_slip.svg"]
+    # figures scale to the column (no scrolling box hides their right part)
+    assert re.search(r"\.jp-RenderedSVG img, body\.jp-Notebook \.jp-RenderedImage img \{\s*max-width: 100%", text)
 
 
 def test_a_figure_is_described_by_its_titles_else_its_labels_else_its_name():
@@ -244,7 +253,7 @@ def test_notebook_pages_carry_the_navigation_bar(tmp_path):
 
 
 def test_a_label_splits_into_claim_and_reading_brackets_inside_included():
-    from amo_analysis.report.html import split_label
+    from amo_analysis.report.summary_claims import split_label
 
     assert split_label("Claim “x” (relative change)") == ("Claim “x”", "relative change")
     label = "Claim “y.” (Dependence on one integrator: percent change of the median (run_cost), adjusted)"
@@ -260,7 +269,7 @@ def test_a_label_splits_into_claim_and_reading_brackets_inside_included():
 
 
 def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_recorded():
-    from amo_analysis.report.html import claim_cards
+    from amo_analysis.report.summary_claims import claim_cards
 
     def rec(name, label, verdict="supported", notebook="08_x", **extra):
         base = dict(name=name, label=label, value=0.2, ci_low=0.1, ci_high=0.3, n=40, unit="fraction")
@@ -318,7 +327,7 @@ def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_reco
 
 def test_the_verdict_table_says_notebook_08_readings_in_a_few_words():
     from amo_analysis.i18n import translate
-    from amo_analysis.report.html import _short_readings
+    from amo_analysis.report.summary_claims import _short_readings
 
     for lang in ("en", "fr"):
         page = [translate(k, lang) for k in ("ac_forecast_margin_chance_with", "ac_margin_share_share_of_all")]
