@@ -36,7 +36,7 @@ def register_claim_key(rec: dict) -> str | None:
     return rec.get("claim_key")
 
 
-def _claim_groups(records: list[dict]) -> dict[str, list[dict]]:
+def claim_groups(records: list[dict]) -> dict[str, list[dict]]:
     """The records of each claim, one group per claim whichever notebooks recorded it: records of
     one claim read several ways (`claim.<id>.<reading>`) make one group, and a claim notebook 03 reads
     too (its record's `claim_key`) is shown from the claims register's records (notebook 08) when the
@@ -52,7 +52,7 @@ def _claim_groups(records: list[dict]) -> dict[str, list[dict]]:
     return groups
 
 
-def _register(claims_file: Path | None):
+def registered_claims(claims_file: Path | None):
     """{claim key: registered claim} of the claims register (with the run's claims file), or {} when it
     cannot be read (the page then shows the records' labels)."""
     from amo_analysis.stats import claims as claims_mod
@@ -124,8 +124,8 @@ def claim_cards(
     sure it is (the sensitivity sentence of that reading, when the run has one) and the other
     readings. No record name is shown: a reading without a label in `lang` shows nothing."""
     by_name = {r["name"]: r for r in records if "name" in r}
-    register = _register(claims_file)
-    groups = _claim_groups(records)
+    register = registered_claims(claims_file)
+    groups = claim_groups(records)
     order = {key: (register[key].order if key in register else float("inf"), i) for i, key in enumerate(groups)}
     rows, cards = [], []
     for group in sorted(groups, key=order.get):
