@@ -271,7 +271,7 @@ def test_a_summary_figure_opens_full_size(browser_context, run_dirs, lang):
 
 
 #: what must never be split over two printed pages
-UNBREAKABLE = "section.card, figure.figure figcaption, details table tbody tr, .since tbody tr, #verdicts tbody tr, table.planning tr"
+UNBREAKABLE = "section.card, figure.figure figcaption, details table tbody tr, .since tbody tr, #verdicts tbody tr, .planning .tile"
 ELEMENT_TEXTS = """(selector) => Array.from(document.querySelectorAll(selector)).map(e => e.innerText)"""
 
 
