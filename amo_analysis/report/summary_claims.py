@@ -91,13 +91,14 @@ def _short_readings(readings: list[str], lang: str) -> list[str]:
 
 
 def _stability(rec: dict, lang: str) -> str:
-    """Whether the reading rests on one project, as the record says it (`stability`, a sentence or a
-    message, or `decisive` true/false); "" when the record says nothing."""
+    """Whether the reading rests on one project, as the record says it (`stability`: a sentence, a
+    locale key or a message as written to JSON; else `decisive` true/false); "" when the record says
+    nothing."""
     stability = rec.get("stability")
     if isinstance(stability, dict):
         return _note_text(stability, lang) if "key" in stability else str(stability.get("text", ""))
     if isinstance(stability, str) and stability:
-        return localise(stability, lang)
+        return translate(stability, lang)  # a locale key in the report's language, else the text as written
     decisive = rec.get("decisive")
     if isinstance(decisive, bool):
         return translate("summary_rests_on_one" if decisive else "summary_not_on_one", lang)
