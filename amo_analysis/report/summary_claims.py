@@ -91,16 +91,18 @@ def _short_readings(readings: list[str], lang: str) -> list[str]:
 
 
 def _stability(rec: dict, lang: str) -> str:
-    """Whether the reading rests on one project, as the record says it (`stability`: a sentence, a
-    locale key or a message as written to JSON; else `decisive` true/false); "" when the record says
-    nothing."""
+    """Whether the reading's verdict rests on one project, as the record says it: `stability` ("stable",
+    "rests on one project", "rests on one organisation": the leave-one-out check of the `claim.*`
+    records, in the report's language through the locale; a message as written to JSON is shown in
+    it too), else `decisive` (the projects or organisations whose deletion alone changes the verdict:
+    "yes" when it names any); "" when the record says neither."""
     stability = rec.get("stability")
     if isinstance(stability, dict):
         return _note_text(stability, lang) if "key" in stability else str(stability.get("text", ""))
     if isinstance(stability, str) and stability:
         return translate(stability, lang)  # a locale key in the report's language, else the text as written
     decisive = rec.get("decisive")
-    if isinstance(decisive, bool):
+    if isinstance(decisive, (bool, list, tuple)):
         return translate("summary_rests_on_one" if decisive else "summary_not_on_one", lang)
     return ""
 

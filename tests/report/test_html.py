@@ -286,8 +286,8 @@ def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_reco
         rec(
             "claim.scope_creep_drift.relative",
             "Claim “A scope …” (Scope creep: change of the median (drift), adjusted)",
-            stability="the interval keeps its side without any one project",
-            decisive=False,
+            stability="stable",
+            decisive=[],
         ),
         rec("claim.integrator_lockin_cost.relative", "Claim “Relying …” (Dependence: change (budget drift), adjusted)"),
         rec(
@@ -299,7 +299,7 @@ def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_reco
             ci_low=None,
             ci_high=None,
             note="not testable on this portfolio: no column run_cost",
-            decisive=True,
+            decisive=["PRJ-0041"],
         ),
     ]
     rows, cards = claim_cards(records, "en", "EUR")
@@ -316,8 +316,8 @@ def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_reco
         rows[0]["reading"] == "" and rows[2]["reading"] == "change (run_cost), adjusted"
     )  # the pitfall is in the title
     assert rows[2]["verdict"] == "not testable" and rows[2]["value"] == "–" and rows[2]["interval"] == ""
-    assert rows[0]["stability"] == "the interval keeps its side without any one project"
-    assert rows[2]["stability"] == "yes: one project decides it" and rows[3]["stability"] == ""
+    assert rows[0]["stability"] == "stable"  # the leave-one-out check's word, through the locale
+    assert rows[2]["stability"] == "rests on one project" and rows[3]["stability"] == ""  # from `decisive`
     assert cards[1]["others"][0]["reading"] == "Dependence: change (run_cost), adjusted"
     assert not re.search(r"\b(claim|pitfalls|framing)\.[a-z_]+", repr(rows) + repr(cards))  # no record name
     rows_fr, cards_fr = claim_cards(records, "fr", "EUR")
