@@ -271,7 +271,7 @@ def test_a_summary_figure_opens_full_size(browser_context, run_dirs, lang):
 
 
 #: what must never be split over two printed pages
-UNBREAKABLE = "section.card, figure.figure figcaption, details table tbody tr, .since tbody tr"
+UNBREAKABLE = "section.card, figure.figure figcaption, details table tbody tr, .since tbody tr, #verdicts tbody tr, .planning .tile"
 ELEMENT_TEXTS = """(selector) => Array.from(document.querySelectorAll(selector)).map(e => e.innerText)"""
 
 
@@ -370,3 +370,116 @@ def test_the_french_summary_holds_no_english_sentence(browser_context, run_dirs)
     assert "Depuis l'exécution précédente" in text  # the French run came after the English one
     english = [s for s in english_sentences() if s in text]
     assert english == [], f"English on the French summary: {english[:5]}"
+
+
+# --- the summary answers first; no record name, every claim once, figures fit (#25) --------------
+
+
+#: a record name as results.json writes it (`claim.margin_10pct.portfolio_share`, `effect.…`)
+def _record_name_pattern(run: Path) -> re.Pattern:
+    import json
+
+    doc = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    prefixes = sorted({r["name"].split(".")[0] for r in doc["results"] if "." in r["name"]})
+    assert {"claim", "effect", "forecast"} <= set(prefixes), prefixes
+    return re.compile(r"\b(?:%s)\.[A-Za-z0-9_]+" % "|".join(map(re.escape, prefixes)))
+
+
+def _pages_of(run: Path) -> list[str]:
+    return ["index.html"] + sorted(p.name for p in run.glob("[0-9][0-9]_*.html"))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_no_page_shows_a_record_name(browser_context, run_dirs, lang):
+    run = _run_of(run_dirs, lang)
+    pattern = _record_name_pattern(run)
+    page = browser_context.new_page()
+    try:
+        shown = {}
+        for name in _pages_of(run):
+            page.goto((run / name).as_uri(), wait_until="load")
+            page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+            shown[name] = sorted(set(pattern.findall(page.inner_text("body"))))
+    finally:
+        page.close()
+    assert {name: names for name, names in shown.items() if names} == {}, f"{lang}: record names shown"
+
+
+CLAIMS_ON_SUMMARY = """() => ({
+  titles: Array.from(document.querySelectorAll('section.card.claim h4')).map(h => h.innerText.trim()),
+  ids: Array.from(document.querySelectorAll('section.card.claim')).map(c => c.id),
+  rows: Array.from(document.querySelectorAll('#verdicts tbody tr')).length,
+  claims: Array.from(document.querySelectorAll('#verdicts tbody th a')).map(a => a.getAttribute('href')),
+  longest: Math.max(...Array.from(document.querySelectorAll('section.card h4')).map(h => h.getBoundingClientRect().height)),
+  line: parseFloat(getComputedStyle(document.querySelector('section.card h4')).lineHeight) ||
+        1.2 * parseFloat(getComputedStyle(document.querySelector('section.card h4')).fontSize),
+  table: (() => { const r = document.querySelector('#verdicts').getBoundingClientRect(); return [r.top, r.bottom]; })(),
+  scrolled: window.scrollY,
+})"""
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_summary_answers_on_its_first_screen_each_claim_once(browser_context, run_dirs, lang):
+    import json
+
+    run = _run_of(run_dirs, lang)
+    doc = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    readings = [r for r in doc["results"] if r["name"].startswith("claim.") and r.get("verdict")]
+    page = browser_context.new_page()
+    try:
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto((run / "index.html").as_uri(), wait_until="load")
+        seen = page.evaluate(CLAIMS_ON_SUMMARY)
+    finally:
+        page.close()
+    # the verdict table, one row per claim reading checked, whole in the first 1280 × 800 screen
+    assert seen["scrolled"] == 0 and 0 <= seen["table"][0] < seen["table"][1] <= 800, (
+        f"{lang}: the verdict table spans {seen['table']} px of an 800 px screen"
+    )
+    assert seen["rows"] == len(readings) and len(readings) >= 15
+    # each claim once: one card and one group of rows per claim, no two cards with the same title
+    assert len(seen["titles"]) == len(set(seen["titles"])), f"{lang}: a claim shown twice: {seen['titles']}"
+    assert len(seen["ids"]) == len(set(seen["ids"])) == len(seen["claims"]) == len(set(seen["claims"]))
+    assert {"#" + i for i in seen["ids"]} == set(seen["claims"]), "a row leads to no card"
+    assert len({r["name"].split(".")[1] for r in readings}) == len(seen["ids"])
+    # short titles: no card title runs over two lines
+    assert seen["longest"] <= 2.2 * seen["line"], f"{lang}: a card title is {seen['longest']} px tall"
+
+
+FIGURES_CUT = """() => Array.from(document.images).filter(img => img.naturalWidth > 0).flatMap(img => {
+  const r = img.getBoundingClientRect();
+  const cut = [];
+  if (r.right > document.documentElement.clientWidth + 1) cut.push('past the window');
+  for (let el = img.parentElement; el && el !== document.body; el = el.parentElement) {
+    const s = getComputedStyle(el);
+    if (['auto', 'scroll', 'hidden'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1) cut.push('in a scrolling box');
+    if (el.clientWidth && r.width > el.clientWidth + 1) cut.push('wider than ' + el.className);
+  }
+  return cut.length ? [{src: (img.alt || '').slice(0, 60), width: Math.round(r.width), why: cut[0]}] : [];
+})"""
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_figure_fits_its_column_and_opens_full_size(browser_context, run_dirs, lang):
+    run = _run_of(run_dirs, lang)
+    page = browser_context.new_page()
+    try:
+        page.set_viewport_size({"width": 1200, "height": 900})
+        cut, figures = {}, 0
+        for name in _pages_of(run):
+            page.goto((run / name).as_uri(), wait_until="load")
+            figures += page.evaluate("() => document.images.length")
+            cut[name] = page.evaluate(FIGURES_CUT)
+        assert figures >= 10
+        assert {name: c for name, c in cut.items() if c} == {}, f"{lang}: figures cut at 1200 px"
+        # a notebook page's figure opens full size (its saved SVG) on a click, as on the summary
+        page.goto((run / "02_amo_effects.html").as_uri(), wait_until="load")
+        link = page.locator(".jp-RenderedSVG a.full-size")
+        assert link.count() >= 1, "no figure of notebook 02 opens full size"
+        href = link.first.get_attribute("href")
+        assert (run / href).is_file(), href
+        link.first.click()
+        page.wait_for_load_state("load")
+        assert Path(page.url).name == Path(href).name
+    finally:
+        page.close()

@@ -108,6 +108,12 @@ _PITFALL_MEASURE = {key: key for key, *_ in pitfalls.PITFALL_MEASURES}
 #: the covariates (with the practice) of a pitfall reading when the portfolio is too small to adjust for
 #: every pre-treatment covariate (5 projects per parameter: 20 projects)
 FEW_COVARIATES = ["log_budget"]
+#: the analyses that compare projects with and without the practice, or adjust for it (pitfall effects,
+#: the framing risk ratio): not testable on a portfolio without a practice column (`amo` blank on every
+#: row); the other readings (pitfall shares and levels, the share within budget + 10 %) still are
+NEEDS_PRACTICE = ("effects", "forecast_margin", "roi", "pitfall_effect", "framing_rr")
+#: the practice's column in the data contract (blank on every row when the source has none)
+PRACTICE_COLUMN = "amo"
 #: scales read as a relative change (1 + value > 0): their projects needed are computed on the log scale
 _RELATIVE = {"relative", "relative_mean"}
 
@@ -118,7 +124,8 @@ def _has(data: pd.DataFrame, column: str) -> bool:
 
 def missing_column(data: pd.DataFrame, reading: claims_mod.Reading) -> str | None:
     """The first column this reading needs that the portfolio lacks (or holds no value in), else None."""
-    needs = [_SOURCE_COLUMN.get(reading.outcome, reading.outcome)]
+    needs = [PRACTICE_COLUMN] if reading.analysis in NEEDS_PRACTICE else []  # first: the reason named
+    needs.append(_SOURCE_COLUMN.get(reading.outcome, reading.outcome))
     if reading.analysis == "framing_rr":
         needs.append("framing_score")
     if reading.analysis.startswith("pitfall") and reading.exposure != "any_pitfall":
@@ -133,6 +140,13 @@ def missing_column(data: pd.DataFrame, reading: claims_mod.Reading) -> str | Non
         if not _has(data, column):
             return column
     return None
+
+
+def _not_testable(column: str) -> Message:
+    """Why a reading is not testable: no practice column, or no column `column`."""
+    if column == PRACTICE_COLUMN:
+        return Message("ac_not_testable_practice")
+    return Message("ac_not_testable", column=column)
 
 
 def _row(claim: claims_mod.RegisteredClaim, reading: claims_mod.Reading) -> dict:
@@ -383,7 +397,7 @@ def claims_by_article(
                     {
                         "testable": False,
                         "missing_column": column,
-                        "note": str(Message("ac_not_testable", column=column)),
+                        "note": str(_not_testable(column)),
                     }
                 )
             else:
@@ -425,7 +439,7 @@ def note_text(row, lang: str = "en") -> str:
     """The row's note in the report language: "not testable on this portfolio: no column X" when a
     column is missing, otherwise the estimator's note (in `lang` where it is an `i18n.Message`)."""
     if row["missing_column"]:
-        return translate("ac_not_testable", lang, column=row["missing_column"])
+        return localise(_not_testable(row["missing_column"]), lang)
     if row.get("fewer_covariates"):
         return " ".join((translate("ac_fewer_covariates", lang), localise(row["note"], lang))).strip()
     return localise(row["note"], lang)
@@ -530,7 +544,8 @@ RECORD_UNITS = {
     "share_of_all": "fraction",
     "chance": "fraction",
 }
-#: readings recorded by another notebook (02 records the effects claims as claim.<key>): not recorded again
+#: readings recorded by another notebook (02 records the effects claims as claim.<key>): not recorded again,
+#: unless the portfolio has no practice column (02 is then not run)
 RECORDED_ELSEWHERE = ("effects",)
 
 
@@ -542,8 +557,8 @@ def article_records(table: pd.DataFrame, claims_file: str | None = None, lang: s
     records = []
     register = {c.key: c for c in claims_mod.load_register(claims_file)}
     for r in table.to_dict("records"):
-        if r["analysis"] in RECORDED_ELSEWHERE:
-            continue
+        if r["analysis"] in RECORDED_ELSEWHERE and r["missing_column"] != PRACTICE_COLUMN:
+            continue  # without a practice column notebook 02 is not run: the reading is recorded here, not testable
         claim = register[r["claim"]]
         records.append(
             dict(

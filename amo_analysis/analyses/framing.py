@@ -752,6 +752,7 @@ def framing_claim_records(claim_table: pd.DataFrame, lang: str = "en") -> list[d
             headline=True,
             verdict=r["verdict"],
             claim=r["claim"],
+            claim_key=FRAMING_CLAIM.key,
             label=translate("fr_rr_label", lang, threshold=int(r["threshold"])),
             method=translate("fr_rr_method", lang),
             note=_note_in(r["note"], lang),

@@ -532,6 +532,7 @@ def _pitfall_claim_records(pitfall_claim_table: pd.DataFrame, lang: str) -> list
                 headline=True,
                 verdict=p["verdict"],
                 claim=p["claim"],
+                claim_key=p["key"],
                 label=translate("fr_scope_label" if drift else "fr_req_label", lang),
                 method=translate("fr_scope_method" if drift else "fr_req_method", lang),
                 note=_note_in(p.get("note", ""), lang),

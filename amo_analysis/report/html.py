@@ -271,7 +271,7 @@ def key_figure_rows(records: list[dict], lang: str, cost_unit: str) -> list[dict
         verdict = rec.get("verdict")
         rows.append(
             {
-                "label": rec.get("label", rec["name"]),
+                "label": rec.get("label", ""),  # a record name is never shown
                 "value": format_value(rec.get("value"), unit, lang, cost_unit),
                 "interval": interval,
                 "n": rec.get("n") if rec.get("n") is not None else "",
@@ -283,6 +283,9 @@ def key_figure_rows(records: list[dict], lang: str, cost_unit: str) -> list[dict
     return rows
 
 
+#: the copy of a user's claims file in the run folder (`suite.runner.CLAIMS_FILE_NAME`), read for the
+#: claims' short titles
+RUN_CLAIMS_FILE = "claims.toml"
 #: the figures the summary shows (those the run has), chosen for the summary: the estimates with
 #: their intervals, the forecast, the return on the practice
 SUMMARY_FIGURES = (
@@ -306,84 +309,15 @@ VERDICT_KEYS = {
     "opposite direction": "card_opposite",
     "contradicted": "card_contradicted",
 }
-READING = re.compile(r"\s*\(([^()]*)\)\s*$")
 
 
-def _claim_group(name: str) -> str:
-    """Records of one claim read several ways (`claim.<id>.<reading>`) make one card."""
-    parts = name.split(".")
-    return ".".join(parts[:2]) if parts[0] == "claim" and len(parts) > 2 else name
-
-
-def _reading_label(rec: dict) -> str:
-    """The reading of a claim record, from its label ("… (percentage points)"), else its name."""
-    return (READING.search(str(rec.get("label", ""))) or [None, rec["name"]])[1]
-
-
-def claim_cards(records: list[dict], lang: str, cost_unit: str) -> list[dict]:
-    """One card per claim: its first reading's verdict, estimate and interval, a plain sentence of
-    what it means, how sure it is (the sensitivity sentence of that reading, when the run has one),
-    and the verdicts of the other readings."""
-    by_name = {r["name"]: r for r in records if "name" in r}
-    groups: dict[str, list[dict]] = {}
-    for rec in records:
-        if rec.get("headline") and rec.get("verdict") and rec.get("kind") != "figure":
-            groups.setdefault(_claim_group(rec["name"]), []).append(rec)
-    cards = []
-    for group, recs in groups.items():
-        first = recs[0]
-        unit = first.get("unit", "")
-        value = lambda v: format_value(v, unit, lang, cost_unit)  # noqa: E731
-        label = str(first.get("label") or first["name"])
-        # the label is in the report's language (a record's `claim` text may not be)
-        title = READING.sub("", label) if group != first["name"] else label
-        verdict = first["verdict"]
-        words = {
-            "estimate": value(first.get("value")),
-            "low": value(first.get("ci_low")),
-            "high": value(first.get("ci_high")),
-            "n": format_number(first.get("n"), lang) if first.get("n") is not None else "–",
-        }
-        sentence = translate(VERDICT_KEYS.get(verdict, "card_contradicted"), lang, **words)
-        if verdict == "inconclusive" and first.get("projects_needed"):
-            sentence += " " + translate(
-                "card_projects_needed", lang, needed=format_number(first["projects_needed"], lang)
-            )
-        # a verdict that rests on one project or organisation (`stability`), for each reading of the card
-        loo = [stability_sentence(first, lang, stable_too=False)] + [
-            translate(
-                "loo_reading", lang, reading=_reading_label(r), sentence=stability_sentence(r, lang, stable_too=False)
-            )
-            for r in recs[1:]
-            if stability_sentence(r, lang, stable_too=False)
-        ]
-        sentence = " ".join(part for part in [sentence, *loo] if part)
-        sensitivity = by_name.get("sensitivity." + first["name"].removeprefix("claim."))
-        reading = READING.search(label)
-        cards.append(
-            {
-                "title": title,
-                "reading": reading.group(1) if reading and group != first["name"] else "",
-                "verdict": translate(verdict, lang),
-                "verdict_class": verdict.replace(" ", "-"),
-                "value": words["estimate"],
-                "interval": _interval(first, lang, cost_unit),
-                "claimed": value(first["claimed"]) if isinstance(first.get("claimed"), (int, float)) else "",
-                "sentence": sentence,
-                "sure": localise(sensitivity.get("label", ""), lang) if sensitivity else "",
-                "others": [
-                    {
-                        "reading": _reading_label(r),
-                        "verdict": translate(r["verdict"], lang),
-                        "value": format_value(r.get("value"), r.get("unit", ""), lang, cost_unit),
-                        "verdict_class": r["verdict"].replace(" ", "-"),
-                    }
-                    for r in recs[1:]
-                ],
-                "href": f"{first['notebook']}.html" if first.get("notebook") else "",
-            }
-        )
-    return cards
+def _bracket(rec: dict, lang: str, cost_unit: str) -> str:
+    """A record's 95 % interval as "low … high" ("" without one)."""
+    low, high = rec.get("ci_low"), rec.get("ci_high")
+    if low is None and high is None:
+        return ""
+    unit = rec.get("unit", "")
+    return f"{format_value(low, unit, lang, cost_unit)} … {format_value(high, unit, lang, cost_unit)}"
 
 
 def _interval(rec: dict, lang: str, cost_unit: str) -> str:
@@ -423,6 +357,8 @@ def key_figure_cards(records: list[dict], lang: str, cost_unit: str, practice: s
                 "title": translate(f"{key}_title", lang, practice=practice),
                 "value": words["v0"],
                 "interval": _interval(first, lang, cost_unit),
+                "bracket": _bracket(first, lang, cost_unit),
+                "id": "figure-" + key.removeprefix("card_").replace("_", "-"),
                 "sentence": translate(key if complete else f"{key}_partial", lang, practice=practice, **words),
                 "href": f"{first['notebook']}.html" if first.get("notebook") else "",
             }
@@ -478,7 +414,8 @@ def quality_rows(prov: dict, lang: str) -> list[tuple[str, object]]:
 
 def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, previous: dict | None = None) -> Path:
     """Write `run_dir/index.html`, the executive summary, from the merged `results.json` document:
-    the answer first (a card per claim and per key figure), "Since the previous run" when `previous`
+    the answer first (the table of every claim reading checked with its verdict, the key planning
+    figures, then a card per claim and per key figure with the sentence behind each row), "Since the previous run" when `previous`
     gives it (see `suite.diff.previous_run_summary`), the summary's figures, then the key figures
     table and data quality in collapsible sections."""
     prov = document["provenance"]
@@ -515,6 +452,13 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
         "since_nothing",
         "since_inputs",
         "verdict",
+        "summary_verdicts",
+        "summary_claim",
+        "summary_reading",
+        "summary_this_portfolio",
+        "summary_one_project",
+        "summary_planning",
+        "summary_details",
     ]
     t = {k: translate(k, lang, practice=practice) for k in keys}
     warnings = []
@@ -532,6 +476,12 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
     warnings += [s for s in [summary_sentence(prov, document["results"], lang)] if s]  # running projects
     if previous:
         previous = dict(previous, link=translate("since_link", lang, generated=previous.get("generated", "")))
+    from amo_analysis.report.summary_claims import claim_cards  # it reads this module's formatting
+
+    claims_file = run_dir / RUN_CLAIMS_FILE
+    claim_rows, claims = claim_cards(
+        document["results"], lang, cost_unit, claims_file if claims_file.is_file() else None
+    )
     nav = [{"href": r["href"], "title": short_title(r["title"]), "number": r["href"].split("_", 1)[0]} for r in reports]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(TEMPLATES_DIR), str(TEMPLATES_DIR / "nbconvert" / "amo")]),
@@ -552,7 +502,9 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
         warnings=warnings,
         t=t,
         nav=navigation_bar(nav, "index.html", lang),
-        claims=claim_cards(document["results"], lang, cost_unit),
+        claim_rows=claim_rows,
+        show_stability=any(row["stability"] for row in claim_rows),
+        claims=claims,
         key_cards=key_figure_cards(document["results"], lang, cost_unit, practice),
         previous=previous,
         sections=key_figure_sections(document["results"], reports, lang, cost_unit),

@@ -151,8 +151,12 @@ class RunContext:
                 path=f"figures/{self.notebook}_{name}.svg",
                 label=name,
             )
-        # raw: IPython's SVG class would parse it again; the alt text names what the figure shows
-        display({"image/svg+xml": svg}, metadata={"image/svg+xml": {"alt": figure_description(fig, name)}}, raw=True)
+        # raw: IPython's SVG class would parse it again; the alt text names what the figure shows, and
+        # `href` the saved file the page opens on a click (full size)
+        meta = {"alt": figure_description(fig, name)}
+        if self.run_dir is not None:
+            meta["href"] = f"figures/{self.notebook}_{name}.svg"
+        display({"image/svg+xml": svg}, metadata={"image/svg+xml": meta}, raw=True)
         plt.close(fig)
 
     def save_table(self, table: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -23,28 +23,21 @@ RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{1,16}$")
 
 
 def _claim_verdicts(records: list, lang: str) -> list[dict]:
-    """The verdict of each claim: the first record of each `claim.<id>` (its first reading) and any
-    other headline record with a verdict, as {"label", "verdict", "verdict_class"}."""
-    seen: set[str] = set()
+    """The verdict of each claim, each claim once (`summary_claims.claim_groups`): its first reading's,
+    titled by the claims register's short title in `lang` (else the record's label without its
+    reading), as {"label", "verdict", "verdict_class"}; never a record name."""
+    from amo_analysis.report.summary_claims import claim_groups, registered_claims, split_label
+
+    register = registered_claims(None)
     out = []
-    for rec in records:
-        if not isinstance(rec, dict) or not rec.get("verdict") or not rec.get("headline"):
-            continue
-        parts = str(rec.get("name", "")).split(".")
-        group = ".".join(parts[:2]) if parts[0] == "claim" else rec.get("name")
-        if group in seen:
-            continue
-        seen.add(group)
-        label = (
-            re.sub(r"\s*\([^()]*\)\s*$", "", str(rec.get("label") or group))
-            if parts[0] == "claim"
-            else str(rec.get("label") or group)
-        )
+    for key, recs in claim_groups([r for r in records if isinstance(r, dict) and "name" in r]).items():
+        first = recs[0]
+        label = register[key].short(lang) if key in register else split_label(str(first.get("label") or ""))[0]
         out.append(
             {
                 "label": label,
-                "verdict": translate(rec["verdict"], lang),
-                "verdict_class": str(rec["verdict"]).replace(" ", "-"),
+                "verdict": translate(first["verdict"], lang),
+                "verdict_class": str(first["verdict"]).replace(" ", "-"),
             }
         )
     return out

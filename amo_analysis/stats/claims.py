@@ -123,6 +123,8 @@ _CLAIM_FIELDS = {
     "source",
     "sample",
     "sample_fr",
+    "short_en",
+    "short_fr",
     "n_projects",
     "reading",
     "example",
@@ -187,6 +189,8 @@ class RegisteredClaim(ResultDisplay):
     example: dict = field(default_factory=dict)
     origin: str = ""
     sample_fr: str = ""
+    short_en: str = ""
+    short_fr: str = ""
 
     def _display_title(self) -> str:
         return f"Registered claim {self.key}"
@@ -222,6 +226,11 @@ class RegisteredClaim(ResultDisplay):
     def paraphrase(self, lang: str = "en") -> str:
         """Our paraphrase in `lang` (English for a language the register does not hold)."""
         return getattr(self, f"paraphrase_{lang}", None) or self.paraphrase_en
+
+    def short(self, lang: str = "en") -> str:
+        """The claim in a few words in `lang` (`short_en`, `short_fr`: a title on the summary page);
+        the paraphrase in `lang` when the register gives no short title."""
+        return getattr(self, f"short_{lang}", None) or self.paraphrase(lang)
 
 
 def _number(value) -> bool:
@@ -301,8 +310,9 @@ def _check_claim(raw, where: str, origin: str, errors: list[str]) -> RegisteredC
     for name in ("key", "figure", "paraphrase_en", "paraphrase_fr", "source", "sample"):
         if not isinstance(raw.get(name), str) or not raw.get(name).strip():
             errors.append(f"{where}: field '{name}' is missing or empty.")
-    if "sample_fr" in raw and (not isinstance(raw["sample_fr"], str) or not raw["sample_fr"].strip()):
-        errors.append(f"{where}: field 'sample_fr' (optional) must be a text that is not empty when given.")
+    for optional in ("sample_fr", "short_en", "short_fr"):
+        if optional in raw and (not isinstance(raw[optional], str) or not raw[optional].strip()):
+            errors.append(f"{where}: field '{optional}' (optional) must be a text that is not empty when given.")
     if isinstance(key, str) and key and not _NAME.match(key):
         errors.append(f"{where}: key {key!r} must be letters, digits and _ (starting with a letter).")
     if not _number(raw.get("order")):
@@ -341,6 +351,8 @@ def _check_claim(raw, where: str, origin: str, errors: list[str]) -> RegisteredC
         source=raw["source"].strip(),
         sample=raw["sample"].strip(),
         sample_fr=raw.get("sample_fr", "").strip(),
+        short_en=raw.get("short_en", "").strip(),
+        short_fr=raw.get("short_fr", "").strip(),
         readings=tuple(replace(r, claim=key) for r in readings),
         n_projects=n_projects,
         example={k: float(v) for k, v in example.items()},

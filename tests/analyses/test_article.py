@@ -231,3 +231,31 @@ def test_a_small_portfolio_adjusts_a_pitfall_for_size_and_practice_only():
     note = article.note_text(row, "en")
     assert note.startswith("Adjusted for size (log budget) and the practice only") and "5 per parameter" in note
     assert article.note_text(row, "fr").startswith("Ajusté sur la taille (log du budget) et la pratique seulement")
+
+
+def test_without_a_practice_column_the_readings_that_need_none_are_computed_the_others_listed():
+    """A portfolio without a practice column (`amo` blank on every row, as the contract leaves it): the
+    share within budget + 10 % is counted (and equals the direct count), the pitfall shares and levels
+    are computed, every reading that compares or adjusts for the practice is not testable, saying why;
+    the effects readings are then recorded here (notebook 02 is not run)."""
+    raw = _raw(300)
+    hit = np.random.default_rng(4).random(len(raw)) < 0.4
+    raw["scope_creep"], raw["poor_requirements"] = hit, ~hit
+    data = metrics.derive_metrics(raw)
+    data["amo"] = np.nan
+    table = article.claims_by_article(data, seed=0).set_index(["claim", "reading"])
+    share = table.loc[("margin_10pct", "portfolio_share")]
+    within = (data["cost_actual"] <= 1.10 * data["budget_planned"]).mean()
+    assert share["testable"] and share["estimate"] == pytest.approx(within) and share["n"] == len(data)
+    assert share["ci_low"] < share["estimate"] < share["ci_high"]
+    for key in [("pitfalls_70pct", "share_of_troubled"), ("poor_requirements_adoption", "level")]:
+        assert table.loc[key, "testable"] and np.isfinite(table.loc[key, "estimate"]), key
+    practice = table[table["missing_column"] == "amo"]
+    assert set(practice["analysis"]) == set(article.NEEDS_PRACTICE)
+    assert practice["estimate"].isna().all() and (practice["verdict"] == INCONCLUSIVE).all()
+    row = table.reset_index().iloc[[list(table.index).index(("amo_delay", "relative"))]].iloc[0].to_dict()
+    assert "no practice column" in article.note_text(row, "en")
+    assert "pas de colonne de pratique" in article.note_text(row, "fr")
+    records = {r["name"]: r for r in article.article_records(table.reset_index())}
+    assert "claim.amo_delay.relative" in records and records["claim.amo_delay.relative"]["testable"] is False
+    assert records["claim.margin_10pct.portfolio_share"]["value"] == pytest.approx(within)

@@ -106,6 +106,11 @@ def test_pages_keep_what_nbconvert_adds_figures_get_their_description(tmp_path):
                         data={"image/svg+xml": svg},
                         metadata={"image/svg+xml": {"alt": "Budget drift · <with> & without"}},
                     ),
+                    new_output(
+                        "display_data",
+                        data={"image/svg+xml": svg},
+                        metadata={"image/svg+xml": {"alt": "Slip", "href": "figures/01_f_slip.svg"}},
+                    ),
                     new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
                     new_output("stream", name="stdout", text="text\n"),
                 ],
@@ -118,11 +123,15 @@ def test_pages_keep_what_nbconvert_adds_figures_get_their_description(tmp_path):
     export_notebook_html(path, html, footer="", back_label="Summary")
     text = html.read_text(encoding="utf-8")
     images = re.findall(r"<img\b[^>]*>", text)
-    assert len(images) == 2 and all(" alt=" in img for img in images)
+    assert len(images) == 3 and all(" alt=" in img for img in images)
     assert 'alt="Budget drift · &lt;with&gt; &amp; without"' in images[0]
     assert base64.b64encode(svg.encode()).decode() in images[0]
     areas = re.findall(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>', text)
-    assert len(areas) == 3 and all('tabindex="0"' in a for a in areas)
+    assert len(areas) == 4 and all('tabindex="0"' in a for a in areas)
+    # a figure the run saved opens full size on a click; one it did not save is shown alone
+    assert re.findall(r'<a class="full-size" href="([^"]+)"><img', text) == ["figures/01_f_slip.svg"]
+    # figures scale to the column (no scrolling box hides their right part)
+    assert re.search(r"\.jp-RenderedSVG img, body\.jp-Notebook \.jp-RenderedImage img \{\s*max-width: 100%", text)
 
 
 def test_pages_equal_what_nbconvert_itself_makes(tmp_path):
@@ -252,7 +261,9 @@ def test_summary_gives_the_answer_first_with_words_not_colour_alone(tmp_path):
     answer, since, table = (text.index(s) for s in ('id="answer"', 'id="since-previous"', 'id="key-figures"'))
     assert answer < since < table  # the answer, then what changed, then the details
     card = text[answer:since]
-    assert "Claim “with AMO: −16 % delay”" in card and ">inconclusive<" in card  # the verdict as a word
+    assert ">AMO: −16 % delay</a>" in card and ">inconclusive<" in card  # short title, the verdict as a word
+    assert "Projects run with AMO are said to finish" in card or "AMO" in card  # the paraphrase on its card
+    assert 'id="verdicts"' in card and card.index('id="verdicts"') < card.index('class="card claim"')
     assert "−12%" in card and "(95% interval: −41% to +30%)" in card and "Claimed: −16%" in card
     assert "About 162 projects would be needed" in card and "supported" in card  # the other reading
     assert "Eight projects in ten finished with a budget drift below 36%" in card
@@ -280,3 +291,93 @@ def test_notebook_pages_carry_the_navigation_bar(tmp_path):
     assert 'rel="prev" href="index.html"' in text and 'rel="next" href="02_y.html"' in text
     assert 'href="01_x.html" aria-current="page"' in text and 'href="../index.html"' in text
     assert "Synthèse" in text and "Suivant" in text
+
+
+def test_a_label_splits_into_claim_and_reading_brackets_inside_included():
+    from amo_analysis.report.summary_claims import split_label
+
+    assert split_label("Claim “x” (relative change)") == ("Claim “x”", "relative change")
+    label = "Claim “y.” (Dependence on one integrator: percent change of the median (run_cost), adjusted)"
+    assert split_label(label) == (
+        "Claim “y.”",
+        "Dependence on one integrator: percent change of the median (run_cost), adjusted",
+    )
+    assert split_label("Risk ratio of failure, framing score ≥ 7 vs below") == (
+        "Risk ratio of failure, framing score ≥ 7 vs below",
+        "",
+    )
+    assert split_label("unbalanced)") == ("unbalanced)", "")
+
+
+def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_recorded():
+    from amo_analysis.report.summary_claims import claim_cards
+
+    def rec(name, label, verdict="supported", notebook="08_x", **extra):
+        base = dict(name=name, label=label, value=0.2, ci_low=0.1, ci_high=0.3, n=40, unit="fraction")
+        return dict(base, headline=True, verdict=verdict, notebook=notebook, **extra)
+
+    records = [
+        rec(
+            "pitfalls.scope_creep_drift",
+            "adjusted percent change with scope creep",
+            notebook="03_x",
+            claim_key="scope_creep_drift",
+        ),
+        rec("framing.failure_rr.well_framed", "Risk ratio of failure", notebook="03_x", claim_key="framing_failure_rr"),
+        rec(
+            "claim.scope_creep_drift.relative",
+            "Claim “A scope …” (Scope creep: change of the median (drift), adjusted)",
+            stability="stable",
+            decisive=[],
+        ),
+        rec("claim.integrator_lockin_cost.relative", "Claim “Relying …” (Dependence: change (budget drift), adjusted)"),
+        rec(
+            "claim.integrator_lockin_cost.run_cost",
+            "Claim “Relying …” (Dependence: change (run_cost), adjusted)",
+            verdict="inconclusive",
+            testable=False,
+            value=None,
+            ci_low=None,
+            ci_high=None,
+            note="not testable on this portfolio: no column run_cost",
+            decisive=["PRJ-0041"],
+        ),
+    ]
+    rows, cards = claim_cards(records, "en", "EUR")
+    # scope creep once (notebook 08's reading, not 03's), the framing claim from 03 (08 did not record it)
+    assert [c["title"] for c in cards] == [
+        "Scope creep: budget 20–30 % over",
+        "One integrator: hidden costs",
+        "Ten framing questions: half the failures",
+    ]
+    assert cards[0]["paraphrase"].startswith("A scope that keeps growing")
+    assert [r["claim"] for r in rows] == [cards[0]["title"], cards[1]["title"], "", cards[2]["title"]]
+    assert [r["rowspan"] for r in rows] == [1, 2, 0, 1]
+    assert (
+        rows[0]["reading"] == "" and rows[2]["reading"] == "change (run_cost), adjusted"
+    )  # the pitfall is in the title
+    assert rows[2]["verdict"] == "not testable" and rows[2]["value"] == "–" and rows[2]["interval"] == ""
+    assert rows[0]["stability"] == "stable"  # the leave-one-out check's word, through the locale
+    assert rows[2]["stability"] == "rests on one project" and rows[3]["stability"] == ""  # from `decisive`
+    assert cards[1]["others"][0]["reading"] == "Dependence: change (run_cost), adjusted"
+    assert not re.search(r"\b(claim|pitfalls|framing)\.[a-z_]+", repr(rows) + repr(cards))  # no record name
+    rows_fr, cards_fr = claim_cards(records, "fr", "EUR")
+    assert cards_fr[0]["title"] == "Périmètre qui dérive : budget +20 à 30 %"
+    assert cards_fr[0]["paraphrase"] != cards[0]["paraphrase"] and rows_fr[2]["verdict"] == "non testable"
+
+
+def test_the_verdict_table_says_notebook_08_readings_in_a_few_words():
+    from amo_analysis.i18n import translate
+    from amo_analysis.report.summary_claims import _short_readings
+
+    for lang in ("en", "fr"):
+        page = [translate(k, lang) for k in ("ac_forecast_margin_chance_with", "ac_margin_share_share_of_all")]
+        short = _short_readings(page, lang)
+        assert short == [
+            translate("summary_reading_forecast_margin_chance_with", lang),
+            translate("summary_reading_margin_share_share_of_all", lang),
+        ]
+        assert all(len(s) < 0.6 * len(p) for s, p in zip(short, page, strict=True))
+    assert _short_readings(["Scope creep: a", "Scope creep: b"], "en") == ["a", "b"]
+    assert _short_readings(["Scope creep : a", "Scope creep : b"], "fr") == ["a", "b"]
+    assert _short_readings(["A: a", "B: b"], "en") == ["A: a", "B: b"]  # nothing common: kept whole

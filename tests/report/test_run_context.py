@@ -234,7 +234,8 @@ def test_show_figure_saves_displays_with_alt_text_and_closes(ctx, shown):
     saved = (ctx.run_dir / "figures" / f"{NB}_drift.svg").read_text(encoding="utf-8")
     assert args[0] == {"image/svg+xml": saved}  # rendered once, the same SVG shown and saved
     assert kwargs["raw"] is True
-    assert kwargs["metadata"] == {"image/svg+xml": {"alt": "Budget drift"}}
+    # the alt text, and the saved file the page opens full size on a click
+    assert kwargs["metadata"] == {"image/svg+xml": {"alt": "Budget drift", "href": f"figures/{NB}_drift.svg"}}
 
 
 def test_show_figure_summary_records_the_figure(ctx, shown):

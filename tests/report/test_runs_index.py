@@ -54,7 +54,8 @@ def test_every_run_newest_first_with_its_verdicts(tmp_path):
         "20260201-090000-cccccccc",
     ]
     assert rows[0]["projects"] == 120 and rows[0]["checksum"] == "bbbbbbbbbbbb"
-    assert [c["label"] for c in rows[0]["claims"]] == ["Claim “−16 % delay”", "scope creep <b>"]
+    # each claim once, by the register's short title (a claim it does not know: its label)
+    assert [c["label"] for c in rows[0]["claims"]] == ["AMO: −16 % delay", "scope creep <b>"]
     assert [c["verdict"] for c in rows[1]["claims"]] == ["inconclusive", "inconclusive"]
     page = build_runs_index(tmp_path, "fr")
     text = page.read_text(encoding="utf-8")

@@ -63,7 +63,7 @@ def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, t
     out = tmp_path / "reports"
     result = run_cli("run", "--data", data, "--mapping", mapping, "--drop-invalid", "--out", out)
     assert result.code == 0, result.err
-    assert result.out.count("was not run: the portfolio has no practice column") == 4
+    assert result.out.count("was not run: the portfolio has no practice column") == 3
     run = out / "latest"
     doc = json.loads((run / "results.json").read_text(encoding="utf-8"))
     assert doc["run"]["notebooks"] == [
@@ -71,13 +71,24 @@ def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, t
         "04_new_project_forecast",
         "06_benchmark_report",
         "07_organisations",  # Agency Name gives the organisations: their positions need no practice
+        "08_article_claims",  # the readings that need no practice
     ]
     assert [s["notebook"] for s in doc["run"]["skipped"]] == [
         "02_amo_effects",
         "03_framing_and_pitfalls",
         "05_roi_simulation",
-        "08_article_claims",
     ]
+    claims = {r["name"]: r for r in doc["results"] if r["name"].startswith("claim.")}
+    share = claims["claim.margin_10pct.portfolio_share"]  # share of finished projects within budget + 10 %
+    assert share["testable"] is True and 0.6 < share["value"] < 0.95 and share["n"] == 395
+    assert share["ci_low"] < share["value"] < share["ci_high"]
+    for name in ("claim.amo_budget_drift.relative", "claim.margin_10pct.forecast_with", "claim.roi_example.per_euro"):
+        assert claims[name]["testable"] is False and claims[name]["value"] is None  # listed, with the reason
+        assert "no practice column" in claims[name]["note"] and claims[name]["missing_column"] == "amo"
+    assert claims["claim.poor_requirements_adoption.level"]["note"].endswith("no column adoption_m3")
+    assert len(claims) == 21  # every reading of the register once, 02's readings included
+    page = (run / "08_article_claims.html").read_text(encoding="utf-8")
+    assert "not testable on this portfolio: it compares (or adjusts for) projects with and without" in page
     assert doc["provenance"]["has_practice"] is False and doc["provenance"]["cost_unit"] == "USD millions"
     records = {r["name"]: r for r in doc["results"]}
     cost, duration = records["quality.exact_plan.cost"], records["quality.exact_plan.duration"]
@@ -89,7 +100,8 @@ def test_an_it_dashboard_export_runs_without_a_practice(it_dashboard, run_cli, t
     assert records["quality.exact_plan.cost"]["headline"] is True  # on the summary page, being flagged
     assert records["quality.drift_heaping.cost"]["value"] is None  # drifts measured to the thousandth
     index = (run / "index.html").read_text(encoding="utf-8")
-    assert index.count("was not run: the portfolio has no practice column") == 4
+    assert index.count("was not run: the portfolio has no practice column") == 3
+    assert 'id="verdicts"' in index and ">not testable<" in index and "claim.margin_10pct" not in index
     assert "exactly equal to the planned budget" in index and "exactly on the planned date" in index
     overview = (run / "01_portfolio_overview.html").read_text(encoding="utf-8")
     assert "Re-baselined plans?" in overview and "exactly equal to the planned budget" in overview
