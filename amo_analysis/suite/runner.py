@@ -263,12 +263,15 @@ KERNEL_START_ATTEMPTS = 3
 KERNEL_START_FAILURE = "before replying to kernel_info"
 
 
-def execute_one(nb: Path, target: Path, parameters: dict, kernel: str):
+def execute_one(nb: Path, target: Path, parameters: dict, kernel: str, kernel_manager_class=None):
     """Execute one notebook with papermill in this process and return it (a `NotebookNode`);
     a failing cell raises `NotebookFailed`. A kernel that dies before its first reply is started
-    again (`KERNEL_START_ATTEMPTS`)."""
+    again (`KERNEL_START_ATTEMPTS`). `kernel_manager_class`: how its kernel is started (None:
+    launched by jupyter_client; a worker forks it, `kernels.ForkingKernelManager`)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+
+    engine = {"kernel_manager_class": kernel_manager_class} if kernel_manager_class is not None else {}
 
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
@@ -282,6 +285,7 @@ def execute_one(nb: Path, target: Path, parameters: dict, kernel: str):
                 progress_bar=False,
                 log_output=False,
                 request_save_on_cell_execute=False,
+                **engine,
             )
         except PapermillExecutionError as exc:
             raise NotebookFailed(
@@ -793,6 +797,12 @@ def _worker_main(pages: bool) -> NoReturn:
     sys.modules.setdefault("rfc3987_syntax", None)
     import papermill  # noqa: F401  (before the first task: the runner is still validating the source)
 
+    from amo_analysis.suite import kernels
+
+    # the scientific stack imported once here, each notebook's kernel a fork of this process
+    kernels.PRIVATE_FDS.add(replies.fileno())
+    kernels.prepare()
+    manager = kernels.ForkingKernelManager if kernels.can_fork() else None
     if pages:
         from amo_analysis.report.html import _notebook_exporter
 
@@ -801,7 +811,7 @@ def _worker_main(pages: bool) -> NoReturn:
         task = json.loads(line)
         nb = Path(task["nb"])
         try:
-            executed = execute_one(nb, Path(task["target"]), task["parameters"], task["kernel"])
+            executed = execute_one(nb, Path(task["target"]), task["parameters"], task["kernel"], manager)
             reply = {}
             if task.get("page"):
                 from amo_analysis.report.html import export_notebook_html
