@@ -28,11 +28,12 @@ import asyncio
 import os
 import signal
 import sys
+import warnings
 
 from jupyter_client.manager import AsyncKernelManager
 
 #: imported once per worker, inherited by every kernel forked from it (what the notebooks import,
-#: with what their cells import through the package)
+#: with what their cells import through the package); imported before papermill
 WARM_MODULES = (
     "numpy",
     "pandas",
@@ -77,6 +78,12 @@ def prepare() -> None:
             importlib.import_module(name)
         except ImportError:  # an optional module missing: the kernel imports what it needs itself
             pass
+    # the warning filters of a process that has imported these and nothing else (the worker then
+    # imports papermill, whose dependencies add their own): a forked kernel starts with these
+    _WARNING_FILTERS[:] = warnings.filters
+
+
+_WARNING_FILTERS: list = []
 
 
 class _ForkedProcess:
@@ -176,6 +183,9 @@ def _kernel_child(executable: str, arguments: list[str], env: dict, cwd: str | N
             del sys.path[0]
         if cwd:
             os.chdir(cwd)
+        if _WARNING_FILTERS:
+            warnings.filters[:] = _WARNING_FILTERS
+            warnings._filters_mutated()
         # the worker was inside its event loop (nbclient's) when it forked: this process has none
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(asyncio.new_event_loop())
