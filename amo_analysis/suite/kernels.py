@@ -18,8 +18,8 @@ matplotlib backend is *not* resolved here (no `matplotlib.get_backend()`, nor th
 `report` modules, which call it): the inline backend must be loaded in the kernel, where IPython
 runs, for figures to be shown inline as in a launched kernel.
 
-Unix only (`os.fork`); elsewhere, or for a kernel that is not `ipykernel_launcher`, the kernel is
-launched as usual.
+Unix only (`os.fork`); elsewhere, for a kernel that is not `ipykernel_launcher`, or with
+`AMO_ANALYSIS_FORK_KERNELS=0` in the environment, the kernel is launched as usual.
 """
 
 from __future__ import annotations
@@ -63,8 +63,13 @@ WARM_MODULES = (
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
+#: set to "0" to launch every kernel as a new Python instead (as before; the benchmark's floor does)
+FORK_VARIABLE = "AMO_ANALYSIS_FORK_KERNELS"
+
+
 def can_fork() -> bool:
-    return hasattr(os, "fork") and sys.platform != "win32"
+    """Whether kernels are forked here: on Unix, unless `FORK_VARIABLE` is "0"."""
+    return hasattr(os, "fork") and sys.platform != "win32" and os.environ.get(FORK_VARIABLE, "1") != "0"
 
 
 def prepare() -> None:
