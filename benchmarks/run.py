@@ -479,6 +479,7 @@ def markdown(result: dict) -> str:
                     "",
                 ]
     lines += _targets(result)
+    lines += CHANGES
     html_rows = [(label, html) for label, html in result.get("html", []) if html]
     if html_rows:
         names = sorted({name for _, html in html_rows for name in html})
@@ -496,6 +497,30 @@ def markdown(result: dict) -> str:
             )
         lines.append("")
     return "\n".join(lines)
+
+
+#: what changed since the previous results, kept with the harness so that a rerun keeps saying it
+CHANGES = [
+    "## What changed since the previous results (#26)",
+    "",
+    "- Each notebook's kernel is a fork of its worker process, which imports the scientific stack "
+    "(numpy, pandas, pyarrow, scipy.stats, statsmodels, matplotlib.pyplot, seaborn, ipykernel and the "
+    "package's `analyses`) once, while the runner validates the source (`amo_analysis/suite/kernels.py`). "
+    "Before, each of the 8 kernels was a new Python importing the stack itself (≈ 3 s of CPU each: "
+    "statsmodels.api 2.0 s, seaborn 2.4 s, scipy.stats 1.5 s, matplotlib.pyplot 1.2 s, pandas 0.7 s "
+    "alone, ipykernel 0.5 s, the package's analyses 0.6 s). A forked kernel is still a fresh process "
+    "that no other notebook ran in: `tests/suite/test_kernels.py` checks that nothing (a variable, an "
+    "rcParam or figure, a pandas option, a module attribute, the environment, the numpy random state, "
+    "the warning filters) passes from one notebook to the next, and that a forked kernel starts in the "
+    "state of a launched one. `AMO_ANALYSIS_FORK_KERNELS=0` launches kernels as before.",
+    "- The floor of section 1 is measured both ways: with launched kernels (the floor of every earlier "
+    "run, which the ratio uses) and with forked ones.",
+    "- The runner's start order comes from each notebook's metadata (`amo_analysis.weight`), not from "
+    "a table of notebook names in the runner.",
+    "- End-to-end memory is also given as PSS: forked kernels share the imported stack's pages with "
+    "their worker, which a sum of RSS counts once per process.",
+    "",
+]
 
 
 def _stage_growth(low: dict, high: dict) -> dict:

@@ -41,7 +41,6 @@ WARM_MODULES = (
     "scipy.stats",
     "scipy.optimize",
     "statsmodels.api",
-    "statsmodels.formula.api",
     "matplotlib.pyplot",
     "seaborn",
     "ipykernel.kernelapp",
