@@ -522,8 +522,8 @@ CHANGES = [
     "- Still open: `effects_ols` grows faster than the portfolio from 10⁵ to 10⁶ projects. Profiled "
     "(one BLAS thread, 5 OLS fits), every dense n × p step grows alike, copies included (QR, the per-"
     "cluster thin SVDs of CR2, the Bell–McCaffrey df, statsmodels' pinv, `column_stack`, `astype`): "
-    "no n × n matrix is formed and the design has 5 + 5 dummies whatever the size, so the growth is "
-    "the design (≈ 16 columns, 128 MB at 10⁶ rows) leaving the cache, not a quadratic term. Each fit "
+    "no n × n matrix is formed and the design has 5 type and 4 organisation dummies whatever the size, so the growth is "
+    "the design (≈ 12 columns, ≈ 100 MB at 10⁶ rows) leaving the cache, not a quadratic term. Each fit "
     "decomposes the same n × p design three times (rank checks, statsmodels' fit, HC2/CR2); one "
     "decomposition reused would cut that, at the price of last-digit differences.",
     "",
