@@ -3,6 +3,7 @@ whichever notebook ran before it on the same worker, and the start order comes f
 own metadata."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,7 +22,9 @@ from amo_analysis.suite.runner import (
     start_order,
 )
 
-pytestmark = pytest.mark.skipif(not kernels.can_fork(), reason="kernels are forked on Unix only")
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "fork") or sys.platform == "win32", reason="kernels are forked on Unix only"
+)
 
 # what a notebook could leave behind for the next one in the same process
 POLLUTE = """
@@ -151,3 +154,10 @@ def test_start_order_reads_each_notebooks_weight(tmp_path):
     assert start_order(suite) == [heavy_large, heavy_small, light, new]
     assert start_order(suite, n_projects=120) == [heavy_small, heavy_large, light, new]
     assert notebook_weight(new) == 0.0
+
+
+def test_forking_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv(kernels.FORK_VARIABLE, "0")
+    assert kernels.can_fork() is False
+    monkeypatch.setenv(kernels.FORK_VARIABLE, "1")
+    assert kernels.can_fork() is True
