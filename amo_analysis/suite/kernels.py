@@ -18,7 +18,7 @@ matplotlib backend is *not* resolved here (no `matplotlib.get_backend()`, nor th
 `report` modules, which call it): the inline backend must be loaded in the kernel, where IPython
 runs, for figures to be shown inline as in a launched kernel.
 
-Unix only (`os.fork`); elsewhere, for a kernel that is not `ipykernel_launcher`, or with
+Linux only (`os.fork`); elsewhere, for a kernel that is not `ipykernel_launcher`, or with
 `AMO_ANALYSIS_FORK_KERNELS=0` in the environment, the kernel is launched as usual.
 """
 
@@ -67,8 +67,9 @@ FORK_VARIABLE = "AMO_ANALYSIS_FORK_KERNELS"
 
 
 def can_fork() -> bool:
-    """Whether kernels are forked here: on Unix, unless `FORK_VARIABLE` is "0"."""
-    return hasattr(os, "fork") and sys.platform != "win32" and os.environ.get(FORK_VARIABLE, "1") != "0"
+    """Whether kernels are forked here: on Linux, unless `FORK_VARIABLE` is "0" (macOS's system
+    libraries, Accelerate among them, are not safe to use in a forked child)."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux") and os.environ.get(FORK_VARIABLE, "1") != "0"
 
 
 def prepare() -> None:
