@@ -101,13 +101,17 @@ def notebook_needs(nb: Path) -> set[str]:
     (``"amo_analysis": {"needs": ["practice"]}``): "practice" for the notebooks that compare projects
     with and without the practice, "organisations" for the one that compares organisations. A notebook
     says so itself, so the runner names none."""
-    import json
+    return set(_notebook_metadata(nb).get("needs", []))
 
+
+def _notebook_metadata(nb: Path) -> dict:
+    """The suite's part of a notebook's metadata (``"amo_analysis": {...}``; empty when unreadable)."""
     try:
         meta = json.loads(nb.read_text(encoding="utf-8")).get("metadata", {})
     except (OSError, ValueError):
-        return set()
-    return set(meta.get("amo_analysis", {}).get("needs", []))
+        return {}
+    own = meta.get("amo_analysis", {})
+    return own if isinstance(own, dict) else {}
 
 
 def notebook_title(nb: Path, lang: str) -> str:
@@ -264,12 +268,15 @@ KERNEL_START_ATTEMPTS = 3
 KERNEL_START_FAILURE = "before replying to kernel_info"
 
 
-def execute_one(nb: Path, target: Path, parameters: dict, kernel: str):
+def execute_one(nb: Path, target: Path, parameters: dict, kernel: str, kernel_manager_class=None):
     """Execute one notebook with papermill in this process and return it (a `NotebookNode`);
     a failing cell raises `NotebookFailed`. A kernel that dies before its first reply is started
-    again (`KERNEL_START_ATTEMPTS`)."""
+    again (`KERNEL_START_ATTEMPTS`). `kernel_manager_class`: how its kernel is started (None:
+    launched by jupyter_client; a worker forks it, `kernels.ForkingKernelManager`)."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
+
+    engine = {"kernel_manager_class": kernel_manager_class} if kernel_manager_class is not None else {}
 
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
@@ -283,6 +290,7 @@ def execute_one(nb: Path, target: Path, parameters: dict, kernel: str):
                 progress_bar=False,
                 log_output=False,
                 request_save_on_cell_execute=False,
+                **engine,
             )
         except PapermillExecutionError as exc:
             raise NotebookFailed(
@@ -447,31 +455,30 @@ def _execute_on_worker(
     return time.perf_counter() - start, title
 
 
-# Relative compute of the suite's notebooks, measured (benchmarks/RESULTS.md): the heaviest start
-# first so that the last notebook to finish is a light one (longest-processing-time first). On a
-# large portfolio the effect models and the forecast dominate; on a small one (below
-# `SMALL_PORTFOLIO` projects) framing's 72 risk-ratio models and the effect models do, and the rest
-# is mostly starting the kernel.
-NOTEBOOK_WEIGHT = {
-    "02_amo_effects": 5,
-    "04_new_project_forecast": 3,
-    "03_framing_and_pitfalls": 2,
-    "01_portfolio_overview": 1,
-}
-NOTEBOOK_WEIGHT_SMALL = {
-    "03_framing_and_pitfalls": 5,
-    "02_amo_effects": 4,
-    "01_portfolio_overview": 2,
-    "04_new_project_forecast": 2,
-}
+#: below this many projects a portfolio is "small": a notebook's `weight` then reads its "small" cost
+#: (on a small portfolio framing's 72 risk-ratio models and the effect models dominate; on a large
+#: one the effect models and the forecast do)
 SMALL_PORTFOLIO = 5_000
+
+
+def notebook_weight(nb: Path, n_projects: int | None = None) -> float:
+    """A notebook's relative compute, from its metadata (``"amo_analysis": {"weight": {"small": 5,
+    "large": 2}}``, measured: benchmarks/RESULTS.md) for a portfolio of `n_projects` (None: a large
+    one); 0 for a notebook that states none. A notebook says so itself: adding one needs no table of
+    names here."""
+    weight = _notebook_metadata(nb).get("weight", {})
+    size = "small" if n_projects is not None and n_projects < SMALL_PORTFOLIO else "large"
+    try:
+        return float(weight.get(size, 0) if isinstance(weight, dict) else weight)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def start_order(notebooks: list[Path], n_projects: int | None = None) -> list[Path]:
     """The notebooks in the order they are started: heaviest first for a portfolio of `n_projects`
-    (None: a large one), then in suite order."""
-    weight = NOTEBOOK_WEIGHT_SMALL if n_projects is not None and n_projects < SMALL_PORTFOLIO else NOTEBOOK_WEIGHT
-    return sorted(notebooks, key=lambda nb: -weight.get(nb.stem, 0))
+    (None: a large one; `notebook_weight`), then in suite order — so that the last notebook to finish
+    is a light one (longest-processing-time first)."""
+    return sorted(notebooks, key=lambda nb: -notebook_weight(nb, n_projects))
 
 
 def _release_memory() -> None:
@@ -810,7 +817,14 @@ def _worker_main(pages: bool) -> NoReturn:
     # CPU (python-jsonschema/jsonschema#1392, #1521) for IRI format checks that validating a
     # notebook never makes. This process goes without them.
     sys.modules.setdefault("rfc3987_syntax", None)
-    import papermill  # noqa: F401  (before the first task: the runner is still validating the source)
+    from amo_analysis.suite import kernels
+
+    # the scientific stack imported once here (before papermill), each notebook's kernel a fork of
+    # this process; all of it while the runner is still validating the source
+    kernels.PRIVATE_FDS.add(replies.fileno())
+    kernels.prepare()
+    manager = kernels.ForkingKernelManager if kernels.can_fork() else None
+    import papermill  # noqa: F401
 
     if pages:
         from amo_analysis.report.html import _notebook_exporter
@@ -820,7 +834,7 @@ def _worker_main(pages: bool) -> NoReturn:
         task = json.loads(line)
         nb = Path(task["nb"])
         try:
-            executed = execute_one(nb, Path(task["target"]), task["parameters"], task["kernel"])
+            executed = execute_one(nb, Path(task["target"]), task["parameters"], task["kernel"], manager)
             reply = {}
             if task.get("page"):
                 from amo_analysis.report.html import export_notebook_html

@@ -1,0 +1,213 @@
+"""Kernels forked from a worker that has imported the scientific stack once ("pre-warmed").
+
+Measured (benchmarks/RESULTS.md, 2 cores): importing the stack costs each kernel about 2–2.5 s of
+CPU (scipy.stats 1.5 s, statsmodels.api 2.0 s, seaborn 2.4 s, matplotlib.pyplot 1.2 s, pandas 0.7 s,
+each alone; they share most of it), ipykernel 0.5 s and the package's analyses 0.6 s; the suite
+starts eight kernels, so 8 × ~3 s of the bundled sample's ~40 s of CPU went to imports. A worker
+(`runner._Worker`) imports them once (`prepare`), and each notebook's kernel is a *fork* of it
+(`ForkingKernelManager`): a new process, in a session of its own like a launched kernel, whose
+memory starts as a copy of the worker's. So
+
+- a notebook's kernel still starts with nothing of any other notebook: it is a fresh process, forked
+  from a worker that only imports (it never executes notebook code, never draws, never sets an
+  option or a seed); its state is that of a kernel that has just imported the same modules;
+- the imports are paid once per worker, not once per notebook.
+
+Nothing that depends on a notebook's run happens at import time in the modules imported here. The
+matplotlib backend is *not* resolved here (no `matplotlib.get_backend()`, nor the package's
+`report` modules, which call it): the inline backend must be loaded in the kernel, where IPython
+runs, for figures to be shown inline as in a launched kernel.
+
+Linux only (`os.fork`); elsewhere, for a kernel that is not `ipykernel_launcher`, or with
+`AMO_ANALYSIS_FORK_KERNELS=0` in the environment, the kernel is launched as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import warnings
+
+from jupyter_client.manager import AsyncKernelManager
+
+#: imported once per worker, inherited by every kernel forked from it (what the notebooks import,
+#: with what their cells import through the package); imported before papermill
+WARM_MODULES = (
+    "numpy",
+    "pandas",
+    "pyarrow.parquet",
+    "scipy.stats",
+    "scipy.optimize",
+    "statsmodels.api",
+    "matplotlib.pyplot",
+    "seaborn",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "amo_analysis.analyses.article",
+    "amo_analysis.analyses.balance",
+    "amo_analysis.analyses.effects",
+    "amo_analysis.analyses.forecast",
+    "amo_analysis.analyses.framing",
+    "amo_analysis.analyses.organisations",
+    "amo_analysis.analyses.overruns",
+    "amo_analysis.analyses.overview",
+    "amo_analysis.analyses.pitfalls",
+    "amo_analysis.analyses.references",
+    "amo_analysis.analyses.refutations",
+    "amo_analysis.analyses.roi",
+    "amo_analysis.analyses.sensitivity",
+)
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+#: set to "0" to launch every kernel as a new Python instead (as before; the benchmark's floor does)
+FORK_VARIABLE = "AMO_ANALYSIS_FORK_KERNELS"
+
+
+def can_fork() -> bool:
+    """Whether kernels are forked here: on Linux, unless `FORK_VARIABLE` is "0" (macOS's system
+    libraries, Accelerate among them, are not safe to use in a forked child)."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux") and os.environ.get(FORK_VARIABLE, "1") != "0"
+
+
+def prepare() -> None:
+    """Import `WARM_MODULES` into this process (a worker), as a launched kernel would import them:
+    with the inline backend named (ipykernel names it before any cell runs) but not loaded."""
+    import importlib
+
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional module missing: the kernel imports what it needs itself
+            pass
+    # the warning filters of a process that has imported these and nothing else (the worker then
+    # imports papermill, whose dependencies add their own): a forked kernel starts with these
+    _WARNING_FILTERS[:] = warnings.filters
+
+
+_WARNING_FILTERS: list = []
+
+
+class _ForkedProcess:
+    """The `subprocess.Popen` calls jupyter_client's `LocalProvisioner` makes, for a forked child."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def _reap(self, flags: int) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, flags)
+            except ChildProcessError:
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def poll(self) -> int | None:
+        return self._reap(os.WNOHANG)
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        return self._reap(0)
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+#: file descriptors of this process a forked kernel must not keep open (a worker's reply pipe: the
+#: runner learns that a worker died when that pipe closes, which a kernel holding it would prevent)
+PRIVATE_FDS: set[int] = set()
+
+
+def _kernel_arguments(cmd: list[str]) -> list[str] | None:
+    """The arguments of `python [options] -m ipykernel_launcher ARGS…` (None for another command)."""
+    for i in range(1, len(cmd) - 1):
+        if cmd[i : i + 2] == ["-m", "ipykernel_launcher"]:
+            return cmd[i + 2 :]
+    return None
+
+
+class ForkingKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels are forks of this process (see the module docstring); papermill
+    passes it on to nbclient (`kernel_manager_class`). Everything else — ports, connection file,
+    messages, shutdown, interrupt, kill — is jupyter_client's, on the forked process."""
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        arguments = _kernel_arguments(kernel_cmd)
+        if not can_fork() or arguments is None:
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        env = dict(kw.get("env") or os.environ)
+        cwd = kw.get("cwd")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _kernel_child(kernel_cmd[0], arguments, env, cwd)  # never returns
+        provisioner = self.provisioner
+        provisioner.process = _ForkedProcess(pid)
+        provisioner.pid = pid
+        provisioner.pgid = pid  # the child made itself a session (and group) leader, as launched kernels are
+        provisioner.cwd = cwd or os.getcwd()
+        self._reconcile_connection_info(provisioner.connection_info)
+
+
+def _kernel_child(executable: str, arguments: list[str], env: dict, cwd: str | None) -> None:
+    """In the forked child: become what `python -m ipykernel_launcher -f FILE` would be, run the
+    kernel, and exit without running this process's (the worker's) teardown."""
+    code = 1
+    try:
+        os.setsid()
+        for fd in PRIVATE_FDS:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.environ.clear()
+        os.environ.update(env)
+        # as `ipykernel_launcher` does (IPython puts the working folder back when the shell starts)
+        if sys.path and (sys.path[0] == "" or os.path.abspath(sys.path[0]) == os.getcwd()):
+            del sys.path[0]
+        if cwd:
+            os.chdir(cwd)
+        if _WARNING_FILTERS:
+            warnings.filters[:] = _WARNING_FILTERS
+            warnings._filters_mutated()
+        # the worker was inside its event loop (nbclient's) when it forked: this process has none
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        sys.argv = [executable, *arguments]
+        from ipykernel.kernelapp import IPKernelApp
+
+        IPKernelApp.launch_instance(argv=arguments)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # noqa: BLE001  (reported on stderr, as a launched kernel's would be)
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)

@@ -1,0 +1,163 @@
+"""Kernels forked from a pre-warmed worker (`suite.kernels`): a notebook starts from the same state
+whichever notebook ran before it on the same worker, and the start order comes from the notebooks'
+own metadata."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from amo_analysis.suite import kernels
+from amo_analysis.suite.runner import (
+    NotebookFailed,
+    _Worker,
+    child_environment,
+    ensure_kernel,
+    execute_one,
+    notebook_weight,
+    start_order,
+)
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "fork") or not sys.platform.startswith("linux"), reason="kernels are forked on Linux only"
+)
+
+# what a notebook could leave behind for the next one in the same process
+POLLUTE = """
+import os, random, warnings
+import numpy as np, pandas as pd, matplotlib as mpl, matplotlib.pyplot as plt
+import amo_analysis.defaults as defaults_module
+leaked_variable = 1
+mpl.rcParams["lines.linewidth"] = 9.5
+plt.figure()
+pd.set_option("display.max_rows", 3)
+np.random.seed(123)
+np.random.random(10)
+random.seed(5)
+defaults_module._leaked_cache = {"x": 1}
+os.environ["AMO_LEAKED"] = "1"
+warnings.simplefilter("ignore")
+"""
+
+PROBE = """
+import os, sys, json, logging, warnings
+import numpy as np, pandas as pd, matplotlib as mpl, matplotlib.pyplot as plt
+import scipy.stats, seaborn, statsmodels.api
+import amo_analysis.defaults as defaults_module
+state = {
+    "variable": "leaked_variable" in globals(),
+    "linewidth": mpl.rcParams["lines.linewidth"],
+    "rc_changed": sorted(k for k, v in mpl.rcParams.items() if k in mpl.rcParamsDefault and v != mpl.rcParamsDefault[k]),
+    "figures": len(plt.get_fignums()),
+    "max_rows": pd.get_option("display.max_rows"),
+    "numpy_draw": float(np.random.random()),
+    "module_cache": hasattr(defaults_module, "_leaked_cache"),
+    "environment": os.environ.get("AMO_LEAKED"),
+    "warning_filters": sorted(repr(f) for f in warnings.filters),
+    "sys_path": sys.path,
+    "cwd": os.getcwd(),
+    "root_logger": [logging.getLogger().level, len(logging.getLogger().handlers)],
+    "backend": mpl.get_backend(),
+    "pid_is_fresh": os.getpid() != int(os.environ.get("JPY_PARENT_PID", "0")),
+}
+open(OUT, "w").write(json.dumps(state))
+"""
+
+
+def _notebook(folder: Path, name: str, source: str, out: Path | None = None) -> Path:
+    cells = [] if out is None else [new_code_cell(f"OUT = {str(out)!r}")]
+    nb = new_notebook(cells=[*cells, new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_no_state_leaks_from_one_notebook_to_the_next_on_a_worker(tmp_path):
+    kernel = ensure_kernel()
+    probe_a = _notebook(tmp_path, "probe_a.ipynb", PROBE, tmp_path / "a.json")
+    polluter = _notebook(tmp_path, "polluter.ipynb", POLLUTE)
+    probe_b = _notebook(tmp_path, "probe_b.ipynb", PROBE, tmp_path / "b.json")
+    worker = _Worker(child_environment(1))
+    try:
+        for nb in (probe_a, polluter, probe_b):
+            worker.run(nb, tmp_path / f"out_{nb.name}", {}, kernel)
+    finally:
+        worker.close()
+    before = json.loads((tmp_path / "a.json").read_text())
+    after = json.loads((tmp_path / "b.json").read_text())
+    assert after == before  # the random state included: both kernels start from the worker's
+    assert before["variable"] is False and before["module_cache"] is False and before["environment"] is None
+    assert before["figures"] == 0 and before["max_rows"] == 60
+    assert before["backend"] == kernels.INLINE_BACKEND and before["pid_is_fresh"]
+
+
+def test_a_forked_kernel_starts_as_a_launched_one(tmp_path):
+    """The state a notebook sees (rcParams, options, backend, …) in a forked kernel is the state of
+    a kernel launched the usual way (papermill in this process, no fork)."""
+    kernel = ensure_kernel()
+    forked = _notebook(tmp_path, "forked.ipynb", PROBE, tmp_path / "forked.json")
+    launched = _notebook(tmp_path, "launched.ipynb", PROBE, tmp_path / "launched.json")
+    worker = _Worker(child_environment(1))
+    try:
+        worker.run(forked, tmp_path / "out_forked.ipynb", {}, kernel)
+    finally:
+        worker.close()
+    execute_one(launched, tmp_path / "out_launched.ipynb", {}, kernel)
+    a = json.loads((tmp_path / "forked.json").read_text())
+    b = json.loads((tmp_path / "launched.json").read_text())
+    a.pop("numpy_draw"), b.pop("numpy_draw")  # a launched kernel's global state is seeded from entropy
+    assert a == b
+
+
+def test_a_failing_notebook_on_a_forked_kernel_is_named(tmp_path):
+    kernel = ensure_kernel()
+    bad = _notebook(tmp_path, "bad.ipynb", "raise ValueError('boom')")
+    good = _notebook(tmp_path, "good.ipynb", PROBE, tmp_path / "good.json")
+    worker = _Worker(child_environment(1))
+    try:
+        with pytest.raises(NotebookFailed, match=r"bad\.ipynb.*ValueError: boom"):
+            worker.run(bad, tmp_path / "out_bad.ipynb", {}, kernel)
+        worker.run(good, tmp_path / "out_good.ipynb", {}, kernel)  # the worker goes on with a new kernel
+    finally:
+        worker.close()
+    assert json.loads((tmp_path / "good.json").read_text())["variable"] is False
+
+
+def test_a_kernel_that_is_not_ipykernel_is_launched_as_usual():
+    assert kernels._kernel_arguments(
+        [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "c"]
+    ) == [
+        "-f",
+        "c",
+    ]
+    assert kernels._kernel_arguments(["/usr/bin/R", "--slave", "-e", "IRkernel::main()", "c"]) is None
+
+
+def test_start_order_reads_each_notebooks_weight(tmp_path):
+    def notebook(name, weight=None):
+        nb = new_notebook(cells=[new_code_cell("1")])
+        if weight is not None:
+            nb.metadata["amo_analysis"] = {"weight": weight}
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    light = notebook("01_light.ipynb", {"small": 1, "large": 1})
+    new = notebook("02_new.ipynb")  # a notebook added without a weight: after those with one
+    heavy_large = notebook("03_heavy_large.ipynb", {"small": 2, "large": 9})
+    heavy_small = notebook("04_heavy_small.ipynb", {"small": 9, "large": 2})
+    suite = [light, new, heavy_large, heavy_small]
+    assert start_order(suite) == [heavy_large, heavy_small, light, new]
+    assert start_order(suite, n_projects=120) == [heavy_small, heavy_large, light, new]
+    assert notebook_weight(new) == 0.0
+
+
+def test_forking_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv(kernels.FORK_VARIABLE, "0")
+    assert kernels.can_fork() is False
+    monkeypatch.setenv(kernels.FORK_VARIABLE, "1")
+    assert kernels.can_fork() is True
