@@ -420,3 +420,17 @@ def open_run(
         parameters.update(read)
     folder = Path(run["run_dir"]) if run["run_dir"] else None
     return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=run["lang"], seed=int(run["seed"]))
+
+
+def column_values(data: pd.DataFrame):
+    """The values a column of `data` holds (none when it has no such column), for the parameters
+    that name one (`ValueOf[column]`)."""
+    return lambda column: data[column].dropna().unique() if column in data else []
+
+
+def available_columns(data: pd.DataFrame) -> list[str]:
+    """The columns a parameter may name: the portfolio's and those the analyses derive from them
+    (`log_budget`, `overview.with_model_columns`)."""
+    from amo_analysis.analyses.overview import with_model_columns
+
+    return [str(c) for c in with_model_columns(data.iloc[:0]).columns]
