@@ -26,7 +26,6 @@ from amo_analysis.i18n import (
     translate,
 )
 from amo_analysis.paths import TEMPLATES_DIR
-from amo_analysis.report.stability import stability_sentence
 
 if TYPE_CHECKING:  # nbconvert and nbformat are imported where pages are written, not for the summary
     import nbformat
