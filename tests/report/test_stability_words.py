@@ -1,6 +1,6 @@
-"""The leave-one-out sentence on the summary page's claim card (`report.html.claim_cards`)."""
+"""The leave-one-out sentence on the summary page's claim card (`report.summary_claims.claim_cards`)."""
 
-from amo_analysis.report.html import claim_cards
+from amo_analysis.report.summary_claims import claim_cards
 
 
 def _record(name, reading, verdict, **loo):
@@ -33,17 +33,17 @@ def test_the_card_says_which_reading_rests_on_which_project_in_both_languages():
             decisive_verdict="supported",
         ),
     ]
-    card = claim_cards(records, "en", "EUR")[0]
+    card = claim_cards(records, "en", "EUR")[1][0]
     assert card["sentence"].endswith(
         'percentage points: Without project PRJ-0041 the verdict would be "supported"; leaving out PRJ-0100 '
         "alone changes it too."
     )
-    french = claim_cards(records, "fr", "EUR")[0]["sentence"]
+    french = claim_cards(records, "fr", "EUR")[1][0]["sentence"]
     assert "Sans le projet PRJ-0041, le verdict serait « étayée »" in french
     # a stable first reading adds nothing; a hidden organisation is never named
     records[1].update(
         stability="rests on one organisation", decisive=[], decisive_hidden=1, decisive_kind="organisation"
     )
-    assert "organisation that is not named" in claim_cards(records, "en", "EUR")[0]["sentence"]
+    assert "organisation that is not named" in claim_cards(records, "en", "EUR")[1][0]["sentence"]
     records[1]["stability"] = "stable"
-    assert "verdict would be" not in claim_cards(records, "en", "EUR")[0]["sentence"]
+    assert "verdict would be" not in claim_cards(records, "en", "EUR")[1][0]["sentence"]
