@@ -45,6 +45,11 @@ class Defaults:
     exact_plan_cost_flag: float = 0.20  #: share with final cost = planned budget above which plans look reset
     exact_plan_duration_flag: float = 0.35  #: share with actual = planned duration above which plans look reset
 
+    # --- framing and pitfall claims tables (analyses.framing) -------------------------------------
+    # which words of a claim those tables show, per report language: "figure" (the article's own, in
+    # English) or "paraphrase" (ours, in the report's language); a language not listed shows the figure
+    claim_words: tuple[tuple[str, str], ...] = (("en", "figure"), ("fr", "paraphrase"))  #: per language
+
     # --- forecast (analyses.forecast) ------------------------------------------------------------
     accepted_risk: float = 0.8  #: contingency at P80
     forecast_min_regression: int = 40  #: usable projects for the quantile-regression forecast

@@ -42,6 +42,7 @@ from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
 from amo_analysis.ingest.columns import FRAMING_COLUMNS, FRAMING_QUESTIONS, PITFALLS
 from amo_analysis.analyses.overview import default_covariates, share_ci, with_model_columns
+from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
 from amo_analysis.findings import Finding, passes_unavailable, unavailable_on
 from amo_analysis.i18n import TRANSLATIONS, Message, join_sentences, localise, translate
@@ -89,7 +90,7 @@ HEADERS: dict[str, str] = {
         "claimed_high",
         "threshold",  # claims
     )
-} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci", "all": "fr_col_all"}  # E-values; score distribution
+} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci", "all": "framing_col_all"}  # E-values; score distribution
 
 
 class FramingError(InputError):
@@ -131,7 +132,7 @@ def question_label(code: str, lang: str = "en") -> str:
         for name, en, fr in table:
             if name == code:
                 return {"en": en, "fr": fr}.get(lang, en)
-    fixed = {"framing_score": "fr_label_framing_score", WELL_FRAMED: "fr_label_well_framed"}
+    fixed = {"framing_score": "framing_label_framing_score", WELL_FRAMED: "framing_label_well_framed"}
     return translate(fixed[code], lang) if code in fixed else code
 
 
@@ -624,25 +625,25 @@ def framing_claim(
 
 #: translation key of each model of the risk-ratio tables (the `model` column keeps the names)
 MODEL_KEYS = {
-    "crude": "fr_model_crude",
-    "adjusted": "fr_model_adjusted",
-    "adjusted + amo": "fr_model_adjusted_amo",
-    "without amo": "fr_model_without_amo",
-    "with amo": "fr_model_with_amo",
-    "ratio with/without amo": "fr_model_ratio_amo",
+    "crude": "framing_model_crude",
+    "adjusted": "framing_model_adjusted",
+    "adjusted + amo": "framing_model_adjusted_amo",
+    "without amo": "framing_model_without_amo",
+    "with amo": "framing_model_with_amo",
+    "ratio with/without amo": "framing_model_ratio_amo",
 }
 #: translation key of each unit or scale of the pitfall tables (`unit`, `scale` keep the names)
 UNIT_KEYS = {
-    "percent change": "fr_unit_percent_change",
-    "percentage points": "fr_unit_percentage_points",
-    "fraction": "fr_unit_fraction",
+    "percent change": "framing_unit_percent_change",
+    "percentage points": "framing_unit_percentage_points",
+    "fraction": "framing_unit_fraction",
 }
 
 
 def claim_words(claim: claims_mod.Claim, lang: str = "en") -> str:
     """The words of a claim in the claims tables: the article's figure or our paraphrase in `lang`
-    (from the claims register), as the locale key `fr_claim_words` says for that language."""
-    if translate("fr_claim_words", lang) == "paraphrase":
+    (from the claims register), as `defaults.DEFAULTS.claim_words` says for that language."""
+    if dict(DEFAULTS.claim_words).get(lang) == "paraphrase":
         return dict(claim.paraphrases).get(lang) or claim.text
     return claim.text
 
@@ -659,7 +660,7 @@ def _words(value, keys: dict[str, str] | None, lang: str):
 def _covariate_words(value, lang: str):
     if not isinstance(value, str) or not value:
         return value
-    return ", ".join(_words(c, {c: f"fr_cov_{c}"}, lang) for c in value.split(", "))
+    return ", ".join(_words(c, {c: f"framing_cov_{c}"}, lang) for c in value.split(", "))
 
 
 def localised(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
@@ -753,8 +754,8 @@ def framing_claim_records(claim_table: pd.DataFrame, lang: str = "en") -> list[d
             verdict=r["verdict"],
             claim=r["claim"],
             claim_key=FRAMING_CLAIM.key,
-            label=translate("fr_rr_label", lang, threshold=int(r["threshold"])),
-            method=translate("fr_rr_method", lang),
+            label=translate("framing_rr_label", lang, threshold=int(r["threshold"])),
+            method=translate("framing_rr_method", lang),
             note=_note_in(r["note"], lang),
         )
     ]

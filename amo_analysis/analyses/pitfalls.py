@@ -66,10 +66,10 @@ REQUIREMENTS_CLAIM = replace(
 
 # Pitfall outcome measures: (key, outcome column, method, quantile, translation key of what the number means)
 PITFALL_MEASURES: tuple[tuple[str, str, str, float | None, str], ...] = (
-    ("drift_median", "log_cost_ratio", "quantile", 0.5, "fr_meaning_drift_median"),
-    ("drift_p80", "log_cost_ratio", "quantile", 0.8, "fr_meaning_drift_p80"),
-    ("slip_median", "log_duration_ratio", "quantile", 0.5, "fr_meaning_slip_median"),
-    ("adoption_mean", "adoption_m3", "fractional_logit", None, "fr_meaning_adoption_mean"),
+    ("drift_median", "log_cost_ratio", "quantile", 0.5, "framing_meaning_drift_median"),
+    ("drift_p80", "log_cost_ratio", "quantile", 0.8, "framing_meaning_drift_p80"),
+    ("slip_median", "log_duration_ratio", "quantile", 0.5, "framing_meaning_slip_median"),
+    ("adoption_mean", "adoption_m3", "fractional_logit", None, "framing_meaning_adoption_mean"),
 )
 
 
@@ -296,7 +296,7 @@ def pitfall_claims(
             {
                 "claim": claim_words(SCOPE_CREEP_CLAIM, lang),
                 "key": SCOPE_CREEP_CLAIM.key,
-                "measure": Message("fr_measure_scope"),
+                "measure": Message("framing_measure_scope"),
                 "claimed_low": SCOPE_CREEP_RANGE[0],
                 "claimed_high": SCOPE_CREEP_RANGE[1],
                 "estimate": r["estimate"],
@@ -321,7 +321,7 @@ def pitfall_claims(
     row = {
         "claim": claim_words(REQUIREMENTS_CLAIM, lang),
         "key": REQUIREMENTS_CLAIM.key,
-        "measure": Message("fr_req_label"),
+        "measure": Message("framing_req_label"),
         "claimed_low": float("nan"),
         "claimed_high": REQUIREMENTS_CLAIM.value,
         "unit": "fraction",
@@ -533,8 +533,8 @@ def _pitfall_claim_records(pitfall_claim_table: pd.DataFrame, lang: str) -> list
                 verdict=p["verdict"],
                 claim=p["claim"],
                 claim_key=p["key"],
-                label=translate("fr_scope_label" if drift else "fr_req_label", lang),
-                method=translate("fr_scope_method" if drift else "fr_req_method", lang),
+                label=translate("framing_scope_label" if drift else "framing_req_label", lang),
+                method=translate("framing_scope_method" if drift else "framing_req_method", lang),
                 note=_note_in(p.get("note", ""), lang),
             )
         )

@@ -30,12 +30,12 @@ def risk_ratio_forest(table: pd.DataFrame, outcome: str = "failed", model: str =
         capsize=3,
     )
     for i in y[~ok]:
-        ax.text(1, i, translate("fr_not_estimable", lang), ha="center", va="center", fontsize=8, color="grey")
+        ax.text(1, i, translate("framing_not_estimable", lang), ha="center", va="center", fontsize=8, color="grey")
     ax.axvline(1, color="black", lw=0.8)
     ax.set_xscale("log")
     ax.set_yticks(y, part["label"].astype(str))
     ax.invert_yaxis()
-    ax.set_xlabel(translate("fr_forest_axis", lang, outcome=translate(outcome, lang)))
+    ax.set_xlabel(translate("framing_forest_axis", lang, outcome=translate(outcome, lang)))
     fig.tight_layout()
     return fig
 
@@ -52,8 +52,8 @@ def cooccurrence_heatmap(matrix: pd.DataFrame, lang: str = "en"):
         vmin=0,
         vmax=1,
         ax=ax,
-        cbar_kws={"label": translate("fr_cooccurrence_share", lang)},
+        cbar_kws={"label": translate("framing_cooccurrence_share", lang)},
     )
-    ax.set_title(translate("fr_cooccurrence_title", lang))
+    ax.set_title(translate("framing_cooccurrence_title", lang))
     fig.tight_layout()
     return fig
