@@ -40,9 +40,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from amo_analysis.analyses import effects, forecast, framing, pitfalls, roi, stability
+from amo_analysis.analyses import article_stability, effects, forecast, framing, pitfalls, roi, stability
 from amo_analysis.analyses.overview import share_ci, with_model_columns
+from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
+from amo_analysis.findings import number_or_none
 from amo_analysis.i18n import Message, format_number, format_percent, format_points, join_sentences, localise, translate
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
@@ -83,6 +85,7 @@ COLUMNS = [
     "fewer_covariates",
     "missing_column",
     "note",
+    *stability.STABILITY_COLUMNS,
 ]
 #: the column a derived outcome is computed from (named when it is missing)
 _SOURCE_COLUMN = {
@@ -173,6 +176,7 @@ def _row(claim: claims_mod.RegisteredClaim, reading: claims_mod.Reading) -> dict
         "fewer_covariates": False,
         "missing_column": "",
         "note": "",
+        **stability._empty(),
     }
 
 
@@ -290,6 +294,7 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
             join_sentences([r["note"], loo]) if loo else r["note"],
         )
         row["verdict"] = r["verdict"]
+        row.update({k: r[k] for k in stability.STABILITY_COLUMNS if k in r})
         needed = r["organisations_needed"] if not pd.isna(r["organisations_needed"]) else r["projects_needed"]
         row["projects_needed"] = needed
         return
@@ -353,6 +358,43 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
         row["projects_needed"] = pd.NA if needed is None else needed
 
 
+def _leave_one_out(cache: _Cache, claim, reading, row: dict, public: set | None) -> None:
+    """The leave-one-out fields of a reading other than the effects check (`article_stability`), each
+    deletion recomputed by `_compute` itself (the same estimate and verdict); a verdict resting on one
+    project or organisation, or a reading not assessed, is said in the note."""
+
+    def refit(part: pd.DataFrame) -> tuple[float, str]:
+        again = _Cache(
+            part,
+            cache.claims_file,
+            cache.threshold,
+            cache.covariates,
+            cache.seed,
+            cache.budget,
+            cache.cost_unit,
+            cache.pairs,
+            cache.cluster,
+        )
+        fresh = _row(claim, reading)
+        try:
+            _compute(again, claim, reading, fresh)
+        except InputError:
+            return float("nan"), claims_mod.INCONCLUSIVE
+        return float(fresh["estimate"]), fresh["verdict"]
+
+    if public is None and "organisation" in cache.data:
+        counts = cache.data["organisation"].dropna().astype(str).value_counts()
+        public = {name for name, n in counts.items() if n >= DEFAULTS.min_org_size}
+    row.update(article_stability.reading_stability(cache.data, reading, row, public or set(), refit))
+    said = (
+        article_stability.not_assessed_note(reading.analysis)
+        if row["stability"] == article_stability.NOT_ASSESSED
+        else stability.stability_message(row)
+    )
+    if said:
+        row["note"] = join_sentences(part for part in (row["note"], said) if part)
+
+
 def claims_by_article(
     data: pd.DataFrame,
     claims_file: str | None = None,
@@ -363,6 +405,7 @@ def claims_by_article(
     cost_unit: str = "EUR",
     keys=None,
     cluster: str | None = None,
+    public: set | None = None,
 ) -> pd.DataFrame:
     """Every reading of every claim of the register (with a user's `claims_file` added), in the order of
     its source: `COLUMNS` — the claimed value (or range, or direction), this portfolio's estimate with
@@ -372,7 +415,10 @@ def claims_by_article(
     pre-treatment covariates present) and `cluster` (as notebook 02's parameter); `budget` (cost unit) of the
     new project the forecast and the ROI simulation are about (None: the portfolio median for the
     forecast, as notebook 04; 75 000 for a portfolio in EUR for the ROI, as notebook 05) and `cost_unit`; `keys`:
-    only these readings ("<claim>.<reading>"; None = all)."""
+    only these readings ("<claim>.<reading>"; None = all); `public`: the organisations the leave-one-out
+    fields may name (`stability.public_organisations(portfolio)`; None: those with at least
+    `DEFAULTS.min_org_size` projects). Every reading carries `stability.STABILITY_COLUMNS`
+    (`article_stability`; the effects readings those of the effects check)."""
     register = [
         replace(c, readings=tuple(r for r in c.readings if keys is None or r.key in keys))
         for c in claims_mod.load_register(claims_file)
@@ -405,11 +451,14 @@ def claims_by_article(
                     _compute(cache, claim, reading, row)
                 except InputError as exc:
                     row.update({"verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})
+                if reading.analysis != "effects":
+                    _leave_one_out(cache, claim, reading, row, public)
                 if subsample and subsample not in row["note"]:
                     row["note"] = join_sentences(part for part in (row["note"], subsample) if part)
             rows.append(row)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
+    table["decisive"] = pd.Series([list(row["decisive"]) for row in rows], index=table.index, dtype=object)
     table["projects_needed"] = table["projects_needed"].astype("Int64")
     table["n"] = table["n"].astype(int)
     table.attrs.update({"n_projects": n_projects, "subsample": subsample or ""})
@@ -584,6 +633,24 @@ def article_records(table: pd.DataFrame, claims_file: str | None = None, lang: s
                 missing_column=r["missing_column"] or None,
                 source=claim.source,
                 headline=True,
+                **_stability_fields(r),
             )
         )
     return records
+
+
+def _stability_fields(r: dict) -> dict:
+    """The leave-one-out fields of a record (`article_stability`): `stability` ("stable", "rests on one
+    project", "rests on one organisation", "not assessed"), `decisive` (project ids or public
+    organisation names, at most 5), `decisive_kind`, `decisive_hidden`, `decisive_verdict`, `loo_low` /
+    `loo_high` (the reading's scale) and `n_refits` (exact refits made)."""
+    return dict(
+        stability=r["stability"],
+        decisive=[str(u) for u in r["decisive"]],
+        decisive_kind=r["decisive_kind"] or None,
+        decisive_hidden=int(r["decisive_hidden"]),
+        decisive_verdict=r["decisive_verdict"] or None,
+        loo_low=number_or_none(r["loo_low"]),
+        loo_high=number_or_none(r["loo_high"]),
+        n_refits=int(r["n_refits"]),
+    )
