@@ -42,7 +42,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from amo_analysis.analyses import framing, pitfalls
-from amo_analysis.analyses.stability import MAX_DECISIVE, ONE_ORGANISATION, ONE_PROJECT, STABLE, _empty
+from amo_analysis.analyses.stability import MAX_DECISIVE, ONE_ORGANISATION, ONE_PROJECT, _empty
 from amo_analysis.i18n import Message
 from amo_analysis.stats import claims as claims_mod
 
