@@ -372,7 +372,7 @@ def _leave_one_out(cache: _Cache, claim, reading, row: dict, public: set | None)
             cache.seed,
             cache.budget,
             cache.cost_unit,
-            cache.pairs,
+            frozenset({(reading.exposure, reading.outcome)}),  # this reading's model only
             cache.cluster,
         )
         fresh = _row(claim, reading)
