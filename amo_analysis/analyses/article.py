@@ -42,9 +42,7 @@ import pandas as pd
 
 from amo_analysis.analyses import article_stability, effects, forecast, framing, pitfalls, roi, stability
 from amo_analysis.analyses.overview import share_ci, with_model_columns
-from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
-from amo_analysis.findings import number_or_none
 from amo_analysis.i18n import Message, format_number, format_percent, format_points, join_sentences, localise, translate
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
@@ -214,6 +212,8 @@ class _Cache:
         self.data, self.claims_file, self.threshold, self.pairs = data, claims_file, threshold, pairs
         self.cluster = cluster
         self.covariates, self.seed, self.budget, self.cost_unit = covariates, seed, budget, cost_unit
+        #: what a cache of the same page on other data takes, before `pairs` and `cluster`
+        self.settings = (claims_file, threshold, covariates, seed, budget, cost_unit)
         self._store: dict = {}
 
     def get(self, key, compute):
@@ -364,17 +364,7 @@ def _leave_one_out(cache: _Cache, claim, reading, row: dict, public: set | None)
     project or organisation, or a reading not assessed, is said in the note."""
 
     def refit(part: pd.DataFrame) -> tuple[float, str]:
-        again = _Cache(
-            part,
-            cache.claims_file,
-            cache.threshold,
-            cache.covariates,
-            cache.seed,
-            cache.budget,
-            cache.cost_unit,
-            frozenset({(reading.exposure, reading.outcome)}),  # this reading's model only
-            cache.cluster,
-        )
+        again = _Cache(part, *cache.settings, frozenset({(reading.exposure, reading.outcome)}), cache.cluster)
         fresh = _row(claim, reading)
         try:
             _compute(again, claim, reading, fresh)
@@ -382,15 +372,8 @@ def _leave_one_out(cache: _Cache, claim, reading, row: dict, public: set | None)
             return float("nan"), claims_mod.INCONCLUSIVE
         return float(fresh["estimate"]), fresh["verdict"]
 
-    if public is None and "organisation" in cache.data:
-        counts = cache.data["organisation"].dropna().astype(str).value_counts()
-        public = {name for name, n in counts.items() if n >= DEFAULTS.min_org_size}
-    row.update(article_stability.reading_stability(cache.data, reading, row, public or set(), refit))
-    said = (
-        article_stability.not_assessed_note(reading.analysis)
-        if row["stability"] == article_stability.NOT_ASSESSED
-        else stability.stability_message(row)
-    )
+    row.update(article_stability.reading_stability(cache.data, reading, row, public, refit))
+    said = article_stability.stability_note(row, reading.analysis)
     if said:
         row["note"] = join_sentences(part for part in (row["note"], said) if part)
 
@@ -415,10 +398,8 @@ def claims_by_article(
     pre-treatment covariates present) and `cluster` (as notebook 02's parameter); `budget` (cost unit) of the
     new project the forecast and the ROI simulation are about (None: the portfolio median for the
     forecast, as notebook 04; 75 000 for a portfolio in EUR for the ROI, as notebook 05) and `cost_unit`; `keys`:
-    only these readings ("<claim>.<reading>"; None = all); `public`: the organisations the leave-one-out
-    fields may name (`stability.public_organisations(portfolio)`; None: those with at least
-    `DEFAULTS.min_org_size` projects). Every reading carries `stability.STABILITY_COLUMNS`
-    (`article_stability`; the effects readings those of the effects check)."""
+    only these readings ("<claim>.<reading>"; None = all); `public`: organisations the leave-one-out
+    columns (`article_stability`) may name (`stability.public_organisations(portfolio)`)."""
     register = [
         replace(c, readings=tuple(r for r in c.readings if keys is None or r.key in keys))
         for c in claims_mod.load_register(claims_file)
@@ -633,24 +614,7 @@ def article_records(table: pd.DataFrame, claims_file: str | None = None, lang: s
                 missing_column=r["missing_column"] or None,
                 source=claim.source,
                 headline=True,
-                **_stability_fields(r),
+                **article_stability.record_fields(r),
             )
         )
     return records
-
-
-def _stability_fields(r: dict) -> dict:
-    """The leave-one-out fields of a record (`article_stability`): `stability` ("stable", "rests on one
-    project", "rests on one organisation", "not assessed"), `decisive` (project ids or public
-    organisation names, at most 5), `decisive_kind`, `decisive_hidden`, `decisive_verdict`, `loo_low` /
-    `loo_high` (the reading's scale) and `n_refits` (exact refits made)."""
-    return dict(
-        stability=r["stability"],
-        decisive=[str(u) for u in r["decisive"]],
-        decisive_kind=r["decisive_kind"] or None,
-        decisive_hidden=int(r["decisive_hidden"]),
-        decisive_verdict=r["decisive_verdict"] or None,
-        loo_low=number_or_none(r["loo_low"]),
-        loo_high=number_or_none(r["loo_high"]),
-        n_refits=int(r["n_refits"]),
-    )

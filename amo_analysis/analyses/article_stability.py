@@ -42,11 +42,21 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from amo_analysis.analyses import framing, pitfalls
-from amo_analysis.analyses.stability import MAX_DECISIVE, ONE_ORGANISATION, ONE_PROJECT, _empty
+from amo_analysis.analyses.stability import MAX_DECISIVE, ONE_ORGANISATION, ONE_PROJECT, _empty, stability_message
+from amo_analysis.defaults import DEFAULTS
+from amo_analysis.findings import number_or_none
 from amo_analysis.i18n import Message
 from amo_analysis.stats import claims as claims_mod
 
-__all__ = ["NOT_ASSESSED", "MAX_REFITS", "ALL_ORGANISATIONS", "reading_stability", "not_assessed_note"]
+__all__ = [
+    "NOT_ASSESSED",
+    "MAX_REFITS",
+    "ALL_ORGANISATIONS",
+    "reading_stability",
+    "not_assessed_note",
+    "record_fields",
+    "stability_note",
+]
 
 NOT_ASSESSED = "not assessed"
 #: projects refitted exactly, at most, per regression reading
@@ -61,6 +71,14 @@ NOT_ASSESSED_ANALYSES = ("forecast_margin", "roi")
 def not_assessed_note(analysis: str) -> Message:
     """Why a reading's leave-one-out is not made (`NOT_ASSESSED_ANALYSES`)."""
     return Message(f"loo_not_assessed_{analysis}")
+
+
+def stability_note(row: dict, analysis: str) -> Message | None:
+    """What the note adds: why the leave-one-out is not assessed, or the sentence of a verdict resting
+    on one project or organisation (`stability.stability_message`); None when stable."""
+    if row["stability"] == NOT_ASSESSED:
+        return not_assessed_note(analysis)
+    return stability_message(row)
 
 
 def _names(data: pd.DataFrame) -> pd.Series:
@@ -290,10 +308,15 @@ def _refitted(data, reading, row, public, refit: Callable) -> dict:
     return _assemble(row, public, projects, organisations, estimates + [float(row["estimate"])], n_refits)
 
 
-def reading_stability(data: pd.DataFrame, reading, row: dict, public: set, refit: Callable) -> dict:
+def reading_stability(data: pd.DataFrame, reading, row: dict, public: set | None, refit: Callable) -> dict:
     """The leave-one-out fields of one reading (module docstring) with the row's verdict computed on
     `data`; `refit(portfolio)` → (estimate, verdict) recomputes the reading on a portfolio less some
-    projects, exactly as the page does; `public`: the organisations that may be named."""
+    projects, exactly as the page does; `public`: the organisations that may be named (None: those
+    with at least `DEFAULTS.min_org_size` projects)."""
+    if public is None and ORGANISATION in data:
+        counts = data[ORGANISATION].dropna().astype(str).value_counts()
+        public = {name for name, n in counts.items() if n >= DEFAULTS.min_org_size}
+    public = public or set()
     if reading.analysis in NOT_ASSESSED_ANALYSES:
         out = _empty()
         out["stability"] = NOT_ASSESSED
@@ -305,3 +328,20 @@ def reading_stability(data: pd.DataFrame, reading, row: dict, public: set, refit
     if reading.analysis in ("pitfall_effect", "framing_rr"):
         return _refitted(data, reading, row, public, refit)
     return _empty()
+
+
+def record_fields(r: dict) -> dict:
+    """The leave-one-out fields of a record (`article_stability`): `stability` ("stable", "rests on one
+    project", "rests on one organisation", "not assessed"), `decisive` (project ids or public
+    organisation names, at most 5), `decisive_kind`, `decisive_hidden`, `decisive_verdict`, `loo_low` /
+    `loo_high` (the reading's scale) and `n_refits` (exact refits made)."""
+    return dict(
+        stability=r["stability"],
+        decisive=[str(u) for u in r["decisive"]],
+        decisive_kind=r["decisive_kind"] or None,
+        decisive_hidden=int(r["decisive_hidden"]),
+        decisive_verdict=r["decisive_verdict"] or None,
+        loo_low=number_or_none(r["loo_low"]),
+        loo_high=number_or_none(r["loo_high"]),
+        n_refits=int(r["n_refits"]),
+    )
