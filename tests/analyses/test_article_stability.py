@@ -149,16 +149,26 @@ def test_the_sample_records_carry_the_fields(sample_records):
 @pytest.mark.slow
 def test_two_thousand_projects_stay_affordable():
     """The leave-one-out adds at most MAX_REFITS + 16 refits per regression reading (each refitting that
-    reading's model only): the whole page on 2 000 projects measured 25 s (8.7 s without the
-    leave-one-out) on the 2-core machine; it must stay under 90 s."""
+    reading's model only). Measured on the 2-core machine at 2 000 projects: the whole page 25 s
+    (8.7 s without the leave-one-out) idle, 65 s under a load of 6; these six readings 26 s under that
+    load. They must stay under 60 s."""
     data = _portfolio(2000, 8)
     rng = np.random.default_rng(8)
     for pitfall in article.pitfalls.PITFALL_COLUMNS:
         data[pitfall] = rng.random(len(data)) < 0.3
+    # one reading of each kind: shares, the level, a quantile regression, a fractional logit, the RR GLM
+    keys = [
+        SHARE,
+        "pitfalls_70pct.share_of_all",
+        LEVEL,
+        SCOPE,
+        "late_change_mgmt_adoption.pp",
+        "framing_failure_rr.ratio",
+    ]
     start = time.perf_counter()
-    table = article.claims_by_article(data)
+    table = article.claims_by_article(data, keys=keys)
     elapsed = time.perf_counter() - start
-    assert elapsed < 90, elapsed
+    assert elapsed < 60, elapsed
     refitted = table[table["analysis"].isin(["pitfall_effect", "framing_rr"]) & table["testable"]]
     assert len(refitted) and (refitted["n_refits"] <= article_stability.MAX_REFITS + 16).all()
     assert all(math.isfinite(v) for v in table.loc[table["analysis"] == "pitfall_share", "loo_low"])
