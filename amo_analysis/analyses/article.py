@@ -40,7 +40,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from amo_analysis.analyses import effects, forecast, framing, pitfalls, roi, stability
+from amo_analysis.analyses import article_stability, effects, forecast, framing, pitfalls, roi, stability
 from amo_analysis.analyses.overview import share_ci, with_model_columns
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import Message, format_number, format_percent, format_points, join_sentences, localise, translate
@@ -83,6 +83,7 @@ COLUMNS = [
     "fewer_covariates",
     "missing_column",
     "note",
+    *stability.STABILITY_COLUMNS,
 ]
 #: the column a derived outcome is computed from (named when it is missing)
 _SOURCE_COLUMN = {
@@ -173,6 +174,7 @@ def _row(claim: claims_mod.RegisteredClaim, reading: claims_mod.Reading) -> dict
         "fewer_covariates": False,
         "missing_column": "",
         "note": "",
+        **stability._empty(),
     }
 
 
@@ -210,6 +212,8 @@ class _Cache:
         self.data, self.claims_file, self.threshold, self.pairs = data, claims_file, threshold, pairs
         self.cluster = cluster
         self.covariates, self.seed, self.budget, self.cost_unit = covariates, seed, budget, cost_unit
+        #: what a cache of the same page on other data takes, before `pairs` and `cluster`
+        self.settings = (claims_file, threshold, covariates, seed, budget, cost_unit)
         self._store: dict = {}
 
     def get(self, key, compute):
@@ -290,6 +294,7 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
             join_sentences([r["note"], loo]) if loo else r["note"],
         )
         row["verdict"] = r["verdict"]
+        row.update({k: r[k] for k in stability.STABILITY_COLUMNS if k in r})
         needed = r["organisations_needed"] if not pd.isna(r["organisations_needed"]) else r["projects_needed"]
         row["projects_needed"] = needed
         return
@@ -353,6 +358,26 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
         row["projects_needed"] = pd.NA if needed is None else needed
 
 
+def _leave_one_out(cache: _Cache, claim, reading, row: dict, public: set | None) -> None:
+    """The leave-one-out fields of a reading other than the effects check (`article_stability`), each
+    deletion recomputed by `_compute` itself (the same estimate and verdict); a verdict resting on one
+    project or organisation, or a reading not assessed, is said in the note."""
+
+    def refit(part: pd.DataFrame) -> tuple[float, str]:
+        again = _Cache(part, *cache.settings, frozenset({(reading.exposure, reading.outcome)}), cache.cluster)
+        fresh = _row(claim, reading)
+        try:
+            _compute(again, claim, reading, fresh)
+        except InputError:
+            return float("nan"), claims_mod.INCONCLUSIVE
+        return float(fresh["estimate"]), fresh["verdict"]
+
+    row.update(article_stability.reading_stability(cache.data, reading, row, public, refit))
+    said = article_stability.stability_note(row, reading.analysis)
+    if said:
+        row["note"] = join_sentences(part for part in (row["note"], said) if part)
+
+
 def claims_by_article(
     data: pd.DataFrame,
     claims_file: str | None = None,
@@ -363,6 +388,7 @@ def claims_by_article(
     cost_unit: str = "EUR",
     keys=None,
     cluster: str | None = None,
+    public: set | None = None,
 ) -> pd.DataFrame:
     """Every reading of every claim of the register (with a user's `claims_file` added), in the order of
     its source: `COLUMNS` — the claimed value (or range, or direction), this portfolio's estimate with
@@ -372,7 +398,8 @@ def claims_by_article(
     pre-treatment covariates present) and `cluster` (as notebook 02's parameter); `budget` (cost unit) of the
     new project the forecast and the ROI simulation are about (None: the portfolio median for the
     forecast, as notebook 04; 75 000 for a portfolio in EUR for the ROI, as notebook 05) and `cost_unit`; `keys`:
-    only these readings ("<claim>.<reading>"; None = all)."""
+    only these readings ("<claim>.<reading>"; None = all); `public`: organisations the leave-one-out
+    columns (`article_stability`) may name (`stability.public_organisations(portfolio)`)."""
     register = [
         replace(c, readings=tuple(r for r in c.readings if keys is None or r.key in keys))
         for c in claims_mod.load_register(claims_file)
@@ -405,11 +432,14 @@ def claims_by_article(
                     _compute(cache, claim, reading, row)
                 except InputError as exc:
                     row.update({"verdict": claims_mod.INCONCLUSIVE, "note": str(exc)})
+                if reading.analysis != "effects":
+                    _leave_one_out(cache, claim, reading, row, public)
                 if subsample and subsample not in row["note"]:
                     row["note"] = join_sentences(part for part in (row["note"], subsample) if part)
             rows.append(row)
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
+    table["decisive"] = pd.Series([list(row["decisive"]) for row in rows], index=table.index, dtype=object)
     table["projects_needed"] = table["projects_needed"].astype("Int64")
     table["n"] = table["n"].astype(int)
     table.attrs.update({"n_projects": n_projects, "subsample": subsample or ""})
@@ -584,6 +614,7 @@ def article_records(table: pd.DataFrame, claims_file: str | None = None, lang: s
                 missing_column=r["missing_column"] or None,
                 source=claim.source,
                 headline=True,
+                **article_stability.record_fields(r),
             )
         )
     return records
