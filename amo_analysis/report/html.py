@@ -472,7 +472,8 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
     warnings += exact_plan_warnings(document["results"], lang)  # plans that look re-baselined
     from amo_analysis.report.running import summary_sentence
 
-    warnings += [s for s in [summary_sentence(prov, document["results"], lang)] if s]  # running projects
+    # how the slip and drift levels count running projects: said under the planning figures that show them
+    running_note = summary_sentence(prov, document["results"], lang)
     if previous:
         previous = dict(previous, link=translate("since_link", lang, generated=previous.get("generated", "")))
     from amo_analysis.report.summary_claims import claim_cards  # it reads this module's formatting
@@ -499,6 +500,7 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
             + ([f"{translate('as_of', lang)} {prov['as_of']}"] if prov.get("as_of") else [])
         ),
         warnings=warnings,
+        running_note=running_note,
         t=t,
         nav=navigation_bar(nav, "index.html", lang),
         claim_rows=claim_rows,

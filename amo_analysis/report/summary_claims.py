@@ -91,6 +91,15 @@ def _short_readings(readings: list[str], lang: str) -> list[str]:
     return readings
 
 
+#: the verdict table's short words for the leave-one-out check (column "Verdict rests on")
+STABILITY_WORDS = {
+    "stable": "summary_not_on_one",
+    "rests on one project": "summary_rests_on_one",
+    "rests on one organisation": "summary_rests_on_one_organisation",
+    "not assessed": "summary_rests_not_assessed",
+}
+
+
 def _stability(rec: dict, lang: str) -> str:
     """Whether the reading's verdict rests on one project, as the record says it: `stability` ("stable",
     "rests on one project", "rests on one organisation": the leave-one-out check of the `claim.*`
@@ -101,7 +110,8 @@ def _stability(rec: dict, lang: str) -> str:
     if isinstance(stability, dict):
         return _note_text(stability, lang) if "key" in stability else str(stability.get("text", ""))
     if isinstance(stability, str) and stability:
-        return translate(stability, lang)  # a locale key in the report's language, else the text as written
+        short = STABILITY_WORDS.get(stability)  # the table's short word, else the text as written
+        return translate(short, lang) if short else translate(stability, lang)
     decisive = rec.get("decisive")
     if isinstance(decisive, (bool, list, tuple)):
         return translate("summary_rests_on_one" if decisive else "summary_not_on_one", lang)

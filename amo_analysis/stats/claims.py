@@ -13,6 +13,10 @@ ratios). The verdict compares the 95 % interval [low, high] of this portfolio's 
 "Smaller" and "larger" are in size, in the claim's direction: a −18 % claim is smaller than claimed at
 [−10 %, −2 %] and larger at [−40 %, −25 %]. Ratios are compared on the log scale. Nothing is ever
 "confirmed": an interval that contains the claim only says the data do not rule it out.
+
+Size: over 600 lines because the verdict rules, the claims register's loader with its one-sentence
+validation of a user's claims file, and the claim objects that show themselves in JupyterLab are read
+together: a verdict is only as right as the claim the register or the user's file gave it.
 """
 
 from __future__ import annotations

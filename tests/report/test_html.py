@@ -357,8 +357,8 @@ def test_each_claim_once_short_titles_no_record_name_and_the_stability_when_reco
         rows[0]["reading"] == "" and rows[2]["reading"] == "change (run_cost), adjusted"
     )  # the pitfall is in the title
     assert rows[2]["verdict"] == "not testable" and rows[2]["value"] == "–" and rows[2]["interval"] == ""
-    assert rows[0]["stability"] == "stable"  # the leave-one-out check's word, through the locale
-    assert rows[2]["stability"] == "rests on one project" and rows[3]["stability"] == ""  # from `decisive`
+    assert rows[0]["stability"] == "no single project"  # the leave-one-out check's short word, through the locale
+    assert rows[2]["stability"] == "one project" and rows[3]["stability"] == ""  # from `decisive`
     assert cards[1]["others"][0]["reading"] == "Dependence: change (run_cost), adjusted"
     assert not re.search(r"\b(claim|pitfalls|framing)\.[a-z_]+", repr(rows) + repr(cards))  # no record name
     rows_fr, cards_fr = claim_cards(records, "fr", "EUR")
