@@ -450,7 +450,8 @@ def primary_rows(estimates: pd.DataFrame) -> pd.DataFrame:
         skipped = []
         chosen = None
         aft = part[part["method"] == AFT_METHOD]
-        if len(aft) and int(aft["n_running"].iloc[0]) > 0:  # running projects: the censoring-aware fit
+        running = pd.to_numeric(aft.get("n_running", pd.Series(dtype=float)), errors="coerce").fillna(0)
+        if len(aft) and running.iloc[0] > 0:  # running projects: the censoring-aware fit
             if math.isfinite(aft["estimate"].iloc[0]):
                 order = [AFT_METHOD]
             else:
