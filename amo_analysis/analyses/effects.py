@@ -640,8 +640,8 @@ def claims_for(
     public: set | None = None,
 ) -> pd.DataFrame:
     """The claims check alone, as the effects notebook draws it: the assignment design
-    (`design_for`), the OLS fits of `PRIMARY_METHODS` and the AFT fit of the duration ratio only, and
-    `claims_check`. What the size and
+    (`design_for`), the OLS fits of `PRIMARY_METHODS` and, when running projects have a known elapsed
+    time, the AFT fit of the duration ratio, and `claims_check`. What the size and
     power simulations of the test suite run on each simulated portfolio. With `stability`, the
     leave-one-out columns of `stability.claims_stability` too (`public`: organisations that may be
     named)."""
@@ -654,7 +654,7 @@ def claims_for(
         design.covariates,
         cluster=design.cluster,
         treatment=treatment,
-        methods=PRIMARY_METHODS + (AFT_METHOD,),
+        methods=PRIMARY_METHODS + ((AFT_METHOD,) if running_count(data, treatment) else ()),
         keep=fits,
     )
     checked = claims_check(estimates, len(data), claims=claims, design=design)
