@@ -37,7 +37,9 @@ import pandas as pd
 
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.analyses import overview
+from amo_analysis.ingest import metrics
 from amo_analysis.stats import effects
+from amo_analysis.stats.effects.aft import aft_effect
 from amo_analysis.stats import power
 from amo_analysis.stats.design import MIN_ORGANISATIONS_PER_GROUP, AssignmentDesign, assignment_design
 from amo_analysis.findings import number_or_none
@@ -54,6 +56,9 @@ __all__ = [
     "design_record",
     "estimate_all",
     "claims_for",
+    "AFT_METHOD",
+    "censored_duration",
+    "aft_fit",
     "effect_claims",
     "primary_rows",
     "claims_check",
@@ -74,6 +79,12 @@ PCT, PP, MEAN_PCT = "percent change", "percentage points", "percent change of th
 READING_SCALE = {"relative": PCT, "pp": PP, "relative_mean": MEAN_PCT}
 UNIT_NAMES = {PCT: "pct", PP: "pp", MEAN_PCT: "mean_pct"}  # the scale's part of a record name
 PRIMARY_METHODS = ("ols",)  # the estimate the claims check uses: size measured (tests/stats/test_claims_size.py)
+#: the censoring-aware estimate of the duration ratio (`stats.effects.aft`): the claims check reads the
+#: relative delay claim from it when the fit counts running projects (`primary_rows`), else from OLS
+AFT_METHOD = "lognormal_aft"
+#: columns `censored_duration` adds: duration ratio (finished: actual / planned; running: elapsed /
+#: planned, a lower bound) and whether the project has finished
+AFT_RATIO, AFT_FINISHED = "aft_duration_ratio", "aft_finished"
 DEFAULT_QUANTILES = (0.5, 0.8, 0.9)
 
 ESTIMATE_COLUMNS = [
@@ -92,6 +103,7 @@ ESTIMATE_COLUMNS = [
     "n_treated",
     "residual_sd",
     "control_mean",
+    "n_running",
     "note",
 ]
 
@@ -115,7 +127,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("log_cost_ratio", "budget_drift", PCT, _TAIL, log_outcome=True),
     Spec("budget_drift", "budget_drift", PP, _TAIL),
     Spec("budget_drift", "budget_drift", MEAN_PCT, ("ols",), ratio_of_means=True),
-    Spec("log_duration_ratio", "schedule_slip", PCT, _TAIL, log_outcome=True),
+    Spec("log_duration_ratio", "schedule_slip", PCT, _TAIL + (AFT_METHOD,), log_outcome=True),
     Spec("schedule_slip", "schedule_slip", PP, _TAIL),
     Spec("schedule_slip", "schedule_slip", MEAN_PCT, ("ols",), ratio_of_means=True),
     Spec("adoption_m3", "adoption_m3", PP, ("difference", "ols", "ipw", "aipw", "fractional_logit")),
@@ -240,6 +252,7 @@ def _row(spec: Spec, method: str, q: float | None, control_mean: float) -> dict:
         "n_treated": 0,
         "residual_sd": np.nan,
         "control_mean": control_mean,
+        "n_running": 0,
         "note": "",
     }
 
@@ -280,7 +293,7 @@ def _fill(row: dict, res: effects.EffectResult, spec: Spec) -> None:
     if spec.ratio_of_means and res.method == "ols":
         _fill_ratio(row, res)
         return
-    if spec.log_outcome:
+    if spec.log_outcome and res.method != AFT_METHOD:  # the AFT result is a percent change already
         res = res.as_percent_change()
     row.update(
         {
@@ -292,7 +305,8 @@ def _fill(row: dict, res: effects.EffectResult, spec: Spec) -> None:
             "std_error": np.nan if res.std_error is None else res.std_error,
             "n": res.n,
             "n_treated": res.n_treated,
-            "residual_sd": res.details.get("residual_sd", np.nan),
+            "residual_sd": res.details.get("residual_sd", res.details.get("sigma", np.nan)),
+            "n_running": int(res.details.get("n_running", 0)),
             "note": join_sentences(res.notes),
         }
     )
@@ -355,10 +369,13 @@ def estimate_all(
         if (outcome, method, q) not in fits:
             options = {"quantile": q} if q is not None else {}
             try:
-                fits[outcome, method, q] = effects.estimate_effect(
-                    data, outcome, treatment, covariates, method=method, cluster=cluster, seed=seed, **options
-                )
-            except (InputError, np.linalg.LinAlgError) as exc:
+                if method == AFT_METHOD:
+                    fits[outcome, method, q] = aft_fit(data, covariates, cluster, treatment)
+                else:
+                    fits[outcome, method, q] = effects.estimate_effect(
+                        data, outcome, treatment, covariates, method=method, cluster=cluster, seed=seed, **options
+                    )
+            except (InputError, np.linalg.LinAlgError, ValueError) as exc:
                 fits[outcome, method, q] = str(exc)
         return fits[outcome, method, q]
 
@@ -375,6 +392,8 @@ def estimate_all(
                     row["note"] = problem
                     if not isinstance(res, str):
                         row["n"], row["n_treated"] = res.n, res.n_treated
+                    if method == AFT_METHOD:
+                        row["n_running"] = running_count(data, treatment)
                 else:
                     _fill(row, res, spec)
                 rows.append(row)
@@ -382,19 +401,61 @@ def estimate_all(
     table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
     table["n"] = table["n"].astype("int64")
     table["n_treated"] = table["n_treated"].astype("int64")
+    table["n_running"] = table["n_running"].astype("int64")
     table.attrs["covariates"] = list(covariates)
     return table
 
 
+def censored_duration(data: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy of `data` with the AFT's outcome: `aft_duration_ratio` (no unit: duration /
+    planned for a finished project, elapsed / planned at the as-of date for a running one, which its
+    ratio is known to exceed; missing when neither is known or the ratio is not positive) and
+    `aft_finished` (bool: False for a running project). From `metrics.censored_outcome` of the slip."""
+    out = data.copy(deep=False)
+    sample = metrics.censored_outcome(data, "schedule_slip") if "schedule_slip" in data else None
+    if sample is None or sample.empty:
+        out[AFT_RATIO] = np.nan
+        out[AFT_FINISHED] = True
+        return out
+    ratio = (1.0 + sample["value"]).where(lambda r: r > 0)
+    out[AFT_RATIO] = ratio.reindex(data.index).astype("float64")
+    out[AFT_FINISHED] = sample["observed"].reindex(data.index).fillna(True).astype(bool)
+    return out
+
+
+def running_count(data: pd.DataFrame, treatment: str = "amo") -> int:
+    """Running projects with a known elapsed time (a censored duration ratio) and a known practice."""
+    frame = censored_duration(data)
+    known = frame[AFT_RATIO].notna() & ~frame[AFT_FINISHED]
+    if treatment in frame:
+        known &= frame[treatment].notna()
+    return int(known.sum())
+
+
+def aft_fit(data: pd.DataFrame, covariates, cluster: str | None = None, treatment: str = "amo") -> effects.EffectResult:
+    """The log-normal AFT effect of `treatment` on the duration ratio, running projects right-censored
+    at elapsed / planned (`stats.effects.aft.aft_effect`: HC0 without clusters, leave-one-cluster-out
+    jackknife with t(G − 1) with them). Its estimate is a percent change of the duration ratio."""
+    return aft_effect(censored_duration(data), AFT_RATIO, treatment, AFT_FINISHED, list(covariates), cluster)
+
+
 def primary_rows(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Per (measure, scale): the primary adjusted estimate — AIPW when estimable, else OLS; for
-    relative adoption the log-linear ratio of means (the only relative estimator). Adds `why_not`
-    (why a preferred method was skipped)."""
+    """Per (measure, scale): the primary adjusted estimate — OLS (`PRIMARY_METHODS`); for the relative
+    reading of the duration ratio the log-normal AFT (`AFT_METHOD`) instead when its fit counts running
+    projects (`n_running` > 0) and is estimable; for relative adoption the log-linear ratio of means
+    (the only relative estimator). Adds `why_not` (why a preferred method was skipped)."""
     picked = []
     for (measure, scale), part in estimates.groupby(["measure", "scale"], sort=False):
         order = [m for m in PRIMARY_METHODS if m in set(part["method"])] or list(part["method"])
         skipped = []
         chosen = None
+        aft = part[part["method"] == AFT_METHOD]
+        running = pd.to_numeric(aft.get("n_running", pd.Series(dtype=float)), errors="coerce").fillna(0)
+        if len(aft) and running.iloc[0] > 0:  # running projects: the censoring-aware fit
+            if math.isfinite(aft["estimate"].iloc[0]):
+                order = [AFT_METHOD]
+            else:
+                skipped.append(f"{AFT_METHOD.upper()} not estimable: {aft['note'].iloc[0]}")
         for method in order:
             row = part[part["method"] == method].iloc[0]
             if math.isfinite(row["estimate"]):
@@ -451,7 +512,9 @@ def claims_check(
     power_level: float = 0.8,
     design: AssignmentDesign | None = None,
 ) -> pd.DataFrame:
-    """Each claim beside this portfolio's primary adjusted estimate (OLS, `PRIMARY_METHODS`), with a
+    """Each claim beside this portfolio's primary adjusted estimate (OLS, `PRIMARY_METHODS`; the
+    log-normal AFT for the relative reading of the duration ratio when running projects are counted,
+    `primary_rows`, with a note saying so), with a
     verdict (`claims.verdict`: supported, smaller / larger than claimed, opposite direction,
     inconclusive).
 
@@ -499,6 +562,8 @@ def claims_check(
         row = match.iloc[0]
         low, high = row["ci_low"], row["ci_high"]
         notes = [row["why_not"]] if row["why_not"] else []
+        if row["method"] == AFT_METHOD:
+            notes.append(Message("pe_claim_aft", n_running=int(row["n_running"]), n=int(row["n"])))
         if not math.isfinite(row["estimate"]) or not (math.isfinite(low) and math.isfinite(high)):
             notes.append(Message("pe_no_interval", why=row["note"]))
         if too_few:
@@ -575,7 +640,8 @@ def claims_for(
     public: set | None = None,
 ) -> pd.DataFrame:
     """The claims check alone, as the effects notebook draws it: the assignment design
-    (`design_for`), the OLS fits of `PRIMARY_METHODS` only, and `claims_check`. What the size and
+    (`design_for`), the OLS fits of `PRIMARY_METHODS` and, when running projects have a known elapsed
+    time, the AFT fit of the duration ratio, and `claims_check`. What the size and
     power simulations of the test suite run on each simulated portfolio. With `stability`, the
     leave-one-out columns of `stability.claims_stability` too (`public`: organisations that may be
     named)."""
@@ -584,7 +650,12 @@ def claims_for(
     design = design_for(data, resolve_covariates(data, covariates), cluster, treatment)
     fits: dict = {}
     estimates = estimate_all(
-        data, design.covariates, cluster=design.cluster, treatment=treatment, methods=PRIMARY_METHODS, keep=fits
+        data,
+        design.covariates,
+        cluster=design.cluster,
+        treatment=treatment,
+        methods=PRIMARY_METHODS + ((AFT_METHOD,) if running_count(data, treatment) else ()),
+        keep=fits,
     )
     checked = claims_check(estimates, len(data), claims=claims, design=design)
     if not stability:
@@ -749,7 +820,7 @@ def effects_records(
     headline = {
         (r["outcome"], r["method"], r["scale"])
         for _, r in primary.iterrows()
-        if r["scale"] == PCT and r["method"] in PRIMARY_METHODS
+        if r["scale"] == PCT and r["method"] in PRIMARY_METHODS + (AFT_METHOD,)
     }
     for _, row in estimates.iterrows():
         label = (

@@ -20,6 +20,11 @@ Privacy: projects are named by `project_id` as the run holds it (pseudonymised u
 `--pseudonymise`); an organisation outside `public` (below `--min-org-size` projects, or withheld by
 the run) is never named: it is counted in `decisive_hidden` instead.
 
+The relative delay reading drawn from the log-normal AFT (running projects censored,
+`effects.AFT_METHOD`) has no exact deletion formula: its deletions are taken one Newton step from the
+full fit with the model's analytic score and Hessian, screened the same way and refitted exactly
+(`_aft_stability`).
+
 No verdict (too few organisations, no interval) means nothing to test: `stability` is then "stable"
 with no deletion tested (`n_refits` = 0) — the verdict "inconclusive" cannot rest on one project.
 """
@@ -91,19 +96,24 @@ def _fit(data, spec, design, treatment, fits):
         return None
 
 
-def _refit(data, spec, design, treatment, refits: dict, key):
-    """The OLS fit of `spec.outcome` on `data` (a portfolio less one unit), once per (outcome, unit)."""
-    if (spec.outcome, key) not in refits:
+def _refit(data, spec, design, treatment, refits: dict, key, method: str = "ols"):
+    """The fit of `spec.outcome` by `method` ("ols", or `effects.AFT_METHOD`: the duration ratio with
+    running projects censored) on `data` (a portfolio less one unit), once per (outcome, method, unit)."""
+    slot = (spec.outcome, method, key)
+    if slot not in refits:
         try:
-            refits[spec.outcome, key] = estimators.estimate_effect(
-                data, spec.outcome, treatment, design.covariates, method="ols", cluster=design.cluster
-            )
-        except (InputError, np.linalg.LinAlgError):
-            refits[spec.outcome, key] = None
-        if design.clustered and not design.user_cluster and refits[spec.outcome, key] is not None:
+            if method == effects.AFT_METHOD:
+                refits[slot] = effects.aft_fit(data, design.covariates, design.cluster, treatment)
+            else:
+                refits[slot] = estimators.estimate_effect(
+                    data, spec.outcome, treatment, design.covariates, method="ols", cluster=design.cluster
+                )
+        except (InputError, np.linalg.LinAlgError, ValueError):
+            refits[slot] = None
+        if design.clustered and not design.user_cluster and refits[slot] is not None:
             if not effects.design_for(data, design.covariates, None, treatment).enough:
-                refits[spec.outcome, key] = None  # too few organisations left on a side: no verdict
-    return refits[spec.outcome, key]
+                refits[slot] = None  # too few organisations left on a side: no verdict
+    return refits[slot]
 
 
 def _reading(res, spec, claim_value) -> tuple[float, str]:
@@ -207,6 +217,99 @@ def _empty(n_refits: int = 0) -> dict:
     }
 
 
+def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> dict:
+    """The leave-one-out fields of a reading drawn from the log-normal AFT (`effects.AFT_METHOD`).
+
+    No exact deletion formula exists for a censored likelihood: every project and organisation
+    deletion is first taken one Newton step from the full fit (`influence.aft_deletions`,
+    θ̂ + H⁻¹ s_u with the model's analytic score and Hessian); `influence.screen` keeps, per kind of
+    unit, at most `influence.MAX_REFITS` deletions whose first-order interval moves an end at least
+    half-way to a decision boundary (0 or ln(1 + claimed), log scale), and those are refitted exactly
+    (`effects.aft_fit`, the full fit's covariates and clustering). `loo_low` / `loo_high`: the range
+    of the project deletions on the percent-change scale, one-step values with the refitted ones
+    replaced by their exact estimates (the deletions with the lowest and highest one-step estimate
+    are refitted too, so the ends are exact unless the one-step order is wrong there). Organisations are screened too (not all refitted as for OLS:
+    with clusters each AFT refit is itself a leave-one-cluster-out jackknife)."""
+    key = (spec.outcome, effects.AFT_METHOD, None)
+    res = fits.get(key) if fits is not None else None
+    if res is None or isinstance(res, str):
+        res = _refit(data, spec, design, treatment, refits, "full", effects.AFT_METHOD)
+    if res is None or res.model is None or res.rows is None:
+        return _empty()
+    model, params = res.model.model, np.asarray(res.model.params, dtype=float)
+    log = res.details["log_scale"]
+    se, claimed = float(log["std_error"]), float(row["claimed"])
+    crit = (log["ci_high"] - log["estimate"]) / se if se > 0 else float("nan")
+    if not math.isfinite(crit):
+        return _empty()
+    groups = data.loc[res.rows, design.cluster].to_numpy() if design.cluster else None
+    bounds = [0.0, math.log1p(claimed) if claimed > -1 else float("nan")]
+    out = _empty()
+
+    def decisive(deletions, rows_of, kind, extremes=False):
+        picked = list(
+            influence.screen(
+                deletions.coef, deletions.se, log["ci_low"], log["ci_high"], crit, bounds, deletions.unidentified
+            )
+        )
+        finite = np.flatnonzero(np.isfinite(deletions.coef))
+        if extremes and len(finite):  # the ends of loo_low / loo_high, exact
+            ends = finite[[np.argmin(deletions.coef[finite]), np.argmax(deletions.coef[finite])]]
+            picked += [int(pos) for pos in ends if pos not in picked]
+        found, exact = [], {}
+        for pos in picked:
+            fit = _refit(
+                data.drop(index=rows_of(pos)), spec, design, treatment, refits, (kind, pos), effects.AFT_METHOD
+            )
+            estimate, new_verdict = _reading(fit, spec, claimed)
+            exact[pos] = estimate
+            if new_verdict != row["verdict"]:
+                move = abs(estimate - float(row["estimate"])) if math.isfinite(estimate) else math.inf
+                found.append((move, deletions.labels[pos], new_verdict))
+        found.sort(key=lambda f: -f[0])
+        return [f[1] for f in found], [f[2] for f in found], exact
+
+    projects = influence.aft_deletions(model, params, 1, se, None, groups)
+    units, verdicts, exact = decisive(projects, lambda pos: [res.rows[pos]], "project", extremes=True)
+    on_scale = np.expm1(projects.coef)
+    for pos, estimate in exact.items():
+        on_scale[pos] = estimate
+    finite = on_scale[np.isfinite(on_scale)]
+    if len(finite):
+        out.update(loo_low=float(finite.min()), loo_high=float(finite.max()))
+    out["n_refits"] = len(exact)
+    if units:
+        labels = res.rows[list(units)]
+        names = [str(v) for v in (data.loc[labels, "project_id"] if "project_id" in data else labels)]
+        out.update(
+            stability=ONE_PROJECT, decisive=names[:MAX_DECISIVE], decisive_kind="project", decisive_verdict=verdicts[0]
+        )
+        return out
+    if ORGANISATION not in data:
+        return out
+    orgs = data.loc[res.rows, ORGANISATION].astype(object).where(lambda v: v.notna(), None)
+    if orgs.nunique(dropna=True) < 2:
+        return out
+    organisations = influence.aft_deletions(model, params, 1, se, orgs.to_numpy(), groups)
+    org_rows = data.loc[res.rows, ORGANISATION]
+
+    def rows_of(pos, labels=organisations.labels):
+        return res.rows[(org_rows == labels[pos]).to_numpy()]
+
+    units, verdicts, exact = decisive(organisations, rows_of, "organisation")
+    out["n_refits"] += len(exact)
+    if units:
+        named = [i for i, u in enumerate(units) if str(u) in public]
+        out.update(
+            stability=ONE_ORGANISATION,
+            decisive=[str(units[i]) for i in named][:MAX_DECISIVE],
+            decisive_kind="organisation",
+            decisive_hidden=len(units) - len(named),
+            decisive_verdict=verdicts[named[0] if named else 0],
+        )
+    return out
+
+
 def stability_message(row) -> Message | None:
     """What leaving one unit out does to a row's verdict, as a `Message` (translated where shown; the
     same words as `report.stability.stability_sentence`); None when stable or not tested."""
@@ -252,6 +355,12 @@ def claims_stability(
     for _, row in claims.iterrows():
         spec = _spec(row["measure"], row["scale"])
         too_few = design is not None and not design.enough
+        if spec is not None and not too_few and row["method"] == effects.AFT_METHOD:
+            if math.isfinite(row["estimate"]):
+                results.append(_aft_stability(data, row, spec, design, treatment, fits, public, refit_cache))
+            else:
+                results.append(_empty())
+            continue
         if spec is None or too_few or row["method"] != "ols" or not math.isfinite(row["estimate"]):
             results.append(_empty())
             continue

@@ -43,6 +43,7 @@ __all__ = [
     "ols_fit",
     "hc2_se",
     "SCREEN_SHARE",
+    "aft_deletions",
 ]
 
 #: exact refits per reading and kind of unit (projects, organisations), at most
@@ -322,3 +323,83 @@ def movers(
     move = np.where(odd, np.inf, move)
     keep = np.flatnonzero(move >= SCREEN_SHARE)
     return keep[np.argsort(-move[keep], kind="stable")][:max_refits]
+
+
+def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> Deletions:
+    """Every leave-one-unit-out fit of a maximum-likelihood model with per-row scores and a Hessian
+    (`stats.survival.LogNormalAFT`), to first order: one Newton step from the full fit,
+    θ̂₍₋u₎ ≈ θ̂ + H⁻¹ s_u, where H is the Hessian of the full log-likelihood at θ̂ (negative definite:
+    θ̂ − I⁻¹ s_u with I = −H the observed information) and s_u the unit's summed score (the remaining
+    rows' score at θ̂ is −s_u). Analytic, O(n p² + p³); exact as the unit's weight → 0, and the
+    deletions that could change a verdict are refitted exactly by the caller. For `units` (many rows
+    each) the step uses the Hessian of the remaining rows, H₍₋u₎ (a model of the same class built on
+    them: `type(model)(endog, exog, observed)`), which keeps a large organisation's step close to the
+    refit (measured in tests/analyses/test_claims_aft.py).
+
+    `units`: one label per row (organisations; missing labels are never deleted), None: each row.
+    `se`: the full fit's standard error of parameter `j`; the first-order standard error after a
+    deletion is `se` × √(1 − the unit's share of the sandwich's meat for θ_j), the meat Σ w² of the
+    rows' (or, with `groups`, the clusters') terms w = (H⁻¹ s)_j — HC0 when each row is its own
+    cluster. `coef` is θ_j after the deletion (model scale, e.g. the log ratio); `ratio` is NaN (no
+    ratio of means here); `leverage` is the unit's share of that meat (how far one step may be
+    off); `unidentified` marks a deletion that leaves no finished row (`model.observed`) on one side
+    of column `j` (treated / untreated) or a covariate column with no non-zero entry left."""
+    params = np.asarray(params, dtype=float)
+    S = np.asarray(model.score_obs(params), dtype=float)
+    H = np.asarray(model.hessian(params), dtype=float)
+    step = np.linalg.solve(H, S.T).T  # n × p: row i's term H⁻¹ s_i
+    X = np.asarray(model.exog, dtype=float)
+    observed = np.asarray(model.observed, dtype=bool)
+    n = len(S)
+    if units is None:
+        codes, labels = np.arange(n), np.arange(n)
+    else:
+        codes, names = pd.factorize(pd.Series(np.asarray(units, dtype=object)), sort=True)
+        labels = np.asarray(names, dtype=object)
+    G = len(labels)
+    valid = codes >= 0
+    delta = np.zeros((G, S.shape[1]))
+    np.add.at(delta, codes[valid], step[valid])
+    if units is not None:  # a unit of many rows: the Newton step on its own reduced likelihood
+        for g in range(G):
+            keep = codes != g
+            try:
+                reduced = type(model)(model.endog[keep], X[keep], observed[keep])
+                delta[g] = np.linalg.solve(reduced.hessian(params), S[~keep].sum(axis=0))
+            except (np.linalg.LinAlgError, ValueError):
+                delta[g] = np.nan
+    coef = params[j] + delta[:, j]
+    w = step[:, j]
+    if groups is None:
+        cluster_of = np.arange(n)
+    else:
+        cluster_of, _ = pd.factorize(pd.Series(np.asarray(groups, dtype=object)), sort=True)
+    W = np.bincount(cluster_of, weights=w)
+    total = float((W * W).sum())
+    removed = np.zeros(G)
+    for g in range(G):  # the clusters unit g touches lose its rows' terms
+        rows = np.flatnonzero(codes == g)
+        touched, inverse = np.unique(cluster_of[rows], return_inverse=True)
+        left = W[touched] - np.bincount(inverse, weights=w[rows])
+        removed[g] = float((W[touched] ** 2).sum() - (left**2).sum())
+    # what each deletion leaves: finished treated / untreated rows, non-zero entries per column
+    t = X[:, j] != 0
+    nonzero = (X != 0).astype(float)
+    unit_nonzero = np.zeros((G, X.shape[1]))
+    np.add.at(unit_nonzero, codes[valid], nonzero[valid])
+    unit_ft = np.bincount(codes[valid], weights=(observed & t)[valid].astype(float), minlength=G)
+    unit_fu = np.bincount(codes[valid], weights=(observed & ~t)[valid].astype(float), minlength=G)
+    unidentified = (
+        (unit_ft >= (observed & t).sum())
+        | (unit_fu >= (observed & ~t).sum())
+        | (nonzero.sum(axis=0)[None, :] - unit_nonzero <= 0).any(axis=1)
+    )
+    coef = np.where(unidentified, np.nan, coef)
+    return Deletions(
+        labels=labels,
+        coef=coef,
+        ratio=np.full(G, np.nan),
+        se=_shrunk_se(se, total, removed),
+        unidentified=unidentified,
+        leverage=removed / total if total > 0 else np.zeros(G),
+    )

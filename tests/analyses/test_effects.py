@@ -56,8 +56,9 @@ def test_estimate_all_has_every_outcome_method_and_scale(medium):
     data, est = medium
     assert list(est.columns) == pe.ESTIMATE_COLUMNS
     # drift and slip: 4 methods + 3 quantiles on two scales each, plus the OLS relative change of the
-    # mean; adoption: 5 (pp) + 2 (relative: OLS ratio of adjusted means, log-linear)
-    assert len(est) == 2 * (2 * 7 + 1) + 5 + 2
+    # mean; the log-normal AFT of the duration ratio; adoption: 5 (pp) + 2 (relative: OLS ratio of
+    # adjusted means, log-linear)
+    assert len(est) == 2 * (2 * 7 + 1) + 1 + 5 + 2
     assert est["estimate"].notna().all(), est.loc[est["estimate"].isna(), "note"].tolist()
     assert (est["ci_low"] <= est["estimate"]).all() and (est["estimate"] <= est["ci_high"]).all()
     assert set(est.loc[est["outcome"].isin(["log_cost_ratio", "log_duration_ratio"]), "scale"]) == {pe.PCT}
