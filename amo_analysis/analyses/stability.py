@@ -80,6 +80,20 @@ EXACT_ROWS, SMALL_LEVERAGE = 50_000, 0.01
 ORGANISATION = "organisation"
 
 
+def organisation_fields(units, verdicts, public) -> dict:
+    """The record fields of a verdict that rests on one organisation: the decisive organisations that may be
+    named (`public`, at most MAX_DECISIVE), how many others are hidden (`--min-org-size`), and the verdict
+    without the first organisation the record names (its sentence's)."""
+    named = [i for i, u in enumerate(units) if str(u) in public]
+    return dict(
+        stability=ONE_ORGANISATION,
+        decisive=[str(units[i]) for i in named][:MAX_DECISIVE],
+        decisive_kind="organisation",
+        decisive_hidden=len(units) - len(named),
+        decisive_verdict=verdicts[named[0] if named else 0],
+    )
+
+
 def _spec(measure: str, scale: str) -> effects.Spec | None:
     return next((s for s in effects.SPECS if s.measure == measure and s.scale == scale), None)
 
@@ -299,14 +313,7 @@ def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> 
     units, verdicts, exact = decisive(organisations, rows_of, "organisation")
     out["n_refits"] += len(exact)
     if units:
-        named = [i for i, u in enumerate(units) if str(u) in public]
-        out.update(
-            stability=ONE_ORGANISATION,
-            decisive=[str(units[i]) for i in named][:MAX_DECISIVE],
-            decisive_kind="organisation",
-            decisive_hidden=len(units) - len(named),
-            decisive_verdict=verdicts[named[0] if named else 0],
-        )
+        out.update(organisation_fields(units, verdicts, public))
     return out
 
 
@@ -413,15 +420,7 @@ def claims_stability(
             )
             out["n_refits"] += refits
             if units:
-                named = [i for i, u in enumerate(units) if str(u) in public]
-                out.update(
-                    stability=ONE_ORGANISATION,
-                    decisive=[str(units[i]) for i in named][:MAX_DECISIVE],
-                    decisive_kind="organisation",
-                    decisive_hidden=len(units) - len(named),
-                    # the verdict without the first organisation the record names (its sentence's)
-                    decisive_verdict=verdicts[named[0] if named else 0],
-                )
+                out.update(organisation_fields(units, verdicts, public))
         results.append(out)
     extra = pd.DataFrame(results, index=claims.index, columns=STABILITY_COLUMNS)
     extra["decisive"] = pd.Series([r["decisive"] for r in results], index=claims.index, dtype=object)
