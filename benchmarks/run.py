@@ -213,7 +213,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     from amo_analysis.analyses import roi
     from amo_analysis.analyses import article
     from amo_analysis.ingest import sources
-    from amo_analysis.analyses import effects as pe
+    from amo_analysis.analyses import practice_effects as pe
     from amo_analysis.report.run_context import svg_text
 
     times: dict[str, float] = {}

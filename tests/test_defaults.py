@@ -51,7 +51,7 @@ def test_framing_threshold_literal_equals_the_module_default():
 
 
 def test_modules_take_their_numbers_from_the_defaults():
-    from amo_analysis.analyses import effects, forecast, overview, roi
+    from amo_analysis.analyses import practice_effects as effects, forecast, overview, roi
     from amo_analysis.stats import design, scale
     from amo_analysis.stats.effects import EXTREME_PROPENSITY, REGISTRY
 

@@ -4,8 +4,8 @@ its source, each reading beside this portfolio's estimate, its interval and a ve
 The register (`stats/claims_register.toml`, plus a user's `--claims FILE`) says for each reading which
 analysis computes it; this module only dispatches:
 
-* ``effects`` — the claims check of notebook 02 (`effects.claims_for`: adjusted OLS, HC2 / CR2), its
-  note saying when the verdict rests on one project or organisation (`stability`);
+* ``effects`` — the claims check of notebook 02 (`practice_effects.claims_for`: adjusted OLS, HC2 / CR2),
+  its note saying when the verdict rests on one project or organisation (`stability`);
 * ``framing_rr`` — the risk ratio of failure, well framed vs the others (`framing.framing_claim`);
 * ``pitfall_effect`` — the adjusted association of a pitfall with drift, slip or adoption
   (`pitfalls.pitfall_effects`), or with any money column of the portfolio such as run costs
@@ -40,8 +40,9 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from amo_analysis.analyses import article_stability, effects, forecast, framing, pitfalls, roi, stability
-from amo_analysis.analyses.overview import share_ci, with_model_columns
+from amo_analysis.analyses import article_stability, forecast, framing, pitfalls, practice_effects, roi, stability
+from amo_analysis.ingest.model_columns import with_model_columns
+from amo_analysis.stats.intervals import share_ci
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import Message, format_number, format_percent, format_points, join_sentences, localise, translate
 from amo_analysis.stats import claims as claims_mod
@@ -230,11 +231,11 @@ class _Cache:
     def effects_claims(self) -> pd.DataFrame:
         return self.get(
             "effects",
-            lambda: effects.claims_for(
+            lambda: practice_effects.claims_for(
                 self.data,
                 self.covariates,
                 self.cluster,
-                claims=effects.effect_claims(self.claims_file),
+                claims=practice_effects.effect_claims(self.claims_file),
                 stability=True,
             ),
         )

@@ -4,7 +4,7 @@ each reading uses (`claims.reading_verdict` on the reading's own interval).
 
 * shares (``pitfall_share``, ``margin_share``): exact and closed-form — the share without project i is
   (k − y_i)/(n − 1), without organisation g (k − k_g)/(n − n_g), each with its Wilson interval
-  recomputed (statsmodels' `proportion_confint`, as `overview.share_ci`); a project outside the
+  recomputed (statsmodels' `proportion_confint`, as `intervals.share_ci`); a project outside the
   share's base changes nothing;
 * the level (``pitfall_level``, a mean with its t interval): exact and closed-form — the mean and
   standard deviation without a project (or organisation) from the sums of the others, the t

@@ -61,7 +61,8 @@ import pandas as pd
 from statsmodels.regression.quantile_regression import QuantReg
 
 from amo_analysis.stats import scale
-from amo_analysis.analyses.overview import share_ci, with_model_columns
+from amo_analysis.ingest.model_columns import with_model_columns
+from amo_analysis.stats.intervals import share_ci
 from amo_analysis.ingest.metrics import censored_outcome
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import (

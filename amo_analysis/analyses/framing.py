@@ -41,7 +41,8 @@ from statsmodels.genmod.generalized_linear_model import GLM
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
 from amo_analysis.ingest.columns import FRAMING_COLUMNS, FRAMING_QUESTIONS, PITFALLS
-from amo_analysis.analyses.overview import default_covariates, share_ci, with_model_columns
+from amo_analysis.ingest.model_columns import default_covariates, with_model_columns
+from amo_analysis.stats.intervals import share_ci
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
 from amo_analysis.findings import Finding, passes_unavailable, unavailable_on

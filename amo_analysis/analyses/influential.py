@@ -24,11 +24,12 @@ import math
 import numpy as np
 import pandas as pd
 
-from amo_analysis.analyses import effects, overview
+from amo_analysis.analyses import practice_effects as effects
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import SCALE_KEYS, translate
 from amo_analysis.stats.effects.prepare import _exog, _prepare
 from amo_analysis.stats import influence
+from amo_analysis.ingest.model_columns import with_model_columns
 
 __all__ = ["OUTCOMES", "weighty_projects", "weighty_display", "weighty_text"]
 
@@ -53,7 +54,7 @@ def weighty_projects(data: pd.DataFrame, covariates=None, cluster: str | None = 
     its HC2 standard error (`influence.hc2_se`; clustered: the cluster sums of HC2 scores), without
     the Bell–McCaffrey machinery of the claims check: what is compared here is a move with an SE."""
     if "log_budget" not in data and "budget_planned" in data:
-        data = overview.with_model_columns(data)
+        data = with_model_columns(data)
     design = effects.design_for(data, effects.resolve_covariates(data, covariates), cluster)
     rows = []
     for outcome, shown, scale in OUTCOMES:

@@ -23,13 +23,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from amo_analysis.analyses import overview
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import Message, format_percent, format_points, localise, translate
 from amo_analysis.ingest.portfolio import Portfolio
 from amo_analysis.stats.effects import estimate_effect
 from amo_analysis.stats.meta import random_effects
+from amo_analysis.ingest.model_columns import with_model_columns
+from amo_analysis.stats import intervals
 
 ORGANISATION = "organisation"
 #: outcome of the meta-analysis → (the notebook 02 outcome it matches, unit, reading)
@@ -97,7 +98,7 @@ def organisation_table(
         row["share_with"] = float(part["amo"].astype(float).mean()) if "amo" in part and len(part) else np.nan
         for outcome in PEER_OUTCOMES:
             for q in (0.5, 0.8):
-                est, low, high = overview.quantile_ci(part[outcome] if outcome in part else [], q)
+                est, low, high = intervals.quantile_ci(part[outcome] if outcome in part else [], q)
                 key = f"{outcome}_p{round(q * 100)}"
                 row[key], row[f"{key}_low"], row[f"{key}_high"] = est, low, high
         rows.append(row)
@@ -142,7 +143,7 @@ def organisation_effects(
     `estimate`, `std_error`, `ci_low`, `ci_high` (outcome units: log ratio, or a fraction for
     adoption), `n`, `n_treated` and `note` (why there is no estimate). OLS with HC2 errors, adjusted
     for log budget and complexity where they vary."""
-    data = overview.with_model_columns(portfolio.data)
+    data = with_model_columns(portfolio.data)
     groups = organisation_groups(portfolio, min_org_size)
     rows = []
     for group in _named(groups):
@@ -220,9 +221,9 @@ def pooled_projects(portfolio: Portfolio, seed: int = 0) -> pd.DataFrame:
     """Notebook 02's pooled-projects estimate of each outcome of `META_OUTCOMES` (adjusted OLS with
     the covariates and clustering its design calls for), to set beside the meta-analysis: `outcome`,
     `estimate`, `ci_low`, `ci_high` (outcome units), `cluster`, `note`."""
-    from amo_analysis.analyses import effects as pe
+    from amo_analysis.analyses import practice_effects as pe
 
-    data = overview.with_model_columns(portfolio.data)
+    data = with_model_columns(portfolio.data)
     design = pe.design_for(data, pe.resolve_covariates(data, None))
     rows = []
     for outcome in META_OUTCOMES:

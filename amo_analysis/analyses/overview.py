@@ -10,47 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
 from amo_analysis.ingest.columns import OUTCOME_CLASSES
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
 from amo_analysis.ingest.metrics import CENSORING_BOUNDS, censored_outcome
+from amo_analysis.ingest.model_columns import default_covariates, with_model_columns  # noqa: F401 (used below)
 from amo_analysis.ingest.portfolio import Portfolio
+from amo_analysis.stats.intervals import quantile_ci, share_ci
 
 OUTCOMES = ("budget_drift", "schedule_slip", "adoption_m3")
 TAIL_QUANTILES = (0.5, 0.8, 0.9)
-
-
-def quantile_ci(values, q: float, conf_level: float = 0.95) -> tuple[float, float, float]:
-    """Sample quantile `q` of `values` and its exact distribution-free CI (order statistics).
-
-    Returns (estimate, ci_low, ci_high); an end of the interval is NaN when the sample is too
-    small to bound it at this confidence (e.g. the P90 of 10 projects has no finite upper bound).
-    """
-    x = np.asarray(pd.Series(values, dtype="float64").dropna())
-    if len(x) == 0:
-        return (np.nan, np.nan, np.nan)
-    estimate = float(np.quantile(x, q))
-    ci = stats.quantile_test(x, q=estimate, p=q).confidence_interval(conf_level)
-    low, high = float(ci.low), float(ci.high)
-    return estimate, (low if np.isfinite(low) else np.nan), (high if np.isfinite(high) else np.nan)
-
-
-def mean_t_ci(values, conf_level: float = 0.95) -> tuple[float, float]:
-    """Student t interval of the mean of `values` (what a bootstrap interval of a mean converges to
-    on large samples; `scale.ANALYTIC_N`)."""
-    x = np.asarray(values, dtype="float64")
-    low, high = stats.t.interval(conf_level, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
-    return float(low), float(high)
-
-
-def share_ci(count: int, n: int, conf_level: float = 0.95) -> tuple[float, float, float]:
-    """A share count/n with its Wilson interval, as fractions."""
-    if n == 0:
-        return (np.nan, np.nan, np.nan)
-    low, high = proportion_confint(count, n, alpha=1 - conf_level, method="wilson")
-    return count / n, float(low), float(high)
 
 
 def _group_names(practice: str, lang: str) -> dict:
@@ -410,32 +380,6 @@ def outcome_class_table(data: pd.DataFrame, by: str = "amo", conf_level: float =
                 }
             )
     return pd.DataFrame(rows)
-
-
-def default_covariates(data: pd.DataFrame) -> list[str]:
-    """Pre-treatment covariates present in the portfolio, in a sensible default order.
-
-    Size (log of planned budget), complexity, project type and organisation: the things that decide
-    who gets the practice and also drive drift. Framing and pitfalls are left out on purpose: the
-    practice may change them (they can be mediators), and adjusting for them would hide its effect.
-    """
-    covariates = []
-    if "log_budget" in data or "budget_planned" in data:
-        covariates.append("log_budget")
-    for col in ("complexity", "project_type", "organisation"):
-        if col in data and data[col].notna().any() and data[col].nunique(dropna=True) > 1:
-            covariates.append(col)
-    return covariates
-
-
-def with_model_columns(data: pd.DataFrame) -> pd.DataFrame:
-    """A copy of the portfolio plus `log_budget` = ln(budget_planned), the size covariate every model
-    uses (the one place it is computed). Shallow: with pandas' copy-on-write the columns are shared
-    until someone writes to them, so a million-row portfolio is not duplicated."""
-    out = data.copy(deep=False)
-    if "budget_planned" in out:
-        out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
-    return out
 
 
 def tail_table(data: pd.DataFrame, outcomes=OUTCOMES, quantiles=TAIL_QUANTILES) -> pd.DataFrame:

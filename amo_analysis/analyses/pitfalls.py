@@ -23,7 +23,8 @@ import pandas as pd
 from statsmodels.stats.weightstats import DescrStatsW
 
 from amo_analysis.ingest.columns import PITFALL_COLUMNS
-from amo_analysis.analyses.overview import default_covariates, share_ci
+from amo_analysis.ingest.model_columns import default_covariates
+from amo_analysis.stats.intervals import share_ci
 from amo_analysis.analyses.framing import (
     _add_note,
     claim_words,

@@ -30,7 +30,7 @@ from scipy import stats
 
 from amo_analysis import paths
 from amo_analysis.stats import scale
-from amo_analysis.analyses.overview import mean_t_ci, share_ci
+from amo_analysis.stats.intervals import mean_t_ci, share_ci
 from amo_analysis.errors import ContractError, InputError, Problem
 from amo_analysis.i18n import LANGUAGES, Message, format_number, format_percent, localise, translate
 

@@ -46,7 +46,8 @@ from statsmodels.regression.linear_model import OLS
 
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
-from amo_analysis.analyses.overview import mean_t_ci, with_model_columns
+from amo_analysis.ingest.model_columns import with_model_columns
+from amo_analysis.stats.intervals import mean_t_ci
 from amo_analysis.errors import InputError
 from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
 from amo_analysis.i18n import Message, format_number, join_sentences, localise, translate
@@ -750,7 +751,7 @@ def example_vs_portfolio(
     `decode_published_example`; `n` = projects behind the estimate.
     """
     from amo_analysis.stats.claims import consistency
-    from amo_analysis.analyses.overview import quantile_ci
+    from amo_analysis.stats.intervals import quantile_ci
 
     decoded = decode_published_example(example).set_index("quantity")
     amo = data["amo"].astype(bool)

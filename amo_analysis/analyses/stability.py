@@ -36,7 +36,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from amo_analysis.analyses import effects
+from amo_analysis.analyses import practice_effects as effects
 from amo_analysis.analyses.organisations import OTHERS, organisation_groups
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
@@ -350,7 +350,7 @@ def claims_stability(
 ) -> pd.DataFrame:
     """`claims` (a `claims_check` table) with `STABILITY_COLUMNS` added (module docstring).
 
-    `data`: the portfolio the check ran on (with `overview.with_model_columns`); `design`: its
+    `data`: the portfolio the check ran on (with `with_model_columns`); `design`: its
     `AssignmentDesign`; `fits`: the OLS `EffectResult`s of `effects.estimate_all(..., keep=fits)`
     (refitted when absent); `public`: the organisations that may be named (None: every organisation
     with at least `DEFAULTS.min_org_size` projects)."""

@@ -463,7 +463,7 @@ _BOUND_STYLES = [(OKABE_ITO[1], "//"), (OKABE_ITO[2], ".."), (OKABE_ITO[4], "xx"
 
 
 def sensitivity_bounds(bounds: pd.DataFrame, lang: str = "en", scales=("percent change",)):
-    """Benchmark bounds of the claim readings (`analyses.sensitivity.claims_sensitivity(...).bounds`)
+    """Benchmark bounds of the claim readings (`analyses.claims_sensitivity.claims_sensitivity(...).bounds`)
     on the given `scales` (default: the relative readings; the percentage-point readings of the same
     fits move alike and are in the table): one panel per outcome, one bar per row — the estimate itself
     (grey), then the estimate had a confounder 1×, 2×, 3× as strong as each measured covariate been

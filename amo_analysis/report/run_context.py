@@ -53,7 +53,7 @@ CANONICAL_COLUMNS: frozenset[str] = frozenset(
         "quantile",
         "share",
         "count",
-        # covariate balance (analyses.overview and analyses.effects)
+        # covariate balance (analyses.overview and analyses.practice_effects)
         "covariate",
         "mean_treated",
         "mean_control",
@@ -430,7 +430,7 @@ def column_values(data: pd.DataFrame):
 
 def available_columns(data: pd.DataFrame) -> list[str]:
     """The columns a parameter may name: the portfolio's and those the analyses derive from them
-    (`log_budget`, `overview.with_model_columns`)."""
-    from amo_analysis.analyses.overview import with_model_columns
+    (`log_budget`, `with_model_columns`)."""
+    from amo_analysis.ingest.model_columns import with_model_columns
 
     return [str(c) for c in with_model_columns(data.iloc[:0]).columns]

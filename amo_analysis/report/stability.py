@@ -59,7 +59,9 @@ def stability_markdown(claims: pd.DataFrame, lang: str = "en", text=None, readin
 
 def claims_stability_text(claims: pd.DataFrame, lang: str = "en") -> str:
     """`stability_markdown` of notebook 02's claims check (claims in the report's words)."""
-    from amo_analysis.analyses import effects  # the summary page imports this module without the analyses
+    from amo_analysis.analyses import (
+        practice_effects as effects,
+    )  # the summary page imports this module without the analyses
 
     return stability_markdown(
         claims,

@@ -14,7 +14,7 @@ interval is the set of r where a z-test of S(r) = 1 − p, on a transformed scal
 its ends are observed ratios).
 
 Without censoring, the Kaplan–Meier quantile is the inverse empirical CDF (the smallest ratio whose
-empirical CDF exceeds p, statsmodels' SAS convention) where `analyses.overview.quantile_ci` uses
+empirical CDF exceeds p, statsmodels' SAS convention) where `analyses.intervals.quantile_ci` uses
 numpy's linearly interpolated quantile, and the Brookmeyer–Crowley interval is a normal
 approximation to the binomial (Greenwood variance = p(1 − p)/n) where `quantile_ci` uses the exact
 binomial order statistics (`scipy.stats.quantile_test`). Both intervals have order statistics as

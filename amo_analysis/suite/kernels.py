@@ -47,7 +47,7 @@ WARM_MODULES = (
     "ipykernel.ipkernel",
     "amo_analysis.analyses.article",
     "amo_analysis.analyses.balance",
-    "amo_analysis.analyses.effects",
+    "amo_analysis.analyses.practice_effects",
     "amo_analysis.analyses.forecast",
     "amo_analysis.analyses.framing",
     "amo_analysis.analyses.organisations",
@@ -55,9 +55,9 @@ WARM_MODULES = (
     "amo_analysis.analyses.overview",
     "amo_analysis.analyses.pitfalls",
     "amo_analysis.analyses.references",
-    "amo_analysis.analyses.refutations",
+    "amo_analysis.analyses.outcome_refutations",
     "amo_analysis.analyses.roi",
-    "amo_analysis.analyses.sensitivity",
+    "amo_analysis.analyses.claims_sensitivity",
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 

@@ -13,21 +13,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amo_analysis.analyses import effects as pe
-from amo_analysis.analyses import overview
+from amo_analysis.analyses import practice_effects as pe
 from amo_analysis.analyses.stability import STABILITY_COLUMNS
 from amo_analysis.ingest.portfolio import load_portfolio
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.stats import influence
 from amo_analysis.stats.effects import estimate_effect
 from amo_analysis.synth_live import DAYS_PER_MONTH, live_portfolio
+from amo_analysis.ingest.model_columns import with_model_columns
 
 DELAY = "amo_delay.relative"
 
 
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
-    return overview.with_model_columns(load_portfolio(SAMPLE_PORTFOLIO).data)
+    return with_model_columns(load_portfolio(SAMPLE_PORTFOLIO).data)
 
 
 def _claim(claims: pd.DataFrame, key: str = DELAY) -> pd.Series:

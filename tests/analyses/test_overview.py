@@ -4,24 +4,7 @@ import pytest
 
 from amo_analysis.analyses import overview
 from amo_analysis.i18n import translate
-
-
-def test_median_ci_matches_order_statistic_table():
-    # Textbook: for n = 20 the distribution-free 95 % CI of the median is (x(6), x(15)),
-    # coverage 95.86 % (e.g. Hollander, Wolfe & Chicken, Nonparametric Statistical Methods, table A.5).
-    est, low, high = overview.quantile_ci(np.arange(1, 21), 0.5)
-    assert (est, low, high) == (10.5, 6, 15)
-
-
-def test_p90_of_ten_projects_has_no_upper_bound():
-    est, low, high = overview.quantile_ci(np.arange(1, 11), 0.9)
-    assert low == 7 and np.isnan(high)
-
-
-def test_share_ci_is_wilson():
-    # Wilson interval for 5/10 at 95 %: 0.2366 – 0.7634 (Newcombe 1998, table I).
-    share, low, high = overview.share_ci(5, 10)
-    assert share == 0.5 and low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)
+from amo_analysis.ingest.model_columns import default_covariates
 
 
 def test_outcome_quantiles_by_group():
@@ -50,7 +33,7 @@ def test_default_covariates_skip_constant_and_mediators():
     data = pd.DataFrame(
         {"budget_planned": [1.0, 2.0], "complexity": [3, 3], "project_type": ["ERP", "CRM"], "framing_score": [3, 9]}
     )
-    assert overview.default_covariates(data) == ["log_budget", "project_type"]
+    assert default_covariates(data) == ["log_budget", "project_type"]
 
 
 def _plans(n_exact: int, n_other: int) -> pd.DataFrame:

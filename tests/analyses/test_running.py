@@ -17,6 +17,8 @@ from amo_analysis.ingest.portfolio import load_portfolio
 from amo_analysis.report.running import running_counts, running_sentence
 from amo_analysis.suite.cli import main
 from amo_analysis.synth_live import live_portfolio, true_ratio_quantile
+from amo_analysis.ingest.model_columns import with_model_columns
+from amo_analysis.stats import intervals
 from amo_analysis.synth_running import (
     EXPORT_DATE,
     running_portfolio,
@@ -199,7 +201,7 @@ def _live_export(tmp_path, n, seed):
 
 
 def _p80_slip(data):
-    tails = overview.tail_table(overview.with_model_columns(data), ("schedule_slip",))
+    tails = overview.tail_table(with_model_columns(data), ("schedule_slip",))
     return tails[(tails.group == "all") & (tails["quantile"] == 0.8)].iloc[0]
 
 
@@ -221,7 +223,7 @@ def test_young_portfolio_p80_slip_interval_contains_the_truth(tmp_path):
     assert p80.n_running == int(data["running"].sum()) and p80.n == len(data)
     assert p80.method.startswith("kaplan-meier")
     assert _covers(p80, truth)
-    finished = overview.quantile_ci(data["schedule_slip"].dropna(), 0.8)[0]
+    finished = intervals.quantile_ci(data["schedule_slip"].dropna(), 0.8)[0]
     assert finished < truth - 0.15
 
 
@@ -246,7 +248,7 @@ def test_censored_slip_quantile_covers_the_truth_where_finished_projects_alone_d
         row = overview.outcome_quantiles(frame, "schedule_slip", None, (0.8,)).iloc[0]
         km.append(row.estimate)
         covered += _covers(row, truth)
-        estimate, low, high = overview.quantile_ci(frame["schedule_slip"].dropna(), 0.8)
+        estimate, low, high = intervals.quantile_ci(frame["schedule_slip"].dropna(), 0.8)
         alone.append(estimate)
         covered_alone += low <= truth <= high
     assert covered / 100 >= 0.90
@@ -268,7 +270,7 @@ def test_censored_drift_quantile_with_spend_to_date_is_closer_to_the_truth():
     for seed in range(60):
         data = metrics.with_running(metrics.derive_metrics(running_portfolio(120, seed)), EXPORT_DATE)
         km.append(overview.outcome_quantiles(data, "budget_drift", None, (0.8,)).iloc[0].estimate)
-        alone.append(overview.quantile_ci(data["budget_drift"].dropna(), 0.8)[0])
+        alone.append(intervals.quantile_ci(data["budget_drift"].dropna(), 0.8)[0])
     assert abs(np.nanmean(km) - truth) < abs(np.mean(alone) - truth)
     assert np.mean(alone) < truth
 
@@ -279,7 +281,7 @@ def test_finished_portfolio_keeps_its_exact_quantiles():
     data = metrics.with_running(metrics.derive_metrics(finished), EXPORT_DATE)
     assert not data["running"].any() and len(data) > 60
     table = overview.outcome_quantiles(data, "schedule_slip", None)
-    expected = [overview.quantile_ci(data["schedule_slip"].dropna(), q)[0] for q in overview.TAIL_QUANTILES]
+    expected = [intervals.quantile_ci(data["schedule_slip"].dropna(), q)[0] for q in overview.TAIL_QUANTILES]
     assert table["estimate"].tolist() == pytest.approx(expected)
     assert (table["method"] == "exact").all() and (table["n_running"] == 0).all()
 

@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amo_analysis.analyses import effects as pe
-from amo_analysis.analyses import overview, stability
+from amo_analysis.analyses import practice_effects as pe
+from amo_analysis.analyses import stability
 from amo_analysis.ingest import privacy
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report.stability import stability_sentence
 from amo_analysis.stats import claims as claims_mod
+from amo_analysis.ingest.model_columns import with_model_columns
 
 DRIFT = tuple(c for c in claims_mod.AMO_CLAIMS if c.outcome == "budget_drift")
 COVARIATES = ["log_budget", "complexity"]
@@ -66,7 +67,7 @@ def brute_force(data, claims=DRIFT, covariates=COVARIATES, by="project_id"):
 def sample():
     from amo_analysis.ingest.collection import load_any
 
-    return overview.with_model_columns(load_any(SAMPLE_PORTFOLIO).data)
+    return with_model_columns(load_any(SAMPLE_PORTFOLIO).data)
 
 
 def test_the_sample_drift_readings_rest_on_prj_0041(sample):

@@ -11,11 +11,12 @@ from amo_analysis.report import plots
 from amo_analysis.report.run_context import svg_text
 from amo_analysis.ingest.metrics import derive_metrics
 from amo_analysis.synth import make_portfolio
+from amo_analysis.ingest.model_columns import with_model_columns
 
 
 @pytest.mark.parametrize("n", [120, 3000])
 def test_point_layers_are_vector_up_to_vector_points_then_an_image(n):
-    data = overview.with_model_columns(derive_metrics(make_portfolio(n, 3)))
+    data = with_model_columns(derive_metrics(make_portfolio(n, 3)))
     fig = plots.outcome_distributions(data, overview.OUTCOMES, overview.group_labels(data, "AMO"), "en", 0)
     svg = svg_text(fig)
     plt.close(fig)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amo_analysis.analyses import effects as pe
+from amo_analysis.analyses import practice_effects as pe
 
 MAX_FALSE_ALARMS = 0.07
 

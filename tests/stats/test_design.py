@@ -7,7 +7,7 @@ import pytest
 
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import design
-from amo_analysis.analyses import effects as pe
+from amo_analysis.analyses import practice_effects as pe
 
 COVARIATES = ["log_budget", "complexity", "organisation"]
 

@@ -7,7 +7,7 @@ import pytest
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.numdiff import approx_fprime, approx_hess
 
-from amo_analysis.analyses.overview import quantile_ci
+from amo_analysis.stats.intervals import quantile_ci
 from amo_analysis.i18n import localise
 from amo_analysis.stats.effects import EffectError
 from amo_analysis.stats.effects.aft import aft_effect
@@ -91,7 +91,7 @@ def test_no_finished_project_and_bad_input():
 @pytest.mark.parametrize("n", [40, 80, 160])
 def test_no_censoring_matches_exact_order_statistics(n):
     """Without running projects the KM quantile is the inverse empirical CDF and its interval ends are
-    order statistics within a few ranks of the exact binomial interval `overview.quantile_ci`."""
+    order statistics within a few ranks of the exact binomial interval `intervals.quantile_ci`."""
     rng = np.random.default_rng(n)
     x = np.exp(rng.normal(0.3, 0.5, n))
     xs = np.sort(x)

@@ -3,25 +3,51 @@
 Two steps make them. Reading an export (`load_portfolio`) adds the derived outcomes of the catalogue
 (`ingest.columns`, computed by `ingest.metrics.derive_metrics`): `budget_drift`, `schedule_slip`,
 `log_cost_ratio` = ln(cost_actual ÷ budget_planned), `log_duration_ratio`, `outcome_class`,
-`extreme_outlier`. Before a model, `with_model_columns` (`analyses.overview`) adds `log_budget` =
+`extreme_outlier`. Before a model, `with_model_columns` adds `log_budget` =
 ln(budget_planned), the size covariate; `default_covariates` picks the pre-treatment covariates present
-(log_budget, complexity, project_type, organisation). This module only describes them.
+(log_budget, complexity, project_type, organisation). This module adds `log_budget` and describes them all.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from amo_analysis.analyses.overview import default_covariates, with_model_columns
 from amo_analysis.ingest.columns import BY_NAME, DERIVED
 
-__all__ = ["model_columns", "LOG_BUDGET_DEFINITION"]
+__all__ = ["with_model_columns", "default_covariates", "model_columns", "LOG_BUDGET_DEFINITION"]
 
 LOG_BUDGET_DEFINITION = (
     "Natural log of budget_planned (the planned budget in the cost unit): the size covariate "
     "(one unit more = a budget e ≈ 2.72 times larger)."
 )
 _OUTCOMES = ("budget_drift", "schedule_slip", "log_cost_ratio", "log_duration_ratio", "adoption_m3")
+
+
+def default_covariates(data: pd.DataFrame) -> list[str]:
+    """Pre-treatment covariates present in the portfolio, in a sensible default order.
+
+    Size (log of planned budget), complexity, project type and organisation: the things that decide
+    who gets the practice and also drive drift. Framing and pitfalls are left out on purpose: the
+    practice may change them (they can be mediators), and adjusting for them would hide its effect.
+    """
+    covariates = []
+    if "log_budget" in data or "budget_planned" in data:
+        covariates.append("log_budget")
+    for col in ("complexity", "project_type", "organisation"):
+        if col in data and data[col].notna().any() and data[col].nunique(dropna=True) > 1:
+            covariates.append(col)
+    return covariates
+
+
+def with_model_columns(data: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the portfolio plus `log_budget` = ln(budget_planned), the size covariate every model
+    uses (the one place it is computed). Shallow: with pandas' copy-on-write the columns are shared
+    until someone writes to them, so a million-row portfolio is not duplicated."""
+    out = data.copy(deep=False)
+    if "budget_planned" in out:
+        out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
+    return out
 
 
 def model_columns(data: pd.DataFrame, practice: str = "amo") -> pd.DataFrame:

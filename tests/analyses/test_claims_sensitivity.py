@@ -1,4 +1,4 @@
-"""Tests of amo_analysis.analyses.sensitivity: could something unmeasured explain the claims check?
+"""Tests of amo_analysis.analyses.claims_sensitivity: could something unmeasured explain the claims check?
 Synthetic portfolios with a planted strong effect (robust, refuters pass), with an effect that is pure
 confounding by an unmeasured variable (the benchmark bounds reach 0), the French sentences, the records'
 names, degenerate portfolios and the figure."""
@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amo_analysis.analyses import effects as pe
-from amo_analysis.analyses import sensitivity as sa
+from amo_analysis.analyses import practice_effects as pe
+from amo_analysis.analyses import claims_sensitivity as sa
 from amo_analysis.analyses import balance as bl
-from amo_analysis.analyses import refutations as rf
-from amo_analysis.analyses.overview import with_model_columns
+from amo_analysis.analyses import outcome_refutations as rf
+from amo_analysis.ingest.model_columns import with_model_columns
 from amo_analysis.i18n import translate
 from amo_analysis.ingest.metrics import derive_metrics
 from amo_analysis.paths import REPO_ROOT

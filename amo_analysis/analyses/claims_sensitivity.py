@@ -35,7 +35,7 @@ significant); *fragile* when RV does not exceed it; *uncertain* when the claims 
 interval (HC2 / CR2, Bell–McCaffrey) already includes 0 or cannot be computed; *unanchored* when no
 numeric covariate is there to compare with; *not assessed* (with the reason) when the fit fails.
 
-The same section of the notebook also shows the refutation tests (`analyses.refutations`); the balance
+The same section of the notebook also shows the refutation tests (`analyses.outcome_refutations`); the balance
 additions beside the SMDs are in `analyses.balance`.
 
 Every random step takes the run's `seed`. Nothing is compared with a language name.
@@ -55,8 +55,7 @@ import pandas as pd
 import scipy.stats as st
 from statsmodels.regression.linear_model import OLS
 
-from amo_analysis.analyses import effects as pe
-from amo_analysis.analyses import overview
+from amo_analysis.analyses import practice_effects as pe
 from amo_analysis.findings import number_or_none
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import (
@@ -69,6 +68,7 @@ from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import effects
 from amo_analysis.stats import sensitivity as sens
 from amo_analysis.stats.design import AssignmentDesign
+from amo_analysis.ingest.model_columns import with_model_columns
 
 __all__ = [
     "CLAIM_READINGS",
@@ -352,7 +352,7 @@ def claims_sensitivity(
     are refitted. Never raises for what the data cannot support: the row's `verdict` is "not
     assessed" and `note` says why."""
     if "log_budget" not in data and "budget_planned" in data:
-        data = overview.with_model_columns(data)
+        data = with_model_columns(data)
     benchmarks = _numeric_benchmarks(data, list(design.covariates))
     fits: dict = {}
     rows, bounds = [], []

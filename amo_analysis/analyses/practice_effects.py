@@ -45,6 +45,7 @@ from amo_analysis.stats.design import MIN_ORGANISATIONS_PER_GROUP, AssignmentDes
 from amo_analysis.findings import number_or_none
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, Message, format_percent, join_sentences, localise, translate
+from amo_analysis.ingest.model_columns import default_covariates, with_model_columns
 
 __all__ = [
     "SPECS",
@@ -142,7 +143,7 @@ SPECS: tuple[Spec, ...] = (
 
 def resolve_covariates(data: pd.DataFrame, covariates=None, lang: str = "en", treatment: str = "amo") -> list[str]:
     """The covariates to adjust for: `covariates` as given (a list, or a comma-separated string),
-    or `overview.default_covariates(data)` when None.
+    or `default_covariates(data)` when None.
 
     Covariates the user gave must allow an adjusted estimate, else an `InputError` says why in one
     sentence (in `lang`), instead of a table of estimates that are all missing: each must be a
@@ -150,7 +151,7 @@ def resolve_covariates(data: pd.DataFrame, covariates=None, lang: str = "en", tr
     covariate filled in. (A covariate with one value in every project is no such case: the
     estimators drop it with a note and still estimate.)"""
     if covariates is None:
-        return overview.default_covariates(data)
+        return default_covariates(data)
     if isinstance(covariates, str):
         covariates = [c.strip() for c in covariates.split(",") if c.strip()]
     covariates = [str(c) for c in covariates]
@@ -360,7 +361,7 @@ def estimate_all(
     there is none), for the leave-one-out check (`stability.claims_stability`).
     """
     if "log_budget" not in data and "budget_planned" in data:
-        data = overview.with_model_columns(data)
+        data = with_model_columns(data)
     covariates = resolve_covariates(data, covariates)
     rows = []
     fits: dict = {} if keep is None else keep  # one fit (or why none) per (outcome, method, quantile)
@@ -646,7 +647,7 @@ def claims_for(
     leave-one-out columns of `stability.claims_stability` too (`public`: organisations that may be
     named)."""
     if "log_budget" not in data and "budget_planned" in data:
-        data = overview.with_model_columns(data)
+        data = with_model_columns(data)
     design = design_for(data, resolve_covariates(data, covariates), cluster, treatment)
     fits: dict = {}
     estimates = estimate_all(

@@ -1,4 +1,4 @@
-"""Tests of amo_analysis.analyses.effects: the effects notebook's analysis on synthetic portfolios
+"""Tests of amo_analysis.analyses.practice_effects: the effects notebook's analysis on synthetic portfolios
 with planted effects, the claims check, detectable effects, records and degenerate portfolios."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.report import plots
 from amo_analysis.stats import power
-from amo_analysis.analyses import effects as pe
-from amo_analysis.analyses.overview import with_model_columns
+from amo_analysis.analyses import practice_effects as pe
+from amo_analysis.ingest.model_columns import with_model_columns
 from amo_analysis.report.run_context import RunContext
 from amo_analysis.ingest.metrics import derive_metrics
 from amo_analysis.synth import PlantedEffects, make_portfolio
