@@ -232,7 +232,9 @@ class RunContext:
 
         `result` is what an analysis returned: a `Finding` (its table, sentence and records), a
         table, a matplotlib figure, a sentence (`str` or `i18n.Message`, shown in the run's
-        language), a list of records, or `Unavailable` (its reason is shown, nothing is saved).
+        language), a list of records, `Unavailable` (its reason is shown, nothing is saved) or a
+        result object with a rich view (`_repr_html_`: an `EffectResult`, a design, a forecast…), shown
+        as JupyterLab would show it.
         `name` saves a table or figure under that name; `summary` puts a figure on the summary page;
         `labels` maps table columns to translation keys (a `Finding` carries its own); `markdown`
         renders a sentence as Markdown (the package's own formatted text) instead of escaped text.
@@ -266,6 +268,10 @@ class RunContext:
                 self.say(localise(result, self.lang))
         elif isinstance(result, list) and all(isinstance(r, dict) for r in result):
             self.keep(result)
+        elif hasattr(result, "_repr_html_"):  # a result object (an effect, a design, a forecast…): its own view
+            from IPython.display import display
+
+            display(result)
         else:
             raise TypeError(f"ctx.show cannot show a {type(result).__name__}")
 

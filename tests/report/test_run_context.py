@@ -403,3 +403,28 @@ def test_show_markdown_renders_the_package_text_in_the_run_language(sample, tmp_
     french = RunContext(portfolio=sample, notebook=NB, run_dir=tmp_path / "run", lang="fr")
     french.show(Message("note_framing_score_computed"), markdown=True)
     assert shown[-1][0][0].data.startswith("framing_score calculé")
+
+
+def test_show_a_result_object_displays_it_as_jupyterlab_would(ctx, shown):
+    class Rich:
+        def _repr_html_(self):
+            return "<table></table>"
+
+    rich = Rich()
+    ctx.show(rich)
+    assert shown[-1][0][0] is rich
+    assert not ctx.records  # a result object shown is not recorded
+
+
+def test_a_glance_shows_the_first_rows_by_project_id_and_names_what_is_missing(ctx, shown):
+    from amo_analysis.report.glance import rows_glance
+
+    data = pd.DataFrame({"project_id": ["P3", "P1", "P2"], "budget_drift": [0.3, 0.1, 0.2], "amo": [True, False, True]})
+    glance = rows_glance(data, ["amo", "budget_drift", "schedule_slip"], n=2)
+    assert list(glance.table.columns) == ["project_id", "amo", "budget_drift"]
+    assert list(glance.table["project_id"]) == ["P1", "P2"]
+    assert "3 projects, 2 columns" in glance.text and "schedule_slip" in glance.text
+    shuffled = rows_glance(data.iloc[::-1], ["amo", "budget_drift"], n=2)
+    assert shuffled.table.equals(rows_glance(data, ["amo", "budget_drift"], n=2).table)  # row order does not matter
+    ctx.show(glance)
+    assert not ctx.records
