@@ -65,7 +65,7 @@ def registered_claims(claims_file: Path | None):
 
 
 #: the readings of notebook 08 said in a few words in the verdict table: the key of the reading's words
-#: on its page (`article.reading_text`) → the key of its words in the table
+#: on its page (`show_article.reading_text`) → the key of its words in the table
 SHORT_READINGS = {
     f"ac_{key}": f"summary_reading_{key}"
     for key in (

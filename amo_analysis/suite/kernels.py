@@ -58,6 +58,7 @@ WARM_MODULES = (
     "amo_analysis.analyses.outcome_refutations",
     "amo_analysis.analyses.roi",
     "amo_analysis.analyses.claims_sensitivity",
+    "amo_analysis.report.show_article",
 )
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 

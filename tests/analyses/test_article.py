@@ -1,6 +1,6 @@
 """Tests of amo_analysis.analyses.article: each reading of the article's claims on synthetic portfolios
 with a planted answer (one where the claim holds, one where it fails), "not testable" for a missing
-column, the page's order, display and records."""
+column, the page's order (its display and records: tests/report/test_show_article.py)."""
 
 import numpy as np
 import pandas as pd
@@ -8,8 +8,8 @@ import pytest
 
 from amo_analysis import synth
 from amo_analysis.analyses import article
+from amo_analysis.report import show_article
 from amo_analysis.ingest import metrics
-from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats.claims import INCONCLUSIVE, LARGER, OPPOSITE, SMALLER, SUPPORTED
 
 
@@ -80,8 +80,8 @@ def test_run_costs_are_not_testable_without_the_column():
     row = _one(metrics.derive_metrics(_raw()), "integrator_lockin_cost.run_cost")
     assert not row["testable"] and row["missing_column"] == "run_cost"
     assert row["verdict"] == INCONCLUSIVE and np.isnan(row["estimate"])
-    assert article.note_text(row, "en") == "not testable on this portfolio: no column run_cost"
-    assert article.note_text(row, "fr") == "non testable sur ce portefeuille : pas de colonne run_cost"
+    assert show_article.note_text(row, "en") == "not testable on this portfolio: no column run_cost"
+    assert show_article.note_text(row, "fr") == "non testable sur ce portefeuille : pas de colonne run_cost"
 
 
 def _troubled_with_pitfall(share_troubled_with, share_all_troubled, n=400):
@@ -163,46 +163,12 @@ def test_framing_risk_ratio_reading(risk_well_framed, expected):
     assert row["verdict"] == expected
 
 
-def test_the_roi_reading_and_the_samples_are_shown_in_french():
-    table = article.claims_by_article(_roi_portfolio(1.0), keys=["roi_example.per_euro"])
-    row = table.iloc[0]
-    assert row["note"].startswith("Fee: ")  # the saved table keeps the English sentence
-    assert article.note_text(row, "en") == row["note"]
-    assert article.note_text(row, "fr").startswith("Honoraires : ") and "Fee" not in article.note_text(row, "fr")
-    records = article.article_records(table, lang="fr")
-    assert records[0]["note"].startswith("Honoraires : ")
-    sources = article.sources_display(lang="fr")
-    assert "24 projets de clients du cabinet" in set(sources.iloc[:, 2])
-    assert not {"unstated", "24 projects of the consultancy's clients"} & set(sources.iloc[:, 2])
-    assert "unstated" in set(article.sources_display(lang="en").iloc[:, 2])
-
-
 def test_inconclusive_readings_say_how_many_projects_would_be_needed():
     table = article.claims_by_article(metrics.derive_metrics(synth.make_portfolio(24, 1)))
     undecided = table[(table["verdict"] == INCONCLUSIVE) & table["testable"] & table["ci_low"].notna()]
     assert len(undecided)
     needed = undecided["projects_needed"].dropna()
     assert len(needed) and (needed > 24).all()
-
-
-def test_every_reading_in_the_register_order_and_recorded_under_claim(tmp_path):
-    from amo_analysis.report.run_context import RunContext
-    from types import SimpleNamespace
-
-    data = metrics.derive_metrics(synth.make_portfolio(150, 2))
-    table = article.claims_by_article(data)
-    register = claims_mod.load_register()
-    assert list(table["claim"] + "." + table["reading"]) == [r.key for c in register for r in c.readings]
-    assert list(table["order"]) == sorted(table["order"])
-    assert set(table["verdict"]) <= set(claims_mod.VERDICTS)
-    shown = article.article_display(table, lang="fr")
-    assert len(shown) == len(table) and shown.iloc[0, 0].startswith("1. Cinq pièges")
-    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="08_test", run_dir=tmp_path, lang="en")
-    ctx.keep(article.article_records(table, lang=ctx.lang))
-    names = [r["name"] for r in ctx.records]
-    expected = [f"claim.{r.key}" for c in register for r in c.readings if r.analysis != "effects"]
-    assert names == expected  # the effects readings are recorded by notebook 02 under the same names
-    assert all(r["verdict"] in claims_mod.VERDICTS and r["headline"] for r in ctx.records)
 
 
 def test_a_large_portfolio_is_summarised_on_a_seeded_subsample(monkeypatch):
@@ -228,9 +194,9 @@ def test_a_small_portfolio_adjusts_a_pitfall_for_size_and_practice_only():
     row = _one(metrics.derive_metrics(raw), "no_sponsor_slip.relative")
     assert row["fewer_covariates"] and row["verdict"] == SUPPORTED
     assert row["estimate"] == pytest.approx(0.6, abs=0.1)
-    note = article.note_text(row, "en")
+    note = show_article.note_text(row, "en")
     assert note.startswith("Adjusted for size (log budget) and the practice only") and "5 per parameter" in note
-    assert article.note_text(row, "fr").startswith("Ajusté sur la taille (log du budget) et la pratique seulement")
+    assert show_article.note_text(row, "fr").startswith("Ajusté sur la taille (log du budget) et la pratique seulement")
 
 
 def test_without_a_practice_column_the_readings_that_need_none_are_computed_the_others_listed():
@@ -254,8 +220,8 @@ def test_without_a_practice_column_the_readings_that_need_none_are_computed_the_
     assert set(practice["analysis"]) == set(article.NEEDS_PRACTICE)
     assert practice["estimate"].isna().all() and (practice["verdict"] == INCONCLUSIVE).all()
     row = table.reset_index().iloc[[list(table.index).index(("amo_delay", "relative"))]].iloc[0].to_dict()
-    assert "no practice column" in article.note_text(row, "en")
-    assert "pas de colonne de pratique" in article.note_text(row, "fr")
-    records = {r["name"]: r for r in article.article_records(table.reset_index())}
+    assert "no practice column" in show_article.note_text(row, "en")
+    assert "pas de colonne de pratique" in show_article.note_text(row, "fr")
+    records = {r["name"]: r for r in show_article.article_records(table.reset_index())}
     assert "claim.amo_delay.relative" in records and records["claim.amo_delay.relative"]["testable"] is False
     assert records["claim.margin_10pct.portfolio_share"]["value"] == pytest.approx(within)

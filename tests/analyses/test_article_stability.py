@@ -10,6 +10,7 @@ import pytest
 
 from amo_analysis import synth
 from amo_analysis.analyses import article, article_stability, stability
+from amo_analysis.report import show_article
 from amo_analysis.i18n import localise
 from amo_analysis.ingest import metrics
 from amo_analysis.ingest.collection import load_any
@@ -95,7 +96,7 @@ def test_a_hidden_organisation_is_never_named():
     assert hidden["decisive"] == [] and hidden["decisive_hidden"] == 1
     for lang in ("en", "fr"):
         assert "Secret Org" not in localise(hidden["note"], lang)
-    records = article.article_records(article.claims_by_article(data, keys=[SHARE], public={"Public Org"}))
+    records = show_article.article_records(article.claims_by_article(data, keys=[SHARE], public={"Public Org"}))
     assert "Secret Org" not in str(records)
 
 
@@ -112,7 +113,7 @@ def test_a_regression_reading_refits_at_most_the_cap_and_every_organisation():
 @pytest.fixture(scope="module")
 def sample_records():
     data = load_any(SAMPLE_PORTFOLIO).data
-    return {r["name"]: r for r in article.article_records(article.claims_by_article(data))}
+    return {r["name"]: r for r in show_article.article_records(article.claims_by_article(data))}
 
 
 def test_the_sample_records_carry_the_fields(sample_records):

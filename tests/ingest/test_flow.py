@@ -1,4 +1,5 @@
-"""The ingest flow runs one way: sources → cells → mapping → privacy → contract → metrics → portfolio.
+"""The ingest flow runs one way: sources → cells → mapping → privacy → contract → metrics → portfolio
+(→ model_columns, the columns a model adds).
 
 Each module of `amo_analysis/ingest` may import only the ingest modules listed for it here (no module
 imports one that imports it back, and none reads cells with another's code), and none is over ~600
@@ -29,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "dictionary": {"columns", "cells", "contract", "metrics"},
     "portfolio": {"columns", "sources", "mapping", "privacy", "contract", "metrics"},
     "collection": {"sources", "mapping", "metrics", "portfolio"},  # many sources → one portfolio, after it
+    "model_columns": {"columns"},  # the columns a model adds (log_budget) and describes, after reading
 }
 
 
