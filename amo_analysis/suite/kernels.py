@@ -45,21 +45,9 @@ WARM_MODULES = (
     "seaborn",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
-    "amo_analysis.analyses.article",
-    "amo_analysis.analyses.balance",
-    "amo_analysis.analyses.practice_effects",
-    "amo_analysis.analyses.forecast",
-    "amo_analysis.analyses.framing",
-    "amo_analysis.analyses.organisations",
-    "amo_analysis.analyses.overruns",
-    "amo_analysis.analyses.overview",
-    "amo_analysis.analyses.pitfalls",
-    "amo_analysis.analyses.references",
-    "amo_analysis.analyses.outcome_refutations",
-    "amo_analysis.analyses.roi",
-    "amo_analysis.analyses.claims_sensitivity",
-    "amo_analysis.report.show_article",
 )
+#: every module of these subpackages is imported too (what notebooks import: no list of names to keep)
+WARM_PACKAGES = ("amo_analysis.analyses", "amo_analysis.report")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
@@ -74,12 +62,17 @@ def can_fork() -> bool:
 
 
 def prepare() -> None:
-    """Import `WARM_MODULES` into this process (a worker), as a launched kernel would import them:
+    """Import `WARM_MODULES` and every module of `WARM_PACKAGES` into this process (a worker), as a launched kernel would import them:
     with the inline backend named (ipykernel names it before any cell runs) but not loaded."""
     import importlib
+    import pkgutil
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
-    for name in WARM_MODULES:
+    names = list(WARM_MODULES)
+    for package in WARM_PACKAGES:
+        path = importlib.import_module(package).__path__
+        names += [f"{package}.{module.name}" for module in pkgutil.iter_modules(path)]
+    for name in names:
         try:
             importlib.import_module(name)
         except ImportError:  # an optional module missing: the kernel imports what it needs itself
