@@ -319,6 +319,9 @@ def load_portfolio(
     if pseudonymise:
         data = privacy.pseudonymise(data, columns=("project_id", *project_name_columns(data)), salt=salt)
     attrs = dict(mapped.attrs)
+    # what reading needed (source headers, vocabularies, the cost unit) is now in the Portfolio's fields:
+    # the frame carries no attrs, which pandas would deep-copy on every operation an analysis does
+    data.attrs = {}
     unit = cost_unit or attrs.get("cost_unit") or "EUR"
     if len(data) == 0:
         raise InputError(f"{info.display_name} has no project left to analyse.")
