@@ -17,7 +17,6 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-import scipy.stats as st
 
 from amo_analysis.i18n import Message
 from amo_analysis.stats import weighting
@@ -26,6 +25,7 @@ from amo_analysis.stats.effects.prepare import (
     _Interval,
     _normal_interval,
     _normal_p,
+    _percentile_bootstrap,
     _Prepared,
     _require_rows,
     _result,
@@ -278,15 +278,7 @@ def _bootstrap_interval(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        boot = st.bootstrap(
-            (idx_t, idx_c),
-            stat,
-            n_resamples=n_boot,
-            vectorized=False,
-            confidence_level=conf_level,
-            method="percentile",
-            rng=np.random.default_rng(seed),
-        )
+        boot = _percentile_bootstrap((idx_t, idx_c), stat, n_boot, conf_level, seed)
     ci = (boot.confidence_interval.low, boot.confidence_interval.high)
     if failures or not np.all(np.isfinite(ci)):
         raise EffectError(

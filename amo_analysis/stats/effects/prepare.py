@@ -288,6 +288,20 @@ def _normal_p(estimate: float, se: float) -> float:
     return float(2 * st.norm.sf(abs(estimate / se)))
 
 
+def _percentile_bootstrap(samples: tuple, stat, n_boot: int, conf_level: float, seed: int):
+    """scipy's percentile bootstrap of `stat`, called once per resample of `samples` (not vectorised),
+    its generator seeded with `seed`."""
+    return st.bootstrap(
+        samples,
+        stat,
+        n_resamples=n_boot,
+        vectorized=False,
+        confidence_level=conf_level,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+
+
 def _reference_of(fit: Any) -> Reference:
     """The distribution a statsmodels results object's `conf_int` uses: t(df_resid) or normal."""
     return Reference("t", float(fit.df_resid)) if fit.use_t else Reference("normal")

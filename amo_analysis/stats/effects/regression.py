@@ -24,6 +24,7 @@ from amo_analysis.stats.effects.prepare import (
     _exog,
     _Interval,
     _normal_p,
+    _percentile_bootstrap,
     _reference_of,
     _require_rows,
     _result,
@@ -170,15 +171,7 @@ def _quantile(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
                 warnings.simplefilter("ignore")
                 return _quantreg_fit(prep.y[idx], X[idx], q).params[j]
 
-        boot = st.bootstrap(
-            (np.arange(len(prep.y)),),
-            stat,
-            n_resamples=n_boot,
-            vectorized=False,
-            confidence_level=conf_level,
-            method="percentile",
-            rng=np.random.default_rng(seed),
-        )
+        boot = _percentile_bootstrap((np.arange(len(prep.y)),), stat, n_boot, conf_level, seed)
         ci = (boot.confidence_interval.low, boot.confidence_interval.high)
         se = float(boot.standard_error)
         interval = _Interval(estimate, ci, _normal_p(estimate, se), se, Reference("percentile bootstrap"), conf_level)
