@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: no report was written.", file=sys.stderr)
         return 130
     except Exception as exc:  # a failed notebook, or a bug: say what, keep the traceback for --debug
-        from amo_analysis.suite.runner import NotebookFailed
+        from amo_analysis.suite.workers import NotebookFailed
 
         if args.debug:
             raise
