@@ -277,7 +277,7 @@ def cmd_forecast(args) -> int:
     from amo_analysis.analyses import forecast as fc_mod
     from amo_analysis.ingest.collection import load_any
 
-    portfolio = load_any(_data(args.data), args.mapping, **_source_options(args))
+    portfolio = load_any(_data(args.data), args.mapping, **_reading_options(args))
     project = fc_mod.new_project(
         args.budget, args.duration, args.project_type, args.complexity, args.organisation, args.framing
     )
@@ -322,7 +322,7 @@ def cmd_run(args) -> int:
         notebook_parameters=notebook_parameters,
         claims=args.claims,
         progress=lambda msg: print(msg, flush=True),
-        **_source_options(args),
+        **_reading_options(args),
     )
     print(f"Report: {outcome.index}")
     latest = Path(args.out) / "latest" / "index.html"
@@ -335,7 +335,7 @@ def _data(given: list[str]):
     return given[0] if len(given) == 1 else list(given)
 
 
-def _source_options(args) -> dict:
+def _reading_options(args) -> dict:
     """How a command reads its source: --drop-invalid, --sheet, --table, --query and --as-of."""
     return {name: getattr(args, name) for name in ("drop_invalid", "sheet", "table", "query", "as_of")}
 
@@ -365,7 +365,7 @@ def cmd_validate(args) -> int:
     from amo_analysis.report.running import running_sentence
 
     try:
-        portfolio = load_any(_data(args.source), args.mapping, pseudonymise=args.pseudonymise, **_source_options(args))
+        portfolio = load_any(_data(args.source), args.mapping, pseudonymise=args.pseudonymise, **_reading_options(args))
     except ContractError as exc:
         print(f"{exc.file}: {len(exc.problems)} problem(s) break the portfolio contract:")
         print_problems(exc.problems, REPORTS_DIR)
