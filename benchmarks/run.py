@@ -360,7 +360,7 @@ def floor_seconds(count: int, work: Path, fork: bool = False) -> float:
     with each kernel launched as a new Python (`fork` False: the floor of every run before kernels
     were forked, and of any runner that starts a kernel per notebook) or forked from a worker that
     has imported the stack (`fork` True: what is left of the floor now)."""
-    from amo_analysis.suite import kernels, runner
+    from amo_analysis.suite import kernels, runner, workers
 
     os.environ[kernels.FORK_VARIABLE] = "1" if fork else "0"
 
@@ -369,7 +369,7 @@ def floor_seconds(count: int, work: Path, fork: bool = False) -> float:
     out.mkdir(parents=True, exist_ok=True)
     kernel = runner.ensure_kernel()
     start = time.perf_counter()
-    runner._execute_all(notebooks, out, {}, kernel, runner.default_jobs(len(notebooks)), lambda _m: None)
+    runner._execute_all(notebooks, out, {}, kernel, workers.default_jobs(len(notebooks)), lambda _m: None)
     return time.perf_counter() - start
 
 

@@ -327,23 +327,13 @@ def _check_claim(raw, where: str, origin: str, errors: list[str]) -> RegisteredC
     example = raw.get("example", {})
     if not isinstance(example, dict) or not all(_number(v) for v in example.values()):
         errors.append(f"{where}: 'example' must be a table of numbers.")
-    readings_raw = raw.get("reading")
-    if not isinstance(readings_raw, list) or not readings_raw:
-        errors.append(f"{where}: a claim needs at least one [[claim.reading]].")
-        readings_raw = []
-    readings, names = [], set()
-    for i, r in enumerate(readings_raw, start=1):
-        if not isinstance(r, dict):
-            errors.append(f"{where}, reading {i}: a reading must be a table ([[claim.reading]]).")
-            continue
-        label = f"{where}, reading {i}" + (f" ('{r['name']}')" if isinstance(r.get("name"), str) else "")
-        reading = _check_reading(r, label, errors)
-        if reading is None:
-            continue
-        if reading.name in names:
-            errors.append(f"{label}: two readings are named {reading.name!r}.")
-        names.add(reading.name)
-        readings.append(reading)
+    readings_raw = _tables(raw.get("reading"), f"{where}: a claim needs at least one [[claim.reading]].", errors)
+    readings = _distinct(
+        _checked_readings(readings_raw, where, errors),
+        lambda reading: reading.name,
+        lambda label, reading: f"{label}: two readings are named {reading.name!r}.",
+        errors,
+    )
     if len(errors) > before:
         return None
     return RegisteredClaim(
@@ -362,6 +352,39 @@ def _check_claim(raw, where: str, origin: str, errors: list[str]) -> RegisteredC
         example={k: float(v) for k, v in example.items()},
         origin=origin,
     )
+
+
+def _checked_readings(readings_raw: list, where: str, errors: list[str]):
+    """(label, checked reading or None) of each [[claim.reading]] table, in order."""
+    for i, r in enumerate(readings_raw, start=1):
+        if not isinstance(r, dict):
+            errors.append(f"{where}, reading {i}: a reading must be a table ([[claim.reading]]).")
+            continue
+        label = f"{where}, reading {i}" + (f" ('{r['name']}')" if isinstance(r.get("name"), str) else "")
+        yield label, _check_reading(r, label, errors)
+
+
+def _tables(value, missing: str, errors: list[str]) -> list:
+    """The tables of an array field ([[claim]], [[claim.reading]]); none, with the error `missing`,
+    when it is absent, empty or not an array."""
+    if not isinstance(value, list) or not value:
+        errors.append(missing)
+        return []
+    return value
+
+
+def _distinct(checked, name_of, twice, errors: list[str]) -> list:
+    """The items of `checked`, (label, item) pairs read in order (item None: it had errors and is
+    left out); an item named (`name_of`) as an earlier one adds the error `twice(label, item)`."""
+    items, seen = [], set()
+    for label, item in checked:
+        if item is None:
+            continue
+        if name_of(item) in seen:
+            errors.append(twice(label, item))
+        seen.add(name_of(item))
+        items.append(item)
+    return items
 
 
 def read_claims_file(path: str | os.PathLike) -> tuple[RegisteredClaim, ...]:
@@ -395,19 +418,16 @@ def read_claims_file(path: str | os.PathLike) -> tuple[RegisteredClaim, ...]:
         errors.append(f"{name}: unknown top-level field '{unknown[0]}' (expected schema and [[claim]] tables).")
     if raw.get("schema", 1) != 1:
         errors.append(f"{name}: schema {raw.get('schema')!r} is not supported (use schema = 1).")
-    entries = raw.get("claim")
-    if not isinstance(entries, list) or not entries:
-        errors.append(f"{name}: no [[claim]] table found.")
-        entries = []
-    claims, keys = [], set()
-    for i, entry in enumerate(entries, start=1):
-        claim = _check_claim(entry, f"{name}, claim {i}", name, errors)
-        if claim is None:
-            continue
-        if claim.key in keys:
-            errors.append(f"{name}, claim {i} ('{claim.key}'): the key {claim.key!r} is used twice in this file.")
-        keys.add(claim.key)
-        claims.append(claim)
+    entries = _tables(raw.get("claim"), f"{name}: no [[claim]] table found.", errors)
+    claims = _distinct(
+        (
+            (f"{name}, claim {i}", _check_claim(entry, f"{name}, claim {i}", name, errors))
+            for i, entry in enumerate(entries, start=1)
+        ),
+        lambda claim: claim.key,
+        lambda label, claim: f"{label} ('{claim.key}'): the key {claim.key!r} is used twice in this file.",
+        errors,
+    )
     if errors:
         count = f"{len(errors)} problem{'s' if len(errors) > 1 else ''}"
         raise ClaimsFileError(f"{count} in claims file {path}:\n" + "\n".join(f"- {e}" for e in errors))

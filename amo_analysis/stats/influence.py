@@ -291,6 +291,12 @@ def screen(
         gap = np.abs(bounds - end).min() if len(bounds) else np.inf
         move = np.abs(new - end)
         score = np.maximum(score, move / gap if gap > 0 else np.where(move > 0, np.inf, 0.0))
+    return _most_moving(score, estimate, unidentified, max_refits)
+
+
+def _most_moving(score: np.ndarray, estimate: np.ndarray, unidentified, max_refits: int) -> np.ndarray:
+    """Positions whose `score` reaches `SCREEN_SHARE`, highest first, at most `max_refits`; a deletion
+    with a NaN estimate or `unidentified` scores infinity (kept, ranked first)."""
     odd = ~np.isfinite(estimate)
     if unidentified is not None:
         odd |= np.asarray(unidentified, dtype=bool)
@@ -317,12 +323,7 @@ def movers(
     if not (math.isfinite(full_se) and full_se > 0) or len(estimate) == 0:
         return np.array([], dtype=int)
     move = np.maximum(np.abs(estimate - crit * se - low), np.abs(estimate + crit * se - high)) / full_se
-    odd = ~np.isfinite(estimate)
-    if unidentified is not None:
-        odd |= np.asarray(unidentified, dtype=bool)
-    move = np.where(odd, np.inf, move)
-    keep = np.flatnonzero(move >= SCREEN_SHARE)
-    return keep[np.argsort(-move[keep], kind="stable")][:max_refits]
+    return _most_moving(move, estimate, unidentified, max_refits)
 
 
 def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> Deletions:

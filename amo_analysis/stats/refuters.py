@@ -256,6 +256,24 @@ def _quantiles(values: np.ndarray) -> tuple[float, float, float]:
     return float(v.mean()), float(np.quantile(v, 0.025)), float(np.quantile(v, 0.975))
 
 
+def _refutation(
+    key: str,
+    est: float,
+    se: float,
+    refuted: np.ndarray,
+    p_value: float,
+    passed,
+    sentence: str,
+    details: dict,
+    *,
+    kept=None,
+) -> Refutation:
+    """The `Refutation` of refuted estimates `refuted`; their centre and range are taken over `kept`
+    (the usable ones) when given."""
+    mean, lo, hi = _quantiles(refuted if kept is None else kept)
+    return Refutation(key, est, se, mean, lo, hi, float(p_value), bool(passed), sentence, refuted, details)
+
+
 # --------------------------------------------------------------------------------------------
 # placebo practice
 # --------------------------------------------------------------------------------------------
@@ -350,20 +368,8 @@ def placebo_practice(
             f"The real practice does not stand out from {B} placebo practices (shuffled {how}, "
             f"p = {p:.2f}), consistent with the regression finding no clear effect."
         )
-    mean, lo, hi = _quantiles(placebo)
-    return Refutation(
-        "placebo_practice",
-        est,
-        se,
-        mean,
-        lo,
-        hi,
-        float(p),
-        bool(passed),
-        sentence,
-        placebo,
-        {"stands_out": bool(stands_out), "model_p": model_p, "shuffled": how, "exact": exact, "draws": int(B)},
-    )
+    details = {"stands_out": bool(stands_out), "model_p": model_p, "shuffled": how, "exact": exact, "draws": int(B)}
+    return _refutation("placebo_practice", est, se, placebo, p, passed, sentence, details)
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,20 +423,8 @@ def random_common_cause(
             f"average ({draws} draws), more than {tolerance:g}: the estimate is fragile to irrelevant "
             f"adjustments."
         )
-    mean, lo, hi = _quantiles(refuted)
-    return Refutation(
-        "random_common_cause",
-        est,
-        se,
-        mean,
-        lo,
-        hi,
-        float("nan"),
-        bool(passed),
-        sentence,
-        refuted,
-        {"mean_abs_change_se": mean_change, "max_abs_change_se": max_change, "draws": draws},
-    )
+    details = {"mean_abs_change_se": mean_change, "max_abs_change_se": max_change, "draws": draws}
+    return _refutation("random_common_cause", est, se, refuted, float("nan"), passed, sentence, details)
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,20 +514,14 @@ def data_subsets(
             f"On {ok.size} random {fraction:.0%} subsets of {unit} the estimate varied by "
             f"{sd_ratio:.2f} standard errors (≈ 0.5 expected): a few {unit} drive it."
         )
-    mean, lo, hi = _quantiles(ok)
-    return Refutation(
-        "data_subsets",
-        est,
-        se,
-        mean,
-        lo,
-        hi,
-        float("nan"),
-        bool(passed),
-        sentence,
-        refuted,
-        {"same_sign": same_sign, "sd_ratio": sd_ratio, "usable": int(ok.size), "draws": draws, "fraction": fraction},
-    )
+    details = {
+        "same_sign": same_sign,
+        "sd_ratio": sd_ratio,
+        "usable": int(ok.size),
+        "draws": draws,
+        "fraction": fraction,
+    }
+    return _refutation("data_subsets", est, se, refuted, float("nan"), passed, sentence, details, kept=ok)
 
 
 # --------------------------------------------------------------------------------------------
@@ -589,20 +577,8 @@ def dummy_outcome(
             f"draws were significant at {alpha:g}, more than chance: the method finds effects that are "
             f"not there."
         )
-    mean, lo, hi = _quantiles(b)
-    return Refutation(
-        "dummy_outcome",
-        est,
-        se,
-        mean,
-        lo,
-        hi,
-        p_binom,
-        bool(passed),
-        sentence,
-        b,
-        {"share_significant": share, "draws": draws, "kind": kind},
-    )
+    details = {"share_significant": share, "draws": draws, "kind": kind}
+    return _refutation("dummy_outcome", est, se, b, p_binom, passed, sentence, details)
 
 
 # --------------------------------------------------------------------------------------------

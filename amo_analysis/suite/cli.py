@@ -277,15 +277,7 @@ def cmd_forecast(args) -> int:
     from amo_analysis.analyses import forecast as fc_mod
     from amo_analysis.ingest.collection import load_any
 
-    portfolio = load_any(
-        _data(args.data),
-        args.mapping,
-        drop_invalid=args.drop_invalid,
-        sheet=args.sheet,
-        table=args.table,
-        query=args.query,
-        as_of=args.as_of,
-    )
+    portfolio = load_any(_data(args.data), args.mapping, **_reading_options(args))
     project = fc_mod.new_project(
         args.budget, args.duration, args.project_type, args.complexity, args.organisation, args.framing
     )
@@ -323,18 +315,14 @@ def cmd_run(args) -> int:
         lang=args.lang,
         parameters=parameters,
         only=args.only or None,
-        drop_invalid=args.drop_invalid,
         seed=args.seed,
-        sheet=args.sheet,
-        table=args.table,
-        query=args.query,
         pseudonymise=args.pseudonymise,
-        as_of=args.as_of,
         min_org_size=args.min_org_size,
         focus=args.focus,
         notebook_parameters=notebook_parameters,
         claims=args.claims,
         progress=lambda msg: print(msg, flush=True),
+        **_reading_options(args),
     )
     print(f"Report: {outcome.index}")
     latest = Path(args.out) / "latest" / "index.html"
@@ -345,6 +333,11 @@ def cmd_run(args) -> int:
 def _data(given: list[str]):
     """One `--data` as given, several as a list (a collection)."""
     return given[0] if len(given) == 1 else list(given)
+
+
+def _reading_options(args) -> dict:
+    """How a command reads its source: --drop-invalid, --sheet, --table, --query and --as-of."""
+    return {name: getattr(args, name) for name in ("drop_invalid", "sheet", "table", "query", "as_of")}
 
 
 def cmd_diff(args) -> int:
@@ -372,16 +365,7 @@ def cmd_validate(args) -> int:
     from amo_analysis.report.running import running_sentence
 
     try:
-        portfolio = load_any(
-            _data(args.source),
-            args.mapping,
-            drop_invalid=args.drop_invalid,
-            sheet=args.sheet,
-            table=args.table,
-            query=args.query,
-            pseudonymise=args.pseudonymise,
-            as_of=args.as_of,
-        )
+        portfolio = load_any(_data(args.source), args.mapping, pseudonymise=args.pseudonymise, **_reading_options(args))
     except ContractError as exc:
         print(f"{exc.file}: {len(exc.problems)} problem(s) break the portfolio contract:")
         print_problems(exc.problems, REPORTS_DIR)
@@ -474,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: no report was written.", file=sys.stderr)
         return 130
     except Exception as exc:  # a failed notebook, or a bug: say what, keep the traceback for --debug
-        from amo_analysis.suite.runner import NotebookFailed
+        from amo_analysis.suite.workers import NotebookFailed
 
         if args.debug:
             raise

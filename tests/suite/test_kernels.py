@@ -12,15 +12,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from amo_analysis.suite import kernels
-from amo_analysis.suite.runner import (
-    NotebookFailed,
-    _Worker,
-    child_environment,
-    ensure_kernel,
-    execute_one,
-    notebook_weight,
-    start_order,
-)
+from amo_analysis.suite.runner import ensure_kernel, notebook_weight, start_order
+from amo_analysis.suite.workers import NotebookFailed, _Worker, child_environment, execute_one
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "fork") or not sys.platform.startswith("linux"), reason="kernels are forked on Linux only"

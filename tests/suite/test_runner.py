@@ -18,14 +18,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from amo_analysis.paths import NOTEBOOKS_DIR, SAMPLE_PORTFOLIO
 from amo_analysis.report.html import external_references
-from amo_analysis.suite.runner import (
-    THREAD_VARIABLES,
-    NotebookFailed,
-    child_environment,
-    list_notebooks,
-    run_suite,
-    start_order,
-)
+from amo_analysis.suite.runner import list_notebooks, run_suite, start_order
+from amo_analysis.suite.workers import THREAD_VARIABLES, NotebookFailed, child_environment
 
 
 def test_run_writes_a_complete_folder(sample_run):
@@ -247,7 +241,7 @@ def test_stale_partial_folders_of_dead_runs_are_removed(tmp_path):
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="processes are found through /proc")
 def test_killing_a_worker_kills_the_kernels_it_started():
-    from amo_analysis.suite.runner import _alive, _children, _Worker
+    from amo_analysis.suite.workers import _alive, _children, _Worker
 
     # a kernel runs in a session of its own (jupyter_client), which a signal to the worker's group misses
     kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
@@ -268,26 +262,26 @@ def test_killing_a_worker_kills_the_kernels_it_started():
 def test_a_kernel_that_dies_before_its_first_reply_is_started_again(tmp_path, monkeypatch):
     import papermill
 
-    from amo_analysis.suite import runner
+    from amo_analysis.suite import workers
 
     calls = []
 
     def flaky(*args, **kwargs):
         calls.append(args)
-        if len(calls) < runner.KERNEL_START_ATTEMPTS:
+        if len(calls) < workers.KERNEL_START_ATTEMPTS:
             raise RuntimeError("Kernel died before replying to kernel_info")
         return "executed"
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
-    assert runner.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k") == "executed"
-    assert len(calls) == runner.KERNEL_START_ATTEMPTS
+    assert workers.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k") == "executed"
+    assert len(calls) == workers.KERNEL_START_ATTEMPTS
 
     def always(*args, **kwargs):
         raise RuntimeError("Kernel died before replying to kernel_info")
 
     monkeypatch.setattr(papermill, "execute_notebook", always)
     with pytest.raises(RuntimeError, match="kernel_info"):
-        runner.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k")
+        workers.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k")
 
     def other(*args, **kwargs):  # any other error is not retried
         calls.append(args)
@@ -296,7 +290,7 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_again(tmp_path, mo
     calls.clear()
     monkeypatch.setattr(papermill, "execute_notebook", other)
     with pytest.raises(RuntimeError, match="something else"):
-        runner.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k")
+        workers.execute_one(Path("x.ipynb"), tmp_path / "x.ipynb", {}, "k")
     assert len(calls) == 1
 
 

@@ -16,16 +16,24 @@ change every method's entry point, so `aft_effect` is its own entry point return
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 import pandas as pd
-import scipy.stats as st
 
 from amo_analysis.i18n import Message
-from amo_analysis.stats.effects.prepare import _alpha, _as_list, _exog, _prepare, _require_rows, _result
-from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
+from amo_analysis.stats.effects.prepare import (
+    _alpha,
+    _as_list,
+    _exog,
+    _normal_interval,
+    _percent_change,
+    _prepare,
+    _require_rows,
+    _result,
+    _t_interval,
+)
+from amo_analysis.stats.effects.result import EffectError, EffectResult
 from amo_analysis.stats.survival import fit_lognormal_aft
 
 __all__ = ["aft_effect"]
@@ -56,7 +64,7 @@ def aft_effect(
     out, V = (G − 1)/G · Σ_g (b_(g) − b̄)², the CR3-like variance that keeps its size with few
     clusters) or "cr1" (statsmodels' cluster sandwich); both with a t(G − 1) reference.
     """
-    alpha = _alpha(conf_level)
+    _alpha(conf_level)  # checked before the fit
     prep = _prepare(data, outcome, treatment, _as_list(covariates), cluster, extra_covariates=[observed])
     obs = data.loc[prep.index, observed]
     if not pd.api.types.is_bool_dtype(obs):
@@ -92,19 +100,14 @@ def aft_effect(
                 se_b = float(np.sqrt((n_groups - 1) / n_groups * np.sum((leave_out - leave_out.mean()) ** 2)))
                 se_type = "leave-one-cluster-out jackknife, t(G − 1) reference"
         df = n_groups - 1
-        reference = Reference("t", float(df))
-        crit = st.t.ppf(1 - alpha / 2, df)
-        p_value = float(2 * st.t.sf(abs(b / se_b), df))
+        log_scale = _t_interval(b, se_b, df, conf_level)
         details.update(se_type=se_type, n_clusters=n_groups, df=df)
     else:
-        reference = Reference("normal")
-        crit = st.norm.ppf(1 - alpha / 2)
-        p_value = float(2 * st.norm.sf(abs(b / se_b)))
+        log_scale = _normal_interval(b, se_b, conf_level)
         details["se_type"] = (
             "HC0 sandwich (analytic score and Hessian)" if robust else "inverse analytic Hessian (maximum likelihood)"
         )
-    ci_b = (float(b - crit * se_b), float(b + crit * se_b))
-    details["log_scale"] = {"estimate": b, "ci_low": ci_b[0], "ci_high": ci_b[1], "std_error": se_b}
+    interval = _percent_change(log_scale, details)
     details["coefficients_log"] = dict(zip(names, map(float, params[:-1])))
     details["sigma"] = float(np.exp(params[-1]))
     details["assumption"] = (
@@ -113,24 +116,8 @@ def aft_effect(
         "covariates"
     )
     notes.append(Message("note_lognormal_aft", n_running=details["n_running"], n=len(prep.y)))
-    return _result(
-        prep,
-        outcome=outcome,
-        treatment=treatment,
-        method="lognormal_aft",
-        estimand="relative change of the duration ratio",
-        estimate=math.expm1(b),
-        ci=(math.expm1(ci_b[0]), math.expm1(ci_b[1])),
-        p_value=p_value,
-        std_error=math.exp(b) * se_b,
-        scale="percent change",
-        covariates=prep.covariates,
-        conf_level=conf_level,
-        notes=notes,
-        details=details,
-        model=res,
-        reference=reference,
-    )
+    estimand = "relative change of the duration ratio"
+    return _result(prep, "lognormal_aft", estimand, "percent change", interval, notes, details, model=res)
 
 
 def _cluster_jackknife(y, obs, X, codes, n_groups, params) -> np.ndarray | None:

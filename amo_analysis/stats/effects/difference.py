@@ -17,7 +17,7 @@ import scipy.stats as st
 
 from amo_analysis.i18n import Message
 from amo_analysis.stats import robust
-from amo_analysis.stats.effects.prepare import _result
+from amo_analysis.stats.effects.prepare import _Interval, _Prepared, _result, _t_interval
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 
 
@@ -28,6 +28,16 @@ ESTIMAND = "unadjusted difference in means"
 def _mean_difference(x, y, axis=-1):
     """mean(x) − mean(y) along `axis` (vectorised for scipy's resampling)."""
     return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
+
+def _group_means(yt: np.ndarray, yc: np.ndarray) -> dict:
+    """The first details of every difference in means: the treated and control means (outcome units)."""
+    return {"mean_treated": float(yt.mean()), "mean_control": float(yc.mean())}
+
+
+def _difference_result(prep: _Prepared, interval: _Interval, notes: list, details: dict, model) -> EffectResult:
+    """A difference-in-means `EffectResult` (no covariates, outcome units)."""
+    return _result(prep, "difference", ESTIMAND, "difference", interval, notes, details, model=model, covariates=())
 
 
 def _difference(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
@@ -85,32 +95,16 @@ def _resampled_difference(prep, outcome, treatment, seed, conf_level, yt, yc, no
         rng=np.random.default_rng(seed),
     )
     details = {
-        "mean_treated": float(yt.mean()),
-        "mean_control": float(yc.mean()),
+        **_group_means(yt, yc),
         "bootstrap_method": method,
         "bootstrap_reps": n_boot,
         "permutation_exact": arrangements <= n_perm,
         "permutation_reps": min(arrangements, n_perm),
         "seed": seed,
     }
-    return _result(
-        prep,
-        outcome=outcome,
-        treatment=treatment,
-        method="difference",
-        estimand=ESTIMAND,
-        estimate=_mean_difference(yt, yc),
-        ci=ci,
-        p_value=perm.pvalue,
-        std_error=boot.standard_error,
-        scale="difference",
-        covariates=(),
-        conf_level=conf_level,
-        notes=notes,
-        details=details,
-        model=boot,
-        reference=Reference(f"{method} bootstrap"),
-    )
+    reference = Reference(f"{method} bootstrap")
+    interval = _Interval(_mean_difference(yt, yc), ci, perm.pvalue, boot.standard_error, reference, conf_level)
+    return _difference_result(prep, interval, notes, details, boot)
 
 
 def _clustered_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes) -> EffectResult:
@@ -125,34 +119,14 @@ def _clustered_difference(prep, outcome, treatment, seed, conf_level, yt, yc, no
         raise EffectError(
             f"The difference in '{outcome}' has no usable cluster-robust standard error (too few clusters on one side)."
         )
-    crit = float(st.t.ppf((1 + conf_level) / 2, df))
-    p = float(2 * st.t.sf(abs(est / se), df))
     details = {
-        "mean_treated": float(yt.mean()),
-        "mean_control": float(yc.mean()),
+        **_group_means(yt, yc),
         "se_type": "CR2 cluster-robust, Bell–McCaffrey df",
         "df": float(df),
         "n_clusters": rc.n_clusters,
         "seed": seed,
     }
-    return _result(
-        prep,
-        outcome=outcome,
-        treatment=treatment,
-        method="difference",
-        estimand=ESTIMAND,
-        estimate=est,
-        ci=(est - crit * se, est + crit * se),
-        p_value=p,
-        std_error=se,
-        scale="difference",
-        covariates=(),
-        conf_level=conf_level,
-        notes=notes,
-        details=details,
-        model=rc,
-        reference=Reference("t", float(df)),
-    )
+    return _difference_result(prep, _t_interval(est, se, df, conf_level), notes, details, rc)
 
 
 def _welch_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes, large_n) -> EffectResult:
@@ -162,28 +136,9 @@ def _welch_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes,
     ci = test.confidence_interval(confidence_level=conf_level)
     se = float(np.sqrt(yt.var(ddof=1) / len(yt) + yc.var(ddof=1) / len(yc)))
     notes.append(Message("note_welch_large", large_n=large_n))
-    details = {
-        "mean_treated": float(yt.mean()),
-        "mean_control": float(yc.mean()),
-        "se_type": "Welch (unequal variances)",
-        "welch_df": float(test.df),
-        "seed": seed,
-    }
-    return _result(
-        prep,
-        outcome=outcome,
-        treatment=treatment,
-        method="difference",
-        estimand=ESTIMAND,
-        estimate=float(yt.mean() - yc.mean()),
-        ci=(float(ci.low), float(ci.high)),
-        p_value=float(test.pvalue),
-        std_error=se,
-        scale="difference",
-        covariates=(),
-        conf_level=conf_level,
-        notes=notes,
-        details=details,
-        model=test,
-        reference=Reference("t", float(test.df)),
+    details = {**_group_means(yt, yc), "se_type": "Welch (unequal variances)", "welch_df": float(test.df), "seed": seed}
+    reference = Reference("t", float(test.df))
+    interval = _Interval(
+        float(yt.mean() - yc.mean()), (float(ci.low), float(ci.high)), float(test.pvalue), se, reference, conf_level
     )
+    return _difference_result(prep, interval, notes, details, test)

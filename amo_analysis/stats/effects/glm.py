@@ -14,7 +14,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import scipy.stats as st
 
 # the modules used, not statsmodels.api: that also loads time series, graphics and GAM (~0.4 s per kernel)
 from statsmodels.genmod import families
@@ -22,7 +21,15 @@ from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from amo_analysis.i18n import Message
-from amo_analysis.stats.effects.prepare import _exog, _reference_of, _require_rows, _result
+from amo_analysis.stats.effects.prepare import (
+    _exog,
+    _Interval,
+    _percent_change,
+    _reference_of,
+    _require_rows,
+    _result,
+    _t_interval,
+)
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 
 
@@ -80,32 +87,16 @@ def _fractional_logit(prep, outcome, treatment, seed, conf_level, opts) -> Effec
         raise EffectError(f"The fractional logit of '{outcome}' did not converge.")
     marg = res.get_margeff(at="overall", method="dydx", dummy=True)
     j = 0  # margeff excludes the constant; treatment is the first regressor
-    estimate = float(marg.margeff[j])
-    se = float(marg.margeff_se[j])
     ci = tuple(np.asarray(marg.conf_int(alpha=alpha))[j])
-    p = float(marg.pvalues[j])
+    # get_margeff's intervals are always normal
+    interval = _Interval(
+        float(marg.margeff[j]), ci, float(marg.pvalues[j]), float(marg.margeff_se[j]), Reference("normal"), conf_level
+    )
     details["coefficients_logit"] = dict(zip(names, map(float, res.params)))
     details["ame_method"] = (
         "average discrete change P(t=1) − P(t=0) over the sample, delta-method standard error (statsmodels get_margeff)"
     )
-    return _result(
-        prep,
-        outcome=outcome,
-        treatment=treatment,
-        method="fractional_logit",
-        estimand="ATE",
-        estimate=estimate,
-        ci=ci,
-        p_value=p,
-        std_error=se,
-        scale="percentage points",
-        covariates=prep.covariates,
-        conf_level=conf_level,
-        notes=notes,
-        details=details,
-        model=res,
-        reference=Reference("normal"),
-    )  # get_margeff's intervals are always normal
+    return _result(prep, "fractional_logit", "ATE", "percentage points", interval, notes, details, model=res)
 
 
 def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
@@ -127,40 +118,18 @@ def _log_linear(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
     j = 1
     b, se_b = float(res.params[j]), float(res.bse[j])
     ci_b = np.asarray(res.conf_int(alpha=alpha))[j]
-    p_value = float(res.pvalues[j])
-    reference = _reference_of(res)
+    log_scale = _Interval(b, ci_b, float(res.pvalues[j]), se_b, _reference_of(res), conf_level)
     df_small = len(y) - X.shape[1]
     if opts["small_sample"] and details["se_type"] != "cluster" and df_small > 0:
         # statsmodels' GLM treats HC1–HC3 as HC0, so the HC1 scaling sqrt(n/(n−k)) and a t(n − k)
         # reference are applied here (as for the weighting methods).
-        se_b *= math.sqrt(len(y) / df_small)
-        crit = st.t.ppf(1 - alpha / 2, df_small)
-        ci_b = np.array([b - crit * se_b, b + crit * se_b])
-        p_value = float(2 * st.t.sf(abs(b / se_b), df_small))
+        log_scale = _t_interval(b, se_b * math.sqrt(len(y) / df_small), df_small, conf_level)
         details["se_type"] = f"{opts['cov_type']} × sqrt(n/(n−k)), t({df_small}) reference"
         details["df"] = df_small
-        reference = Reference("t", float(df_small))
-    details["log_scale"] = {"estimate": b, "ci_low": float(ci_b[0]), "ci_high": float(ci_b[1]), "std_error": se_b}
+    interval = _percent_change(log_scale, details)
     details["coefficients_log"] = dict(zip(names, map(float, res.params)))
     details["assumption"] = (
         "the treated/untreated ratio of expected outcomes is the same for every covariate value (log-linear mean model)"
     )
     notes.append(Message("note_log_linear"))
-    return _result(
-        prep,
-        outcome=outcome,
-        treatment=treatment,
-        method="log_linear",
-        estimand="ratio of means − 1",
-        estimate=math.expm1(b),
-        ci=(math.expm1(ci_b[0]), math.expm1(ci_b[1])),
-        p_value=p_value,
-        std_error=math.exp(b) * se_b,
-        scale="percent change",
-        covariates=prep.covariates,
-        conf_level=conf_level,
-        notes=notes,
-        details=details,
-        model=res,
-        reference=reference,
-    )
+    return _result(prep, "log_linear", "ratio of means − 1", "percent change", interval, notes, details, model=res)

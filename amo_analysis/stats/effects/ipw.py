@@ -17,11 +17,20 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-import scipy.stats as st
 
 from amo_analysis.i18n import Message
 from amo_analysis.stats import weighting
-from amo_analysis.stats.effects.prepare import _estimand, _normal_p, _Prepared, _require_rows, _result
+from amo_analysis.stats.effects.prepare import (
+    _estimand,
+    _Interval,
+    _normal_interval,
+    _normal_p,
+    _percentile_bootstrap,
+    _Prepared,
+    _require_rows,
+    _result,
+    _t_interval,
+)
 from amo_analysis.stats.effects.propensity import EXTREME_PROPENSITY, _fit_propensity
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 
@@ -74,31 +83,13 @@ def _weighting(
     res = estimate(rows, ps, rows.groups)
     details["k_params"] = res.n_params
     if ci_kind == "sandwich":
-        ci, p, se, reference = _sandwich_interval(res, rows, conf_level, bool(opts["small_sample"]), details, notes)
+        interval = _sandwich_interval(res, rows, conf_level, bool(opts["small_sample"]), details, notes)
     else:
-        ci, p, se, reference = _bootstrap_interval(
+        interval = _bootstrap_interval(
             res.effect, rows, estimate, link, treatment, int(opts["n_resamples"]), conf_level, seed, details, notes
         )
     details["potential_outcome_means"] = {"control": float(res.pom[0]), "treated": float(res.pom[1])}
-    return _result(
-        prep,
-        outcome=outcome,
-        treatment=treatment,
-        method=method,
-        estimand=estimand_text,
-        estimate=res.effect,
-        ci=ci,
-        p_value=p,
-        std_error=se,
-        scale="difference",
-        covariates=prep.covariates,
-        conf_level=conf_level,
-        notes=notes,
-        details=details,
-        t=rows.t,
-        model=res,
-        reference=reference,
-    )
+    return _result(prep, method, estimand_text, "difference", interval, notes, details, t=rows.t, model=res)
 
 
 def _choices(opts: dict, method: str) -> tuple[str, str, str]:
@@ -229,12 +220,11 @@ def _m_estimate(
 
 def _sandwich_interval(
     res: weighting.MEstimate, rows: _Rows, conf_level: float, small_sample: bool, details: dict, notes: list[str]
-):
-    """(interval, p-value, standard error, reference) from the sandwich: with `small_sample`, scaled by
+) -> _Interval:
+    """The interval from the sandwich: with `small_sample`, scaled by
     sqrt(G/(G − 1)) per cluster or sqrt(n/(n − k)) per row and referred to t(G − 1) resp. t(n − k);
     otherwise as is with a normal reference (as Stata's teffects)."""
     est, se = res.effect, res.std_error
-    alpha = 1 - conf_level
     clustered = rows.groups is not None
     units = res.n_clusters if clustered else len(rows.y)
     df_small = units - 1 if clustered else units - res.n_params
@@ -243,22 +233,18 @@ def _sandwich_interval(
     if small_sample and df_small > 0:
         scaling = "G/(G−1)" if clustered else "n/(n−k)"
         se *= math.sqrt(units / (units - 1)) if clustered else math.sqrt(units / df_small)
-        crit = st.t.ppf(1 - alpha / 2, df_small)
-        p = float(2 * st.t.sf(abs(est / se), df_small)) if se > 0 else float("nan")
+        interval = _t_interval(est, se, df_small, conf_level)
         details["se_type"] = (
             f"{'cluster-robust ' if clustered else ''}sandwich (propensity "
             f"estimation accounted for) × sqrt({scaling}), t({df_small}) reference"
         )
         details["df"] = df_small
-        reference = Reference("t", float(df_small))
     else:
-        crit = st.norm.ppf(1 - alpha / 2)
-        p = _normal_p(est, se)
+        interval = _normal_interval(est, se, conf_level)
         details["se_type"] = "sandwich (propensity estimation accounted for), normal reference (as Stata teffects)"
-        reference = Reference("normal")
     if len(rows.y) < 50:
         notes.append(Message("note_sandwich_small", n=len(rows.y)))
-    return (est - crit * se, est + crit * se), p, se, reference
+    return interval
 
 
 def _bootstrap_interval(
@@ -272,8 +258,8 @@ def _bootstrap_interval(
     seed: int,
     details: dict,
     notes: list[str],
-):
-    """(interval, p-value, standard error, reference) from a pairs bootstrap stratified by treatment
+) -> _Interval:
+    """The interval from a pairs bootstrap stratified by treatment
     group (propensity model refitted in each resample; percentile interval, normal p-value). Clusters
     are not resampled (a note says so); a resample that cannot be estimated is an EffectError."""
     idx_t = np.flatnonzero(rows.t == 1)
@@ -292,15 +278,7 @@ def _bootstrap_interval(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        boot = st.bootstrap(
-            (idx_t, idx_c),
-            stat,
-            n_resamples=n_boot,
-            vectorized=False,
-            confidence_level=conf_level,
-            method="percentile",
-            rng=np.random.default_rng(seed),
-        )
+        boot = _percentile_bootstrap((idx_t, idx_c), stat, n_boot, conf_level, seed)
     ci = (boot.confidence_interval.low, boot.confidence_interval.high)
     if failures or not np.all(np.isfinite(ci)):
         raise EffectError(
@@ -314,4 +292,4 @@ def _bootstrap_interval(
     notes.append(Message("note_bootstrap_normal_p"))
     if rows.groups is not None:
         notes.append(Message("note_bootstrap_clusters_ignored"))
-    return ci, _normal_p(est, se), se, Reference("percentile bootstrap")
+    return _Interval(est, ci, _normal_p(est, se), se, Reference("percentile bootstrap"), conf_level)

@@ -9,6 +9,7 @@ or that are exact linear combinations of earlier terms, are dropped with a note.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -26,7 +27,8 @@ _QR_RANK_ROWS = 5_000  # above this many rows column ranks come from one QR fact
 class _Prepared:
     """The complete rows an estimator works on: outcome `y` (outcome units), treatment `t` (0/1),
     covariate design `X`, cluster labels `groups` (None: independent rows), the rows' `index` in the
-    caller's frame and the notes gathered so far (rows and terms dropped)."""
+    caller's frame and the notes gathered so far (rows and terms dropped); `outcome` and `treatment`:
+    the column names as the caller gave them."""
 
     y: np.ndarray
     t: np.ndarray
@@ -37,6 +39,8 @@ class _Prepared:
     covariates: tuple[str, ...]
     treatment_name: str = "treatment"
     extra: pd.DataFrame | None = None  # propensity-model covariate design, when it differs
+    outcome: Any = None
+    treatment: Any = None
 
 
 def _check_columns(data: pd.DataFrame, names: Iterable[str]) -> None:
@@ -248,6 +252,8 @@ def _prepare(
         notes=notes,
         covariates=tuple(covariates),
         treatment_name=str(treatment),
+        outcome=outcome,
+        treatment=treatment,
     )
 
 
@@ -282,6 +288,20 @@ def _normal_p(estimate: float, se: float) -> float:
     return float(2 * st.norm.sf(abs(estimate / se)))
 
 
+def _percentile_bootstrap(samples: tuple, stat, n_boot: int, conf_level: float, seed: int):
+    """scipy's percentile bootstrap of `stat`, called once per resample of `samples` (not vectorised),
+    its generator seeded with `seed`."""
+    return st.bootstrap(
+        samples,
+        stat,
+        n_resamples=n_boot,
+        vectorized=False,
+        confidence_level=conf_level,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+
+
 def _reference_of(fit: Any) -> Reference:
     """The distribution a statsmodels results object's `conf_int` uses: t(df_resid) or normal."""
     return Reference("t", float(fit.df_resid)) if fit.use_t else Reference("normal")
@@ -294,49 +314,85 @@ def _estimand(value: Any) -> str:
     return v
 
 
+@dataclass(frozen=True)
+class _Interval:
+    """An estimate with its two-sided interval at `conf_level` (0.95 = 95 %), on the result's scale:
+    `ci` = (low, high), the p-value of "no effect", the standard error (None: none) and the
+    `reference` distribution the interval was built from."""
+
+    estimate: float
+    ci: tuple[float, float]
+    p_value: float
+    std_error: float | None
+    reference: Reference
+    conf_level: float
+
+
+def _t_interval(estimate: float, se: float, df: float, conf_level: float) -> _Interval:
+    """estimate ± t(df) quantile × se, two-sided t(df) p-value (NaN without a positive se)."""
+    alpha = 1 - conf_level
+    crit = float(st.t.ppf(1 - alpha / 2, df))
+    p = float(2 * st.t.sf(abs(estimate / se), df)) if se > 0 else float("nan")
+    return _Interval(
+        estimate, (estimate - crit * se, estimate + crit * se), p, se, Reference("t", float(df)), conf_level
+    )
+
+
+def _normal_interval(estimate: float, se: float, conf_level: float) -> _Interval:
+    """estimate ± normal quantile × se, two-sided normal p-value (`_normal_p`)."""
+    alpha = 1 - conf_level
+    crit = st.norm.ppf(1 - alpha / 2)
+    ci = (estimate - crit * se, estimate + crit * se)
+    return _Interval(estimate, ci, _normal_p(estimate, se), se, Reference("normal"), conf_level)
+
+
+def _percent_change(log_scale: _Interval, details: dict) -> _Interval:
+    """The interval of exp(d) − 1 (a fraction) from that of a log-scale difference d: bounds mapped,
+    standard error by the delta method exp(d)·se, same p-value and reference. d's own numbers are
+    recorded in `details["log_scale"]`."""
+    b, (low, high), se = log_scale.estimate, log_scale.ci, log_scale.std_error
+    details["log_scale"] = {"estimate": b, "ci_low": float(low), "ci_high": float(high), "std_error": se}
+    ci = (math.expm1(low), math.expm1(high))
+    return _Interval(math.expm1(b), ci, log_scale.p_value, math.exp(b) * se, log_scale.reference, log_scale.conf_level)
+
+
 def _result(
     prep: _Prepared,
-    *,
-    outcome: str,
-    treatment: str,
     method: str,
     estimand: str,
-    estimate: float,
-    ci: tuple[float, float],
-    p_value: float,
-    std_error: float | None,
     scale: str,
-    covariates: tuple[str, ...],
-    conf_level: float,
+    interval: _Interval,
     notes: list[str],
     details: dict,
-    reference: Reference,
+    *,
     model: Any = None,
     t: np.ndarray | None = None,
+    covariates: tuple[str, ...] | None = None,
 ) -> EffectResult:
-    """The EffectResult of an estimator, every field named (as `EffectResult` names it; `ci` = (low,
-    high)); the counts come from `prep`, or from `t`, the treatment of the rows used when they are
-    not all of `prep`'s (trimming)."""
+    """The EffectResult of an estimator: `method`, `estimand`, `scale` as `EffectResult` names them,
+    the numbers from `interval`; outcome, treatment, covariates (unless given: the difference in
+    means uses none) and the counts come from `prep`, or the counts from `t`, the treatment of the
+    rows used when they are not all of `prep`'s (trimming)."""
     t = prep.t if t is None else t
     return EffectResult(
-        outcome=outcome,
-        treatment=treatment,
+        outcome=prep.outcome,
+        treatment=prep.treatment,
         method=method,
         estimand=estimand,
-        estimate=float(estimate),
-        ci_low=float(ci[0]),
-        ci_high=float(ci[1]),
-        p_value=float(p_value),
-        std_error=None if std_error is None else float(std_error),
+        estimate=float(interval.estimate),
+        ci_low=float(interval.ci[0]),
+        ci_high=float(interval.ci[1]),
+        p_value=float(interval.p_value),
+        std_error=None if interval.std_error is None else float(interval.std_error),
         n=int(len(t)),
         n_treated=int(t.sum()),
         n_control=int(len(t) - t.sum()),
         scale=scale,
-        covariates=covariates,
-        conf_level=conf_level,
+        covariates=prep.covariates if covariates is None else covariates,
+        conf_level=interval.conf_level,
         notes=notes,
         details=details,
         model=model,
-        reference=reference,
+        reference=interval.reference,
         rows=prep.index if len(t) == len(prep.index) else None,
     )

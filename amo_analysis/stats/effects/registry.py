@@ -67,6 +67,17 @@ class Method:
         return {**self.options, **options}
 
 
+#: the options of both weighting methods, with their defaults
+_WEIGHTING_OPTIONS = {
+    "estimand": "ATE",
+    "trim": None,
+    "ci": "sandwich",
+    "small_sample": True,
+    "n_resamples": DEFAULTS.weighting_resamples,
+    "propensity_covariates": None,
+    "link": "logit",
+}
+
 _WEIGHTING_DOC = (
     "trim None, a propensity band such as (0.05, 0.95) or True (`EXTREME_PROPENSITY`); "
     "ci 'sandwich' (alias 'gmm') or 'bootstrap'; small_sample True: SE × sqrt(n/(n−k)) "
@@ -105,30 +116,14 @@ REGISTRY: Mapping[str, Method] = MappingProxyType(
             Method(
                 "ipw",
                 _ipw,
-                {
-                    "estimand": "ATE",
-                    "trim": None,
-                    "ci": "sandwich",
-                    "small_sample": True,
-                    "n_resamples": DEFAULTS.weighting_resamples,
-                    "propensity_covariates": None,
-                    "link": "logit",
-                },
+                _WEIGHTING_OPTIONS,
                 "estimand 'ATE' or 'ATT'; " + _WEIGHTING_DOC,
                 subsample_words=Message("note_subject_ipw"),
             ),
             Method(
                 "aipw",
                 _aipw,
-                {
-                    "estimand": "ATE",
-                    "trim": None,
-                    "ci": "sandwich",
-                    "small_sample": True,
-                    "n_resamples": DEFAULTS.weighting_resamples,
-                    "propensity_covariates": None,
-                    "link": "logit",
-                },
+                _WEIGHTING_OPTIONS,
                 "estimand 'ATE' only; " + _WEIGHTING_DOC,
                 subsample_words=Message("note_subject_aipw"),
             ),

@@ -20,7 +20,16 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning, IterationLimitWa
 
 from amo_analysis.i18n import Message
 from amo_analysis.stats import robust
-from amo_analysis.stats.effects.prepare import _exog, _normal_p, _reference_of, _require_rows, _result
+from amo_analysis.stats.effects.prepare import (
+    _exog,
+    _Interval,
+    _normal_p,
+    _percentile_bootstrap,
+    _reference_of,
+    _require_rows,
+    _result,
+    _t_interval,
+)
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 
 
@@ -65,32 +74,13 @@ def _ols(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
             "carry no information on it (every cluster holds only one treatment value and no other "
             "cluster to compare within, or the fit is exact)."
         )
-    crit = float(st.t.ppf(1 - alpha / 2, df))
     details["df"] = float(df)
     details["coefficients"] = dict(zip(names, map(float, fit.params)))
     details["assumption"] = "constant effect, outcome linear in the covariates"
     details["r_squared"] = float(fit.rsquared)
     details["residual_sd"] = float(math.sqrt(fit.mse_resid)) if fit.df_resid > 0 else float("nan")
     details["ratio_of_means"] = _ratio_of_means(np.asarray(fit.params), vcov, X, j, df_of, alpha)
-    p = float(2 * st.t.sf(abs(b / se), df))
-    return _result(
-        prep,
-        outcome=outcome,
-        treatment=treatment,
-        method="ols",
-        estimand="ATE",
-        estimate=b,
-        ci=(b - crit * se, b + crit * se),
-        p_value=p,
-        std_error=se,
-        scale="difference",
-        covariates=prep.covariates,
-        conf_level=conf_level,
-        notes=notes,
-        details=details,
-        model=fitted,
-        reference=Reference("t", float(df)),
-    )
+    return _result(prep, "ols", "ATE", "difference", _t_interval(b, se, df, conf_level), notes, details, model=fitted)
 
 
 def _ratio_of_means(params: np.ndarray, vcov: np.ndarray, X: np.ndarray, j: int, df_of, alpha: float) -> dict:
@@ -170,9 +160,8 @@ def _quantile(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
     details: dict = {"quantile": q, "coefficients": dict(zip(names, map(float, res.params)))}
     if ci_kind == "analytic":
         ci = tuple(res.conf_int(alpha=alpha)[j])
-        se, p = float(res.bse[j]), float(res.pvalues[j])
+        interval = _Interval(estimate, ci, float(res.pvalues[j]), float(res.bse[j]), _reference_of(res), conf_level)
         details["se_type"] = "QuantReg robust kernel sandwich (Hall–Sheather bandwidth)"
-        reference = _reference_of(res)
     elif ci_kind == "bootstrap":
         n_boot = int(opts["n_resamples"])
 
@@ -182,44 +171,18 @@ def _quantile(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
                 warnings.simplefilter("ignore")
                 return _quantreg_fit(prep.y[idx], X[idx], q).params[j]
 
-        boot = st.bootstrap(
-            (np.arange(len(prep.y)),),
-            stat,
-            n_resamples=n_boot,
-            vectorized=False,
-            confidence_level=conf_level,
-            method="percentile",
-            rng=np.random.default_rng(seed),
-        )
+        boot = _percentile_bootstrap((np.arange(len(prep.y)),), stat, n_boot, conf_level, seed)
         ci = (boot.confidence_interval.low, boot.confidence_interval.high)
         se = float(boot.standard_error)
-        p = _normal_p(estimate, se)
+        interval = _Interval(estimate, ci, _normal_p(estimate, se), se, Reference("percentile bootstrap"), conf_level)
         details.update({"se_type": "pairs bootstrap (percentile interval)", "bootstrap_reps": n_boot, "seed": seed})
-        reference = Reference("percentile bootstrap")
         notes.append(Message("note_bootstrap_normal_p"))
     else:
         raise EffectError(f"ci must be 'analytic' or 'bootstrap' for quantile; got {opts['ci']!r}.")
     if prep.groups is not None:
         notes.append(Message("note_quantreg_clusters_ignored"))
     estimand = f"quantile {q:g} difference" + (" (conditional)" if prep.X.shape[1] else "")
-    return _result(
-        prep,
-        outcome=outcome,
-        treatment=treatment,
-        method="quantile",
-        estimand=estimand,
-        estimate=estimate,
-        ci=ci,
-        p_value=p,
-        std_error=se,
-        scale="difference",
-        covariates=prep.covariates,
-        conf_level=conf_level,
-        notes=notes,
-        details=details,
-        model=res,
-        reference=reference,
-    )
+    return _result(prep, "quantile", estimand, "difference", interval, notes, details, model=res)
 
 
 def _quantreg_fit(y: np.ndarray, X: np.ndarray, q: float):
