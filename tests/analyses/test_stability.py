@@ -13,6 +13,7 @@ from amo_analysis.analyses import practice_effects as pe
 from amo_analysis.analyses import stability
 from amo_analysis.ingest import privacy
 from amo_analysis.paths import SAMPLE_PORTFOLIO
+from amo_analysis.report import show_effects
 from amo_analysis.report.stability import stability_sentence
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.ingest.model_columns import with_model_columns
@@ -143,7 +144,7 @@ def test_one_organisation_carrying_the_effect_is_named_unless_it_is_hidden():
     hidden = pe.claims_for(data, COVARIATES, claims=claims, stability=True, public={"Beta", "Gamma"}).iloc[0]
     assert hidden["stability"] == stability.ONE_ORGANISATION
     assert hidden["decisive"] == [] and hidden["decisive_hidden"] == 1
-    record = pe.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), pd.DataFrame([hidden]))[0]
+    record = show_effects.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), pd.DataFrame([hidden]))[0]
     assert "Alpha" not in repr(record)
     for lang in ("en", "fr"):
         assert "Alpha" not in stability_sentence(record, lang) and stability_sentence(record, lang)
@@ -160,7 +161,7 @@ def test_pseudonymised_ids_are_the_ones_named(sample):
 
 def test_records_carry_the_fields(sample):
     table = pe.claims_for(sample, claims=DRIFT, stability=True)
-    records = pe.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), table)
+    records = show_effects.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), table)
     pp = next(r for r in records if r["name"] == "claim.amo_budget_drift.pp")
     assert pp["stability"] == "rests on one project" and pp["decisive"][0] == "PRJ-0041"
     assert isinstance(pp["loo_low"], float) and pp["loo_low"] <= pp["value"] <= pp["loo_high"]

@@ -8,6 +8,7 @@ import pytest
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import design
 from amo_analysis.analyses import practice_effects as pe
+from amo_analysis.report import show_effects
 
 COVARIATES = ["log_budget", "complexity", "organisation"]
 
@@ -41,8 +42,8 @@ def test_practice_decided_per_organisation_drops_organisation_and_clusters():
     assert d.level == design.ORGANISATION and d.share_within == 0
     assert "organisation" not in d.covariates and d.dropped_organisation
     assert d.cluster == "organisation" and d.n_with == 3 and d.n_without == 3 and d.enough
-    assert "decided per organisation" in pe.design_text(d)
-    assert "se décide par organisation" in pe.design_text(d, "fr")
+    assert "decided per organisation" in show_effects.design_text(d)
+    assert "se décide par organisation" in show_effects.design_text(d, "fr")
 
 
 def test_practice_varying_within_organisations_keeps_fixed_effects_without_clustering():
@@ -81,4 +82,4 @@ def test_one_organisation_with_the_practice_gives_no_verdict_and_says_how_many_a
     assert (claims["verdict"] == claims_mod.INCONCLUSIVE).all()
     assert claims["note"].str.contains("Too few organisations for any verdict: 1 organisation").all()
     assert claims["organisations_needed"].notna().any()
-    assert "Too few organisations" in pe.design_text(d)
+    assert "Too few organisations" in show_effects.design_text(d)
