@@ -5,24 +5,27 @@ log-normal AFT for the duration ratio when running projects are counted) with a 
 detectable effects of the portfolio (`detectable_effects`).
 
 The estimates it reads are `practice_effects.estimate_all`'s table; `practice_effects.claims_for` draws
-the whole check from a portfolio. All numbers are fractions (percent change or percentage points, as
+the whole check from a portfolio and returns it as a `ClaimsCheck` (a result object read like a
+statsmodels result: a short repr, an HTML table, `summary()`, and `summary_frame()`, the table). All numbers are fractions (percent change or percentage points, as
 the `scale` column says)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from amo_analysis.analyses.practice_effects import AFT_METHOD, MEAN_PCT, PCT, PRIMARY_METHODS, READING_SCALE, SPECS
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import Message, join_sentences
+from amo_analysis.i18n import Message, join_sentences, localise
+from amo_analysis.results_display import ResultDisplay, number
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import power
 from amo_analysis.stats.design import MIN_ORGANISATIONS_PER_GROUP, AssignmentDesign
 
-__all__ = ["primary_rows", "claims_check", "detectable_effects"]
+__all__ = ["ClaimsCheck", "primary_rows", "claims_check", "detectable_effects"]
 
 
 def primary_rows(estimates: pd.DataFrame) -> pd.DataFrame:
@@ -252,3 +255,60 @@ def detectable_effects(estimates: pd.DataFrame, alpha: float = 0.05, power_level
             row.update(mde_decrease=-mde, mde_increase=mde)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class ClaimsCheck(ResultDisplay):
+    """The claims check of one portfolio (`practice_effects.claims_for`), read like a statsmodels result:
+    a one-line repr (claims, verdicts, projects, design), an HTML table and `summary()` (one row per claim
+    reading: verdict, estimate and interval beside the claimed value, fractions on the reading's
+    scale; notes under it), and `summary_frame()`: the `claims_check` table (with the leave-one-out
+    columns of `stability.claims_stability` when the check was asked for them). `design` is the
+    assignment design the check used."""
+
+    table: pd.DataFrame
+    design: AssignmentDesign
+
+    def _display_title(self) -> str:
+        return "Claims check"
+
+    def _projects(self) -> str:
+        return str(int(self.table["n_projects"].iloc[0])) if len(self.table) else "0"
+
+    def _design_words(self) -> str:
+        cluster = f", clustered by {self.design.cluster}" if self.design.cluster else ""
+        return f"{self.design.level}{cluster}"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        rows = [
+            ("Projects", self._projects()),
+            ("Design", self._design_words()),
+            ("Covariates", ", ".join(self.design.covariates) or "none"),
+        ]
+        for _, row in self.table.iterrows():
+            method = str(row["method"]).upper() or "–"
+            interval = f"[{number(row['ci_low'], 3)}, {number(row['ci_high'], 3)}]"
+            rows.append(
+                (
+                    row["claim"],
+                    f"{row['verdict']}: {number(row['estimate'], 3)} {interval} vs claimed "
+                    f"{number(row['claimed'], 3)} ({method}, {row['scale']})",
+                )
+            )
+        return rows
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        verdicts = self.table["verdict"].value_counts(sort=False) if len(self.table) else {}
+        return [
+            ("Claims", str(len(self.table))),
+            ("Verdicts", ", ".join(f"{verdict} {count}" for verdict, count in verdicts.items()) or "none"),
+            ("Projects", self._projects()),
+            ("Design", self._design_words()),
+        ]
+
+    def _display_notes(self, lang: str = "en") -> list[str]:
+        return [f"{row['claim']}: {localise(row['note'], lang)}" for _, row in self.table.iterrows() if row["note"]]
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The claims check table (a copy): one row per claim reading, `claims_check`'s columns."""
+        return self.table.copy()

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,9 @@ from amo_analysis.stats.design import AssignmentDesign, assignment_design
 from amo_analysis.errors import InputError
 from amo_analysis.i18n import TRANSLATIONS, Message, join_sentences, localise, translate
 from amo_analysis.ingest.model_columns import default_covariates, with_model_columns
+
+if TYPE_CHECKING:
+    from amo_analysis.analyses.claims_check import ClaimsCheck
 
 __all__ = [
     "SPECS",
@@ -64,7 +68,7 @@ PCT, PP, MEAN_PCT = "percent change", "percentage points", "percent change of th
 READING_SCALE = {"relative": PCT, "pp": PP, "relative_mean": MEAN_PCT}
 PRIMARY_METHODS = ("ols",)  # the estimate the claims check uses: size measured (tests/stats/test_claims_size.py)
 #: the censoring-aware estimate of the duration ratio (`stats.effects.aft`): the claims check reads the
-#: relative delay claim from it when the fit counts running projects (`primary_rows`), else from OLS
+#: relative delay claim from it when the fit counts running projects (`claims_check.primary_rows`), else from OLS
 AFT_METHOD = "lognormal_aft"
 #: columns `censored_duration` adds: duration ratio (finished: actual / planned; running: elapsed /
 #: planned, a lower bound) and whether the project has finished
@@ -395,13 +399,13 @@ def claims_for(
     treatment: str = "amo",
     stability: bool = False,
     public: set | None = None,
-) -> pd.DataFrame:
+) -> "ClaimsCheck":
     """The claims check alone, as the effects notebook draws it: the assignment design
     (`design_for`), the OLS fits of `PRIMARY_METHODS` and, when running projects have a known elapsed
     time, the AFT fit of the duration ratio, and `claims_check.claims_check`. What the size and
     power simulations of the test suite run on each simulated portfolio. With `stability`, the
     leave-one-out columns of `stability.claims_stability` too (`public`: organisations that may be
-    named)."""
+    named). Returns a `claims_check.ClaimsCheck`: its `summary_frame()` is the table."""
     if "log_budget" not in data and "budget_planned" in data:
         data = with_model_columns(data)
     design = design_for(data, resolve_covariates(data, covariates), cluster, treatment)
@@ -414,14 +418,14 @@ def claims_for(
         methods=PRIMARY_METHODS + ((AFT_METHOD,) if running_count(data, treatment) else ()),
         keep=fits,
     )
-    from amo_analysis.analyses.claims_check import claims_check  # the claims check reads this module's SPECS
+    from amo_analysis.analyses.claims_check import ClaimsCheck, claims_check  # it reads this module's SPECS
 
     checked = claims_check(estimates, len(data), claims=claims, design=design)
-    if not stability:
-        return checked
-    from amo_analysis.analyses.stability import claims_stability  # stability builds on this module
+    if stability:
+        from amo_analysis.analyses.stability import claims_stability  # stability builds on this module
 
-    return claims_stability(data, checked, design, fits, treatment, public)
+        checked = claims_stability(data, checked, design, fits, treatment, public)
+    return ClaimsCheck(checked, design)
 
 
 # --------------------------------------------------------------------------------------------

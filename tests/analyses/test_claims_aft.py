@@ -71,7 +71,7 @@ def _live_frame(n: int, seed: int, effect: float, **options) -> pd.DataFrame:
 
 
 def test_sample_delay_claim_is_read_from_the_aft(sample):
-    claims = pe.claims_for(sample)
+    claims = pe.claims_for(sample).summary_frame()
     delay = _claim(claims)
     assert int(sample["running"].sum()) == 5
     assert delay["method"] == pe.AFT_METHOD
@@ -110,7 +110,7 @@ def test_sample_has_the_aft_effect_record(sample):
 @pytest.mark.parametrize("how", ["finished only", "no elapsed time"])
 def test_without_censored_projects_the_claim_keeps_ols_exactly(sample, how):
     data = sample[~sample["running"]] if how == "finished only" else sample.assign(elapsed_days=np.nan)
-    claims = pe.claims_for(data)
+    claims = pe.claims_for(data).summary_frame()
     delay = _claim(claims)
     assert delay["method"] == "ols"
     design = pe.design_for(data, pe.resolve_covariates(data))
@@ -138,7 +138,7 @@ def test_planted_live_portfolio_recovers_the_delay_effect(seed):
     effect = math.log(1.2)  # the practice makes projects 20 % longer relative to plan
     data = _live_frame(160, seed, effect)
     assert 0.3 < data["running"].mean() < 0.7
-    claims = pe.claims_for(data, covariates=[])
+    claims = pe.claims_for(data, covariates=[]).summary_frame()
     delay = _claim(claims)
     assert delay["method"] == pe.AFT_METHOD
     assert delay["ci_low"] <= 0.2 <= delay["ci_high"], (delay["estimate"], delay["ci_low"], delay["ci_high"])
@@ -169,7 +169,7 @@ def test_aft_claim_is_unbiased_where_finished_only_ols_is_not():
 
 
 def test_aft_reading_has_the_stability_fields(sample):
-    claims = pe.claims_for(sample, stability=True)
+    claims = pe.claims_for(sample, stability=True).summary_frame()
     delay = _claim(claims)
     assert delay["method"] == pe.AFT_METHOD
     assert all(c in claims for c in STABILITY_COLUMNS)
@@ -219,7 +219,7 @@ def test_decisive_projects_of_the_aft_reading_match_brute_force(seed, ratio):
     from amo_analysis.stats import claims as claims_mod
 
     data = _live_frame(40, seed, math.log(ratio))
-    delay = _claim(pe.claims_for(data, covariates=[], stability=True))
+    delay = _claim(pe.claims_for(data, covariates=[], stability=True).summary_frame())
     assert delay["method"] == pe.AFT_METHOD
     design = pe.design_for(data, [])
     fit = pe.aft_fit(data, design.covariates, design.cluster)

@@ -92,7 +92,7 @@ def test_a_claims_files_claim_is_checked_and_labelled_with_its_paraphrase(tmp_pa
         encoding="utf-8",
     )
     data = derive_metrics(make_portfolio(150, 5))
-    claims = pe.claims_for(data, claims=pe.effect_claims(str(path)))
+    claims = pe.claims_for(data, claims=pe.effect_claims(str(path))).summary_frame()
     assert list(claims["claim"]).index("rival_budget.relative") == 3  # after the three readings of −18 %
     ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_test", run_dir=tmp_path, lang="fr")
     ctx.keep(show_effects.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), claims, lang="fr"))
