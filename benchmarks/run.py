@@ -213,7 +213,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     from amo_analysis.analyses import roi
     from amo_analysis.analyses import article
     from amo_analysis.ingest import sources
-    from amo_analysis.analyses import practice_effects as pe
+    from amo_analysis.analyses import claims_check, practice_effects as pe
     from amo_analysis.report.run_context import svg_text
 
     times: dict[str, float] = {}
@@ -258,8 +258,8 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     def effects_balance_claims():
         pe.weighted_balance(d_effects, covs)
         est = pd.concat(estimates, ignore_index=True)
-        claims = pe.claims_check(est, len(d_effects))
-        pe.detectable_effects(est)
+        claims = claims_check.claims_check(est, len(d_effects))
+        claims_check.detectable_effects(est)
         fig = plots.effects_forest(est, claims)
         svg_text(fig)
         plt.close(fig)

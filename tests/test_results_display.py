@@ -55,11 +55,12 @@ def results(portfolio, data):
         "evalue": (sensitivity.evalue(1.5, 1.1, 2.0), ["E-value", "1.5 [1.1, 2]"]),
         "claim": (claims.as_claim_of("amo_budget_drift.relative"), ["-18.0%", "budget_drift (relative reading)"]),
         "registered_claim": (amo.load_register()[0], ["Registered claim", "Readings"]),
+        "claims_check": (amo.claims_for(data), ["Claims check", "amo_budget_drift.relative", "vs claimed", "Design"]),
     }
 
 
 NAMES = ["portfolio", "effect", "percent", "subgroups", "interaction", "roi", "random_effects", "hill", "gpd"]
-NAMES += ["refutation", "evalue", "claim", "registered_claim"]
+NAMES += ["refutation", "evalue", "claim", "registered_claim", "claims_check"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -89,7 +90,18 @@ def test_summary_is_text_and_html_and_names_what_was_computed(results, name):
 
 
 @pytest.mark.parametrize(
-    "name", ["subgroups", "interaction", "roi", "random_effects", "hill", "refutation", "evalue", "registered_claim"]
+    "name",
+    [
+        "subgroups",
+        "interaction",
+        "roi",
+        "random_effects",
+        "hill",
+        "refutation",
+        "evalue",
+        "registered_claim",
+        "claims_check",
+    ],
 )
 def test_tabular_results_have_a_summary_frame(results, name):
     frame = results[name][0].summary_frame()
@@ -104,6 +116,8 @@ def test_the_summary_frames_hold_the_results_values(results):
     assert hill.summary_frame().iloc[0]["alpha"] == hill.alpha and np.isnan(hill.summary_frame().iloc[0]["scale"])
     e = results["evalue"][0]
     assert e.summary_frame().iloc[0]["point"] == e.point
+    check = results["claims_check"][0]
+    assert check.summary_frame().equals(check.table) and check.summary_frame() is not check.table
     roi = results["roi"][0]
     assert roi.summary_frame().set_index("name").loc["saving", "value"] == pytest.approx(
         roi.expectations()["saving"].mean()

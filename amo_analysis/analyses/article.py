@@ -232,7 +232,7 @@ class _Cache:
                 self.cluster,
                 claims=practice_effects.effect_claims(self.claims_file),
                 stability=True,
-            ),
+            ).summary_frame(),
         )
 
     def pitfall_effects(self, covariates=None) -> pd.DataFrame:

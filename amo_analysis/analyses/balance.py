@@ -1,6 +1,7 @@
 """Balance additions of the effects notebook (`02_amo_effects`): variance ratios of each covariate between
 the groups before and after inverse-probability weighting (flagged outside `VARIANCE_RATIO_RANGE`, 0.5–2),
-and Kish's effective sample size of the weights per group, (Σw)² ÷ Σw².
+and Kish's effective sample size of the weights per group, (Σw)² ÷ Σw². The notebook's tables are in
+`report.show_balance`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ import numpy as np
 import pandas as pd
 
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import (
-    translate,
-)
 from amo_analysis.stats import effects
 from amo_analysis.stats import sensitivity as sens
 
@@ -91,27 +89,6 @@ def variance_ratio_table(
     return out
 
 
-def variance_ratio_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Readable variance-ratio table (flags as yes / no)."""
-    if table.empty:
-        out = pd.DataFrame()
-        out.attrs = dict(table.attrs)
-        return out
-
-    def flag(v):
-        return "–" if pd.isna(v) else translate("yes" if v else "no", lang)
-
-    return pd.DataFrame(
-        {
-            translate("covariate", lang): table["covariate"],
-            translate("sens_vr_unweighted", lang): table["variance_ratio"],
-            translate("sens_vr_flag_unweighted", lang): table["flagged"].map(flag),
-            translate("sens_vr_weighted", lang): table["variance_ratio_weighted"],
-            translate("sens_vr_flag_weighted", lang): table["flagged_weighted"].map(flag),
-        }
-    )
-
-
 def weights_ess(
     data: pd.DataFrame, covariates, treatment: str = "amo", weights=None, why: str | None = None
 ) -> pd.DataFrame:
@@ -136,24 +113,3 @@ def weights_ess(
         empty.attrs["why"] = f"Effective sample size not computed: {exc}"
         return empty
     return table.reset_index()
-
-
-def ess_display(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> pd.DataFrame:
-    """Readable effective-sample-size table."""
-    if table.empty:
-        out = pd.DataFrame()
-        out.attrs = dict(table.attrs)
-        return out
-    words = {
-        "treated": translate("with", lang, practice=practice),
-        "control": translate("without", lang, practice=practice),
-        "all": translate("all_projects", lang),
-    }
-    return pd.DataFrame(
-        {
-            translate("group", lang): table["group"].map(words),
-            translate("n", lang): table["n"],
-            translate("sens_ess", lang): table["ess"],
-            translate("sens_ess_share", lang): table["ess_share"],
-        }
-    )

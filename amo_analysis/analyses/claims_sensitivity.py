@@ -40,9 +40,7 @@ additions beside the SMDs are in `analyses.balance`.
 
 Every random step takes the run's `seed`. Nothing is compared with a language name.
 
-Size: a little over 600 lines because each claim reading's fit, its benchmark bounds, its verdict,
-sentence and records share the reading's scale and transform (`ClaimReading`); the refutations and the
-balance additions are in their own modules.
+The sentences, the table, the check text and the records are in `report.show_sensitivity`.
 """
 
 from __future__ import annotations
@@ -56,14 +54,7 @@ import scipy.stats as st
 from statsmodels.regression.linear_model import OLS
 
 from amo_analysis.analyses import practice_effects as pe
-from amo_analysis.findings import number_or_none
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import (
-    TRANSLATIONS,
-    format_percent,
-    format_points,
-    translate,
-)
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import effects
 from amo_analysis.stats import sensitivity as sens
@@ -76,12 +67,6 @@ __all__ = [
     "ClaimsSensitivity",
     "claim_readings",
     "claims_sensitivity",
-    "sentence",
-    "sentences",
-    "sentences_markdown",
-    "sensitivity_display",
-    "sensitivity_text",
-    "sensitivity_records",
 ]
 
 ROBUST, DIRECTION, FRAGILE = "robust", "direction only", "fragile"
@@ -446,219 +431,3 @@ def claims_sensitivity(
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     summary["n"] = summary["n"].astype("int64")
     return ClaimsSensitivity(summary, pd.DataFrame(bounds, columns=BOUND_COLUMNS))
-
-
-# --------------------------------------------------------------------------------------------
-# Sentences and tables
-# --------------------------------------------------------------------------------------------
-
-
-def _share_text(value: float, lang: str) -> str:
-    """A share of residual variance as a percentage, one decimal below 10 %."""
-    return format_percent(value, lang, decimals=0 if value >= 0.095 else 1)
-
-
-def _reading_value(value: float, scale_name: str, lang: str) -> str:
-    if scale_name == pe.PP:
-        return format_points(value, lang)
-    return format_percent(value, lang, decimals=0 if abs(value) >= 0.095 else 1, signed=True)
-
-
-def _benchmark_words(name: str, lang: str) -> str:
-    key = f"sens_benchmark_{name}"
-    return translate(key, lang) if key in TRANSLATIONS else f"`{name}`"
-
-
-_VERDICT_KEYS = {
-    ROBUST: "sens_robust",
-    DIRECTION: "sens_direction",
-    FRAGILE: "sens_fragile",
-    UNCERTAIN: "sens_uncertain",
-    UNANCHORED: "sens_unanchored",
-}
-
-
-def sentence(row, lang: str = "en") -> str:
-    """The plain sentence of one `summary` row in `lang`, e.g. "Robust: an unmeasured factor would have
-    to explain more than 18 % of what is left of both the practice and the cost drift to erase the
-    estimate (−14 %, relative change) — more than the budget does (4 %)."."""
-    if row["verdict"] == NOT_ASSESSED:
-        return translate(
-            "sens_not_assessed",
-            lang,
-            about=translate(f"sens_about_{row['measure']}", lang),
-            reading=translate(pe.SCALE_KEYS[row["scale"]], lang),
-            why=row["note"],
-        )
-    values = {
-        "rv": _share_text(row["rv"], lang),
-        "rv_alpha": _share_text(row["rv_alpha"], lang),
-        "outcome": translate(f"sens_outcome_{row['measure']}", lang),
-        "estimate": _reading_value(row["estimate"], row["scale"], lang),
-        "reading": translate(pe.SCALE_KEYS[row["scale"]], lang),
-        "benchmark": _benchmark_words(row["benchmark"], lang) if row["benchmark"] else "",
-        "share": _share_text(row["benchmark_share"], lang) if row["benchmark"] else "",
-    }
-    return translate(_VERDICT_KEYS[row["verdict"]], lang, **values)
-
-
-def sentences(result: ClaimsSensitivity, lang: str = "en") -> list[str]:
-    """One sentence per claim reading, in `summary` order."""
-    return [sentence(row, lang) for _, row in result.summary.iterrows()]
-
-
-def sentences_markdown(result: ClaimsSensitivity, lang: str = "en") -> str:
-    """The sentences as a Markdown list, each after its claim and reading (or why there is none)."""
-    if result.summary.empty:
-        return translate("sens_nothing", lang)
-    lines = []
-    for _, row in result.summary.iterrows():
-        key = "claim_" + row["claim"].split(".")[0]
-        text = translate(key, lang) if key in TRANSLATIONS else row["text"]
-        head = translate("pe_claim_label", lang, text=text, reading=translate(pe.SCALE_KEYS[row["scale"]], lang))
-        lines.append(f"- **{head}** — {sentence(row, lang)}")
-    return "\n".join(lines)
-
-
-def sensitivity_display(result: ClaimsSensitivity, lang: str = "en") -> pd.DataFrame:
-    """Readable table: claim, reading, estimate, partial R², RV, RV at 5 %, E-value (point and
-    interval), strongest benchmark and its share, verdict (fractions shown as numbers, 3 decimals)."""
-    s = result.summary
-    return pd.DataFrame(
-        {
-            translate("pe_measure", lang): s["measure"].map(lambda m: translate(m, lang)),
-            translate("pe_reading", lang): s["scale"].map(lambda v: translate(pe.SCALE_KEYS[v], lang)),
-            translate("estimate", lang): s["estimate"],
-            translate("sens_partial_r2", lang): s["partial_r2"],
-            translate("sens_rv", lang): s["rv"],
-            translate("sens_rv_alpha", lang): s["rv_alpha"],
-            translate("sens_evalue", lang): s["evalue"],
-            translate("sens_evalue_ci", lang): s["evalue_ci"],
-            translate("sens_strongest", lang): [_benchmark_words(b, lang) if b else "–" for b in s["benchmark"]],
-            translate("sens_strongest_share", lang): s["benchmark_share"],
-            translate("pe_verdict", lang): s["verdict"].map(
-                lambda v: translate(f"sens_verdict_{v.replace(' ', '_')}", lang)
-            ),
-        }
-    )
-
-
-def sensitivity_text(result: ClaimsSensitivity, refutations: pd.DataFrame | None = None) -> str:
-    """Fixed-width text of the sensitivity numbers (3 decimals) and the refuters' verdicts, for the
-    notebook's regression check."""
-    s = result.summary[
-        [
-            "claim",
-            "coefficient",
-            "t",
-            "dof",
-            "partial_r2",
-            "rv",
-            "rv_alpha",
-            "evalue",
-            "benchmark",
-            "benchmark_share",
-            "verdict",
-        ]
-    ]
-    text = s.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="nan")
-    if refutations is not None and not refutations.empty:
-        r = refutations[["outcome", "key", "passed", "p_value"]]
-        text += "\n" + r.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="nan")
-    return text
-
-
-# --------------------------------------------------------------------------------------------
-# Records
-# --------------------------------------------------------------------------------------------
-
-
-def sensitivity_records(result: ClaimsSensitivity, lang: str = "en") -> list[dict]:
-    """The records, for each claim reading `<claim>` (e.g. `amo_budget_drift.relative`):
-
-    * `sensitivity.<claim>` (headline): value = RV (fraction), label = the plain sentence, `robustness`
-      = robust / direction only / fragile / uncertain / unanchored / not assessed, `benchmark`, `benchmark_share`;
-    * `sensitivity.<claim>.rv`, `.rv_alpha`, `.partial_r2` (fractions of residual variance);
-    * `sensitivity.<claim>.evalue` (risk-ratio scale; `evalue_ci` for the interval, `d`);
-    * `sensitivity.<claim>.bound.<benchmark>.<k>x`: the estimate on the reading's scale (its `unit`)
-      with its 95 % interval had a confounder k times as strong as the benchmark been adjusted for."""
-    records = []
-    method = translate("sens_method", lang)
-    for _, row in result.summary.iterrows():
-        name = f"sensitivity.{row['claim']}"
-        n = int(row["n"]) if row["n"] else None
-        records.append(
-            dict(
-                name=name,
-                value=number_or_none(row["rv"]),
-                n=n,
-                unit="fraction",
-                method=method,
-                label=sentence(row, lang),
-                robustness=row["verdict"],
-                benchmark=row["benchmark"],
-                benchmark_share=number_or_none(row["benchmark_share"]),
-                note=row["note"],
-                headline=True,
-            )
-        )
-        if row["verdict"] == NOT_ASSESSED:
-            continue
-        about = f"{translate(row['measure'], lang)} ({translate(pe.SCALE_KEYS[row['scale']], lang)})"
-        for part, key, unit in (
-            ("rv", "sens_rv", "fraction"),
-            ("rv_alpha", "sens_rv_alpha", "fraction"),
-            ("partial_r2", "sens_partial_r2", "fraction"),
-        ):
-            records.append(
-                dict(
-                    name=f"{name}.{part}",
-                    value=number_or_none(row[part]),
-                    n=n,
-                    unit=unit,
-                    method=method,
-                    label=f"{translate(key, lang)} — {about}",
-                    t=number_or_none(row["t"]),
-                    dof=number_or_none(row["dof"]),
-                    headline=False,
-                )
-            )
-        records.append(
-            dict(
-                name=f"{name}.evalue",
-                value=number_or_none(row["evalue"]),
-                n=n,
-                unit="ratio",
-                method=translate("sens_evalue_method", lang),
-                label=f"{translate('sens_evalue', lang)} — {about}",
-                evalue_ci=number_or_none(row["evalue_ci"]),
-                d=number_or_none(row["d"]),
-                headline=False,
-            )
-        )
-    for _, b in result.bounds[result.bounds["k"] > 0].iterrows():
-        label = translate(
-            "sens_bound_label",
-            lang,
-            k=f"{b['k']:g}",
-            benchmark=_benchmark_words(b["benchmark"], lang),
-            about=f"{translate(b['measure'], lang)} ({translate(pe.SCALE_KEYS[b['scale']], lang)})",
-        )
-        extra = {"note": b["note"]} if b["note"] else {}
-        records.append(
-            dict(
-                name=f"sensitivity.{b['claim']}.bound.{b['benchmark']}.{b['k']:g}x",
-                value=number_or_none(b["estimate"]),
-                ci_low=number_or_none(b["ci_low"]),
-                ci_high=number_or_none(b["ci_high"]),
-                unit=b["scale"],
-                method=method,
-                label=label,
-                r2dz_x=number_or_none(b["r2dz_x"]),
-                r2yz_dx=number_or_none(b["r2yz_dx"]),
-                reaches_zero=bool(b["reaches_zero"]),
-                headline=False,
-                **extra,
-            )
-        )
-    return records

@@ -14,7 +14,8 @@ measures what matters to a reader — how much one
 project decides the figure — where a fixed overrun threshold (+1000 %) or a tail fit's return level
 measures rarity: in a fat tail (α ≤ 2) large overruns are expected and the return level moves with
 every new project, so a rarity rule flags nothing exactly when a few projects dominate the mean. The
-`extreme_outlier` column of the portfolio (the fixed +1000 % flag) is kept as it is.
+`extreme_outlier` column of the portfolio (the fixed +1000 % flag) is kept as it is. The notebook's
+table and text are in `report.show_influential`.
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ import pandas as pd
 
 from amo_analysis.analyses import practice_effects as effects
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import SCALE_KEYS, translate
 from amo_analysis.stats.effects.prepare import _exog, _prepare
 from amo_analysis.stats import influence
 from amo_analysis.ingest.model_columns import with_model_columns
 
-__all__ = ["OUTCOMES", "weighty_projects", "weighty_display", "weighty_text"]
+__all__ = ["OUTCOMES", "weighty_projects"]
 
 #: (model outcome, measured value shown, reading)
 OUTCOMES = (
@@ -96,27 +96,3 @@ def weighty_projects(data: pd.DataFrame, covariates=None, cluster: str | None = 
                 }
             )
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def weighty_display(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> pd.DataFrame:
-    """Readable table of `weighty_projects`."""
-    return pd.DataFrame(
-        {
-            translate("pe_measure", lang): table["outcome"].map(lambda m: translate(m, lang, practice=practice)),
-            translate("pe_reading", lang): table["scale"].map(lambda s: translate(SCALE_KEYS[s], lang)),
-            translate("wp_project", lang): table["project_id"],
-            translate("wp_with_practice", lang, practice=practice): table["amo"].map(
-                lambda a: translate("yes" if a else "no", lang)
-            ),
-            translate("wp_value", lang): table["value"],
-            translate("wp_weight", lang): table["weight"],
-            translate("wp_weight_in_se", lang): table["weight_in_se"],
-            translate("wp_extreme", lang): table["extreme"].map(lambda e: translate("yes" if e else "no", lang)),
-        }
-    )
-
-
-def weighty_text(table: pd.DataFrame) -> str:
-    """Fixed-width text (3 decimals) for the notebook's regression check."""
-    shown = table[["outcome", "scale", "project_id", "value", "weight", "weight_in_se", "extreme"]]
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")

@@ -1,6 +1,6 @@
 """Verdicts that rest on one project or one organisation: leave-one-out for every claim reading.
 
-For each reading of the claims check (`effects.claims_check`: adjusted OLS, HC2 / CR2, Bell–McCaffrey
+For each reading of the claims check (`claims_check.claims_check`: adjusted OLS, HC2 / CR2, Bell–McCaffrey
 df) this module asks what the verdict would be without each project, and without each organisation:
 
 * the leave-one-out estimates are exact and analytic for every project and every organisation

@@ -1,6 +1,6 @@
 """The relative delay claim read from the log-normal AFT when projects are still running (issue #23).
 
-`effects.claims_check` takes `claim.amo_delay.relative` from the AFT of the duration ratio (running
+`claims_check.claims_check` takes `claim.amo_delay.relative` from the AFT of the duration ratio (running
 projects right-censored at elapsed / planned) when the fit counts running projects, else from OLS as
 before; `stability._aft_stability` gives that reading its leave-one-out fields (one-step deletions,
 exact refits of the candidates)."""
@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 
 from amo_analysis.analyses import practice_effects as pe
+from amo_analysis.analyses.claims_check import claims_check
 from amo_analysis.analyses.stability import STABILITY_COLUMNS
 from amo_analysis.ingest.portfolio import load_portfolio
 from amo_analysis.paths import SAMPLE_PORTFOLIO
+from amo_analysis.report import show_effects
 from amo_analysis.stats import influence
 from amo_analysis.stats.effects import estimate_effect
 from amo_analysis.synth_live import DAYS_PER_MONTH, live_portfolio
@@ -69,7 +71,7 @@ def _live_frame(n: int, seed: int, effect: float, **options) -> pd.DataFrame:
 
 
 def test_sample_delay_claim_is_read_from_the_aft(sample):
-    claims = pe.claims_for(sample)
+    claims = pe.claims_for(sample).summary_frame()
     delay = _claim(claims)
     assert int(sample["running"].sum()) == 5
     assert delay["method"] == pe.AFT_METHOD
@@ -83,7 +85,7 @@ def test_sample_delay_claim_is_read_from_the_aft(sample):
     assert set(claims.loc[claims["claim"] != DELAY, "method"]) == {"ols"}
     for lang, words in (("en", "at least as late as today"), ("fr", "au moins aussi en retard qu'aujourd'hui")):
         record = _record(
-            pe.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), claims, lang=lang), f"claim.{DELAY}"
+            show_effects.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), claims, lang=lang), f"claim.{DELAY}"
         )
         assert "AFT" in record["method"]
         assert words in record["note"]
@@ -92,7 +94,7 @@ def test_sample_delay_claim_is_read_from_the_aft(sample):
 
 def test_sample_has_the_aft_effect_record(sample):
     estimates = pe.estimate_all(sample, methods=("ols", pe.AFT_METHOD))
-    records = pe.effects_records(estimates)
+    records = show_effects.effects_records(estimates)
     aft = _record(records, "effect.log_duration_ratio.lognormal_aft.pct")
     ols = _record(records, "effect.log_duration_ratio.ols.pct")
     assert aft["n"] == ols["n"] + 5 and aft["ci_low"] < aft["value"] < aft["ci_high"]
@@ -108,7 +110,7 @@ def test_sample_has_the_aft_effect_record(sample):
 @pytest.mark.parametrize("how", ["finished only", "no elapsed time"])
 def test_without_censored_projects_the_claim_keeps_ols_exactly(sample, how):
     data = sample[~sample["running"]] if how == "finished only" else sample.assign(elapsed_days=np.nan)
-    claims = pe.claims_for(data)
+    claims = pe.claims_for(data).summary_frame()
     delay = _claim(claims)
     assert delay["method"] == "ols"
     design = pe.design_for(data, pe.resolve_covariates(data))
@@ -118,7 +120,7 @@ def test_without_censored_projects_the_claim_keeps_ols_exactly(sample, how):
     assert (delay["estimate"], delay["ci_low"], delay["ci_high"]) == (ols.estimate, ols.ci_low, ols.ci_high)
     assert "accelerated" not in str(delay["note"])
     # the same table the OLS-only check draws
-    only_ols = pe.claims_check(pe.estimate_all(data, design.covariates, methods=("ols",)), len(data), design=design)
+    only_ols = claims_check(pe.estimate_all(data, design.covariates, methods=("ols",)), len(data), design=design)
     pd.testing.assert_frame_equal(
         claims.drop(columns=["note"]).reset_index(drop=True), only_ols.drop(columns=["note"]).reset_index(drop=True)
     )
@@ -136,7 +138,7 @@ def test_planted_live_portfolio_recovers_the_delay_effect(seed):
     effect = math.log(1.2)  # the practice makes projects 20 % longer relative to plan
     data = _live_frame(160, seed, effect)
     assert 0.3 < data["running"].mean() < 0.7
-    claims = pe.claims_for(data, covariates=[])
+    claims = pe.claims_for(data, covariates=[]).summary_frame()
     delay = _claim(claims)
     assert delay["method"] == pe.AFT_METHOD
     assert delay["ci_low"] <= 0.2 <= delay["ci_high"], (delay["estimate"], delay["ci_low"], delay["ci_high"])
@@ -167,7 +169,7 @@ def test_aft_claim_is_unbiased_where_finished_only_ols_is_not():
 
 
 def test_aft_reading_has_the_stability_fields(sample):
-    claims = pe.claims_for(sample, stability=True)
+    claims = pe.claims_for(sample, stability=True).summary_frame()
     delay = _claim(claims)
     assert delay["method"] == pe.AFT_METHOD
     assert all(c in claims for c in STABILITY_COLUMNS)
@@ -179,7 +181,7 @@ def test_aft_reading_has_the_stability_fields(sample):
     exact = [pe.aft_fit(sample.drop(index=[r]), design.covariates, design.cluster).estimate for r in fit.rows]
     assert delay["loo_low"] == pytest.approx(min(exact), abs=1e-9)
     assert delay["loo_high"] == pytest.approx(max(exact), abs=1e-9)
-    record = _record(pe.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), claims), f"claim.{DELAY}")
+    record = _record(show_effects.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), claims), f"claim.{DELAY}")
     for field in ("stability", "decisive", "decisive_hidden", "loo_low", "loo_high"):
         assert field in record
 
@@ -217,7 +219,7 @@ def test_decisive_projects_of_the_aft_reading_match_brute_force(seed, ratio):
     from amo_analysis.stats import claims as claims_mod
 
     data = _live_frame(40, seed, math.log(ratio))
-    delay = _claim(pe.claims_for(data, covariates=[], stability=True))
+    delay = _claim(pe.claims_for(data, covariates=[], stability=True).summary_frame())
     assert delay["method"] == pe.AFT_METHOD
     design = pe.design_for(data, [])
     fit = pe.aft_fit(data, design.covariates, design.cluster)

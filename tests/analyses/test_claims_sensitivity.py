@@ -5,9 +5,6 @@ names, degenerate portfolios and the figure."""
 
 from __future__ import annotations
 
-import json
-import re
-from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,9 +18,7 @@ from amo_analysis.analyses import outcome_refutations as rf
 from amo_analysis.ingest.model_columns import with_model_columns
 from amo_analysis.i18n import translate
 from amo_analysis.ingest.metrics import derive_metrics
-from amo_analysis.paths import REPO_ROOT
-from amo_analysis.report import plots
-from amo_analysis.report.run_context import RunContext
+from amo_analysis.report import plots, show_balance, show_refutations, show_sensitivity
 from amo_analysis.stats import sensitivity as sens
 from amo_analysis.synth import PlantedEffects, make_portfolio
 
@@ -48,13 +43,18 @@ def synthetic(n: int, seed: int, **effects) -> pd.DataFrame:
     return with_model_columns(derive_metrics(make_portfolio(n, seed, effects=PlantedEffects(**effects))))
 
 
-@pytest.fixture(scope="module")
-def strong():
-    """A strong planted effect, practice assigned at random: nothing to confound it."""
+def strong_case():
+    """A strong planted effect, practice assigned at random: nothing to confound it: (data, design,
+    sensitivity, refutations)."""
     data = synthetic(400, 3, amo_log_cost=-0.45, amo_log_duration=-0.35, amo_adoption_logit=1.6, confounding=0.0)
     design = pe.design_for(data, pe.resolve_covariates(data, None))
     estimates = pe.estimate_all(data, design.covariates, cluster=design.cluster, methods=("ols",))
     return data, design, sa.claims_sensitivity(data, design, estimates), rf.refute_outcomes(data, design, seed=7)
+
+
+@pytest.fixture(scope="module")
+def strong():
+    return strong_case()
 
 
 def confounded(n: int = 600, seed: int = 11) -> pd.DataFrame:
@@ -144,7 +144,9 @@ def test_strong_planted_effect_is_robust(strong):
     for claim in READINGS:
         r = row(result, claim)
         assert r["verdict"] == sa.ROBUST, (claim, r["rv"], r["rv_alpha"], r["benchmark_share"])
-        assert sa.sentence(r, "en").startswith("Robust: an unmeasured factor would have to explain more than")
+        assert show_sensitivity.sentence(r, "en").startswith(
+            "Robust: an unmeasured factor would have to explain more than"
+        )
     cost = row(result, "amo_budget_drift.relative")
     assert cost["benchmark"] in ("log_budget", "complexity") and cost["rv_alpha"] > cost["benchmark_share"]
     # even 3x the strongest covariate leaves the interval away from 0
@@ -159,7 +161,7 @@ def test_strong_planted_effect_passes_every_refuter(strong):
     placebo = refutations[refutations["key"] == "placebo_practice"]
     assert (placebo["p_value"] <= 0.05).all() and (placebo["draws"] == 200).all()
     assert set(refutations["shuffled"]) >= {"across projects"}
-    sentence = rf.refutation_sentence(placebo.iloc[0], "en")
+    sentence = show_refutations.refutation_sentence(placebo.iloc[0], "en")
     assert sentence.startswith("The real practice stands out from 200 placebo practices shuffled across projects")
 
 
@@ -179,7 +181,7 @@ def test_null_effect_is_not_called_robust():
     verdicts = set(result.summary["verdict"])
     assert sa.ROBUST not in verdicts and sa.UNCERTAIN in verdicts
     uncertain = result.summary[result.summary["verdict"] == sa.UNCERTAIN].iloc[0]
-    assert sa.sentence(uncertain, "en").startswith("Not established to begin with")
+    assert show_sensitivity.sentence(uncertain, "en").startswith("Not established to begin with")
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,70 +211,6 @@ def test_pure_confounding_is_explained_away_by_a_confounder_like_the_budget():
 # --------------------------------------------------------------------------------------------
 
 
-def test_french_sentences_are_french(strong):
-    _, _, result, refutations = strong
-    r = row(result, "amo_delay.relative")
-    fr = sa.sentence(r, "fr")
-    assert fr.startswith("Robuste : un facteur non mesuré devrait expliquer plus de")
-    assert "du retard" in fr and "\u00a0%" in fr and "variation relative" in fr
-    assert not re.search(r"\b(unmeasured|the|would|erase|relative change)\b", fr)
-    assert "Robust:" in sa.sentence(r, "en") and sa.sentence(r, "en") != fr
-    markdown = sa.sentences_markdown(result, "fr")
-    assert markdown.count("Affirmation «") == len(READINGS)
-    shown = rf.refutation_display(refutations, "fr")
-    assert set(shown["résultat"]) == {"réussi"}
-    assert shown["signification"].str.contains("tirages|placebo|covariable|sous-échantillons").all()
-    assert not shown["signification"].str.contains(r"\b(?:draws|the)\b").any()
-    assert "valeur de robustesse RV" in sa.sensitivity_display(result, "fr").columns
-
-
-# --------------------------------------------------------------------------------------------
-# Records
-# --------------------------------------------------------------------------------------------
-
-DOCUMENTED = [  # reports/README.md, record table
-    r"sensitivity\.(amo_budget_drift|amo_delay|amo_adoption)\.(relative|pp)",
-    r"sensitivity\.(amo_budget_drift|amo_delay|amo_adoption)\.(relative|pp)\.(rv|rv_alpha|partial_r2|evalue)",
-    r"sensitivity\.(amo_budget_drift|amo_delay|amo_adoption)\.(relative|pp)\.bound\.(log_budget|complexity)\.[123]x",
-    r"refute\.(log_cost_ratio|log_duration_ratio|adoption_m3)\."
-    r"(placebo_practice|random_common_cause|data_subsets|dummy_outcome)",
-]
-
-
-def test_records_have_the_documented_names(strong, tmp_path):
-    _, _, result, refutations = strong
-    ctx = RunContext(
-        portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path, lang="fr"
-    )
-    ctx.keep(sa.sensitivity_records(result, ctx.lang))
-    ctx.keep(rf.refutation_records(refutations, ctx.lang))
-    saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
-    names = [r["name"] for r in saved]
-    undocumented = [n for n in names if not any(re.fullmatch(p, n) for p in DOCUMENTED)]
-    assert undocumented == []
-    assert len(names) == len(set(names)) == 6 * (1 + 4 + 2 * 3) + 3 * 4
-    by_name = {r["name"]: r for r in saved}
-    headline = [r for r in saved if r["headline"]]
-    assert [r["name"] for r in headline] == [f"sensitivity.{c}" for c in READINGS]
-    cost = by_name["sensitivity.amo_budget_drift.relative"]
-    assert cost["label"] == sa.sentence(row(result, "amo_budget_drift.relative"), "fr")
-    assert cost["robustness"] == "robust" and cost["unit"] == "fraction" and 0 < cost["value"] < 1
-    placebo = by_name["refute.log_cost_ratio.placebo_practice"]
-    assert placebo["passed"] is True and 0 < placebo["p_value"] <= 0.05
-    assert by_name["refute.adoption_m3.random_common_cause"]["p_value"] is None
-    bound = by_name["sensitivity.amo_delay.pp.bound.log_budget.2x"]
-    assert bound["unit"] == "percentage points" and bound["ci_low"] <= bound["value"] <= bound["ci_high"]
-    readme = (REPO_ROOT / "reports" / "README.md").read_text(encoding="utf-8")
-    for documented in (
-        "`sensitivity.<claim>`",
-        "`sensitivity.<claim>.rv`",
-        "`sensitivity.<claim>.evalue`",
-        "`sensitivity.<claim>.bound.<covariate>.<k>x`",
-        "`refute.<outcome>.<refuter>`",
-    ):
-        assert documented in readme
-
-
 # --------------------------------------------------------------------------------------------
 # Nothing fails on what cannot be computed; seeds; balance additions; figure
 # --------------------------------------------------------------------------------------------
@@ -284,10 +222,10 @@ def test_degenerate_portfolio_gives_reasons_not_errors(strong):
     result = sa.claims_sensitivity(data, design)
     assert (result.summary["verdict"] == sa.NOT_ASSESSED).all() and result.bounds.empty
     assert result.summary["note"].str.len().gt(0).all()
-    assert sa.sentence(result.summary.iloc[0], "en").startswith("Not assessed for the cost drift")
+    assert show_sensitivity.sentence(result.summary.iloc[0], "en").startswith("Not assessed for the cost drift")
     refutations = rf.refute_outcomes(data, design)
     assert refutations["passed"].isna().all() and refutations["note"].str.contains("only one value").all()
-    assert rf.refutation_display(refutations, "fr")["résultat"].eq("non effectué").all()
+    assert show_refutations.refutation_display(refutations, "fr")["résultat"].eq("non effectué").all()
     assert bl.variance_ratio_table(data, design.covariates).attrs["why"]
     assert bl.weights_ess(data, design.covariates).attrs["why"]
     assert bl.weight_diagnostics(data, design.covariates).ess.attrs["why"]
@@ -324,7 +262,7 @@ def test_balance_additions(strong):
     pd.testing.assert_frame_equal(weighting.ess, bl.weights_ess(data, design.covariates))
     assert ess.loc["all", "n"] == ess.loc["treated", "n"] + ess.loc["control", "n"]
     assert (ess["ess"] <= ess["n"] + 1e-9).all() and (ess["ess"] > 0).all()
-    shown = bl.ess_display(ess.reset_index(), "fr")
+    shown = show_balance.ess_display(ess.reset_index(), "fr")
     assert list(shown.iloc[:, 0]) == ["avec AMO", "sans AMO", translate("all_projects", "fr")]
 
 
@@ -337,15 +275,3 @@ def test_bounds_figure_has_a_bar_per_row_and_a_panel_per_outcome(strong):
     assert len(fig.axes[0].patches) == 7
     fr = plots.sensitivity_bounds(result.bounds, "fr", scales=("percentage points",))
     assert fr.axes[0].get_title() == "dérive budgétaire — points de pourcentage"
-
-
-def test_a_refuter_that_did_not_run_says_why_in_the_report_language():
-    from amo_analysis.i18n import Message, join_sentences
-    from amo_analysis.stats import scale
-
-    note = join_sentences([scale.subsample_note(Message("note_subject_refuters"), 10_000, 25_000, 7), "Too few rows."])
-    row = pd.Series({"passed": pd.NA, "note": note, "key": "placebo_practice", "draws": 200})
-    assert rf.refutation_sentence(row, "en") == f"Not run: {note}"
-    french = rf.refutation_sentence(row, "fr")
-    assert french.startswith("Non effectué : Tests de réfutation : ajustement sur un sous-échantillon aléatoire de 10")
-    assert french.endswith(" Too few rows.")  # a sentence from elsewhere stays as written

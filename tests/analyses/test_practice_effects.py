@@ -3,9 +3,7 @@ with planted effects, the claims check, detectable effects, records and degenera
 
 from __future__ import annotations
 
-import json
 import math
-from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,13 +12,14 @@ import pytest
 
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.report import plots
-from amo_analysis.stats import power
+from amo_analysis.analyses import claims_check as cc
 from amo_analysis.analyses import practice_effects as pe
+from amo_analysis.report import show_effects
 from amo_analysis.ingest.model_columns import with_model_columns
-from amo_analysis.report.run_context import RunContext
 from amo_analysis.ingest.metrics import derive_metrics
 from amo_analysis.synth import PlantedEffects, make_portfolio
 from amo_analysis.errors import InputError
+from tests.analyses.test_claims_check import fake_estimates
 
 FAST = ("difference", "ols", "ipw", "aipw", "fractional_logit", "log_linear")
 
@@ -119,7 +118,7 @@ def test_adjusted_estimates_recover_planted_cost_effect_and_naive_does_not(large
 
 def test_claims_on_large_portfolio_use_ols_and_are_not_inconclusive(large):
     data, est = large
-    claims = pe.claims_check(
+    claims = cc.claims_check(
         est,
         len(data),
         claims=[c for c in claims_mod.AMO_CLAIMS if c.key in ("amo_budget_drift.relative", "amo_adoption.relative")],
@@ -133,104 +132,6 @@ def test_claims_on_large_portfolio_use_ols_and_are_not_inconclusive(large):
 
 
 # --------------------------------------------------------------------------------------------
-# Claims check logic on a hand-made estimates table
-# --------------------------------------------------------------------------------------------
-
-
-def fake_estimates(ols=(-0.20, -0.35, -0.05), aipw=(-0.15, -0.30, 0.02), residual_sd=0.4):
-    rows = []
-    for spec in pe.SPECS:
-        for method in spec.methods:
-            if method == "quantile":
-                continue
-            est, low, high = aipw if method == "aipw" else ols
-            rows.append(
-                {
-                    "measure": spec.measure,
-                    "outcome": spec.outcome,
-                    "scale": spec.scale,
-                    "method": method,
-                    "quantile": np.nan,
-                    "estimand": "ATE",
-                    "estimate": est,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "p_value": 0.5,
-                    "std_error": 0.1,
-                    "n": 100,
-                    "n_treated": 40,
-                    "residual_sd": residual_sd if method == "ols" else np.nan,
-                    "control_mean": 0.5,
-                    "note": "",
-                }
-            )
-    return pd.DataFrame(rows, columns=pe.ESTIMATE_COLUMNS)
-
-
-def test_claims_verdicts_and_primary_method():
-    claims = pe.claims_check(fake_estimates(), 100).set_index("claim")
-    # OLS interval (−35 %, −5 %) excludes 0 and holds −18 % / −16 %: supported, on every reading
-    for reading in ("relative", "pp", "relative_mean"):
-        assert claims.loc[f"amo_budget_drift.{reading}", "method"] == "ols"
-        assert claims.loc[f"amo_budget_drift.{reading}", "verdict"] == claims_mod.SUPPORTED
-    assert claims.loc["amo_delay.pp", "verdict"] == claims_mod.SUPPORTED
-    # +26 % adoption lies on the other side of 0 from (−35 %, −5 %): opposite direction
-    assert claims.loc["amo_adoption.pp", "verdict"] == claims_mod.OPPOSITE
-    assert claims["projects_needed"].isna().all() and claims["organisations_needed"].isna().all()
-
-
-def test_inconclusive_claims_count_projects_needed():
-    est = fake_estimates()
-    est.loc[est["method"] == "ols", ["estimate", "ci_low", "ci_high"]] = (-0.1, -0.3, 0.1)
-    est.loc[(est["method"] == "ols") & (est["outcome"] == "adoption_m3"), ["estimate", "ci_low", "ci_high"]] = (
-        0.1,
-        -0.1,
-        0.4,
-    )
-    claims = pe.claims_check(est, 100).set_index("claim")
-    rel = claims.loc["amo_budget_drift.relative"]
-    assert rel["method"] == "ols" and rel["verdict"] == claims_mod.INCONCLUSIVE
-    # relative reading: ln(0.82) on the log outcome, residual SD 0.4, 60 control for 40 treated
-    assert rel["projects_needed"] == power.projects_needed(math.log(0.82), 0.4, ratio=60 / 40)
-    assert "ln(1 -0.18)" in rel["assumption"]
-    pp = claims.loc["amo_budget_drift.pp"]
-    assert pp["projects_needed"] == power.projects_needed(-0.18, 0.4, ratio=1.5)
-    # relative readings of a mean: the claim as points of the untreated mean
-    mean = claims.loc["amo_budget_drift.relative_mean"]
-    assert mean["projects_needed"] == power.projects_needed(-0.18 * 0.5, 0.4, ratio=1.5)
-    adoption = claims.loc["amo_adoption.relative"]
-    assert adoption["method"] == "ols"
-    assert adoption["projects_needed"] == power.projects_needed(0.26 * 0.5, 0.4, ratio=1.5)
-
-
-def test_missing_ols_estimate_gives_no_verdict_and_says_why():
-    est = fake_estimates()
-    est.loc[est["method"] == "ols", ["estimate", "ci_low", "ci_high"]] = np.nan
-    est.loc[est["method"] == "ols", "note"] = "Only 5 complete rows."
-    claims = pe.claims_check(est, 100).set_index("claim")
-    rel = claims.loc["amo_budget_drift.relative"]
-    assert rel["verdict"] == claims_mod.INCONCLUSIVE and "Only 5 complete rows." in rel["note"]
-
-
-def test_claim_without_any_estimate_says_why():
-    est = fake_estimates()
-    est[["estimate", "ci_low", "ci_high", "residual_sd"]] = np.nan
-    est["note"] = "All 100 complete rows are treated in 'amo'."
-    claims = pe.claims_check(est, 100)
-    assert (claims["verdict"] == claims_mod.INCONCLUSIVE).all()
-    assert claims["projects_needed"].isna().all()
-    assert claims["note"].str.contains("All 100 complete rows are treated").all()
-
-
-def test_detectable_effects_match_power_module():
-    det = pe.detectable_effects(fake_estimates()).set_index(["outcome", "scale"])
-    mde = power.minimum_detectable_effect(40, 60, 0.4)
-    assert det.loc[("budget_drift", pe.PP), "mde_increase"] == pytest.approx(mde)
-    assert det.loc[("log_cost_ratio", pe.PCT), "mde_decrease"] == pytest.approx(math.expm1(-mde))
-    assert det.loc[("adoption_m3", pe.PCT), "mde_increase"] == pytest.approx(mde / 0.5)
-
-
-# --------------------------------------------------------------------------------------------
 # Degenerate portfolios: a sentence, never a crash
 # --------------------------------------------------------------------------------------------
 
@@ -238,11 +139,11 @@ def test_detectable_effects_match_power_module():
 def everything(data, covariates=None):
     """Run the notebook's whole chain; return (estimates, claims, detectable, balance, overlap)."""
     est = pe.estimate_all(data, covariates, methods=FAST, quantiles=(0.5,))
-    claims = pe.claims_check(est, len(data))
-    det = pe.detectable_effects(est)
+    claims = cc.claims_check(est, len(data))
+    det = cc.detectable_effects(est)
     cov = est.attrs["covariates"]
     balance = pe.weighted_balance(data, cov)
-    overlap = pe.overlap_text(data, cov)
+    overlap = show_effects.overlap_text(data, cov)
     plt.close(plots.effects_forest(est, claims))
     plt.close(plots.love_plot(balance))
     return est, claims, det, balance, overlap
@@ -305,48 +206,13 @@ def test_quantile_regression_with_too_few_projects_per_parameter_is_missing():
 
 
 # --------------------------------------------------------------------------------------------
-# Records, display, text and the forest plot
+# The forest plot
 # --------------------------------------------------------------------------------------------
-
-
-def test_effects_records_hold_every_estimate_and_claim(tmp_path):
-    est = fake_estimates()
-    claims = pe.claims_check(est, 100)
-    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path)
-    ctx.keep(pe.effects_records(est, claims, pe.detectable_effects(est)))
-    saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
-    names = {r["name"]: r for r in saved}
-    assert len(saved) == len(est) + len(claims) + len(pe.SPECS)
-    claim = names["claim.amo_delay.pp"]
-    assert claim["verdict"] == "supported" and claim["headline"] is True
-    assert claim["unit"] == "percentage points" and claim["claimed"] == -0.16
-    assert names["claim.amo_delay.relative_mean"]["unit"] == "percent change of the mean"
-    ols = names["effect.log_cost_ratio.ols.pct"]
-    assert ols["headline"] is True and ols["value"] == -0.2 and ols["unit"] == "percent change"
-    assert names["effect.log_cost_ratio.aipw.pct"]["headline"] is False
-    assert names["effect.budget_drift.ols.mean_pct"]["unit"] == "percent change of the mean"
-    assert names["effect.budget_drift.aipw.pp"]["headline"] is False
-
-
-def test_text_and_display_tables():
-    est = fake_estimates()
-    text = pe.estimates_text(est)
-    assert "log_cost_ratio" in text and "-0.200" in text
-    claims = pe.claims_check(est, 100)
-    assert "supported" in pe.claims_text(claims)
-    shown = pe.claims_display(claims, "fr")
-    assert "sens inverse" in set(shown["verdict"]) and "affirmation publiée" in shown.columns
-    assert len(pe.missing_display(est)) == 0
-
-
-def test_covariates_text_names_each_covariate():
-    text = pe.covariates_text(["log_budget", "complexity"])
-    assert "`log_budget`" in text and "`complexity`" in text and "default" in text
 
 
 def test_forest_plot_has_a_panel_per_reading_and_marks_claims():
     est = fake_estimates()
-    claims = pe.claims_check(est, 100)
+    claims = cc.claims_check(est, 100)
     fig = plots.effects_forest(est, claims)
     visible = [ax for ax in fig.axes if ax.axison]
     assert len(visible) == 8  # drift and slip: three readings each; adoption: two
@@ -355,54 +221,6 @@ def test_forest_plot_has_a_panel_per_reading_and_marks_claims():
     markers = {line.get_marker() for ax in visible for line in ax.get_lines()}
     assert {"o", "s", "D"} <= markers  # methods differ by shape, not only colour
     plt.close(fig)
-
-
-def test_estimator_notes_are_shown_and_recorded_in_the_report_language(tmp_path):
-    """The notes column keeps the estimators' `i18n.Message`s: English as before, French where a French
-    report shows or records them (issue 13)."""
-    from amo_analysis.i18n import Message, localise
-
-    data = synthetic(24, 7)
-    data.loc[data.index[:2], "log_cost_ratio"] = np.nan
-    missing = int(data["log_cost_ratio"].isna().sum())  # the two set here and any the portfolio has
-    est = pe.estimate_all(data, methods=("ols", "quantile"), specs=pe.SPECS[:1])
-    ols = row(est, "log_cost_ratio", "ols")
-    assert isinstance(ols["note"], Message) and ols["note"].startswith(
-        f"Dropped {missing} of 24 rows with a missing value"
-    )
-    assert localise(ols["note"], "fr").startswith(f"{missing} lignes sur 24 écartées")
-    why = pe.missing_display(est, "fr").iloc[:, -1]
-    assert len(why) and why.str.startswith("La régression quantile à P").all()
-    assert (pe.missing_display(est, "en").iloc[:, -1] == est.loc[est["estimate"].isna(), "note"].to_numpy()).all()
-    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_amo_effects", run_dir=tmp_path)
-    ctx.lang = "fr"
-    ctx.keep(pe.effects_records(est, lang="fr"))
-    saved = json.loads((tmp_path / "results" / "02_amo_effects.json").read_text(encoding="utf-8"))
-    notes = [r["note"] for r in saved if r.get("note")]
-    assert notes and all("Dropped" not in note and "Percent change" not in note for note in notes)
-
-
-def test_a_claims_files_claim_is_checked_and_labelled_with_its_paraphrase(tmp_path):
-    path = tmp_path / "rival.toml"
-    path.write_text(
-        'schema = 1\n[[claim]]\nkey = "rival_budget"\norder = 2.5\nfigure = "rival: -30 % budget drift"\n'
-        'paraphrase_en = "A rival says its clients overrun 30 % less."\n'
-        'paraphrase_fr = "Un concurrent dit que ses clients dérivent 30 % de moins."\n'
-        'source = "brochure"\nsample = "unstated"\n[[claim.reading]]\nname = "relative"\nanalysis = "effects"\n'
-        'outcome = "budget_drift"\nexposure = "practice"\nscale = "relative"\ntest = "effect"\nclaimed = -0.30\n',
-        encoding="utf-8",
-    )
-    data = derive_metrics(make_portfolio(150, 5))
-    claims = pe.claims_for(data, claims=pe.effect_claims(str(path)))
-    assert list(claims["claim"]).index("rival_budget.relative") == 3  # after the three readings of −18 %
-    ctx = RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="02_test", run_dir=tmp_path, lang="fr")
-    ctx.keep(pe.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), claims, lang="fr"))
-    labels = {r["name"]: r["label"] for r in ctx.records}
-    assert labels["claim.rival_budget.relative"].startswith("Affirmation « Un concurrent dit que ses clients")
-    assert labels["claim.amo_budget_drift.relative"].startswith("Affirmation « avec AMO : −18 %")
-    rival = claims.set_index("claim").loc["rival_budget.relative"]
-    ours = claims.set_index("claim").loc["amo_budget_drift.relative"]
-    assert rival["estimate"] == ours["estimate"] and rival["claimed"] == -0.30
 
 
 def test_given_covariates_that_allow_no_adjusted_estimate_are_one_sentence():

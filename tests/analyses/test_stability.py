@@ -13,6 +13,7 @@ from amo_analysis.analyses import practice_effects as pe
 from amo_analysis.analyses import stability
 from amo_analysis.ingest import privacy
 from amo_analysis.paths import SAMPLE_PORTFOLIO
+from amo_analysis.report import show_effects
 from amo_analysis.report.stability import stability_sentence
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.ingest.model_columns import with_model_columns
@@ -53,10 +54,14 @@ def planted(seed, n=41, monster=True, effect=math.log(0.82), organisations=None)
 
 def brute_force(data, claims=DRIFT, covariates=COVARIATES, by="project_id"):
     """Per claim: the units whose deletion alone changes the verdict, by refitting without each one."""
-    full = pe.claims_for(data, covariates, claims=claims).set_index("claim")["verdict"]
+    full = pe.claims_for(data, covariates, claims=claims).summary_frame().set_index("claim")["verdict"]
     changed = {key: set() for key in full.index}
     for unit in data[by].dropna().unique():
-        part = pe.claims_for(data[data[by] != unit], covariates, claims=claims).set_index("claim")["verdict"]
+        part = (
+            pe.claims_for(data[data[by] != unit], covariates, claims=claims)
+            .summary_frame()
+            .set_index("claim")["verdict"]
+        )
         for key in full.index:
             if part[key] != full[key]:
                 changed[key].add(unit)
@@ -71,11 +76,11 @@ def sample():
 
 
 def test_the_sample_drift_readings_rest_on_prj_0041(sample):
-    table = pe.claims_for(sample, claims=DRIFT, stability=True).set_index("claim")
+    table = pe.claims_for(sample, claims=DRIFT, stability=True).summary_frame().set_index("claim")
     # by hand: without PRJ-0041 (+310 % drift) the pp reading goes from [−33.3, +1.8] pp
     # (inconclusive) to [−34.5, −8.5] pp (supported), and the relative change of the mean from
     # inconclusive to larger than claimed; the relative reading stays supported
-    without = pe.claims_for(sample[sample["project_id"] != "PRJ-0041"], claims=DRIFT).set_index("claim")
+    without = pe.claims_for(sample[sample["project_id"] != "PRJ-0041"], claims=DRIFT).summary_frame().set_index("claim")
     assert without.loc["amo_budget_drift.pp", ["ci_low", "ci_high"]].tolist() == pytest.approx(
         [-0.345, -0.085], abs=5e-4
     )
@@ -101,8 +106,8 @@ def test_the_sample_drift_readings_rest_on_prj_0041(sample):
 def test_a_planted_monster_is_named():
     data = planted(2)
     monster = data.loc[data["budget_drift"].idxmax(), "project_id"]
-    row = pe.claims_for(data, COVARIATES, claims=DRIFT[:1], stability=True).iloc[0]
-    without = pe.claims_for(data[data["project_id"] != monster], COVARIATES, claims=DRIFT[:1]).iloc[0]
+    row = pe.claims_for(data, COVARIATES, claims=DRIFT[:1], stability=True).summary_frame().iloc[0]
+    without = pe.claims_for(data[data["project_id"] != monster], COVARIATES, claims=DRIFT[:1]).summary_frame().iloc[0]
     assert (row["verdict"], without["verdict"]) == ("inconclusive", "supported")  # checked by a refit
     assert row["stability"] == stability.ONE_PROJECT
     assert row["decisive"][0] == monster and row["decisive_verdict"] == "supported"
@@ -114,7 +119,7 @@ def test_a_planted_monster_is_named_and_the_screen_finds_what_brute_force_finds(
     data = planted(seed)
     monster = data.loc[data["budget_drift"].idxmax(), "project_id"]
     assert data["budget_drift"].max() == pytest.approx(5.0)  # cost 6 times its budget
-    table = pe.claims_for(data, COVARIATES, claims=DRIFT, stability=True).set_index("claim")
+    table = pe.claims_for(data, COVARIATES, claims=DRIFT, stability=True).summary_frame().set_index("claim")
     truth = brute_force(data)
     assert truth["amo_budget_drift.relative"] == {monster}  # the data really rest on it: checked by refits
     for key, units in truth.items():
@@ -136,14 +141,16 @@ def test_one_organisation_carrying_the_effect_is_named_unless_it_is_hidden():
     truth_orgs = brute_force(data, claims, by="organisation")
     key = "amo_budget_drift.relative"
     assert truth_projects[key] == set() and truth_orgs[key] == {"Alpha"}
-    row = pe.claims_for(data, COVARIATES, claims=claims, stability=True).iloc[0]
+    row = pe.claims_for(data, COVARIATES, claims=claims, stability=True).summary_frame().iloc[0]
     assert row["stability"] == stability.ONE_ORGANISATION and row["decisive"] == ["Alpha"]
     assert row["decisive_kind"] == "organisation" and row["decisive_hidden"] == 0
     # the same organisation below --min-org-size (not public): never named, counted
-    hidden = pe.claims_for(data, COVARIATES, claims=claims, stability=True, public={"Beta", "Gamma"}).iloc[0]
+    hidden = (
+        pe.claims_for(data, COVARIATES, claims=claims, stability=True, public={"Beta", "Gamma"}).summary_frame().iloc[0]
+    )
     assert hidden["stability"] == stability.ONE_ORGANISATION
     assert hidden["decisive"] == [] and hidden["decisive_hidden"] == 1
-    record = pe.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), pd.DataFrame([hidden]))[0]
+    record = show_effects.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), pd.DataFrame([hidden]))[0]
     assert "Alpha" not in repr(record)
     for lang in ("en", "fr"):
         assert "Alpha" not in stability_sentence(record, lang) and stability_sentence(record, lang)
@@ -151,7 +158,7 @@ def test_one_organisation_carrying_the_effect_is_named_unless_it_is_hidden():
 
 def test_pseudonymised_ids_are_the_ones_named(sample):
     hidden = privacy.pseudonymise(sample, salt="s3cret")
-    table = pe.claims_for(hidden, claims=DRIFT[1:2], stability=True)
+    table = pe.claims_for(hidden, claims=DRIFT[1:2], stability=True).summary_frame()
     decisive = table.iloc[0]["decisive"]
     pseudonym = hidden.loc[sample["project_id"] == "PRJ-0041", "project_id"].iloc[0]
     assert decisive[0] == pseudonym != "PRJ-0041"
@@ -159,8 +166,8 @@ def test_pseudonymised_ids_are_the_ones_named(sample):
 
 
 def test_records_carry_the_fields(sample):
-    table = pe.claims_for(sample, claims=DRIFT, stability=True)
-    records = pe.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), table)
+    table = pe.claims_for(sample, claims=DRIFT, stability=True).summary_frame()
+    records = show_effects.effects_records(pd.DataFrame(columns=pe.ESTIMATE_COLUMNS), table)
     pp = next(r for r in records if r["name"] == "claim.amo_budget_drift.pp")
     assert pp["stability"] == "rests on one project" and pp["decisive"][0] == "PRJ-0041"
     assert isinstance(pp["loo_low"], float) and pp["loo_low"] <= pp["value"] <= pp["loo_high"]
@@ -181,7 +188,7 @@ def test_how_often_a_verdict_is_said_to_rest_on_one_project():
             if monster:
                 lcr[int(rng.integers(len(data)))] = math.log(6.0)
             data["log_cost_ratio"], data["budget_drift"] = lcr, np.expm1(lcr)
-            table = pe.claims_for(data, COVARIATES, claims=DRIFT[:2], stability=True)
+            table = pe.claims_for(data, COVARIATES, claims=DRIFT[:2], stability=True).summary_frame()
             rests = table["stability"] == stability.ONE_PROJECT
             said += int(rests.any())
             top = data.loc[data["budget_drift"].idxmax(), "project_id"]
@@ -198,8 +205,10 @@ def test_weighty_projects_weights_are_refit_differences(sample):
     table = influential.weighty_projects(sample)
     pp = table[(table["outcome"] == "budget_drift") & (table["scale"] == "percentage points")]
     assert pp.iloc[0]["project_id"] == "PRJ-0041" and pp.iloc[0]["value"] == pytest.approx(3.1, abs=1e-3)
-    full = pe.claims_for(sample, claims=DRIFT[1:2]).iloc[0]["estimate"]
-    without = pe.claims_for(sample[sample["project_id"] != "PRJ-0041"], claims=DRIFT[1:2]).iloc[0]["estimate"]
+    full = pe.claims_for(sample, claims=DRIFT[1:2]).summary_frame().iloc[0]["estimate"]
+    without = (
+        pe.claims_for(sample[sample["project_id"] != "PRJ-0041"], claims=DRIFT[1:2]).summary_frame().iloc[0]["estimate"]
+    )
     assert pp.iloc[0]["weight"] == pytest.approx(full - without, abs=1e-10)
     # 0.85 standard errors (of the fit without it): it decides the pp verdict (notebook 02) without
     # being "extreme" by notebook 01's rule
@@ -221,6 +230,6 @@ def test_first_order_verdicts_above_exact_rows_agree_on_a_planted_monster(monkey
     monster = data.loc[data["budget_drift"].idxmax(), "project_id"]
     monkeypatch.setattr(stability, "EXACT_ROWS", 10)
     monkeypatch.setattr(stability, "SMALL_LEVERAGE", 1.0)
-    row = pe.claims_for(data, COVARIATES, claims=DRIFT[:1], stability=True).iloc[0]
+    row = pe.claims_for(data, COVARIATES, claims=DRIFT[:1], stability=True).summary_frame().iloc[0]
     assert row["n_refits"] == 0
     assert row["decisive"][0] == monster and row["decisive_verdict"] == "supported"

@@ -84,7 +84,7 @@ def claim_rates(scenario: dict, reps: int, seed: int, log_effect: float = 0.0) -
     rng = np.random.default_rng(seed)
     tables = []
     for _ in range(reps):
-        claims = pe.claims_for(simulated_portfolio(rng, log_effect=log_effect, **scenario))
+        claims = pe.claims_for(simulated_portfolio(rng, log_effect=log_effect, **scenario)).summary_frame()
         finite = np.isfinite(claims["ci_low"]) & np.isfinite(claims["ci_high"])
         tables.append(
             pd.DataFrame(

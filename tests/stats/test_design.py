@@ -8,6 +8,7 @@ import pytest
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import design
 from amo_analysis.analyses import practice_effects as pe
+from amo_analysis.report import show_effects
 
 COVARIATES = ["log_budget", "complexity", "organisation"]
 
@@ -41,8 +42,8 @@ def test_practice_decided_per_organisation_drops_organisation_and_clusters():
     assert d.level == design.ORGANISATION and d.share_within == 0
     assert "organisation" not in d.covariates and d.dropped_organisation
     assert d.cluster == "organisation" and d.n_with == 3 and d.n_without == 3 and d.enough
-    assert "decided per organisation" in pe.design_text(d)
-    assert "se décide par organisation" in pe.design_text(d, "fr")
+    assert "decided per organisation" in show_effects.design_text(d)
+    assert "se décide par organisation" in show_effects.design_text(d, "fr")
 
 
 def test_practice_varying_within_organisations_keeps_fixed_effects_without_clustering():
@@ -67,7 +68,7 @@ def test_user_cluster_is_honoured_and_no_organisation_means_independent_projects
 
 def test_every_claim_gets_an_interval_when_the_practice_is_decided_per_organisation():
     # before: organisation dummies absorbed the practice and no claim had an interval
-    claims = pe.claims_for(portfolio(lambda org, i: org in (0, 2, 5), seed=3), COVARIATES)
+    claims = pe.claims_for(portfolio(lambda org, i: org in (0, 2, 5), seed=3), COVARIATES).summary_frame()
     plain = claims[claims["reading"].isin(["relative", "pp"]) & (claims["measure"] != "adoption_m3")]
     assert np.isfinite(plain["ci_low"]).all() and np.isfinite(plain["ci_high"]).all()
     assert (plain["method"] == "ols").all()
@@ -77,8 +78,8 @@ def test_one_organisation_with_the_practice_gives_no_verdict_and_says_how_many_a
     data = portfolio(lambda org, i: org == 0)
     d = design.assignment_design(data, COVARIATES)
     assert not d.enough and d.n_with == 1
-    claims = pe.claims_for(data, COVARIATES)
+    claims = pe.claims_for(data, COVARIATES).summary_frame()
     assert (claims["verdict"] == claims_mod.INCONCLUSIVE).all()
     assert claims["note"].str.contains("Too few organisations for any verdict: 1 organisation").all()
     assert claims["organisations_needed"].notna().any()
-    assert "Too few organisations" in pe.design_text(d)
+    assert "Too few organisations" in show_effects.design_text(d)
