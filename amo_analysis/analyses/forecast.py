@@ -51,6 +51,7 @@ spreads are in `analyses.forecast_spread`; the words, texts and records notebook
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -60,8 +61,9 @@ from amo_analysis.ingest.model_columns import with_model_columns
 from amo_analysis.stats.intervals import share_ci
 from amo_analysis.ingest.metrics import censored_outcome
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import Message, join_sentences
+from amo_analysis.i18n import Message, join_sentences, localise
 from amo_analysis.defaults import DEFAULTS
+from amo_analysis.results_display import ResultDisplay, short
 
 MIN_REGRESSION = DEFAULTS.forecast_min_regression
 MIN_COMPARABLE = DEFAULTS.forecast_min_comparable
@@ -309,10 +311,11 @@ def forecast(
     min_regression: int = MIN_REGRESSION,
     n_neighbours: int = N_NEIGHBOURS,
     folds: int = FOLDS,
-) -> pd.DataFrame:
+) -> ForecastResult:
     """Forecast final cost and duration of each new project from the validated `reference` portfolio.
 
-    One row per new project (two with `amo="both"`: without then with the practice). Columns:
+    A `ForecastResult`; its `summary_frame()` is the forecast table: one row per new project (two
+    with `amo="both"`: without then with the practice). Columns:
     project_id, amo, budget_planned, duration_planned_days, method / method_duration ("quantile
     regression" or "nearest projects"), n_reference / n_reference_duration (projects the forecast
     rests on), n_spread / n_spread_duration (the residuals or nearest projects the spread, the
@@ -440,7 +443,74 @@ def forecast(
     out["note"] = pd.Series([join_sentences(dict.fromkeys(x), "; ") for x in notes], index=out.index, dtype=object)
     if no_practice:  # one scenario, for every project: the practice is not known
         out["amo"] = pd.array([pd.NA] * n, dtype="boolean")
-    return out
+    return ForecastResult(out, tuple(quantiles), float(accepted_risk), seed)
+
+
+def scenario_group(amo) -> str:
+    """ "with" / "without" the practice for a scenario's `amo`, "all" when it is not known (a
+    portfolio without a practice column): the last part of the records' names."""
+    return "all" if pd.isna(amo) else ("with" if amo else "without")
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if np.isfinite(value) else "—"
+
+
+@dataclass(repr=False)
+class ForecastResult(ResultDisplay):
+    """The forecast of `forecast`, read like a statsmodels result: a short repr, an HTML table in
+    JupyterLab, `summary(lang)` (text; the notes in `lang`) and `summary_frame()`, the forecast table
+    (one row per new project and scenario; its columns in `forecast`).
+
+    `table` is that table (costs in the cost unit, durations in days, chances and the contingency as
+    fractions); `quantiles` the quantiles computed (the accepted risk among them), `accepted_risk`
+    the one the contingency holds at, `seed` the seed of the folds and subsamples.
+    """
+
+    table: pd.DataFrame
+    quantiles: tuple[float, ...]
+    accepted_risk: float
+    seed: int
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The forecast table (a copy, so the result stays as computed)."""
+        return self.table.copy()
+
+    def _display_title(self) -> str:
+        return "Reference-class forecast"
+
+    def _scenario_rows(self, brief: bool = False) -> list[tuple[str, str]]:
+        """(project and scenario, its forecast at the accepted risk) per row of the table; `brief`: the
+        cost and contingency only (the one-line repr)."""
+        p = _pct(self.accepted_risk)
+        rows = []
+        for r in self.table.to_dict("records"):
+            value = f"cost {p.upper()} {_amount(r[f'cost_{p}'])}, contingency {r['contingency']:+.1%}"
+            if not brief:
+                value += (
+                    f", chance that budget + 10 % is enough {r['chance_10pct_enough']:.0%}; duration {p.upper()} "
+                    f"{_amount(r[f'duration_{p}'])} days; {r['method']}, {r['n_reference']} projects"
+                )
+            rows.append((f"{r['project_id']} ({scenario_group(r['amo'])})", value))
+        return rows
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        return [
+            *self._scenario_rows(),
+            ("Quantiles", ", ".join(_pct(q).upper() for q in self.quantiles)),
+            (
+                "Accepted risk",
+                f"{_pct(self.accepted_risk).upper()} (the contingency's level; costs in the cost unit, durations in days)",
+            ),
+            ("Seed", str(self.seed)),
+        ]
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        shown = [(short(label, 60), value) for label, value in self._scenario_rows(brief=True)[:3]]
+        return [*shown, ("Scenarios", str(len(self.table)))]
+
+    def _display_notes(self, lang: str = "en") -> list[str]:
+        return [localise(note, lang) for note in dict.fromkeys(self.table["note"]) if note]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,9 +521,9 @@ def forecast(
 def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float = 0.8) -> pd.DataFrame:
     """Share of projects whose actual cost (duration) exceeded the forecast quantile, with Wilson CIs.
 
-    `forecasts` from `forecast` (amo as given) and `actual` holding cost_actual and
-    duration_actual_days, row-aligned. A well-calibrated P80 is exceeded by about 20 % of projects.
-    Rows: target (cost / duration) × group (all / with / without).
+    `forecasts` the table of `forecast` (its `summary_frame()`, amo as given) and `actual` holding
+    cost_actual and duration_actual_days, row-aligned. A well-calibrated P80 is exceeded by about 20 %
+    of projects. Rows: target (cost / duration) × group (all / with / without).
     """
     rows = []
     for target, (_, _, actual_col) in TARGETS.items():
@@ -520,7 +590,7 @@ def backtest(
     earlier = data[order < split].drop(columns=["running"], errors="ignore")
     later = data.loc[completed.index[completed >= split]]
     inputs = later.drop(columns=[c for c in ("cost_actual", "duration_actual_days") if c in later])
-    result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options)
+    result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options).table
     table = calibration(result, later.reset_index(drop=True), quantile)
     text = Message(
         "fc_backtest_split",

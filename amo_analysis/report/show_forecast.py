@@ -18,6 +18,7 @@ from amo_analysis.analyses.forecast import (
     MIN_GROUP_RESIDUALS,
     MIN_REGRESSION,
     ROWS_PER_PARAMETER,
+    scenario_group,
 )
 from amo_analysis.i18n import format_amount, format_number, format_percent, localise, money_decimals, translate
 from amo_analysis.stats import scale
@@ -25,12 +26,6 @@ from amo_analysis.stats import scale
 #: Headers of the backtest table beyond report.run_context.CANONICAL_COLUMNS: column → translation key,
 #: for `ctx.show(..., labels=show_forecast.HEADERS)` (notebook 04)
 HEADERS: dict[str, str] = {column: column for column in ("target", "exceeded", "share_exceeded", "expected")}
-
-
-def scenario_group(amo) -> str:
-    """ "with" / "without" the practice for a scenario's `amo`, "all" when it is not known (a
-    portfolio without a practice column)."""
-    return "all" if pd.isna(amo) else ("with" if amo else "without")
 
 
 def scenario_name(amo, practice: str, lang: str) -> str:

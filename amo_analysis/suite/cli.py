@@ -290,7 +290,9 @@ def cmd_forecast(args) -> int:
     project = fc_mod.new_project(
         args.budget, args.duration, args.project_type, args.complexity, args.organisation, args.framing
     )
-    table = fc_mod.forecast(portfolio.data, project, seed=args.seed, amo=args.amo, accepted_risk=args.risk)
+    table = fc_mod.forecast(
+        portfolio.data, project, seed=args.seed, amo=args.amo, accepted_risk=args.risk
+    ).summary_frame()
     print(show_forecast.forecast_text(table))
     print()
     print(show_forecast.method_paragraph(table))

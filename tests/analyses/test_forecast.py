@@ -23,7 +23,7 @@ def synthetic():
 def test_p80_is_calibrated_on_held_out_synthetic_projects(synthetic):
     reference, held = synthetic.iloc[:2_000], synthetic.iloc[2_000:]
     held = held[held["status"] == "completed"].reset_index(drop=True)
-    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1)
+    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1).summary_frame()
     assert set(result["method"]) == {"quantile regression"}
     assert (result["n_reference"] > 1_500).all()
     table = fc.calibration(result, held, 0.8)
@@ -35,7 +35,7 @@ def test_p80_is_calibrated_on_held_out_synthetic_projects(synthetic):
 
 def test_forecast_columns_and_scenarios(synthetic):
     new = fc.new_project(100_000, 200, "ERP", 3, framing_score=6)
-    table = fc.forecast(synthetic.iloc[:1_000], new, amo="both")
+    table = fc.forecast(synthetic.iloc[:1_000], new, amo="both").summary_frame()
     assert list(table["amo"]) == [False, True]
     for q in ("p50", "p80", "p90"):
         assert table[f"cost_{q}"].notna().all()
@@ -50,7 +50,7 @@ def test_forecast_columns_and_scenarios(synthetic):
 
 def test_small_reference_uses_nearest_projects_and_says_so():
     small = metrics.derive_metrics(synth.make_portfolio(16, 7))
-    table = fc.forecast(small, fc.new_project(250_000, 300, "CRM", 2), amo="both")
+    table = fc.forecast(small, fc.new_project(250_000, 300, "CRM", 2), amo="both").summary_frame()
     assert set(table["method"]) == {"nearest projects"}
     few = table["n_reference"] < fc.MIN_COMPARABLE
     assert few.any() and (table["few_comparables"] == few).all()
@@ -58,7 +58,7 @@ def test_small_reference_uses_nearest_projects_and_says_so():
 
 
 def test_unknown_type_is_dropped_with_a_note(synthetic):
-    table = fc.forecast(synthetic.iloc[:500], fc.new_project(80_000, 150, "Quantum", 2, amo=True))
+    table = fc.forecast(synthetic.iloc[:500], fc.new_project(80_000, 150, "Quantum", 2, amo=True)).summary_frame()
     assert "'Quantum' does not occur" in table.loc[0, "note"]
     assert np.isfinite(table.loc[0, "cost_p80"])
 
@@ -72,12 +72,12 @@ def test_unknown_type_is_dropped_with_a_note(synthetic):
 )
 def test_bad_new_project_gives_a_sentence(synthetic, kwargs, message):
     with pytest.raises(fc.ForecastError, match=message):
-        fc.forecast(synthetic.iloc[:200], fc.new_project(**kwargs), amo="yes")
+        fc.forecast(synthetic.iloc[:200], fc.new_project(**kwargs), amo="yes").summary_frame()
 
 
 def test_missing_practice_value_needs_a_choice(synthetic):
     with pytest.raises(fc.ForecastError, match="amo='both'"):
-        fc.forecast(synthetic.iloc[:200], fc.new_project(1000))
+        fc.forecast(synthetic.iloc[:200], fc.new_project(1000)).summary_frame()
 
 
 def test_backtest_splits_by_start_date(synthetic):
@@ -157,7 +157,7 @@ def test_large_reference_uses_split_conformal_and_stays_calibrated():
     data = metrics.derive_metrics(synth.make_portfolio(32_000, 21))
     reference, held = data.iloc[:28_000], data.iloc[28_000:]
     held = held[held["status"] == "completed"].reset_index(drop=True)
-    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1)
+    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1).summary_frame()
     assert set(result["method"]) == {"quantile regression"}
     assert (result["n_reference"] > scale.LARGE_N).all()
     assert result["note"].str.contains(f"random {scale.SUBSAMPLE_ROWS:,} of the").all()
@@ -174,9 +174,12 @@ def test_a_batch_of_projects_gets_the_forecasts_each_would_get_alone(size):
     projects["project_type"] = projects["project_type"].astype(str)
     projects.loc[3, "project_type"] = "Quantum"  # a level the reference lacks: noted, not used
     projects.loc[5, "complexity"] = np.nan  # a feature the project does not give
-    batch = fc.forecast(reference, projects, amo="both", seed=2, folds=3)
+    batch = fc.forecast(reference, projects, amo="both", seed=2, folds=3).summary_frame()
     alone = pd.concat(
-        [fc.forecast(reference, projects.iloc[[i]], amo="both", seed=2, folds=3) for i in range(len(projects))],
+        [
+            fc.forecast(reference, projects.iloc[[i]], amo="both", seed=2, folds=3).summary_frame()
+            for i in range(len(projects))
+        ],
         ignore_index=True,
     )
     pd.testing.assert_frame_equal(batch, alone, check_exact=False, rtol=1e-12)
@@ -208,13 +211,15 @@ def test_forecast_does_not_depend_on_the_order_of_the_rows(size, method):
         [fc.new_project(100_000, 300), fc.new_project(50_000, 200), fc.new_project(100_000, 400, "ERP", 3)],
         ignore_index=True,
     )
-    table = fc.forecast(reference, new, amo="both", seed=3)
+    table = fc.forecast(reference, new, amo="both", seed=3).summary_frame()
     assert set(table["method"]) == {method}
     if method == "nearest projects":  # neighbours tied at the cut-off are all kept, not cut by position
         assert (table["n_reference"] > fc.N_NEIGHBOURS).any()
     shuffled = reference.iloc[np.random.default_rng(8).permutation(len(reference))]
     for copy in (shuffled, reference.iloc[::-1], shuffled.reset_index(drop=True)):
-        pd.testing.assert_frame_equal(fc.forecast(copy, new, amo="both", seed=3), table, check_exact=True)
+        pd.testing.assert_frame_equal(
+            fc.forecast(copy, new, amo="both", seed=3).summary_frame(), table, check_exact=True
+        )
     # the backtest splits by start date: the same split and calibration whatever the row order
     calib, text = fc.backtest(reference, seed=3)
     assert "Split by start date" in text and calib["n"].max() > 0
@@ -259,7 +264,9 @@ def _two_spread_portfolio(
 
 def test_each_practice_group_gets_its_own_spread():
     # With-practice outcomes spread 3 times less: so must the forecast (P90 ÷ P50), not only its median.
-    table = fc.forecast(_two_spread_portfolio(400, 1), fc.new_project(100_000, 200, "ERP", 3), amo="both")
+    table = fc.forecast(
+        _two_spread_portfolio(400, 1), fc.new_project(100_000, 200, "ERP", 3), amo="both"
+    ).summary_frame()
     assert set(table["method"]) == {"quantile regression"}
     for target in ("cost", "duration"):
         spread = np.log(table[f"{target}_p90"] / table[f"{target}_p50"])
@@ -269,7 +276,7 @@ def test_each_practice_group_gets_its_own_spread():
 
 def test_a_practice_group_too_small_for_its_own_spread_uses_the_pooled_residuals_and_says_so():
     reference = _two_spread_portfolio(70, 2, n_with=12)
-    table = fc.forecast(reference, fc.new_project(100_000, 200), amo="both")
+    table = fc.forecast(reference, fc.new_project(100_000, 200), amo="both").summary_frame()
     assert set(table["method"]) == {"quantile regression"}
     without, with_ = table["note"]
     assert "pooled" not in without
@@ -290,7 +297,7 @@ def test_p80_is_exceeded_about_20_percent_of_the_time_in_each_practice_group(siz
     for rep in range(20):
         reference, held = _two_spread_portfolio(size, 100 + rep), _two_spread_portfolio(400, 1_000 + rep)
         inputs = held.drop(columns=["cost_actual", "duration_actual_days", "log_cost_ratio", "log_duration_ratio"])
-        result = fc.forecast(reference, inputs, seed=rep)
+        result = fc.forecast(reference, inputs, seed=rep).summary_frame()
         assert set(result["method"]) == {method}
         for r in fc.calibration(result, held, 0.8).to_dict("records"):
             counts = exceeded.setdefault((r["target"], r["group"]), [0, 0])
@@ -322,7 +329,7 @@ def test_forecast_figure_legend_in_the_report_language(synthetic):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both")
+    table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both").summary_frame()
     for lang, words in (("en", ["budget", "budget + 10 %"]), ("fr", ["budget", "budget + 10 %"])):
         fig = forecast_figure(table, lang)
         legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -334,8 +341,43 @@ def test_a_portfolio_without_practice_is_forecast_as_one_group():
     data = metrics.derive_metrics(synth.make_portfolio(120, 0))
     data["amo"] = pd.array([pd.NA] * len(data), dtype="boolean")
     project = fc.new_project(budget=75_000, duration=180, project_type="ERP", complexity=3)
-    table = fc.forecast(data, project, amo="both")
+    table = fc.forecast(data, project, amo="both").summary_frame()
     assert len(table) == 1 and table["amo"].isna().all()  # one scenario: the practice is unknown
     assert table.at[0, "method"] == "quantile regression" and table.at[0, "cost_p80"] > 75_000
     calib, _ = fc.backtest(data, quantile=0.8, seed=0)
     assert set(calib.loc[calib["n"] > 0, "group"]) == {"all"}
+
+
+def test_the_forecast_reads_like_a_statsmodels_result(synthetic):
+    from amo_analysis.results_display import REPR_LIMIT, Summary
+
+    result = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both", seed=2)
+    table = result.summary_frame()
+    assert isinstance(result, fc.ForecastResult) and list(table["amo"]) == [False, True]
+    pd.testing.assert_frame_equal(table, result.table)
+    assert table is not result.table  # a copy: the result stays as computed
+    assert (result.quantiles, result.accepted_risk, result.seed) == ((0.5, 0.8, 0.9), 0.8, 2)
+    text = repr(result)
+    assert "\n" not in text and len(text) <= REPR_LIMIT and text.startswith("<ForecastResult: new project (without) ")
+    summary = result.summary()
+    assert isinstance(summary, Summary) and summary.startswith("Reference-class forecast\n")
+    without = table.iloc[0]
+    assert f"cost P80 {without['cost_p80']:,.0f}, contingency {without['contingency']:+.1%}, chance" in summary
+    assert f"duration P80 {without['duration_p80']:,.0f} days" in summary
+    assert f"(without) cost P80 {without['cost_p80']:,.0f}, contingency {without['contingency']:+.1%}, new" in text
+    assert f"quantile regression, {without['n_reference']} projects" in summary
+    rows = dict(line.split(None, 1) for line in summary.splitlines()[-3:] if not line.startswith("Accepted"))
+    assert rows == {"Quantiles": "P50, P80, P90", "Seed": "2"}
+    assert "Accepted risk          P80 (the contingency's level" in summary
+    assert result._repr_html_().startswith("<table><caption>Reference-class forecast</caption>")
+    many = fc.forecast(
+        synthetic.iloc[:300], pd.concat([fc.new_project(90_000 + i, 200) for i in range(30)]), amo="both"
+    )
+    assert len(repr(many)) <= REPR_LIMIT and "Scenarios 60" in repr(many) and many.summary().count(" projects") >= 60
+
+
+def test_the_forecasts_notes_show_in_the_summarys_language():
+    small = metrics.derive_metrics(synth.make_portfolio(16, 7))
+    result = fc.forecast(small, fc.new_project(250_000, 300, "Quantum", 2), amo="both")
+    assert "'Quantum' does not occur" in result.summary() and "Notes:" in result.summary()
+    assert "Quantum" in result.summary("fr") and "does not occur" not in result.summary("fr")

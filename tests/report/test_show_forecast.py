@@ -70,7 +70,7 @@ ENGLISH_WORDS = ("quantile regression", "nearest projects", "final cost", "refer
 
 
 def test_forecast_records_keep_their_names_and_english_words(synthetic):
-    table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both")
+    table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both").summary_frame()
     calib, _ = fc.backtest(synthetic.iloc[:300], folds=5)
     records = show.forecast_records(table, calib, "en", "PMO", "kEUR")
     by_name = {r["name"]: r for r in records}
@@ -100,7 +100,7 @@ def test_forecast_words_are_french_in_a_french_report(synthetic):
     small = metrics.derive_metrics(synth.make_portfolio(16, 7))
     new = fc.new_project(250_000, 300, "Quantum", 2)
     for reference in (synthetic.iloc[:300], small):  # quantile regression, then nearest projects with notes
-        table = fc.forecast(reference, new, amo="both")
+        table = fc.forecast(reference, new, amo="both").summary_frame()
         calib, split = fc.backtest(reference, folds=5)
         texts = [show.method_paragraph(table, "fr"), localise(split, "fr")]
         records = show.forecast_records(table, calib, "fr")
@@ -131,7 +131,7 @@ def test_a_portfolio_without_practice_is_shown_as_one_scenario():
     data = metrics.derive_metrics(synth.make_portfolio(120, 0))
     data["amo"] = pd.array([pd.NA] * len(data), dtype="boolean")
     project = fc.new_project(budget=75_000, duration=180, project_type="ERP", complexity=3)
-    table = fc.forecast(data, project, amo="both")
+    table = fc.forecast(data, project, amo="both").summary_frame()
     assert show.scenario_group(table.at[0, "amo"]) == "all"
     assert show.scenario_name(table.at[0, "amo"], "AMO", "fr") == "tous les projets"
     assert list(show.forecast_summary(table, "AMO", "en").columns) == ["quantity", "all projects"]
