@@ -210,7 +210,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     from amo_analysis.analyses import framing, pitfalls
     from amo_analysis.report import plots
     from amo_analysis.ingest import portfolio
-    from amo_analysis.analyses import roi
+    from amo_analysis.analyses import roi, roi_example
     from amo_analysis.analyses import article
     from amo_analysis.ingest import sources
     from amo_analysis.analyses import claims_check, practice_effects as pe
@@ -281,7 +281,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
 
     def roi_stage():
         result = roi.simulate_roi(data, budget=75000, project=roi.project_profile(), n_draws=10000, seed=seed)
-        roi.example_vs_portfolio(data, result, seed)
+        roi_example.example_vs_portfolio(data, result, seed)
 
     def benchmarks_stage():
         references.compare_with_benchmarks(data, references.load_benchmarks(), seed)

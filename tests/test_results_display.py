@@ -42,6 +42,10 @@ def results(portfolio, data):
             ["Wald F", "amo * C(project_type)", "HC2"],
         ),
         "roi": (amo.simulate_roi(data, n_draws=500, n_bootstrap=50), ["log_cost_ratio ~ amo", "Saving", "Fee"]),
+        "forecast": (
+            amo.forecast(data, amo.new_project(75_000, 180, "ERP", 3), amo="both"),
+            ["Reference-class forecast", "cost P80", "contingency", "Accepted risk"],
+        ),
         "random_effects": (
             amo.random_effects([0.1, 0.2, -0.05, 0.3], [0.01, 0.02, 0.015, 0.03]),
             ["Paule–Mandel", "Prediction interval", "I²"],
@@ -59,8 +63,8 @@ def results(portfolio, data):
     }
 
 
-NAMES = ["portfolio", "effect", "percent", "subgroups", "interaction", "roi", "random_effects", "hill", "gpd"]
-NAMES += ["refutation", "evalue", "claim", "registered_claim", "claims_check"]
+NAMES = ["portfolio", "effect", "percent", "subgroups", "interaction", "roi", "forecast", "random_effects"]
+NAMES += ["hill", "gpd", "refutation", "evalue", "claim", "registered_claim", "claims_check"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -95,6 +99,7 @@ def test_summary_is_text_and_html_and_names_what_was_computed(results, name):
         "subgroups",
         "interaction",
         "roi",
+        "forecast",
         "random_effects",
         "hill",
         "refutation",

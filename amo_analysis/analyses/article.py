@@ -246,7 +246,7 @@ class _Cache:
             "forecast",
             lambda: forecast.forecast(
                 self.data, forecast.typical_project(self.data, self.budget), seed=self.seed, amo="both"
-            ),
+            ).summary_frame(),
         )
 
     def roi(self) -> roi.RoiResult:

@@ -7,7 +7,7 @@ projects (cancelled ones never reached a final cost). A project still running at
 duration and ln(cost_to_date / budget) for the cost when the export gives the spend to date
 (`metrics.censored_outcome`); the median regression is fitted on the finished projects, the running
 ones give censored residuals, and a spread holding any running project takes its quantiles and tail
-chances from the Kaplan–Meier estimate (`_Spread`) instead of the conformal rank, so the P80
+chances from the Kaplan–Meier estimate (`forecast_spread.Spread`) instead of the conformal rank, so the P80
 contingency is not biased low by leaving the long late projects out. The backtest uses finished
 projects only (a running project's elapsed time is measured after the split):
 
@@ -22,11 +22,12 @@ projects only (a running project's elapsed time is measured after the split):
   pooled instead, and the forecast's note says so. The predictive distribution of y is
   m(x) + residual. Above `scale.LARGE_N` usable projects the median regression is fitted on a seeded
   random `scale.SUBSAMPLE_ROWS` of them and the residuals are those of all the others (plain split
-  conformal), stated in each row's note.
+  conformal), stated in each row's note (`forecast_spread.RegressionModel`).
 * **nearest projects** (smaller portfolios): the empirical distribution of y among the `n_neighbours`
   (20) most similar projects with the same practice value (distance: standardised |Δ| on numeric
   features, 1 for a different category). Every project tied with the k-th nearest on distance is
-  kept (so a forecast may rest on more than k projects): a tie is never cut by row position.
+  kept (so a forecast may rest on more than k projects): a tie is never cut by row position
+  (`forecast_spread.NearestProjects`).
 
 From that distribution: quantile q is the ⌈(m+1)·q⌉-th smallest of the m values (the finite-sample
 conformal rank; when it exceeds m the quantile is not given — nothing is widened silently), the
@@ -35,10 +36,6 @@ exp(quantile). The *contingency* at an accepted risk r (P80 by default) is the u
 − 1; it sits next to the common "budget + 10 %" rule and the chance that 10 % is enough.
 A forecast resting on fewer than `MIN_COMPARABLE` (10) projects says so in its `note`.
 
-(This module runs past the ~600 lines a module should keep to: the forecast, its backtest and the
-texts and records notebook 04 shows from them share one set of constants and column names, and the
-notebook's own module is the one place a maintainer looks for all of it.)
-
 **Order-free.** The forecast depends on the reference rows as a set, never on their order in the
 export: the usable rows are put in a canonical order fixed by their own values (outcome, practice,
 budget, features; see `_canonical_order`) before any order-dependent step — the seeded fold
@@ -46,53 +43,35 @@ assignment, the seeded subsample of large portfolios, QuantReg (whose solution n
 it must always see the same rows in the same order) and the sums behind standard deviations — and
 nearest-neighbour ties are all kept. A shuffled export gives the same numbers, bit for bit.
 
-Size: over 600 lines because the two predictive distributions, the backtest that checks them and the
-words that describe them share their inputs and rules (reference class, spread per practice group,
-ties); the figure is in `report.plots`.
+This module computes: the reference class, the forecast table and its backtest. The two predictive
+spreads are in `analyses.forecast_spread`; the words, texts and records notebook 04 shows are in
+`report.show_forecast`, the figure in `report.plots`.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.regression.quantile_regression import QuantReg
 
-from amo_analysis.stats import scale
+from amo_analysis.analyses.forecast_spread import CATEGORICAL, MIN_GROUP_RESIDUALS, NearestProjects, RegressionModel
 from amo_analysis.ingest.model_columns import with_model_columns
 from amo_analysis.stats.intervals import share_ci
 from amo_analysis.ingest.metrics import censored_outcome
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import (
-    Message,
-    format_amount,
-    format_number,
-    format_percent,
-    join_sentences,
-    localise,
-    money_decimals,
-    translate,
-)
+from amo_analysis.i18n import Message, join_sentences, localise
 from amo_analysis.defaults import DEFAULTS
+from amo_analysis.results_display import ResultDisplay, short
 
 MIN_REGRESSION = DEFAULTS.forecast_min_regression
 MIN_COMPARABLE = DEFAULTS.forecast_min_comparable
 N_NEIGHBOURS = DEFAULTS.forecast_neighbours
 FOLDS = DEFAULTS.forecast_folds
 ROWS_PER_PARAMETER = DEFAULTS.forecast_rows_per_parameter
-# Fewest cross-fitted residuals of one practice group for that group to get its own spread: with
-# m = 20 residuals the conformal ranks ⌈(m+1)·q⌉ of P80, P90 and P95 (17, 19, 20) are all ≤ m, so
-# those quantiles stay defined (P90 needs m ≥ 9, P95 m ≥ 19). Below it the group's forecasts use the
-# residuals of both groups pooled and their note says so.
-MIN_GROUP_RESIDUALS = DEFAULTS.forecast_min_group_residuals
-# A nearest-neighbour distance (sum of standardised |Δ|, no unit) at most TIE_TOLERANCE × max(d, 1)
-# above the k-th distance d ties with it: rounding in the last bits is not a difference of similarity.
-TIE_TOLERANCE = 1e-9
 THRESHOLDS = DEFAULTS.overrun_thresholds
 FEATURES = ("log_budget", "complexity", "project_type", "organisation", "framing_score")
-CATEGORICAL = ("project_type", "organisation")
 TARGETS = {
     "cost": ("log_cost_ratio", "budget_planned", "cost_actual"),
     "duration": ("log_duration_ratio", "duration_planned_days", "duration_actual_days"),
@@ -100,9 +79,6 @@ TARGETS = {
 AMO_CHOICES = ("as_given", "yes", "no", "both")
 #: the outcome whose censoring bound (`metrics.CENSORING_BOUNDS`) a running project gives each target
 CENSORED_OUTCOMES = {"cost": "budget_drift", "duration": "schedule_slip"}
-#: Headers of the backtest table beyond report.run_context.CANONICAL_COLUMNS: column → translation key,
-#: for `ctx.show_table(..., labels=forecast.HEADERS)` (notebook 04)
-HEADERS: dict[str, str] = {column: column for column in ("target", "exceeded", "share_exceeded", "expected")}
 #: The translation key of each forecast method (the `method` / `method_duration` columns keep these English names)
 METHOD_KEYS = {
     "quantile regression": "fc_method_quantile_regression",
@@ -319,183 +295,6 @@ class _Reference:
 
 
 # ---------------------------------------------------------------------------------------------
-# The two predictive distributions
-# ---------------------------------------------------------------------------------------------
-
-
-def _design(frame: pd.DataFrame, features: list[str], levels: dict, practice: bool = True) -> np.ndarray:
-    """Design matrix: intercept, the practice (unless `practice` is False: a portfolio without one),
-    then the features (categories as dummies against their first level)."""
-    cols = [np.ones(len(frame))] + ([frame["amo"].astype(float).to_numpy()] if practice else [])
-    for f in features:
-        if f in CATEGORICAL:
-            values = frame[f].astype(str).to_numpy()
-            cols.extend((values == level).astype(float) for level in levels[f][1:])
-        else:
-            cols.append(frame[f].astype(float).to_numpy())
-    return np.column_stack(cols)
-
-
-def _quantreg(y: np.ndarray, X: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return QuantReg(y, X).fit(q=0.5, max_iter=5000).params
-
-
-class _RegressionModel:
-    """Median quantile regression + out-of-fit residuals per practice group (see module docstring).
-
-    Up to `scale.LARGE_N` projects: fitted on all of them, residuals cross-fitted over `folds`
-    folds (assigned by a seeded permutation of the canonically ordered rows). Above: fitted on a
-    seeded subsample of `scale.SUBSAMPLE_ROWS` projects, residuals of all the others (split
-    conformal: none of them was seen by the fit); `note` says so. Residuals (ln ratio units) are kept
-    pooled (`values`) and per practice group (`by_group[amo]`), each sorted ascending.
-    """
-
-    def __init__(self, ref: pd.DataFrame, features: list[str], seed: int, folds: int):
-        self.features = features
-        self.levels = {f: sorted(ref[f].astype(str).unique()) for f in features if f in CATEGORICAL}
-        self.practice = bool(ref["amo"].nunique() == 2)
-        X = _design(ref, features, self.levels, self.practice)
-        y = ref["_y"].to_numpy()
-        amo = ref["amo"].to_numpy(dtype=bool)
-        seen = _observed(ref)  # the median is fitted on finished projects; running ones give censored residuals
-        self.n, self.k = X.shape
-        self.note = None
-        if self.n > scale.LARGE_N:
-            fit = np.zeros(self.n, dtype=bool)
-            fit[scale.subsample_positions(self.n, seed)] = True
-            self.params = _quantreg(y[fit & seen], X[fit & seen])
-            resid = y[~fit] - X[~fit] @ self.params
-            resid_amo, resid_seen = amo[~fit], seen[~fit]
-            self.note = Message(
-                "fc_note_subsample", rows=int(fit.sum()), n=int(self.n), seed=seed, rest=int((~fit).sum())
-            )
-        else:
-            self.params = _quantreg(y[seen], X[seen])
-            fold = np.random.default_rng(seed).permutation(self.n) % folds
-            resid = np.empty(self.n)
-            for f in range(folds):
-                test = fold == f
-                resid[test] = y[test] - X[test] @ _quantreg(y[~test & seen], X[~test & seen])
-            resid_amo, resid_seen = amo, seen
-        self.values = _Spread(resid, resid_seen)
-        self.by_group = {
-            group: _Spread(resid[resid_amo == group], resid_seen[resid_amo == group]) for group in (False, True)
-        }
-
-    def spread(self, amo: bool) -> tuple["_Spread", bool]:
-        """(residuals, own) for a scenario with practice value `amo`: the residuals of that
-        practice group when it has at least `MIN_GROUP_RESIDUALS` of them (own = True), else the
-        pooled residuals of both groups (own = False)."""
-        values = self.by_group[bool(amo)]
-        if len(values) >= MIN_GROUP_RESIDUALS:
-            return values, True
-        return self.values, False
-
-    def medians(self, projects: pd.DataFrame) -> np.ndarray:
-        """The fitted median m(x) of ln(actual ÷ plan) for each project (rows of `projects`)."""
-        return _design(projects, self.features, self.levels, self.practice) @ self.params
-
-
-class _NearestProjects:
-    """The `k` most similar reference projects with the same practice value (one usable set of
-    reference rows and features): distance = number of differing categories + Σ |difference| ÷
-    standard deviation (over these rows) of each numeric feature; all projects tied at the k-th
-    distance are kept. The arrays are built once, not once per project."""
-
-    def __init__(self, ref: pd.DataFrame, features: list[str]):
-        self.amo = ref["amo"].to_numpy(dtype=bool)
-        self.y = ref["_y"].to_numpy()
-        self.seen = _observed(ref)
-        self.columns = []  # (feature, values, standard deviation; None for a category)
-        for f in features:
-            if f in CATEGORICAL:
-                self.columns.append((f, ref[f].astype(str).to_numpy(), None))
-            else:
-                values = ref[f].astype(float)
-                self.columns.append((f, values.to_numpy(), float(values.std()) or 1.0))
-
-    def values(self, project: pd.Series, k: int) -> "_Spread":
-        """The outcomes (ln ratios; a running project's right-censored) of the `k` projects nearest to
-        `project`, plus every project tied on distance with the k-th nearest (so possibly more than k)."""
-        group = self.amo == bool(project["amo"])
-        if not group.any():
-            return _Spread(np.array([]), np.array([], dtype=bool))
-        dist = np.zeros(int(group.sum()))
-        for f, values, sd in self.columns:
-            if sd is None:
-                dist += (values[group] != str(project[f])).astype(float)
-            else:
-                dist += np.abs(values[group] - float(project[f])) / sd
-        y, seen = self.y[group], self.seen[group]
-        if len(dist) > k:  # keep every project tied with the k-th nearest: never cut a tie by position
-            cut = np.partition(dist, k - 1)[k - 1]
-            near = dist <= cut + TIE_TOLERANCE * max(cut, 1.0)
-            y, seen = y[near], seen[near]
-        return _Spread(y, seen)
-
-
-def _observed(ref: pd.DataFrame) -> np.ndarray:
-    """Which reference rows are finished (`_observed`; all of them in a frame without the column)."""
-    if "_observed" in ref:
-        return ref["_observed"].to_numpy(dtype=bool)
-    return np.ones(len(ref), dtype=bool)
-
-
-class _Spread:
-    """A predictive spread: ln ratios or residuals (`values`, sorted) of which those of running
-    projects (`observed` False) are right-censored lower bounds. Without a running project its
-    quantile is the conformal rank (`conformal_quantile`) and its tail the share above a point; with
-    some, both come from the Kaplan–Meier estimate (`stats.survival.censored_quantiles` on
-    exp(value), a ratio, and the Kaplan–Meier survival at exp(point)), so a long late project still
-    running is not left out."""
-
-    def __init__(self, values: np.ndarray, observed: np.ndarray):
-        order = np.lexsort((~np.asarray(observed, dtype=bool), np.asarray(values, dtype="float64")))
-        self.values = np.asarray(values, dtype="float64")[order]
-        self.observed = np.asarray(observed, dtype=bool)[order]
-        self.n_running = int((~self.observed).sum())
-        self._survival = None
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def quantile(self, q: float) -> float:
-        if self.n_running == 0:
-            return conformal_quantile(self.values, q)
-        from amo_analysis.stats.survival import censored_quantiles
-
-        value = censored_quantiles(np.exp(self.values), self.observed, probs=(q,))["value"].iloc[0]
-        return float(np.log(value)) if np.isfinite(value) else float("nan")
-
-    def share_above(self, point):
-        """P(value > point) for a point or an array of points: the share of values above it, or the
-        Kaplan–Meier survival there (NaN without values, or without a finished project)."""
-        m = len(self.values)
-        point = np.asarray(point, dtype="float64")
-        if m == 0 or not self.observed.any():
-            return np.full(point.shape, np.nan) if point.ndim else float("nan")
-        if self.n_running == 0:
-            return (m - np.searchsorted(self.values, point, side="right")) / m
-        if self._survival is None:
-            from statsmodels.duration.survfunc import SurvfuncRight
-
-            fit = SurvfuncRight(self.values, self.observed.astype("int64"))
-            self._survival = (np.asarray(fit.surv_times), np.asarray(fit.surv_prob))
-        times, prob = self._survival
-        at = np.searchsorted(times, point, side="right") - 1
-        return np.where(at >= 0, prob[np.maximum(at, 0)], 1.0)
-
-
-def conformal_quantile(values: np.ndarray, q: float) -> float:
-    """The ⌈(m+1)·q⌉-th smallest of m sorted values; NaN when that rank exceeds m (too few values)."""
-    m = len(values)
-    rank = math.ceil((m + 1) * q - 1e-9)
-    return float(values[rank - 1]) if 1 <= rank <= m else float("nan")
-
-
-# ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
 
@@ -512,10 +311,11 @@ def forecast(
     min_regression: int = MIN_REGRESSION,
     n_neighbours: int = N_NEIGHBOURS,
     folds: int = FOLDS,
-) -> pd.DataFrame:
+) -> ForecastResult:
     """Forecast final cost and duration of each new project from the validated `reference` portfolio.
 
-    One row per new project (two with `amo="both"`: without then with the practice). Columns:
+    A `ForecastResult`; its `summary_frame()` is the forecast table: one row per new project (two
+    with `amo="both"`: without then with the practice). Columns:
     project_id, amo, budget_planned, duration_planned_days, method / method_duration ("quantile
     regression" or "nearest projects"), n_reference / n_reference_duration (projects the forecast
     rests on), n_spread / n_spread_duration (the residuals or nearest projects the spread, the
@@ -579,12 +379,12 @@ def forecast(
                     usable["amo"].nunique() == 2 or no_practice
                 )
                 cache[key] = (
-                    _RegressionModel(usable, list(features), seed, folds)
+                    RegressionModel(usable, list(features), seed, folds)
                     if regression
-                    else _NearestProjects(usable, list(features))
+                    else NearestProjects(usable, list(features))
                 )
             model = cache[key]
-            if isinstance(model, _RegressionModel):
+            if isinstance(model, RegressionModel):
                 method[idx], n_used[idx] = "quantile regression", len(usable)
                 for group in (False, True):  # the spread of the scenario's own practice group
                     sub = idx[scenario_amo[idx] == group]
@@ -643,19 +443,74 @@ def forecast(
     out["note"] = pd.Series([join_sentences(dict.fromkeys(x), "; ") for x in notes], index=out.index, dtype=object)
     if no_practice:  # one scenario, for every project: the practice is not known
         out["amo"] = pd.array([pd.NA] * n, dtype="boolean")
-    return out
+    return ForecastResult(out, tuple(quantiles), float(accepted_risk), seed)
 
 
 def scenario_group(amo) -> str:
     """ "with" / "without" the practice for a scenario's `amo`, "all" when it is not known (a
-    portfolio without a practice column)."""
+    portfolio without a practice column): the last part of the records' names."""
     return "all" if pd.isna(amo) else ("with" if amo else "without")
 
 
-def scenario_name(amo, practice: str, lang: str) -> str:
-    """The scenario's name in `lang`: "with AMO", "without AMO" or "all projects"."""
-    group = scenario_group(amo)
-    return translate("all_projects" if group == "all" else group, lang, practice=practice)
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if np.isfinite(value) else "—"
+
+
+@dataclass(repr=False)
+class ForecastResult(ResultDisplay):
+    """The forecast of `forecast`, read like a statsmodels result: a short repr, an HTML table in
+    JupyterLab, `summary(lang)` (text; the notes in `lang`) and `summary_frame()`, the forecast table
+    (one row per new project and scenario; its columns in `forecast`).
+
+    `table` is that table (costs in the cost unit, durations in days, chances and the contingency as
+    fractions); `quantiles` the quantiles computed (the accepted risk among them), `accepted_risk`
+    the one the contingency holds at, `seed` the seed of the folds and subsamples.
+    """
+
+    table: pd.DataFrame
+    quantiles: tuple[float, ...]
+    accepted_risk: float
+    seed: int
+
+    def summary_frame(self) -> pd.DataFrame:
+        """The forecast table (a copy, so the result stays as computed)."""
+        return self.table.copy()
+
+    def _display_title(self) -> str:
+        return "Reference-class forecast"
+
+    def _scenario_rows(self, brief: bool = False) -> list[tuple[str, str]]:
+        """(project and scenario, its forecast at the accepted risk) per row of the table; `brief`: the
+        cost and contingency only (the one-line repr)."""
+        p = _pct(self.accepted_risk)
+        rows = []
+        for r in self.table.to_dict("records"):
+            value = f"cost {p.upper()} {_amount(r[f'cost_{p}'])}, contingency {r['contingency']:+.1%}"
+            if not brief:
+                value += (
+                    f", chance that budget + 10 % is enough {r['chance_10pct_enough']:.0%}; duration {p.upper()} "
+                    f"{_amount(r[f'duration_{p}'])} days; {r['method']}, {r['n_reference']} projects"
+                )
+            rows.append((f"{r['project_id']} ({scenario_group(r['amo'])})", value))
+        return rows
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        return [
+            *self._scenario_rows(),
+            ("Quantiles", ", ".join(_pct(q).upper() for q in self.quantiles)),
+            (
+                "Accepted risk",
+                f"{_pct(self.accepted_risk).upper()} (the contingency's level; costs in the cost unit, durations in days)",
+            ),
+            ("Seed", str(self.seed)),
+        ]
+
+    def _repr_rows(self) -> list[tuple[str, str]]:
+        shown = [(short(label, 60), value) for label, value in self._scenario_rows(brief=True)[:3]]
+        return [*shown, ("Scenarios", str(len(self.table)))]
+
+    def _display_notes(self, lang: str = "en") -> list[str]:
+        return [localise(note, lang) for note in dict.fromkeys(self.table["note"]) if note]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -666,9 +521,9 @@ def scenario_name(amo, practice: str, lang: str) -> str:
 def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float = 0.8) -> pd.DataFrame:
     """Share of projects whose actual cost (duration) exceeded the forecast quantile, with Wilson CIs.
 
-    `forecasts` from `forecast` (amo as given) and `actual` holding cost_actual and
-    duration_actual_days, row-aligned. A well-calibrated P80 is exceeded by about 20 % of projects.
-    Rows: target (cost / duration) × group (all / with / without).
+    `forecasts` the table of `forecast` (its `summary_frame()`, amo as given) and `actual` holding
+    cost_actual and duration_actual_days, row-aligned. A well-calibrated P80 is exceeded by about 20 %
+    of projects. Rows: target (cost / duration) × group (all / with / without).
     """
     rows = []
     for target, (_, _, actual_col) in TARGETS.items():
@@ -694,16 +549,6 @@ def calibration(forecasts: pd.DataFrame, actual: pd.DataFrame, quantile: float =
                 }
             )
     return pd.DataFrame(rows)
-
-
-def calibration_display(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> pd.DataFrame:
-    """A `calibration` table as notebook 04 shows it: target and group in `lang` (the saved table keeps
-    the names cost / duration and all / with / without)."""
-    groups = {"all": "all_projects", "with": "with", "without": "without"}
-    return table.assign(
-        target=[translate(f"fc_{target}", lang) for target in table["target"]],
-        group=[translate(groups[group], lang, practice=practice) for group in table["group"]],
-    )
 
 
 def backtest(
@@ -745,7 +590,7 @@ def backtest(
     earlier = data[order < split].drop(columns=["running"], errors="ignore")
     later = data.loc[completed.index[completed >= split]]
     inputs = later.drop(columns=[c for c in ("cost_actual", "duration_actual_days") if c in later])
-    result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options)
+    result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options).table
     table = calibration(result, later.reset_index(drop=True), quantile)
     text = Message(
         "fc_backtest_split",
@@ -756,173 +601,3 @@ def backtest(
         methods=join_sentences([Message(METHOD_KEYS[m]) for m in sorted(set(result["method"]))], ", "),
     )
     return table, text
-
-
-# ---------------------------------------------------------------------------------------------
-# Words, text and records
-# ---------------------------------------------------------------------------------------------
-
-
-def _method_words(method: str, lang: str) -> str:
-    """A forecast method's name ("quantile regression", "nearest projects", "none") in `lang`."""
-    return translate(METHOD_KEYS[method], lang) if method in METHOD_KEYS else method
-
-
-def method_paragraph(table: pd.DataFrame, lang: str = "en") -> str:
-    """How the forecast was computed, in one paragraph in `lang`, from a `forecast` table."""
-    row = table.iloc[0]
-    n, method = int(row["n_reference"]), row["method"]
-    if method == "quantile regression" and n > scale.LARGE_N:
-        how = translate(
-            "fc_how_regression_subsample", lang, rows=scale.SUBSAMPLE_ROWS, n=n, rest=n - scale.SUBSAMPLE_ROWS
-        )
-    elif method == "quantile regression":
-        how = translate("fc_how_regression", lang, n=n, folds=FOLDS)
-    elif method == "nearest projects":
-        how = translate("fc_how_nearest", lang, n=n, min_regression=MIN_REGRESSION, per_parameter=ROWS_PER_PARAMETER)
-    else:
-        how = translate("fc_how_none", lang)
-    sentences = [
-        translate(
-            "fc_paragraph",
-            lang,
-            how=how,
-            method_duration=_method_words(row["method_duration"], lang),
-            n_duration=int(row["n_reference_duration"]),
-        )
-    ]
-    if method == "quantile regression":
-        sentences.append(translate("fc_paragraph_groups", lang, min_group=MIN_GROUP_RESIDUALS))
-        if bool(table["note"].astype(str).str.contains("pooled", regex=False).any()):
-            sentences.append(translate("fc_paragraph_pooled", lang))
-    if bool(table["few_comparables"].any()):
-        sentences.append(translate("fc_paragraph_few", lang, min_comparable=MIN_COMPARABLE))
-    return " ".join(sentences)
-
-
-def forecast_text(table: pd.DataFrame) -> str:
-    """Key columns of a forecast as fixed-width text (3 decimals; amounts with three significant digits,
-    whole units from 100 up)."""
-    cols = (
-        ["project_id", "amo", "method", "n_reference"]
-        + [c for c in table.columns if c.startswith("cost_p")]
-        + [c for c in table.columns if c.startswith("chance_cost")]
-        + ["contingency", "chance_10pct_enough"]
-        + [c for c in table.columns if c.startswith("duration_p")]
-    )
-    shown = table[cols].copy()
-    for c in cols:
-        if c.startswith(("cost_p", "duration_p")):
-            shown[c] = shown[c].map(lambda v: "nan" if not np.isfinite(v) else f"{v:.{money_decimals(v)}f}")
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
-
-
-def calibration_text(table: pd.DataFrame) -> str:
-    """A calibration table as fixed-width text (3 decimals)."""
-    return table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
-
-
-def forecast_records(
-    table: pd.DataFrame,
-    calib: pd.DataFrame | None = None,
-    lang: str = "en",
-    practice: str = "AMO",
-    cost_unit: str = "EUR",
-) -> list[dict]:
-    """The records of notebook 04 (for `ctx.keep`): each scenario's P`accepted_risk` cost and
-    contingency (headline) and the chance that budget + 10 % is enough, then the backtest calibration
-    of each target and group with projects (`forecast.backtest.<target>.<group>`, headline for "all").
-    Labels, methods and notes in `lang`; money in `cost_unit`, other values fractions."""
-
-    def t(key: str, **values) -> str:
-        return translate(key, lang, practice=practice, **values)
-
-    records = []
-    for r in table.to_dict("records"):
-        group = scenario_group(r["amo"])
-        label_group = t("all_projects" if group == "all" else group)
-        pct = _pct(r["accepted_risk"])
-        method = t("fc_method", method=_method_words(r["method"], lang), n=r["n_reference"])
-        p = pct[1:]
-        records += [
-            {
-                "name": f"forecast.cost_{pct}.{group}",
-                "value": r[f"cost_{pct}"],
-                "n": r["n_reference"],
-                "unit": cost_unit,
-                "label": t("fc_cost_label", p=p, scenario=label_group),
-                "method": method,
-                "headline": True,
-                "note": localise(r["note"], lang),
-            },
-            {
-                "name": f"forecast.contingency.{group}",
-                "value": r["contingency"],
-                "n": r["n_reference"],
-                "unit": "fraction",
-                "label": t("fc_contingency_label", p=p, scenario=label_group),
-                "method": method,
-                "headline": True,
-            },
-            {
-                "name": f"forecast.chance_10pct_enough.{group}",
-                "value": r["chance_10pct_enough"],
-                "n": r["n_reference"],
-                "unit": "fraction",
-                "label": t("fc_chance_enough_label", scenario=label_group),
-                "method": method,
-                "headline": False,
-            },
-        ]
-    for r in [] if calib is None else calib.to_dict("records"):
-        if r["n"]:
-            records.append(
-                {
-                    "name": f"forecast.backtest.{r['target']}.{r['group']}",
-                    "value": r["share_exceeded"],
-                    "ci_low": r["ci_low"],
-                    "ci_high": r["ci_high"],
-                    "n": r["n"],
-                    "unit": "fraction",
-                    "headline": r["group"] == "all",
-                    "label": t(
-                        "fc_backtest_label",
-                        target=t(f"fc_{r['target']}"),
-                        p=round(r["quantile"] * 100),
-                        expected=format_percent(r["expected"], lang),
-                    ),
-                    "method": t("fc_backtest_method"),
-                }
-            )
-    return records
-
-
-def forecast_summary(table: pd.DataFrame, practice: str = "AMO", lang: str = "en") -> pd.DataFrame:
-    """The forecast as a reader wants it: one row per quantity, one column per scenario
-    (with / without the practice), numbers formatted in the report's language."""
-    columns = {}
-    for r in table.to_dict("records"):
-        name = scenario_name(r["amo"], practice, lang)
-        if table["project_id"].nunique() > 1:
-            name = f"{r['project_id']} – {name}"
-        col = {}
-        for c, v in r.items():
-            if c == "duration_planned_days":
-                col[translate("fc_row_duration_planned", lang)] = format_number(v, lang)
-            elif c.startswith(("cost_p", "duration_p")):
-                target, quantile = c.split("_")
-                shown = format_number(v, lang) if target == "duration" else format_amount(v, lang)
-                col[translate(f"fc_row_{target}", lang, p=quantile.upper())] = shown
-            elif c == "chance_10pct_enough":
-                col[translate("fc_row_10pct_enough", lang)] = format_percent(v, lang)
-            elif c.startswith("chance_"):  # chance_<target>_overrun_<threshold %>
-                target, threshold = c.removeprefix("chance_").split("_overrun_")
-                col[translate(f"fc_row_{target}_overrun", lang, threshold=threshold)] = format_percent(v, lang)
-            elif c == "contingency":
-                p = round(r.get("accepted_risk", 0.8) * 100)
-                col[translate("fc_row_contingency", lang, p=p)] = format_percent(v, lang)
-        col[translate("fc_row_reference_projects", lang)] = str(r.get("n_reference", ""))
-        col[translate("method", lang)] = _method_words(str(r.get("method", "")), lang)
-        columns[name] = col
-    out = pd.DataFrame(columns)
-    return out.rename_axis("quantity").reset_index()

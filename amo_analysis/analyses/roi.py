@@ -1,4 +1,4 @@
-"""Does the practice pay for itself? A Monte Carlo ROI for one project, and the published example decoded.
+"""Does the practice pay for itself? A Monte Carlo ROI for one project.
 
 Model (all money in the run's cost unit, "drift" in money = final cost − budget, the fee excluded;
 shares and drifts as fractions, 0.10 = 10 %; "pp" = percentage points, a difference of two fractions):
@@ -26,14 +26,10 @@ over the refits and their residuals (it already integrates the effect's uncertai
 interval of its own). With 200 refits the interval's end points carry a resampling error of their own
 (a few percent of its width, the same at any `n_draws`); raise `n_bootstrap` to shrink it.
 
+The value of a higher adoption, an assumption the user gives, can be added (`with_adoption_value`).
 The published example ("75 000 € project: 95 000 € without AMO, 82 500 € with; 12 500 € saved;
-1 € of AMO prevents 1.7 € of drift") is decoded under both readings its numbers allow
-(`decode_published_example`) and each implied assumption is checked against the portfolio
-(`example_vs_portfolio`).
-
-Size: over 600 lines because the simulation, its adoption variant and the decoding of the published
-example share one model, one fee rule and one set of words; the example's readings are checked against
-the simulation's own expectations.
+1 € of AMO prevents 1.7 € of drift") is decoded and checked against the portfolio in
+`analyses.roi_example`; the tables, texts and records notebook 05 shows are in `report.show_roi`.
 """
 
 from __future__ import annotations
@@ -44,12 +40,10 @@ import numpy as np
 import pandas as pd
 from statsmodels.regression.linear_model import OLS
 
-from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
 from amo_analysis.ingest.model_columns import with_model_columns
-from amo_analysis.stats.intervals import mean_t_ci
 from amo_analysis.errors import InputError
-from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
+from amo_analysis.findings import unavailable_on
 from amo_analysis.i18n import Message, format_number, join_sentences, localise, translate
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.results_display import ResultDisplay, number, short
@@ -57,22 +51,6 @@ from amo_analysis.results_display import ResultDisplay, number, short
 DEFAULT_BUDGET = DEFAULTS.roi_budget_eur
 DEFAULT_FEE_SHARE = DEFAULTS.roi_fee_share
 MIN_PROJECTS = DEFAULTS.roi_min_projects
-N_RESAMPLES = 4999
-#: Headers of this module's tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
-#: key, for `ctx.show_table(..., labels=roi.HEADERS)` (notebook 05)
-HEADERS: dict[str, str] = {
-    column: column
-    for column in (
-        "name",  # RoiResult.summary_frame
-        "net_reading",
-        "gross_reading",  # decode_published_example
-        "assumption",
-        "implied_net",
-        "verdict_net",
-        "implied_gross",
-        "verdict_gross",  # example_vs_portfolio
-    )
-}
 
 
 @dataclass(repr=False)
@@ -446,41 +424,6 @@ def with_adoption_value(
     return table
 
 
-def adoption_value_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
-    """The records `roi.with_adoption.<name>` of `with_adoption_value` rows, when a value per adoption
-    point was given (not headline: an assumption of the user's, said in `assumption`)."""
-    records = []
-    for row in table.to_dict("records"):
-        records.append(
-            dict(
-                name=f"roi.with_adoption.{row['name']}",
-                value=row["value"],
-                ci_low=row["ci_low"],
-                ci_high=row["ci_high"],
-                n=int(row["n"]),
-                unit=row["unit"],
-                label=row["label"],
-                method=translate("m_roi", lang),
-                assumption=table.attrs.get("assumption", ""),
-                headline=False,
-            )
-        )
-    return records
-
-
-def adoption_value_finding(table: pd.DataFrame, lang: str = "en") -> Finding:
-    """The table of the ROI with adoption's value (saved as `roi_with_adoption`), its records and the
-    sentence stating the user's assumption; when no value was given, the empty table says why."""
-    return Finding(
-        table,
-        name="roi_with_adoption",
-        decimals=2,
-        labels=HEADERS,
-        records=adoption_value_records(table, lang),
-        text=table.attrs.get("assumption", ""),
-    )
-
-
 def interval_stability(
     data: pd.DataFrame, n_draws: int = 10_000, quantity: str = "total_without", **kwargs
 ) -> pd.DataFrame:
@@ -504,161 +447,6 @@ def interval_stability(
     return table
 
 
-# ---------------------------------------------------------------------------------------------------
-# The published example
-
-READINGS = ("net", "gross")  # the stated 82 500 includes the fee / excludes it
-#: the example's own numbers, from the claims register (claim "roi_example", table `example`)
-_EXAMPLE = claims_mod.registered("roi_example").example
-
-
-@dataclass(frozen=True)
-class PublishedExample:
-    """The consultancy's example, in its own numbers (EUR; from the claims register)."""
-
-    budget: float = _EXAMPLE["budget"]
-    total_without: float = _EXAMPLE["total_without"]
-    total_with: float = _EXAMPLE["total_with"]
-    saving: float = _EXAMPLE["saving"]
-    per_euro: float = _EXAMPLE["per_euro"]
-
-
-def published_figures(
-    budget: float, fee: float, baseline_drift: float, residual_drift: float, reading: str
-) -> dict[str, float]:
-    """The figures the article states, computed forward from a set of assumptions under `reading`.
-
-    `budget` and `fee` in money; drifts as fractions (final cost ÷ budget − 1, fee excluded).
-    "net": the stated cost with the practice includes the fee; "gross": it excludes it. In both the
-    article computes saved = without − with and per_euro = saved / fee; only what they mean differs.
-    Returns total_without, total_with (as stated), saving (as stated) and per_euro (ratio).
-    """
-    if reading not in READINGS:
-        raise ValueError(f"unknown reading {reading!r}: one of {', '.join(READINGS)}")
-    total_without = budget * (1 + baseline_drift)
-    cost_with = budget * (1 + residual_drift)
-    stated_with = cost_with + fee if reading == "net" else cost_with
-    saved = total_without - stated_with
-    return {"total_without": total_without, "total_with": stated_with, "saving": saved, "per_euro": saved / fee}
-
-
-def _implied(example: PublishedExample, fee_share: float, reading: str) -> dict[str, float]:
-    fee = fee_share * example.budget
-    cost_with = example.total_with - fee if reading == "net" else example.total_with
-    baseline = example.total_without / example.budget - 1
-    residual = cost_with / example.budget - 1
-    prevented = example.total_without - cost_with
-    return {
-        "fee": fee,
-        "fee share of the budget": fee_share,
-        "total cost without the practice": example.total_without,
-        "cost with the practice, fee excluded": cost_with,
-        "total cost with the practice, fee included": cost_with + fee,
-        "baseline drift without the practice": baseline,
-        "residual drift with the practice": residual,
-        "drift cut, in points": baseline - residual,
-        "relative drift cut": 1 - residual / baseline if baseline else float("nan"),
-        "gross drift prevented": prevented,
-        "net saving": prevented - fee,
-        "gross drift prevented per unit of fee": prevented / fee,
-        "net saving per unit of fee": (prevented - fee) / fee,
-    }
-
-
-DECODED_UNITS = {
-    "fee": "cost",
-    "fee share of the budget": "fraction",
-    "total cost without the practice": "cost",
-    "cost with the practice, fee excluded": "cost",
-    "total cost with the practice, fee included": "cost",
-    "baseline drift without the practice": "fraction",
-    "residual drift with the practice": "fraction",
-    "drift cut, in points": "pp (as a fraction)",
-    "relative drift cut": "fraction",
-    "gross drift prevented": "cost",
-    "net saving": "cost",
-    "gross drift prevented per unit of fee": "ratio",
-    "net saving per unit of fee": "ratio",
-}
-
-
-def decode_published_example(
-    example: PublishedExample = PublishedExample(), fee_share: float = DEFAULT_FEE_SHARE
-) -> pd.DataFrame:
-    """The assumptions the published example implies under each of its two consistent readings,
-    side by side (columns `net_reading` and `gross_reading`).
-
-    95 000 − 82 500 = 12 500 and 12 500 ÷ 7 500 = 1.67 ("1.7") hold under both; the fee is pinned at
-    12 500 ÷ 1.7 ≈ 7 350, i.e. 10 % of the budget (`fee_share`, 7 500) to the stated precision.
-    - net: 82 500 includes the fee → cost with = 75 000, residual drift 0 %, a 26.7-pp (100 %) drift
-      cut; 12 500 is the net saving and 1.67 the net saving per euro (gross drift prevented: 2.67/€);
-    - gross: 82 500 excludes the fee → residual drift 10 %, a 16.7-pp (62.5 %) drift cut; 12 500 is the
-      drift prevented and 1.67 the drift prevented per euro, the sentence taken literally (net saving:
-      5 000, 0.67/€).
-    Money in the cost unit (EUR); drifts and shares as fractions; "drift cut, in points" is the
-    difference of two fractions (0.167 = 16.7 pp). `published_figures` recomputes the stated numbers
-    from either column.
-    """
-    implied = {reading: _implied(example, fee_share, reading) for reading in READINGS}
-    table = pd.DataFrame(
-        {
-            "quantity": list(DECODED_UNITS),
-            "net_reading": [implied["net"][q] for q in DECODED_UNITS],
-            "gross_reading": [implied["gross"][q] for q in DECODED_UNITS],
-            "unit": list(DECODED_UNITS.values()),
-        }
-    )
-    return table
-
-
-#: locale key of each quantity of the published example (`DECODED_UNITS`) and of each unit, for display
-QUANTITY_KEYS: dict[str, str] = {
-    "fee": "roi_q_fee",
-    "fee share of the budget": "roi_q_fee_share",
-    "total cost without the practice": "roi_q_total_without",
-    "cost with the practice, fee excluded": "roi_q_cost_with_fee_excluded",
-    "total cost with the practice, fee included": "roi_q_total_with_fee_included",
-    "baseline drift without the practice": "roi_q_baseline_drift",
-    "residual drift with the practice": "roi_q_residual_drift",
-    "drift cut, in points": "roi_q_drift_cut_points",
-    "relative drift cut": "roi_q_relative_drift_cut",
-    "gross drift prevented": "roi_q_gross_prevented",
-    "net saving": "roi_q_net_saving",
-    "gross drift prevented per unit of fee": "roi_q_gross_per_fee",
-    "net saving per unit of fee": "roi_q_net_per_fee",
-}
-UNIT_KEYS: dict[str, str] = {
-    "cost": "roi_unit_cost",
-    "fraction": "roi_unit_fraction",
-    "pp (as a fraction)": "roi_unit_pp",
-    "ratio": "roi_unit_ratio",
-}
-
-
-def _words(values: pd.Series, keys: dict[str, str], lang: str) -> list[str]:
-    return [translate(keys[v], lang) if v in keys else v for v in values]
-
-
-def published_example_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """`decode_published_example`'s table as a reader sees it: quantities and units in `lang` (the
-    saved table keeps the identifiers)."""
-    shown = table.copy()
-    shown["quantity"] = _words(table["quantity"], QUANTITY_KEYS, lang)
-    shown["unit"] = _words(table["unit"], UNIT_KEYS, lang)
-    return shown
-
-
-def assumptions_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """`example_vs_portfolio`'s table as a reader sees it: assumptions, verdicts and units in `lang`
-    (the saved table keeps the identifiers)."""
-    shown = table.copy()
-    shown["assumption"] = _words(table["assumption"], QUANTITY_KEYS, lang)
-    for column in ("verdict_net", "verdict_gross"):
-        shown[column] = [translate(v, lang) for v in table[column]]
-    shown["unit"] = _words(table["unit"], UNIT_KEYS, lang)
-    return shown
-
-
 def project_profile(
     project_type: str | None = None, complexity: int | None = None, organisation: str | None = None
 ) -> dict:
@@ -670,138 +458,10 @@ def project_profile(
     }
 
 
-def _mean_ci(values: pd.Series, seed: int) -> tuple[float, float, float]:
-    from scipy import stats
-
-    x = values.dropna().to_numpy(dtype=float)
-    if len(x) < 3:
-        return float(np.mean(x)) if len(x) else float("nan"), float("nan"), float("nan")
-    if len(x) > scale.ANALYTIC_N:  # the percentile interval converges to the t interval
-        return (float(x.mean()), *mean_t_ci(x))
-    ci = stats.bootstrap(
-        (x,), np.mean, n_resamples=N_RESAMPLES, method="percentile", random_state=np.random.default_rng(seed)
-    ).confidence_interval
-    return float(x.mean()), float(ci.low), float(ci.high)
-
-
-def _resampled_means(x: np.ndarray, rng: np.random.Generator, n_resamples: int) -> np.ndarray:
-    chunk = max(1, 2_000_000 // len(x))
-    return np.concatenate(
-        [
-            x[rng.integers(0, len(x), (min(chunk, n_resamples - start), len(x)))].mean(axis=1)
-            for start in range(0, n_resamples, chunk)
-        ]
-    )
-
-
-def drift_cut_cis(without: pd.Series, with_: pd.Series, seed: int) -> dict[str, tuple[float, float, float]]:
-    """The raw drift cut between two groups of projects, in points and in relative terms, each as
-    (estimate, ci_low, ci_high).
-
-    points = mean drift without − mean drift with (difference of fractions: 0.05 = 5 pp); relative =
-    1 − mean with ÷ mean without (a fraction). 95 % percentile intervals from 4 999 resamples of each
-    group (seeded); Welch / delta-method intervals above `scale.ANALYTIC_N` projects in a group. The
-    relative cut has no interval (NaN) when the baseline's interval reaches 0 (a ratio to ~0 is
-    meaningless) or a group has fewer than 3 projects.
-    """
-    from scipy import stats
-
-    x0 = without.dropna().to_numpy(dtype=float)
-    x1 = with_.dropna().to_numpy(dtype=float)
-    nan3 = (float("nan"),) * 3
-    if len(x0) < 3 or len(x1) < 3:
-        pp = float(x0.mean() - x1.mean()) if len(x0) and len(x1) else float("nan")
-        return {"points": (pp, float("nan"), float("nan")), "relative": nan3}
-    m0, m1 = float(x0.mean()), float(x1.mean())
-    pp, rel = m0 - m1, (1 - m1 / m0) if m0 else float("nan")
-    if max(len(x0), len(x1)) > scale.ANALYTIC_N:
-        v0, v1 = x0.var(ddof=1) / len(x0), x1.var(ddof=1) / len(x1)
-        dof = (v0 + v1) ** 2 / (v0**2 / (len(x0) - 1) + v1**2 / (len(x1) - 1))
-        half = stats.t.ppf(0.975, dof) * np.sqrt(v0 + v1)
-        points = (pp, pp - half, pp + half)
-        baseline_low = m0 - stats.t.ppf(0.975, len(x0) - 1) * np.sqrt(v0)
-        if baseline_low <= 0:
-            return {"points": points, "relative": (rel, float("nan"), float("nan"))}
-        se = abs(m1 / m0) * np.sqrt(v1 / m1**2 + v0 / m0**2) if m1 else np.sqrt(v1) / abs(m0)
-        z = stats.norm.ppf(0.975)
-        return {"points": points, "relative": (rel, rel - z * se, rel + z * se)}
-    rng = np.random.default_rng(seed)
-    b0, b1 = _resampled_means(x0, rng, N_RESAMPLES), _resampled_means(x1, rng, N_RESAMPLES)
-    points = (pp, *(float(v) for v in np.quantile(b0 - b1, [0.025, 0.975])))
-    if np.quantile(b0, 0.025) <= 0:
-        return {"points": points, "relative": (rel, float("nan"), float("nan"))}
-    return {"points": points, "relative": (rel, *(float(v) for v in np.quantile(1 - b1 / b0, [0.025, 0.975])))}
-
-
-def example_vs_portfolio(
-    data: pd.DataFrame,
-    result: RoiResult | Unavailable | None,
-    seed: int = 0,
-    example: PublishedExample = PublishedExample(),
-) -> pd.DataFrame:
-    """Each assumption the published example implies, under each reading, beside what this portfolio
-    says, with a verdict per reading (`claims.consistency`: consistent / contradicted / inconclusive).
-
-    Fee share ↔ the portfolio's median fee share (exact order-statistic CI); baseline drift ↔ mean
-    budget drift of projects without the practice; residual drift ↔ mean drift of projects with it;
-    drift cut in points and relative ↔ the difference and ratio of these two means (`drift_cut_cis`);
-    these are raw (unadjusted) means with bootstrap 95 % CIs, so only indicative. Drift prevented and
-    net saving per unit of fee ↔ the simulation's (adjusted) expectations at its own fee, with their
-    interval over the bootstrap refits. Fractions, "pp (as a fraction)" and ratios as in
-    `decode_published_example`; `n` = projects behind the estimate.
-    """
-    from amo_analysis.stats.claims import consistency
-    from amo_analysis.stats.intervals import quantile_ci
-
-    decoded = decode_published_example(example).set_index("quantity")
-    amo = data["amo"].astype(bool)
-    drift = data["budget_drift"]
-    rows = []
-    if "amo_cost" in data:
-        shares = (data["amo_cost"] / data["budget_planned"])[amo].dropna()
-        if len(shares):
-            rows.append(("fee share of the budget", *quantile_ci(shares, 0.5), int(len(shares))))
-    n_without, n_with = int(drift[~amo].notna().sum()), int(drift[amo].notna().sum())
-    rows.append(("baseline drift without the practice", *_mean_ci(drift[~amo], seed), n_without))
-    rows.append(("residual drift with the practice", *_mean_ci(drift[amo], seed + 1), n_with))
-    cuts = drift_cut_cis(drift[~amo], drift[amo], seed + 2)
-    rows.append(("drift cut, in points", *cuts["points"], n_without + n_with))
-    rows.append(("relative drift cut", *cuts["relative"], n_without + n_with))
-    if result:  # None or Unavailable when the portfolio could not support the simulation
-        per_euro = result.summary_frame().set_index("name").loc["prevented_per_euro"]
-        gross = (per_euro["value"], per_euro["ci_low"], per_euro["ci_high"])
-        rows.append(("gross drift prevented per unit of fee", *gross, result.n_projects))
-        rows.append(("net saving per unit of fee", *(v - 1 for v in gross), result.n_projects))
-    table = pd.DataFrame(rows, columns=["assumption", "estimate", "ci_low", "ci_high", "n"])
-    for reading in READINGS:
-        implied = decoded.loc[table["assumption"], f"{reading}_reading"].to_numpy()
-        table[f"implied_{reading}"] = implied
-        table[f"verdict_{reading}"] = [consistency(r.ci_low, r.ci_high, v) for r, v in zip(table.itertuples(), implied)]
-    table["unit"] = [DECODED_UNITS[a] for a in table["assumption"]]
-    return table[
-        [
-            "assumption",
-            "implied_net",
-            "verdict_net",
-            "implied_gross",
-            "verdict_gross",
-            "estimate",
-            "ci_low",
-            "ci_high",
-            "unit",
-            "n",
-        ]
-    ]
-
-
-def describe_run(result: RoiResult, lang: str = "en") -> str:
-    """One sentence: the fee used and what the simulation rests on (`run_note` in `lang`)."""
-    return localise(run_note(result), lang)
-
-
 def run_note(result: RoiResult) -> Message:
-    """`describe_run`'s sentence as a `Message`: its English text, shown in the report's language
-    where `localise` shows it (a note kept in a language-neutral table, as notebook 08's)."""
+    """One sentence, the fee used and what the simulation rests on, as a `Message`: its English text,
+    shown in the report's language where `localise` shows it (`report.show_roi.describe_run`, or a note
+    kept in a language-neutral table, as notebook 08's)."""
     fee = Message("roi_fee_used_amount", fee=float(result.fee), source=result.fee_source)
     return join_sentences([fee, *result.notes])
 
@@ -811,52 +471,3 @@ def roi_simulation(data: pd.DataFrame, **options) -> RoiResult:
     """`simulate_roi(data, **options)`, or `Unavailable` with the sentence saying why when the
     portfolio cannot support it (too few finished projects in a group, a fee that is not positive)."""
     return simulate_roi(data, **options)
-
-
-def summary_records(summary: pd.DataFrame, lang: str = "en") -> list[dict]:
-    """The records `roi.<name>` of each row of `RoiResult.summary_frame` (value, interval, n, unit, label);
-    the saving, drift prevented per unit of fee and chance of paying for itself on the summary page."""
-    headline = ("saving", "prevented_per_euro", "p_pays_for_itself")
-    return [
-        dict(
-            name=f"roi.{row['name']}",
-            value=row["value"],
-            ci_low=row.get("ci_low"),
-            ci_high=row.get("ci_high"),
-            n=row.get("n"),
-            unit=row.get("unit", ""),
-            label=row.get("label", row["name"]),
-            method=translate("m_roi", lang),
-            headline=row["name"] in headline,
-        )
-        for row in summary.to_dict("records")
-    ]
-
-
-@passes_unavailable
-def summary_finding(result: RoiResult, lang: str = "en") -> Finding:
-    """The ROI table of notebook 05 (saved as `roi`), its records and the sentence on the run."""
-    summary = result.summary_frame(lang)
-    return Finding(
-        summary,
-        name="roi",
-        decimals=2,
-        labels=HEADERS,
-        records=summary_records(summary, lang),
-        text=describe_run(result, lang),
-    )
-
-
-def summary_text(result: RoiResult | Unavailable | None) -> str:
-    """The ROI summary as fixed-width text (3 decimals), or why there is none."""
-    if not result:  # None or Unavailable
-        return "not estimated"
-    table = result.summary_frame()[["name", "value", "ci_low", "ci_high"]]
-    return table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
-
-
-def assumptions_text(table: pd.DataFrame) -> str:
-    """`example_vs_portfolio` as fixed-width text (3 decimals)."""
-    return table[["assumption", "implied_net", "verdict_net", "implied_gross", "verdict_gross", "estimate"]].to_string(
-        index=False, float_format=lambda v: f"{v:.3f}"
-    )

@@ -18,9 +18,9 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from amo_analysis.analyses.forecast import scenario_name  # noqa: E402
 from amo_analysis.findings import passes_unavailable  # noqa: E402
 from amo_analysis.i18n import SCALE_KEYS, format_number, format_percent, translate  # noqa: E402
+from amo_analysis.report.show_forecast import scenario_name  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GROUP_MARKERS = ["o", "s"]

@@ -276,15 +276,18 @@ def cmd_forecast(args) -> int:
 
     from amo_analysis.analyses import forecast as fc_mod
     from amo_analysis.ingest.collection import load_any
+    from amo_analysis.report import show_forecast
 
     portfolio = load_any(_data(args.data), args.mapping, **_reading_options(args))
     project = fc_mod.new_project(
         args.budget, args.duration, args.project_type, args.complexity, args.organisation, args.framing
     )
-    table = fc_mod.forecast(portfolio.data, project, seed=args.seed, amo=args.amo, accepted_risk=args.risk)
-    print(fc_mod.forecast_text(table))
+    table = fc_mod.forecast(
+        portfolio.data, project, seed=args.seed, amo=args.amo, accepted_risk=args.risk
+    ).summary_frame()
+    print(show_forecast.forecast_text(table))
     print()
-    print(fc_mod.method_paragraph(table))
+    print(show_forecast.method_paragraph(table))
     for note in dict.fromkeys(n for n in table["note"] if n):
         print(f"note: {note}")
     if args.json:

@@ -23,7 +23,7 @@ def synthetic():
 def test_p80_is_calibrated_on_held_out_synthetic_projects(synthetic):
     reference, held = synthetic.iloc[:2_000], synthetic.iloc[2_000:]
     held = held[held["status"] == "completed"].reset_index(drop=True)
-    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1)
+    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1).summary_frame()
     assert set(result["method"]) == {"quantile regression"}
     assert (result["n_reference"] > 1_500).all()
     table = fc.calibration(result, held, 0.8)
@@ -35,7 +35,7 @@ def test_p80_is_calibrated_on_held_out_synthetic_projects(synthetic):
 
 def test_forecast_columns_and_scenarios(synthetic):
     new = fc.new_project(100_000, 200, "ERP", 3, framing_score=6)
-    table = fc.forecast(synthetic.iloc[:1_000], new, amo="both")
+    table = fc.forecast(synthetic.iloc[:1_000], new, amo="both").summary_frame()
     assert list(table["amo"]) == [False, True]
     for q in ("p50", "p80", "p90"):
         assert table[f"cost_{q}"].notna().all()
@@ -45,27 +45,20 @@ def test_forecast_columns_and_scenarios(synthetic):
     assert (table["chance_cost_overrun_10"] >= table["chance_cost_overrun_50"]).all()
     # the practice lowers the planted cost ratio: its forecast median is lower
     assert table["cost_p50"].iloc[1] < table["cost_p50"].iloc[0]
-    assert "nearest" not in fc.method_paragraph(table)
+    assert set(table["method"]) | set(table["method_duration"]) == {"quantile regression"}
 
 
 def test_small_reference_uses_nearest_projects_and_says_so():
     small = metrics.derive_metrics(synth.make_portfolio(16, 7))
-    table = fc.forecast(small, fc.new_project(250_000, 300, "CRM", 2), amo="both")
+    table = fc.forecast(small, fc.new_project(250_000, 300, "CRM", 2), amo="both").summary_frame()
     assert set(table["method"]) == {"nearest projects"}
     few = table["n_reference"] < fc.MIN_COMPARABLE
     assert few.any() and (table["few_comparables"] == few).all()
     assert table["note"].str.contains("fewer than 10").any()
-    assert "most similar" in fc.method_paragraph(table) and "indicative" in fc.method_paragraph(table)
-
-
-def test_conformal_quantile_gives_nothing_when_too_few_values():
-    values = np.arange(1.0, 6.0)  # 5 values
-    assert fc.conformal_quantile(values, 0.5) == 3.0
-    assert np.isnan(fc.conformal_quantile(values, 0.9))  # rank ceil(6*0.9)=6 > 5
 
 
 def test_unknown_type_is_dropped_with_a_note(synthetic):
-    table = fc.forecast(synthetic.iloc[:500], fc.new_project(80_000, 150, "Quantum", 2, amo=True))
+    table = fc.forecast(synthetic.iloc[:500], fc.new_project(80_000, 150, "Quantum", 2, amo=True)).summary_frame()
     assert "'Quantum' does not occur" in table.loc[0, "note"]
     assert np.isfinite(table.loc[0, "cost_p80"])
 
@@ -79,12 +72,12 @@ def test_unknown_type_is_dropped_with_a_note(synthetic):
 )
 def test_bad_new_project_gives_a_sentence(synthetic, kwargs, message):
     with pytest.raises(fc.ForecastError, match=message):
-        fc.forecast(synthetic.iloc[:200], fc.new_project(**kwargs), amo="yes")
+        fc.forecast(synthetic.iloc[:200], fc.new_project(**kwargs), amo="yes").summary_frame()
 
 
 def test_missing_practice_value_needs_a_choice(synthetic):
     with pytest.raises(fc.ForecastError, match="amo='both'"):
-        fc.forecast(synthetic.iloc[:200], fc.new_project(1000))
+        fc.forecast(synthetic.iloc[:200], fc.new_project(1000)).summary_frame()
 
 
 def test_backtest_splits_by_start_date(synthetic):
@@ -158,17 +151,16 @@ def test_typical_project_fills_only_what_is_missing():
 def test_large_reference_uses_split_conformal_and_stays_calibrated():
     # Above scale.LARGE_N usable projects the median regression is fitted on a seeded subsample and the
     # spread comes from the residuals of all the others (split conformal): P80 is still exceeded by
-    # about 20 % of held-out projects, and the notes and method paragraph say how it was computed.
+    # about 20 % of held-out projects, and the notes say how it was computed.
     from amo_analysis.stats import scale
 
     data = metrics.derive_metrics(synth.make_portfolio(32_000, 21))
     reference, held = data.iloc[:28_000], data.iloc[28_000:]
     held = held[held["status"] == "completed"].reset_index(drop=True)
-    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1)
+    result = fc.forecast(reference, held.drop(columns=["cost_actual", "duration_actual_days"]), seed=1).summary_frame()
     assert set(result["method"]) == {"quantile regression"}
     assert (result["n_reference"] > scale.LARGE_N).all()
     assert result["note"].str.contains(f"random {scale.SUBSAMPLE_ROWS:,} of the").all()
-    assert "split conformal" in fc.method_paragraph(result)
     table = fc.calibration(result, held, 0.8)
     for target in ("cost", "duration"):
         share = table[(table.group == "all") & (table.target == target)]["share_exceeded"].iloc[0]
@@ -182,9 +174,12 @@ def test_a_batch_of_projects_gets_the_forecasts_each_would_get_alone(size):
     projects["project_type"] = projects["project_type"].astype(str)
     projects.loc[3, "project_type"] = "Quantum"  # a level the reference lacks: noted, not used
     projects.loc[5, "complexity"] = np.nan  # a feature the project does not give
-    batch = fc.forecast(reference, projects, amo="both", seed=2, folds=3)
+    batch = fc.forecast(reference, projects, amo="both", seed=2, folds=3).summary_frame()
     alone = pd.concat(
-        [fc.forecast(reference, projects.iloc[[i]], amo="both", seed=2, folds=3) for i in range(len(projects))],
+        [
+            fc.forecast(reference, projects.iloc[[i]], amo="both", seed=2, folds=3).summary_frame()
+            for i in range(len(projects))
+        ],
         ignore_index=True,
     )
     pd.testing.assert_frame_equal(batch, alone, check_exact=False, rtol=1e-12)
@@ -216,13 +211,15 @@ def test_forecast_does_not_depend_on_the_order_of_the_rows(size, method):
         [fc.new_project(100_000, 300), fc.new_project(50_000, 200), fc.new_project(100_000, 400, "ERP", 3)],
         ignore_index=True,
     )
-    table = fc.forecast(reference, new, amo="both", seed=3)
+    table = fc.forecast(reference, new, amo="both", seed=3).summary_frame()
     assert set(table["method"]) == {method}
     if method == "nearest projects":  # neighbours tied at the cut-off are all kept, not cut by position
         assert (table["n_reference"] > fc.N_NEIGHBOURS).any()
     shuffled = reference.iloc[np.random.default_rng(8).permutation(len(reference))]
     for copy in (shuffled, reference.iloc[::-1], shuffled.reset_index(drop=True)):
-        pd.testing.assert_frame_equal(fc.forecast(copy, new, amo="both", seed=3), table, check_exact=True)
+        pd.testing.assert_frame_equal(
+            fc.forecast(copy, new, amo="both", seed=3).summary_frame(), table, check_exact=True
+        )
     # the backtest splits by start date: the same split and calibration whatever the row order
     calib, text = fc.backtest(reference, seed=3)
     assert "Split by start date" in text and calib["n"].max() > 0
@@ -267,7 +264,9 @@ def _two_spread_portfolio(
 
 def test_each_practice_group_gets_its_own_spread():
     # With-practice outcomes spread 3 times less: so must the forecast (P90 ÷ P50), not only its median.
-    table = fc.forecast(_two_spread_portfolio(400, 1), fc.new_project(100_000, 200, "ERP", 3), amo="both")
+    table = fc.forecast(
+        _two_spread_portfolio(400, 1), fc.new_project(100_000, 200, "ERP", 3), amo="both"
+    ).summary_frame()
     assert set(table["method"]) == {"quantile regression"}
     for target in ("cost", "duration"):
         spread = np.log(table[f"{target}_p90"] / table[f"{target}_p50"])
@@ -277,7 +276,7 @@ def test_each_practice_group_gets_its_own_spread():
 
 def test_a_practice_group_too_small_for_its_own_spread_uses_the_pooled_residuals_and_says_so():
     reference = _two_spread_portfolio(70, 2, n_with=12)
-    table = fc.forecast(reference, fc.new_project(100_000, 200), amo="both")
+    table = fc.forecast(reference, fc.new_project(100_000, 200), amo="both").summary_frame()
     assert set(table["method"]) == {"quantile regression"}
     without, with_ = table["note"]
     assert "pooled" not in without
@@ -287,7 +286,6 @@ def test_a_practice_group_too_small_for_its_own_spread_uses_the_pooled_residuals
             f"projects with the practice, fewer than {fc.MIN_GROUP_RESIDUALS}"
         ) in with_
     assert np.isfinite(table[["cost_p80", "cost_p90", "duration_p90"]].to_numpy()).all()
-    assert "That is the case here" in fc.method_paragraph(table)
 
 
 @pytest.mark.slow
@@ -299,7 +297,7 @@ def test_p80_is_exceeded_about_20_percent_of_the_time_in_each_practice_group(siz
     for rep in range(20):
         reference, held = _two_spread_portfolio(size, 100 + rep), _two_spread_portfolio(400, 1_000 + rep)
         inputs = held.drop(columns=["cost_actual", "duration_actual_days", "log_cost_ratio", "log_duration_ratio"])
-        result = fc.forecast(reference, inputs, seed=rep)
+        result = fc.forecast(reference, inputs, seed=rep).summary_frame()
         assert set(result["method"]) == {method}
         for r in fc.calibration(result, held, 0.8).to_dict("records"):
             counts = exceeded.setdefault((r["target"], r["group"]), [0, 0])
@@ -310,55 +308,7 @@ def test_p80_is_exceeded_about_20_percent_of_the_time_in_each_practice_group(siz
         assert 0.13 <= above / n <= 0.27, (target, group, above / n)
 
 
-# --------------------------------------------------------------------------- words and records (issue 13)
-
-ENGLISH_WORDS = ("quantile regression", "nearest projects", "final cost", "reference projects", "Split by", "Only ")
-
-
-def test_forecast_records_keep_their_names_and_english_words(synthetic):
-    table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both")
-    calib, _ = fc.backtest(synthetic.iloc[:300], folds=5)
-    records = fc.forecast_records(table, calib, "en", "PMO", "kEUR")
-    by_name = {r["name"]: r for r in records}
-    assert list(by_name)[:6] == [
-        "forecast.cost_p80.without",
-        "forecast.contingency.without",
-        "forecast.chance_10pct_enough.without",
-        "forecast.cost_p80.with",
-        "forecast.contingency.with",
-        "forecast.chance_10pct_enough.with",
-    ]
-    assert {f"forecast.backtest.{t}.{g}" for t in ("cost", "duration") for g in ("all", "with", "without")} <= set(
-        by_name
-    )
-    cost = by_name["forecast.cost_p80.with"]
-    n = int(table.loc[1, "n_reference"])
-    assert cost["value"] == table.loc[1, "cost_p80"] and cost["unit"] == "kEUR" and cost["headline"]
-    assert cost["label"] == "Forecast final cost P80 (with PMO)"
-    assert cost["method"] == f"reference-class forecast (quantile regression, {n} projects)"
-    assert cost["note"] == table.loc[1, "note"]
-    chance = by_name["forecast.chance_10pct_enough.without"]
-    assert chance["label"] == "Chance that budget + 10 % is enough (without PMO)" and not chance["headline"]
-    assert by_name["forecast.backtest.cost.all"]["headline"] and not by_name["forecast.backtest.cost.with"]["headline"]
-
-
-def test_forecast_words_are_french_in_a_french_report(synthetic):
-    small = metrics.derive_metrics(synth.make_portfolio(16, 7))
-    new = fc.new_project(250_000, 300, "Quantum", 2)
-    for reference in (synthetic.iloc[:300], small):  # quantile regression, then nearest projects with notes
-        table = fc.forecast(reference, new, amo="both")
-        calib, split = fc.backtest(reference, folds=5)
-        texts = [fc.method_paragraph(table, "fr"), localise(split, "fr")]
-        records = fc.forecast_records(table, calib, "fr")
-        texts += [v for r in records for k, v in r.items() if isinstance(v, str) and k not in ("name", "unit")]
-        summary = fc.forecast_summary(table, "AMO", "fr")
-        texts += list(summary["quantity"]) + [str(v) for v in summary.iloc[:, 1:].to_numpy().ravel()]
-        for text in texts:
-            assert not any(word in text for word in ENGLISH_WORDS), text
-            assert "spread" not in text and "forecast" not in text, text
-    assert "projets les plus proches" in fc.method_paragraph(table, "fr")
-    assert "Quantum" in localise(table.loc[0, "note"], "fr")  # the notes are French, their values kept
-    assert "does not occur" in table.loc[0, "note"]  # ...and English where English is asked for
+# --------------------------------------------------------------------------- messages and figure (issue 13)
 
 
 def test_backtest_sentences_are_messages_with_the_english_text(synthetic):
@@ -379,7 +329,7 @@ def test_forecast_figure_legend_in_the_report_language(synthetic):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both")
+    table = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both").summary_frame()
     for lang, words in (("en", ["budget", "budget + 10 %"]), ("fr", ["budget", "budget + 10 %"])):
         fig = forecast_figure(table, lang)
         legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -387,26 +337,47 @@ def test_forecast_figure_legend_in_the_report_language(synthetic):
         assert legend[-2:] == words
 
 
-def test_calibration_display_names_target_and_group_in_the_report_language(synthetic):
-    calib, _ = fc.backtest(synthetic.iloc[:300], folds=5)
-    shown = fc.calibration_display(calib, "fr", "PMO")
-    assert set(shown["target"]) == {"coût", "durée"} and set(shown["group"]) == {
-        "tous les projets",
-        "avec PMO",
-        "sans PMO",
-    }
-    assert shown.drop(columns=["target", "group"]).equals(calib.drop(columns=["target", "group"]))
-    assert set(fc.calibration_display(calib)["group"]) == {"all projects", "with AMO", "without AMO"}
-
-
 def test_a_portfolio_without_practice_is_forecast_as_one_group():
     data = metrics.derive_metrics(synth.make_portfolio(120, 0))
     data["amo"] = pd.array([pd.NA] * len(data), dtype="boolean")
     project = fc.new_project(budget=75_000, duration=180, project_type="ERP", complexity=3)
-    table = fc.forecast(data, project, amo="both")
+    table = fc.forecast(data, project, amo="both").summary_frame()
     assert len(table) == 1 and table["amo"].isna().all()  # one scenario: the practice is unknown
     assert table.at[0, "method"] == "quantile regression" and table.at[0, "cost_p80"] > 75_000
-    assert fc.scenario_name(table.at[0, "amo"], "AMO", "fr") == "tous les projets"
-    assert list(fc.forecast_summary(table, "AMO", "en").columns) == ["quantity", "all projects"]
     calib, _ = fc.backtest(data, quantile=0.8, seed=0)
     assert set(calib.loc[calib["n"] > 0, "group"]) == {"all"}
+
+
+def test_the_forecast_reads_like_a_statsmodels_result(synthetic):
+    from amo_analysis.results_display import REPR_LIMIT, Summary
+
+    result = fc.forecast(synthetic.iloc[:300], fc.new_project(100_000, 200, "ERP", 3), amo="both", seed=2)
+    table = result.summary_frame()
+    assert isinstance(result, fc.ForecastResult) and list(table["amo"]) == [False, True]
+    pd.testing.assert_frame_equal(table, result.table)
+    assert table is not result.table  # a copy: the result stays as computed
+    assert (result.quantiles, result.accepted_risk, result.seed) == ((0.5, 0.8, 0.9), 0.8, 2)
+    text = repr(result)
+    assert "\n" not in text and len(text) <= REPR_LIMIT and text.startswith("<ForecastResult: new project (without) ")
+    summary = result.summary()
+    assert isinstance(summary, Summary) and summary.startswith("Reference-class forecast\n")
+    without = table.iloc[0]
+    assert f"cost P80 {without['cost_p80']:,.0f}, contingency {without['contingency']:+.1%}, chance" in summary
+    assert f"duration P80 {without['duration_p80']:,.0f} days" in summary
+    assert f"(without) cost P80 {without['cost_p80']:,.0f}, contingency {without['contingency']:+.1%}, new" in text
+    assert f"quantile regression, {without['n_reference']} projects" in summary
+    rows = dict(line.split(None, 1) for line in summary.splitlines()[-3:] if not line.startswith("Accepted"))
+    assert rows == {"Quantiles": "P50, P80, P90", "Seed": "2"}
+    assert "Accepted risk          P80 (the contingency's level" in summary
+    assert result._repr_html_().startswith("<table><caption>Reference-class forecast</caption>")
+    many = fc.forecast(
+        synthetic.iloc[:300], pd.concat([fc.new_project(90_000 + i, 200) for i in range(30)]), amo="both"
+    )
+    assert len(repr(many)) <= REPR_LIMIT and "Scenarios 60" in repr(many) and many.summary().count(" projects") >= 60
+
+
+def test_the_forecasts_notes_show_in_the_summarys_language():
+    small = metrics.derive_metrics(synth.make_portfolio(16, 7))
+    result = fc.forecast(small, fc.new_project(250_000, 300, "Quantum", 2), amo="both")
+    assert "'Quantum' does not occur" in result.summary() and "Notes:" in result.summary()
+    assert "Quantum" in result.summary("fr") and "does not occur" not in result.summary("fr")

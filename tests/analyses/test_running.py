@@ -303,8 +303,8 @@ def test_forecast_counts_running_projects_so_its_p80_is_not_biased_low():
     puts it well below."""
     data = metrics.with_running(metrics.derive_metrics(running_portfolio(400, 8)), EXPORT_DATE)
     new = fc.new_project(200_000, 240)
-    with_running = fc.forecast(data, new, amo="no", seed=1)
-    finished_only = fc.forecast(data.drop(columns="running"), new, amo="no", seed=1)
+    with_running = fc.forecast(data, new, amo="no", seed=1).summary_frame()
+    finished_only = fc.forecast(data.drop(columns="running"), new, amo="no", seed=1).summary_frame()
     assert with_running["n_running_duration"].iloc[0] > 50 and with_running["n_running"].iloc[0] > 50
     assert finished_only["n_running_duration"].iloc[0] == 0
     truth = 240 * (1 + true_slip_quantile(0.8))

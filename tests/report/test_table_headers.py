@@ -8,14 +8,15 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from amo_analysis.analyses import forecast, framing, references, roi
+from amo_analysis.analyses import framing, references, roi_example
 from amo_analysis.i18n import NNBSP, TRANSLATIONS, translate
+from amo_analysis.report import show_forecast, show_roi
 from amo_analysis.report.run_context import CANONICAL_COLUMNS, RunContext
 
 MODULE_HEADERS = {
     "framing": framing.HEADERS,
-    "forecast": forecast.HEADERS,
-    "roi": roi.HEADERS,
+    "forecast": show_forecast.HEADERS,
+    "roi": show_roi.HEADERS,
     "references": references.HEADERS,
 }
 
@@ -93,9 +94,9 @@ def shown_names(table: pd.DataFrame, labels: dict) -> set[str]:
 
 
 def test_roi_tables_have_every_column_labelled():
-    example = roi.decode_published_example()
-    assert set(example.columns) == shown_names(example, roi.HEADERS)
-    assert translate("net_reading", "fr") in [translate(roi.HEADERS.get(c, c), "fr") for c in example.columns]
+    example = roi_example.decode_published_example()
+    assert set(example.columns) == shown_names(example, show_roi.HEADERS)
+    assert translate("net_reading", "fr") in [translate(show_roi.HEADERS.get(c, c), "fr") for c in example.columns]
 
 
 def test_framing_tables_have_every_column_labelled():
