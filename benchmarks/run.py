@@ -213,6 +213,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     from amo_analysis.analyses import roi, roi_example
     from amo_analysis.analyses import article
     from amo_analysis.ingest import sources
+    from amo_analysis.ingest.model_columns import with_model_columns
     from amo_analysis.analyses import claims_check, practice_effects as pe
     from amo_analysis.report.run_context import svg_text
 
@@ -233,7 +234,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     data = port.data
 
     def overview():
-        d = overview_mod.with_model_columns(data)
+        d = with_model_columns(data)
         overview_mod.portfolio_summary(port)
         overview_mod.data_quality_table(port)
         overview_mod.missing_values_table(port)
@@ -248,7 +249,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
             svg_text(fig)  # rendered as the notebook renders it
             plt.close(fig)
 
-    d_effects = overview_mod.with_model_columns(data)
+    d_effects = with_model_columns(data)
     covs = pe.resolve_covariates(d_effects, None)
     estimates = []
 

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -254,3 +255,13 @@ def it_dashboard(tmp_path):
     frame.to_csv(data, index=False)
     mapping.write_text(IT_DASHBOARD_MAPPING, encoding="utf-8")
     return data, mapping, frame
+
+
+def overrun_portfolio(alpha: float, n: int, seed: int = 0, under: float = 0.3) -> pd.DataFrame:
+    """Finished projects whose actual ÷ planned cost is on or under budget (0.6–1.0) for a share
+    `under`, else Pareto with tail index `alpha` above the plan (P(X > x) = x^−α, x ≥ 1); budgets vary
+    (the tail index of `analyses.overruns` and its words in `report.show_overruns`)."""
+    rng = np.random.default_rng(seed)
+    budget = rng.uniform(50_000, 2_000_000, n)
+    ratio = np.where(rng.random(n) >= under, 1 + rng.pareto(alpha, n), rng.uniform(0.6, 1.0, n))
+    return pd.DataFrame({"budget_planned": budget, "cost_actual": budget * ratio, "amo": rng.random(n) < 0.4})

@@ -1,5 +1,6 @@
 """Framing questions: how often they are answered and how they go with failure (risk ratios); the
-risk-ratio machinery, the reasons of missing estimates and the display step of notebook 03's tables.
+risk-ratio machinery and the reasons of missing estimates (notebook 03 shows the tables through
+`report.show_framing`).
 
 Definitions
 -----------
@@ -17,13 +18,8 @@ Definitions
 
 Everything user-caused that cannot be estimated raises `FramingError` (an `InputError`) with one
 sentence (an `i18n.Message`, so a report shows it in its language); the table builders catch it
-and put the sentence in the row's `note`. `shown` is the display step: the tables keep their names
-(model, outcome, unit, verdict…) where they are saved and show them in the report's language.
-
-Why over 600 lines: the risk ratios (the modified Poisson fit, the reasons of a missing estimate,
-the interaction with the practice) are one piece that the framing tables, the framing claim and
-`pitfalls` all use, and the display step serves both modules' tables; splitting either off again
-would move the coupling, not reduce it.
+and put the sentence in the row's `note`. The tables keep their names (model, outcome, unit,
+verdict…); `report.show_framing.shown` shows them in the report's language.
 """
 
 from __future__ import annotations
@@ -45,8 +41,8 @@ from amo_analysis.ingest.model_columns import default_covariates, with_model_col
 from amo_analysis.stats.intervals import share_ci
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
-from amo_analysis.findings import Finding, passes_unavailable, unavailable_on
-from amo_analysis.i18n import TRANSLATIONS, Message, join_sentences, localise, translate
+from amo_analysis.findings import passes_unavailable, unavailable_on
+from amo_analysis.i18n import TRANSLATIONS, Message, join_sentences, translate
 
 FAILURE_OUTCOMES: dict[str, tuple[str, ...]] = {
     "failed": ("failed",),
@@ -58,40 +54,6 @@ WELL_FRAMED = "well_framed"
 # The framing claim of notebook 03, from the claims register (its key is the claim's key: the record
 # framing.failure_rr.well_framed keeps its name); the pitfall claims are in `pitfalls`
 FRAMING_CLAIM = replace(claims_mod.as_claim_of("framing_failure_rr.ratio"), key="framing_failure_rr")
-#: Headers of this module's tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
-#: key, for `ctx.show_table(..., labels=framing.HEADERS)` (notebook 03).
-HEADERS: dict[str, str] = {
-    column: column
-    for column in (
-        "framing_score",
-        "with",
-        "without",  # framing_score_distribution
-        "question",
-        "pitfall",
-        "share_all",
-        "ci_low_all",
-        "ci_high_all",
-        "share_with",
-        "ci_low_with",
-        "ci_high_with",
-        "share_without",
-        "ci_low_without",
-        "ci_high_without",  # answer rates, prevalence
-        "exposure",
-        "model",
-        "n_events",
-        "n_exposed",
-        "covariates",  # risk ratios
-        "measure",
-        "meaning",
-        "n_with",
-        "scale",  # pitfall effects
-        "key",
-        "claimed_low",
-        "claimed_high",
-        "threshold",  # claims
-    )
-} | {"evalue": "ev_evalue", "evalue_ci": "ev_evalue_ci", "all": "framing_col_all"}  # E-values; score distribution
 
 
 class FramingError(InputError):
@@ -471,11 +433,6 @@ def _missing_rr(exposure, outcome, model, covariates, reason) -> RiskRatio:
     return RiskRatio(exposure, outcome, model, nan, nan, nan, nan, 0, 0, None, tuple(covariates), reason)
 
 
-def _note_in(note, lang: str):
-    """A row's note in `lang` for its record (an `i18n.Message` translated; a missing note kept as it is)."""
-    return localise(note, lang) if isinstance(note, str) else note
-
-
 #: the text columns of this module's tables: they may hold `i18n.Message`s (object dtype keeps them)
 TEXT_COLUMNS = ("note", "meaning", "claim", "measure")
 
@@ -620,25 +577,8 @@ def framing_claim(
 
 
 # ---------------------------------------------------------------------------------------------
-# Text, records and figures
+# The claim's words and the guards of notebook 03's cells
 # ---------------------------------------------------------------------------------------------
-
-
-#: translation key of each model of the risk-ratio tables (the `model` column keeps the names)
-MODEL_KEYS = {
-    "crude": "framing_model_crude",
-    "adjusted": "framing_model_adjusted",
-    "adjusted + amo": "framing_model_adjusted_amo",
-    "without amo": "framing_model_without_amo",
-    "with amo": "framing_model_with_amo",
-    "ratio with/without amo": "framing_model_ratio_amo",
-}
-#: translation key of each unit or scale of the pitfall tables (`unit`, `scale` keep the names)
-UNIT_KEYS = {
-    "percent change": "framing_unit_percent_change",
-    "percentage points": "framing_unit_percentage_points",
-    "fraction": "framing_unit_fraction",
-}
 
 
 def claim_words(claim: claims_mod.Claim, lang: str = "en") -> str:
@@ -647,79 +587,6 @@ def claim_words(claim: claims_mod.Claim, lang: str = "en") -> str:
     if dict(DEFAULTS.claim_words).get(lang) == "paraphrase":
         return dict(claim.paraphrases).get(lang) or claim.text
     return claim.text
-
-
-def _words(value, keys: dict[str, str] | None, lang: str):
-    """A name of a table cell in `lang`: through `keys` (or as a translation key itself when `keys`
-    is None); anything else (a missing value, an unknown name) as it is."""
-    if not isinstance(value, str):
-        return value
-    key = value if keys is None else keys.get(value)
-    return translate(key, lang) if key in TRANSLATIONS else value
-
-
-def _covariate_words(value, lang: str):
-    if not isinstance(value, str) or not value:
-        return value
-    return ", ".join(_words(c, {c: f"framing_cov_{c}"}, lang) for c in value.split(", "))
-
-
-def localised(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """A copy of a table of this module with its sentences (`TEXT_COLUMNS`: notes, meanings, claims'
-    measures) in `lang` as plain text: what a run saves. Names (model, outcome, unit…) are kept."""
-    out = table.copy()
-    for column in TEXT_COLUMNS:
-        if column in out:
-            out[column] = pd.Series(
-                [localise(v, lang) if isinstance(v, str) else v for v in out[column]], index=out.index, dtype=object
-            )
-    return out
-
-
-@passes_unavailable
-def shown(table: pd.DataFrame, name: str | None = None, lang: str = "en") -> Finding:
-    """A table of this module as notebook 03 shows it: saved under `name` with its names (model,
-    outcome, covariates, unit, scale, verdict) and its sentences in `lang` (`localised`), shown
-    with those names in `lang` too."""
-    saved = localised(table, lang)
-    out = saved.copy()
-    for column, keys in (
-        ("model", MODEL_KEYS),
-        ("outcome", None),
-        ("unit", UNIT_KEYS),
-        ("scale", UNIT_KEYS),
-        ("verdict", None),
-    ):
-        if column in out:
-            out[column] = pd.Series([_words(v, keys, lang) for v in out[column]], index=out.index, dtype=object)
-    if "covariates" in out:
-        out["covariates"] = pd.Series(
-            [_covariate_words(v, lang) for v in out["covariates"]], index=out.index, dtype=object
-        )
-    return Finding(out, name=name, labels=HEADERS, saved=saved)
-
-
-def _fmt(v) -> str:
-    return "   nan" if v is None or not np.isfinite(v) else f"{v:.3f}"
-
-
-def claims_text(framing: pd.DataFrame, pitfalls: pd.DataFrame) -> str:
-    """The three claim checks as fixed-width text (3 decimals), for the notebooks' regression check."""
-    lines = []
-    for table in (framing, pitfalls):
-        for r in table.to_dict("records"):
-            key = r.get("key", FRAMING_CLAIM.key) if "key" in r else FRAMING_CLAIM.key
-            lines.append(
-                f"{key:<28} estimate={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
-                f"{_fmt(r['ci_high'])}] n={int(r['n'])} verdict={r['verdict']}"
-            )
-    return "\n".join(lines)
-
-
-def notes_text(table: pd.DataFrame, lang: str = "en") -> str:
-    """The distinct reasons why estimates are missing, in `lang`, one per line ("" when none)."""
-    notes = [localise(n, lang) for n in dict.fromkeys(table.get("note", pd.Series(dtype=object)).fillna("")) if n]
-    return "\n".join(notes)
 
 
 def require_framing(data: pd.DataFrame) -> bool:
@@ -735,32 +602,3 @@ def framing_data(data: pd.DataFrame) -> pd.DataFrame:
     sentence: the framing cells of notebook 03 take this and show the reason instead of a result."""
     require_framing(data)
     return data
-
-
-def framing_claim_records(claim_table: pd.DataFrame, lang: str = "en") -> list[dict]:
-    """The record of the framing RR claim (`framing.failure_rr.well_framed`, on the summary page);
-    none when `claim_table` is empty (no framing score)."""
-    if claim_table.empty:
-        return []
-    r = claim_table.iloc[0]
-    return [
-        dict(
-            name="framing.failure_rr.well_framed",
-            value=r["estimate"],
-            ci_low=r["ci_low"],
-            ci_high=r["ci_high"],
-            n=int(r["n"]),
-            unit="ratio",
-            headline=True,
-            verdict=r["verdict"],
-            claim=r["claim"],
-            claim_key=FRAMING_CLAIM.key,
-            label=translate("framing_rr_label", lang, threshold=int(r["threshold"])),
-            method=translate("framing_rr_method", lang),
-            note=_note_in(r["note"], lang),
-        )
-    ]
-
-
-#: names moved to `pitfalls` that `analyses/article.py` still reads from this module (edited on
-#: another branch at the time of the split): they resolve there until it imports `pitfalls` itself

@@ -2,7 +2,8 @@
 
 Fractions throughout (0.27 = 27 % over budget). Every quantile comes with a distribution-free
 confidence interval (order statistics, `scipy.stats.quantile_test`), every share with a Wilson
-interval (`statsmodels.stats.proportion.proportion_confint`).
+interval (`statsmodels.stats.proportion.proportion_confint`). The records and the fixed-width text
+of notebook 01 are in `report.show_overview`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from amo_analysis.ingest.columns import OUTCOME_CLASSES
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
 from amo_analysis.ingest.metrics import CENSORING_BOUNDS, censored_outcome
-from amo_analysis.ingest.model_columns import default_covariates, with_model_columns  # noqa: F401 (used below)
+from amo_analysis.ingest.model_columns import default_covariates
 from amo_analysis.ingest.portfolio import Portfolio
 from amo_analysis.stats.intervals import quantile_ci, share_ci
 
@@ -165,25 +166,6 @@ def drift_heaping(data: pd.DataFrame, alpha: float = DEFAULTS.alpha) -> dict:
     }
 
 
-def drift_heaping_records(heaping: dict, lang: str = "en") -> list[dict]:
-    """The record `quality.drift_heaping.cost` of a `drift_heaping` result (Whipple's index, unit
-    "ratio"; on the summary page when flagged)."""
-    return [
-        dict(
-            name="quality.drift_heaping.cost",
-            value=heaping["value"],
-            n=heaping["n"],
-            count=heaping["count"],
-            p_value=heaping["p_value"],
-            flagged=heaping["flagged"],
-            unit="ratio",
-            label=translate("drift_heaping_label", lang),
-            method=translate("m_whipple", lang),
-            headline=heaping["flagged"],
-        )
-    ]
-
-
 def heaping_sentences(heaping: dict, lang: str = "en") -> list[str]:
     """One sentence when `drift_heaping` flags heaping, else none."""
     if not heaping.get("flagged"):
@@ -198,28 +180,6 @@ def heaping_sentences(heaping: dict, lang: str = "en") -> list[str]:
             whipple=format_number(heaping["value"], lang, 2),
         )
     ]
-
-
-def exact_plan_warnings(records: list[dict], lang: str = "en") -> list[str]:
-    """The sentences of `exact_plan_sentences` from the `quality.exact_plan.*` records of a run (for the
-    summary page)."""
-    rows = [
-        {
-            "name": r["name"].rsplit(".", 1)[-1],
-            "count": r.get("count", 0),
-            "n": r.get("n", 0),
-            "share": r.get("value"),
-            "ci_low": r.get("ci_low"),
-            "ci_high": r.get("ci_high"),
-            "threshold": r.get("threshold"),
-            "flagged": bool(r.get("flagged")),
-        }
-        for r in records
-        if r.get("name", "").startswith("quality.exact_plan.")
-    ]
-    table = pd.DataFrame(rows, columns=["name", "count", "n", "share", "ci_low", "ci_high", "threshold", "flagged"])
-    heaping = next((r for r in records if r.get("name") == "quality.drift_heaping.cost"), {})
-    return exact_plan_sentences(table.astype({"flagged": bool}), lang) + heaping_sentences(heaping, lang)
 
 
 def exact_plan_sentences(table: pd.DataFrame, lang: str = "en") -> list[str]:
@@ -240,30 +200,6 @@ def exact_plan_sentences(table: pd.DataFrame, lang: str = "en") -> list[str]:
             )
         )
     return out
-
-
-def exact_plan_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
-    """The records `quality.exact_plan.cost` and `quality.exact_plan.duration` of an `exact_plan_table`
-    (share, Wilson interval, n, count, threshold, flagged; on the summary page when flagged)."""
-    records = []
-    for row in table.itertuples(index=False):
-        records.append(
-            dict(
-                name=f"quality.exact_plan.{row.name}",
-                value=None if row.n == 0 else row.share,
-                ci_low=None if row.n == 0 else row.ci_low,
-                ci_high=None if row.n == 0 else row.ci_high,
-                n=row.n,
-                count=row.count,
-                threshold=row.threshold,
-                flagged=row.flagged,
-                unit="fraction",
-                label=translate(f"exact_plan_{row.name}", lang),
-                method=translate("m_share_wilson", lang),
-                headline=row.flagged,  # on the summary page when the plans look re-baselined
-            )
-        )
-    return records
 
 
 def column_mapping_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
@@ -413,12 +349,6 @@ def headline_counts(portfolio: Portfolio) -> str:
     )
 
 
-def tail_text(tails: pd.DataFrame) -> str:
-    """The tail table as fixed-width text, 3 decimals (fractions); methods and notes left out."""
-    shown = tails.drop(columns=["method", "note"], errors="ignore").assign(group=tails["group"].astype(str))
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
-
-
 def covariate_balance(data: pd.DataFrame, covariates=None, weights=None) -> pd.DataFrame:
     """Standardised mean differences between projects with and without the practice.
 
@@ -437,10 +367,3 @@ def covariate_balance(data: pd.DataFrame, covariates=None, weights=None) -> pd.D
         empty.attrs["why"] = f"Covariate balance not computed: {exc}"
         return empty
     return table.rename_axis("covariate").reset_index()
-
-
-def balance_text(balance: pd.DataFrame) -> str:
-    """The balance table as fixed-width text, 3 decimals (or why it is empty)."""
-    if balance.empty and balance.attrs.get("why"):
-        return balance.attrs["why"]
-    return balance.to_string(index=False, float_format=lambda v: f"{v:.3f}")

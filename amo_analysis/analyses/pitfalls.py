@@ -10,8 +10,8 @@ pre-treatment covariates and the practice (`amo`). They are associations, not ca
 be a symptom of what also drives drift.
 
 The E-values are here, not in `framing`, because they put the framing and the pitfall risk ratios in
-one table (`pitfall_risk_table` is this module's); `claims_check` and `claims_records` likewise give
-the framing claim (`framing.framing_claim`) with the pitfall claims.
+one table (`pitfall_risk_table` is this module's); `claims_check` likewise gives the framing claim
+(`framing.framing_claim`) with the pitfall claims. Notebook 03 shows them through `report.show_pitfalls`.
 """
 
 from __future__ import annotations
@@ -32,22 +32,18 @@ from amo_analysis.analyses.framing import (
     failure_indicator,
     FAILURE_OUTCOMES,
     framing_claim,
-    framing_claim_records,
     FramingError,
     _Label,
     _missing_rr,
-    _note_in,
     question_label,
     _reason,
     risk_ratio,
-    shown,
     size_type_covariates,
     _table,
     with_framing_columns,
-    _fmt,
 )
 from amo_analysis.errors import InputError
-from amo_analysis.findings import Finding, Unavailable, passes_unavailable, unavailable_on
+from amo_analysis.findings import Unavailable, passes_unavailable, unavailable_on
 from amo_analysis.i18n import Message, translate
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import scale
@@ -435,54 +431,6 @@ def evalue_table(
     return add_evalues(table)[EVALUE_COLUMNS]
 
 
-def evalue_text(table: pd.DataFrame) -> str:
-    """The E-value table as fixed-width text, 3 decimals (the notebook's regression check)."""
-    lines = [
-        f"{r['exposure']:<18} {r['outcome']:<20} rr={_fmt(r['estimate'])} ci=[{_fmt(r['ci_low'])}, "
-        f"{_fmt(r['ci_high'])}] evalue={_fmt(r['evalue'])} evalue_ci={_fmt(r['evalue_ci'])}"
-        for r in table.to_dict("records")
-    ]
-    return "\n".join(lines)
-
-
-def evalue_records(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> list[dict]:
-    """One record per row: `sensitivity.framing.<exposure>.<outcome>.evalue` and
-    `sensitivity.pitfall.<pitfall>.<outcome>.evalue`; value = E-value of the risk ratio (unit "ratio"),
-    `evalue_ci` = that of the interval limit closer to 1, `rr`, `rr_ci_low`, `rr_ci_high` the risk ratio
-    itself, `model` (adjusted + amo); value null and the reason in `note` when not estimated."""
-    records = []
-    for r in table.to_dict("records"):
-        kind = "pitfall" if r["exposure"] in PITFALL_COLUMNS else "framing"
-        records.append(
-            dict(
-                name=f"sensitivity.{kind}.{r['exposure']}.{r['outcome']}.evalue",
-                value=r["evalue"],
-                n=int(r["n"]),
-                unit="ratio",
-                method=translate("ev_method", lang, practice=practice),
-                label=translate(
-                    "ev_label", lang, label=question_label(r["exposure"], lang), outcome=translate(r["outcome"], lang)
-                ),
-                evalue_ci=r["evalue_ci"],
-                rr=r["estimate"],
-                rr_ci_low=r["ci_low"],
-                rr_ci_high=r["ci_high"],
-                exposure=r["exposure"],
-                outcome=r["outcome"],
-                model=EVALUE_MODEL,
-                note=_note_in(r["note"] or "", lang),
-            )
-        )
-    return records
-
-
-def evalue_finding(table: pd.DataFrame, lang: str = "en", practice: str = "AMO") -> Finding:
-    """The E-value table of notebook 03 (saved as `evalues`, shown in `lang`, see `shown`) with its
-    records (`evalue_records`)."""
-    finding = shown(table, "evalues", lang)
-    return replace(finding, records=evalue_records(table, lang, practice))
-
-
 def require_pitfalls(data: pd.DataFrame) -> bool:
     """True when the portfolio records at least one of the five pitfalls; else a sentence saying so."""
     _present_pitfalls(data)  # raises with the sentence when none is there
@@ -510,33 +458,3 @@ def claims_check(
     has_pitfalls = pitfall_table is not None and not isinstance(pitfall_table, Unavailable)
     pitfall_table_claims = pitfall_claims(data, pitfall_table, seed, lang) if has_pitfalls else pd.DataFrame()
     return framing_table, pitfall_table_claims
-
-
-def claims_records(claim_table: pd.DataFrame, pitfall_claim_table: pd.DataFrame, lang: str = "en") -> list[dict]:
-    """The records of the framing RR claim (`framing.failure_rr.well_framed`, see
-    `framing.framing_claim_records`) and of the pitfall claims (`pitfalls.<key>`), all on the summary page."""
-    return framing_claim_records(claim_table, lang) + _pitfall_claim_records(pitfall_claim_table, lang)
-
-
-def _pitfall_claim_records(pitfall_claim_table: pd.DataFrame, lang: str) -> list[dict]:
-    records = []
-    for p in pitfall_claim_table.to_dict("records"):
-        drift = (p.get("unit") or "") == "percent change"  # scope creep → drift; else requirements → adoption
-        records.append(
-            dict(
-                name=f"pitfalls.{p['key']}",
-                value=p["estimate"],
-                ci_low=p.get("ci_low"),
-                ci_high=p.get("ci_high"),
-                n=int(p.get("n") or 0),
-                unit="percent change" if drift else "fraction",
-                headline=True,
-                verdict=p["verdict"],
-                claim=p["claim"],
-                claim_key=p["key"],
-                label=translate("framing_scope_label" if drift else "framing_req_label", lang),
-                method=translate("framing_scope_method" if drift else "framing_req_method", lang),
-                note=_note_in(p.get("note", ""), lang),
-            )
-        )
-    return records

@@ -467,7 +467,7 @@ def build_index(run_dir: Path, document: dict, reports: list[dict], lang: str, p
         warnings.append(translate("synthetic_note", lang))
     run = document.get("run", {})
     warnings += [skipped["reason"] for skipped in run.get("skipped", [])]  # notebooks the data cannot feed
-    from amo_analysis.analyses.overview import exact_plan_warnings  # here: a worker process never needs it
+    from amo_analysis.report.show_overview import exact_plan_warnings  # here: a worker process never needs it
 
     warnings += exact_plan_warnings(document["results"], lang)  # plans that look re-baselined
     from amo_analysis.report.running import summary_sentence

@@ -30,7 +30,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: The column names that mean the same thing in every table of the analyses, each a key of the locale
 #: files: `RunContext.show_table` translates these wherever they appear. Any other column is shown as
 #: named unless the caller maps it to a key with `labels=` (a module keeps the mapping of its own
-#: tables' columns beside them, e.g. `analyses.framing.HEADERS`); tables whose headers an analysis
+#: tables' columns, e.g. `report.show_framing.HEADERS`); tables whose headers an analysis
 #: already wrote in the run's language pass none.
 CANONICAL_COLUMNS: frozenset[str] = frozenset(
     {

@@ -1,14 +1,12 @@
 """The tail index of cost overruns (analyses.overruns, notebook 01) and the E-values of the framing and
-pitfall risk ratios (analyses.framing, notebook 03): known Pareto tails, too few overruns, the records,
-the words in both languages."""
+pitfall risk ratios (analyses.pitfalls, notebook 03): known Pareto tails, too few overruns, large
+portfolios, rows that cannot be estimated. Their words and records: tests/report/test_show_overruns.py,
+test_show_pitfalls.py."""
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from dataclasses import replace
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -17,29 +15,9 @@ import pytest
 from amo_analysis.analyses import framing, overruns, pitfalls
 from amo_analysis.ingest.portfolio import load_portfolio
 from amo_analysis.paths import SAMPLE_PORTFOLIO
-from amo_analysis.report.run_context import RunContext
 from amo_analysis.stats.sensitivity import evalue
 from amo_analysis.stats.tails import hill_tail
-
-
-def portfolio(alpha: float, n: int, seed: int = 0, under: float = 0.3) -> pd.DataFrame:
-    """Finished projects whose actual ÷ planned cost is on or under budget (0.6–1.0) for a share
-    `under`, else Pareto with tail index `alpha` above the plan (P(X > x) = x^−α, x ≥ 1); budgets vary."""
-    rng = np.random.default_rng(seed)
-    budget = rng.uniform(50_000, 2_000_000, n)
-    ratio = np.where(rng.random(n) >= under, 1 + rng.pareto(alpha, n), rng.uniform(0.6, 1.0, n))
-    return pd.DataFrame({"budget_planned": budget, "cost_actual": budget * ratio, "amo": rng.random(n) < 0.4})
-
-
-def context(tmp_path, lang="en") -> RunContext:
-    return RunContext(
-        portfolio=SimpleNamespace(practice_name="AMO"), notebook="01_test", run_dir=tmp_path / "run", lang=lang
-    )
-
-
-def records(tmp_path) -> dict:
-    rows = json.loads((tmp_path / "run" / "results" / "01_test.json").read_text(encoding="utf-8"))
-    return {r["name"]: r for r in rows}
+from conftest import overrun_portfolio as portfolio
 
 
 # --------------------------------------------------------------------------- the tail index
@@ -55,18 +33,14 @@ def test_pareto_one_and_a_half_is_read_as_infinite_variance(pareto_tail):
     assert hill.ci_low < 1.5 < hill.ci_high and gpd.ci_low < 1.5 < gpd.ci_high
     assert hill.ci_high < 2  # the interval itself says "below 2"
     assert pareto_tail.regime == overruns.INFINITE_VARIANCE
-    text = overruns.tail_reading_text(pareto_tail, "en")
-    assert "variance is infinite" in text and "P80" in text and "Flyvbjerg" in text
-    assert "not even defined" not in text  # not the α ≤ 1 reading
     assert (hill.n, hill.n_overruns) == (2000, int((overruns.cost_ratios(portfolio(1.5, 2000, seed=4)) > 1).sum()))
 
 
-def test_infinite_mean_and_thin_tails_get_their_own_reading():
+def test_infinite_mean_and_thin_tails_get_their_own_regime():
     heavy = overruns.cost_tail(portfolio(0.7, 2000, seed=2))
     assert heavy.regime == overruns.INFINITE_MEAN and heavy.hill.ci_high < 1
-    assert "“mean + x %” contingencies mislead" in overruns.tail_reading_text(heavy, "en")
     thin = overruns.cost_tail(portfolio(4.0, 2000, seed=2))
-    assert thin.regime == overruns.FINITE_VARIANCE and "averages are usable" in overruns.tail_reading_text(thin)
+    assert thin.regime == overruns.FINITE_VARIANCE
 
 
 def test_tail_table_rows_and_unbounded_end(pareto_tail):
@@ -90,11 +64,9 @@ def test_too_few_overruns_give_one_sentence(lang, words):
     data.loc[:5, "cost_actual"] = data.loc[:5, "budget_planned"] * 1.3  # … but six
     tail = overruns.cost_tail(data, lang=lang)
     assert not tail.estimable and tail.n_overruns == 6 and tail.regime is None
-    sentence = overruns.tail_reading_text(tail, lang)
-    assert sentence.startswith(words) and sentence.count(".") == 1
+    assert tail.why.startswith(words) and tail.why.count(".") == 1
     table = overruns.tail_table(tail, lang)
-    assert table.empty and table.attrs["why"] == sentence
-    assert overruns.tail_text(tail) == "not estimated: n=60 overruns=6"
+    assert table.empty and table.attrs["why"] == tail.why
 
 
 def test_no_cost_column_or_no_overrun_is_not_an_error():
@@ -112,34 +84,9 @@ def test_large_portfolios_search_the_largest_overruns_exactly():
     assert capped.hill.threshold == pytest.approx(full.threshold, rel=1e-12)
     assert (capped.hill.ci_low, capped.hill.ci_high) == pytest.approx((full.ci_low, full.ci_high), rel=1e-9)
     assert capped.path["threshold"].iloc[-1] == pytest.approx(np.sort(overruns.cost_ratios(data))[::-1][300])
-    assert "searched among the 300 largest" in overruns.tail_reading_text(capped)
 
 
-def test_records_of_the_tail(tmp_path, pareto_tail):
-    context(tmp_path).keep(overruns.tail_records(pareto_tail))
-    rec = records(tmp_path)
-    hill, gpd = rec["tails.cost_ratio.alpha"], rec["tails.cost_ratio.alpha_gpd"]
-    assert (hill["method"], gpd["method"]) == ("Hill", "GPD") and hill["headline"] is True
-    assert hill["value"] == pytest.approx(pareto_tail.hill.alpha) and hill["ci_low"] < 1.5 < hill["ci_high"]
-    assert hill["k"] == pareto_tail.hill.k and hill["n"] == 2000 and hill["regime"] == "infinite variance"
-    assert gpd["threshold"] == pytest.approx(pareto_tail.hill.threshold)  # the GPD fits above Hill's threshold
-    assert hill["reading"] == overruns.fit_reading(pareto_tail.hill, "en")
-
-
-def test_records_when_not_estimated(tmp_path):
-    tail = overruns.cost_tail(portfolio(1.5, 30, under=1.0), lang="fr")
-    context(tmp_path, "fr").keep(overruns.tail_records(tail, "fr"))
-    rec = records(tmp_path)["tails.cost_ratio.alpha"]
-    assert rec["value"] is None and rec["note"] == tail.why and rec["n_overruns"] == 0
-    assert rec["label"] == "indice de queue α du coût réel ÷ prévu (Hill)"
-
-
-def test_french_words_are_french(pareto_tail):
-    text = overruns.tail_reading_text(pareto_tail, "fr")
-    assert "variance est infinie" in text and "provision « moyenne + x % »" in text and "Intervalle à 95 %" in text
-    assert re.search(r"α ≈ 1,\d\d ≤ 2", text)  # decimal comma
-    for english in ("infinite", "interval", "published", "threshold", "overruns?", "the", "variance is"):
-        assert not re.search(rf"\b{english}\b", text), english
+def test_french_method_names(pareto_tail):
     assert list(overruns.tail_table(pareto_tail, "fr")["method"]) == [
         "Hill (k plus grands dépassements)",
         "Pareto généralisée (au-delà du seuil)",
@@ -212,30 +159,3 @@ def test_unestimable_rows_keep_their_reason_and_no_evalue():
 def test_nothing_to_show_says_why_in_french():
     table = pitfalls.evalue_table(pd.DataFrame({"amo": [True, False]}), None, lang="fr")
     assert table.empty and table.attrs["why"].startswith("Le portefeuille n'a ni réponses de cadrage ni écueils")
-
-
-def test_evalue_records(tmp_path, evalues):
-    ctx = RunContext(
-        portfolio=SimpleNamespace(practice_name="AMO"), notebook="01_test", run_dir=tmp_path / "run", lang="fr"
-    )
-    ctx.keep(pitfalls.evalue_records(evalues, "fr", "AMO"))
-    rec = records(tmp_path)
-    assert len(rec) == len(evalues)
-    scope = rec["sensitivity.pitfall.scope_creep.failed.evalue"]
-    row = evalues[(evalues["exposure"] == "scope_creep") & (evalues["outcome"] == "failed")].iloc[0]
-    assert scope["value"] == pytest.approx(row["evalue"]) and scope["evalue_ci"] == pytest.approx(row["evalue_ci"])
-    assert scope["rr"] == pytest.approx(row["estimate"]) and scope["unit"] == "ratio"
-    assert scope["label"] == "Valeur E du rapport de risques (échec) : Dérive du périmètre"
-    assert "sensitivity.framing.well_framed.failed_or_challenged.evalue" in rec
-
-
-def test_evalue_headers_are_french(monkeypatch, evalues):
-    import IPython.display
-
-    shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda obj, *a, **k: shown.append(obj))
-    RunContext(portfolio=SimpleNamespace(practice_name="AMO"), notebook="03_test", lang="fr").show_table(
-        evalues, labels=framing.HEADERS
-    )
-    headers = [str(c) for c in shown[0].data.columns]
-    assert "valeur E" in headers and "valeur E de l'intervalle" in headers and "E-value" not in headers

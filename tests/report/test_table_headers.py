@@ -10,11 +10,11 @@ import pytest
 
 from amo_analysis.analyses import framing, references, roi_example
 from amo_analysis.i18n import NNBSP, TRANSLATIONS, translate
-from amo_analysis.report import show_forecast, show_roi
+from amo_analysis.report import show_forecast, show_framing, show_roi
 from amo_analysis.report.run_context import CANONICAL_COLUMNS, RunContext
 
 MODULE_HEADERS = {
-    "framing": framing.HEADERS,
+    "framing": show_framing.HEADERS,
     "forecast": show_forecast.HEADERS,
     "roi": show_roi.HEADERS,
     "references": references.HEADERS,
@@ -105,7 +105,7 @@ def test_framing_tables_have_every_column_labelled():
 
     data = load_portfolio(SAMPLE_PORTFOLIO).data
     rates = framing.question_answer_rates(data, "fr")
-    assert set(rates.columns) == shown_names(rates, framing.HEADERS)
+    assert set(rates.columns) == shown_names(rates, show_framing.HEADERS)
     distribution = framing.framing_score_distribution(data)
     # every column, `all` too ("tous" in a French report, #13)
-    assert set(distribution.columns) == shown_names(distribution, framing.HEADERS)
+    assert set(distribution.columns) == shown_names(distribution, show_framing.HEADERS)
