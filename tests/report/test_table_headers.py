@@ -8,15 +8,16 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from amo_analysis.analyses import forecast, framing, references, roi
+from amo_analysis.analyses import forecast, framing, roi
 from amo_analysis.i18n import NNBSP, TRANSLATIONS, translate
+from amo_analysis.report import show_references
 from amo_analysis.report.run_context import CANONICAL_COLUMNS, RunContext
 
 MODULE_HEADERS = {
     "framing": framing.HEADERS,
     "forecast": forecast.HEADERS,
     "roi": roi.HEADERS,
-    "references": references.HEADERS,
+    "references": show_references.HEADERS,
 }
 
 
