@@ -13,6 +13,9 @@ Publishing rules (k-anonymity, `ingest.collection.publishable`): organisations b
 projects are never named; their projects count in every pooled figure and appear together as one
 row, "other organisations", which is left out of the meta-analysis and of the peer positions (it is
 not an organisation). In a focus edition the peers are already "Peer A", "Peer B", ….
+
+This module computes; `report.show_organisations` shows its tables in the report's language and
+writes their records.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from scipy import stats
 
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import Message, format_percent, format_points, localise, translate
+from amo_analysis.i18n import Message
 from amo_analysis.ingest.portfolio import Portfolio
 from amo_analysis.stats.effects import estimate_effect
 from amo_analysis.stats.meta import random_effects
@@ -39,14 +42,11 @@ META_OUTCOMES = {
     "log_duration_ratio": ("schedule_slip", "log ratio", "relative"),
     "adoption_m3": ("adoption_m3", "percentage points", "pp"),
 }
-#: the meta-analysis record of each outcome (reports/README.md)
-META_RECORD = {
-    "log_cost_ratio": "meta.log_cost_ratio.random_effects",
-    "log_duration_ratio": "meta.log_duration_ratio.random_effects",
-    "adoption_m3": "meta.adoption_m3.random_effects",
-}
 PEER_OUTCOMES = ("budget_drift", "schedule_slip")
 OTHERS = "__others__"  # group key of the organisations that are not named
+#: what `organisation_effects` keeps of each organisation's fit, and `meta_analyses` of each pooling
+EFFECT_FIELDS = ("estimate", "std_error", "ci_low", "ci_high", "n", "n_treated")
+META_FIELDS = ("estimate", "std_error", "ci_low", "ci_high", "tau2", "i2", "q", "pi_low", "pi_high")
 
 
 def organisation_groups(portfolio: Portfolio, min_org_size: int = DEFAULTS.min_org_size) -> pd.Series:
@@ -78,10 +78,6 @@ def _order(groups: pd.Series, focus: str | None) -> list[str]:
     return named + ([OTHERS] if (groups == OTHERS).any() else [])
 
 
-def display_name(group: str, lang: str = "en") -> str:
-    return translate("org_others", lang) if group == OTHERS else str(group)
-
-
 def organisation_table(
     portfolio: Portfolio, min_org_size: int = DEFAULTS.min_org_size, focus: str | None = None
 ) -> pd.DataFrame:
@@ -105,28 +101,9 @@ def organisation_table(
     return pd.DataFrame(rows)
 
 
-def _interval_text(est, low, high, lang) -> str:
-    if not math.isfinite(est):
-        return "–"
-    return f"{format_percent(est, lang, signed=True)} [{format_percent(low, lang)}; {format_percent(high, lang)}]"
-
-
-def organisation_display(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """`organisation_table` for reading: one column per figure, each "P50 [low; high]"."""
-    out = pd.DataFrame(
-        {
-            translate("organisation", lang): [display_name(g, lang) for g in table["group"]],
-            translate("projects", lang): table["projects"],
-            translate("org_share_with", lang): [format_percent(v, lang) for v in table["share_with"]],
-        }
-    )
-    for outcome in PEER_OUTCOMES:
-        for q in (50, 80):
-            key = f"{outcome}_p{q}"
-            out[f"{translate(outcome, lang)} P{q}"] = [
-                _interval_text(r[key], r[f"{key}_low"], r[f"{key}_high"], lang) for r in table.to_dict("records")
-            ]
-    return out
+def _fields(result, names) -> dict:
+    """The attributes `names` of a fit's result, by name (in that order)."""
+    return {name: getattr(result, name) for name in names}
 
 
 def _covariates(part: pd.DataFrame) -> list[str]:
@@ -166,18 +143,9 @@ def organisation_effects(
                 row["note"] = str(exc)
                 rows.append(row)
                 continue
-            row.update(
-                estimate=res.estimate,
-                std_error=res.std_error,
-                ci_low=res.ci_low,
-                ci_high=res.ci_high,
-                n=res.n,
-                n_treated=res.n_treated,
-            )
+            row.update(_fields(res, EFFECT_FIELDS))
             rows.append(row)
-    table = pd.DataFrame(
-        rows, columns=["group", "outcome", "estimate", "std_error", "ci_low", "ci_high", "n", "n_treated", "note"]
-    )
+    table = pd.DataFrame(rows, columns=["group", "outcome", *EFFECT_FIELDS, "note"])
     table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
     return table
 
@@ -197,22 +165,9 @@ def meta_analyses(effects: pd.DataFrame, method: str = "pm") -> pd.DataFrame:
             rows.append(row)
             continue
         res = random_effects(part["estimate"], part["std_error"], method=method)
-        row.update(
-            estimate=res.estimate,
-            std_error=res.std_error,
-            ci_low=res.ci_low,
-            ci_high=res.ci_high,
-            tau2=res.tau2,
-            i2=res.i2,
-            q=res.q,
-            pi_low=res.pi_low,
-            pi_high=res.pi_high,
-            knapp_hartung=res.knapp_hartung,
-            note=res.note,
-        )
+        row.update(_fields(res, (*META_FIELDS, "knapp_hartung", "note")))
         rows.append(row)
-    columns = ["outcome", "k", "estimate", "std_error", "ci_low", "ci_high", "tau2", "i2", "q", "pi_low", "pi_high"]
-    table = pd.DataFrame(rows).reindex(columns=columns + ["knapp_hartung", "note"])
+    table = pd.DataFrame(rows).reindex(columns=["outcome", "k", *META_FIELDS, "knapp_hartung", "note"])
     table["note"] = pd.Series([row.get("note") for row in rows], index=table.index, dtype=object)  # keeps Message
     return table
 
@@ -233,87 +188,11 @@ def pooled_projects(portfolio: Portfolio, seed: int = 0) -> pd.DataFrame:
             res = estimate_effect(
                 data, outcome, "amo", design.covariates, method="ols", cluster=design.cluster, seed=seed
             )
-            row.update(estimate=res.estimate, ci_low=res.ci_low, ci_high=res.ci_high)
+            row.update(_fields(res, ("estimate", "ci_low", "ci_high")))
         except InputError as exc:
             row["note"] = str(exc)
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _reading(value, outcome: str, lang: str) -> str:
-    """An effect in outcome units as a reader reads it: a relative change for log ratios, points for adoption."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if META_OUTCOMES[outcome][2] == "relative":
-        return format_percent(math.expm1(value), lang, decimals=1, signed=True)
-    return format_points(value, lang)
-
-
-def meta_display(meta: pd.DataFrame, pooled: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """The meta-analyses beside the pooled-projects estimates, in readings (relative change or points)."""
-    rows = []
-    by_outcome = pooled.set_index("outcome")
-    for r in meta.to_dict("records"):
-        outcome = r["outcome"]
-        p = by_outcome.loc[outcome] if outcome in by_outcome.index else None
-        finite = isinstance(r.get("estimate"), float) and math.isfinite(r["estimate"])
-        rows.append(
-            {
-                translate("outcome", lang): translate(META_OUTCOMES[outcome][0], lang),
-                translate("org_k", lang): r["k"],
-                translate("org_meta_estimate", lang): (
-                    f"{_reading(r['estimate'], outcome, lang)} [{_reading(r['ci_low'], outcome, lang)}; "
-                    f"{_reading(r['ci_high'], outcome, lang)}]"
-                    if finite
-                    else localise(r.get("note"), lang) or "–"
-                ),
-                translate("org_prediction", lang): (
-                    f"[{_reading(r['pi_low'], outcome, lang)}; {_reading(r['pi_high'], outcome, lang)}]"
-                    if finite and r.get("pi_low") is not None and math.isfinite(r["pi_low"])
-                    else "–"
-                ),
-                "τ²": r.get("tau2"),
-                "I²": format_percent(r["i2"], lang) if finite else "–",
-                translate("org_pooled_projects", lang): (
-                    f"{_reading(p['estimate'], outcome, lang)} [{_reading(p['ci_low'], outcome, lang)}; "
-                    f"{_reading(p['ci_high'], outcome, lang)}]"
-                    if p is not None
-                    else "–"
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def which_to_believe(meta: pd.DataFrame, pooled: pd.DataFrame, lang: str = "en") -> str:
-    """One sentence per outcome saying how the two estimates compare and which to believe when they
-    differ (heterogeneity between organisations, clustering of projects within them)."""
-    sentences = []
-    by_outcome = pooled.set_index("outcome")
-    for r in meta.to_dict("records"):
-        outcome = r["outcome"]
-        name = translate(META_OUTCOMES[outcome][0], lang)
-        estimate = r.get("estimate")
-        if not isinstance(estimate, float) or not math.isfinite(estimate):
-            sentences.append(translate("org_believe_none", lang, outcome=name, k=r["k"]))
-            continue
-        p = by_outcome.loc[outcome]
-        values = {
-            "outcome": name,
-            "meta": _reading(estimate, outcome, lang),
-            "pooled": _reading(p["estimate"], outcome, lang),
-            "i2": format_percent(r["i2"], lang),
-            "k": r["k"],
-        }
-        overlap = math.isfinite(p["ci_low"]) and p["ci_low"] <= r["ci_high"] and r["ci_low"] <= p["ci_high"]
-        if r["i2"] >= 0.5:
-            key = "org_believe_heterogeneous"
-        elif overlap:
-            key = "org_believe_agree"
-        else:
-            key = "org_believe_differ"
-        sentences.append(translate(key, lang, **values))
-    return "\n\n".join(sentences)
 
 
 def peer_positions(table: pd.DataFrame) -> pd.DataFrame:
@@ -346,146 +225,6 @@ def peer_positions(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "outcome", "median", "low", "high", "percentile", "k"])
 
 
-def peer_display(peers: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Peer positions for reading: organisation, outcome, median, percentile among organisations."""
-    return pd.DataFrame(
-        {
-            translate("organisation", lang): peers["group"],
-            translate("outcome", lang): [translate(o, lang) for o in peers["outcome"]],
-            translate("median", lang): [format_percent(v, lang, signed=True) for v in peers["median"]],
-            translate("org_percentile", lang): [format_percent(v, lang) for v in peers["percentile"]],
-        }
-    )
-
-
-def meta_records(meta: pd.DataFrame, lang: str = "en") -> list[dict]:
-    """The records `meta.<outcome>.random_effects` for each outcome (value null and the reason in `note`
-    when fewer than 2 organisations have an effect)."""
-    records = []
-    for r in meta.to_dict("records"):
-        outcome = r["outcome"]
-        _, unit, reading = META_OUTCOMES[outcome]
-        finite = isinstance(r.get("estimate"), float) and math.isfinite(r["estimate"])
-
-        def num(key):
-            value = r.get(key)
-            return float(value) if finite and value is not None and math.isfinite(value) else None
-
-        records.append(
-            dict(
-                name=META_RECORD[outcome],
-                value=num("estimate"),
-                ci_low=num("ci_low"),
-                ci_high=num("ci_high"),
-                n=int(r["k"]),
-                unit=unit,
-                method=translate("org_meta_method", lang),
-                label=translate("org_meta_label", lang, outcome=translate(META_OUTCOMES[outcome][0], lang)),
-                tau2=num("tau2"),
-                i2=num("i2"),
-                q=num("q"),
-                pi_low=num("pi_low"),
-                pi_high=num("pi_high"),
-                k=int(r["k"]),
-                reading=reading,
-                relative=math.expm1(r["estimate"]) if finite and reading == "relative" else None,
-                note=localise(r.get("note") or "", lang),
-                headline=False,
-            )
-        )
-    return records
-
-
-def peer_records(peers: pd.DataFrame, focus: str | None, lang: str = "en") -> list[dict]:
-    """In a focus edition, the records `peer.<outcome>.percentile`: the focus organisation's percentile
-    (`value`, a fraction) and every named organisation's under `organisations` (pseudonyms for peers)."""
-    if not focus:
-        return []
-    records = []
-    for outcome in PEER_OUTCOMES:
-        part = peers[peers["outcome"] == outcome]
-        mine = part[part["group"] == focus]
-        if mine.empty:
-            continue
-        row = mine.iloc[0]
-        records.append(
-            dict(
-                name=f"peer.{outcome}.percentile",
-                value=None if not math.isfinite(row["percentile"]) else float(row["percentile"]),
-                n=int(row["k"]),
-                unit="fraction",
-                method=translate("org_percentile_method", lang),
-                label=translate("org_peer_label", lang, outcome=translate(outcome, lang), organisation=focus),
-                organisation=focus,
-                median=None if not math.isfinite(row["median"]) else float(row["median"]),
-                organisations={
-                    str(g): (None if not math.isfinite(p) else float(p))
-                    for g, p in zip(part["group"], part["percentile"])
-                },
-                headline=True,
-            )
-        )
-    return records
-
-
-def organisations_text(table: pd.DataFrame, meta: pd.DataFrame) -> str:
-    """Key numbers for nbval: organisations, projects, and each meta-analysis's k, estimate and I²."""
-    lines = [f"groups={len(table)} projects={int(table['projects'].sum())}"]
-    for r in meta.to_dict("records"):
-        est = r.get("estimate")
-        if isinstance(est, float) and math.isfinite(est):
-            lines.append(f"{r['outcome']}: k={r['k']} estimate={est:.3f} i2={r['i2']:.2f}")
-        else:
-            lines.append(f"{r['outcome']}: k={r['k']} not estimated")
-    return "\n".join(lines)
-
-
-#: what the forest plot shows for each outcome of the meta-analysis, and the word for its name
-READINGS = {outcome: reading for outcome, (_, _, reading) in META_OUTCOMES.items()}
-OUTCOME_KEYS = {outcome: key for outcome, (key, _, _) in META_OUTCOMES.items()}
-
-
-def effects_display(effects: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Each organisation's own effect in readings (relative change or points) with its interval, or
-    why it has none."""
-    rows = []
-    for r in effects.to_dict("records"):
-        outcome = r["outcome"]
-        finite = math.isfinite(r["estimate"])
-        rows.append(
-            {
-                translate("organisation", lang): r["group"],
-                translate("outcome", lang): translate(META_OUTCOMES[outcome][0], lang),
-                translate("estimate", lang): (
-                    f"{_reading(r['estimate'], outcome, lang)} [{_reading(r['ci_low'], outcome, lang)}; "
-                    f"{_reading(r['ci_high'], outcome, lang)}]"
-                    if finite
-                    else "–"
-                ),
-                translate("n", lang): r["n"],
-                translate("note", lang): localise(r["note"], lang) if r["note"] else "",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def overall_medians(data: pd.DataFrame) -> dict[str, float]:
     """The whole portfolio's median of each peer outcome (the dashed line of the peer figure)."""
     return {o: float(data[o].median()) for o in PEER_OUTCOMES if o in data}
-
-
-def sources_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
-    """The sources a collection pooled (one row each: source, kind, organisations, projects), empty
-    with the reason when the portfolio came from one source. Names are those the run may show."""
-    if not portfolio.sources:
-        table = pd.DataFrame(columns=[translate("org_source", lang), translate("organisation", lang)])
-        table.attrs["why"] = translate("org_one_source", lang, source=portfolio.source_name)
-        return table
-    return pd.DataFrame(
-        {
-            translate("org_source", lang): [s["name"] for s in portfolio.sources],
-            translate("org_kind", lang): [s.get("kind", "") for s in portfolio.sources],
-            translate("organisation", lang): [", ".join(s.get("organisations", [])) for s in portfolio.sources],
-            translate("projects", lang): [s.get("n_projects") for s in portfolio.sources],
-        }
-    )

@@ -14,6 +14,9 @@ are fat-tailed, so a t interval would be too optimistic), shares with a Wilson i
 (`describe.share_ci`). A comparison says "lower" or "higher" only when the 95 % interval excludes the
 benchmark (its whole range, for ranges); otherwise "similar". Definitions and populations differ
 between sources and this portfolio: the quality notes say how.
+
+This module computes; `report.show_references` shows the comparison and the sources in the report's
+language and writes the `benchmark.<key>` records.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from amo_analysis import paths
 from amo_analysis.stats import scale
 from amo_analysis.stats.intervals import mean_t_ci, share_ci
 from amo_analysis.errors import ContractError, InputError, Problem
-from amo_analysis.i18n import LANGUAGES, Message, format_number, format_percent, localise, translate
+from amo_analysis.i18n import LANGUAGES, Message, localise, translate
 
 EVIDENCE_KINDS = ("peer-reviewed", "practitioner study", "vendor survey", "self-reported survey", "consultancy claim")
 UNITS = ("fraction", "percent change", "ratio", "qualitative")
@@ -54,24 +57,6 @@ BENCHMARK_COLUMNS = (
 )
 # Our own words, which may also be given per language in optional columns `<column>_<lang>` (figure_fr...).
 TRANSLATED_COLUMNS = ("figure", "definition", "population", "quality_note")
-#: Headers of `sources_table`: column → translation key, for `ctx.show(..., labels=references.HEADERS)`
-#: (the English text of each key is the column's name, as the English page has always shown it)
-HEADERS: dict[str, str] = {
-    column: f"bench_col_{column}"
-    for column in (
-        "citation",
-        "figure",
-        "definition",
-        "population",
-        "n_projects",
-        "year",
-        "evidence",
-        "source",
-        "quality_note",
-    )
-}
-# Benchmark rows put on the summary page (index.html) by `benchmark_records`.
-HEADLINE_KEYS = ("hbr2011_mean_cost_overrun", "standish2015_failed")
 N_RESAMPLES = 9999
 # Above this many projects the bootstrap intervals are replaced by the analytic intervals they converge
 # to (t interval of a mean; influence-function normal interval of a worst-share mean): the BCa
@@ -498,90 +483,3 @@ def compare_with_benchmarks(
     table = pd.DataFrame(rows)
     table["n"] = table["n"].astype("int64")
     return table
-
-
-def _format_value(value: float, high: float, unit: str, lang: str) -> str:
-    if not math.isfinite(value):
-        return "–"
-    if unit == "ratio":
-        text = format_number(value, lang, 2)
-        return text if not math.isfinite(high) else f"{text}–{format_number(high, lang, 2)}"
-    signed = unit == "percent change"
-    text = format_percent(value, lang, signed=signed)
-    return text if not math.isfinite(high) else f"{text}–{format_percent(high, lang, signed=signed)}"
-
-
-def benchmark_table(comparison: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """The comparison as a reader sees it: percentages, the portfolio's interval, evidence kind."""
-    rows = []
-    for r in comparison.itertuples(index=False):
-        if math.isfinite(r.estimate):
-            portfolio = format_percent(r.estimate, lang)
-            if math.isfinite(r.ci_low) and math.isfinite(r.ci_high):
-                portfolio += f" [{format_percent(r.ci_low, lang)} … {format_percent(r.ci_high, lang)}]"
-        else:
-            portfolio = "–"
-        rows.append(
-            {
-                translate("reference_figure", lang): r.figure,
-                translate("citation", lang): r.citation,
-                translate("evidence", lang): translate(f"evidence.{r.evidence}", lang),
-                translate("benchmark", lang): _format_value(r.benchmark, r.benchmark_high, r.unit, lang),
-                translate("portfolio_ci", lang): portfolio,
-                translate("n", lang): r.n if r.n else "–",
-                translate("comparison", lang): r.comparison,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def sources_table(benchmarks: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Where each figure comes from, on whom, and its caveats (one row per benchmark)."""
-    table = benchmarks[
-        ["citation", "figure", "definition", "population", "n_projects", "year", "evidence", "source", "quality_note"]
-    ].copy()
-    for column in TRANSLATED_COLUMNS:
-        table[column] = [in_language(bench, column, lang) for bench in benchmarks.to_dict("records")]
-    table["evidence"] = table["evidence"].map(lambda e: translate(f"evidence.{e}", lang))
-    for column in ("n_projects", "year"):
-        table[column] = table[column].map(lambda v: "–" if not math.isfinite(v) else str(int(v)))
-    return table
-
-
-def comparison_text(comparison: pd.DataFrame) -> str:
-    """The comparable rows as fixed-width text, 3 decimals (a regression check of the sample)."""
-    shown = comparison.loc[
-        comparison["portfolio_metric"] != "", ["key", "benchmark", "estimate", "ci_low", "ci_high", "n"]
-    ]
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
-
-
-def benchmark_records(comparison: pd.DataFrame, lang: str = "en", headline_keys=HEADLINE_KEYS) -> list[dict]:
-    """The records `benchmark.<key>` of every computed comparison (portfolio estimate, interval, benchmark).
-
-    Rows whose key is in `headline_keys` go on the summary page; the label names the benchmark.
-    """
-    records = []
-    for r in comparison.itertuples(index=False):
-        if not math.isfinite(r.estimate):
-            continue
-        bench = _format_value(r.benchmark, r.benchmark_high, r.unit, lang)
-        label = translate("bench_record_label", lang, figure=r.figure, benchmark=bench, citation=r.citation)
-        records.append(
-            dict(
-                name=f"benchmark.{r.key}",
-                value=r.estimate,
-                ci_low=r.ci_low,
-                ci_high=r.ci_high,
-                n=r.n,
-                unit="fraction",
-                method=r.method,
-                label=label,
-                headline=r.key in headline_keys,
-                benchmark=r.benchmark,
-                benchmark_high=r.benchmark_high,
-                comparison=r.comparison,
-                evidence=r.evidence,
-            )
-        )
-    return records

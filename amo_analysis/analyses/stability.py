@@ -319,7 +319,7 @@ def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> 
 
 def stability_message(row) -> Message | None:
     """What leaving one unit out does to a row's verdict, as a `Message` (translated where shown; the
-    same words as `report.stability.stability_sentence`); None when stable or not tested."""
+    same words as `report.show_stability.stability_sentence`); None when stable or not tested."""
     kind, verdict = row.get("stability"), Message(str(row.get("decisive_verdict") or claims_mod.INCONCLUSIVE))
     if kind not in (ONE_PROJECT, ONE_ORGANISATION):
         return None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from amo_analysis.i18n import format_number, localise, translate
 from amo_analysis.report.html import VERDICT_KEYS, _bracket, _interval, _note_text, format_value
-from amo_analysis.report.stability import stability_sentence
+from amo_analysis.report.show_stability import stability_sentence
 
 
 def split_label(label: str) -> tuple[str, str]:

@@ -1,8 +1,8 @@
-"""Notebook 07's analyses: per-organisation figures, effects, the meta-analysis and peer positions."""
+"""Notebook 07's analyses: per-organisation figures, effects, the meta-analysis and peer positions (how
+they are shown and recorded: tests/report/test_show_organisations.py)."""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,6 @@ import pytest
 from amo_analysis.analyses import organisations as org
 from amo_analysis.ingest.metrics import derive_metrics
 from amo_analysis.ingest.portfolio import Portfolio
-from amo_analysis.report.run_context import RunContext
 from amo_analysis.synth import PlantedEffects, make_portfolio
 
 #: planted effect of the practice on ln(actual ÷ planned cost) in each client
@@ -35,8 +34,6 @@ def test_the_table_groups_small_organisations_as_one_unnamed_row():
     table = org.organisation_table(pooled_clients(), min_org_size=5, focus="gamma")
     assert list(table["group"]) == ["gamma", "alpha", "beta", "delta", "epsilon", org.OTHERS]
     assert table["projects"].tolist() == [40, 40, 40, 40, 40, 3]
-    shown = org.organisation_display(table)
-    assert "tiny" not in shown.to_csv() and shown.iloc[-1, 0] == "other organisations"
     row = table.iloc[0]
     assert row["budget_drift_p50_low"] <= row["budget_drift_p50"] <= row["budget_drift_p50_high"]
 
@@ -68,15 +65,6 @@ def test_meta_analysis_says_why_with_fewer_than_two_organisations():
     meta = org.meta_analyses(one)
     assert (meta["k"] == 1).all() and meta["estimate"].isna().all()
     assert "at least 2" in meta["note"].iloc[0]
-    assert "too few for a meta-analysis" in org.which_to_believe(meta, org.pooled_projects(pooled_clients()))
-
-
-def test_which_to_believe_follows_heterogeneity():
-    portfolio = pooled_clients()
-    meta = org.meta_analyses(org.organisation_effects(portfolio))
-    text = org.which_to_believe(meta, org.pooled_projects(portfolio), "en")
-    assert text.splitlines()[0].startswith("budget drift:") and "Believe the random-effects figure" in text
-    assert "Croyez" in org.which_to_believe(meta, org.pooled_projects(portfolio), "fr")
 
 
 def test_peer_positions_are_percentiles_among_named_organisations():
@@ -88,40 +76,5 @@ def test_peer_positions_are_percentiles_among_named_organisations():
     assert (drift["k"] == 5).all()
 
 
-def test_records_carry_the_names_the_readme_documents():
-    portfolio = pooled_clients()
-    ctx = RunContext(portfolio=portfolio, notebook="07_organisations")
-    meta = org.meta_analyses(org.organisation_effects(portfolio))
-    ctx.keep(org.meta_records(meta))
-    peers = org.peer_positions(org.organisation_table(portfolio, focus="beta"))
-    ctx.keep(org.peer_records(peers, None))
-    assert [r["name"] for r in ctx.records] == [
-        "meta.log_cost_ratio.random_effects",
-        "meta.log_duration_ratio.random_effects",
-        "meta.adoption_m3.random_effects",
-    ]
-    cost = ctx.records[0]
-    for field in ("value", "ci_low", "ci_high", "tau2", "i2", "pi_low", "pi_high", "k"):
-        assert cost[field] is not None, field
-    assert cost["relative"] == pytest.approx(math.expm1(cost["value"]))
-    ctx.keep(org.peer_records(peers, "beta"))
-    peer = {r["name"]: r for r in ctx.records}["peer.budget_drift.percentile"]
-    assert peer["organisation"] == "beta" and set(peer["organisations"]) == set(PLANTED)
-    assert peer["value"] == peer["organisations"]["beta"]
-
-
 def test_organisations_are_counted_named_or_not():
     assert org.n_organisations(pooled_clients()) == 6
-
-
-def test_sources_table_lists_each_source_or_says_there_is_one():
-    single = org.sources_table(pooled_clients())
-    assert single.empty and single.attrs["why"] == "One source: clients."
-    portfolio = pooled_clients()
-    portfolio.sources = [
-        {"name": "a.csv", "kind": "csv", "organisations": ["a"], "n_projects": 40},
-        {"name": "b.xlsx", "kind": "xlsx", "organisations": ["b"], "n_projects": 40},
-    ]
-    table = org.sources_table(portfolio, "fr")
-    assert table.columns.tolist() == ["source", "format", "organisation", "projets"]
-    assert table["source"].tolist() == ["a.csv", "b.xlsx"]

@@ -14,7 +14,7 @@ from amo_analysis.analyses import stability
 from amo_analysis.ingest import privacy
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report import show_effects
-from amo_analysis.report.stability import stability_sentence
+from amo_analysis.report.show_stability import stability_sentence
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.ingest.model_columns import with_model_columns
 

@@ -14,7 +14,7 @@ from matplotlib.patches import Polygon  # noqa: E402
 
 from amo_analysis.analyses import organisations as org  # noqa: E402
 from amo_analysis.i18n import translate  # noqa: E402
-from amo_analysis.report import organisation_plots  # noqa: E402
+from amo_analysis.report import organisation_plots, show_organisations  # noqa: E402
 from amo_analysis.report.run_context import svg_text  # noqa: E402
 
 EFFECTS = pd.DataFrame(
@@ -56,7 +56,9 @@ def test_forest_plot_draws_organisations_diamond_and_prediction_interval(lang, w
             "ci_high": [-0.04, -0.01, 0.2],
         }
     )
-    fig = organisation_plots.forest_plot(EFFECTS, meta, pooled, org.READINGS, org.OUTCOME_KEYS, lang, focus="Acme")
+    fig = organisation_plots.forest_plot(
+        EFFECTS, meta, pooled, show_organisations.READINGS, show_organisations.OUTCOME_KEYS, lang, focus="Acme"
+    )
     assert len(fig.axes) == 3
     shown = texts(fig)
     for word in ["Acme", "Peer A", "Peer B", *words]:

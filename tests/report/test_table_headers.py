@@ -8,16 +8,16 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from amo_analysis.analyses import framing, references, roi_example
+from amo_analysis.analyses import framing, roi_example
 from amo_analysis.i18n import NNBSP, TRANSLATIONS, translate
-from amo_analysis.report import show_forecast, show_framing, show_roi
+from amo_analysis.report import show_forecast, show_framing, show_references, show_roi
 from amo_analysis.report.run_context import CANONICAL_COLUMNS, RunContext
 
 MODULE_HEADERS = {
     "framing": show_framing.HEADERS,
     "forecast": show_forecast.HEADERS,
     "roi": show_roi.HEADERS,
-    "references": references.HEADERS,
+    "references": show_references.HEADERS,
 }
 
 

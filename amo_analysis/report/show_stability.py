@@ -1,7 +1,8 @@
 """The leave-one-out check of a claim in words (`analyses.stability`): "without project PRJ-0041 the
 verdict would be *supported*", in the report's language, for a claim record or a row of the claims
 table alike (both carry `stability`, `decisive`, `decisive_kind`, `decisive_hidden`,
-`decisive_verdict`, `loo_low`, `loo_high`)."""
+`decisive_verdict`, `loo_low`, `loo_high`). The leave-one-out range is on the reading's scale: a
+fraction shown as a percentage, or percentage points."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The leave-one-out sentence on the summary page's claim card (`report.summary_claims.claim_cards`)."""
+"""The leave-one-out sentence (`report.show_stability.stability_sentence`) on the summary page's claim
+card (`report.summary_claims.claim_cards`)."""
 
 from amo_analysis.report.summary_claims import claim_cards
 
