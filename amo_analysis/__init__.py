@@ -27,8 +27,8 @@ __version__ = "0.1.0"
 API = {
     "Portfolio": "amo_analysis.ingest.portfolio",
     "load_portfolio": "amo_analysis.ingest.portfolio",
-    "with_model_columns": "amo_analysis.analyses.overview",
-    "default_covariates": "amo_analysis.analyses.overview",
+    "with_model_columns": "amo_analysis.ingest.model_columns",
+    "default_covariates": "amo_analysis.ingest.model_columns",
     "model_columns": "amo_analysis.ingest.model_columns",
     "EffectResult": "amo_analysis.stats.effects",
     "estimate_effect": "amo_analysis.stats.effects",

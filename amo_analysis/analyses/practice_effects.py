@@ -43,7 +43,7 @@ from amo_analysis.stats import effects
 from amo_analysis.stats.effects.aft import aft_effect
 from amo_analysis.stats.design import AssignmentDesign, assignment_design
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import TRANSLATIONS, Message, join_sentences, localise, translate
+from amo_analysis.i18n import Message, join_sentences, translate
 from amo_analysis.ingest.model_columns import default_covariates, with_model_columns
 
 if TYPE_CHECKING:
@@ -61,7 +61,6 @@ __all__ = [
     "aft_fit",
     "effect_claims",
     "weighted_balance",
-    "claim_text",
 ]
 
 PCT, PP, MEAN_PCT = "percent change", "percentage points", "percent change of the mean"
@@ -447,17 +446,3 @@ def weighted_balance(data: pd.DataFrame, covariates, treatment: str = "amo") -> 
     table = overview.covariate_balance(data, covariates, weights=weights)
     table.attrs["note"] = Message("pe_balance_weighted")
     return table
-
-
-# --------------------------------------------------------------------------------------------
-# The words of a claim (read by `report.stability` and `report.show_effects`)
-# --------------------------------------------------------------------------------------------
-
-
-def claim_text(claims: pd.DataFrame, row, lang: str = "en") -> str:
-    """The text of a claim row of `claims_check` in `lang`: the headline figure's own words where the
-    locale files have them (`claim_<key>`), else the claim's paraphrase in `lang` (the register's or a
-    claims file's), else its text as written."""
-    claim_key = "claim_" + str(row["claim"]).split(".")[0]
-    own = claims.attrs.get("paraphrases", {}).get(row["claim"], {}).get(lang)
-    return translate(claim_key, lang) if claim_key in TRANSLATIONS else own or localise(row["text"], lang)

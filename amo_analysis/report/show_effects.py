@@ -15,10 +15,11 @@ import math
 import pandas as pd
 
 from amo_analysis.analyses.claims_check import primary_rows
-from amo_analysis.analyses.practice_effects import AFT_METHOD, MEAN_PCT, PCT, PP, PRIMARY_METHODS, claim_text
+from amo_analysis.analyses.practice_effects import AFT_METHOD, MEAN_PCT, PCT, PP, PRIMARY_METHODS
 from amo_analysis.errors import InputError
 from amo_analysis.findings import number_or_none
 from amo_analysis.i18n import SCALE_KEYS, Message, format_percent, join_sentences, localise, translate
+from amo_analysis.report.show_stability import claim_text
 from amo_analysis.stats import effects
 from amo_analysis.stats.design import MIN_ORGANISATIONS_PER_GROUP, AssignmentDesign
 

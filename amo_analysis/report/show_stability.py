@@ -10,9 +10,9 @@ import math
 
 import pandas as pd
 
-from amo_analysis.i18n import SCALE_KEYS, format_percent, format_points, localise, translate
+from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, format_percent, format_points, localise, translate
 
-__all__ = ["stability_sentence", "stability_markdown", "claims_stability_text"]
+__all__ = ["stability_sentence", "stability_markdown", "claims_stability_text", "claim_text"]
 
 
 def _value(value, unit: str, lang: str, format_value) -> str:
@@ -60,13 +60,18 @@ def stability_markdown(claims: pd.DataFrame, lang: str = "en", text=None, readin
 
 def claims_stability_text(claims: pd.DataFrame, lang: str = "en") -> str:
     """`stability_markdown` of notebook 02's claims check (claims in the report's words)."""
-    from amo_analysis.analyses import (
-        practice_effects as effects,
-    )  # the summary page imports this module without the analyses
-
     return stability_markdown(
         claims,
         lang,
-        text=lambda row: effects.claim_text(claims, row, lang),
+        text=lambda row: claim_text(claims, row, lang),
         reading=lambda row: translate(SCALE_KEYS[row["scale"]], lang),
     )
+
+
+def claim_text(claims: pd.DataFrame, row, lang: str = "en") -> str:
+    """The text of a claim row of `claims_check` in `lang`: the headline figure's own words where the
+    locale files have them (`claim_<key>`), else the claim's paraphrase in `lang` (the register's or a
+    claims file's), else its text as written."""
+    claim_key = "claim_" + str(row["claim"]).split(".")[0]
+    own = claims.attrs.get("paraphrases", {}).get(row["claim"], {}).get(lang)
+    return translate(claim_key, lang) if claim_key in TRANSLATIONS else own or localise(row["text"], lang)

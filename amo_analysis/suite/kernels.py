@@ -4,7 +4,7 @@ Measured (benchmarks/RESULTS.md, 2 cores): importing the stack costs each kernel
 CPU (scipy.stats 1.5 s, statsmodels.api 2.0 s, seaborn 2.4 s, matplotlib.pyplot 1.2 s, pandas 0.7 s,
 each alone; they share most of it), ipykernel 0.5 s and the package's analyses 0.6 s; the suite
 starts eight kernels, so 8 × ~3 s of the bundled sample's ~40 s of CPU went to imports. A worker
-(`runner._Worker`) imports them once (`prepare`), and each notebook's kernel is a *fork* of it
+(`workers._Worker`) imports them once (`prepare`), and each notebook's kernel is a *fork* of it
 (`ForkingKernelManager`): a new process, in a session of its own like a launched kernel, whose
 memory starts as a copy of the worker's. So
 
