@@ -78,3 +78,40 @@ class ContractError(InputError):
         if len(self.problems) > limit:
             lines.append(f"… {len(self.problems) - limit} more not shown")
         return "\n".join(lines)
+
+
+def read_toml_file(path, what: str, error: type[InputError] = InputError) -> dict:
+    """The table of a TOML file a user wrote (a mapping file, a claims file), or `error` in one
+    sentence naming `what` and the file: missing, unreadable, neither UTF-8 nor Windows-1252 text
+    (Notepad's "ANSI" on a French Windows is cp1252: a header such as "Coût réel" typed there is meant
+    as it reads; a UTF-8 BOM is dropped), or a TOML syntax error with its line."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    try:
+        raw_bytes = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error(f"{what} {path} does not exist") from None
+    except OSError as exc:
+        raise error(f"{what} {path} cannot be read: {exc.strerror or exc}") from None
+    try:
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw_bytes.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise error(
+                f"{what} {path}: is neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it as UTF-8"
+            ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(getattr(exc, "msg", None) or exc)
+        line = getattr(exc, "lineno", None)
+        found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        if line is None and found:
+            line = int(found.group(1))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        at = f", line {line}" if line is not None else ""
+        raise error(f"{what} {path}{at}: TOML syntax error: {message}") from None

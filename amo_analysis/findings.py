@@ -68,6 +68,24 @@ def number_or_none(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+def interval_record(name: str, row, *, value: str = "estimate", **fields) -> dict:
+    """A record of an estimate with its interval, read from a result row (a mapping or a Series with
+    `ci_low`, `ci_high`, the `value` column and `n`): `name`, `value`, `ci_low`, `ci_high` (numbers or
+    None, see `number_or_none`), `n` (a whole number or None; `n=` among `fields` overrides the row's),
+    then `fields` (unit, method, label, verdict…) as given."""
+    import pandas as pd
+
+    n = fields.pop("n") if "n" in fields else row["n"]
+    return dict(
+        name=name,
+        value=number_or_none(row[value]),
+        ci_low=number_or_none(row["ci_low"]),
+        ci_high=number_or_none(row["ci_high"]),
+        n=None if n is None or pd.isna(n) else int(n),
+        **fields,
+    )
+
+
 def first_unavailable(*values: object) -> Unavailable | None:
     """The first `Unavailable` among `values` (positional and keyword values alike), else None."""
     return next((v for v in values if isinstance(v, Unavailable)), None)

@@ -37,10 +37,18 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
-from amo_analysis.analyses import article_stability, forecast, framing, pitfalls, practice_effects, roi, stability
+from amo_analysis.analyses import (
+    article_stability,
+    claims_check,
+    forecast,
+    framing,
+    pitfalls,
+    practice_effects,
+    roi,
+    stability,
+)
 from amo_analysis.ingest.model_columns import with_model_columns
 from amo_analysis.stats.intervals import share_ci
 from amo_analysis.errors import InputError
@@ -60,21 +68,8 @@ COLUMNS = [
     "order",
     "claim",
     "reading",
-    "analysis",
-    "outcome",
-    "exposure",
-    "scale",
-    "test",
-    "claimed",
-    "claimed_low",
-    "claimed_high",
-    "direction",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "n",
-    "verdict",
-    "projects_needed",
+    *claims_mod.READING_FIELDS,
+    *claims_check.NOT_ESTIMATED,
     "testable",
     "fewer_covariates",
     "missing_column",
@@ -151,21 +146,8 @@ def _row(claim: claims_mod.RegisteredClaim, reading: claims_mod.Reading) -> dict
         "order": claim.order,
         "claim": claim.key,
         "reading": reading.name,
-        "analysis": reading.analysis,
-        "outcome": reading.outcome,
-        "exposure": reading.exposure,
-        "scale": reading.scale,
-        "test": reading.test,
-        "claimed": reading.claimed,
-        "claimed_low": reading.claimed_low,
-        "claimed_high": reading.claimed_high,
-        "direction": reading.direction,
-        "estimate": np.nan,
-        "ci_low": np.nan,
-        "ci_high": np.nan,
-        "n": 0,
-        "verdict": claims_mod.INCONCLUSIVE,
-        "projects_needed": pd.NA,
+        **{field: getattr(reading, field) for field in claims_mod.READING_FIELDS},
+        **claims_check.NOT_ESTIMATED,
         "testable": True,
         "fewer_covariates": False,
         "missing_column": "",

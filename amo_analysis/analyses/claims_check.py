@@ -25,7 +25,18 @@ from amo_analysis.stats import claims as claims_mod
 from amo_analysis.stats import power
 from amo_analysis.stats.design import MIN_ORGANISATIONS_PER_GROUP, AssignmentDesign
 
-__all__ = ["ClaimsCheck", "primary_rows", "claims_check", "detectable_effects"]
+__all__ = ["ClaimsCheck", "primary_rows", "claims_check", "detectable_effects", "NOT_ESTIMATED"]
+
+#: the numbers of a claim's row before (or without) an estimate: no value, no interval, no projects,
+#: and so the verdict *inconclusive*
+NOT_ESTIMATED = {
+    "estimate": np.nan,
+    "ci_low": np.nan,
+    "ci_high": np.nan,
+    "n": 0,
+    "verdict": claims_mod.INCONCLUSIVE,
+    "projects_needed": pd.NA,
+}
 
 
 def primary_rows(estimates: pd.DataFrame) -> pd.DataFrame:
@@ -137,12 +148,7 @@ def claims_check(
                 {
                     **base,
                     "method": "",
-                    "estimate": np.nan,
-                    "ci_low": np.nan,
-                    "ci_high": np.nan,
-                    "n": 0,
-                    "verdict": claims_mod.INCONCLUSIVE,
-                    "projects_needed": pd.NA,
+                    **NOT_ESTIMATED,
                     "assumption": "",
                     "note": Message("pe_no_estimate_reading"),
                 }

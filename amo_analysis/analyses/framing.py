@@ -77,6 +77,18 @@ class RiskRatio:
     covariates: tuple[str, ...]
     note: str = ""
 
+    @classmethod
+    def from_log(cls, log_rr: float, se: float, z: float, p_value: float, **fields) -> RiskRatio:
+        """The risk ratio exp(`log_rr`) with its Wald interval exp(`log_rr` ± `z`·`se`); `fields` are
+        the others (exposure, outcome, model, n, n_events, n_exposed, covariates)."""
+        return cls(
+            estimate=math.exp(log_rr),
+            ci_low=math.exp(log_rr - z * se),
+            ci_high=math.exp(log_rr + z * se),
+            p_value=p_value,
+            **fields,
+        )
+
     def as_row(self) -> dict:
         row = asdict(self)
         row["covariates"] = ", ".join(self.covariates)
@@ -334,18 +346,9 @@ def risk_ratio(
     b, se = float(res.params[1]), float(res.bse[1])
     z = stats.norm.ppf(0.5 + conf_level / 2)
     model = "adjusted" + (f" + {'amo'}" if adjust_amo else "") if covariates or adjust_amo else "crude"
-    return RiskRatio(
-        exposure,
-        outcome,
-        model,
-        math.exp(b),
-        math.exp(b - z * se),
-        math.exp(b + z * se),
-        float(res.pvalues[1]),
-        len(rows.y),
-        events,
-        n_exposed,
-        tuple(covariates),
+    counts = dict(n=len(rows.y), n_events=events, n_exposed=n_exposed, covariates=tuple(covariates))
+    return RiskRatio.from_log(
+        b, se, z, float(res.pvalues[1]), exposure=exposure, outcome=outcome, model=model, **counts
     )
 
 
@@ -399,6 +402,7 @@ def risk_ratio_by_practice(
     res = _fit_poisson(rows.y, X, cov_type)
     cov = res.cov_params()
     z = stats.norm.ppf(0.5 + conf_level / 2)
+    counts = dict(n=len(rows.y), n_events=events, n_exposed=n_exposed, covariates=tuple(covariates))
     out = []
     for model, weights in (
         ("without amo", [0, 1, 0, 0]),
@@ -410,21 +414,7 @@ def risk_ratio_by_practice(
         b = float(c @ res.params)
         se = float(math.sqrt(c @ cov @ c))
         p = float(2 * stats.norm.sf(abs(b / se))) if se > 0 else float("nan")
-        out.append(
-            RiskRatio(
-                exposure,
-                outcome,
-                model,
-                math.exp(b),
-                math.exp(b - z * se),
-                math.exp(b + z * se),
-                p,
-                len(rows.y),
-                events,
-                n_exposed,
-                tuple(covariates),
-            )
-        )
+        out.append(RiskRatio.from_log(b, se, z, p, exposure=exposure, outcome=outcome, model=model, **counts))
     return out
 
 

@@ -22,7 +22,6 @@ language and writes the `benchmark.<key>` records.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -33,7 +32,7 @@ from scipy import stats
 
 from amo_analysis import paths
 from amo_analysis.stats import scale
-from amo_analysis.stats.intervals import mean_t_ci, share_ci
+from amo_analysis.stats.intervals import mean_t_ci, seeded_bootstrap, share_ci
 from amo_analysis.errors import ContractError, InputError, Problem
 from amo_analysis.i18n import LANGUAGES, Message, localise, translate
 
@@ -95,23 +94,13 @@ NAN_FIGURE = PortfolioFigure(np.nan, np.nan, np.nan, 0)
 def _bootstrap_ci(
     samples: tuple, statistic, seed: int, vectorized: bool, paired: bool = False, n_resamples: int = N_RESAMPLES
 ) -> tuple[float, float]:
-    """95 % BCa bootstrap interval (percentile when BCa is undefined, e.g. a constant sample)."""
-    for method in ("BCa", "percentile"):
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # BCa on a degenerate resample warns, then we fall back
-            res = stats.bootstrap(
-                samples,
-                statistic,
-                n_resamples=n_resamples,
-                method=method,
-                vectorized=vectorized,
-                paired=paired,
-                rng=np.random.default_rng(seed),
-            )
-        low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
-        if math.isfinite(low) and math.isfinite(high):
-            return low, high
-    return np.nan, np.nan
+    """95 % BCa bootstrap interval (percentile when BCa is undefined, e.g. a constant sample; NaN when
+    neither is finite)."""
+    res, _ = seeded_bootstrap(
+        samples, statistic, seed=seed, n_resamples=n_resamples, vectorized=vectorized, paired=paired
+    )
+    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else (np.nan, np.nan)
 
 
 def mean_with_ci(values, seed: int = 0) -> PortfolioFigure:

@@ -67,15 +67,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from amo_analysis.ingest import columns as cols
 from amo_analysis.ingest.cells import by_value, normalise_value, per_cell, strip_accents, to_text
-from amo_analysis.errors import InputError
+from amo_analysis.errors import InputError, read_toml_file
 from amo_analysis.i18n import Message
 
 DEFAULT_BLANK_MEANS_NO: tuple[str, ...] = cols.FRAMING_COLUMNS + cols.PITFALL_COLUMNS
@@ -257,32 +255,7 @@ def load_mapping(path: str | os.PathLike) -> Mapping:
     """Read a TOML mapping file (format in the module docstring); every mistake in it is an
     `InputError` naming the file (and the line, for a syntax error)."""
     where = str(path)
-    try:
-        raw_bytes = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"mapping file {where} does not exist") from None
-    except OSError as exc:
-        raise InputError(f"mapping file {where} cannot be read: {exc.strerror or exc}") from None
-    try:
-        text = raw_bytes.decode("utf-8-sig")  # Notepad's "UTF-8" adds a BOM
-    except UnicodeDecodeError:
-        # Notepad's "ANSI" on a French Windows is cp1252; TOML is UTF-8 by definition, but a header
-        # such as "Coût réel" typed there is meant as it reads (CRLF line ends are TOML already)
-        try:
-            text = raw_bytes.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise _fail(where, f"is neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it as UTF-8") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(getattr(exc, "msg", None) or exc)
-        line = getattr(exc, "lineno", None)
-        found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        if line is None and found:
-            line = int(found.group(1))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        at = f", line {line}" if line is not None else ""
-        raise InputError(f"mapping file {where}{at}: TOML syntax error: {message}") from None
+    data = read_toml_file(path, "mapping file")
 
     unknown = [k for k in data if k not in _TOP_LEVEL_KEYS]
     if unknown:

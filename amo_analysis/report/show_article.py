@@ -11,6 +11,7 @@ import math
 import pandas as pd
 
 from amo_analysis.analyses import article, article_stability, framing, pitfalls
+from amo_analysis.findings import interval_record
 from amo_analysis.i18n import format_number, format_percent, format_points, localise, translate
 from amo_analysis.stats import claims as claims_mod
 
@@ -166,12 +167,9 @@ def article_records(table: pd.DataFrame, claims_file: str | None = None, lang: s
             continue  # without a practice column notebook 02 is not run: the reading is recorded here, not testable
         claim = register[r["claim"]]
         records.append(
-            dict(
-                name=f"claim.{r['claim']}.{r['reading']}",
-                value=r["estimate"],
-                ci_low=r["ci_low"],
-                ci_high=r["ci_high"],
-                n=int(r["n"]),
+            interval_record(
+                f"claim.{r['claim']}.{r['reading']}",
+                r,
                 unit=RECORD_UNITS.get(r["scale"], r["scale"]),
                 scale=r["scale"],
                 method=translate(f"ac_method_{r['analysis']}", lang),

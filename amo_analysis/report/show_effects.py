@@ -17,7 +17,7 @@ import pandas as pd
 from amo_analysis.analyses.claims_check import primary_rows
 from amo_analysis.analyses.practice_effects import AFT_METHOD, MEAN_PCT, PCT, PP, PRIMARY_METHODS
 from amo_analysis.errors import InputError
-from amo_analysis.findings import number_or_none
+from amo_analysis.findings import interval_record, number_or_none
 from amo_analysis.i18n import SCALE_KEYS, Message, format_percent, join_sentences, localise, translate
 from amo_analysis.report.show_stability import claim_text
 from amo_analysis.stats import effects
@@ -190,12 +190,9 @@ def effects_records(
         label = translate("pe_claim_label", lang, text=text, reading=_scale_label(row["scale"], lang))
         needed = None if pd.isna(row["projects_needed"]) else int(row["projects_needed"])
         records.append(
-            dict(
-                name=f"claim.{row['claim']}",
-                value=number_or_none(row["estimate"]),
-                ci_low=number_or_none(row["ci_low"]),
-                ci_high=number_or_none(row["ci_high"]),
-                n=int(row["n"]),
+            interval_record(
+                f"claim.{row['claim']}",
+                row,
                 method=_method_label(row["method"], None, lang) if row["method"] else "",
                 unit=row["scale"],
                 label=label,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from amo_analysis.analyses.framing import FRAMING_CLAIM, TEXT_COLUMNS
-from amo_analysis.findings import Finding, passes_unavailable
+from amo_analysis.findings import Finding, interval_record, passes_unavailable
 from amo_analysis.i18n import TRANSLATIONS, localise, translate
 
 __all__ = [
@@ -166,12 +166,9 @@ def framing_claim_records(claim_table: pd.DataFrame, lang: str = "en") -> list[d
         return []
     r = claim_table.iloc[0]
     return [
-        dict(
-            name="framing.failure_rr.well_framed",
-            value=r["estimate"],
-            ci_low=r["ci_low"],
-            ci_high=r["ci_high"],
-            n=int(r["n"]),
+        interval_record(
+            "framing.failure_rr.well_framed",
+            r,
             unit="ratio",
             headline=True,
             verdict=r["verdict"],

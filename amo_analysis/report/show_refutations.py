@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from amo_analysis.analyses.outcome_refutations import ALPHA, SUBSET_FRACTION
-from amo_analysis.findings import number_or_none
+from amo_analysis.findings import interval_record, number_or_none
 from amo_analysis.i18n import format_number, format_percent, localise, translate
 
 __all__ = ["refutation_sentence", "refutation_display", "refutation_records"]
@@ -107,12 +107,10 @@ def refutation_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
     units = {"log_cost_ratio": "log ratio", "log_duration_ratio": "log ratio"}
     for _, row in table.iterrows():
         records.append(
-            dict(
-                name=f"refute.{row['outcome']}.{row['key']}",
-                value=number_or_none(row["refuted_estimate"]),
-                ci_low=number_or_none(row["ci_low"]),
-                ci_high=number_or_none(row["ci_high"]),
-                n=None if pd.isna(row["n"]) else int(row["n"]),
+            interval_record(
+                f"refute.{row['outcome']}.{row['key']}",
+                row,
+                value="refuted_estimate",
                 unit=units.get(row["outcome"], "percentage points"),
                 method=translate(f"refute_{row['key']}", lang),
                 label=refutation_sentence(row, lang),

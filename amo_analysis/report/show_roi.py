@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from amo_analysis.analyses.roi import RoiResult, run_note
-from amo_analysis.findings import Finding, Unavailable, passes_unavailable
+from amo_analysis.findings import Finding, Unavailable, interval_record, passes_unavailable
 from amo_analysis.i18n import localise, translate
 
 #: Headers of the ROI tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
@@ -84,12 +84,10 @@ def adoption_value_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
     records = []
     for row in table.to_dict("records"):
         records.append(
-            dict(
-                name=f"roi.with_adoption.{row['name']}",
-                value=row["value"],
-                ci_low=row["ci_low"],
-                ci_high=row["ci_high"],
-                n=int(row["n"]),
+            interval_record(
+                f"roi.with_adoption.{row['name']}",
+                row,
+                value="value",
                 unit=row["unit"],
                 label=row["label"],
                 method=translate("m_roi", lang),

@@ -22,7 +22,7 @@ from amo_analysis.analyses.claims_sensitivity import (
     ClaimsSensitivity,
 )
 from amo_analysis.analyses.practice_effects import PP
-from amo_analysis.findings import number_or_none
+from amo_analysis.findings import interval_record, number_or_none
 from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, format_percent, format_points, translate
 
 __all__ = [
@@ -223,11 +223,10 @@ def sensitivity_records(result: ClaimsSensitivity, lang: str = "en") -> list[dic
         )
         extra = {"note": b["note"]} if b["note"] else {}
         records.append(
-            dict(
-                name=f"sensitivity.{b['claim']}.bound.{b['benchmark']}.{b['k']:g}x",
-                value=number_or_none(b["estimate"]),
-                ci_low=number_or_none(b["ci_low"]),
-                ci_high=number_or_none(b["ci_high"]),
+            interval_record(
+                f"sensitivity.{b['claim']}.bound.{b['benchmark']}.{b['k']:g}x",
+                b,
+                n=None,
                 unit=b["scale"],
                 method=method,
                 label=label,

@@ -24,13 +24,12 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from statistics import NormalDist
 
-from amo_analysis.errors import InputError
+from amo_analysis.errors import InputError, read_toml_file
 from amo_analysis.results_display import ResultDisplay, short
 
 SUPPORTED, INCONCLUSIVE = "supported", "inconclusive"
@@ -133,8 +132,8 @@ _CLAIM_FIELDS = {
     "reading",
     "example",
 }
-_READING_FIELDS = {
-    "name",
+#: what a reading states (besides its `name`), in the order tables show it
+READING_FIELDS = (
     "analysis",
     "outcome",
     "exposure",
@@ -144,7 +143,8 @@ _READING_FIELDS = {
     "claimed_low",
     "claimed_high",
     "direction",
-}
+)
+_READING_FIELDS = {"name", *READING_FIELDS}
 
 
 class ClaimsFileError(InputError):
@@ -393,25 +393,7 @@ def read_claims_file(path: str | os.PathLike) -> tuple[RegisteredClaim, ...]:
     Raises `ClaimsFileError` listing every error, one sentence each (file, claim, reading, field)."""
     path = Path(path)
     name = path.name
-    try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise ClaimsFileError(f"claims file {path} does not exist.") from None
-    except OSError as exc:
-        raise ClaimsFileError(f"claims file {path} cannot be read: {exc.strerror or exc}.") from None
-    try:
-        text = raw_bytes.decode("utf-8-sig")  # Notepad's "UTF-8" adds a BOM
-    except UnicodeDecodeError:
-        try:  # Notepad's "ANSI" on a French Windows: meant as it reads, as for mapping files
-            text = raw_bytes.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise ClaimsFileError(
-                f"claims file {path} is neither UTF-8 nor Windows-1252 text (byte {exc.start}); save it as UTF-8."
-            ) from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ClaimsFileError(f"claims file {path} is not valid TOML: {exc}.") from None
+    raw = read_toml_file(path, "claims file", ClaimsFileError)
     errors: list[str] = []
     unknown = sorted(set(raw) - {"schema", "claim"})
     if unknown:

@@ -4,17 +4,55 @@
   `scipy.stats.quantile_test`); the unit is the unit of the values (0.27 = 27 % over budget);
 * `mean_t_ci` — Student's t interval of a mean;
 * `share_ci` — a share count ÷ n (a fraction) with its Wilson interval
-  (`statsmodels.stats.proportion.proportion_confint`).
+  (`statsmodels.stats.proportion.proportion_confint`);
+* `seeded_bootstrap` — scipy's bootstrap interval of any statistic, seeded, falling back to the
+  percentile interval where BCa is undefined.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-__all__ = ["quantile_ci", "mean_t_ci", "share_ci"]
+__all__ = ["quantile_ci", "mean_t_ci", "share_ci", "seeded_bootstrap"]
+
+
+def seeded_bootstrap(
+    samples: tuple,
+    statistic,
+    *,
+    seed: int,
+    n_resamples: int,
+    method: str = "BCa",
+    conf_level: float = 0.95,
+    vectorized: bool = True,
+    paired: bool = False,
+):
+    """`scipy.stats.bootstrap` of `statistic` over `samples` with `method`, resampled with the
+    generator of `seed`; when its interval is not finite (BCa is undefined on a constant sample, or
+    on a resample of one), the percentile interval of the same seed. Returns the scipy result and the
+    method used (`method`, or "percentile" when it fell back). The warnings of degenerate resamples
+    are silenced: the fallback is the answer to them."""
+    for used in dict.fromkeys((method, "percentile")):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = stats.bootstrap(
+                samples,
+                statistic,
+                n_resamples=n_resamples,
+                confidence_level=conf_level,
+                method=used,
+                vectorized=vectorized,
+                paired=paired,
+                rng=np.random.default_rng(seed),
+            )
+        if np.isfinite(result.confidence_interval.low) and np.isfinite(result.confidence_interval.high):
+            break
+    return result, used
 
 
 def quantile_ci(values, q: float, conf_level: float = 0.95) -> tuple[float, float, float]:

@@ -33,3 +33,19 @@ def test_mean_t_ci_matches_the_t_table():
 def test_empty_inputs_give_nan():
     assert all(np.isnan(v) for v in intervals.quantile_ci([], 0.5))
     assert all(np.isnan(v) for v in intervals.share_ci(0, 0))
+
+
+def test_seeded_bootstrap_is_scipys_bca_and_falls_back_to_percentile_on_a_constant_sample():
+    import numpy as np
+    from scipy import stats
+
+    from amo_analysis.stats.intervals import seeded_bootstrap
+
+    x = np.random.default_rng(1).lognormal(size=40)
+    res, used = seeded_bootstrap((x,), np.mean, seed=5, n_resamples=999)
+    direct = stats.bootstrap((x,), np.mean, n_resamples=999, method="BCa", rng=np.random.default_rng(5))
+    assert used == "BCa"
+    assert tuple(res.confidence_interval) == tuple(direct.confidence_interval)
+    res, used = seeded_bootstrap((np.ones(12),), np.mean, seed=5, n_resamples=199)
+    assert used == "percentile"
+    assert tuple(res.confidence_interval) == (1.0, 1.0)

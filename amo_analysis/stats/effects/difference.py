@@ -10,13 +10,13 @@ treatment alone.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import scipy.stats as st
 
 from amo_analysis.i18n import Message
 from amo_analysis.stats import robust
+from amo_analysis.stats.intervals import seeded_bootstrap
 from amo_analysis.stats.effects.prepare import _Interval, _Prepared, _result, _t_interval
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 
@@ -60,29 +60,14 @@ def _difference(prep, outcome, treatment, seed, conf_level, opts) -> EffectResul
 def _resampled_difference(prep, outcome, treatment, seed, conf_level, yt, yc, notes, opts) -> EffectResult:
     """Bootstrap interval (`bootstrap_method`, falling back to percentile when BCa is undefined) and
     standard error, permutation-test p-value; every resampling seeded with `seed`."""
-    method = str(opts["bootstrap_method"])
+    asked = str(opts["bootstrap_method"])
     n_boot = int(opts["n_resamples"])
-
-    def bootstrap(method: str):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return st.bootstrap(
-                (yt, yc),
-                _mean_difference,
-                n_resamples=n_boot,
-                vectorized=True,
-                confidence_level=conf_level,
-                method=method,
-                rng=np.random.default_rng(seed),
-            )
-
-    boot = bootstrap(method)
+    boot, method = seeded_bootstrap(
+        (yt, yc), _mean_difference, seed=seed, n_resamples=n_boot, method=asked, conf_level=conf_level
+    )
+    if method != asked:
+        notes.append(Message("note_bootstrap_undefined", method=asked))
     ci = (boot.confidence_interval.low, boot.confidence_interval.high)
-    if not (np.isfinite(ci[0]) and np.isfinite(ci[1])) and method.lower() != "percentile":
-        notes.append(Message("note_bootstrap_undefined", method=method))
-        method = "percentile"
-        boot = bootstrap(method)
-        ci = (boot.confidence_interval.low, boot.confidence_interval.high)
     n_perm = int(opts["permutation_resamples"])
     arrangements = math.comb(len(yt) + len(yc), len(yt))
     perm = st.permutation_test(
