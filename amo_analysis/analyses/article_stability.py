@@ -44,7 +44,6 @@ from statsmodels.stats.proportion import proportion_confint
 from amo_analysis.analyses import framing, pitfalls
 from amo_analysis.analyses.stability import MAX_DECISIVE, ONE_ORGANISATION, ONE_PROJECT, _empty, stability_message
 from amo_analysis.defaults import DEFAULTS
-from amo_analysis.findings import number_or_none
 from amo_analysis.i18n import Message
 from amo_analysis.stats import claims as claims_mod
 
@@ -54,7 +53,6 @@ __all__ = [
     "ALL_ORGANISATIONS",
     "reading_stability",
     "not_assessed_note",
-    "record_fields",
     "stability_note",
 ]
 
@@ -328,20 +326,3 @@ def reading_stability(data: pd.DataFrame, reading, row: dict, public: set | None
     if reading.analysis in ("pitfall_effect", "framing_rr"):
         return _refitted(data, reading, row, public, refit)
     return _empty()
-
-
-def record_fields(r: dict) -> dict:
-    """The leave-one-out fields of a record (`article_stability`): `stability` ("stable", "rests on one
-    project", "rests on one organisation", "not assessed"), `decisive` (project ids or public
-    organisation names, at most 5), `decisive_kind`, `decisive_hidden`, `decisive_verdict`, `loo_low` /
-    `loo_high` (the reading's scale) and `n_refits` (exact refits made)."""
-    return dict(
-        stability=r["stability"],
-        decisive=[str(u) for u in r["decisive"]],
-        decisive_kind=r["decisive_kind"] or None,
-        decisive_hidden=int(r["decisive_hidden"]),
-        decisive_verdict=r["decisive_verdict"] or None,
-        loo_low=number_or_none(r["loo_low"]),
-        loo_high=number_or_none(r["loo_high"]),
-        n_refits=int(r["n_refits"]),
-    )

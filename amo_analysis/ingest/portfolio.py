@@ -179,27 +179,27 @@ class Portfolio(ResultDisplay):
         parquet_path = Path(parquet_path)
         data = pd.read_parquet(parquet_path)
         prov = json.loads((parquet_path.parent / PROVENANCE_FILE).read_text(encoding="utf-8"))
+        stored = {f.name: _PROVENANCE_KEYS.get(f.name, f.name) for f in dataclasses.fields(cls)}
         return cls(
             data=data,
-            source_name=prov["source"],
-            checksum=prov["checksum"],
-            detection=[Message.from_json(line) for line in prov.get("detection_translatable", prov["detection"])],
-            recognised=prov["recognised_columns"],
-            unrecognised=prov["unrecognised_columns"],
-            personal_columns=prov["personal_columns_dropped"],
-            problems=prov["problems"],
-            excluded_rows=prov["excluded_rows"],
-            notes=[Message.from_json(note) for note in prov.get("notes_translatable", prov["notes"])],
-            missing=prov["missing_values"],
-            cost_unit=prov["cost_unit"],
-            practice_name=prov["practice_name"],
-            row_label=prov["row_label"],
-            sources=prov.get("sources", []),
-            disclosure=prov.get("disclosure", {}),
-            has_practice=prov.get("has_practice", True),
-            as_of=prov.get("as_of"),
-            as_of_given=prov.get("as_of_given", False),
+            **{name: prov[key] for name, key in stored.items() if key in prov and name not in _TRANSLATABLE},
+            **{
+                name: [Message.from_json(line) for line in prov.get(f"{name}_translatable", prov[name])]
+                for name in _TRANSLATABLE
+            },
         )
+
+
+#: the provenance key of a `Portfolio` field, where it is not the field's own name
+_PROVENANCE_KEYS = {
+    "source_name": "source",
+    "recognised": "recognised_columns",
+    "unrecognised": "unrecognised_columns",
+    "personal_columns": "personal_columns_dropped",
+    "missing": "missing_values",
+}
+#: the fields stored twice, as text and as translatable messages (`<name>_translatable`)
+_TRANSLATABLE = ("detection", "notes")
 
 
 _OBSERVED_WORDS = {"start_date": "start date", "golive_actual": "actual go-live"}

@@ -32,16 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from amo_analysis.ingest.source_info import (
-    HEADER_SEARCH_ROWS,
-    NUMBER_SAMPLE_ROWS,
-    SourceInfo,
-    check_header,
-    classify_number,
-    detect_number_format,
-    distinct_header,
-    total_row_label,
-)
+from amo_analysis.ingest import source_info
 from amo_analysis.errors import InputError, Problem
 from amo_analysis.i18n import Message
 
@@ -65,10 +56,10 @@ class _TextTable:
     notes: list[str]
 
 
-def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
+def read_text(path: Path) -> tuple[pd.DataFrame, source_info.SourceInfo]:
     """The table in a text file, its cells as strings (blank cells missing), and what was detected."""
     name = path.name
-    info = SourceInfo(display_name=name, kind="csv", row_label="line")
+    info = source_info.SourceInfo(display_name=name, kind="csv", row_label="line")
     raw = path.read_bytes()
     if not raw or raw.isspace():
         raise InputError(f"{name}: the file is empty: it has no header and no data rows.")
@@ -94,7 +85,7 @@ def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     info.header_row = table.header_line
     info.notes.extend(table.notes)
     header, columns = table.header, _without_total_line(table.columns, name, table.header_line, info.notes)
-    keep = check_header(
+    keep = source_info.check_header(
         header,
         name,
         where=lambda j: f"column {j + 1}",
@@ -104,10 +95,10 @@ def read_text(path: Path) -> tuple[pd.DataFrame, SourceInfo]:
     )
     header = [header[j] for j in keep]
     columns = [columns[j] for j in keep]
-    header, renamed = distinct_header(header, lambda j: f"column {keep[j] + 1}", info.notes)
+    header, renamed = source_info.distinct_header(header, lambda j: f"column {keep[j] + 1}", info.notes)
 
-    samples = [col.iloc[:NUMBER_SAMPLE_ROWS].dropna().tolist() for col in columns]
-    info.decimal, info.thousands = detect_number_format(samples, delimiter, info.notes)
+    samples = [col.iloc[: source_info.NUMBER_SAMPLE_ROWS].dropna().tolist() for col in columns]
+    info.decimal, info.thousands = source_info.detect_number_format(samples, delimiter, info.notes)
     df = pd.DataFrame(dict(zip(header, columns)), index=columns[0].index)
     df.columns = pd.Index(header)
     df.attrs["duplicate_headers"] = renamed
@@ -118,7 +109,7 @@ def _without_total_line(columns: list[pd.Series], name: str, header_line: int, n
     """`columns` without their last data line when it is a totals line (`total_row_label`, the
     workbook's rule; blank lines are never data lines, so a totals line between or after blank
     lines at the end of an export is the last one); a note says so."""
-    label = total_row_label([col.iloc[-1] for col in columns])
+    label = source_info.total_row_label([col.iloc[-1] for col in columns])
     if label is None:
         return columns
     line = int(columns[0].index[-1])
@@ -263,10 +254,10 @@ def _locate_header(records: list) -> tuple[int, list[str]]:
     lines) are skipped, as Excel "save as CSV" keeps them.
     """
     if len(_filled(records[0][1])) <= 1:
-        for i, (_, fields) in enumerate(records[:HEADER_SEARCH_ROWS]):
+        for i, (_, fields) in enumerate(records[: source_info.HEADER_SEARCH_ROWS]):
             cells = _filled(fields)
             if len(cells) > 1:
-                if len(cells) >= 3 and sum(classify_number(c) is None for c in cells) > len(cells) / 2:
+                if len(cells) >= 3 and sum(source_info.classify_number(c) is None for c in cells) > len(cells) / 2:
                     return i, [
                         Message("note_title_line", line=line, title=repr((_filled(skipped) or [""])[0].strip()))
                         for line, skipped in records[:i]
@@ -355,7 +346,7 @@ def _parse_text_fast(text: str, delimiter: str | None, sep_hint: bool) -> _TextT
             if (sep_hint and number == 0) or _is_blank(fields):
                 continue
             head.append((line, fields))
-            if len(_filled(fields)) > 1 or len(head) >= HEADER_SEARCH_ROWS:
+            if len(_filled(fields)) > 1 or len(head) >= source_info.HEADER_SEARCH_ROWS:
                 break
     except csv.Error:
         return None

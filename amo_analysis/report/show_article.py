@@ -10,7 +10,8 @@ import math
 
 import pandas as pd
 
-from amo_analysis.analyses import article, article_stability, framing, pitfalls
+from amo_analysis.analyses import article, framing, pitfalls
+from amo_analysis.report.show_stability import stability_record_fields
 from amo_analysis.findings import interval_record
 from amo_analysis.i18n import format_number, format_percent, format_points, localise, translate
 from amo_analysis.stats import claims as claims_mod
@@ -187,7 +188,7 @@ def article_records(table: pd.DataFrame, claims_file: str | None = None, lang: s
                 missing_column=r["missing_column"] or None,
                 source=claim.source,
                 headline=True,
-                **article_stability.record_fields(r),
+                **stability_record_fields(r, refits=True),
             )
         )
     return records

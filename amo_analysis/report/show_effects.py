@@ -19,7 +19,7 @@ from amo_analysis.analyses.practice_effects import AFT_METHOD, MEAN_PCT, PCT, PP
 from amo_analysis.errors import InputError
 from amo_analysis.findings import interval_record, number_or_none
 from amo_analysis.i18n import SCALE_KEYS, Message, format_percent, join_sentences, localise, translate
-from amo_analysis.report.show_stability import claim_text
+from amo_analysis.report.show_stability import claim_text, stability_record_fields
 from amo_analysis.stats import effects
 from amo_analysis.stats.design import MIN_ORGANISATIONS_PER_GROUP, AssignmentDesign
 
@@ -30,7 +30,6 @@ __all__ = [
     "design_record",
     "balance_note",
     "overlap_text",
-    "stability_fields",
     "effects_records",
     "estimates_display",
     "missing_display",
@@ -127,23 +126,6 @@ def _count(value):
     return None if value is None or pd.isna(value) else int(value)
 
 
-def stability_fields(row, lang: str = "en") -> dict:
-    """The leave-one-out fields of a claim record (`stability.claims_stability`; none when the row has
-    no `stability` column): `stability`, `decisive` (project ids or public organisation names),
-    `decisive_hidden` (decisive organisations not named), `decisive_verdict`, `loo_low`, `loo_high`."""
-    if "stability" not in row or not isinstance(row["stability"], str):
-        return {}
-    return dict(
-        stability=row["stability"],
-        decisive=[str(u) for u in row["decisive"]],
-        decisive_kind=row["decisive_kind"] or None,
-        decisive_hidden=int(row["decisive_hidden"]),
-        decisive_verdict=row["decisive_verdict"] or None,
-        loo_low=number_or_none(row["loo_low"]),
-        loo_high=number_or_none(row["loo_high"]),
-    )
-
-
 def effects_records(
     estimates: pd.DataFrame,
     claims: pd.DataFrame | None = None,
@@ -203,7 +185,7 @@ def effects_records(
                 assumption=localise(row["assumption"], lang),
                 note=localise(row["note"], lang),
                 headline=True,
-                **stability_fields(row, lang),
+                **stability_record_fields(row),
             )
         )
     for _, row in (detectable if detectable is not None else pd.DataFrame()).iterrows():

@@ -101,13 +101,8 @@ def adoption_value_records(table: pd.DataFrame, lang: str = "en") -> list[dict]:
 def adoption_value_finding(table: pd.DataFrame, lang: str = "en") -> Finding:
     """The table of the ROI with adoption's value (saved as `roi_with_adoption`), its records and the
     sentence stating the user's assumption; when no value was given, the empty table says why."""
-    return Finding(
-        table,
-        name="roi_with_adoption",
-        decimals=2,
-        labels=HEADERS,
-        records=adoption_value_records(table, lang),
-        text=table.attrs.get("assumption", ""),
+    return _roi_finding(
+        table, "roi_with_adoption", adoption_value_records(table, lang), table.attrs.get("assumption", "")
     )
 
 
@@ -140,14 +135,12 @@ def summary_records(summary: pd.DataFrame, lang: str = "en") -> list[dict]:
 def summary_finding(result: RoiResult, lang: str = "en") -> Finding:
     """The ROI table of notebook 05 (saved as `roi`), its records and the sentence on the run."""
     summary = result.summary_frame(lang)
-    return Finding(
-        summary,
-        name="roi",
-        decimals=2,
-        labels=HEADERS,
-        records=summary_records(summary, lang),
-        text=describe_run(result, lang),
-    )
+    return _roi_finding(summary, "roi", summary_records(summary, lang), describe_run(result, lang))
+
+
+def _roi_finding(table: pd.DataFrame, name: str, records: list[dict], text) -> Finding:
+    """An ROI table as notebook 05 shows it (saved as `name`): money with 2 decimals, the ROI headers."""
+    return Finding(table, name=name, decimals=2, labels=HEADERS, records=records, text=text)
 
 
 def summary_text(result: RoiResult | Unavailable | None) -> str:

@@ -10,9 +10,10 @@ import math
 
 import pandas as pd
 
+from amo_analysis.findings import number_or_none
 from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, format_percent, format_points, localise, translate
 
-__all__ = ["stability_sentence", "stability_markdown", "claims_stability_text", "claim_text"]
+__all__ = ["stability_sentence", "stability_markdown", "claims_stability_text", "claim_text", "stability_record_fields"]
 
 
 def _value(value, unit: str, lang: str, format_value) -> str:
@@ -75,3 +76,23 @@ def claim_text(claims: pd.DataFrame, row, lang: str = "en") -> str:
     claim_key = "claim_" + str(row["claim"]).split(".")[0]
     own = claims.attrs.get("paraphrases", {}).get(row["claim"], {}).get(lang)
     return translate(claim_key, lang) if claim_key in TRANSLATIONS else own or localise(row["text"], lang)
+
+
+def stability_record_fields(row, *, refits: bool = False) -> dict:
+    """The leave-one-out fields of a claim's record (`analyses.stability`, `analyses.article_stability`;
+    none when the row has no `stability`): `stability` ("stable", "rests on one project", "rests on one
+    organisation", "not assessed"), `decisive` (project ids or public organisation names, at most 5),
+    `decisive_kind`, `decisive_hidden` (decisive organisations not named), `decisive_verdict`, `loo_low` /
+    `loo_high` (the reading's scale) and, with `refits`, `n_refits` (exact refits made)."""
+    if "stability" not in row or not isinstance(row["stability"], str):
+        return {}
+    fields = dict(
+        stability=row["stability"],
+        decisive=[str(u) for u in row["decisive"]],
+        decisive_kind=row["decisive_kind"] or None,
+        decisive_hidden=int(row["decisive_hidden"]),
+        decisive_verdict=row["decisive_verdict"] or None,
+        loo_low=number_or_none(row["loo_low"]),
+        loo_high=number_or_none(row["loo_high"]),
+    )
+    return fields | ({"n_refits": int(row["n_refits"])} if refits else {})
