@@ -205,7 +205,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     import pandas as pd
 
     from amo_analysis.analyses import references
-    from amo_analysis.analyses import overview as overview_mod
+    from amo_analysis.analyses import balance as balance_mod, overview as overview_mod
     from amo_analysis.analyses import forecast
     from amo_analysis.analyses import framing, pitfalls
     from amo_analysis.report import plots
@@ -240,7 +240,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
         overview_mod.missing_values_table(port)
         overview_mod.tail_table(d)
         classes = overview_mod.outcome_class_table(d)
-        balance = overview_mod.covariate_balance(d)
+        balance = balance_mod.covariate_balance(d)
         for fig in (
             plots.outcome_distributions(d, overview_mod.OUTCOMES, overview_mod.group_labels(d, "AMO"), "en", seed),
             plots.outcome_class_bars(overview_mod.label_groups(classes, "AMO")),
@@ -257,7 +257,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
         return lambda: estimates.append(pe.estimate_all(d_effects, covs, seed=seed, methods=methods))
 
     def effects_balance_claims():
-        pe.weighted_balance(d_effects, covs)
+        balance_mod.weighted_balance(d_effects, covs)
         est = pd.concat(estimates, ignore_index=True)
         claims = claims_check.claims_check(est, len(d_effects))
         claims_check.detectable_effects(est)

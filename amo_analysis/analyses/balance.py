@@ -1,6 +1,8 @@
-"""Balance additions of the effects notebook (`02_amo_effects`): variance ratios of each covariate between
-the groups before and after inverse-probability weighting (flagged outside `VARIANCE_RATIO_RANGE`, 0.5–2),
-and Kish's effective sample size of the weights per group, (Σw)² ÷ Σw². The notebook's tables are in
+"""Covariate balance between projects with and without the practice, as the notebooks show it (the
+statistics are `stats.effects.propensity`'s): standardised mean differences (`covariate_balance`,
+notebook 01; `weighted_balance`, before and after inverse-probability weighting, notebook 02), variance
+ratios of each covariate before and after weighting (flagged outside `VARIANCE_RATIO_RANGE`, 0.5–2) and
+Kish's effective sample size of the weights per group, (Σw)² ÷ Σw². The tables' words are in
 `report.show_balance`.
 """
 
@@ -12,14 +14,54 @@ import numpy as np
 import pandas as pd
 
 from amo_analysis.errors import InputError
+from amo_analysis.i18n import Message
+from amo_analysis.ingest.model_columns import default_covariates
 from amo_analysis.stats import effects
-from amo_analysis.stats import sensitivity as sens
 
 #: variance ratios outside this range are flagged
 VARIANCE_RATIO_RANGE = (0.5, 2.0)
 
 # --------------------------------------------------------------------------------------------
-# Balance additions
+# Standardised mean differences
+# --------------------------------------------------------------------------------------------
+
+
+def covariate_balance(data: pd.DataFrame, covariates=None, weights=None) -> pd.DataFrame:
+    """Standardised mean differences between projects with and without the practice.
+
+    One row per covariate (categories expanded), `covariate` as a column; covariates default to
+    `default_covariates(data)`. See `effects.balance_table` for the definition.
+    When the data cannot support a comparison (every project with the practice, or none, or no
+    covariate that varies) the table is empty and ``attrs["why"]`` says why, in one sentence.
+    """
+    covariates = default_covariates(data) if covariates is None else list(covariates)
+    try:
+        table = effects.balance_table(data, "amo", covariates, weights=weights)
+    except effects.EffectError as exc:
+        empty = pd.DataFrame(columns=["covariate", "mean_treated", "mean_control", "smd_unweighted"])
+        empty.attrs["why"] = f"Covariate balance not computed: {exc}"
+        return empty
+    return table.rename_axis("covariate").reset_index()
+
+
+def weighted_balance(data: pd.DataFrame, covariates, treatment: str = "amo") -> pd.DataFrame:
+    """Covariate balance before and after stabilised ATE inverse-probability weighting.
+
+    When the weights cannot be computed the unweighted table is returned and ``attrs["note"]``
+    says why (``attrs["why"]`` when no balance can be computed at all)."""
+    try:
+        weights = effects.ipw_weights(data, treatment, covariates)
+    except InputError as exc:
+        table = covariate_balance(data, covariates)
+        table.attrs["note"] = Message("pe_balance_unavailable", why=str(exc))
+        return table
+    table = covariate_balance(data, covariates, weights=weights)
+    table.attrs["note"] = Message("pe_balance_weighted")
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Variance ratios and effective sample size of the weights
 # --------------------------------------------------------------------------------------------
 
 
@@ -56,14 +98,14 @@ def variance_ratio_table(
 ) -> pd.DataFrame:
     """Variance ratio (variance with ÷ without the practice; a pure number) of each covariate column,
     unweighted and after stabilised inverse-probability weighting, each flagged outside 0.5–2
-    (`stats.sensitivity.variance_ratios`). `weights` (aligned with `data`) and `why` as `ipw_weights`
+    (`stats.effects.variance_ratios`). `weights` (aligned with `data`) and `why` as `ipw_weights`
     returns them; fitted here when both are None. Columns: covariate, variance_ratio, flagged,
     variance_ratio_weighted, flagged_weighted. `attrs["note"]` says when the weighted ratios are
     missing; an empty table has `attrs["why"]`."""
     covariates = list(covariates)
     low, high = VARIANCE_RATIO_RANGE
     try:
-        plain = sens.variance_ratios(data, treatment, covariates, low=low, high=high)
+        plain = effects.variance_ratios(data, treatment, covariates, low=low, high=high)
     except InputError as exc:
         empty = pd.DataFrame(
             columns=["covariate", "variance_ratio", "flagged", "variance_ratio_weighted", "flagged_weighted"]
@@ -74,7 +116,7 @@ def variance_ratio_table(
     if weights is None and why is None:
         weights, why = ipw_weights(data, covariates, treatment)
     if weights is not None:
-        weighted = sens.variance_ratios(
+        weighted = effects.variance_ratios(
             data, treatment, covariates, weights=np.asarray(weights, dtype=float), low=low, high=high
         )
         table["variance_ratio_weighted"] = weighted["variance_ratio"].reindex(table.index)
@@ -107,7 +149,7 @@ def weights_ess(
     keep = np.isfinite(w)
     practice = data[treatment].to_numpy()[keep]
     try:
-        table = sens.effective_sample_size(w[keep], np.asarray(practice, dtype=float))
+        table = effects.effective_sample_size(w[keep], np.asarray(practice, dtype=float))
     except (InputError, TypeError, ValueError) as exc:
         empty = pd.DataFrame(columns=["group", "n", "ess", "ess_share"])
         empty.attrs["why"] = f"Effective sample size not computed: {exc}"

@@ -16,7 +16,6 @@ from amo_analysis.ingest.columns import OUTCOME_CLASSES
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
 from amo_analysis.ingest.metrics import CENSORING_BOUNDS, censored_outcome
-from amo_analysis.ingest.model_columns import default_covariates
 from amo_analysis.ingest.portfolio import Portfolio
 from amo_analysis.stats.intervals import quantile_ci, share_ci
 
@@ -347,23 +346,3 @@ def headline_counts(portfolio: Portfolio) -> str:
         f"finished={finished} excluded={len(portfolio.excluded_rows)} "
         f"personal_columns_dropped={len(portfolio.personal_columns)}"
     )
-
-
-def covariate_balance(data: pd.DataFrame, covariates=None, weights=None) -> pd.DataFrame:
-    """Standardised mean differences between projects with and without the practice.
-
-    One row per covariate (categories expanded), `covariate` as a column; covariates default to
-    `default_covariates(data)`. See `effects.balance_table` for the definition.
-    When the data cannot support a comparison (every project with the practice, or none, or no
-    covariate that varies) the table is empty and ``attrs["why"]`` says why, in one sentence.
-    """
-    from amo_analysis.stats.effects import EffectError, balance_table
-
-    covariates = default_covariates(data) if covariates is None else list(covariates)
-    try:
-        table = balance_table(data, "amo", covariates, weights=weights)
-    except EffectError as exc:
-        empty = pd.DataFrame(columns=["covariate", "mean_treated", "mean_control", "smd_unweighted"])
-        empty.attrs["why"] = f"Covariate balance not computed: {exc}"
-        return empty
-    return table.rename_axis("covariate").reset_index()

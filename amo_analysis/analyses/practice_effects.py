@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 
 from amo_analysis.stats import claims as claims_mod
-from amo_analysis.analyses import overview
 from amo_analysis.ingest import metrics
 from amo_analysis.stats import effects
 from amo_analysis.stats.effects.aft import aft_effect
@@ -60,7 +59,6 @@ __all__ = [
     "censored_duration",
     "aft_fit",
     "effect_claims",
-    "weighted_balance",
 ]
 
 PCT, PP, MEAN_PCT = "percent change", "percentage points", "percent change of the mean"
@@ -425,24 +423,3 @@ def claims_for(
 
         checked = claims_stability(data, checked, design, fits, treatment, public)
     return ClaimsCheck(checked, design)
-
-
-# --------------------------------------------------------------------------------------------
-# Balance and overlap
-# --------------------------------------------------------------------------------------------
-
-
-def weighted_balance(data: pd.DataFrame, covariates, treatment: str = "amo") -> pd.DataFrame:
-    """Covariate balance before and after stabilised ATE inverse-probability weighting.
-
-    When the weights cannot be computed the unweighted table is returned and ``attrs["note"]``
-    says why (``attrs["why"]`` when no balance can be computed at all)."""
-    try:
-        weights = effects.ipw_weights(data, treatment, covariates)
-    except InputError as exc:
-        table = overview.covariate_balance(data, covariates)
-        table.attrs["note"] = Message("pe_balance_unavailable", why=str(exc))
-        return table
-    table = overview.covariate_balance(data, covariates, weights=weights)
-    table.attrs["note"] = Message("pe_balance_weighted")
-    return table

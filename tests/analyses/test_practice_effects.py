@@ -12,6 +12,7 @@ import pytest
 
 from amo_analysis.stats import claims as claims_mod
 from amo_analysis.report import plots
+from amo_analysis.analyses import balance as balance_checks
 from amo_analysis.analyses import claims_check as cc
 from amo_analysis.analyses import practice_effects as pe
 from amo_analysis.report import show_effects
@@ -142,7 +143,7 @@ def everything(data, covariates=None):
     claims = cc.claims_check(est, len(data))
     det = cc.detectable_effects(est)
     cov = est.attrs["covariates"]
-    balance = pe.weighted_balance(data, cov)
+    balance = balance_checks.weighted_balance(data, cov)
     overlap = show_effects.overlap_text(data, cov)
     plt.close(plots.effects_forest(est, claims))
     plt.close(plots.love_plot(balance))

@@ -20,10 +20,12 @@ from amo_analysis.stats.effects import (
     EffectResult,
     _quantreg_fit,
     balance_table,
+    effective_sample_size,
     estimate_effect,
     ipw_weights,
     overlap_summary,
     propensity_scores,
+    variance_ratios,
 )
 from amo_analysis.errors import InputError
 
@@ -871,3 +873,39 @@ def test_overlap_verdict_reads_in_french():
     assert verdict.startswith("Poor overlap: ") and f"({share:.1%})" in verdict  # the English text as before
     french = localise(verdict, "fr")
     assert french.startswith("Recouvrement faible : ") and f"({share * 100:.1f} %)".replace(".", ",") in french
+
+
+def test_variance_ratios_flag_outside_half_to_two():
+    rng = np.random.default_rng(0)
+    t = np.r_[np.ones(200), np.zeros(200)].astype(bool)
+    df = pd.DataFrame(
+        {
+            "amo": t,
+            "same": rng.normal(size=400),
+            "wide": np.r_[rng.normal(0, 2, 200), rng.normal(0, 1, 200)],
+            "kind": rng.choice(["a", "b"], 400),
+        }
+    )
+    vr = variance_ratios(df, "amo", ["same", "wide", "kind"])
+    assert vr.loc["same", "variance_ratio"] == pytest.approx(df.same[t].var() / df.same[~t].var())
+    assert not vr.loc["same", "flagged"] and vr.loc["wide", "flagged"]
+    assert {"kind=a", "kind=b"} <= set(vr.index)
+    w = np.where(t, 1.0, 2.0)  # constant weights within a group leave the variances unchanged
+    np.testing.assert_allclose(
+        variance_ratios(df, "amo", ["wide"], weights=w)["variance_ratio"],
+        vr.loc[["wide"], "variance_ratio"],
+        rtol=1e-12,
+    )
+    with pytest.raises(InputError, match="only one value"):
+        variance_ratios(df.assign(amo=True), "amo", ["same"])
+
+
+def test_effective_sample_size_is_kish():
+    w = np.array([1, 1, 1, 1, 4, 1, 1, 2.0])
+    t = np.array([1, 1, 1, 1, 0, 0, 0, 0])
+    ess = effective_sample_size(w, t)
+    assert ess.loc["treated", "ess"] == pytest.approx(4.0)
+    assert ess.loc["control", "ess"] == pytest.approx(8**2 / (16 + 1 + 1 + 4))
+    assert ess.loc["all", "n"] == 8 and ess.loc["all", "ess"] == pytest.approx(12**2 / 26)
+    with pytest.raises(InputError, match="negative"):
+        effective_sample_size(-w, t)

@@ -39,9 +39,11 @@ from amo_analysis.stats.effects.prepare import _QR_RANK_ROWS, _drop_collinear  #
 from amo_analysis.stats.effects.propensity import (
     EXTREME_PROPENSITY,
     balance_table,
+    effective_sample_size,
     ipw_weights,
     overlap_summary,
     propensity_scores,
+    variance_ratios,
 )
 from amo_analysis.stats.effects.regression import _quantreg_fit  # noqa: F401 (tests use it)
 from amo_analysis.stats.effects.registry import METHODS, REGISTRY, SUBSAMPLED_METHODS, Method
@@ -62,6 +64,8 @@ __all__ = [
     "InteractionTest",
     "SubgroupEffects",
     "balance_table",
+    "variance_ratios",
+    "effective_sample_size",
     "propensity_scores",
     "ipw_weights",
     "overlap_summary",

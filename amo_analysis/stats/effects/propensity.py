@@ -1,5 +1,7 @@
 """Propensity scores, inverse-probability weights, overlap and covariate balance (diagnostics that the
-weighting estimators and the reports share).
+weighting estimators and the reports share): standardised mean differences (`balance_table`), variance
+ratios (`variance_ratios`) and Kish's effective sample size of weights (`effective_sample_size`) — the
+one home of balance statistics (the tables the notebooks show are `analyses.balance`).
 
 Propensity e(x) = P(treated | covariates), a fraction, from a logit (or probit) model with a constant.
 """
@@ -12,6 +14,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from amo_analysis.errors import InputError
 from amo_analysis.i18n import Message
 from amo_analysis.stats import weighting
 from amo_analysis.stats.effects.prepare import (
@@ -178,3 +181,104 @@ def balance_table(data: pd.DataFrame, treatment: str, covariates: Iterable[str],
     if not rows:
         return pd.DataFrame(columns=cols, index=pd.Index([], name="covariate"))
     return pd.DataFrame(rows).set_index("covariate")[cols]
+
+
+def _weighted_var(x: np.ndarray, w: np.ndarray | None) -> float:
+    if w is None:
+        return float(np.var(x, ddof=1)) if len(x) > 1 else float("nan")
+    sw = w.sum()
+    if sw <= 0:
+        return float("nan")
+    mean = np.sum(w * x) / sw
+    denom = sw - np.sum(w * w) / sw  # reliability weights: unbiased for equal weights
+    return float(np.sum(w * (x - mean) ** 2) / denom) if denom > 0 else float("nan")
+
+
+def _treatment_mask(series: pd.Series, name: str) -> np.ndarray:
+    values = pd.to_numeric(series.astype(float) if pd.api.types.is_bool_dtype(series) else series, errors="coerce")
+    arr = values.to_numpy(dtype=float)
+    if not np.all(np.isin(arr, (0.0, 1.0))):
+        raise InputError(f"Practice '{name}' must be yes/no (true/false or 1/0).")
+    mask = arr == 1
+    if mask.all() or not mask.any():
+        raise InputError(f"Practice '{name}' has only one value in the complete rows.")
+    return mask
+
+
+def variance_ratios(
+    data: pd.DataFrame, treatment: str, covariates: Iterable[str], weights=None, low: float = 0.5, high: float = 2.0
+) -> pd.DataFrame:
+    """Variance ratio per covariate column: variance among projects with the practice ÷ variance among
+    those without (sample variances, ddof = 1; with `weights`, reliability-weighted variances). A
+    ratio outside [low, high] (0.5–2, Rubin 2001) is flagged: the groups differ in spread even where
+    the means agree. Categorical covariates give one row per level (0/1 columns). Columns: var_treated,
+    var_control, variance_ratio, flagged; index: covariate."""
+    covariates = list(covariates)
+    missing = [c for c in [treatment, *covariates] if c not in data.columns]
+    if missing:
+        raise InputError(f"Column '{missing[0]}' is not in the data.")
+    frame = data[[treatment, *covariates]].copy()
+    if weights is not None:
+        w = np.asarray(weights, dtype=float)
+        if w.shape != (len(data),):
+            raise InputError(f"Weights have {w.size} values but the data has {len(data)} rows.")
+        if np.any(w[np.isfinite(w)] < 0):
+            raise InputError("Weights must not be negative.")
+        frame["__w__"] = w
+    frame = frame.dropna()
+    t = _treatment_mask(frame[treatment], treatment)
+    w_all = frame.pop("__w__").to_numpy() if weights is not None else None
+    parts = []
+    for c in covariates:
+        s = frame[c]
+        numeric = pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+        parts.append(s.astype(float).rename(c) if numeric else pd.get_dummies(s, prefix=c, prefix_sep="=", dtype=float))
+    design = pd.concat(parts, axis=1) if parts else pd.DataFrame()
+    rows = []
+    for col in design.columns:
+        x = design[col].to_numpy()
+        vt = _weighted_var(x[t], None if w_all is None else w_all[t])
+        vc = _weighted_var(x[~t], None if w_all is None else w_all[~t])
+        ratio = vt / vc if vc > 0 else (float("nan") if vt == 0 or math.isnan(vt) else float("inf"))
+        rows.append(
+            {
+                "covariate": col,
+                "var_treated": vt,
+                "var_control": vc,
+                "variance_ratio": ratio,
+                "flagged": bool(math.isfinite(ratio) and not low <= ratio <= high) or ratio == float("inf"),
+            }
+        )
+    cols = ["var_treated", "var_control", "variance_ratio", "flagged"]
+    if not rows:
+        return pd.DataFrame(columns=cols, index=pd.Index([], name="covariate"))
+    return pd.DataFrame(rows).set_index("covariate")[cols]
+
+
+def effective_sample_size(weights, treatment) -> pd.DataFrame:
+    """Kish's effective sample size of weights, (Σw)² / Σw², per group (treated, control) and overall,
+    next to the number of projects: how many equally weighted projects the weighted comparison is
+    worth. Columns: n, ess, ess_share (ess / n); index: group."""
+    w = np.asarray(weights, dtype=float)
+    t = np.asarray(treatment)
+    if w.shape != t.shape or w.ndim != 1:
+        raise InputError(f"Weights ({w.size} values) and practice ({t.size} values) must be aligned.")
+    keep = np.isfinite(w) & ~pd.isna(t)
+    w, t = w[keep], t[keep].astype(float)
+    if np.any(w < 0):
+        raise InputError("Weights must not be negative.")
+    if not np.all(np.isin(t, (0.0, 1.0))):
+        raise InputError("The practice must be yes/no (true/false or 1/0).")
+    rows = []
+    for group, mask in (("treated", t == 1), ("control", t == 0), ("all", np.ones_like(t, dtype=bool))):
+        ww = w[mask]
+        ess = float(ww.sum() ** 2 / np.sum(ww * ww)) if np.sum(ww * ww) > 0 else 0.0
+        rows.append(
+            {
+                "group": group,
+                "n": int(mask.sum()),
+                "ess": ess,
+                "ess_share": ess / mask.sum() if mask.sum() else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows).set_index("group")
