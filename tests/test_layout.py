@@ -101,3 +101,20 @@ def test_long_modules_say_why_they_are_long():
             if "600 lines" not in docstring:
                 silent.append(f"{path.relative_to(PACKAGE)} ({text.count(chr(10))} lines)")
     assert not silent, "modules over 600 lines without a stated reason: " + ", ".join(silent)
+    too_long = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if p.read_text("utf-8").count("\n") > 700]
+    assert not too_long, "modules over 700 lines (issue #24): " + ", ".join(too_long)
+
+
+def test_analyses_compute_and_report_shows():
+    """Computing apart from showing (issue #24): no function of `analyses/` turns a result into a
+    display, a text, records or a finding; those live in `report/show_<topic>.py`."""
+    import re
+
+    showing = re.compile(r"_(display|text|records|finding)$")
+    found = [
+        f"{path.relative_to(PACKAGE)}: {node.name}"
+        for path in sorted((PACKAGE / "analyses").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and showing.search(node.name)
+    ]
+    assert not found, "\n".join(found)
