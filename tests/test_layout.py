@@ -118,3 +118,65 @@ def test_analyses_compute_and_report_shows():
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and showing.search(node.name)
     ]
     assert not found, "\n".join(found)
+
+
+#: analyses functions a notebook calls to prepare its rows or state its model, before any estimate
+PREPARING = {
+    "with_framing_columns",
+    "framing_data",
+    "pitfall_data",
+    "size_type_covariates",
+    "typical_project",
+    "load_benchmarks",
+    "resolve_covariates",
+    "design_for",
+    "roi_covariates",
+    "roi_model",
+    "project_profile",
+}
+
+
+def first_estimate_cell(cells: list[dict]) -> int | None:
+    """The index of the first code cell that estimates: one calling a function of a module imported
+    from `amo_analysis.analyses` (other than those in `PREPARING`), or printing checked key numbers."""
+    analyses: set[str] = set()
+    for number, cell in enumerate(cells):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "amo_analysis.analyses":
+                analyses.update(alias.asname or alias.name for alias in node.names)
+        calls = [
+            n.func.attr
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and isinstance(n.func.value, ast.Name)
+            and n.func.value.id in analyses
+        ]
+        if "# NBVAL_CHECK_OUTPUT" in source or any(name not in PREPARING for name in calls):
+            return number
+    return None
+
+
+def test_numbered_notebooks_glance_at_their_rows_before_any_estimate():
+    """Issue #24: each numbered notebook shows `rows_glance(data, columns)` before its first estimate."""
+    import json
+
+    notebooks = sorted((PACKAGE.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert notebooks
+    late = []
+    for path in notebooks:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        estimate = first_estimate_cell(cells)
+        assert estimate is not None, f"{path.name}: no estimate cell found (the test would not check it)"
+        glances = [
+            number
+            for number, cell in enumerate(cells)
+            if cell["cell_type"] == "code" and "rows_glance(" in "".join(cell["source"])
+        ]
+        if not glances or glances[0] >= estimate:
+            late.append(f"{path.name}: first estimate in cell {estimate}, glance in cells {glances or 'none'}")
+    assert not late, "\n".join(late)

@@ -211,6 +211,54 @@ def _design(frame: pd.DataFrame, covariates: list[str], columns: pd.Index | None
     return x
 
 
+#: the covariates of the ROI model by default (notebook 05); notebook 02 adjusts for more (`default_covariates`)
+ROI_COVARIATES: tuple[str, ...] = ("log_budget", "complexity")
+
+
+def roi_covariates(data: pd.DataFrame, covariates: list[str] | None = None) -> list[str]:
+    """The covariates `simulate_roi` adjusts for: `covariates`, by default `ROI_COVARIATES` (log budget
+    and complexity), keeping those present in `data` (after `with_model_columns`) with a value.
+
+    Not those of notebook 02 (`default_covariates`: also project type and organisation). Every refit of
+    the bootstrap predicts the new project's cost from its own resample; a categorical covariate's
+    level (a project type, an organisation) is estimated there only when the resample holds projects
+    of it, whereas size and complexity are numbers estimated in every resample. A covariate that is not
+    in the list does not enter the prediction: `project` values for it are not used."""
+    frame = with_model_columns(data)
+    wanted = list(covariates) if covariates is not None else list(ROI_COVARIATES)
+    return [c for c in wanted if c in frame and frame[c].notna().any()]
+
+
+@dataclass(repr=False)
+class RoiModel(ResultDisplay):
+    """The model `simulate_roi` fits, before it is fitted: what notebook 05 shows above its estimate
+    (`roi_model`); pass `covariates` and `n_bootstrap` on to `roi_simulation`."""
+
+    covariates: list[str]
+    n_bootstrap: int = DEFAULTS.roi_bootstrap
+    treatment: str = "amo"
+
+    def _display_title(self) -> str:
+        return "ROI model (cost of one project)"
+
+    def _display_rows(self) -> list[tuple[str, str]]:
+        return [
+            ("Model", "log_cost_ratio ~ " + " + ".join([self.treatment, *self.covariates])),
+            ("Outcome", "log_cost_ratio = ln(cost_actual / budget_planned), finished projects"),
+            ("Covariates", ", ".join(self.covariates) or "none"),
+            ("Estimator", f"OLS, refitted on {self.n_bootstrap} pairs-bootstrap resamples of the projects"),
+            ("Covariance", "none used: intervals are percentiles over the refits"),
+            ("Prediction", "new project: budget given, other covariates from `project` or the typical value"),
+        ]
+
+
+def roi_model(
+    data: pd.DataFrame, covariates: list[str] | None = None, n_bootstrap: int = DEFAULTS.roi_bootstrap
+) -> RoiModel:
+    """The ROI model on `data` (`roi_covariates`), shown before the simulation runs."""
+    return RoiModel(covariates=roi_covariates(data, covariates), n_bootstrap=n_bootstrap)
+
+
 def default_budget(data: pd.DataFrame, cost_unit: str = "EUR") -> float:
     """75 000 € (the published example's project) for a portfolio in euros; otherwise, where that
     figure means nothing (hours, person-days, another currency), the portfolio's median budget."""
@@ -248,11 +296,7 @@ def simulate_roi(
     if budget <= 0:
         raise InputError(f"the ROI budget must be positive (got {budget}).")
     frame = with_model_columns(data)
-    covariates = [
-        c
-        for c in (covariates if covariates is not None else ["log_budget", "complexity"])
-        if c in frame and frame[c].notna().any()
-    ]
+    covariates = roi_covariates(frame, covariates)
     used = frame.dropna(subset=["log_cost_ratio", "amo", *covariates])
     n_with = int(used["amo"].astype(bool).sum())
     if len(used) < MIN_PROJECTS or n_with < 3 or len(used) - n_with < 3:
@@ -374,11 +418,7 @@ def with_adoption_value(
     if result is None:
         return empty("roi_adoption_no_simulation")
     frame = with_model_columns(data)
-    covariates = [
-        c
-        for c in (covariates if covariates is not None else ["log_budget", "complexity"])
-        if c in frame and frame[c].notna().any()
-    ]
+    covariates = roi_covariates(frame, covariates)
     if "adoption_m3" not in frame:
         return empty("roi_adoption_too_few", n=0)
     used = frame.dropna(subset=["adoption_m3", "amo", *covariates])

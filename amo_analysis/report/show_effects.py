@@ -15,7 +15,7 @@ import math
 import pandas as pd
 
 from amo_analysis.analyses.claims_check import primary_rows
-from amo_analysis.analyses.practice_effects import AFT_METHOD, MEAN_PCT, PCT, PP, PRIMARY_METHODS
+from amo_analysis.analyses.practice_effects import AFT_METHOD, MEAN_PCT, PCT, PP, PRIMARY_METHODS, SPECS
 from amo_analysis.errors import InputError
 from amo_analysis.findings import interval_record, number_or_none
 from amo_analysis.i18n import SCALE_KEYS, Message, format_percent, join_sentences, localise, translate
@@ -27,6 +27,7 @@ __all__ = [
     "UNIT_NAMES",
     "covariates_text",
     "design_text",
+    "model_table",
     "design_record",
     "balance_note",
     "overlap_text",
@@ -41,6 +42,26 @@ __all__ = [
 ]
 
 UNIT_NAMES = {PCT: "pct", PP: "pp", MEAN_PCT: "mean_pct"}  # the scale's part of a record name
+
+
+def model_table(design: AssignmentDesign, treatment: str = "amo") -> pd.DataFrame:
+    """The models notebook 02 fits (`practice_effects.SPECS`), as `estimate_all` is called with this
+    design: one row per outcome and scale, with the adjusted model (outcome ~ practice + the design's
+    covariates; the raw difference uses none), the methods and the clusters of the standard errors
+    (the design's cluster column, or none: independent projects)."""
+    terms = " + ".join([treatment, *design.covariates])
+    return pd.DataFrame(
+        [
+            {
+                "outcome": spec.outcome,
+                "scale": spec.scale,
+                "adjusted_model": f"{spec.outcome} ~ {terms}",
+                "methods": ", ".join(spec.methods),
+                "clusters": design.cluster or "none",
+            }
+            for spec in SPECS
+        ]
+    )
 
 
 def covariates_text(covariates: list[str], given: bool = False, lang: str = "en") -> str:

@@ -2,7 +2,8 @@
 (`analyses.roi_example`): the ROI table with its records and the sentence on the run
 (`summary_finding`), the table with adoption's value (`adoption_value_finding`), the published
 example's readings and assumptions in the report's language (`published_example_display`,
-`assumptions_display`) and the fixed-width texts nbval checks (`summary_text`, `assumptions_text`).
+`assumptions_display`), the sentence beside the estimate on its covariates and notebook 02's
+(`covariates_note`) and the fixed-width texts nbval checks (`summary_text`, `assumptions_text`).
 Money in the run's cost unit; shares and drifts as fractions (0.10 = 10 %); "pp" = percentage points.
 """
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from amo_analysis.analyses import practice_effects
 from amo_analysis.analyses.roi import RoiResult, run_note
 from amo_analysis.findings import Finding, Unavailable, interval_record, passes_unavailable
 from amo_analysis.i18n import localise, translate
+from amo_analysis.ingest.model_columns import with_model_columns
 
 #: Headers of the ROI tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
 #: key, for `ctx.show(..., labels=show_roi.HEADERS)` (notebook 05)
@@ -141,6 +144,32 @@ def summary_finding(result: RoiResult, lang: str = "en") -> Finding:
 def _roi_finding(table: pd.DataFrame, name: str, records: list[dict], text) -> Finding:
     """An ROI table as notebook 05 shows it (saved as `name`): money with 2 decimals, the ROI headers."""
     return Finding(table, name=name, decimals=2, labels=HEADERS, records=records, text=text)
+
+
+def covariates_note(result: RoiResult | Unavailable | None, data: pd.DataFrame, lang: str = "en") -> str | None:
+    """One or two sentences beside the ROI estimate: the covariates it adjusts for, those notebook 02
+    adjusts for with its default parameters (`practice_effects.resolve_covariates` and `design_for`),
+    and why they differ (`roi.roi_covariates`); whether the `project_type` parameter is used. None when
+    the simulation did not run (its cell already says why)."""
+    if not result:
+        return None
+    modelled = with_model_columns(data)
+    effects = practice_effects.design_for(modelled, practice_effects.resolve_covariates(modelled, lang=lang)).covariates
+    roi = list(result.covariates)
+    none = translate("none", lang)
+    if roi == list(effects):
+        text = translate("roi_covariates_same", lang, covariates=", ".join(roi) or none)
+    else:
+        text = translate(
+            "roi_covariates_differ",
+            lang,
+            covariates=", ".join(roi) or none,
+            effects=", ".join(effects) or none,
+            n_bootstrap=result.n_bootstrap,
+        )
+    if "project_type" not in roi:
+        text += " " + translate("roi_covariates_type_unused", lang)
+    return text
 
 
 def summary_text(result: RoiResult | Unavailable | None) -> str:

@@ -80,3 +80,18 @@ def test_the_adoption_finding_states_the_users_assumption():
     assert all(r["assumption"] == finding.text and not r["headline"] for r in finding.records)
     empty = show_roi.adoption_value_finding(with_adoption_value(data, result, None), "en")
     assert empty.records == [] and empty.text == ""
+
+
+def test_the_covariates_note_names_both_lists_and_says_when_they_agree():
+    data = planted(n=120, effect=-0.2, seed=1)
+    data["project_type"] = np.where(np.arange(len(data)) % 2, "ERP", "CRM")
+    data["complexity"] = np.arange(len(data)) % 5 + 1  # varies, so notebook 02 keeps it too
+    roi = simulate_roi(data, budget=100_000, n_bootstrap=20, n_draws=100)
+    note = show_roi.covariates_note(roi, data, "en")
+    assert roi.covariates == ["log_budget", "complexity"]
+    assert "adjusts for log_budget, complexity; notebook 02" in note and "project_type" in note
+    assert "does not change these numbers" in note
+    assert "project_type" in show_roi.covariates_note(roi, data, "fr")
+    same = simulate_roi(data, budget=100_000, covariates=["log_budget", "complexity", "project_type"], n_bootstrap=20)
+    assert "same covariates" in show_roi.covariates_note(same, data, "en")
+    assert show_roi.covariates_note(Unavailable("too few"), data, "en") is None
