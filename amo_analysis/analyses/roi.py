@@ -215,9 +215,11 @@ def _design(frame: pd.DataFrame, covariates: list[str], columns: pd.Index | None
 ROI_COVARIATES: tuple[str, ...] = ("log_budget", "complexity")
 
 
-def roi_covariates(data: pd.DataFrame, covariates: list[str] | None = None) -> list[str]:
+def roi_covariates(data: pd.DataFrame, covariates: list[str] | None = None, project: dict | None = None) -> list[str]:
     """The covariates `simulate_roi` adjusts for: `covariates`, by default `ROI_COVARIATES` (log budget
-    and complexity), keeping those present in `data` (after `with_model_columns`) with a value.
+    and complexity) and every covariate the new `project` is given a value for (`project_profile`: a
+    project type asked for is modelled, never silently ignored), keeping those present in `data` (after
+    `with_model_columns`) with a value.
 
     Not those of notebook 02 (`default_covariates`: also project type and organisation). Every refit of
     the bootstrap predicts the new project's cost from its own resample; a categorical covariate's
@@ -225,7 +227,7 @@ def roi_covariates(data: pd.DataFrame, covariates: list[str] | None = None) -> l
     of it, whereas size and complexity are numbers estimated in every resample. A covariate that is not
     in the list does not enter the prediction: `project` values for it are not used."""
     frame = with_model_columns(data)
-    wanted = list(covariates) if covariates is not None else list(ROI_COVARIATES)
+    wanted = list(covariates) if covariates is not None else list(dict.fromkeys([*ROI_COVARIATES, *(project or {})]))
     return [c for c in wanted if c in frame and frame[c].notna().any()]
 
 
@@ -253,10 +255,13 @@ class RoiModel(ResultDisplay):
 
 
 def roi_model(
-    data: pd.DataFrame, covariates: list[str] | None = None, n_bootstrap: int = DEFAULTS.roi_bootstrap
+    data: pd.DataFrame,
+    covariates: list[str] | None = None,
+    project: dict | None = None,
+    n_bootstrap: int = DEFAULTS.roi_bootstrap,
 ) -> RoiModel:
-    """The ROI model on `data` (`roi_covariates`), shown before the simulation runs."""
-    return RoiModel(covariates=roi_covariates(data, covariates), n_bootstrap=n_bootstrap)
+    """The ROI model on `data` for the new `project` (`roi_covariates`), shown before the simulation runs."""
+    return RoiModel(covariates=roi_covariates(data, covariates, project), n_bootstrap=n_bootstrap)
 
 
 def default_budget(data: pd.DataFrame, cost_unit: str = "EUR") -> float:
@@ -287,7 +292,8 @@ def simulate_roi(
     `project` gives the new project's covariate values (defaults: the portfolio's median complexity,
     most common type and organisation); `fee` (money, cost unit) or `fee_share` (fraction of the
     budget) sets the fee, by default `portfolio_fee_share(data)`; `budget` (cost unit) defaults to
-    `default_budget(data, cost_unit)`. Covariates default to log budget and complexity.
+    `default_budget(data, cost_unit)`. Covariates default to log budget, complexity and those `project`
+    gives a value for (`roi_covariates`).
     The summary (values and 95 % intervals) depends on `seed` and `n_bootstrap` only: it is exact
     over each refit's residuals. `n_draws` sets only the Monte Carlo draws the figures show.
     """
@@ -296,7 +302,7 @@ def simulate_roi(
     if budget <= 0:
         raise InputError(f"the ROI budget must be positive (got {budget}).")
     frame = with_model_columns(data)
-    covariates = roi_covariates(frame, covariates)
+    covariates = roi_covariates(frame, covariates, project)
     used = frame.dropna(subset=["log_cost_ratio", "amo", *covariates])
     n_with = int(used["amo"].astype(bool).sum())
     if len(used) < MIN_PROJECTS or n_with < 3 or len(used) - n_with < 3:

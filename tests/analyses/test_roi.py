@@ -148,3 +148,24 @@ def test_the_return_with_adoptions_value_says_why_it_is_missing():
     no_column = with_adoption_value(data, result, 500.0)
     assert no_column.empty and "Only 0 finished projects" in no_column.attrs["why"]
     assert with_adoption_value(data, None, 500.0).attrs["why"].startswith("The ROI simulation could not run")
+
+
+def test_a_project_type_asked_for_is_modelled_not_ignored():
+    # Planted: ERP projects overrun by 0.5 more on the log scale than CRM ones. A project type given in
+    # `project` enters the model (it was silently ignored before), so an ERP project costs more.
+    data = planted(n=600, seed=2)
+    rng = np.random.default_rng(5)  # size and complexity vary (they are in the model) but do not matter
+    data["budget_planned"] = rng.lognormal(11.5, 0.5, 600)
+    data["complexity"] = rng.integers(1, 6, 600)
+    data["project_type"] = np.where(np.arange(600) % 2 == 0, "ERP", "CRM")
+    data["log_cost_ratio"] += np.where(data["project_type"] == "ERP", 0.5, 0.0)
+    options = dict(budget=75_000, fee=5_000, n_draws=500, n_bootstrap=50, seed=1)
+    erp = simulate_roi(data, project={"project_type": "ERP"}, **options)
+    crm = simulate_roi(data, project={"project_type": "CRM"}, **options)
+    unset = simulate_roi(data, **options)
+    assert "project_type" in erp.covariates and "project_type" not in unset.covariates
+    cost = {
+        name: r.summary_frame().set_index("name").loc["total_without", "value"]
+        for name, r in [("erp", erp), ("crm", crm)]
+    }
+    assert cost["erp"] / cost["crm"] == pytest.approx(np.exp(0.5), rel=0.02)

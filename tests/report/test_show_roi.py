@@ -90,7 +90,7 @@ def test_the_covariates_note_names_both_lists_and_says_when_they_agree():
     note = show_roi.covariates_note(roi, data, "en")
     assert roi.covariates == ["log_budget", "complexity"]
     assert "adjusts for log_budget, complexity; notebook 02" in note and "project_type" in note
-    assert "does not change these numbers" in note
+    assert "give project_type to simulate a project of that type" in note
     assert "project_type" in show_roi.covariates_note(roi, data, "fr")
     same = simulate_roi(data, budget=100_000, covariates=["log_budget", "complexity", "project_type"], n_bootstrap=20)
     assert "same covariates" in show_roi.covariates_note(same, data, "en")
