@@ -17,8 +17,11 @@ from amo_analysis.suite.cli import main
 from amo_analysis.synth import make_portfolio
 
 
-#: what, in a test or in one of its fixtures, runs the notebooks: the runner, or the CLI's `run`
-RUNS_NOTEBOOKS = re.compile(r"run_suite\(|\(\s*\[?\s*[\"']run[\"'],")
+#: what, in a test or in one of its fixtures, runs the notebooks: the runner (or its notebook executor and
+#: workers), the CLI's `run`, or the session's full run asked for by name
+RUNS_NOTEBOOKS = re.compile(
+    r"run_suite\(|_execute_all\(|_Worker\(|execute_one\(|getfixturevalue\(\"sample_run\"\)|\(\s*\[?\s*[\"']run[\"'],"
+)
 
 
 def _runs_notebooks(item) -> bool:
