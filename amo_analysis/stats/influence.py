@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import solve_triangular
 
+from amo_analysis.stats.robust import group_sums
+
 __all__ = [
     "Deletions",
     "project_deletions",
@@ -63,7 +65,10 @@ class Deletions:
     with ÷ without − 1 after the deletion (`regression._ratio_of_means`; NaN when μ₀ = 0).
     `se`: first-order standard error of the coefficient after the deletion (see module docstring).
     `unidentified`: the deletion removes the only information on a parameter. `leverage`: the deleted
-    rows' summed hat values (how far the first-order interval may be off: it is exact as they → 0)."""
+    rows' summed hat values (how far the first-order interval may be off: it is exact as they → 0).
+    `one_step` (`aft_deletions` of organisations only): the coefficient one Newton step after the
+    deletion on the parameters still identified — where the deletion takes a covariate's only
+    non-zero entries (an organisation's own dummy), which `unidentified` flags and `coef` leaves NaN."""
 
     labels: np.ndarray
     coef: np.ndarray
@@ -71,6 +76,7 @@ class Deletions:
     se: np.ndarray
     unidentified: np.ndarray
     leverage: np.ndarray
+    one_step: np.ndarray | None = None
 
 
 def _thin_qr(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,8 +217,7 @@ def organisation_deletions(
         cluster_of = np.arange(len(y))
     else:
         cluster_of, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
-        scores = np.zeros((int(cluster_of.max()) + 1, X.shape[1]))
-        np.add.at(scores, cluster_of, X * ae[:, None])
+        scores = group_sums(cluster_of, X * ae[:, None], int(cluster_of.max()) + 1)
     meat = scores.T @ scores
     ell = np.zeros(X.shape[1])
     ell[j] = 1.0
@@ -259,9 +264,7 @@ def organisation_deletions(
 
 def _sums(codes: np.ndarray, rows: np.ndarray, touched: np.ndarray) -> np.ndarray:
     """Per cluster of `touched` (sorted), the sum of `rows` whose cluster code is in `codes`."""
-    out = np.zeros((len(touched), rows.shape[1]))
-    np.add.at(out, np.searchsorted(touched, codes), rows)
-    return out
+    return group_sums(np.searchsorted(touched, codes), rows, len(touched))
 
 
 def screen(
@@ -326,6 +329,25 @@ def movers(
     return _most_moving(move, estimate, unidentified, max_refits)
 
 
+def _meat_removed(codes: np.ndarray, cluster_of: np.ndarray, w: np.ndarray, W: np.ndarray, G: int) -> np.ndarray:
+    """For each unit g (rows with `codes` == g; −1: never deleted), how much of the meat Σ_c W_c² it
+    removes: the clusters it touches lose its rows' terms, Σ_c W_c² − Σ_c (W_c − s_gc)² with s_gc the
+    sum of `w` over the unit's rows in cluster c. One pass over the (unit, cluster) pairs, O(n log n):
+    a loop over units that scans every row is O(n²), hours at 10⁶ projects."""
+    removed = np.zeros(G)
+    valid = np.flatnonzero(codes >= 0)
+    if len(valid) == 0:
+        return removed
+    pairs, inverse = np.unique(np.stack([codes[valid], cluster_of[valid]], axis=1), axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    s = np.bincount(inverse, weights=w[valid], minlength=len(pairs))
+    before = W[pairs[:, 1]]
+    left = before - s
+    removed += np.bincount(pairs[:, 0], weights=before**2, minlength=G)
+    removed -= np.bincount(pairs[:, 0], weights=left**2, minlength=G)
+    return removed
+
+
 def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> Deletions:
     """Every leave-one-unit-out fit of a maximum-likelihood model with per-row scores and a Hessian
     (`stats.survival.LogNormalAFT`), to first order: one Newton step from the full fit,
@@ -359,16 +381,32 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
         labels = np.asarray(names, dtype=object)
     G = len(labels)
     valid = codes >= 0
-    delta = np.zeros((G, S.shape[1]))
-    np.add.at(delta, codes[valid], step[valid])
+    delta = group_sums(codes[valid], step[valid], G)
+    one_step = None
     if units is not None:  # a unit of many rows: the Newton step on its own reduced likelihood
+        one_step = np.full(G, np.nan)
         for g in range(G):
             keep = codes != g
             try:
                 reduced = type(model)(model.endog[keep], X[keep], observed[keep])
-                delta[g] = np.linalg.solve(reduced.hessian(params), S[~keep].sum(axis=0))
-            except (np.linalg.LinAlgError, ValueError):
+                H_g = reduced.hessian(params)
+                s_g = S[~keep].sum(axis=0)
+            except ValueError:
                 delta[g] = np.nan
+                continue
+            try:
+                delta[g] = np.linalg.solve(H_g, s_g)
+            except np.linalg.LinAlgError:
+                delta[g] = np.nan
+            # on the parameters the remaining rows still identify (a column left all zero drops out)
+            alive = np.abs(np.diag(H_g)) > 1e-12 * max(1.0, float(np.abs(np.diag(H_g)).max()))
+            if alive[j]:
+                try:
+                    one_step[g] = (
+                        params[j] + np.linalg.solve(H_g[np.ix_(alive, alive)], s_g[alive])[int(alive[:j].sum())]
+                    )
+                except np.linalg.LinAlgError:
+                    pass
     coef = params[j] + delta[:, j]
     w = step[:, j]
     if groups is None:
@@ -377,25 +415,18 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
         cluster_of, _ = pd.factorize(pd.Series(np.asarray(groups, dtype=object)), sort=True)
     W = np.bincount(cluster_of, weights=w)
     total = float((W * W).sum())
-    removed = np.zeros(G)
-    for g in range(G):  # the clusters unit g touches lose its rows' terms
-        rows = np.flatnonzero(codes == g)
-        touched, inverse = np.unique(cluster_of[rows], return_inverse=True)
-        left = W[touched] - np.bincount(inverse, weights=w[rows])
-        removed[g] = float((W[touched] ** 2).sum() - (left**2).sum())
+    removed = _meat_removed(codes, cluster_of, w, W, G)
     # what each deletion leaves: finished treated / untreated rows, non-zero entries per column
     t = X[:, j] != 0
     nonzero = (X != 0).astype(float)
-    unit_nonzero = np.zeros((G, X.shape[1]))
-    np.add.at(unit_nonzero, codes[valid], nonzero[valid])
+    unit_nonzero = group_sums(codes[valid], nonzero[valid], G)
     unit_ft = np.bincount(codes[valid], weights=(observed & t)[valid].astype(float), minlength=G)
     unit_fu = np.bincount(codes[valid], weights=(observed & ~t)[valid].astype(float), minlength=G)
-    unidentified = (
-        (unit_ft >= (observed & t).sum())
-        | (unit_fu >= (observed & ~t).sum())
-        | (nonzero.sum(axis=0)[None, :] - unit_nonzero <= 0).any(axis=1)
-    )
+    exhausted = (unit_ft >= (observed & t).sum()) | (unit_fu >= (observed & ~t).sum())
+    unidentified = exhausted | (nonzero.sum(axis=0)[None, :] - unit_nonzero <= 0).any(axis=1)
     coef = np.where(unidentified, np.nan, coef)
+    if one_step is not None:  # no finished project left on one side: the effect itself is gone
+        one_step = np.where(exhausted, np.nan, one_step)
     return Deletions(
         labels=labels,
         coef=coef,
@@ -403,4 +434,5 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
         se=_shrunk_se(se, total, removed),
         unidentified=unidentified,
         leverage=removed / total if total > 0 else np.zeros(G),
+        one_step=one_step,
     )

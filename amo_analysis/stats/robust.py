@@ -131,6 +131,16 @@ def cluster_codes(groups, n: int) -> tuple[np.ndarray | None, int]:
     return codes.astype(np.int64), int(codes.max()) + 1
 
 
+def group_sums(codes: np.ndarray, rows: np.ndarray, G: int) -> np.ndarray:
+    """The G × p sums of the rows of `rows` (n × p) per group `codes` (integers 0…G−1), added in row
+    order — the values `np.add.at(zeros, codes, rows)` gives, one `np.bincount` per column: `np.add.at`
+    is unbuffered, about 50 × slower (a minute at 10⁶ projects)."""
+    rows = np.asarray(rows, dtype=float)
+    if rows.shape[1] == 0:
+        return np.zeros((G, 0))
+    return np.column_stack([np.bincount(codes, weights=rows[:, k], minlength=G) for k in range(rows.shape[1])])
+
+
 def cluster_sums(values, rows: np.ndarray, codes, G: int):
     """Per-cluster sums of a vector `values` (None: skipped) and of the rows of a matrix `rows`
     (`codes`, G from `cluster_codes`); without clusters (`codes` None) each row is its own cluster
@@ -138,8 +148,7 @@ def cluster_sums(values, rows: np.ndarray, codes, G: int):
     the rows of the estimating functions (or of X'e terms) per cluster."""
     if codes is None:
         return values, rows
-    sums = np.zeros((G, rows.shape[1]))
-    np.add.at(sums, codes, rows)
+    sums = group_sums(codes, rows, G)
     return (None if values is None else np.bincount(codes, weights=values, minlength=G)), sums
 
 
