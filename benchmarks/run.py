@@ -517,6 +517,9 @@ CHANGES = [
     "notebook (08) had none and started last. The portfolio's frame carries no `attrs` (pandas "
     "deep-copied them on every operation: 0.96 s of 6.1 s profiled in the claims page); workers warm "
     "every module of `analyses/` and `report/`.",
+    "- Not met, measured 2026-12-06: 10⁶ projects peak at 5.6 GB (tree RSS; 5.1 GB PSS), above the standing "
+    "4 GB and #26's 2 GB; the 2 000-project export takes 23.5 s (its permutation-test difference 4.6 s, "
+    "the claims page 4.9 s). Not investigated further this session.",
     "- Where the sample's time goes (papermill durations, 2 workers): the notebooks sum to ≈ 27 s of "
     "work, so 2 workers cannot finish under ≈ 13.5 s, above the forked floor of ≈ 5.5 s. The claims "
     "page (08) re-runs the claims check with its leave-one-out refits (4.7 s, of which 64 quantile-"
