@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.regression.linear_model import OLS
 
+from amo_analysis.analyses import practice_effects
 from amo_analysis.stats import scale
 from amo_analysis.ingest.model_columns import with_model_columns
 from amo_analysis.errors import InputError
@@ -229,6 +230,13 @@ def roi_covariates(data: pd.DataFrame, covariates: list[str] | None = None, proj
     frame = with_model_columns(data)
     wanted = list(covariates) if covariates is not None else list(dict.fromkeys([*ROI_COVARIATES, *(project or {})]))
     return [c for c in wanted if c in frame and frame[c].notna().any()]
+
+
+def effects_covariates(data: pd.DataFrame) -> list[str]:
+    """The covariates notebook 02 adjusts for with its default parameters (`default_covariates`, as
+    `practice_effects.design_for` keeps them), which notebook 05 names beside its own."""
+    modelled = with_model_columns(data)
+    return list(practice_effects.design_for(modelled, practice_effects.resolve_covariates(modelled)).covariates)
 
 
 @dataclass(repr=False)

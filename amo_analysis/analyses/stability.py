@@ -212,11 +212,18 @@ def _first_order(spec, res, row, deletions, pos) -> tuple[float, str]:
         estimate = float(deletions.ratio[pos])
         low, high = estimate - crit * se / mu0, estimate + crit * se / mu0
     elif spec.log_outcome:
-        estimate, low, high = math.expm1(coef), math.expm1(coef - crit * se), math.expm1(coef + crit * se)
+        return _log_first_order(coef, se, crit, float(row["claimed"]))
     else:
         estimate, low, high = coef, coef - crit * se, coef + crit * se
     ok = math.isfinite(low) and math.isfinite(high)
     return estimate, claims_mod.verdict(low if ok else None, high if ok else None, float(row["claimed"]), 0.0)
+
+
+def _log_first_order(coef: float, se: float, crit: float, claimed: float) -> tuple[float, str]:
+    """(percent change, verdict) of a log-scale coefficient `coef` ± `crit` × `se`, read as exp(·) − 1."""
+    estimate, low, high = math.expm1(coef), math.expm1(coef - crit * se), math.expm1(coef + crit * se)
+    ok = math.isfinite(low) and math.isfinite(high)
+    return estimate, claims_mod.verdict(low if ok else None, high if ok else None, claimed, 0.0)
 
 
 def _empty(n_refits: int = 0) -> dict:
@@ -282,11 +289,7 @@ def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> 
             if len(res.rows) > EXACT_ROWS and small and math.isfinite(coef):
                 # as for OLS (`_decisive`): at this size a refit costs a whole censored fit (8 s at 10⁶
                 # projects) and the one-step interval is off by terms of the order of the leverage
-                step_se = float(deletions.se[pos])
-                estimate = math.expm1(coef)
-                low, high = math.expm1(coef - crit * step_se), math.expm1(coef + crit * step_se)
-                ok = math.isfinite(low) and math.isfinite(high)
-                new_verdict = claims_mod.verdict(low if ok else None, high if ok else None, claimed, 0.0)
+                estimate, new_verdict = _log_first_order(coef, float(deletions.se[pos]), crit, claimed)
             else:
                 fit = _refit(
                     data.drop(index=rows_of(pos)), spec, design, treatment, refits, (kind, pos), effects.AFT_METHOD

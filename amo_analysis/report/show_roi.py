@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from amo_analysis.analyses import practice_effects
-from amo_analysis.analyses.roi import RoiResult, run_note
+from amo_analysis.analyses.roi import RoiResult, effects_covariates, run_note
 from amo_analysis.findings import Finding, Unavailable, interval_record, passes_unavailable
 from amo_analysis.i18n import localise, translate
-from amo_analysis.ingest.model_columns import with_model_columns
 
 #: Headers of the ROI tables beyond report.run_context.CANONICAL_COLUMNS: column → translation
 #: key, for `ctx.show(..., labels=show_roi.HEADERS)` (notebook 05)
@@ -148,13 +146,12 @@ def _roi_finding(table: pd.DataFrame, name: str, records: list[dict], text) -> F
 
 def covariates_note(result: RoiResult | Unavailable | None, data: pd.DataFrame, lang: str = "en") -> str | None:
     """One or two sentences beside the ROI estimate: the covariates it adjusts for, those notebook 02
-    adjusts for with its default parameters (`practice_effects.resolve_covariates` and `design_for`),
-    and why they differ (`roi.roi_covariates`); whether the `project_type` parameter is used. None when
-    the simulation did not run (its cell already says why)."""
+    adjusts for with its default parameters (`roi.effects_covariates`), and why they differ
+    (`roi.roi_covariates`); whether the `project_type` parameter is used. None when the simulation did
+    not run (its cell already says why)."""
     if not result:
         return None
-    modelled = with_model_columns(data)
-    effects = practice_effects.design_for(modelled, practice_effects.resolve_covariates(modelled, lang=lang)).covariates
+    effects = effects_covariates(data)
     roi = list(result.covariates)
     none = translate("none", lang)
     if roi == list(effects):

@@ -394,19 +394,16 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
             except ValueError:
                 delta[g] = np.nan
                 continue
-            try:
-                delta[g] = np.linalg.solve(H_g, s_g)
-            except np.linalg.LinAlgError:
-                delta[g] = np.nan
             # on the parameters the remaining rows still identify (a column left all zero drops out)
             alive = np.abs(np.diag(H_g)) > 1e-12 * max(1.0, float(np.abs(np.diag(H_g)).max()))
+            try:
+                step_g = np.linalg.solve(H_g[np.ix_(alive, alive)], s_g[alive])
+            except np.linalg.LinAlgError:
+                delta[g] = np.nan
+                continue
+            delta[g] = step_g if alive.all() else np.nan
             if alive[j]:
-                try:
-                    one_step[g] = (
-                        params[j] + np.linalg.solve(H_g[np.ix_(alive, alive)], s_g[alive])[int(alive[:j].sum())]
-                    )
-                except np.linalg.LinAlgError:
-                    pass
+                one_step[g] = params[j] + step_g[int(alive[:j].sum())]
     coef = params[j] + delta[:, j]
     w = step[:, j]
     if groups is None:
