@@ -317,6 +317,8 @@ def estimate_all(
                     fits[outcome, method, q] = effects.estimate_effect(
                         data, outcome, treatment, covariates, method=method, cluster=cluster, seed=seed, **options
                     )
+                    if keep is not None and method == "ols":  # kept: one copy of a design outcomes share
+                        effects.share_design(fits[outcome, method, q], fits.values())
             except (InputError, np.linalg.LinAlgError, ValueError) as exc:
                 fits[outcome, method, q] = str(exc)
         return fits[outcome, method, q]

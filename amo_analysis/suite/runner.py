@@ -292,14 +292,23 @@ def start_order(notebooks: list[Path], n_projects: int | None = None) -> list[Pa
 
 
 def _release_memory() -> None:
-    """Give freed memory back to the system (Arrow's allocator keeps it for reuse otherwise:
-    ~270 MB after loading a million projects), so the notebooks' kernels can have it."""
+    """Give freed memory back to the system, so the notebooks' kernels can have it: Arrow's allocator
+    keeps it for reuse otherwise, and so does the C library's (glibc: `malloc_trim`, Linux only). With a
+    million projects the runner holds 286 MB while the notebooks run, 506 MB without the trim."""
     import gc
 
     import pyarrow
 
     gc.collect()
     pyarrow.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import ctypes.util
+
+        try:
+            ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # another C library (musl has no malloc_trim): nothing to trim
+            pass
 
 
 def parameters_for(nb: Path, parameters: dict) -> dict:

@@ -83,3 +83,34 @@ def test_screen_keeps_the_deletions_that_cross_a_boundary_first():
     assert picked[0] == 2 and 0 not in picked
     assert len(influence.screen(estimate, se, -0.1, 0.1, 2.0, [0.0, -0.18], max_refits=1)) == 1
     assert influence.screen(estimate, se, float("nan"), 0.1, 2.0, [0.0]).size == 0
+
+
+def test_meat_removed_of_single_rows_equals_the_paired_sum_bit_for_bit():
+    """Each row its own unit (`aft_deletions` without `units`) takes a shortcut past the sort of
+    (unit, cluster) pairs; the same codes in another order take the general path. Equal to the bit."""
+    rng = np.random.default_rng(3)
+    n, G_clusters = 400, 23
+    w = rng.standard_t(3, n)
+    cluster_of = rng.integers(0, G_clusters, n)
+    W = np.bincount(cluster_of, weights=w, minlength=G_clusters)
+    shortcut = influence._meat_removed(np.arange(n), cluster_of, w, W, n)
+    perm = rng.permutation(n)  # unit perm[i] is row i: not arange, so the general path
+    general = influence._meat_removed(perm, cluster_of, w, W, n)[perm]
+    assert np.array_equal(shortcut, general)
+    # and it is what it claims: W_c² − (W_c − w_i)² for row i in cluster c
+    np.testing.assert_allclose(shortcut, W[cluster_of] ** 2 - (W[cluster_of] - w) ** 2, rtol=1e-12, atol=1e-12)
+
+
+def test_project_deletions_in_blocks_of_rows_equal_one_block(monkeypatch):
+    """At 10⁶ projects the leave-one-out coefficients are computed a block of rows at a time (no n × p
+    intermediates); blocks of 7 rows give the single block's coefficients and ratios."""
+    rng = np.random.default_rng(8)
+    n = 200
+    X = np.column_stack([np.ones(n), rng.random(n) < 0.4, rng.normal(size=(n, 3))]).astype(float)
+    y = X @ np.array([1.0, -0.3, 0.5, 0.0, 2.0]) + rng.standard_t(3, n)
+    whole = influence.project_deletions(X, y, 1, 0.1)
+    monkeypatch.setattr(influence, "DELETION_ROWS", 7)
+    blocks = influence.project_deletions(X, y, 1, 0.1)
+    np.testing.assert_allclose(blocks.coef, whole.coef, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(blocks.ratio, whole.ratio, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(blocks.se, whole.se)

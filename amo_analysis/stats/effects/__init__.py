@@ -25,7 +25,8 @@ Modules, in the order data flows through them:
 * `result` — `EffectResult` (summary, HTML table, summary_frame, conf_int, to_dict) and `EffectError`;
 * `prepare` — columns checked, complete rows, covariate design, collinear terms dropped;
 * `propensity` — propensity scores, IPW weights, overlap and balance diagnostics;
-* `difference`, `regression` (OLS, quantile), `glm` (fractional logit, log-linear), `ipw` (IPW, AIPW) —
+* `difference`, `regression` (OLS, quantile; `share_design`: kept OLS fits of outcomes on the same
+  rows hold one copy of their design), `glm` (fractional logit, log-linear), `ipw` (IPW, AIPW) —
   the fit functions, one module per estimator family;
 * `registry` — `REGISTRY` of `Method`s, and `METHODS`, `SUBSAMPLED_METHODS` derived from it;
 * `subgroups` — `estimate_effect(..., by=)` per level (`SubgroupEffects`) and `interaction_test`;
@@ -46,6 +47,7 @@ from amo_analysis.stats.effects.propensity import (
     variance_ratios,
 )
 from amo_analysis.stats.effects.regression import _quantreg_fit  # noqa: F401 (tests use it)
+from amo_analysis.stats.effects.regression import share_design
 from amo_analysis.stats.effects.registry import METHODS, REGISTRY, SUBSAMPLED_METHODS, Method
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 from amo_analysis.stats.effects.subgroups import InteractionTest, SubgroupEffects, interaction_test
@@ -69,4 +71,5 @@ __all__ = [
     "propensity_scores",
     "ipw_weights",
     "overlap_summary",
+    "share_design",
 ]
