@@ -15,7 +15,14 @@ import pandas as pd
 
 from amo_analysis.ingest.columns import BY_NAME, DERIVED
 
-__all__ = ["with_model_columns", "default_covariates", "model_columns", "LOG_BUDGET_DEFINITION"]
+__all__ = [
+    "with_model_columns",
+    "default_covariates",
+    "model_columns",
+    "available_columns",
+    "column_values",
+    "LOG_BUDGET_DEFINITION",
+]
 
 LOG_BUDGET_DEFINITION = (
     "Natural log of budget_planned (the planned budget in the cost unit): the size covariate "
@@ -48,6 +55,18 @@ def with_model_columns(data: pd.DataFrame) -> pd.DataFrame:
     if "budget_planned" in out:
         out["log_budget"] = np.log(out["budget_planned"].astype("float64"))
     return out
+
+
+def available_columns(data: pd.DataFrame) -> list[str]:
+    """The columns a parameter may name: the portfolio's and those the analyses derive from them
+    (`log_budget`, `with_model_columns`)."""
+    return [str(c) for c in with_model_columns(data.iloc[:0]).columns]
+
+
+def column_values(data: pd.DataFrame):
+    """The values a column of `data` holds (none when it has no such column), for the parameters
+    that name one (`ValueOf[column]`)."""
+    return lambda column: data[column].dropna().unique() if column in data else []
 
 
 def model_columns(data: pd.DataFrame, practice: str = "amo") -> pd.DataFrame:

@@ -23,6 +23,7 @@ from amo_analysis.i18n import TRANSLATIONS, Message, localise, number_style, tra
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report.plots import apply_theme
 from amo_analysis.ingest.metrics import CENSORING_BOUNDS
+from amo_analysis.ingest.model_columns import available_columns, column_values
 from amo_analysis.ingest.portfolio import Portfolio
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -426,17 +427,3 @@ def open_run(
         parameters.update(read)
     folder = Path(run["run_dir"]) if run["run_dir"] else None
     return RunContext(portfolio=portfolio, notebook=notebook, run_dir=folder, lang=run["lang"], seed=int(run["seed"]))
-
-
-def column_values(data: pd.DataFrame):
-    """The values a column of `data` holds (none when it has no such column), for the parameters
-    that name one (`ValueOf[column]`)."""
-    return lambda column: data[column].dropna().unique() if column in data else []
-
-
-def available_columns(data: pd.DataFrame) -> list[str]:
-    """The columns a parameter may name: the portfolio's and those the analyses derive from them
-    (`log_budget`, `with_model_columns`)."""
-    from amo_analysis.ingest.model_columns import with_model_columns
-
-    return [str(c) for c in with_model_columns(data.iloc[:0]).columns]

@@ -311,6 +311,31 @@ def _release_memory() -> None:
             pass
 
 
+#: what writing the summary page imports (`build_index` and the sentences of its key figures, the
+#: comparison with the previous run, the runs index): scipy.stats among them, 0.8 s of CPU
+SUMMARY_MODULES = (
+    "amo_analysis.report.html",
+    "amo_analysis.report.show_overview",
+    "amo_analysis.report.running",
+    "amo_analysis.report.summary_claims",
+    "amo_analysis.analyses.stability",
+    "amo_analysis.suite.diff",
+    "amo_analysis.report.runs_index",
+)
+
+
+def _import_summary_modules() -> None:
+    """Import `SUMMARY_MODULES` (a thread of the runner, while the notebooks run: the runner only
+    waits then), so that the summary page is written as soon as the last notebook is done."""
+    import importlib
+
+    for name in SUMMARY_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 (the summary page imports it again and reports any error itself)
+            pass
+
+
 def parameters_for(nb: Path, parameters: dict) -> dict:
     """The `parameters` notebook `nb` declares in its parameters cell (all of them when it has none,
     as papermill would inject them): a notebook is never handed a name it does not use, such as
@@ -472,7 +497,7 @@ def run_suite(
         if skipped and len(skipped) == len(notebooks):
             raise InputError(" ".join(skipped.values()))
         notebooks = [nb for nb in notebooks if nb not in skipped]
-        from amo_analysis.report.run_context import available_columns, column_values
+        from amo_analysis.ingest.model_columns import available_columns, column_values
         from amo_analysis.suite.parameters import check_values
 
         # the columns and values the parameters name, before any notebook runs (the notebooks check them again)
@@ -513,6 +538,7 @@ def run_suite(
         n_projects = portfolio.n_projects
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
         _release_memory()
+        threading.Thread(target=_import_summary_modules, name="summary-imports", daemon=True).start()
         from amo_analysis.report.html import build_index, notebook_navigation
 
         footer = f"{source_name} · {checksum} · amo-analysis {__version__} · {now:%Y-%m-%d %H:%M} UTC"

@@ -10,7 +10,8 @@ import pytest
 from amo_analysis.errors import InputError
 from amo_analysis.paths import SAMPLE_PORTFOLIO
 from amo_analysis.report.parameters import KINDS, notebook_specs, read_value
-from amo_analysis.report.run_context import available_columns, open_run
+from amo_analysis.ingest.model_columns import available_columns
+from amo_analysis.report.run_context import open_run
 from amo_analysis.suite import runner
 from amo_analysis.suite.parameters import check_parameters, check_values, declared_parameters
 
@@ -167,7 +168,7 @@ def test_open_run_stops_at_a_value_that_does_not_fit(given, sentence):
 )
 def test_a_value_the_portfolio_never_holds_is_one_sentence_before_any_notebook(stem, name, value, sentence):
     from amo_analysis.ingest.collection import load_any
-    from amo_analysis.report.run_context import column_values
+    from amo_analysis.ingest.model_columns import column_values
 
     data = load_any(SAMPLE_PORTFOLIO).data
     given = {stem: {name: value}}

@@ -362,3 +362,58 @@ def test_release_memory_gives_freed_memory_back_and_survives_a_c_library_without
 
     monkeypatch.setattr(ctypes, "CDLL", NoTrim)
     runner._release_memory()
+
+
+def test_the_summary_page_needs_no_import_beyond_those_made_while_the_notebooks_run(sample_run, tmp_path):
+    """The runner imports `SUMMARY_MODULES` in a thread while the notebooks run, so the summary page is
+    written as soon as the last one is done (0.9 s of imports otherwise paid after it). Writing the
+    page of a finished run — the key figures, the comparison with the previous run, the runs index —
+    then imports no module of the package nor of scipy or statsmodels."""
+    out, outcome = sample_run
+    run_dir = tmp_path / "copy"
+    shutil.copytree(outcome.run_dir, run_dir)
+    probe = f"""
+import json, sys
+from pathlib import Path
+from amo_analysis.suite import runner
+runner._import_summary_modules()
+before = set(sys.modules)
+from amo_analysis.report.html import build_index
+from amo_analysis.suite.diff import since_previous
+from amo_analysis.report.runs_index import build_runs_index
+run_dir = Path({str(run_dir)!r})
+document = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+reports = [{{"href": p.name, "title": p.stem}} for p in sorted(run_dir.glob("0*.html"))]
+build_index(run_dir, document, reports, "en", previous=since_previous(run_dir, document, "en"))
+build_runs_index(run_dir.parent, "en")
+new = sorted(m for m in set(sys.modules) - before if m.split(".")[0] in ("amo_analysis", "scipy", "statsmodels"))
+print(json.dumps(new))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_validating_a_source_loads_no_plotting_or_modelling_library(tmp_path):
+    """While the runner validates the source its workers import the scientific stack on the same CPUs:
+    what the runner has imported when it hands out the first notebook (reading, the contract, the
+    parameters' columns) includes neither matplotlib nor statsmodels (it took 1.5 s of CPU more when
+    it did; the summary page's modules load afterwards, in a thread, and are left out here)."""
+    probe = f"""
+import sys, json
+from amo_analysis.paths import SAMPLE_PORTFOLIO
+from amo_analysis.suite import runner
+seen = []
+def stop(*args, **kwargs):
+    seen.extend(m for m in ("matplotlib", "statsmodels", "seaborn", "scipy.stats") if m in sys.modules)
+    raise KeyboardInterrupt
+runner._execute_all = stop
+runner._import_summary_modules = lambda: None
+try:
+    runner.run_suite(SAMPLE_PORTFOLIO, out={str(tmp_path / "out")!r})
+except KeyboardInterrupt:
+    print(json.dumps(seen))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
