@@ -504,6 +504,42 @@ def markdown(result: dict) -> str:
 CHANGES = [
     "## What changed since the previous results (#26)",
     "",
+    "- 2026-12-06 (second session): 10⁶ projects fit under the standing 4 GB again. Peak tree RSS of "
+    "the end-to-end run, one run per step (`/proc` sampled every 0.2 s): 5,911 MB at the start of the "
+    "session → 4,390 MB → 4,003 MB → 3,911 MB; notebook 02's kernel alone 3,443 MB → 1,960 MB. What "
+    "changed: (1) the OLS fits the claims check keeps for its leave-one-out and sensitivity steps no "
+    "longer hold statsmodels' n × p pseudo-inverse (`effects.regression.LeanOLS`: recomputed by "
+    "statsmodels' own function if a statsmodels method asks for it, HC0–HC3 equal to the bit), and "
+    "outcomes measured on the same rows share one design array (`effects.share_design`, only "
+    "arrays equal element for element); (2) the sensitivity step reads the claims check's own OLS "
+    "fits instead of refitting each outcome when they analysed the same rows (notebook 02 at 10⁶: "
+    "14.2 s → 2.6 s, its peak 3,549 → 1,993 MB; the same numbers: its fit is the plain statsmodels "
+    "fit the HC2/CR2 errors are computed beside); (3) the AFT leave-one-out (`influence.aft_deletions`) "
+    "takes a project's sum as its own row (no two n × p copies, no sort of 10⁶ (unit, cluster) pairs: "
+    "1.9 s) and each organisation's Hessian as the full one less the organisation's rows (not a model "
+    "of every other row, per organisation); (4) OLS leave-one-out coefficients are computed 65,536 "
+    "rows at a time (`influence.DELETION_ROWS`); (5) the runner hands the C library's freed heap back "
+    "after validation (`malloc_trim`: it held 506 MB while the notebooks ran, 286 MB now). Notebook "
+    "02's claims check at 10⁶: 14.9 s → 12.8 s. Results on the bundled sample identical (258 records).",
+    "- 2026-12-06 (second session): the run starts and ends sooner. The runner validated the source "
+    "after importing `report.run_context` for two column helpers, which loaded matplotlib, seaborn, "
+    "scipy.stats and statsmodels (1.5 s of CPU, while both workers were importing the same stack on "
+    "the same 2 cores); the helpers moved to `ingest.model_columns`. Workers no longer import "
+    "`statsmodels.api` (no notebook does; 0.4 s of CPU each). The summary page's modules load in a "
+    "runner thread while the notebooks run: writing the page after the last notebook took 1.0 s, "
+    "0.1 s now. Sample suite, 4 alternating runs before / after: median 14.8 s → 14.0 s.",
+    "- Not met, and why (second session): the sample suite's notebooks still sum to ≈ 20 s of "
+    "papermill time (08 4.8 s, 02 4.9 s, 03 3.0 s, 01 2.0 s, 07 1.9 s, 05 1.7 s, 06 1.7 s, 04 1.5 s), "
+    "and the 2 workers need ≈ 2.7 s to import the stack before the first cell runs, so 2 cores cannot "
+    "finish under ≈ 12.5 s without less work. The largest blocks of work left: the claims page's "
+    "leave-one-out refits of a pitfall's quantile reading (64 statsmodels QuantReg fits, ≈ 1.6 s: its "
+    "IRLS makes ≈ 260 pseudo-inverse calls per fit), and the claims page re-running notebook 02's "
+    "claims check (≈ 1.2 s). Reusing either across notebooks or replacing statsmodels' IRLS would change "
+    "the notebooks' independence or the numbers; neither was done. At 10⁶ projects notebook 02 still "
+    "takes ≈ 70 s (its `estimate_all` ≈ 28 s: five OLS fits with CR2 on 10⁶ × 12 designs, the "
+    "censored AFT fit, quantile fits on a subsample), so ≤ 45 s is not met; ≤ 2 GB is not met either: "
+    "two kernels each hold the 10⁶-project table (≈ 300 MB) besides their models, plus two workers "
+    "(≈ 285 MB each) and the runner (≈ 285 MB).",
     "- 2026-12-06: the leave-one-out check of the claims (notebook 02, censoring-aware delay reading) "
     "was quadratic at 10⁶ projects: a loop over every project scanned every row "
     "(`influence.aft_deletions`; the 10⁶ end-to-end run did not finish in 10 minutes). It is one pass "
@@ -517,9 +553,9 @@ CHANGES = [
     "notebook (08) had none and started last. The portfolio's frame carries no `attrs` (pandas "
     "deep-copied them on every operation: 0.96 s of 6.1 s profiled in the claims page); workers warm "
     "every module of `analyses/` and `report/`.",
-    "- Not met, measured 2026-12-06: 10⁶ projects peak at 5.6 GB (tree RSS; 5.1 GB PSS), above the standing "
-    "4 GB and #26's 2 GB; the 2 000-project export takes 23.5 s (its permutation-test difference 4.6 s, "
-    "the claims page 4.9 s). Not investigated further this session.",
+    "- Measured 2026-12-06 (first session), before the second session's memory work: 10⁶ projects "
+    "peaked at 5.6 GB (tree RSS; 5.1 GB PSS), above the standing 4 GB; the 2 000-project export took "
+    "23.5 s (its permutation-test difference 4.6 s, the claims page 4.9 s).",
     "- Where the sample's time goes (papermill durations, 2 workers): the notebooks sum to ≈ 27 s of "
     "work, so 2 workers cannot finish under ≈ 13.5 s, above the forked floor of ≈ 5.5 s. The claims "
     "page (08) re-runs the claims check with its leave-one-out refits (4.7 s, of which 64 quantile-"
