@@ -266,7 +266,7 @@ def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> 
     crit = (log["ci_high"] - log["estimate"]) / se if se > 0 else float("nan")
     if not math.isfinite(crit):
         return _empty()
-    groups = data.loc[res.rows, design.cluster].to_numpy() if design.cluster else None
+    groups = data.loc[res.rows, design.cluster] if design.cluster else None  # a Series: factorized as it is
     bounds = [0.0, math.log1p(claimed) if claimed > -1 else float("nan")]
     out = _empty()
 
@@ -320,11 +320,10 @@ def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> 
         return out
     if ORGANISATION not in data:
         return out
-    orgs = data.loc[res.rows, ORGANISATION].astype(object).where(lambda v: v.notna(), None)
-    if orgs.nunique(dropna=True) < 2:
-        return out
-    organisations = influence.aft_deletions(model, params, 1, se, orgs.to_numpy(), groups)
     org_rows = data.loc[res.rows, ORGANISATION]
+    if org_rows.nunique(dropna=True) < 2:
+        return out
+    organisations = influence.aft_deletions(model, params, 1, se, org_rows, groups)
 
     def rows_of(pos, labels=organisations.labels):
         return res.rows[(org_rows == labels[pos]).to_numpy()]
@@ -395,7 +394,7 @@ def claims_stability(
             cache[spec.outcome] = (res, None, None)
             if res is not None and res.rows is not None and res.model is not None:
                 X, y = res.model.model.exog, res.model.model.endog
-                groups = data.loc[res.rows, design.cluster].to_numpy() if design.cluster else None
+                groups = data.loc[res.rows, design.cluster] if design.cluster else None  # a Series: factorized as it is
                 fit = influence.ols_fit(X, y)
                 projects = influence.project_deletions(X, y, 1, res.std_error, groups, fit=fit)
                 organisations = None

@@ -290,3 +290,22 @@ def test_large_portfolios_judge_small_deletions_of_the_aft_reading_on_one_step(s
     # the one-step range tracks the exact one (test_one_step_deletions_track_exact_refits: 0.01 on the log scale)
     assert one_step["loo_low"] == pytest.approx(exact["loo_low"], abs=0.02)
     assert one_step["loo_high"] == pytest.approx(exact["loo_high"], abs=0.02)
+
+
+def test_organisations_given_as_an_arrow_string_column_give_the_same_deletions():
+    """The leave-one-organisation-out step takes the organisation column as it is (no Python string per
+    row: 158 MB at 10⁶ projects): the same labels, codes and numbers as from an array of objects, with
+    a missing label never deleted, and clusters given either way."""
+    data = _live_frame(120, 5, math.log(1.2), n_organisations=6)
+    fit = pe.aft_fit(data, [])
+    model, params = fit.model.model, np.asarray(fit.model.params)
+    se = fit.details["log_scale"]["std_error"]
+    clusters = data.loc[fit.rows, "organisation"].astype("string[pyarrow]")
+    column = clusters.copy()
+    column.iloc[3] = pd.NA
+    as_objects = column.astype(object).where(column.notna(), None).to_numpy()
+    arrow = influence.aft_deletions(model, params, 1, se, column, clusters)
+    plain = influence.aft_deletions(model, params, 1, se, as_objects, clusters.astype(object).to_numpy())
+    assert list(arrow.labels) == list(plain.labels) and all(isinstance(x, str) for x in arrow.labels)
+    for field in ("coef", "se", "leverage", "one_step", "unidentified"):
+        np.testing.assert_array_equal(getattr(arrow, field), getattr(plain, field))
