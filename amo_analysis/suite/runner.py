@@ -538,8 +538,11 @@ def run_suite(
         n_projects = portfolio.n_projects
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
         _release_memory()
-        threading.Thread(target=_import_summary_modules, name="summary-imports", daemon=True).start()
         from amo_analysis.report.html import build_index, notebook_navigation
+
+        # started after the imports above; only a run shorter than its imports (≈ 1 s) has the summary
+        # page import beside it, which Python's per-module import locks make safe
+        threading.Thread(target=_import_summary_modules, name="summary-imports", daemon=True).start()
 
         footer = f"{source_name} · {checksum} · amo-analysis {__version__} · {now:%Y-%m-%d %H:%M} UTC"
         page = {
