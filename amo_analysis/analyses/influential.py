@@ -44,6 +44,49 @@ TOP = 5
 COLUMNS = ["outcome", "scale", "project_id", "amo", "value", "weight", "weight_in_se", "extreme", "estimate", "se"]
 
 
+def _weighty_rows(data: pd.DataFrame, design, outcome: str, shown: str, scale: str, top: int) -> list[dict]:
+    """The `top` rows of `weighty_projects` for one outcome (none when it cannot be fitted)."""
+    rows = []
+    try:
+        prep = _prepare(data, outcome, "amo", list(design.covariates), design.cluster)
+    except (InputError, np.linalg.LinAlgError):
+        return []
+    X, _ = _exog(prep)
+    fit = influence.ols_fit(X, prep.y)
+    se_fit = influence.hc2_se(fit, 1, prep.groups)
+    if not se_fit > 0:
+        return []
+    deletions = influence.project_deletions(X, prep.y, 1, se_fit, prep.groups, fit=fit)
+    coef = float(fit.beta[1])
+    rows_index = prep.index
+    if outcome.startswith("log_"):
+        estimate, se = math.expm1(coef), math.exp(coef) * se_fit
+        weight = math.exp(coef) - np.exp(deletions.coef)
+        se_without = np.exp(deletions.coef) * deletions.se
+    else:
+        estimate, se = coef, se_fit
+        weight = coef - deletions.coef
+        se_without = deletions.se
+    order = np.argsort(-np.abs(np.nan_to_num(weight, nan=np.inf)), kind="stable")[:top]
+    part = data.loc[rows_index[order]]
+    for k, pos in enumerate(order):
+        rows.append(
+            {
+                "outcome": shown,
+                "scale": scale,
+                "project_id": str(part["project_id"].iloc[k]) if "project_id" in part else str(rows_index[pos]),
+                "amo": bool(part["amo"].iloc[k]),
+                "value": float(part[shown].iloc[k]),
+                "weight": float(weight[pos]),
+                "weight_in_se": float(abs(weight[pos]) / se_without[pos]) if se_without[pos] > 0 else math.inf,
+                "extreme": bool(abs(weight[pos]) > se_without[pos]) if math.isfinite(weight[pos]) else True,
+                "estimate": estimate,
+                "se": se,
+            }
+        )
+    return rows
+
+
 def weighty_projects(data: pd.DataFrame, covariates=None, cluster: str | None = None, top: int = TOP) -> pd.DataFrame:
     """Per outcome of `OUTCOMES`, the `top` projects whose deletion moves the adjusted estimate most:
     `COLUMNS` — `value` the project's own drift or slip (fraction), `weight` the estimate minus the
@@ -58,41 +101,7 @@ def weighty_projects(data: pd.DataFrame, covariates=None, cluster: str | None = 
     design = effects.design_for(data, effects.resolve_covariates(data, covariates), cluster)
     rows = []
     for outcome, shown, scale in OUTCOMES:
-        try:
-            prep = _prepare(data, outcome, "amo", list(design.covariates), design.cluster)
-        except (InputError, np.linalg.LinAlgError):
-            continue
-        X, _ = _exog(prep)
-        fit = influence.ols_fit(X, prep.y)
-        se_fit = influence.hc2_se(fit, 1, prep.groups)
-        if not se_fit > 0:
-            continue
-        deletions = influence.project_deletions(X, prep.y, 1, se_fit, prep.groups, fit=fit)
-        coef = float(fit.beta[1])
-        rows_index = prep.index
-        if outcome.startswith("log_"):
-            estimate, se = math.expm1(coef), math.exp(coef) * se_fit
-            weight = math.exp(coef) - np.exp(deletions.coef)
-            se_without = np.exp(deletions.coef) * deletions.se
-        else:
-            estimate, se = coef, se_fit
-            weight = coef - deletions.coef
-            se_without = deletions.se
-        order = np.argsort(-np.abs(np.nan_to_num(weight, nan=np.inf)), kind="stable")[:top]
-        part = data.loc[rows_index[order]]
-        for k, pos in enumerate(order):
-            rows.append(
-                {
-                    "outcome": shown,
-                    "scale": scale,
-                    "project_id": str(part["project_id"].iloc[k]) if "project_id" in part else str(rows_index[pos]),
-                    "amo": bool(part["amo"].iloc[k]),
-                    "value": float(part[shown].iloc[k]),
-                    "weight": float(weight[pos]),
-                    "weight_in_se": float(abs(weight[pos]) / se_without[pos]) if se_without[pos] > 0 else math.inf,
-                    "extreme": bool(abs(weight[pos]) > se_without[pos]) if math.isfinite(weight[pos]) else True,
-                    "estimate": estimate,
-                    "se": se,
-                }
-            )
+        # one outcome at a time in its own call: its design, QR and deletions (n × p each, 96 MB at 10⁶
+        # projects) are freed before the next outcome's are built
+        rows += _weighty_rows(data, design, outcome, shown, scale, top)
     return pd.DataFrame(rows, columns=COLUMNS)
