@@ -524,10 +524,12 @@ CHANGES = [
     "After this benchmark (commit dc77e39) the AFT leave-one-organisation-out also takes the organisation "
     "and cluster columns as they are (no Python string per row, 158 MB each at 10⁶) and the OLS fit "
     "drops its pseudo-inverse before computing HC2 / CR2; two tracked 10⁶ runs then peaked at 3,841 "
-    "and 3,935 MB. The margin under 4 GB (4,096 MB) is thin: the peak is notebook 02's kernel "
-    "(≈ 1.9 GB, its effect fits) while notebook 01's (≈ 1.6 GB, the leave-one-out weights of "
-    "`influential.weighty_projects`) runs beside it, plus the runner and two workers (≈ 0.85 GB); "
-    "which notebooks overlap varies from run to run by about 100 MB.",
+    "and 3,935 MB: notebook 02's kernel (≈ 1.9 GB, its effect fits) beside notebook 01's (≈ 1.6 GB, "
+    "the leave-one-out weights of `influential.weighty_projects`), plus the runner and two workers "
+    "(≈ 0.85 GB). Then (commit d1b3166, `influential._weighty_rows`) notebook 01 fits one outcome "
+    "per call, so the previous outcome's design, QR and deletions are freed before the next are built "
+    "(loop variables kept them alive): `weighty_projects` peaks 963 → 590 MB over its input at 10⁶, "
+    "and a tracked 10⁶ run peaked at 3,591 MB (72.8 s).",
     "- 2026-12-06 (second session): the run starts and ends sooner. The runner validated the source "
     "after importing `report.run_context` for two column helpers, which loaded matplotlib, seaborn, "
     "scipy.stats and statsmodels (1.5 s of CPU, while both workers were importing the same stack on "
