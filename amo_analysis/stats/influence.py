@@ -29,10 +29,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy.linalg import solve_triangular
 
-from amo_analysis.stats.robust import group_sums
+from amo_analysis.stats.robust import factorized, group_sums
 
 __all__ = [
     "Deletions",
@@ -158,7 +157,7 @@ def hc2_se(fit: Fit, j: int, groups=None) -> float:
     the scale `project_deletions` needs when no robust fit is at hand."""
     w = _contributions(fit.Q, fit.R, fit.e, fit.h, j)
     if groups is not None:
-        codes, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
+        codes, _ = factorized(groups)
         w = np.bincount(codes, weights=w)
     return float(math.sqrt((w * w).sum()))
 
@@ -190,7 +189,7 @@ def project_deletions(
         total = float((w * w).sum())
         removed = w * w
     else:
-        codes, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
+        codes, _ = factorized(groups)
         W = np.bincount(codes, weights=w)
         total = float((W * W).sum())
         removed = W[codes] ** 2 - (W[codes] - w) ** 2
@@ -217,8 +216,7 @@ def organisation_deletions(
     taken out of the meat, old residuals kept (HC2 weights), scaled to the full fit's `se`."""
     fit = fit or ols_fit(X, y)
     X, y, e, h = fit.X, fit.y, fit.e, fit.h
-    labels = pd.Series(np.asarray(organisations, dtype=object))
-    codes, names = pd.factorize(labels, sort=True)
+    codes, names = factorized(organisations)
     XtX, Xty, total_x = X.T @ X, X.T @ y, X.sum(axis=0)
     one_minus = 1.0 - h
     ae = e * np.where(one_minus >= _TOL, 1.0 / np.sqrt(np.maximum(one_minus, _TOL)), 0.0)
@@ -226,7 +224,7 @@ def organisation_deletions(
         scores = X * ae[:, None]  # each row its own cluster
         cluster_of = np.arange(len(y))
     else:
-        cluster_of, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
+        cluster_of, _ = factorized(groups)
         scores = group_sums(cluster_of, X * ae[:, None], int(cluster_of.max()) + 1)
     meat = scores.T @ scores
     ell = np.zeros(X.shape[1])
@@ -364,15 +362,6 @@ def _meat_removed(codes: np.ndarray, cluster_of: np.ndarray, w: np.ndarray, W: n
     return removed
 
 
-def _factorized(values) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (−1: missing) and the sorted labels of one label per row. A pandas Series is
-    factorized as it is (an Arrow string column stays one: no Python string per row, 158 MB at 10⁶
-    projects), anything else as Python objects; the same codes and labels either way."""
-    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
-    codes, names = pd.factorize(series, sort=True)
-    return np.asarray(codes), np.asarray(names, dtype=object)
-
-
 def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> Deletions:
     """Every leave-one-unit-out fit of a maximum-likelihood model with per-row scores and a Hessian
     (`stats.survival.LogNormalAFT`), to first order: one Newton step from the full fit,
@@ -385,7 +374,7 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
     refit (measured in tests/analyses/test_claims_aft.py).
 
     `units`: one label per row (organisations; missing labels are never deleted), None: each row;
-    `units` and `groups` may be pandas Series (factorized as they are: `_factorized`).
+    `units` and `groups` may be pandas Series (factorized as they are: `robust.factorized`).
     `se`: the full fit's standard error of parameter `j`; the first-order standard error after a
     deletion is `se` × √(1 − the unit's share of the sandwich's meat for θ_j), the meat Σ w² of the
     rows' (or, with `groups`, the clusters') terms w = (H⁻¹ s)_j — HC0 when each row is its own
@@ -403,7 +392,7 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
     if units is None:
         codes, labels = np.arange(n), np.arange(n)
     else:
-        codes, labels = _factorized(units)
+        codes, labels = factorized(units)
     G = len(labels)
     valid = codes >= 0
     # each row its own unit: a unit's sum is its row (the same numbers without two n × p copies)
@@ -438,19 +427,14 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
     if groups is None:
         cluster_of = np.arange(n)
     else:
-        cluster_of, _ = _factorized(groups)
+        cluster_of, _ = factorized(groups)
     W = np.bincount(cluster_of, weights=w)
     total = float((W * W).sum())
     removed = _meat_removed(codes, cluster_of, w, W, G)
     # what each deletion leaves: finished treated / untreated rows, non-zero entries per column
     t = X[:, j] != 0
     nonzero = X != 0
-    if units is None:
-        unit_nonzero = nonzero
-    else:  # one column at a time: no n × p float copy of the indicator
-        unit_nonzero = np.column_stack(
-            [np.bincount(codes[valid], weights=nonzero[valid, k], minlength=G) for k in range(nonzero.shape[1])]
-        )
+    unit_nonzero = nonzero if units is None else group_sums(codes[valid], nonzero[valid], G)
     unit_ft = np.bincount(codes[valid], weights=(observed & t)[valid].astype(float), minlength=G)
     unit_fu = np.bincount(codes[valid], weights=(observed & ~t)[valid].astype(float), minlength=G)
     exhausted = (unit_ft >= (observed & t).sum()) | (unit_fu >= (observed & ~t).sum())

@@ -127,15 +127,25 @@ def cluster_codes(groups, n: int) -> tuple[np.ndarray | None, int]:
     number of clusters G; `groups` None (no clustering): (None, n), each row its own cluster."""
     if groups is None:
         return None, n
-    codes, _ = pd.factorize(pd.Series(np.asarray(groups)), sort=True)
+    codes, _ = factorized(groups)
     return codes.astype(np.int64), int(codes.max()) + 1
+
+
+def factorized(values) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (−1: missing) and the sorted labels of one label per row (clusters, organisations).
+    A pandas Series is factorized as it is (an Arrow string column stays one: no Python string per row,
+    158 MB at 10⁶ projects), anything else as Python objects; the same codes and labels either way."""
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+    codes, names = pd.factorize(series, sort=True)
+    return np.asarray(codes), np.asarray(names, dtype=object)
 
 
 def group_sums(codes: np.ndarray, rows: np.ndarray, G: int) -> np.ndarray:
     """The G × p sums of the rows of `rows` (n × p) per group `codes` (integers 0…G−1), added in row
     order — the values `np.add.at(zeros, codes, rows)` gives, one `np.bincount` per column: `np.add.at`
-    is unbuffered, about 50 × slower (a minute at 10⁶ projects)."""
-    rows = np.asarray(rows, dtype=float)
+    is unbuffered, about 50 × slower (a minute at 10⁶ projects). Each column is read as floats on its
+    own (`rows` may be boolean: no n × p float copy of it)."""
+    rows = np.asarray(rows)
     if rows.shape[1] == 0:
         return np.zeros((G, 0))
     return np.column_stack([np.bincount(codes, weights=rows[:, k], minlength=G) for k in range(rows.shape[1])])
