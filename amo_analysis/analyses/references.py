@@ -139,11 +139,16 @@ def _tail_mean_normal_ci(r: np.ndarray, v: np.ndarray, fraction: float) -> tuple
     return estimate - half, estimate + half
 
 
-def _tail_mean(ranking, values, fraction: float = TAIL_FRACTION, axis: int = -1) -> float:
-    """Mean of `values` over the ceil(fraction × n) projects with the largest `ranking`."""
-    k = max(1, math.ceil(fraction * len(ranking)))
-    top = np.argsort(-np.asarray(ranking), kind="stable")[:k]
-    return float(np.asarray(values)[top].mean())
+def _tail_mean(ranking, values, fraction: float = TAIL_FRACTION, axis: int = -1):
+    """Mean of `values` over the ceil(fraction × n) projects with the largest `ranking` (ties: the
+    first in order), n the length along `axis`: a float for one portfolio, an array of means for
+    stacked resamples (scipy's vectorised bootstrap), each row's mean computed exactly as the
+    portfolio's own (the same stable order, the same contiguous sum)."""
+    ranking, values = np.moveaxis(np.asarray(ranking), axis, -1), np.moveaxis(np.asarray(values), axis, -1)
+    k = max(1, math.ceil(fraction * ranking.shape[-1]))
+    top = np.argsort(-ranking, axis=-1, kind="stable")[..., :k]
+    means = np.take_along_axis(values, top, axis=-1).mean(axis=-1)
+    return float(means) if means.ndim == 0 else means
 
 
 def worst_share_mean(ranking, values, seed: int = 0, fraction: float = TAIL_FRACTION) -> PortfolioFigure:
@@ -164,7 +169,12 @@ def worst_share_mean(ranking, values, seed: int = 0, fraction: float = TAIL_FRAC
         low, high = _tail_mean_normal_ci(r, v, fraction)
         return PortfolioFigure(estimate, low, high, n)
     low, high = _bootstrap_ci(
-        (r, v), lambda a, b: _tail_mean(a, b, fraction), seed, vectorized=False, paired=True, n_resamples=1999
+        (r, v),
+        lambda a, b, axis=-1: _tail_mean(a, b, fraction, axis),
+        seed,
+        vectorized=True,
+        paired=True,
+        n_resamples=1999,
     )
     return PortfolioFigure(estimate, low, high, n)
 

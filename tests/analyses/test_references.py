@@ -214,6 +214,28 @@ def _percentile_bootstrap(statistic, arrays, seed: int = 0, resamples: int = 400
     return tuple(np.percentile(values, [2.5, 97.5]))
 
 
+def test_worst_share_interval_vectorised_equals_one_resample_at_a_time():
+    """The worst-share bootstrap evaluates its 1,999 resamples and its jackknife as stacked arrays:
+    the interval is the one of scipy calling the statistic once per resample (ties in the ranking
+    included: the same stable order), to the bit."""
+    from amo_analysis.stats.intervals import seeded_bootstrap
+
+    def one_at_a_time(r, v):
+        k = max(1, math.ceil(bm.TAIL_FRACTION * len(r)))
+        return float(np.asarray(v)[np.argsort(-np.asarray(r), kind="stable")[:k]].mean())
+
+    for n, seed in ((7, 0), (100, 1), (333, 2)):
+        rng = np.random.default_rng(seed)
+        ranking = np.round(rng.lognormal(size=n), 1)  # heaped: ties decided by order
+        values = 0.5 * ranking + rng.normal(size=n)
+        slow, _ = seeded_bootstrap(
+            (ranking, values), one_at_a_time, seed=0, n_resamples=1999, vectorized=False, paired=True
+        )
+        fig = bm.worst_share_mean(ranking, values, seed=0)
+        assert (fig.ci_low, fig.ci_high) == (slow.confidence_interval.low, slow.confidence_interval.high)
+        assert fig.estimate == one_at_a_time(ranking, values)
+
+
 def test_large_portfolios_use_the_analytic_intervals_the_bootstrap_converges_to():
     n = bm.LARGE_N + 1000
     drift, slip = _fat_tailed(n)
