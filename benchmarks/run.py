@@ -369,8 +369,11 @@ def floor_seconds(count: int, work: Path, fork: bool = False) -> float:
     out = work / "floor_out"
     out.mkdir(parents=True, exist_ok=True)
     kernel = runner.ensure_kernel()
+    jobs = workers.default_jobs(len(notebooks))
     start = time.perf_counter()
-    runner._execute_all(notebooks, out, {}, kernel, workers.default_jobs(len(notebooks)), lambda _m: None)
+    # started as the runner starts them: one process forking the others where kernels are forked
+    pool = workers.start_workers(workers.child_environment(jobs), jobs)
+    runner._execute_all(notebooks, out, {}, kernel, jobs, lambda _m: None, workers=pool)
     return time.perf_counter() - start
 
 

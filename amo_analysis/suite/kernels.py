@@ -38,6 +38,9 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async
 from traitlets import DottedObjectName, Type
 
+# whether kernels are forked here (`workers` says it: the runner asks too, without jupyter_client)
+from amo_analysis.suite.workers import FORK_VARIABLE, can_fork  # noqa: F401
+
 #: imported once per worker, inherited by every kernel forked from it (what the notebooks import,
 #: with what their cells import through the package); imported before papermill. Not
 #: `statsmodels.api`: no notebook imports it (the package imports the statsmodels modules it uses),
@@ -58,14 +61,6 @@ WARM_PACKAGES = ("amo_analysis.analyses", "amo_analysis.report")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
-#: set to "0" to launch every kernel as a new Python instead (as before; the benchmark's floor does)
-FORK_VARIABLE = "AMO_ANALYSIS_FORK_KERNELS"
-
-
-def can_fork() -> bool:
-    """Whether kernels are forked here: on Linux, unless `FORK_VARIABLE` is "0" (macOS's system
-    libraries, Accelerate among them, are not safe to use in a forked child)."""
-    return hasattr(os, "fork") and sys.platform.startswith("linux") and os.environ.get(FORK_VARIABLE, "1") != "0"
 
 
 def prepare() -> None:

@@ -44,6 +44,7 @@ from amo_analysis.suite.workers import (
     _Worker,
     child_environment,
     default_jobs,
+    start_workers,
 )
 
 RESERVED_PARAMETERS = (
@@ -474,7 +475,7 @@ def run_suite(
         load_register(claims)  # every error of the file, one sentence each, before anything is written
     jobs = jobs or default_jobs(len(notebooks))
     # the workers start (and import papermill and nbconvert) while the source is validated
-    workers = [_Worker(child_environment(jobs), pages=True) for _ in range(jobs)]
+    workers = start_workers(child_environment(jobs), jobs, pages=True)
     try:
         # imported here, not at the top: pandas and pandera load while the workers (`workers`) start,
         # and importing the runner stays light

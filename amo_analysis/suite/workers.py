@@ -1,7 +1,8 @@
 """The worker processes that execute the suite's notebooks in parallel, and their protocol.
 
-`run_suite` (`runner`) starts `jobs` workers (`_Worker`, each a child process in its own session,
-`python -m amo_analysis.suite.workers --worker`); a worker imports papermill and the scientific stack
+`run_suite` (`runner`) starts `jobs` workers (`start_workers`; `_Worker`, each a process in its own
+session, the first `python -m amo_analysis.suite.workers --worker`, the others forked by it once its
+imports are done, where kernels are forked); a worker imports papermill and the scientific stack
 once (`_worker_main`) and executes the notebooks sent to it one after the other: a JSON line per
 notebook on its stdin ({nb, target, parameters, kernel, page}), a JSON reply per line on its stdout
 ({} or {"title": page title} when done, {"error": sentence} on a failure). `execute_one` runs one
@@ -70,6 +71,17 @@ def execute_one(nb: Path, target: Path, parameters: dict, kernel: str, kernel_ma
             time.sleep(0.2 * attempt)
 
 
+#: set to "0" to launch every kernel as a new Python, and every worker as a process of its own, instead
+#: (as before; the benchmark's launched floor does)
+FORK_VARIABLE = "AMO_ANALYSIS_FORK_KERNELS"
+
+
+def can_fork() -> bool:
+    """Whether kernels and workers are forked here: on Linux, unless `FORK_VARIABLE` is "0" (macOS's
+    system libraries, Accelerate among them, are not safe to use in a forked child)."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux") and os.environ.get(FORK_VARIABLE, "1") != "0"
+
+
 def default_jobs(n_notebooks: int) -> int:
     """Notebooks run at once: one per core, at most 4 (each has its own kernel)."""
     return max(1, min(os.cpu_count() or 1, 4, n_notebooks))
@@ -95,22 +107,51 @@ class _Worker:
     stdout), writing each one's HTML page when asked. Its own session lets an interrupt end it and
     its kernel at once; reusing it saves starting Python and importing papermill for every notebook
     (about 4 s of CPU each here). It imports papermill (and nbconvert, with `pages`) as soon as it
-    starts, while the runner validates the source."""
+    starts, while the runner validates the source.
 
-    def __init__(self, env: dict, pages: bool = False):
+    `siblings`: that many more workers, forked by this one as soon as its imports are done (each in
+    a session of its own, with its own pipes and log, `self.siblings`), instead of each importing the
+    stack again on the same cores (see `start_workers`)."""
+
+    def __init__(self, env: dict, pages: bool = False, siblings: int = 0):
         self.log = tempfile.TemporaryFile()
         self.kernels: set[int] = set()
         command = [sys.executable, "-m", "amo_analysis.suite.workers", "--worker"] + (["--pages"] if pages else [])
-        self.proc = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            start_new_session=True,
-            env=env,
-            text=True,
-            encoding="utf-8",
-        )
+        # each sibling's ends: (its tasks' read end, its replies' write end, its log) passed to this
+        # process, which forks it; (tasks' write end, replies' read end, log) kept here
+        passed, kept = [], []
+        for _ in range(siblings):
+            tasks_read, tasks_write = os.pipe()
+            replies_read, replies_write = os.pipe()
+            log = tempfile.TemporaryFile()
+            passed.append((tasks_read, replies_write, log.fileno()))
+            kept.append((tasks_write, replies_read, log))
+        if passed:
+            command += ["--siblings", ",".join(":".join(map(str, fds)) for fds in passed)]
+        try:
+            self.proc = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.log,
+                start_new_session=True,
+                env=env,
+                text=True,
+                encoding="utf-8",
+                pass_fds=[fd for fds in passed for fd in fds],
+            )
+        finally:
+            for tasks_read, replies_write, _log in passed:
+                os.close(tasks_read)
+                os.close(replies_write)
+        self.siblings = [_Worker._forked(_SiblingProcess(tasks, replies), log) for tasks, replies, log in kept]
+
+    @classmethod
+    def _forked(cls, proc: "_SiblingProcess", log) -> "_Worker":
+        """A worker forked by another one (`siblings`), reached through `proc`."""
+        worker = cls.__new__(cls)
+        worker.log, worker.kernels, worker.siblings, worker.proc = log, set(), [], proc
+        return worker
 
     def run(self, nb: Path, target: Path, parameters: dict, kernel: str, page: dict | None = None) -> str | None:
         """Execute `nb` into `target`, and write its HTML page next to it when `page` gives the
@@ -127,7 +168,8 @@ class _Worker:
             code = self.proc.wait()
             self.log.seek(0)
             tail = self.log.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-            raise NotebookFailed(f"notebook {nb.name} stopped (exit code {code}): {tail[0]}")
+            how = "" if code is None else f" (exit code {code})"  # a sibling's code goes to the worker that forked it
+            raise NotebookFailed(f"notebook {nb.name} stopped{how}: {tail[0]}")
         reply = json.loads(line)
         if reply.get("error"):
             raise NotebookFailed(reply["error"])
@@ -143,12 +185,17 @@ class _Worker:
         self.log.close()
 
     def kill(self) -> None:
-        """End the process and, at once, the kernels it started (each in a session of its own, which
-        the signal to the worker's group does not reach): no cell keeps writing into the run folder."""
-        self.kernels.update(_children(self.proc.pid))
-        for pid in [self.proc.pid, *self.kernels]:
+        """End the process and, at once, every process under it: the kernels it started and the
+        workers it forked, with theirs (each in a session of its own, which the signal to the
+        worker's group does not reach; all found before any is signalled, so that none is orphaned
+        unseen): no cell keeps writing into the run folder."""
+        pid = self.proc.pid
+        if pid is None:  # a sibling not forked yet: killing the worker that forks it ends it
+            return
+        self.kernels.update(_descendants(pid))
+        for target in [pid, *self.kernels]:
             try:
-                os.killpg(pid, signal.SIGKILL if pid in self.kernels else signal.SIGTERM)
+                os.killpg(target, signal.SIGKILL if target in self.kernels else signal.SIGTERM)
             except (ProcessLookupError, PermissionError, AttributeError, OSError):
                 pass
 
@@ -173,6 +220,105 @@ def _children(pid: int) -> set[int]:
         if fields and int(fields[1]) == pid:
             found.add(int(stat.parent.name))
     return found
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process under `pid`: its children, theirs, and so on (`_children`)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in _children(todo.pop()) - found:
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+class _SiblingProcess:
+    """What a `_Worker` uses of a `subprocess.Popen`, for a worker forked by another one: its task
+    and reply pipes, and its pid, which it sends as its first line once forked (None until then)."""
+
+    def __init__(self, tasks_fd: int, replies_fd: int):
+        self.stdin = os.fdopen(tasks_fd, "w", encoding="utf-8")
+        self.stdout = _Greeted(os.fdopen(replies_fd, "r", encoding="utf-8"), self)
+        self._pid: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        if self._pid is None:
+            self.stdout.greeting(wait=False)
+        return self._pid
+
+    def poll(self) -> int | None:
+        """0 once its reply pipe is closed (it ended), else None (its exit code is its parent's)."""
+        return 0 if self.stdout.ended(timeout=0) else None
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait until it has ended (its reply pipe closed, then its process gone: the pipe closes a
+        moment before); `subprocess.TimeoutExpired` after `timeout` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self.stdout.ended(timeout):
+            raise subprocess.TimeoutExpired("worker", timeout)
+        while self._pid is not None and _alive(self._pid):
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("worker", timeout)
+            time.sleep(0.005)
+
+
+class _Greeted:
+    """A sibling's reply stream whose first line, its pid, is read before any reply."""
+
+    def __init__(self, stream, proc: _SiblingProcess):
+        self.stream, self.proc, self._greeted = stream, proc, False
+
+    def greeting(self, wait: bool) -> None:
+        if self._greeted:
+            return
+        if not wait:
+            import select
+
+            if not select.select([self.stream], [], [], 0)[0]:
+                return
+        line = self.stream.readline()
+        self._greeted = True
+        if line:
+            self.proc._pid = int(json.loads(line)["pid"])
+
+    def readline(self) -> str:
+        self.greeting(wait=True)
+        return self.stream.readline()
+
+    def ended(self, timeout: float | None) -> bool:
+        """Whether the stream reaches its end within `timeout` seconds (None: however long it takes);
+        the lines still written on it (its greeting among them) are read on the way."""
+        import select
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.stream.closed:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([self.stream], [], [], left)[0]:
+                return False
+            line = self.stream.readline()
+            if not self._greeted:
+                self._greeted = True
+                if line:
+                    self.proc._pid = int(json.loads(line)["pid"])
+            if not line:
+                self.stream.close()
+        return True
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def start_workers(env: dict, jobs: int, pages: bool = False) -> list[_Worker]:
+    """`jobs` workers. Where kernels are forked (`can_fork`), one process imports papermill and the
+    stack and then forks the other `jobs` − 1, instead of `jobs` processes importing the same modules
+    at once on the same cores while the runner validates the source (2.5 s of CPU each here; measured
+    in benchmarks/RESULTS.md); elsewhere `jobs` processes of their own."""
+    if jobs <= 1 or not can_fork():
+        return [_Worker(env, pages=pages) for _ in range(jobs)]
+    first = _Worker(env, pages=pages, siblings=jobs - 1)
+    return [first, *first.siblings]
 
 
 def _alive(pid: int) -> bool:
@@ -229,9 +375,11 @@ def _execute_on_worker(
 KERNEL_GRACE_SECONDS = 3.0
 
 
-def _worker_main(pages: bool) -> NoReturn:
-    """Entry point of a worker process (`_Worker`): execute each notebook named on stdin (and write
-    its page when the task asks), reply on stdout."""
+def _worker_main(pages: bool, siblings: list[tuple[int, int, int]] = ()) -> NoReturn:
+    """Entry point of a worker process (`_Worker`): import the stack, fork the `siblings` (each
+    (tasks fd, replies fd, log fd)), then execute each notebook named on stdin (and write its page
+    when the task asks) and reply on stdout; a sibling does the same on its own pipes."""
+    tasks = sys.stdin
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything else printed goes to the log
     # jsonschema (under nbformat, under papermill) builds an RFC 3987 parser when it is imported if
@@ -243,7 +391,6 @@ def _worker_main(pages: bool) -> NoReturn:
 
     # the scientific stack imported once here (before papermill), each notebook's kernel a fork of
     # this process; all of it while the runner is still validating the source
-    kernels.PRIVATE_FDS.add(replies.fileno())
     kernels.prepare()
     manager = kernels.ForkingKernelManager if kernels.can_fork() else None
     import papermill  # noqa: F401
@@ -252,7 +399,9 @@ def _worker_main(pages: bool) -> NoReturn:
         from amo_analysis.report.html import _notebook_exporter
 
         _notebook_exporter()
-    for line in sys.stdin:
+    tasks, replies = _fork_siblings(siblings, tasks, replies)
+    kernels.PRIVATE_FDS.add(replies.fileno())
+    for line in tasks:
         task = json.loads(line)
         nb = Path(task["nb"])
         try:
@@ -275,7 +424,49 @@ def _worker_main(pages: bool) -> NoReturn:
     os._exit(0)
 
 
+def _fork_siblings(siblings, tasks, replies):
+    """Fork a worker for each (tasks fd, replies fd, log fd) of `siblings`, in a session of its own,
+    from this process, which has imported the stack and started no thread, kernel or socket yet:
+    returns the (tasks, replies) streams this process serves: its own, or in a sibling that
+    sibling's (it first writes its pid on its replies, `_SiblingProcess`). Each process keeps only
+    its own pipes open (the runner learns that a worker ended when its reply pipe closes)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    mine = None
+    for index, fds in enumerate(siblings):
+        if os.fork() == 0:
+            os.setsid()
+            mine = index
+            break
+    for index, fds in enumerate(siblings):
+        if index != mine:
+            for fd in fds:
+                os.close(fd)
+    if mine is None:
+        return tasks, replies
+    tasks_fd, replies_fd, log_fd = siblings[mine]
+    replies.close()  # the worker's own reply pipe
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)  # the worker's own task pipe
+    os.close(null)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    replies = os.fdopen(replies_fd, "w", encoding="utf-8")
+    replies.write(json.dumps({"pid": os.getpid()}) + "\n")
+    replies.flush()
+    return os.fdopen(tasks_fd, "r", encoding="utf-8"), replies
+
+
+def _sibling_fds(argv: list[str]) -> list[tuple[int, int, int]]:
+    """The `--siblings tasks:replies:log,…` file descriptors of a worker's command line."""
+    if "--siblings" not in argv:
+        return []
+    spec = argv[argv.index("--siblings") + 1]
+    return [tuple(int(fd) for fd in part.split(":")) for part in spec.split(",") if part]
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
-        _worker_main(pages="--pages" in sys.argv[2:])
+        _worker_main(pages="--pages" in sys.argv[2:], siblings=_sibling_fds(sys.argv[2:]))
     sys.exit(2)
