@@ -270,18 +270,17 @@ class _Greeted:
     def __init__(self, stream, proc: _SiblingProcess):
         self.stream, self.proc, self._greeted = stream, proc, False
 
-    def greeting(self, wait: bool) -> None:
-        if self._greeted:
-            return
-        if not wait:
-            import select
+    def _take(self, line: str) -> None:
+        """`line` just read from the stream: the greeting (its pid noted) if none was read yet."""
+        if not self._greeted:
+            self._greeted = True
+            if line:
+                self.proc._pid = int(json.loads(line)["pid"])
 
-            if not select.select([self.stream], [], [], 0)[0]:
-                return
-        line = self.stream.readline()
-        self._greeted = True
-        if line:
-            self.proc._pid = int(json.loads(line)["pid"])
+    def greeting(self, wait: bool) -> None:
+        """Read the greeting: at once if it has come (`wait` False), else when it comes."""
+        if not self._greeted and (wait or _readable(self.stream, 0)):
+            self._take(self.stream.readline())
 
     def readline(self) -> str:
         self.greeting(wait=True)
@@ -290,24 +289,25 @@ class _Greeted:
     def ended(self, timeout: float | None) -> bool:
         """Whether the stream reaches its end within `timeout` seconds (None: however long it takes);
         the lines still written on it (its greeting among them) are read on the way."""
-        import select
-
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self.stream.closed:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not select.select([self.stream], [], [], left)[0]:
+            if not _readable(self.stream, None if deadline is None else max(0.0, deadline - time.monotonic())):
                 return False
             line = self.stream.readline()
-            if not self._greeted:
-                self._greeted = True
-                if line:
-                    self.proc._pid = int(json.loads(line)["pid"])
+            self._take(line)  # the greeting, if it is that; any other line is dropped
             if not line:
                 self.stream.close()
         return True
 
     def close(self) -> None:
         self.stream.close()
+
+
+def _readable(stream, timeout: float | None) -> bool:
+    """Whether `stream` has something to read (its end included) within `timeout` seconds."""
+    import select
+
+    return bool(select.select([stream], [], [], timeout)[0])
 
 
 def start_workers(env: dict, jobs: int, pages: bool = False) -> list[_Worker]:
