@@ -61,8 +61,6 @@ WARM_PACKAGES = ("amo_analysis.analyses", "amo_analysis.report")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
-
-
 def prepare() -> None:
     """Import `WARM_MODULES` and every module of `WARM_PACKAGES` into this process (a worker), as a launched kernel would import them:
     with the inline backend named (ipykernel names it before any cell runs) but not loaded."""
