@@ -68,6 +68,18 @@ def is_excel_error(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in EXCEL_ERRORS
 
 
+def excel_error_values(s: pd.Series) -> list[str]:
+    """The distinct cells of `s` that are Excel error values (`is_excel_error`), sorted. In a text
+    column only the cells holding a "#" are read one by one (every error value has one): a column of
+    10⁶ distinct project codes is not read cell by cell."""
+    if is_text_column(s):
+        cells = pyarrow.array(s.array)
+        s = pd.Series(pc.filter(cells, _mask(pc.match_substring(cells, "#"))).to_pylist(), dtype=object)
+    elif s.dtype != object:
+        return []
+    return sorted(v for v in s.dropna().unique() if is_excel_error(v))
+
+
 def is_missing(value: object) -> bool:
     """True for None, pd.NA, pd.NaT and a NaN: a missing cell that is not text (`parse_bool_value`
     then reads text against `MISSING_MARKERS`)."""
@@ -508,13 +520,25 @@ def plain_numbers(s: pd.Series, decimal, thousands, whole: bool) -> tuple[np.nda
     return mask, values
 
 
+#: a cell of printable ASCII that starts and ends with a visible character: `str.strip` leaves it as
+#: it is, and `str.lower` is ASCII's lower case on it
+_PLAIN_ASCII = r"^[!-~](?:[ -~]*[!-~])?$"
+
+
 def text_cells(s: pd.Series) -> pd.Series:
-    """`to_text` over a text column: a cell longer than any missing marker, with no whitespace at
-    either end, is kept as it is (vectorised); the other cells are read per distinct value."""
+    """`to_text` over a text column, vectorised where it keeps a cell as it is: a cell longer than any
+    missing marker with no whitespace at either end, or a cell of printable ASCII with no space at
+    either end that is no missing marker in any case (project codes: a column of 10⁶ distinct codes
+    is not read cell by cell); the other cells are read per distinct value."""
     cells = pyarrow.array(s.array)
-    kept = _mask(
-        pc.and_(pc.greater(pc.utf8_length(cells), _MARKER_LENGTH), pc.equal(pc.utf8_trim_whitespace(cells), cells))
+    long_plain = pc.and_(
+        pc.greater(pc.utf8_length(cells), _MARKER_LENGTH), pc.equal(pc.utf8_trim_whitespace(cells), cells)
     )
+    short_plain = pc.and_(
+        pc.match_substring_regex(cells, _PLAIN_ASCII),
+        pc.invert(pc.is_in(pc.ascii_lower(cells), value_set=pyarrow.array(sorted(MISSING_MARKERS)))),
+    )
+    kept = _mask(pc.or_(long_plain, short_plain))
     codes, outcomes = by_value(s[~kept], to_text)
     slots = np.full(len(s), len(outcomes))  # kept cells point past the outcomes, at a null
     slots[~kept] = codes

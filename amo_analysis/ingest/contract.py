@@ -294,13 +294,6 @@ def _convert_date(s: pd.Series, col: columns.Column, ctx: _Ctx, order: str, date
     return pd.Series(pd.to_datetime(stamps).astype("datetime64[us]").to_numpy()[codes], index=s.index)
 
 
-def _excel_error_values(s: pd.Series) -> list[str]:
-    """The distinct cells of `s` that are Excel error values ("#N/A", "#DIV/0!"...)."""
-    if not (cells.is_text_column(s) or s.dtype == object):
-        return []
-    return sorted(v for v in s.dropna().unique() if cells.is_excel_error(v))
-
-
 def coerce_types(
     df: pd.DataFrame,
     *,
@@ -342,7 +335,7 @@ def coerce_types(
     error_examples: list[str] = []
     for name in df.columns:
         s = df[name]
-        errors = _excel_error_values(s)
+        errors = cells.excel_error_values(s)
         if errors:
             excel_errors[ctx.label(name)] = int(s.isin(errors).sum())
             error_examples.extend(e.strip() for e in errors if e.strip() not in error_examples)

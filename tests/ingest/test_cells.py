@@ -138,6 +138,69 @@ def test_column_readers_give_what_the_cell_readers_give():
     assert read[:2].tolist() == ["padded", "kept as it is"] and read[2:].isna().all()
 
 
+TRICKY_TEXTS = [
+    "P-000123",
+    "ERP",
+    "x",
+    "NA",
+    "n/A",
+    "N/a",
+    "NULL",
+    "None",
+    "nan",
+    "NaT",
+    "<NA>",
+    "-",
+    "–",
+    "—",
+    "",
+    " ",
+    "  ERP",
+    "ERP\t",
+    "\xa0ERP",
+    "ERP\xa0",
+    "#N/A",
+    "#n/a",
+    " #DIV/0! ",
+    "#Spill!",
+    "#getting_data",
+    "#GETTING_DATA",
+    "#ſpill!",
+    "#DİV/0!",
+    "Énergie",
+    "ſ",
+    "a b",
+    "12",
+    "12.0",
+    "ok!",
+    "~",
+    "code\x1c",
+    "un projet dont le nom est long",
+    "  un projet dont le nom est long  ",
+    None,
+]
+
+
+def test_text_cells_give_what_to_text_gives_on_every_kind_of_cell():
+    column = pd.Series(TRICKY_TEXTS * 3, dtype="string")
+    read = cells.text_cells(column)
+    expected = [cells.to_text(v) for v in column.astype(object).where(column.notna(), None)]
+    assert [None if pd.isna(v) else v for v in read.tolist()] == expected
+
+
+def test_excel_error_values_are_the_cells_is_excel_error_accepts():
+    column = pd.Series(TRICKY_TEXTS, dtype="string")
+    expected = sorted(v for v in column.dropna().unique() if cells.is_excel_error(v))
+    assert (
+        cells.excel_error_values(column)
+        == expected
+        == sorted([" #DIV/0! ", "#GETTING_DATA", "#N/A", "#Spill!", "#getting_data", "#n/a"])
+    )
+    mixed = pd.Series(["#REF!", 3, None, "ok"], dtype=object)
+    assert cells.excel_error_values(mixed) == ["#REF!"]
+    assert cells.excel_error_values(pd.Series([1.0, 2.0])) == []
+
+
 def test_numbers_if_all_read():
     assert cells.numbers_if_all_read(pd.Series(["1,5", "", "2"], dtype="string"), ",", None).tolist()[::2] == [1.5, 2.0]
     unchanged = pd.Series(["1,5", "x"], dtype="string")
