@@ -361,9 +361,9 @@ def floor_seconds(count: int, work: Path, fork: bool = False) -> float:
     with each kernel launched as a new Python (`fork` False: the floor of every run before kernels
     were forked, and of any runner that starts a kernel per notebook) or forked from a worker that
     has imported the stack (`fork` True: what is left of the floor now)."""
-    from amo_analysis.suite import kernels, runner, workers
+    from amo_analysis.suite import forking, runner, workers
 
-    os.environ[kernels.FORK_VARIABLE] = "1" if fork else "0"
+    os.environ[forking.FORK_VARIABLE] = "1" if fork else "0"
 
     notebooks = floor_notebooks(work / "floor_src", count)
     out = work / "floor_out"

@@ -38,8 +38,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async
 from traitlets import DottedObjectName, Type
 
-# whether kernels are forked here (`workers` says it: the runner asks too, without jupyter_client)
-from amo_analysis.suite.workers import FORK_VARIABLE, can_fork  # noqa: F401
+from amo_analysis.suite.forking import can_fork
 
 #: imported once per worker, inherited by every kernel forked from it (what the notebooks import,
 #: with what their cells import through the package); imported before papermill. Not

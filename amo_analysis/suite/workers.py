@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
+from amo_analysis.suite.forking import can_fork
+
 
 class NotebookFailed(Exception):
     """A notebook raised while executing: names the notebook, the cell and the error."""
@@ -69,17 +71,6 @@ def execute_one(nb: Path, target: Path, parameters: dict, kernel: str, kernel_ma
             if KERNEL_START_FAILURE not in str(exc) or attempt == KERNEL_START_ATTEMPTS:
                 raise
             time.sleep(0.2 * attempt)
-
-
-#: set to "0" to launch every kernel as a new Python, and every worker as a process of its own, instead
-#: (as before; the benchmark's launched floor does)
-FORK_VARIABLE = "AMO_ANALYSIS_FORK_KERNELS"
-
-
-def can_fork() -> bool:
-    """Whether kernels and workers are forked here: on Linux, unless `FORK_VARIABLE` is "0" (macOS's
-    system libraries, Accelerate among them, are not safe to use in a forked child)."""
-    return hasattr(os, "fork") and sys.platform.startswith("linux") and os.environ.get(FORK_VARIABLE, "1") != "0"
 
 
 def default_jobs(n_notebooks: int) -> int:
@@ -392,7 +383,7 @@ def _worker_main(pages: bool, siblings: list[tuple[int, int, int]] = ()) -> NoRe
     # the scientific stack imported once here (before papermill), each notebook's kernel a fork of
     # this process; all of it while the runner is still validating the source
     kernels.prepare()
-    manager = kernels.ForkingKernelManager if kernels.can_fork() else None
+    manager = kernels.ForkingKernelManager if can_fork() else None
     import papermill  # noqa: F401
 
     if pages:

@@ -149,13 +149,6 @@ def test_start_order_reads_each_notebooks_weight(tmp_path):
     assert notebook_weight(new) == 0.0
 
 
-def test_forking_can_be_switched_off(monkeypatch):
-    monkeypatch.setenv(kernels.FORK_VARIABLE, "0")
-    assert kernels.can_fork() is False
-    monkeypatch.setenv(kernels.FORK_VARIABLE, "1")
-    assert kernels.can_fork() is True
-
-
 def test_a_forked_kernel_is_ready_and_gone_sooner_and_loses_no_output(tmp_path):
     """Two of jupyter_client's waits are shortened for forked kernels: the IOPub flush once the kernel
     answers (`READY_FLUSH`, not 0.2 s) and the poll for its exit after the shutdown (`SHUTDOWN_POLL`,

@@ -13,10 +13,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from amo_analysis.suite import workers
+from amo_analysis.suite.forking import FORK_VARIABLE
 from amo_analysis.suite.runner import ensure_kernel
 from amo_analysis.suite.workers import (
-    FORK_VARIABLE,
     NotebookFailed,
     _alive,
     _children,
@@ -157,7 +156,6 @@ def test_a_worker_killed_before_it_forked_leaves_no_process():
 
 def test_without_forking_each_worker_is_a_process_of_its_own(monkeypatch):
     monkeypatch.setenv(FORK_VARIABLE, "0")
-    assert workers.can_fork() is False
     group = start_workers(child_environment(2), 2)
     try:
         assert len(group) == 2 and all(w.siblings == [] for w in group)
