@@ -507,8 +507,35 @@ def markdown(result: dict) -> str:
 CHANGES = [
     "## What changed since the previous results (#26)",
     "",
-    "- 2026-12-07 (third session): the bundled sample meets ≤ 10 s (9.8 s, median of 9.8, 10.4, 9.6; "
-    "12.6 s before). (1) Where kernels are forked, the first worker imports the stack and then forks "
+    "- 2026-12-07 (third session), the figures above: this machine ran slower at the end of the session "
+    "than at its start, the same code included. Three benchmarks of this session: sample suite 9.8 s "
+    "(runs 9.8, 10.4, 9.6; launched floor 13.3 s; the sum of the 100-project stages 7.29 s), then "
+    "12.0 s (11.0, 12.0, 12.1; floor 14.3 s; stages 8.19 s), then 10.9 s (10.7, 10.9, 14.1; floor 13.3 s; "
+    "stages 8.55 s). Alternating runs of the sample suite at the commit of the first benchmark (1dea8ee) "
+    "and at the last (901cf43), 4 each, just after the last benchmark: 13.2, 13.2, 14.1, 12.6 s against "
+    "13.2, 14.1, 14.0, 12.7 s, the same within the noise. So ≤ 10 s on the sample was met once and is "
+    "not met reliably: it holds only while the machine is as fast as at the first benchmark. 10⁶ projects "
+    "end to end: 87.9 s, 108 s, 100 s (3,510, 3,562, 3,475 MB tree RSS); reading and validating the 10⁶ "
+    "export (`map_validate`) 9.28 s → 5.61 s, 5.63 s after the change below (4).",
+    "- 2026-12-07 (third session): (4) Reading a large export: the cells of a text column are checked for "
+    'Excel\'s error values only where they hold a "#" (`cells.excel_error_values`), and short cells '
+    "of printable ASCII that are no missing marker are kept as they are, vectorised "
+    "(`cells.text_cells`): a column of 10⁶ distinct project codes was read one Python call per cell, "
+    "twice. `load_portfolio` at 10⁶ projects, profiled: 13.9 s → 7.6 s; the same frame to the bit, and "
+    "a test compares both readers with the one-cell readers on every kind of cell (markers in any "
+    "case, padded, non-ASCII, control characters). The bundled sample's results identical.",
+    "- 2026-12-07 (third session), measured then dropped: starting the organisations and claims "
+    "notebooks earlier on large portfolios (weights = seconds at 10⁵ + at 10⁶): two alternating tracked "
+    "10⁶ runs took 93.0 and 90.2 s and peaked at 3,846 and 3,814 MB, against 89.8 and 89.0 s and 3,501 "
+    "and 3,486 MB with the present order (which notebooks overlap decides the peak); warming "
+    "matplotlib's first figure in the worker (0.03–0.05 s per notebook); a copy of statsmodels' IRLS "
+    "quantile loop (the same numbers, 16 % faster: not worth owning the copy); statsmodels' "
+    "`pinv_extended` without its transposed product (the same numbers, no steady gain); forked kernels "
+    "without IPython's history or without debugpy (no difference in a trivial notebook's time, 12 runs "
+    "each); `Generator.permuted` for the permutations (the same stream, 1.04 s against 0.37 s); "
+    "scipy's bootstrap in batches (its draws change: not used).",
+    "- 2026-12-07 (third session): the bundled sample met ≤ 10 s in the first benchmark (9.8 s, median of "
+    "9.8, 10.4, 9.6; 12.6 s before). (1) Where kernels are forked, the first worker imports the stack and then forks "
     "the other workers (`workers.start_workers`), instead of each worker importing the same modules on "
     "the same 2 cores while the runner validates the source: both workers ready and a trivial notebook "
     "run 2.5–2.8 s → 2.3–2.5 s after the start, the runner's validation 1.1 → 0.6 s (4 alternating "
@@ -521,8 +548,8 @@ CHANGES = [
     "resamples and jackknife as stacked arrays instead of one Python call each: the same interval to "
     "the bit (tested against one call per resample), 0.6–1.2 → 0.5 s at 2,000 projects. Results on the "
     "bundled sample identical (258 records); the 2,000-project run's `results.json` identical too. "
-    "2,000 projects end to end 19.3 → 16.5 s; 10⁶ projects 87.9 s and 3,510 MB tree RSS (3,033 MB "
-    "PSS).",
+    "In that benchmark 2,000 projects end to end 19.3 → 16.5 s; 10⁶ projects 87.9 s and 3,510 MB tree "
+    "RSS (3,033 MB PSS).",
     "- Not met, and why (third session): at 2,000 projects notebook 02 alone runs ≈ 10 s in its "
     "kernel, so ≤ 12 s end to end cannot be met while it starts ≈ 2.3 s after the run: its raw "
     "difference draws 5 × 9,999 permutations and 5 × 9,999 bootstrap resamples of 2,000 projects "
@@ -530,7 +557,7 @@ CHANGES = [
     "streams: drawing them in other batches changes the bootstrap's draws), and notebook 08 "
     "re-runs the claims check and its leave-one-out refits (≈ 8 s). The stack's import (≈ 2.2 s "
     "before a worker can fork its first kernel) is spread over scipy, matplotlib, pandas, numpy and "
-    "the package itself, with no single module to drop. At 10⁶ projects `effects_ols` (21.0 s, "
+    "the package itself, with no single module to drop. At 10⁶ projects `effects_ols` (21.0 s in the first benchmark, 19.6 s in the last; "
     "0.71 s at 10⁵) grows with the design leaving the cache: one thread, profiled, statsmodels' "
     "`pinv_extended` multiplies n × p arrays through a transposed view (own time 0.015 → 1.73 s for "
     "10 × the rows), the Bell–McCaffrey df 0.057 → 2.44 s, the QR factorisations 0.20 → 3.45 s; "
