@@ -9,9 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from amo_analysis.suite.forking import FORK_VARIABLE
 from amo_analysis.suite.runner import ensure_kernel
@@ -26,21 +24,12 @@ from amo_analysis.suite.workers import (
     start_workers,
 )
 
-from tests.suite.test_kernels import PROBE
+from tests.suite.test_kernels import PROBE, _notebook
 
 forks = pytest.mark.skipif(
     not hasattr(os, "fork") or not sys.platform.startswith("linux") or not Path("/proc").is_dir(),
     reason="workers and kernels are forked on Linux only",
 )
-
-
-def _notebook(folder: Path, name: str, source: str, out: Path | None = None) -> Path:
-    cells = [] if out is None else [new_code_cell(f"OUT = {str(out)!r}")]
-    nb = new_notebook(cells=[*cells, new_code_cell(source)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path = folder / name
-    nbformat.write(nb, path)
-    return path
 
 
 def _session(pid: int) -> int:
