@@ -229,6 +229,12 @@ def _kernel_child(executable: str, arguments: list[str], env: dict, cwd: str | N
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.environ.clear()
         os.environ.update(env)
+        # ended when its worker is, as a kernel jupyter_client launches is (`JPY_PARENT_PID`, read by
+        # ipykernel's parent poller): given as an argument too, since `IPKernelApp` read the variable
+        # when the worker imported it, before this fork
+        parent = os.getppid()
+        os.environ["JPY_PARENT_PID"] = str(parent)
+        arguments = [*arguments, f"--IPKernelApp.parent_handle={parent}"]
         # as `ipykernel_launcher` does (IPython puts the working folder back when the shell starts)
         if sys.path and (sys.path[0] == "" or os.path.abspath(sys.path[0]) == os.getcwd()):
             del sys.path[0]

@@ -4,6 +4,7 @@ failure by name, and ends (with its kernels) when the run ends or is killed."""
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -131,6 +132,51 @@ def test_ending_the_workers_mid_notebook_ends_every_kernel_of_every_worker(tmp_p
     _end_workers(group)
     assert not thread.is_alive() and errors  # the notebook is reported stopped, not finished
     assert not any(_alive(pid) for pid in under | {first.proc.pid})
+
+
+@forks
+def test_a_kernel_ends_by_itself_when_its_worker_is_killed_outright(tmp_path):
+    """A worker killed with no chance to end its kernel (SIGKILL, the out-of-memory killer): its forked
+    kernel sees its parent gone and exits, as a kernel jupyter_client launches does; it does not run
+    on, orphaned, for as long as the machine runs."""
+    kernel = ensure_kernel()
+    group = start_workers(child_environment(1), 1)
+    worker = group[0]
+    started = tmp_path / "started"
+    slow = _notebook(tmp_path, "slow.ipynb", f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(120)")
+    errors: list = []
+
+    def run():
+        try:
+            worker.run(slow, tmp_path / "o.ipynb", {}, kernel)
+        except NotebookFailed as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    kernels: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), "the notebook never started"
+        kernels = _children(worker.proc.pid)
+        assert kernels
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30  # ipykernel's parent poller looks once a second
+        while any(_alive(pid) for pid in kernels) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in kernels)
+        thread.join(timeout=30)
+        assert errors  # the notebook is reported stopped
+    finally:
+        for pid in kernels:  # whatever the outcome, nothing left running
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        thread.join(timeout=30)
+        _end_workers(group)
 
 
 @forks
