@@ -38,6 +38,28 @@ def _session(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[3])
 
 
+def _slow_notebook_running(worker, tmp_path: Path, kernel: str) -> tuple[threading.Thread, list]:
+    """Start a notebook that sleeps 120 s on `worker`, in a thread, and return once its cell runs:
+    the thread and the list that receives the `NotebookFailed` its run ends with."""
+    started = tmp_path / "started"
+    slow = _notebook(tmp_path, "slow.ipynb", f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(120)")
+    errors: list = []
+
+    def run():
+        try:
+            worker.run(slow, tmp_path / "o.ipynb", {}, kernel)
+        except NotebookFailed as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the notebook never started"
+    return thread, errors
+
+
 @forks
 def test_the_first_worker_forks_the_others_which_run_from_the_same_state(tmp_path):
     kernel = ensure_kernel()
@@ -105,22 +127,7 @@ def test_ending_the_workers_mid_notebook_ends_every_kernel_of_every_worker(tmp_p
     kernel = ensure_kernel()
     group = start_workers(child_environment(2), 2)
     first, sibling = group
-    started = tmp_path / "started"
-    slow = _notebook(tmp_path, "slow.ipynb", f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(120)")
-    errors: list = []
-
-    def run():
-        try:
-            sibling.run(slow, tmp_path / "o.ipynb", {}, kernel)
-        except NotebookFailed as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not started.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert started.exists(), "the notebook never started"
+    thread, errors = _slow_notebook_running(sibling, tmp_path, kernel)
     under = _descendants(first.proc.pid)
     sibling_kernels = _children(sibling.proc.pid)
     assert sibling.proc.pid in under and sibling_kernels and sibling_kernels <= under
@@ -142,24 +149,9 @@ def test_a_kernel_ends_by_itself_when_its_worker_is_killed_outright(tmp_path):
     kernel = ensure_kernel()
     group = start_workers(child_environment(1), 1)
     worker = group[0]
-    started = tmp_path / "started"
-    slow = _notebook(tmp_path, "slow.ipynb", f"open({str(started)!r}, 'w').close()\nimport time\ntime.sleep(120)")
-    errors: list = []
-
-    def run():
-        try:
-            worker.run(slow, tmp_path / "o.ipynb", {}, kernel)
-        except NotebookFailed as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
+    thread, errors = _slow_notebook_running(worker, tmp_path, kernel)
     kernels: set[int] = set()
     try:
-        deadline = time.monotonic() + 120
-        while not started.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert started.exists(), "the notebook never started"
         kernels = _children(worker.proc.pid)
         assert kernels
         os.kill(worker.proc.pid, signal.SIGKILL)
