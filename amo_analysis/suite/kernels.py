@@ -11,7 +11,9 @@ memory starts as a copy of the worker's. So
 - a notebook's kernel still starts with nothing of any other notebook: it is a fresh process, forked
   from a worker that only imports (it never executes notebook code, never draws, never sets an
   option or a seed); its state is that of a kernel that has just imported the same modules;
-- the imports are paid once per worker, not once per notebook.
+- the imports are paid once per worker, not once per notebook;
+- like a launched kernel it watches its parent (ipykernel's parent poller, `JPY_PARENT_PID`) and
+  exits when its worker is gone, however the worker ended.
 
 Nothing that depends on a notebook's run happens at import time in the modules imported here. The
 matplotlib backend is *not* resolved here (no `matplotlib.get_backend()`, nor the package's
