@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -225,73 +226,63 @@ def _descendants(pid: int) -> set[int]:
 
 
 class _SiblingProcess:
-    """What a `_Worker` uses of a `subprocess.Popen`, for a worker forked by another one: its task
-    and reply pipes, and its pid, which it sends as its first line once forked (None until then)."""
+    """What a `_Worker` uses of a `subprocess.Popen` (`stdin`, `stdout.readline`, `pid`, `poll`,
+    `wait`), for a worker forked by another one: its task and reply pipes, and its pid, which it sends
+    as its first reply line once forked (None until that line is read)."""
 
     def __init__(self, tasks_fd: int, replies_fd: int):
         self.stdin = os.fdopen(tasks_fd, "w", encoding="utf-8")
-        self.stdout = _Greeted(os.fdopen(replies_fd, "r", encoding="utf-8"), self)
+        self._replies = os.fdopen(replies_fd, "r", encoding="utf-8")
+        self.stdout = self  # its replies, read past the greeting (`readline`)
         self._pid: int | None = None
+        self._greeted = False
+
+    def _greet(self, wait: bool) -> None:
+        """Read the greeting (its pid; none when the pipe ended first): when it comes, or only if it
+        has come (`wait` False)."""
+        if not self._greeted and (wait or _readable(self._replies, 0)):
+            self._greeted = True
+            line = self._replies.readline()
+            if line:
+                self._pid = int(json.loads(line)["pid"])
 
     @property
     def pid(self) -> int | None:
-        if self._pid is None:
-            self.stdout.greeting(wait=False)
+        self._greet(wait=False)
         return self._pid
+
+    def readline(self) -> str:
+        """Its next reply line ("" once it has ended)."""
+        self._greet(wait=True)
+        return self._replies.readline()
+
+    def _ended(self, timeout: float | None) -> bool:
+        """Whether its reply pipe reaches its end within `timeout` seconds (None: however long it
+        takes); what is still written on it is read on the way."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._replies.closed:
+            if not _readable(self._replies, None if deadline is None else max(0.0, deadline - time.monotonic())):
+                return False
+            if not self._greeted:
+                self._greet(wait=True)
+            elif not self._replies.readline():
+                self._replies.close()
+        return True
 
     def poll(self) -> int | None:
         """0 once its reply pipe is closed (it ended), else None (its exit code is its parent's)."""
-        return 0 if self.stdout.ended(timeout=0) else None
+        return 0 if self._ended(timeout=0) else None
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait until it has ended (its reply pipe closed, then its process gone: the pipe closes a
         moment before); `subprocess.TimeoutExpired` after `timeout` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        if not self.stdout.ended(timeout):
+        if not self._ended(timeout):
             raise subprocess.TimeoutExpired("worker", timeout)
         while self._pid is not None and _alive(self._pid):
             if deadline is not None and time.monotonic() > deadline:
                 raise subprocess.TimeoutExpired("worker", timeout)
             time.sleep(0.005)
-
-
-class _Greeted:
-    """A sibling's reply stream whose first line, its pid, is read before any reply."""
-
-    def __init__(self, stream, proc: _SiblingProcess):
-        self.stream, self.proc, self._greeted = stream, proc, False
-
-    def _take(self, line: str) -> None:
-        """`line` just read from the stream: the greeting (its pid noted) if none was read yet."""
-        if not self._greeted:
-            self._greeted = True
-            if line:
-                self.proc._pid = int(json.loads(line)["pid"])
-
-    def greeting(self, wait: bool) -> None:
-        """Read the greeting: at once if it has come (`wait` False), else when it comes."""
-        if not self._greeted and (wait or _readable(self.stream, 0)):
-            self._take(self.stream.readline())
-
-    def readline(self) -> str:
-        self.greeting(wait=True)
-        return self.stream.readline()
-
-    def ended(self, timeout: float | None) -> bool:
-        """Whether the stream reaches its end within `timeout` seconds (None: however long it takes);
-        the lines still written on it (its greeting among them) are read on the way."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.stream.closed:
-            if not _readable(self.stream, None if deadline is None else max(0.0, deadline - time.monotonic())):
-                return False
-            line = self.stream.readline()
-            self._take(line)  # the greeting, if it is that; any other line is dropped
-            if not line:
-                self.stream.close()
-        return True
-
-    def close(self) -> None:
-        self.stream.close()
 
 
 def _readable(stream, timeout: float | None) -> bool:
@@ -366,7 +357,7 @@ def _execute_on_worker(
 KERNEL_GRACE_SECONDS = 3.0
 
 
-def _worker_main(pages: bool, siblings: list[tuple[int, int, int]] = ()) -> NoReturn:
+def _worker_main(pages: bool, siblings: Sequence[tuple[int, int, int]] = ()) -> NoReturn:
     """Entry point of a worker process (`_Worker`): import the stack, fork the `siblings` (each
     (tasks fd, replies fd, log fd)), then execute each notebook named on stdin (and write its page
     when the task asks) and reply on stdout; a sibling does the same on its own pipes."""
@@ -424,7 +415,7 @@ def _fork_siblings(siblings, tasks, replies):
     sys.stdout.flush()
     sys.stderr.flush()
     mine = None
-    for index, fds in enumerate(siblings):
+    for index in range(len(siblings)):
         if os.fork() == 0:
             os.setsid()
             mine = index
