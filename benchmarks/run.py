@@ -208,7 +208,7 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
     from amo_analysis.analyses import balance as balance_mod, overview as overview_mod
     from amo_analysis.analyses import forecast
     from amo_analysis.analyses import framing, pitfalls
-    from amo_analysis.report import plots
+    from amo_analysis.report import plots, show_overview
     from amo_analysis.ingest import portfolio
     from amo_analysis.analyses import roi, roi_example
     from amo_analysis.analyses import article
@@ -235,9 +235,9 @@ def stage_times(csv: Path, work: Path, seed: int = 0) -> dict:
 
     def overview():
         d = with_model_columns(data)
-        overview_mod.portfolio_summary(port)
-        overview_mod.data_quality_table(port)
-        overview_mod.missing_values_table(port)
+        show_overview.portfolio_summary(port)
+        show_overview.data_quality_table(port)
+        show_overview.missing_values_table(port)
         overview_mod.tail_table(d)
         classes = overview_mod.outcome_class_table(d)
         balance = balance_mod.covariate_balance(d)

@@ -262,7 +262,7 @@ def _compute(cache: _Cache, claim: claims_mod.RegisteredClaim, reading: claims_m
             row["note"] = "No estimate on this reading."
             return
         r = match.iloc[0]
-        loo = stability.stability_message(r)  # a verdict resting on one project or organisation
+        loo = claims_mod.stability_message(r)  # a verdict resting on one project or organisation
         _fill(
             row,
             r["estimate"],

@@ -42,10 +42,11 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from amo_analysis.analyses import framing, pitfalls
-from amo_analysis.analyses.stability import MAX_DECISIVE, ONE_ORGANISATION, ONE_PROJECT, _empty, stability_message
+from amo_analysis.analyses.stability import MAX_DECISIVE, _empty
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.i18n import Message
 from amo_analysis.stats import claims as claims_mod
+from amo_analysis.stats.claims import ONE_ORGANISATION, ONE_PROJECT, stability_message
 
 __all__ = [
     "NOT_ASSESSED",
@@ -73,7 +74,7 @@ def not_assessed_note(analysis: str) -> Message:
 
 def stability_note(row: dict, analysis: str) -> Message | None:
     """What the note adds: why the leave-one-out is not assessed, or the sentence of a verdict resting
-    on one project or organisation (`stability.stability_message`); None when stable."""
+    on one project or organisation (`stats.claims.stability_message`); None when stable."""
     if row["stability"] == NOT_ASSESSED:
         return not_assessed_note(analysis)
     return stability_message(row)

@@ -2,8 +2,8 @@
 
 Fractions throughout (0.27 = 27 % over budget). Every quantile comes with a distribution-free
 confidence interval (order statistics, `scipy.stats.quantile_test`), every share with a Wilson
-interval (`statsmodels.stats.proportion.proportion_confint`). The records and the fixed-width text
-of notebook 01 are in `report.show_overview`.
+interval (`statsmodels.stats.proportion.proportion_confint`). The tables, sentences, records and
+fixed-width text of notebook 01 are in `report.show_overview`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from scipy import stats
 
 from amo_analysis.ingest.columns import OUTCOME_CLASSES
 from amo_analysis.defaults import DEFAULTS
-from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
+from amo_analysis.i18n import Message, localise, translate
 from amo_analysis.ingest.metrics import CENSORING_BOUNDS, censored_outcome
 from amo_analysis.ingest.portfolio import Portfolio
 from amo_analysis.stats.intervals import quantile_ci, share_ci
@@ -38,51 +38,6 @@ def group_labels(data: pd.DataFrame, practice: str, lang: str = "en") -> pd.Seri
     known = data["amo"].notna().to_numpy()
     labels = data["amo"].astype(object).where(known, "all").map(names)
     return labels
-
-
-def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
-    """What the portfolio holds: projects, finished projects, practice share, period, unit."""
-    d = portfolio.data
-    practice = portfolio.practice_name
-    rows = [
-        (translate("source", lang), portfolio.source_name),
-        (translate("projects_in_file", lang), len(d)),
-        (translate("projects_finished", lang), int(d["cost_actual"].notna().sum())),
-        (translate("projects_with", lang, practice=practice), int(d["amo"].sum()))
-        if portfolio.has_practice
-        else (translate("practice_column", lang), translate("no_practice_column", lang)),
-    ]
-    period = portfolio.period()
-    if period:
-        rows.append((translate("period", lang), f"{period[0]} – {period[1]}"))
-    rows.append((translate("cost_unit", lang), portfolio.cost_unit))
-    rows.append((translate("checksum", lang), portfolio.checksum[:19]))
-    return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
-
-
-def data_quality_table(
-    portfolio: Portfolio, lang: str = "en", exact_plan: pd.DataFrame | None = None, heaping: dict | None = None
-) -> pd.DataFrame:
-    """Detection, exclusions, personal data dropped and notes, one line each; first, when
-    `exact_plan` (`exact_plan_table`) flags plans that look re-baselined, a warning per outcome, and
-    when `heaping` (`drift_heaping`) flags drifts heaped at round percentages, a warning."""
-    rows = []
-    if exact_plan is not None:
-        rows += [(translate("rebaselined_plans", lang), text) for text in exact_plan_sentences(exact_plan, lang)]
-    if heaping is not None:
-        rows += [(translate("rebaselined_plans", lang), text) for text in heaping_sentences(heaping, lang)]
-    rows += [(translate("detection", lang), localise(line, lang)) for line in portfolio.detection]
-    rows.append((translate("rows_excluded", lang), len(portfolio.excluded_rows)))
-    for problem in portfolio.problems:
-        sentence = problem.get("sentence_translatable", problem["sentence"])
-        rows.append(("", localise(Message.from_json(sentence), lang)))
-    dropped = ", ".join(
-        f"{p['column']} ({localise(Message.from_json(p.get('reason_translatable', p['reason'])), lang)})"
-        for p in portfolio.personal_columns
-    )
-    rows.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
-    rows.extend((translate("notes", lang), localise(note, lang)) for note in portfolio.notes)
-    return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
 
 
 #: the plan and the outcome compared by `exact_plan_table`: (record name, planned, actual)
@@ -163,58 +118,6 @@ def drift_heaping(data: pd.DataFrame, alpha: float = DEFAULTS.alpha) -> dict:
         "p_value": p_value,
         "flagged": whipple > WHIPPLE_FLAG and p_value < alpha,
     }
-
-
-def heaping_sentences(heaping: dict, lang: str = "en") -> list[str]:
-    """One sentence when `drift_heaping` flags heaping, else none."""
-    if not heaping.get("flagged"):
-        return []
-    return [
-        translate(
-            "drift_heaping_flag",
-            lang,
-            share=format_percent(heaping["count"] / heaping["n"], lang),
-            count=format_number(heaping["count"], lang),
-            n=format_number(heaping["n"], lang),
-            whipple=format_number(heaping["value"], lang, 2),
-        )
-    ]
-
-
-def exact_plan_sentences(table: pd.DataFrame, lang: str = "en") -> list[str]:
-    """One sentence per flagged row of `exact_plan_table` saying what the share means and what it does
-    to every drift figure (empty when nothing is flagged)."""
-    out = []
-    for row in table[table["flagged"]].itertuples(index=False):
-        out.append(
-            translate(
-                f"exact_plan_flag_{row.name}",
-                lang,
-                share=format_percent(row.share, lang),
-                low=format_percent(row.ci_low, lang),
-                high=format_percent(row.ci_high, lang),
-                count=format_number(row.count, lang),
-                n=format_number(row.n, lang),
-                threshold=format_percent(row.threshold, lang),
-            )
-        )
-    return out
-
-
-def column_mapping_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
-    """How each header of the user's file was read: canonical name, or kept as an extra column."""
-    rows = [(src, canon) for src, canon in portfolio.recognised.items()]
-    rows += [(src, "—") for src in portfolio.unrecognised]
-    return pd.DataFrame(rows, columns=[translate("source", lang), translate("column", lang)])
-
-
-def missing_values_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
-    """Missing values per canonical column that has any, with the share of projects."""
-    n = max(len(portfolio.data), 1)
-    rows = [(col, cnt, cnt / n) for col, cnt in portfolio.missing.items() if cnt]
-    return pd.DataFrame(
-        rows, columns=[translate("column", lang), translate("missing_values", lang), translate("share", lang)]
-    )
 
 
 def censored_quantile_rows(values, observed, quantiles=TAIL_QUANTILES, conf_level: float = 0.95) -> list[dict]:

@@ -40,8 +40,8 @@ from amo_analysis.analyses import practice_effects as effects
 from amo_analysis.analyses.organisations import OTHERS, organisation_groups
 from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
-from amo_analysis.i18n import Message
 from amo_analysis.stats import claims as claims_mod
+from amo_analysis.stats.claims import ONE_ORGANISATION, ONE_PROJECT, STABLE
 from amo_analysis.stats import effects as estimators
 from amo_analysis.stats import influence
 
@@ -55,7 +55,6 @@ __all__ = [
     "MAX_DECISIVE",
 ]
 
-STABLE, ONE_PROJECT, ONE_ORGANISATION = "stable", "rests on one project", "rests on one organisation"
 STABILITY_COLUMNS = [
     "stability",
     "decisive",
@@ -333,21 +332,6 @@ def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> 
     if units:
         out.update(organisation_fields(units, verdicts, public))
     return out
-
-
-def stability_message(row) -> Message | None:
-    """What leaving one unit out does to a row's verdict, as a `Message` (translated where shown; the
-    same words as `report.show_stability.stability_sentence`); None when stable or not tested."""
-    kind, verdict = row.get("stability"), Message(str(row.get("decisive_verdict") or claims_mod.INCONCLUSIVE))
-    if kind not in (ONE_PROJECT, ONE_ORGANISATION):
-        return None
-    decisive = [str(u) for u in row.get("decisive") or []]
-    if not decisive:
-        return Message("loo_hidden", verdict=verdict)
-    unit = Message(f"loo_unit_{row.get('decisive_kind') or 'project'}", unit=decisive[0])
-    if len(decisive) == 1:
-        return Message("loo_one", unit=unit, verdict=verdict)
-    return Message("loo_more", unit=unit, verdict=verdict, others=", ".join(decisive[1:]))
 
 
 def public_organisations(portfolio) -> set:

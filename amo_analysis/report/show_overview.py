@@ -1,18 +1,35 @@
-"""How notebook 01 and the summary page show what `analyses.overview` computes: the records of the
+"""How notebook 01 and the summary page show what `analyses.overview` computes: the tables of what the
+portfolio holds and how it was read (`portfolio_summary`, `data_quality_table`, `missing_values_table`,
+`column_mapping_table`, headers and labels in the report's language), the records of the
 data-quality checks (`exact_plan_records`: `quality.exact_plan.cost` / `.duration`, shares as
 fractions; `drift_heaping_records`: `quality.drift_heaping.cost`, Whipple's index as a ratio), their
 sentences on the summary page (`exact_plan_warnings`), and the tail and balance tables as fixed-width
 text (`tail_text`, `balance_text`: fractions and standardised differences, 3 decimals).
+
+The summary page imports this module in the runner, which has not imported scipy or statsmodels:
+nothing here computes (the checks are `analyses.overview`'s).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from amo_analysis.analyses.overview import exact_plan_sentences, heaping_sentences
-from amo_analysis.i18n import translate
+from amo_analysis.i18n import Message, format_number, format_percent, localise, translate
+from amo_analysis.ingest.portfolio import Portfolio
 
-__all__ = ["exact_plan_records", "drift_heaping_records", "exact_plan_warnings", "tail_text", "balance_text"]
+__all__ = [
+    "portfolio_summary",
+    "data_quality_table",
+    "missing_values_table",
+    "column_mapping_table",
+    "exact_plan_sentences",
+    "heaping_sentences",
+    "exact_plan_records",
+    "drift_heaping_records",
+    "exact_plan_warnings",
+    "tail_text",
+    "balance_text",
+]
 
 
 def drift_heaping_records(heaping: dict, lang: str = "en") -> list[dict]:
@@ -91,3 +108,100 @@ def balance_text(balance: pd.DataFrame) -> str:
     if balance.empty and balance.attrs.get("why"):
         return balance.attrs["why"]
     return balance.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def portfolio_summary(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
+    """What the portfolio holds: projects, finished projects, practice share, period, unit."""
+    d = portfolio.data
+    practice = portfolio.practice_name
+    rows = [
+        (translate("source", lang), portfolio.source_name),
+        (translate("projects_in_file", lang), len(d)),
+        (translate("projects_finished", lang), int(d["cost_actual"].notna().sum())),
+        (translate("projects_with", lang, practice=practice), int(d["amo"].sum()))
+        if portfolio.has_practice
+        else (translate("practice_column", lang), translate("no_practice_column", lang)),
+    ]
+    period = portfolio.period()
+    if period:
+        rows.append((translate("period", lang), f"{period[0]} – {period[1]}"))
+    rows.append((translate("cost_unit", lang), portfolio.cost_unit))
+    rows.append((translate("checksum", lang), portfolio.checksum[:19]))
+    return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
+
+
+def data_quality_table(
+    portfolio: Portfolio, lang: str = "en", exact_plan: pd.DataFrame | None = None, heaping: dict | None = None
+) -> pd.DataFrame:
+    """Detection, exclusions, personal data dropped and notes, one line each; first, when
+    `exact_plan` (`exact_plan_table`) flags plans that look re-baselined, a warning per outcome, and
+    when `heaping` (`drift_heaping`) flags drifts heaped at round percentages, a warning."""
+    rows = []
+    if exact_plan is not None:
+        rows += [(translate("rebaselined_plans", lang), text) for text in exact_plan_sentences(exact_plan, lang)]
+    if heaping is not None:
+        rows += [(translate("rebaselined_plans", lang), text) for text in heaping_sentences(heaping, lang)]
+    rows += [(translate("detection", lang), localise(line, lang)) for line in portfolio.detection]
+    rows.append((translate("rows_excluded", lang), len(portfolio.excluded_rows)))
+    for problem in portfolio.problems:
+        sentence = problem.get("sentence_translatable", problem["sentence"])
+        rows.append(("", localise(Message.from_json(sentence), lang)))
+    dropped = ", ".join(
+        f"{p['column']} ({localise(Message.from_json(p.get('reason_translatable', p['reason'])), lang)})"
+        for p in portfolio.personal_columns
+    )
+    rows.append((translate("personal_dropped", lang), dropped or translate("none", lang)))
+    rows.extend((translate("notes", lang), localise(note, lang)) for note in portfolio.notes)
+    return pd.DataFrame(rows, columns=[translate("item", lang), translate("value", lang)])
+
+
+def heaping_sentences(heaping: dict, lang: str = "en") -> list[str]:
+    """One sentence when `drift_heaping` flags heaping, else none."""
+    if not heaping.get("flagged"):
+        return []
+    return [
+        translate(
+            "drift_heaping_flag",
+            lang,
+            share=format_percent(heaping["count"] / heaping["n"], lang),
+            count=format_number(heaping["count"], lang),
+            n=format_number(heaping["n"], lang),
+            whipple=format_number(heaping["value"], lang, 2),
+        )
+    ]
+
+
+def exact_plan_sentences(table: pd.DataFrame, lang: str = "en") -> list[str]:
+    """One sentence per flagged row of `exact_plan_table` saying what the share means and what it does
+    to every drift figure (empty when nothing is flagged)."""
+    out = []
+    for row in table[table["flagged"]].itertuples(index=False):
+        out.append(
+            translate(
+                f"exact_plan_flag_{row.name}",
+                lang,
+                share=format_percent(row.share, lang),
+                low=format_percent(row.ci_low, lang),
+                high=format_percent(row.ci_high, lang),
+                count=format_number(row.count, lang),
+                n=format_number(row.n, lang),
+                threshold=format_percent(row.threshold, lang),
+            )
+        )
+    return out
+
+
+def column_mapping_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
+    """How each header of the user's file was read: canonical name, or kept as an extra column."""
+    rows = [(src, canon) for src, canon in portfolio.recognised.items()]
+    rows += [(src, "—") for src in portfolio.unrecognised]
+    return pd.DataFrame(rows, columns=[translate("source", lang), translate("column", lang)])
+
+
+def missing_values_table(portfolio: Portfolio, lang: str = "en") -> pd.DataFrame:
+    """Missing values per canonical column that has any, with the share of projects."""
+    n = max(len(portfolio.data), 1)
+    rows = [(col, cnt, cnt / n) for col, cnt in portfolio.missing.items() if cnt]
+    return pd.DataFrame(
+        rows, columns=[translate("column", lang), translate("missing_values", lang), translate("share", lang)]
+    )

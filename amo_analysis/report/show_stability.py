@@ -11,6 +11,7 @@ import math
 import pandas as pd
 
 from amo_analysis.findings import number_or_none
+from amo_analysis.stats.claims import stability_message
 from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, format_percent, format_points, localise, translate
 
 __all__ = ["stability_sentence", "stability_markdown", "claims_stability_text", "claim_text", "stability_record_fields"]
@@ -40,8 +41,6 @@ def stability_sentence(rec, lang: str = "en", format_value=None, stable_too: boo
             low=_value(low, unit, lang, format_value),
             high=_value(high, unit, lang, format_value),
         )
-    from amo_analysis.analyses.stability import stability_message  # the summary page loads no analyses
-
     return localise(stability_message(rec) or "", lang)
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from statistics import NormalDist
 
 from amo_analysis.errors import InputError, read_toml_file
+from amo_analysis.i18n import Message
 from amo_analysis.results_display import ResultDisplay, short
 
 SUPPORTED, INCONCLUSIVE = "supported", "inconclusive"
@@ -38,6 +39,24 @@ SMALLER, LARGER, OPPOSITE = "smaller than claimed", "larger than claimed", "oppo
 VERDICTS = (SUPPORTED, SMALLER, LARGER, OPPOSITE, INCONCLUSIVE)
 #: for an assumption rather than a claimed effect (see `consistency`)
 CONTRADICTED = "contradicted"
+#: what leaving one project (or one organisation) out does to a verdict (`analyses.stability`,
+#: `analyses.article_stability`): nothing, or it changes the verdict
+STABLE, ONE_PROJECT, ONE_ORGANISATION = "stable", "rests on one project", "rests on one organisation"
+
+
+def stability_message(row) -> Message | None:
+    """What leaving one unit out does to a row's verdict, as a `Message` (translated where shown; the
+    same words as `report.show_stability.stability_sentence`); None when stable or not tested."""
+    kind, verdict = row.get("stability"), Message(str(row.get("decisive_verdict") or INCONCLUSIVE))
+    if kind not in (ONE_PROJECT, ONE_ORGANISATION):
+        return None
+    decisive = [str(u) for u in row.get("decisive") or []]
+    if not decisive:
+        return Message("loo_hidden", verdict=verdict)
+    unit = Message(f"loo_unit_{row.get('decisive_kind') or 'project'}", unit=decisive[0])
+    if len(decisive) == 1:
+        return Message("loo_one", unit=unit, verdict=verdict)
+    return Message("loo_more", unit=unit, verdict=verdict, others=", ".join(decisive[1:]))
 
 
 @dataclass(frozen=True, repr=False)

@@ -313,13 +313,13 @@ def _release_memory() -> None:
 
 
 #: what writing the summary page imports (`build_index` and the sentences of its key figures, the
-#: comparison with the previous run, the runs index): scipy.stats among them, 0.8 s of CPU
+#: comparison with the previous run, the runs index): words only, no scipy, statsmodels or matplotlib
+#: (tests/report/test_show_overview.py), since the kernels need every core while these load
 SUMMARY_MODULES = (
     "amo_analysis.report.html",
     "amo_analysis.report.show_overview",
     "amo_analysis.report.running",
     "amo_analysis.report.summary_claims",
-    "amo_analysis.analyses.stability",
     "amo_analysis.suite.diff",
     "amo_analysis.report.runs_index",
 )

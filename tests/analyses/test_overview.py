@@ -54,10 +54,7 @@ def test_exact_plan_shares_flag_re_baselined_plans_only_when_clearly_high():
     cost = table.loc["cost"]
     assert (cost["count"], cost["n"], cost["share"]) == (60, 100, 0.6) and bool(cost["flagged"])
     assert cost["ci_low"] == pytest.approx(0.5020, abs=1e-3)  # Wilson, 60 of 100
-    sentences = overview.exact_plan_sentences(table.reset_index(), "en")
-    assert len(sentences) == 2 and "60% of the finished projects (60 of 100" in sentences[0]
-    assert "read it as a lower bound" in sentences[0]
-    assert "sous-estimé" in overview.exact_plan_sentences(table.reset_index(), "fr")[1]
+    assert bool(table.loc["duration", "flagged"])  # sentences: tests/report/test_show_overview.py
     # 15 of 100 exactly on plan: plausible, not flagged; 25 of 100: above 20 % but not clearly (interval)
     assert not overview.exact_plan_table(_plans(15, 85))["flagged"].any()
     assert not overview.exact_plan_table(_plans(25, 75)).set_index("name").at["cost", "flagged"]
@@ -84,7 +81,6 @@ def test_heaping_of_drift_at_round_percentages_is_measured_by_whipples_index():
     count = int(np.isin(np.round(heaped["budget_drift"] * 100), np.arange(5, 100, 5)).sum())
     assert result["count"] == count and result["value"] == pytest.approx(count / (260 / 5))
     assert result["flagged"] and result["p_value"] < 1e-6
-    assert "Whipple's index" in overview.heaping_sentences(result, "en")[0]
     # drifts measured to the cent are not whole percentages: nothing to assess
     measured = pd.DataFrame({"budget_drift": rng.normal(0.1, 0.2, 300)})
     assert overview.drift_heaping(measured)["value"] is None

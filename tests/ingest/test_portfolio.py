@@ -230,7 +230,7 @@ def test_input_file_is_never_modified(tmp_path):
 
 
 def test_what_the_loader_says_reaches_a_french_report_in_french(tmp_path):
-    from amo_analysis.analyses.overview import data_quality_table
+    from amo_analysis.report.show_overview import data_quality_table
     from amo_analysis.i18n import localise
 
     frame = portfolio_frame(12)

@@ -23,6 +23,28 @@ def exact_plan():
     return overview.exact_plan_table(data)
 
 
+def test_plans_that_look_re_baselined_and_heaped_drifts_are_said_in_both_languages():
+    budget = [100.0 + i for i in range(100)]
+    both = overview.exact_plan_table(
+        pd.DataFrame(
+            {
+                "budget_planned": budget,
+                "cost_actual": [b if i < 60 else b * 1.13 for i, b in enumerate(budget)],
+                "duration_planned_days": [100.0] * 100,
+                "duration_actual_days": [100.0] * 60 + [101.0] * 40,
+            }
+        )
+    )
+    sentences = show_overview.exact_plan_sentences(both, "en")
+    assert len(sentences) == 2 and "60% of the finished projects (60 of 100" in sentences[0]
+    assert "read it as a lower bound" in sentences[0]
+    assert "sous-estimé" in show_overview.exact_plan_sentences(both, "fr")[1]
+    assert show_overview.exact_plan_sentences(both.assign(flagged=False), "en") == []
+    heaping = {"value": 3.2, "n": 50, "count": 32, "p_value": 1e-9, "flagged": True}
+    assert "Whipple's index" in show_overview.heaping_sentences(heaping, "en")[0]
+    assert show_overview.heaping_sentences(dict(heaping, flagged=False), "en") == []
+
+
 def test_exact_plan_records_and_the_warnings_read_back_from_them(exact_plan):
     records = {r["name"]: r for r in show_overview.exact_plan_records(exact_plan, "en")}
     cost, duration = records["quality.exact_plan.cost"], records["quality.exact_plan.duration"]
@@ -31,7 +53,9 @@ def test_exact_plan_records_and_the_warnings_read_back_from_them(exact_plan):
     heaping = {"value": 3.2, "n": 50, "count": 32, "p_value": 1e-9, "flagged": True}
     kept = show_overview.exact_plan_records(exact_plan, "fr") + show_overview.drift_heaping_records(heaping, "fr")
     warnings = show_overview.exact_plan_warnings(kept, "fr")
-    assert warnings == overview.exact_plan_sentences(exact_plan, "fr") + overview.heaping_sentences(heaping, "fr")
+    assert warnings == show_overview.exact_plan_sentences(exact_plan, "fr") + show_overview.heaping_sentences(
+        heaping, "fr"
+    )
     assert len(warnings) == 2
 
 

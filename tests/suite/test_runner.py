@@ -417,3 +417,21 @@ except KeyboardInterrupt:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_writing_the_summary_page_imports_neither_scipy_nor_statsmodels():
+    """The runner imports the summary page's modules while the notebooks run, on the cores their
+    kernels use, then writes the page after the last one: importing scipy and statsmodels there
+    (through `analyses.overview` and `analyses.stability`) cost 1.0 s of CPU, and 0.9 s after the
+    last notebook when a claim's verdict rested on one project."""
+    code = (
+        "import importlib, sys\n"
+        "from amo_analysis.suite import runner\n"
+        "for name in runner.SUMMARY_MODULES: importlib.import_module(name)\n"
+        "from amo_analysis.report.show_stability import stability_sentence\n"
+        "record = {'stability': 'rests on one project', 'decisive': ['P-7'], 'decisive_verdict': 'supported'}\n"
+        "assert 'P-7' in stability_sentence(record, 'en')\n"
+        "print(sorted(m for m in ('scipy', 'statsmodels', 'matplotlib') if m in sys.modules))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
