@@ -967,3 +967,43 @@ def test_kept_ols_fits_of_outcomes_on_the_same_rows_share_one_design_array():
     assert np.array_equal(shared.exog, before) and third.model.model.exog is not first.model.model.exog
     again = estimate_effect(data, "y2", "t", ["x1", "x2"], method="ols")
     assert np.array_equal(second.model.params, again.model.params) and second.to_dict() == again.to_dict()
+
+
+def test_covariate_design_is_pandas_dummies_of_the_text_as_a_category():
+    """`prepare._expand_covariates` builds the dummies itself (faster per estimate); they are those
+    of `pd.get_dummies` of the covariate's text as a category, column for column: levels in sorted
+    order (upper case before lower, digits first), the first dropped or not, a missing value in no
+    level, a constant column dropped and noted."""
+    from amo_analysis.i18n import Message, localise
+    from amo_analysis.stats.effects.prepare import _expand_covariates
+
+    frame = pd.DataFrame(
+        {
+            "size": [1.5, 2.0, 3.5, 4.0, 5.0, 6.5],
+            "kind": pd.array(["b", "a", None, "b", "Zeta", "é"], dtype="str"),
+            "mixed": pd.Series(["x", 3, None, np.nan, "x", "Y"], dtype=object),
+            "category": pd.Categorical(["p", "q", "p", None, "q", "p"]),
+            "flag": [True, False, True, True, False, True],
+            "same": ["one"] * 6,
+        },
+        index=[10, 11, 12, 13, 14, 15],
+    )
+    covariates = ["size", "kind", "mixed", "category", "flag", "same"]
+    for drop_first in (True, False):
+        notes: list = []
+        design = _expand_covariates(frame, covariates, drop_first, notes)
+        parts = [
+            frame[[c]].astype("float64")
+            if c in ("size", "flag")
+            else pd.get_dummies(
+                frame[c].astype(str).astype("category"), prefix=c, prefix_sep="=", drop_first=drop_first, dtype=float
+            )
+            for c in covariates
+        ]
+        expected = pd.concat(parts, axis=1)
+        expected = expected.loc[:, ~(expected == expected.iloc[0]).all()]
+        pd.testing.assert_frame_equal(design, expected, check_column_type=False)
+        # one level: no column when the first level is dropped; else a constant column, noted
+        assert [localise(note, "en") for note in notes] == (
+            [] if drop_first else [localise(Message("note_terms_constant", terms="same=one"), "en")]
+        )

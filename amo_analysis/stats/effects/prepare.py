@@ -102,26 +102,31 @@ def _expand_covariates(
 
     Columns without variation are dropped (and noted when `notes` is given).
     """
-    parts: list[pd.DataFrame] = []
+    names: list[str] = []
+    columns: list[np.ndarray] = []
     for col in covariates:
         s = frame[col]
         if _is_numeric_covariate(s):
-            arr = _numeric_array(s, col, "covariate")
-            parts.append(pd.DataFrame({col: arr}, index=frame.index))
+            names.append(col)
+            columns.append(_numeric_array(s, col, "covariate"))
         else:
-            cat = s.astype(str).astype("category")
-            dummies = pd.get_dummies(cat, prefix=col, prefix_sep="=", drop_first=drop_first, dtype=float)
-            parts.append(dummies)
-    if not parts:
+            # `pd.get_dummies` of the text as a category, built directly: the levels in the
+            # category's order (sorted text), the first dropped (one call per estimate: pandas'
+            # category and concatenation were 60 % of preparing an estimate on the sample)
+            codes, levels = pd.factorize(s.astype(str))  # a missing value: code −1, no level
+            for code in sorted(range(len(levels)), key=lambda i: levels[i])[1 if drop_first else 0 :]:
+                names.append(f"{col}={levels[code]}")
+                columns.append((codes == code).astype("float64"))
+    if not columns:
         return pd.DataFrame(index=frame.index)
-    design = pd.concat(parts, axis=1)
-    values = design.to_numpy(dtype="float64")
-    constant = list(design.columns[(values == values[:1]).all(axis=0)]) if len(values) else []
-    if constant:
-        design = design.drop(columns=constant)
-        if notes is not None:
-            notes.append(Message("note_terms_constant", terms=", ".join(map(str, constant))))
-    return design
+    values = np.column_stack(columns)
+    varies = ~(values == values[:1]).all(axis=0) if len(values) else np.ones(len(names), dtype=bool)
+    constant = [name for name, keep in zip(names, varies) if not keep]
+    if constant and notes is not None:
+        notes.append(Message("note_terms_constant", terms=", ".join(map(str, constant))))
+    return pd.DataFrame(
+        values[:, varies], columns=[name for name, keep in zip(names, varies) if keep], index=frame.index
+    )
 
 
 def _r_factor(design: pd.DataFrame, t: np.ndarray | None = None) -> np.ndarray:
