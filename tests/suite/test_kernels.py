@@ -21,9 +21,10 @@ pytestmark = pytest.mark.skipif(
 
 # what a notebook could leave behind for the next one in the same process
 POLLUTE = """
-import os, random, warnings
+import gc, os, random, warnings
 import numpy as np, pandas as pd, matplotlib as mpl, matplotlib.pyplot as plt
 import amo_analysis.defaults as defaults_module
+gc.disable()
 leaked_variable = 1
 mpl.rcParams["lines.linewidth"] = 9.5
 plt.figure()
@@ -37,12 +38,13 @@ warnings.simplefilter("ignore")
 """
 
 PROBE = """
-import os, sys, json, logging, warnings
+import gc, os, sys, json, logging, warnings
 import numpy as np, pandas as pd, matplotlib as mpl, matplotlib.pyplot as plt
 import scipy.stats, seaborn, statsmodels.api
 import amo_analysis.defaults as defaults_module
 state = {
     "variable": "leaked_variable" in globals(),
+    "garbage_collection": [gc.isenabled(), gc.get_threshold()],
     "linewidth": mpl.rcParams["lines.linewidth"],
     "rc_changed": sorted(k for k, v in mpl.rcParams.items() if k in mpl.rcParamsDefault and v != mpl.rcParamsDefault[k]),
     "figures": len(plt.get_fignums()),
@@ -85,6 +87,7 @@ def test_no_state_leaks_from_one_notebook_to_the_next_on_a_worker(tmp_path):
     after = json.loads((tmp_path / "b.json").read_text())
     assert after == before  # the random state included: both kernels start from the worker's
     assert before["variable"] is False and before["module_cache"] is False and before["environment"] is None
+    assert before["garbage_collection"][0] is True  # the worker collects no garbage while it imports only
     assert before["figures"] == 0 and before["max_rows"] == 60
     assert before["backend"] == kernels.INLINE_BACKEND and before["pid_is_fresh"]
 
