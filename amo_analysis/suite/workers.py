@@ -386,6 +386,10 @@ def _worker_main(pages: bool, siblings: Sequence[tuple[int, int, int]] = ()) -> 
         from amo_analysis.report.html import _notebook_exporter
 
         _notebook_exporter()
+    # what is imported stays for the worker's life: moved out of the collector's sight, a kernel's full
+    # collections no longer walk the whole stack (measured on the sample: the kernels' collections 0.38 s
+    # → 0.08 s of CPU) nor copy its memory pages from the worker by touching every object
+    gc.freeze()
     gc.enable()
     tasks, replies = _fork_siblings(siblings, tasks, replies)
     kernels.PRIVATE_FDS.add(replies.fileno())
