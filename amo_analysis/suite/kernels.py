@@ -105,6 +105,9 @@ def prepare() -> None:
     import pkgutil
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    # debugpy (ipykernel's debugger, imported here) warns on import that Python's frozen modules may
+    # hide breakpoints; nobody debugs a worker, and the warning would be the last line of its log
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     names = list(WARM_MODULES)
     for package in WARM_PACKAGES:
         path = importlib.import_module(package).__path__
