@@ -11,7 +11,10 @@ memory starts as a copy of the worker's. So
 - a notebook's kernel still starts with nothing of any other notebook: it is a fresh process, forked
   from a worker that only imports (it never executes notebook code, never draws, never sets an
   option or a seed); its state is that of a kernel that has just imported the same modules;
-- the imports are paid once per worker, not once per notebook;
+- the imports are paid once per worker, not once per notebook, with what the libraries import on a
+  notebook's first table, figure or Parquet read and what ipykernel imports when a kernel starts;
+- the worker has frozen its objects for the garbage collector (`gc.freeze`, `workers._worker_main`): a
+  kernel's collections do not walk the imported stack, which changes no value a notebook computes;
 - like a launched kernel it watches its parent (ipykernel's parent poller, `JPY_PARENT_PID`) and
   exits when its worker is gone, however the worker ended.
 

@@ -315,7 +315,7 @@ def _release_memory() -> None:
 
 #: what writing the summary page imports (`build_index` and the sentences of its key figures, the
 #: comparison with the previous run, the runs index): words only, no scipy, statsmodels or matplotlib
-#: (tests/report/test_show_overview.py), since the kernels need every core while these load
+#: (tests/suite/test_runner.py), since the kernels need every core while these load
 SUMMARY_MODULES = (
     "amo_analysis.report.html",
     "amo_analysis.report.show_overview",
