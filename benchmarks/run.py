@@ -514,7 +514,10 @@ CHANGES = [
     "same commit's sample suite 9.5–14 s), so the changes were judged on alternating runs: at c5d2824 "
     "(changes 1–4) against the session's start (de44181), 5 runs each, median 12.7 s against 14.1 s, CPU "
     "busy on the machine during a run 22.0 s against 25.1 s; at d959414 (all but the debugger's warning) "
-    "against 5637085, 4 runs each, 9.5 s against 9.9 s. Memory: a run's summed PSS 691 → 575 MB on 100 "
+    "against 5637085, 4 runs each, 9.5 s against 9.9 s; at the session's end (7ad9c0a, the code of this "
+    "benchmark) against its start, 5 runs each, 11.5 s against 13.5 s, CPU busy 19.2 s against 24.8 s "
+    "(idle 3.6 s against 2.0 s: the start, when one core waits for the worker's imports, is now a larger "
+    "share). Memory: a run's summed PSS 691 → 575 MB on 100 "
     "projects and 2,974 → 2,834 MB at 10⁶, since kernels import less and no longer copy the worker's pages "
     "when they collect garbage. Results on the bundled sample identical (258 records), and on the "
     "2,000-project export too.",
