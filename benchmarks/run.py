@@ -509,10 +509,10 @@ CHANGES = [
     "",
     "- 2026-12-07 (fourth session), the figures above: the bundled sample meets ≤ 10 s: 9.25 s (runs 9.1, "
     "9.2, 10.0; launched floor 13.1 s, ratio 0.71). The first benchmark of the session, at 5637085 (before "
-    "(6) and (7)), measured 10.5 s (10.1, 10.5, 10.8; floor 14.4 s, ratio 0.73), 16.4 s at 2,000 projects "
+    "(7)), measured 10.5 s (10.1, 10.5, 10.8; floor 14.4 s, ratio 0.73), 16.4 s at 2,000 projects "
     "and 93.3 s / 3,522 MB at 10⁶. This machine's speed changed within minutes during the session (the "
     "same commit's sample suite 9.5–14 s), so the changes were judged on alternating runs: at c5d2824 "
-    "(changes 1–4) against the session's start (de44181), 5 runs each, median 12.7 s against 14.1 s, CPU "
+    "(changes 1, 3 and 4) against the session's start (de44181), 5 runs each, median 12.7 s against 14.1 s, CPU "
     "busy on the machine during a run 22.0 s against 25.1 s; at d959414 (all but the debugger's warning) "
     "against 5637085, 4 runs each, 9.5 s against 9.9 s; at the session's end (7ad9c0a, the code of this "
     "benchmark) against its start, 5 runs each, 11.5 s against 13.5 s, CPU busy 19.2 s against 24.8 s "
