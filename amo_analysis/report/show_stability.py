@@ -11,8 +11,8 @@ import math
 import pandas as pd
 
 from amo_analysis.findings import number_or_none
-from amo_analysis.stats.claims import stability_message
 from amo_analysis.i18n import SCALE_KEYS, TRANSLATIONS, format_percent, format_points, localise, translate
+from amo_analysis.stats.claims import stability_message
 
 __all__ = ["stability_sentence", "stability_markdown", "claims_stability_text", "claim_text", "stability_record_fields"]
 

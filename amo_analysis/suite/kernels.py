@@ -70,31 +70,29 @@ WARM_MODULES = (
     "tornado.locks",
     "tornado.platform.asyncio",
     "tornado.queues",
-    *(
-        # what the libraries import lazily, on the first call a notebook makes: reading the portfolio's
-        # Parquet, writing tables as CSV and XLSX, styled tables, SVG figures, covariance types and
-        # meta-analysis. Measured in processes forked after `prepare` (CPU seconds of the 8 sample
-        # notebooks, each run twice in its own fork): first run 1.8–3.4 s more than the second
-        # without these, 0.0–0.9 s with them (benchmarks/RESULTS.md); tests/suite/test_kernels.py
-        # checks that the report's writers import nothing more
-        "pyarrow.dataset",
-        "pyarrow.pandas_compat",
-        "pandas.core.arrays.arrow._arrow_utils",
-        "pandas.core.arrays.arrow.extension_types",
-        "pandas.core.methods.to_dict",
-        "pandas.core.reshape.reshape",
-        "pandas.io.formats.csvs",
-        "pandas.io.formats.excel",
-        "pandas.io.formats.string",
-        "pandas.io.formats.style",
-        "openpyxl",
-        "openpyxl.packaging.extended",
-        "matplotlib.backends.backend_svg",
-        "statsmodels.base.covtype",
-        "statsmodels.discrete.discrete_margins",
-        "statsmodels.stats.meta_analysis",
-        "statsmodels.stats.sandwich_covariance",
-    ),
+    # what the libraries import lazily, on the first call a notebook makes: reading the portfolio's
+    # Parquet, writing tables as CSV and XLSX, styled tables, SVG figures, covariance types and
+    # meta-analysis. Measured in processes forked after `prepare` (CPU seconds of the 8 sample
+    # notebooks, each run twice in its own fork): first run 1.8–3.4 s more than the second
+    # without these, 0.0–0.9 s with them (benchmarks/RESULTS.md); tests/suite/test_kernels.py
+    # checks that the report's writers import nothing more
+    "pyarrow.dataset",
+    "pyarrow.pandas_compat",
+    "pandas.core.arrays.arrow._arrow_utils",
+    "pandas.core.arrays.arrow.extension_types",
+    "pandas.core.methods.to_dict",
+    "pandas.core.reshape.reshape",
+    "pandas.io.formats.csvs",
+    "pandas.io.formats.excel",
+    "pandas.io.formats.string",
+    "pandas.io.formats.style",
+    "openpyxl",
+    "openpyxl.packaging.extended",
+    "matplotlib.backends.backend_svg",
+    "statsmodels.base.covtype",
+    "statsmodels.discrete.discrete_margins",
+    "statsmodels.stats.meta_analysis",
+    "statsmodels.stats.sandwich_covariance",
 )
 #: every module of these subpackages is imported too (what notebooks import: no list of names to keep)
 WARM_PACKAGES = ("amo_analysis.analyses", "amo_analysis.report")

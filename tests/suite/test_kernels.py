@@ -4,6 +4,7 @@ own metadata."""
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -212,8 +213,6 @@ def test_a_worker_has_imported_what_the_reports_writers_import_on_first_use(tmp_
     """What a notebook's first table, figure and portfolio read import lazily is imported by the
     worker (`kernels.WARM_MODULES`), not again in each forked kernel: measured, 1.8–3.4 s of CPU over
     the 8 sample notebooks. The portfolio is saved in another process, which imports the writers."""
-    import subprocess
-
     from amo_analysis.paths import SAMPLE_PORTFOLIO
 
     saving = f"import amo_analysis as amo; amo.load_portfolio({str(SAMPLE_PORTFOLIO)!r}).save({str(tmp_path)!r})"
@@ -248,8 +247,6 @@ def test_a_forked_kernel_imports_almost_nothing_when_it_starts(tmp_path):
     kernel starts: 138 modules, 0.09 s of CPU per notebook (a one-cell notebook 0.21 → 0.12 s). The
     worker imports them once (`kernels.WARM_MODULES`). Left: what the worker imports when it starts
     its first kernel, before the fork (psutil, by jupyter_client), and two tiny modules."""
-    import subprocess
-
     listed = tmp_path / "imported.txt"
     subprocess.run(
         [sys.executable, "-c", KERNEL_START, str(tmp_path / "kernel.json"), str(listed)],

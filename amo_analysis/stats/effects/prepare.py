@@ -121,12 +121,11 @@ def _expand_covariates(
         return pd.DataFrame(index=frame.index)
     values = np.column_stack(columns)
     varies = ~(values == values[:1]).all(axis=0) if len(values) else np.ones(len(names), dtype=bool)
-    constant = [name for name, keep in zip(names, varies) if not keep]
-    if constant and notes is not None:
+    if not varies.all() and notes is not None:
+        constant = [name for name, keep in zip(names, varies) if not keep]
         notes.append(Message("note_terms_constant", terms=", ".join(map(str, constant))))
-    return pd.DataFrame(
-        values[:, varies], columns=[name for name, keep in zip(names, varies) if keep], index=frame.index
-    )
+    kept = [name for name, keep in zip(names, varies) if keep]
+    return pd.DataFrame(values[:, varies], columns=kept, index=frame.index)
 
 
 def _r_factor(design: pd.DataFrame, t: np.ndarray | None = None) -> np.ndarray:
