@@ -949,6 +949,36 @@ def test_a_kept_ols_fit_holds_no_pseudo_inverse_yet_statsmodels_methods_give_the
         model.no_such_attribute  # noqa: B018 (only the pseudo-inverse is recomputed)
 
 
+@pytest.mark.parametrize("rank_deficient", [False, True])
+def test_a_large_ols_fit_from_the_small_factor_is_statsmodels_own_fit(monkeypatch, rank_deficient):
+    """Above `robust.FACTORED_ROWS` rows `LeanOLS` fits from R of [X y] in blocks of rows: forced here
+    on 500 rows in blocks of 64, its coefficients, covariance, residuals, R², rank and singular values
+    equal a plain statsmodels pinv fit's to rounding, a duplicated column (the minimum-norm solution)
+    included, and statsmodels' HC1 standard errors (which read the pseudo-inverse) too."""
+    from amo_analysis.stats import robust
+    from amo_analysis.stats.effects.regression import LeanOLS
+
+    rng = np.random.default_rng(8)
+    X = np.column_stack([np.ones(500), rng.random(500) < 0.4, rng.normal(size=(500, 3)) * [1, 100, 0.01]])
+    if rank_deficient:
+        X = np.column_stack([X, X[:, 2]])
+    y = X[:, :5] @ [1.0, -0.5, 2.0, 0.01, 30] + rng.standard_t(3, 500)
+    plain = sm.OLS(y, X).fit()
+    monkeypatch.setattr(robust, "FACTORED_ROWS", 100)
+    monkeypatch.setattr(robust, "BLOCK_ROWS", 64)
+    lean = LeanOLS(y, X).fit()
+    assert "pinv_wexog" not in vars(lean.model) and isinstance(lean, type(plain))
+    np.testing.assert_allclose(lean.params, plain.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(lean.normalized_cov_params, plain.normalized_cov_params, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(lean.resid, plain.resid, rtol=1e-9, atol=1e-10)
+    singular = plain.model.wexog_singular_values
+    np.testing.assert_allclose(lean.model.wexog_singular_values, singular, rtol=1e-10, atol=1e-12 * singular.max())
+    assert lean.model.rank == plain.model.rank == 5 and lean.df_resid == plain.df_resid
+    assert lean.rsquared == pytest.approx(plain.rsquared, rel=1e-12)
+    np.testing.assert_allclose(lean.bse, plain.bse, rtol=1e-9)
+    np.testing.assert_allclose(lean.HC1_se, plain.HC1_se, rtol=1e-9)
+
+
 def test_kept_ols_fits_of_outcomes_on_the_same_rows_share_one_design_array():
     """Two outcomes measured on the same rows have the same design: `share_design` points the second
     fit at the first's array (one copy kept, not two), only when the arrays are equal element for

@@ -8,7 +8,8 @@ import pytest
 import scipy.stats as st
 import statsmodels.api as sm
 
-from amo_analysis.stats.robust import fieller_interval, robust_covariance
+from amo_analysis.stats import robust
+from amo_analysis.stats.robust import fieller_interval, r_factor, robust_covariance
 
 
 def kolesar_example():
@@ -98,6 +99,104 @@ def test_cluster_fixed_effects_are_handled_by_the_pseudo_inverse():
     fit = sm.OLS(y, X).fit()
     rc = robust_covariance(X, fit.resid, org)
     assert np.isfinite(rc.se(1)) and rc.se(1) > 0 and 1 < rc.df(1) < 48
+
+
+def _large_portfolio_cases():
+    """(X, residuals, clusters): the dfadjust example (clustered and not), organisation fixed effects
+    (I − H_gg singular), and 250 uneven clusters of about 12 projects with ten columns (some smaller
+    than the design's width)."""
+    X, fit, clusters = kolesar_example()
+    yield "dfadjust, CR2", X, fit.resid, clusters
+    yield "dfadjust, HC2", X, fit.resid, None
+    rng = np.random.default_rng(3)
+    org = np.repeat(np.arange(6), 8)
+    fe = np.column_stack([np.ones(48), rng.random(48) < 0.5, *(org == k for k in range(1, 6))]).astype(float)
+    yield "fixed effects", fe, sm.OLS(rng.normal(size=48) + org * 0.3, fe).fit().resid, org
+    n = 3000
+    small = rng.integers(0, 250, n)
+    wide = np.column_stack([np.ones(n), rng.random(n) < 0.4, rng.normal(size=(n, 8))])
+    resid = sm.OLS(rng.standard_t(3, n), wide).fit().resid
+    yield "small clusters, CR2", wide, resid, small
+    yield "3,000 rows, HC2", wide, resid, None
+
+
+@pytest.mark.parametrize("case", list(_large_portfolio_cases()), ids=lambda case: case[0])
+def test_large_portfolio_computation_equals_the_row_by_row_one(monkeypatch, case):
+    """Above `FACTORED_ROWS` rows CR2 comes from each cluster's triangular factor and HC2 from blocks
+    of rows: forced here on small designs with blocks of 7 rows (so every cluster spans blocks), the
+    covariance and the Bell–McCaffrey df of several contrasts equal the row-by-row computation's to
+    rounding (1e-12), kind and cluster count included."""
+    _, X, resid, groups = case
+    exact = robust_covariance(X, resid, groups)
+    monkeypatch.setattr(robust, "FACTORED_ROWS", 0)
+    monkeypatch.setattr(robust, "BLOCK_ROWS", 7)
+    blocked = robust_covariance(X, resid, groups)
+    assert blocked._Q is None and blocked._factors is not None and exact._factors is None
+    assert (blocked.kind, blocked.n, blocked.n_clusters) == (exact.kind, exact.n, exact.n_clusters)
+    np.testing.assert_allclose(blocked.vcov, exact.vcov, rtol=1e-12, atol=1e-14 * np.abs(exact.vcov).max())
+    p = X.shape[1]
+    for contrast in (0, 1, p - 1, np.arange(1.0, p + 1)):
+        assert blocked.df(contrast) == pytest.approx(exact.df(contrast), rel=1e-12)
+        assert blocked.se(contrast) == pytest.approx(exact.se(contrast), rel=1e-12)
+
+
+def test_clusters_smaller_than_the_design_keep_the_row_by_row_computation(monkeypatch):
+    """Each cluster's factor holds (p + 1)² numbers: with clusters of fewer than p + 1 rows on average
+    they would outweigh the design, so the row-by-row computation is kept (the same numbers)."""
+    X, fit, _ = kolesar_example()
+    monkeypatch.setattr(robust, "FACTORED_ROWS", 0)
+    pairs = robust_covariance(X, fit.resid, np.arange(20) // 2)  # 10 clusters × 3 > 20 rows
+    quads = robust_covariance(X, fit.resid, np.arange(20) // 4)  # 5 clusters × 3 ≤ 20 rows
+    assert pairs._factors is None and quads._factors is not None
+
+
+@pytest.mark.parametrize("clustered", [True, False])
+def test_large_portfolio_computation_holds_no_array_as_large_as_the_design(monkeypatch, clustered):
+    """At 10⁶ projects the row-by-row computation's Q and A·Q (and their products) are 96 MB each and
+    leave the processor's cache. Above `FACTORED_ROWS` rows the computation keeps only the design it
+    is given and a few blocks of rows (8,192 here): its memory peak, covariance and two df included,
+    stays under half the design's size, where the row-by-row one (forced) peaks above twice it."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, p = 3 * robust.FACTORED_ROWS, 12
+    monkeypatch.setattr(robust, "BLOCK_ROWS", 8192)
+    X = np.column_stack([np.ones(n), rng.random(n) < 0.5, rng.normal(size=(n, p - 2))])
+    resid = rng.normal(size=n)
+    groups = pd.Series(rng.integers(0, 15, n)) if clustered else None  # factorised as it is
+    peaks = {}
+    for threshold in (robust.FACTORED_ROWS, n):
+        tracemalloc.start()
+        try:
+            rc = robust.robust_covariance(X, resid, groups) if threshold < n else None
+            if rc is None:
+                saved, robust.FACTORED_ROWS = robust.FACTORED_ROWS, n
+                try:
+                    rc = robust.robust_covariance(X, resid, groups)
+                finally:
+                    robust.FACTORED_ROWS = saved
+            rc.df(1), rc.df(np.ones(p))
+            peaks[threshold < n] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peaks[True] < X.nbytes / 2 < X.nbytes < peaks[False] / 2
+
+
+def test_r_factor_in_blocks_is_the_qr_factor_up_to_the_signs_of_its_rows():
+    """`r_factor` of a tall matrix in blocks of rows (with and without an extra last column) is numpy's
+    R of the whole matrix, each row possibly negated; R'R = A'A."""
+    rng = np.random.default_rng(5)
+    A = rng.normal(size=(1000, 6)) * [1, 10, 1e-3, 1, 5, 1]
+    y = rng.normal(size=1000)
+    whole = np.linalg.qr(np.column_stack([A, y]), mode="r")
+    for block_rows in (1000, 64, 7):
+        R = r_factor(A, last=y, block_rows=block_rows)
+        signs = np.sign(np.diag(R)) * np.sign(np.diag(whole))
+        np.testing.assert_allclose(signs[:, None] * R, whole, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(
+            r_factor(A, block_rows=block_rows).T @ r_factor(A, block_rows=block_rows), A.T @ A, rtol=1e-10
+        )
+    assert r_factor(A[:3]).shape == (3, 6)  # fewer rows than columns: k = rows
 
 
 @pytest.mark.slow

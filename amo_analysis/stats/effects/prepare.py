@@ -18,6 +18,7 @@ import pandas as pd
 import scipy.stats as st
 
 from amo_analysis.i18n import Message
+from amo_analysis.stats import robust
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 
 _QR_RANK_ROWS = 5_000  # above this many rows column ranks come from one QR factorisation
@@ -133,7 +134,7 @@ def _r_factor(design: pd.DataFrame, t: np.ndarray | None = None) -> np.ndarray:
     of X has the singular values of the same columns of the small R: one O(n k²) factorisation
     answers every rank question about X's columns (see `_rank_of_columns`)."""
     parts = [np.ones(len(design)), design.to_numpy(dtype="float64")] + ([] if t is None else [t])
-    return np.linalg.qr(np.column_stack(parts), mode="r")
+    return robust.r_factor(np.column_stack(parts))  # in blocks of rows above `robust.BLOCK_ROWS`
 
 
 def _drop_collinear(design: pd.DataFrame, notes: list[str], R: np.ndarray | None = None) -> pd.DataFrame:

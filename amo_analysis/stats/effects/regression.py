@@ -34,13 +34,55 @@ from amo_analysis.stats.effects.result import EffectError, EffectResult, Referen
 
 
 class LeanOLS(OLS):
-    """statsmodels `OLS` that keeps no copy of its design's pseudo-inverse once fitted.
+    """statsmodels `OLS` that keeps no copy of its design's pseudo-inverse once fitted, and above
+    `robust.FACTORED_ROWS` rows fits from the design's small triangular factor.
 
     statsmodels' pinv fit stores `pinv_wexog` (n × p, as large as the design: 96 MB at 10⁶ projects
     and 12 columns) for the model's lifetime; the claims check keeps one fit per outcome for its
     leave-one-out and sensitivity steps, which never read it. `forget_pseudo_inverse()` drops it after
     the fit; a statsmodels method that asks for it later (HC0–HC3 standard errors, a refit) gets it
     recomputed by the same function statsmodels uses (`pinv_extended`), so its numbers are unchanged."""
+
+    def fit(self, method="pinv", cov_type="nonrobust", cov_kwds=None, use_t=None, **kwargs):
+        """statsmodels' fit; above `robust.FACTORED_ROWS` rows its pinv fit is computed from R of
+        [X y] (`robust.r_factor`, blocks of rows in cache) instead of X's n × p SVD and pseudo-inverse:
+        X = P·R_x and y = P·c + (a part orthogonal to X) give pinv(X) = pinv(R_x)·P', so the
+        coefficients pinv(R_x)·c, `normalized_cov_params` pinv(R_x)·pinv(R_x)', the singular values and
+        the rank are statsmodels' to rounding, rank-deficient designs included (the same
+        `pinv_extended` on R_x); the results object is statsmodels' own. At 10⁶ projects and 12
+        columns: 0.68 → 0.1 s per fit. `pinv_wexog` is computed when a statsmodels method asks for it."""
+        if method != "pinv" or kwargs or self.wexog.shape[0] <= robust.FACTORED_ROWS:
+            return super().fit(method=method, cov_type=cov_type, cov_kwds=cov_kwds, use_t=use_t, **kwargs)
+        from statsmodels.regression.linear_model import OLSResults, RegressionResultsWrapper
+        from statsmodels.tools.sm_exceptions import SingularMatrixWarning
+        from statsmodels.tools.tools import pinv_extended
+
+        T = robust.r_factor(self.wexog, last=self.wendog)
+        pinv_small, singular_values = pinv_extended(T[:, :-1])
+        self.normalized_cov_params = pinv_small @ pinv_small.T
+        self.wexog_singular_values = singular_values
+        self.rank = np.linalg.matrix_rank(np.diag(singular_values))
+        if self.rank < self.wexog.shape[1]:
+            warnings.warn(
+                "The design matrix is rank-deficient. The model parameters are not uniquely determined.",
+                SingularMatrixWarning,
+                stacklevel=2,
+            )
+        beta = pinv_small @ T[:, -1]
+        self.forget_pseudo_inverse()  # statsmodels' `initialize` set it to None: computed when asked for
+        if self._df_model is None:
+            self._df_model = float(self.rank - self.k_constant)
+        if self._df_resid is None:
+            self.df_resid = self.nobs - self.rank
+        results = OLSResults(
+            self,
+            beta,
+            normalized_cov_params=self.normalized_cov_params,
+            cov_type=cov_type,
+            cov_kwds=cov_kwds,
+            use_t=use_t,
+        )
+        return RegressionResultsWrapper(results)
 
     def forget_pseudo_inverse(self) -> None:
         self.__dict__.pop("pinv_wexog", None)
