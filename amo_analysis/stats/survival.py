@@ -208,7 +208,11 @@ class LogNormalAFT(GenericLikelihoodModel):
         lam = self._mills(z)
         d_beta = np.where(self.observed, z, lam) / sigma
         d_log_sigma = np.where(self.observed, z**2 - 1.0, lam * z)
-        return np.column_stack([self.exog * d_beta[:, None], d_log_sigma])
+        k = self.exog.shape[1]
+        scores = np.empty((len(z), k + 1))  # written in place: no n × k product to copy (10⁶ rows)
+        np.multiply(self.exog, d_beta[:, None], out=scores[:, :k])
+        scores[:, k] = d_log_sigma
+        return scores
 
     def score(self, params):
         return self.score_obs(params).sum(axis=0)
