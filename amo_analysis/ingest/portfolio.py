@@ -175,9 +175,16 @@ class Portfolio(ResultDisplay):
 
     @classmethod
     def load(cls, parquet_path: str | os.PathLike) -> "Portfolio":
-        """Read a portfolio saved by `save` (the runner does this once per run)."""
+        """Read a portfolio saved by `save` (the runner does this once per run; each notebook reads it).
+
+        The reader's buffers, freed once the frame is built, go back to the system: Arrow's allocator
+        would keep them for reuse (226 MB in every notebook's kernel at 10⁶ projects, two kernels at
+        a time)."""
+        import pyarrow
+
         parquet_path = Path(parquet_path)
         data = pd.read_parquet(parquet_path)
+        pyarrow.default_memory_pool().release_unused()
         prov = json.loads((parquet_path.parent / PROVENANCE_FILE).read_text(encoding="utf-8"))
         stored = {f.name: _PROVENANCE_KEYS.get(f.name, f.name) for f in dataclasses.fields(cls)}
         return cls(

@@ -136,6 +136,41 @@ def test_a_loaded_portfolio_carries_no_attrs(loaded):
     assert loaded.practice_name and loaded.cost_unit  # what the attrs said is in the Portfolio's fields
 
 
+_FREEABLE_AFTER = """
+import sys, psutil, pyarrow, pandas as pd
+from amo_analysis.ingest.portfolio import Portfolio
+read = pd.read_parquet if sys.argv[2] == "pandas" else Portfolio.load
+kept = read(sys.argv[1])
+before = psutil.Process().memory_info().rss
+pyarrow.default_memory_pool().release_unused()
+print((before - psutil.Process().memory_info().rss) / 2**20)
+"""
+
+
+def test_loading_a_portfolio_gives_the_readers_buffers_back(tmp_path):
+    """Each notebook's kernel reads the portfolio: Arrow's allocator keeps the Parquet reader's freed
+    buffers for reuse (34 MB at 50,000 projects, 226 MB at 10⁶, two kernels at a time) unless they
+    are released. Measured in fresh processes: what releasing them frees after `pd.read_parquet`,
+    and after `Portfolio.load` (nothing left to free)."""
+    import subprocess
+    import sys
+
+    from amo_analysis import synth
+
+    csv = tmp_path / "p.csv"
+    synth.write_portfolio_csv(synth.make_portfolio(50_000, 0), csv, style="fr")
+    path = load_portfolio(csv).save(tmp_path / "saved")
+    freed = {
+        how: float(
+            subprocess.run(
+                [sys.executable, "-c", _FREEABLE_AFTER, str(path), how], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for how in ("pandas", "portfolio")
+    }
+    assert freed["portfolio"] < 2 < 10 < freed["pandas"], freed
+
+
 def test_save_leaves_the_portfolio_in_memory_intact(loaded, tmp_path):
     mine = replace(loaded, data=loaded.data.copy())  # the module's fixture stays as loaded
     mine.data.attrs["analyst_note"] = "kept in memory"
