@@ -122,36 +122,44 @@ def machine() -> dict:
 
 
 class TreeMemory:
-    """Peak of the summed RSS (bytes) of this process and all its descendants, sampled in a thread;
-    `peak_pss`: the same with each process's proportional set size (shared pages divided among the
-    processes sharing them: kernels forked from a worker share the imported stack, which the sum of
-    RSS counts once per kernel). PSS is read where the system gives it (Linux), else 0."""
+    """Peak of the summed RSS (bytes) of this process and all its descendants, sampled in a thread every
+    `interval` seconds; `peak_pss`: the same with each process's proportional set size (shared pages
+    divided among the processes sharing them: kernels forked from a worker share the imported stack,
+    which the sum of RSS counts once per kernel), read where the system gives it (Linux; else 0) every
+    `pss_every`-th sample only (so a short PSS peak may be missed): the kernel walks every page of a
+    process to count its PSS, and read ten times a second for up to five processes of up to 2 GB that
+    walk took 11–14 % of the measured run's time on 2 cores (alternating runs with and without this
+    sampling: 2,000 projects 13.2 s against 11.6 s, 3 each; 10⁶ projects 58.0 s against 52.3 s, 2
+    each; with PSS once a second: 11.9 s against 11.6 s). RSS is one read of a counter."""
 
-    def __init__(self, interval: float = 0.1):
+    def __init__(self, interval: float = 0.1, pss_every: int = 10):
         import psutil
 
         self._psutil = psutil
         self.interval = interval
+        self.pss_every = pss_every
         self.peak = 0
         self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def _sample(self) -> tuple[int, int]:
+    def _sample(self, with_pss: bool) -> tuple[int, int]:
         me = self._psutil.Process()
         total = pss = 0
         for proc in [me, *me.children(recursive=True)]:
             try:
                 total += proc.memory_info().rss
-                pss += getattr(proc.memory_full_info(), "pss", 0)
+                pss += getattr(proc.memory_full_info(), "pss", 0) if with_pss else 0
             except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
                 pass
         return total, pss
 
     def _loop(self):
+        count = 0
         while not self._stop.is_set():
-            rss, pss = self._sample()
+            rss, pss = self._sample(with_pss=count % self.pss_every == 0)
             self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
+            count += 1
             self._stop.wait(self.interval)
 
     def __enter__(self):
