@@ -73,10 +73,15 @@ def test_bell_mccaffrey_df_equals_its_definition(clustered):
         assert rc.df(ell) == pytest.approx(df, rel=1e-10)
 
 
+@pytest.mark.parametrize("computation", ["row by row", "in blocks"])
 @pytest.mark.parametrize("n1, n0", [(3, 27), (5, 12), (12, 12)])
-def test_two_group_df_is_imbens_kolesar_closed_form(n1, n0):
+def test_two_group_df_is_imbens_kolesar_closed_form(monkeypatch, n1, n0, computation):
     # Imbens & Kolesár (2016), section 3: with one binary regressor the Bell–McCaffrey df is
-    # (N0 + N1)² (N0 − 1)(N1 − 1) / (N1² (N1 − 1) + N0² (N0 − 1)), and HC2 is the Welch variance.
+    # (N0 + N1)² (N0 − 1)(N1 − 1) / (N1² (N1 − 1) + N0² (N0 − 1)), and HC2 is the Welch variance;
+    # the large-portfolio computation (blocks of 4 rows) gives them too.
+    if computation == "in blocks":
+        monkeypatch.setattr(robust, "FACTORED_ROWS", 0)
+        monkeypatch.setattr(robust, "BLOCK_ROWS", 4)
     rng = np.random.default_rng(n1)
     t = np.r_[np.ones(n1), np.zeros(n0)]
     y = rng.normal(size=n1 + n0)
@@ -126,7 +131,7 @@ def test_large_portfolio_computation_equals_the_row_by_row_one(monkeypatch, case
     of rows: forced here on small designs with blocks of 7 rows (so every cluster spans blocks), the
     covariance and the Bell–McCaffrey df of several contrasts equal the row-by-row computation's to
     rounding (1e-12), kind and cluster count included."""
-    _, X, resid, groups = case
+    name, X, resid, groups = case
     exact = robust_covariance(X, resid, groups)
     monkeypatch.setattr(robust, "FACTORED_ROWS", 0)
     monkeypatch.setattr(robust, "BLOCK_ROWS", 7)
@@ -134,6 +139,8 @@ def test_large_portfolio_computation_equals_the_row_by_row_one(monkeypatch, case
     assert blocked._Q is None and blocked._factors is not None and exact._factors is None
     assert (blocked.kind, blocked.n, blocked.n_clusters) == (exact.kind, exact.n, exact.n_clusters)
     np.testing.assert_allclose(blocked.vcov, exact.vcov, rtol=1e-12, atol=1e-14 * np.abs(exact.vcov).max())
+    if name == "dfadjust, HC2":  # Stata's vce(hc2), as dfadjust publishes it
+        np.testing.assert_allclose(np.sqrt(np.diag(blocked.vcov)), [0.4227339762, 0.4421048122], atol=1e-10)
     p = X.shape[1]
     for contrast in (0, 1, p - 1, np.arange(1.0, p + 1)):
         assert blocked.df(contrast) == pytest.approx(exact.df(contrast), rel=1e-12)
@@ -200,9 +207,14 @@ def test_r_factor_in_blocks_is_the_qr_factor_up_to_the_signs_of_its_rows():
 
 
 @pytest.mark.slow
-def test_cr2_bell_mccaffrey_covers_with_ten_organisations_and_a_practice_per_organisation():
+@pytest.mark.parametrize("computation", ["row by row", "factored"])
+def test_cr2_bell_mccaffrey_covers_with_ten_organisations_and_a_practice_per_organisation(monkeypatch, computation):
     # The issue's scenario: 10 organisations × 10 projects, practice decided per organisation,
-    # organisation shocks (ICC ≈ 0.3), no effect. Statsmodels' HC3 intervals covered 52 %.
+    # organisation shocks (ICC ≈ 0.3), no effect. Statsmodels' HC3 intervals covered 52 %. The
+    # large-portfolio computation (each organisation's factor, blocks of 7 rows) is measured too.
+    if computation == "factored":
+        monkeypatch.setattr(robust, "FACTORED_ROWS", 0)
+        monkeypatch.setattr(robust, "BLOCK_ROWS", 7)
     rng = np.random.default_rng(11)
     org = np.repeat(np.arange(10), 10)
     covered, hc3_covered, reps = 0, 0, 1000
