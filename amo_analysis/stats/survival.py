@@ -44,7 +44,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 from statsmodels.base.model import GenericLikelihoodModel
 from statsmodels.duration.survfunc import SurvfuncRight
 
@@ -176,6 +176,17 @@ def _frame(rows: list[list]) -> pd.DataFrame:
 # ---- log-normal accelerated-failure-time model of the duration ratio ----------------------------------
 
 
+#: log √(2π), as scipy.stats.norm writes it (`_norm_pdf_logC`), so that `_norm_logpdf` is its logpdf to the bit
+_LOG_SQRT_2PI = np.log(np.sqrt(2 * np.pi))
+
+
+def _norm_logpdf(z: np.ndarray) -> np.ndarray:
+    """log φ(z), the standard normal log density: `scipy.stats.norm.logpdf` without its argument
+    checks (0.8 against 14 ms on 10⁶ rows); `special.log_ndtr(-z)` is likewise its `logsf` (20 against
+    41 ms)."""
+    return -(z**2) / 2.0 - _LOG_SQRT_2PI
+
+
 class LogNormalAFT(GenericLikelihoodModel):
     """``log(ratio) = Xβ + σε``, ε ~ N(0, 1), with right-censored rows (``observed`` False: the
     log ratio is at least the given value). Parameters: β (one per column of `exog`, on the log
@@ -188,6 +199,7 @@ class LogNormalAFT(GenericLikelihoodModel):
 
     def __init__(self, endog, exog, observed, **kwargs):
         self.observed = np.asarray(observed, dtype=bool)
+        self._running = np.flatnonzero(~self.observed)  # λ and log Φ(−z) are needed on these rows only
         super().__init__(endog, exog, extra_params_names=["log_sigma"], **kwargs)
 
     def _z(self, params):
@@ -197,17 +209,24 @@ class LogNormalAFT(GenericLikelihoodModel):
 
     def loglikeobs(self, params):
         z, _, log_sigma = self._z(params)
-        return np.where(self.observed, stats.norm.logpdf(z) - log_sigma, stats.norm.logsf(z))
+        out = _norm_logpdf(z) - log_sigma
+        out[self._running] = special.log_ndtr(-z[self._running])
+        return out
 
     def _mills(self, z):
         """λ(z) = φ(z)/Φ(−z), computed on the log scale (finite far in the tail)."""
-        return np.exp(stats.norm.logpdf(z) - stats.norm.logsf(z))
+        return np.exp(_norm_logpdf(z) - special.log_ndtr(-z))
 
     def score_obs(self, params):
         z, sigma, _ = self._z(params)
-        lam = self._mills(z)
-        d_beta = np.where(self.observed, z, lam) / sigma
-        d_log_sigma = np.where(self.observed, z**2 - 1.0, lam * z)
+        run = self._running
+        z_run = z[run]
+        lam = self._mills(z_run)
+        d_beta = z.copy()
+        d_beta[run] = lam
+        d_beta /= sigma
+        d_log_sigma = z**2 - 1.0
+        d_log_sigma[run] = lam * z_run
         k = self.exog.shape[1]
         scores = np.empty((len(z), k + 1))  # written in place: no n × k product to copy (10⁶ rows)
         np.multiply(self.exog, d_beta[:, None], out=scores[:, :k])
@@ -219,12 +238,19 @@ class LogNormalAFT(GenericLikelihoodModel):
 
     def hessian(self, params):
         z, sigma, _ = self._z(params)
-        lam = self._mills(z)
-        dlam = lam * (lam - z)
+        run = self._running
+        z_run = z[run]
+        lam = self._mills(z_run)
+        dlam = lam * (lam - z_run)
         X = self.exog
-        w_bb = np.where(self.observed, 1.0, dlam) / sigma**2
-        w_bs = np.where(self.observed, 2.0 * z, dlam * z + lam) / sigma
-        w_ss = np.where(self.observed, 2.0 * z**2, z * (dlam * z + lam))
+        w_bb = np.ones_like(z)
+        w_bb[run] = dlam
+        w_bb /= sigma**2
+        w_bs = 2.0 * z
+        w_bs[run] = dlam * z_run + lam
+        w_bs /= sigma
+        w_ss = 2.0 * z**2
+        w_ss[run] = z_run * (dlam * z_run + lam)
         k = X.shape[1]
         H = np.empty((k + 1, k + 1))
         H[:k, :k] = -(X * w_bb[:, None]).T @ X

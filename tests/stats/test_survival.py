@@ -11,7 +11,7 @@ from amo_analysis.stats.intervals import quantile_ci
 from amo_analysis.i18n import localise
 from amo_analysis.stats.effects import EffectError
 from amo_analysis.stats.effects.aft import aft_effect
-from amo_analysis.stats.survival import censored_quantiles, fit_lognormal_aft
+from amo_analysis.stats.survival import LogNormalAFT, censored_quantiles, fit_lognormal_aft
 from amo_analysis.synth_live import live_portfolio, true_ratio_quantile
 
 # Freireich et al. (1963), Blood 21:699-716: weeks of remission, 6-MP and placebo arms ("+" = censored).
@@ -187,6 +187,40 @@ def test_lognormal_aft_derivatives_are_analytic_and_right():
     p = np.array([0.1, 0.05, np.log(0.3)])
     np.testing.assert_allclose(model.score(p), approx_fprime(p, model.loglike, centered=True), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(model.hessian(p), approx_hess(p, model.loglike), rtol=1e-4, atol=1e-4)
+
+
+def test_lognormal_aft_terms_are_scipy_norm_to_the_bit():
+    """The log-likelihood, score and Hessian take log φ and log Φ(−z) only where each is used,
+    without scipy.stats' argument checks: the same floats as the formulas written with
+    `scipy.stats.norm` on every row (z far in both tails included), so fits do not move."""
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    n = 400
+    X = _design((rng.random(n) < 0.5).astype(float))
+    y = rng.standard_t(2, n) * 3.0  # residuals up to ±40 σ: the Mills ratio far in the tail
+    observed = rng.random(n) < 0.7
+    model = LogNormalAFT(y, X, observed)
+    for params in (np.array([0.1, 0.05, np.log(0.3)]), np.array([-2.0, 1.0, np.log(0.05)])):
+        beta, log_sigma = params[:-1], params[-1]
+        sigma = np.exp(log_sigma)
+        z = (y - X @ beta) / sigma
+        lam = np.exp(stats.norm.logpdf(z) - stats.norm.logsf(z))
+        dlam = lam * (lam - z)
+        loglike = np.where(observed, stats.norm.logpdf(z) - log_sigma, stats.norm.logsf(z))
+        d_beta = np.where(observed, z, lam) / sigma
+        d_log_sigma = np.where(observed, z**2 - 1.0, lam * z)
+        w_bb = np.where(observed, 1.0, dlam) / sigma**2
+        w_bs = np.where(observed, 2.0 * z, dlam * z + lam) / sigma
+        w_ss = np.where(observed, 2.0 * z**2, z * (dlam * z + lam))
+        hessian = np.empty((3, 3))
+        hessian[:2, :2] = -(X * w_bb[:, None]).T @ X
+        hessian[:2, 2] = hessian[2, :2] = -(X * w_bs[:, None]).sum(axis=0)
+        hessian[2, 2] = -w_ss.sum()
+        assert np.isfinite(loglike).all() and np.abs(z).max() > 30
+        assert np.array_equal(model.loglikeobs(params), loglike)
+        assert np.array_equal(model.score_obs(params), np.column_stack([X * d_beta[:, None], d_log_sigma]))
+        assert np.array_equal(model.hessian(params), hessian)
 
 
 def test_lognormal_aft_without_censoring_is_ols():
