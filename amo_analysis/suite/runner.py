@@ -267,10 +267,10 @@ def _raise_interrupted(signum, _frame):
 
 
 #: below this many projects a portfolio is "small": a notebook's `weight` then reads its "small" cost
-#: (on a small portfolio framing's 72 risk-ratio models and the effect models dominate; on a large
-#: one the effect models, the article's claims and the forecast do). The notebooks' "small" weights are their seconds on the
-#: bundled sample plus their seconds at 2,000 projects, their "large" weights their seconds at 10⁵ plus
-#: at 10⁶ projects, each measured in an end-to-end run on 2 cores (benchmarks/RESULTS.md)
+#: (on a small portfolio framing's 72 risk-ratio models and the effect models dominate; on a large one
+#: the effect models, the article's claims and the forecast do). The notebooks' "small" weights are
+#: their seconds on the bundled sample plus their seconds at 2,000 projects, their "large" weights
+#: their seconds at 10⁵ plus at 10⁶ projects, each measured end to end on 2 cores (benchmarks/RESULTS.md)
 SMALL_PORTFOLIO = 5_000
 
 
