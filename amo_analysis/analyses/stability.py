@@ -334,6 +334,24 @@ def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> 
     return out
 
 
+def _ols_deletions(data, res, design) -> tuple:
+    """(project deletions, organisation deletions or None) of the OLS fit `res` (an `EffectResult`
+    on `data`; (None, None) without a fit): the full fit's QR (n × p) lives only while they are
+    computed."""
+    if res is None or res.rows is None or res.model is None:
+        return None, None
+    X, y = res.model.model.exog, res.model.model.endog
+    groups = data.loc[res.rows, design.cluster] if design.cluster else None  # a Series: factorized as it is
+    fit = influence.ols_fit(X, y)
+    projects = influence.project_deletions(X, y, 1, res.std_error, groups, fit=fit)
+    organisations = None
+    if ORGANISATION in data:
+        orgs = data.loc[res.rows, ORGANISATION].astype(object).where(lambda s: s.notna(), None)
+        if orgs.nunique(dropna=True) >= 2:
+            organisations = influence.organisation_deletions(X, y, 1, res.std_error, orgs.to_numpy(), groups, fit=fit)
+    return projects, organisations
+
+
 def public_organisations(portfolio) -> set:
     """The organisations of `portfolio` a report may name: those with at least the run's
     `--min-org-size` projects that the run did not withhold (`organisations.organisation_groups`)."""
@@ -361,8 +379,11 @@ def claims_stability(
         public = {name for name, n in counts.items() if n >= DEFAULTS.min_org_size}
     public = public or set()
     results, cache, refit_cache = [], {}, {}
-    for _, row in claims.iterrows():
-        spec = _spec(row["measure"], row["scale"])
+    specs = [_spec(measure, scale) for measure, scale in zip(claims["measure"], claims["scale"])]
+    # the last claim reading each outcome: its deletions (n values each) are dropped after it
+    last_of = {spec.outcome: i for i, spec in enumerate(specs) if spec is not None}
+    for i, (_, row) in enumerate(claims.iterrows()):
+        spec = specs[i]
         too_few = design is not None and not design.enough
         if spec is not None and not too_few and row["method"] == effects.AFT_METHOD:
             if math.isfinite(row["estimate"]):
@@ -375,21 +396,10 @@ def claims_stability(
             continue
         if spec.outcome not in cache:
             res = _fit(data, spec, design, treatment, fits)
-            cache[spec.outcome] = (res, None, None)
-            if res is not None and res.rows is not None and res.model is not None:
-                X, y = res.model.model.exog, res.model.model.endog
-                groups = data.loc[res.rows, design.cluster] if design.cluster else None  # a Series: factorized as it is
-                fit = influence.ols_fit(X, y)
-                projects = influence.project_deletions(X, y, 1, res.std_error, groups, fit=fit)
-                organisations = None
-                if ORGANISATION in data:
-                    orgs = data.loc[res.rows, ORGANISATION].astype(object).where(lambda s: s.notna(), None)
-                    if orgs.nunique(dropna=True) >= 2:
-                        organisations = influence.organisation_deletions(
-                            X, y, 1, res.std_error, orgs.to_numpy(), groups, fit=fit
-                        )
-                cache[spec.outcome] = (res, projects, organisations)
+            cache[spec.outcome] = (res, *_ols_deletions(data, res, design))
         res, projects, organisations = cache[spec.outcome]
+        if last_of[spec.outcome] == i:
+            del cache[spec.outcome]
         if projects is None:
             results.append(_empty())
             continue
