@@ -382,8 +382,7 @@ def claims_stability(
     specs = [_spec(measure, scale) for measure, scale in zip(claims["measure"], claims["scale"])]
     # the last claim reading each outcome: its deletions (n values each) are dropped after it
     last_of = {spec.outcome: i for i, spec in enumerate(specs) if spec is not None}
-    for i, (_, row) in enumerate(claims.iterrows()):
-        spec = specs[i]
+    for i, (spec, (_, row)) in enumerate(zip(specs, claims.iterrows())):
         too_few = design is not None and not design.enough
         if spec is not None and not too_few and row["method"] == effects.AFT_METHOD:
             if math.isfinite(row["estimate"]):

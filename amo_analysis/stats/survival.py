@@ -213,15 +213,16 @@ class LogNormalAFT(GenericLikelihoodModel):
         out[self._running] = special.log_ndtr(-z[self._running])
         return out
 
-    def _mills(self, z):
-        """λ(z) = φ(z)/Φ(−z), computed on the log scale (finite far in the tail)."""
-        return np.exp(_norm_logpdf(z) - special.log_ndtr(-z))
+    def _running_terms(self, params):
+        """(z, σ, the running rows' z, their λ(z) = φ(z)/Φ(−z)): λ computed on the log scale
+        (finite far in the tail) and only where a row is censored, the only rows that use it."""
+        z, sigma, _ = self._z(params)
+        z_run = z[self._running]
+        return z, sigma, z_run, np.exp(_norm_logpdf(z_run) - special.log_ndtr(-z_run))
 
     def score_obs(self, params):
-        z, sigma, _ = self._z(params)
+        z, sigma, z_run, lam = self._running_terms(params)
         run = self._running
-        z_run = z[run]
-        lam = self._mills(z_run)
         d_beta = z.copy()
         d_beta[run] = lam
         d_beta /= sigma
@@ -237,10 +238,8 @@ class LogNormalAFT(GenericLikelihoodModel):
         return self.score_obs(params).sum(axis=0)
 
     def hessian(self, params):
-        z, sigma, _ = self._z(params)
+        z, sigma, z_run, lam = self._running_terms(params)
         run = self._running
-        z_run = z[run]
-        lam = self._mills(z_run)
         dlam = lam * (lam - z_run)
         X = self.exog
         w_bb = np.ones_like(z)
