@@ -8,7 +8,7 @@ from pathlib import Path
 import amo_analysis
 
 PACKAGE = Path(amo_analysis.__file__).parent
-FOUNDATIONS = {"errors", "paths", "i18n", "defaults", "results_display"}  # results_display: how results show
+FOUNDATIONS = {"errors", "paths", "i18n", "defaults", "memory", "results_display"}  # results_display: how results show
 LEVEL = {"ingest": 1, "stats": 1, "synth": 1.5, "analyses": 2, "report": 3, "suite": 4, "__main__": 5}
 
 

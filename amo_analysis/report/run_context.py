@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from amo_analysis.report import results as results_mod
+from amo_analysis.defaults import DEFAULTS
 from amo_analysis.errors import InputError
 from amo_analysis.findings import Finding, Unavailable, unavailable_on
 from amo_analysis.i18n import TRANSLATIONS, Message, localise, number_style, translate
@@ -25,6 +26,7 @@ from amo_analysis.report.plots import apply_theme
 from amo_analysis.ingest.metrics import CENSORING_BOUNDS
 from amo_analysis.ingest.model_columns import available_columns, column_values
 from amo_analysis.ingest.portfolio import Portfolio
+from amo_analysis.memory import release_after_each_cell
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -422,6 +424,8 @@ def open_run(
         portfolio = load_any(run["data_source"] or SAMPLE_PORTFOLIO, run["mapping"])
     if run["as_of"] is not None and str(run["as_of"]) != portfolio.as_of:
         portfolio = portfolio.at(run["as_of"])
+    if portfolio.n_projects >= DEFAULTS.release_memory_n:
+        release_after_each_cell()
     if parameters is not None:
         check_columns(read, specs, available_columns(portfolio.data), run["lang"], column_values(portfolio.data))
         parameters.update(read)

@@ -103,6 +103,24 @@ def test_open_run_reads_the_portfolio_the_runner_saved(sample, tmp_path):
     assert ctx.portfolio.checksum == sample.checksum
 
 
+@pytest.mark.parametrize("threshold, registered", [(121, False), (120, True)])
+def test_a_large_portfolio_frees_its_allocators_memory_after_each_cell(
+    sample, tmp_path, monkeypatch, threshold, registered
+):
+    """From `DEFAULTS.release_memory_n` projects, `open_run` has the kernel give freed memory back after
+    every cell (`memory.release_after_each_cell`); the sample has 120 projects."""
+    import dataclasses
+
+    from amo_analysis.defaults import DEFAULTS
+    from amo_analysis.report import run_context
+
+    calls = []
+    monkeypatch.setattr(run_context, "DEFAULTS", dataclasses.replace(DEFAULTS, release_memory_n=threshold))
+    monkeypatch.setattr(run_context, "release_after_each_cell", lambda: calls.append(1))
+    open_run("02_x", portfolio_path=str(sample.save(tmp_path / "validated")))
+    assert calls == ([1] if registered else [])
+
+
 def test_open_run_with_a_mapping_names_the_practice(tmp_path):
     mapping = tmp_path / "m.toml"
     mapping.write_text('practice = { name = "PMO" }\ncost_unit = "hours"\n', encoding="utf-8")

@@ -18,7 +18,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from amo_analysis.paths import NOTEBOOKS_DIR, SAMPLE_PORTFOLIO
 from amo_analysis.report.html import external_references
-from amo_analysis.suite import runner
 from amo_analysis.suite.runner import list_notebooks, run_suite, start_order
 from amo_analysis.suite.workers import THREAD_VARIABLES, NotebookFailed, child_environment
 
@@ -336,43 +335,6 @@ def test_the_exploring_notebook_is_not_part_of_the_report():
     assert explore in notebook_tools._to_refresh(None)
     assert notebook_tools._to_refresh(["explore.ipynb"]) == [explore]
     assert notebook_tools._to_refresh(["01", "explore"]) == [NOTEBOOKS_DIR / "01_portfolio_overview.ipynb", explore]
-
-
-def test_release_memory_gives_freed_memory_back_and_survives_a_c_library_without_malloc_trim(monkeypatch):
-    """After validating a portfolio the runner frees it and hands the memory back before the kernels
-    start (Arrow's pool, then glibc's `malloc_trim`): a 200 MB block freed in Python leaves the process
-    smaller afterwards, and a C library without `malloc_trim` is not an error."""
-    import ctypes
-    import sys as _sys
-
-    import numpy as _np
-
-    if not _sys.platform.startswith("linux"):
-        pytest.skip("reads /proc")
-
-    def rss_mb() -> float:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
-
-    # ~200 MB of 32 kB blocks, each followed by a small block still in use: freed, they are holes
-    # in the heap glibc keeps (no free top to shrink) until `malloc_trim` hands their pages back
-    pairs = [(_np.ones(4096), _np.ones(8)) for _ in range(6000)]
-    kept = [small for _, small in pairs]
-    before = rss_mb()
-    del pairs
-    runner._release_memory()
-    assert rss_mb() < before - 100
-    assert len(kept) == 6000
-
-    class NoTrim:
-        def __init__(self, *_a, **_k):
-            pass
-
-        def __getattr__(self, name):
-            raise AttributeError(name)
-
-    monkeypatch.setattr(ctypes, "CDLL", NoTrim)
-    runner._release_memory()
 
 
 def test_the_summary_page_needs_no_import_beyond_those_made_while_the_notebooks_run(sample_run, tmp_path):
