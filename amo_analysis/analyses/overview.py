@@ -200,7 +200,7 @@ def uncounted_running(data: pd.DataFrame, outcome: str) -> pd.Series:
 def outcome_class_table(data: pd.DataFrame, by: str = "amo", conf_level: float = 0.95) -> pd.DataFrame:
     """Counts and shares (Wilson CI) of successful / challenged / failed per group."""
     rows = []
-    known = data.dropna(subset=["outcome_class"])
+    known = data.loc[data["outcome_class"].notna(), [by, "outcome_class"]]  # not every column: 10⁶ rows
     for key, part in [("all", known)] + list(known.groupby(by, sort=True)):
         n = len(part)
         for cls in OUTCOME_CLASSES:

@@ -90,6 +90,45 @@ def test_backtest_splits_by_start_date(synthetic):
     assert "not run" in why and (tiny["n"] == 0).all()
 
 
+def test_the_forecast_reads_only_its_columns_and_the_backtest_copies_no_other(synthetic):
+    """`forecast` reads `REFERENCE_COLUMNS` of the reference and `NEW_PROJECT_COLUMNS` of a new project,
+    so the backtest copies only those (a million projects' other columns would be copied three times):
+    its table is the one the forecast of every column gives, running projects and scrambled columns
+    of no use included."""
+    data = synthetic.iloc[:800].copy()
+    data["running"] = False
+    noise = np.random.default_rng(5).permutation(len(data))
+    unused = [
+        c
+        for c in data
+        if c
+        not in {*fc.REFERENCE_COLUMNS, *fc.NEW_PROJECT_COLUMNS, "cost_actual", "duration_actual_days", "start_date"}
+    ]
+    assert len(unused) > 10
+    scrambled = data.assign(**{c: data[c].to_numpy()[noise] for c in unused})  # the columns of no use, shuffled
+    table, _ = fc.backtest(scrambled, folds=5)
+    pd.testing.assert_frame_equal(table, fc.backtest(data, folds=5)[0])
+    # the long way: every column of the earlier and the later projects
+    order = data["start_date"]
+    done = data["log_cost_ratio"].notna() & (data["status"] == "completed")
+    completed = order[done].sort_values(kind="stable")
+    split = completed.iloc[round(len(completed) * 0.5)]
+    later = data.loc[completed.index[completed >= split]]
+    full = fc.forecast(
+        data[order < split].drop(columns=["running"]),
+        later.drop(columns=["cost_actual", "duration_actual_days"]),
+        quantiles=(0.8,),
+        accepted_risk=0.8,
+        folds=5,
+    ).table
+    pd.testing.assert_frame_equal(table, fc.calibration(full, later.reset_index(drop=True), 0.8))
+    reference = fc.forecast(data, fc.new_project(100_000, 200, "ERP", 3), amo="both", folds=5).table
+    others = data.assign(**{c: data[c].to_numpy()[noise] for c in unused if c != "running"})
+    pd.testing.assert_frame_equal(
+        reference, fc.forecast(others, fc.new_project(100_000, 200, "ERP", 3), amo="both", folds=5).table
+    )
+
+
 def test_cli_forecast_prints_and_writes_json(tmp_path, capsys):
     data = tmp_path / "portfolio.csv"
     synth.write_portfolio_csv(synth.make_portfolio(120, 3), data, style="en")
