@@ -23,6 +23,7 @@ Times are medians over the repeats (seconds). Generated data lives in a temporar
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -130,7 +131,9 @@ class TreeMemory:
     process to count its PSS, and read ten times a second for up to five processes of up to 2 GB that
     walk took 11–14 % of the measured run's time on 2 cores (alternating runs with and without this
     sampling: 2,000 projects 13.2 s against 11.6 s, 3 each; 10⁶ projects 58.0 s against 52.3 s, 2
-    each; with PSS once a second: 11.9 s against 11.6 s). RSS is one read of a counter."""
+    each; with PSS once a second: 11.9 s against 11.6 s). RSS is one read of a counter. `at_peak`: the
+    time (epoch seconds) of the RSS peak and each process then, (pid, parent pid, its start in epoch
+    seconds, RSS bytes), for `peak_composition`."""
 
     def __init__(self, interval: float = 0.1, pss_every: int = 10):
         import psutil
@@ -140,24 +143,30 @@ class TreeMemory:
         self.pss_every = pss_every
         self.peak = 0
         self.peak_pss = 0
+        self.at_peak: tuple[float, list[tuple[int, int, float, int]]] = (0.0, [])
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
-    def _sample(self, with_pss: bool) -> tuple[int, int]:
+    def _sample(self, with_pss: bool) -> tuple[int, int, list[tuple[int, int, float, int]]]:
         me = self._psutil.Process()
         total = pss = 0
+        processes = []
         for proc in [me, *me.children(recursive=True)]:
             try:
-                total += proc.memory_info().rss
+                rss = proc.memory_info().rss
+                processes.append((proc.pid, proc.ppid(), proc.create_time(), rss))
+                total += rss
                 pss += getattr(proc.memory_full_info(), "pss", 0) if with_pss else 0
             except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
                 pass
-        return total, pss
+        return total, pss, processes
 
     def _loop(self):
         count = 0
         while not self._stop.is_set():
-            rss, pss = self._sample(with_pss=count % self.pss_every == 0)
+            rss, pss, processes = self._sample(with_pss=count % self.pss_every == 0)
+            if rss > self.peak:
+                self.at_peak = (time.time(), processes)
             self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             count += 1
             self._stop.wait(self.interval)
@@ -342,9 +351,88 @@ def end_to_end(csv: Path, out: Path) -> dict:
         "seconds": seconds,
         "peak_tree_rss": mem.peak,
         "peak_tree_pss": mem.peak_pss,
+        "at_peak": peak_composition(mem.at_peak, outcome.run_dir),
         "html": html,
         "render_html": render,
     }
+
+
+def _epoch(iso: str) -> float:
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def peak_composition(at_peak: tuple[float, list], run_dir: Path) -> dict:
+    """What the process tree held at its RSS peak (`TreeMemory.at_peak`): seconds from the run's first
+    process, the runner's RSS (this process), the workers' and each notebook kernel's, with the
+    notebook and the cell it was running then (from papermill's times in the executed notebooks). A
+    kernel is a process started once a notebook had started (the workers start before the runner
+    validates the source); its notebook is the last one started before it that was still running at
+    the peak and is no later-started kernel's. Bytes."""
+    import nbformat
+
+    when, processes = at_peak
+    if not processes:
+        return {}
+    started = []  # (start, name, [(cell start, cell end, index, first line)])
+    for path in sorted(run_dir.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        times = nb.metadata.get("papermill", {})
+        if not times.get("start_time"):
+            continue
+        cells = [
+            (
+                _epoch(c.metadata.papermill["start_time"]),
+                _epoch(c.metadata.papermill["end_time"]),
+                i,
+                c.source.split("\n")[0][:60],
+            )
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "code"
+            and c.metadata.get("papermill", {}).get("start_time")
+            and c.metadata.papermill.get("end_time")
+        ]
+        started.append((_epoch(times["start_time"]), path.stem, cells))
+    started.sort()
+    runner_pid = os.getpid()
+    first = min((s for s, _, _ in started), default=float("inf"))
+    # psutil dates a process's start from the boot time, which Linux gives in whole seconds: shift
+    # those dates onto the clock papermill writes with (else a kernel may seem to start a second early)
+    try:
+        import psutil
+
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            shift = time.time() - (psutil.boot_time() + float(uptime.read().split()[0]))
+    except OSError:  # not Linux: nothing to shift
+        shift = 0.0
+    processes = [(pid, parent, start + shift, rss) for pid, parent, start, rss in processes]
+    out = {"seconds": when - min(p[2] for p in processes), "runner": 0, "workers": [], "kernels": []}
+    taken: set[str] = set()
+    for pid, _parent, start, rss in sorted(processes, key=lambda p: -p[2]):  # the latest started first
+        if pid == runner_pid:
+            out["runner"] = rss
+        elif start < first - 0.05:
+            out["workers"].insert(0, rss)
+        else:  # the notebook started last before it that was still running then, and not another kernel's
+            running = [
+                (s, n, c) for s, n, c in started if s <= start + 0.05 and n not in taken and (not c or c[-1][1] >= when)
+            ]
+            name, cells = (running[-1][1], running[-1][2]) if running else ("?", [])
+            taken.add(name)
+            cell = next(((i, line) for b, e, i, line in cells if b <= when <= e), (None, ""))
+            out["kernels"].insert(0, {"notebook": name, "cell": cell[0], "source": cell[1], "rss": rss})
+    return out
+
+
+def peak_sentence(n: int, at_peak: dict) -> str:
+    """One sentence on what the tree held at its RSS peak of the `n`-project run (`peak_composition`)."""
+    kernels = "; ".join(
+        f"{_fmt_mb(k['rss'])} MB ({k['notebook'][:2]}, cell {k['cell']}: `{k['source']}`)" for k in at_peak["kernels"]
+    )
+    return (
+        f"At the peak of the {n:,}-project run ({at_peak['seconds']:.1f} s after it started), RSS by process: "
+        f"runner {_fmt_mb(at_peak['runner'])} MB, workers {' + '.join(_fmt_mb(w) for w in at_peak['workers'])} MB, "
+        f"notebook kernels {kernels or 'none'}."
+    )
 
 
 # ---- floor -----------------------------------------------------------------------------------------
@@ -474,6 +562,9 @@ def markdown(result: dict) -> str:
         )
         lines.append("| CSV size MB | " + " | ".join(_fmt_mb(r.get("csv_bytes")) for r in rows) + " |")
         lines.append("")
+        largest = next((r for r in reversed(rows) if r.get("at_peak")), None)
+        if largest:
+            lines += [peak_sentence(largest["n"], largest["at_peak"]), ""]
         by_n = {r["n"]: r for r in rows}
         if 100_000 in by_n and 1_000_000 in by_n and by_n[100_000].get("e2e") and by_n[1_000_000].get("e2e"):
             lines += [
@@ -954,6 +1045,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["times"]["render_html"] = _median([e["render_html"] for e in e2e])
                 row["peak_tree_rss"] = max(e["peak_tree_rss"] for e in e2e)
                 row["peak_tree_pss"] = max(e.get("peak_tree_pss", 0) for e in e2e)
+                row["at_peak"] = max(e2e, key=lambda e: e["peak_tree_rss"]).get("at_peak", {})
                 result["html"].append((f"{n:,}", e2e[-1]["html"]))
                 print(f"n={n}: end to end {row['e2e']:.1f} s, peak {_fmt_mb(row['peak_tree_rss'])} MB", file=sys.stderr)
             result["scaling"].append(row)
