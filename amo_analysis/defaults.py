@@ -25,9 +25,7 @@ class Defaults:
     analytic_n: int = 5_000  #: projects above which bootstrap intervals of means become t / Welch
     large_n: int = 20_000  #: projects above which iterative fits use a seeded subsample
     subsample_rows: int = 10_000  #: size of that subsample (projects)
-    release_memory_n: int = (
-        50_000  #: projects from which a notebook's kernel frees its allocators' memory after each cell
-    )
+    release_memory_n: int = 50_000  #: projects from which a kernel gives freed memory back after each cell
 
     # --- effects (stats.effects, stats.design) ---------------------------------------------------
     difference_resamples: int = 9_999  #: bootstrap and permutation draws of the raw difference

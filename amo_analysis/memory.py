@@ -18,13 +18,10 @@ def release_freed_memory() -> None:
     """Collect Python's garbage, then give the memory Arrow's and the C library's allocators keep for
     reuse back to the system (glibc's `malloc_trim`, Linux only; another C library has nothing to trim).
     Frees only memory that nothing uses: no array, table or result changes."""
+    import pyarrow
+
     gc.collect()
-    try:
-        import pyarrow
-    except ImportError:  # pragma: no cover - pyarrow is a dependency; nothing of Arrow's to free then
-        pass
-    else:
-        pyarrow.default_memory_pool().release_unused()
+    pyarrow.default_memory_pool().release_unused()
     if sys.platform.startswith("linux"):
         import ctypes
 

@@ -397,7 +397,9 @@ def open_run(
     (`portfolio_path`, `data_source`, `mapping`, `run_dir`, `lang`, `seed`, `as_of`) are read from the
     namespace then; the keywords serve a caller without one (tests, exploring by hand). `as_of` is the
     date the export was taken (`Portfolio.at`): None keeps the runner's (or, opened by hand, the latest
-    start or actual go-live of the export)."""
+    start or actual go-live of the export). From `DEFAULTS.release_memory_n` projects the kernel gives
+    the memory its allocators keep after each cell back to the system (`memory.release_after_each_cell`:
+    a large portfolio's kernels run side by side)."""
     from amo_analysis.report.parameters import check_columns, language_of, read_parameters, specs_of
 
     run = dict(
