@@ -169,9 +169,9 @@ def _thr(t: float) -> str:
     return f"{round(t * 100)}"
 
 
-def _present(frame: pd.DataFrame, columns) -> list[str]:
-    """Those of `columns` that `frame` has, in the order given."""
-    return [c for c in columns if c in frame]
+def _view(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """Those of `columns` that `frame` has, as a frame sharing their data (`frame[list]` copies them)."""
+    return pd.DataFrame({c: frame[c] for c in columns if c in frame}, copy=False)
 
 
 def _check_new(new: pd.DataFrame) -> pd.DataFrame:
@@ -226,7 +226,7 @@ def _reference(reference: pd.DataFrame, target: str) -> pd.DataFrame:
                 "(contract.validate_portfolio or load_portfolio)."
             )
     used = [c for c in dict.fromkeys([col, "amo", "budget_planned", "status", *FEATURES]) if c in reference]
-    ref = with_model_columns(reference[used])
+    ref = with_model_columns(_view(reference, used))
     if ref["amo"].isna().all():  # a portfolio without a practice column: one group, read as "without"
         ref["amo"] = False
     y = ref[col].astype("float64")
@@ -351,7 +351,7 @@ def forecast(
     thresholds = tuple(float(t) for t in thresholds)
     if 0.10 not in thresholds:
         thresholds = tuple(sorted(thresholds + (0.10,)))
-    reference = pd.DataFrame({c: reference[c] for c in _present(reference, REFERENCE_COLUMNS)}, copy=False)  # no copy
+    reference = _view(reference, REFERENCE_COLUMNS)
     no_practice = "amo" in reference and bool(reference["amo"].isna().all())
     projects = _scenarios(_check_new(new_projects), "no" if no_practice else amo)
     refs = {t: _Reference(_reference(reference, t)) for t in TARGETS}
@@ -603,10 +603,10 @@ def backtest(
     # elapsed time is measured at the as-of date, after the split, so it would leak the future
     # only the columns the forecast and the calibration read: half a million projects of all 41 columns
     # would be copied three times over (≈ 400 MB at 10⁶ projects)
-    earlier = data.loc[order < split, [c for c in _present(data, REFERENCE_COLUMNS) if c != "running"]]
-    actual = _present(data, [actual_col for _, _, actual_col in TARGETS.values()])
-    later = data.loc[completed.index[completed >= split], _present(data, [*NEW_PROJECT_COLUMNS, *actual])]
-    inputs = later.drop(columns=actual)
+    earlier = _view(data, [c for c in REFERENCE_COLUMNS if c != "running"])[order < split]
+    actual = [actual_col for _, _, actual_col in TARGETS.values()]
+    later = _view(data, [*NEW_PROJECT_COLUMNS, *actual]).loc[completed.index[completed >= split]]
+    inputs = later.drop(columns=actual, errors="ignore")
     result = forecast(earlier, inputs, quantiles=(quantile,), seed=seed, accepted_risk=quantile, **options).table
     table = calibration(result, later.reset_index(drop=True), quantile)
     text = Message(
