@@ -287,8 +287,8 @@ def fit_lognormal_aft(ratio, observed, exog, exog_names=None, groups=None, robus
         raise ValueError(f"exog must have one row per project ({r.size}); got shape {exog.shape}.")
     if not o.any():
         raise ValueError("No project has finished: the log-normal AFT model cannot be fitted.")
-    if exog_names is not None:
-        exog = pd.DataFrame(exog, columns=list(exog_names))
+    if exog_names is not None:  # pandas copies a row-major design into column-major: one given so is kept
+        exog = pd.DataFrame(exog, columns=list(exog_names), copy=not exog.flags.f_contiguous)
     model = LogNormalAFT(np.log(r), exog, o)
     if groups is None:
         res = model.fit(start_params, cov_type="HC0") if robust else model.fit(start_params)

@@ -76,6 +76,7 @@ def aft_effect(
         if not obs[prep.t == g].any():
             raise EffectError(f"No {name} project has finished; the effect on '{outcome}' cannot be estimated.")
     X, names = _exog(prep)
+    X = np.asfortranarray(X)  # the fit's layout (`fit_lognormal_aft`): one n × p design in memory, not two
     _require_rows(len(prep.y), X.shape[1] + 1, "constant, treatment, covariates and scale")
     notes = list(prep.notes)
     details: dict = {"n_running": int((~obs).sum())}
@@ -130,7 +131,7 @@ def _cluster_jackknife(y, obs, X, codes, n_groups, params) -> np.ndarray | None:
         t = X[keep, 1]
         if not (obs[keep] & (t == 1)).any() or not (obs[keep] & (t == 0)).any():
             return None
-        X_keep = X[keep]
+        X_keep = np.ascontiguousarray(X[keep])
         if np.linalg.matrix_rank(X_keep) < X.shape[1]:
             return None
         try:
