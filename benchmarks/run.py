@@ -629,6 +629,14 @@ CHANGES = [
     "mean PSS while two kernels run barely moves (1,968 → 1,945 MB): the peak is two kernels in heavy "
     "cells at once, and (1) only empties a kernel between them. Results identical: the bundled sample (258 "
     "records), the 2,000-project and the 10⁶-project results.json.",
+    "- 2026-12-07 (seventh session), after the benchmark above: (4) the forecast reads its reference "
+    "columns through a view (`forecast._view`; pandas' `frame[list]` copies them): no change measurable. "
+    "(5) The censored AFT's design is built column-major, the layout pandas copies a named design into "
+    "for the fit, so the model keeps it instead of a second copy: one fit at 10⁶ projects peaks +387 → "
+    "+290 MB above its design; the same floats (tested: params, SEs and covariance to the bit from either "
+    "layout; four clustered jackknife fits identical). At 2ec5705 + (5), two runs at 10⁶ projects: "
+    "38.6 and 39.1 s, peak tree RSS 3,334 and 3,297 MB (PSS 2,571 and 2,668 MB). Results identical "
+    "(sample, 2,000 and 10⁶ projects).",
     "- 2026-12-07 (seventh session), measured then dropped: glibc's mmap threshold fixed "
     "(`MALLOC_MMAP_THRESHOLD_`, so that every large array goes back when freed) and Arrow on the "
     "system allocator. 256 kB: 10⁶ projects 53.2 s against 46.6 s, peak 3,429 against 3,475 MB; "
