@@ -14,14 +14,20 @@ import gc
 import sys
 
 
+def release_arrow_memory() -> None:
+    """Give the memory Arrow's allocator keeps for reuse back to the system (cheap: no garbage
+    collection; `Portfolio.load` calls it once the Parquet reader's buffers are freed)."""
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
+
+
 def release_freed_memory() -> None:
     """Collect Python's garbage, then give the memory Arrow's and the C library's allocators keep for
     reuse back to the system (glibc's `malloc_trim`, Linux only; another C library has nothing to trim).
     Frees only memory that nothing uses: no array, table or result changes."""
-    import pyarrow
-
     gc.collect()
-    pyarrow.default_memory_pool().release_unused()
+    release_arrow_memory()
     if sys.platform.startswith("linux"):
         import ctypes
 

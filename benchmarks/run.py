@@ -365,9 +365,10 @@ def peak_composition(at_peak: tuple[float, list], run_dir: Path) -> dict:
     """What the process tree held at its RSS peak (`TreeMemory.at_peak`): seconds from the run's first
     process, the runner's RSS (this process), the workers' and each notebook kernel's, with the
     notebook and the cell it was running then (from papermill's times in the executed notebooks). A
-    kernel is a process started once a notebook had started (the workers start before the runner
-    validates the source); its notebook is the last one started before it that was still running at
-    the peak and is no later-started kernel's. Bytes."""
+    worker is the runner's child or a process with a child (its kernel); a kernel is a process started
+    once a notebook had started, and its notebook the last one started before it that was still running
+    at the peak and is no later-started kernel's (a process that has none is a worker without a kernel
+    yet: the first worker forks the others once it has imported the stack). Bytes."""
     import nbformat
 
     when, processes = at_peak
@@ -404,19 +405,26 @@ def peak_composition(at_peak: tuple[float, list], run_dir: Path) -> dict:
             shift = time.time() - (psutil.boot_time() + float(uptime.read().split()[0]))
     except OSError:  # not Linux: nothing to shift
         shift = 0.0
-    processes = [(pid, parent, start + shift, rss) for pid, parent, start, rss in processes]
-    out = {"seconds": when - min(p[2] for p in processes), "runner": 0, "workers": [], "kernels": []}
+    parents = {parent for _, parent, _, _ in processes}
+    first_process = min(start for _, _, start, _ in processes) + shift
+    out = {"seconds": when - first_process, "runner": 0, "workers": [], "kernels": []}
     taken: set[str] = set()
-    for pid, _parent, start, rss in sorted(processes, key=lambda p: -p[2]):  # the latest started first
+    for pid, parent, start, rss in sorted(processes, key=lambda p: -p[2]):  # the latest started first
         if pid == runner_pid:
             out["runner"] = rss
-        elif start < first - 0.05:
+            continue
+        if parent == runner_pid or pid in parents:  # the first worker, or one that has forked a kernel
             out["workers"].insert(0, rss)
-        else:  # the notebook started last before it that was still running then, and not another kernel's
-            running = [
-                (s, n, c) for s, n, c in started if s <= start + 0.05 and n not in taken and (not c or c[-1][1] >= when)
-            ]
-            name, cells = (running[-1][1], running[-1][2]) if running else ("?", [])
+            continue
+        start += shift
+        # the notebook started last before it that was still running then, and not another kernel's
+        running = [
+            (s, n, c) for s, n, c in started if s <= start + 0.05 and n not in taken and (not c or c[-1][1] >= when)
+        ]
+        if start < first - 0.05 or not running:  # a worker without a kernel yet
+            out["workers"].insert(0, rss)
+        else:
+            name, cells = running[-1][1], running[-1][2]
             taken.add(name)
             cell = next(((i, line) for b, e, i, line in cells if b <= when <= e), (None, ""))
             out["kernels"].insert(0, {"notebook": name, "cell": cell[0], "source": cell[1], "rss": rss})

@@ -33,6 +33,7 @@ from amo_analysis.ingest import privacy
 from amo_analysis.ingest import sources
 from amo_analysis.errors import InputError, Problem
 from amo_analysis.i18n import Message, to_json_text
+from amo_analysis.memory import release_arrow_memory
 from amo_analysis.results_display import ResultDisplay, short
 
 PORTFOLIO_FILE = "portfolio.parquet"
@@ -180,11 +181,9 @@ class Portfolio(ResultDisplay):
         The reader's buffers, freed once the frame is built, go back to the system: Arrow's allocator
         would keep them for reuse (226 MB in every notebook's kernel at 10⁶ projects, two kernels at
         a time)."""
-        import pyarrow
-
         parquet_path = Path(parquet_path)
         data = pd.read_parquet(parquet_path)
-        pyarrow.default_memory_pool().release_unused()
+        release_arrow_memory()
         prov = json.loads((parquet_path.parent / PROVENANCE_FILE).read_text(encoding="utf-8"))
         stored = {f.name: _PROVENANCE_KEYS.get(f.name, f.name) for f in dataclasses.fields(cls)}
         return cls(

@@ -521,7 +521,7 @@ def run_suite(
         as_of = portfolio.as_of
         n_projects = portfolio.n_projects
         portfolio = None  # every notebook reads the Parquet file: free the table while they run
-        release_freed_memory()  # at 10⁶ projects the runner then holds 286 MB while the notebooks run, not 506 MB
+        release_freed_memory()  # what validating took goes back to the system before the kernels need it
         from amo_analysis.report.html import build_index, notebook_navigation
 
         # started after the imports above; only a run shorter than its imports (≈ 1 s) has the summary
