@@ -31,6 +31,7 @@ from amo_analysis.ingest import mapping as mapping_mod
 from amo_analysis.ingest import metrics
 from amo_analysis.ingest import privacy
 from amo_analysis.ingest import sources
+from amo_analysis.ingest.shared_table import read_shared_table, write_shared_table
 from amo_analysis.errors import InputError, Problem
 from amo_analysis.i18n import Message, to_json_text
 from amo_analysis.memory import release_arrow_memory
@@ -38,6 +39,9 @@ from amo_analysis.results_display import ResultDisplay, short
 
 PORTFOLIO_FILE = "portfolio.parquet"
 PROVENANCE_FILE = "provenance.json"
+#: the run's memory-mapped copy of `PORTFOLIO_FILE` that its kernels share (`save_shared`), removed
+#: before the run is published
+SHARED_TABLE_FILE = "portfolio.arrow"
 
 
 @dataclass(repr=False)
@@ -174,15 +178,28 @@ class Portfolio(ResultDisplay):
         )
         return path
 
+    def save_shared(self, parquet_path: str | os.PathLike) -> Path | None:
+        """Write beside `parquet_path` (written by `save`) the memory-mapped copy of the table that
+        `load` reads in place (`ingest.shared_table`), so that the kernels of a run share one copy of
+        the table instead of holding one each; returns its path (None if the table cannot be stored
+        so). The suite runner removes it before publishing the run."""
+        parquet_path = Path(parquet_path)
+        frame = self.data.copy(deep=False)
+        frame.attrs = {}
+        return write_shared_table(frame, parquet_path.parent / SHARED_TABLE_FILE, parquet_path)
+
     @classmethod
     def load(cls, parquet_path: str | os.PathLike) -> "Portfolio":
-        """Read a portfolio saved by `save` (the runner does this once per run; each notebook reads it).
+        """Read a portfolio saved by `save` (the runner does this once per run; each notebook reads it),
+        in place from its memory-mapped copy when `save_shared` wrote one beside it.
 
-        The reader's buffers, freed once the frame is built, go back to the system: Arrow's allocator
-        would keep them for reuse (226 MB in every notebook's kernel at 10⁶ projects, two kernels at
-        a time)."""
+        The Parquet reader's buffers, freed once the frame is built, go back to the system: Arrow's
+        allocator would keep them for reuse (226 MB in every notebook's kernel at 10⁶ projects, two
+        kernels at a time)."""
         parquet_path = Path(parquet_path)
-        data = pd.read_parquet(parquet_path)
+        data = read_shared_table(parquet_path.parent / SHARED_TABLE_FILE, parquet_path)
+        if data is None:
+            data = pd.read_parquet(parquet_path)
         release_arrow_memory()
         prov = json.loads((parquet_path.parent / PROVENANCE_FILE).read_text(encoding="utf-8"))
         stored = {f.name: _PROVENANCE_KEYS.get(f.name, f.name) for f in dataclasses.fields(cls)}

@@ -513,6 +513,7 @@ def run_suite(
         partial.mkdir()
         (partial / PARTIAL_OWNER).write_text(f"{os.getpid()}\n", encoding="utf-8")
         portfolio_path = portfolio.save(partial / "data")
+        shared_table = portfolio.save_shared(portfolio_path)  # the kernels map it instead of each reading a copy
         claims_parameter = {}
         if claims is not None:  # a copy: the notebooks read the file as it was when the run started
             shutil.copyfile(claims, partial / CLAIMS_FILE_NAME)
@@ -588,6 +589,8 @@ def run_suite(
         if final.exists():
             shutil.rmtree(final)
         (partial / PARTIAL_OWNER).unlink()
+        if shared_table is not None:  # every kernel has ended: nothing maps it any more
+            shared_table.unlink()
         os.replace(partial, final)
         _point_latest(out, final)
         from amo_analysis.report.runs_index import build_runs_index

@@ -28,7 +28,8 @@ ALLOWED: dict[str, set[str]] = {
     "privacy": {"columns", "cells", "mapping"},
     "contract": {"columns", "cells", "metrics"},
     "dictionary": {"columns", "cells", "contract", "metrics"},
-    "portfolio": {"columns", "sources", "mapping", "privacy", "contract", "metrics"},
+    "shared_table": set(),  # the table's memory-mapped copy for a run's kernels
+    "portfolio": {"columns", "sources", "mapping", "privacy", "contract", "metrics", "shared_table"},
     "collection": {"sources", "mapping", "metrics", "portfolio"},  # many sources → one portfolio, after it
     "model_columns": {"columns"},  # the columns a model adds (log_budget) and describes, after reading
 }

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from amo_analysis.ingest.portfolio import PORTFOLIO_FILE, PROVENANCE_FILE, SHARED_TABLE_FILE
 from amo_analysis.paths import NOTEBOOKS_DIR, SAMPLE_PORTFOLIO
 from amo_analysis.report.html import external_references
 from amo_analysis.suite.runner import list_notebooks, run_suite, start_order
@@ -109,9 +110,10 @@ def test_sigterm_halfway_keeps_latest_on_previous_run(sample_run, tmp_path):
         stderr=subprocess.PIPE,
     )
     deadline = time.time() + 120
-    while time.time() < deadline and not list(out.glob(".*.partial/data/portfolio.parquet")):
+    while time.time() < deadline and not list(out.glob(f".*.partial/data/{SHARED_TABLE_FILE}")):
         time.sleep(0.2)
-    assert list(out.glob(".*.partial")), "the run never started writing"
+    assert list(out.glob(".*.partial/data/portfolio.parquet")), "the run never started writing"
+    assert list(out.glob(f".*.partial/data/{SHARED_TABLE_FILE}")), "no copy of the table for the kernels to share"
     time.sleep(3)  # the notebooks are running
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
@@ -119,6 +121,11 @@ def test_sigterm_halfway_keeps_latest_on_previous_run(sample_run, tmp_path):
     assert not list(out.glob(".*.partial"))
     assert os.readlink(out / "latest") == before
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in sample_run[0].iterdir())
+
+
+def test_the_published_run_holds_the_parquet_file_not_the_kernels_shared_copy(sample_run):
+    data = sample_run[0] / "latest" / "data"
+    assert sorted(p.name for p in data.iterdir()) == sorted([PORTFOLIO_FILE, PROVENANCE_FILE])
 
 
 def test_heaviest_notebooks_start_first_and_reports_keep_suite_order(sample_run):
