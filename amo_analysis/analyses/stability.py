@@ -31,6 +31,7 @@ with no deletion tested (`n_refits` = 0) — the verdict "inconclusive" cannot r
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -344,11 +345,12 @@ def _ols_deletions(data, res, design) -> tuple:
     groups = data.loc[res.rows, design.cluster] if design.cluster else None  # a Series: factorized as it is
     fit = influence.ols_fit(X, y)
     projects = influence.project_deletions(X, y, 1, res.std_error, groups, fit=fit)
+    fit = dataclasses.replace(fit, Q=None)  # n × p that the organisation deletions do not read
     organisations = None
     if ORGANISATION in data:
-        orgs = data.loc[res.rows, ORGANISATION].astype(object).where(lambda s: s.notna(), None)
+        orgs = data.loc[res.rows, ORGANISATION]  # factorized as it is: no Python string per project
         if orgs.nunique(dropna=True) >= 2:
-            organisations = influence.organisation_deletions(X, y, 1, res.std_error, orgs.to_numpy(), groups, fit=fit)
+            organisations = influence.organisation_deletions(X, y, 1, res.std_error, orgs, groups, fit=fit)
     return projects, organisations
 
 

@@ -96,7 +96,8 @@ def _thin_qr(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         R1 = np.linalg.cholesky(gram).T
         Q1 = solve_triangular(R1, X.T, trans="T").T
         R2 = np.linalg.cholesky(Q1.T @ Q1).T
-        Q = solve_triangular(R2, Q1.T, trans="T").T
+        # the same solve written over Q1 (column-major as LAPACK wants it): one n × p array at a time, not two
+        Q = solve_triangular(R2, Q1.T, trans="T", overwrite_b=True).T
         return Q, R2 @ R1
     except np.linalg.LinAlgError:
         return np.linalg.qr(X)
@@ -131,11 +132,12 @@ def _shrunk_se(se: float, total: float, removed: np.ndarray) -> np.ndarray:
 @dataclass
 class Fit:
     """The OLS pieces every deletion formula uses, computed once: X (n × p), y, thin QR (Q, R),
-    coefficients `beta`, residuals `e`, hat values `h`."""
+    coefficients `beta`, residuals `e`, hat values `h`. `Q` (n × p) may be dropped (None) once the
+    project deletions are computed: the organisation deletions do not read it."""
 
     X: np.ndarray
     y: np.ndarray
-    Q: np.ndarray
+    Q: np.ndarray | None
     R: np.ndarray
     beta: np.ndarray
     e: np.ndarray
@@ -148,7 +150,11 @@ def ols_fit(X: np.ndarray, y: np.ndarray) -> Fit:
     y = np.asarray(y, dtype=float)
     Q, R = _thin_qr(X)
     beta = np.linalg.solve(R, Q.T @ y)
-    return Fit(X, y, Q, R, beta, y - X @ beta, (Q * Q).sum(axis=1))
+    h = np.empty(len(Q))
+    for start in range(0, len(Q), DELETION_ROWS):  # each row's sum as one pass gives it: no n × p square of Q
+        block = Q[start : start + DELETION_ROWS]
+        h[start : start + DELETION_ROWS] = (block * block).sum(axis=1)
+    return Fit(X, y, Q, R, beta, y - X @ beta, h)
 
 
 def hc2_se(fit: Fit, j: int, groups=None) -> float:
@@ -220,13 +226,14 @@ def organisation_deletions(
     XtX, Xty, total_x = X.T @ X, X.T @ y, X.sum(axis=0)
     one_minus = 1.0 - h
     ae = e * np.where(one_minus >= _TOL, 1.0 / np.sqrt(np.maximum(one_minus, _TOL)), 0.0)
-    if groups is None:
-        scores = X * ae[:, None]  # each row its own cluster
-        cluster_of = np.arange(len(y))
+    if groups is None:  # each row its own cluster
+        scores = X * ae[:, None]
+        meat = scores.T @ scores
+        scores = None  # an organisation's rows of it are computed in the loop: no n × p array through it
     else:
         cluster_of, _ = factorized(groups)
         scores = group_sums(cluster_of, X * ae[:, None], int(cluster_of.max()) + 1)
-    meat = scores.T @ scores
+        meat = scores.T @ scores
     ell = np.zeros(X.shape[1])
     ell[j] = 1.0
     inv = np.linalg.pinv(XtX)
@@ -249,7 +256,7 @@ def organisation_deletions(
         left = len(y) - len(rows)
         ratio[g] = _ratio(b, (total_x - Xg.sum(axis=0)) / left, j) if keep[j] and left else np.nan
         if groups is None:
-            part = scores[rows]
+            part = X[rows] * ae[rows, None]
             meat_g = meat - part.T @ part
         else:  # the clusters g touches lose g's rows
             touched = np.unique(cluster_of[rows])
@@ -386,9 +393,11 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
     S = np.asarray(model.score_obs(params), dtype=float)
     H = np.asarray(model.hessian(params), dtype=float)
     step = np.linalg.solve(H, S.T).T  # n × p: row i's term H⁻¹ s_i
+    if units is None:
+        S = None  # only the units' loop reads the scores again: one n × p array fewer from here
     X = np.asarray(model.exog, dtype=float)
     observed = np.asarray(model.observed, dtype=bool)
-    n = len(S)
+    n = len(step)
     if units is None:
         codes, labels = np.arange(n), np.arange(n)
     else:
@@ -396,7 +405,7 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
     G = len(labels)
     valid = codes >= 0
     # each row its own unit: a unit's sum is its row (the same numbers without two n × p copies)
-    delta = step if units is None else group_sums(codes[valid], step[valid], G)
+    delta = step if units is None else group_sums(codes, step, G, keep=valid)
     one_step = None
     if units is not None:  # a unit of many rows: the Newton step on its own reduced likelihood
         one_step = np.full(G, np.nan)
@@ -434,11 +443,12 @@ def aft_deletions(model, params, j: int, se: float, units=None, groups=None) -> 
     # what each deletion leaves: finished treated / untreated rows, non-zero entries per column
     t = X[:, j] != 0
     nonzero = X != 0
-    unit_nonzero = nonzero if units is None else group_sums(codes[valid], nonzero[valid], G)
+    unit_nonzero = nonzero if units is None else group_sums(codes, nonzero, G, keep=valid)
     unit_ft = np.bincount(codes[valid], weights=(observed & t)[valid].astype(float), minlength=G)
     unit_fu = np.bincount(codes[valid], weights=(observed & ~t)[valid].astype(float), minlength=G)
     exhausted = (unit_ft >= (observed & t).sum()) | (unit_fu >= (observed & ~t).sum())
-    unidentified = exhausted | (nonzero.sum(axis=0)[None, :] - unit_nonzero <= 0).any(axis=1)
+    # a column left without a non-zero entry: its count ≤ the unit's (compared as they are: no n × p count array)
+    unidentified = exhausted | (nonzero.sum(axis=0)[None, :] <= unit_nonzero).any(axis=1)
     coef = np.where(unidentified, np.nan, coef)
     if one_step is not None:  # no finished project left on one side: the effect itself is gone
         one_step = np.where(exhausted, np.nan, one_step)

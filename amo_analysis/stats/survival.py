@@ -252,7 +252,7 @@ class LogNormalAFT(GenericLikelihoodModel):
         w_ss[run] = z_run * (dlam * z_run + lam)
         k = X.shape[1]
         H = np.empty((k + 1, k + 1))
-        H[:k, :k] = -(X * w_bb[:, None]).T @ X
+        H[:k, :k] = -((X * w_bb[:, None]).T @ X)  # negated once formed (k × k), not as an n × k copy
         H[:k, k] = H[k, :k] = -(X * w_bs[:, None]).sum(axis=0)
         H[k, k] = -w_ss.sum()
         return H

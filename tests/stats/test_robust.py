@@ -269,3 +269,22 @@ def test_cluster_sums_are_the_per_cluster_totals_of_both_estimators():
     assert cluster_codes(None, 6) == (None, 6)
     v, same = cluster_sums(values, rows, None, 6)
     assert same is rows and v is values
+
+
+def test_group_sums_of_kept_rows_are_those_of_the_selected_rows_without_copying_them():
+    import tracemalloc
+
+    rng = np.random.default_rng(8)
+    n, p, G = 200_000, 12, 300
+    codes, rows, keep = rng.integers(0, G, n), rng.normal(size=(n, p)), rng.random(n) < 0.9
+    expected = robust.group_sums(codes[keep], rows[keep], G)
+    tracemalloc.start()
+    try:
+        sums = robust.group_sums(codes, rows, G, keep=keep)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(sums, expected)
+    assert peak < rows.nbytes / 2
+    flags = rows > 0  # booleans, as the AFT deletions pass them
+    assert np.array_equal(robust.group_sums(codes, flags, G, keep=keep), robust.group_sums(codes[keep], flags[keep], G))
