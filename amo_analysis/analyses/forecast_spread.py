@@ -43,14 +43,22 @@ TIE_TOLERANCE = 1e-9
 CATEGORICAL = ("project_type", "organisation")
 
 
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, dict]:
+    """(a code per row, {text: its code}) of a category column read as text; a missing value has code
+    −1, equal to no text. The rows equal to a text are those with its code: the same comparisons as
+    the texts', without a Python string per row (two columns of 10⁶ projects: ≈ 250 MB)."""
+    codes, uniques = pd.factorize(values.astype(str))
+    return codes, {text: code for code, text in enumerate(uniques)}
+
+
 def _design(frame: pd.DataFrame, features: list[str], levels: dict, practice: bool = True) -> np.ndarray:
     """Design matrix: intercept, the practice (unless `practice` is False: a portfolio without one),
     then the features (categories as dummies against their first level)."""
     cols = [np.ones(len(frame))] + ([frame["amo"].astype(float).to_numpy()] if practice else [])
     for f in features:
         if f in CATEGORICAL:
-            values = frame[f].astype(str).to_numpy()
-            cols.extend((values == level).astype(float) for level in levels[f][1:])
+            codes, code_of = _text_codes(frame[f])
+            cols.extend((codes == code_of.get(level, -2)).astype(float) for level in levels[f][1:])
         else:
             cols.append(frame[f].astype(float).to_numpy())
     return np.column_stack(cols)
@@ -128,10 +136,10 @@ class NearestProjects:
         self.amo = ref["amo"].to_numpy(dtype=bool)
         self.y = ref["_y"].to_numpy()
         self.seen = _observed(ref)
-        self.columns = []  # (feature, values, standard deviation; None for a category)
+        self.columns = []  # (feature, values or a category's codes, standard deviation; None for a category)
         for f in features:
             if f in CATEGORICAL:
-                self.columns.append((f, ref[f].astype(str).to_numpy(), None))
+                self.columns.append((f, _text_codes(ref[f]), None))
             else:
                 values = ref[f].astype(float)
                 self.columns.append((f, values.to_numpy(), float(values.std()) or 1.0))
@@ -144,8 +152,9 @@ class NearestProjects:
             return Spread(np.array([]), np.array([], dtype=bool))
         dist = np.zeros(int(group.sum()))
         for f, values, sd in self.columns:
-            if sd is None:
-                dist += (values[group] != str(project[f])).astype(float)
+            if sd is None:  # `values`: the codes of the texts (`_text_codes`); −2 is no text's code
+                codes, code_of = values
+                dist += (codes[group] != code_of.get(str(project[f]), -2)).astype(float)
             else:
                 dist += np.abs(values[group] - float(project[f])) / sd
         y, seen = self.y[group], self.seen[group]

@@ -341,6 +341,10 @@ def estimate_all(
                 else:
                     _fill(row, res, spec)
                 rows.append(row)
+    if keep is not None:  # once every row is read from them: one copy of what the kept fits share
+        for res in fits.values():
+            if not isinstance(res, str):
+                effects.slim_kept_fit(res, fits.values())
     table = pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
     table["note"] = pd.Series([row["note"] for row in rows], index=table.index, dtype=object)  # keeps i18n.Message
     table["n"] = table["n"].astype("int64")

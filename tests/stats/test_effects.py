@@ -26,6 +26,7 @@ from amo_analysis.stats.effects import (
     overlap_summary,
     propensity_scores,
     share_design,
+    slim_kept_fit,
     variance_ratios,
 )
 from amo_analysis.errors import InputError
@@ -1037,3 +1038,44 @@ def test_covariate_design_is_pandas_dummies_of_the_text_as_a_category():
         assert [localise(note, "en") for note in notes] == (
             [] if drop_first else [localise(Message("note_terms_constant", terms="same=one"), "en")]
         )
+
+
+def test_a_kept_fit_holds_no_vector_it_can_share_or_compute_again():
+    """`slim_kept_fit`: equal rows' labels and designs are shared with another kept fit, the cached
+    residuals and fitted values are dropped and the OLS weights (all ones) become one value; what the
+    fit gives afterwards (residuals, fitted values, weights, robust errors, its table) is what it gave."""
+    data = confounded(300, seed=6)
+    data["y2"] = data["y"] * 3 - 1
+    first = estimate_effect(data, "y", "t", ["x1", "x2"], method="ols")
+    second = estimate_effect(data, "y2", "t", ["x1", "x2"], method="ols")
+    fit = second.model
+    before = {
+        "resid": fit.resid.copy(),
+        "fitted": fit.fittedvalues.copy(),
+        "weights": fit.model.weights.copy(),
+        "hc3": fit.HC3_se.copy(),
+    }
+    record = second.to_dict()
+    assert "resid" in fit._results._cache and second.rows is not first.rows
+    slim_kept_fit(second, [first, second])
+    assert second.rows is first.rows and second.model.model.exog is first.model.model.exog
+    assert "resid" not in fit._results._cache and "fittedvalues" not in fit._results._cache
+    assert fit.model.weights.strides == (0,)
+    assert np.array_equal(fit.resid, before["resid"]) and np.array_equal(fit.fittedvalues, before["fitted"])
+    assert np.array_equal(fit.model.weights, before["weights"]) and np.array_equal(fit.HC3_se, before["hc3"])
+    assert second.to_dict() == record
+
+
+def test_estimate_all_slims_the_fits_it_keeps():
+    from amo_analysis.analyses.practice_effects import estimate_all
+
+    data = confounded(400, seed=2)
+    data = data.assign(log_cost_ratio=data["y"], budget_drift=np.expm1(data["y"] / 10))
+    fits: dict = {}
+    kept = estimate_all(data, ["x1", "x2"], treatment="t", methods=["difference", "ols"], keep=fits)
+    plain = estimate_all(data, ["x1", "x2"], treatment="t", methods=["difference", "ols"])
+    pd.testing.assert_frame_equal(kept, plain)
+    ols = [res for (_, method, _), res in fits.items() if method == "ols" and not isinstance(res, str)]
+    assert len(ols) >= 2
+    assert all("resid" not in res.model._results._cache for res in ols)
+    assert ols[0].rows is ols[1].rows and ols[0].model.model.exog is ols[1].model.model.exog

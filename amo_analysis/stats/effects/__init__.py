@@ -26,7 +26,8 @@ Modules, in the order data flows through them:
 * `prepare` — columns checked, complete rows, covariate design, collinear terms dropped;
 * `propensity` — propensity scores, IPW weights, overlap and balance diagnostics;
 * `difference`, `regression` (OLS, quantile; `share_design`: kept OLS fits of outcomes on the same
-  rows hold one copy of their design), `glm` (fractional logit, log-linear), `ipw` (IPW, AIPW) —
+  rows hold one copy of their design; `slim_kept_fit`: nor a second copy of their rows' labels, nor
+  the vectors statsmodels computes again), `glm` (fractional logit, log-linear), `ipw` (IPW, AIPW) —
   the fit functions, one module per estimator family;
 * `registry` — `REGISTRY` of `Method`s, and `METHODS`, `SUBSAMPLED_METHODS` derived from it;
 * `subgroups` — `estimate_effect(..., by=)` per level (`SubgroupEffects`) and `interaction_test`;
@@ -47,7 +48,7 @@ from amo_analysis.stats.effects.propensity import (
     variance_ratios,
 )
 from amo_analysis.stats.effects.regression import _quantreg_fit  # noqa: F401 (tests use it)
-from amo_analysis.stats.effects.regression import share_design
+from amo_analysis.stats.effects.regression import share_design, slim_kept_fit
 from amo_analysis.stats.effects.registry import METHODS, REGISTRY, SUBSAMPLED_METHODS, Method
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 from amo_analysis.stats.effects.subgroups import InteractionTest, SubgroupEffects, interaction_test
@@ -72,4 +73,5 @@ __all__ = [
     "ipw_weights",
     "overlap_summary",
     "share_design",
+    "slim_kept_fit",
 ]
