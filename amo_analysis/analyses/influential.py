@@ -27,7 +27,7 @@ import pandas as pd
 
 from amo_analysis.analyses import practice_effects as effects
 from amo_analysis.errors import InputError
-from amo_analysis.stats.effects.prepare import _exog, _prepare
+from amo_analysis.stats.effects.prepare import _exog_alone, _prepare
 from amo_analysis.stats import influence
 from amo_analysis.ingest.model_columns import with_model_columns
 
@@ -51,7 +51,7 @@ def _weighty_rows(data: pd.DataFrame, design, outcome: str, shown: str, scale: s
         prep = _prepare(data, outcome, "amo", list(design.covariates), design.cluster)
     except (InputError, np.linalg.LinAlgError):
         return []
-    X, _ = _exog(prep)
+    X, _ = _exog_alone(prep)
     fit = influence.ols_fit(X, prep.y)
     se_fit = influence.hc2_se(fit, 1, prep.groups)
     if not se_fit > 0:

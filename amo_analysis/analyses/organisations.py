@@ -189,6 +189,7 @@ def pooled_projects(portfolio: Portfolio, seed: int = 0) -> pd.DataFrame:
                 data, outcome, "amo", design.covariates, method="ols", cluster=design.cluster, seed=seed
             )
             row.update(_fields(res, ("estimate", "ci_low", "ci_high")))
+            res = None  # its model (an n × p design) is not kept alive through the next outcome's fit
         except InputError as exc:
             row["note"] = str(exc)
         rows.append(row)

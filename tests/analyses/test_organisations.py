@@ -78,3 +78,29 @@ def test_peer_positions_are_percentiles_among_named_organisations():
 
 def test_organisations_are_counted_named_or_not():
     assert org.n_organisations(pooled_clients()) == 6
+
+
+def test_the_pooled_fits_are_made_one_at_a_time(monkeypatch):
+    """No outcome's fit (its model holds the n × p design) lives on while the next outcome's is made:
+    at 10⁶ projects that is a second design in memory (measured: 369 → 291 MB traced peak)."""
+    import gc
+    import weakref
+
+    from amo_analysis.stats.effects import EffectResult
+
+    made: list = []
+    alive_at_start: list[int] = []
+    real = org.estimate_effect
+
+    def counting(*args, **kwargs):
+        gc.collect()
+        alive_at_start.append(sum(ref() is not None for ref in made))
+        result = real(*args, **kwargs)
+        assert isinstance(result, EffectResult)
+        made.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(org, "estimate_effect", counting)
+    table = org.pooled_projects(pooled_clients(), seed=0)
+    assert len(alive_at_start) == len(org.META_OUTCOMES) and table["estimate"].notna().all()
+    assert alive_at_start == [0] * len(org.META_OUTCOMES)

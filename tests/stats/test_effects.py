@@ -1079,3 +1079,25 @@ def test_estimate_all_slims_the_fits_it_keeps():
     assert len(ols) >= 2
     assert all("resid" not in res.model._results._cache for res in ols)
     assert ols[0].rows is ols[1].rows and ols[0].model.model.exog is ols[1].model.model.exog
+
+
+def test_a_design_built_for_an_estimator_alone_frees_the_covariate_frame():
+    """`_exog_alone` gives `_exog`'s design and leaves `prep.X` its column names over no rows: the
+    covariate frame's block is freed (at 10⁶ projects it was held twice through the fit)."""
+    import gc
+    import weakref
+
+    from amo_analysis.stats.effects.prepare import _exog, _exog_alone, _prepare
+
+    data = confounded(500, seed=9)
+    prep = _prepare(data, "y", "t", ["x1", "x2"], None)
+    expected, expected_names = _exog(_prepare(data, "y", "t", ["x1", "x2"], None))
+    values = prep.X.to_numpy()
+    block = weakref.ref(values if values.base is None else values.base)
+    del values
+    columns = list(prep.X.columns)
+    X, names = _exog_alone(prep)
+    gc.collect()
+    assert np.array_equal(X, expected) and names == expected_names
+    assert list(prep.X.columns) == columns and len(prep.X) == 0
+    assert block() is None

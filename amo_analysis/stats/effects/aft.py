@@ -25,7 +25,7 @@ from amo_analysis.i18n import Message
 from amo_analysis.stats.effects.prepare import (
     _alpha,
     _as_list,
-    _exog,
+    _exog_alone,
     _normal_interval,
     _percent_change,
     _prepare,
@@ -75,7 +75,7 @@ def aft_effect(
     for g, name in ((1, "treated"), (0, "untreated")):
         if not obs[prep.t == g].any():
             raise EffectError(f"No {name} project has finished; the effect on '{outcome}' cannot be estimated.")
-    X, names = _exog(prep)
+    X, names = _exog_alone(prep)
     X = np.asfortranarray(X)  # the fit's layout (`fit_lognormal_aft`): one n × p design in memory, not two
     _require_rows(len(prep.y), X.shape[1] + 1, "constant, treatment, covariates and scale")
     notes = list(prep.notes)

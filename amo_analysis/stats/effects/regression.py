@@ -23,6 +23,7 @@ from amo_analysis.i18n import Message
 from amo_analysis.stats import robust
 from amo_analysis.stats.effects.prepare import (
     _exog,
+    _exog_alone,
     _Interval,
     _normal_p,
     _percentile_bootstrap,
@@ -160,7 +161,7 @@ def _ols(prep, outcome, treatment, seed, conf_level, opts) -> EffectResult:
     `cov_type`s go through statsmodels with a t reference (t(n − k); clustered: t(G − 1), CR1 or, below
     `min_clusters`, `few_clusters`). `details["ratio_of_means"]` gives the adjusted mean outcome with
     and without the treatment and their ratio − 1 with Fieller's interval."""
-    X, names = _exog(prep)
+    X, names = _exog_alone(prep)
     _require_rows(len(prep.y), X.shape[1], "constant, treatment and covariates")
     notes = list(prep.notes)
     alpha = 1 - conf_level
