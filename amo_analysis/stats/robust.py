@@ -211,25 +211,31 @@ class RowBlocks:
         return a2_sum, b2_sum, a2_sq, a2_b2, BtB
 
 
-def r_factor(A: np.ndarray, last: np.ndarray | None = None, block_rows: int | None = None) -> np.ndarray:
-    """R of the QR factorisation of `A` (n × q), or of [A last] when a column `last` is given: k × q'
-    with k = min(n, q'), A = P R, P orthonormal. Computed `block_rows` rows at a time (default
-    `BLOCK_ROWS`: each block's R, then the R of the blocks' Rs stacked), so only one block is
-    factorised at once, in the processor's cache, and [A last] is never formed whole. R is unique up
-    to the signs of its rows; its singular values are A's."""
+def r_factor(
+    A: np.ndarray, last: np.ndarray | None = None, block_rows: int | None = None, constant: bool = False
+) -> np.ndarray:
+    """R of the QR factorisation of `A` (n × q), or of [A last] when a column `last` is given, or of
+    [1 A …] with `constant` (a column of ones first): k × q' with k = min(n, q'), A = P R, P
+    orthonormal. Computed `block_rows` rows at a time (default `BLOCK_ROWS`: each block's R, then the R
+    of the blocks' Rs stacked), so only one block is factorised at once, in the processor's cache, and
+    [1 A last] is never formed whole (the same blocks, so the same R, as the stacked matrix gives). R is
+    unique up to the signs of its rows; its singular values are A's."""
     block_rows = block_rows or BLOCK_ROWS
     n, q = A.shape
-    width = q + (last is not None)
-    if n <= block_rows and last is None:
+    lead = int(constant)
+    width = lead + q + (last is not None)
+    if n <= block_rows and last is None and not constant:
         return np.linalg.qr(A, mode="r")
     buffer = np.empty((min(n, block_rows), width))
     parts = []
     for start in range(0, n, block_rows):
         rows = slice(start, min(start + block_rows, n))
         block = buffer[: rows.stop - rows.start]
-        block[:, :q] = A[rows]
+        if constant:
+            block[:, 0] = 1.0
+        block[:, lead : lead + q] = A[rows]
         if last is not None:
-            block[:, q] = last[rows]
+            block[:, lead + q] = last[rows]
         parts.append(np.linalg.qr(block, mode="r"))
     return parts[0] if len(parts) == 1 else np.linalg.qr(np.vstack(parts), mode="r")
 

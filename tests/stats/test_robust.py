@@ -288,3 +288,30 @@ def test_group_sums_of_kept_rows_are_those_of_the_selected_rows_without_copying_
     assert peak < rows.nbytes / 2
     flags = rows > 0  # booleans, as the AFT deletions pass them
     assert np.array_equal(robust.group_sums(codes, flags, G, keep=keep), robust.group_sums(codes[keep], flags[keep], G))
+
+
+@pytest.mark.parametrize("n", [500, robust.BLOCK_ROWS, 2 * robust.BLOCK_ROWS + 9])
+def test_r_factor_with_a_constant_builds_each_block_in_place(n):
+    """`constant=True` (a column of ones first) with a `last` column gives the R of the stacked
+    [1 A last] to the bit, in blocks or not."""
+    rng = np.random.default_rng(n)
+    A = rng.normal(size=(n, 10)) * rng.lognormal(size=10)
+    last = (rng.random(n) < 0.4).astype(float)
+    stacked = np.column_stack([np.ones(n), A, last])
+    assert np.array_equal(r_factor(A, last=last, constant=True), r_factor(stacked))
+    assert np.array_equal(r_factor(A, constant=True), r_factor(np.column_stack([np.ones(n), A])))
+
+
+def test_r_factor_with_a_constant_never_stacks_the_whole_matrix():
+    import tracemalloc
+
+    rng = np.random.default_rng(2)
+    n = 8 * robust.BLOCK_ROWS
+    A, last = rng.normal(size=(n, 10)), rng.normal(size=n)
+    tracemalloc.start()
+    try:
+        r_factor(A, last=last, constant=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 12 * n * 8 / 3  # the stacked [1 A last] alone would be 12 n doubles

@@ -138,8 +138,8 @@ def _r_factor(design: pd.DataFrame, t: np.ndarray | None = None) -> np.ndarray:
     """R of the QR factorisation of [1, design, t]. X = QR with Q orthonormal, so any set of columns
     of X has the singular values of the same columns of the small R: one O(n k²) factorisation
     answers every rank question about X's columns (see `_rank_of_columns`)."""
-    parts = [np.ones(len(design)), design.to_numpy(dtype="float64")] + ([] if t is None else [t])
-    return robust.r_factor(np.column_stack(parts))  # in blocks of rows above `robust.BLOCK_ROWS`
+    # in blocks of rows above `robust.BLOCK_ROWS`, each built in place: [1, design, t] is never stacked whole
+    return robust.r_factor(design.to_numpy(dtype="float64"), last=t, constant=True)
 
 
 def _drop_collinear(design: pd.DataFrame, notes: list[str], R: np.ndarray | None = None) -> pd.DataFrame:
