@@ -43,12 +43,11 @@ def _stamp(parquet: Path) -> list[int]:
 def _to_arrow(series: pd.Series):
     import pyarrow as pa
 
-    values = series.array
     if series.dtype == np.float64 or series.dtype == np.int64:
         return pa.array(series.to_numpy(), from_pandas=False)  # NaN stays a value: read back without a copy
     if series.dtype.kind == "M":
         return pa.array(series.to_numpy().view(np.int64), from_pandas=False)
-    return pa.array(values, from_pandas=True)
+    return pa.array(series.array, from_pandas=True)
 
 
 def write_shared_table(frame: pd.DataFrame, path: str | os.PathLike, parquet: str | os.PathLike) -> Path | None:
@@ -106,16 +105,20 @@ def _column(chunked, dtype: str):
 
 def read_shared_table(path: str | os.PathLike, parquet: str | os.PathLike) -> pd.DataFrame | None:
     """The frame stored at `path` by `write_shared_table`, its arrays read in place from the mapped
-    file; None when there is no such file or it was not made from `parquet` as it is now (the caller
-    then reads the Parquet file)."""
+    file; None when there is no such file, it cannot be read as one, or it was not made from `parquet`
+    as it is now (the caller then reads the Parquet file). Each frame read is kept for the life of the
+    process (`_MAPPED`): the suite's kernels read one each."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
     path, parquet = Path(path), Path(parquet)
     if not path.is_file() or not parquet.is_file():
         return None
-    table = ipc.open_file(pa.memory_map(str(path))).read_all()
-    meta = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"null"))
+    try:
+        table = ipc.open_file(pa.memory_map(str(path))).read_all()
+        meta = json.loads((table.schema.metadata or {}).get(METADATA_KEY, b"null"))
+    except (pa.ArrowException, OSError, ValueError):  # not such a file (cut short, another format)
+        return None
     if not meta or meta.get("parquet") != _stamp(parquet):
         return None
     names = table.column_names[:-1]

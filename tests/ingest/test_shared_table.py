@@ -108,6 +108,18 @@ def test_a_copy_of_another_parquet_file_is_not_read(tmp_path):
     assert shared_table.read_shared_table(tmp_path / SHARED_TABLE_FILE, parquet) is None
 
 
+def test_a_file_that_is_not_a_shared_table_is_not_read(tmp_path):
+    frame = _every_kind()
+    parquet = tmp_path / "portfolio.parquet"
+    frame.to_parquet(parquet)
+    shared_table.write_shared_table(frame, tmp_path / SHARED_TABLE_FILE, parquet)
+    whole = (tmp_path / SHARED_TABLE_FILE).read_bytes()
+    (tmp_path / SHARED_TABLE_FILE).write_bytes(whole[: len(whole) // 2])  # cut short
+    assert shared_table.read_shared_table(tmp_path / SHARED_TABLE_FILE, parquet) is None
+    (tmp_path / SHARED_TABLE_FILE).write_bytes(parquet.read_bytes())  # another format
+    assert shared_table.read_shared_table(tmp_path / SHARED_TABLE_FILE, parquet) is None
+
+
 def test_a_table_it_cannot_store_is_not_written(tmp_path):
     parquet = tmp_path / "portfolio.parquet"
     mixed = pd.DataFrame({"x": pd.Series([1, "a", 2.5], dtype=object)})
