@@ -590,7 +590,10 @@ def run_suite(
             shutil.rmtree(final)
         (partial / PARTIAL_OWNER).unlink()
         if shared_table is not None:  # every kernel has ended: nothing maps it any more
-            shared_table.unlink()
+            try:
+                shared_table.unlink()
+            except OSError as exc:  # a copy left in the run (a scanner holding it on Windows): said, not fatal
+                progress(f"the kernels' copy of the table was not removed: {exc}")
         os.replace(partial, final)
         _point_latest(out, final)
         from amo_analysis.report.runs_index import build_runs_index

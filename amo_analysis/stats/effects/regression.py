@@ -130,10 +130,10 @@ _CACHED_VECTORS = ("resid", "wresid", "fittedvalues", "resid_pearson")
 def slim_kept_fit(result: EffectResult, kept) -> None:
     """Make a fit kept for later steps (the claims' leave-one-out and sensitivity) hold no vector it can
     share or compute again: its design and its rows' labels point at equal ones of the first such fit
-    before it in `kept` (an iterable of `EffectResult`s, `result` among them; `share_design`), its cached residuals and fitted values are dropped
-    (statsmodels computes them again when asked) and an OLS model's weights, all ones, become one
-    value read for every row. At 10⁶ projects each of these vectors is 8 MB, five to six per OLS fit.
-    Every number a method of the fit gives is unchanged."""
+    before it in `kept` (an iterable of `EffectResult`s, `result` among them; `share_design`), its
+    cached residuals and fitted values are dropped (statsmodels computes them again when asked) and an
+    OLS model's weights, all ones, become one value read for every row. At 10⁶ projects each of these
+    vectors is 8 MB, five to six per OLS fit. Every number a method of the fit gives is unchanged."""
     earlier = list(itertools.takewhile(lambda other: other is not result, kept))
     rows = result.rows
     if isinstance(rows, pd.Index):
