@@ -182,11 +182,9 @@ class Portfolio(ResultDisplay):
         """Write beside `parquet_path` (written by `save`) the memory-mapped copy of the table that
         `load` reads in place (`ingest.shared_table`), so that the kernels of a run share one copy of
         the table instead of holding one each; returns its path (None if the table cannot be stored
-        so). The suite runner removes it before publishing the run."""
+        so). The suite runner removes it before publishing the run. The frame's attrs are not written."""
         parquet_path = Path(parquet_path)
-        frame = self.data.copy(deep=False)
-        frame.attrs = {}
-        return write_shared_table(frame, parquet_path.parent / SHARED_TABLE_FILE, parquet_path)
+        return write_shared_table(self.data, parquet_path.parent / SHARED_TABLE_FILE, parquet_path)
 
     @classmethod
     def load(cls, parquet_path: str | os.PathLike) -> "Portfolio":

@@ -40,13 +40,18 @@ def _stamp(parquet: Path) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns]
 
 
+def _in_place(dtype) -> bool:
+    """Whether a column of `dtype` is read back as the mapped bytes themselves: float64, int64 and
+    numpy (time-zone-less) dates."""
+    return isinstance(dtype, np.dtype) and (dtype in (np.float64, np.int64) or dtype.kind == "M")
+
+
 def _to_arrow(series: pd.Series):
     import pyarrow as pa
 
-    if series.dtype == np.float64 or series.dtype == np.int64:
-        return pa.array(series.to_numpy(), from_pandas=False)  # NaN stays a value: read back without a copy
-    if series.dtype.kind == "M":
-        return pa.array(series.to_numpy().view(np.int64), from_pandas=False)
+    if _in_place(series.dtype):  # NaN (and NaT's bit pattern) stays a value: read back without a copy
+        values = series.to_numpy()
+        return pa.array(values.view(np.int64) if values.dtype.kind == "M" else values, from_pandas=False)
     return pa.array(series.array, from_pandas=True)
 
 
@@ -92,12 +97,11 @@ def _column(chunked, dtype: str):
     """One column of the frame from its Arrow column (a single chunk, or none for an empty table)."""
     kind = pd.api.types.pandas_dtype(dtype)
     array = chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
-    if kind == np.float64 or kind == np.int64:
-        return array.to_numpy(zero_copy_only=True)
-    if kind.kind == "M":
-        return array.to_numpy(zero_copy_only=True).view(kind)
+    if _in_place(kind):
+        values = array.to_numpy(zero_copy_only=True)
+        return values.view(kind) if kind.kind == "M" else values
     if kind == np.bool_:
-        return array.to_numpy(zero_copy_only=False)
+        return array.to_numpy(zero_copy_only=False)  # Arrow packs them in bits: unpacked, 1 byte each
     if hasattr(kind, "__from_arrow__"):  # pandas' nullable and text dtypes
         return kind.__from_arrow__(chunked)
     return chunked.to_pandas().astype(kind)

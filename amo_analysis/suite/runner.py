@@ -521,7 +521,7 @@ def run_suite(
         source_name, checksum, provenance = portfolio.source_name, portfolio.checksum, portfolio.provenance()
         as_of = portfolio.as_of
         n_projects = portfolio.n_projects
-        portfolio = None  # every notebook reads the Parquet file: free the table while they run
+        portfolio = None  # every notebook reads the saved table (its shared copy): free this one while they run
         release_freed_memory()  # what validating took goes back to the system before the kernels need it
         from amo_analysis.report.html import build_index, notebook_navigation
 

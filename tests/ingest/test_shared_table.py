@@ -139,3 +139,16 @@ def test_portfolio_load_reads_the_shared_copy_and_equals_the_parquet_read(tmp_pa
     pd.testing.assert_frame_equal(shared.data, by_parquet.data, check_exact=True, check_index_type=True)
     assert not shared.data["budget_planned"].to_numpy().flags.owndata
     assert shared.provenance() == by_parquet.provenance()
+
+
+def test_other_dtypes_read_back_through_pandas_conversion(tmp_path):
+    """Dates with a time zone, float32 and int32 are not read in place but still come back equal."""
+    frame = pd.DataFrame(
+        {
+            "at": pd.to_datetime(["2024-01-01", None, "2024-03-31"]).tz_localize("Europe/Paris"),
+            "share": np.array([1.5, np.nan, 0.25], dtype="float32"),
+            "count": np.array([1, 2, 3], dtype="int32"),
+        }
+    )
+    by_parquet, shared = _round_trip(frame, tmp_path)
+    pd.testing.assert_frame_equal(shared, by_parquet, check_exact=True, check_index_type=True)
