@@ -302,7 +302,8 @@ def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> 
         found.sort(key=lambda f: -f[0])
         return [f[1] for f in found], [f[2] for f in found], exact
 
-    projects = influence.aft_deletions(model, params, 1, se, None, groups)
+    with estimators.expanded_design(res.model):  # a kept fit's compact design, read three times per pass: expanded once
+        projects = influence.aft_deletions(model, params, 1, se, None, groups)
     units, verdicts, exact = decisive(projects, lambda pos: [res.rows[pos]], "project", extremes=True)
     on_scale = np.expm1(projects.coef)
     for pos, estimate in exact.items():
@@ -323,7 +324,8 @@ def _aft_stability(data, row, spec, design, treatment, fits, public, refits) -> 
     org_rows = data.loc[res.rows, ORGANISATION]
     if org_rows.nunique(dropna=True) < 2:
         return out
-    organisations = influence.aft_deletions(model, params, 1, se, org_rows, groups)
+    with estimators.expanded_design(res.model):
+        organisations = influence.aft_deletions(model, params, 1, se, org_rows, groups)
 
     def rows_of(pos, labels=organisations.labels):
         return res.rows[(org_rows == labels[pos]).to_numpy()]

@@ -25,11 +25,11 @@ from amo_analysis.stats.effects import (
     ipw_weights,
     overlap_summary,
     propensity_scores,
-    share_design,
     slim_kept_fit,
     variance_ratios,
 )
 from amo_analysis.errors import InputError
+from amo_analysis.stats.effects.compact import held_design
 
 TAU = 2.0
 
@@ -980,26 +980,6 @@ def test_a_large_ols_fit_from_the_small_factor_is_statsmodels_own_fit(monkeypatc
     np.testing.assert_allclose(lean.HC1_se, plain.HC1_se, rtol=1e-9)
 
 
-def test_kept_ols_fits_of_outcomes_on_the_same_rows_share_one_design_array():
-    """Two outcomes measured on the same rows have the same design: `share_design` points the second
-    fit at the first's array (one copy kept, not two), only when the arrays are equal element for
-    element; the estimates are those of separate fits."""
-    data = confounded(200, seed=4)
-    data["y2"] = data["y"] * 2 + 1
-    data["y3"] = data["y"].where(data.index % 5 != 0)  # other rows: another design
-    first = estimate_effect(data, "y", "t", ["x1", "x2"], method="ols")
-    second = estimate_effect(data, "y2", "t", ["x1", "x2"], method="ols")
-    third = estimate_effect(data, "y3", "t", ["x1", "x2"], method="ols")
-    before = second.model.model.exog.copy()
-    assert share_design(second, [first]) and not share_design(third, [first, second])
-    shared = second.model.model
-    assert shared.exog is first.model.model.exog and shared.wexog is shared.exog
-    assert shared.data.exog is shared.exog and shared.data.orig_exog is shared.exog
-    assert np.array_equal(shared.exog, before) and third.model.model.exog is not first.model.model.exog
-    again = estimate_effect(data, "y2", "t", ["x1", "x2"], method="ols")
-    assert np.array_equal(second.model.params, again.model.params) and second.to_dict() == again.to_dict()
-
-
 def test_covariate_design_is_pandas_dummies_of_the_text_as_a_category():
     """`prepare._expand_covariates` builds the dummies itself (faster per estimate); they are those
     of `pd.get_dummies` of the covariate's text as a category, column for column: levels in sorted
@@ -1041,9 +1021,10 @@ def test_covariate_design_is_pandas_dummies_of_the_text_as_a_category():
 
 
 def test_a_kept_fit_holds_no_vector_it_can_share_or_compute_again():
-    """`slim_kept_fit`: equal rows' labels and designs are shared with another kept fit, the cached
-    residuals and fitted values are dropped and the OLS weights (all ones) become one value; what the
-    fit gives afterwards (residuals, fitted values, weights, robust errors, its table) is what it gave."""
+    """`slim_kept_fit`: equal rows' labels and (compact) designs are shared with another kept fit, the
+    cached residuals and fitted values are dropped and the OLS weights (all ones) become one value; what
+    the fit gives afterwards (design, residuals, fitted values, weights, robust errors, its table) is
+    what it gave (the compact design itself: tests/stats/test_effect_compact.py)."""
     data = confounded(300, seed=6)
     data["y2"] = data["y"] * 3 - 1
     first = estimate_effect(data, "y", "t", ["x1", "x2"], method="ols")
@@ -1054,11 +1035,14 @@ def test_a_kept_fit_holds_no_vector_it_can_share_or_compute_again():
         "fitted": fit.fittedvalues.copy(),
         "weights": fit.model.weights.copy(),
         "hc3": fit.HC3_se.copy(),
+        "exog": fit.model.exog.copy(),
     }
     record = second.to_dict()
     assert "resid" in fit._results._cache and second.rows is not first.rows
+    slim_kept_fit(first, [first, second])
     slim_kept_fit(second, [first, second])
-    assert second.rows is first.rows and second.model.model.exog is first.model.model.exog
+    assert second.rows is first.rows and held_design(second.model.model) is held_design(first.model.model)
+    assert held_design(first.model.model) is not None and np.array_equal(fit.model.exog, before["exog"])
     assert "resid" not in fit._results._cache and "fittedvalues" not in fit._results._cache
     assert fit.model.weights.strides == (0,)
     assert np.array_equal(fit.resid, before["resid"]) and np.array_equal(fit.fittedvalues, before["fitted"])
@@ -1078,7 +1062,8 @@ def test_estimate_all_slims_the_fits_it_keeps():
     ols = [res for (_, method, _), res in fits.items() if method == "ols" and not isinstance(res, str)]
     assert len(ols) >= 2
     assert all("resid" not in res.model._results._cache for res in ols)
-    assert ols[0].rows is ols[1].rows and ols[0].model.model.exog is ols[1].model.model.exog
+    assert ols[0].rows is ols[1].rows and held_design(ols[0].model.model) is held_design(ols[1].model.model)
+    assert held_design(ols[0].model.model) is not None
 
 
 def test_a_design_built_for_an_estimator_alone_frees_the_covariate_frame():

@@ -25,10 +25,12 @@ Modules, in the order data flows through them:
 * `result` — `EffectResult` (summary, HTML table, summary_frame, conf_int, to_dict) and `EffectError`;
 * `prepare` — columns checked, complete rows, covariate design, collinear terms dropped;
 * `propensity` — propensity scores, IPW weights, overlap and balance diagnostics;
-* `difference`, `regression` (OLS, quantile; `share_design`: kept OLS fits of outcomes on the same
-  rows hold one copy of their design; `slim_kept_fit`: nor a second copy of their rows' labels, nor
+* `difference`, `regression` (OLS, quantile; `slim_kept_fit`: a fit kept for later steps holds its
+  design compact, one copy for outcomes on the same rows, and no second copy of its rows' labels nor
   the vectors statsmodels computes again), `glm` (fractional logit, log-linear), `ipw` (IPW, AIPW) —
   the fit functions, one module per estimator family;
+* `compact` — `CompactDesign`: a kept fit's design in the narrowest numbers that give back its
+  floats (`compact_design`, `expanded_design`);
 * `registry` — `REGISTRY` of `Method`s, and `METHODS`, `SUBSAMPLED_METHODS` derived from it;
 * `subgroups` — `estimate_effect(..., by=)` per level (`SubgroupEffects`) and `interaction_test`;
 * `estimate` — `estimate_effect`.
@@ -36,6 +38,7 @@ Modules, in the order data flows through them:
 
 from __future__ import annotations
 
+from amo_analysis.stats.effects.compact import CompactDesign, compact_design, expanded_design
 from amo_analysis.stats.effects.estimate import estimate_effect
 from amo_analysis.stats.effects.prepare import _QR_RANK_ROWS, _drop_collinear  # noqa: F401 (tests use them)
 from amo_analysis.stats.effects.propensity import (
@@ -48,7 +51,7 @@ from amo_analysis.stats.effects.propensity import (
     variance_ratios,
 )
 from amo_analysis.stats.effects.regression import _quantreg_fit  # noqa: F401 (tests use it)
-from amo_analysis.stats.effects.regression import share_design, slim_kept_fit
+from amo_analysis.stats.effects.regression import slim_kept_fit
 from amo_analysis.stats.effects.registry import METHODS, REGISTRY, SUBSAMPLED_METHODS, Method
 from amo_analysis.stats.effects.result import EffectError, EffectResult, Reference
 from amo_analysis.stats.effects.subgroups import InteractionTest, SubgroupEffects, interaction_test
@@ -72,6 +75,8 @@ __all__ = [
     "propensity_scores",
     "ipw_weights",
     "overlap_summary",
-    "share_design",
     "slim_kept_fit",
+    "CompactDesign",
+    "compact_design",
+    "expanded_design",
 ]
