@@ -188,3 +188,21 @@ def test_kept_fits_of_outcomes_on_the_same_rows_hold_one_compact_design():
     assert compacts[0] is compacts[1] and compacts[2] is not compacts[0] and None not in compacts
     for res, X in zip(kept, designs):
         assert np.array_equal(_bits(res.model.model.exog), _bits(X))
+
+
+def test_a_compacted_fit_pickles_as_the_plain_fit_with_its_design():
+    """statsmodels' `save` and `copy.deepcopy` pickle a fit: a compacted one comes back as the plain
+    class holding its design, with the same numbers."""
+    import copy
+    import pickle
+
+    res = estimate_effect(_data(), "y", "t", ["x", "kind"], method="ols")
+    X, hc3 = res.model.model.exog.copy(), res.model.HC3_se.copy()
+    compact_design(res.model)
+    back = pickle.loads(pickle.dumps(res.model))
+    model = back.model
+    assert held_design(model) is None and type(model).__mro__[1].__name__ == "OLS"
+    assert np.array_equal(_bits(model.__dict__["exog"]), _bits(X)) and np.array_equal(back.HC3_se, hc3)
+    twin = copy.deepcopy(res.model.model)
+    assert held_design(twin) is None and np.array_equal(_bits(twin.exog), _bits(X))
+    assert held_design(res.model) is not None  # the original stays compact

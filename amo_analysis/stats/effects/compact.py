@@ -14,7 +14,8 @@ where they are that array or a frame over it) by its compact form; reading any o
 gives the expanded design (a frame for `orig_exog` when it was one), so every method of the model
 and its results gives the same numbers as before, each read expanding it once more. A step that
 reads the design several times expands it once for a block of code: `with expanded_design(fit): ...`
-(the arrays are held for the block and given back after).
+(the arrays are held for the block and given back after). A compacted object is pickled (statsmodels'
+`save`, `copy.deepcopy`) as the plain object holding its expanded design.
 """
 
 from __future__ import annotations
@@ -102,6 +103,16 @@ class _Frame:
 _LAZY_CLASSES: dict[type, type] = {}
 
 
+def _restore(cls: type, state):
+    """An object of `cls` with `state` (what `__getstate__` gave), as pickle's default rebuilds one."""
+    obj = cls.__new__(cls)
+    if hasattr(obj, "__setstate__"):
+        obj.__setstate__(state)
+    else:
+        obj.__dict__.update(state)
+    return obj
+
+
 def _lazy_class(cls: type) -> type:
     """`cls` with a fallback that gives a compacted attribute its expanded design (a subclass of the
     same name; the class's own `__getattr__`, if any, answers every other missing attribute)."""
@@ -120,10 +131,26 @@ def _lazy_class(cls: type) -> type:
                 return base_getattr(self, name)
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+        def __reduce_ex__(self, protocol):
+            # pickled (statsmodels' `save`, `copy.deepcopy`) as the plain class holding the expanded design
+            plain = cls.__new__(cls)
+            plain.__dict__.update({k: v for k, v in self.__dict__.items() if k != _LAZY})
+            for name, (compact, frame) in self.__dict__[_LAZY].items():
+                if name not in plain.__dict__:
+                    X = compact.expand()
+                    plain.__dict__[name] = X if frame is None else frame.wrap(X)
+            return _restore, (cls, plain.__getstate__())
+
         _LAZY_CLASSES[cls] = type(
             cls.__name__,
             (cls,),
-            {"__getattr__": __getattr__, _LAZY: True, "__module__": cls.__module__, "__qualname__": cls.__qualname__},
+            {
+                "__getattr__": __getattr__,
+                "__reduce_ex__": __reduce_ex__,
+                _LAZY: True,
+                "__module__": cls.__module__,
+                "__qualname__": cls.__qualname__,
+            },
         )
     return _LAZY_CLASSES[cls]
 
