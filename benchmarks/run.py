@@ -15,7 +15,9 @@
    fresh child process per size and repeat, each stage is timed by calling the package function a
    notebook calls; the child's peak resident memory (`ru_maxrss`) is the stage peak. Then the whole
    runner on that CSV (end to end), with the peak of the summed resident memory of the runner and
-   every process under it (sampled every 0.1 s with psutil).
+   every process under it (sampled every 0.1 s with psutil) and of their PSS (each shared page once,
+   sampled every second); at 10⁶ projects, once more inside a 2 GB memory cgroup without swap where
+   one can be made (`limited_run`; `--no-limit` skips it).
 3. Size of every HTML report of each end-to-end run.
 Times are medians over the repeats (seconds). Generated data lives in a temporary folder only.
 """
@@ -739,6 +741,39 @@ def markdown(result: dict) -> str:
 CHANGES = [
     "## What changed since the previous results (#26)",
     "",
+    "- 2026-12-07 (ninth session), the figures above (at 5b852c6, changes 1–2 below; 3 repeats per "
+    "size): the bundled sample 6.5 s (floor 11.7 s, ratio 0.56); 2,000 projects 10.6 s; 10⁶ projects "
+    "44.0 s, 1,918 MB PSS and 2,749 MB summed RSS (2,219 and 3,069 MB in the eighth session's "
+    "benchmark), and inside a 2 GB memory cgroup without swap, the page cache dropped first, the "
+    "10⁶-project run ran to the end in 42.1 s. The 10⁶ runs of this benchmark were slower than those "
+    "around it: alternating runs of the session's start (0ee06cd) and end, 10⁶ projects: 40.7, 37.0 → "
+    "38.8, 37.7 s; PSS 2,190, 2,134 → 1,966, 1,877 MB; summed RSS 3,045, 3,086 → 2,719, 2,678 MB. "
+    "Results identical: the bundled sample (258 records) and the 10⁶-project results.json.",
+    "- 2026-12-07 (ninth session): (1) the fits notebook 02 keeps for its claims check hold their "
+    "designs compact (`stats/effects/compact.py`): each column as one value (the constant), as int8 "
+    "(the practice, the complexity score, the dummies) or as float64 (the log budget), each only when "
+    "converting it back gives the same 64 bits for every row, so that reading the design gives the "
+    "same array bit for bit (tested with −0.0, NaN, whole numbers beyond int8, both memory layouts); "
+    "statsmodels' model, its data and a likelihood model's results read it back through the same "
+    "attributes, every method gives the same numbers, and a compacted fit pickles as the plain fit. "
+    "A 10⁶ × 13 design is 19 MB instead of 104 MB; outcomes on the same rows share one; each fit is "
+    "compacted as soon as it is made, so the later fits are made beside the earlier ones' compact "
+    "designs. In one process at 10⁶ projects (anonymous memory, each cell's peak): notebook 02's "
+    "effect models 1,043 → 747 MB, its claims check 1,102 → 918 MB, its sensitivity cell 1,027 → "
+    "861 MB, and it holds 607 → 374 MB between them. A first version kept a float column that was "
+    "already contiguous as a view of the design (the AFT's design is column-major), which kept that "
+    "whole design alive (+121 MB): the tests now follow a design to the array that owns its memory. "
+    "(2) The 2 GB target is judged as what a machine must hold. The runner's kernels are forks of a "
+    "worker that imported the stack, and they map one copy of the table: at the peak ≈ 0.8 GB of "
+    "pages are shared, which a sum of RSS counts once per process that maps them (the target row "
+    "used it until now; the standing 4 GB target keeps it). PSS counts each page once (sampled once "
+    "a second, so a short peak may be missed); the benchmark now also runs the 10⁶-project export in "
+    "a memory cgroup of 2 GB where it can make one (Linux, as root), which the kernel enforces on "
+    "every page the run's processes hold, the page cache of the files they read and map included: "
+    "a run that needs more is killed. Measured limits, the page cache dropped before each run: the "
+    "session's end ran to the end at 2 GB and at 1.75 GB, and was killed at 1.5 GB (notebook 04's "
+    "kernel); the session's start ran to the end once at 2 GB (while tests loaded the machine) and "
+    "was killed at 1.75 GB and at 2 × 10⁹ bytes (notebook 02's kernel both times).",
     "- 2026-12-07 (eighth session), the figures above (at bff9575, changes 1–4 below; 3 repeats per "
     "size): the bundled sample 6.5 s (floor 12.1 s, ratio 0.54); 2,000 projects 10.8 s; 10⁶ projects "
     "42.1 s and 3,069 MB tree RSS (2,219 MB PSS; 3,414 and 2,653 MB in the seventh session's benchmark). "

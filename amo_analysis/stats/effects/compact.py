@@ -31,6 +31,8 @@ import pandas as pd
 DESIGN_ATTRIBUTES = ("exog", "wexog", "orig_exog")
 #: the attribute of a compacted holder naming what is read from its compact design
 _LAZY = "_compact_design_attributes"
+#: the mark of a class `_lazy_class` made
+_LAZY_CLASS = "_reads_compact_design"
 
 
 def _bits(column: np.ndarray) -> np.ndarray:
@@ -116,7 +118,7 @@ def _restore(cls: type, state):
 def _lazy_class(cls: type) -> type:
     """`cls` with a fallback that gives a compacted attribute its expanded design (a subclass of the
     same name; the class's own `__getattr__`, if any, answers every other missing attribute)."""
-    if _LAZY in cls.__dict__:
+    if _LAZY_CLASS in cls.__dict__:
         return cls
     if cls not in _LAZY_CLASSES:
         base_getattr = getattr(cls, "__getattr__", None)
@@ -147,7 +149,7 @@ def _lazy_class(cls: type) -> type:
             {
                 "__getattr__": __getattr__,
                 "__reduce_ex__": __reduce_ex__,
-                _LAZY: True,
+                _LAZY_CLASS: True,
                 "__module__": cls.__module__,
                 "__qualname__": cls.__qualname__,
             },
@@ -185,19 +187,22 @@ def compact_design(fit, shared: Iterable[CompactDesign] = ()) -> CompactDesign |
         return None
     compact = next((other for other in shared if other.equals(X)), None) or CompactDesign(X)
     for holder in holders:
-        lazy = dict(holder.__dict__.get(_LAZY) or {})
+        lazy = {}
         for name in DESIGN_ATTRIBUTES:
             value = holder.__dict__.get(name)
             if value is X:
                 lazy[name] = (compact, None)
             elif isinstance(value, pd.DataFrame) and value.shape == X.shape and np.shares_memory(value.values, X):
                 lazy[name] = (compact, _Frame(value))
-            else:
-                continue
-            del holder.__dict__[name]
-        if lazy:
+        if not lazy:
+            continue
+        try:
             holder.__class__ = _lazy_class(type(holder))
-            holder.__dict__[_LAZY] = lazy
+        except TypeError:  # a class whose objects cannot change class: it keeps its design as it is
+            continue
+        holder.__dict__[_LAZY] = {**(holder.__dict__.get(_LAZY) or {}), **lazy}
+        for name in lazy:
+            del holder.__dict__[name]
     return compact
 
 
