@@ -206,3 +206,6 @@ def test_a_compacted_fit_pickles_as_the_plain_fit_with_its_design():
     twin = copy.deepcopy(res.model.model)
     assert held_design(twin) is None and np.array_equal(_bits(twin.exog), _bits(X))
     assert held_design(res.model) is not None  # the original stays compact
+    # a model made from a compacted one's class (as the AFT's leave-one-organisation-out does) is plain
+    sibling = type(res.model.model)(res.model.model.endog[:50], X[:50])
+    assert held_design(sibling) is None and np.array_equal(pickle.loads(pickle.dumps(sibling)).exog, X[:50])

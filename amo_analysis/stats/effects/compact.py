@@ -137,7 +137,7 @@ def _lazy_class(cls: type) -> type:
             # pickled (statsmodels' `save`, `copy.deepcopy`) as the plain class holding the expanded design
             plain = cls.__new__(cls)
             plain.__dict__.update({k: v for k, v in self.__dict__.items() if k != _LAZY})
-            for name, (compact, frame) in self.__dict__[_LAZY].items():
+            for name, (compact, frame) in (self.__dict__.get(_LAZY) or {}).items():
                 if name not in plain.__dict__:
                     X = compact.expand()
                     plain.__dict__[name] = X if frame is None else frame.wrap(X)
