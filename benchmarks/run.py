@@ -188,15 +188,22 @@ def _peak_rss_self() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
-def _child(args: list[str], timeout: float | None = None) -> dict:
-    """Run this script's hidden sub-command in a fresh Python; return the JSON it prints last."""
-    proc = subprocess.run(
+def _run_child(args: list[str], timeout: float | None = None, preexec_fn=None) -> subprocess.CompletedProcess:
+    """Run this script's hidden sub-command in a fresh Python (`preexec_fn`: called in the child
+    before it starts, as `subprocess.run` does); its output captured."""
+    return subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=str(ROOT),
+        preexec_fn=preexec_fn,
     )
+
+
+def _child(args: list[str], timeout: float | None = None) -> dict:
+    """Run this script's hidden sub-command in a fresh Python; return the JSON it prints last."""
+    proc = _run_child(args, timeout)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child {args} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -432,13 +439,8 @@ def limited_run(csv: Path, out: Path, limit: int = MEMORY_LIMIT) -> dict:
         procs = folder / "cgroup.procs"
         start = time.perf_counter()
         try:
-            proc = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "_e2e", str(csv), str(out)],
-                capture_output=True,
-                text=True,
-                cwd=str(ROOT),
-                preexec_fn=lambda: procs.write_text(str(os.getpid())),  # in the cgroup before it starts
-            )
+            # in the cgroup before it starts
+            proc = _run_child(["_e2e", str(csv), str(out)], preexec_fn=lambda: procs.write_text(str(os.getpid())))
         except (OSError, subprocess.SubprocessError) as exc:
             return {"measured": False, "why": f"the run could not be started in the cgroup ({exc})"}
         seconds = time.perf_counter() - start

@@ -326,10 +326,10 @@ def group_sums(codes: np.ndarray, rows: np.ndarray, G: int, keep: np.ndarray | N
     rows = np.asarray(rows)
     if rows.shape[1] == 0:
         return np.zeros((G, 0))
-    if keep is None:
-        return np.column_stack([np.bincount(codes, weights=rows[:, k], minlength=G) for k in range(rows.shape[1])])
-    codes = codes[keep]
-    return np.column_stack([np.bincount(codes, weights=rows[keep, k], minlength=G) for k in range(rows.shape[1])])
+    if keep is not None:
+        codes = codes[keep]
+    columns = (rows[:, k] if keep is None else rows[keep, k] for k in range(rows.shape[1]))
+    return np.column_stack([np.bincount(codes, weights=column, minlength=G) for column in columns])
 
 
 def cluster_sums(values, rows: np.ndarray, codes, G: int):

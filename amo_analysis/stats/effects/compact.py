@@ -223,8 +223,9 @@ def expanded_design(fit) -> Iterator[np.ndarray | None]:
     such a block expands it again). Yields that array (None when the design was not compacted: then
     nothing changes). Nested blocks share the outer one's array."""
     holders = [h for h in _holders(fit) if h is not None and _LAZY in getattr(h, "__dict__", {})]
-    pending = [(h, name, frame) for h in holders for name, (_, frame) in h.__dict__[_LAZY].items()]
-    pending = [(h, name, frame) for h, name, frame in pending if name not in h.__dict__]
+    pending = [
+        (h, name, frame) for h in holders for name, (_, frame) in h.__dict__[_LAZY].items() if name not in h.__dict__
+    ]
     compact = held_design(fit)
     if compact is None:
         yield None
